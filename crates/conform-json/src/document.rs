@@ -1,0 +1,295 @@
+//! The parsed tree: an arena of nodes over the borrowed source text.
+
+use std::borrow::Cow;
+
+/// Index of a node in its [`Document`].
+pub type NodeId = u32;
+
+/// The JSON type of a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl Kind {
+    /// The JSON type name, for messages ("expected a string, found an object").
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "boolean",
+            Kind::Number => "number",
+            Kind::String => "string",
+            Kind::Array => "array",
+            Kind::Object => "object",
+        }
+    }
+}
+
+/// One value. `a`/`b` mean different things per kind:
+/// strings and numbers: the byte span of their text (strings without quotes);
+/// arrays: first index into `elements` and count; objects: the same into
+/// `members`; booleans: `a` is 0 or 1.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Node {
+    pub(crate) kind: Kind,
+    /// The string holds at least one backslash escape.
+    pub(crate) escaped: bool,
+    /// Byte offset where the value starts (the opening quote for strings).
+    pub(crate) pos: u32,
+    pub(crate) a: u32,
+    pub(crate) b: u32,
+}
+
+/// An object member: the key's span (without quotes) and the value.
+#[derive(Clone, Copy, Debug)]
+pub struct Member {
+    pub(crate) key_start: u32,
+    pub(crate) key_end: u32,
+    pub(crate) key_escaped: bool,
+    pub value: NodeId,
+}
+
+/// A parsed JSON text. Borrows the source, so parsing copies no strings.
+#[derive(Debug)]
+pub struct Document<'s> {
+    pub(crate) src: &'s str,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) members: Vec<Member>,
+    pub(crate) elements: Vec<NodeId>,
+    pub(crate) root: NodeId,
+}
+
+impl<'s> Document<'s> {
+    /// The source text this document was parsed from.
+    pub fn source(&self) -> &'s str {
+        self.src
+    }
+
+    /// The top-level value.
+    pub fn root(&self) -> NodeId {
+        self.root
+    }
+
+    /// Number of nodes (values) in the document.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    #[inline]
+    fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    #[inline]
+    pub fn kind(&self, id: NodeId) -> Kind {
+        self.node(id).kind
+    }
+
+    /// Byte offset of the start of the value (its first character).
+    #[inline]
+    pub fn offset(&self, id: NodeId) -> usize {
+        self.node(id).pos as usize
+    }
+
+    /// Members of an object in document order (empty for other kinds).
+    #[inline]
+    pub fn members(&self, id: NodeId) -> &[Member] {
+        let n = self.node(id);
+        if n.kind != Kind::Object {
+            return &[];
+        }
+        &self.members[n.a as usize..(n.a + n.b) as usize]
+    }
+
+    /// Elements of an array in order (empty for other kinds).
+    #[inline]
+    pub fn elements(&self, id: NodeId) -> &[NodeId] {
+        let n = self.node(id);
+        if n.kind != Kind::Array {
+            return &[];
+        }
+        &self.elements[n.a as usize..(n.a + n.b) as usize]
+    }
+
+    /// The key text exactly as written (escapes not decoded). Use for fast
+    /// comparisons; keys with escapes are rare and decoded by [`Self::key`].
+    #[inline]
+    pub fn raw_key(&self, m: &Member) -> &'s str {
+        &self.src[m.key_start as usize..m.key_end as usize]
+    }
+
+    /// The decoded key.
+    pub fn key(&self, m: &Member) -> Cow<'s, str> {
+        let raw = self.raw_key(m);
+        if m.key_escaped {
+            Cow::Owned(unescape(raw))
+        } else {
+            Cow::Borrowed(raw)
+        }
+    }
+
+    /// Byte offset of a member's key (its opening quote).
+    pub fn key_offset(&self, m: &Member) -> usize {
+        m.key_start as usize - 1
+    }
+
+    /// Whether a string node's text contains escapes.
+    #[inline]
+    pub fn is_escaped(&self, id: NodeId) -> bool {
+        self.node(id).escaped
+    }
+
+    /// The lexical text of a number or string (strings: between the quotes,
+    /// escapes not decoded); `None` for other kinds.
+    #[inline]
+    pub fn raw(&self, id: NodeId) -> Option<&'s str> {
+        let n = self.node(id);
+        match n.kind {
+            Kind::Number | Kind::String => Some(&self.src[n.a as usize..n.b as usize]),
+            _ => None,
+        }
+    }
+
+    /// The decoded value of a string node.
+    pub fn str(&self, id: NodeId) -> Option<Cow<'s, str>> {
+        let n = self.node(id);
+        if n.kind != Kind::String {
+            return None;
+        }
+        let raw = &self.src[n.a as usize..n.b as usize];
+        Some(if n.escaped {
+            Cow::Owned(unescape(raw))
+        } else {
+            Cow::Borrowed(raw)
+        })
+    }
+
+    /// The value of a boolean node.
+    pub fn bool(&self, id: NodeId) -> Option<bool> {
+        let n = self.node(id);
+        (n.kind == Kind::Bool).then_some(n.a == 1)
+    }
+
+    /// The first member of an object with this (unescaped) key.
+    pub fn get(&self, obj: NodeId, key: &str) -> Option<NodeId> {
+        self.members(obj)
+            .iter()
+            .find(|m| self.key(m) == key)
+            .map(|m| m.value)
+    }
+
+    /// The string value of a member, when it is a string.
+    pub fn get_str(&self, obj: NodeId, key: &str) -> Option<Cow<'s, str>> {
+        self.get(obj, key).and_then(|v| self.str(v))
+    }
+
+    /// Converts a subtree into a `serde_json`-free owned form for callers
+    /// that need to compare whole values (patterns, fixed values): compact
+    /// JSON text with members in document order.
+    pub fn to_json_string(&self, id: NodeId) -> String {
+        let mut out = String::new();
+        self.write_json(id, &mut out);
+        out
+    }
+
+    fn write_json(&self, id: NodeId, out: &mut String) {
+        let n = self.node(id);
+        match n.kind {
+            Kind::Null => out.push_str("null"),
+            Kind::Bool => out.push_str(if n.a == 1 { "true" } else { "false" }),
+            Kind::Number => out.push_str(self.raw(id).unwrap_or("0")),
+            Kind::String => {
+                out.push('"');
+                out.push_str(self.raw(id).unwrap_or(""));
+                out.push('"');
+            }
+            Kind::Array => {
+                out.push('[');
+                for (i, e) in self.elements(id).iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    self.write_json(*e, out);
+                }
+                out.push(']');
+            }
+            Kind::Object => {
+                out.push('{');
+                for (i, m) in self.members(id).iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push('"');
+                    out.push_str(self.raw_key(m));
+                    out.push_str("\":");
+                    self.write_json(m.value, out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// Decodes JSON escapes in text the parser has already checked, so every
+/// escape here is well formed. Lone surrogates become U+FFFD.
+pub(crate) fn unescape(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut i = 0;
+    let mut start = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        out.push_str(&raw[start..i]);
+        let c = bytes[i + 1];
+        i += 2;
+        match c {
+            b'n' => out.push('\n'),
+            b't' => out.push('\t'),
+            b'r' => out.push('\r'),
+            b'b' => out.push('\u{8}'),
+            b'f' => out.push('\u{c}'),
+            b'u' => {
+                let hi = hex4(&bytes[i..i + 4]);
+                i += 4;
+                let ch = if (0xD800..0xDC00).contains(&hi)
+                    && bytes.get(i) == Some(&b'\\')
+                    && bytes.get(i + 1) == Some(&b'u')
+                {
+                    let lo = hex4(&bytes[i + 2..i + 6]);
+                    if (0xDC00..0xE000).contains(&lo) {
+                        i += 6;
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                    } else {
+                        None
+                    }
+                } else {
+                    char::from_u32(hi)
+                };
+                out.push(ch.unwrap_or('\u{FFFD}'));
+            }
+            other => out.push(other as char),
+        }
+        start = i;
+    }
+    out.push_str(&raw[start..]);
+    out
+}
+
+fn hex4(b: &[u8]) -> u32 {
+    b.iter().fold(0, |acc, &c| {
+        acc * 16
+            + match c {
+                b'0'..=b'9' => (c - b'0') as u32,
+                b'a'..=b'f' => (c - b'a' + 10) as u32,
+                _ => (c - b'A' + 10) as u32,
+            }
+    })
+}

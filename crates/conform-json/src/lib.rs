@@ -1,0 +1,20 @@
+//! A JSON parser built for validation.
+//!
+//! The validator needs three things a general-purpose JSON library does not
+//! give it cheaply: the byte position of every value (for line and column in
+//! findings), the lexical text of numbers (FHIR decimals keep their precision,
+//! so `1.50` must not become `1.5`), and object members in document order with
+//! duplicates kept (a duplicate key is a finding, not something to drop).
+//!
+//! It parses into an arena: one `Vec` of fixed-size nodes, one of object
+//! members and one of array elements, each container's children contiguous.
+//! Strings are not copied: a node records its span in the source, and
+//! [`Document::str`] decodes escapes only when a string has any.
+
+mod document;
+mod lines;
+mod parser;
+
+pub use document::{Document, Kind, Member, NodeId};
+pub use lines::LineIndex;
+pub use parser::{parse, parse_with_limits, Limits, ParseError};

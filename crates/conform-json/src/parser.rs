@@ -1,0 +1,433 @@
+//! A strict RFC 8259 parser into the arena of [`Document`].
+
+use crate::document::{Document, Kind, Member, Node, NodeId};
+use std::fmt;
+
+/// Bounds that keep hostile input from exhausting the stack or memory.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Maximum nesting of arrays and objects.
+    pub max_depth: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // FHIR resources nest a few dozen levels at most; 512 leaves room for
+        // odd but legitimate content while keeping recursion well inside a
+        // 2 MiB worker-thread stack.
+        Limits { max_depth: 512 }
+    }
+}
+
+/// Why the text is not JSON, and where (a byte offset into the source).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub offset: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at byte {})", self.message, self.offset)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses bytes as one JSON value (after an optional UTF-8 byte-order mark).
+/// The bytes must be UTF-8: invalid UTF-8 is a parse error at its offset.
+pub fn parse(bytes: &[u8]) -> Result<Document<'_>, ParseError> {
+    parse_with_limits(bytes, Limits::default())
+}
+
+pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document<'_>, ParseError> {
+    let src = std::str::from_utf8(bytes).map_err(|e| ParseError {
+        offset: e.valid_up_to(),
+        message: "invalid UTF-8 (FHIR JSON must be UTF-8)".into(),
+    })?;
+    if src.len() >= u32::MAX as usize {
+        return Err(ParseError {
+            offset: 0,
+            message: "document larger than 4 GiB".into(),
+        });
+    }
+    let mut p = Parser {
+        src: src.as_bytes(),
+        i: 0,
+        depth: 0,
+        limits,
+        // A FHIR resource averages about one node per 25 bytes.
+        nodes: Vec::with_capacity(src.len() / 24 + 4),
+        members: Vec::with_capacity(src.len() / 40 + 4),
+        elements: Vec::with_capacity(src.len() / 200 + 4),
+        member_stack: Vec::new(),
+        element_stack: Vec::new(),
+    };
+    if p.src.starts_with(b"\xEF\xBB\xBF") {
+        p.i = 3;
+    }
+    p.skip_ws();
+    if p.i >= p.src.len() {
+        return Err(p.err("empty document: expected a JSON value"));
+    }
+    let root = p.value()?;
+    p.skip_ws();
+    if p.i < p.src.len() {
+        return Err(p.err("unexpected content after the end of the JSON value"));
+    }
+    Ok(Document {
+        src,
+        nodes: p.nodes,
+        members: p.members,
+        elements: p.elements,
+        root,
+    })
+}
+
+struct Parser<'s> {
+    src: &'s [u8],
+    i: usize,
+    depth: u32,
+    limits: Limits,
+    nodes: Vec<Node>,
+    members: Vec<Member>,
+    elements: Vec<NodeId>,
+    // Children of the containers being parsed; moved into `members` /
+    // `elements` when a container closes so each container's children end up
+    // contiguous.
+    member_stack: Vec<Member>,
+    element_stack: Vec<NodeId>,
+}
+
+impl Parser<'_> {
+    fn err(&self, message: &str) -> ParseError {
+        ParseError {
+            offset: self.i.min(self.src.len()),
+            message: message.to_string(),
+        }
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(&c) = self.src.get(self.i) {
+            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, kind: Kind, escaped: bool, pos: usize, a: u32, b: u32) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Node {
+            kind,
+            escaped,
+            pos: pos as u32,
+            a,
+            b,
+        });
+        id
+    }
+
+    fn value(&mut self) -> Result<NodeId, ParseError> {
+        let start = self.i;
+        match self.src.get(self.i) {
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(),
+            Some(b'"') => {
+                let (a, b, escaped) = self.string()?;
+                Ok(self.push(Kind::String, escaped, start, a, b))
+            }
+            Some(b't') => self.literal(b"true", Kind::Bool, 1),
+            Some(b'f') => self.literal(b"false", Kind::Bool, 0),
+            Some(b'n') => self.literal(b"null", Kind::Null, 0),
+            Some(b'-' | b'0'..=b'9') => {
+                self.number()?;
+                Ok(self.push(Kind::Number, false, start, start as u32, self.i as u32))
+            }
+            Some(_) => Err(self.err("expected a JSON value")),
+            None => Err(self.err("unexpected end of input: expected a JSON value")),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], kind: Kind, a: u32) -> Result<NodeId, ParseError> {
+        if self.src[self.i..].starts_with(word) {
+            let start = self.i;
+            self.i += word.len();
+            Ok(self.push(kind, false, start, a, 0))
+        } else {
+            Err(self.err("invalid literal (expected true, false or null)"))
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            return Err(self.err(&format!(
+                "nesting deeper than {} levels",
+                self.limits.max_depth
+            )));
+        }
+        Ok(())
+    }
+
+    fn object(&mut self) -> Result<NodeId, ParseError> {
+        self.enter()?;
+        let start = self.i;
+        self.i += 1;
+        let mark = self.member_stack.len();
+        self.skip_ws();
+        if self.src.get(self.i) == Some(&b'}') {
+            self.i += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                if self.src.get(self.i) != Some(&b'"') {
+                    return Err(self.err("expected a member name in double quotes"));
+                }
+                let (ks, ke, kesc) = self.string()?;
+                self.skip_ws();
+                if self.src.get(self.i) != Some(&b':') {
+                    return Err(self.err("expected ':' after the member name"));
+                }
+                self.i += 1;
+                self.skip_ws();
+                let value = self.value()?;
+                self.member_stack.push(Member {
+                    key_start: ks,
+                    key_end: ke,
+                    key_escaped: kesc,
+                    value,
+                });
+                self.skip_ws();
+                match self.src.get(self.i) {
+                    Some(b',') => self.i += 1,
+                    Some(b'}') => {
+                        self.i += 1;
+                        break;
+                    }
+                    Some(_) => return Err(self.err("expected ',' or '}' in object")),
+                    None => return Err(self.err("unexpected end of input inside an object")),
+                }
+            }
+        }
+        let first = self.members.len() as u32;
+        let count = (self.member_stack.len() - mark) as u32;
+        self.members.extend(self.member_stack.drain(mark..));
+        self.depth -= 1;
+        Ok(self.push(Kind::Object, false, start, first, count))
+    }
+
+    fn array(&mut self) -> Result<NodeId, ParseError> {
+        self.enter()?;
+        let start = self.i;
+        self.i += 1;
+        let mark = self.element_stack.len();
+        self.skip_ws();
+        if self.src.get(self.i) == Some(&b']') {
+            self.i += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                let v = self.value()?;
+                self.element_stack.push(v);
+                self.skip_ws();
+                match self.src.get(self.i) {
+                    Some(b',') => self.i += 1,
+                    Some(b']') => {
+                        self.i += 1;
+                        break;
+                    }
+                    Some(_) => return Err(self.err("expected ',' or ']' in array")),
+                    None => return Err(self.err("unexpected end of input inside an array")),
+                }
+            }
+        }
+        let first = self.elements.len() as u32;
+        let count = (self.element_stack.len() - mark) as u32;
+        self.elements.extend(self.element_stack.drain(mark..));
+        self.depth -= 1;
+        Ok(self.push(Kind::Array, false, start, first, count))
+    }
+
+    /// Scans a string starting at its opening quote; returns the content span
+    /// and whether it has escapes.
+    #[inline]
+    fn string(&mut self) -> Result<(u32, u32, bool), ParseError> {
+        self.i += 1;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            // Fast skip over ordinary characters.
+            while let Some(&c) = self.src.get(self.i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            match self.src.get(self.i) {
+                Some(b'"') => {
+                    let end = self.i;
+                    self.i += 1;
+                    return Ok((start as u32, end as u32, escaped));
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                Some(_) => {
+                    return Err(self.err(
+                        "control character in string (must be escaped, e.g. \\n or \\t)",
+                    ))
+                }
+                None => {
+                    return Err(ParseError {
+                        offset: start - 1,
+                        message: "unterminated string".into(),
+                    })
+                }
+            }
+        }
+    }
+
+    fn escape(&mut self) -> Result<(), ParseError> {
+        match self.src.get(self.i + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.i += 2;
+                Ok(())
+            }
+            Some(b'u') => {
+                let hex = self.src.get(self.i + 2..self.i + 6);
+                if hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                    self.i += 6;
+                    Ok(())
+                } else {
+                    Err(self.err("invalid \\u escape (needs four hex digits)"))
+                }
+            }
+            _ => Err(self.err("invalid escape sequence in string")),
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let s = self.i;
+        while self.src.get(self.i).is_some_and(u8::is_ascii_digit) {
+            self.i += 1;
+        }
+        self.i - s
+    }
+
+    fn number(&mut self) -> Result<(), ParseError> {
+        if self.src[self.i] == b'-' {
+            self.i += 1;
+        }
+        match self.src.get(self.i) {
+            Some(b'0') => {
+                self.i += 1;
+                if self.src.get(self.i).is_some_and(u8::is_ascii_digit) {
+                    return Err(self.err("leading zeros are not allowed in JSON numbers"));
+                }
+            }
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.err("invalid number")),
+        }
+        if self.src.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(self.err("invalid number: digits expected after '.'"));
+            }
+        }
+        if matches!(self.src.get(self.i), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.src.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err("invalid number: digits expected in exponent"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nested_values_with_positions() {
+        let doc = parse(br#"{"a": [1, 2.50, "x\ny"], "b": {"c": null, "d": true}}"#).unwrap();
+        let root = doc.root();
+        assert_eq!(doc.kind(root), Kind::Object);
+        let a = doc.get(root, "a").unwrap();
+        let els = doc.elements(a);
+        assert_eq!(els.len(), 3);
+        assert_eq!(doc.raw(els[1]), Some("2.50"));
+        assert_eq!(doc.str(els[2]).unwrap(), "x\ny");
+        assert_eq!(doc.offset(els[0]), 7);
+        let b = doc.get(root, "b").unwrap();
+        assert_eq!(doc.kind(doc.get(b, "c").unwrap()), Kind::Null);
+        assert_eq!(doc.bool(doc.get(b, "d").unwrap()), Some(true));
+    }
+
+    #[test]
+    fn keeps_duplicate_keys_in_order() {
+        let doc = parse(br#"{"a":1,"a":2}"#).unwrap();
+        let keys: Vec<_> = doc
+            .members(doc.root())
+            .iter()
+            .map(|m| doc.raw(m.value).unwrap())
+            .collect();
+        assert_eq!(keys, ["1", "2"]);
+    }
+
+    #[test]
+    fn decodes_surrogate_pairs() {
+        let doc = parse(br#""\ud83d\ude00 \u00e9""#).unwrap();
+        assert_eq!(doc.str(doc.root()).unwrap(), "\u{1F600} \u{e9}");
+    }
+
+    #[test]
+    fn rejects_bad_json_with_offsets() {
+        for (text, offset) in [
+            (&b"{\"a\":}"[..], 5),
+            (b"[1,]", 3),
+            (b"{\"a\" 1}", 5),
+            (b"01", 1),
+            (b"\"abc", 0),
+            (b"[1] x", 4),
+            (b"\"a\x01\"", 2),
+            (b"", 0),
+            (b"{\"a\":1,}", 7),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.offset, offset, "{:?}: {e}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn rejects_invalid_utf8() {
+        let e = parse(b"{\"a\":\"\xff\"}").unwrap_err();
+        assert_eq!(e.offset, 6);
+        assert!(e.message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn limits_depth() {
+        let deep = "[".repeat(10_000);
+        let e = parse(deep.as_bytes()).unwrap_err();
+        assert!(e.message.contains("nesting"), "{e}");
+        let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        parse(ok.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn skips_byte_order_mark() {
+        let doc = parse(b"\xEF\xBB\xBF{}").unwrap();
+        assert_eq!(doc.kind(doc.root()), Kind::Object);
+    }
+}
