@@ -1,1 +1,53 @@
-fn main() {}
+//! `conform`: the command line. Argument parsing and rendering only; the
+//! work is done by the crates under `crates/`.
+
+mod commands;
+mod config;
+mod exit;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "conform", version, about = "FHIR R4 conformance for England's shared care records")]
+pub struct Cli {
+    /// Configuration file (default: conform.toml in this folder or a parent).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Folder of <id>-<version>.tgz FHIR packages to load from (repeatable).
+    #[arg(long = "package-source", global = true, value_name = "DIR")]
+    package_source: Vec<PathBuf>,
+    /// Never download packages.
+    #[arg(long, global = true)]
+    offline: bool,
+    /// FHIR package registry to download from.
+    #[arg(long, global = true, value_name = "URL")]
+    registry: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate FHIR R4 JSON (files, folders, NDJSON, or - for stdin).
+    Validate(commands::validate::Args),
+    /// Manage FHIR packages (list, install, import).
+    #[command(subcommand)]
+    Package(commands::package::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = config::Settings::load(&cli).and_then(|settings| match &cli.command {
+        Command::Validate(args) => commands::validate::run(&settings, args),
+        Command::Package(cmd) => commands::package::run(&settings, cmd),
+    });
+    match result {
+        Ok(code) => code.into(),
+        Err(e) => {
+            eprintln!("conform: {}", e.message);
+            e.code.into()
+        }
+    }
+}

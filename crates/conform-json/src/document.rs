@@ -54,6 +54,14 @@ pub struct Member {
     pub value: NodeId,
 }
 
+impl Member {
+    /// Whether the key holds escapes (then compare [`Document::key`]).
+    #[inline]
+    pub fn is_escaped(&self) -> bool {
+        self.key_escaped
+    }
+}
+
 /// A parsed JSON text. Borrows the source, so parsing copies no strings.
 #[derive(Debug)]
 pub struct Document<'s> {

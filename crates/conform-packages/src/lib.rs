@@ -1,1 +1,47 @@
+//! FHIR packages and definitions.
+//!
+//! FHIR conformance resources (profiles, value sets, ...) ship as npm-style
+//! package tarballs. This crate finds them (the FHIR package cache, local
+//! "package source" folders, the registry), resolves dependencies, keys each
+//! package list by content (so compiled validation plans can be cached), and
+//! loads their resources for lookup by canonical URL.
+//!
+//! The flow: [`PackageSpec::parse`] what the user named, [`resolve`] it to an
+//! ordered [`ResolvedPackage`] list (cheap: reads only `package.json`),
+//! [`fingerprint_of`] that list, and only when needed
+//! [`DefinitionSet::load`] it. [`install`], [`import`] and
+//! [`list_available`] back `conform package install|import|list`.
 
+mod config;
+mod definitions;
+mod error;
+mod files;
+mod fingerprint;
+mod id;
+mod index;
+mod install;
+mod layout;
+mod locate;
+mod location;
+mod loose;
+mod manifest;
+mod registry;
+mod resolve;
+mod resource;
+mod spec;
+mod tarball;
+mod version;
+
+pub use config::{SourceConfig, DEFAULT_REGISTRY, ENV_CACHE, ENV_OFFLINE, ENV_REGISTRY, ENV_SOURCE};
+pub use definitions::DefinitionSet;
+pub use error::PackageError;
+pub use fingerprint::{fingerprint_of, to_hex};
+pub use id::PackageId;
+pub use index::IndexEntry;
+pub use install::{import, install};
+pub use locate::list_available;
+pub use location::{AvailablePackage, Location, Origin};
+pub use manifest::Manifest;
+pub use resolve::{resolve, ResolvedPackage};
+pub use resource::{Example, Resource};
+pub use spec::PackageSpec;

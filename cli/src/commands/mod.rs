@@ -1,0 +1,2 @@
+pub mod package;
+pub mod validate;

@@ -1,0 +1,192 @@
+//! Safe, streaming reading of package tarballs (`.tgz`).
+//!
+//! Tarballs come from registries, colleagues and USB sticks, so every entry is
+//! checked before anything is done with it: no `..`, no absolute paths, no
+//! links or devices, and a cap on the decompressed size (a gzip bomb must give
+//! an error, not fill the disk or the memory).
+
+use std::cell::Cell;
+use std::io::{self, Read};
+use std::path::{Component, Path};
+
+use flate2::read::GzDecoder;
+
+use crate::error::PackageError;
+
+/// Decompressed size above which a tarball is refused (real packages are
+/// well under 200 MiB; R4 core is 67 MB).
+pub(crate) const MAX_UNPACKED_BYTES: u64 = 1 << 30;
+
+/// One checked entry handed to a visitor.
+pub(crate) struct Entry<'a> {
+    /// Path components with `.` removed, e.g. `["package", "Patient.json"]`.
+    pub parts: Vec<String>,
+    /// True for directories (files otherwise).
+    pub is_dir: bool,
+    /// Size declared in the header.
+    pub size: u64,
+    /// The entry's data.
+    pub data: &'a mut dyn Read,
+}
+
+impl Entry<'_> {
+    /// Reads the whole entry (bounded by the archive's size cap).
+    pub fn read_all(&mut self) -> io::Result<Vec<u8>> {
+        // The declared size only sizes the buffer; it is capped because a
+        // hostile header may lie.
+        let mut buf = Vec::with_capacity(usize::try_from(self.size).unwrap_or(0).min(1 << 26));
+        self.data.read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+
+    /// The path inside the archive, `/`-joined, for messages.
+    pub fn display(&self) -> String {
+        self.parts.join("/")
+    }
+}
+
+/// What a visitor wants next.
+pub(crate) enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Walks every entry of the gzipped tar in `bytes`, checking each one, and
+/// calls `visit` for files and folders. `label` names the package in errors.
+pub(crate) fn walk<F>(bytes: &[u8], label: &str, limit: u64, mut visit: F) -> Result<(), PackageError>
+where
+    F: FnMut(&mut Entry<'_>) -> Result<Flow, PackageError>,
+{
+    let exceeded = Cell::new(false);
+    let reader = LimitedReader {
+        inner: GzDecoder::new(bytes),
+        remaining: limit,
+        exceeded: &exceeded,
+    };
+    let mut archive = tar::Archive::new(reader);
+    let archive_error = |e: io::Error, at: Option<&str>| {
+        let reason = if exceeded.get() {
+            format!("unpacks to more than {limit} bytes; refusing it as unsafe")
+        } else {
+            match at {
+                Some(entry) => format!("not a readable .tgz (at entry {entry}): {e}"),
+                None => format!("not a readable .tgz: {e}"),
+            }
+        };
+        PackageError::BadArchive {
+            package: label.to_string(),
+            reason,
+        }
+    };
+    let entries = archive.entries().map_err(|e| archive_error(e, None))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| archive_error(e, None))?;
+        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let kind = entry.header().entry_type();
+        let is_dir = match kind {
+            tar::EntryType::Regular | tar::EntryType::Continuous => false,
+            tar::EntryType::Directory => true,
+            // pax global headers carry only metadata.
+            tar::EntryType::XGlobalHeader => continue,
+            other => {
+                return Err(PackageError::BadArchive {
+                    package: label.to_string(),
+                    reason: format!(
+                        "entry {raw_path} is a {other:?}, not a file or folder; refusing it as unsafe"
+                    ),
+                })
+            }
+        };
+        let path = entry.path().map_err(|e| archive_error(e, Some(&raw_path)))?;
+        let parts = safe_parts(&path).ok_or_else(|| PackageError::BadArchive {
+            package: label.to_string(),
+            reason: format!(
+                "entry {raw_path} points outside the package (absolute or '..'); refusing it as unsafe"
+            ),
+        })?;
+        if parts.is_empty() {
+            continue;
+        }
+        let size = entry.size();
+        let mut checked = Entry {
+            parts,
+            is_dir,
+            size,
+            data: &mut entry,
+        };
+        match visit(&mut checked) {
+            Ok(Flow::Continue) => {}
+            Ok(Flow::Stop) => return Ok(()),
+            // A read error inside the visitor may really be the size cap.
+            Err(e) if exceeded.get() => return Err(archive_error(io::Error::other(e.to_string()), None)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Maps an I/O error met while reading an entry's data to a package error.
+pub(crate) fn entry_read_error(label: &str, entry: &str, e: io::Error) -> PackageError {
+    PackageError::BadArchive {
+        package: label.to_string(),
+        reason: format!("not a readable .tgz (reading {entry}): {e}"),
+    }
+}
+
+/// The path's normal components, or None when it is absolute or climbs out.
+fn safe_parts(path: &Path) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(parts)
+}
+
+/// Counts decompressed bytes and fails once `remaining` is used up, so a
+/// hostile archive cannot make us read (or write) without bound.
+struct LimitedReader<'c, R> {
+    inner: R,
+    remaining: u64,
+    exceeded: &'c Cell<bool>,
+}
+
+impl<R: Read> Read for LimitedReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match self.remaining.checked_sub(n as u64) {
+            Some(rest) => {
+                self.remaining = rest;
+                Ok(n)
+            }
+            None => {
+                self.exceeded.set(true);
+                Err(io::Error::other("decompressed size limit exceeded"))
+            }
+        }
+    }
+}
+
+/// Reads `package/package.json` from a tarball, stopping as soon as it is
+/// found: resolution must not pay for decompressing every resource.
+pub(crate) fn read_manifest_bytes(bytes: &[u8], label: &str) -> Result<Vec<u8>, PackageError> {
+    let mut found = None;
+    walk(bytes, label, MAX_UNPACKED_BYTES, |entry| {
+        if !entry.is_dir && entry.parts == ["package", "package.json"] {
+            let data = entry
+                .read_all()
+                .map_err(|e| entry_read_error(label, "package/package.json", e))?;
+            found = Some(data);
+            return Ok(Flow::Stop);
+        }
+        Ok(Flow::Continue)
+    })?;
+    found.ok_or_else(|| PackageError::BadManifest {
+        package: label.to_string(),
+        file: "package/package.json".to_string(),
+        reason: "missing from the tarball (is this a FHIR package?)".to_string(),
+    })
+}

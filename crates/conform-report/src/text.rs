@@ -1,0 +1,122 @@
+//! Human-readable text, streamed file by file as results arrive.
+
+use conform_validate::{FileFailure, Finding, ResourceResult, Severity, Sink, Summary};
+use std::io::Write;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextOptions {
+    /// ANSI colours (the CLI turns them off for `NO_COLOR` and non-terminals).
+    pub color: bool,
+    /// Also list information findings (codes not checked offline...).
+    pub show_information: bool,
+}
+
+/// Writes findings grouped by file, then a one-line summary ([`Self::finish`]).
+pub struct TextSink<W: Write> {
+    out: W,
+    opts: TextOptions,
+    pub summary: Summary,
+    header_written: bool,
+    current: String,
+}
+
+impl<W: Write> TextSink<W> {
+    pub fn new(out: W, opts: TextOptions) -> Self {
+        TextSink {
+            out,
+            opts,
+            summary: Summary::default(),
+            header_written: false,
+            current: String::new(),
+        }
+    }
+
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.opts.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn header(&mut self) {
+        if !self.header_written {
+            let h = self.paint("1", &self.current.clone());
+            let _ = writeln!(self.out, "{h}");
+            self.header_written = true;
+        }
+    }
+
+    fn finding(&mut self, f: &Finding) {
+        let (color, label) = match f.severity {
+            Severity::Fatal => ("1;31", "fatal"),
+            Severity::Error => ("31", "error"),
+            Severity::Warning => ("33", "warning"),
+            Severity::Information => ("34", "info"),
+        };
+        let sev = self.paint(color, &format!("{label:<7}"));
+        let place = format!("{}:{}", f.line, f.column);
+        let expr = if f.expression.is_empty() { String::new() } else { format!("{} ", self.paint("36", &f.expression)) };
+        let rule = self.paint("2", &format!("[{}]", f.rule));
+        let _ = writeln!(self.out, "  {place:>8}  {sev} {expr}{} {rule}", f.message);
+    }
+
+    /// Writes the summary line and returns the writer.
+    pub fn finish(mut self) -> W {
+        let s = self.summary;
+        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        let mut line = format!(
+            "Validated {} ({}): {}, {}",
+            plural(s.files, "file"),
+            plural(s.resources, "resource"),
+            plural(s.errors, "error"),
+            plural(s.warnings, "warning"),
+        );
+        if s.information > 0 {
+            line.push_str(&format!(", {} information", s.information));
+        }
+        if s.unreadable > 0 {
+            line.push_str(&format!("; {} could not be read", plural(s.unreadable, "file")));
+        }
+        let color = if s.errors > 0 || s.unreadable > 0 { "1;31" } else if s.warnings > 0 { "1;33" } else { "1;32" };
+        let line = self.paint(color, &line);
+        let _ = writeln!(self.out, "{line}");
+        let _ = self.out.flush();
+        self.out
+    }
+}
+
+impl<W: Write> Sink for TextSink<W> {
+    fn file_start(&mut self, name: &str) {
+        self.summary.files += 1;
+        self.current = name.to_string();
+        self.header_written = false;
+    }
+
+    fn resource(&mut self, _name: &str, result: ResourceResult) {
+        self.summary.add(&result);
+        let shown: Vec<&Finding> = result
+            .findings
+            .iter()
+            .filter(|f| self.opts.show_information || f.severity != Severity::Information)
+            .collect();
+        if shown.is_empty() {
+            return;
+        }
+        self.header();
+        for f in shown {
+            self.finding(f);
+        }
+    }
+
+    fn file_failed(&mut self, _name: &str, failure: FileFailure) {
+        self.summary.unreadable += 1;
+        self.header();
+        let label = self.paint("1;31", "fatal  ");
+        let _ = writeln!(self.out, "  {:>8}  {label} {}", "", failure.message);
+    }
+
+    fn file_end(&mut self, _name: &str) {
+        let _ = self.out.flush();
+    }
+}

@@ -1,0 +1,105 @@
+//! Findings as data: what the validator reports, independent of how it is
+//! rendered (text, JSON, OperationOutcome, JUnit...).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Fatal,
+    Error,
+    Warning,
+    Information,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Fatal => "fatal",
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "information",
+        }
+    }
+
+    /// Errors and fatal errors make a resource invalid.
+    pub fn is_error(self) -> bool {
+        matches!(self, Severity::Fatal | Severity::Error)
+    }
+}
+
+/// The OperationOutcome `issue.code` of a finding (the FHIR IssueType codes
+/// the validator uses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IssueCode {
+    Invalid,
+    Structure,
+    Required,
+    Value,
+    CodeInvalid,
+    NotSupported,
+    NotFound,
+    Processing,
+    Informational,
+    Exception,
+}
+
+impl IssueCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssueCode::Invalid => "invalid",
+            IssueCode::Structure => "structure",
+            IssueCode::Required => "required",
+            IssueCode::Value => "value",
+            IssueCode::CodeInvalid => "code-invalid",
+            IssueCode::NotSupported => "not-supported",
+            IssueCode::NotFound => "not-found",
+            IssueCode::Processing => "processing",
+            IssueCode::Informational => "informational",
+            IssueCode::Exception => "exception",
+        }
+    }
+}
+
+/// One finding about one place in one resource.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: IssueCode,
+    /// A stable identifier of the rule that fired (`unknown-element`,
+    /// `cardinality-min`...), for baselines, waivers and SARIF rules.
+    pub rule: String,
+    /// FHIRPath location, e.g. `Patient.name[0].given[1]`.
+    pub expression: String,
+    /// 1-based line and column in the file.
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// The rule identifiers, one place so renderers and baselines agree.
+pub mod rules {
+    pub const JSON_SYNTAX: &str = "json-syntax";
+    pub const RESOURCE_TYPE: &str = "resource-type";
+    pub const UNKNOWN_ELEMENT: &str = "unknown-element";
+    pub const DUPLICATE_ELEMENT: &str = "duplicate-element";
+    pub const CHOICE_MULTIPLE: &str = "choice-multiple";
+    pub const CARDINALITY_MIN: &str = "cardinality-min";
+    pub const CARDINALITY_MAX: &str = "cardinality-max";
+    pub const ARRAY_EXPECTED: &str = "array-expected";
+    pub const ARRAY_UNEXPECTED: &str = "array-unexpected";
+    pub const JSON_TYPE: &str = "json-type";
+    pub const EMPTY: &str = "empty";
+    pub const NULL_VALUE: &str = "null-value";
+    pub const PRIMITIVE_ALIGNMENT: &str = "primitive-alignment";
+    pub const PRIMITIVE_FORMAT: &str = "primitive-format";
+    pub const BINDING_REQUIRED: &str = "binding-required";
+    pub const BINDING_NOT_CHECKED: &str = "binding-not-checked";
+    pub const REFERENCE_FORMAT: &str = "reference-format";
+    pub const REFERENCE_TARGET: &str = "reference-target";
+    pub const CONTAINED_NOT_FOUND: &str = "contained-not-found";
+    pub const BUNDLE_FULLURL: &str = "bundle-fullurl";
+    pub const BUNDLE_DUPLICATE: &str = "bundle-duplicate";
+    pub const INPUT: &str = "input";
+}

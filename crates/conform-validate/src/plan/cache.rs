@@ -1,0 +1,48 @@
+//! The on-disk cache of compiled plans, keyed by the packages' fingerprint,
+//! so a warm start is one file read instead of parsing every definition.
+
+use super::Plans;
+use std::path::{Path, PathBuf};
+
+/// Bumped whenever the plan structures or the compiler's output change, so
+/// an old cache is never read as a new one.
+const FORMAT_VERSION: u32 = 1;
+
+/// The default cache folder: `$CONFORM_CACHE_DIR`, else the user cache dir.
+pub fn default_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("CONFORM_CACHE_DIR") {
+        return PathBuf::from(d);
+    }
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("conform")
+}
+
+fn file_for(dir: &Path, fingerprint: &[u8; 32]) -> PathBuf {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&FORMAT_VERSION.to_le_bytes());
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(fingerprint);
+    let key = hasher.finalize().to_hex();
+    dir.join(format!("plans-{}.bin", &key[..32]))
+}
+
+/// Reads cached plans; `None` when absent or unreadable (a corrupt cache is
+/// simply rebuilt).
+pub fn load(dir: &Path, fingerprint: &[u8; 32]) -> Option<Plans> {
+    let bytes = std::fs::read(file_for(dir, fingerprint)).ok()?;
+    postcard::from_bytes(&bytes).ok()
+}
+
+/// Writes plans to the cache. Failure to write is not an error for the
+/// caller (a read-only home still validates), so it is only returned.
+pub fn store(dir: &Path, fingerprint: &[u8; 32], plans: &Plans) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let bytes = postcard::to_stdvec(plans).map_err(std::io::Error::other)?;
+    let path = file_for(dir, fingerprint);
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, &path)
+}

@@ -1,0 +1,316 @@
+//! Builds [`Plans`] from the base StructureDefinitions (`derivation:
+//! specialization`) of the loaded packages. Every type, element, cardinality
+//! and binding comes from the definitions; nothing is typed in per resource.
+
+use super::{Binding, ElementPlan, ElementType, Key, Plans, Strength, TypeId, TypeKind, TypePlan, UNBOUNDED};
+use crate::primitive::Primitive;
+use crate::terminology::{self, Definitions};
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+
+/// The extension on `System.*` type codes that names the FHIR type.
+const FHIR_TYPE_EXT: &str = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type";
+
+/// Where compile reads definitions from.
+pub trait Source: Definitions {
+    fn structure_definitions(&self) -> Vec<&Value>;
+}
+
+/// Why plans could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("the loaded packages define no base FHIR types (is hl7.fhir.r4.core loaded?)")]
+    NoBaseTypes,
+    #[error("StructureDefinition {url} is malformed: {why}")]
+    Malformed { url: String, why: String },
+}
+
+pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, CompileError> {
+    let base: Vec<&Value> = src
+        .structure_definitions()
+        .into_iter()
+        .filter(|sd| is_base_type(sd))
+        .collect();
+    if base.is_empty() {
+        return Err(CompileError::NoBaseTypes);
+    }
+    let mut c = Compiler {
+        src,
+        plans: Plans {
+            types: Vec::new(),
+            by_name: FxHashMap::default(),
+            code_sets: Vec::new(),
+            packages,
+        },
+        code_set_ids: FxHashMap::default(),
+    };
+    // First give every top-level type an id, so elements can refer to types
+    // defined later in the list.
+    let mut order: Vec<(&Value, TypeId)> = Vec::new();
+    for sd in &base {
+        let name = sd["type"].as_str().unwrap_or_default().to_string();
+        if c.plans.by_name.contains_key(&name) {
+            continue; // a later package redefining a base type is ignored
+        }
+        let id = c.new_plan(name.clone(), kind_of(sd, &name), sd["abstract"].as_bool() == Some(true));
+        c.plans.by_name.insert(name, id);
+        order.push((sd, id));
+    }
+    for (sd, id) in order {
+        c.fill_type(sd, id)?;
+    }
+    Ok(c.plans)
+}
+
+fn is_base_type(sd: &Value) -> bool {
+    let kind = sd["kind"].as_str().unwrap_or_default();
+    matches!(kind, "primitive-type" | "complex-type" | "resource")
+        && (sd["derivation"] == "specialization" || sd.get("baseDefinition").is_none())
+        && sd["type"].is_string()
+        && sd.pointer("/snapshot/element").is_some()
+}
+
+fn kind_of(sd: &Value, name: &str) -> TypeKind {
+    match sd["kind"].as_str() {
+        Some("resource") => TypeKind::Resource,
+        Some("primitive-type") => Primitive::from_code(name).map(TypeKind::Primitive).unwrap_or(TypeKind::Complex),
+        _ => TypeKind::Complex,
+    }
+}
+
+struct Compiler<'a> {
+    src: &'a dyn Source,
+    plans: Plans,
+    code_set_ids: FxHashMap<String, u32>,
+}
+
+impl Compiler<'_> {
+    fn new_plan(&mut self, name: String, kind: TypeKind, is_abstract: bool) -> TypeId {
+        let id = self.plans.types.len() as TypeId;
+        self.plans.types.push(TypePlan {
+            name,
+            kind,
+            is_abstract,
+            elements: Vec::new(),
+            keys: FxHashMap::default(),
+            required: Vec::new(),
+        });
+        id
+    }
+
+    fn fill_type(&mut self, sd: &Value, id: TypeId) -> Result<(), CompileError> {
+        let url = sd["url"].as_str().unwrap_or("?").to_string();
+        let malformed = |why: &str| CompileError::Malformed { url: url.clone(), why: why.to_string() };
+        let elements: Vec<&Value> = sd
+            .pointer("/snapshot/element")
+            .and_then(Value::as_array)
+            .ok_or_else(|| malformed("no snapshot"))?
+            .iter()
+            // Slices belong to profiles; the base types have none that matter.
+            .filter(|e| !e["id"].as_str().unwrap_or_default().contains(':'))
+            .collect();
+        let root = elements
+            .first()
+            .and_then(|e| e["path"].as_str())
+            .ok_or_else(|| malformed("empty snapshot"))?
+            .to_string();
+        let mut children: FxHashMap<&str, Vec<&Value>> = FxHashMap::default();
+        for e in &elements[1..] {
+            let Some(path) = e["path"].as_str() else {
+                return Err(malformed("element without path"));
+            };
+            let Some((parent, _)) = path.rsplit_once('.') else {
+                return Err(malformed(&format!("element path {path} outside the type")));
+            };
+            children.entry(parent).or_default().push(e);
+        }
+        let mut backbones: FxHashMap<String, TypeId> = FxHashMap::default();
+        backbones.insert(root.clone(), id);
+        let mut pending_refs: Vec<(TypeId, usize, String)> = Vec::new();
+        let is_primitive = matches!(self.plans.get(id).kind, TypeKind::Primitive(_));
+        self.fill_elements(id, &root, &children, &mut backbones, &mut pending_refs, is_primitive);
+        for (plan, element, target) in pending_refs {
+            let target_id = *backbones.get(&target).ok_or_else(|| malformed(&format!("contentReference #{target} not found")))?;
+            let e = &mut self.plans.types[plan as usize].elements[element];
+            e.types = vec![ElementType {
+                code: "BackboneElement".into(),
+                plan: target_id,
+                target_types: Vec::new(),
+            }];
+        }
+        Ok(())
+    }
+
+    fn fill_elements(
+        &mut self,
+        id: TypeId,
+        path: &str,
+        children: &FxHashMap<&str, Vec<&Value>>,
+        backbones: &mut FxHashMap<String, TypeId>,
+        pending_refs: &mut Vec<(TypeId, usize, String)>,
+        is_primitive: bool,
+    ) {
+        let mut elements = Vec::new();
+        for e in children.get(path).map(Vec::as_slice).unwrap_or_default() {
+            let epath = e["path"].as_str().unwrap_or_default();
+            let raw_name = epath.rsplit('.').next().unwrap_or_default();
+            // A primitive's value is the JSON scalar itself, not a property.
+            if is_primitive && raw_name == "value" {
+                continue;
+            }
+            let choice = raw_name.ends_with("[x]");
+            let name = raw_name.trim_end_matches("[x]").to_string();
+            let min = e["min"].as_u64().unwrap_or(0) as u32;
+            let max = parse_max(e["max"].as_str());
+            let base_max = parse_max(e.pointer("/base/max").and_then(Value::as_str).or(e["max"].as_str()));
+            let mut types = Vec::new();
+            if children.contains_key(epath) {
+                // An inline backbone element: its own plan, named by path.
+                let code = e.pointer("/type/0/code").and_then(Value::as_str).unwrap_or("BackboneElement");
+                let nested = self.new_plan(epath.to_string(), TypeKind::Backbone, false);
+                backbones.insert(epath.to_string(), nested);
+                self.fill_elements(nested, epath, children, backbones, pending_refs, false);
+                types.push(ElementType {
+                    code: code.to_string(),
+                    plan: nested,
+                    target_types: Vec::new(),
+                });
+            } else if let Some(r) = e["contentReference"].as_str() {
+                pending_refs.push((id, elements.len(), r.trim_start_matches('#').to_string()));
+            } else {
+                for t in e["type"].as_array().into_iter().flatten() {
+                    let code = type_code(t, e);
+                    let Some(&plan) = self.plans.by_name.get(&code) else {
+                        continue; // a type we do not have (logical models): skip
+                    };
+                    types.push(ElementType {
+                        code,
+                        plan,
+                        target_types: target_types(t),
+                    });
+                }
+            }
+            let binding = self.binding(e);
+            elements.push(ElementPlan {
+                name,
+                path: epath.to_string(),
+                min,
+                max,
+                array: base_max > 1,
+                choice,
+                types,
+                binding,
+            });
+        }
+        let keys = keys_of(&elements, &self.plans.types);
+        let plan = &mut self.plans.types[id as usize];
+        plan.required = (0..elements.len() as u16).filter(|&i| elements[i as usize].min > 0).collect();
+        plan.elements = elements;
+        plan.keys = keys;
+    }
+
+    fn binding(&mut self, e: &Value) -> Option<Binding> {
+        let b = e.get("binding")?;
+        let strength = match b["strength"].as_str()? {
+            "required" => Strength::Required,
+            "extensible" => Strength::Extensible,
+            "preferred" => Strength::Preferred,
+            _ => Strength::Example,
+        };
+        let value_set = b["valueSet"].as_str()?.to_string();
+        let code_set = (strength == Strength::Required).then(|| self.code_set(&value_set));
+        Some(Binding {
+            strength,
+            value_set,
+            code_set,
+        })
+    }
+
+    fn code_set(&mut self, url: &str) -> u32 {
+        if let Some(&i) = self.code_set_ids.get(url) {
+            return i;
+        }
+        let set = terminology::expand(self.src, url);
+        let i = self.plans.code_sets.len() as u32;
+        self.plans.code_sets.push(set);
+        self.code_set_ids.insert(url.to_string(), i);
+        i
+    }
+}
+
+fn parse_max(max: Option<&str>) -> u32 {
+    match max {
+        Some("*") | None => UNBOUNDED,
+        Some(n) => n.parse().unwrap_or(UNBOUNDED),
+    }
+}
+
+/// The FHIR type code of an element type. `System.String` and friends (used
+/// for ids, urls and primitive values) carry the FHIR type in an extension.
+/// `Resource.id` says `string` there, but the specification makes it an
+/// `id`, and the reference validator checks it as one.
+fn type_code(t: &Value, e: &Value) -> String {
+    let code = t["code"].as_str().unwrap_or_default();
+    if e.pointer("/base/path").and_then(Value::as_str) == Some("Resource.id") {
+        return "id".into();
+    }
+    if code.starts_with("http://hl7.org/fhirpath/System.") {
+        let from_ext = t["extension"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|x| x["url"] == FHIR_TYPE_EXT)
+            .and_then(|x| x["valueUrl"].as_str().or(x["valueUri"].as_str()));
+        return from_ext.unwrap_or("string").to_string();
+    }
+    code.to_string()
+}
+
+/// Resource type names from `targetProfile` (Reference) or `profile`
+/// (canonical) URLs; empty means any.
+fn target_types(t: &Value) -> Vec<String> {
+    let profiles = t["targetProfile"].as_array();
+    let mut out: Vec<String> = profiles
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str())
+        .filter_map(|p| p.rsplit('/').next())
+        .map(str::to_string)
+        .collect();
+    if out.iter().any(|t| t == "Resource") {
+        out.clear();
+    }
+    out
+}
+
+/// The JSON property names of a type's elements.
+fn keys_of(elements: &[ElementPlan], types: &[TypePlan]) -> FxHashMap<String, Key> {
+    let mut keys = FxHashMap::default();
+    for (i, e) in elements.iter().enumerate() {
+        let element = i as u16;
+        let is_primitive = |t: &ElementType| matches!(types[t.plan as usize].kind, TypeKind::Primitive(_));
+        if e.choice {
+            for (c, t) in e.types.iter().enumerate() {
+                let key = format!("{}{}", e.name, upper_first(&t.code));
+                if is_primitive(t) {
+                    keys.insert(format!("_{key}"), Key { element, choice: c as u8, underscore: true });
+                }
+                keys.insert(key, Key { element, choice: c as u8, underscore: false });
+            }
+        } else {
+            if e.types.first().is_some_and(is_primitive) {
+                keys.insert(format!("_{}", e.name), Key { element, choice: 0, underscore: true });
+            }
+            keys.insert(e.name.clone(), Key { element, choice: 0, underscore: false });
+        }
+    }
+    keys
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,139 @@
+//! Compiled validation plans: StructureDefinitions turned into compact tables
+//! the walker can follow without string-keyed lookups beyond one hash probe
+//! per JSON member.
+//!
+//! A plan is built once per set of packages ([`compile`]) and cached on disk
+//! ([`cache`]), so a warm start reads one file instead of thousands of
+//! definitions.
+
+pub mod cache;
+pub mod compile;
+
+use crate::primitive::Primitive;
+use crate::terminology::CodeSet;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// Index of a [`TypePlan`] in [`Plans::types`].
+pub type TypeId = u32;
+
+/// Cardinality upper bound meaning `*`.
+pub const UNBOUNDED: u32 = u32::MAX;
+
+/// What kind of thing a type plan describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TypeKind {
+    Resource,
+    Complex,
+    /// A backbone element defined inline in a resource or type.
+    Backbone,
+    Primitive(Primitive),
+}
+
+/// One type: a resource, a data type, a primitive, or a backbone element.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TypePlan {
+    /// The type name (`Patient`, `HumanName`) or backbone path (`Patient.contact`).
+    pub name: String,
+    pub kind: TypeKind,
+    pub is_abstract: bool,
+    pub elements: Vec<ElementPlan>,
+    /// Every JSON property name this type accepts, including each choice
+    /// variant (`valueQuantity`) and the `_name` twins of primitives.
+    pub keys: FxHashMap<String, Key>,
+    /// Elements with `min > 0`, checked after the members are walked.
+    pub required: Vec<u16>,
+}
+
+/// What a JSON property name refers to.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Key {
+    /// Index into [`TypePlan::elements`].
+    pub element: u16,
+    /// Index into [`ElementPlan::types`] (the choice taken).
+    pub choice: u8,
+    /// The `_name` twin holding a primitive's id and extensions.
+    pub underscore: bool,
+}
+
+/// One element of a type.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ElementPlan {
+    /// The element name without `[x]` (`value` for `value[x]`).
+    pub name: String,
+    /// The full definition path, for messages (`Observation.value[x]`).
+    pub path: String,
+    pub min: u32,
+    /// Upper bound; [`UNBOUNDED`] for `*`.
+    pub max: u32,
+    /// Represented as a JSON array (the base definition allows more than one).
+    pub array: bool,
+    /// A choice element (`value[x]`): the JSON name carries the type.
+    pub choice: bool,
+    pub types: Vec<ElementType>,
+    pub binding: Option<Binding>,
+}
+
+/// One allowed type of an element.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ElementType {
+    /// The FHIR type code (`Quantity`, `dateTime`, `BackboneElement`).
+    pub code: String,
+    /// The plan to validate a value of this type with.
+    pub plan: TypeId,
+    /// For `Reference` and `canonical`: the resource types it may point to;
+    /// empty when any is allowed.
+    pub target_types: Vec<String>,
+}
+
+/// How strongly an element is bound to a value set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Strength {
+    Required,
+    Extensible,
+    Preferred,
+    Example,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Binding {
+    pub strength: Strength,
+    pub value_set: String,
+    /// Index into [`Plans::code_sets`] when the value set was compiled
+    /// (required bindings).
+    pub code_set: Option<u32>,
+}
+
+/// All compiled plans of one set of packages.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Plans {
+    pub types: Vec<TypePlan>,
+    /// Top-level types by name (resources, data types, primitives).
+    pub by_name: FxHashMap<String, TypeId>,
+    pub code_sets: Vec<CodeSet>,
+    /// The package set these plans were compiled from, for the cache key
+    /// and for reports.
+    pub packages: Vec<String>,
+}
+
+impl Plans {
+    #[inline]
+    pub fn get(&self, id: TypeId) -> &TypePlan {
+        &self.types[id as usize]
+    }
+
+    /// A concrete (non-abstract) resource type by name.
+    pub fn resource(&self, name: &str) -> Option<TypeId> {
+        self.by_name.get(name).copied().filter(|&id| {
+            let t = self.get(id);
+            t.kind == TypeKind::Resource && !t.is_abstract
+        })
+    }
+
+    /// Whether a name is a known resource type (abstract or not).
+    pub fn is_resource_type(&self, name: &str) -> bool {
+        self.by_name
+            .get(name)
+            .is_some_and(|&id| self.get(id).kind == TypeKind::Resource)
+    }
+}

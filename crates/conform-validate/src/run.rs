@@ -1,0 +1,216 @@
+//! The driver: validates inputs on all cores and reports results into a
+//! [`Sink`] in input order, so output is deterministic whatever the
+//! scheduling.
+
+use crate::finding::{rules, Finding, IssueCode, Severity};
+use crate::input::Input;
+use crate::Validator;
+use conform_json::{LineIndex, ParseError};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, BufReader, Read};
+
+/// The outcome for one resource (one JSON file, or one NDJSON line).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResourceResult {
+    /// `None` when the text was not a recognisable resource.
+    pub resource_type: Option<String>,
+    pub id: Option<String>,
+    /// Line where the resource starts in its file.
+    pub line: u32,
+    pub findings: Vec<Finding>,
+}
+
+impl ResourceResult {
+    pub fn errors(&self) -> usize {
+        self.findings.iter().filter(|f| f.severity.is_error()).count()
+    }
+}
+
+/// A file that could not be read at all.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileFailure {
+    pub message: String,
+}
+
+/// Receives results as they are ready, in input order. Renderers implement
+/// it; the validator knows nothing of output.
+pub trait Sink {
+    fn file_start(&mut self, _name: &str) {}
+    fn resource(&mut self, name: &str, result: ResourceResult);
+    fn file_failed(&mut self, name: &str, failure: FileFailure);
+    fn file_end(&mut self, _name: &str) {}
+}
+
+/// Counts over a whole run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub files: usize,
+    pub resources: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub information: usize,
+    /// Files that could not be read.
+    pub unreadable: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, r: &ResourceResult) {
+        self.resources += 1;
+        for f in &r.findings {
+            match f.severity {
+                Severity::Fatal | Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Information => self.information += 1,
+            }
+        }
+    }
+}
+
+/// How many files are validated together before their results are passed
+/// on: enough to keep both cores busy, few enough to bound memory.
+const FILE_BATCH: usize = 64;
+/// How much NDJSON is read before a parallel pass over its lines.
+const NDJSON_CHUNK_BYTES: usize = 8 * 1024 * 1024;
+
+pub fn validate_inputs(v: &Validator, inputs: &[Input], sink: &mut dyn Sink) {
+    let mut i = 0;
+    while i < inputs.len() {
+        if inputs[i].is_ndjson() {
+            validate_ndjson_file(v, &inputs[i], sink);
+            i += 1;
+            continue;
+        }
+        let end = inputs[i..]
+            .iter()
+            .position(Input::is_ndjson)
+            .map_or(inputs.len(), |p| i + p)
+            .min(i + FILE_BATCH);
+        let batch: Vec<(String, Result<Vec<ResourceResult>, String>)> = inputs[i..end]
+            .par_iter()
+            .map(|input| (input.name(), validate_whole(v, input)))
+            .collect();
+        for (name, result) in batch {
+            sink.file_start(&name);
+            match result {
+                Ok(results) => results.into_iter().for_each(|r| sink.resource(&name, r)),
+                Err(message) => sink.file_failed(&name, FileFailure { message }),
+            }
+            sink.file_end(&name);
+        }
+        i = end;
+    }
+}
+
+/// A file read whole: one JSON resource, or NDJSON arriving on stdin.
+fn validate_whole(v: &Validator, input: &Input) -> Result<Vec<ResourceResult>, String> {
+    let bytes = read_all(input)?;
+    if *input == Input::Stdin && looks_like_ndjson(&bytes) {
+        return Ok(validate_lines(v, &bytes, 0));
+    }
+    Ok(vec![v.validate_bytes(&bytes, 0)])
+}
+
+fn read_all(input: &Input) -> Result<Vec<u8>, String> {
+    match input {
+        Input::File(p) => std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display())),
+        Input::Stdin => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(buf)
+        }
+    }
+}
+
+/// More than one line that each start a JSON object.
+fn looks_like_ndjson(bytes: &[u8]) -> bool {
+    let mut lines = bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    let first = lines.next();
+    let second = lines.next();
+    matches!((first, second), (Some(a), Some(b)) if a.trim_ascii_start().starts_with(b"{") && a.trim_ascii_end().ends_with(b"}") && b.trim_ascii_start().starts_with(b"{"))
+}
+
+/// Validates each non-blank line of an NDJSON text in parallel.
+fn validate_lines(v: &Validator, bytes: &[u8], first_line: u32) -> Vec<ResourceResult> {
+    let lines: Vec<(u32, &[u8])> = bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, l)| (first_line + i as u32, l))
+        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
+        .collect();
+    lines
+        .par_iter()
+        .map(|&(n, line)| v.validate_bytes(line, n))
+        .collect()
+}
+
+/// Streams an NDJSON file in chunks, so a file larger than memory is fine.
+fn validate_ndjson_file(v: &Validator, input: &Input, sink: &mut dyn Sink) {
+    let name = input.name();
+    sink.file_start(&name);
+    let Input::File(path) = input else { return };
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            sink.file_failed(&name, FileFailure { message: format!("cannot read {}: {e}", path.display()) });
+            sink.file_end(&name);
+            return;
+        }
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut chunk = Vec::with_capacity(NDJSON_CHUNK_BYTES + (1 << 16));
+    let mut lines_before = 0u32;
+    loop {
+        chunk.clear();
+        let mut lines_in_chunk = 0u32;
+        let mut eof = false;
+        while chunk.len() < NDJSON_CHUNK_BYTES {
+            match reader.read_until(b'\n', &mut chunk) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(_) => lines_in_chunk += 1,
+                Err(e) => {
+                    sink.file_failed(&name, FileFailure { message: format!("cannot read {}: {e}", path.display()) });
+                    sink.file_end(&name);
+                    return;
+                }
+            }
+        }
+        // Drop the final newline so it does not count as an extra line.
+        let body = chunk.strip_suffix(b"\n").unwrap_or(&chunk);
+        for r in validate_lines(v, body, lines_before) {
+            sink.resource(&name, r);
+        }
+        lines_before += lines_in_chunk;
+        if eof {
+            break;
+        }
+    }
+    sink.file_end(&name);
+}
+
+/// The result for text that is not JSON: one fatal finding where it broke.
+pub(crate) fn parse_failure(bytes: &[u8], e: &ParseError, line_base: u32) -> ResourceResult {
+    let text = String::from_utf8_lossy(bytes);
+    let (line, column) = LineIndex::new(&text).line_col(&text, e.offset);
+    ResourceResult {
+        resource_type: None,
+        id: None,
+        line: line_base + 1,
+        findings: vec![Finding {
+            severity: Severity::Fatal,
+            code: IssueCode::Invalid,
+            rule: rules::JSON_SYNTAX.to_string(),
+            expression: String::new(),
+            line: line + line_base,
+            column,
+            message: format!("The content is not valid JSON: {}", e.message),
+        }],
+    }
+}

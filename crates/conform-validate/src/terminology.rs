@@ -1,0 +1,366 @@
+//! Local value set expansion: turns a ValueSet's `compose` into the set of
+//! codes it allows, using only the CodeSystems and ValueSets in the loaded
+//! packages. Systems we do not hold (SNOMED CT, LOINC, UCUM, BCP-47...) are
+//! recorded as unknown so that codes from them are reported as not checked
+//! rather than wrongly rejected.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Where to look up ValueSets and CodeSystems by canonical URL.
+pub trait Definitions {
+    fn resource(&self, canonical: &str) -> Option<&Value>;
+}
+
+/// The codes of one system that a value set allows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum SystemCodes {
+    /// Exactly these codes.
+    Codes(FxHashSet<String>),
+    /// Codes of this system are allowed but we cannot enumerate them offline.
+    Unknown,
+}
+
+/// A compiled value set: per system, the codes it allows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeSet {
+    pub url: String,
+    pub systems: FxHashMap<String, SystemCodes>,
+    /// The value set itself (or something it imports) could not be found or
+    /// expanded: no code can be judged against it.
+    pub unresolved: Option<String>,
+}
+
+/// The answer to "is this code in the value set?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    In,
+    NotIn,
+    /// We cannot tell offline (the system is not held or not enumerable).
+    Unknown,
+}
+
+impl CodeSet {
+    /// A bare `code` (no system): in if any system of the set has it.
+    pub fn contains_code(&self, code: &str) -> Membership {
+        if self.unresolved.is_some() {
+            return Membership::Unknown;
+        }
+        let mut unknown = false;
+        for codes in self.systems.values() {
+            match codes {
+                SystemCodes::Codes(c) if c.contains(code) => return Membership::In,
+                SystemCodes::Codes(_) => {}
+                SystemCodes::Unknown => unknown = true,
+            }
+        }
+        if unknown {
+            Membership::Unknown
+        } else {
+            Membership::NotIn
+        }
+    }
+
+    /// A coding with its system.
+    pub fn contains_coding(&self, system: &str, code: &str) -> Membership {
+        if self.unresolved.is_some() {
+            return Membership::Unknown;
+        }
+        match self.systems.get(system) {
+            Some(SystemCodes::Codes(c)) if c.contains(code) => Membership::In,
+            Some(SystemCodes::Codes(_)) | None => Membership::NotIn,
+            Some(SystemCodes::Unknown) => Membership::Unknown,
+        }
+    }
+
+    /// Whether the set allows any code of this system at all.
+    pub fn has_system(&self, system: &str) -> bool {
+        self.systems.contains_key(system)
+    }
+}
+
+/// Expands the value set at `url` (a canonical, optionally `|version`).
+pub fn expand(defs: &dyn Definitions, url: &str) -> CodeSet {
+    let mut seen = Vec::new();
+    match expand_inner(defs, url, &mut seen) {
+        Ok(systems) => CodeSet {
+            url: url.to_string(),
+            systems,
+            unresolved: None,
+        },
+        Err(why) => CodeSet {
+            url: url.to_string(),
+            systems: FxHashMap::default(),
+            unresolved: Some(why),
+        },
+    }
+}
+
+type Systems = FxHashMap<String, SystemCodes>;
+
+fn lookup<'d>(defs: &'d dyn Definitions, url: &str) -> Option<&'d Value> {
+    defs.resource(url)
+        .or_else(|| url.split_once('|').and_then(|(u, _)| defs.resource(u)))
+}
+
+fn expand_inner(defs: &dyn Definitions, url: &str, seen: &mut Vec<String>) -> Result<Systems, String> {
+    if seen.iter().any(|s| s == url) || seen.len() > 16 {
+        return Err(format!("value set {url} imports itself"));
+    }
+    let vs = lookup(defs, url).ok_or_else(|| format!("value set {url} is not in the loaded packages"))?;
+    seen.push(url.to_string());
+    let result = if let Some(compose) = vs.get("compose") {
+        expand_compose(defs, compose, seen)
+    } else if let Some(contains) = vs.pointer("/expansion/contains") {
+        let mut out = Systems::default();
+        add_contains(contains, &mut out);
+        Ok(out)
+    } else {
+        Err(format!("value set {url} has neither compose nor expansion"))
+    };
+    seen.pop();
+    result
+}
+
+fn add_contains(contains: &Value, out: &mut Systems) {
+    for c in contains.as_array().into_iter().flatten() {
+        if let (Some(s), Some(code)) = (c["system"].as_str(), c["code"].as_str()) {
+            insert(out, s, code);
+        }
+        if let Some(nested) = c.get("contains") {
+            add_contains(nested, out);
+        }
+    }
+}
+
+fn insert(out: &mut Systems, system: &str, code: &str) {
+    match out
+        .entry(system.to_string())
+        .or_insert_with(|| SystemCodes::Codes(FxHashSet::default()))
+    {
+        SystemCodes::Codes(c) => {
+            c.insert(code.to_string());
+        }
+        SystemCodes::Unknown => {}
+    }
+}
+
+fn expand_compose(defs: &dyn Definitions, compose: &Value, seen: &mut Vec<String>) -> Result<Systems, String> {
+    let mut out = Systems::default();
+    for inc in compose["include"].as_array().into_iter().flatten() {
+        let part = expand_include(defs, inc, seen)?;
+        union(&mut out, part);
+    }
+    for exc in compose["exclude"].as_array().into_iter().flatten() {
+        // An exclude we cannot expand would make every code doubtful; the
+        // R4 core sets only exclude explicit concept lists.
+        if let Ok(part) = expand_include(defs, exc, seen) {
+            subtract(&mut out, &part);
+        }
+    }
+    Ok(out)
+}
+
+fn union(out: &mut Systems, part: Systems) {
+    for (system, codes) in part {
+        match (out.get_mut(&system), codes) {
+            (None, codes) => {
+                out.insert(system, codes);
+            }
+            (Some(SystemCodes::Unknown), _) => {}
+            (Some(slot), SystemCodes::Unknown) => *slot = SystemCodes::Unknown,
+            (Some(SystemCodes::Codes(a)), SystemCodes::Codes(b)) => a.extend(b),
+        }
+    }
+}
+
+fn subtract(out: &mut Systems, part: &Systems) {
+    for (system, codes) in part {
+        if let (Some(SystemCodes::Codes(a)), SystemCodes::Codes(b)) = (out.get_mut(system), codes) {
+            a.retain(|c| !b.contains(c));
+        }
+    }
+}
+
+fn intersect(a: Systems, b: &Systems) -> Systems {
+    a.into_iter()
+        .filter_map(|(system, codes)| {
+            let other = b.get(&system)?;
+            Some(match (codes, other) {
+                (SystemCodes::Codes(x), SystemCodes::Codes(y)) => {
+                    (system, SystemCodes::Codes(x.into_iter().filter(|c| y.contains(c)).collect()))
+                }
+                (SystemCodes::Codes(x), SystemCodes::Unknown) => (system, SystemCodes::Codes(x)),
+                (SystemCodes::Unknown, other) => (system, other.clone()),
+            })
+        })
+        .collect()
+}
+
+/// One `include` (or `exclude`): a system part, intersected with every
+/// imported value set, as R4 defines.
+fn expand_include(defs: &dyn Definitions, inc: &Value, seen: &mut Vec<String>) -> Result<Systems, String> {
+    let mut result: Option<Systems> = None;
+    if let Some(system) = inc["system"].as_str() {
+        let codes = system_codes(defs, system, inc);
+        let mut s = Systems::default();
+        s.insert(system.to_string(), codes);
+        result = Some(s);
+    }
+    for vs in inc["valueSet"].as_array().into_iter().flatten() {
+        let url = vs.as_str().unwrap_or_default();
+        let imported = expand_inner(defs, url, seen)?;
+        result = Some(match result {
+            None => imported,
+            Some(r) => intersect(r, &imported),
+        });
+    }
+    Ok(result.unwrap_or_default())
+}
+
+fn system_codes(defs: &dyn Definitions, system: &str, inc: &Value) -> SystemCodes {
+    if let Some(concepts) = inc["concept"].as_array() {
+        // An explicit list is exact even when we do not hold the system.
+        return SystemCodes::Codes(
+            concepts
+                .iter()
+                .filter_map(|c| c["code"].as_str().map(str::to_string))
+                .collect(),
+        );
+    }
+    let Some(cs) = lookup(defs, system).filter(|cs| cs["resourceType"] == "CodeSystem") else {
+        return SystemCodes::Unknown;
+    };
+    if cs["content"].as_str() != Some("complete") {
+        return SystemCodes::Unknown;
+    }
+    let tree = ConceptTree::new(cs);
+    let mut codes: Option<FxHashSet<String>> = None;
+    for f in inc["filter"].as_array().into_iter().flatten() {
+        let matched = match (f["property"].as_str(), f["op"].as_str(), f["value"].as_str()) {
+            (Some("concept"), Some("is-a"), Some(v)) => tree.descendants(v, true),
+            (Some("concept"), Some("descendent-of"), Some(v)) => tree.descendants(v, false),
+            (Some("concept"), Some("is-not-a"), Some(v)) => {
+                let sub = tree.descendants(v, true);
+                tree.all().into_iter().filter(|c| !sub.contains(c)).collect()
+            }
+            (Some("concept"), Some("in"), Some(v)) => v.split(',').map(|s| s.trim().to_string()).collect(),
+            _ => return SystemCodes::Unknown,
+        };
+        codes = Some(match codes {
+            None => matched,
+            Some(c) => c.into_iter().filter(|x| matched.contains(x)).collect(),
+        });
+    }
+    SystemCodes::Codes(codes.unwrap_or_else(|| tree.all()))
+}
+
+/// A CodeSystem's concepts with their parent/child links (from nesting and
+/// from `parent`/`subsumedBy` properties).
+struct ConceptTree {
+    children: FxHashMap<String, Vec<String>>,
+    codes: Vec<String>,
+}
+
+impl ConceptTree {
+    fn new(cs: &Value) -> Self {
+        let mut t = ConceptTree {
+            children: FxHashMap::default(),
+            codes: Vec::new(),
+        };
+        t.add(&cs["concept"], None);
+        t
+    }
+
+    fn add(&mut self, concepts: &Value, parent: Option<&str>) {
+        for c in concepts.as_array().into_iter().flatten() {
+            let Some(code) = c["code"].as_str() else { continue };
+            self.codes.push(code.to_string());
+            if let Some(p) = parent {
+                self.children.entry(p.to_string()).or_default().push(code.to_string());
+            }
+            for prop in c["property"].as_array().into_iter().flatten() {
+                if matches!(prop["code"].as_str(), Some("parent" | "subsumedBy")) {
+                    if let Some(p) = prop["valueCode"].as_str() {
+                        self.children.entry(p.to_string()).or_default().push(code.to_string());
+                    }
+                }
+            }
+            self.add(&c["concept"], Some(code));
+        }
+    }
+
+    fn all(&self) -> FxHashSet<String> {
+        self.codes.iter().cloned().collect()
+    }
+
+    fn descendants(&self, root: &str, include_self: bool) -> FxHashSet<String> {
+        let mut out = FxHashSet::default();
+        let mut stack = vec![root.to_string()];
+        while let Some(c) = stack.pop() {
+            if let Some(kids) = self.children.get(&c) {
+                for k in kids {
+                    if out.insert(k.clone()) {
+                        stack.push(k.clone());
+                    }
+                }
+            }
+        }
+        if include_self {
+            out.insert(root.to_string());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct Map(Vec<Value>);
+    impl Definitions for Map {
+        fn resource(&self, url: &str) -> Option<&Value> {
+            self.0.iter().find(|r| r["url"] == url)
+        }
+    }
+
+    fn defs() -> Map {
+        Map(vec![
+            json!({"resourceType": "CodeSystem", "url": "http://cs", "content": "complete",
+                   "concept": [{"code": "a", "concept": [{"code": "a1"}, {"code": "a2"}]}, {"code": "b"}]}),
+            json!({"resourceType": "ValueSet", "url": "http://vs-all", "compose": {"include": [{"system": "http://cs"}]}}),
+            json!({"resourceType": "ValueSet", "url": "http://vs-isa", "compose": {"include": [{"system": "http://cs",
+                   "filter": [{"property": "concept", "op": "is-a", "value": "a"}]}],
+                   "exclude": [{"system": "http://cs", "concept": [{"code": "a2"}]}]}}),
+            json!({"resourceType": "ValueSet", "url": "http://vs-ext", "compose": {"include": [{"system": "http://snomed.info/sct"},
+                   {"valueSet": ["http://vs-isa"]}]}}),
+        ])
+    }
+
+    #[test]
+    fn expands_whole_systems_filters_and_excludes() {
+        let d = defs();
+        let all = expand(&d, "http://vs-all");
+        assert_eq!(all.contains_code("a2"), Membership::In);
+        assert_eq!(all.contains_coding("http://cs", "zz"), Membership::NotIn);
+        let isa = expand(&d, "http://vs-isa");
+        assert_eq!(isa.contains_code("a1"), Membership::In);
+        assert_eq!(isa.contains_code("a2"), Membership::NotIn);
+        assert_eq!(isa.contains_code("b"), Membership::NotIn);
+    }
+
+    #[test]
+    fn systems_not_held_are_unknown_not_wrong() {
+        let d = defs();
+        let ext = expand(&d, "http://vs-ext");
+        assert_eq!(ext.contains_coding("http://snomed.info/sct", "123"), Membership::Unknown);
+        assert_eq!(ext.contains_coding("http://cs", "a1"), Membership::In);
+        assert_eq!(ext.contains_coding("http://other", "x"), Membership::NotIn);
+        assert_eq!(ext.contains_code("nope"), Membership::Unknown);
+        let missing = expand(&d, "http://nowhere");
+        assert_eq!(missing.contains_code("x"), Membership::Unknown);
+        assert!(missing.unresolved.unwrap().contains("not in the loaded packages"));
+    }
+}

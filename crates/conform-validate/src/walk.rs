@@ -1,0 +1,659 @@
+//! The validation walk: one pass over a parsed resource, following the
+//! compiled plans. It keeps a compact path (segments borrowed from the plans
+//! and the document) and only builds strings when it emits a finding.
+
+use crate::finding::{rules, Finding, IssueCode, Severity};
+use crate::plan::{ElementPlan, ElementType, Plans, Strength, TypeId, TypeKind, UNBOUNDED};
+use crate::primitive::{JsonType, Primitive};
+use crate::terminology::Membership;
+use conform_json::{Document, Kind, LineIndex, Member, NodeId};
+use rustc_hash::FxHashMap;
+use std::cell::OnceCell;
+
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Name(&'a str),
+    Index(u32),
+    OfType(&'a str),
+}
+
+/// One walk over one document (a file, or one NDJSON line).
+pub(crate) struct Walker<'a> {
+    plans: &'a Plans,
+    doc: &'a Document<'a>,
+    /// Lines before this document in its file (NDJSON), added to every line.
+    line_base: u32,
+    /// Byte offset of this document in its file, for column computation.
+    lines: OnceCell<LineIndex>,
+    path: Vec<Seg<'a>>,
+    /// Per-object scratch: occurrences per element, and the first member
+    /// that used each element (to tell duplicates from choice conflicts).
+    counts: Vec<u32>,
+    firsts: Vec<u32>,
+    /// The contained resources (id → type) of each enclosing resource.
+    contained: Vec<FxHashMap<&'a str, TypeId>>,
+    pub(crate) findings: Vec<Finding>,
+}
+
+impl<'a> Walker<'a> {
+    pub(crate) fn new(plans: &'a Plans, doc: &'a Document<'a>, line_base: u32) -> Self {
+        Walker {
+            plans,
+            doc,
+            line_base,
+            lines: OnceCell::new(),
+            path: Vec::with_capacity(16),
+            counts: Vec::with_capacity(256),
+            firsts: Vec::with_capacity(256),
+            contained: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    // ---- findings ----------------------------------------------------------
+
+    fn path_string(&self, extra: Option<&str>) -> String {
+        let mut s = String::new();
+        for seg in &self.path {
+            match seg {
+                Seg::Name(n) => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(n);
+                }
+                Seg::Index(i) => {
+                    s.push('[');
+                    s.push_str(&i.to_string());
+                    s.push(']');
+                }
+                Seg::OfType(t) => {
+                    s.push_str(".ofType(");
+                    s.push_str(t);
+                    s.push(')');
+                }
+            }
+        }
+        if let Some(e) = extra {
+            if !s.is_empty() {
+                s.push('.');
+            }
+            s.push_str(e);
+        }
+        s
+    }
+
+    pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
+        let src = self.doc.source();
+        let (l, c) = self.lines.get_or_init(|| LineIndex::new(src)).line_col(src, offset);
+        (l + self.line_base, c)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn emit(&mut self, severity: Severity, code: IssueCode, rule: &str, offset: usize, extra: Option<&str>, message: String) {
+        let (line, column) = self.line_col(offset);
+        let expression = self.path_string(extra);
+        self.findings.push(Finding {
+            severity,
+            code,
+            rule: rule.to_string(),
+            expression,
+            line,
+            column,
+            message,
+        });
+    }
+
+    fn error(&mut self, code: IssueCode, rule: &str, node: NodeId, message: String) {
+        self.emit(Severity::Error, code, rule, self.doc.offset(node), None, message);
+    }
+
+    // ---- resources ---------------------------------------------------------
+
+    /// Validates a top-level resource. Returns its type name and id when known.
+    pub(crate) fn root(&mut self, node: NodeId) -> (Option<&'a str>, Option<String>) {
+        let Some(tid) = self.resource_type(node, true) else {
+            return (None, None);
+        };
+        let name = self.plans.get(tid).name.as_str();
+        self.path.push(Seg::Name(name));
+        self.resource_body(node, tid, false);
+        self.path.pop();
+        let id = self.doc.get_str(node, "id").map(|s| s.into_owned());
+        (Some(name), id)
+    }
+
+    /// Reads and checks `resourceType`.
+    fn resource_type(&mut self, node: NodeId, root: bool) -> Option<TypeId> {
+        let doc = self.doc;
+        if doc.kind(node) != Kind::Object {
+            self.error(
+                IssueCode::Structure,
+                rules::JSON_TYPE,
+                node,
+                format!("A resource must be a JSON object, not {}", article(doc.kind(node))),
+            );
+            return None;
+        }
+        let Some(rt) = doc.get(node, "resourceType") else {
+            let what = if root { "The JSON object" } else { "This resource" };
+            self.error(
+                IssueCode::Invalid,
+                rules::RESOURCE_TYPE,
+                node,
+                format!("{what} has no 'resourceType', so it cannot be validated as a FHIR resource"),
+            );
+            return None;
+        };
+        let name = doc.str(rt).unwrap_or_default();
+        match self.plans.resource(&name) {
+            Some(tid) => Some(tid),
+            None => {
+                let why = if self.plans.is_resource_type(&name) {
+                    format!("'{name}' is an abstract type; a resource must have a concrete type")
+                } else {
+                    format!("Unknown resource type '{name}': it is not defined in the loaded FHIR packages")
+                };
+                self.error(IssueCode::Invalid, rules::RESOURCE_TYPE, rt, why);
+                None
+            }
+        }
+    }
+
+    fn resource_body(&mut self, node: NodeId, tid: TypeId, is_contained: bool) {
+        let doc = self.doc;
+        // Contained resources are resolved from their container; every other
+        // resource starts a new scope.
+        let scope = !is_contained;
+        if scope {
+            let mut ids = FxHashMap::default();
+            if let Some(c) = doc.get(node, "contained") {
+                for &r in doc.elements(c) {
+                    let (Some(id), Some(rt)) = (doc.get(r, "id"), doc.get(r, "resourceType")) else {
+                        continue;
+                    };
+                    let (Some(id), Some(rt)) = (doc.raw(id), doc.str(rt)) else { continue };
+                    if let Some(t) = self.plans.resource(&rt) {
+                        ids.insert(id, t);
+                    }
+                }
+            }
+            self.contained.push(ids);
+        }
+        self.object(node, tid);
+        if self.plans.get(tid).name == "Bundle" {
+            self.bundle(node);
+        }
+        if scope {
+            self.contained.pop();
+        }
+    }
+
+    // ---- objects -----------------------------------------------------------
+
+    fn object(&mut self, node: NodeId, tid: TypeId) {
+        let plans = self.plans;
+        let doc = self.doc;
+        let plan = plans.get(tid);
+        let members = doc.members(node);
+        if members.is_empty() {
+            self.error(
+                IssueCode::Structure,
+                rules::EMPTY,
+                node,
+                "An element must have a value or children: this object is empty".into(),
+            );
+            return;
+        }
+        let base = self.counts.len();
+        self.counts.resize(base + plan.elements.len(), 0);
+        self.firsts.resize(base + plan.elements.len(), u32::MAX);
+        for (mi, m) in members.iter().enumerate() {
+            let raw = doc.raw_key(m);
+            let found = if m.is_escaped() {
+                plan.keys.get(doc.key(m).as_ref())
+            } else {
+                plan.keys.get(raw)
+            };
+            let Some(key) = found.copied() else {
+                if raw == "resourceType" && plan.kind == TypeKind::Resource {
+                    continue;
+                }
+                let message = format!(
+                    "Unrecognised property '{raw}': {} does not define it in FHIR R4",
+                    plan.name
+                );
+                self.emit(Severity::Error, IssueCode::Structure, rules::UNKNOWN_ELEMENT, doc.key_offset(m), Some(raw), message);
+                continue;
+            };
+            let ei = key.element as usize;
+            let el = &plan.elements[ei];
+            if !key.underscore {
+                let first = self.firsts[base + ei];
+                if first != u32::MAX {
+                    let prev = doc.raw_key(&members[first as usize]);
+                    let (rule, message) = if prev == raw {
+                        (rules::DUPLICATE_ELEMENT, format!("The property '{raw}' appears more than once"))
+                    } else {
+                        (
+                            rules::CHOICE_MULTIPLE,
+                            format!("Only one of the {}[x] choices may be present, but both '{prev}' and '{raw}' are", el.name),
+                        )
+                    };
+                    self.emit(Severity::Error, IssueCode::Structure, rule, doc.key_offset(m), Some(raw), message);
+                    continue;
+                }
+                self.firsts[base + ei] = mi as u32;
+            }
+            self.path.push(Seg::Name(&el.name));
+            if el.choice {
+                if let Some(t) = el.types.get(key.choice as usize) {
+                    self.path.push(Seg::OfType(&t.code));
+                }
+            }
+            let n = if key.underscore {
+                self.primitive_extras(m.value, el, key.choice as usize, members)
+            } else {
+                self.element_value(m.value, el, key.choice as usize, members)
+            };
+            let count = &mut self.counts[base + ei];
+            *count = (*count).max(n);
+            if el.max != UNBOUNDED && n > el.max && el.array {
+                let message = format!("{}: at most {} allowed, but found {n}", el.path, el.max);
+                self.error(IssueCode::Structure, rules::CARDINALITY_MAX, m.value, message);
+            }
+            if el.choice && el.types.get(key.choice as usize).is_some() {
+                self.path.pop();
+            }
+            self.path.pop();
+        }
+        for &ri in &plan.required {
+            let el = &plan.elements[ri as usize];
+            if self.counts[base + ri as usize] == 0 {
+                let name = if el.choice { format!("{}[x]", el.name) } else { el.name.clone() };
+                let message = format!("{}: minimum required = {}, but only found 0", el.path, el.min);
+                self.emit(Severity::Error, IssueCode::Required, rules::CARDINALITY_MIN, doc.offset(node), Some(&name), message);
+            }
+        }
+        self.counts.truncate(base);
+        self.firsts.truncate(base);
+    }
+
+    /// Walks the value of a (non-underscore) property; returns how many
+    /// occurrences it holds.
+    fn element_value(&mut self, node: NodeId, el: &'a ElementPlan, choice: usize, siblings: &[Member]) -> u32 {
+        let doc = self.doc;
+        if el.array {
+            if doc.kind(node) != Kind::Array {
+                let message = format!("{} can repeat, so its value must be a JSON array, not {}", el.path, article(doc.kind(node)));
+                self.error(IssueCode::Structure, rules::ARRAY_EXPECTED, node, message);
+                self.typed_value(node, el, choice);
+                return 1;
+            }
+            let items = doc.elements(node);
+            if items.is_empty() {
+                self.error(IssueCode::Structure, rules::EMPTY, node, "Arrays must not be empty: omit the property instead".into());
+                return 0;
+            }
+            // The `_name` twin, when a primitive array has one.
+            let twin = self.twin(el, siblings);
+            let mut count = 0;
+            for (i, &item) in items.iter().enumerate() {
+                self.path.push(Seg::Index(i as u32));
+                if doc.kind(item) == Kind::Null {
+                    let covered = twin.and_then(|t| doc.elements(t).get(i).copied()).is_some_and(|t| doc.kind(t) != Kind::Null);
+                    if !covered {
+                        self.error(IssueCode::Structure, rules::NULL_VALUE, item, "null is only allowed in a primitive array where the matching '_' entry has an id or extension".into());
+                    } else {
+                        count += 1;
+                    }
+                } else {
+                    count += 1;
+                    self.typed_value(item, el, choice);
+                }
+                self.path.pop();
+            }
+            if let Some(t) = twin {
+                let n = doc.elements(t).len();
+                if doc.kind(t) == Kind::Array && n != items.len() {
+                    let message = format!("The arrays '{}' ({} items) and '_{}' ({n} items) must have the same length", el.name, items.len(), el.name);
+                    self.error(IssueCode::Structure, rules::PRIMITIVE_ALIGNMENT, t, message);
+                }
+            }
+            count
+        } else {
+            if doc.kind(node) == Kind::Array {
+                let message = format!("{} cannot repeat, so its value must not be a JSON array", el.path);
+                self.error(IssueCode::Structure, rules::ARRAY_UNEXPECTED, node, message);
+                return 1;
+            }
+            self.typed_value(node, el, choice);
+            1
+        }
+    }
+
+    /// The `_name` member beside `name`, for primitive arrays.
+    fn twin(&self, el: &ElementPlan, siblings: &[Member]) -> Option<NodeId> {
+        let doc = self.doc;
+        siblings
+            .iter()
+            .find(|m| doc.raw_key(m).strip_prefix('_') == Some(el.name.as_str()))
+            .map(|m| m.value)
+    }
+
+    /// Walks a `_name` twin: the id and extensions of a primitive (or of each
+    /// item of a primitive array). Returns the occurrences it stands for.
+    fn primitive_extras(&mut self, node: NodeId, el: &'a ElementPlan, choice: usize, siblings: &[Member]) -> u32 {
+        let doc = self.doc;
+        let Some(t) = el.types.get(choice) else { return 0 };
+        if el.array {
+            if doc.kind(node) != Kind::Array {
+                let message = format!("'_{}' must be a JSON array to match '{}'", el.name, el.name);
+                self.error(IssueCode::Structure, rules::ARRAY_EXPECTED, node, message);
+                return 0;
+            }
+            let main = self.twin_of_underscore(el, siblings);
+            let mut count = 0;
+            for (i, &item) in doc.elements(node).iter().enumerate() {
+                self.path.push(Seg::Index(i as u32));
+                match doc.kind(item) {
+                    Kind::Null => {
+                        let covered = main.and_then(|m| doc.elements(m).get(i).copied()).is_some_and(|v| doc.kind(v) != Kind::Null);
+                        if !covered {
+                            self.error(IssueCode::Structure, rules::NULL_VALUE, item, "null in a '_' array must match a value in the primitive array".into());
+                        }
+                    }
+                    Kind::Object => {
+                        count += 1;
+                        self.object(item, t.plan);
+                    }
+                    k => {
+                        let message = format!("Items of '_{}' must be objects or null, not {}", el.name, article(k));
+                        self.error(IssueCode::Structure, rules::JSON_TYPE, item, message);
+                    }
+                }
+                self.path.pop();
+            }
+            count
+        } else if doc.kind(node) == Kind::Object {
+            self.object(node, t.plan);
+            1
+        } else {
+            let message = format!("'_{}' must be an object holding the id and extensions of the value, not {}", el.name, article(doc.kind(node)));
+            self.error(IssueCode::Structure, rules::JSON_TYPE, node, message);
+            0
+        }
+    }
+
+    fn twin_of_underscore(&self, el: &ElementPlan, siblings: &[Member]) -> Option<NodeId> {
+        let doc = self.doc;
+        siblings.iter().find(|m| doc.raw_key(m) == el.name).map(|m| m.value)
+    }
+
+    /// Walks one value of an element as the given type.
+    fn typed_value(&mut self, node: NodeId, el: &'a ElementPlan, choice: usize) {
+        let Some(t) = el.types.get(choice) else { return };
+        let plan = self.plans.get(t.plan);
+        match plan.kind {
+            TypeKind::Primitive(p) => self.primitive(node, p, el, t),
+            TypeKind::Resource => self.nested_resource(node, el),
+            TypeKind::Complex | TypeKind::Backbone => {
+                if self.doc.kind(node) != Kind::Object {
+                    let message = format!("{} is a {}, so its value must be a JSON object, not {}", el.path, t.code, article(self.doc.kind(node)));
+                    self.error(IssueCode::Structure, rules::JSON_TYPE, node, message);
+                    return;
+                }
+                self.object(node, t.plan);
+                match t.code.as_str() {
+                    "Reference" => self.reference(node, t),
+                    "Coding" | "CodeableConcept" | "Quantity" => self.coded_binding(node, el, &t.code),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn nested_resource(&mut self, node: NodeId, el: &ElementPlan) {
+        let Some(tid) = self.resource_type(node, false) else { return };
+        let is_contained = el.name == "contained";
+        self.resource_body(node, tid, is_contained);
+    }
+
+    // ---- primitives --------------------------------------------------------
+
+    fn primitive(&mut self, node: NodeId, p: Primitive, el: &'a ElementPlan, t: &ElementType) {
+        let doc = self.doc;
+        let kind = doc.kind(node);
+        let expected = p.json_type();
+        let text = match (expected, kind) {
+            (_, Kind::Null) => {
+                self.error(IssueCode::Structure, rules::NULL_VALUE, node, format!("{} must have a value, not null", el.path));
+                return;
+            }
+            (JsonType::Bool, Kind::Bool) => return,
+            (JsonType::Number, Kind::Number) => doc.raw(node).map(std::borrow::Cow::Borrowed),
+            (JsonType::String, Kind::String) => doc.str(node),
+            _ => {
+                let want = match expected {
+                    JsonType::Bool => "a JSON boolean (true or false)",
+                    JsonType::Number => "a JSON number",
+                    JsonType::String => "a JSON string",
+                };
+                let message = format!("{} is a {}, so its value must be {want}, not {}", el.path, t.code, article(kind));
+                self.error(IssueCode::Structure, rules::JSON_TYPE, node, message);
+                return;
+            }
+        };
+        let Some(text) = text else { return };
+        if kind == Kind::String && text.is_empty() {
+            self.error(IssueCode::Value, rules::EMPTY, node, format!("{} must not be an empty string: omit it instead", el.path));
+            return;
+        }
+        if let Err(why) = p.check(&text) {
+            self.error(IssueCode::Value, rules::PRIMITIVE_FORMAT, node, format!("The value of {} {why}", el.path));
+            return;
+        }
+        if matches!(p, Primitive::Code | Primitive::String | Primitive::Uri) {
+            self.code_binding(node, el, None, &text);
+        }
+    }
+
+    // ---- terminology -------------------------------------------------------
+
+    /// Checks a code (with its system, when it has one) against a required
+    /// binding. Other strengths are for profiles and are not checked here.
+    fn code_binding(&mut self, node: NodeId, el: &ElementPlan, system: Option<&str>, code: &str) -> Option<Membership> {
+        let b = el.binding.as_ref().filter(|b| b.strength == Strength::Required)?;
+        let set = &self.plans.code_sets[b.code_set? as usize];
+        let result = match system {
+            Some(s) => set.contains_coding(s, code),
+            None => set.contains_code(code),
+        };
+        match result {
+            Membership::In => {}
+            Membership::NotIn => {
+                let code_text = match system {
+                    Some(s) => format!("'{s}#{code}'"),
+                    None => format!("'{code}'"),
+                };
+                let message = format!("The code {code_text} is not in the value set {} required for {}", set.url, el.path);
+                self.error(IssueCode::CodeInvalid, rules::BINDING_REQUIRED, node, message);
+            }
+            Membership::Unknown => {}
+        }
+        Some(result)
+    }
+
+    fn coded_binding(&mut self, node: NodeId, el: &'a ElementPlan, code: &str) {
+        if el.binding.as_ref().is_none_or(|b| b.strength != Strength::Required) {
+            return;
+        }
+        let doc = self.doc;
+        match code {
+            "Coding" | "Quantity" => {
+                let Some(c) = doc.get(node, "code") else { return };
+                let Some(value) = doc.str(c) else { return };
+                let system = doc.get_str(node, "system");
+                self.code_binding(c, el, system.as_deref(), &value);
+            }
+            _ => {
+                let Some(codings) = doc.get(node, "coding") else { return };
+                // Valid when any coding is in the set; report against the
+                // first when none is and we could judge them all.
+                let mut unknown = false;
+                let mut first_bad: Option<(NodeId, String, String)> = None;
+                for &c in doc.elements(codings) {
+                    let (Some(system), Some(value)) = (doc.get_str(c, "system"), doc.get_str(c, "code")) else {
+                        continue;
+                    };
+                    let set = &self.plans.code_sets[el.binding.as_ref().and_then(|b| b.code_set).unwrap_or(0) as usize];
+                    match set.contains_coding(&system, &value) {
+                        Membership::In => return,
+                        Membership::Unknown => unknown = true,
+                        Membership::NotIn => {
+                            if first_bad.is_none() {
+                                first_bad = Some((doc.get(c, "code").unwrap_or(c), system.into_owned(), value.into_owned()));
+                            }
+                        }
+                    }
+                }
+                if let (false, Some((at, system, value))) = (unknown, first_bad) {
+                    self.path.push(Seg::Name("coding"));
+                    self.code_binding(at, el, Some(&system), &value);
+                    self.path.pop();
+                }
+            }
+        }
+    }
+
+    // ---- references --------------------------------------------------------
+
+    fn reference(&mut self, node: NodeId, t: &ElementType) {
+        let doc = self.doc;
+        let Some(rnode) = doc.get(node, "reference") else { return };
+        let Some(r) = doc.str(rnode) else { return };
+        let target: Option<String> = if let Some(id) = r.strip_prefix('#') {
+            if id.is_empty() {
+                None // the containing resource itself
+            } else {
+                match self.contained.last().and_then(|c| c.get(id)) {
+                    Some(&tid) => Some(self.plans.get(tid).name.clone()),
+                    None => {
+                        self.path.push(Seg::Name("reference"));
+                        self.error(IssueCode::NotFound, rules::CONTAINED_NOT_FOUND, rnode, format!("The reference '{r}' does not match the id of any contained resource"));
+                        self.path.pop();
+                        return;
+                    }
+                }
+            }
+        } else if r.starts_with("urn:uuid:") || r.starts_with("urn:oid:") {
+            None
+        } else {
+            match self.reference_type(&r) {
+                Ok(ty) => ty,
+                Err(why) => {
+                    self.path.push(Seg::Name("reference"));
+                    self.error(IssueCode::Invalid, rules::REFERENCE_FORMAT, rnode, format!("The reference '{r}' is not valid: {why}"));
+                    self.path.pop();
+                    return;
+                }
+            }
+        };
+        if let Some(ty) = target {
+            if !t.target_types.is_empty() && !t.target_types.iter().any(|x| *x == ty) {
+                self.path.push(Seg::Name("reference"));
+                let message = format!("The reference points to a {ty}, but only {} may be referenced here", t.target_types.join(", "));
+                self.error(IssueCode::Structure, rules::REFERENCE_TARGET, rnode, message);
+                self.path.pop();
+            }
+        }
+    }
+
+    /// The resource type a literal reference names, when it can be read off.
+    fn reference_type(&self, r: &str) -> Result<Option<String>, String> {
+        let (path, conditional) = match r.split_once('?') {
+            Some((p, _)) => (p, true),
+            None => (r, false),
+        };
+        if let Some(i) = path.find("://") {
+            // Absolute: the type is the segment before the id when it is a
+            // known resource type (…/Patient/123 or …/Patient/123/_history/1).
+            let segs: Vec<&str> = path[i + 3..].split('/').collect();
+            let n = segs.len();
+            let at = if n >= 4 && segs[n - 2] == "_history" { n.checked_sub(4) } else { n.checked_sub(2) };
+            return Ok(at.and_then(|k| segs.get(k)).filter(|s| self.plans.is_resource_type(s)).map(|s| s.to_string()));
+        }
+        if conditional {
+            return if self.plans.is_resource_type(path) {
+                Ok(Some(path.to_string()))
+            } else {
+                Err(format!("a conditional reference must start with a resource type, and '{path}' is not one"))
+            };
+        }
+        let segs: Vec<&str> = path.split('/').collect();
+        let shape_ok = match segs.len() {
+            2 => true,
+            4 => segs[2] == "_history",
+            _ => false,
+        };
+        if !shape_ok {
+            return Err("expected Type/id, Type/id/_history/version, an absolute URL, urn:uuid:, urn:oid: or #id".into());
+        }
+        if !self.plans.is_resource_type(segs[0]) {
+            return Err(format!("'{}' is not a FHIR resource type", segs[0]));
+        }
+        if Primitive::Id.check(segs[1]).is_err() {
+            return Err(format!("'{}' is not a valid resource id", segs[1]));
+        }
+        Ok(Some(segs[0].to_string()))
+    }
+
+    // ---- bundles -----------------------------------------------------------
+
+    fn bundle(&mut self, node: NodeId) {
+        let doc = self.doc;
+        let Some(entries) = doc.get(node, "entry") else { return };
+        let mut seen: FxHashMap<(String, Option<String>), usize> = FxHashMap::default();
+        for (i, &entry) in doc.elements(entries).iter().enumerate() {
+            let Some(full_url) = doc.get_str(entry, "fullUrl") else { continue };
+            let resource = doc.get(entry, "resource").filter(|&r| doc.kind(r) == Kind::Object);
+            let at = doc.get(entry, "fullUrl").unwrap_or(entry);
+            self.path.push(Seg::Name("entry"));
+            self.path.push(Seg::Index(i as u32));
+            if let Some(r) = resource {
+                let rt = doc.get_str(r, "resourceType");
+                let id = doc.get_str(r, "id");
+                if let (Some(rt), Some(id)) = (rt, id.as_ref()) {
+                    let is_rest = full_url.starts_with("http://") || full_url.starts_with("https://");
+                    let suffix = format!("{rt}/{id}");
+                    let matches = full_url.ends_with(&format!("/{suffix}")) || full_url.contains(&format!("/{suffix}/_history/"));
+                    if is_rest && !matches {
+                        let message = format!("The fullUrl '{full_url}' does not match the resource it holds ({suffix}): it should end with /{suffix}");
+                        self.emit(Severity::Error, IssueCode::Invalid, rules::BUNDLE_FULLURL, doc.offset(at), Some("fullUrl"), message);
+                    }
+                }
+                let version = doc.get(r, "meta").and_then(|m| doc.get_str(m, "versionId")).map(|v| v.into_owned());
+                let key = (full_url.clone().into_owned(), version);
+                if let Some(prev) = seen.get(&key) {
+                    let message = format!("The fullUrl '{full_url}' is used by entry {prev} too: entries with the same fullUrl must have different meta.versionId (bdl-7)");
+                    self.emit(Severity::Error, IssueCode::Invalid, rules::BUNDLE_DUPLICATE, doc.offset(at), Some("fullUrl"), message);
+                } else {
+                    seen.insert(key, i);
+                }
+            }
+            self.path.pop();
+            self.path.pop();
+        }
+    }
+}
+
+fn article(k: Kind) -> &'static str {
+    match k {
+        Kind::Null => "null",
+        Kind::Bool => "a boolean",
+        Kind::Number => "a number",
+        Kind::String => "a string",
+        Kind::Array => "an array",
+        Kind::Object => "an object",
+    }
+}
