@@ -25,6 +25,7 @@ mod locate;
 mod location;
 mod loose;
 mod manifest;
+mod memo;
 mod registry;
 mod resolve;
 mod resource;

@@ -17,6 +17,7 @@ use crate::locate;
 use crate::location::Location;
 use crate::loose;
 use crate::manifest::Manifest;
+use crate::memo;
 use crate::spec::PackageSpec;
 use crate::tarball;
 use crate::version;
@@ -147,7 +148,7 @@ impl Resolver<'_> {
     fn locate_spec(&mut self, spec: &PackageSpec) -> Result<ResolvedPackage, PackageError> {
         match spec {
             PackageSpec::Id(id) => self.locate_id(id, None),
-            PackageSpec::Tarball(path) => read_tarball(path, None),
+            PackageSpec::Tarball(path) => read_tarball(self.cfg, path, None),
             PackageSpec::Folder(path) => {
                 let dir = if path.join("package.json").is_file() {
                     path.clone()
@@ -166,7 +167,7 @@ impl Resolver<'_> {
         if let Some(found) = locate::find_best(self.cfg, id) {
             let pkg = match &found.location {
                 Location::Folder(dir) => read_folder(dir, Some(&found.id))?,
-                Location::Tarball(path) => read_tarball(path, Some(&found.id))?,
+                Location::Tarball(path) => read_tarball(self.cfg, path, Some(&found.id))?,
                 Location::Loose(path) => read_loose(path)?,
             };
             return Ok(pkg);
@@ -185,12 +186,26 @@ impl Resolver<'_> {
 }
 
 /// Reads a tarball's manifest and key; `expected` is checked when the
-/// tarball was found by name (a misnamed file must not pass as another package).
-fn read_tarball(path: &Path, expected: Option<&PackageId>) -> Result<ResolvedPackage, PackageError> {
+/// tarball was found by name (a misnamed file must not pass as another
+/// package). The manifest comes from the memo when this content was seen before.
+fn read_tarball(
+    cfg: &SourceConfig,
+    path: &Path,
+    expected: Option<&PackageId>,
+) -> Result<ResolvedPackage, PackageError> {
     let label = path.display().to_string();
     let (bytes, key) = fingerprint::read_and_hash(path)?;
-    let manifest_bytes = tarball::read_manifest_bytes(&bytes, &label)?;
-    let manifest = Manifest::parse(&manifest_bytes, &label, "package/package.json")?;
+    let remembered = memo::get(&cfg.cache_dir, &key)
+        .and_then(|m| Manifest::parse(&m, &label, "package/package.json").ok());
+    let manifest = match remembered {
+        Some(m) => m,
+        None => {
+            let manifest_bytes = tarball::read_manifest_bytes(&bytes, &label)?;
+            let m = Manifest::parse(&manifest_bytes, &label, "package/package.json")?;
+            memo::put(&cfg.cache_dir, &key, &manifest_bytes);
+            m
+        }
+    };
     check_expected(expected, &manifest, &label)?;
     Ok(ResolvedPackage {
         id: manifest.id,

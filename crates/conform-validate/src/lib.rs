@@ -5,11 +5,13 @@
 //! resource into a [`Sink`], and renderers elsewhere turn those into text,
 //! JSON, OperationOutcome or JUnit.
 
+pub mod context;
 pub mod finding;
 mod input;
 mod load;
 pub mod plan;
 pub mod primitive;
+mod questionnaire;
 mod run;
 pub mod terminology;
 mod walk;
@@ -20,6 +22,7 @@ pub use load::{LoadError, LoadStats};
 pub use run::{validate_inputs, FileFailure, ResourceResult, Sink, Summary};
 
 use conform_json::Document;
+use context::Context;
 use plan::Plans;
 use std::sync::Arc;
 
@@ -28,13 +31,30 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Validator {
     plans: Arc<Plans>,
+    context: Arc<Context>,
 }
 
 impl Validator {
     pub fn new(plans: Plans) -> Self {
+        let context = Context::new(plans.context_json.iter().filter_map(|s| serde_json::from_str(s).ok()));
         Validator {
             plans: Arc::new(plans),
+            context: Arc::new(context),
         }
+    }
+
+    /// The same plans with extra context resources (Questionnaires,
+    /// ValueSets, CodeSystems) on top of those from the packages.
+    pub fn with_resources(&self, resources: Vec<serde_json::Value>) -> Validator {
+        let base = self.plans.context_json.iter().filter_map(|s| serde_json::from_str(s).ok());
+        Validator {
+            plans: self.plans.clone(),
+            context: Arc::new(Context::new(base.chain(resources))),
+        }
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.context
     }
 
     pub fn plans(&self) -> &Plans {
@@ -52,7 +72,7 @@ impl Validator {
 
     /// Validates a parsed document whose root is a resource.
     pub fn validate_document(&self, doc: &Document<'_>, line_base: u32) -> ResourceResult {
-        let mut w = walk::Walker::new(&self.plans, doc, line_base);
+        let mut w = walk::Walker::new(&self.plans, &self.context, doc, line_base);
         let (resource_type, id) = w.root(doc.root());
         let (line, _) = w.line_col(doc.offset(doc.root()));
         ResourceResult {

@@ -37,6 +37,18 @@ impl compile::Source for Defs<'_> {
     fn structure_definitions(&self) -> Vec<&Value> {
         self.0.by_type("StructureDefinition").collect()
     }
+
+    /// Questionnaires from every package, but ValueSets and CodeSystems only
+    /// from loose files and IGs: the core ones are expanded at compile time
+    /// and would only slow down every start.
+    fn context_resources(&self) -> Vec<&Value> {
+        let core = |r: &&Value| r["url"].as_str().is_some_and(|u| u.starts_with("http://hl7.org/fhir/") || u.starts_with("http://terminology.hl7.org/"));
+        let mut out: Vec<&Value> = self.0.by_type("Questionnaire").collect();
+        for t in ["ValueSet", "CodeSystem"] {
+            out.extend(self.0.by_type(t).filter(|r| !core(r)));
+        }
+        out
+    }
 }
 
 impl Validator {

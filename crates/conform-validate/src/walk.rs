@@ -2,6 +2,7 @@
 //! compiled plans. It keeps a compact path (segments borrowed from the plans
 //! and the document) and only builds strings when it emits a finding.
 
+use crate::context::Context;
 use crate::finding::{rules, Finding, IssueCode, Severity};
 use crate::plan::{ElementPlan, ElementType, Plans, Strength, TypeId, TypeKind, UNBOUNDED};
 use crate::primitive::{JsonType, Primitive};
@@ -20,6 +21,7 @@ enum Seg<'a> {
 /// One walk over one document (a file, or one NDJSON line).
 pub(crate) struct Walker<'a> {
     plans: &'a Plans,
+    context: &'a Context,
     doc: &'a Document<'a>,
     /// Lines before this document in its file (NDJSON), added to every line.
     line_base: u32,
@@ -36,9 +38,10 @@ pub(crate) struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    pub(crate) fn new(plans: &'a Plans, doc: &'a Document<'a>, line_base: u32) -> Self {
+    pub(crate) fn new(plans: &'a Plans, context: &'a Context, doc: &'a Document<'a>, line_base: u32) -> Self {
         Walker {
             plans,
+            context,
             doc,
             line_base,
             lines: OnceCell::new(),
@@ -181,8 +184,10 @@ impl<'a> Walker<'a> {
             self.contained.push(ids);
         }
         self.object(node, tid);
-        if self.plans.get(tid).name == "Bundle" {
-            self.bundle(node);
+        match self.plans.get(tid).name.as_str() {
+            "Bundle" => self.bundle(node),
+            "QuestionnaireResponse" => self.questionnaire_response(node),
+            _ => {}
         }
         if scope {
             self.contained.pop();
@@ -606,6 +611,15 @@ impl<'a> Walker<'a> {
             return Err(format!("'{}' is not a valid resource id", segs[1]));
         }
         Ok(Some(segs[0].to_string()))
+    }
+
+    // ---- questionnaire responses --------------------------------------------
+
+    fn questionnaire_response(&mut self, node: NodeId) {
+        for i in crate::questionnaire::check(self.doc, node, self.plans, self.context) {
+            let extra = (!i.path.is_empty()).then_some(i.path.as_str());
+            self.emit(i.severity, i.code, i.rule, self.doc.offset(i.node), extra, i.message);
+        }
     }
 
     // ---- bundles -----------------------------------------------------------

@@ -14,6 +14,8 @@ const FHIR_TYPE_EXT: &str = "http://hl7.org/fhir/StructureDefinition/structurede
 /// Where compile reads definitions from.
 pub trait Source: Definitions {
     fn structure_definitions(&self) -> Vec<&Value>;
+    /// Resources kept for validation time (see [`crate::context`]).
+    fn context_resources(&self) -> Vec<&Value>;
 }
 
 /// Why plans could not be built.
@@ -41,6 +43,7 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
             by_name: FxHashMap::default(),
             code_sets: Vec::new(),
             packages,
+            context_json: src.context_resources().iter().map(|r| r.to_string()).collect(),
         },
         code_set_ids: FxHashMap::default(),
     };

@@ -114,6 +114,9 @@ pub struct Plans {
     /// The package set these plans were compiled from, for the cache key
     /// and for reports.
     pub packages: Vec<String>,
+    /// Questionnaires, ValueSets and CodeSystems for validation-time
+    /// lookups (see [`crate::context`]), as JSON text.
+    pub context_json: Vec<String>,
 }
 
 impl Plans {

@@ -1,0 +1,60 @@
+//! Conformance resources used while validating instances, beyond the
+//! compiled type plans: Questionnaires (a QuestionnaireResponse is checked
+//! against its Questionnaire) and the ValueSets and CodeSystems their answer
+//! options name. They come from the loaded packages and `--ig` files.
+
+use crate::plan::Plans;
+use crate::terminology::{self, CodeSet, Definitions};
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Resource types kept in the context (the rest only feed the compiler).
+pub const CONTEXT_TYPES: &[&str] = &["Questionnaire", "ValueSet", "CodeSystem"];
+
+#[derive(Default)]
+pub struct Context {
+    by_url: FxHashMap<String, Arc<Value>>,
+}
+
+impl Context {
+    /// Builds the context from resources; later ones win for the same URL
+    /// (an `--ig` overrides a package).
+    pub fn new(resources: impl IntoIterator<Item = Value>) -> Self {
+        let mut by_url = FxHashMap::default();
+        for r in resources {
+            let Some(url) = r["url"].as_str().map(str::to_string) else { continue };
+            let r = Arc::new(r);
+            if let Some(v) = r["version"].as_str() {
+                by_url.insert(format!("{url}|{v}"), r.clone());
+            }
+            by_url.insert(url, r);
+        }
+        Context { by_url }
+    }
+
+    /// A Questionnaire by canonical URL (`url` or `url|version`).
+    pub fn questionnaire(&self, canonical: &str) -> Option<&Value> {
+        self.resource(canonical).filter(|r| r["resourceType"] == "Questionnaire")
+    }
+
+    /// The codes of a value set: from the compiled plans when a required
+    /// binding already expanded it, else expanded from the context.
+    pub fn value_set(&self, plans: &Plans, url: &str) -> CodeSet {
+        if let Some(set) = plans.code_sets.iter().find(|s| s.url == url || s.url.split('|').next() == Some(url)) {
+            if set.unresolved.is_none() {
+                return set.clone();
+            }
+        }
+        terminology::expand(self, url)
+    }
+}
+
+impl Definitions for Context {
+    fn resource(&self, canonical: &str) -> Option<&Value> {
+        self.by_url
+            .get(canonical)
+            .or_else(|| canonical.split_once('|').and_then(|(u, _)| self.by_url.get(u)))
+            .map(Arc::as_ref)
+    }
+}

@@ -1,0 +1,40 @@
+//! Shared set-up for the integration tests: one validator over the real R4
+//! core package from the shared test data, built once per test binary.
+
+#![allow(dead_code)]
+
+use conform_packages::{PackageSpec, SourceConfig};
+use conform_validate::{ResourceResult, Validator};
+use std::sync::OnceLock;
+
+/// A validator for base R4, compiled from `hl7.fhir.r4.core-4.0.1.tgz`
+/// (no plan cache, so the tests exercise the compiler every run).
+pub fn r4() -> &'static Validator {
+    static V: OnceLock<Validator> = OnceLock::new();
+    V.get_or_init(|| {
+        let cache = tempfile::tempdir().expect("temp dir");
+        let mut cfg = SourceConfig::with_cache(cache.path());
+        cfg.source_dirs = vec![conform_testdata::packages_dir()];
+        cfg.offline = true;
+        let spec = PackageSpec::parse("hl7.fhir.r4.core#4.0.1").expect("spec");
+        let resolved = conform_packages::resolve(&cfg, &[spec]).expect("R4 core resolves from the shared test data");
+        Validator::load(&resolved, None).expect("R4 core compiles").0
+    })
+}
+
+pub fn validate_file(path: &std::path::Path) -> ResourceResult {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    r4().validate_bytes(&bytes, 0)
+}
+
+pub fn error_rules(r: &ResourceResult) -> Vec<String> {
+    let mut rules: Vec<String> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity.is_error())
+        .map(|f| f.rule.clone())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}
