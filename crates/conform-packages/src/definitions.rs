@@ -48,7 +48,9 @@ impl DefinitionSet {
         for pkg in pkgs {
             let label = label(pkg);
             let (resources, examples) = match &pkg.location {
-                Location::Tarball(path) => from_files(files::read_tarball(path, &label)?, &pkg.id, &label)?,
+                Location::Tarball(path) => {
+                    from_files(files::read_tarball(path, &label)?, &pkg.id, &label)?
+                }
                 Location::Folder(dir) => from_files(files::read_folder(dir)?, &pkg.id, &label)?,
                 Location::Loose(path) => (from_loose(path, &pkg.id, &label)?, Vec::new()),
             };
@@ -69,7 +71,10 @@ impl DefinitionSet {
                 self.by_url_version.insert(format!("{url}|{v}"), i);
             }
         }
-        self.by_type.entry(e.resource_type.clone()).or_default().push(i);
+        self.by_type
+            .entry(e.resource_type.clone())
+            .or_default()
+            .push(i);
         self.resources.push(r);
     }
 
@@ -91,12 +96,19 @@ impl DefinitionSet {
     /// The resources of one type (e.g. all StructureDefinitions), in load
     /// order, leaving out those overridden by a later one with the same url.
     pub fn by_type<'a>(&'a self, resource_type: &str) -> impl Iterator<Item = &'a Value> + 'a {
-        self.resources_of_type(resource_type).filter_map(Resource::json)
+        self.resources_of_type(resource_type)
+            .filter_map(Resource::json)
     }
 
     /// Like [`by_type`](Self::by_type), but the resources with bytes and entries.
-    pub fn resources_of_type<'a>(&'a self, resource_type: &str) -> impl Iterator<Item = &'a Resource> + 'a {
-        let indexes = self.by_type.get(resource_type).map_or(&[][..], Vec::as_slice);
+    pub fn resources_of_type<'a>(
+        &'a self,
+        resource_type: &str,
+    ) -> impl Iterator<Item = &'a Resource> + 'a {
+        let indexes = self
+            .by_type
+            .get(resource_type)
+            .map_or(&[][..], Vec::as_slice);
         indexes
             .iter()
             .filter(|&&i| self.is_effective(i))
@@ -197,7 +209,11 @@ fn check_syntax(bytes: &[u8], label: &str, name: &str) -> Result<(), PackageErro
         })
 }
 
-fn from_loose(path: &std::path::Path, id: &PackageId, label: &str) -> Result<Vec<Resource>, PackageError> {
+fn from_loose(
+    path: &std::path::Path,
+    id: &PackageId,
+    label: &str,
+) -> Result<Vec<Resource>, PackageError> {
     let files = loose::read_files(path)?;
     let mut out = Vec::new();
     for r in loose::resources(files, label)? {

@@ -123,7 +123,11 @@ pub enum PackageError {
 
 impl PackageError {
     /// Wraps an I/O error with what we were doing and on which path.
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
         PackageError::Io {
             action,
             path: path.into(),

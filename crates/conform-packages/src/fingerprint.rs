@@ -31,7 +31,8 @@ pub(crate) fn of_folder(files: &[FolderFile]) -> Result<[u8; 32], PackageError> 
     for f in files {
         match f.role {
             Role::Manifest | Role::Index => {
-                let bytes = std::fs::read(&f.path).map_err(|e| PackageError::io("reading", &f.path, e))?;
+                let bytes =
+                    std::fs::read(&f.path).map_err(|e| PackageError::io("reading", &f.path, e))?;
                 h.update(f.name.as_bytes());
                 h.update(&(bytes.len() as u64).to_le_bytes());
                 h.update(&bytes);

@@ -95,7 +95,10 @@ impl Header {
 
 /// Parses `.index.json` into headers by file name. Entries without a file
 /// name or resource type are skipped: the index is a hint, the files rule.
-pub(crate) fn parse_index(bytes: &[u8], package: &str) -> Result<FxHashMap<String, Header>, PackageError> {
+pub(crate) fn parse_index(
+    bytes: &[u8],
+    package: &str,
+) -> Result<FxHashMap<String, Header>, PackageError> {
     #[derive(Deserialize)]
     struct Raw {
         #[serde(default)]
@@ -118,11 +121,12 @@ pub(crate) fn parse_index(bytes: &[u8], package: &str) -> Result<FxHashMap<Strin
         #[serde(default, rename = "type", deserialize_with = "lenient")]
         type_: Option<String>,
     }
-    let raw: Raw = serde_json::from_slice(strip_bom(bytes)).map_err(|source| PackageError::BadJson {
-        package: package.to_string(),
-        file: ".index.json".to_string(),
-        source,
-    })?;
+    let raw: Raw =
+        serde_json::from_slice(strip_bom(bytes)).map_err(|source| PackageError::BadJson {
+            package: package.to_string(),
+            file: ".index.json".to_string(),
+            source,
+        })?;
     Ok(raw
         .files
         .into_iter()

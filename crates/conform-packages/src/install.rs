@@ -100,16 +100,23 @@ pub(crate) fn install_one(
             offline: false,
         }
     };
-    let meta = registry
-        .metadata(&id.name, &label)?
-        .ok_or_else(|| not_found(format!("registry {} (no such package)", registry.metadata_url(&id.name))))?;
+    let meta = registry.metadata(&id.name, &label)?.ok_or_else(|| {
+        not_found(format!(
+            "registry {} (no such package)",
+            registry.metadata_url(&id.name)
+        ))
+    })?;
     let version = pick_version(&meta, &id.version).ok_or_else(|| {
         let mut known: Vec<&str> = meta.versions.keys().map(String::as_str).collect();
         known.sort_by(|a, b| version::compare(a, b));
         not_found(format!(
             "registry {} (has versions: {})",
             registry.metadata_url(&id.name),
-            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
         ))
     })?;
     let concrete = PackageId::new(id.name.clone(), version);
@@ -130,7 +137,10 @@ pub(crate) fn install_one(
         Fetched::Body(b) => b,
         Fetched::Missing => return Err(not_found(format!("registry download {url} (HTTP 404)"))),
     };
-    if let Some(expected) = dist.and_then(|d| d.shasum.as_deref()).filter(|s| !s.is_empty()) {
+    if let Some(expected) = dist
+        .and_then(|d| d.shasum.as_deref())
+        .filter(|s| !s.is_empty())
+    {
         let actual = sha1_hex(&bytes);
         if !actual.eq_ignore_ascii_case(expected.trim()) {
             return Err(PackageError::Checksum {
@@ -141,14 +151,22 @@ pub(crate) fn install_one(
             });
         }
     }
-    unpack_into_cache(cfg, &bytes, &format!("{label} (from {url})"), Some(&concrete))
+    unpack_into_cache(
+        cfg,
+        &bytes,
+        &format!("{label} (from {url})"),
+        Some(&concrete),
+    )
 }
 
 /// The version to install: the exact one asked for when the registry has it;
 /// for "latest" the registry's `latest` tag; for wildcards the best match.
 fn pick_version(meta: &crate::registry::Metadata, wanted: &str) -> Option<String> {
     if version::is_exact(wanted) {
-        return meta.versions.contains_key(wanted).then(|| wanted.to_string());
+        return meta
+            .versions
+            .contains_key(wanted)
+            .then(|| wanted.to_string());
     }
     if wanted.is_empty() || wanted == "latest" {
         if let Some(latest) = meta.latest() {
@@ -159,7 +177,10 @@ fn pick_version(meta: &crate::registry::Metadata, wanted: &str) -> Option<String
 }
 
 fn sha1_hex(bytes: &[u8]) -> String {
-    Sha1::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha1::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn read_cached_manifest(dir: &Path) -> Result<Manifest, PackageError> {
@@ -183,11 +204,12 @@ fn unpack_into_cache(
         .prefix(".conform-unpack-")
         .tempdir_in(cache)
         .map_err(|e| PackageError::io("creating a temporary folder in", cache, e))?;
-    let manifest_bytes = unpack(bytes, label, temp.path())?.ok_or_else(|| PackageError::BadManifest {
-        package: label.to_string(),
-        file: "package/package.json".to_string(),
-        reason: "missing from the tarball (is this a FHIR package?)".to_string(),
-    })?;
+    let manifest_bytes =
+        unpack(bytes, label, temp.path())?.ok_or_else(|| PackageError::BadManifest {
+            package: label.to_string(),
+            file: "package/package.json".to_string(),
+            reason: "missing from the tarball (is this a FHIR package?)".to_string(),
+        })?;
     let manifest = Manifest::parse(&manifest_bytes, label, "package/package.json")?;
     if let Some(want) = expected {
         if *want != manifest.id {
@@ -205,7 +227,11 @@ fn unpack_into_cache(
     if let Err(e) = fs::rename(temp.path(), &target) {
         // Another process may have installed it meanwhile: that is success.
         if !target.join("package").join("package.json").is_file() {
-            return Err(PackageError::io("moving the unpacked package to", &target, e));
+            return Err(PackageError::io(
+                "moving the unpacked package to",
+                &target,
+                e,
+            ));
         }
     }
     Ok((manifest.id, target))
@@ -215,21 +241,27 @@ fn unpack_into_cache(
 fn unpack(bytes: &[u8], label: &str, dest: &Path) -> Result<Option<Vec<u8>>, PackageError> {
     let mut manifest = None;
     tarball::walk(bytes, label, tarball::MAX_UNPACKED_BYTES, |entry| {
-        let path = entry.parts.iter().fold(dest.to_path_buf(), |p, c| p.join(c));
+        let path = entry
+            .parts
+            .iter()
+            .fold(dest.to_path_buf(), |p, c| p.join(c));
         if entry.is_dir {
             fs::create_dir_all(&path).map_err(|e| PackageError::io("creating folder", &path, e))?;
             return Ok(Flow::Continue);
         }
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| PackageError::io("creating folder", parent, e))?;
+            fs::create_dir_all(parent)
+                .map_err(|e| PackageError::io("creating folder", parent, e))?;
         }
-        let read_error = |e: io::Error| tarball::entry_read_error(label, &entry_name(&path, dest), e);
+        let read_error =
+            |e: io::Error| tarball::entry_read_error(label, &entry_name(&path, dest), e);
         if entry.parts == ["package", "package.json"] {
             let data = entry.read_all().map_err(read_error)?;
             fs::write(&path, &data).map_err(|e| PackageError::io("writing", &path, e))?;
             manifest = Some(data);
         } else {
-            let mut file = fs::File::create(&path).map_err(|e| PackageError::io("writing", &path, e))?;
+            let mut file =
+                fs::File::create(&path).map_err(|e| PackageError::io("writing", &path, e))?;
             copy(entry.data, &mut file, &path, label, dest)?;
         }
         Ok(Flow::Continue)

@@ -44,7 +44,9 @@ pub(crate) fn tar_role(parts: &[String]) -> Role {
 fn is_json_name(name: &str) -> bool {
     !name.starts_with('.')
         && name.len() > 5
-        && name.get(name.len() - 5..).is_some_and(|ext| ext.eq_ignore_ascii_case(".json"))
+        && name
+            .get(name.len() - 5..)
+            .is_some_and(|ext| ext.eq_ignore_ascii_case(".json"))
 }
 
 #[cfg(test)]

@@ -33,7 +33,9 @@ mod spec;
 mod tarball;
 mod version;
 
-pub use config::{SourceConfig, DEFAULT_REGISTRY, ENV_CACHE, ENV_OFFLINE, ENV_REGISTRY, ENV_SOURCE};
+pub use config::{
+    SourceConfig, DEFAULT_REGISTRY, ENV_CACHE, ENV_OFFLINE, ENV_REGISTRY, ENV_SOURCE,
+};
 pub use definitions::DefinitionSet;
 pub use error::PackageError;
 pub use fingerprint::{fingerprint_of, to_hex};

@@ -44,8 +44,11 @@ pub(crate) fn find_best(cfg: &SourceConfig, id: &PackageId) -> Option<AvailableP
         .into_iter()
         .filter(|p| p.id.name == id.name)
         .collect();
-    let best = version::best_match(&id.version, candidates.iter().map(|p| p.id.version.as_str()))?
-        .to_string();
+    let best = version::best_match(
+        &id.version,
+        candidates.iter().map(|p| p.id.version.as_str()),
+    )?
+    .to_string();
     candidates.into_iter().find(|p| p.id.version == best)
 }
 

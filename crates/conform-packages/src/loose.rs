@@ -17,9 +17,10 @@ pub(crate) fn read_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, PackageE
     if meta.is_file() {
         // A file named explicitly is read whatever its extension.
         let bytes = std::fs::read(root).map_err(|e| PackageError::io("reading", root, e))?;
-        let name = root
-            .file_name()
-            .map_or_else(|| root.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = root.file_name().map_or_else(
+            || root.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         return Ok(vec![(name, bytes)]);
     }
     let mut paths = Vec::new();
@@ -46,7 +47,9 @@ fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PackageError> 
     for item in read {
         let item = item.map_err(|e| PackageError::io("listing folder", dir, e))?;
         let path = item.path();
-        let kind = item.file_type().map_err(|e| PackageError::io("reading", &path, e))?;
+        let kind = item
+            .file_type()
+            .map_err(|e| PackageError::io("reading", &path, e))?;
         if kind.is_dir() {
             collect_json(&path, out)?;
         } else if path
@@ -101,7 +104,11 @@ fn split_bundle(name: &str, mut bundle: Value, out: &mut Vec<LooseResource>) {
         let Some(resource) = entry.get_mut("resource") else {
             continue;
         };
-        if resource.get("resourceType").and_then(Value::as_str).is_none() {
+        if resource
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .is_none()
+        {
             continue;
         }
         let value = resource.take();

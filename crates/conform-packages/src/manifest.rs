@@ -43,13 +43,17 @@ impl Manifest {
             return Err(bad("\"name\" and \"version\" are required".into()));
         };
         if !is_valid_name(&name) || !is_valid_version(&version) {
-            return Err(bad(format!("{name:?}#{version:?} is not a usable package id")));
+            return Err(bad(format!(
+                "{name:?}#{version:?} is not a usable package id"
+            )));
         }
         let mut dependencies = Vec::new();
         for (dep, ver) in raw.dependencies.unwrap_or_default() {
             let ver = ver.as_str().unwrap_or_default();
             if !is_valid_name(&dep) || !is_valid_version(ver) {
-                return Err(bad(format!("dependency {dep:?}: {ver:?} is not a usable package id")));
+                return Err(bad(format!(
+                    "dependency {dep:?}: {ver:?} is not a usable package id"
+                )));
             }
             dependencies.push(PackageId::new(dep, ver));
         }

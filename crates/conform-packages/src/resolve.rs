@@ -42,7 +42,10 @@ pub struct ResolvedPackage {
 /// An id is looked up in the cache, then in each source folder, then (unless
 /// offline) downloaded from the registry into the cache. A package given as a
 /// file or folder wins over a cached one with the same id.
-pub fn resolve(cfg: &SourceConfig, specs: &[PackageSpec]) -> Result<Vec<ResolvedPackage>, PackageError> {
+pub fn resolve(
+    cfg: &SourceConfig,
+    specs: &[PackageSpec],
+) -> Result<Vec<ResolvedPackage>, PackageError> {
     let mut r = Resolver {
         cfg,
         known: FxHashMap::default(),
@@ -115,7 +118,11 @@ impl Resolver<'_> {
 
     /// The concrete id a dependency resolves to, locating it if new. A
     /// wildcard is satisfied by an already located package when one fits.
-    fn concrete(&mut self, dep: &PackageId, required_by: &PackageId) -> Result<PackageId, PackageError> {
+    fn concrete(
+        &mut self,
+        dep: &PackageId,
+        required_by: &PackageId,
+    ) -> Result<PackageId, PackageError> {
         if let Some(c) = self.aliases.get(dep) {
             return Ok(c.clone());
         }
@@ -163,7 +170,11 @@ impl Resolver<'_> {
 
     /// Finds `id` (exact, latest or wildcard) locally, else in the registry.
     /// Dependencies are recorded with their concrete versions.
-    fn locate_id(&mut self, id: &PackageId, required_by: Option<&PackageId>) -> Result<ResolvedPackage, PackageError> {
+    fn locate_id(
+        &mut self,
+        id: &PackageId,
+        required_by: Option<&PackageId>,
+    ) -> Result<ResolvedPackage, PackageError> {
         if let Some(found) = locate::find_best(self.cfg, id) {
             let pkg = match &found.location {
                 Location::Folder(dir) => read_folder(dir, Some(&found.id))?,
@@ -219,7 +230,8 @@ fn read_tarball(
 fn read_folder(dir: &Path, expected: Option<&PackageId>) -> Result<ResolvedPackage, PackageError> {
     let label = dir.display().to_string();
     let manifest_path = dir.join("package.json");
-    let bytes = std::fs::read(&manifest_path).map_err(|e| PackageError::io("reading", &manifest_path, e))?;
+    let bytes = std::fs::read(&manifest_path)
+        .map_err(|e| PackageError::io("reading", &manifest_path, e))?;
     let manifest = Manifest::parse(&bytes, &label, "package.json")?;
     check_expected(expected, &manifest, &label)?;
     let listing = files::list_folder(dir)?;
@@ -247,7 +259,11 @@ pub(crate) fn loose_id(path: &Path) -> PackageId {
     PackageId::new(format!("loose:{}", path.display()), "local")
 }
 
-fn check_expected(expected: Option<&PackageId>, manifest: &Manifest, location: &str) -> Result<(), PackageError> {
+fn check_expected(
+    expected: Option<&PackageId>,
+    manifest: &Manifest,
+    location: &str,
+) -> Result<(), PackageError> {
     match expected {
         Some(want) if *want != manifest.id => Err(PackageError::WrongPackage {
             requested: want.to_string(),

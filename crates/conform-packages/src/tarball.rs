@@ -53,7 +53,12 @@ pub(crate) enum Flow {
 
 /// Walks every entry of the gzipped tar in `bytes`, checking each one, and
 /// calls `visit` for files and folders. `label` names the package in errors.
-pub(crate) fn walk<F>(bytes: &[u8], label: &str, limit: u64, mut visit: F) -> Result<(), PackageError>
+pub(crate) fn walk<F>(
+    bytes: &[u8],
+    label: &str,
+    limit: u64,
+    mut visit: F,
+) -> Result<(), PackageError>
 where
     F: FnMut(&mut Entry<'_>) -> Result<Flow, PackageError>,
 {
@@ -88,16 +93,16 @@ where
             tar::EntryType::Directory => true,
             // pax global headers carry only metadata.
             tar::EntryType::XGlobalHeader => continue,
-            other => {
-                return Err(PackageError::BadArchive {
-                    package: label.to_string(),
-                    reason: format!(
-                        "entry {raw_path} is a {other:?}, not a file or folder; refusing it as unsafe"
-                    ),
-                })
-            }
+            other => return Err(PackageError::BadArchive {
+                package: label.to_string(),
+                reason: format!(
+                    "entry {raw_path} is a {other:?}, not a file or folder; refusing it as unsafe"
+                ),
+            }),
         };
-        let path = entry.path().map_err(|e| archive_error(e, Some(&raw_path)))?;
+        let path = entry
+            .path()
+            .map_err(|e| archive_error(e, Some(&raw_path)))?;
         let parts = safe_parts(&path).ok_or_else(|| PackageError::BadArchive {
             package: label.to_string(),
             reason: format!(
@@ -118,7 +123,9 @@ where
             Ok(Flow::Continue) => {}
             Ok(Flow::Stop) => return Ok(()),
             // A read error inside the visitor may really be the size cap.
-            Err(e) if exceeded.get() => return Err(archive_error(io::Error::other(e.to_string()), None)),
+            Err(e) if exceeded.get() => {
+                return Err(archive_error(io::Error::other(e.to_string()), None))
+            }
             Err(e) => return Err(e),
         }
     }
@@ -189,4 +196,50 @@ pub(crate) fn read_manifest_bytes(bytes: &[u8], label: &str) -> Result<Vec<u8>, 
         file: "package/package.json".to_string(),
         reason: "missing from the tarball (is this a FHIR package?)".to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+
+    fn tgz(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        for (name, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        b.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    fn size_cap_is_an_error_not_a_panic() {
+        let big = vec![b' '; 100_000];
+        let bytes = tgz(&[("package/package.json", b"{}"), ("package/big.json", &big)]);
+        let mut read = |e: &mut Entry<'_>| {
+            e.read_all()
+                .map_err(|err| entry_read_error("t", &e.display(), err))?;
+            Ok(Flow::Continue)
+        };
+        assert!(walk(&bytes, "t", MAX_UNPACKED_BYTES, &mut read).is_ok());
+        let err = walk(&bytes, "small.tgz", 10_000, &mut read).unwrap_err();
+        assert!(err.to_string().contains("more than 10000 bytes"), "{err}");
+        assert!(err.to_string().contains("small.tgz"), "{err}");
+    }
+
+    #[test]
+    fn manifest_is_found_without_reading_the_rest() {
+        let bytes = tgz(&[
+            ("package/package.json", b"{\"name\":\"a\"}"),
+            ("package/x.json", b"{"),
+        ]);
+        assert_eq!(
+            read_manifest_bytes(&bytes, "t").unwrap(),
+            b"{\"name\":\"a\"}"
+        );
+        let none = tgz(&[("package/x.json", b"{}")]);
+        assert!(read_manifest_bytes(&none, "t").is_err());
+    }
 }

@@ -82,7 +82,11 @@ fn missing_dependency_names_the_dependent() {
     let cache = tempfile::tempdir().unwrap();
     let cfg = source_config(cache.path());
     // IPS depends on packages the shared folder does not hold.
-    let err = resolve(&cfg, &[PackageSpec::parse("hl7.fhir.uv.ips#2.0.0").unwrap()]).unwrap_err();
+    let err = resolve(
+        &cfg,
+        &[PackageSpec::parse("hl7.fhir.uv.ips#2.0.0").unwrap()],
+    )
+    .unwrap_err();
     let text = err.to_string();
     assert!(text.contains("required by hl7.fhir.uv.ips#2.0.0"), "{text}");
     assert!(text.contains("offline"), "{text}");

@@ -102,4 +102,9 @@ pub mod rules {
     pub const BUNDLE_FULLURL: &str = "bundle-fullurl";
     pub const BUNDLE_DUPLICATE: &str = "bundle-duplicate";
     pub const INPUT: &str = "input";
+    pub const NARRATIVE: &str = "narrative";
+    pub const EMBEDDED_HTML: &str = "embedded-html";
+    pub const EXTENSION_UNKNOWN: &str = "extension-unknown";
+    pub const EXTENSION_VALUE_TYPE: &str = "extension-value-type";
+    pub const EXTENSION_ON_ID: &str = "extension-on-id";
 }

@@ -15,6 +15,7 @@ mod questionnaire;
 mod run;
 pub mod terminology;
 mod walk;
+mod xhtml;
 
 pub use finding::{rules, Finding, IssueCode, Severity};
 pub use input::{collect_inputs, Input, InputError};
@@ -32,6 +33,29 @@ use std::sync::Arc;
 pub struct Validator {
     plans: Arc<Plans>,
     context: Arc<Context>,
+    options: Options,
+}
+
+/// Choices about what to check, named after the reference validator's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Extension URLs on example domains (example.org, acme.com...) are
+    /// accepted without a definition.
+    pub allow_example_urls: bool,
+    /// Strings that look like they embed HTML are errors (injection risk).
+    pub security_checks: bool,
+    /// Markdown that embeds HTML tags is an error.
+    pub no_html_in_markdown: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            allow_example_urls: true,
+            security_checks: false,
+            no_html_in_markdown: false,
+        }
+    }
 }
 
 impl Validator {
@@ -40,7 +64,13 @@ impl Validator {
         Validator {
             plans: Arc::new(plans),
             context: Arc::new(context),
+            options: Options::default(),
         }
+    }
+
+    /// The same validator with other options.
+    pub fn with_options(&self, options: Options) -> Validator {
+        Validator { options, ..self.clone() }
     }
 
     /// The same plans with extra context resources (Questionnaires,
@@ -50,6 +80,7 @@ impl Validator {
         Validator {
             plans: self.plans.clone(),
             context: Arc::new(Context::new(base.chain(resources))),
+            options: self.options,
         }
     }
 
@@ -72,7 +103,7 @@ impl Validator {
 
     /// Validates a parsed document whose root is a resource.
     pub fn validate_document(&self, doc: &Document<'_>, line_base: u32) -> ResourceResult {
-        let mut w = walk::Walker::new(&self.plans, &self.context, doc, line_base);
+        let mut w = walk::Walker::new(&self.plans, &self.context, self.options, doc, line_base);
         let (resource_type, id) = w.root(doc.root());
         let (line, _) = w.line_col(doc.offset(doc.root()));
         ResourceResult {

@@ -331,12 +331,7 @@ fn check_date_time(text: &str, instant: bool) -> Result<(), String> {
 }
 
 fn check_xhtml(text: &str) -> Result<(), String> {
-    let t = text.trim_start();
-    if t.starts_with("<div") && text.trim_end().ends_with("</div>") || t.starts_with("<div") && text.trim_end().ends_with("/>") {
-        Ok(())
-    } else {
-        Err("is not valid narrative XHTML: it must be a single <div> element".into())
-    }
+    crate::xhtml::check(text).map_err(|why| format!("is not valid narrative: {why}"))
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 //! and the document) and only builds strings when it emits a finding.
 
 use crate::context::Context;
+use crate::Options;
 use crate::finding::{rules, Finding, IssueCode, Severity};
-use crate::plan::{ElementPlan, ElementType, Plans, Strength, TypeId, TypeKind, UNBOUNDED};
+use crate::plan::{ElementPlan, ElementType, ExtensionDef, Plans, Strength, TypeId, TypeKind, UNBOUNDED};
 use crate::primitive::{JsonType, Primitive};
 use crate::terminology::Membership;
 use conform_json::{Document, Kind, LineIndex, Member, NodeId};
@@ -22,6 +23,7 @@ enum Seg<'a> {
 pub(crate) struct Walker<'a> {
     plans: &'a Plans,
     context: &'a Context,
+    options: Options,
     doc: &'a Document<'a>,
     /// Lines before this document in its file (NDJSON), added to every line.
     line_base: u32,
@@ -34,14 +36,18 @@ pub(crate) struct Walker<'a> {
     firsts: Vec<u32>,
     /// The contained resources (id → type) of each enclosing resource.
     contained: Vec<FxHashMap<&'a str, TypeId>>,
+    /// The definitions of the extensions being walked (for the relative
+    /// urls of a complex extension's parts).
+    extensions: Vec<Option<&'a ExtensionDef>>,
     pub(crate) findings: Vec<Finding>,
 }
 
 impl<'a> Walker<'a> {
-    pub(crate) fn new(plans: &'a Plans, context: &'a Context, doc: &'a Document<'a>, line_base: u32) -> Self {
+    pub(crate) fn new(plans: &'a Plans, context: &'a Context, options: Options, doc: &'a Document<'a>, line_base: u32) -> Self {
         Walker {
             plans,
             context,
+            options,
             doc,
             line_base,
             lines: OnceCell::new(),
@@ -49,6 +55,7 @@ impl<'a> Walker<'a> {
             counts: Vec::with_capacity(256),
             firsts: Vec::with_capacity(256),
             contained: Vec::new(),
+            extensions: Vec::new(),
             findings: Vec::new(),
         }
     }
@@ -182,6 +189,11 @@ impl<'a> Walker<'a> {
                 }
             }
             self.contained.push(ids);
+        }
+        if let Some(ext) = doc.get(node, "_id") {
+            self.path.push(Seg::Name("id"));
+            self.error(IssueCode::Structure, rules::EXTENSION_ON_ID, ext, "Extensions are not allowed on Resource.id".into());
+            self.path.pop();
         }
         self.object(node, tid);
         match self.plans.get(tid).name.as_str() {
@@ -408,6 +420,13 @@ impl<'a> Walker<'a> {
                     self.error(IssueCode::Structure, rules::JSON_TYPE, node, message);
                     return;
                 }
+                if t.code == "Extension" {
+                    let def = self.extension(node);
+                    self.extensions.push(def);
+                    self.object(node, t.plan);
+                    self.extensions.pop();
+                    return;
+                }
                 self.object(node, t.plan);
                 match t.code.as_str() {
                     "Reference" => self.reference(node, t),
@@ -455,8 +474,18 @@ impl<'a> Walker<'a> {
             return;
         }
         if let Err(why) = p.check(&text) {
-            self.error(IssueCode::Value, rules::PRIMITIVE_FORMAT, node, format!("The value of {} {why}", el.path));
+            let rule = if p == Primitive::Xhtml { rules::NARRATIVE } else { rules::PRIMITIVE_FORMAT };
+            self.error(IssueCode::Value, rule, node, format!("The value of {} {why}", el.path));
             return;
+        }
+        let html_forbidden = match p {
+            Primitive::String => self.options.security_checks,
+            Primitive::Markdown => self.options.no_html_in_markdown || self.options.security_checks,
+            _ => false,
+        };
+        if html_forbidden && looks_like_html(&text) {
+            let message = format!("The value of {} contains text that looks like embedded HTML tags, which are not allowed here (they could be rendered unescaped)", el.path);
+            self.error(IssueCode::Invalid, rules::EMBEDDED_HTML, node, message);
         }
         if matches!(p, Primitive::Code | Primitive::String | Primitive::Uri) {
             self.code_binding(node, el, None, &text);
@@ -613,6 +642,68 @@ impl<'a> Walker<'a> {
         Ok(Some(segs[0].to_string()))
     }
 
+    // ---- extensions --------------------------------------------------------
+
+    /// Resolves an extension's url and checks its value's type. Returns its
+    /// definition, against which its parts are then checked.
+    fn extension(&mut self, node: NodeId) -> Option<&'a ExtensionDef> {
+        let doc = self.doc;
+        let url_node = doc.get(node, "url")?;
+        let url = doc.str(url_node)?;
+        let value = doc.members(node).iter().find(|m| doc.raw_key(m).starts_with("value"));
+        let (def, allowed): (Option<&'a ExtensionDef>, Option<&'a [String]>) = if url.contains(':') {
+            match self.plans.extensions.get(url.as_ref()) {
+                Some(def) => (Some(def), (!def.children.is_empty() || !def.value_types.is_empty()).then_some(def.value_types.as_slice())),
+                None => {
+                    self.unknown_extension(url_node, &url);
+                    return None;
+                }
+            }
+        } else {
+            // A part of a complex extension: its url is the part's name.
+            let parent = self.extensions.last().copied().flatten();
+            let part = parent.and_then(|p| p.children.iter().find(|(u, _)| *u == url));
+            (None, part.map(|(_, types)| types.as_slice()))
+        };
+        if let (Some(allowed), Some(m)) = (allowed, value) {
+            let key = doc.raw_key(m);
+            let suffix = &key["value".len()..];
+            if !allowed.iter().any(|t| upper_first_eq(t, suffix)) {
+                let message = if allowed.is_empty() {
+                    format!("The extension {url} is complex: it must have nested extensions, not a value ({key})")
+                } else {
+                    format!("The extension {url} does not allow a value of type {suffix} (allowed: {})", allowed.join(", "))
+                };
+                self.emit(Severity::Error, IssueCode::Structure, rules::EXTENSION_VALUE_TYPE, doc.key_offset(m), Some(key), message);
+            }
+        }
+        def
+    }
+
+    /// An extension url that is in no loaded package. Like the reference
+    /// validator: example domains are allowed, HL7's own (whose newer
+    /// extensions package we may not hold) get a warning, others an error.
+    fn unknown_extension(&mut self, at: NodeId, url: &str) {
+        const EXAMPLE_DOMAINS: &[&str] = &["example.org", "example.com", "acme.com", "acme.org", "nema.org", "hl7.org/fhir/tools/"];
+        let example = EXAMPLE_DOMAINS.iter().any(|d| url.contains(d));
+        if example && self.options.allow_example_urls {
+            return;
+        }
+        self.path.push(Seg::Name("url"));
+        if example {
+            let message = format!("Example URLs are not allowed in this context ({url})");
+            self.error(IssueCode::Structure, rules::EXTENSION_UNKNOWN, at, message);
+        }
+        if url.starts_with("http://hl7.org/fhir/") || url.starts_with("http://terminology.hl7.org/") {
+            let message = format!("The extension {url} is not in the loaded packages, so its use could not be checked");
+            self.emit(Severity::Warning, IssueCode::Structure, rules::EXTENSION_UNKNOWN, self.doc.offset(at), None, message);
+        } else {
+            let message = format!("The extension {url} could not be found so is not allowed here (load the package that defines it with --ig)");
+            self.error(IssueCode::Structure, rules::EXTENSION_UNKNOWN, at, message);
+        }
+        self.path.pop();
+    }
+
     // ---- questionnaire responses --------------------------------------------
 
     fn questionnaire_response(&mut self, node: NodeId) {
@@ -639,6 +730,10 @@ impl<'a> Walker<'a> {
                 let id = doc.get_str(r, "id");
                 if let (Some(rt), Some(id)) = (rt, id.as_ref()) {
                     let is_rest = full_url.starts_with("http://") || full_url.starts_with("https://");
+                    if !full_url.contains(':') {
+                        let message = format!("The fullUrl must be an absolute URL (not '{full_url}')");
+                        self.emit(Severity::Error, IssueCode::Invalid, rules::BUNDLE_FULLURL, doc.offset(at), Some("fullUrl"), message);
+                    }
                     let suffix = format!("{rt}/{id}");
                     let matches = full_url.ends_with(&format!("/{suffix}")) || full_url.contains(&format!("/{suffix}/_history/"));
                     if is_rest && !matches {
@@ -658,6 +753,23 @@ impl<'a> Walker<'a> {
             self.path.pop();
             self.path.pop();
         }
+    }
+}
+
+/// `<` directly followed by a tag name, `/` or `!`: the start of an HTML tag
+/// rather than a less-than sign.
+fn looks_like_html(s: &str) -> bool {
+    s.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+}
+
+/// `dateTime` matches `DateTime`: a type code against a JSON name suffix.
+fn upper_first_eq(code: &str, suffix: &str) -> bool {
+    let (mut c, mut s) = (code.chars(), suffix.chars());
+    match (c.next(), s.next()) {
+        (Some(a), Some(b)) => a.to_ascii_uppercase() == b && c.as_str() == s.as_str(),
+        _ => false,
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod common;
 
+use conform_validate::Options;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -50,7 +51,25 @@ fn agrees_with_the_reference_validator_on_base_cases() {
         }
         let name = case["name"].as_str().expect("name").to_string();
         let file = root.join(case["file"].as_str().expect("file"));
-        let result = common::validate_file(&file);
+        // Supporting files (Questionnaires, ValueSets...) join the context.
+        let supporting: Vec<Value> = case["supporting"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str())
+            .filter_map(|p| std::fs::read(root.join(p)).ok())
+            .filter_map(|b| serde_json::from_slice(&b).ok())
+            .collect();
+        // The reference validator's options that we also have.
+        let opts = &case["options"];
+        let options = Options {
+            allow_example_urls: opts["examples"].as_bool().unwrap_or(true),
+            security_checks: opts["security-checks"].as_bool().unwrap_or(false),
+            no_html_in_markdown: opts["noHtmlInMarkdown"].as_bool().unwrap_or(false),
+        };
+        let validator = common::r4().with_resources(supporting).with_options(options);
+        let bytes = std::fs::read(&file).expect("case file");
+        let result = validator.validate_bytes(&bytes, 0);
         let errors: Vec<_> = result.findings.iter().filter(|f| f.severity.is_error()).collect();
         outcomes.push(Outcome {
             name,

@@ -38,10 +38,13 @@ impl TestRegistry {
         for entry in std::fs::read_dir(&dir).expect("list packages") {
             let path = entry.expect("entry").path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let Some(stem) = name.strip_suffix(".tgz") else { continue };
-            let Some(split) = stem.find(|c: char| c == '-').filter(|&i| {
-                stem[i + 1..].starts_with(|c: char| c.is_ascii_digit())
-            }) else {
+            let Some(stem) = name.strip_suffix(".tgz") else {
+                continue;
+            };
+            let Some(split) = stem
+                .find(|c: char| c == '-')
+                .filter(|&i| stem[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
+            else {
                 continue;
             };
             packages
@@ -127,11 +130,7 @@ fn serve(
             None => not_found(),
         },
         [name, version] => match packages.get(*name).and_then(|v| v.get(*version)) {
-            Some(file) => (
-                "200 OK",
-                "application/tar+gzip",
-                std::fs::read(file)?,
-            ),
+            Some(file) => ("200 OK", "application/tar+gzip", std::fs::read(file)?),
             None => not_found(),
         },
         _ => not_found(),
@@ -147,7 +146,11 @@ fn serve(
 }
 
 fn not_found() -> (&'static str, &'static str, Vec<u8>) {
-    ("404 Not Found", "application/json", b"{\"error\":\"not found\"}".to_vec())
+    (
+        "404 Not Found",
+        "application/json",
+        b"{\"error\":\"not found\"}".to_vec(),
+    )
 }
 
 fn metadata(
@@ -163,7 +166,10 @@ fn metadata(
         let shasum = if faults.wrong_shasum {
             "0000000000000000000000000000000000000000".to_string()
         } else {
-            Sha1::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+            Sha1::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
         };
         out.insert(
             version.clone(),

@@ -2,7 +2,7 @@
 //! specialization`) of the loaded packages. Every type, element, cardinality
 //! and binding comes from the definitions; nothing is typed in per resource.
 
-use super::{Binding, ElementPlan, ElementType, Key, Plans, Strength, TypeId, TypeKind, TypePlan, UNBOUNDED};
+use super::{Binding, ExtensionDef, ElementPlan, ElementType, Key, Plans, Strength, TypeId, TypeKind, TypePlan, UNBOUNDED};
 use crate::primitive::Primitive;
 use crate::terminology::{self, Definitions};
 use rustc_hash::FxHashMap;
@@ -44,6 +44,7 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
             code_sets: Vec::new(),
             packages,
             context_json: src.context_resources().iter().map(|r| r.to_string()).collect(),
+            extensions: FxHashMap::default(),
         },
         code_set_ids: FxHashMap::default(),
     };
@@ -61,6 +62,13 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
     }
     for (sd, id) in order {
         c.fill_type(sd, id)?;
+    }
+    for sd in src.structure_definitions() {
+        if sd["type"] == "Extension" && sd["derivation"] == "constraint" {
+            if let (Some(url), Some(def)) = (sd["url"].as_str(), extension_def(sd)) {
+                c.plans.extensions.insert(url.to_string(), def);
+            }
+        }
     }
     Ok(c.plans)
 }
@@ -316,4 +324,38 @@ fn upper_first(s: &str) -> String {
         Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
         None => String::new(),
     }
+}
+
+/// Reads what an extension definition allows from its snapshot.
+fn extension_def(sd: &Value) -> Option<ExtensionDef> {
+    let elements = sd.pointer("/snapshot/element")?.as_array()?;
+    let by_id = |id: &str| elements.iter().find(|e| e["id"] == id);
+    let value_types = |e: Option<&Value>| -> Vec<String> {
+        match e {
+            Some(e) if e["max"] != "0" => e["type"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t["code"].as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut def = ExtensionDef {
+        value_types: value_types(by_id("Extension.value[x]")),
+        children: Vec::new(),
+    };
+    for e in elements {
+        let id = e["id"].as_str().unwrap_or_default();
+        let Some(slice) = id.strip_prefix("Extension.extension:") else { continue };
+        if slice.contains('.') {
+            continue;
+        }
+        let url = by_id(&format!("{id}.url"))
+            .and_then(|u| u["fixedUri"].as_str())
+            .unwrap_or(slice)
+            .to_string();
+        def.children.push((url, value_types(by_id(&format!("{id}.value[x]")))));
+    }
+    Some(def)
 }

@@ -1,0 +1,248 @@
+//! Narrative XHTML checks (the R4 invariants `txt-1` and `txt-2`, and what
+//! the reference validator checks of `Narrative.div`): well-formed XML, the
+//! XHTML namespace on the root `div`, only the basic formatting elements,
+//! no scripting, no HTML-only entities, and some content.
+
+/// Elements `txt-1` allows: the basic formatting elements of HTML 4.0
+/// chapters 7-11 and 15, plus `a`, images and tables.
+const ALLOWED_ELEMENTS: &[&str] = &[
+    "a", "abbr", "acronym", "address", "area", "b", "bdo", "big", "blockquote", "br", "caption", "cite", "code", "col",
+    "colgroup", "dd", "dfn", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li",
+    "map", "ol", "p", "pre", "q", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
+    "th", "thead", "tr", "tt", "ul", "var",
+];
+
+const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
+
+/// The first problem found, as a sentence, or `Ok`.
+pub fn check(text: &str) -> Result<(), String> {
+    let mut p = Scanner { s: text.as_bytes(), i: 0, text };
+    p.skip_ws();
+    let mut stack: Vec<&str> = Vec::new();
+    let mut content = false;
+    let mut root_seen = false;
+    while p.i < p.s.len() {
+        if p.s[p.i] == b'<' {
+            if p.starts_with("<!--") {
+                p.skip_past("-->").ok_or("unterminated comment in the XHTML")?;
+                continue;
+            }
+            if p.starts_with("</") {
+                p.i += 2;
+                let name = p.name();
+                p.skip_ws();
+                if p.next() != Some(b'>') {
+                    return Err(format!("malformed closing tag </{name}> in the XHTML"));
+                }
+                match stack.pop() {
+                    Some(open) if open == name => {}
+                    Some(open) => return Err(format!("the XHTML closes </{name}> where <{open}> is open")),
+                    None => return Err(format!("the XHTML closes </{name}> that was never opened")),
+                }
+                continue;
+            }
+            if p.starts_with("<!") || p.starts_with("<?") {
+                return Err("the XHTML must not contain declarations or processing instructions".into());
+            }
+            if root_seen && stack.is_empty() {
+                return Err("the narrative must be a single <div> element".into());
+            }
+            p.i += 1;
+            let name = p.name();
+            if name.is_empty() {
+                return Err("malformed tag in the XHTML".into());
+            }
+            let local = name.rsplit(':').next().unwrap_or(name);
+            if !ALLOWED_ELEMENTS.contains(&local) {
+                return Err(format!("the element <{name}> is not allowed in narrative XHTML (txt-1)"));
+            }
+            if stack.is_empty() && local != "div" {
+                return Err(format!("the narrative's root element must be <div>, not <{name}>"));
+            }
+            let mut has_ns = false;
+            loop {
+                p.skip_ws();
+                match p.peek() {
+                    Some(b'/') => {
+                        p.i += 1;
+                        if p.next() != Some(b'>') {
+                            return Err(format!("malformed tag <{name}> in the XHTML"));
+                        }
+                        if local == "img" {
+                            content = true;
+                        }
+                        break;
+                    }
+                    Some(b'>') => {
+                        p.i += 1;
+                        stack.push(name);
+                        break;
+                    }
+                    Some(_) => {
+                        let attr = p.name();
+                        if attr.is_empty() {
+                            return Err(format!("malformed attribute in <{name}>"));
+                        }
+                        p.skip_ws();
+                        if p.next() != Some(b'=') {
+                            return Err(format!("attribute {attr} in <{name}> has no value"));
+                        }
+                        p.skip_ws();
+                        let value = p.quoted().ok_or_else(|| format!("attribute {attr} in <{name}> is not quoted"))?;
+                        check_entities(value)?;
+                        let lower = attr.to_ascii_lowercase();
+                        if lower.starts_with("on") {
+                            return Err(format!("the event attribute {attr} is not allowed in narrative XHTML (scripting)"));
+                        }
+                        if value.trim_start().to_ascii_lowercase().starts_with("javascript:") {
+                            return Err(format!("a javascript: URL in {attr} is not allowed in narrative XHTML"));
+                        }
+                        if attr == "xmlns" {
+                            if value != XHTML_NS {
+                                return Err(format!("wrong namespace on the XHTML ('{value}', should be '{XHTML_NS}')"));
+                            }
+                            has_ns = true;
+                        }
+                        if local == "img" && attr == "src" {
+                            content = true;
+                        }
+                    }
+                    None => return Err(format!("unterminated tag <{name}> in the XHTML")),
+                }
+            }
+            if !root_seen {
+                root_seen = true;
+                if !has_ns {
+                    return Err(format!("wrong namespace on the XHTML (none, should be '{XHTML_NS}')"));
+                }
+            }
+        } else {
+            let start = p.i;
+            while p.peek().is_some_and(|c| c != b'<') {
+                p.i += 1;
+            }
+            let run = &p.text[start..p.i];
+            check_entities(run)?;
+            if stack.is_empty() {
+                if !run.trim().is_empty() {
+                    return Err("text outside the narrative's <div>".into());
+                }
+            } else if !run.trim().is_empty() {
+                content = true;
+            }
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(format!("the XHTML ends with <{open}> still open"));
+    }
+    if !root_seen {
+        return Err("the narrative must be a <div> element".into());
+    }
+    if !content {
+        return Err("the narrative SHALL have some non-whitespace content (txt-2)".into());
+    }
+    Ok(())
+}
+
+/// Only XML's own entities and character references: HTML names such as
+/// `&nbsp;` are not defined in XHTML without a DTD.
+fn check_entities(s: &str) -> Result<(), String> {
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        rest = &rest[i + 1..];
+        let end = rest.find(';').ok_or("a bare '&' in the XHTML (write &amp;)")?;
+        let name = &rest[..end];
+        let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
+            || name.strip_prefix("#x").is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+            || name.strip_prefix('#').is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+        if !ok {
+            return Err(format!("invalid entity in the XHTML ('&{name};')"));
+        }
+        rest = &rest[end + 1..];
+    }
+    Ok(())
+}
+
+struct Scanner<'a> {
+    s: &'a [u8],
+    i: usize,
+    text: &'a str,
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+    fn next(&mut self) -> Option<u8> {
+        let c = self.peek();
+        self.i += 1;
+        c
+    }
+    fn starts_with(&self, p: &str) -> bool {
+        self.s[self.i..].starts_with(p.as_bytes())
+    }
+    fn skip_ws(&mut self) {
+        while self.peek().is_some_and(|c| c.is_ascii_whitespace()) {
+            self.i += 1;
+        }
+    }
+    fn skip_past(&mut self, end: &str) -> Option<()> {
+        let at = self.text[self.i..].find(end)?;
+        self.i += at + end.len();
+        Some(())
+    }
+    fn name(&mut self) -> &'a str {
+        let start = self.i;
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b':' | b'-' | b'_' | b'.'))
+        {
+            self.i += 1;
+        }
+        &self.text[start..self.i]
+    }
+    fn quoted(&mut self) -> Option<&'a str> {
+        let q = self.next().filter(|&c| c == b'"' || c == b'\'')?;
+        let start = self.i;
+        while self.peek()? != q {
+            self.i += 1;
+        }
+        let v = &self.text[start..self.i];
+        self.i += 1;
+        Some(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+
+    const NS: &str = "xmlns=\"http://www.w3.org/1999/xhtml\"";
+
+    #[test]
+    fn accepts_ordinary_narrative() {
+        for div in [
+            format!("<div {NS}><p>Jane <b>Smith</b> &amp; co &#169;</p><br/><table><tr><td>x</td></tr></table></div>"),
+            format!("<div {NS}><img src=\"x.png\"/></div>"),
+            format!("<div {NS}><!-- note --><a href=\"#x\">y</a></div>"),
+        ] {
+            assert_eq!(check(&div), Ok(()), "{div}");
+        }
+    }
+
+    #[test]
+    fn rejects_unsafe_or_malformed_narrative() {
+        for (div, why) in [
+            (format!("<div {NS}><script>x</script></div>"), "<script>"),
+            (format!("<div {NS}><p onclick=\"x()\">a</p></div>"), "onclick"),
+            (format!("<div {NS}>&reg;</div>"), "&reg;"),
+            ("<div>text</div>".to_string(), "namespace"),
+            (format!("<div {NS}><p>a</div>"), "closes"),
+            (format!("<div {NS}>  </div>"), "txt-2"),
+            (format!("<p {NS}>a</p>"), "root"),
+        ] {
+            let e = check(&div).unwrap_err();
+            assert!(e.contains(why), "{div}: {e}");
+        }
+    }
+}
