@@ -6,7 +6,14 @@ use std::time::Instant;
 
 use conform_packages::{resolve, to_hex, DefinitionSet, PackageSpec, SourceConfig};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), conform_packages::PackageError> {
     let cfg = SourceConfig::from_env();
     let specs = std::env::args()
         .skip(1)

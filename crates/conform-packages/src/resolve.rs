@@ -168,8 +168,8 @@ impl Resolver<'_> {
         }
     }
 
-    /// Finds `id` (exact, latest or wildcard) locally, else in the registry.
-    /// Dependencies are recorded with their concrete versions.
+    /// Finds `id` (exact, latest or wildcard) in the cache or a source
+    /// folder, else (when online) downloads it into the cache.
     fn locate_id(
         &mut self,
         id: &PackageId,
@@ -259,17 +259,26 @@ pub(crate) fn loose_id(path: &Path) -> PackageId {
     PackageId::new(format!("loose:{}", path.display()), "local")
 }
 
+/// A package found by name must be the one named. Tag-like versions
+/// (`current`, `dev`) are the exception: other tools cache CI builds under
+/// `<id>#current` while their `package.json` has the real version.
 fn check_expected(
     expected: Option<&PackageId>,
     manifest: &Manifest,
     location: &str,
 ) -> Result<(), PackageError> {
-    match expected {
-        Some(want) if *want != manifest.id => Err(PackageError::WrongPackage {
+    let Some(want) = expected else {
+        return Ok(());
+    };
+    let is_tag = !want.version.starts_with(|c: char| c.is_ascii_digit());
+    let matches = want.name == manifest.id.name && (is_tag || want.version == manifest.id.version);
+    if matches {
+        Ok(())
+    } else {
+        Err(PackageError::WrongPackage {
             requested: want.to_string(),
             location: location.to_string(),
             found: manifest.id.to_string(),
-        }),
-        _ => Ok(()),
+        })
     }
 }

@@ -93,12 +93,14 @@ where
             tar::EntryType::Directory => true,
             // pax global headers carry only metadata.
             tar::EntryType::XGlobalHeader => continue,
-            other => return Err(PackageError::BadArchive {
-                package: label.to_string(),
-                reason: format!(
+            other => {
+                return Err(PackageError::BadArchive {
+                    package: label.to_string(),
+                    reason: format!(
                     "entry {raw_path} is a {other:?}, not a file or folder; refusing it as unsafe"
                 ),
-            }),
+                })
+            }
         };
         let path = entry
             .path()

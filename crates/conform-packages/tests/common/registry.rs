@@ -41,9 +41,11 @@ impl TestRegistry {
             let Some(stem) = name.strip_suffix(".tgz") else {
                 continue;
             };
+            // `<name>-<version>`: versions start with a digit.
             let Some(split) = stem
-                .find(|c: char| c == '-')
-                .filter(|&i| stem[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
+                .match_indices('-')
+                .map(|(i, _)| i)
+                .find(|&i| stem[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
             else {
                 continue;
             };

@@ -1,0 +1,192 @@
+//! The `conform validate` command as a user runs it: output pinned with
+//! insta snapshots, exit codes, formats, stdin, bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+fn root() -> PathBuf {
+    conform_testdata::workspace_root()
+}
+
+/// A plan cache shared by the tests of this binary (the first run compiles).
+fn cache_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir")).path()
+}
+
+fn conform(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_conform"));
+    cmd.current_dir(root())
+        .env("CONFORM_CACHE_DIR", cache_dir())
+        .env("NO_COLOR", "1")
+        .env_remove("CONFORM_PACKAGE_SOURCE")
+        .env("FHIR_PACKAGE_CACHE", cache_dir().join("fhir-packages"))
+        .arg("--offline")
+        .arg("--package-source")
+        .arg(conform_testdata::packages_dir())
+        .args(args);
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    conform(args).output().expect("conform runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+}
+
+#[test]
+fn text_report_on_fixtures() {
+    let out = run(&["validate", "fixtures"]);
+    assert_eq!(out.status.code(), Some(1), "fixtures/invalid has errors");
+    insta::assert_snapshot!("text_fixtures", stdout(&out));
+}
+
+#[test]
+fn valid_fixtures_pass() {
+    let out = run(&["validate", "fixtures/valid"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "Validated 4 files (6 resources): 0 errors, 0 warnings\n");
+}
+
+#[test]
+fn json_report_on_invalid_fixtures() {
+    let out = run(&["validate", "fixtures/invalid", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("JSON output parses");
+    assert_eq!(v["summary"]["files"], 15);
+    assert_eq!(v["summary"]["errors"], 15, "one defect per broken fixture");
+    insta::assert_snapshot!("json_invalid_fixtures", text);
+}
+
+#[test]
+fn every_broken_fixture_has_exactly_one_error() {
+    let out = run(&["validate", "fixtures/invalid", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for file in v["files"].as_array().unwrap() {
+        let errors: usize = file["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["issues"].as_array().unwrap().iter().filter(|i| i["severity"] == "error" || i["severity"] == "fatal").count())
+            .sum();
+        assert_eq!(errors, 1, "{}: {errors} errors", file["path"]);
+    }
+}
+
+#[test]
+fn stdin_is_validated() {
+    let mut child = conform(&["validate", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(br#"{"resourceType":"Patient","gender":"nope"}"#).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["files"][0]["path"], "<stdin>");
+    assert_eq!(v["files"][0]["resources"][0]["issues"][0]["rule"], "binding-required");
+    assert_eq!(v["files"][0]["resources"][0]["issues"][0]["line"], 1);
+}
+
+#[test]
+fn ndjson_lines_are_reported_by_line() {
+    let out = run(&["validate", "fixtures/invalid/patients-one-bad-line.ndjson", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let resources = v["files"][0]["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 3);
+    assert_eq!(resources[1]["line"], 2);
+    assert_eq!(resources[1]["issues"][0]["line"], 2);
+    assert_eq!(resources[1]["valid"], false);
+    assert_eq!(resources[2]["valid"], true);
+}
+
+#[test]
+fn operation_outcome_output_is_itself_valid_fhir() {
+    let out = run(&["validate", "fixtures/invalid/patient-bad-gender-code.json", "--format", "operationoutcome"]);
+    assert_eq!(out.status.code(), Some(1));
+    let oo: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(oo["resourceType"], "OperationOutcome");
+    assert_eq!(oo["issue"][0]["code"], "code-invalid");
+    assert_eq!(oo["issue"][0]["expression"][0], "Patient.gender");
+    // Our own output passes our own validator.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("oo.json");
+    std::fs::write(&file, &out.stdout).unwrap();
+    let check = run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+
+    let many = run(&["validate", "fixtures/valid", "--format", "operationoutcome"]);
+    let bundle: serde_json::Value = serde_json::from_slice(&many.stdout).unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+    assert_eq!(bundle["entry"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn junit_output_has_a_test_case_per_resource() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.xml");
+    let out = run(&["validate", "fixtures", "--format", "junit", "--output", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "the report goes to the file");
+    let xml = std::fs::read_to_string(&file).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    assert_eq!(cases.len(), 23);
+    let failures = cases.iter().filter(|c| c.children().any(|n| n.has_tag_name("failure"))).count();
+    assert_eq!(failures, 15, "each of the 15 broken resources fails (the truncated file as a fatal one)");
+}
+
+#[test]
+fn unreadable_and_missing_inputs_do_not_stop_the_rest() {
+    let out = run(&["validate", "no/such/file.json", "fixtures/valid/patient-nhs-number.json"]);
+    assert_eq!(out.status.code(), Some(2), "a missing path is a usage error");
+    let text = stdout(&out);
+    assert!(text.contains("cannot read no/such/file.json"), "{text}");
+    assert!(text.contains("Validated 2 files (1 resource): 0 errors"), "{text}");
+}
+
+#[test]
+fn invalid_utf8_and_deep_nesting_are_findings_not_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("latin1.json"), b"{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"M\xfcller\"}]}").unwrap();
+    std::fs::write(dir.path().join("deep.json"), "[".repeat(100_000)).unwrap();
+    let out = run(&["validate", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<String> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["resources"][0]["issues"][0]["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(messages[0].contains("nesting"), "{messages:?}");
+    assert!(messages[1].contains("UTF-8"), "{messages:?}");
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_clear_message() {
+    let out = run(&["validate", "fixtures", "--format", "yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown format 'yaml'"));
+
+    let out = run(&["validate", "fixtures", "--ig", "no.such.package#1.0.0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no.such.package#1.0.0"), "{err}");
+}
+
+#[test]
+fn second_run_loads_plans_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = conform(&["validate", "-v", "fixtures/valid"]).env("CONFORM_CACHE_DIR", dir.path()).output().unwrap();
+    assert!(String::from_utf8_lossy(&first.stderr).contains("compiled; cached for next time"));
+    let second = conform(&["validate", "-v", "fixtures/valid"]).env("CONFORM_CACHE_DIR", dir.path()).output().unwrap();
+    assert!(String::from_utf8_lossy(&second.stderr).contains("(plan cache)"), "{}", String::from_utf8_lossy(&second.stderr));
+    assert_eq!(first.stdout, second.stdout);
+}
