@@ -71,8 +71,12 @@ impl Settings {
         let mut sources = SourceConfig::from_env();
         // Config sources come after those from the environment so that an
         // explicit CONFORM_PACKAGE_SOURCE wins ties.
-        sources.source_dirs.extend(file.packages.sources.iter().map(|p| dir.join(p)));
-        sources.source_dirs.extend(cli.package_source.iter().cloned());
+        sources
+            .source_dirs
+            .extend(file.packages.sources.iter().map(|p| dir.join(p)));
+        sources
+            .source_dirs
+            .extend(cli.package_source.iter().cloned());
         if let Some(cache) = &file.packages.cache {
             if std::env::var_os("FHIR_PACKAGE_CACHE").is_none() {
                 sources.cache_dir = dir.join(cache);
@@ -84,7 +88,10 @@ impl Settings {
         sources.offline |= cli.offline || file.packages.offline;
         Ok(Settings {
             sources,
-            base_packages: file.packages.load.unwrap_or_else(|| vec![DEFAULT_BASE.to_string()]),
+            base_packages: file
+                .packages
+                .load
+                .unwrap_or_else(|| vec![DEFAULT_BASE.to_string()]),
             default_format: file.output.format,
             config_file,
         })
@@ -92,11 +99,15 @@ impl Settings {
 }
 
 fn find_upwards(start: &Path) -> Option<PathBuf> {
-    start.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+    start
+        .ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())
 }
 
 fn read(path: &Path) -> Result<FileConfig, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::usage(format!("cannot read config {}: {e}", path.display())))?;
-    toml::from_str(&text).map_err(|e| Failure::usage(format!("invalid config {}: {e}", path.display())))
+    toml::from_str(&text)
+        .map_err(|e| Failure::usage(format!("invalid config {}: {e}", path.display())))
 }

@@ -29,7 +29,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn usage(message: impl Into<String>) -> Self {
-        Failure { code: Code::Usage, message: message.into() }
+        Failure {
+            code: Code::Usage,
+            message: message.into(),
+        }
     }
 }
 
@@ -37,10 +40,14 @@ impl From<conform_packages::PackageError> for Failure {
     fn from(e: conform_packages::PackageError) -> Self {
         // A registry we could not reach is infrastructure, not the user's input.
         let code = match e {
-            conform_packages::PackageError::Network { .. } | conform_packages::PackageError::Registry { .. } => Code::Infrastructure,
+            conform_packages::PackageError::Network { .. }
+            | conform_packages::PackageError::Registry { .. } => Code::Infrastructure,
             _ => Code::Usage,
         };
-        Failure { code, message: e.to_string() }
+        Failure {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 

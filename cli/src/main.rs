@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "conform", version, about = "FHIR R4 conformance for England's shared care records")]
+#[command(
+    name = "conform",
+    version,
+    about = "FHIR R4 conformance for England's shared care records"
+)]
 pub struct Cli {
     /// Configuration file (default: conform.toml in this folder or a parent).
     #[arg(long, global = true, value_name = "FILE")]

@@ -12,7 +12,8 @@ fn root() -> PathBuf {
 /// A plan cache shared by the tests of this binary (the first run compiles).
 fn cache_dir() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir")).path()
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
+        .path()
 }
 
 fn conform(args: &[&str]) -> Command {
@@ -48,7 +49,10 @@ fn text_report_on_fixtures() {
 fn valid_fixtures_pass() {
     let out = run(&["validate", "fixtures/valid"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert_eq!(stdout(&out), "Validated 4 files (6 resources): 0 errors, 0 warnings\n");
+    assert_eq!(
+        stdout(&out),
+        "Validated 4 files (6 resources): 0 errors, 0 warnings\n"
+    );
 }
 
 #[test]
@@ -71,7 +75,14 @@ fn every_broken_fixture_has_exactly_one_error() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| r["issues"].as_array().unwrap().iter().filter(|i| i["severity"] == "error" || i["severity"] == "fatal").count())
+            .map(|r| {
+                r["issues"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|i| i["severity"] == "error" || i["severity"] == "fatal")
+                    .count()
+            })
             .sum();
         assert_eq!(errors, 1, "{}: {errors} errors", file["path"]);
     }
@@ -85,18 +96,31 @@ fn stdin_is_validated() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(br#"{"resourceType":"Patient","gender":"nope"}"#).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"resourceType":"Patient","gender":"nope"}"#)
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["files"][0]["path"], "<stdin>");
-    assert_eq!(v["files"][0]["resources"][0]["issues"][0]["rule"], "binding-required");
+    assert_eq!(
+        v["files"][0]["resources"][0]["issues"][0]["rule"],
+        "binding-required"
+    );
     assert_eq!(v["files"][0]["resources"][0]["issues"][0]["line"], 1);
 }
 
 #[test]
 fn ndjson_lines_are_reported_by_line() {
-    let out = run(&["validate", "fixtures/invalid/patients-one-bad-line.ndjson", "--format", "json"]);
+    let out = run(&[
+        "validate",
+        "fixtures/invalid/patients-one-bad-line.ndjson",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let resources = v["files"][0]["resources"].as_array().unwrap();
     assert_eq!(resources.len(), 3);
@@ -108,7 +132,12 @@ fn ndjson_lines_are_reported_by_line() {
 
 #[test]
 fn operation_outcome_output_is_itself_valid_fhir() {
-    let out = run(&["validate", "fixtures/invalid/patient-bad-gender-code.json", "--format", "operationoutcome"]);
+    let out = run(&[
+        "validate",
+        "fixtures/invalid/patient-bad-gender-code.json",
+        "--format",
+        "operationoutcome",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let oo: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(oo["resourceType"], "OperationOutcome");
@@ -131,30 +160,61 @@ fn operation_outcome_output_is_itself_valid_fhir() {
 fn junit_output_has_a_test_case_per_resource() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.xml");
-    let out = run(&["validate", "fixtures", "--format", "junit", "--output", file.to_str().unwrap()]);
+    let out = run(&[
+        "validate",
+        "fixtures",
+        "--format",
+        "junit",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "the report goes to the file");
     let xml = std::fs::read_to_string(&file).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
-    let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
     assert_eq!(cases.len(), 23);
-    let failures = cases.iter().filter(|c| c.children().any(|n| n.has_tag_name("failure"))).count();
-    assert_eq!(failures, 15, "each of the 15 broken resources fails (the truncated file as a fatal one)");
+    let failures = cases
+        .iter()
+        .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
+        .count();
+    assert_eq!(
+        failures, 15,
+        "each of the 15 broken resources fails (the truncated file as a fatal one)"
+    );
 }
 
 #[test]
 fn unreadable_and_missing_inputs_do_not_stop_the_rest() {
-    let out = run(&["validate", "no/such/file.json", "fixtures/valid/patient-nhs-number.json"]);
-    assert_eq!(out.status.code(), Some(2), "a missing path is a usage error");
+    let out = run(&[
+        "validate",
+        "no/such/file.json",
+        "fixtures/valid/patient-nhs-number.json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a missing path is a usage error"
+    );
     let text = stdout(&out);
     assert!(text.contains("cannot read no/such/file.json"), "{text}");
-    assert!(text.contains("Validated 2 files (1 resource): 0 errors"), "{text}");
+    assert!(
+        text.contains("Validated 2 files (1 resource): 0 errors"),
+        "{text}"
+    );
 }
 
 #[test]
 fn invalid_utf8_and_deep_nesting_are_findings_not_crashes() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("latin1.json"), b"{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"M\xfcller\"}]}").unwrap();
+    std::fs::write(
+        dir.path().join("latin1.json"),
+        b"{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"M\xfcller\"}]}",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("deep.json"), "[".repeat(100_000)).unwrap();
     let out = run(&["validate", dir.path().to_str().unwrap(), "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
@@ -163,7 +223,12 @@ fn invalid_utf8_and_deep_nesting_are_findings_not_crashes() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["resources"][0]["issues"][0]["message"].as_str().unwrap().to_string())
+        .map(|f| {
+            f["resources"][0]["issues"][0]["message"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert!(messages[0].contains("nesting"), "{messages:?}");
     assert!(messages[1].contains("UTF-8"), "{messages:?}");
@@ -184,9 +249,19 @@ fn usage_errors_exit_2_with_a_clear_message() {
 #[test]
 fn second_run_loads_plans_from_the_cache() {
     let dir = tempfile::tempdir().unwrap();
-    let first = conform(&["validate", "-v", "fixtures/valid"]).env("CONFORM_CACHE_DIR", dir.path()).output().unwrap();
+    let first = conform(&["validate", "-v", "fixtures/valid"])
+        .env("CONFORM_CACHE_DIR", dir.path())
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&first.stderr).contains("compiled; cached for next time"));
-    let second = conform(&["validate", "-v", "fixtures/valid"]).env("CONFORM_CACHE_DIR", dir.path()).output().unwrap();
-    assert!(String::from_utf8_lossy(&second.stderr).contains("(plan cache)"), "{}", String::from_utf8_lossy(&second.stderr));
+    let second = conform(&["validate", "-v", "fixtures/valid"])
+        .env("CONFORM_CACHE_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("(plan cache)"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
     assert_eq!(first.stdout, second.stdout);
 }

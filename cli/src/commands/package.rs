@@ -27,7 +27,10 @@ pub fn run(settings: &Settings, cmd: &Command) -> Outcome {
         Command::List => {
             let available = conform_packages::list_available(cfg);
             if available.is_empty() {
-                println!("No packages in {} or any package source.", cfg.cache_dir.display());
+                println!(
+                    "No packages in {} or any package source.",
+                    cfg.cache_dir.display()
+                );
             }
             for p in available {
                 let origin = match &p.origin {

@@ -36,9 +36,15 @@ pub struct Args {
 }
 
 pub fn run(settings: &Settings, args: &Args) -> Outcome {
-    let format_name = args.format.as_deref().or(settings.default_format.as_deref()).unwrap_or("text");
+    let format_name = args
+        .format
+        .as_deref()
+        .or(settings.default_format.as_deref())
+        .unwrap_or("text");
     let format = Format::parse(format_name).ok_or_else(|| {
-        Failure::usage(format!("unknown format '{format_name}' (use text, json, operationoutcome or junit)"))
+        Failure::usage(format!(
+            "unknown format '{format_name}' (use text, json, operationoutcome or junit)"
+        ))
     })?;
     let validator = load_validator(settings, &args.igs, args.no_cache, args.verbose)?;
     let (inputs, input_errors) = collect_inputs(&args.paths);
@@ -50,14 +56,24 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
     let rendered: Option<String> = match format {
         Format::Text => {
             let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
-            let opts = TextOptions { color, show_information: args.info };
+            let opts = TextOptions {
+                color,
+                show_information: args.info,
+            };
             let out: Box<dyn Write> = match &args.output {
                 Some(path) => Box::new(create(path)?),
                 None => Box::new(std::io::stdout().lock()),
             };
             let mut sink = TextSink::new(out, opts);
             report_input_errors(&input_errors, &mut sink);
-            conform_validate::validate_inputs(&validator, &inputs, &mut Progress { inner: &mut sink, bar: &progress });
+            conform_validate::validate_inputs(
+                &validator,
+                &inputs,
+                &mut Progress {
+                    inner: &mut sink,
+                    bar: &progress,
+                },
+            );
             progress.finish_and_clear();
             summary_errors += sink.summary.errors;
             unreadable = sink.summary.unreadable;
@@ -68,7 +84,14 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
             let mut sink = Collector::default();
             sink.report.packages = validator.plans().packages.clone();
             report_input_errors(&input_errors, &mut sink);
-            conform_validate::validate_inputs(&validator, &inputs, &mut Progress { inner: &mut sink, bar: &progress });
+            conform_validate::validate_inputs(
+                &validator,
+                &inputs,
+                &mut Progress {
+                    inner: &mut sink,
+                    bar: &progress,
+                },
+            );
             progress.finish_and_clear();
             summary_errors += sink.report.summary.errors;
             unreadable = sink.report.summary.unreadable;
@@ -98,19 +121,30 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
 }
 
 fn create(path: &PathBuf) -> Result<std::fs::File, Failure> {
-    std::fs::File::create(path).map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
+    std::fs::File::create(path)
+        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
 }
 
 fn report_input_errors(errors: &[conform_validate::InputError], sink: &mut dyn Sink) {
     for e in errors {
         sink.file_start(&e.path);
-        sink.file_failed(&e.path, FileFailure { message: e.message.clone() });
+        sink.file_failed(
+            &e.path,
+            FileFailure {
+                message: e.message.clone(),
+            },
+        );
         sink.file_end(&e.path);
     }
 }
 
 /// Resolves the base packages and `--ig`s and builds the validator.
-pub fn load_validator(settings: &Settings, igs: &[String], no_cache: bool, verbose: bool) -> Result<Validator, Failure> {
+pub fn load_validator(
+    settings: &Settings,
+    igs: &[String],
+    no_cache: bool,
+    verbose: bool,
+) -> Result<Validator, Failure> {
     let mut specs = Vec::new();
     for s in settings.base_packages.iter().chain(igs) {
         specs.push(PackageSpec::parse(s).map_err(Failure::from)?);
@@ -123,13 +157,20 @@ pub fn load_validator(settings: &Settings, igs: &[String], no_cache: bool, verbo
             other => Failure::usage(other.to_string()),
         })?;
     if verbose {
+        if let Some(file) = &settings.config_file {
+            eprintln!("conform: using config {}", file.display());
+        }
         let names: Vec<String> = resolved.iter().map(|p| p.id.to_string()).collect();
         eprintln!(
             "conform: loaded {} types from {} in {:.1} ms ({})",
             stats.types,
             names.join(", "),
             stats.elapsed.as_secs_f64() * 1000.0,
-            if stats.from_cache { "plan cache" } else { "compiled; cached for next time" }
+            if stats.from_cache {
+                "plan cache"
+            } else {
+                "compiled; cached for next time"
+            }
         );
     }
     Ok(validator)

@@ -278,9 +278,9 @@ impl Parser<'_> {
                     self.escape()?;
                 }
                 Some(_) => {
-                    return Err(self.err(
-                        "control character in string (must be escaped, e.g. \\n or \\t)",
-                    ))
+                    return Err(
+                        self.err("control character in string (must be escaped, e.g. \\n or \\t)")
+                    )
                 }
                 None => {
                     return Err(ParseError {

@@ -42,15 +42,29 @@ pub fn render_junit(report: &ValidationReport) -> String {
                 (Some(t), None) => format!("{t} (line {})", r.line),
                 _ => format!("line {}", r.line),
             };
-            let _ = write!(out, r#"    <testcase classname="{}" name="{}""#, escape(&f.path), escape(&name));
-            let errors: Vec<_> = r.findings.iter().filter(|x| x.severity.is_error()).collect();
+            let _ = write!(
+                out,
+                r#"    <testcase classname="{}" name="{}""#,
+                escape(&f.path),
+                escape(&name)
+            );
+            let errors: Vec<_> = r
+                .findings
+                .iter()
+                .filter(|x| x.severity.is_error())
+                .collect();
             if errors.is_empty() {
                 let _ = writeln!(out, "/>");
                 continue;
             }
             let body: String = errors
                 .iter()
-                .map(|x| format!("{}:{} {} {} [{}]\n", x.line, x.column, x.expression, x.message, x.rule))
+                .map(|x| {
+                    format!(
+                        "{}:{} {} {} [{}]\n",
+                        x.line, x.column, x.expression, x.message, x.rule
+                    )
+                })
                 .collect();
             let _ = writeln!(
                 out,

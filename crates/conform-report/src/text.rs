@@ -56,7 +56,11 @@ impl<W: Write> TextSink<W> {
         };
         let sev = self.paint(color, &format!("{label:<7}"));
         let place = format!("{}:{}", f.line, f.column);
-        let expr = if f.expression.is_empty() { String::new() } else { format!("{} ", self.paint("36", &f.expression)) };
+        let expr = if f.expression.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", self.paint("36", &f.expression))
+        };
         let rule = self.paint("2", &format!("[{}]", f.rule));
         let _ = writeln!(self.out, "  {place:>8}  {sev} {expr}{} {rule}", f.message);
     }
@@ -76,9 +80,18 @@ impl<W: Write> TextSink<W> {
             line.push_str(&format!(", {} information", s.information));
         }
         if s.unreadable > 0 {
-            line.push_str(&format!("; {} could not be read", plural(s.unreadable, "file")));
+            line.push_str(&format!(
+                "; {} could not be read",
+                plural(s.unreadable, "file")
+            ));
         }
-        let color = if s.errors > 0 || s.unreadable > 0 { "1;31" } else if s.warnings > 0 { "1;33" } else { "1;32" };
+        let color = if s.errors > 0 || s.unreadable > 0 {
+            "1;31"
+        } else if s.warnings > 0 {
+            "1;33"
+        } else {
+            "1;32"
+        };
         let line = self.paint(color, &line);
         let _ = writeln!(self.out, "{line}");
         let _ = self.out.flush();

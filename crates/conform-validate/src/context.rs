@@ -23,7 +23,9 @@ impl Context {
     pub fn new(resources: impl IntoIterator<Item = Value>) -> Self {
         let mut by_url = FxHashMap::default();
         for r in resources {
-            let Some(url) = r["url"].as_str().map(str::to_string) else { continue };
+            let Some(url) = r["url"].as_str().map(str::to_string) else {
+                continue;
+            };
             let r = Arc::new(r);
             if let Some(v) = r["version"].as_str() {
                 by_url.insert(format!("{url}|{v}"), r.clone());
@@ -35,13 +37,18 @@ impl Context {
 
     /// A Questionnaire by canonical URL (`url` or `url|version`).
     pub fn questionnaire(&self, canonical: &str) -> Option<&Value> {
-        self.resource(canonical).filter(|r| r["resourceType"] == "Questionnaire")
+        self.resource(canonical)
+            .filter(|r| r["resourceType"] == "Questionnaire")
     }
 
     /// The codes of a value set: from the compiled plans when a required
     /// binding already expanded it, else expanded from the context.
     pub fn value_set(&self, plans: &Plans, url: &str) -> CodeSet {
-        if let Some(set) = plans.code_sets.iter().find(|s| s.url == url || s.url.split('|').next() == Some(url)) {
+        if let Some(set) = plans
+            .code_sets
+            .iter()
+            .find(|s| s.url == url || s.url.split('|').next() == Some(url))
+        {
             if set.unresolved.is_none() {
                 return set.clone();
             }
@@ -54,7 +61,11 @@ impl Definitions for Context {
     fn resource(&self, canonical: &str) -> Option<&Value> {
         self.by_url
             .get(canonical)
-            .or_else(|| canonical.split_once('|').and_then(|(u, _)| self.by_url.get(u)))
+            .or_else(|| {
+                canonical
+                    .split_once('|')
+                    .and_then(|(u, _)| self.by_url.get(u))
+            })
             .map(Arc::as_ref)
     }
 }

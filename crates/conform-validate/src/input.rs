@@ -21,7 +21,10 @@ impl Input {
     /// NDJSON (one resource per line) by extension.
     pub fn is_ndjson(&self) -> bool {
         match self {
-            Input::File(p) => matches!(p.extension().and_then(|e| e.to_str()), Some("ndjson" | "jsonl")),
+            Input::File(p) => matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("ndjson" | "jsonl")
+            ),
             Input::Stdin => false,
         }
     }
@@ -79,7 +82,10 @@ fn walk_dir(dir: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) 
         let Ok(ft) = entry.file_type() else { continue };
         if ft.is_dir() {
             walk_dir(&path, found, errors);
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "ndjson")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("json" | "ndjson")
+        ) {
             found.push(path);
         }
     }

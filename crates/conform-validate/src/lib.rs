@@ -60,7 +60,12 @@ impl Default for Options {
 
 impl Validator {
     pub fn new(plans: Plans) -> Self {
-        let context = Context::new(plans.context_json.iter().filter_map(|s| serde_json::from_str(s).ok()));
+        let context = Context::new(
+            plans
+                .context_json
+                .iter()
+                .filter_map(|s| serde_json::from_str(s).ok()),
+        );
         Validator {
             plans: Arc::new(plans),
             context: Arc::new(context),
@@ -70,13 +75,20 @@ impl Validator {
 
     /// The same validator with other options.
     pub fn with_options(&self, options: Options) -> Validator {
-        Validator { options, ..self.clone() }
+        Validator {
+            options,
+            ..self.clone()
+        }
     }
 
     /// The same plans with extra context resources (Questionnaires,
     /// ValueSets, CodeSystems) on top of those from the packages.
     pub fn with_resources(&self, resources: Vec<serde_json::Value>) -> Validator {
-        let base = self.plans.context_json.iter().filter_map(|s| serde_json::from_str(s).ok());
+        let base = self
+            .plans
+            .context_json
+            .iter()
+            .filter_map(|s| serde_json::from_str(s).ok());
         Validator {
             plans: self.plans.clone(),
             context: Arc::new(Context::new(base.chain(resources))),

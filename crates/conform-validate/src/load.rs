@@ -42,7 +42,12 @@ impl compile::Source for Defs<'_> {
     /// from loose files and IGs: the core ones are expanded at compile time
     /// and would only slow down every start.
     fn context_resources(&self) -> Vec<&Value> {
-        let core = |r: &&Value| r["url"].as_str().is_some_and(|u| u.starts_with("http://hl7.org/fhir/") || u.starts_with("http://terminology.hl7.org/"));
+        let core = |r: &&Value| {
+            r["url"].as_str().is_some_and(|u| {
+                u.starts_with("http://hl7.org/fhir/")
+                    || u.starts_with("http://terminology.hl7.org/")
+            })
+        };
         let mut out: Vec<&Value> = self.0.by_type("Questionnaire").collect();
         for t in ["ValueSet", "CodeSystem"] {
             out.extend(self.0.by_type(t).filter(|r| !core(r)));
@@ -54,12 +59,19 @@ impl compile::Source for Defs<'_> {
 impl Validator {
     /// Loads plans for these packages, using and filling the cache in
     /// `cache_dir` (pass `None` to bypass the cache).
-    pub fn load(packages: &[ResolvedPackage], cache_dir: Option<&Path>) -> Result<(Validator, LoadStats), LoadError> {
+    pub fn load(
+        packages: &[ResolvedPackage],
+        cache_dir: Option<&Path>,
+    ) -> Result<(Validator, LoadStats), LoadError> {
         let start = Instant::now();
         let fingerprint = conform_packages::fingerprint_of(packages);
         if let Some(plans) = cache_dir.and_then(|d| cache::load(d, &fingerprint)) {
             let types = plans.types.len();
-            let stats = LoadStats { from_cache: true, elapsed: start.elapsed(), types };
+            let stats = LoadStats {
+                from_cache: true,
+                elapsed: start.elapsed(),
+                types,
+            };
             return Ok((Validator::new(plans), stats));
         }
         let defs = DefinitionSet::load(packages)?;
@@ -70,7 +82,11 @@ impl Validator {
             let _ = cache::store(dir, &fingerprint, &plans);
         }
         let types = plans.types.len();
-        let stats = LoadStats { from_cache: false, elapsed: start.elapsed(), types };
+        let stats = LoadStats {
+            from_cache: false,
+            elapsed: start.elapsed(),
+            types,
+        };
         Ok((Validator::new(plans), stats))
     }
 }

@@ -116,7 +116,9 @@ impl Primitive {
 fn int_in(text: &str, min: i64, what: &str) -> Result<(), String> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("is not {what}: '{text}' has a fraction or exponent"));
+        return Err(format!(
+            "is not {what}: '{text}' has a fraction or exponent"
+        ));
     }
     match text.parse::<i64>() {
         Ok(v) if v >= min && v <= i32::MAX as i64 => Ok(()),
@@ -137,7 +139,9 @@ fn check_code(text: &str) -> Result<(), String> {
             .windows(2)
             .any(|w| w[0].is_ascii_whitespace() && w[1].is_ascii_whitespace());
     if bad {
-        Err(format!("is not a valid code: '{text}' has leading, trailing or repeated whitespace"))
+        Err(format!(
+            "is not a valid code: '{text}' has leading, trailing or repeated whitespace"
+        ))
     } else {
         Ok(())
     }
@@ -183,7 +187,9 @@ fn check_oid(text: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("is not a valid OID: '{text}' (expected urn:oid:1.2.3...)"))
+        Err(format!(
+            "is not a valid OID: '{text}' (expected urn:oid:1.2.3...)"
+        ))
     }
 }
 
@@ -221,7 +227,7 @@ fn check_base64(text: &str) -> Result<(), String> {
         }
         n += 1;
     }
-    if n % 4 != 0 || padding > 2 {
+    if !n.is_multiple_of(4) || padding > 2 {
         return Err("is not valid base64: its length is not a multiple of 4".into());
     }
     Ok(())
@@ -248,7 +254,7 @@ fn date_prefix(b: &[u8]) -> Option<usize> {
         return Some(7);
     }
     let day = two_digits(b, 8)?;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days = match month {
         2 if leap => 29,
         2 => 28,
@@ -337,7 +343,6 @@ fn check_xhtml(text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::Primitive::*;
-    use super::*;
 
     #[test]
     fn accepts_valid_forms() {

@@ -19,6 +19,11 @@ pub(crate) struct Issue {
 }
 
 /// Checks the response at `qr` against the Questionnaire it names.
-pub(crate) fn check(_doc: &Document<'_>, _qr: NodeId, _plans: &Plans, _context: &Context) -> Vec<Issue> {
+pub(crate) fn check(
+    _doc: &Document<'_>,
+    _qr: NodeId,
+    _plans: &Plans,
+    _context: &Context,
+) -> Vec<Issue> {
     Vec::new()
 }

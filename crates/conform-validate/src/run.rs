@@ -23,7 +23,10 @@ pub struct ResourceResult {
 
 impl ResourceResult {
     pub fn errors(&self) -> usize {
-        self.findings.iter().filter(|f| f.severity.is_error()).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity.is_error())
+            .count()
     }
 }
 
@@ -156,7 +159,12 @@ fn validate_ndjson_file(v: &Validator, input: &Input, sink: &mut dyn Sink) {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
-            sink.file_failed(&name, FileFailure { message: format!("cannot read {}: {e}", path.display()) });
+            sink.file_failed(
+                &name,
+                FileFailure {
+                    message: format!("cannot read {}: {e}", path.display()),
+                },
+            );
             sink.file_end(&name);
             return;
         }
@@ -176,7 +184,12 @@ fn validate_ndjson_file(v: &Validator, input: &Input, sink: &mut dyn Sink) {
                 }
                 Ok(_) => lines_in_chunk += 1,
                 Err(e) => {
-                    sink.file_failed(&name, FileFailure { message: format!("cannot read {}: {e}", path.display()) });
+                    sink.file_failed(
+                        &name,
+                        FileFailure {
+                            message: format!("cannot read {}: {e}", path.display()),
+                        },
+                    );
                     sink.file_end(&name);
                     return;
                 }

@@ -104,11 +104,16 @@ fn lookup<'d>(defs: &'d dyn Definitions, url: &str) -> Option<&'d Value> {
         .or_else(|| url.split_once('|').and_then(|(u, _)| defs.resource(u)))
 }
 
-fn expand_inner(defs: &dyn Definitions, url: &str, seen: &mut Vec<String>) -> Result<Systems, String> {
+fn expand_inner(
+    defs: &dyn Definitions,
+    url: &str,
+    seen: &mut Vec<String>,
+) -> Result<Systems, String> {
     if seen.iter().any(|s| s == url) || seen.len() > 16 {
         return Err(format!("value set {url} imports itself"));
     }
-    let vs = lookup(defs, url).ok_or_else(|| format!("value set {url} is not in the loaded packages"))?;
+    let vs = lookup(defs, url)
+        .ok_or_else(|| format!("value set {url} is not in the loaded packages"))?;
     seen.push(url.to_string());
     let result = if let Some(compose) = vs.get("compose") {
         expand_compose(defs, compose, seen)
@@ -146,7 +151,11 @@ fn insert(out: &mut Systems, system: &str, code: &str) {
     }
 }
 
-fn expand_compose(defs: &dyn Definitions, compose: &Value, seen: &mut Vec<String>) -> Result<Systems, String> {
+fn expand_compose(
+    defs: &dyn Definitions,
+    compose: &Value,
+    seen: &mut Vec<String>,
+) -> Result<Systems, String> {
     let mut out = Systems::default();
     for inc in compose["include"].as_array().into_iter().flatten() {
         let part = expand_include(defs, inc, seen)?;
@@ -188,9 +197,10 @@ fn intersect(a: Systems, b: &Systems) -> Systems {
         .filter_map(|(system, codes)| {
             let other = b.get(&system)?;
             Some(match (codes, other) {
-                (SystemCodes::Codes(x), SystemCodes::Codes(y)) => {
-                    (system, SystemCodes::Codes(x.into_iter().filter(|c| y.contains(c)).collect()))
-                }
+                (SystemCodes::Codes(x), SystemCodes::Codes(y)) => (
+                    system,
+                    SystemCodes::Codes(x.into_iter().filter(|c| y.contains(c)).collect()),
+                ),
                 (SystemCodes::Codes(x), SystemCodes::Unknown) => (system, SystemCodes::Codes(x)),
                 (SystemCodes::Unknown, other) => (system, other.clone()),
             })
@@ -200,7 +210,11 @@ fn intersect(a: Systems, b: &Systems) -> Systems {
 
 /// One `include` (or `exclude`): a system part, intersected with every
 /// imported value set, as R4 defines.
-fn expand_include(defs: &dyn Definitions, inc: &Value, seen: &mut Vec<String>) -> Result<Systems, String> {
+fn expand_include(
+    defs: &dyn Definitions,
+    inc: &Value,
+    seen: &mut Vec<String>,
+) -> Result<Systems, String> {
     let mut result: Option<Systems> = None;
     if let Some(system) = inc["system"].as_str() {
         let codes = system_codes(defs, system, inc);
@@ -238,14 +252,23 @@ fn system_codes(defs: &dyn Definitions, system: &str, inc: &Value) -> SystemCode
     let tree = ConceptTree::new(cs);
     let mut codes: Option<FxHashSet<String>> = None;
     for f in inc["filter"].as_array().into_iter().flatten() {
-        let matched = match (f["property"].as_str(), f["op"].as_str(), f["value"].as_str()) {
+        let matched = match (
+            f["property"].as_str(),
+            f["op"].as_str(),
+            f["value"].as_str(),
+        ) {
             (Some("concept"), Some("is-a"), Some(v)) => tree.descendants(v, true),
             (Some("concept"), Some("descendent-of"), Some(v)) => tree.descendants(v, false),
             (Some("concept"), Some("is-not-a"), Some(v)) => {
                 let sub = tree.descendants(v, true);
-                tree.all().into_iter().filter(|c| !sub.contains(c)).collect()
+                tree.all()
+                    .into_iter()
+                    .filter(|c| !sub.contains(c))
+                    .collect()
             }
-            (Some("concept"), Some("in"), Some(v)) => v.split(',').map(|s| s.trim().to_string()).collect(),
+            (Some("concept"), Some("in"), Some(v)) => {
+                v.split(',').map(|s| s.trim().to_string()).collect()
+            }
             _ => return SystemCodes::Unknown,
         };
         codes = Some(match codes {
@@ -275,15 +298,23 @@ impl ConceptTree {
 
     fn add(&mut self, concepts: &Value, parent: Option<&str>) {
         for c in concepts.as_array().into_iter().flatten() {
-            let Some(code) = c["code"].as_str() else { continue };
+            let Some(code) = c["code"].as_str() else {
+                continue;
+            };
             self.codes.push(code.to_string());
             if let Some(p) = parent {
-                self.children.entry(p.to_string()).or_default().push(code.to_string());
+                self.children
+                    .entry(p.to_string())
+                    .or_default()
+                    .push(code.to_string());
             }
             for prop in c["property"].as_array().into_iter().flatten() {
                 if matches!(prop["code"].as_str(), Some("parent" | "subsumedBy")) {
                     if let Some(p) = prop["valueCode"].as_str() {
-                        self.children.entry(p.to_string()).or_default().push(code.to_string());
+                        self.children
+                            .entry(p.to_string())
+                            .or_default()
+                            .push(code.to_string());
                     }
                 }
             }
@@ -355,12 +386,18 @@ mod tests {
     fn systems_not_held_are_unknown_not_wrong() {
         let d = defs();
         let ext = expand(&d, "http://vs-ext");
-        assert_eq!(ext.contains_coding("http://snomed.info/sct", "123"), Membership::Unknown);
+        assert_eq!(
+            ext.contains_coding("http://snomed.info/sct", "123"),
+            Membership::Unknown
+        );
         assert_eq!(ext.contains_coding("http://cs", "a1"), Membership::In);
         assert_eq!(ext.contains_coding("http://other", "x"), Membership::NotIn);
         assert_eq!(ext.contains_code("nope"), Membership::Unknown);
         let missing = expand(&d, "http://nowhere");
         assert_eq!(missing.contains_code("x"), Membership::Unknown);
-        assert!(missing.unresolved.unwrap().contains("not in the loaded packages"));
+        assert!(missing
+            .unresolved
+            .unwrap()
+            .contains("not in the loaded packages"));
     }
 }

@@ -3,11 +3,13 @@
 //! and the document) and only builds strings when it emits a finding.
 
 use crate::context::Context;
-use crate::Options;
 use crate::finding::{rules, Finding, IssueCode, Severity};
-use crate::plan::{ElementPlan, ElementType, ExtensionDef, Plans, Strength, TypeId, TypeKind, UNBOUNDED};
+use crate::plan::{
+    ElementPlan, ElementType, ExtensionDef, Plans, Strength, TypeId, TypeKind, UNBOUNDED,
+};
 use crate::primitive::{JsonType, Primitive};
 use crate::terminology::Membership;
+use crate::Options;
 use conform_json::{Document, Kind, LineIndex, Member, NodeId};
 use rustc_hash::FxHashMap;
 use std::cell::OnceCell;
@@ -43,7 +45,13 @@ pub(crate) struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    pub(crate) fn new(plans: &'a Plans, context: &'a Context, options: Options, doc: &'a Document<'a>, line_base: u32) -> Self {
+    pub(crate) fn new(
+        plans: &'a Plans,
+        context: &'a Context,
+        options: Options,
+        doc: &'a Document<'a>,
+        line_base: u32,
+    ) -> Self {
         Walker {
             plans,
             context,
@@ -95,12 +103,23 @@ impl<'a> Walker<'a> {
 
     pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
         let src = self.doc.source();
-        let (l, c) = self.lines.get_or_init(|| LineIndex::new(src)).line_col(src, offset);
+        let (l, c) = self
+            .lines
+            .get_or_init(|| LineIndex::new(src))
+            .line_col(src, offset);
         (l + self.line_base, c)
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn emit(&mut self, severity: Severity, code: IssueCode, rule: &str, offset: usize, extra: Option<&str>, message: String) {
+    fn emit(
+        &mut self,
+        severity: Severity,
+        code: IssueCode,
+        rule: &str,
+        offset: usize,
+        extra: Option<&str>,
+        message: String,
+    ) {
         let (line, column) = self.line_col(offset);
         let expression = self.path_string(extra);
         self.findings.push(Finding {
@@ -115,7 +134,14 @@ impl<'a> Walker<'a> {
     }
 
     fn error(&mut self, code: IssueCode, rule: &str, node: NodeId, message: String) {
-        self.emit(Severity::Error, code, rule, self.doc.offset(node), None, message);
+        self.emit(
+            Severity::Error,
+            code,
+            rule,
+            self.doc.offset(node),
+            None,
+            message,
+        );
     }
 
     // ---- resources ---------------------------------------------------------
@@ -141,17 +167,26 @@ impl<'a> Walker<'a> {
                 IssueCode::Structure,
                 rules::JSON_TYPE,
                 node,
-                format!("A resource must be a JSON object, not {}", article(doc.kind(node))),
+                format!(
+                    "A resource must be a JSON object, not {}",
+                    article(doc.kind(node))
+                ),
             );
             return None;
         }
         let Some(rt) = doc.get(node, "resourceType") else {
-            let what = if root { "The JSON object" } else { "This resource" };
+            let what = if root {
+                "The JSON object"
+            } else {
+                "This resource"
+            };
             self.error(
                 IssueCode::Invalid,
                 rules::RESOURCE_TYPE,
                 node,
-                format!("{what} has no 'resourceType', so it cannot be validated as a FHIR resource"),
+                format!(
+                    "{what} has no 'resourceType', so it cannot be validated as a FHIR resource"
+                ),
             );
             return None;
         };
@@ -179,10 +214,13 @@ impl<'a> Walker<'a> {
             let mut ids = FxHashMap::default();
             if let Some(c) = doc.get(node, "contained") {
                 for &r in doc.elements(c) {
-                    let (Some(id), Some(rt)) = (doc.get(r, "id"), doc.get(r, "resourceType")) else {
+                    let (Some(id), Some(rt)) = (doc.get(r, "id"), doc.get(r, "resourceType"))
+                    else {
                         continue;
                     };
-                    let (Some(id), Some(rt)) = (doc.raw(id), doc.str(rt)) else { continue };
+                    let (Some(id), Some(rt)) = (doc.raw(id), doc.str(rt)) else {
+                        continue;
+                    };
                     if let Some(t) = self.plans.resource(&rt) {
                         ids.insert(id, t);
                     }
@@ -192,7 +230,12 @@ impl<'a> Walker<'a> {
         }
         if let Some(ext) = doc.get(node, "_id") {
             self.path.push(Seg::Name("id"));
-            self.error(IssueCode::Structure, rules::EXTENSION_ON_ID, ext, "Extensions are not allowed on Resource.id".into());
+            self.error(
+                IssueCode::Structure,
+                rules::EXTENSION_ON_ID,
+                ext,
+                "Extensions are not allowed on Resource.id".into(),
+            );
             self.path.pop();
         }
         self.object(node, tid);
@@ -240,7 +283,14 @@ impl<'a> Walker<'a> {
                     "Unrecognised property '{raw}': {} does not define it in FHIR R4",
                     plan.name
                 );
-                self.emit(Severity::Error, IssueCode::Structure, rules::UNKNOWN_ELEMENT, doc.key_offset(m), Some(raw), message);
+                self.emit(
+                    Severity::Error,
+                    IssueCode::Structure,
+                    rules::UNKNOWN_ELEMENT,
+                    doc.key_offset(m),
+                    Some(raw),
+                    message,
+                );
                 continue;
             };
             let ei = key.element as usize;
@@ -250,14 +300,24 @@ impl<'a> Walker<'a> {
                 if first != u32::MAX {
                     let prev = doc.raw_key(&members[first as usize]);
                     let (rule, message) = if prev == raw {
-                        (rules::DUPLICATE_ELEMENT, format!("The property '{raw}' appears more than once"))
+                        (
+                            rules::DUPLICATE_ELEMENT,
+                            format!("The property '{raw}' appears more than once"),
+                        )
                     } else {
                         (
                             rules::CHOICE_MULTIPLE,
                             format!("Only one of the {}[x] choices may be present, but both '{prev}' and '{raw}' are", el.name),
                         )
                     };
-                    self.emit(Severity::Error, IssueCode::Structure, rule, doc.key_offset(m), Some(raw), message);
+                    self.emit(
+                        Severity::Error,
+                        IssueCode::Structure,
+                        rule,
+                        doc.key_offset(m),
+                        Some(raw),
+                        message,
+                    );
                     continue;
                 }
                 self.firsts[base + ei] = mi as u32;
@@ -277,7 +337,12 @@ impl<'a> Walker<'a> {
             *count = (*count).max(n);
             if el.max != UNBOUNDED && n > el.max && el.array {
                 let message = format!("{}: at most {} allowed, but found {n}", el.path, el.max);
-                self.error(IssueCode::Structure, rules::CARDINALITY_MAX, m.value, message);
+                self.error(
+                    IssueCode::Structure,
+                    rules::CARDINALITY_MAX,
+                    m.value,
+                    message,
+                );
             }
             if el.choice && el.types.get(key.choice as usize).is_some() {
                 self.path.pop();
@@ -287,9 +352,23 @@ impl<'a> Walker<'a> {
         for &ri in &plan.required {
             let el = &plan.elements[ri as usize];
             if self.counts[base + ri as usize] == 0 {
-                let name = if el.choice { format!("{}[x]", el.name) } else { el.name.clone() };
-                let message = format!("{}: minimum required = {}, but only found 0", el.path, el.min);
-                self.emit(Severity::Error, IssueCode::Required, rules::CARDINALITY_MIN, doc.offset(node), Some(&name), message);
+                let name = if el.choice {
+                    format!("{}[x]", el.name)
+                } else {
+                    el.name.clone()
+                };
+                let message = format!(
+                    "{}: minimum required = {}, but only found 0",
+                    el.path, el.min
+                );
+                self.emit(
+                    Severity::Error,
+                    IssueCode::Required,
+                    rules::CARDINALITY_MIN,
+                    doc.offset(node),
+                    Some(&name),
+                    message,
+                );
             }
         }
         self.counts.truncate(base);
@@ -298,18 +377,33 @@ impl<'a> Walker<'a> {
 
     /// Walks the value of a (non-underscore) property; returns how many
     /// occurrences it holds.
-    fn element_value(&mut self, node: NodeId, el: &'a ElementPlan, choice: usize, siblings: &[Member]) -> u32 {
+    fn element_value(
+        &mut self,
+        node: NodeId,
+        el: &'a ElementPlan,
+        choice: usize,
+        siblings: &[Member],
+    ) -> u32 {
         let doc = self.doc;
         if el.array {
             if doc.kind(node) != Kind::Array {
-                let message = format!("{} can repeat, so its value must be a JSON array, not {}", el.path, article(doc.kind(node)));
+                let message = format!(
+                    "{} can repeat, so its value must be a JSON array, not {}",
+                    el.path,
+                    article(doc.kind(node))
+                );
                 self.error(IssueCode::Structure, rules::ARRAY_EXPECTED, node, message);
                 self.typed_value(node, el, choice);
                 return 1;
             }
             let items = doc.elements(node);
             if items.is_empty() {
-                self.error(IssueCode::Structure, rules::EMPTY, node, "Arrays must not be empty: omit the property instead".into());
+                self.error(
+                    IssueCode::Structure,
+                    rules::EMPTY,
+                    node,
+                    "Arrays must not be empty: omit the property instead".into(),
+                );
                 return 0;
             }
             // The `_name` twin, when a primitive array has one.
@@ -318,7 +412,9 @@ impl<'a> Walker<'a> {
             for (i, &item) in items.iter().enumerate() {
                 self.path.push(Seg::Index(i as u32));
                 if doc.kind(item) == Kind::Null {
-                    let covered = twin.and_then(|t| doc.elements(t).get(i).copied()).is_some_and(|t| doc.kind(t) != Kind::Null);
+                    let covered = twin
+                        .and_then(|t| doc.elements(t).get(i).copied())
+                        .is_some_and(|t| doc.kind(t) != Kind::Null);
                     if !covered {
                         self.error(IssueCode::Structure, rules::NULL_VALUE, item, "null is only allowed in a primitive array where the matching '_' entry has an id or extension".into());
                     } else {
@@ -340,7 +436,10 @@ impl<'a> Walker<'a> {
             count
         } else {
             if doc.kind(node) == Kind::Array {
-                let message = format!("{} cannot repeat, so its value must not be a JSON array", el.path);
+                let message = format!(
+                    "{} cannot repeat, so its value must not be a JSON array",
+                    el.path
+                );
                 self.error(IssueCode::Structure, rules::ARRAY_UNEXPECTED, node, message);
                 return 1;
             }
@@ -360,9 +459,17 @@ impl<'a> Walker<'a> {
 
     /// Walks a `_name` twin: the id and extensions of a primitive (or of each
     /// item of a primitive array). Returns the occurrences it stands for.
-    fn primitive_extras(&mut self, node: NodeId, el: &'a ElementPlan, choice: usize, siblings: &[Member]) -> u32 {
+    fn primitive_extras(
+        &mut self,
+        node: NodeId,
+        el: &'a ElementPlan,
+        choice: usize,
+        siblings: &[Member],
+    ) -> u32 {
         let doc = self.doc;
-        let Some(t) = el.types.get(choice) else { return 0 };
+        let Some(t) = el.types.get(choice) else {
+            return 0;
+        };
         if el.array {
             if doc.kind(node) != Kind::Array {
                 let message = format!("'_{}' must be a JSON array to match '{}'", el.name, el.name);
@@ -375,9 +482,17 @@ impl<'a> Walker<'a> {
                 self.path.push(Seg::Index(i as u32));
                 match doc.kind(item) {
                     Kind::Null => {
-                        let covered = main.and_then(|m| doc.elements(m).get(i).copied()).is_some_and(|v| doc.kind(v) != Kind::Null);
+                        let covered = main
+                            .and_then(|m| doc.elements(m).get(i).copied())
+                            .is_some_and(|v| doc.kind(v) != Kind::Null);
                         if !covered {
-                            self.error(IssueCode::Structure, rules::NULL_VALUE, item, "null in a '_' array must match a value in the primitive array".into());
+                            self.error(
+                                IssueCode::Structure,
+                                rules::NULL_VALUE,
+                                item,
+                                "null in a '_' array must match a value in the primitive array"
+                                    .into(),
+                            );
                         }
                     }
                     Kind::Object => {
@@ -385,7 +500,11 @@ impl<'a> Walker<'a> {
                         self.object(item, t.plan);
                     }
                     k => {
-                        let message = format!("Items of '_{}' must be objects or null, not {}", el.name, article(k));
+                        let message = format!(
+                            "Items of '_{}' must be objects or null, not {}",
+                            el.name,
+                            article(k)
+                        );
                         self.error(IssueCode::Structure, rules::JSON_TYPE, item, message);
                     }
                 }
@@ -396,7 +515,11 @@ impl<'a> Walker<'a> {
             self.object(node, t.plan);
             1
         } else {
-            let message = format!("'_{}' must be an object holding the id and extensions of the value, not {}", el.name, article(doc.kind(node)));
+            let message = format!(
+                "'_{}' must be an object holding the id and extensions of the value, not {}",
+                el.name,
+                article(doc.kind(node))
+            );
             self.error(IssueCode::Structure, rules::JSON_TYPE, node, message);
             0
         }
@@ -404,19 +527,29 @@ impl<'a> Walker<'a> {
 
     fn twin_of_underscore(&self, el: &ElementPlan, siblings: &[Member]) -> Option<NodeId> {
         let doc = self.doc;
-        siblings.iter().find(|m| doc.raw_key(m) == el.name).map(|m| m.value)
+        siblings
+            .iter()
+            .find(|m| doc.raw_key(m) == el.name)
+            .map(|m| m.value)
     }
 
     /// Walks one value of an element as the given type.
     fn typed_value(&mut self, node: NodeId, el: &'a ElementPlan, choice: usize) {
-        let Some(t) = el.types.get(choice) else { return };
+        let Some(t) = el.types.get(choice) else {
+            return;
+        };
         let plan = self.plans.get(t.plan);
         match plan.kind {
             TypeKind::Primitive(p) => self.primitive(node, p, el, t),
             TypeKind::Resource => self.nested_resource(node, el),
             TypeKind::Complex | TypeKind::Backbone => {
                 if self.doc.kind(node) != Kind::Object {
-                    let message = format!("{} is a {}, so its value must be a JSON object, not {}", el.path, t.code, article(self.doc.kind(node)));
+                    let message = format!(
+                        "{} is a {}, so its value must be a JSON object, not {}",
+                        el.path,
+                        t.code,
+                        article(self.doc.kind(node))
+                    );
                     self.error(IssueCode::Structure, rules::JSON_TYPE, node, message);
                     return;
                 }
@@ -430,7 +563,9 @@ impl<'a> Walker<'a> {
                 self.object(node, t.plan);
                 match t.code.as_str() {
                     "Reference" => self.reference(node, t),
-                    "Coding" | "CodeableConcept" | "Quantity" => self.coded_binding(node, el, &t.code),
+                    "Coding" | "CodeableConcept" | "Quantity" => {
+                        self.coded_binding(node, el, &t.code)
+                    }
                     _ => {}
                 }
             }
@@ -438,7 +573,9 @@ impl<'a> Walker<'a> {
     }
 
     fn nested_resource(&mut self, node: NodeId, el: &ElementPlan) {
-        let Some(tid) = self.resource_type(node, false) else { return };
+        let Some(tid) = self.resource_type(node, false) else {
+            return;
+        };
         let is_contained = el.name == "contained";
         self.resource_body(node, tid, is_contained);
     }
@@ -451,7 +588,12 @@ impl<'a> Walker<'a> {
         let expected = p.json_type();
         let text = match (expected, kind) {
             (_, Kind::Null) => {
-                self.error(IssueCode::Structure, rules::NULL_VALUE, node, format!("{} must have a value, not null", el.path));
+                self.error(
+                    IssueCode::Structure,
+                    rules::NULL_VALUE,
+                    node,
+                    format!("{} must have a value, not null", el.path),
+                );
                 return;
             }
             (JsonType::Bool, Kind::Bool) => return,
@@ -463,19 +605,38 @@ impl<'a> Walker<'a> {
                     JsonType::Number => "a JSON number",
                     JsonType::String => "a JSON string",
                 };
-                let message = format!("{} is a {}, so its value must be {want}, not {}", el.path, t.code, article(kind));
+                let message = format!(
+                    "{} is a {}, so its value must be {want}, not {}",
+                    el.path,
+                    t.code,
+                    article(kind)
+                );
                 self.error(IssueCode::Structure, rules::JSON_TYPE, node, message);
                 return;
             }
         };
         let Some(text) = text else { return };
         if kind == Kind::String && text.is_empty() {
-            self.error(IssueCode::Value, rules::EMPTY, node, format!("{} must not be an empty string: omit it instead", el.path));
+            self.error(
+                IssueCode::Value,
+                rules::EMPTY,
+                node,
+                format!("{} must not be an empty string: omit it instead", el.path),
+            );
             return;
         }
         if let Err(why) = p.check(&text) {
-            let rule = if p == Primitive::Xhtml { rules::NARRATIVE } else { rules::PRIMITIVE_FORMAT };
-            self.error(IssueCode::Value, rule, node, format!("The value of {} {why}", el.path));
+            let rule = if p == Primitive::Xhtml {
+                rules::NARRATIVE
+            } else {
+                rules::PRIMITIVE_FORMAT
+            };
+            self.error(
+                IssueCode::Value,
+                rule,
+                node,
+                format!("The value of {} {why}", el.path),
+            );
             return;
         }
         let html_forbidden = match p {
@@ -496,8 +657,17 @@ impl<'a> Walker<'a> {
 
     /// Checks a code (with its system, when it has one) against a required
     /// binding. Other strengths are for profiles and are not checked here.
-    fn code_binding(&mut self, node: NodeId, el: &ElementPlan, system: Option<&str>, code: &str) -> Option<Membership> {
-        let b = el.binding.as_ref().filter(|b| b.strength == Strength::Required)?;
+    fn code_binding(
+        &mut self,
+        node: NodeId,
+        el: &ElementPlan,
+        system: Option<&str>,
+        code: &str,
+    ) -> Option<Membership> {
+        let b = el
+            .binding
+            .as_ref()
+            .filter(|b| b.strength == Strength::Required)?;
         let set = &self.plans.code_sets[b.code_set? as usize];
         let result = match system {
             Some(s) => set.contains_coding(s, code),
@@ -510,8 +680,16 @@ impl<'a> Walker<'a> {
                     Some(s) => format!("'{s}#{code}'"),
                     None => format!("'{code}'"),
                 };
-                let message = format!("The code {code_text} is not in the value set {} required for {}", set.url, el.path);
-                self.error(IssueCode::CodeInvalid, rules::BINDING_REQUIRED, node, message);
+                let message = format!(
+                    "The code {code_text} is not in the value set {} required for {}",
+                    set.url, el.path
+                );
+                self.error(
+                    IssueCode::CodeInvalid,
+                    rules::BINDING_REQUIRED,
+                    node,
+                    message,
+                );
             }
             Membership::Unknown => {}
         }
@@ -519,34 +697,49 @@ impl<'a> Walker<'a> {
     }
 
     fn coded_binding(&mut self, node: NodeId, el: &'a ElementPlan, code: &str) {
-        if el.binding.as_ref().is_none_or(|b| b.strength != Strength::Required) {
+        if el
+            .binding
+            .as_ref()
+            .is_none_or(|b| b.strength != Strength::Required)
+        {
             return;
         }
         let doc = self.doc;
         match code {
             "Coding" | "Quantity" => {
-                let Some(c) = doc.get(node, "code") else { return };
+                let Some(c) = doc.get(node, "code") else {
+                    return;
+                };
                 let Some(value) = doc.str(c) else { return };
                 let system = doc.get_str(node, "system");
                 self.code_binding(c, el, system.as_deref(), &value);
             }
             _ => {
-                let Some(codings) = doc.get(node, "coding") else { return };
+                let Some(codings) = doc.get(node, "coding") else {
+                    return;
+                };
                 // Valid when any coding is in the set; report against the
                 // first when none is and we could judge them all.
                 let mut unknown = false;
                 let mut first_bad: Option<(NodeId, String, String)> = None;
                 for &c in doc.elements(codings) {
-                    let (Some(system), Some(value)) = (doc.get_str(c, "system"), doc.get_str(c, "code")) else {
+                    let (Some(system), Some(value)) =
+                        (doc.get_str(c, "system"), doc.get_str(c, "code"))
+                    else {
                         continue;
                     };
-                    let set = &self.plans.code_sets[el.binding.as_ref().and_then(|b| b.code_set).unwrap_or(0) as usize];
+                    let set = &self.plans.code_sets
+                        [el.binding.as_ref().and_then(|b| b.code_set).unwrap_or(0) as usize];
                     match set.contains_coding(&system, &value) {
                         Membership::In => return,
                         Membership::Unknown => unknown = true,
                         Membership::NotIn => {
                             if first_bad.is_none() {
-                                first_bad = Some((doc.get(c, "code").unwrap_or(c), system.into_owned(), value.into_owned()));
+                                first_bad = Some((
+                                    doc.get(c, "code").unwrap_or(c),
+                                    system.into_owned(),
+                                    value.into_owned(),
+                                ));
                             }
                         }
                     }
@@ -564,7 +757,9 @@ impl<'a> Walker<'a> {
 
     fn reference(&mut self, node: NodeId, t: &ElementType) {
         let doc = self.doc;
-        let Some(rnode) = doc.get(node, "reference") else { return };
+        let Some(rnode) = doc.get(node, "reference") else {
+            return;
+        };
         let Some(r) = doc.str(rnode) else { return };
         let target: Option<String> = if let Some(id) = r.strip_prefix('#') {
             if id.is_empty() {
@@ -587,17 +782,30 @@ impl<'a> Walker<'a> {
                 Ok(ty) => ty,
                 Err(why) => {
                     self.path.push(Seg::Name("reference"));
-                    self.error(IssueCode::Invalid, rules::REFERENCE_FORMAT, rnode, format!("The reference '{r}' is not valid: {why}"));
+                    self.error(
+                        IssueCode::Invalid,
+                        rules::REFERENCE_FORMAT,
+                        rnode,
+                        format!("The reference '{r}' is not valid: {why}"),
+                    );
                     self.path.pop();
                     return;
                 }
             }
         };
         if let Some(ty) = target {
-            if !t.target_types.is_empty() && !t.target_types.iter().any(|x| *x == ty) {
+            if !t.target_types.is_empty() && !t.target_types.contains(&ty) {
                 self.path.push(Seg::Name("reference"));
-                let message = format!("The reference points to a {ty}, but only {} may be referenced here", t.target_types.join(", "));
-                self.error(IssueCode::Structure, rules::REFERENCE_TARGET, rnode, message);
+                let message = format!(
+                    "The reference points to a {ty}, but only {} may be referenced here",
+                    t.target_types.join(", ")
+                );
+                self.error(
+                    IssueCode::Structure,
+                    rules::REFERENCE_TARGET,
+                    rnode,
+                    message,
+                );
                 self.path.pop();
             }
         }
@@ -614,8 +822,15 @@ impl<'a> Walker<'a> {
             // known resource type (…/Patient/123 or …/Patient/123/_history/1).
             let segs: Vec<&str> = path[i + 3..].split('/').collect();
             let n = segs.len();
-            let at = if n >= 4 && segs[n - 2] == "_history" { n.checked_sub(4) } else { n.checked_sub(2) };
-            return Ok(at.and_then(|k| segs.get(k)).filter(|s| self.plans.is_resource_type(s)).map(|s| s.to_string()));
+            let at = if n >= 4 && segs[n - 2] == "_history" {
+                n.checked_sub(4)
+            } else {
+                n.checked_sub(2)
+            };
+            return Ok(at
+                .and_then(|k| segs.get(k))
+                .filter(|s| self.plans.is_resource_type(s))
+                .map(|s| s.to_string()));
         }
         if conditional {
             return if self.plans.is_resource_type(path) {
@@ -650,10 +865,18 @@ impl<'a> Walker<'a> {
         let doc = self.doc;
         let url_node = doc.get(node, "url")?;
         let url = doc.str(url_node)?;
-        let value = doc.members(node).iter().find(|m| doc.raw_key(m).starts_with("value"));
-        let (def, allowed): (Option<&'a ExtensionDef>, Option<&'a [String]>) = if url.contains(':') {
+        let value = doc
+            .members(node)
+            .iter()
+            .find(|m| doc.raw_key(m).starts_with("value"));
+        let (def, allowed): (Option<&'a ExtensionDef>, Option<&'a [String]>) = if url.contains(':')
+        {
             match self.plans.extensions.get(url.as_ref()) {
-                Some(def) => (Some(def), (!def.children.is_empty() || !def.value_types.is_empty()).then_some(def.value_types.as_slice())),
+                Some(def) => (
+                    Some(def),
+                    (!def.children.is_empty() || !def.value_types.is_empty())
+                        .then_some(def.value_types.as_slice()),
+                ),
                 None => {
                     self.unknown_extension(url_node, &url);
                     return None;
@@ -672,9 +895,19 @@ impl<'a> Walker<'a> {
                 let message = if allowed.is_empty() {
                     format!("The extension {url} is complex: it must have nested extensions, not a value ({key})")
                 } else {
-                    format!("The extension {url} does not allow a value of type {suffix} (allowed: {})", allowed.join(", "))
+                    format!(
+                        "The extension {url} does not allow a value of type {suffix} (allowed: {})",
+                        allowed.join(", ")
+                    )
                 };
-                self.emit(Severity::Error, IssueCode::Structure, rules::EXTENSION_VALUE_TYPE, doc.key_offset(m), Some(key), message);
+                self.emit(
+                    Severity::Error,
+                    IssueCode::Structure,
+                    rules::EXTENSION_VALUE_TYPE,
+                    doc.key_offset(m),
+                    Some(key),
+                    message,
+                );
             }
         }
         def
@@ -684,7 +917,14 @@ impl<'a> Walker<'a> {
     /// validator: example domains are allowed, HL7's own (whose newer
     /// extensions package we may not hold) get a warning, others an error.
     fn unknown_extension(&mut self, at: NodeId, url: &str) {
-        const EXAMPLE_DOMAINS: &[&str] = &["example.org", "example.com", "acme.com", "acme.org", "nema.org", "hl7.org/fhir/tools/"];
+        const EXAMPLE_DOMAINS: &[&str] = &[
+            "example.org",
+            "example.com",
+            "acme.com",
+            "acme.org",
+            "nema.org",
+            "hl7.org/fhir/tools/",
+        ];
         let example = EXAMPLE_DOMAINS.iter().any(|d| url.contains(d));
         if example && self.options.allow_example_urls {
             return;
@@ -694,9 +934,17 @@ impl<'a> Walker<'a> {
             let message = format!("Example URLs are not allowed in this context ({url})");
             self.error(IssueCode::Structure, rules::EXTENSION_UNKNOWN, at, message);
         }
-        if url.starts_with("http://hl7.org/fhir/") || url.starts_with("http://terminology.hl7.org/") {
+        if url.starts_with("http://hl7.org/fhir/") || url.starts_with("http://terminology.hl7.org/")
+        {
             let message = format!("The extension {url} is not in the loaded packages, so its use could not be checked");
-            self.emit(Severity::Warning, IssueCode::Structure, rules::EXTENSION_UNKNOWN, self.doc.offset(at), None, message);
+            self.emit(
+                Severity::Warning,
+                IssueCode::Structure,
+                rules::EXTENSION_UNKNOWN,
+                self.doc.offset(at),
+                None,
+                message,
+            );
         } else {
             let message = format!("The extension {url} could not be found so is not allowed here (load the package that defines it with --ig)");
             self.error(IssueCode::Structure, rules::EXTENSION_UNKNOWN, at, message);
@@ -709,7 +957,14 @@ impl<'a> Walker<'a> {
     fn questionnaire_response(&mut self, node: NodeId) {
         for i in crate::questionnaire::check(self.doc, node, self.plans, self.context) {
             let extra = (!i.path.is_empty()).then_some(i.path.as_str());
-            self.emit(i.severity, i.code, i.rule, self.doc.offset(i.node), extra, i.message);
+            self.emit(
+                i.severity,
+                i.code,
+                i.rule,
+                self.doc.offset(i.node),
+                extra,
+                i.message,
+            );
         }
     }
 
@@ -717,11 +972,17 @@ impl<'a> Walker<'a> {
 
     fn bundle(&mut self, node: NodeId) {
         let doc = self.doc;
-        let Some(entries) = doc.get(node, "entry") else { return };
+        let Some(entries) = doc.get(node, "entry") else {
+            return;
+        };
         let mut seen: FxHashMap<(String, Option<String>), usize> = FxHashMap::default();
         for (i, &entry) in doc.elements(entries).iter().enumerate() {
-            let Some(full_url) = doc.get_str(entry, "fullUrl") else { continue };
-            let resource = doc.get(entry, "resource").filter(|&r| doc.kind(r) == Kind::Object);
+            let Some(full_url) = doc.get_str(entry, "fullUrl") else {
+                continue;
+            };
+            let resource = doc
+                .get(entry, "resource")
+                .filter(|&r| doc.kind(r) == Kind::Object);
             let at = doc.get(entry, "fullUrl").unwrap_or(entry);
             self.path.push(Seg::Name("entry"));
             self.path.push(Seg::Index(i as u32));
@@ -729,23 +990,50 @@ impl<'a> Walker<'a> {
                 let rt = doc.get_str(r, "resourceType");
                 let id = doc.get_str(r, "id");
                 if let (Some(rt), Some(id)) = (rt, id.as_ref()) {
-                    let is_rest = full_url.starts_with("http://") || full_url.starts_with("https://");
+                    let is_rest =
+                        full_url.starts_with("http://") || full_url.starts_with("https://");
                     if !full_url.contains(':') {
-                        let message = format!("The fullUrl must be an absolute URL (not '{full_url}')");
-                        self.emit(Severity::Error, IssueCode::Invalid, rules::BUNDLE_FULLURL, doc.offset(at), Some("fullUrl"), message);
+                        let message =
+                            format!("The fullUrl must be an absolute URL (not '{full_url}')");
+                        self.emit(
+                            Severity::Error,
+                            IssueCode::Invalid,
+                            rules::BUNDLE_FULLURL,
+                            doc.offset(at),
+                            Some("fullUrl"),
+                            message,
+                        );
                     }
                     let suffix = format!("{rt}/{id}");
-                    let matches = full_url.ends_with(&format!("/{suffix}")) || full_url.contains(&format!("/{suffix}/_history/"));
+                    let matches = full_url.ends_with(&format!("/{suffix}"))
+                        || full_url.contains(&format!("/{suffix}/_history/"));
                     if is_rest && !matches {
                         let message = format!("The fullUrl '{full_url}' does not match the resource it holds ({suffix}): it should end with /{suffix}");
-                        self.emit(Severity::Error, IssueCode::Invalid, rules::BUNDLE_FULLURL, doc.offset(at), Some("fullUrl"), message);
+                        self.emit(
+                            Severity::Error,
+                            IssueCode::Invalid,
+                            rules::BUNDLE_FULLURL,
+                            doc.offset(at),
+                            Some("fullUrl"),
+                            message,
+                        );
                     }
                 }
-                let version = doc.get(r, "meta").and_then(|m| doc.get_str(m, "versionId")).map(|v| v.into_owned());
+                let version = doc
+                    .get(r, "meta")
+                    .and_then(|m| doc.get_str(m, "versionId"))
+                    .map(|v| v.into_owned());
                 let key = (full_url.clone().into_owned(), version);
                 if let Some(prev) = seen.get(&key) {
                     let message = format!("The fullUrl '{full_url}' is used by entry {prev} too: entries with the same fullUrl must have different meta.versionId (bdl-7)");
-                    self.emit(Severity::Error, IssueCode::Invalid, rules::BUNDLE_DUPLICATE, doc.offset(at), Some("fullUrl"), message);
+                    self.emit(
+                        Severity::Error,
+                        IssueCode::Invalid,
+                        rules::BUNDLE_DUPLICATE,
+                        doc.offset(at),
+                        Some("fullUrl"),
+                        message,
+                    );
                 } else {
                     seen.insert(key, i);
                 }

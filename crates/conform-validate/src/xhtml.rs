@@ -6,17 +6,70 @@
 /// Elements `txt-1` allows: the basic formatting elements of HTML 4.0
 /// chapters 7-11 and 15, plus `a`, images and tables.
 const ALLOWED_ELEMENTS: &[&str] = &[
-    "a", "abbr", "acronym", "address", "area", "b", "bdo", "big", "blockquote", "br", "caption", "cite", "code", "col",
-    "colgroup", "dd", "dfn", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li",
-    "map", "ol", "p", "pre", "q", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
-    "th", "thead", "tr", "tt", "ul", "var",
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "area",
+    "b",
+    "bdo",
+    "big",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "map",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "ul",
+    "var",
 ];
 
 const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
 
 /// The first problem found, as a sentence, or `Ok`.
 pub fn check(text: &str) -> Result<(), String> {
-    let mut p = Scanner { s: text.as_bytes(), i: 0, text };
+    let mut p = Scanner {
+        s: text.as_bytes(),
+        i: 0,
+        text,
+    };
     p.skip_ws();
     let mut stack: Vec<&str> = Vec::new();
     let mut content = false;
@@ -24,7 +77,8 @@ pub fn check(text: &str) -> Result<(), String> {
     while p.i < p.s.len() {
         if p.s[p.i] == b'<' {
             if p.starts_with("<!--") {
-                p.skip_past("-->").ok_or("unterminated comment in the XHTML")?;
+                p.skip_past("-->")
+                    .ok_or("unterminated comment in the XHTML")?;
                 continue;
             }
             if p.starts_with("</") {
@@ -36,13 +90,19 @@ pub fn check(text: &str) -> Result<(), String> {
                 }
                 match stack.pop() {
                     Some(open) if open == name => {}
-                    Some(open) => return Err(format!("the XHTML closes </{name}> where <{open}> is open")),
-                    None => return Err(format!("the XHTML closes </{name}> that was never opened")),
+                    Some(open) => {
+                        return Err(format!("the XHTML closes </{name}> where <{open}> is open"))
+                    }
+                    None => {
+                        return Err(format!("the XHTML closes </{name}> that was never opened"))
+                    }
                 }
                 continue;
             }
             if p.starts_with("<!") || p.starts_with("<?") {
-                return Err("the XHTML must not contain declarations or processing instructions".into());
+                return Err(
+                    "the XHTML must not contain declarations or processing instructions".into(),
+                );
             }
             if root_seen && stack.is_empty() {
                 return Err("the narrative must be a single <div> element".into());
@@ -54,10 +114,14 @@ pub fn check(text: &str) -> Result<(), String> {
             }
             let local = name.rsplit(':').next().unwrap_or(name);
             if !ALLOWED_ELEMENTS.contains(&local) {
-                return Err(format!("the element <{name}> is not allowed in narrative XHTML (txt-1)"));
+                return Err(format!(
+                    "the element <{name}> is not allowed in narrative XHTML (txt-1)"
+                ));
             }
             if stack.is_empty() && local != "div" {
-                return Err(format!("the narrative's root element must be <div>, not <{name}>"));
+                return Err(format!(
+                    "the narrative's root element must be <div>, not <{name}>"
+                ));
             }
             let mut has_ns = false;
             loop {
@@ -88,14 +152,22 @@ pub fn check(text: &str) -> Result<(), String> {
                             return Err(format!("attribute {attr} in <{name}> has no value"));
                         }
                         p.skip_ws();
-                        let value = p.quoted().ok_or_else(|| format!("attribute {attr} in <{name}> is not quoted"))?;
+                        let value = p
+                            .quoted()
+                            .ok_or_else(|| format!("attribute {attr} in <{name}> is not quoted"))?;
                         check_entities(value)?;
                         let lower = attr.to_ascii_lowercase();
                         if lower.starts_with("on") {
                             return Err(format!("the event attribute {attr} is not allowed in narrative XHTML (scripting)"));
                         }
-                        if value.trim_start().to_ascii_lowercase().starts_with("javascript:") {
-                            return Err(format!("a javascript: URL in {attr} is not allowed in narrative XHTML"));
+                        if value
+                            .trim_start()
+                            .to_ascii_lowercase()
+                            .starts_with("javascript:")
+                        {
+                            return Err(format!(
+                                "a javascript: URL in {attr} is not allowed in narrative XHTML"
+                            ));
                         }
                         if attr == "xmlns" {
                             if value != XHTML_NS {
@@ -113,7 +185,9 @@ pub fn check(text: &str) -> Result<(), String> {
             if !root_seen {
                 root_seen = true;
                 if !has_ns {
-                    return Err(format!("wrong namespace on the XHTML (none, should be '{XHTML_NS}')"));
+                    return Err(format!(
+                        "wrong namespace on the XHTML (none, should be '{XHTML_NS}')"
+                    ));
                 }
             }
         } else {
@@ -150,11 +224,17 @@ fn check_entities(s: &str) -> Result<(), String> {
     let mut rest = s;
     while let Some(i) = rest.find('&') {
         rest = &rest[i + 1..];
-        let end = rest.find(';').ok_or("a bare '&' in the XHTML (write &amp;)")?;
+        let end = rest
+            .find(';')
+            .ok_or("a bare '&' in the XHTML (write &amp;)")?;
         let name = &rest[..end];
         let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
-            || name.strip_prefix("#x").is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
-            || name.strip_prefix('#').is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+            || name
+                .strip_prefix("#x")
+                .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+            || name
+                .strip_prefix('#')
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
         if !ok {
             return Err(format!("invalid entity in the XHTML ('&{name};')"));
         }
@@ -234,7 +314,10 @@ mod tests {
     fn rejects_unsafe_or_malformed_narrative() {
         for (div, why) in [
             (format!("<div {NS}><script>x</script></div>"), "<script>"),
-            (format!("<div {NS}><p onclick=\"x()\">a</p></div>"), "onclick"),
+            (
+                format!("<div {NS}><p onclick=\"x()\">a</p></div>"),
+                "onclick",
+            ),
             (format!("<div {NS}>&reg;</div>"), "&reg;"),
             ("<div>text</div>".to_string(), "namespace"),
             (format!("<div {NS}><p>a</div>"), "closes"),

@@ -40,9 +40,15 @@ impl Outcome {
 #[test]
 fn agrees_with_the_reference_validator_on_base_cases() {
     let root = conform_testdata::path("fhir-test-cases");
-    let manifest: Value = serde_json::from_slice(&std::fs::read(root.join("manifest.r4-json.json")).expect("manifest")).expect("manifest JSON");
-    let known: KnownList = toml::from_str(include_str!("data/fhir-test-cases-known-differences.toml")).expect("known list parses");
-    let known: BTreeMap<String, String> = known.case.into_iter().map(|k| (k.name, k.reason)).collect();
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(root.join("manifest.r4-json.json")).expect("manifest"),
+    )
+    .expect("manifest JSON");
+    let known: KnownList =
+        toml::from_str(include_str!("data/fhir-test-cases-known-differences.toml"))
+            .expect("known list parses");
+    let known: BTreeMap<String, String> =
+        known.case.into_iter().map(|k| (k.name, k.reason)).collect();
 
     let mut outcomes = Vec::new();
     for case in manifest["cases"].as_array().expect("cases") {
@@ -67,19 +73,33 @@ fn agrees_with_the_reference_validator_on_base_cases() {
             security_checks: opts["security-checks"].as_bool().unwrap_or(false),
             no_html_in_markdown: opts["noHtmlInMarkdown"].as_bool().unwrap_or(false),
         };
-        let validator = common::r4().with_resources(supporting).with_options(options);
+        let validator = common::r4()
+            .with_resources(supporting)
+            .with_options(options);
         let bytes = std::fs::read(&file).expect("case file");
         let result = validator.validate_bytes(&bytes, 0);
-        let errors: Vec<_> = result.findings.iter().filter(|f| f.severity.is_error()).collect();
+        let errors: Vec<_> = result
+            .findings
+            .iter()
+            .filter(|f| f.severity.is_error())
+            .collect();
         outcomes.push(Outcome {
             name,
-            expected_errors: case["expected"]["errors"].as_u64().expect("expected.errors"),
+            expected_errors: case["expected"]["errors"]
+                .as_u64()
+                .expect("expected.errors"),
             errors: errors.len(),
-            first: errors.first().map(|f| format!("{} [{}] {}", f.expression, f.rule, f.message)).unwrap_or_default(),
+            first: errors
+                .first()
+                .map(|f| format!("{} [{}] {}", f.expression, f.rule, f.message))
+                .unwrap_or_default(),
         });
     }
 
-    println!("{:<50} {:>8} {:>6}  {:<5} {:<5} first error", "case", "expected", "ours", "agree", "equal");
+    println!(
+        "{:<50} {:>8} {:>6}  {:<5} {:<5} first error",
+        "case", "expected", "ours", "agree", "equal"
+    );
     for o in &outcomes {
         println!(
             "{:<50} {:>8} {:>6}  {:<5} {:<5} {}",
@@ -87,13 +107,20 @@ fn agrees_with_the_reference_validator_on_base_cases() {
             o.expected_errors,
             o.errors,
             if o.agrees() { "yes" } else { "NO" },
-            if o.expected_errors as usize == o.errors { "yes" } else { "no" },
+            if o.expected_errors as usize == o.errors {
+                "yes"
+            } else {
+                "no"
+            },
             o.first.chars().take(140).collect::<String>()
         );
     }
     let total = outcomes.len();
     let agree = outcomes.iter().filter(|o| o.agrees()).count();
-    let equal = outcomes.iter().filter(|o| o.expected_errors as usize == o.errors).count();
+    let equal = outcomes
+        .iter()
+        .filter(|o| o.expected_errors as usize == o.errors)
+        .count();
     let pct = 100.0 * agree as f64 / total as f64;
     println!("\nbase cases: {total}; valid/invalid agreement {agree} ({pct:.1}%); equal error counts {equal} ({:.1}%)", 100.0 * equal as f64 / total as f64);
 
@@ -107,9 +134,19 @@ fn agrees_with_the_reference_validator_on_base_cases() {
     }
     for name in known.keys() {
         if !outcomes.iter().any(|o| &o.name == name) {
-            problems.push(format!("{name}: listed as a known difference but is not a base case"));
+            problems.push(format!(
+                "{name}: listed as a known difference but is not a base case"
+            ));
         }
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
-    assert!(pct >= 90.0, "valid/invalid agreement {pct:.1}% is below the 90% target");
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert!(
+        pct >= 90.0,
+        "valid/invalid agreement {pct:.1}% is below the 90% target"
+    );
 }

@@ -14,7 +14,11 @@ fn examples() -> &'static Vec<Value> {
     E.get_or_init(|| {
         let known = include_str!("data/r4-examples-invalid.toml");
         let dir = conform_testdata::path("r4/examples");
-        let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         files.sort();
         files
             .iter()
@@ -58,7 +62,10 @@ fn position(text: &str, needle: &str) -> (u32, u32) {
 
 fn errors_of(text: &str) -> Vec<conform_validate::Finding> {
     let r = common::r4().validate_bytes(text.as_bytes(), 0);
-    r.findings.into_iter().filter(|f| f.severity.is_error()).collect()
+    r.findings
+        .into_iter()
+        .filter(|f| f.severity.is_error())
+        .collect()
 }
 
 fn arb_json() -> impl Strategy<Value = Value> {
@@ -85,7 +92,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(6, 48, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::vec((keys.clone(), inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            prop::collection::vec((keys.clone(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
         ]
     })
 }

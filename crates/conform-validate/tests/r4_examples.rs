@@ -21,12 +21,25 @@ struct KnownExample {
 
 #[test]
 fn official_examples_validate_clean_except_known_invalid() {
-    let known: Known = toml::from_str(include_str!("data/r4-examples-invalid.toml")).expect("known list parses");
-    let known: BTreeMap<String, KnownExample> = known.example.into_iter().map(|k| (k.file.clone(), k)).collect();
+    let known: Known =
+        toml::from_str(include_str!("data/r4-examples-invalid.toml")).expect("known list parses");
+    let known: BTreeMap<String, KnownExample> = known
+        .example
+        .into_iter()
+        .map(|k| (k.file.clone(), k))
+        .collect();
     let dir = conform_testdata::path("r4/examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("examples folder").flatten().map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("examples folder")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     files.sort();
-    assert_eq!(files.len(), 703, "the shared test data holds 703 R4 examples");
+    assert_eq!(
+        files.len(),
+        703,
+        "the shared test data holds 703 R4 examples"
+    );
 
     let mut problems = Vec::new();
     let mut clean = 0;
@@ -44,13 +57,31 @@ fn official_examples_validate_clean_except_known_invalid() {
                     .take(3)
                     .map(|f| format!("{}:{} {} {}", f.line, f.column, f.expression, f.message))
                     .collect();
-                problems.push(format!("{name}: unexpected errors {rules:?}\n    {}", first.join("\n    ")));
+                problems.push(format!(
+                    "{name}: unexpected errors {rules:?}\n    {}",
+                    first.join("\n    ")
+                ));
             }
-            Some(k) if rules.is_empty() => problems.push(format!("{name}: listed as invalid ({}) but now validates clean: remove it from the list", k.reason)),
-            Some(k) if rules != k.rules => problems.push(format!("{name}: listed with rules {:?} but fails with {rules:?}", k.rules)),
+            Some(k) if rules.is_empty() => problems.push(format!(
+                "{name}: listed as invalid ({}) but now validates clean: remove it from the list",
+                k.reason
+            )),
+            Some(k) if rules != k.rules => problems.push(format!(
+                "{name}: listed with rules {:?} but fails with {rules:?}",
+                k.rules
+            )),
             Some(_) => {}
         }
     }
-    println!("{clean} of {} examples clean; {} known invalid", files.len(), known.len());
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    println!(
+        "{clean} of {} examples clean; {} known invalid",
+        files.len(),
+        known.len()
+    );
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

@@ -2,7 +2,10 @@
 //! specialization`) of the loaded packages. Every type, element, cardinality
 //! and binding comes from the definitions; nothing is typed in per resource.
 
-use super::{Binding, ExtensionDef, ElementPlan, ElementType, Key, Plans, Strength, TypeId, TypeKind, TypePlan, UNBOUNDED};
+use super::{
+    Binding, ElementPlan, ElementType, ExtensionDef, Key, Plans, Strength, TypeId, TypeKind,
+    TypePlan, UNBOUNDED,
+};
 use crate::primitive::Primitive;
 use crate::terminology::{self, Definitions};
 use rustc_hash::FxHashMap;
@@ -43,7 +46,11 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
             by_name: FxHashMap::default(),
             code_sets: Vec::new(),
             packages,
-            context_json: src.context_resources().iter().map(|r| r.to_string()).collect(),
+            context_json: src
+                .context_resources()
+                .iter()
+                .map(|r| r.to_string())
+                .collect(),
             extensions: FxHashMap::default(),
         },
         code_set_ids: FxHashMap::default(),
@@ -56,7 +63,11 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
         if c.plans.by_name.contains_key(&name) {
             continue; // a later package redefining a base type is ignored
         }
-        let id = c.new_plan(name.clone(), kind_of(sd, &name), sd["abstract"].as_bool() == Some(true));
+        let id = c.new_plan(
+            name.clone(),
+            kind_of(sd, &name),
+            sd["abstract"].as_bool() == Some(true),
+        );
         c.plans.by_name.insert(name, id);
         order.push((sd, id));
     }
@@ -84,7 +95,9 @@ fn is_base_type(sd: &Value) -> bool {
 fn kind_of(sd: &Value, name: &str) -> TypeKind {
     match sd["kind"].as_str() {
         Some("resource") => TypeKind::Resource,
-        Some("primitive-type") => Primitive::from_code(name).map(TypeKind::Primitive).unwrap_or(TypeKind::Complex),
+        Some("primitive-type") => Primitive::from_code(name)
+            .map(TypeKind::Primitive)
+            .unwrap_or(TypeKind::Complex),
         _ => TypeKind::Complex,
     }
 }
@@ -111,7 +124,10 @@ impl Compiler<'_> {
 
     fn fill_type(&mut self, sd: &Value, id: TypeId) -> Result<(), CompileError> {
         let url = sd["url"].as_str().unwrap_or("?").to_string();
-        let malformed = |why: &str| CompileError::Malformed { url: url.clone(), why: why.to_string() };
+        let malformed = |why: &str| CompileError::Malformed {
+            url: url.clone(),
+            why: why.to_string(),
+        };
         let elements: Vec<&Value> = sd
             .pointer("/snapshot/element")
             .and_then(Value::as_array)
@@ -139,9 +155,18 @@ impl Compiler<'_> {
         backbones.insert(root.clone(), id);
         let mut pending_refs: Vec<(TypeId, usize, String)> = Vec::new();
         let is_primitive = matches!(self.plans.get(id).kind, TypeKind::Primitive(_));
-        self.fill_elements(id, &root, &children, &mut backbones, &mut pending_refs, is_primitive);
+        self.fill_elements(
+            id,
+            &root,
+            &children,
+            &mut backbones,
+            &mut pending_refs,
+            is_primitive,
+        );
         for (plan, element, target) in pending_refs {
-            let target_id = *backbones.get(&target).ok_or_else(|| malformed(&format!("contentReference #{target} not found")))?;
+            let target_id = *backbones
+                .get(&target)
+                .ok_or_else(|| malformed(&format!("contentReference #{target} not found")))?;
             let e = &mut self.plans.types[plan as usize].elements[element];
             e.types = vec![ElementType {
                 code: "BackboneElement".into(),
@@ -173,11 +198,18 @@ impl Compiler<'_> {
             let name = raw_name.trim_end_matches("[x]").to_string();
             let min = e["min"].as_u64().unwrap_or(0) as u32;
             let max = parse_max(e["max"].as_str());
-            let base_max = parse_max(e.pointer("/base/max").and_then(Value::as_str).or(e["max"].as_str()));
+            let base_max = parse_max(
+                e.pointer("/base/max")
+                    .and_then(Value::as_str)
+                    .or(e["max"].as_str()),
+            );
             let mut types = Vec::new();
             if children.contains_key(epath) {
                 // An inline backbone element: its own plan, named by path.
-                let code = e.pointer("/type/0/code").and_then(Value::as_str).unwrap_or("BackboneElement");
+                let code = e
+                    .pointer("/type/0/code")
+                    .and_then(Value::as_str)
+                    .unwrap_or("BackboneElement");
                 let nested = self.new_plan(epath.to_string(), TypeKind::Backbone, false);
                 backbones.insert(epath.to_string(), nested);
                 self.fill_elements(nested, epath, children, backbones, pending_refs, false);
@@ -215,7 +247,9 @@ impl Compiler<'_> {
         }
         let keys = keys_of(&elements, &self.plans.types);
         let plan = &mut self.plans.types[id as usize];
-        plan.required = (0..elements.len() as u16).filter(|&i| elements[i as usize].min > 0).collect();
+        plan.required = (0..elements.len() as u16)
+            .filter(|&i| elements[i as usize].min > 0)
+            .collect();
         plan.elements = elements;
         plan.keys = keys;
     }
@@ -299,20 +333,49 @@ fn keys_of(elements: &[ElementPlan], types: &[TypePlan]) -> FxHashMap<String, Ke
     let mut keys = FxHashMap::default();
     for (i, e) in elements.iter().enumerate() {
         let element = i as u16;
-        let is_primitive = |t: &ElementType| matches!(types[t.plan as usize].kind, TypeKind::Primitive(_));
+        let is_primitive =
+            |t: &ElementType| matches!(types[t.plan as usize].kind, TypeKind::Primitive(_));
         if e.choice {
             for (c, t) in e.types.iter().enumerate() {
                 let key = format!("{}{}", e.name, upper_first(&t.code));
                 if is_primitive(t) {
-                    keys.insert(format!("_{key}"), Key { element, choice: c as u8, underscore: true });
+                    keys.insert(
+                        format!("_{key}"),
+                        Key {
+                            element,
+                            choice: c as u8,
+                            underscore: true,
+                        },
+                    );
                 }
-                keys.insert(key, Key { element, choice: c as u8, underscore: false });
+                keys.insert(
+                    key,
+                    Key {
+                        element,
+                        choice: c as u8,
+                        underscore: false,
+                    },
+                );
             }
         } else {
             if e.types.first().is_some_and(is_primitive) {
-                keys.insert(format!("_{}", e.name), Key { element, choice: 0, underscore: true });
+                keys.insert(
+                    format!("_{}", e.name),
+                    Key {
+                        element,
+                        choice: 0,
+                        underscore: true,
+                    },
+                );
             }
-            keys.insert(e.name.clone(), Key { element, choice: 0, underscore: false });
+            keys.insert(
+                e.name.clone(),
+                Key {
+                    element,
+                    choice: 0,
+                    underscore: false,
+                },
+            );
         }
     }
     keys
@@ -347,7 +410,9 @@ fn extension_def(sd: &Value) -> Option<ExtensionDef> {
     };
     for e in elements {
         let id = e["id"].as_str().unwrap_or_default();
-        let Some(slice) = id.strip_prefix("Extension.extension:") else { continue };
+        let Some(slice) = id.strip_prefix("Extension.extension:") else {
+            continue;
+        };
         if slice.contains('.') {
             continue;
         }
@@ -355,7 +420,8 @@ fn extension_def(sd: &Value) -> Option<ExtensionDef> {
             .and_then(|u| u["fixedUri"].as_str())
             .unwrap_or(slice)
             .to_string();
-        def.children.push((url, value_types(by_id(&format!("{id}.value[x]")))));
+        def.children
+            .push((url, value_types(by_id(&format!("{id}.value[x]")))));
     }
     Some(def)
 }

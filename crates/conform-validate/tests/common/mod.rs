@@ -17,8 +17,11 @@ pub fn r4() -> &'static Validator {
         cfg.source_dirs = vec![conform_testdata::packages_dir()];
         cfg.offline = true;
         let spec = PackageSpec::parse("hl7.fhir.r4.core#4.0.1").expect("spec");
-        let resolved = conform_packages::resolve(&cfg, &[spec]).expect("R4 core resolves from the shared test data");
-        Validator::load(&resolved, None).expect("R4 core compiles").0
+        let resolved = conform_packages::resolve(&cfg, &[spec])
+            .expect("R4 core resolves from the shared test data");
+        Validator::load(&resolved, None)
+            .expect("R4 core compiles")
+            .0
     })
 }
 
