@@ -32,6 +32,15 @@ fn main() {
     println!("threads available: {}\n", rayon::current_num_threads());
 
     let (validator, cold, warm) = start_up();
+    // `conform-bench validate-loop`: only validation, for profilers.
+    if std::env::args().nth(1).as_deref() == Some("validate-loop") {
+        for _ in 0..50 {
+            for l in &lines {
+                std::hint::black_box(validator.validate_bytes(l, 0));
+            }
+        }
+        return;
+    }
     println!("| measure | time |\n|---|---|");
     println!(
         "| cold load (compile hl7.fhir.r4.core 4.0.1, write plan cache) | {:.0} ms |",

@@ -5,9 +5,10 @@
 
 use crate::plan::Plans;
 use crate::terminology::{self, CodeSet, Definitions};
+use conform_packages::{DefinitionSet, ResolvedPackage};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Resource types kept in the context (the rest only feed the compiler).
 pub const CONTEXT_TYPES: &[&str] = &["Questionnaire", "ValueSet", "CodeSystem"];
@@ -15,12 +16,43 @@ pub const CONTEXT_TYPES: &[&str] = &["Questionnaire", "ValueSet", "CodeSystem"];
 #[derive(Default)]
 pub struct Context {
     by_url: FxHashMap<String, Arc<Value>>,
+    /// Every definition of the loaded packages, read only when a lookup
+    /// misses (say a Questionnaire's answers bound to a core value set), so
+    /// that ordinary runs keep their fast start.
+    fallback: Option<Arc<LazyDefinitions>>,
+}
+
+/// The packages' definitions, loaded on first use.
+pub struct LazyDefinitions {
+    packages: Vec<ResolvedPackage>,
+    set: OnceLock<Option<DefinitionSet>>,
+}
+
+impl LazyDefinitions {
+    pub fn new(packages: Vec<ResolvedPackage>) -> Self {
+        LazyDefinitions {
+            packages,
+            set: OnceLock::new(),
+        }
+    }
+
+    fn get(&self, canonical: &str) -> Option<&Value> {
+        // A package that loaded once to compile the plans loads again; if it
+        // no longer does, lookups simply miss.
+        self.set
+            .get_or_init(|| DefinitionSet::load(&self.packages).ok())
+            .as_ref()?
+            .get(canonical)
+    }
 }
 
 impl Context {
     /// Builds the context from resources; later ones win for the same URL
     /// (an `--ig` overrides a package).
-    pub fn new(resources: impl IntoIterator<Item = Value>) -> Self {
+    pub fn new(
+        resources: impl IntoIterator<Item = Value>,
+        fallback: Option<Arc<LazyDefinitions>>,
+    ) -> Self {
         let mut by_url = FxHashMap::default();
         for r in resources {
             let Some(url) = r["url"].as_str().map(str::to_string) else {
@@ -32,7 +64,11 @@ impl Context {
             }
             by_url.insert(url, r);
         }
-        Context { by_url }
+        Context { by_url, fallback }
+    }
+
+    pub(crate) fn fallback(&self) -> Option<Arc<LazyDefinitions>> {
+        self.fallback.clone()
     }
 
     /// A Questionnaire by canonical URL (`url` or `url|version`).
@@ -67,5 +103,6 @@ impl Definitions for Context {
                     .and_then(|(u, _)| self.by_url.get(u))
             })
             .map(Arc::as_ref)
+            .or_else(|| self.fallback.as_ref()?.get(canonical))
     }
 }

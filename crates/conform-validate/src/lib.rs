@@ -65,11 +65,30 @@ impl Validator {
                 .context_json
                 .iter()
                 .filter_map(|s| serde_json::from_str(s).ok()),
+            None,
         );
         Validator {
             plans: Arc::new(plans),
             context: Arc::new(context),
             options: Options::default(),
+        }
+    }
+
+    /// Lets validation-time lookups that miss the context fall back to all
+    /// definitions of these packages, loaded on first need.
+    pub fn with_package_fallback(
+        &self,
+        packages: Vec<conform_packages::ResolvedPackage>,
+    ) -> Validator {
+        let base = self
+            .plans
+            .context_json
+            .iter()
+            .filter_map(|s| serde_json::from_str(s).ok());
+        let fallback = Some(Arc::new(context::LazyDefinitions::new(packages)));
+        Validator {
+            context: Arc::new(Context::new(base, fallback)),
+            ..self.clone()
         }
     }
 
@@ -91,7 +110,7 @@ impl Validator {
             .filter_map(|s| serde_json::from_str(s).ok());
         Validator {
             plans: self.plans.clone(),
-            context: Arc::new(Context::new(base.chain(resources))),
+            context: Arc::new(Context::new(base.chain(resources), self.context.fallback())),
             options: self.options,
         }
     }

@@ -72,7 +72,10 @@ impl Validator {
                 elapsed: start.elapsed(),
                 types,
             };
-            return Ok((Validator::new(plans), stats));
+            return Ok((
+                Validator::new(plans).with_package_fallback(packages.to_vec()),
+                stats,
+            ));
         }
         let defs = DefinitionSet::load(packages)?;
         let names = packages.iter().map(|p| p.id.to_string()).collect();
@@ -87,6 +90,9 @@ impl Validator {
             elapsed: start.elapsed(),
             types,
         };
-        Ok((Validator::new(plans), stats))
+        Ok((
+            Validator::new(plans).with_package_fallback(packages.to_vec()),
+            stats,
+        ))
     }
 }

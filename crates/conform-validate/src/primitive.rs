@@ -166,6 +166,10 @@ fn check_uri(text: &str) -> Result<(), String> {
         Err("must not be empty".into())
     } else if text.chars().any(char::is_whitespace) {
         Err(format!("is not a valid URI: '{text}' contains whitespace"))
+    } else if text.starts_with("urn:uuid:") {
+        check_uuid(text)
+    } else if text.starts_with("urn:oid:") {
+        check_oid(text)
     } else {
         Ok(())
     }
@@ -392,6 +396,8 @@ mod tests {
             (Code, "a  b"),
             (String, "   "),
             (Uri, "a b"),
+            (Uri, "urn:uuid:not-a-uuid"),
+            (Uri, "urn:oid:1..2"),
             (Xhtml, "plain text"),
         ] {
             assert!(p.check(t).is_err(), "{p:?} {t:?} should fail");

@@ -141,11 +141,15 @@ proptest! {
         places(&v, String::new(), &mut objects, &mut strings);
         prop_assume!(!strings.is_empty());
         let ptr = &strings[at.index(strings.len())];
-        *v.pointer_mut(ptr).unwrap() = Value::from(987_654_321u64);
+        *v.pointer_mut(ptr).unwrap() = Value::from(31_415_926_535_897u64);
         let text = serde_json::to_string_pretty(&v).unwrap();
         let errors = errors_of(&text);
-        prop_assert!(!errors.is_empty());
-        prop_assert_eq!(errors[0].rule.as_str(), "json-type", "{:?}", errors);
-        prop_assert_eq!((errors[0].line, errors[0].column), position(&text, "987654321"));
+        // The wrong type is reported where it was planted; knock-on findings
+        // (say a QuestionnaireResponse answer no longer matching) may follow.
+        let at = position(&text, "31415926535897");
+        prop_assert!(
+            errors.iter().any(|e| e.rule == "json-type" && (e.line, e.column) == at),
+            "no json-type error at {:?}: {:?}", at, errors
+        );
     }
 }

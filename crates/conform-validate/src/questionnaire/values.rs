@@ -65,19 +65,27 @@ pub(super) fn extensions<'v>(obj: &'v Value, url: &'static str) -> impl Iterator
 }
 
 /// The `value[x]` of the first extension with the given URL.
-pub(super) fn extension_value<'v>(obj: &'v Value, url: &'static str) -> Option<(&'v str, &'v Value)> {
+pub(super) fn extension_value<'v>(
+    obj: &'v Value,
+    url: &'static str,
+) -> Option<(&'v str, &'v Value)> {
     extensions(obj, url).find_map(|e| choice(e, "value"))
 }
 
 /// The items of a Questionnaire (or of one of its items).
 pub(super) fn q_items(obj: &Value) -> &[Value] {
-    obj["item"].as_array().map(Vec::as_slice).unwrap_or_default()
+    obj["item"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
 }
 
 /// The elements of an array member of a response object (empty when absent
 /// or not an array).
 pub(super) fn elements<'d>(doc: &'d Document<'_>, obj: NodeId, key: &str) -> &'d [NodeId] {
-    doc.get(obj, key).map(|a| doc.elements(a)).unwrap_or_default()
+    doc.get(obj, key)
+        .map(|a| doc.elements(a))
+        .unwrap_or_default()
 }
 
 /// `path.seg`, or `seg` at the top of the response.
@@ -117,6 +125,13 @@ pub(super) fn compare_temporal(a: &str, b: &str) -> Ordering {
         (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
         _ => a.cmp(b),
     }
+}
+
+/// Orders two dates (or date-times) at the precision they share, up to the
+/// day: `2021-12-12` is inside `2021-12` and before `2022`.
+pub(super) fn compare_dates(a: &str, b: &str) -> Ordering {
+    let n = a.len().min(b.len()).min(10);
+    a.get(..n).cmp(&b.get(..n))
 }
 
 /// Seconds since 1970 of a full `YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm)`.
@@ -179,6 +194,8 @@ mod tests {
         assert_eq!(compare_temporal("2022-06-30", "2022-06"), Ordering::Greater);
         assert_eq!(compare_temporal("1998", "2020"), Ordering::Less);
         assert_eq!(compare_temporal("2020", "2020"), Ordering::Equal);
+        assert_eq!(compare_dates("2021-12-12", "2021-12"), Ordering::Equal);
+        assert_eq!(compare_dates("2021-12-12", "2022"), Ordering::Less);
         assert_eq!(
             compare_temporal("2022-01-01T10:00:00+10:00", "2022-01-01T01:00:00Z"),
             Ordering::Less
