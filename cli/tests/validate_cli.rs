@@ -51,8 +51,24 @@ fn valid_fixtures_pass() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(
         stdout(&out),
-        "Validated 4 files (6 resources): 0 errors, 0 warnings\n"
+        "Validated 5 files (7 resources): 0 errors, 0 warnings, 1 information\n"
     );
+}
+
+#[test]
+fn codes_from_systems_not_held_are_reported_as_not_checked() {
+    let out = run(&[
+        "validate",
+        "--info",
+        "fixtures/valid/document-reference-discharge-summary.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "information does not fail a run");
+    let text = stdout(&out);
+    assert!(
+        text.contains("info    DocumentReference.content[0].attachment.contentType The code 'application/pdf' was not checked"),
+        "{text}"
+    );
+    assert!(text.contains("[binding-not-checked]"), "{text}");
 }
 
 #[test]
@@ -153,7 +169,7 @@ fn operation_outcome_output_is_itself_valid_fhir() {
     let many = run(&["validate", "fixtures/valid", "--format", "operationoutcome"]);
     let bundle: serde_json::Value = serde_json::from_slice(&many.stdout).unwrap();
     assert_eq!(bundle["resourceType"], "Bundle");
-    assert_eq!(bundle["entry"].as_array().unwrap().len(), 6);
+    assert_eq!(bundle["entry"].as_array().unwrap().len(), 7);
 }
 
 #[test]
@@ -176,7 +192,7 @@ fn junit_output_has_a_test_case_per_resource() {
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    assert_eq!(cases.len(), 23);
+    assert_eq!(cases.len(), 24);
     let failures = cases
         .iter()
         .filter(|c| c.children().any(|n| n.has_tag_name("failure")))

@@ -691,7 +691,28 @@ impl<'a> Walker<'a> {
                     message,
                 );
             }
-            Membership::Unknown => {}
+            Membership::Unknown => {
+                let code_text = match system {
+                    Some(s) => format!("'{s}#{code}'"),
+                    None => format!("'{code}'"),
+                };
+                let why = set
+                    .unresolved
+                    .clone()
+                    .unwrap_or_else(|| "its code system is not in the loaded packages".to_string());
+                let message = format!(
+                    "The code {code_text} was not checked against the value set {} required for {}: {why}",
+                    set.url, el.path
+                );
+                self.emit(
+                    Severity::Information,
+                    IssueCode::NotSupported,
+                    rules::BINDING_NOT_CHECKED,
+                    self.doc.offset(node),
+                    None,
+                    message,
+                );
+            }
         }
         Some(result)
     }
@@ -718,36 +739,36 @@ impl<'a> Walker<'a> {
                 let Some(codings) = doc.get(node, "coding") else {
                     return;
                 };
-                // Valid when any coding is in the set; report against the
-                // first when none is and we could judge them all.
-                let mut unknown = false;
-                let mut first_bad: Option<(NodeId, String, String)> = None;
-                for &c in doc.elements(codings) {
+                // Valid when any coding is in the set. Otherwise report
+                // against the first coding we could not judge (not checked)
+                // or, when we could judge them all, the first one (error).
+                let set = &self.plans.code_sets
+                    [el.binding.as_ref().and_then(|b| b.code_set).unwrap_or(0) as usize];
+                let mut unknown: Option<usize> = None;
+                let mut bad: Option<usize> = None;
+                let items = doc.elements(codings);
+                for (i, &c) in items.iter().enumerate() {
                     let (Some(system), Some(value)) =
                         (doc.get_str(c, "system"), doc.get_str(c, "code"))
                     else {
                         continue;
                     };
-                    let set = &self.plans.code_sets
-                        [el.binding.as_ref().and_then(|b| b.code_set).unwrap_or(0) as usize];
                     match set.contains_coding(&system, &value) {
                         Membership::In => return,
-                        Membership::Unknown => unknown = true,
-                        Membership::NotIn => {
-                            if first_bad.is_none() {
-                                first_bad = Some((
-                                    doc.get(c, "code").unwrap_or(c),
-                                    system.into_owned(),
-                                    value.into_owned(),
-                                ));
-                            }
-                        }
+                        Membership::Unknown => unknown = unknown.or(Some(i)),
+                        Membership::NotIn => bad = bad.or(Some(i)),
                     }
                 }
-                if let (false, Some((at, system, value))) = (unknown, first_bad) {
+                if let Some(i) = unknown.or(bad) {
+                    let c = items[i];
+                    let system = doc.get_str(c, "system").unwrap_or_default();
+                    let value = doc.get_str(c, "code").unwrap_or_default();
+                    let at = doc.get(c, "code").unwrap_or(c);
                     self.path.push(Seg::Name("coding"));
+                    self.path.push(Seg::Index(i as u32));
+                    self.path.push(Seg::Name("code"));
                     self.code_binding(at, el, Some(&system), &value);
-                    self.path.pop();
+                    self.path.truncate(self.path.len() - 3);
                 }
             }
         }
