@@ -62,7 +62,11 @@ fn codes_from_systems_not_held_are_reported_as_not_checked() {
         "--info",
         "fixtures/valid/document-reference-discharge-summary.json",
     ]);
-    assert_eq!(out.status.code(), Some(0), "information does not fail a run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "information does not fail a run"
+    );
     let text = stdout(&out);
     assert!(
         text.contains("info    DocumentReference.content[0].attachment.contentType The code 'application/pdf' was not checked"),

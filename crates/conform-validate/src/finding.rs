@@ -43,6 +43,7 @@ pub enum IssueCode {
     Processing,
     Informational,
     Exception,
+    BusinessRule,
 }
 
 impl IssueCode {
@@ -58,6 +59,7 @@ impl IssueCode {
             IssueCode::Processing => "processing",
             IssueCode::Informational => "informational",
             IssueCode::Exception => "exception",
+            IssueCode::BusinessRule => "business-rule",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod context;
 pub mod finding;
 mod input;
 mod load;
+pub mod national;
 pub mod plan;
 pub mod primitive;
 mod questionnaire;
@@ -34,6 +35,7 @@ pub struct Validator {
     plans: Arc<Plans>,
     context: Arc<Context>,
     options: Options,
+    rules: Arc<national::RuleSet>,
 }
 
 /// Choices about what to check, named after the reference validator's.
@@ -71,6 +73,7 @@ impl Validator {
             plans: Arc::new(plans),
             context: Arc::new(context),
             options: Options::default(),
+            rules: Arc::new(national::RuleSet::default()),
         }
     }
 
@@ -88,6 +91,14 @@ impl Validator {
         let fallback = Some(Arc::new(context::LazyDefinitions::new(packages)));
         Validator {
             context: Arc::new(Context::new(base, fallback)),
+            ..self.clone()
+        }
+    }
+
+    /// The same validator with these national rules.
+    pub fn with_rules(&self, rules: national::RuleSet) -> Validator {
+        Validator {
+            rules: Arc::new(rules),
             ..self.clone()
         }
     }
@@ -111,7 +122,7 @@ impl Validator {
         Validator {
             plans: self.plans.clone(),
             context: Arc::new(Context::new(base.chain(resources), self.context.fallback())),
-            options: self.options,
+            ..self.clone()
         }
     }
 
@@ -134,7 +145,14 @@ impl Validator {
 
     /// Validates a parsed document whose root is a resource.
     pub fn validate_document(&self, doc: &Document<'_>, line_base: u32) -> ResourceResult {
-        let mut w = walk::Walker::new(&self.plans, &self.context, self.options, doc, line_base);
+        let mut w = walk::Walker::new(
+            &self.plans,
+            &self.context,
+            self.options,
+            &self.rules,
+            doc,
+            line_base,
+        );
         let (resource_type, id) = w.root(doc.root());
         let (line, _) = w.line_col(doc.offset(doc.root()));
         ResourceResult {

@@ -4,6 +4,7 @@
 
 use crate::context::Context;
 use crate::finding::{rules, Finding, IssueCode, Severity};
+use crate::national::RuleSet;
 use crate::plan::{
     ElementPlan, ElementType, ExtensionDef, Plans, Strength, TypeId, TypeKind, UNBOUNDED,
 };
@@ -26,6 +27,7 @@ pub(crate) struct Walker<'a> {
     plans: &'a Plans,
     context: &'a Context,
     options: Options,
+    rules: &'a RuleSet,
     doc: &'a Document<'a>,
     /// Lines before this document in its file (NDJSON), added to every line.
     line_base: u32,
@@ -49,6 +51,7 @@ impl<'a> Walker<'a> {
         plans: &'a Plans,
         context: &'a Context,
         options: Options,
+        rules: &'a RuleSet,
         doc: &'a Document<'a>,
         line_base: u32,
     ) -> Self {
@@ -56,6 +59,7 @@ impl<'a> Walker<'a> {
             plans,
             context,
             options,
+            rules,
             doc,
             line_base,
             lines: OnceCell::new(),
@@ -563,6 +567,7 @@ impl<'a> Walker<'a> {
                 self.object(node, t.plan);
                 match t.code.as_str() {
                     "Reference" => self.reference(node, t),
+                    "Identifier" => self.national_rules(node),
                     "Coding" | "CodeableConcept" | "Quantity" => {
                         self.coded_binding(node, el, &t.code)
                     }
@@ -971,6 +976,27 @@ impl<'a> Walker<'a> {
             self.error(IssueCode::Structure, rules::EXTENSION_UNKNOWN, at, message);
         }
         self.path.pop();
+    }
+
+    // ---- national rules ----------------------------------------------------
+
+    fn national_rules(&mut self, identifier: NodeId) {
+        for hit in self.rules.check_identifier(self.doc, identifier) {
+            let extra = (!hit.child.is_empty()).then_some(hit.child);
+            let code = if hit.severity.is_error() {
+                IssueCode::Value
+            } else {
+                IssueCode::BusinessRule
+            };
+            self.emit(
+                hit.severity,
+                code,
+                &hit.rule,
+                self.doc.offset(hit.node),
+                extra,
+                hit.message,
+            );
+        }
     }
 
     // ---- questionnaire responses --------------------------------------------
