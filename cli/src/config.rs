@@ -1,13 +1,15 @@
-//! `conform.toml`: package sources, packages and output defaults, found in
-//! the current folder or a parent (or named by `--config`). Relative paths
-//! in it are relative to the file, so a repository's config works from any
-//! subfolder.
+//! `conform.toml`: package sources, packages, the default profile pack and
+//! output defaults, found in the current folder or a parent (or named by
+//! `--config`). Relative paths in it are relative to the file, so a
+//! repository's config works from any subfolder.
 
 use crate::exit::Failure;
 use crate::Cli;
 use conform_packages::SourceConfig;
+use conform_validate::pack::Pack;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 pub const FILE_NAME: &str = "conform.toml";
 /// Validation loads the base specification unless the config says otherwise.
@@ -20,6 +22,8 @@ struct FileConfig {
     packages: PackagesConfig,
     #[serde(default)]
     output: OutputConfig,
+    #[serde(default)]
+    validate: ValidateConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -43,6 +47,14 @@ struct OutputConfig {
     format: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateConfig {
+    /// The profile pack validation uses unless `--pack` names another:
+    /// a name (`uk-core`) or a `.toml` file relative to the config.
+    pack: Option<String>,
+}
+
 /// Everything commands need from configuration, merged from the config
 /// file, the environment and the command line (in rising priority).
 #[derive(Debug)]
@@ -51,6 +63,13 @@ pub struct Settings {
     pub base_packages: Vec<String>,
     pub default_format: Option<String>,
     pub config_file: Option<PathBuf>,
+    /// The pack asked for (`--pack`, else the config's), by name or file.
+    pack_name: Option<String>,
+    /// Where a pack name is looked for before the built-in packs.
+    pack_dirs: Vec<PathBuf>,
+    /// The pack, loaded on first use (most commands never need it, and a
+    /// broken pack should not stop `conform package list`).
+    pack: OnceLock<Result<Option<Pack>, conform_validate::pack::PackError>>,
 }
 
 impl Settings {
@@ -86,6 +105,8 @@ impl Settings {
             sources.registry = r;
         }
         sources.offline |= cli.offline || file.packages.offline;
+        let config_dir = config_file.as_ref().map(|_| dir.as_path());
+        let (pack_name, pack_dirs) = pack_choice(cli.pack.clone(), file.validate.pack, config_dir);
         Ok(Settings {
             sources,
             base_packages: file
@@ -94,8 +115,48 @@ impl Settings {
                 .unwrap_or_else(|| vec![DEFAULT_BASE.to_string()]),
             default_format: file.output.format,
             config_file,
+            pack_name,
+            pack_dirs,
+            pack: OnceLock::new(),
         })
     }
+
+    /// The selected profile pack, if any (loaded once).
+    pub fn pack(&self) -> Result<Option<&Pack>, Failure> {
+        let loaded = self.pack.get_or_init(|| {
+            self.pack_name
+                .as_deref()
+                .map(|name| Pack::find(name, &self.pack_dirs))
+                .transpose()
+        });
+        match loaded {
+            Ok(pack) => Ok(pack.as_ref()),
+            Err(e) => Err(Failure::usage(e.to_string())),
+        }
+    }
+}
+
+/// The pack to use, `--pack` before the config's `[validate] pack` (a file
+/// named there is relative to the config), and where to look for a pack
+/// name: `./profiles`, then `profiles` beside the config file.
+fn pack_choice(
+    cli_pack: Option<String>,
+    config_pack: Option<String>,
+    config_dir: Option<&Path>,
+) -> (Option<String>, Vec<PathBuf>) {
+    let config_pack = config_pack.map(|p| match config_dir {
+        Some(dir) if Pack::names_a_file(&p) => dir.join(p).to_string_lossy().into_owned(),
+        _ => p,
+    });
+    let mut dirs = vec![PathBuf::from("profiles")];
+    if let Some(beside) = config_dir.map(|d| d.join("profiles")) {
+        let is_cwd = std::env::current_dir()
+            .is_ok_and(|cwd| cwd.join("profiles") == cwd.join(&beside));
+        if !is_cwd {
+            dirs.push(beside);
+        }
+    }
+    (cli_pack.or(config_pack), dirs)
 }
 
 fn find_upwards(start: &Path) -> Option<PathBuf> {

@@ -28,6 +28,10 @@ pub struct Cli {
     /// FHIR package registry to download from.
     #[arg(long, global = true, value_name = "URL")]
     registry: Option<String>,
+    /// Profile pack: a name (uk-core, base; looked for in ./profiles, then
+    /// beside the config, then built in) or a .toml file.
+    #[arg(long, global = true, value_name = "NAME")]
+    pack: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -39,6 +43,12 @@ enum Command {
     /// Manage FHIR packages (list, install, import).
     #[command(subcommand)]
     Package(commands::package::Command),
+    /// Show the national rules of a profile pack.
+    #[command(subcommand)]
+    Rules(commands::rules::Command),
+    /// Show which profile a profile pack applies to each resource type.
+    #[command(subcommand)]
+    Profiles(commands::profiles::Command),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +56,8 @@ fn main() -> ExitCode {
     let result = config::Settings::load(&cli).and_then(|settings| match &cli.command {
         Command::Validate(args) => commands::validate::run(&settings, args),
         Command::Package(cmd) => commands::package::run(&settings, cmd),
+        Command::Rules(cmd) => commands::rules::run(&settings, cmd),
+        Command::Profiles(cmd) => commands::profiles::run(&settings, cmd),
     });
     match result {
         Ok(code) => code.into(),

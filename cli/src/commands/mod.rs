@@ -1,2 +1,5 @@
+pub mod listing;
 pub mod package;
+pub mod profiles;
+pub mod rules;
 pub mod validate;

@@ -18,6 +18,13 @@ pub struct Args {
     /// folder, or loose conformance resources in a file or folder.
     #[arg(long = "ig", value_name = "PACKAGE")]
     igs: Vec<String>,
+    /// Validate the top-level resources against this profile (canonical
+    /// URL) as well; repeatable.
+    #[arg(long = "profile", value_name = "URL")]
+    profiles: Vec<String>,
+    /// Ignore the profiles resources declare in meta.profile.
+    #[arg(long)]
+    no_meta_profiles: bool,
     /// Output format: text, json, operationoutcome or junit.
     #[arg(long, short = 'f', value_name = "FORMAT")]
     format: Option<String>,
@@ -47,6 +54,18 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         ))
     })?;
     let validator = load_validator(settings, &args.igs, args.no_cache, args.verbose)?;
+    for url in &args.profiles {
+        if !validator.has_profile(url) {
+            return Err(Failure::usage(format!(
+                "the profile {url} is not in the loaded packages (add the package that defines it with --ig)"
+            )));
+        }
+    }
+    let validator = validator.with_profiles(conform_validate::ProfileSelection {
+        explicit: args.profiles.clone(),
+        meta_profiles: !args.no_meta_profiles,
+        ..Default::default()
+    });
     let (inputs, input_errors) = collect_inputs(&args.paths);
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -138,15 +157,24 @@ fn report_input_errors(errors: &[conform_validate::InputError], sink: &mut dyn S
     }
 }
 
-/// Resolves the base packages and `--ig`s and builds the validator.
+/// Resolves the base packages, the profile pack's packages and the `--ig`s
+/// (in that order, so later ones override), and builds the validator with
+/// the pack's national rules.
 pub fn load_validator(
     settings: &Settings,
     igs: &[String],
     no_cache: bool,
     verbose: bool,
 ) -> Result<Validator, Failure> {
+    let pack = settings.pack()?;
+    let pack_packages = pack.map_or(&[][..], |p| p.packages.as_slice());
     let mut specs = Vec::new();
-    for s in settings.base_packages.iter().chain(igs) {
+    for s in settings
+        .base_packages
+        .iter()
+        .chain(pack_packages)
+        .chain(igs)
+    {
         specs.push(PackageSpec::parse(s).map_err(Failure::from)?);
     }
     let resolved = conform_packages::resolve(&settings.sources, &specs)?;
@@ -159,6 +187,15 @@ pub fn load_validator(
     if verbose {
         if let Some(file) = &settings.config_file {
             eprintln!("conform: using config {}", file.display());
+        }
+        if let Some(p) = pack {
+            eprintln!(
+                "conform: using pack {} ({}): {} profiles, {} national rules",
+                p.name,
+                p.origin,
+                p.profiles.len(),
+                p.rules.len()
+            );
         }
         let names: Vec<String> = resolved.iter().map(|p| p.id.to_string()).collect();
         eprintln!(
@@ -173,7 +210,10 @@ pub fn load_validator(
             }
         );
     }
-    Ok(validator)
+    Ok(match pack {
+        Some(p) => validator.with_rules(p.rule_set()),
+        None => validator,
+    })
 }
 
 /// A progress bar on standard error for long runs on a terminal.

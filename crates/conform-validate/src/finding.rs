@@ -128,7 +128,16 @@ pub mod rules {
     pub const QUESTIONNAIRE_REFERENCE_TYPE: &str = "questionnaire-reference-type";
     pub const NARRATIVE: &str = "narrative";
     pub const EMBEDDED_HTML: &str = "embedded-html";
+    pub const PROFILE_UNKNOWN: &str = "profile-unknown";
+    pub const PROFILE_FIXED: &str = "profile-fixed";
+    pub const PROFILE_PATTERN: &str = "profile-pattern";
+    pub const PROFILE_TYPE: &str = "profile-type";
+    pub const PROFILE_MAX_LENGTH: &str = "profile-max-length";
+    pub const PROFILE_VALUE_LIMIT: &str = "profile-value-limit";
+    pub const PROFILE_SLICE_CLOSED: &str = "profile-slice-closed";
+    pub const PROFILE_SLICE_ORDER: &str = "profile-slice-order";
+    pub const PROFILE_SLICE_CARDINALITY: &str = "profile-slice-cardinality";
+    pub const BINDING_EXTENSIBLE: &str = "binding-extensible";
     pub const EXTENSION_UNKNOWN: &str = "extension-unknown";
-    pub const EXTENSION_VALUE_TYPE: &str = "extension-value-type";
     pub const EXTENSION_ON_ID: &str = "extension-on-id";
 }

@@ -10,8 +10,10 @@ pub mod finding;
 mod input;
 mod load;
 pub mod national;
+pub mod pack;
 pub mod plan;
 pub mod primitive;
+mod profile;
 mod questionnaire;
 mod run;
 pub mod terminology;
@@ -36,6 +38,31 @@ pub struct Validator {
     context: Arc<Context>,
     options: Options,
     rules: Arc<national::RuleSet>,
+    values: Arc<profile::Values>,
+    selection: Arc<ProfileSelection>,
+}
+
+/// Which profiles each resource is validated against, on top of the base
+/// definition: `--profile` (the top-level resource), the pack's profile for
+/// the resource's type, and the profiles it declares in `meta.profile`.
+#[derive(Clone, Debug)]
+pub struct ProfileSelection {
+    /// Profiles for the top-level resource of each input (`--profile`).
+    pub explicit: Vec<String>,
+    /// Resource type → profile, from the profile pack.
+    pub per_type: std::collections::BTreeMap<String, String>,
+    /// Validate against the profiles in `meta.profile` too.
+    pub meta_profiles: bool,
+}
+
+impl Default for ProfileSelection {
+    fn default() -> Self {
+        ProfileSelection {
+            explicit: Vec::new(),
+            per_type: Default::default(),
+            meta_profiles: true,
+        }
+    }
 }
 
 /// Choices about what to check, named after the reference validator's.
@@ -69,11 +96,14 @@ impl Validator {
                 .filter_map(|s| serde_json::from_str(s).ok()),
             None,
         );
+        let values = Arc::new(profile::Values::new(&plans.profiles));
         Validator {
             plans: Arc::new(plans),
             context: Arc::new(context),
             options: Options::default(),
             rules: Arc::new(national::RuleSet::default()),
+            values,
+            selection: Arc::new(ProfileSelection::default()),
         }
     }
 
@@ -93,6 +123,19 @@ impl Validator {
             context: Arc::new(Context::new(base, fallback)),
             ..self.clone()
         }
+    }
+
+    /// The same validator with this choice of profiles.
+    pub fn with_profiles(&self, selection: ProfileSelection) -> Validator {
+        Validator {
+            selection: Arc::new(selection),
+            ..self.clone()
+        }
+    }
+
+    /// Whether a profile is loaded (compiled), by canonical URL.
+    pub fn has_profile(&self, canonical: &str) -> bool {
+        self.plans.profiles.get(canonical).is_some()
     }
 
     /// The same validator with these national rules.
@@ -145,14 +188,7 @@ impl Validator {
 
     /// Validates a parsed document whose root is a resource.
     pub fn validate_document(&self, doc: &Document<'_>, line_base: u32) -> ResourceResult {
-        let mut w = walk::Walker::new(
-            &self.plans,
-            &self.context,
-            self.options,
-            &self.rules,
-            doc,
-            line_base,
-        );
+        let mut w = walk::Walker::new(self, doc, line_base);
         let (resource_type, id) = w.root(doc.root());
         let (line, _) = w.line_col(doc.offset(doc.root()));
         ResourceResult {

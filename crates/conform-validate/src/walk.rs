@@ -5,12 +5,10 @@
 use crate::context::Context;
 use crate::finding::{rules, Finding, IssueCode, Severity};
 use crate::national::RuleSet;
-use crate::plan::{
-    ElementPlan, ElementType, ExtensionDef, Plans, Strength, TypeId, TypeKind, UNBOUNDED,
-};
+use crate::plan::{ElementPlan, ElementType, Plans, Strength, TypeId, TypeKind, UNBOUNDED};
 use crate::primitive::{JsonType, Primitive};
 use crate::terminology::Membership;
-use crate::Options;
+use crate::{Options, Validator};
 use conform_json::{Document, Kind, LineIndex, Member, NodeId};
 use rustc_hash::FxHashMap;
 use std::cell::OnceCell;
@@ -28,6 +26,8 @@ pub(crate) struct Walker<'a> {
     context: &'a Context,
     options: Options,
     rules: &'a RuleSet,
+    values: &'a crate::profile::Values,
+    selection: &'a crate::ProfileSelection,
     doc: &'a Document<'a>,
     /// Lines before this document in its file (NDJSON), added to every line.
     line_base: u32,
@@ -40,26 +40,18 @@ pub(crate) struct Walker<'a> {
     firsts: Vec<u32>,
     /// The contained resources (id → type) of each enclosing resource.
     contained: Vec<FxHashMap<&'a str, TypeId>>,
-    /// The definitions of the extensions being walked (for the relative
-    /// urls of a complex extension's parts).
-    extensions: Vec<Option<&'a ExtensionDef>>,
     pub(crate) findings: Vec<Finding>,
 }
 
 impl<'a> Walker<'a> {
-    pub(crate) fn new(
-        plans: &'a Plans,
-        context: &'a Context,
-        options: Options,
-        rules: &'a RuleSet,
-        doc: &'a Document<'a>,
-        line_base: u32,
-    ) -> Self {
+    pub(crate) fn new(v: &'a Validator, doc: &'a Document<'a>, line_base: u32) -> Self {
         Walker {
-            plans,
-            context,
-            options,
-            rules,
+            plans: &v.plans,
+            context: &v.context,
+            options: v.options,
+            rules: &v.rules,
+            values: &v.values,
+            selection: &v.selection,
             doc,
             line_base,
             lines: OnceCell::new(),
@@ -67,7 +59,6 @@ impl<'a> Walker<'a> {
             counts: Vec::with_capacity(256),
             firsts: Vec::with_capacity(256),
             contained: Vec::new(),
-            extensions: Vec::new(),
             findings: Vec::new(),
         }
     }
@@ -248,6 +239,7 @@ impl<'a> Walker<'a> {
             "QuestionnaireResponse" => self.questionnaire_response(node),
             _ => {}
         }
+        self.apply_profiles(node, tid);
         if scope {
             self.contained.pop();
         }
@@ -557,15 +549,9 @@ impl<'a> Walker<'a> {
                     self.error(IssueCode::Structure, rules::JSON_TYPE, node, message);
                     return;
                 }
-                if t.code == "Extension" {
-                    let def = self.extension(node);
-                    self.extensions.push(def);
-                    self.object(node, t.plan);
-                    self.extensions.pop();
-                    return;
-                }
                 self.object(node, t.plan);
                 match t.code.as_str() {
+                    "Extension" => self.extension(node),
                     "Reference" => self.reference(node, t),
                     "Identifier" => self.national_rules(node),
                     "Coding" | "CodeableConcept" | "Quantity" => {
@@ -885,58 +871,22 @@ impl<'a> Walker<'a> {
 
     // ---- extensions --------------------------------------------------------
 
-    /// Resolves an extension's url and checks its value's type. Returns its
-    /// definition, against which its parts are then checked.
-    fn extension(&mut self, node: NodeId) -> Option<&'a ExtensionDef> {
+    /// Checks an extension against its definition, found by url among the
+    /// loaded profiles. The parts of a complex extension (relative urls)
+    /// are checked by their parent's definition.
+    fn extension(&mut self, node: NodeId) {
         let doc = self.doc;
-        let url_node = doc.get(node, "url")?;
-        let url = doc.str(url_node)?;
-        let value = doc
-            .members(node)
-            .iter()
-            .find(|m| doc.raw_key(m).starts_with("value"));
-        let (def, allowed): (Option<&'a ExtensionDef>, Option<&'a [String]>) = if url.contains(':')
-        {
-            match self.plans.extensions.get(url.as_ref()) {
-                Some(def) => (
-                    Some(def),
-                    (!def.children.is_empty() || !def.value_types.is_empty())
-                        .then_some(def.value_types.as_slice()),
-                ),
-                None => {
-                    self.unknown_extension(url_node, &url);
-                    return None;
-                }
-            }
-        } else {
-            // A part of a complex extension: its url is the part's name.
-            let parent = self.extensions.last().copied().flatten();
-            let part = parent.and_then(|p| p.children.iter().find(|(u, _)| *u == url));
-            (None, part.map(|(_, types)| types.as_slice()))
+        let Some(url_node) = doc.get(node, "url") else {
+            return;
         };
-        if let (Some(allowed), Some(m)) = (allowed, value) {
-            let key = doc.raw_key(m);
-            let suffix = &key["value".len()..];
-            if !allowed.iter().any(|t| upper_first_eq(t, suffix)) {
-                let message = if allowed.is_empty() {
-                    format!("The extension {url} is complex: it must have nested extensions, not a value ({key})")
-                } else {
-                    format!(
-                        "The extension {url} does not allow a value of type {suffix} (allowed: {})",
-                        allowed.join(", ")
-                    )
-                };
-                self.emit(
-                    Severity::Error,
-                    IssueCode::Structure,
-                    rules::EXTENSION_VALUE_TYPE,
-                    doc.key_offset(m),
-                    Some(key),
-                    message,
-                );
-            }
+        let Some(url) = doc.str(url_node) else { return };
+        if !url.contains(':') {
+            return;
         }
-        def
+        match self.plans.profiles.get(&url) {
+            Some(plan) => self.run_profile(node, plan),
+            None => self.unknown_extension(url_node, &url),
+        }
     }
 
     /// An extension url that is in no loaded package. Like the reference
@@ -976,6 +926,94 @@ impl<'a> Walker<'a> {
             self.error(IssueCode::Structure, rules::EXTENSION_UNKNOWN, at, message);
         }
         self.path.pop();
+    }
+
+    // ---- profiles ----------------------------------------------------------
+
+    /// Validates the resource against every profile that applies to it:
+    /// `--profile` (top level only), the pack's profile for its type, and
+    /// its `meta.profile` declarations.
+    fn apply_profiles(&mut self, node: NodeId, tid: TypeId) {
+        let doc = self.doc;
+        let type_name = self.plans.get(tid).name.as_str();
+        let mut wanted: Vec<(String, Option<NodeId>)> = Vec::new();
+        if self.path.len() == 1 {
+            wanted.extend(self.selection.explicit.iter().map(|u| (u.clone(), None)));
+        }
+        if let Some(u) = self.selection.per_type.get(type_name) {
+            wanted.push((u.clone(), None));
+        }
+        if self.selection.meta_profiles {
+            if let Some(list) = doc.get(node, "meta").and_then(|m| doc.get(m, "profile")) {
+                for &p in doc.elements(list) {
+                    if let Some(u) = doc.str(p) {
+                        wanted.push((u.into_owned(), Some(p)));
+                    }
+                }
+            }
+        }
+        let mut done: Vec<&str> = Vec::new();
+        for (url, at) in &wanted {
+            let key = url.split('|').next().unwrap_or(url);
+            if done.contains(&key) {
+                continue;
+            }
+            done.push(key);
+            let Some(plan) = self.plans.profiles.get(url) else {
+                let message = format!("The profile {url} is not in the loaded packages, so the resource was checked against the base {type_name} definition only (load it with --ig)");
+                self.emit(
+                    Severity::Warning,
+                    IssueCode::NotFound,
+                    rules::PROFILE_UNKNOWN,
+                    doc.offset(at.unwrap_or(node)),
+                    None,
+                    message,
+                );
+                continue;
+            };
+            if plan.type_name != type_name {
+                let message = format!(
+                    "The profile {url} constrains {}, not {type_name}",
+                    plan.type_name
+                );
+                self.emit(
+                    Severity::Error,
+                    IssueCode::Invalid,
+                    rules::PROFILE_UNKNOWN,
+                    doc.offset(at.unwrap_or(node)),
+                    None,
+                    message,
+                );
+                continue;
+            }
+            self.run_profile(node, plan);
+        }
+    }
+
+    /// Checks a value against one profile and reports what it finds,
+    /// except what the walk has already said at the same place.
+    fn run_profile(&mut self, node: NodeId, plan: &'a crate::plan::profile::ProfilePlan) {
+        let mut ck = crate::profile::Checker::new(self.plans, self.values, self.doc, plan);
+        ck.check(node);
+        for issue in ck.issues {
+            let extra = (!issue.path.is_empty()).then_some(issue.path.as_str());
+            let expression = self.path_string(extra);
+            if self
+                .findings
+                .iter()
+                .any(|f| f.rule == issue.rule && f.expression == expression)
+            {
+                continue;
+            }
+            self.emit(
+                issue.severity,
+                issue.code,
+                issue.rule,
+                self.doc.offset(issue.node),
+                extra,
+                issue.message,
+            );
+        }
     }
 
     // ---- national rules ----------------------------------------------------
@@ -1097,15 +1135,6 @@ fn looks_like_html(s: &str) -> bool {
     s.as_bytes()
         .windows(2)
         .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
-}
-
-/// `dateTime` matches `DateTime`: a type code against a JSON name suffix.
-fn upper_first_eq(code: &str, suffix: &str) -> bool {
-    let (mut c, mut s) = (code.chars(), suffix.chars());
-    match (c.next(), s.next()) {
-        (Some(a), Some(b)) => a.to_ascii_uppercase() == b && c.as_str() == s.as_str(),
-        _ => false,
-    }
 }
 
 fn article(k: Kind) -> &'static str {

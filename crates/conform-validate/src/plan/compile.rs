@@ -3,8 +3,7 @@
 //! and binding comes from the definitions; nothing is typed in per resource.
 
 use super::{
-    Binding, ElementPlan, ElementType, ExtensionDef, Key, Plans, Strength, TypeId, TypeKind,
-    TypePlan, UNBOUNDED,
+    Binding, ElementPlan, ElementType, Key, Plans, Strength, TypeId, TypeKind, TypePlan, UNBOUNDED,
 };
 use crate::primitive::Primitive;
 use crate::terminology::{self, Definitions};
@@ -51,7 +50,7 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
                 .iter()
                 .map(|r| r.to_string())
                 .collect(),
-            extensions: FxHashMap::default(),
+            profiles: Default::default(),
         },
         code_set_ids: FxHashMap::default(),
     };
@@ -74,13 +73,7 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
     for (sd, id) in order {
         c.fill_type(sd, id)?;
     }
-    for sd in src.structure_definitions() {
-        if sd["type"] == "Extension" && sd["derivation"] == "constraint" {
-            if let (Some(url), Some(def)) = (sd["url"].as_str(), extension_def(sd)) {
-                c.plans.extensions.insert(url.to_string(), def);
-            }
-        }
-    }
+    c.compile_profiles();
     Ok(c.plans)
 }
 
@@ -102,9 +95,9 @@ fn kind_of(sd: &Value, name: &str) -> TypeKind {
     }
 }
 
-struct Compiler<'a> {
-    src: &'a dyn Source,
-    plans: Plans,
+pub(super) struct Compiler<'a> {
+    pub(super) src: &'a dyn Source,
+    pub(super) plans: Plans,
     code_set_ids: FxHashMap<String, u32>,
 }
 
@@ -271,7 +264,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn code_set(&mut self, url: &str) -> u32 {
+    pub(super) fn code_set(&mut self, url: &str) -> u32 {
         if let Some(&i) = self.code_set_ids.get(url) {
             return i;
         }
@@ -294,7 +287,7 @@ fn parse_max(max: Option<&str>) -> u32 {
 /// for ids, urls and primitive values) carry the FHIR type in an extension.
 /// `Resource.id` says `string` there, but the specification makes it an
 /// `id`, and the reference validator checks it as one.
-fn type_code(t: &Value, e: &Value) -> String {
+pub(super) fn type_code(t: &Value, e: &Value) -> String {
     let code = t["code"].as_str().unwrap_or_default();
     if e.pointer("/base/path").and_then(Value::as_str) == Some("Resource.id") {
         return "id".into();
@@ -387,41 +380,4 @@ fn upper_first(s: &str) -> String {
         Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
         None => String::new(),
     }
-}
-
-/// Reads what an extension definition allows from its snapshot.
-fn extension_def(sd: &Value) -> Option<ExtensionDef> {
-    let elements = sd.pointer("/snapshot/element")?.as_array()?;
-    let by_id = |id: &str| elements.iter().find(|e| e["id"] == id);
-    let value_types = |e: Option<&Value>| -> Vec<String> {
-        match e {
-            Some(e) if e["max"] != "0" => e["type"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|t| t["code"].as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let mut def = ExtensionDef {
-        value_types: value_types(by_id("Extension.value[x]")),
-        children: Vec::new(),
-    };
-    for e in elements {
-        let id = e["id"].as_str().unwrap_or_default();
-        let Some(slice) = id.strip_prefix("Extension.extension:") else {
-            continue;
-        };
-        if slice.contains('.') {
-            continue;
-        }
-        let url = by_id(&format!("{id}.url"))
-            .and_then(|u| u["fixedUri"].as_str())
-            .unwrap_or(slice)
-            .to_string();
-        def.children
-            .push((url, value_types(by_id(&format!("{id}.value[x]")))));
-    }
-    Some(def)
 }

@@ -8,6 +8,8 @@
 
 pub mod cache;
 pub mod compile;
+mod compile_profile;
+pub mod profile;
 
 use crate::primitive::Primitive;
 use crate::terminology::CodeSet;
@@ -117,18 +119,8 @@ pub struct Plans {
     /// Questionnaires, ValueSets and CodeSystems for validation-time
     /// lookups (see [`crate::context`]), as JSON text.
     pub context_json: Vec<String>,
-    /// Extension definitions by URL.
-    pub extensions: FxHashMap<String, ExtensionDef>,
-}
-
-/// What an extension definition allows, enough to check uses of it.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct ExtensionDef {
-    /// Allowed `value[x]` type codes; empty when the definition prohibits a
-    /// value (a complex extension).
-    pub value_types: Vec<String>,
-    /// For complex extensions: each sub-extension's url and value types.
-    pub children: Vec<(String, Vec<String>)>,
+    /// Profiles (constraints on types), by URL.
+    pub profiles: profile::ProfileSet,
 }
 
 impl Plans {

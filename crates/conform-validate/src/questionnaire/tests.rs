@@ -29,7 +29,7 @@ fn plans() -> Plans {
         code_sets: Vec::new(),
         packages: Vec::new(),
         context_json: Vec::new(),
-        extensions: Default::default(),
+        profiles: Default::default(),
     }
 }
 

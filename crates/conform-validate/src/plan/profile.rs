@@ -1,0 +1,126 @@
+//! Profiles (StructureDefinitions with `derivation: constraint`) compiled
+//! from their snapshots into trees of constraint nodes. The base type plans
+//! already check structure; a profile node carries only what a profile can
+//! add: tighter cardinality and types, fixed and pattern values, bindings,
+//! length and value limits, and slicing.
+
+use super::{Binding, Strength};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// Index into [`ProfileSet::nodes`].
+pub type NodeIdx = u32;
+
+/// All compiled profiles of a package set.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ProfileSet {
+    pub profiles: Vec<ProfilePlan>,
+    pub by_url: FxHashMap<String, u32>,
+    pub nodes: Vec<ProfileNode>,
+    /// Fixed and pattern values as JSON text (parsed once when the
+    /// validator is built; see [`crate::profile::Values`]).
+    pub values: Vec<String>,
+}
+
+impl ProfileSet {
+    /// A profile by canonical URL (`url` or `url|version`).
+    pub fn get(&self, canonical: &str) -> Option<&ProfilePlan> {
+        let url = canonical.split('|').next().unwrap_or(canonical);
+        self.by_url.get(url).map(|&i| &self.profiles[i as usize])
+    }
+
+    #[inline]
+    pub fn node(&self, i: NodeIdx) -> &ProfileNode {
+        &self.nodes[i as usize]
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ProfilePlan {
+    pub url: String,
+    /// A short name for messages (the SD's `name`).
+    pub name: String,
+    /// The type it constrains (`Patient`, `Extension`...).
+    pub type_name: String,
+    pub root: NodeIdx,
+}
+
+/// One element of a profile.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ProfileNode {
+    /// The element id (`Patient.identifier:nhsNumber.system`), for messages.
+    pub id: String,
+    /// The element name without `[x]`.
+    pub name: String,
+    pub choice: bool,
+    pub min: u32,
+    pub max: u32,
+    /// This profile (or a profile it derives from) constrains the element
+    /// itself, so its cardinality, types, binding and values are checked;
+    /// elements merely inherited from the base type were checked already.
+    pub constrained: bool,
+    /// Allowed types (empty = as the base).
+    pub types: Vec<ProfileType>,
+    pub fixed: Option<u32>,
+    pub pattern: Option<u32>,
+    pub binding: Option<Binding>,
+    pub max_length: Option<u32>,
+    /// `minValue[x]`/`maxValue[x]` as JSON values (indices into values).
+    pub min_value: Option<u32>,
+    pub max_value: Option<u32>,
+    pub must_support: bool,
+    /// Non-slice children, by element name.
+    pub children: Vec<NodeIdx>,
+    pub slicing: Option<Slicing>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ProfileType {
+    pub code: String,
+    /// `type.profile`: the value must conform to one of these.
+    pub profiles: Vec<String>,
+    /// `type.targetProfile`, as resource type names.
+    pub target_types: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Slicing {
+    pub discriminators: Vec<Discriminator>,
+    pub rules: SlicingRules,
+    pub ordered: bool,
+    pub slices: Vec<NodeIdx>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SlicingRules {
+    Open,
+    Closed,
+    OpenAtEnd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiscriminatorKind {
+    Value,
+    Pattern,
+    Type,
+    Profile,
+    Exists,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Discriminator {
+    pub kind: DiscriminatorKind,
+    /// The FHIRPath of the discriminator, split at dots (`$this` = empty).
+    pub path: Vec<String>,
+}
+
+impl Strength {
+    pub fn parse(s: &str) -> Strength {
+        match s {
+            "required" => Strength::Required,
+            "extensible" => Strength::Extensible,
+            "preferred" => Strength::Preferred,
+            _ => Strength::Example,
+        }
+    }
+}

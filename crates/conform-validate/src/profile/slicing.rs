@@ -1,0 +1,298 @@
+//! Slicing: assigning each value of a sliced element to a slice by the
+//! discriminators, then checking each slice's cardinality, the slicing
+//! rules (closed, ordered, open at end), and the slice's own constraints.
+
+use super::{matching, Checker, Item};
+use crate::finding::{rules, IssueCode, Severity};
+use crate::plan::profile::{Discriminator, DiscriminatorKind, ProfileNode, Slicing, SlicingRules};
+use crate::plan::UNBOUNDED;
+use conform_json::{Kind, NodeId};
+use serde_json::Value;
+
+pub(super) fn check<'a>(
+    ck: &mut Checker<'a>,
+    parent: NodeId,
+    sliced: &'a ProfileNode,
+    sl: &'a Slicing,
+    items: &[Item<'a>],
+) {
+    let set = ck.set();
+    let mut assigned: Vec<Option<usize>> = Vec::with_capacity(items.len());
+    for it in items {
+        let slice = sl.slices.iter().position(|&s| {
+            sl.discriminators
+                .iter()
+                .all(|d| matches(ck, it, set.node(s), d))
+        });
+        assigned.push(slice);
+    }
+    // Rules on unmatched values and order.
+    let mut last_slice = 0;
+    let mut seen_unmatched = false;
+    for (it, slice) in items.iter().zip(&assigned) {
+        match slice {
+            None if sl.rules == SlicingRules::Closed => {
+                ck.enter(it);
+                let message = format!("{}: this value does not match any of the defined slices, and the slicing is closed", sliced.id);
+                ck.report(
+                    Severity::Error,
+                    IssueCode::Structure,
+                    rules::PROFILE_SLICE_CLOSED,
+                    it.node,
+                    None,
+                    message,
+                );
+                ck.leave();
+            }
+            None => seen_unmatched = true,
+            Some(s) => {
+                if sl.rules == SlicingRules::OpenAtEnd && seen_unmatched {
+                    ck.enter(it);
+                    let message = format!(
+                        "{}: values matching a slice must come before the others (open at end)",
+                        sliced.id
+                    );
+                    ck.report(
+                        Severity::Error,
+                        IssueCode::Structure,
+                        rules::PROFILE_SLICE_ORDER,
+                        it.node,
+                        None,
+                        message,
+                    );
+                    ck.leave();
+                }
+                if sl.ordered && *s < last_slice {
+                    ck.enter(it);
+                    let message = format!(
+                        "{}: the slices are ordered, and this value comes out of order",
+                        sliced.id
+                    );
+                    ck.report(
+                        Severity::Error,
+                        IssueCode::Structure,
+                        rules::PROFILE_SLICE_ORDER,
+                        it.node,
+                        None,
+                        message,
+                    );
+                    ck.leave();
+                }
+                last_slice = last_slice.max(*s);
+            }
+        }
+    }
+    // Each slice: its cardinality, re-slicing, and its constraints.
+    for (si, &s) in sl.slices.iter().enumerate() {
+        let node = set.node(s);
+        let mine: Vec<Item<'a>> = items
+            .iter()
+            .zip(&assigned)
+            .filter(|(_, a)| **a == Some(si))
+            .map(|(it, _)| *it)
+            .collect();
+        let count = mine.len() as u32;
+        if count < node.min {
+            let message = format!(
+                "{}: minimum required = {}, but only found {count}",
+                node.id, node.min
+            );
+            ck.report(
+                Severity::Error,
+                IssueCode::Required,
+                rules::PROFILE_SLICE_CARDINALITY,
+                parent,
+                Some(&sliced.name),
+                message,
+            );
+        } else if node.max != UNBOUNDED && count > node.max {
+            // Point at the first value over the limit.
+            let extra = &mine[node.max as usize];
+            ck.enter(extra);
+            let message = format!(
+                "{}: at most {} allowed, but found {count}",
+                node.id, node.max
+            );
+            ck.report(
+                Severity::Error,
+                IssueCode::Structure,
+                rules::PROFILE_SLICE_CARDINALITY,
+                extra.node,
+                None,
+                message,
+            );
+            ck.leave();
+        }
+        if let Some(resl) = &node.slicing {
+            check(ck, parent, node, resl, &mine);
+        }
+        for it in &mine {
+            ck.enter(it);
+            ck.item(it.node, s);
+            ck.leave();
+        }
+    }
+}
+
+/// Whether a value belongs to a slice by one discriminator.
+fn matches(ck: &mut Checker<'_>, it: &Item<'_>, slice: &ProfileNode, d: &Discriminator) -> bool {
+    let doc = ck.doc;
+    match d.kind {
+        DiscriminatorKind::Value | DiscriminatorKind::Pattern => {
+            let Some(actual) = matching::navigate(doc, it.node, &d.path) else {
+                return false;
+            };
+            let expected = expected_values(ck, slice, &d.path);
+            if expected.is_empty() {
+                return false;
+            }
+            actual.iter().any(|&a| {
+                expected.iter().any(|(v, exact)| {
+                    if *exact && d.kind == DiscriminatorKind::Value {
+                        matching::equals(doc, a, v)
+                    } else {
+                        matching::contains(doc, a, v)
+                    }
+                })
+            })
+        }
+        DiscriminatorKind::Type => {
+            let Some(target) = node_at(ck, slice, &d.path) else {
+                return false;
+            };
+            let ty = if d.path.is_empty() {
+                type_of(ck, it)
+            } else {
+                None
+            };
+            match ty {
+                Some(ty) => target.types.iter().any(|t| t.code == ty),
+                None => false,
+            }
+        }
+        DiscriminatorKind::Exists => {
+            let present = matching::navigate(doc, it.node, &d.path).is_some_and(|n| !n.is_empty());
+            match node_at(ck, slice, &d.path) {
+                Some(t) if t.min >= 1 => present,
+                Some(t) if t.max == 0 => !present,
+                _ => false,
+            }
+        }
+        DiscriminatorKind::Profile => {
+            let Some(target) = node_at(ck, slice, &d.path) else {
+                return false;
+            };
+            let urls: Vec<String> = target
+                .types
+                .iter()
+                .flat_map(|t| t.profiles.iter().cloned())
+                .collect();
+            let nodes = matching::navigate(doc, it.node, &d.path).unwrap_or_default();
+            urls.iter().any(|u| {
+                let Some(plan) = ck.set().get(u) else {
+                    return false;
+                };
+                nodes
+                    .iter()
+                    .all(|&n| ck.trial(n, plan).iter().all(|i| !i.severity.is_error()))
+            }) && !nodes.is_empty()
+        }
+    }
+}
+
+/// The profile node a discriminator path reaches inside a slice.
+fn node_at<'a>(
+    ck: &Checker<'a>,
+    slice: &'a ProfileNode,
+    path: &[String],
+) -> Option<&'a ProfileNode> {
+    let set = ck.set();
+    let mut node = slice;
+    for seg in path {
+        node = node
+            .children
+            .iter()
+            .map(|&c| set.node(c))
+            .find(|c| c.name == *seg)?;
+    }
+    Some(node)
+}
+
+/// What a slice requires at a discriminator path: the fixed or pattern
+/// value there, or found inside an ancestor's pattern, or, for `url` on an
+/// extension slice, the URL of the extension's definition. The flag says
+/// whether the value is exact (fixed) or a pattern.
+fn expected_values(ck: &Checker<'_>, slice: &ProfileNode, path: &[String]) -> Vec<(Value, bool)> {
+    let set = ck.set();
+    let mut node = slice;
+    for (i, seg) in path.iter().enumerate() {
+        if let Some(v) = own_value(ck, node) {
+            return matching::navigate_value(&v.0, &path[i..])
+                .into_iter()
+                .map(|x| (x.clone(), v.1))
+                .collect();
+        }
+        match node
+            .children
+            .iter()
+            .map(|&c| set.node(c))
+            .find(|c| c.name == *seg)
+        {
+            Some(c) => node = c,
+            None => {
+                if path.len() == 1 && seg == "url" {
+                    return extension_url(slice)
+                        .into_iter()
+                        .map(|u| (Value::String(u), true))
+                        .collect();
+                }
+                return Vec::new();
+            }
+        }
+    }
+    if let Some(v) = own_value(ck, node) {
+        return vec![v];
+    }
+    if path == ["url"] {
+        return extension_url(slice)
+            .into_iter()
+            .map(|u| (Value::String(u), true))
+            .collect();
+    }
+    Vec::new()
+}
+
+fn own_value(ck: &Checker<'_>, node: &ProfileNode) -> Option<(Value, bool)> {
+    node.fixed
+        .map(|i| (ck.values.get(i).clone(), true))
+        .or_else(|| node.pattern.map(|i| (ck.values.get(i).clone(), false)))
+}
+
+fn extension_url(slice: &ProfileNode) -> Option<String> {
+    slice
+        .types
+        .iter()
+        .find(|t| t.code == "Extension")
+        .and_then(|t| t.profiles.first().cloned())
+}
+
+/// A value's type: a choice element's typed name, or a resource's type.
+fn type_of(ck: &Checker<'_>, it: &Item<'_>) -> Option<String> {
+    let doc = ck.doc;
+    if doc.kind(it.node) == Kind::Object {
+        if let Some(rt) = doc.get_str(it.node, "resourceType") {
+            return Some(rt.into_owned());
+        }
+    }
+    // `valueQuantity` → `Quantity`; primitives start lower-case.
+    let suffix = it.key.trim_start_matches(|c: char| c.is_ascii_lowercase());
+    if suffix.is_empty() {
+        return None;
+    }
+    let code = ck
+        .plans
+        .by_name
+        .keys()
+        .find(|k| super::upper_first_eq(k, suffix))?;
+    Some(code.clone())
+}
