@@ -150,8 +150,8 @@ fn pack_choice(
     });
     let mut dirs = vec![PathBuf::from("profiles")];
     if let Some(beside) = config_dir.map(|d| d.join("profiles")) {
-        let is_cwd = std::env::current_dir()
-            .is_ok_and(|cwd| cwd.join("profiles") == cwd.join(&beside));
+        let is_cwd =
+            std::env::current_dir().is_ok_and(|cwd| cwd.join("profiles") == cwd.join(&beside));
         if !is_cwd {
             dirs.push(beside);
         }

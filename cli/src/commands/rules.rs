@@ -4,6 +4,7 @@
 use super::listing::{self, ListFormat};
 use crate::config::Settings;
 use crate::exit::{Code, Outcome};
+use conform_validate::national::Rule;
 use conform_validate::pack::Pack;
 
 #[derive(clap::Subcommand)]
@@ -38,10 +39,13 @@ fn text(pack: &Pack) -> String {
         "\n{n} national rule{}, checked on every Identifier:\n",
         if n == 1 { "" } else { "s" }
     ));
-    let id_width = pack.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let width = |f: fn(&Rule) -> &str| pack.rules.iter().map(|r| f(r).len()).max();
+    let id_width = width(|r| &r.id).unwrap_or(0);
+    let severity_width = width(|r| r.severity.as_str()).unwrap_or(0);
+    let kind_width = width(|r| r.check.kind()).unwrap_or(0);
     for rule in &pack.rules {
         out.push_str(&format!(
-            "\n{:<id_width$}  {:<11}  {:<17}  {}\n    {}\n",
+            "\n{:<id_width$}  {:<severity_width$}  {:<kind_width$}  {}\n    {}\n",
             rule.id,
             rule.severity.as_str(),
             rule.check.kind(),

@@ -102,6 +102,87 @@ fn main() {
             std::hint::black_box(n);
         }),
     );
+
+    uk_core(&lines);
+}
+
+/// UK Core: the pack's profile for each resource type plus national rules,
+/// over the UK Core examples and over the R4 corpus, beside parse-only.
+fn uk_core(r4_lines: &[&[u8]]) {
+    let cache = tempfile::tempdir().unwrap();
+    let mut cfg = SourceConfig::with_cache(cache.path().join("packages"));
+    cfg.source_dirs = vec![conform_testdata::packages_dir()];
+    cfg.offline = true;
+    let spec = PackageSpec::parse("fhir.r4.ukcore.stu2#2.0.2").unwrap();
+    let resolved = conform_packages::resolve(&cfg, &[spec]).unwrap();
+    let (v, _) = Validator::load(&resolved, None).unwrap();
+    let pack = conform_validate::pack::Pack::builtin("uk-core")
+        .unwrap()
+        .unwrap();
+    let selection = conform_validate::ProfileSelection {
+        per_type: pack.profiles.clone(),
+        ..Default::default()
+    };
+    let v = v.with_profiles(selection).with_rules(pack.rule_set());
+    let defs = conform_packages::DefinitionSet::load(&resolved).unwrap();
+    let ukcore = resolved
+        .iter()
+        .find(|p| p.id.name == "fhir.r4.ukcore.stu2")
+        .unwrap();
+    let examples: Vec<Vec<u8>> = defs
+        .examples(&ukcore.id)
+        .iter()
+        .map(|e| {
+            let v: serde_json::Value = serde_json::from_slice(e.bytes()).unwrap();
+            serde_json::to_vec(&v).unwrap()
+        })
+        .collect();
+    let uk_lines: Vec<&[u8]> = examples.iter().map(Vec::as_slice).collect();
+    for (corpus, lines) in [
+        ("UK Core examples", &uk_lines[..]),
+        ("R4 examples", r4_lines),
+    ] {
+        let mb = lines.iter().map(|l| l.len()).sum::<usize>() as f64 / 1e6;
+        println!(
+            "\n{corpus} with the uk-core pack: {} resources, {mb:.2} MB\n",
+            lines.len()
+        );
+        println!("| what (one thread unless noted) | resources/s | MB/s |\n|---|---:|---:|");
+        let row = |name: &str, t: Duration| {
+            let s = t.as_secs_f64();
+            println!("| {name} | {:.0} | {:.0} |", lines.len() as f64 / s, mb / s);
+        };
+        row(
+            "serde_json → Value (parse only)",
+            best(|| {
+                for l in lines {
+                    std::hint::black_box(serde_json::from_slice::<serde_json::Value>(l).unwrap());
+                }
+            }),
+        );
+        row(
+            "conform validate, uk-core pack",
+            best(|| {
+                for l in lines {
+                    std::hint::black_box(v.validate_bytes(l, 0));
+                }
+            }),
+        );
+        let threads = format!(
+            "conform validate, uk-core pack, {} threads",
+            rayon::current_num_threads()
+        );
+        row(
+            &threads,
+            best(|| {
+                let n: usize = lines
+                    .par_iter()
+                    .map(|l| v.validate_bytes(l, 0).findings.len())
+                    .sum();
+                std::hint::black_box(n);
+            }),
+        );
+    }
 }
 
 /// The official R4 examples, one per line, minified.

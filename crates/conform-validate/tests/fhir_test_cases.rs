@@ -1,5 +1,6 @@
 //! Agreement with the HL7 Java validator on HL7's own test cases
-//! (`fhir-test-cases`, tier `base`, runs without a profile).
+//! (`fhir-test-cases`, tier `base`): each case's run, plus its run against a
+//! profile where the case has one (named `case#profile`).
 //!
 //! Prints a table of every case, then checks: valid/invalid agreement of at
 //! least 90%, and every disagreement is in the committed list of known
@@ -8,7 +9,7 @@
 
 mod common;
 
-use conform_validate::Options;
+use conform_validate::{Options, ProfileSelection};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -57,12 +58,24 @@ fn agrees_with_the_reference_validator_on_base_cases() {
         }
         let name = case["name"].as_str().expect("name").to_string();
         let file = root.join(case["file"].as_str().expect("file"));
-        // Supporting files (Questionnaires, ValueSets...) join the context.
-        let supporting: Vec<Value> = case["supporting"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|p| p.as_str())
+        let paths = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect()
+        };
+        // Supporting files (profiles, Questionnaires, ValueSets...), and the
+        // profile of the profile run with its own supporting files.
+        let mut files = paths(&case["supporting"]);
+        files.extend(paths(&case["profiles"]));
+        let profile = &case["profile"];
+        if let Some(src) = profile["source"].as_str() {
+            files.push(src.to_string());
+            files.extend(paths(&profile["supporting"]));
+        }
+        let supporting: Vec<Value> = files
+            .iter()
             .filter_map(|p| std::fs::read(root.join(p)).ok())
             .filter_map(|b| serde_json::from_slice(&b).ok())
             .collect();
@@ -73,27 +86,52 @@ fn agrees_with_the_reference_validator_on_base_cases() {
             security_checks: opts["security-checks"].as_bool().unwrap_or(false),
             no_html_in_markdown: opts["noHtmlInMarkdown"].as_bool().unwrap_or(false),
         };
-        let validator = common::r4()
-            .with_resources(supporting)
+        // Profiles among the supporting files need compiling, so those cases
+        // get a validator of their own; the rest share the R4 one.
+        let has_profiles = supporting
+            .iter()
+            .any(|r| r["resourceType"] == "StructureDefinition");
+        let validator = if has_profiles {
+            common::r4_with(&files.iter().map(|f| root.join(f)).collect::<Vec<_>>())
+        } else {
+            common::r4().clone()
+        };
+        let validator = validator
+            .with_resources(supporting.clone())
             .with_options(options);
         let bytes = std::fs::read(&file).expect("case file");
-        let result = validator.validate_bytes(&bytes, 0);
-        let errors: Vec<_> = result
-            .findings
-            .iter()
-            .filter(|f| f.severity.is_error())
-            .collect();
-        outcomes.push(Outcome {
-            name,
-            expected_errors: case["expected"]["errors"]
-                .as_u64()
-                .expect("expected.errors"),
-            errors: errors.len(),
-            first: errors
-                .first()
-                .map(|f| format!("{} [{}] {}", f.expression, f.rule, f.message))
-                .unwrap_or_default(),
-        });
+        let mut run = |name: String, validator: &conform_validate::Validator, expected: &Value| {
+            let result = validator.validate_bytes(&bytes, 0);
+            let errors: Vec<_> = result
+                .findings
+                .iter()
+                .filter(|f| f.severity.is_error())
+                .collect();
+            outcomes.push(Outcome {
+                name,
+                expected_errors: expected["errors"].as_u64().expect("expected.errors"),
+                errors: errors.len(),
+                first: errors
+                    .first()
+                    .map(|f| format!("{} [{}] {}", f.expression, f.rule, f.message))
+                    .unwrap_or_default(),
+            });
+        };
+        run(name.clone(), &validator, &case["expected"]);
+        if let Some(src) = profile["source"].as_str() {
+            let url = supporting
+                .iter()
+                .zip(&files)
+                .find(|(_, f)| f.as_str() == src)
+                .and_then(|(r, _)| r["url"].as_str())
+                .expect("profile has a url")
+                .to_string();
+            let profiled = validator.with_profiles(ProfileSelection {
+                explicit: vec![url],
+                ..Default::default()
+            });
+            run(format!("{name}#profile"), &profiled, &profile["expected"]);
+        }
     }
 
     println!(

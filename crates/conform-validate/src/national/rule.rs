@@ -98,8 +98,19 @@ struct PatternSpec {
 impl TryFrom<PatternSpec> for Pattern {
     type Error = String;
     fn try_from(spec: PatternSpec) -> Result<Pattern, String> {
-        let compiled = Regex::new(&format!("^(?:{})$", spec.regex))
-            .map_err(|e| format!("invalid regex '{}': {e}", spec.regex))?;
+        // The regex as written first, so an error quotes what the author
+        // wrote; the crate's message spans lines, its last says what is wrong.
+        let compiled = Regex::new(&spec.regex)
+            .and_then(|_| Regex::new(&format!("^(?:{})$", spec.regex)))
+            .map_err(|e| {
+                let e = e.to_string();
+                let what = e.lines().last().unwrap_or_default();
+                format!(
+                    "invalid regex '{}': {}",
+                    spec.regex,
+                    what.trim_start_matches("error: ")
+                )
+            })?;
         Ok(Pattern {
             system: spec.system,
             regex: spec.regex,

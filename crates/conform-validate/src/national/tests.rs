@@ -201,3 +201,21 @@ fn an_empty_rule_set_finds_nothing() {
     let identifier = r#"{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "1"}"#;
     assert!(hits(&RuleSet::default(), identifier).is_empty());
 }
+
+proptest::proptest! {
+    /// Whatever an identifier holds, checking it never panics, and every
+    /// hit points at its value or its system.
+    #[test]
+    fn any_identifier_is_checked_without_panicking(
+        system in "(https?://)?(FHIR|fhir)?(\\.nhs\\.(uk|net)/Id/)?(nhs-number|ods-[a-z-]{0,20})?[ /\\PC]{0,3}",
+        value in "\\PC{0,20}",
+    ) {
+        static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+        let rules = RULES.get_or_init(uk_core);
+        let identifier = serde_json::json!({ "system": system, "value": value }).to_string();
+        let doc = conform_json::parse(identifier.as_bytes()).expect("JSON from serde parses");
+        for hit in rules.check_identifier(&doc, doc.root()) {
+            proptest::prop_assert!(hit.child == "value" || hit.child == "system");
+        }
+    }
+}

@@ -32,7 +32,7 @@ pub struct Pack {
     /// Resource type -> canonical URL of the profile that applies to it.
     pub profiles: BTreeMap<String, String>,
     pub rules: Vec<Rule>,
-    /// Where it came from: a file path, or `built-in`.
+    /// Where it came from: a file path, or `built-in <name>`.
     pub origin: String,
 }
 

@@ -125,7 +125,7 @@ fn bad_values_are_named() {
         (
             "regex = \"[0-9]{6}\"",
             "regex = \"[0-9\"",
-            "invalid regex '[0-9'",
+            "invalid regex '[0-9': unclosed character class",
         ),
         (
             "why = \"Our MRNs are six digits.\"",

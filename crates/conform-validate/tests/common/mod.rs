@@ -25,6 +25,19 @@ pub fn r4() -> &'static Validator {
     })
 }
 
+/// A validator for R4 plus loose conformance resources (profiles and what
+/// they need), compiled afresh.
+pub fn r4_with(files: &[std::path::PathBuf]) -> Validator {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let mut cfg = SourceConfig::with_cache(cache.path());
+    cfg.source_dirs = vec![conform_testdata::packages_dir()];
+    cfg.offline = true;
+    let mut specs = vec![PackageSpec::parse("hl7.fhir.r4.core#4.0.1").expect("spec")];
+    specs.extend(files.iter().map(|f| PackageSpec::Loose(f.clone())));
+    let resolved = conform_packages::resolve(&cfg, &specs).expect("packages resolve");
+    Validator::load(&resolved, None).expect("plans compile").0
+}
+
 pub fn validate_file(path: &std::path::Path) -> ResourceResult {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     r4().validate_bytes(&bytes, 0)
