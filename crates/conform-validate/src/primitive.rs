@@ -164,7 +164,7 @@ fn check_id(text: &str) -> Result<(), String> {
 fn check_uri(text: &str) -> Result<(), String> {
     if text.is_empty() {
         Err("must not be empty".into())
-    } else if text.chars().any(char::is_whitespace) {
+    } else if text.bytes().any(|b| b.is_ascii_whitespace()) {
         Err(format!("is not a valid URI: '{text}' contains whitespace"))
     } else if text.starts_with("urn:uuid:") {
         check_uuid(text)
@@ -214,14 +214,42 @@ fn check_uuid(text: &str) -> Result<(), String> {
     }
 }
 
+/// Byte classes for base64: attachments can be megabytes, so the check is
+/// one table lookup a byte.
+const B64_INVALID: u8 = 0;
+const B64_CHAR: u8 = 1;
+const B64_SPACE: u8 = 2;
+const B64_PAD: u8 = 3;
+static B64: [u8; 256] = {
+    let mut t = [B64_INVALID; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' {
+            B64_CHAR
+        } else if b == b' ' || b == b'\t' || b == b'\r' || b == b'\n' {
+            B64_SPACE
+        } else if b == b'=' {
+            B64_PAD
+        } else {
+            B64_INVALID
+        };
+        i += 1;
+    }
+    t
+};
+
 fn check_base64(text: &str) -> Result<(), String> {
     let mut n = 0usize;
     let mut padding = 0usize;
-    for b in text.bytes() {
-        match b {
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
-            b'=' => padding += 1,
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if padding == 0 => {}
+    for &b in text.as_bytes() {
+        match B64[b as usize] {
+            B64_CHAR if padding == 0 => n += 1,
+            B64_SPACE => {}
+            B64_PAD => {
+                padding += 1;
+                n += 1;
+            }
             _ => {
                 return Err(
                     "is not valid base64: contains a character outside A-Z, a-z, 0-9, +, / and ="
@@ -229,7 +257,6 @@ fn check_base64(text: &str) -> Result<(), String> {
                 )
             }
         }
-        n += 1;
     }
     if !n.is_multiple_of(4) || padding > 2 {
         return Err("is not valid base64: its length is not a multiple of 4".into());

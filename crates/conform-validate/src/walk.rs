@@ -5,7 +5,7 @@
 use crate::context::Context;
 use crate::finding::{rules, Finding, IssueCode, Severity};
 use crate::national::RuleSet;
-use crate::plan::{ElementPlan, ElementType, Plans, Strength, TypeId, TypeKind, UNBOUNDED};
+use crate::plan::{Role, ElementPlan, ElementType, Plans, Strength, TypeId, TypeKind, UNBOUNDED};
 use crate::primitive::{JsonType, Primitive};
 use crate::terminology::Membership;
 use crate::{Options, Validator};
@@ -234,9 +234,9 @@ impl<'a> Walker<'a> {
             self.path.pop();
         }
         self.object(node, tid);
-        match self.plans.get(tid).name.as_str() {
-            "Bundle" => self.bundle(node),
-            "QuestionnaireResponse" => self.questionnaire_response(node),
+        match self.plans.get(tid).role {
+            Role::Bundle => self.bundle(node),
+            Role::QuestionnaireResponse => self.questionnaire_response(node),
             _ => {}
         }
         self.apply_profiles(node, tid);
@@ -550,13 +550,11 @@ impl<'a> Walker<'a> {
                     return;
                 }
                 self.object(node, t.plan);
-                match t.code.as_str() {
-                    "Extension" => self.extension(node),
-                    "Reference" => self.reference(node, t),
-                    "Identifier" => self.national_rules(node),
-                    "Coding" | "CodeableConcept" | "Quantity" => {
-                        self.coded_binding(node, el, &t.code)
-                    }
+                match plan.role {
+                    Role::Extension => self.extension(node),
+                    Role::Reference => self.reference(node, t),
+                    Role::Identifier => self.national_rules(node),
+                    Role::Coded => self.coded_binding(node, el, &t.code),
                     _ => {}
                 }
             }

@@ -32,12 +32,40 @@ pub enum TypeKind {
     Primitive(Primitive),
 }
 
+/// Types the walker gives checks of their own beyond their elements, found
+/// once at compile time so the hot path compares no strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    Other,
+    Extension,
+    Reference,
+    Identifier,
+    Coded,
+    Bundle,
+    QuestionnaireResponse,
+}
+
+impl Role {
+    pub fn of(type_name: &str) -> Role {
+        match type_name {
+            "Extension" => Role::Extension,
+            "Reference" => Role::Reference,
+            "Identifier" => Role::Identifier,
+            "Coding" | "CodeableConcept" | "Quantity" => Role::Coded,
+            "Bundle" => Role::Bundle,
+            "QuestionnaireResponse" => Role::QuestionnaireResponse,
+            _ => Role::Other,
+        }
+    }
+}
+
 /// One type: a resource, a data type, a primitive, or a backbone element.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct TypePlan {
     /// The type name (`Patient`, `HumanName`) or backbone path (`Patient.contact`).
     pub name: String,
     pub kind: TypeKind,
+    pub role: Role,
     pub is_abstract: bool,
     pub elements: Vec<ElementPlan>,
     /// Every JSON property name this type accepts, including each choice

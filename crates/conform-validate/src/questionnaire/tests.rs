@@ -13,6 +13,7 @@ fn plans() -> Plans {
         .map(|n| TypePlan {
             name: n.to_string(),
             kind: TypeKind::Resource,
+            role: crate::plan::Role::of(n),
             is_abstract: false,
             elements: Vec::new(),
             keys: Default::default(),
