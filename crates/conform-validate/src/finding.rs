@@ -80,6 +80,18 @@ pub struct Finding {
     pub message: String,
 }
 
+/// A finding from a sub-check (profiles, QuestionnaireResponses) before the
+/// walker places it: located by node (for line and column) and by a path
+/// relative to where the sub-check started (empty for that place itself).
+pub(crate) struct LocalIssue {
+    pub node: conform_json::NodeId,
+    pub path: String,
+    pub severity: Severity,
+    pub code: IssueCode,
+    pub rule: &'static str,
+    pub message: String,
+}
+
 /// The rule identifiers, one place so renderers and baselines agree.
 pub mod rules {
     pub const JSON_SYNTAX: &str = "json-syntax";

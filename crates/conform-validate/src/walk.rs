@@ -3,9 +3,9 @@
 //! and the document) and only builds strings when it emits a finding.
 
 use crate::context::Context;
-use crate::finding::{rules, Finding, IssueCode, Severity};
+use crate::finding::{rules, Finding, IssueCode, LocalIssue, Severity};
 use crate::national::RuleSet;
-use crate::plan::{Role, ElementPlan, ElementType, Plans, Strength, TypeId, TypeKind, UNBOUNDED};
+use crate::plan::{ElementPlan, ElementType, Plans, Role, Strength, TypeId, TypeKind, UNBOUNDED};
 use crate::primitive::{JsonType, Primitive};
 use crate::terminology::Membership;
 use crate::{Options, Validator};
@@ -993,21 +993,31 @@ impl<'a> Walker<'a> {
     fn run_profile(&mut self, node: NodeId, plan: &'a crate::plan::profile::ProfilePlan) {
         let mut ck = crate::profile::Checker::new(self.plans, self.values, self.doc, plan);
         ck.check(node);
-        for issue in ck.issues {
+        self.emit_local(ck.issues, true);
+    }
+
+    /// Places the findings of a sub-check under the current path. With
+    /// `dedupe`, drops those the walk has already reported at the same
+    /// place (a minimum the base and a profile share).
+    fn emit_local(&mut self, issues: Vec<LocalIssue>, dedupe: bool) {
+        for issue in issues {
             let extra = (!issue.path.is_empty()).then_some(issue.path.as_str());
-            let expression = self.path_string(extra);
-            if self
-                .findings
-                .iter()
-                .any(|f| f.rule == issue.rule && f.expression == expression)
-            {
-                continue;
+            if dedupe {
+                let expression = self.path_string(extra);
+                if self
+                    .findings
+                    .iter()
+                    .any(|f| f.rule == issue.rule && f.expression == expression)
+                {
+                    continue;
+                }
             }
+            let offset = self.doc.offset(issue.node);
             self.emit(
                 issue.severity,
                 issue.code,
                 issue.rule,
-                self.doc.offset(issue.node),
+                offset,
                 extra,
                 issue.message,
             );
@@ -1038,17 +1048,8 @@ impl<'a> Walker<'a> {
     // ---- questionnaire responses --------------------------------------------
 
     fn questionnaire_response(&mut self, node: NodeId) {
-        for i in crate::questionnaire::check(self.doc, node, self.plans, self.context) {
-            let extra = (!i.path.is_empty()).then_some(i.path.as_str());
-            self.emit(
-                i.severity,
-                i.code,
-                i.rule,
-                self.doc.offset(i.node),
-                extra,
-                i.message,
-            );
-        }
+        let issues = crate::questionnaire::check(self.doc, node, self.plans, self.context);
+        self.emit_local(issues, false);
     }
 
     // ---- bundles -----------------------------------------------------------

@@ -105,7 +105,11 @@ impl Compiler<'_> {
     fn new_plan(&mut self, name: String, kind: TypeKind, is_abstract: bool) -> TypeId {
         let id = self.plans.types.len() as TypeId;
         self.plans.types.push(TypePlan {
-            role: if kind == TypeKind::Backbone { super::Role::Other } else { super::Role::of(&name) },
+            role: if kind == TypeKind::Backbone {
+                super::Role::Other
+            } else {
+                super::Role::of(&name)
+            },
             name,
             kind,
             is_abstract,

@@ -34,15 +34,9 @@ impl Values {
     }
 }
 
-/// One finding, with a path relative to the resource the check started at.
-pub(crate) struct Issue {
-    pub node: NodeId,
-    pub path: String,
-    pub severity: Severity,
-    pub code: IssueCode,
-    pub rule: &'static str,
-    pub message: String,
-}
+/// A finding of this check, placed by the walker (paths relative to the
+/// value the check started at).
+pub(crate) type Issue = crate::finding::LocalIssue;
 
 /// How deep profiles may nest (a type profile inside a slice inside...),
 /// against definitions that refer to themselves.

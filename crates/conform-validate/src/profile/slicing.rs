@@ -32,51 +32,31 @@ pub(super) fn check<'a>(
     for (it, slice) in items.iter().zip(&assigned) {
         match slice {
             None if sl.rules == SlicingRules::Closed => {
-                ck.enter(it);
-                let message = format!("{}: this value does not match any of the defined slices, and the slicing is closed", sliced.id);
-                ck.report(
-                    Severity::Error,
-                    IssueCode::Structure,
-                    rules::PROFILE_SLICE_CLOSED,
-                    it.node,
-                    None,
-                    message,
-                );
-                ck.leave();
+                error_at(ck, it, rules::PROFILE_SLICE_CLOSED, format!("{}: this value does not match any of the defined slices, and the slicing is closed", sliced.id));
             }
             None => seen_unmatched = true,
             Some(s) => {
                 if sl.rules == SlicingRules::OpenAtEnd && seen_unmatched {
-                    ck.enter(it);
-                    let message = format!(
-                        "{}: values matching a slice must come before the others (open at end)",
-                        sliced.id
-                    );
-                    ck.report(
-                        Severity::Error,
-                        IssueCode::Structure,
+                    error_at(
+                        ck,
+                        it,
                         rules::PROFILE_SLICE_ORDER,
-                        it.node,
-                        None,
-                        message,
+                        format!(
+                            "{}: values matching a slice must come before the others (open at end)",
+                            sliced.id
+                        ),
                     );
-                    ck.leave();
                 }
                 if sl.ordered && *s < last_slice {
-                    ck.enter(it);
-                    let message = format!(
-                        "{}: the slices are ordered, and this value comes out of order",
-                        sliced.id
-                    );
-                    ck.report(
-                        Severity::Error,
-                        IssueCode::Structure,
+                    error_at(
+                        ck,
+                        it,
                         rules::PROFILE_SLICE_ORDER,
-                        it.node,
-                        None,
-                        message,
+                        format!(
+                            "{}: the slices are ordered, and this value comes out of order",
+                            sliced.id
+                        ),
                     );
-                    ck.leave();
                 }
                 last_slice = last_slice.max(*s);
             }
@@ -108,20 +88,15 @@ pub(super) fn check<'a>(
         } else if node.max != UNBOUNDED && count > node.max {
             // Point at the first value over the limit.
             let extra = &mine[node.max as usize];
-            ck.enter(extra);
-            let message = format!(
-                "{}: at most {} allowed, but found {count}",
-                node.id, node.max
-            );
-            ck.report(
-                Severity::Error,
-                IssueCode::Structure,
+            error_at(
+                ck,
+                extra,
                 rules::PROFILE_SLICE_CARDINALITY,
-                extra.node,
-                None,
-                message,
+                format!(
+                    "{}: at most {} allowed, but found {count}",
+                    node.id, node.max
+                ),
             );
-            ck.leave();
         }
         if let Some(resl) = &node.slicing {
             check(ck, parent, node, resl, &mine);
@@ -295,4 +270,18 @@ fn type_of(ck: &Checker<'_>, it: &Item<'_>) -> Option<String> {
         .keys()
         .find(|k| super::upper_first_eq(k, suffix))?;
     Some(code.clone())
+}
+
+/// A structural error about one value, located at that value.
+fn error_at(ck: &mut Checker<'_>, it: &Item<'_>, rule: &'static str, message: String) {
+    ck.enter(it);
+    ck.report(
+        Severity::Error,
+        IssueCode::Structure,
+        rule,
+        it.node,
+        None,
+        message,
+    );
+    ck.leave();
 }

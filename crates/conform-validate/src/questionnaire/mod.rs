@@ -27,16 +27,9 @@ use serde_json::Value;
 use std::cmp::Ordering;
 use values::{compare_dates, elements, q_items};
 
-/// One finding, located by node and by a path relative to the response
-/// (`item[0].answer[0].value.ofType(string)`; empty for the response itself).
-pub(crate) struct Issue {
-    pub node: NodeId,
-    pub path: String,
-    pub severity: Severity,
-    pub code: IssueCode,
-    pub rule: &'static str,
-    pub message: String,
-}
+/// A finding of this check, placed by the walker (paths relative to the
+/// value the check started at).
+pub(crate) type Issue = crate::finding::LocalIssue;
 
 /// Checks the response at `qr` against the Questionnaire it names.
 pub(crate) fn check(

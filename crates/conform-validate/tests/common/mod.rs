@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod known;
+
 use conform_packages::{PackageSpec, SourceConfig};
 use conform_validate::{ResourceResult, Validator};
 use std::sync::OnceLock;
@@ -11,31 +13,27 @@ use std::sync::OnceLock;
 /// (no plan cache, so the tests exercise the compiler every run).
 pub fn r4() -> &'static Validator {
     static V: OnceLock<Validator> = OnceLock::new();
-    V.get_or_init(|| {
-        let cache = tempfile::tempdir().expect("temp dir");
-        let mut cfg = SourceConfig::with_cache(cache.path());
-        cfg.source_dirs = vec![conform_testdata::packages_dir()];
-        cfg.offline = true;
-        let spec = PackageSpec::parse("hl7.fhir.r4.core#4.0.1").expect("spec");
-        let resolved = conform_packages::resolve(&cfg, &[spec])
-            .expect("R4 core resolves from the shared test data");
-        Validator::load(&resolved, None)
-            .expect("R4 core compiles")
-            .0
-    })
+    V.get_or_init(|| load(&[PackageSpec::parse("hl7.fhir.r4.core#4.0.1").expect("spec")]).0)
 }
 
-/// A validator for R4 plus loose conformance resources (profiles and what
-/// they need), compiled afresh.
-pub fn r4_with(files: &[std::path::PathBuf]) -> Validator {
+/// Resolves packages from the shared test data (offline) and compiles
+/// them afresh, without the plan cache.
+pub fn load(specs: &[PackageSpec]) -> (Validator, Vec<conform_packages::ResolvedPackage>) {
     let cache = tempfile::tempdir().expect("temp dir");
     let mut cfg = SourceConfig::with_cache(cache.path());
     cfg.source_dirs = vec![conform_testdata::packages_dir()];
     cfg.offline = true;
+    let resolved = conform_packages::resolve(&cfg, specs).expect("packages resolve");
+    let validator = Validator::load(&resolved, None).expect("plans compile").0;
+    (validator, resolved)
+}
+
+/// A validator for R4 plus loose conformance resources (profiles and what
+/// they need).
+pub fn r4_with(files: &[std::path::PathBuf]) -> Validator {
     let mut specs = vec![PackageSpec::parse("hl7.fhir.r4.core#4.0.1").expect("spec")];
     specs.extend(files.iter().map(|f| PackageSpec::Loose(f.clone())));
-    let resolved = conform_packages::resolve(&cfg, &specs).expect("packages resolve");
-    Validator::load(&resolved, None).expect("plans compile").0
+    load(&specs).0
 }
 
 pub fn validate_file(path: &std::path::Path) -> ResourceResult {
