@@ -49,6 +49,8 @@ enum Command {
     /// Show which profile a profile pack applies to each resource type.
     #[command(subcommand)]
     Profiles(commands::profiles::Command),
+    /// Generate a StructureDefinition's snapshot from its differential.
+    Snapshot(commands::snapshot::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Package(cmd) => commands::package::run(&settings, cmd),
         Command::Rules(cmd) => commands::rules::run(&settings, cmd),
         Command::Profiles(cmd) => commands::profiles::run(&settings, cmd),
+        Command::Snapshot(args) => commands::snapshot::run(&settings, args),
     });
     match result {
         Ok(code) => code.into(),

@@ -1,33 +1,9 @@
 //! UK Core profile checks through the CLI: fixtures that are valid base R4
 //! but break one UK Core profile constraint each, validated with the pack.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+mod common;
 
-fn root() -> PathBuf {
-    conform_testdata::workspace_root()
-}
-
-fn cache_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir")).path()
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_conform"))
-        .current_dir(root())
-        .env("CONFORM_CACHE_DIR", cache_dir())
-        .env("NO_COLOR", "1")
-        .env_remove("CONFORM_PACKAGE_SOURCE")
-        .env("FHIR_PACKAGE_CACHE", cache_dir().join("fhir-packages"))
-        .arg("--offline")
-        .arg("--package-source")
-        .arg(conform_testdata::packages_dir())
-        .args(args)
-        .output()
-        .expect("conform runs")
-}
+use common::run;
 
 const DIR: &str = "fixtures/invalid/uk-core-profiles";
 
@@ -42,14 +18,23 @@ fn each_fixture_breaks_exactly_one_profile_constraint() {
         let issues = f["resources"][0]["issues"].as_array().unwrap();
         let errors: Vec<_> = issues.iter().filter(|i| i["severity"] == "error").collect();
         assert_eq!(errors.len(), 1, "{}: {errors:?}", f["path"]);
-        assert!(errors[0]["message"].as_str().unwrap().contains("(profile UKCore"), "{errors:?}");
+        assert!(
+            errors[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("(profile UKCore"),
+            "{errors:?}"
+        );
     }
 }
 
 #[test]
 fn profile_findings_text() {
     let out = run(&["validate", "--pack", "uk-core", DIR]);
-    insta::assert_snapshot!("uk_core_profile_findings", String::from_utf8(out.stdout).unwrap());
+    insta::assert_snapshot!(
+        "uk_core_profile_findings",
+        String::from_utf8(out.stdout).unwrap()
+    );
 }
 
 #[test]
@@ -65,13 +50,21 @@ fn explicit_profile_gives_the_same_findings_as_the_pack() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Patient.identifier:nhsNumber: at most 1 allowed, but found 2"), "{text}");
+    assert!(
+        text.contains("Patient.identifier:nhsNumber: at most 1 allowed, but found 2"),
+        "{text}"
+    );
 }
 
 #[test]
 fn without_a_profile_they_are_valid_r4() {
     let out = run(&["validate", DIR]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

@@ -3,47 +3,10 @@
 //! and on UK Core's own examples, `rules list`, `profiles list`, the
 //! config's default pack, and pack errors.
 
+mod common;
+
+use common::{conform_in, root, run, stderr, stdout};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
-
-fn root() -> PathBuf {
-    conform_testdata::workspace_root()
-}
-
-/// A plan cache shared by the tests of this binary (the first run compiles).
-fn cache_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
-        .path()
-}
-
-fn conform_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_conform"))
-        .current_dir(dir)
-        .env("CONFORM_CACHE_DIR", cache_dir())
-        .env("NO_COLOR", "1")
-        .env_remove("CONFORM_PACKAGE_SOURCE")
-        .env("FHIR_PACKAGE_CACHE", cache_dir().join("fhir-packages"))
-        .arg("--offline")
-        .arg("--package-source")
-        .arg(conform_testdata::packages_dir())
-        .args(args)
-        .output()
-        .expect("conform runs")
-}
-
-fn run(args: &[&str]) -> Output {
-    conform_in(&root(), args)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// The UK Core package's examples, as extracted in the shared test data.
 fn ukcore_examples() -> PathBuf {

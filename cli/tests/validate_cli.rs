@@ -1,41 +1,13 @@
 //! The `conform validate` command as a user runs it: output pinned with
 //! insta snapshots, exit codes, formats, stdin, bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+mod common;
 
-fn root() -> PathBuf {
-    conform_testdata::workspace_root()
-}
-
-/// A plan cache shared by the tests of this binary (the first run compiles).
-fn cache_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
-        .path()
-}
+use common::{command_in, root, run, stdout};
+use std::process::{Command, Stdio};
 
 fn conform(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_conform"));
-    cmd.current_dir(root())
-        .env("CONFORM_CACHE_DIR", cache_dir())
-        .env("NO_COLOR", "1")
-        .env_remove("CONFORM_PACKAGE_SOURCE")
-        .env("FHIR_PACKAGE_CACHE", cache_dir().join("fhir-packages"))
-        .arg("--offline")
-        .arg("--package-source")
-        .arg(conform_testdata::packages_dir())
-        .args(args);
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    conform(args).output().expect("conform runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+    command_in(&root(), args)
 }
 
 #[test]

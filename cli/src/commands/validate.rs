@@ -63,7 +63,10 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
     }
     let validator = validator.with_profiles(conform_validate::ProfileSelection {
         explicit: args.profiles.clone(),
-        per_type: settings.pack()?.map(|p| p.profiles.clone()).unwrap_or_default(),
+        per_type: settings
+            .pack()?
+            .map(|p| p.profiles.clone())
+            .unwrap_or_default(),
         meta_profiles: !args.no_meta_profiles,
     });
     let (inputs, input_errors) = collect_inputs(&args.paths);

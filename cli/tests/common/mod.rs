@@ -1,0 +1,51 @@
+//! Running the `conform` binary as a user would, for the CLI tests: offline,
+//! packages from the shared test data, no colours, and a plan cache shared
+//! by the tests of one binary (the first run compiles, the rest read it).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub fn root() -> PathBuf {
+    conform_testdata::workspace_root()
+}
+
+pub fn cache_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
+        .path()
+}
+
+/// `conform ARGS` in `dir`, not yet run.
+pub fn command_in(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_conform"));
+    cmd.current_dir(dir)
+        .env("CONFORM_CACHE_DIR", cache_dir())
+        .env("NO_COLOR", "1")
+        .env_remove("CONFORM_PACKAGE_SOURCE")
+        .env("FHIR_PACKAGE_CACHE", cache_dir().join("fhir-packages"))
+        .arg("--offline")
+        .arg("--package-source")
+        .arg(conform_testdata::packages_dir())
+        .args(args);
+    cmd
+}
+
+pub fn conform_in(dir: &Path, args: &[&str]) -> Output {
+    command_in(dir, args).output().expect("conform runs")
+}
+
+/// `conform ARGS` from the workspace root.
+pub fn run(args: &[&str]) -> Output {
+    conform_in(&root(), args)
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
