@@ -5,6 +5,7 @@ use crate::plan::{cache, compile};
 use crate::terminology::Definitions;
 use crate::Validator;
 use conform_packages::{DefinitionSet, ResolvedPackage};
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -25,17 +26,63 @@ pub struct LoadStats {
     pub types: usize,
 }
 
-struct Defs<'a>(&'a DefinitionSet);
+/// The loaded definitions, with snapshots generated for the profiles that
+/// ship only a differential (local profiles, IG source folders).
+struct Defs<'a> {
+    set: &'a DefinitionSet,
+    generated: FxHashMap<String, Value>,
+    failed: Vec<(String, String)>,
+}
+
+impl<'a> Defs<'a> {
+    fn new(set: &'a DefinitionSet) -> Self {
+        let mut generated = FxHashMap::default();
+        let mut failed = Vec::new();
+        for sd in set.by_type("StructureDefinition") {
+            let needs = sd.get("snapshot").is_none() && sd.get("differential").is_some();
+            let Some(url) = sd["url"].as_str().filter(|_| needs) else {
+                continue;
+            };
+            // Lenient, as the reference validator: differential elements
+            // that match nothing are dropped with a message, not fatal.
+            let options = conform_snapshot::Options { lenient: true };
+            match conform_snapshot::generate_with(sd, set, options) {
+                Ok(g) => {
+                    generated.insert(url.to_string(), g.structure_definition);
+                }
+                Err(e) => failed.push((url.to_string(), e.to_string())),
+            }
+        }
+        Defs {
+            set,
+            generated,
+            failed,
+        }
+    }
+}
 
 impl Definitions for Defs<'_> {
     fn resource(&self, canonical: &str) -> Option<&Value> {
-        self.0.get(canonical)
+        let url = canonical.split('|').next().unwrap_or(canonical);
+        self.generated.get(url).or_else(|| self.set.get(canonical))
     }
 }
 
 impl compile::Source for Defs<'_> {
     fn structure_definitions(&self) -> Vec<&Value> {
-        self.0.by_type("StructureDefinition").collect()
+        self.set
+            .by_type("StructureDefinition")
+            .map(|sd| {
+                sd["url"]
+                    .as_str()
+                    .and_then(|u| self.generated.get(u))
+                    .unwrap_or(sd)
+            })
+            .collect()
+    }
+
+    fn snapshot_failures(&self) -> Vec<(String, String)> {
+        self.failed.clone()
     }
 
     /// Questionnaires from every package, but ValueSets and CodeSystems only
@@ -48,9 +95,9 @@ impl compile::Source for Defs<'_> {
                     || u.starts_with("http://terminology.hl7.org/")
             })
         };
-        let mut out: Vec<&Value> = self.0.by_type("Questionnaire").collect();
+        let mut out: Vec<&Value> = self.set.by_type("Questionnaire").collect();
         for t in ["ValueSet", "CodeSystem"] {
-            out.extend(self.0.by_type(t).filter(|r| !core(r)));
+            out.extend(self.set.by_type(t).filter(|r| !core(r)));
         }
         out
     }
@@ -79,7 +126,7 @@ impl Validator {
         }
         let defs = DefinitionSet::load(packages)?;
         let names = packages.iter().map(|p| p.id.to_string()).collect();
-        let plans = compile::compile(&Defs(&defs), names)?;
+        let plans = compile::compile(&Defs::new(&defs), names)?;
         if let Some(dir) = cache_dir {
             // A cache we cannot write only costs speed next time.
             let _ = cache::store(dir, &fingerprint, &plans);

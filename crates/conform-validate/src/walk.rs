@@ -957,6 +957,18 @@ impl<'a> Walker<'a> {
                 continue;
             }
             done.push(key);
+            if let Some(why) = self.plans.profiles.failed.get(key) {
+                let message = format!("The profile {url} could not be used: its snapshot could not be generated ({why})");
+                self.emit(
+                    Severity::Error,
+                    IssueCode::Processing,
+                    rules::PROFILE_UNKNOWN,
+                    doc.offset(at.unwrap_or(node)),
+                    None,
+                    message,
+                );
+                continue;
+            }
             let Some(plan) = self.plans.profiles.get(url) else {
                 let message = format!("The profile {url} is not in the loaded packages, so the resource was checked against the base {type_name} definition only (load it with --ig)");
                 self.emit(

@@ -18,6 +18,10 @@ pub trait Source: Definitions {
     fn structure_definitions(&self) -> Vec<&Value>;
     /// Resources kept for validation time (see [`crate::context`]).
     fn context_resources(&self) -> Vec<&Value>;
+    /// Profiles whose snapshot could not be generated, with why.
+    fn snapshot_failures(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 /// Why plans could not be built.
@@ -74,6 +78,7 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
         c.fill_type(sd, id)?;
     }
     c.compile_profiles();
+    c.plans.profiles.failed = src.snapshot_failures().into_iter().collect();
     Ok(c.plans)
 }
 

@@ -42,7 +42,9 @@ impl Compiler<'_> {
         let mut root = None;
         for e in elements {
             let id = e["id"].as_str().or(e["path"].as_str())?;
-            let constrained = constrained_ids.as_ref().is_none_or(|ids| ids.contains(id));
+            let constrained = constrained_ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(id) || ids.contains(&renamed_choice(id)));
             let idx = self.profile_node(e, id, constrained);
             by_id.insert(id, idx);
             let Some((parent, last)) = id.rsplit_once('.') else {
@@ -221,11 +223,12 @@ fn discriminator(d: &Value) -> Option<Discriminator> {
         _ => return None,
     };
     let path = d["path"].as_str()?;
-    let path = if path == "$this" {
-        Vec::new()
-    } else {
-        path.split('.').map(str::to_string).collect()
-    };
+    // `$this` names the value itself: `$this.name` is just `name`.
+    let path = path
+        .split('.')
+        .filter(|seg| *seg != "$this")
+        .map(str::to_string)
+        .collect();
     Some(Discriminator { kind, path })
 }
 
@@ -235,4 +238,21 @@ fn strings(v: &Value) -> Vec<String> {
         .flatten()
         .filter_map(|s| s.as_str().map(str::to_string))
         .collect()
+}
+
+/// A type slice's id as a differential may write it: the snapshot's
+/// `Observation.value[x]:valueQuantity` is the differential's
+/// `Observation.valueQuantity`.
+fn renamed_choice(id: &str) -> String {
+    match id.split_once("[x]:") {
+        Some((before, after)) => {
+            let prefix = before.rsplit_once('.').map_or("", |(p, _)| p);
+            if prefix.is_empty() {
+                after.to_string()
+            } else {
+                format!("{prefix}.{after}")
+            }
+        }
+        None => id.to_string(),
+    }
 }

@@ -20,6 +20,9 @@ pub struct ProfileSet {
     /// Fixed and pattern values as JSON text (parsed once when the
     /// validator is built; see [`crate::profile::Values`]).
     pub values: Vec<String>,
+    /// Profiles that are loaded but unusable (their snapshot could not be
+    /// generated), with the reason, to say so when one is asked for.
+    pub failed: FxHashMap<String, String>,
 }
 
 impl ProfileSet {

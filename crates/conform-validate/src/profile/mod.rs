@@ -102,6 +102,24 @@ impl<'a> Checker<'a> {
 
     /// Checks a resource (or any value) against the profile's root element.
     pub(crate) fn check(&mut self, node: NodeId) {
+        // A resource profile applied to another resource type (a slice
+        // tried against the wrong entry) does not conform at all.
+        let actual = self.doc.get_str(node, "resourceType");
+        if let Some(actual) = actual.filter(|a| *a != self.profile.type_name.as_str()) {
+            let message = format!(
+                "This is a {actual}, but the profile constrains {}",
+                self.profile.type_name
+            );
+            self.report(
+                Severity::Error,
+                IssueCode::Structure,
+                rules::PROFILE_TYPE,
+                node,
+                None,
+                message,
+            );
+            return;
+        }
         let root = self.profile.root;
         self.item(node, root);
     }
@@ -139,9 +157,11 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        // Limits are never inherited from a base type, so they always apply;
+        // bindings and targets only where the profile chain sets them.
+        self.limits(node, p);
         if p.constrained {
             self.binding(node, p);
-            self.limits(node, p);
             self.reference_target(node, p);
         }
         self.type_profiles(node, p);

@@ -135,10 +135,15 @@ fn matches(ck: &mut Checker<'_>, it: &Item<'_>, slice: &ProfileNode, d: &Discrim
             let Some(target) = node_at(ck, slice, &d.path) else {
                 return false;
             };
+            // At the value itself: a choice's typed name or a resource's
+            // type; further down (`resource`): the resource's type.
             let ty = if d.path.is_empty() {
                 type_of(ck, it)
             } else {
-                None
+                matching::navigate(ck.doc, it.node, &d.path)
+                    .and_then(|nodes| nodes.first().copied())
+                    .and_then(|n| ck.doc.get_str(n, "resourceType"))
+                    .map(|t| t.into_owned())
             };
             match ty {
                 Some(ty) => target.types.iter().any(|t| t.code == ty),
