@@ -79,6 +79,9 @@ impl<W: Write> TextSink<W> {
         if s.information > 0 {
             line.push_str(&format!(", {} information", s.information));
         }
+        if s.unverified > 0 {
+            line.push_str(&format!(" ({} not checked offline)", plural(s.unverified, "code")));
+        }
         if s.unreadable > 0 {
             line.push_str(&format!(
                 "; {} could not be read",

@@ -53,6 +53,9 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub information: usize,
+    /// Codes that could not be checked offline (their code system or value
+    /// set is not in the loaded packages): neither passed nor failed.
+    pub unverified: usize,
     /// Files that could not be read.
     pub unreadable: usize,
 }
@@ -65,6 +68,9 @@ impl Summary {
                 Severity::Fatal | Severity::Error => self.errors += 1,
                 Severity::Warning => self.warnings += 1,
                 Severity::Information => self.information += 1,
+            }
+            if f.rule == crate::finding::rules::BINDING_NOT_CHECKED {
+                self.unverified += 1;
             }
         }
     }
