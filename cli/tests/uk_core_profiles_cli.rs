@@ -73,3 +73,22 @@ fn unknown_profile_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("https://example.org/nope"));
 }
+
+#[test]
+fn extension_used_outside_its_context_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("observation.json");
+    // UK Core's ethnic category extension belongs on a Patient.
+    std::fs::write(
+        &file,
+        r#"{"resourceType":"Observation","status":"final","code":{"text":"x"},
+  "extension":[{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory",
+    "valueCodeableConcept":{"text":"not stated"}}]}"#,
+    )
+    .unwrap();
+    let out = run(&["validate", "--pack", "uk-core", file.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("is not allowed on Observation (its definition allows: Patient)"), "{text}");
+    assert!(text.contains("[extension-context]"), "{text}");
+}

@@ -152,4 +152,5 @@ pub mod rules {
     pub const BINDING_EXTENSIBLE: &str = "binding-extensible";
     pub const EXTENSION_UNKNOWN: &str = "extension-unknown";
     pub const EXTENSION_ON_ID: &str = "extension-on-id";
+    pub const EXTENSION_CONTEXT: &str = "extension-context";
 }

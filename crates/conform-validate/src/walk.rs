@@ -40,6 +40,9 @@ pub(crate) struct Walker<'a> {
     firsts: Vec<u32>,
     /// The contained resources (id → type) of each enclosing resource.
     contained: Vec<FxHashMap<&'a str, TypeId>>,
+    /// Definition paths of the elements being walked (`Patient.address`,
+    /// `Address.extension`), for extension contexts.
+    element_paths: Vec<&'a str>,
     pub(crate) findings: Vec<Finding>,
 }
 
@@ -59,6 +62,7 @@ impl<'a> Walker<'a> {
             counts: Vec::with_capacity(256),
             firsts: Vec::with_capacity(256),
             contained: Vec::new(),
+            element_paths: Vec::new(),
             findings: Vec::new(),
         }
     }
@@ -319,6 +323,7 @@ impl<'a> Walker<'a> {
                 self.firsts[base + ei] = mi as u32;
             }
             self.path.push(Seg::Name(&el.name));
+            self.element_paths.push(&el.path);
             if el.choice {
                 if let Some(t) = el.types.get(key.choice as usize) {
                     self.path.push(Seg::OfType(&t.code));
@@ -343,6 +348,7 @@ impl<'a> Walker<'a> {
             if el.choice && el.types.get(key.choice as usize).is_some() {
                 self.path.pop();
             }
+            self.element_paths.pop();
             self.path.pop();
         }
         for &ri in &plan.required {
@@ -882,8 +888,71 @@ impl<'a> Walker<'a> {
             return;
         }
         match self.plans.profiles.get(&url) {
-            Some(plan) => self.run_profile(node, plan),
+            Some(plan) => {
+                self.extension_context(node, &url, plan);
+                self.run_profile(node, plan);
+            }
             None => self.unknown_extension(url_node, &url),
+        }
+    }
+
+    /// The extension's definition says where it may be used; check the
+    /// element holding it (by type, and by its path in the resource).
+    fn extension_context(
+        &mut self,
+        node: NodeId,
+        url: &str,
+        plan: &crate::plan::profile::ProfilePlan,
+    ) {
+        if plan.contexts.is_empty() || plan.contexts.iter().any(|(kind, _)| kind != "element") {
+            return; // no contexts, or ones (extension, fhirpath) we do not judge
+        }
+        let n = self.element_paths.len();
+        let Some(holder_type) = self
+            .element_paths
+            .last()
+            .and_then(|p| p.rsplit_once('.'))
+            .map(|(holder, _)| holder)
+        else {
+            return;
+        };
+        let holder_path = n.checked_sub(2).map(|i| self.element_paths[i]);
+        let is_resource = self.plans.is_resource_type(holder_type);
+        let allowed = plan.contexts.iter().any(|(_, e)| {
+            e == holder_type
+                || Some(e.as_str()) == holder_path
+                || matches!(e.as_str(), "Element" | "Base")
+                || (is_resource
+                    && matches!(
+                        e.as_str(),
+                        "Resource" | "DomainResource" | "CanonicalResource" | "MetadataResource"
+                    ))
+                || (e == "BackboneElement" && holder_type.contains('.'))
+        });
+        if !allowed {
+            let place = holder_path.unwrap_or(holder_type);
+            let list: Vec<&str> = plan.contexts.iter().map(|(_, e)| e.as_str()).collect();
+            let message = format!(
+                "The extension {url} is not allowed on {place} (its definition allows: {})",
+                list.join(", ")
+            );
+            // HL7's own extensions have widened their contexts since R4
+            // (the reference validator loads the newer definitions), so a
+            // mismatch there is a warning; elsewhere it is an error.
+            let severity = if url.starts_with("http://hl7.org/fhir/StructureDefinition/") {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
+            let offset = self.doc.offset(node);
+            self.emit(
+                severity,
+                IssueCode::Structure,
+                rules::EXTENSION_CONTEXT,
+                offset,
+                None,
+                message,
+            );
         }
     }
 

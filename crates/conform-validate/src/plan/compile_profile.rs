@@ -82,6 +82,17 @@ impl Compiler<'_> {
                 .to_string(),
             type_name: sd["type"].as_str()?.to_string(),
             root: root?,
+            contexts: sd["context"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| {
+                    Some((
+                        c["type"].as_str()?.to_string(),
+                        c["expression"].as_str()?.to_string(),
+                    ))
+                })
+                .collect(),
         })
     }
 

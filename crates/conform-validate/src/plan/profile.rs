@@ -46,6 +46,9 @@ pub struct ProfilePlan {
     /// The type it constrains (`Patient`, `Extension`...).
     pub type_name: String,
     pub root: NodeIdx,
+    /// For extension definitions: where the extension may be used, as
+    /// (context type, expression), e.g. (`element`, `Patient.contact`).
+    pub contexts: Vec<(String, String)>,
 }
 
 /// One element of a profile.
