@@ -150,6 +150,7 @@ pub mod rules {
     pub const PROFILE_SLICE_ORDER: &str = "profile-slice-order";
     pub const PROFILE_SLICE_CARDINALITY: &str = "profile-slice-cardinality";
     pub const BINDING_EXTENSIBLE: &str = "binding-extensible";
+    pub const BINDING_PREFERRED: &str = "binding-preferred";
     pub const EXTENSION_UNKNOWN: &str = "extension-unknown";
     pub const EXTENSION_ON_ID: &str = "extension-on-id";
     pub const EXTENSION_CONTEXT: &str = "extension-context";

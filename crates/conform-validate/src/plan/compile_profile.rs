@@ -6,6 +6,7 @@ use super::profile::{
     SlicingRules,
 };
 use super::{Binding, Strength, UNBOUNDED};
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
 
@@ -150,8 +151,9 @@ impl Compiler<'_> {
         let binding = e.get("binding").and_then(|b| {
             let strength = Strength::parse(b["strength"].as_str()?);
             let value_set = b["valueSet"].as_str()?.to_string();
-            let code_set = matches!(strength, Strength::Required | Strength::Extensible)
-                .then(|| self.code_set(&value_set));
+            // Every strength is expanded: required and extensible give
+            // errors and warnings, preferred and example information.
+            let code_set = Some(self.code_set(&value_set));
             Some(Binding {
                 strength,
                 value_set,

@@ -381,7 +381,8 @@ impl<'a> Checker<'a> {
         let (severity, rule, how) = match b.strength {
             Strength::Required => (Severity::Error, rules::BINDING_REQUIRED, "required"),
             Strength::Extensible => (Severity::Warning, rules::BINDING_EXTENSIBLE, "extensible"),
-            _ => return,
+            Strength::Preferred => (Severity::Information, rules::BINDING_PREFERRED, "preferred"),
+            Strength::Example => (Severity::Information, rules::BINDING_PREFERRED, "example"),
         };
         let message = format!(
             "{}: {} is not in the value set {} ({how} binding)",
