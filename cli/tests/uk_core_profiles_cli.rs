@@ -89,6 +89,9 @@ fn extension_used_outside_its_context_is_an_error() {
     let out = run(&["validate", "--pack", "uk-core", file.to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("is not allowed on Observation (its definition allows: Patient)"), "{text}");
+    assert!(
+        text.contains("is not allowed on Observation (its definition allows: Patient)"),
+        "{text}"
+    );
     assert!(text.contains("[extension-context]"), "{text}");
 }

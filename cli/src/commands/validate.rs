@@ -87,16 +87,7 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
                 None => Box::new(std::io::stdout().lock()),
             };
             let mut sink = TextSink::new(out, opts);
-            report_input_errors(&input_errors, &mut sink);
-            conform_validate::validate_inputs(
-                &validator,
-                &inputs,
-                &mut Progress {
-                    inner: &mut sink,
-                    bar: &progress,
-                },
-            );
-            progress.finish_and_clear();
+            drive(&validator, &inputs, &input_errors, &mut sink, &progress);
             summary_errors += sink.summary.errors;
             unreadable = sink.summary.unreadable;
             sink.finish();
@@ -105,16 +96,7 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         _ => {
             let mut sink = Collector::default();
             sink.report.packages = validator.plans().packages.clone();
-            report_input_errors(&input_errors, &mut sink);
-            conform_validate::validate_inputs(
-                &validator,
-                &inputs,
-                &mut Progress {
-                    inner: &mut sink,
-                    bar: &progress,
-                },
-            );
-            progress.finish_and_clear();
+            drive(&validator, &inputs, &input_errors, &mut sink, &progress);
             summary_errors += sink.report.summary.errors;
             unreadable = sink.report.summary.unreadable;
             Some(match format {
@@ -145,6 +127,27 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
 fn create(path: &PathBuf) -> Result<std::fs::File, Failure> {
     std::fs::File::create(path)
         .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Validates the inputs into a sink, after reporting the paths that named
+/// nothing, ticking the progress bar per file.
+fn drive(
+    validator: &Validator,
+    inputs: &[conform_validate::Input],
+    input_errors: &[conform_validate::InputError],
+    sink: &mut dyn Sink,
+    progress: &ProgressBar,
+) {
+    report_input_errors(input_errors, sink);
+    conform_validate::validate_inputs(
+        validator,
+        inputs,
+        &mut Progress {
+            inner: sink,
+            bar: progress,
+        },
+    );
+    progress.finish_and_clear();
 }
 
 fn report_input_errors(errors: &[conform_validate::InputError], sink: &mut dyn Sink) {
