@@ -80,7 +80,10 @@ impl<W: Write> TextSink<W> {
             line.push_str(&format!(", {} information", s.information));
         }
         if s.unverified > 0 {
-            line.push_str(&format!(" ({} not checked offline)", plural(s.unverified, "code")));
+            line.push_str(&format!(
+                " ({} not checked offline)",
+                plural(s.unverified, "code")
+            ));
         }
         if s.unreadable > 0 {
             line.push_str(&format!(

@@ -1,0 +1,217 @@
+//! The tree-walking evaluator: scope handling, navigation and dispatch to
+//! operators and functions.
+
+pub(crate) mod boundary;
+pub(crate) mod codec;
+pub(crate) mod convert;
+pub(crate) mod dates;
+pub(crate) mod fhir;
+pub(crate) mod functions;
+pub(crate) mod math;
+pub(crate) mod navigate;
+pub(crate) mod operators;
+pub(crate) mod quantity;
+pub(crate) mod strings;
+pub(crate) mod types;
+
+use crate::ast::{Expr, Node};
+use crate::context::Context;
+use crate::error::{bail, EResult};
+use crate::value::{Item, Value};
+use conform_json::{Document, NodeId};
+
+/// Evaluates `expr` with `node` as the focus (`%context`). The node's type
+/// is taken from its `resourceType`; use [`evaluate_item`] to give it.
+pub fn evaluate(
+    expr: &Expr,
+    doc: &Document,
+    node: NodeId,
+    ctx: &Context,
+) -> Result<Vec<Item>, crate::EvalError> {
+    let ev = Ev {
+        doc,
+        ctx,
+        context: None,
+    };
+    let start = navigate::root_item(&ev, node);
+    evaluate_item(expr, doc, &start, ctx)
+}
+
+/// Evaluates `expr` with `focus` as `%context`: the caller states the FHIR
+/// type and, for primitives, the `_name` companion (so element invariants
+/// such as `ele-1` see a primitive's extensions).
+pub fn evaluate_item(
+    expr: &Expr,
+    doc: &Document,
+    focus: &Item,
+    ctx: &Context,
+) -> Result<Vec<Item>, crate::EvalError> {
+    let ev = Ev {
+        doc,
+        ctx,
+        context: Some(focus.clone()),
+    };
+    let start = focus.clone();
+    let scope = Scope {
+        this: Some(start.clone()),
+        index: None,
+        total: None,
+    };
+    ev.eval(&expr.root, std::slice::from_ref(&start), &scope)
+}
+
+/// Functions whose result depends on the order of their input.
+const ORDERED: [&str; 6] = ["first", "last", "tail", "skip", "take", "single"];
+
+/// Whether an expression yields a collection without a defined order.
+fn unordered(n: &Node) -> bool {
+    match n {
+        Node::Call { target, name, .. } => {
+            matches!(name.as_str(), "children" | "descendants")
+                || (matches!(name.as_str(), "where" | "select" | "ofType" | "distinct")
+                    && target.as_deref().is_some_and(unordered))
+        }
+        Node::Path(t, _) => unordered(t),
+        _ => false,
+    }
+}
+
+/// The type an expression is cast to, when it ends in `as T`, `as(T)` or
+/// `ofType(T)`: enough static typing for strict-mode path checks.
+fn static_type(n: &Node) -> Option<&str> {
+    match n {
+        Node::As(_, ts) => Some(&ts.name),
+        Node::Call { name, args, .. } if name == "as" || name == "ofType" => match args.first() {
+            Some(Node::Member(t)) | Some(Node::Path(_, t)) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Shared read-only state of one evaluation.
+pub(crate) struct Ev<'e, 's> {
+    pub doc: &'e Document<'s>,
+    pub ctx: &'e Context<'e>,
+    /// The `%context` item (`None` only while building it).
+    pub context: Option<Item>,
+}
+
+/// `$this`, `$index` and `$total` for the expression being evaluated.
+#[derive(Clone)]
+pub(crate) struct Scope {
+    pub this: Option<Item>,
+    pub index: Option<i64>,
+    pub total: Option<Vec<Item>>,
+}
+
+impl Ev<'_, '_> {
+    /// Evaluates `n` where the input collection is `focus`.
+    pub fn eval(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Vec<Item>> {
+        Ok(match n {
+            Node::Empty => Vec::new(),
+            Node::Literal(v) => vec![Item::Value(v.clone())],
+            Node::Member(name) => navigate::root_member(self, focus, name)?,
+            Node::Path(t, name) => {
+                if self.ctx.strict {
+                    // `(x as Period).unit` is wrong even when `x` is empty
+                    if let Some(ty) = static_type(t) {
+                        navigate::check_name(self, Some(ty), name)?;
+                    }
+                }
+                let base = self.eval(t, focus, scope)?;
+                navigate::children(self, &base, name)?
+            }
+            Node::Call { target, name, args } => {
+                if self.ctx.check_ordered_functions
+                    && ORDERED.contains(&name.as_str())
+                    && target.as_deref().is_some_and(unordered)
+                {
+                    bail!("{name}() needs an ordered collection");
+                }
+                let base = match target {
+                    Some(t) => self.eval(t, focus, scope)?,
+                    None => focus.to_vec(),
+                };
+                functions::call(self, name, &base, args, focus, scope)?
+            }
+            Node::This => scope.this.iter().cloned().collect(),
+            Node::Index => scope
+                .index
+                .map(|i| vec![Item::Value(Value::Integer(i))])
+                .unwrap_or_default(),
+            Node::Total => scope.total.clone().unwrap_or_default(),
+            Node::Env(name) => self.env(name)?,
+            Node::Indexer(t, _) if self.ctx.check_ordered_functions && unordered(t) => {
+                bail!("indexer needs an ordered collection")
+            }
+            Node::Indexer(t, i) => {
+                let base = self.eval(t, focus, scope)?;
+                let idx = self.eval(i, focus, scope)?;
+                match operators::singleton(self, &idx)? {
+                    None => Vec::new(),
+                    Some(Value::Integer(i)) => usize::try_from(i)
+                        .ok()
+                        .and_then(|i| base.get(i).cloned())
+                        .into_iter()
+                        .collect(),
+                    Some(_) => bail!("indexer must be an integer"),
+                }
+            }
+            Node::Negate(e) => {
+                let v = self.eval(e, focus, scope)?;
+                operators::negate(self, &v)?
+            }
+            Node::Binary(op, a, b) => operators::binary(self, *op, a, b, focus, scope)?,
+            Node::Is(e, ts) => {
+                types::check_type(self, ts)?;
+                let v = self.eval(e, focus, scope)?;
+                match v.len() {
+                    0 => Vec::new(),
+                    1 => vec![Item::Value(Value::Boolean(types::is_type(self, &v[0], ts)))],
+                    _ => bail!("'is' needs a single item"),
+                }
+            }
+            Node::As(e, ts) => {
+                types::check_type(self, ts)?;
+                let v = self.eval(e, focus, scope)?;
+                if v.len() > 1 {
+                    bail!("'as' needs a single item");
+                }
+                v.into_iter()
+                    .filter(|i| types::is_exact_type(self, i, ts))
+                    .collect()
+            }
+        })
+    }
+
+    fn env(&self, name: &str) -> EResult<Vec<Item>> {
+        if let Some(v) = self.ctx.variables.get(name) {
+            return Ok(v.clone());
+        }
+        let node_item = |n: NodeId| vec![navigate::root_item(self, n)];
+        let s = |v: &str| Ok(vec![Item::Value(Value::String(v.to_string()))]);
+        match name {
+            "context" => Ok(self.context.iter().cloned().collect()),
+            "resource" => Ok(node_item(self.ctx.resource.unwrap_or(self.doc.root()))),
+            "rootResource" => Ok(node_item(
+                self.ctx
+                    .root_resource
+                    .or(self.ctx.resource)
+                    .unwrap_or(self.doc.root()),
+            )),
+            "ucum" => s("http://unitsofmeasure.org"),
+            "sct" => s("http://snomed.info/sct"),
+            "loinc" => s("http://loinc.org"),
+            _ => {
+                if let Some(v) = name.strip_prefix("vs-") {
+                    return s(&format!("http://hl7.org/fhir/ValueSet/{v}"));
+                }
+                if let Some(v) = name.strip_prefix("ext-") {
+                    return s(&format!("http://hl7.org/fhir/StructureDefinition/{v}"));
+                }
+                bail!("unknown environment variable %{name}")
+            }
+        }
+    }
+}

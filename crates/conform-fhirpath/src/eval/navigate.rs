@@ -1,0 +1,253 @@
+//! Walking the JSON tree: child access with arrays flattened, `_name`
+//! primitive companions merged, choice elements (`value` → `valueQuantity`)
+//! and the leading type name of a path (`Patient.name`).
+
+use super::Ev;
+use crate::error::{bail, EResult};
+use crate::model::system_type_of;
+use crate::value::{Item, NodeRef, Value};
+use conform_json::{Kind, NodeId};
+use std::sync::Arc;
+
+/// The item for a node reached without a parent (root, `%resource`).
+pub(crate) fn root_item(ev: &Ev, node: NodeId) -> Item {
+    let ty = resource_type(ev, node).map(Arc::from);
+    Item::node(node, ty)
+}
+
+fn resource_type(ev: &Ev, node: NodeId) -> Option<String> {
+    if ev.doc.kind(node) != Kind::Object {
+        return None;
+    }
+    ev.doc.get_str(node, "resourceType").map(|s| s.into_owned())
+}
+
+/// A leading identifier: a type name matching the focus selects it;
+/// anything else is a child access. In strict mode a type name the model
+/// knows that does not match the focus is an error.
+pub(crate) fn root_member(ev: &Ev, focus: &[Item], name: &str) -> EResult<Vec<Item>> {
+    if name.starts_with(char::is_uppercase) {
+        let matches: Vec<Item> = focus
+            .iter()
+            .filter(|i| match i {
+                Item::Node(n) => {
+                    n.ty.as_deref()
+                        .is_some_and(|t| t == name || ev.ctx.model.is_subtype(t, name))
+                }
+                _ => false,
+            })
+            .cloned()
+            .collect();
+        if !matches.is_empty() {
+            return Ok(matches);
+        }
+        if ev.ctx.strict && ev.ctx.model.is_type(name) && !focus.is_empty() {
+            bail!("'{name}' does not match the type of the context");
+        }
+    }
+    children(ev, focus, name)
+}
+
+/// `name` children of every item in `focus`, in order.
+pub(crate) fn children(ev: &Ev, focus: &[Item], name: &str) -> EResult<Vec<Item>> {
+    let mut out = Vec::new();
+    for item in focus {
+        if let Item::Value(Value::TypeInfo { namespace, name: n }) = item {
+            match name {
+                "namespace" => out.push(Item::Value(Value::String(namespace.clone()))),
+                "name" => out.push(Item::Value(Value::String(n.clone()))),
+                _ => {}
+            }
+        }
+        if let Item::Node(NodeRef {
+            node: Some(n), ty, ..
+        }) = item
+        {
+            if ev.doc.kind(*n) == Kind::Object {
+                check_name(ev, ty.as_deref(), name)?;
+                child(ev, *n, ty.as_deref(), name, &mut out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Static checks on a path step the model can judge: a choice element must
+/// be named without its type suffix (`value`, not `valueQuantity`), and in
+/// strict mode the name must exist on the parent type.
+pub(crate) fn check_name(ev: &Ev, parent: Option<&str>, name: &str) -> EResult<()> {
+    let Some(parent) = parent else { return Ok(()) };
+    let model = ev.ctx.model;
+    if model.child_type(parent, name).is_some() {
+        return Ok(());
+    }
+    if let Some(i) = name
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| c.is_uppercase())
+        .map(|(i, _)| i)
+    {
+        if model
+            .child_type(parent, &name[..i])
+            .is_some_and(|c| c.is_choice)
+        {
+            bail!(
+                "'{name}' names a choice element with its type; use '{}'",
+                &name[..i]
+            );
+        }
+    }
+    if ev.ctx.strict && model.has_elements(parent) {
+        bail!("'{name}' is not an element of {parent}");
+    }
+    Ok(())
+}
+
+fn child(ev: &Ev, obj: NodeId, parent_ty: Option<&str>, name: &str, out: &mut Vec<Item>) {
+    let doc = ev.doc;
+    let info = parent_ty.and_then(|t| ev.ctx.model.child_type(t, name));
+    let value = doc.get(obj, name);
+    let companion = doc.get(obj, &format!("_{name}"));
+    if value.is_none() && companion.is_none() {
+        // choice element: `value` finds `valueQuantity` etc. When the model
+        // does not know the element, only R4 core choice names qualify.
+        let allowed = |suffix: &str| match &info {
+            Some(i) if i.types.is_empty() => true,
+            Some(i) => i.types.iter().any(|t| t == suffix),
+            None => crate::choices::is_choice_key(name, suffix),
+        };
+        if info.as_ref().is_some_and(|i| !i.is_choice) {
+            return;
+        }
+        for m in doc.members(obj) {
+            let key = doc.key(m);
+            let Some(suffix) = key.strip_prefix(name) else {
+                continue;
+            };
+            if !suffix.starts_with(char::is_uppercase) || !allowed(suffix) {
+                continue;
+            }
+            let ty = choice_type_name(suffix);
+            let comp = doc.get(obj, &format!("_{key}"));
+            push(ev, Some(m.value), comp, Some(Arc::from(ty.as_str())), out);
+        }
+        return;
+    }
+    let ty: Option<Arc<str>> = info
+        .and_then(|i| i.types.into_iter().next())
+        .map(|t| Arc::from(t.as_str()));
+    push(ev, value, companion, ty, out);
+}
+
+/// The type of a JSON key that is an R4 core choice element with its type
+/// suffix (`valueQuantity` → `Quantity`).
+fn choice_key_type(key: &str) -> Option<String> {
+    key.char_indices()
+        .filter(|(_, c)| c.is_uppercase())
+        .map(|(i, _)| i)
+        .find(|i| crate::choices::is_choice_key(&key[..*i], &key[*i..]))
+        .map(|i| choice_type_name(&key[i..]))
+}
+
+/// FHIR type name from a choice key suffix: primitives start lower-case.
+fn choice_type_name(suffix: &str) -> String {
+    let mut lower = suffix.to_string();
+    if let Some(f) = lower.get(0..1) {
+        let l = f.to_ascii_lowercase();
+        lower.replace_range(0..1, &l);
+    }
+    if system_type_of(&lower).is_some() {
+        lower
+    } else {
+        suffix.to_string()
+    }
+}
+
+/// Flattens arrays (pairing value and companion arrays by position).
+fn push(
+    ev: &Ev,
+    value: Option<NodeId>,
+    companion: Option<NodeId>,
+    ty: Option<Arc<str>>,
+    out: &mut Vec<Item>,
+) {
+    let doc = ev.doc;
+    let is_arr = |n: Option<NodeId>| n.is_some_and(|n| doc.kind(n) == Kind::Array);
+    if is_arr(value) || is_arr(companion) {
+        let vs: &[NodeId] = value
+            .filter(|_| is_arr(value))
+            .map(|v| doc.elements(v))
+            .unwrap_or(&[]);
+        let cs: &[NodeId] = companion
+            .filter(|_| is_arr(companion))
+            .map(|c| doc.elements(c))
+            .unwrap_or(&[]);
+        for i in 0..vs.len().max(cs.len()) {
+            let v = vs.get(i).copied().filter(|v| doc.kind(*v) != Kind::Null);
+            let c = cs.get(i).copied().filter(|c| doc.kind(*c) != Kind::Null);
+            one(ev, v, c, ty.clone(), out);
+        }
+    } else {
+        let v = value.filter(|v| doc.kind(*v) != Kind::Null);
+        one(ev, v, companion, ty, out);
+    }
+}
+
+fn one(ev: &Ev, v: Option<NodeId>, c: Option<NodeId>, ty: Option<Arc<str>>, out: &mut Vec<Item>) {
+    if v.is_none() && c.is_none() {
+        return;
+    }
+    let ty = v
+        .and_then(|v| resource_type(ev, v))
+        .map(|t| Arc::from(t.as_str()))
+        .or(ty);
+    out.push(Item::Node(NodeRef {
+        node: v,
+        companion: c,
+        ty,
+    }));
+}
+
+/// All child items of an item (for `children()`), in member order.
+pub(crate) fn all_children(ev: &Ev, item: &Item) -> Vec<Item> {
+    let mut out = Vec::new();
+    let doc = ev.doc;
+    let Item::Node(NodeRef {
+        node,
+        companion,
+        ty,
+    }) = item
+    else {
+        return out;
+    };
+    let mut names: Vec<String> = Vec::new();
+    for obj in [*node, *companion].into_iter().flatten() {
+        if doc.kind(obj) != Kind::Object {
+            continue;
+        }
+        for m in doc.members(obj) {
+            let k = doc.key(m);
+            let k = k.strip_prefix('_').unwrap_or(&k).to_string();
+            if k != "resourceType" && !names.contains(&k) {
+                names.push(k);
+            }
+        }
+    }
+    for name in names {
+        if let Some(n) = node.filter(|n| doc.kind(*n) == Kind::Object) {
+            let start = out.len();
+            child(ev, n, ty.as_deref(), &name, &mut out);
+            // a choice key read directly (`valueQuantity`) is typed by its suffix
+            if let Some(t) = choice_key_type(&name) {
+                for item in &mut out[start..] {
+                    if let Item::Node(r) = item {
+                        r.ty.get_or_insert_with(|| Arc::from(t.as_str()));
+                    }
+                }
+            }
+        } else if let Some(c) = companion {
+            child(ev, *c, None, &name, &mut out);
+        }
+    }
+    out
+}

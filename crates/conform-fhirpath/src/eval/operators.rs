@@ -1,0 +1,434 @@
+//! Operators: empty propagation, singleton evaluation, three-valued logic,
+//! equality/equivalence, ordering, arithmetic and collection operators.
+
+use super::types::to_value;
+use super::{quantity, Ev, Scope};
+use crate::ast::{BinOp, Node};
+use crate::error::{bail, EResult};
+use crate::value::{Item, Value};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+/// The single value of a collection: `None` when empty, an error when more
+/// than one item.
+pub(crate) fn singleton(ev: &Ev, c: &[Item]) -> EResult<Option<Value>> {
+    match c {
+        [] => Ok(None),
+        [i] => Ok(to_value(ev, i)),
+        _ => bail!("expected a single item, got {}", c.len()),
+    }
+}
+
+/// Singleton as a Boolean (spec: a single non-Boolean item counts as true).
+pub(crate) fn truth(ev: &Ev, c: &[Item]) -> EResult<Option<bool>> {
+    match c {
+        [] => Ok(None),
+        [i] => Ok(Some(match to_value(ev, i) {
+            Some(Value::Boolean(b)) => b,
+            _ => true,
+        })),
+        _ => bail!("expected a single boolean, got {} items", c.len()),
+    }
+}
+
+fn b(v: bool) -> Vec<Item> {
+    vec![Item::Value(Value::Boolean(v))]
+}
+fn opt_b(v: Option<bool>) -> Vec<Item> {
+    v.map(b).unwrap_or_default()
+}
+
+pub(crate) fn negate(ev: &Ev, c: &[Item]) -> EResult<Vec<Item>> {
+    Ok(match singleton(ev, c)? {
+        None => Vec::new(),
+        Some(Value::Integer(i)) => vec![Item::Value(Value::Integer(
+            i.checked_neg().ok_or_else(overflow)?,
+        ))],
+        // negating zero gives zero, not a signed "-0.0"
+        Some(Value::Decimal(d)) if d.is_zero() => vec![Item::Value(Value::Decimal(d.abs()))],
+        Some(Value::Decimal(d)) => vec![Item::Value(Value::Decimal(-d))],
+        Some(Value::Quantity(d, u)) => vec![Item::Value(Value::Quantity(-d, u))],
+        Some(_) => bail!("unary minus needs a number or quantity"),
+    })
+}
+
+pub(crate) fn binary(
+    ev: &Ev,
+    op: BinOp,
+    a: &Node,
+    bn: &Node,
+    focus: &[Item],
+    scope: &Scope,
+) -> EResult<Vec<Item>> {
+    use BinOp::*;
+    let l = ev.eval(a, focus, scope)?;
+    // short-circuit the logical operators when the left side decides, so an
+    // error on the right (`x.exists() and x.single() = 1`) does not surface
+    let decided = match op {
+        And => truth(ev, &l)? == Some(false),
+        Or => truth(ev, &l)? == Some(true),
+        Implies => truth(ev, &l)? == Some(false),
+        _ => false,
+    };
+    if decided {
+        return Ok(b(op != And));
+    }
+    let r = ev.eval(bn, focus, scope)?;
+    Ok(match op {
+        And | Or | Xor | Implies => {
+            let (x, y) = (truth(ev, &l)?, truth(ev, &r)?);
+            opt_b(match op {
+                And => match (x, y) {
+                    (Some(false), _) | (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                },
+                Or => match (x, y) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                },
+                Xor => x.zip(y).map(|(x, y)| x != y),
+                _ => match (x, y) {
+                    (Some(false), _) | (_, Some(true)) => Some(true),
+                    (Some(true), Some(false)) => Some(false),
+                    _ => None,
+                },
+            })
+        }
+        Union => union(ev, &l, &r),
+        In | Contains => {
+            let (item, coll) = if op == In { (&l, &r) } else { (&r, &l) };
+            match item.len() {
+                0 => Vec::new(),
+                1 => b(coll.iter().any(|c| equals(ev, &item[0], c) == Some(true))),
+                _ => bail!(
+                    "'{}' needs a single item",
+                    if op == In { "in" } else { "contains" }
+                ),
+            }
+        }
+        Eq | Ne => {
+            if l.is_empty() || r.is_empty() {
+                return Ok(Vec::new());
+            }
+            let e = if l.len() != r.len() {
+                Some(false)
+            } else {
+                let mut res = Some(true);
+                for (x, y) in l.iter().zip(&r) {
+                    match equals(ev, x, y) {
+                        Some(true) => {}
+                        Some(false) => {
+                            res = Some(false);
+                            break;
+                        }
+                        None => res = None,
+                    }
+                }
+                res
+            };
+            opt_b(if op == Eq { e } else { e.map(|e| !e) })
+        }
+        Equiv | NotEquiv => {
+            let e = l.len() == r.len() && {
+                let mut used = vec![false; r.len()];
+                l.iter().all(|x| {
+                    let k = (0..r.len()).find(|k| !used[*k] && equivalent(ev, x, &r[*k]));
+                    k.map(|k| used[k] = true).is_some()
+                })
+            };
+            b(if op == Equiv { e } else { !e })
+        }
+        Lt | Gt | Le | Ge => {
+            let (Some(x), Some(y)) = (singleton(ev, &l)?, singleton(ev, &r)?) else {
+                return Ok(Vec::new());
+            };
+            match compare(&x, &y)? {
+                None => Vec::new(),
+                Some(o) => b(match op {
+                    Lt => o == Ordering::Less,
+                    Gt => o == Ordering::Greater,
+                    Le => o != Ordering::Greater,
+                    _ => o != Ordering::Less,
+                }),
+            }
+        }
+        Concat => {
+            let s = |c: &[Item]| -> EResult<String> {
+                Ok(match singleton(ev, c)? {
+                    None => String::new(),
+                    Some(Value::String(s)) => s,
+                    Some(_) => bail!("'&' needs strings"),
+                })
+            };
+            vec![Item::Value(Value::String(s(&l)? + &s(&r)?))]
+        }
+        Add | Sub | Mul | Div | IntDiv | Mod => {
+            let (Some(x), Some(y)) = (singleton(ev, &l)?, singleton(ev, &r)?) else {
+                return Ok(Vec::new());
+            };
+            arithmetic(op, x, y)?.map(Item::Value).into_iter().collect()
+        }
+    })
+}
+
+/// `|`: union without duplicates.
+pub(crate) fn union(ev: &Ev, l: &[Item], r: &[Item]) -> Vec<Item> {
+    let mut out: Vec<Item> = Vec::new();
+    for i in l.iter().chain(r) {
+        if !out.iter().any(|o| equals(ev, o, i) == Some(true)) {
+            out.push(i.clone());
+        }
+    }
+    out
+}
+
+/// Item equality (`=`); `None` when unknown (date precision differs).
+pub(crate) fn equals(ev: &Ev, a: &Item, b: &Item) -> Option<bool> {
+    if let (Item::Node(x), Item::Node(y)) = (a, b) {
+        if x == y {
+            return Some(true);
+        }
+        let objectish = |n: &crate::value::NodeRef| {
+            n.node.is_none_or(|n| {
+                matches!(
+                    ev.doc.kind(n),
+                    conform_json::Kind::Object | conform_json::Kind::Array
+                )
+            })
+        };
+        if objectish(x) || objectish(y) {
+            let j = |n: &crate::value::NodeRef| {
+                (
+                    n.node.map(|n| ev.doc.to_json_string(n)),
+                    n.companion.map(|n| ev.doc.to_json_string(n)),
+                )
+            };
+            return Some(j(x) == j(y));
+        }
+    }
+    let (x, y) = (to_value(ev, a)?, to_value(ev, b)?);
+    value_equals(&x, &y)
+}
+
+fn value_equals(x: &Value, y: &Value) -> Option<bool> {
+    use Value::*;
+    let (x, y) = implicit(x, y);
+    match (&x, &y) {
+        (Quantity(a, ua), Quantity(b, ub)) => match quantity::common((a, ua), (b, ub), true) {
+            Some((a, b)) => Some(a == b),
+            // calendar years/months against UCUM `a`/`mo`: unknown
+            None if quantity::calendar_vs_ucum(ua, ub) => None,
+            None => Some(false),
+        },
+        (Date(_) | DateTime(_), Date(_) | DateTime(_)) | (Time(_), Time(_)) => {
+            match compare(&x, &y) {
+                Ok(Some(o)) => Some(o == Ordering::Equal),
+                _ => None,
+            }
+        }
+        _ => match (num(&x), num(&y)) {
+            (Some(a), Some(b)) => Some(a == b),
+            _ => Some(x == y),
+        },
+    }
+}
+
+/// Implicit conversions between operands: a String compared with a date or
+/// time is read as one (document values often lack type information).
+fn implicit(x: &Value, y: &Value) -> (Value, Value) {
+    use Value::*;
+    let conv = |s: &str, like: &Value| -> Option<Value> {
+        match like {
+            Date(_) | DateTime(_) => crate::parser::date_literal(s),
+            Time(_) => super::dates::DateTime::parse_time(s).map(Time),
+            _ => None,
+        }
+    };
+    match (x, y) {
+        (String(s), o @ (Date(_) | DateTime(_) | Time(_))) => {
+            (conv(s, o).unwrap_or(x.clone()), y.clone())
+        }
+        (o @ (Date(_) | DateTime(_) | Time(_)), String(s)) => {
+            (x.clone(), conv(s, o).unwrap_or(y.clone()))
+        }
+        (Integer(_) | Decimal(_), Quantity(..)) => {
+            (Quantity(num(x).unwrap_or_default(), "1".into()), y.clone())
+        }
+        (Quantity(..), Integer(_) | Decimal(_)) => {
+            (x.clone(), Quantity(num(y).unwrap_or_default(), "1".into()))
+        }
+        _ => (x.clone(), y.clone()),
+    }
+}
+
+fn num(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Integer(i) => Some(Decimal::from(*i)),
+        Value::Decimal(d) => Some(*d),
+        _ => None,
+    }
+}
+
+/// Equivalence (`~`): strings ignore case and whitespace differences,
+/// decimals compare at the lesser precision, unknown date precision is false.
+pub(crate) fn equivalent(ev: &Ev, a: &Item, b: &Item) -> bool {
+    if let (Item::Node(_), Item::Node(_)) = (a, b) {
+        if let Some(r) = equals(ev, a, b) {
+            if r || to_value(ev, a).is_none() {
+                return r;
+            }
+        }
+    }
+    let (Some(x), Some(y)) = (to_value(ev, a), to_value(ev, b)) else {
+        return false;
+    };
+    let (x, y) = implicit(&x, &y);
+    match (&x, &y) {
+        (Value::String(s), Value::String(t)) => norm(s) == norm(t),
+        (Value::Quantity(a, ua), Value::Quantity(c, uc)) => {
+            quantity::common((a, ua), (c, uc), false).is_some_and(|(a, c)| round_eq(a, c))
+        }
+        _ => match (num(&x), num(&y)) {
+            (Some(p), Some(q)) => round_eq(p, q),
+            _ => value_equals(&x, &y) == Some(true),
+        },
+    }
+}
+
+fn round_eq(a: Decimal, b: Decimal) -> bool {
+    let s = a.scale().min(b.scale());
+    a.round_dp(s) == b.round_dp(s)
+}
+
+fn norm(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Ordering of two values; `Ok(None)` when unknown (date precision),
+/// an error when the types cannot be compared.
+pub(crate) fn compare(x: &Value, y: &Value) -> EResult<Option<Ordering>> {
+    use Value::*;
+    let (x, y) = implicit(x, y);
+    Ok(match (&x, &y) {
+        (String(a), String(b)) => Some(a.cmp(b)),
+        (Date(a) | DateTime(a), Date(b) | DateTime(b)) | (Time(a), Time(b)) => a.compare(b),
+        (Quantity(a, ua), Quantity(b, ub)) => {
+            quantity::common((a, ua), (b, ub), false).map(|(a, b)| a.cmp(&b))
+        }
+        _ => match (num(&x), num(&y)) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => bail!("cannot compare {} with {}", x.type_name(), y.type_name()),
+        },
+    })
+}
+
+fn arithmetic(op: BinOp, x: Value, y: Value) -> EResult<Option<Value>> {
+    use Value::*;
+    Ok(match (op, &x, &y) {
+        (BinOp::Add, String(a), String(b)) => Some(String(format!("{a}{b}"))),
+        (BinOp::Add | BinOp::Sub, Date(d) | DateTime(d) | Time(d), Quantity(q, u)) => {
+            let q = if op == BinOp::Sub { -*q } else { *q };
+            let unit = match u.as_str() {
+                "a" | "mo" => bail!("calendar arithmetic needs 'year'/'month', not UCUM '{u}'"),
+                "wk" => "week",
+                "d" => "day",
+                "h" => "hour",
+                "min" => "minute",
+                other => other,
+            };
+            let r = d.add(q, unit);
+            match (r, &x) {
+                (Some(r), Date(_)) => Some(Date(r)),
+                (Some(r), DateTime(_)) => Some(DateTime(r)),
+                (Some(r), _) => Some(Time(r)),
+                (None, _) => bail!("cannot add {q} '{u}' to a date"),
+            }
+        }
+        (_, Integer(a), Integer(b)) => match op {
+            BinOp::Add => Some(Integer(a.checked_add(*b).ok_or_else(overflow)?)),
+            BinOp::Sub => Some(Integer(a.checked_sub(*b).ok_or_else(overflow)?)),
+            BinOp::Mul => Some(Integer(a.checked_mul(*b).ok_or_else(overflow)?)),
+            BinOp::IntDiv => a.checked_div(*b).map(Integer),
+            BinOp::Mod => a.checked_rem(*b).map(Integer),
+            _ => decimal_op(
+                op,
+                rust_decimal::Decimal::from(*a),
+                rust_decimal::Decimal::from(*b),
+            )?
+            .map(Decimal),
+        },
+        (_, Quantity(a, ua), Quantity(b, ub)) => match op {
+            BinOp::Add | BinOp::Sub => match quantity::common((a, ua), (b, ub), false) {
+                Some((p, q)) if ua == ub || (p == *a && q == *b) => {
+                    decimal_op(op, p, q)?.map(|v| Quantity(v, ua.clone()))
+                }
+                _ => None,
+            },
+            BinOp::Mul => {
+                // same dimension, different units: convert the left to the right's unit
+                let a = match quantity::common((a, ua), (&rust_decimal::Decimal::ONE, ub), false) {
+                    Some((x, one)) if ua != ub => x.checked_div(one).unwrap_or(*a),
+                    _ => *a,
+                };
+                let ua = if quantity::common((&a, ua), (b, ub), false).is_some() {
+                    ub
+                } else {
+                    ua
+                };
+                a.checked_mul(*b)
+                    .map(|v| Quantity(v, mul_unit(ua, ub, '.')))
+            }
+            BinOp::Div => a
+                .checked_div(*b)
+                .map(|v| Quantity(v, mul_unit(ua, ub, '/'))),
+            _ => None,
+        },
+        (BinOp::Mul | BinOp::Div, Quantity(a, u), n) if num(n).is_some() => {
+            decimal_op(op, *a, num(n).unwrap_or_default())?.map(|v| Quantity(v, u.clone()))
+        }
+        (BinOp::Mul, n, Quantity(a, u)) if num(n).is_some() => a
+            .checked_mul(num(n).unwrap_or_default())
+            .map(|v| Quantity(v, u.clone())),
+        _ => match (num(&x), num(&y)) {
+            (Some(a), Some(b)) => decimal_op(op, a, b)?.map(Decimal),
+            _ => bail!(
+                "cannot apply {op:?} to {} and {}",
+                x.type_name(),
+                y.type_name()
+            ),
+        },
+    })
+}
+
+fn mul_unit(a: &str, b: &str, sep: char) -> String {
+    match (a, b, sep) {
+        (_, b, '/') if a == b => "1".into(),
+        ("1", b, '.') => b.into(),
+        (a, b, '.') if a == b => format!("{a}2"),
+        (a, "1", _) => a.into(),
+        _ => format!("{a}{sep}{b}"),
+    }
+}
+
+fn overflow() -> crate::EvalError {
+    crate::EvalError::new("integer overflow")
+}
+
+fn decimal_op(op: BinOp, a: Decimal, b: Decimal) -> EResult<Option<Decimal>> {
+    Ok(match op {
+        BinOp::Add => a.checked_add(b),
+        BinOp::Sub => a.checked_sub(b),
+        BinOp::Mul => a.checked_mul(b),
+        BinOp::Div => a.checked_div(b).map(|d| d.normalize()),
+        BinOp::IntDiv => a.checked_div(b).map(|d| d.trunc()),
+        BinOp::Mod => a.checked_rem(b),
+        _ => None,
+    }
+    .filter(|d| d.to_f64().is_some()))
+}

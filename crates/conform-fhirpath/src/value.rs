@@ -1,0 +1,70 @@
+//! Collection items: either references into the JSON document (with the FHIR
+//! type when known) or computed System values.
+
+use crate::eval::dates::DateTime;
+use conform_json::NodeId;
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// A computed System value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Boolean(bool),
+    String(String),
+    Integer(i64),
+    Decimal(Decimal),
+    Date(DateTime),
+    DateTime(DateTime),
+    Time(DateTime),
+    /// Value and unit (UCUM code or calendar word).
+    Quantity(Decimal, String),
+    /// The result of `type()`: a `SimpleTypeInfo` with `namespace` and `name`.
+    TypeInfo {
+        namespace: String,
+        name: String,
+    },
+}
+
+impl Value {
+    /// The System type name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Boolean(_) => "Boolean",
+            Value::String(_) => "String",
+            Value::Integer(_) => "Integer",
+            Value::Decimal(_) => "Decimal",
+            Value::Date(_) => "Date",
+            Value::DateTime(_) => "DateTime",
+            Value::Time(_) => "Time",
+            Value::Quantity(..) => "Quantity",
+            Value::TypeInfo { .. } => "SimpleTypeInfo",
+        }
+    }
+}
+
+/// A reference to a document node. Primitives may have a `_name` companion
+/// (id/extension) and no value, so both parts are optional.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeRef {
+    pub node: Option<NodeId>,
+    pub companion: Option<NodeId>,
+    /// FHIR type name when the model (or the JSON) tells it.
+    pub ty: Option<Arc<str>>,
+}
+
+/// One item of a FHIRPath collection.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Node(NodeRef),
+    Value(Value),
+}
+
+impl Item {
+    pub(crate) fn node(node: NodeId, ty: Option<Arc<str>>) -> Item {
+        Item::Node(NodeRef {
+            node: Some(node),
+            companion: None,
+            ty,
+        })
+    }
+}
