@@ -20,7 +20,12 @@ fn findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
         let path = file["path"].as_str().unwrap_or_default();
         let name = Path::new(path).file_name().unwrap().to_string_lossy();
         for resource in file["resources"].as_array().expect("resources") {
+            // Errors and warnings; information (best-practice invariants
+            // such as dom-6, codes not checked offline) is not a defect.
             for issue in resource["issues"].as_array().expect("issues") {
+                if issue["severity"] == "information" {
+                    continue;
+                }
                 out.push((
                     name.to_string(),
                     issue["rule"].as_str().unwrap_or_default().to_string(),
@@ -95,7 +100,7 @@ fn valid_fixtures_pass_with_the_pack() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(
         stdout(&out)
-            .ends_with(": 0 errors, 0 warnings, 2 information (1 code not checked offline)\n"),
+            .ends_with(": 0 errors, 0 warnings, 13 information (1 code not checked offline)\n"),
         "{}",
         stdout(&out)
     );

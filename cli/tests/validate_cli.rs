@@ -23,7 +23,7 @@ fn valid_fixtures_pass() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(
         stdout(&out),
-        "Validated 8 files (10 resources): 0 errors, 0 warnings, 1 information (1 code not checked offline)\n"
+        "Validated 8 files (10 resources): 0 errors, 0 warnings, 12 information (1 code not checked offline)\n"
     );
 }
 
@@ -53,9 +53,9 @@ fn json_report_on_invalid_fixtures() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     let v: serde_json::Value = serde_json::from_str(&text).expect("JSON output parses");
-    assert_eq!(v["summary"]["files"], 23);
+    assert_eq!(v["summary"]["files"], 24);
     assert_eq!(
-        v["summary"]["errors"], 15,
+        v["summary"]["errors"], 16,
         "one defect per broken fixture; those in uk-core/ break national rules, checked only with --pack uk-core"
     );
     insta::assert_snapshot!("json_invalid_fixtures", text);
@@ -177,14 +177,14 @@ fn junit_output_has_a_test_case_per_resource() {
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    assert_eq!(cases.len(), 35);
+    assert_eq!(cases.len(), 36);
     let failures = cases
         .iter()
         .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
         .count();
     assert_eq!(
-        failures, 15,
-        "each of the 15 broken resources fails (the truncated file as a fatal one)"
+        failures, 16,
+        "each of the 16 broken resources fails (the truncated file as a fatal one)"
     );
 }
 
@@ -265,4 +265,16 @@ fn second_run_loads_plans_from_the_cache() {
         String::from_utf8_lossy(&second.stderr)
     );
     assert_eq!(first.stdout, second.stdout);
+}
+
+#[test]
+fn invariants_are_checked_and_can_be_turned_off() {
+    let fixture = "fixtures/invalid/patient-contact-without-details.json";
+    let out = run(&["validate", fixture]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("Patient.contact[0] Constraint failed: pat-1:"), "{text}");
+    assert!(text.contains("[pat-1]"), "{text}");
+    let off = run(&["validate", "--no-invariants", fixture]);
+    assert_eq!(off.status.code(), Some(0), "{}", stdout(&off));
 }

@@ -25,6 +25,9 @@ pub struct Args {
     /// Ignore the profiles resources declare in meta.profile.
     #[arg(long)]
     no_meta_profiles: bool,
+    /// Do not evaluate the definitions' invariants (FHIRPath constraints).
+    #[arg(long)]
+    no_invariants: bool,
     /// Output format: text, json, operationoutcome or junit.
     #[arg(long, short = 'f', value_name = "FORMAT")]
     format: Option<String>,
@@ -61,6 +64,10 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
             )));
         }
     }
+    let validator = validator.with_options(conform_validate::Options {
+        invariants: !args.no_invariants,
+        ..Default::default()
+    });
     let validator = validator.with_profiles(conform_validate::ProfileSelection {
         explicit: args.profiles.clone(),
         per_type: settings

@@ -44,6 +44,7 @@ pub enum IssueCode {
     Informational,
     Exception,
     BusinessRule,
+    Invariant,
 }
 
 impl IssueCode {
@@ -60,6 +61,7 @@ impl IssueCode {
             IssueCode::Informational => "informational",
             IssueCode::Exception => "exception",
             IssueCode::BusinessRule => "business-rule",
+            IssueCode::Invariant => "invariant",
         }
     }
 }
@@ -154,4 +156,5 @@ pub mod rules {
     pub const EXTENSION_UNKNOWN: &str = "extension-unknown";
     pub const EXTENSION_ON_ID: &str = "extension-on-id";
     pub const EXTENSION_CONTEXT: &str = "extension-context";
+    pub const INVARIANT_NOT_EVALUATED: &str = "invariant-not-evaluated";
 }

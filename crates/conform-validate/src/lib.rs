@@ -40,6 +40,8 @@ pub struct Validator {
     rules: Arc<national::RuleSet>,
     values: Arc<profile::Values>,
     selection: Arc<ProfileSelection>,
+    /// The plans' invariants, parsed once (`None`: not parseable).
+    invariants: Arc<Vec<Option<conform_fhirpath::Expr>>>,
 }
 
 /// Which profiles each resource is validated against, on top of the base
@@ -75,6 +77,8 @@ pub struct Options {
     pub security_checks: bool,
     /// Markdown that embeds HTML tags is an error.
     pub no_html_in_markdown: bool,
+    /// Evaluate the definitions' invariants (FHIRPath constraints).
+    pub invariants: bool,
 }
 
 impl Default for Options {
@@ -83,6 +87,7 @@ impl Default for Options {
             allow_example_urls: true,
             security_checks: false,
             no_html_in_markdown: false,
+            invariants: true,
         }
     }
 }
@@ -97,12 +102,20 @@ impl Validator {
             None,
         );
         let values = Arc::new(profile::Values::new(&plans.profiles));
+        let invariants = Arc::new(
+            plans
+                .constraints
+                .iter()
+                .map(|c| conform_fhirpath::parse(&c.expression).ok())
+                .collect(),
+        );
         Validator {
             plans: Arc::new(plans),
             context: Arc::new(context),
             options: Options::default(),
             rules: Arc::new(national::RuleSet::default()),
             values,
+            invariants,
             selection: Arc::new(ProfileSelection::default()),
         }
     }

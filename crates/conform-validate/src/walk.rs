@@ -27,6 +27,9 @@ pub(crate) struct Walker<'a> {
     options: Options,
     rules: &'a RuleSet,
     values: &'a crate::profile::Values,
+    invariants: &'a [Option<conform_fhirpath::Expr>],
+    /// The resources being walked (outermost first), for `%resource`.
+    resources: Vec<NodeId>,
     selection: &'a crate::ProfileSelection,
     doc: &'a Document<'a>,
     /// Lines before this document in its file (NDJSON), added to every line.
@@ -54,6 +57,8 @@ impl<'a> Walker<'a> {
             options: v.options,
             rules: &v.rules,
             values: &v.values,
+            invariants: &v.invariants,
+            resources: Vec::new(),
             selection: &v.selection,
             doc,
             line_base,
@@ -237,7 +242,10 @@ impl<'a> Walker<'a> {
             );
             self.path.pop();
         }
+        self.resources.push(node);
         self.object(node, tid);
+        self.check_invariants(node, &[], tid);
+        self.resources.pop();
         match self.plans.get(tid).role {
             Role::Bundle => self.bundle(node),
             Role::QuestionnaireResponse => self.questionnaire_response(node),
@@ -556,6 +564,7 @@ impl<'a> Walker<'a> {
                     return;
                 }
                 self.object(node, t.plan);
+                self.check_invariants(node, &el.constraints, t.plan);
                 match plan.role {
                     Role::Extension => self.extension(node),
                     Role::Reference => self.reference(node, t),
@@ -993,6 +1002,72 @@ impl<'a> Walker<'a> {
             self.error(IssueCode::Structure, rules::EXTENSION_UNKNOWN, at, message);
         }
         self.path.pop();
+    }
+
+    // ---- invariants --------------------------------------------------------
+
+    /// Evaluates the invariants of an element and of its type on one value;
+    /// a `false` result is a finding named by the constraint's key.
+    fn check_invariants(&mut self, node: NodeId, element: &'a [u32], tid: TypeId) {
+        if !self.options.invariants {
+            return;
+        }
+        let plan = self.plans.get(tid);
+        if element.is_empty() && plan.constraints.is_empty() {
+            return;
+        }
+        let ty: std::sync::Arc<str> = plan.name.as_str().into();
+        let focus = conform_fhirpath::Item::Node(conform_fhirpath::NodeRef {
+            node: Some(node),
+            companion: None,
+            ty: Some(ty),
+        });
+        let mut ctx = conform_fhirpath::Context::new();
+        ctx.lenient_as = true; // R4's dom-3 applies as() to many items
+        ctx.resource = self.resources.last().copied();
+        ctx.root_resource = self.resources.first().copied();
+        for &ci in element.iter().chain(&plan.constraints) {
+            let Some(expr) = &self.invariants[ci as usize] else {
+                continue;
+            };
+            let c = &self.plans.constraints[ci as usize];
+            let result = conform_fhirpath::evaluate_item(expr, self.doc, &focus, &ctx);
+            let failed = match &result {
+                Ok(items) => matches!(
+                    items.as_slice(),
+                    [i] if conform_fhirpath::item_value(self.doc, i, &ctx) == Some(conform_fhirpath::Value::Boolean(false))
+                ),
+                Err(_) => false,
+            };
+            if failed {
+                let severity = if c.best_practice {
+                    Severity::Information
+                } else if c.error {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                let message = format!("Constraint failed: {}: '{}'", c.key, c.human);
+                self.emit(
+                    severity,
+                    IssueCode::Invariant,
+                    &c.key,
+                    self.doc.offset(node),
+                    None,
+                    message,
+                );
+            } else if let Err(e) = result {
+                let message = format!("The invariant {} could not be evaluated here: {e}", c.key);
+                self.emit(
+                    Severity::Information,
+                    IssueCode::Processing,
+                    rules::INVARIANT_NOT_EVALUATED,
+                    self.doc.offset(node),
+                    None,
+                    message,
+                );
+            }
+        }
     }
 
     // ---- profiles ----------------------------------------------------------

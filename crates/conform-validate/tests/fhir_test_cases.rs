@@ -85,6 +85,7 @@ fn agrees_with_the_reference_validator_on_base_cases() {
             allow_example_urls: opts["examples"].as_bool().unwrap_or(true),
             security_checks: opts["security-checks"].as_bool().unwrap_or(false),
             no_html_in_markdown: opts["noHtmlInMarkdown"].as_bool().unwrap_or(false),
+            invariants: true,
         };
         // Profiles among the supporting files need compiling, so those cases
         // get a validator of their own; the rest share the R4 one.

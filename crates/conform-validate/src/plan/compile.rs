@@ -55,8 +55,10 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
                 .map(|r| r.to_string())
                 .collect(),
             profiles: Default::default(),
+            constraints: Vec::new(),
         },
         code_set_ids: FxHashMap::default(),
+        constraint_ids: FxHashMap::default(),
     };
     // First give every top-level type an id, so elements can refer to types
     // defined later in the list.
@@ -77,6 +79,7 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
     for (sd, id) in order {
         c.fill_type(sd, id)?;
     }
+    c.drop_inherited_constraints();
     c.compile_profiles();
     c.plans.profiles.failed = src.snapshot_failures().into_iter().collect();
     Ok(c.plans)
@@ -104,6 +107,7 @@ pub(super) struct Compiler<'a> {
     pub(super) src: &'a dyn Source,
     pub(super) plans: Plans,
     code_set_ids: FxHashMap<String, u32>,
+    constraint_ids: FxHashMap<(String, String), u32>,
 }
 
 impl Compiler<'_> {
@@ -121,6 +125,7 @@ impl Compiler<'_> {
             elements: Vec::new(),
             keys: FxHashMap::default(),
             required: Vec::new(),
+            constraints: Vec::new(),
         });
         id
     }
@@ -154,6 +159,8 @@ impl Compiler<'_> {
             };
             children.entry(parent).or_default().push(e);
         }
+        let root_constraints = self.constraints(elements[0]);
+        self.plans.types[id as usize].constraints = root_constraints;
         let mut backbones: FxHashMap<String, TypeId> = FxHashMap::default();
         backbones.insert(root.clone(), id);
         let mut pending_refs: Vec<(TypeId, usize, String)> = Vec::new();
@@ -237,7 +244,9 @@ impl Compiler<'_> {
                 }
             }
             let binding = self.binding(e);
+            let constraints = self.constraints(e);
             elements.push(ElementPlan {
+                constraints,
                 name,
                 path: epath.to_string(),
                 min,
@@ -272,6 +281,54 @@ impl Compiler<'_> {
             value_set,
             code_set,
         })
+    }
+
+    /// An element's invariants, except those the walk checks natively.
+    fn constraints(&mut self, e: &Value) -> Vec<u32> {
+        let mut out = Vec::new();
+        for c in e["constraint"].as_array().into_iter().flatten() {
+            let (Some(key), Some(expr)) = (c["key"].as_str(), c["expression"].as_str()) else {
+                continue;
+            };
+            if NATIVE.contains(&key) {
+                continue;
+            }
+            let expr = erratum(key, expr).unwrap_or(expr);
+            let id = (key.to_string(), expr.to_string());
+            let next = self.plans.constraints.len() as u32;
+            let i = *self.constraint_ids.entry(id).or_insert(next);
+            if i == next {
+                self.plans.constraints.push(super::Constraint {
+                    key: key.to_string(),
+                    error: c["severity"] != "warning",
+                    best_practice: c["extension"].as_array().into_iter().flatten().any(|x| {
+                        x["url"] == "http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice"
+                            && x["valueBoolean"] == true
+                    }),
+                    human: c["human"].as_str().unwrap_or_default().to_string(),
+                    expression: expr.to_string(),
+                });
+            }
+            out.push(i);
+        }
+        out
+    }
+
+    /// Snapshots copy a type's own invariants (`ext-1` of Extension) onto
+    /// the elements of that type; the walk applies them once, with the type.
+    fn drop_inherited_constraints(&mut self) {
+        let types = &mut self.plans.types;
+        for t in 0..types.len() {
+            for e in 0..types[t].elements.len() {
+                let [only] = types[t].elements[e].types.as_slice() else {
+                    continue;
+                };
+                let own = types[only.plan as usize].constraints.clone();
+                types[t].elements[e]
+                    .constraints
+                    .retain(|c| !own.contains(c));
+            }
+        }
     }
 
     pub(super) fn code_set(&mut self, url: &str) -> u32 {
@@ -391,3 +448,27 @@ fn upper_first(s: &str) -> String {
         None => String::new(),
     }
 }
+
+/// R4 invariants whose published expression is wrong by the FHIRPath
+/// specification itself, with the correction the later FHIR versions
+/// made. `que-7` tests `answer is Boolean` (System.Boolean), which a FHIR
+/// `boolean` is not (official FHIRPath test testType12), so every valid
+/// `exists` condition would fail it.
+const ERRATA: &[(&str, &str, &str)] = &[(
+    "que-7",
+    "operator = 'exists' implies (answer is Boolean)",
+    "operator = 'exists' implies (answer is boolean)",
+)];
+
+fn erratum<'a>(key: &str, expr: &str) -> Option<&'a str> {
+    ERRATA
+        .iter()
+        .find(|(k, wrong, _)| *k == key && *wrong == expr)
+        .map(|(_, _, right)| *right)
+}
+
+/// Invariants the walk checks natively, faster and with a more precise
+/// message: `ele-1` ("a value or children": empty objects, strings and
+/// arrays) on every element, and `ref-1` (a local reference must resolve
+/// to a contained resource).
+const NATIVE: &[&str] = &["ele-1", "ref-1"];

@@ -73,6 +73,22 @@ pub struct TypePlan {
     pub keys: FxHashMap<String, Key>,
     /// Elements with `min > 0`, checked after the members are walked.
     pub required: Vec<u16>,
+    /// Invariants of the type itself (its root element), as indices into
+    /// [`Plans::constraints`].
+    pub constraints: Vec<u32>,
+}
+
+/// An invariant (`ElementDefinition.constraint`), evaluated with FHIRPath.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Constraint {
+    pub key: String,
+    /// `error` severity; otherwise a warning.
+    pub error: bool,
+    /// Marked best practice (`dom-6`: "should have narrative"): reported
+    /// as information, as the reference validator does by default.
+    pub best_practice: bool,
+    pub human: String,
+    pub expression: String,
 }
 
 /// What a JSON property name refers to.
@@ -102,6 +118,8 @@ pub struct ElementPlan {
     pub choice: bool,
     pub types: Vec<ElementType>,
     pub binding: Option<Binding>,
+    /// Invariants on this element (not repeated from its type's own).
+    pub constraints: Vec<u32>,
 }
 
 /// One allowed type of an element.
@@ -149,6 +167,8 @@ pub struct Plans {
     pub context_json: Vec<String>,
     /// Profiles (constraints on types), by URL.
     pub profiles: profile::ProfileSet,
+    /// Every distinct invariant of the base types.
+    pub constraints: Vec<Constraint>,
 }
 
 impl Plans {

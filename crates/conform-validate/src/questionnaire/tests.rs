@@ -18,6 +18,7 @@ fn plans() -> Plans {
             elements: Vec::new(),
             keys: Default::default(),
             required: Vec::new(),
+            constraints: Vec::new(),
         })
         .collect();
     Plans {
@@ -31,6 +32,7 @@ fn plans() -> Plans {
         packages: Vec::new(),
         context_json: Vec::new(),
         profiles: Default::default(),
+        constraints: Vec::new(),
     }
 }
 
