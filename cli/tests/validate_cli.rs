@@ -273,8 +273,32 @@ fn invariants_are_checked_and_can_be_turned_off() {
     let out = run(&["validate", fixture]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(text.contains("Patient.contact[0] Constraint failed: pat-1:"), "{text}");
+    assert!(
+        text.contains("Patient.contact[0] Constraint failed: pat-1:"),
+        "{text}"
+    );
     assert!(text.contains("[pat-1]"), "{text}");
     let off = run(&["validate", "--no-invariants", fixture]);
     assert_eq!(off.status.code(), Some(0), "{}", stdout(&off));
+}
+
+#[test]
+fn unreferenced_contained_resource_breaks_dom_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.json");
+    std::fs::write(
+        &file,
+        r##"{"resourceType":"Patient","contained":[{"resourceType":"Organization","id":"o1","name":"x"},
+  {"resourceType":"Organization","id":"o2","name":"y"}],"managingOrganization":{"reference":"#o1"}}"##,
+    )
+    .unwrap();
+    let out = run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Patient.contained[1] Constraint failed: dom-3"),
+        "{text}"
+    );
+    assert!(text.contains("nothing refers to #o2"), "{text}");
+    assert!(!text.contains("contained[0]"), "{text}");
 }

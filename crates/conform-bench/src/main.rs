@@ -103,6 +103,19 @@ fn main() {
         }),
     );
 
+    let no_inv = validator.with_options(conform_validate::Options {
+        invariants: false,
+        ..Default::default()
+    });
+    row(
+        "conform validate without invariants",
+        best(|| {
+            for l in &lines {
+                std::hint::black_box(no_inv.validate_bytes(l, 0));
+            }
+        }),
+    );
+
     uk_core(&lines);
 }
 

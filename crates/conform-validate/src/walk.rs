@@ -41,8 +41,11 @@ pub(crate) struct Walker<'a> {
     /// that used each element (to tell duplicates from choice conflicts).
     counts: Vec<u32>,
     firsts: Vec<u32>,
-    /// The contained resources (id → type) of each enclosing resource.
-    contained: Vec<FxHashMap<&'a str, TypeId>>,
+    /// The contained resources of each enclosing resource.
+    contained: Vec<ContainedScope<'a>>,
+    /// Ids of the contained resources being walked (for `#` references to
+    /// their container).
+    walking_contained: Vec<&'a str>,
     /// Definition paths of the elements being walked (`Patient.address`,
     /// `Address.extension`), for extension contexts.
     element_paths: Vec<&'a str>,
@@ -67,6 +70,7 @@ impl<'a> Walker<'a> {
             counts: Vec::with_capacity(256),
             firsts: Vec::with_capacity(256),
             contained: Vec::new(),
+            walking_contained: Vec::new(),
             element_paths: Vec::new(),
             findings: Vec::new(),
         }
@@ -217,7 +221,7 @@ impl<'a> Walker<'a> {
         if scope {
             let mut ids = FxHashMap::default();
             if let Some(c) = doc.get(node, "contained") {
-                for &r in doc.elements(c) {
+                for (i, &r) in doc.elements(c).iter().enumerate() {
                     let (Some(id), Some(rt)) = (doc.get(r, "id"), doc.get(r, "resourceType"))
                     else {
                         continue;
@@ -226,11 +230,14 @@ impl<'a> Walker<'a> {
                         continue;
                     };
                     if let Some(t) = self.plans.resource(&rt) {
-                        ids.insert(id, t);
+                        ids.insert(id, (t, r, i as u32));
                     }
                 }
             }
-            self.contained.push(ids);
+            self.contained.push(ContainedScope {
+                ids,
+                referenced: Default::default(),
+            });
         }
         if let Some(ext) = doc.get(node, "_id") {
             self.path.push(Seg::Name("id"));
@@ -253,7 +260,50 @@ impl<'a> Walker<'a> {
         }
         self.apply_profiles(node, tid);
         if scope {
-            self.contained.pop();
+            if let Some(done) = self.contained.pop() {
+                self.unreferenced_contained(done);
+            }
+        }
+    }
+
+    /// `dom-3`, natively: each contained resource is referenced from
+    /// elsewhere in its container (or refers to the container with `#`).
+    /// The FHIRPath form searches every descendant for every contained
+    /// resource, which costs more than all other checks together.
+    fn unreferenced_contained(&mut self, scope: ContainedScope<'a>) {
+        let mut missing: Vec<(&str, NodeId, u32)> = scope
+            .ids
+            .iter()
+            .filter(|(id, _)| !scope.referenced.contains(**id))
+            .map(|(id, &(_, node, i))| (*id, node, i))
+            .collect();
+        missing.sort_by_key(|m| m.2);
+        for (id, node, i) in missing {
+            let extra = format!("contained[{i}]");
+            let message = format!("Constraint failed: dom-3: 'If the resource is contained in another resource, it SHALL be referred to from elsewhere in the resource or SHALL refer to the containing resource' (nothing refers to #{id})");
+            self.emit(
+                Severity::Error,
+                IssueCode::Invariant,
+                "dom-3",
+                self.doc.offset(node),
+                Some(&extra),
+                message,
+            );
+        }
+    }
+
+    /// Notes a local reference (`#id`, or `#` for the container).
+    fn local_reference(&mut self, target: &str) {
+        let id = if target.is_empty() {
+            match self.walking_contained.last() {
+                Some(id) => id.to_string(),
+                None => return,
+            }
+        } else {
+            target.to_string()
+        };
+        if let Some(scope) = self.contained.last_mut() {
+            scope.referenced.insert(id);
         }
     }
 
@@ -581,7 +631,14 @@ impl<'a> Walker<'a> {
             return;
         };
         let is_contained = el.name == "contained";
+        let id = self.doc.get(node, "id").and_then(|i| self.doc.raw(i));
+        if is_contained {
+            self.walking_contained.push(id.unwrap_or(""));
+        }
         self.resource_body(node, tid, is_contained);
+        if is_contained {
+            self.walking_contained.pop();
+        }
     }
 
     // ---- primitives --------------------------------------------------------
@@ -642,6 +699,11 @@ impl<'a> Walker<'a> {
                 format!("The value of {} {why}", el.path),
             );
             return;
+        }
+        if matches!(p, Primitive::Canonical | Primitive::Uri | Primitive::Url) {
+            if let Some(id) = text.strip_prefix('#') {
+                self.local_reference(id);
+            }
         }
         let html_forbidden = match p {
             Primitive::String => self.options.security_checks,
@@ -787,11 +849,12 @@ impl<'a> Walker<'a> {
         };
         let Some(r) = doc.str(rnode) else { return };
         let target: Option<String> = if let Some(id) = r.strip_prefix('#') {
+            self.local_reference(id);
             if id.is_empty() {
                 None // the containing resource itself
             } else {
-                match self.contained.last().and_then(|c| c.get(id)) {
-                    Some(&tid) => Some(self.plans.get(tid).name.clone()),
+                match self.contained.last().and_then(|c| c.ids.get(id)) {
+                    Some(&(tid, _, _)) => Some(self.plans.get(tid).name.clone()),
                     None => {
                         self.path.push(Seg::Name("reference"));
                         self.error(IssueCode::NotFound, rules::CONTAINED_NOT_FOUND, rnode, format!("The reference '{r}' does not match the id of any contained resource"));
@@ -1290,6 +1353,13 @@ fn looks_like_html(s: &str) -> bool {
     s.as_bytes()
         .windows(2)
         .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+}
+
+/// The contained resources of one container: id → (type, node, index),
+/// and the ids something has referred to.
+struct ContainedScope<'a> {
+    ids: FxHashMap<&'a str, (TypeId, NodeId, u32)>,
+    referenced: rustc_hash::FxHashSet<String>,
 }
 
 fn article(k: Kind) -> &'static str {

@@ -470,5 +470,6 @@ fn erratum<'a>(key: &str, expr: &str) -> Option<&'a str> {
 /// Invariants the walk checks natively, faster and with a more precise
 /// message: `ele-1` ("a value or children": empty objects, strings and
 /// arrays) on every element, and `ref-1` (a local reference must resolve
-/// to a contained resource).
-const NATIVE: &[&str] = &["ele-1", "ref-1"];
+/// to a contained resource) and `dom-3` (each contained resource is
+/// referred to), whose FHIRPath searches every descendant.
+const NATIVE: &[&str] = &["ele-1", "ref-1", "dom-3"];
