@@ -51,6 +51,8 @@ enum Command {
     Profiles(commands::profiles::Command),
     /// Generate a StructureDefinition's snapshot from its differential.
     Snapshot(commands::snapshot::Args),
+    /// Evaluate a FHIRPath expression against a resource.
+    Fhirpath(commands::fhirpath::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Rules(cmd) => commands::rules::run(&settings, cmd),
         Command::Profiles(cmd) => commands::profiles::run(&settings, cmd),
         Command::Snapshot(args) => commands::snapshot::run(&settings, args),
+        Command::Fhirpath(args) => commands::fhirpath::run(&settings, args),
     });
     match result {
         Ok(code) => code.into(),

@@ -1,3 +1,4 @@
+pub mod fhirpath;
 pub mod listing;
 pub mod package;
 pub mod profiles;
