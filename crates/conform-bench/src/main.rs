@@ -117,6 +117,38 @@ fn main() {
     );
 
     uk_core(&lines);
+    invariant_costs();
+}
+
+/// Per-evaluation cost of typical R4 invariants, on the resource each is
+/// written for (parsed once, expression parsed once).
+fn invariant_costs() {
+    let cases = [
+        ("dom-2", "Patient-example.json", "contained.contained.empty()"),
+        ("dom-6", "Patient-example.json", "text.`div`.exists()"),
+        ("pat-1", "Patient-example.json", "contact.all(name.exists() or telecom.exists() or address.exists() or organization.exists())"),
+        ("obs-6", "Observation-example.json", "dataAbsentReason.empty() or value.empty()"),
+        ("ext-1", "Patient-example.json", "extension.all(extension.exists() != value.exists())"),
+    ];
+    println!("\n| invariant (FHIRPath) | resource | ns per evaluation |\n|---|---|---:|");
+    for (key, file, expr) in cases {
+        let bytes = std::fs::read(conform_testdata::path(&format!("r4/examples/{file}"))).unwrap();
+        let doc = conform_json::parse(&bytes).unwrap();
+        let e = conform_fhirpath::parse(expr).unwrap();
+        let ctx = conform_fhirpath::Context::new();
+        let n = 20_000;
+        let t = best(|| {
+            for _ in 0..n {
+                std::hint::black_box(
+                    conform_fhirpath::evaluate(&e, &doc, doc.root(), &ctx).unwrap(),
+                );
+            }
+        });
+        println!(
+            "| {key} `{expr}` | {file} | {:.0} |",
+            t.as_nanos() as f64 / n as f64
+        );
+    }
 }
 
 /// UK Core: the pack's profile for each resource type plus national rules,
