@@ -1,6 +1,8 @@
 //! What `rules list` and `profiles list` share: the output format option
 //! and how the selected pack is introduced (or its absence explained).
 
+use crate::config::Settings;
+use crate::exit::{Code, Outcome};
 use conform_validate::pack::{builtin_names, Pack};
 
 /// Output format of the listing commands.
@@ -38,4 +40,21 @@ pub fn pack_json(pack: &Pack) -> serde_json::Value {
         "origin": pack.origin,
         "packages": pack.packages,
     })
+}
+
+/// Prints a listing of the selected pack in the chosen format (text says
+/// so when no pack is selected).
+pub fn print(
+    settings: &Settings,
+    format: ListFormat,
+    text: fn(&Pack) -> String,
+    json: fn(Option<&Pack>) -> String,
+) -> Outcome {
+    let pack = settings.pack()?;
+    let out = match format {
+        ListFormat::Text => pack.map_or_else(no_pack, text),
+        ListFormat::Json => json(pack),
+    };
+    print!("{out}");
+    Ok(Code::Pass)
 }

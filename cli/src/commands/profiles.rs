@@ -3,7 +3,7 @@
 
 use super::listing::{self, ListFormat};
 use crate::config::Settings;
-use crate::exit::{Code, Outcome};
+use crate::exit::Outcome;
 use conform_validate::pack::Pack;
 
 #[derive(clap::Subcommand)]
@@ -22,13 +22,7 @@ meta.profile (unless --no-meta-profiles) and, for top-level resources, any --pro
 
 pub fn run(settings: &Settings, cmd: &Command) -> Outcome {
     let Command::List { format } = cmd;
-    let pack = settings.pack()?;
-    let out = match format {
-        ListFormat::Text => pack.map_or_else(listing::no_pack, text),
-        ListFormat::Json => json(pack),
-    };
-    print!("{out}");
-    Ok(Code::Pass)
+    listing::print(settings, *format, text, json)
 }
 
 fn text(pack: &Pack) -> String {

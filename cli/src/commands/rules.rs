@@ -3,7 +3,7 @@
 
 use super::listing::{self, ListFormat};
 use crate::config::Settings;
-use crate::exit::{Code, Outcome};
+use crate::exit::Outcome;
 use conform_validate::national::Rule;
 use conform_validate::pack::Pack;
 
@@ -19,13 +19,7 @@ pub enum Command {
 
 pub fn run(settings: &Settings, cmd: &Command) -> Outcome {
     let Command::List { format } = cmd;
-    let pack = settings.pack()?;
-    let out = match format {
-        ListFormat::Text => pack.map_or_else(listing::no_pack, text),
-        ListFormat::Json => json(pack),
-    };
-    print!("{out}");
-    Ok(Code::Pass)
+    listing::print(settings, *format, text, json)
 }
 
 fn text(pack: &Pack) -> String {

@@ -1164,45 +1164,24 @@ impl<'a> Walker<'a> {
                 continue;
             }
             done.push(key);
-            if let Some(why) = self.plans.profiles.failed.get(key) {
-                let message = format!("The profile {url} could not be used: its snapshot could not be generated ({why})");
-                self.emit(
-                    Severity::Error,
-                    IssueCode::Processing,
-                    rules::PROFILE_UNKNOWN,
-                    doc.offset(at.unwrap_or(node)),
-                    None,
-                    message,
-                );
+            let at = doc.offset(at.unwrap_or(node));
+            // A profile that cannot be applied, and why.
+            let problem = if let Some(why) = self.plans.profiles.failed.get(key) {
+                Some((Severity::Error, IssueCode::Processing, format!("The profile {url} could not be used: its snapshot could not be generated ({why})")))
+            } else {
+                match self.plans.profiles.get(url) {
+                    None => Some((Severity::Warning, IssueCode::NotFound, format!("The profile {url} is not in the loaded packages, so the resource was checked against the base {type_name} definition only (load it with --ig)"))),
+                    Some(plan) if plan.type_name != type_name => Some((Severity::Error, IssueCode::Invalid, format!("The profile {url} constrains {}, not {type_name}", plan.type_name))),
+                    Some(_) => None,
+                }
+            };
+            if let Some((severity, code, message)) = problem {
+                self.emit(severity, code, rules::PROFILE_UNKNOWN, at, None, message);
                 continue;
             }
             let Some(plan) = self.plans.profiles.get(url) else {
-                let message = format!("The profile {url} is not in the loaded packages, so the resource was checked against the base {type_name} definition only (load it with --ig)");
-                self.emit(
-                    Severity::Warning,
-                    IssueCode::NotFound,
-                    rules::PROFILE_UNKNOWN,
-                    doc.offset(at.unwrap_or(node)),
-                    None,
-                    message,
-                );
                 continue;
             };
-            if plan.type_name != type_name {
-                let message = format!(
-                    "The profile {url} constrains {}, not {type_name}",
-                    plan.type_name
-                );
-                self.emit(
-                    Severity::Error,
-                    IssueCode::Invalid,
-                    rules::PROFILE_UNKNOWN,
-                    doc.offset(at.unwrap_or(node)),
-                    None,
-                    message,
-                );
-                continue;
-            }
             self.run_profile(node, plan);
         }
     }
