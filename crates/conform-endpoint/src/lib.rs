@@ -1,0 +1,28 @@
+//! Talking to live FHIR endpoints: the `regions.yaml` configuration, the
+//! HTTP client (auth, mTLS, extra headers, time-outs, retries on 429/503,
+//! response size limits enforced while streaming), a TLS inspection for
+//! preflights, and the redaction that keeps secrets out of every output.
+//!
+//! Nothing here knows what a check is; `conform-probe` and the scenario
+//! runner build on [`Endpoint`].
+
+mod auth;
+mod client;
+mod config;
+mod duration;
+mod error;
+mod redact;
+mod retry;
+mod secret;
+mod tls;
+
+pub use auth::AuthKind;
+pub use client::{Endpoint, Exchange, Request, Response};
+pub use config::{
+    AuthConfig, CareSetting, JwtAlg, Organisation, Region, RegionsFile, SecretMethod, TlsConfig,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
+};
+pub use error::EndpointError;
+pub use redact::{Redactor, REDACTED};
+pub use secret::Secret;
+pub use tls::{inspect_tls, TlsReport};
