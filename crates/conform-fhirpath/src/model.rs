@@ -3,13 +3,17 @@
 //! FHIR primitive types, a few type hierarchies and infers the rest from the
 //! JSON (resourceType, choice suffixes).
 
-/// What the model knows about a child element.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ChildInfo {
-    /// FHIR type name (`string`, `HumanName`, `Quantity`, ...). For choice
-    /// elements, the possible types in JSON key suffix form (`Quantity`,
-    /// `String`); empty means any suffix is accepted.
-    pub types: Vec<String>,
+use std::sync::{Arc, OnceLock};
+
+/// What the model knows about a child element, borrowed from the model so
+/// that a path step allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChildInfo<'m> {
+    /// FHIR type name (`string`, `HumanName`, `Quantity`, a backbone path
+    /// such as `Patient.contact`...). For choice elements, the possible
+    /// types in JSON key suffix form (`Quantity`, `String`); empty means
+    /// any suffix is accepted.
+    pub types: &'m [Arc<str>],
     /// Whether the element is a choice (`value[x]`).
     pub is_choice: bool,
 }
@@ -17,7 +21,7 @@ pub struct ChildInfo {
 /// Type information used by navigation, `is`/`as`/`ofType` and `type()`.
 pub trait Model: Send + Sync {
     /// Type of `name` under an element of `parent_type`; `None` when unknown.
-    fn child_type(&self, parent_type: &str, name: &str) -> Option<ChildInfo>;
+    fn child_type(&self, parent_type: &str, name: &str) -> Option<ChildInfo<'_>>;
     /// Whether FHIR type `t` is `of` or derives from it.
     fn is_subtype(&self, t: &str, of: &str) -> bool;
     /// Whether `name` is a FHIR type the model knows (resources, data types).
@@ -165,34 +169,55 @@ const CHOICES: &[(&str, &str)] = &[
     ("Questionnaire", "answer"),
 ];
 
+/// The fallback's element types as shared names, built on first use.
+struct BuiltinTables {
+    elements: Vec<(&'static str, &'static str, [Arc<str>; 1])>,
+    extension: [Arc<str>; 1],
+    string: [Arc<str>; 1],
+}
+
+fn builtin_tables() -> &'static BuiltinTables {
+    static TABLES: OnceLock<BuiltinTables> = OnceLock::new();
+    TABLES.get_or_init(|| BuiltinTables {
+        elements: ELEMENTS
+            .iter()
+            .map(|(p, c, t)| (*p, *c, [Arc::from(*t)]))
+            .collect(),
+        extension: [Arc::from("Extension")],
+        string: [Arc::from("string")],
+    })
+}
+
 impl Model for BuiltinModel {
-    fn child_type(&self, parent_type: &str, name: &str) -> Option<ChildInfo> {
+    fn child_type(&self, parent_type: &str, name: &str) -> Option<ChildInfo<'_>> {
         if CHOICES.iter().any(|c| c.1 == name && c.0 == parent_type)
             || name == "value" && parent_type == "Extension"
         {
             return Some(ChildInfo {
-                types: Vec::new(),
+                types: &[],
                 is_choice: true,
             });
         }
+        let tables = builtin_tables();
         let common = match name {
-            "extension" | "modifierExtension" => Some("Extension"),
+            "extension" | "modifierExtension" => Some(&tables.extension),
             "id" if parent_type.starts_with(char::is_lowercase) || is_datatype(parent_type) => {
-                Some("string")
+                Some(&tables.string)
             }
             _ => None,
         };
         if let Some(t) = common {
             return Some(ChildInfo {
-                types: vec![t.to_string()],
+                types: t,
                 is_choice: false,
             });
         }
-        ELEMENTS
+        tables
+            .elements
             .iter()
             .find(|e| e.1 == name && (e.0 == parent_type))
             .map(|e| ChildInfo {
-                types: vec![e.2.to_string()],
+                types: &e.2,
                 is_choice: false,
             })
     }

@@ -78,11 +78,13 @@ fn callbacks_answer_member_of() {
 }
 
 /// A model that knows `Observation.status` is a `code`.
-struct Tiny;
+struct Tiny {
+    code: [std::sync::Arc<str>; 1],
+}
 impl Model for Tiny {
-    fn child_type(&self, parent: &str, name: &str) -> Option<ChildInfo> {
+    fn child_type(&self, parent: &str, name: &str) -> Option<ChildInfo<'_>> {
         (parent == "Observation" && name == "status").then(|| ChildInfo {
-            types: vec!["code".into()],
+            types: &self.code,
             is_choice: false,
         })
     }
@@ -93,7 +95,10 @@ impl Model for Tiny {
 
 #[test]
 fn pluggable_model_drives_types() {
-    let ctx = Context::with_model(&Tiny);
+    let tiny = Tiny {
+        code: ["code".into()],
+    };
+    let ctx = Context::with_model(&tiny);
     assert_eq!(
         eval_with("status.type().name", &ctx),
         vec![Value::String("code".into())]

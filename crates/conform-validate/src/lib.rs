@@ -6,6 +6,7 @@
 //! JSON, OperationOutcome or JUnit.
 
 pub mod context;
+mod fhirpath_model;
 pub mod finding;
 mod input;
 mod load;
@@ -42,6 +43,8 @@ pub struct Validator {
     selection: Arc<ProfileSelection>,
     /// The plans' invariants, parsed once (`None`: not parseable).
     invariants: Arc<Vec<Option<conform_fhirpath::Expr>>>,
+    /// FHIRPath type information from the plans, built on first need.
+    model: Arc<std::sync::OnceLock<fhirpath_model::PlansModel>>,
 }
 
 /// Which profiles each resource is validated against, on top of the base
@@ -116,6 +119,7 @@ impl Validator {
             rules: Arc::new(national::RuleSet::default()),
             values,
             invariants,
+            model: Default::default(),
             selection: Arc::new(ProfileSelection::default()),
         }
     }
@@ -188,6 +192,12 @@ impl Validator {
 
     pub fn plans(&self) -> &Plans {
         &self.plans
+    }
+
+    /// FHIRPath type information from the loaded definitions.
+    pub fn fhirpath_model(&self) -> &dyn conform_fhirpath::Model {
+        self.model
+            .get_or_init(|| fhirpath_model::PlansModel::new(&self.plans))
     }
 
     /// Validates one JSON text holding one resource. `line_base` is the

@@ -28,6 +28,7 @@ pub(crate) struct Walker<'a> {
     rules: &'a RuleSet,
     values: &'a crate::profile::Values,
     invariants: &'a [Option<conform_fhirpath::Expr>],
+    model: &'a dyn conform_fhirpath::Model,
     /// The resources being walked (outermost first), for `%resource`.
     resources: Vec<NodeId>,
     selection: &'a crate::ProfileSelection,
@@ -61,6 +62,7 @@ impl<'a> Walker<'a> {
             rules: &v.rules,
             values: &v.values,
             invariants: &v.invariants,
+            model: v.fhirpath_model(),
             resources: Vec::new(),
             selection: &v.selection,
             doc,
@@ -1085,7 +1087,7 @@ impl<'a> Walker<'a> {
             companion: None,
             ty: Some(ty),
         });
-        let mut ctx = conform_fhirpath::Context::new();
+        let mut ctx = conform_fhirpath::Context::with_model(self.model);
         ctx.lenient_as = true; // R4's dom-3 applies as() to many items
         ctx.resource = self.resources.last().copied();
         ctx.root_resource = self.resources.first().copied();

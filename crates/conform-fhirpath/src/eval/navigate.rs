@@ -4,7 +4,7 @@
 
 use super::Ev;
 use crate::error::{bail, EResult};
-use crate::model::system_type_of;
+use crate::model::{system_type_of, ChildInfo};
 use crate::value::{Item, NodeRef, Value};
 use conform_json::{Kind, NodeId};
 use std::sync::Arc;
@@ -64,23 +64,23 @@ pub(crate) fn children(ev: &Ev, focus: &[Item], name: &str) -> EResult<Vec<Item>
         }) = item
         {
             if ev.doc.kind(*n) == Kind::Object {
-                check_name(ev, ty.as_deref(), name)?;
-                child(ev, *n, ty.as_deref(), name, &mut out);
+                let info = ty.as_deref().and_then(|t| ev.ctx.model.child_type(t, name));
+                if info.is_none() {
+                    check_name(ev, ty.as_deref(), name)?;
+                }
+                child(ev, *n, info, name, &mut out);
             }
         }
     }
     Ok(out)
 }
 
-/// Static checks on a path step the model can judge: a choice element must
-/// be named without its type suffix (`value`, not `valueQuantity`), and in
-/// strict mode the name must exist on the parent type.
+/// Static checks on a path step the model does not know: a choice element
+/// must be named without its type suffix (`value`, not `valueQuantity`),
+/// and in strict mode the name must exist on the parent type.
 pub(crate) fn check_name(ev: &Ev, parent: Option<&str>, name: &str) -> EResult<()> {
     let Some(parent) = parent else { return Ok(()) };
     let model = ev.ctx.model;
-    if model.child_type(parent, name).is_some() {
-        return Ok(());
-    }
     if let Some(i) = name
         .char_indices()
         .skip(1)
@@ -103,17 +103,25 @@ pub(crate) fn check_name(ev: &Ev, parent: Option<&str>, name: &str) -> EResult<(
     Ok(())
 }
 
-fn child(ev: &Ev, obj: NodeId, parent_ty: Option<&str>, name: &str, out: &mut Vec<Item>) {
+/// The `_name` twin of a member (a primitive's id and extensions), found
+/// without building the key.
+fn companion_of(doc: &conform_json::Document, obj: NodeId, name: &str) -> Option<NodeId> {
+    doc.members(obj)
+        .iter()
+        .find(|m| doc.key(m).strip_prefix('_').is_some_and(|k| k == name))
+        .map(|m| m.value)
+}
+
+fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Vec<Item>) {
     let doc = ev.doc;
-    let info = parent_ty.and_then(|t| ev.ctx.model.child_type(t, name));
     let value = doc.get(obj, name);
-    let companion = doc.get(obj, &format!("_{name}"));
+    let companion = companion_of(doc, obj, name);
     if value.is_none() && companion.is_none() {
         // choice element: `value` finds `valueQuantity` etc. When the model
         // does not know the element, only R4 core choice names qualify.
         let allowed = |suffix: &str| match &info {
             Some(i) if i.types.is_empty() => true,
-            Some(i) => i.types.iter().any(|t| t == suffix),
+            Some(i) => i.types.iter().any(|t| &**t == suffix),
             None => crate::choices::is_choice_key(name, suffix),
         };
         if info.as_ref().is_some_and(|i| !i.is_choice) {
@@ -128,14 +136,12 @@ fn child(ev: &Ev, obj: NodeId, parent_ty: Option<&str>, name: &str, out: &mut Ve
                 continue;
             }
             let ty = choice_type_name(suffix);
-            let comp = doc.get(obj, &format!("_{key}"));
+            let comp = companion_of(doc, obj, &key);
             push(ev, Some(m.value), comp, Some(Arc::from(ty.as_str())), out);
         }
         return;
     }
-    let ty: Option<Arc<str>> = info
-        .and_then(|i| i.types.into_iter().next())
-        .map(|t| Arc::from(t.as_str()));
+    let ty: Option<Arc<str>> = info.and_then(|i| i.types.first().cloned());
     push(ev, value, companion, ty, out);
 }
 
@@ -236,7 +242,10 @@ pub(crate) fn all_children(ev: &Ev, item: &Item) -> Vec<Item> {
     for name in names {
         if let Some(n) = node.filter(|n| doc.kind(*n) == Kind::Object) {
             let start = out.len();
-            child(ev, n, ty.as_deref(), &name, &mut out);
+            let info = ty
+                .as_deref()
+                .and_then(|t| ev.ctx.model.child_type(t, &name));
+            child(ev, n, info, &name, &mut out);
             // a choice key read directly (`valueQuantity`) is typed by its suffix
             if let Some(t) = choice_key_type(&name) {
                 for item in &mut out[start..] {

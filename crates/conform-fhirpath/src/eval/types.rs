@@ -96,7 +96,19 @@ pub(crate) fn fhir_type(ev: &Ev, n: &NodeRef) -> Option<String> {
 pub(crate) fn type_of(ev: &Ev, item: &Item) -> Option<(&'static str, String)> {
     match item {
         Item::Value(v) => Some(("System", v.type_name().to_string())),
-        Item::Node(n) => fhir_type(ev, n).map(|t| ("FHIR", t)),
+        Item::Node(n) => fhir_type(ev, n).map(|t| {
+            // a backbone element's model type is its path (`Patient.contact`)
+            if t.contains('.') {
+                let base = if ev.ctx.model.is_subtype(&t, "BackboneElement") {
+                    "BackboneElement"
+                } else {
+                    "Element"
+                };
+                ("FHIR", base.to_string())
+            } else {
+                ("FHIR", t)
+            }
+        }),
     }
 }
 

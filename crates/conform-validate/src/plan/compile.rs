@@ -73,6 +73,10 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
             kind_of(sd, &name),
             sd["abstract"].as_bool() == Some(true),
         );
+        c.plans.types[id as usize].base = sd["baseDefinition"]
+            .as_str()
+            .and_then(|b| b.rsplit('/').next())
+            .map(str::to_string);
         c.plans.by_name.insert(name, id);
         order.push((sd, id));
     }
@@ -122,6 +126,7 @@ impl Compiler<'_> {
             name,
             kind,
             is_abstract,
+            base: None,
             elements: Vec::new(),
             keys: FxHashMap::default(),
             required: Vec::new(),
@@ -221,6 +226,7 @@ impl Compiler<'_> {
                     .and_then(Value::as_str)
                     .unwrap_or("BackboneElement");
                 let nested = self.new_plan(epath.to_string(), TypeKind::Backbone, false);
+                self.plans.types[nested as usize].base = Some(code.to_string());
                 backbones.insert(epath.to_string(), nested);
                 self.fill_elements(nested, epath, children, backbones, pending_refs, false);
                 types.push(ElementType {

@@ -67,6 +67,10 @@ pub struct TypePlan {
     pub kind: TypeKind,
     pub role: Role,
     pub is_abstract: bool,
+    /// The type this one specializes (`DomainResource` for `Patient`,
+    /// `string` for `code`; `BackboneElement` or `Element` for a backbone),
+    /// for FHIRPath's `is`/`as`/`ofType`.
+    pub base: Option<String>,
     pub elements: Vec<ElementPlan>,
     /// Every JSON property name this type accepts, including each choice
     /// variant (`valueQuantity`) and the `_name` twins of primitives.

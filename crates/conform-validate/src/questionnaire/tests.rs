@@ -15,6 +15,7 @@ fn plans() -> Plans {
             kind: TypeKind::Resource,
             role: crate::plan::Role::of(n),
             is_abstract: false,
+            base: Some("DomainResource".into()),
             elements: Vec::new(),
             keys: Default::default(),
             required: Vec::new(),
