@@ -1,1 +1,43 @@
-//! placeholder
+//! Real peers for integration tests, all on 127.0.0.1 and stopped on drop:
+//!
+//! * [`Sekmet`]: a SEKMET FHIR R4 server (optionally a SMART Backend
+//!   Services authorisation server), installed on first use into
+//!   `target/peers/venv` and seeded with our fixtures;
+//! * [`MtlsFront`]: Debian's nginx terminating TLS, requiring a client
+//!   certificate from a throwaway [`TestPki`], in front of a peer;
+//! * [`JwksTokenServer`]: a token endpoint that verifies signed client
+//!   assertions (RS512 among others) against a public JWK;
+//! * [`FaultServer`]: hostile HTTP behaviour on demand (slow, truncated,
+//!   huge, malformed, wrong type, foreign redirect, 429, 503).
+//!
+//! Keys and certificates come from [`KeyPair`] and [`TestPki`] (openssl).
+//! Errors are strings: a test that cannot start its peer should fail with
+//! the reason, never pass.
+
+mod fault;
+mod httpd;
+mod install;
+mod keys;
+mod nginx;
+mod pki;
+mod process;
+mod sekmet;
+mod token_server;
+
+pub use fault::{Fault, FaultServer};
+pub use httpd::{respond, HttpRequest, Server};
+pub use install::{nginx_binary, peers_dir, sekmet_binary};
+pub use keys::KeyPair;
+pub use nginx::MtlsFront;
+pub use pki::TestPki;
+pub use process::free_port;
+pub use sekmet::{Sekmet, SekmetBuilder, SmartClient};
+pub use token_server::JwksTokenServer;
+
+/// What every peer function returns: a clear reason when it cannot start.
+pub type PeerResult<T> = Result<T, String>;
+
+/// The workspace's fixtures folder (seed data for the servers).
+pub fn fixtures_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}

@@ -1,0 +1,89 @@
+//! The peers themselves behave as the probe tests assume.
+
+use conform_peers::{KeyPair, MtlsFront, Sekmet, SmartClient, TestPki};
+use std::time::Duration;
+
+fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn plain_sekmet_is_seeded_with_the_fixtures() {
+    let s = Sekmet::start().expect("sekmet starts");
+    assert!(s
+        .seeded
+        .iter()
+        .any(|(t, id)| t == "Patient" && id == "example-ics-a-1"));
+    let r = http()
+        .get(format!("{}/Patient/example-ics-a-1", s.base_url))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body: serde_json::Value = r.json().unwrap();
+    assert_eq!(body["identifier"][0]["value"], "9000000009");
+}
+
+#[test]
+fn smart_sekmet_refuses_anonymous_requests_and_issues_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = KeyPair::generate("ES384", dir.path()).unwrap();
+    let s = Sekmet::builder()
+        .smart_client(SmartClient {
+            client_id: "probe-client".into(),
+            jwks: key.jwks(),
+            scopes: "system/*.read".into(),
+        })
+        .start()
+        .expect("sekmet starts");
+    let http = http();
+    let anon = http.get(format!("{}/Patient", s.base_url)).send().unwrap();
+    assert_eq!(anon.status().as_u16(), 401);
+    let token = s.token_with(&http, "probe-client", &key).expect("token");
+    let ok = http
+        .get(format!("{}/Patient", s.base_url))
+        .bearer_auth(token)
+        .send()
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+}
+
+#[test]
+fn nginx_front_requires_a_client_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = TestPki::generate(dir.path()).unwrap();
+    let port = MtlsFront::reserve_port();
+    let front_url = format!("https://127.0.0.1:{port}/fhir");
+    let s = Sekmet::builder()
+        .public_base_url(&front_url)
+        .no_seed()
+        .start()
+        .unwrap();
+    let front = MtlsFront::start(port, s.port, &pki).expect("nginx starts");
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&pki.ca_cert).unwrap()).unwrap();
+    let anon = reqwest::blocking::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(ca.clone())
+        .build()
+        .unwrap();
+    let r = anon
+        .get(format!("{}/metadata", front.base_url()))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let mut pem = std::fs::read(&pki.client_cert).unwrap();
+    pem.extend(std::fs::read(&pki.client_key).unwrap());
+    let with_cert = reqwest::blocking::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(ca)
+        .identity(reqwest::Identity::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    let r = with_cert
+        .get(format!("{}/metadata", front.base_url()))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
