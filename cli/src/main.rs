@@ -53,6 +53,13 @@ enum Command {
     Snapshot(commands::snapshot::Args),
     /// Evaluate a FHIRPath expression against a resource.
     Fhirpath(commands::fhirpath::Args),
+    /// Store a run's findings so later runs fail only on new ones.
+    #[command(subcommand)]
+    Baseline(commands::baseline::Command),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions(commands::completions::Args),
+    /// Print the man page (or write one per subcommand with -o DIR).
+    Man(commands::man::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +71,9 @@ fn main() -> ExitCode {
         Command::Profiles(cmd) => commands::profiles::run(&settings, cmd),
         Command::Snapshot(args) => commands::snapshot::run(&settings, args),
         Command::Fhirpath(args) => commands::fhirpath::run(&settings, args),
+        Command::Baseline(cmd) => commands::baseline::run(&settings, cmd),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
     });
     match result {
         Ok(code) => code.into(),

@@ -1,5 +1,8 @@
+pub mod baseline;
+pub mod completions;
 pub mod fhirpath;
 pub mod listing;
+pub mod man;
 pub mod package;
 pub mod profiles;
 pub mod rules;

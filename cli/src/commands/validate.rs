@@ -2,15 +2,21 @@
 
 use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
+use conform_baseline::{Assessment, Baseline, Date, Waivers};
 use conform_packages::PackageSpec;
-use conform_report::{Collector, Format, TextOptions, TextSink};
+use conform_report::{
+    Collector, Format, SarifOptions, TextOptions, TextSink, Triage, ValidationReport,
+};
 use conform_validate::{collect_inputs, FileFailure, ResourceResult, Sink, Validator};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+/// What to validate and with which definitions: shared by `validate` and
+/// `baseline write`.
 #[derive(clap::Args)]
-pub struct Args {
+pub struct Selection {
     /// Files, folders (recursive *.json, *.ndjson) or - for standard input.
     #[arg(value_name = "PATH", default_value = "-")]
     paths: Vec<String>,
@@ -28,7 +34,19 @@ pub struct Args {
     /// Do not evaluate the definitions' invariants (FHIRPath constraints).
     #[arg(long)]
     no_invariants: bool,
-    /// Output format: text, json, operationoutcome or junit.
+    /// Do not read or write the compiled-plan cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Print what loading cost (to standard error).
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    selection: Selection,
+    /// Output format: text, json, operationoutcome, junit or sarif.
     #[arg(long, short = 'f', value_name = "FORMAT")]
     format: Option<String>,
     /// Write the report to this file instead of standard output.
@@ -37,12 +55,68 @@ pub struct Args {
     /// Also show information findings (codes not checked offline...).
     #[arg(long)]
     info: bool,
-    /// Do not read or write the compiled-plan cache.
-    #[arg(long)]
-    no_cache: bool,
-    /// Print what loading cost (to standard error).
-    #[arg(long, short = 'v')]
-    verbose: bool,
+    /// Fail only on findings not in this baseline (from `conform baseline
+    /// write`); baselined ones are still shown, marked.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Waiver file (TOML, see docs/waivers.md): waived findings do not fail
+    /// the run; an expired waiver does.
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+}
+
+/// A validator ready to run and the inputs it will read.
+pub struct Prepared {
+    validator: Validator,
+    inputs: Vec<conform_validate::Input>,
+    /// Paths that named nothing (exit 2 after the run).
+    pub input_errors: Vec<conform_validate::InputError>,
+}
+
+/// Loads the definitions and the pack's profiles and rules, and finds the
+/// inputs.
+pub fn prepare(settings: &Settings, sel: &Selection) -> Result<Prepared, Failure> {
+    let validator = load_validator(settings, &sel.igs, sel.no_cache, sel.verbose)?;
+    for url in &sel.profiles {
+        if !validator.has_profile(url) {
+            return Err(Failure::usage(format!(
+                "the profile {url} is not in the loaded packages (add the package that defines it with --ig)"
+            )));
+        }
+    }
+    let validator = validator.with_options(conform_validate::Options {
+        invariants: !sel.no_invariants,
+        ..Default::default()
+    });
+    let validator = validator.with_profiles(conform_validate::ProfileSelection {
+        explicit: sel.profiles.clone(),
+        per_type: settings
+            .pack()?
+            .map(|p| p.profiles.clone())
+            .unwrap_or_default(),
+        meta_profiles: !sel.no_meta_profiles,
+    });
+    let (inputs, input_errors) = collect_inputs(&sel.paths);
+    Ok(Prepared {
+        validator,
+        inputs,
+        input_errors,
+    })
+}
+
+/// Validates everything into one report (for formats written whole).
+pub fn collect(p: &Prepared) -> ValidationReport {
+    let progress = progress_bar(p.inputs.len());
+    let mut sink = Collector::default();
+    sink.report.packages = p.validator.plans().packages.clone();
+    drive(
+        &p.validator,
+        &p.inputs,
+        &p.input_errors,
+        &mut sink,
+        &progress,
+    );
+    sink.report
 }
 
 pub fn run(settings: &Settings, args: &Args) -> Outcome {
@@ -53,65 +127,66 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         .unwrap_or("text");
     let format = Format::parse(format_name).ok_or_else(|| {
         Failure::usage(format!(
-            "unknown format '{format_name}' (use text, json, operationoutcome or junit)"
+            "unknown format '{format_name}' (use text, json, operationoutcome, junit or sarif)"
         ))
     })?;
-    let validator = load_validator(settings, &args.igs, args.no_cache, args.verbose)?;
-    for url in &args.profiles {
-        if !validator.has_profile(url) {
-            return Err(Failure::usage(format!(
-                "the profile {url} is not in the loaded packages (add the package that defines it with --ig)"
-            )));
-        }
-    }
-    let validator = validator.with_options(conform_validate::Options {
-        invariants: !args.no_invariants,
-        ..Default::default()
-    });
-    let validator = validator.with_profiles(conform_validate::ProfileSelection {
-        explicit: args.profiles.clone(),
-        per_type: settings
-            .pack()?
-            .map(|p| p.profiles.clone())
-            .unwrap_or_default(),
-        meta_profiles: !args.no_meta_profiles,
-    });
-    let (inputs, input_errors) = collect_inputs(&args.paths);
+    let gate = Gate::load(args.baseline.as_deref(), args.waivers.as_deref())?;
+    let prepared = prepare(settings, &args.selection)?;
+    let input_errors = &prepared.input_errors;
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let progress = progress_bar(inputs.len());
-    let mut summary_errors = 0;
-    let unreadable;
-    let rendered: Option<String> = match format {
-        Format::Text => {
-            let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
-            let opts = TextOptions {
-                color,
-                show_information: args.info,
-            };
-            let out: Box<dyn Write> = match &args.output {
-                Some(path) => Box::new(create(path)?),
-                None => Box::new(std::io::stdout().lock()),
-            };
-            let mut sink = TextSink::new(out, opts);
-            drive(&validator, &inputs, &input_errors, &mut sink, &progress);
-            summary_errors += sink.summary.errors;
-            unreadable = sink.summary.unreadable;
-            sink.finish();
-            None
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
+    let text_options = TextOptions {
+        color,
+        show_information: args.info,
+    };
+    let failed: bool;
+    let rendered: Option<String> = if format == Format::Text && gate.is_none() {
+        // Streamed: findings show as files are validated.
+        let mut sink = TextSink::new(open_output(args.output.as_ref())?, text_options);
+        let progress = progress_bar(prepared.inputs.len());
+        drive(
+            &prepared.validator,
+            &prepared.inputs,
+            input_errors,
+            &mut sink,
+            &progress,
+        );
+        failed = sink.summary.errors > 0 || sink.summary.unreadable > 0;
+        sink.finish();
+        None
+    } else {
+        let report = collect(&prepared);
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let assessment = gate.as_ref().map(|g| g.assess(&report, &cwd));
+        failed = match &assessment {
+            Some(a) => a.fails(),
+            None => report.summary.errors > 0 || report.summary.unreadable > 0,
+        };
+        let triage = assessment.as_ref().map(|a| a.triage.as_slice());
+        let rendered = match format {
+            Format::Text => {
+                let sink = TextSink::new(open_output(args.output.as_ref())?, text_options);
+                replay_marked(&report, triage.unwrap_or_default(), sink).finish();
+                None
+            }
+            Format::Json => Some(conform_report::render_json(&report)),
+            Format::OperationOutcome => Some(conform_report::render_operation_outcome(&report)),
+            Format::Junit => Some(conform_report::render_junit(&report)),
+            Format::Sarif => Some(conform_report::render_sarif(
+                &report,
+                &SarifOptions {
+                    include_information: args.info,
+                    rule_descriptions: rule_descriptions(settings),
+                    base_dir: Some(&cwd),
+                    triage,
+                },
+            )),
+        };
+        if let (Some(g), Some(a)) = (&gate, &assessment) {
+            g.explain(a);
         }
-        _ => {
-            let mut sink = Collector::default();
-            sink.report.packages = validator.plans().packages.clone();
-            drive(&validator, &inputs, &input_errors, &mut sink, &progress);
-            summary_errors += sink.report.summary.errors;
-            unreadable = sink.report.summary.unreadable;
-            Some(match format {
-                Format::Json => conform_report::render_json(&sink.report),
-                Format::OperationOutcome => conform_report::render_operation_outcome(&sink.report),
-                _ => conform_report::render_junit(&sink.report),
-            })
-        }
+        rendered
     };
     if let Some(text) = rendered {
         match &args.output {
@@ -124,11 +199,142 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
     }
     Ok(if !input_errors.is_empty() {
         Code::Usage
-    } else if summary_errors > 0 || unreadable > 0 {
+    } else if failed {
         Code::Findings
     } else {
         Code::Pass
     })
+}
+
+fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write>, Failure> {
+    Ok(match path {
+        Some(path) => Box::new(create(path)?),
+        None => Box::new(std::io::stdout().lock()),
+    })
+}
+
+/// The national rules' explanations, for SARIF's rule descriptions.
+fn rule_descriptions(settings: &Settings) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Ok(Some(pack)) = settings.pack() {
+        for r in &pack.rules {
+            out.insert(r.id.clone(), r.why.clone());
+        }
+    }
+    out
+}
+
+/// The baseline and waivers a run is compared with.
+struct Gate {
+    baseline: Option<(PathBuf, Baseline)>,
+    waivers: Option<Waivers>,
+}
+
+impl Gate {
+    fn load(baseline: Option<&Path>, waivers: Option<&Path>) -> Result<Option<Gate>, Failure> {
+        if baseline.is_none() && waivers.is_none() {
+            return Ok(None);
+        }
+        let usage = |e: conform_baseline::Error| Failure::usage(e.to_string());
+        Ok(Some(Gate {
+            baseline: baseline
+                .map(|p| Baseline::load(p).map(|b| (p.to_path_buf(), b)))
+                .transpose()
+                .map_err(usage)?,
+            waivers: waivers.map(Waivers::load).transpose().map_err(usage)?,
+        }))
+    }
+
+    fn assess(&self, report: &ValidationReport, cwd: &Path) -> Assessment {
+        conform_baseline::assess(
+            &conform_baseline::entries(report, cwd),
+            self.baseline.as_ref().map(|(_, b)| b),
+            self.waivers.as_ref(),
+            Date::today(),
+        )
+    }
+
+    /// Says on standard error what the baseline and waivers did.
+    fn explain(&self, a: &Assessment) {
+        if let Some((path, _)) = &self.baseline {
+            eprintln!(
+                "conform: baseline {}: {} known finding{}, {} new error{}, {} new warning{}, {} fixed",
+                path.display(),
+                a.baselined,
+                plural(a.baselined),
+                a.new_errors,
+                plural(a.new_errors),
+                a.new_warnings,
+                plural(a.new_warnings),
+                a.fixed
+            );
+        }
+        if self.waivers.is_some() {
+            eprintln!(
+                "conform: waivers: {} finding{} waived",
+                a.waived,
+                plural(a.waived)
+            );
+        }
+        for w in &a.expired {
+            eprintln!(
+                "conform: error: waiver '{}' (owner {}) expired on {}: renew it or fix the finding",
+                w.label(),
+                w.owner,
+                w.expires
+            );
+        }
+        for w in &a.unmatched {
+            eprintln!(
+                "conform: warning: waiver '{}' (owner {}) matches no finding: remove it",
+                w.label(),
+                w.owner
+            );
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Writes a collected report as text, marking baselined and waived
+/// findings at the end of their message.
+fn replay_marked<W: Write>(
+    report: &ValidationReport,
+    triage: &[Triage],
+    mut sink: TextSink<W>,
+) -> TextSink<W> {
+    let mut marks = triage.iter();
+    let mut mark = |message: &str| -> String {
+        match marks.next() {
+            Some(Triage::Baselined) => format!("{message} (in baseline)"),
+            Some(Triage::Waived { justification }) => {
+                format!("{message} (waived: {justification})")
+            }
+            Some(Triage::New) | None => message.to_string(),
+        }
+    };
+    for file in &report.files {
+        sink.file_start(&file.path);
+        if let Some(failure) = &file.failure {
+            let message = mark(&failure.message);
+            sink.file_failed(&file.path, FileFailure { message });
+        }
+        for r in &file.resources {
+            let mut r = r.clone();
+            for f in &mut r.findings {
+                f.message = mark(&f.message);
+            }
+            sink.resource(&file.path, r);
+        }
+        sink.file_end(&file.path);
+    }
+    sink
 }
 
 fn create(path: &PathBuf) -> Result<std::fs::File, Failure> {

@@ -1,10 +1,11 @@
 //! Renderers: turn validation results (data) into text, JSON,
-//! OperationOutcome and JUnit. Nothing here validates anything.
+//! OperationOutcome, JUnit and SARIF. Nothing here validates anything.
 
 mod collect;
 mod json;
 mod junit;
 mod operation_outcome;
+mod sarif;
 mod text;
 mod xml;
 
@@ -12,6 +13,7 @@ pub use collect::{Collector, FileReport, ValidationReport};
 pub use json::render_json;
 pub use junit::render_junit;
 pub use operation_outcome::render_operation_outcome;
+pub use sarif::{artifact_uri, fingerprint, render_sarif, SarifOptions, Triage};
 pub use text::{TextOptions, TextSink};
 
 /// The output formats of `conform validate`.
@@ -21,6 +23,7 @@ pub enum Format {
     Json,
     OperationOutcome,
     Junit,
+    Sarif,
 }
 
 impl Format {
@@ -30,6 +33,7 @@ impl Format {
             "json" => Format::Json,
             "operationoutcome" | "oo" => Format::OperationOutcome,
             "junit" => Format::Junit,
+            "sarif" => Format::Sarif,
             _ => return None,
         })
     }

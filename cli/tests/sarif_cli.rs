@@ -1,0 +1,174 @@
+//! `conform validate --format sarif` as code-scanning tools read it: valid
+//! against the official SARIF 2.1.0 JSON schema, results placed by file,
+//! line, column and FHIRPath, rules described (national rules by the
+//! pack's own explanation), fingerprints stable across runs.
+
+mod common;
+
+use common::{root, run, stdout};
+use serde_json::Value;
+
+fn schema() -> Value {
+    let path = root().join("crates/conform-report/tests/data/sarif-schema-2.1.0.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("schema file")).expect("schema JSON")
+}
+
+/// The schema's complaints about `doc`, one line each (none: valid).
+fn schema_errors(doc: &Value) -> Vec<String> {
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema())
+        .expect("the SARIF schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
+}
+
+fn sarif(args: &[&str]) -> (Option<i32>, Value, String) {
+    let mut all = vec!["validate", "--format", "sarif"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    let text = stdout(&out);
+    let doc = serde_json::from_str(&text).unwrap_or_else(|e| panic!("SARIF parses: {e}\n{text}"));
+    (out.status.code(), doc, text)
+}
+
+#[test]
+fn the_schema_rejects_what_it_should() {
+    // The check below is only worth something if the schema bites.
+    let bad = serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {}}}]});
+    assert!(!schema_errors(&bad).is_empty(), "a driver needs a name");
+    let bad_level = serde_json::json!({"version": "2.1.0", "runs": [{
+        "tool": {"driver": {"name": "x"}},
+        "results": [{"message": {"text": "m"}, "level": "fatal"}]
+    }]});
+    assert!(
+        !schema_errors(&bad_level).is_empty(),
+        "fatal is not a SARIF level"
+    );
+}
+
+#[test]
+fn sarif_on_the_fixtures_is_valid_sarif_2_1_0() {
+    let (code, doc, text) = sarif(&["fixtures"]);
+    assert_eq!(code, Some(1), "fixtures/invalid has errors");
+    let errors = schema_errors(&doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let errors = results.iter().filter(|r| r["level"] == "error").count();
+    assert_eq!(errors, 16, "the 16 errors of README's first command");
+    assert!(
+        results.iter().all(|r| r["level"] != "note"),
+        "information only with --info"
+    );
+    // Every result names a rule listed in the driver, at its index.
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    for r in results {
+        let i = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"]);
+        assert!(rules[i]["shortDescription"]["text"].as_str().unwrap().len() > 10);
+    }
+    // The version moves with every release; the rest is pinned.
+    let pinned = text.replace(
+        &format!("\"{}\"", env!("CARGO_PKG_VERSION")),
+        "\"[version]\"",
+    );
+    insta::assert_snapshot!("sarif_fixtures", pinned);
+}
+
+#[test]
+fn a_result_has_file_line_column_and_fhirpath() {
+    let (_, doc, _) = sarif(&["fixtures/invalid/patient-bad-gender-code.json"]);
+    let r = &doc["runs"][0]["results"][0];
+    assert_eq!(r["ruleId"], "binding-required");
+    assert_eq!(r["level"], "error");
+    let loc = &r["locations"][0];
+    assert_eq!(
+        loc["physicalLocation"]["artifactLocation"]["uri"],
+        "fixtures/invalid/patient-bad-gender-code.json"
+    );
+    assert_eq!(loc["physicalLocation"]["region"]["startLine"], 5);
+    assert_eq!(loc["physicalLocation"]["region"]["startColumn"], 13);
+    assert_eq!(
+        loc["logicalLocations"][0]["fullyQualifiedName"],
+        "Patient.gender"
+    );
+}
+
+#[test]
+fn absolute_paths_become_relative_to_the_working_folder() {
+    let abs = root().join("fixtures/invalid/patient-bad-gender-code.json");
+    let (_, doc, _) = sarif(&[abs.to_str().unwrap()]);
+    assert_eq!(
+        doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "fixtures/invalid/patient-bad-gender-code.json"
+    );
+}
+
+#[test]
+fn fingerprints_are_stable_and_distinct() {
+    let (_, a, _) = sarif(&["fixtures/invalid"]);
+    let (_, b, _) = sarif(&["fixtures/invalid"]);
+    let prints = |d: &Value| -> Vec<String> {
+        d["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["conformFinding/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(prints(&a), prints(&b));
+    let mut unique = prints(&a);
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        prints(&a).len(),
+        "one finding, one fingerprint"
+    );
+}
+
+#[test]
+fn national_rules_are_described_by_the_pack() {
+    let (code, doc, _) = sarif(&[
+        "--pack",
+        "uk-core",
+        "fixtures/invalid/uk-core/patient-nhs-number-bad-check-digit.json",
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(schema_errors(&doc).is_empty());
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let national = rules
+        .iter()
+        .find(|r| r["id"] == "nhs-number-check-digit")
+        .unwrap_or_else(|| panic!("the NHS number rule among {rules:?}"));
+    let text = national["shortDescription"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("fails Modulus 11"),
+        "the pack's explanation, not a generic one: {text}"
+    );
+}
+
+#[test]
+fn information_is_included_as_notes_with_info() {
+    let (code, doc, _) = sarif(&[
+        "--info",
+        "fixtures/valid/document-reference-discharge-summary.json",
+    ]);
+    assert_eq!(code, Some(0));
+    assert!(schema_errors(&doc).is_empty());
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(results
+        .iter()
+        .any(|r| r["level"] == "note" && r["ruleId"] == "binding-not-checked"));
+}
