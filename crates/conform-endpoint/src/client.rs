@@ -160,6 +160,15 @@ impl Endpoint {
             .clone()
     }
 
+    /// Gets an access token now (when the auth fetches one), so a preflight
+    /// can report on authorisation apart from any FHIR request.
+    pub fn authenticate(&self) -> Result<(), EndpointError> {
+        self.auth
+            .token(&self.http, self.region.timeout(), &self.redactor)
+            .map(|_| ())
+            .map_err(|e| e.redacted(&self.redactor))
+    }
+
     /// The absolute URL of a target (relative to the base, or absolute).
     pub fn url(&self, req: &Request) -> Result<reqwest::Url, EndpointError> {
         let raw = if req.target.starts_with("http://") || req.target.starts_with("https://") {
