@@ -7,7 +7,7 @@ mod junit;
 mod operation_outcome;
 mod sarif;
 mod text;
-mod xml;
+pub mod xml;
 
 pub use collect::{Collector, FileReport, ValidationReport};
 pub use json::render_json;
