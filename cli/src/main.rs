@@ -53,6 +53,8 @@ enum Command {
     Snapshot(commands::snapshot::Args),
     /// Evaluate a FHIRPath expression against a resource.
     Fhirpath(commands::fhirpath::Args),
+    /// Probe a live FHIR endpoint: preflight, declared vs actual, writes.
+    Probe(commands::probe::Args),
     /// Store a run's findings so later runs fail only on new ones.
     #[command(subcommand)]
     Baseline(commands::baseline::Command),
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Profiles(cmd) => commands::profiles::run(&settings, cmd),
         Command::Snapshot(args) => commands::snapshot::run(&settings, args),
         Command::Fhirpath(args) => commands::fhirpath::run(&settings, args),
+        Command::Probe(args) => commands::probe::run(&settings, args),
         Command::Baseline(cmd) => commands::baseline::run(&settings, cmd),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),

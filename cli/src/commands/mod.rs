@@ -4,6 +4,7 @@ pub mod fhirpath;
 pub mod listing;
 pub mod man;
 pub mod package;
+pub mod probe;
 pub mod profiles;
 pub mod rules;
 pub mod snapshot;

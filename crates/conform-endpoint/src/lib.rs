@@ -22,6 +22,7 @@ pub use config::{
     AuthConfig, CareSetting, JwtAlg, Organisation, Region, RegionsFile, SecretMethod, TlsConfig,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
 };
+pub use duration::parse_duration;
 pub use error::EndpointError;
 pub use redact::{Redactor, REDACTED};
 pub use secret::Secret;

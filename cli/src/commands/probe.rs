@@ -1,0 +1,133 @@
+//! `conform probe`: probe a live FHIR endpoint and render the checks.
+
+use crate::commands::validate::load_validator;
+use crate::config::Settings;
+use crate::exit::{Code, Failure, Outcome};
+use conform_endpoint::{parse_duration, Endpoint, Region, RegionsFile};
+use conform_probe::render::{render, Format};
+use conform_probe::{run_probe, BodyValidator, ProbeError, ProbeOptions};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The FHIR base URL (or name a region with --regions and --region).
+    #[arg(
+        value_name = "BASE_URL",
+        required_unless_present = "region",
+        conflicts_with = "regions"
+    )]
+    base_url: Option<String>,
+    /// A regions file (see docs/regions.md).
+    #[arg(long, value_name = "FILE", requires = "region")]
+    regions: Option<PathBuf>,
+    /// The region of the regions file to probe.
+    #[arg(long, value_name = "NAME", requires = "regions")]
+    region: Option<String>,
+    /// Output format: text, json or junit.
+    #[arg(long, short = 'f', value_name = "FORMAT")]
+    format: Option<String>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also run the write checks (create, conditional create, update,
+    /// transaction, delete) on data the probe creates and deletes.
+    #[arg(long)]
+    allow_writes: bool,
+    /// Time-out of each request, retries included (e.g. 10s, 500ms).
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
+    /// Resource types to probe (repeatable; default: Patient, Observation,
+    /// Organization, Location, Encounter, DocumentReference, Practitioner).
+    #[arg(long = "type", value_name = "TYPE")]
+    types: Vec<String>,
+    /// Do not validate response bodies (no packages loaded).
+    #[arg(long)]
+    no_validate: bool,
+    /// Do not read or write the compiled-plan cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+pub fn run(settings: &Settings, args: &Args) -> Outcome {
+    let format_name = args.format.as_deref().unwrap_or("text");
+    let format = Format::parse(format_name).ok_or_else(|| {
+        Failure::usage(format!(
+            "unknown format '{format_name}' (use text, json or junit)"
+        ))
+    })?;
+    let mut region = match (&args.base_url, &args.regions, &args.region) {
+        (Some(url), _, _) => Region::from_url(url),
+        (None, Some(file), Some(name)) => {
+            let file = RegionsFile::load(file).map_err(|e| Failure::usage(e.to_string()))?;
+            file.region(name)
+                .map_err(|e| Failure::usage(e.to_string()))?
+                .clone()
+        }
+        _ => {
+            return Err(Failure::usage(
+                "give a BASE_URL, or --regions FILE --region NAME",
+            ))
+        }
+    };
+    if !(region.base_url.starts_with("http://") || region.base_url.starts_with("https://")) {
+        return Err(Failure::usage(format!(
+            "'{}' is not an http:// or https:// URL",
+            region.base_url
+        )));
+    }
+    if let Some(t) = &args.timeout {
+        let d = parse_duration(t).filter(|d| !d.is_zero());
+        region.timeout =
+            Some(d.ok_or_else(|| {
+                Failure::usage(format!("bad --timeout '{t}' (use e.g. 10s, 500ms)"))
+            })?);
+    }
+    let endpoint = Endpoint::new(&region).map_err(|e| Failure::usage(e.to_string()))?;
+    let validator = if args.no_validate {
+        None
+    } else {
+        let v = load_validator(settings, &[], args.no_cache, false)?;
+        Some(
+            v.with_profiles(conform_validate::ProfileSelection {
+                explicit: Vec::new(),
+                per_type: settings
+                    .pack()?
+                    .map(|p| p.profiles.clone())
+                    .unwrap_or_default(),
+                meta_profiles: true,
+            }),
+        )
+    };
+    let mut options = ProbeOptions {
+        allow_writes: args.allow_writes,
+        ..ProbeOptions::default()
+    };
+    if !args.types.is_empty() {
+        options.types = args.types.clone();
+    }
+    let report = run_probe(
+        &endpoint,
+        validator.as_ref().map(|v| v as &dyn BodyValidator),
+        &options,
+    )
+    .map_err(|e| match e {
+        ProbeError::Unreachable(_) => Failure {
+            code: Code::Infrastructure,
+            message: endpoint.redactor().redact(&e.to_string()),
+        },
+    })?;
+    let text = endpoint.redactor().redact(&render(&report, format));
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?,
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    Ok(if report.passed() {
+        Code::Pass
+    } else {
+        Code::Findings
+    })
+}
