@@ -62,6 +62,8 @@ enum Command {
     Completions(commands::completions::Args),
     /// Print the man page (or write one per subcommand with -o DIR).
     Man(commands::man::Args),
+    /// Scaffold conform.toml, regions.yaml and a CI file for a platform.
+    Init(commands::init::Args),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Baseline(cmd) => commands::baseline::run(&settings, cmd),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),
+        Command::Init(args) => commands::init::run(args),
     });
     match result {
         Ok(code) => code.into(),

@@ -1,6 +1,7 @@
 pub mod baseline;
 pub mod completions;
 pub mod fhirpath;
+pub mod init;
 pub mod listing;
 pub mod man;
 pub mod package;

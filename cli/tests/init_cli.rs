@@ -1,0 +1,395 @@
+//! `conform init` and the CI templates under ci/: the scaffolded files are
+//! pinned, the scaffolded conform.toml drives a real validation, the
+//! regions.yaml parses as conform-endpoint reads it, and each platform's CI
+//! file is parsed and its shell steps run against the fixtures with a
+//! `conform` on the PATH (no hosted CI needed).
+
+mod common;
+
+use common::{command_in, root, stderr, stdout};
+use serde_yaml_ng::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn init(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["init", "--dir", dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    command_in(&root(), &all).output().unwrap()
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn init_writes_the_commented_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = init(dir.path(), &["--ci", "github"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = stdout(&out).replace(dir.path().to_str().unwrap(), "[dir]");
+    insta::assert_snapshot!("init_github_stdout", shown);
+    insta::assert_snapshot!("init_conform_toml", read(dir.path(), "conform.toml"));
+    insta::assert_snapshot!("init_regions_yaml", read(dir.path(), "regions.yaml"));
+    insta::assert_snapshot!(
+        "init_github_workflow",
+        read(dir.path(), ".github/workflows/conform.yml")
+    );
+    // The files are the templates committed under ci/, as they are.
+    assert_eq!(
+        read(dir.path(), ".github/workflows/conform.yml"),
+        read(&root(), "ci/github/conform.yml")
+    );
+    assert_eq!(
+        read(dir.path(), "conform.toml"),
+        read(&root(), "ci/conform.toml")
+    );
+
+    let gitlab = tempfile::tempdir().unwrap();
+    assert_eq!(
+        init(gitlab.path(), &["--ci", "gitlab"]).status.code(),
+        Some(0)
+    );
+    insta::assert_snapshot!("init_gitlab_ci", read(gitlab.path(), ".gitlab-ci.yml"));
+    let azure = tempfile::tempdir().unwrap();
+    assert_eq!(
+        init(azure.path(), &["--ci", "azure"]).status.code(),
+        Some(0)
+    );
+    insta::assert_snapshot!(
+        "init_azure_pipelines",
+        read(azure.path(), "azure-pipelines.yml")
+    );
+}
+
+#[test]
+fn init_does_not_overwrite_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(init(dir.path(), &[]).status.code(), Some(0));
+    std::fs::write(dir.path().join("conform.toml"), "# mine\n").unwrap();
+    let out = init(dir.path(), &["--ci", "gitlab"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not overwriting"), "{}", stderr(&out));
+    assert_eq!(read(dir.path(), "conform.toml"), "# mine\n");
+    assert!(
+        !dir.path().join(".gitlab-ci.yml").exists(),
+        "nothing written"
+    );
+    assert_eq!(init(dir.path(), &["--force"]).status.code(), Some(0));
+    assert_ne!(read(dir.path(), "conform.toml"), "# mine\n");
+}
+
+#[test]
+fn the_scaffolded_config_drives_validation_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(init(dir.path(), &[]).status.code(), Some(0));
+    // Run in the new project, so conform finds its conform.toml there.
+    let valid = root().join("fixtures/valid");
+    let out = command_in(dir.path(), &["validate", "-v", valid.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let log = stderr(&out);
+    assert!(
+        log.contains(&format!(
+            "using config {}",
+            dir.path().join("conform.toml").display()
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains("using pack uk-core"),
+        "the config's pack: {log}"
+    );
+    // The pack's national rules apply without --pack.
+    let bad = root().join("fixtures/invalid/uk-core/patient-nhs-number-bad-check-digit.json");
+    let out = command_in(dir.path(), &["validate", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("[nhs-number-check-digit]"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn the_scaffolded_regions_file_is_read_by_conform_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(init(dir.path(), &[]).status.code(), Some(0));
+    let regions = conform_endpoint::RegionsFile::load(&dir.path().join("regions.yaml"))
+        .expect("regions.yaml loads");
+    assert_eq!(regions.regions.len(), 1);
+    let r = regions.region("my-ics").unwrap();
+    assert!(r.base_url.starts_with("https://"));
+    assert!(matches!(
+        r.auth,
+        conform_endpoint::AuthConfig::ClientCredentials { .. }
+    ));
+}
+
+// ---- the CI templates, run here ----
+
+/// One template's shell steps in order, and the variables it sets.
+struct Pipeline {
+    variables: BTreeMap<String, String>,
+    scripts: Vec<String>,
+}
+
+fn yaml(path: &str) -> Value {
+    serde_yaml_ng::from_str(&read(&root(), path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn strings(map: &Value) -> BTreeMap<String, String> {
+    map.as_mapping()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().unwrap().to_string(),
+                        v.as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn github() -> Pipeline {
+    let doc = yaml("ci/github/conform.yml");
+    let steps = doc["jobs"]["conform"]["steps"].as_sequence().unwrap();
+    Pipeline {
+        variables: strings(&doc["env"]),
+        scripts: steps
+            .iter()
+            .filter_map(|s| s["run"].as_str().map(str::to_string))
+            .collect(),
+    }
+}
+
+fn gitlab() -> Pipeline {
+    let doc = yaml("ci/gitlab/conform.gitlab-ci.yml");
+    let job = &doc["conform"];
+    let lines = |key: &str| -> Vec<String> {
+        job[key]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect()
+    };
+    // GitLab runs before_script and script in one shell, stopping at the
+    // first failing line.
+    let mut all = vec!["set -e".to_string()];
+    all.extend(lines("before_script"));
+    all.extend(lines("script"));
+    Pipeline {
+        variables: strings(&job["variables"]),
+        scripts: vec![all.join("\n")],
+    }
+}
+
+fn azure() -> Pipeline {
+    let doc = yaml("ci/azure/azure-pipelines.yml");
+    let mut scripts = Vec::new();
+    for step in doc["steps"].as_sequence().unwrap() {
+        if let Some(script) = step["bash"].as_str() {
+            let mut script = script.to_string();
+            // A step's env: maps pipeline variables into the script.
+            for (k, v) in strings(&step["env"]) {
+                script = format!("export {k}=\"{v}\"\n{script}");
+            }
+            scripts.push(script);
+        }
+    }
+    Pipeline {
+        variables: strings(&doc["variables"]),
+        scripts,
+    }
+}
+
+/// A folder with a `conform` that runs the binary under test offline on
+/// the shared test packages, as installed in CI. No registry is reachable
+/// here, so `package install ID#VERSION` imports that package's .tgz from
+/// the shared test data instead (the same bytes the registry serves).
+fn conform_on_path(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let wrapper = bin.join("conform");
+    let exe = env!("CARGO_BIN_EXE_conform");
+    let packages = conform_testdata::packages_dir();
+    let packages = packages.display();
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n\
+             if [ \"$1\" = package ] && [ \"$2\" = install ]; then\n\
+             \x20 exec '{exe}' --offline package import \"{packages}/$(echo \"$3\" | tr '#' '-').tgz\"\n\
+             fi\n\
+             exec '{exe}' --offline --package-source '{packages}' \"$@\"\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+struct RunResult {
+    /// The exit code the pipeline ends with.
+    code: i32,
+    dir: tempfile::TempDir,
+    log: String,
+}
+
+/// Scaffolds a project with `conform init --ci PLATFORM`, points PAYLOADS at
+/// `payloads`, and runs the pipeline's shell steps in order, substituting
+/// what the platform would (its expressions and macros), until one fails.
+fn run_pipeline(platform: &str, pipeline: Pipeline, payloads: &Path) -> RunResult {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path();
+    assert_eq!(init(project, &["--ci", platform]).status.code(), Some(0));
+    let bin = conform_on_path(&project.join(".tools"));
+    let workspace = project.to_str().unwrap();
+    let expand = |s: &str, outputs: &BTreeMap<String, String>| -> String {
+        let mut s = s
+            .replace("${{ github.workspace }}", workspace)
+            .replace("${{ vars.CONFORM_GIT }}", "")
+            .replace("$(Pipeline.Workspace)", workspace)
+            .replace("$(CONFORM_GIT)", "")
+            .replace("$CI_PROJECT_DIR", workspace);
+        for (k, v) in outputs {
+            s = s
+                .replace(&format!("${{{{ steps.validate.outputs.{k} }}}}"), v)
+                .replace(&format!("$({k})"), v);
+        }
+        s
+    };
+    let mut outputs = BTreeMap::new();
+    let mut log = String::new();
+    let github_output = project.join(".github-output");
+    for script in &pipeline.scripts {
+        let script = expand(script, &outputs);
+        let mut cmd = Command::new("bash");
+        // GitHub runs `bash -e`; Azure and GitLab (set -e above) as written.
+        if platform == "github" {
+            cmd.arg("-e");
+        }
+        cmd.arg("-c").arg(&script).current_dir(project);
+        for (k, v) in &pipeline.variables {
+            cmd.env(k, expand(v, &outputs));
+        }
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+        let out = cmd
+            .env("PAYLOADS", payloads)
+            .env("PATH", path)
+            .env("NO_COLOR", "1")
+            .env_remove("CONFORM_PACKAGE_SOURCE")
+            .env("GITHUB_OUTPUT", &github_output)
+            .output()
+            .unwrap();
+        let text = stdout(&out);
+        log.push_str(&format!("$ {script}\n{text}{}\n", stderr(&out)));
+        // Outputs a later step reads: GitHub's step outputs, Azure's
+        // task.setvariable.
+        if let Ok(o) = std::fs::read_to_string(&github_output) {
+            for line in o.lines() {
+                if let Some((k, v)) = line.split_once('=') {
+                    outputs.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("##vso[task.setvariable variable=") {
+                if let Some((k, v)) = rest.split_once(']') {
+                    outputs.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+        let code = out.status.code().unwrap_or(-1);
+        if code != 0 {
+            return RunResult { code, dir, log };
+        }
+    }
+    RunResult { code: 0, dir, log }
+}
+
+fn check_reports(r: &RunResult, errors: usize) {
+    let project = r.dir.path();
+    let junit = read(project, "conform-junit.xml");
+    let doc = roxmltree::Document::parse(&junit).expect("JUnit XML");
+    let failures = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .count();
+    assert_eq!(failures, errors, "{}", r.log);
+    let sarif: serde_json::Value = serde_json::from_str(&read(project, "conform.sarif")).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let evidence: serde_json::Value =
+        serde_json::from_str(&read(project, "conform-evidence.json")).unwrap();
+    assert_eq!(evidence["schema"], "conform.validate/1");
+    assert!(
+        evidence["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p.as_str().unwrap().starts_with("fhir.r4.ukcore")),
+        "the scaffolded config's pack loads UK Core: {}",
+        evidence["packages"]
+    );
+    // The FHIR packages went into the cache the pipeline caches.
+    assert!(
+        project.join(".fhir-packages").read_dir().unwrap().count() >= 2,
+        "{}",
+        r.log
+    );
+}
+
+fn template_passes_and_fails_as_conform_does(platform: &str, pipeline: fn() -> Pipeline) {
+    let passing = run_pipeline(platform, pipeline(), &root().join("fixtures/valid"));
+    assert_eq!(
+        passing.code, 0,
+        "{platform}: valid fixtures pass\n{}",
+        passing.log
+    );
+    check_reports(&passing, 0);
+
+    let failing = run_pipeline(
+        platform,
+        pipeline(),
+        &root().join("fixtures/invalid/uk-core"),
+    );
+    assert_eq!(
+        failing.code, 1,
+        "{platform}: findings fail the job\n{}",
+        failing.log
+    );
+    check_reports(&failing, 5);
+    assert!(
+        failing.log.contains("[nhs-number-check-digit]"),
+        "{}",
+        failing.log
+    );
+}
+
+#[test]
+fn github_template_runs_against_the_fixtures() {
+    template_passes_and_fails_as_conform_does("github", github);
+}
+
+#[test]
+fn gitlab_template_runs_against_the_fixtures() {
+    template_passes_and_fails_as_conform_does("gitlab", gitlab);
+}
+
+#[test]
+fn azure_template_runs_against_the_fixtures() {
+    template_passes_and_fails_as_conform_does("azure", azure);
+}
