@@ -20,7 +20,7 @@ pub struct Args {
     format: String,
 }
 
-pub fn run(_settings: &Settings, args: &Args) -> Outcome {
+pub fn run(settings: &Settings, args: &Args) -> Outcome {
     if !matches!(args.format.as_str(), "text" | "json") {
         return Err(Failure::usage(format!(
             "unknown format '{}' (use text or json)",
@@ -36,15 +36,39 @@ pub fn run(_settings: &Settings, args: &Args) -> Outcome {
     let bytes = read(&args.file)?;
     let doc = conform_json::parse(&bytes)
         .map_err(|e| Failure::usage(format!("{} is not valid JSON: {e}", args.file)))?;
-    let mut ctx = Context::new();
-    ctx.resource = Some(doc.root());
-    ctx.root_resource = Some(doc.root());
-    let items = conform_fhirpath::evaluate(&expr, &doc, doc.root(), &ctx).map_err(|e| Failure {
+    // Types and FHIR functions (memberOf, resolve in Bundles...) from the
+    // loaded definitions; without them, types are inferred from the JSON.
+    let validator = match super::validate::load_validator(settings, &[], false, false) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            eprintln!(
+                "conform: no FHIR definitions loaded ({}); types are inferred from the JSON",
+                e.message
+            );
+            None
+        }
+    };
+    let evaluate = |ctx: &Context| {
+        conform_fhirpath::evaluate(&expr, &doc, doc.root(), ctx).map(|items| {
+            items
+                .iter()
+                .map(|i| describe(&doc, i, ctx))
+                .collect::<Vec<(String, serde_json::Value)>>()
+        })
+    };
+    let result = match &validator {
+        Some(v) => v.with_fhirpath_context(&doc, evaluate),
+        None => {
+            let mut ctx = Context::new();
+            ctx.resource = Some(doc.root());
+            ctx.root_resource = Some(doc.root());
+            evaluate(&ctx)
+        }
+    };
+    let typed = result.map_err(|e| Failure {
         code: Code::Findings,
         message: format!("evaluation failed: {e}"),
     })?;
-    let typed: Vec<(String, serde_json::Value)> =
-        items.iter().map(|i| describe(&doc, i, &ctx)).collect();
     if args.format == "json" {
         let out: Vec<serde_json::Value> = typed
             .into_iter()
@@ -84,12 +108,16 @@ fn read(file: &str) -> Result<Vec<u8>, Failure> {
 fn describe(doc: &Document<'_>, item: &Item, ctx: &Context) -> (String, serde_json::Value) {
     let value = item_value(doc, item, ctx);
     let type_name = match item {
-        Item::Node(n) => n.ty.as_deref().map(str::to_string).unwrap_or_else(|| {
-            value
-                .as_ref()
-                .map_or("Element", |v| v.type_name())
-                .to_string()
-        }),
+        Item::Node(n) => {
+            n.ty.as_deref()
+                .map(|t| public_type(t, ctx))
+                .unwrap_or_else(|| {
+                    value
+                        .as_ref()
+                        .map_or("Element", |v| v.type_name())
+                        .to_string()
+                })
+        }
         Item::Value(v) => v.type_name().to_string(),
     };
     let json = match (&value, item) {
@@ -106,4 +134,17 @@ fn describe(doc: &Document<'_>, item: &Item, ctx: &Context) -> (String, serde_js
         (None, Item::Value(_)) => serde_json::Value::Null,
     };
     (type_name, json)
+}
+
+/// A backbone element's model type is its path (`Patient.contact`); users
+/// see the FHIR type it has (`BackboneElement`, or `Element` inside data
+/// types).
+fn public_type(t: &str, ctx: &Context) -> String {
+    if !t.contains('.') {
+        t.to_string()
+    } else if ctx.model.is_subtype(t, "BackboneElement") {
+        "BackboneElement".to_string()
+    } else {
+        "Element".to_string()
+    }
 }

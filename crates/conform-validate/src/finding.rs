@@ -90,7 +90,8 @@ pub(crate) struct LocalIssue {
     pub path: String,
     pub severity: Severity,
     pub code: IssueCode,
-    pub rule: &'static str,
+    /// A rule id of [`rules`], or an invariant's key.
+    pub rule: std::borrow::Cow<'static, str>,
     pub message: String,
 }
 

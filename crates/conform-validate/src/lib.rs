@@ -7,6 +7,7 @@
 
 pub mod context;
 mod fhirpath_model;
+mod invariants;
 pub mod finding;
 mod input;
 mod load;
@@ -45,6 +46,8 @@ pub struct Validator {
     invariants: Arc<Vec<Option<conform_fhirpath::Expr>>>,
     /// FHIRPath type information from the plans, built on first need.
     model: Arc<std::sync::OnceLock<fhirpath_model::PlansModel>>,
+    /// Value sets expanded for FHIRPath's `memberOf()`.
+    value_sets: Arc<invariants::ValueSetCache>,
 }
 
 /// Which profiles each resource is validated against, on top of the base
@@ -120,6 +123,7 @@ impl Validator {
             values,
             invariants,
             model: Default::default(),
+            value_sets: Default::default(),
             selection: Arc::new(ProfileSelection::default()),
         }
     }
@@ -192,6 +196,31 @@ impl Validator {
 
     pub fn plans(&self) -> &Plans {
         &self.plans
+    }
+
+    /// The invariant evaluator over this validator's definitions.
+    pub(crate) fn invariants(&self) -> invariants::Invariants<'_> {
+        invariants::Invariants {
+            plans: &self.plans,
+            exprs: &self.invariants,
+            model: self.fhirpath_model(),
+            context: &self.context,
+            values: &self.values,
+            value_sets: &self.value_sets,
+        }
+    }
+
+    /// Runs `f` with a FHIRPath context for `doc` whose types come from the
+    /// loaded definitions and whose FHIR functions (`resolve()` within the
+    /// resource, its contained resources and its Bundle entries,
+    /// `memberOf()`, `conformsTo()`, `htmlChecks()`) are answered by this
+    /// validator. For `conform fhirpath` and scenario assertions.
+    pub fn with_fhirpath_context<R>(
+        &self,
+        doc: &Document<'_>,
+        f: impl FnOnce(&conform_fhirpath::Context) -> R,
+    ) -> R {
+        self.invariants().with_context(&[doc.root()], f)
     }
 
     /// FHIRPath type information from the loaded definitions.

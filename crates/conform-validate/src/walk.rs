@@ -3,6 +3,7 @@
 //! and the document) and only builds strings when it emits a finding.
 
 use crate::context::Context;
+use crate::invariants::{invariant_failure, Invariants, Verdict};
 use crate::finding::{rules, Finding, IssueCode, LocalIssue, Severity};
 use crate::national::RuleSet;
 use crate::plan::{ElementPlan, ElementType, Plans, Role, Strength, TypeId, TypeKind, UNBOUNDED};
@@ -27,8 +28,7 @@ pub(crate) struct Walker<'a> {
     options: Options,
     rules: &'a RuleSet,
     values: &'a crate::profile::Values,
-    invariants: &'a [Option<conform_fhirpath::Expr>],
-    model: &'a dyn conform_fhirpath::Model,
+    inv: Invariants<'a>,
     /// The resources being walked (outermost first), for `%resource`.
     resources: Vec<NodeId>,
     selection: &'a crate::ProfileSelection,
@@ -61,8 +61,7 @@ impl<'a> Walker<'a> {
             options: v.options,
             rules: &v.rules,
             values: &v.values,
-            invariants: &v.invariants,
-            model: v.fhirpath_model(),
+            inv: v.invariants(),
             resources: Vec::new(),
             selection: &v.selection,
             doc,
@@ -1081,56 +1080,40 @@ impl<'a> Walker<'a> {
         if element.is_empty() && plan.constraints.is_empty() {
             return;
         }
-        let ty: std::sync::Arc<str> = plan.name.as_str().into();
-        let focus = conform_fhirpath::Item::Node(conform_fhirpath::NodeRef {
+        let focus = conform_fhirpath::NodeRef {
             node: Some(node),
             companion: None,
-            ty: Some(ty),
+            ty: Some(plan.name.as_str().into()),
+        };
+        let inv = self.inv;
+        let ids = element.iter().chain(&plan.constraints).copied();
+        let mut failures = Vec::new();
+        inv.check(self.doc, focus, &self.resources, ids, |ci, v| {
+            if !matches!(v, Verdict::Holds) {
+                failures.push((ci, v));
+            }
         });
-        let mut ctx = conform_fhirpath::Context::with_model(self.model);
-        ctx.lenient_as = true; // R4's dom-3 applies as() to many items
-        ctx.resource = self.resources.last().copied();
-        ctx.root_resource = self.resources.first().copied();
-        for &ci in element.iter().chain(&plan.constraints) {
-            let Some(expr) = &self.invariants[ci as usize] else {
-                continue;
-            };
-            let c = &self.plans.constraints[ci as usize];
-            let result = conform_fhirpath::evaluate_item(expr, self.doc, &focus, &ctx);
-            let failed = match &result {
-                Ok(items) => matches!(
-                    items.as_slice(),
-                    [i] if conform_fhirpath::item_value(self.doc, i, &ctx) == Some(conform_fhirpath::Value::Boolean(false))
-                ),
-                Err(_) => false,
-            };
-            if failed {
-                let severity = if c.best_practice {
-                    Severity::Information
-                } else if c.error {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                };
-                let message = format!("Constraint failed: {}: '{}'", c.key, c.human);
-                self.emit(
-                    severity,
-                    IssueCode::Invariant,
-                    &c.key,
-                    self.doc.offset(node),
-                    None,
-                    message,
-                );
-            } else if let Err(e) = result {
-                let message = format!("The invariant {} could not be evaluated here: {e}", c.key);
-                self.emit(
-                    Severity::Information,
-                    IssueCode::Processing,
-                    rules::INVARIANT_NOT_EVALUATED,
-                    self.doc.offset(node),
-                    None,
-                    message,
-                );
+        let at = self.doc.offset(node);
+        for (ci, v) in failures {
+            let c = inv.constraint(ci);
+            match v {
+                Verdict::Holds => {}
+                Verdict::Fails => {
+                    let (severity, message) = invariant_failure(c);
+                    self.emit(severity, IssueCode::Invariant, &c.key, at, None, message);
+                }
+                Verdict::NotEvaluated(e) => {
+                    let message =
+                        format!("The invariant {} could not be evaluated here: {e}", c.key);
+                    self.emit(
+                        Severity::Information,
+                        IssueCode::Processing,
+                        rules::INVARIANT_NOT_EVALUATED,
+                        at,
+                        None,
+                        message,
+                    );
+                }
             }
         }
     }
@@ -1192,6 +1175,9 @@ impl<'a> Walker<'a> {
     /// except what the walk has already said at the same place.
     fn run_profile(&mut self, node: NodeId, plan: &'a crate::plan::profile::ProfilePlan) {
         let mut ck = crate::profile::Checker::new(self.plans, self.values, self.doc, plan);
+        if self.options.invariants {
+            ck = ck.with_invariants(self.inv, &self.resources);
+        }
         ck.check(node);
         self.emit_local(ck.issues, true);
     }
@@ -1216,7 +1202,7 @@ impl<'a> Walker<'a> {
             self.emit(
                 issue.severity,
                 issue.code,
-                issue.rule,
+                &issue.rule,
                 offset,
                 extra,
                 issue.message,

@@ -59,6 +59,7 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
         },
         code_set_ids: FxHashMap::default(),
         constraint_ids: FxHashMap::default(),
+        base_constraints: 0,
     };
     // First give every top-level type an id, so elements can refer to types
     // defined later in the list.
@@ -112,6 +113,9 @@ pub(super) struct Compiler<'a> {
     pub(super) plans: Plans,
     code_set_ids: FxHashMap<String, u32>,
     constraint_ids: FxHashMap<(String, String), u32>,
+    /// How many constraints the base types define: profile constraints
+    /// numbered below this repeat a base one.
+    pub(super) base_constraints: u32,
 }
 
 impl Compiler<'_> {
@@ -290,7 +294,7 @@ impl Compiler<'_> {
     }
 
     /// An element's invariants, except those the walk checks natively.
-    fn constraints(&mut self, e: &Value) -> Vec<u32> {
+    pub(super) fn constraints(&mut self, e: &Value) -> Vec<u32> {
         let mut out = Vec::new();
         for c in e["constraint"].as_array().into_iter().flatten() {
             let (Some(key), Some(expr)) = (c["key"].as_str(), c["expression"].as_str()) else {
@@ -477,5 +481,7 @@ fn erratum<'a>(key: &str, expr: &str) -> Option<&'a str> {
 /// message: `ele-1` ("a value or children": empty objects, strings and
 /// arrays) on every element, and `ref-1` (a local reference must resolve
 /// to a contained resource) and `dom-3` (each contained resource is
-/// referred to), whose FHIRPath searches every descendant.
-const NATIVE: &[&str] = &["ele-1", "ref-1", "dom-3"];
+/// referred to), whose FHIRPath searches every descendant. `txt-1` and
+/// `txt-2` are `htmlChecks()`, which is the walk's own narrative check
+/// (rule `narrative`): evaluating them too would report each defect twice.
+const NATIVE: &[&str] = &["ele-1", "ref-1", "dom-3", "txt-1", "txt-2"];

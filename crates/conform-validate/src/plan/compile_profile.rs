@@ -13,6 +13,7 @@ use serde_json::Value;
 impl Compiler<'_> {
     /// Compiles every constraint StructureDefinition that has a snapshot.
     pub(super) fn compile_profiles(&mut self) {
+        self.base_constraints = self.plans.constraints.len() as u32;
         let src = self.src;
         let sds: Vec<&Value> = src
             .structure_definitions()
@@ -175,6 +176,12 @@ impl Compiler<'_> {
             ordered: s["ordered"].as_bool().unwrap_or(false),
             slices: Vec::new(),
         });
+        let base = self.base_constraints;
+        let constraints = self
+            .constraints(e)
+            .into_iter()
+            .filter(|&c| c >= base)
+            .collect();
         let node = ProfileNode {
             id: id.to_string(),
             name: raw_name.trim_end_matches("[x]").to_string(),
@@ -193,6 +200,7 @@ impl Compiler<'_> {
             min_value,
             max_value,
             must_support: e["mustSupport"].as_bool().unwrap_or(false),
+            constraints,
             children: Vec::new(),
             slicing,
         };

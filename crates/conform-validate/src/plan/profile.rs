@@ -75,6 +75,10 @@ pub struct ProfileNode {
     pub min_value: Option<u32>,
     pub max_value: Option<u32>,
     pub must_support: bool,
+    /// Invariants this profile adds (not those of the base definitions,
+    /// which the walk already evaluates), as indices into
+    /// [`super::Plans::constraints`].
+    pub constraints: Vec<u32>,
     /// Non-slice children, by element name.
     pub children: Vec<NodeIdx>,
     pub slicing: Option<Slicing>,

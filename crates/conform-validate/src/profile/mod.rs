@@ -10,6 +10,7 @@ mod slicing;
 use crate::finding::{rules, IssueCode, Severity};
 use crate::plan::profile::{NodeIdx, ProfileNode, ProfilePlan, ProfileSet};
 use crate::plan::{Plans, Strength, UNBOUNDED};
+use crate::invariants::{invariant_failure, Invariants, Verdict};
 use crate::terminology::Membership;
 use conform_json::{Document, Kind, NodeId};
 use serde_json::Value;
@@ -50,6 +51,10 @@ pub(crate) struct Checker<'a> {
     profile: &'a ProfilePlan,
     path: Vec<String>,
     depth: usize,
+    /// Evaluates the profile's own invariants; `None` skips them.
+    inv: Option<Invariants<'a>>,
+    /// The enclosing resources, outermost first, for the invariants.
+    resources: Vec<NodeId>,
     pub(crate) issues: Vec<Issue>,
 }
 
@@ -67,8 +72,18 @@ impl<'a> Checker<'a> {
             profile,
             path: Vec::new(),
             depth: 0,
+            inv: None,
+            resources: Vec::new(),
             issues: Vec::new(),
         }
+    }
+
+    /// Also evaluates the invariants the profiles add, for a value inside
+    /// `resources` (outermost first).
+    pub(crate) fn with_invariants(mut self, inv: Invariants<'a>, resources: &[NodeId]) -> Self {
+        self.inv = Some(inv);
+        self.resources = resources.to_vec();
+        self
     }
 
     fn set(&self) -> &'a ProfileSet {
@@ -79,7 +94,7 @@ impl<'a> Checker<'a> {
         &mut self,
         severity: Severity,
         code: IssueCode,
-        rule: &'static str,
+        rule: impl Into<std::borrow::Cow<'static, str>>,
         node: NodeId,
         extra: Option<&str>,
         message: String,
@@ -95,7 +110,7 @@ impl<'a> Checker<'a> {
             path: path.trim_start_matches('.').to_string(),
             severity,
             code,
-            rule,
+            rule: rule.into(),
             message,
         });
     }
@@ -166,7 +181,85 @@ impl<'a> Checker<'a> {
         }
         self.type_profiles(node, p);
         if doc.kind(node) == Kind::Object {
+            // inside a nested resource (contained, a Bundle entry) it is
+            // `%resource`; its own element's invariants still see the outer one
+            let nested = self.inv.is_some()
+                && self.resources.last() != Some(&node)
+                && doc.get(node, "resourceType").is_some();
+            if nested {
+                self.resources.push(node);
+            }
             self.children(node, p);
+            if nested {
+                self.resources.pop();
+            }
+        }
+        if !p.constraints.is_empty() {
+            self.invariants(node, p);
+        }
+    }
+
+    /// The invariants the profile adds to this element, on one value.
+    fn invariants(&mut self, node: NodeId, p: &ProfileNode) {
+        let Some(inv) = self.inv else { return };
+        let focus = conform_fhirpath::NodeRef {
+            node: Some(node),
+            companion: None,
+            ty: self.value_type(node, p).map(Into::into),
+        };
+        let mut failed = Vec::new();
+        let resources = &self.resources;
+        inv.check(self.doc, focus, resources, p.constraints.iter().copied(), |ci, v| {
+            if matches!(v, Verdict::Fails) {
+                failed.push(ci);
+            }
+        });
+        for ci in failed {
+            let c = inv.constraint(ci);
+            let (severity, message) = invariant_failure(c);
+            self.report(
+                severity,
+                IssueCode::Invariant,
+                c.key.clone(),
+                node,
+                None,
+                message,
+            );
+        }
+    }
+
+    /// The FHIR type of a value for FHIRPath: the profiled resource or
+    /// type at the root, the element's one type, the backbone's base path,
+    /// or a choice's type from its JSON key.
+    fn value_type(&self, node: NodeId, p: &ProfileNode) -> Option<String> {
+        if let Some(t) = self.doc.get_str(node, "resourceType") {
+            return Some(t.into_owned());
+        }
+        if self.path.is_empty() {
+            return Some(self.profile.type_name.clone());
+        }
+        match p.types.as_slice() {
+            [t] if matches!(t.code.as_str(), "BackboneElement" | "Element") => {
+                // `Composition.section:problems` is a `Composition.section`
+                let path: Vec<&str> = p
+                    .id
+                    .split('.')
+                    .map(|seg| seg.split(':').next().unwrap_or(seg))
+                    .collect();
+                Some(path.join("."))
+            }
+            [t] => Some(t.code.clone()),
+            _ if p.choice => {
+                let last = self.path.last()?;
+                let key = last.trim_start_matches('.').split('[').next()?;
+                let suffix = key.strip_prefix(p.name.as_str())?;
+                let mut ty = suffix.to_string();
+                if conform_fhirpath::system_type_of(&lower_first(suffix)).is_some() {
+                    ty = lower_first(suffix);
+                }
+                Some(ty)
+            }
+            _ => None,
         }
     }
 
@@ -335,6 +428,8 @@ impl<'a> Checker<'a> {
             profile: plan,
             path: self.path.clone(),
             depth: self.depth + 1,
+            inv: self.inv,
+            resources: self.resources.clone(),
             issues: Vec::new(),
         };
         sub.check(node);
@@ -484,7 +579,7 @@ pub(crate) struct Item<'a> {
 
 /// The (system, code) pairs of a coded value: a code, Coding, Quantity or
 /// CodeableConcept.
-fn codes_of(doc: &Document<'_>, node: NodeId) -> Vec<(Option<String>, String)> {
+pub(crate) fn codes_of(doc: &Document<'_>, node: NodeId) -> Vec<(Option<String>, String)> {
     match doc.kind(node) {
         Kind::String => doc
             .str(node)
@@ -560,5 +655,13 @@ pub(crate) fn upper_first_eq(code: &str, suffix: &str) -> bool {
     match (c.next(), s.next()) {
         (Some(a), Some(b)) => a.to_ascii_uppercase() == b && c.as_str() == s.as_str(),
         _ => false,
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
     }
 }

@@ -94,7 +94,7 @@ fn unresolved(issues: &mut Vec<Issue>, context: &Context, q_node: NodeId, canoni
             path: "questionnaire".into(),
             severity: Severity::Error,
             code: IssueCode::Invalid,
-            rule: rules::QUESTIONNAIRE_CANONICAL_TYPE,
+            rule: rules::QUESTIONNAIRE_CANONICAL_TYPE.into(),
             message: format!("The canonical URL '{canonical}' refers to a {found}, but QuestionnaireResponse.questionnaire must refer to a Questionnaire"),
         });
     }
@@ -105,7 +105,7 @@ fn unresolved(issues: &mut Vec<Issue>, context: &Context, q_node: NodeId, canoni
         path: "questionnaire".into(),
         severity: if example { Severity::Information } else { Severity::Warning },
         code: IssueCode::Required,
-        rule: rules::QUESTIONNAIRE_NOT_FOUND,
+        rule: rules::QUESTIONNAIRE_NOT_FOUND.into(),
         message: format!("The questionnaire '{canonical}' could not be resolved, so the answers cannot be checked against it"),
     });
 }
@@ -142,7 +142,7 @@ impl<'a> Checker<'a, '_> {
             path: path.to_string(),
             severity,
             code,
-            rule,
+            rule: rule.into(),
             message,
         });
     }

@@ -1,0 +1,217 @@
+//! Evaluating invariants (FHIRPath constraints) with the validator's
+//! services behind the FHIR functions: `resolve()` across the Bundle being
+//! validated, `memberOf()` against locally expanded value sets,
+//! `conformsTo()` against the compiled profiles and `htmlChecks()` with the
+//! narrative checker. The base walk and the profile checker both evaluate
+//! through here, so an invariant means the same wherever it is attached.
+
+use crate::context::Context;
+use crate::plan::profile::ProfileSet;
+use crate::plan::{Constraint, Plans};
+use crate::profile::{codes_of, Checker, Values};
+use crate::terminology::{CodeSet, Membership};
+use conform_fhirpath::{Expr, Item, Model, NodeRef, Value};
+use conform_json::{Document, Kind, NodeId};
+use rustc_hash::FxHashMap;
+use std::sync::{Arc, RwLock};
+
+/// Value sets expanded for `memberOf()`, shared by every thread.
+pub(crate) type ValueSetCache = RwLock<FxHashMap<String, Arc<CodeSet>>>;
+
+/// What one invariant said about one value.
+pub(crate) enum Verdict {
+    Holds,
+    Fails,
+    /// The expression failed to evaluate (wrong cardinality, unsupported...).
+    NotEvaluated(String),
+}
+
+/// Everything needed to evaluate invariants, borrowed from the validator.
+#[derive(Clone, Copy)]
+pub(crate) struct Invariants<'a> {
+    pub(crate) plans: &'a Plans,
+    pub(crate) exprs: &'a [Option<Expr>],
+    pub(crate) model: &'a dyn Model,
+    pub(crate) context: &'a Context,
+    pub(crate) values: &'a Values,
+    pub(crate) value_sets: &'a ValueSetCache,
+}
+
+impl<'a> Invariants<'a> {
+    pub(crate) fn constraint(&self, ci: u32) -> &'a Constraint {
+        &self.plans.constraints[ci as usize]
+    }
+
+    /// Evaluates the constraints `ids` on one value of type `ty`.
+    /// `resources` are the enclosing resources, outermost first (for
+    /// `%resource`, `%rootResource` and Bundle references).
+    pub(crate) fn check(
+        &self,
+        doc: &Document<'_>,
+        focus: NodeRef,
+        resources: &[NodeId],
+        ids: impl IntoIterator<Item = u32>,
+        mut verdict: impl FnMut(u32, Verdict),
+    ) {
+        self.with_context(resources, |ctx| {
+            let focus = Item::Node(focus);
+            for ci in ids {
+                let Some(expr) = &self.exprs[ci as usize] else {
+                    continue;
+                };
+                let v = match conform_fhirpath::evaluate_item(expr, doc, &focus, ctx) {
+                    Ok(items) => match items.as_slice() {
+                        [i] if conform_fhirpath::item_value(doc, i, ctx)
+                            == Some(Value::Boolean(false)) =>
+                        {
+                            Verdict::Fails
+                        }
+                        _ => Verdict::Holds,
+                    },
+                    Err(e) => Verdict::NotEvaluated(e.to_string()),
+                };
+                verdict(ci, v);
+            }
+        })
+    }
+
+    /// Runs `f` with a FHIRPath context whose FHIR functions are answered
+    /// by this validator, inside `resources` (outermost first).
+    pub(crate) fn with_context<R>(
+        &self,
+        resources: &[NodeId],
+        f: impl FnOnce(&conform_fhirpath::Context) -> R,
+    ) -> R {
+        let resolver = |d: &Document, r: &str| resolve_in_bundles(d, resources, r);
+        let member_of = |d: &Document, i: &Item, url: &str| self.member_of(d, i, url);
+        let conforms_to = |d: &Document, i: &Item, url: &str| self.conforms_to(d, i, url);
+        let html_checks = |d: &Document, i: &Item| html_checks(d, i);
+        let mut ctx = conform_fhirpath::Context::with_model(self.model);
+        ctx.lenient_as = true; // R4's dom-3 applies as() to many items
+        ctx.resource = resources.last().copied();
+        ctx.root_resource = resources.first().copied();
+        ctx.resolver = Some(&resolver);
+        ctx.member_of = Some(&member_of);
+        ctx.conforms_to = Some(&conforms_to);
+        ctx.html_checks = Some(&html_checks);
+        f(&ctx)
+    }
+
+    /// `memberOf()`: `None` (empty) when the value set or a code's system
+    /// cannot be expanded offline.
+    fn member_of(&self, doc: &Document, item: &Item, url: &str) -> Option<bool> {
+        let codes = match item {
+            Item::Node(NodeRef { node: Some(n), .. }) => codes_of(doc, *n),
+            Item::Value(Value::String(s)) => vec![(None, s.clone())],
+            _ => return None,
+        };
+        if codes.is_empty() {
+            return None;
+        }
+        let set = self.value_set(url);
+        let mut unknown = false;
+        for (system, code) in &codes {
+            let m = match system {
+                Some(s) => set.contains_coding(s, code),
+                None => set.contains_code(code),
+            };
+            match m {
+                Membership::In => return Some(true),
+                Membership::Unknown => unknown = true,
+                Membership::NotIn => {}
+            }
+        }
+        (!unknown).then_some(false)
+    }
+
+    fn value_set(&self, url: &str) -> Arc<CodeSet> {
+        if let Some(s) = self.value_sets.read().ok().and_then(|m| m.get(url).cloned()) {
+            return s;
+        }
+        let set = Arc::new(self.context.value_set(self.plans, url));
+        if let Ok(mut m) = self.value_sets.write() {
+            m.insert(url.to_string(), set.clone());
+        }
+        set
+    }
+
+    /// `conformsTo()`: the value against a compiled profile (its structural
+    /// constraints, without evaluating that profile's own invariants, so
+    /// the question cannot recurse); core type URLs by type.
+    fn conforms_to(&self, doc: &Document, item: &Item, url: &str) -> Option<bool> {
+        let Item::Node(n) = item else {
+            return Some(false);
+        };
+        let profiles: &ProfileSet = &self.plans.profiles;
+        if let Some(plan) = profiles.get(url) {
+            let node = n.node?;
+            let mut ck = Checker::new(self.plans, self.values, doc, plan);
+            ck.check(node);
+            return Some(!ck.issues.iter().any(|i| i.severity.is_error()));
+        }
+        let t = url.strip_prefix("http://hl7.org/fhir/StructureDefinition/")?;
+        let ty = n.ty.as_deref()?;
+        Some(ty == t || self.model.is_subtype(ty, t))
+    }
+}
+
+/// The severity and message of a failed invariant: `error` constraints are
+/// errors, `warning` ones warnings, best-practice ones information.
+pub(crate) fn invariant_failure(c: &Constraint) -> (crate::finding::Severity, String) {
+    use crate::finding::Severity;
+    let severity = if c.best_practice {
+        Severity::Information
+    } else if c.error {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    (severity, format!("Constraint failed: {}: '{}'", c.key, c.human))
+}
+
+/// `htmlChecks()`: the narrative rules on a `div`.
+fn html_checks(doc: &Document, item: &Item) -> Option<bool> {
+    let Item::Node(NodeRef { node: Some(n), .. }) = item else {
+        return None;
+    };
+    let text = doc.str(*n)?;
+    Some(crate::xhtml::check(&text).is_ok())
+}
+
+/// `resolve()` of a reference to an entry of an enclosing Bundle: by
+/// `fullUrl`, or a relative `Type/id` (optionally with `_history`) by the
+/// entry resource's type and id.
+fn resolve_in_bundles(doc: &Document, resources: &[NodeId], reference: &str) -> Option<NodeId> {
+    let relative = {
+        let r = reference.split("/_history/").next().unwrap_or(reference);
+        let mut parts = r.rsplit('/');
+        match (parts.next(), parts.next()) {
+            (Some(id), Some(t)) if !reference.contains(':') => Some((t, id)),
+            _ => None,
+        }
+    };
+    for &res in resources.iter().rev() {
+        if doc.get_str(res, "resourceType").as_deref() != Some("Bundle") {
+            continue;
+        }
+        let Some(entries) = doc.get(res, "entry").filter(|e| doc.kind(*e) == Kind::Array) else {
+            continue;
+        };
+        for &entry in doc.elements(entries) {
+            let Some(resource) = doc.get(entry, "resource") else {
+                continue;
+            };
+            if doc.get_str(entry, "fullUrl").as_deref() == Some(reference) {
+                return Some(resource);
+            }
+            if let Some((t, id)) = relative {
+                if doc.get_str(resource, "resourceType").as_deref() == Some(t)
+                    && doc.get_str(resource, "id").as_deref() == Some(id)
+                {
+                    return Some(resource);
+                }
+            }
+        }
+    }
+    None
+}
