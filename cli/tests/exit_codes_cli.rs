@@ -37,6 +37,14 @@ fn usage_errors_exit_2_for_every_command() {
         ],
         &["completions", "tcsh"],
         &["man", "--bogus"],
+        &["probe", "--bogus"],
+        &[
+            "probe",
+            "--regions",
+            "no/such/regions.yaml",
+            "--region",
+            "x",
+        ],
         &["no-such-command"],
     ] {
         let out = run(args);
@@ -105,6 +113,18 @@ fn clean_runs_exit_0() {
         let out = run(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
     }
+}
+
+#[test]
+fn an_unreachable_endpoint_exits_3() {
+    // A closed port on this machine: the connection is refused at once.
+    let out = run(&["probe", "http://127.0.0.1:1/fhir", "--timeout", "5s"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("endpoint unreachable"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
