@@ -13,7 +13,7 @@ fn each_fixture_breaks_exactly_one_profile_constraint() {
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let files = v["files"].as_array().unwrap();
-    assert_eq!(files.len(), 3);
+    assert_eq!(files.len(), 4);
     for f in files {
         let issues = f["resources"][0]["issues"].as_array().unwrap();
         let errors: Vec<_> = issues.iter().filter(|i| i["severity"] == "error").collect();
