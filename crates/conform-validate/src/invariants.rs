@@ -125,7 +125,12 @@ impl<'a> Invariants<'a> {
     }
 
     fn value_set(&self, url: &str) -> Arc<CodeSet> {
-        if let Some(s) = self.value_sets.read().ok().and_then(|m| m.get(url).cloned()) {
+        if let Some(s) = self
+            .value_sets
+            .read()
+            .ok()
+            .and_then(|m| m.get(url).cloned())
+        {
             return s;
         }
         let set = Arc::new(self.context.value_set(self.plans, url));
@@ -166,7 +171,10 @@ pub(crate) fn invariant_failure(c: &Constraint) -> (crate::finding::Severity, St
     } else {
         Severity::Warning
     };
-    (severity, format!("Constraint failed: {}: '{}'", c.key, c.human))
+    (
+        severity,
+        format!("Constraint failed: {}: '{}'", c.key, c.human),
+    )
 }
 
 /// `htmlChecks()`: the narrative rules on a `div`.
@@ -194,7 +202,10 @@ fn resolve_in_bundles(doc: &Document, resources: &[NodeId], reference: &str) -> 
         if doc.get_str(res, "resourceType").as_deref() != Some("Bundle") {
             continue;
         }
-        let Some(entries) = doc.get(res, "entry").filter(|e| doc.kind(*e) == Kind::Array) else {
+        let Some(entries) = doc
+            .get(res, "entry")
+            .filter(|e| doc.kind(*e) == Kind::Array)
+        else {
             continue;
         };
         for &entry in doc.elements(entries) {

@@ -7,9 +7,9 @@
 
 pub mod context;
 mod fhirpath_model;
-mod invariants;
 pub mod finding;
 mod input;
+mod invariants;
 mod load;
 pub mod national;
 pub mod pack;

@@ -3,8 +3,8 @@
 //! and the document) and only builds strings when it emits a finding.
 
 use crate::context::Context;
-use crate::invariants::{invariant_failure, Invariants, Verdict};
 use crate::finding::{rules, Finding, IssueCode, LocalIssue, Severity};
+use crate::invariants::{invariant_failure, Invariants, Verdict};
 use crate::national::RuleSet;
 use crate::plan::{ElementPlan, ElementType, Plans, Role, Strength, TypeId, TypeKind, UNBOUNDED};
 use crate::primitive::{JsonType, Primitive};
@@ -601,7 +601,11 @@ impl<'a> Walker<'a> {
         };
         let plan = self.plans.get(t.plan);
         match plan.kind {
-            TypeKind::Primitive(p) => self.primitive(node, p, el, t),
+            TypeKind::Primitive(p) => {
+                self.primitive(node, p, el, t);
+                // invariants on primitive elements (`eld-3` on ElementDefinition.max)
+                self.check_invariants(node, &el.constraints, t.plan);
+            }
             TypeKind::Resource => self.nested_resource(node, el),
             TypeKind::Complex | TypeKind::Backbone => {
                 if self.doc.kind(node) != Kind::Object {

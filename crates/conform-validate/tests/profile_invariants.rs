@@ -126,3 +126,29 @@ fn resolve_follows_references_to_bundle_entries() {
         "{hits:?}"
     );
 }
+
+#[test]
+fn invariants_on_primitive_elements_are_evaluated() {
+    // eld-3 sits on ElementDefinition.max, a string: `*` or an integer >= 0
+    // (a non-number makes toInteger() empty, so only a negative one fails)
+    let sd = |max: &str| {
+        json!({"resourceType": "StructureDefinition", "url": "http://example.org/sd", "name": "X",
+            "status": "draft", "kind": "resource", "abstract": false, "type": "Patient",
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+            "derivation": "constraint",
+            "differential": {"element": [{"id": "Patient.name", "path": "Patient.name", "max": max}]}})
+    };
+    let v = common::r4();
+    let bad = v.validate_bytes(sd("-1").to_string().as_bytes(), 0);
+    let hits = findings_of(&bad, "eld-3");
+    assert_eq!(hits.len(), 1, "{:#?}", bad.findings);
+    assert!(hits[0].contains("differential.element[0].max"), "{hits:?}");
+    for ok in ["*", "1"] {
+        let r = v.validate_bytes(sd(ok).to_string().as_bytes(), 0);
+        assert!(
+            findings_of(&r, "eld-3").is_empty(),
+            "{ok}: {:#?}",
+            r.findings
+        );
+    }
+}

@@ -8,9 +8,9 @@ mod matching;
 mod slicing;
 
 use crate::finding::{rules, IssueCode, Severity};
+use crate::invariants::{invariant_failure, Invariants, Verdict};
 use crate::plan::profile::{NodeIdx, ProfileNode, ProfilePlan, ProfileSet};
 use crate::plan::{Plans, Strength, UNBOUNDED};
-use crate::invariants::{invariant_failure, Invariants, Verdict};
 use crate::terminology::Membership;
 use conform_json::{Document, Kind, NodeId};
 use serde_json::Value;
@@ -209,11 +209,17 @@ impl<'a> Checker<'a> {
         };
         let mut failed = Vec::new();
         let resources = &self.resources;
-        inv.check(self.doc, focus, resources, p.constraints.iter().copied(), |ci, v| {
-            if matches!(v, Verdict::Fails) {
-                failed.push(ci);
-            }
-        });
+        inv.check(
+            self.doc,
+            focus,
+            resources,
+            p.constraints.iter().copied(),
+            |ci, v| {
+                if matches!(v, Verdict::Fails) {
+                    failed.push(ci);
+                }
+            },
+        );
         for ci in failed {
             let c = inv.constraint(ci);
             let (severity, message) = invariant_failure(c);
@@ -241,11 +247,10 @@ impl<'a> Checker<'a> {
         match p.types.as_slice() {
             [t] if matches!(t.code.as_str(), "BackboneElement" | "Element") => {
                 // `Composition.section:problems` is a `Composition.section`
-                let path: Vec<&str> = p
-                    .id
-                    .split('.')
-                    .map(|seg| seg.split(':').next().unwrap_or(seg))
-                    .collect();
+                let path: Vec<&str> =
+                    p.id.split('.')
+                        .map(|seg| seg.split(':').next().unwrap_or(seg))
+                        .collect();
                 Some(path.join("."))
             }
             [t] => Some(t.code.clone()),
