@@ -24,6 +24,26 @@ pub fn render_junit(r: &ProbeReport) -> String {
         s.skipped,
         r.duration_ms / 1000.0
     );
+    let t = &r.target;
+    let props = [
+        ("base_url", Some(t.base_url.as_str())),
+        ("region", t.region.as_deref()),
+        ("auth", Some(t.auth.as_str())),
+        ("fhir_version", t.fhir_version.as_deref()),
+        ("software", t.software.as_deref()),
+        ("started", Some(r.started.as_str())),
+    ];
+    let _ = writeln!(out, "    <properties>");
+    for (name, value) in props {
+        if let Some(v) = value {
+            let _ = writeln!(
+                out,
+                r#"      <property name="{name}" value="{}"/>"#,
+                escape(v)
+            );
+        }
+    }
+    let _ = writeln!(out, "    </properties>");
     for c in &r.checks {
         let class = c.id.split('.').next().unwrap_or("probe");
         let time = c
