@@ -130,3 +130,15 @@ fn element_invariants_see_primitive_companions() {
         Some(Value::String("code".into()))
     );
 }
+
+#[test]
+fn quantities_compare_across_ucum_units() {
+    let t = vec![Value::Boolean(true)];
+    let f = vec![Value::Boolean(false)];
+    assert_eq!(eval("1 'mg/dL' = 10 'mg/L'"), t);
+    assert_eq!(eval("1 '[in_i]' > 2 'cm'"), t);
+    assert_eq!(eval("120 'mm[Hg]' > 15 'kPa'"), t);
+    assert_eq!(eval("5 '10*3/uL' = 5000 '/uL'"), t);
+    assert_eq!(eval("1 'kg' = 1 'm'"), f);
+    assert_eq!(eval("(1 'kg' > 1 'm').empty()"), t);
+}

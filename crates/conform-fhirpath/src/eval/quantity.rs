@@ -1,8 +1,9 @@
-//! Quantities: calendar duration words, and a small UCUM subset (metric
-//! prefixes on g, m, L, s plus time units) so `1 'cm' = 10 'mm'` and
-//! `1 day = 24 'h'` compare as the spec shows. Units outside this subset
-//! compare only when written identically.
+//! Quantities: calendar duration words, and UCUM units compared by their
+//! dimension and scale (the `ucum` crate), so `1 'cm' = 10 'mm'`,
+//! `1 day = 24 'h'` and `1 'mg/dL' = 10 'mg/L'` hold as the spec shows.
+//! Units UCUM does not know compare only when written identically.
 
+use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
 /// Calendar duration keywords usable after a number literal.
@@ -31,53 +32,17 @@ fn definite(word: &str) -> bool {
     !matches!(calendar_ucum(word), Some("a") | Some("mo"))
 }
 
-/// Scale to a base unit and the base unit's name.
-fn base(unit: &str) -> Option<(Decimal, &'static str)> {
-    let time: &[(&str, i64)] = &[
-        ("ms", 1),
-        ("s", 1000),
-        ("min", 60_000),
-        ("h", 3_600_000),
-        ("d", 86_400_000),
-        ("wk", 604_800_000),
-    ];
-    if let Some(t) = time.iter().find(|t| t.0 == unit) {
-        return Some((Decimal::from(t.1), "ms"));
+/// A UCUM unit's scale to the canonical base units and its dimension,
+/// from the `ucum` crate (the full UCUM tables: prefixes, customary,
+/// clinical units, `10*3/uL`, `mm[Hg]`...). Special units with an offset or
+/// a non-linear scale (`Cel`, `[degF]`, `[pH]`) cannot be compared by
+/// scaling, so they only match themselves.
+fn base(unit: &str) -> Option<(Decimal, ucum::Dimension)> {
+    let a = ucum::analyze(unit).ok()?;
+    if a.is_special || a.offset != 0.0 {
+        return None;
     }
-    if unit == "[in_i]" {
-        return Some((Decimal::new(254, 4), "m"));
-    }
-    let prefixes: &[(&str, i32)] = &[
-        ("", 0),
-        ("k", 3),
-        ("d", -1),
-        ("c", -2),
-        ("m", -3),
-        ("u", -6),
-        ("n", -9),
-    ];
-    for b in ["g", "m", "L", "l"] {
-        if let Some(p) = unit.strip_suffix(b) {
-            if let Some((_, e)) = prefixes.iter().find(|x| x.0 == p) {
-                let scale = Decimal::new(1, 0) * pow10(*e);
-                let name = match b {
-                    "g" => "g",
-                    "m" => "m",
-                    _ => "L",
-                };
-                return Some((scale, name));
-            }
-        }
-    }
-    None
-}
-
-fn pow10(e: i32) -> Decimal {
-    if e >= 0 {
-        Decimal::from(10i64.pow(e as u32))
-    } else {
-        Decimal::new(1, (-e) as u32)
-    }
+    Some((Decimal::from_f64(a.factor)?.normalize(), a.dimension))
 }
 
 /// Whether one unit is a calendar year/month and the other its UCUM form.
@@ -114,9 +79,9 @@ pub fn common(
     if ua == ub {
         return Some((*a.0, *b.0));
     }
-    let (sa, na) = base(&ua)?;
-    let (sb, nb) = base(&ub)?;
-    if na != nb {
+    let (sa, da) = base(&ua)?;
+    let (sb, db) = base(&ub)?;
+    if da != db {
         return None;
     }
     Some((a.0.checked_mul(sa)?, b.0.checked_mul(sb)?))
