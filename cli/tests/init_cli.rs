@@ -262,6 +262,7 @@ fn run_pipeline(platform: &str, pipeline: Pipeline, payloads: &Path) -> RunResul
         let mut s = s
             .replace("${{ github.workspace }}", workspace)
             .replace("${{ vars.CONFORM_GIT }}", "")
+            .replace("${{ inputs.flags || vars.CONFORM_FLAGS }}", "")
             .replace("$(Pipeline.Workspace)", workspace)
             .replace("$(CONFORM_GIT)", "")
             .replace("$CI_PROJECT_DIR", workspace);
