@@ -172,3 +172,71 @@ fn information_is_included_as_notes_with_info() {
         .iter()
         .any(|r| r["level"] == "note" && r["ruleId"] == "binding-not-checked"));
 }
+
+#[test]
+fn baseline_states_and_waiver_suppressions_are_valid_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let out = run(&[
+        "baseline",
+        "write",
+        "-o",
+        baseline.to_str().unwrap(),
+        "fixtures/invalid/patient-bad-gender-code.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let waivers = dir.path().join("waivers.toml");
+    std::fs::write(
+        &waivers,
+        "[[waiver]]\nrule = \"unknown-element\"\nowner = \"Jo\"\nreason = \"known\"\nexpires = 2099-01-01\n",
+    )
+    .unwrap();
+    let (code, doc, _) = sarif(&[
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--waivers",
+        waivers.to_str().unwrap(),
+        "fixtures/invalid/patient-bad-gender-code.json",
+        "fixtures/invalid/patient-unknown-element.json",
+        "fixtures/invalid/patient-active-as-string.json",
+    ]);
+    assert_eq!(code, Some(1), "the JSON type error is new");
+    let errors = schema_errors(&doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let by_rule = |rule: &str| results.iter().find(|r| r["ruleId"] == rule).unwrap();
+    assert_eq!(by_rule("binding-required")["baselineState"], "unchanged");
+    assert_eq!(by_rule("json-type")["baselineState"], "new");
+    let waived = by_rule("unknown-element");
+    assert_eq!(waived["suppressions"][0]["kind"], "external");
+    assert_eq!(
+        waived["suppressions"][0]["justification"],
+        "known (owner Jo, until 2099-01-01)"
+    );
+}
+
+#[test]
+fn standard_input_has_no_file_but_keeps_the_fhirpath() {
+    use std::io::Write;
+    let mut child = common::command_in(&root(), &["validate", "-", "--format", "sarif"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"resourceType":"Patient","gender":"nope"}"#)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(schema_errors(&doc).is_empty());
+    let loc = &doc["runs"][0]["results"][0]["locations"][0];
+    assert!(loc.get("physicalLocation").is_none());
+    assert_eq!(
+        loc["logicalLocations"][0]["fullyQualifiedName"],
+        "Patient.gender"
+    );
+}
