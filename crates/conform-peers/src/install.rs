@@ -59,8 +59,12 @@ pub fn nginx_binary() -> PeerResult<PathBuf> {
         std::iter::once(PathBuf::from("/usr/sbin/nginx"))
             .chain(
                 std::env::var_os("PATH")
-                    .map(|p| std::env::split_paths(&p).map(|d| d.join("nginx")).collect())
-                    .unwrap_or_else(Vec::new),
+                    .map(|p| {
+                        std::env::split_paths(&p)
+                            .map(|d| d.join("nginx"))
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default(),
             )
             .find(|p| p.is_file())
     };
