@@ -1,0 +1,391 @@
+//! A YAML scenario file → planned scenarios: includes expanded with their
+//! parameters, one instance per matrix combination, fixtures read, checks
+//! spelled out, and everything that can be checked before a run checked
+//! (regions named, ids unique, FHIRPath parses, durations, read-only).
+
+use crate::interp::{bind, substitute_params, Vars};
+use crate::load::LoadError;
+use crate::model::{Check, ScenarioFile, Severity, Step, StepItem};
+use crate::plan::{
+    Body, Capture, CheckKind, HeaderExpect, Operator, PlannedCheck, PlannedScenario, PlannedStep,
+    RetryPlan,
+};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+/// Includes may include, but not deeper than this (cycles end here).
+const MAX_INCLUDE_DEPTH: usize = 8;
+
+pub fn parse_file(file: &Path) -> Result<ScenarioFile, LoadError> {
+    let text = std::fs::read_to_string(file).map_err(|e| LoadError::new(file, e.to_string()))?;
+    serde_yaml_ng::from_str(&text).map_err(|e| LoadError::yaml(file, &e))
+}
+
+pub fn compile_file(file: &Path) -> Result<Vec<PlannedScenario>, LoadError> {
+    let sf = parse_file(file)?;
+    let err = |m: String| LoadError::new(file, m);
+    let id = sf
+        .id
+        .clone()
+        .ok_or_else(|| err("a scenario needs an 'id'".into()))?;
+    let dir = file.parent().unwrap_or(Path::new(""));
+    let mut fixtures = BTreeMap::new();
+    for (name, rel) in &sf.fixtures {
+        let path = dir.join(rel);
+        let text = std::fs::read(&path)
+            .map_err(|e| err(format!("fixture '{name}' ({}): {e}", path.display())))?;
+        let v: Value = serde_json::from_slice(&text)
+            .map_err(|e| err(format!("fixture '{name}' ({}): {e}", path.display())))?;
+        fixtures.insert(name.clone(), v);
+    }
+    let phases = [&sf.setup, &sf.steps, &sf.teardown].map(|items| expand(items, dir, 0));
+    let [setup, steps, teardown] = phases;
+    let (setup, steps, teardown) = (setup?, steps?, teardown?);
+    let mut out = Vec::new();
+    for combo in combinations(&sf.matrix) {
+        let mut mvars = Vars::new();
+        for (k, v) in &combo {
+            bind(&mut mvars, k, v);
+        }
+        let on_matrix = |s: &str| crate::interp::interpolate(s, &mvars).unwrap_or(s.to_string());
+        let regions: Vec<String> = sf.regions.iter().map(|r| on_matrix(r)).collect();
+        let suffix = if combo.is_empty() {
+            String::new()
+        } else {
+            let parts: Vec<String> = combo
+                .iter()
+                .map(|(k, v)| format!("{k}={}", short(v)))
+                .collect();
+            format!("[{}]", parts.join(","))
+        };
+        let mut s = PlannedScenario {
+            id: format!("{id}{suffix}"),
+            title: sf.title.clone().unwrap_or(id.clone()),
+            source: file.display().to_string(),
+            tags: sf.tags.clone(),
+            requirements: sf.requirements.clone(),
+            regions: regions.clone(),
+            roles: sf.roles.clone(),
+            matrix: combo.iter().cloned().collect(),
+            vars: sf
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            fixtures: fixtures.clone(),
+            ..Default::default()
+        };
+        let mut ids = BTreeSet::new();
+        for (target, items) in [
+            (&mut s.setup, &setup),
+            (&mut s.steps, &steps),
+            (&mut s.teardown, &teardown),
+        ] {
+            for step in items {
+                let mut p = plan_step(step).map_err(|m| err(m))?;
+                p.on = on_matrix(&p.on);
+                if !regions.contains(&p.on) {
+                    return Err(err(format!(
+                        "step '{}' is on region '{}', which the scenario's 'regions' ({}) does not list",
+                        p.id,
+                        p.on,
+                        regions.join(", ")
+                    )));
+                }
+                if !ids.insert(p.id.clone()) {
+                    return Err(err(format!("step id '{}' is used twice", p.id)));
+                }
+                if let Some(Body::Fixture { name, .. }) = &p.body {
+                    if !fixtures.contains_key(name) {
+                        return Err(err(format!(
+                            "step '{}' uses fixture '{name}', which 'fixtures' does not define",
+                            p.id
+                        )));
+                    }
+                }
+                if sf.read_only && p.writes {
+                    return Err(err(format!(
+                        "step '{}' writes, but the scenario is read_only",
+                        p.id
+                    )));
+                }
+                target.push(p);
+            }
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+fn short(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Object(o) => o
+            .get("id")
+            .or_else(|| o.values().next())
+            .map(short)
+            .unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
+/// Every combination of the matrix values, keys in order.
+fn combinations(matrix: &BTreeMap<String, Vec<Value>>) -> Vec<Vec<(String, Value)>> {
+    let mut out: Vec<Vec<(String, Value)>> = vec![Vec::new()];
+    for (k, values) in matrix {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                values.iter().map(move |v| {
+                    let mut p = prefix.clone();
+                    p.push((k.clone(), v.clone()));
+                    p
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// Steps with every include replaced by the fragment's steps, its
+/// parameters substituted.
+fn expand(items: &[StepItem], dir: &Path, depth: usize) -> Result<Vec<Step>, LoadError> {
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            StepItem::Step(s) => out.push((**s).clone()),
+            StepItem::Include(inc) => {
+                let path = dir.join(&inc.include);
+                if depth >= MAX_INCLUDE_DEPTH {
+                    return Err(LoadError::new(&path, "includes nest too deep (a cycle?)"));
+                }
+                let frag = parse_file(&path)?;
+                let mut params = Vars::new();
+                for (k, v) in &inc.with {
+                    if !frag.params.contains(k) {
+                        return Err(LoadError::new(
+                            &path,
+                            format!("the include passes '{k}', which the fragment's 'params' does not list"),
+                        ));
+                    }
+                    bind(&mut params, k, v);
+                }
+                if let Some(missing) = frag.params.iter().find(|p| !params.contains_key(*p)) {
+                    return Err(LoadError::new(
+                        &path,
+                        format!("the include does not give parameter '{missing}'"),
+                    ));
+                }
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| LoadError::new(&path, e.to_string()))?;
+                let mut raw: Value =
+                    serde_yaml_ng::from_str(&text).map_err(|e| LoadError::yaml(&path, &e))?;
+                substitute_params(&mut raw["steps"], &params);
+                let items: Vec<StepItem> = serde_json::from_value(raw["steps"].take())
+                    .map_err(|e| LoadError::new(&path, e.to_string()))?;
+                let inner_dir = path.parent().unwrap_or(Path::new(""));
+                out.extend(expand(&items, inner_dir, depth + 1)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    s.trim_end_matches('-').to_string()
+}
+
+fn duration(text: &str, what: &str) -> Result<Duration, String> {
+    conform_endpoint::parse_duration(text)
+        .ok_or_else(|| format!("bad {what} '{text}' (use e.g. 500ms, 2s, 1m)"))
+}
+
+/// Checks a FHIRPath expression parses (those with `${...}` are checked
+/// after interpolation, at run time).
+fn fhirpath(expr: &str, step: &str) -> Result<(), String> {
+    if expr.contains("${") {
+        return Ok(());
+    }
+    conform_fhirpath::parse(expr)
+        .map(|_| ())
+        .map_err(|e| format!("step '{step}': FHIRPath '{expr}' does not parse: {e}"))
+}
+
+fn plan_step(step: &Step) -> Result<PlannedStep, String> {
+    let id = step.id.clone().unwrap_or_else(|| slug(&step.name));
+    let e = &step.expect;
+    let sev = e.severity.unwrap_or(Severity::SHALL);
+    let check = |id: String, severity: Option<Severity>, reqs: &[String], kind| PlannedCheck {
+        id,
+        severity: severity.unwrap_or(sev),
+        requirements: if reqs.is_empty() {
+            e.requirements.clone()
+        } else {
+            reqs.to_vec()
+        },
+        message: None,
+        kind,
+    };
+    let mut checks = Vec::new();
+    if let Some(st) = &e.status {
+        checks.push(check("status".into(), None, &[], CheckKind::Status(st.codes())));
+    }
+    for (name, want) in &e.headers {
+        let expect = match want.as_str() {
+            "present" => HeaderExpect::Present,
+            "absent" => HeaderExpect::Absent,
+            v => HeaderExpect::Compare(Operator::Equals, v.to_string()),
+        };
+        checks.push(check(
+            format!("header.{name}"),
+            None,
+            &[],
+            CheckKind::Header {
+                name: name.clone(),
+                expect,
+            },
+        ));
+    }
+    for (i, c) in e.fhirpath.iter().enumerate() {
+        let (cid, expr, severity, reqs, message) = match c {
+            Check::Expr(x) => (None, x.clone(), None, Vec::new(), None),
+            Check::Full(f) => (
+                f.id.clone(),
+                f.expr.clone(),
+                f.severity,
+                f.requirements.clone(),
+                f.message.clone(),
+            ),
+        };
+        fhirpath(&expr, &id)?;
+        let mut c = check(
+            cid.unwrap_or(format!("fhirpath.{}", i + 1)),
+            severity,
+            &reqs,
+            CheckKind::FhirPath(expr),
+        );
+        c.message = message;
+        checks.push(c);
+    }
+    for (i, c) in e.count.iter().enumerate() {
+        fhirpath(&c.expr, &id)?;
+        let (min, max) = match c.equals {
+            Some(n) => (Some(n), Some(n)),
+            None => (c.min, c.max),
+        };
+        if min.is_none() && max.is_none() {
+            return Err(format!(
+                "step '{id}': count '{}' needs equals, min or max",
+                c.expr
+            ));
+        }
+        checks.push(check(
+            c.id.clone().unwrap_or(format!("count.{}", i + 1)),
+            c.severity,
+            &c.requirements,
+            CheckKind::Count {
+                expr: c.expr.clone(),
+                min,
+                max,
+            },
+        ));
+    }
+    for target in e.validate.iter().flat_map(|v| v.items()) {
+        checks.push(check(
+            format!("validate.{target}"),
+            None,
+            &[],
+            CheckKind::Validate(target),
+        ));
+    }
+    let mut captures = Vec::new();
+    for (var, from) in &step.capture {
+        let c = match from.strip_prefix("header:") {
+            Some(h) => Capture::Header(h.trim().to_string()),
+            None => {
+                fhirpath(from, &id)?;
+                Capture::FhirPath(from.clone())
+            }
+        };
+        captures.push((var.clone(), c));
+    }
+    let retry = match &step.retry {
+        Some(r) => Some(RetryPlan {
+            every: match &r.every {
+                Some(t) => duration(t, "retry.every")?,
+                None => Duration::from_secs(1),
+            },
+            limit: duration(&r.limit, "retry.for")?,
+        }),
+        None if step.until.is_some() => {
+            return Err(format!("step '{id}': 'until' needs a 'retry'"))
+        }
+        None => None,
+    };
+    if let Some(u) = &step.until {
+        fhirpath(u, &id)?;
+    }
+    let r = &step.request;
+    let mut params = Vec::new();
+    for (k, v) in &r.params {
+        match v {
+            Value::Array(a) => params.extend(a.iter().map(|x| (k.clone(), scalar(x)))),
+            x => params.push((k.clone(), scalar(x))),
+        }
+    }
+    let body = match &r.body {
+        None => None,
+        Some(Value::Object(o)) if o.contains_key("fixture") && !o.contains_key("resourceType") => {
+            let name = o["fixture"]
+                .as_str()
+                .ok_or_else(|| format!("step '{id}': body.fixture must be a name"))?;
+            let set = o
+                .get("set")
+                .and_then(Value::as_object)
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default();
+            Some(Body::Fixture {
+                name: name.to_string(),
+                set,
+            })
+        }
+        Some(v) => Some(Body::Inline(v.clone())),
+    };
+    Ok(PlannedStep {
+        id,
+        name: step.name.clone(),
+        group: None,
+        on: step.on.clone(),
+        writes: step.writes,
+        method: r.method.to_ascii_uppercase(),
+        path: r.path.clone(),
+        params,
+        headers: r
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        body,
+        checks,
+        captures,
+        retry,
+        until: step.until.clone(),
+    })
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

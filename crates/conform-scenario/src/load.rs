@@ -1,0 +1,140 @@
+//! Finding and reading scenario files: a file (`.yaml`/`.yml` scenario,
+//! `.json` TestScript) or a kit folder (every scenario file in it and its
+//! subfolders, in path order; `fixtures/` folders and include fragments,
+//! i.e. files without an `id`, are not scenarios). Errors name the file and,
+//! for YAML, the line.
+
+use crate::plan::Plan;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl LoadError {
+    pub fn new(file: &Path, message: impl Into<String>) -> LoadError {
+        LoadError {
+            file: file.display().to_string(),
+            line: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn yaml(file: &Path, e: &serde_yaml_ng::Error) -> LoadError {
+        let loc = e.location();
+        let message = e.to_string();
+        // serde_yaml_ng appends "at line L column C"; we put it in front.
+        let message = match message.find(" at line ") {
+            Some(i) if loc.is_some() => message[..i].to_string(),
+            _ => message,
+        };
+        LoadError {
+            file: file.display().to_string(),
+            line: loc.as_ref().map(|l| l.line()),
+            column: loc.as_ref().map(|l| l.column()),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.file, self.message),
+            (Some(l), None) => write!(f, "{}:{l}: {}", self.file, self.message),
+            _ => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// How TestScript origins and destinations map to regions (`1=region-a`).
+pub type Bindings = BTreeMap<u32, String>;
+
+/// Every scenario file named by `paths` (files or kit folders), in order.
+pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out)?;
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(LoadError::new(p, "no such file or folder"));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| LoadError::new(dir, e.to_string()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if p.is_dir() {
+            if name != "fixtures" && name != "schema" {
+                walk(&p, out)?;
+            }
+        } else if is_yaml(&p) {
+            if has_id(&p) {
+                out.push(p);
+            }
+        } else if p.extension().is_some_and(|e| e == "json") && is_testscript(&p) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+pub fn is_yaml(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+/// A YAML file with a top-level `id` is a scenario; others are fragments.
+fn has_id(p: &Path) -> bool {
+    std::fs::read_to_string(p)
+        .map(|t| t.lines().any(|l| l.starts_with("id:")))
+        .unwrap_or(false)
+}
+
+fn is_testscript(p: &Path) -> bool {
+    std::fs::read(p)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|v| v["resourceType"] == "TestScript")
+}
+
+/// Reads and compiles every scenario named by `paths`.
+pub fn load_plan(paths: &[PathBuf], bindings: &Bindings) -> Result<Plan, LoadError> {
+    let mut plan = Plan::default();
+    for file in scenario_files(paths)? {
+        let scenarios = if is_yaml(&file) {
+            crate::compile::compile_file(&file)?
+        } else {
+            vec![crate::testscript::compile_file(&file, bindings)?]
+        };
+        plan.scenarios.extend(scenarios);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for s in &plan.scenarios {
+        if !seen.insert(s.id.clone()) {
+            return Err(LoadError::new(
+                Path::new(&s.source),
+                format!("scenario id '{}' is used twice", s.id),
+            ));
+        }
+    }
+    Ok(plan)
+}

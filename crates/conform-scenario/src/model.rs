@@ -1,0 +1,230 @@
+//! The scenario file format (YAML; the same structure as JSON). Documented
+//! in docs/scenarios.md; the JSON Schema is
+//! `testkits/schema/scenario.schema.json`. Unknown fields are errors.
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One scenario file, or an include fragment (`params` + `steps`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Stable id (reports, filters); required for scenarios.
+    pub id: Option<String>,
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Requirement ids the whole scenario traces to.
+    #[serde(default)]
+    pub requirements: Vec<String>,
+    /// The region names the steps use (`on:`); each must be in the regions file.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// What each region plays, e.g. `demographics: PDS (Personal Demographics Service)`.
+    #[serde(default)]
+    pub roles: BTreeMap<String, String>,
+    /// Variables, evaluated once per run in order (`${...}` and generators allowed).
+    #[serde(default)]
+    pub vars: serde_json::Map<String, Value>,
+    /// Parameters an include fragment expects (`${name}` in its steps).
+    #[serde(default)]
+    pub params: Vec<String>,
+    /// Named fixture files (relative to this file).
+    #[serde(default)]
+    pub fixtures: BTreeMap<String, String>,
+    /// One run per combination of values: `{region: [a, b]}` or
+    /// `{patient: [{nhs: ...}, ...]}` (object values give `${patient.nhs}`).
+    #[serde(default)]
+    pub matrix: BTreeMap<String, Vec<Value>>,
+    /// Read-only scenarios may not contain `writes: true` steps.
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default)]
+    pub setup: Vec<StepItem>,
+    #[serde(default)]
+    pub steps: Vec<StepItem>,
+    /// Always runs, whatever happened before.
+    #[serde(default)]
+    pub teardown: Vec<StepItem>,
+}
+
+/// A step, or an include of a fragment's steps.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum StepItem {
+    Include(Include),
+    Step(Box<Step>),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Include {
+    /// A fragment file, relative to the including file.
+    pub include: String,
+    /// Values for the fragment's `params`.
+    #[serde(default, rename = "with")]
+    pub with: serde_json::Map<String, Value>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Unique within the scenario; default: derived from the name.
+    pub id: Option<String>,
+    pub name: String,
+    /// The region the request goes to.
+    pub on: String,
+    #[serde(default)]
+    pub description: String,
+    /// This step changes data (refused unless `--allow-writes`).
+    #[serde(default)]
+    pub writes: bool,
+    pub request: RequestSpec,
+    #[serde(default)]
+    pub expect: Expect,
+    /// Variable → FHIRPath on the response body, or `header:Name`.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+    /// Repeat the request until `until` holds (or the time limit passes).
+    pub retry: Option<Retry>,
+    /// FHIRPath on the response body that must be true to stop retrying.
+    pub until: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    #[serde(default = "get")]
+    pub method: String,
+    /// Relative to the region's base URL (or absolute).
+    #[serde(default)]
+    pub path: String,
+    /// Query parameters; a list value repeats the parameter.
+    #[serde(default)]
+    pub params: serde_json::Map<String, Value>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Inline JSON, or `{fixture: NAME, set: {"identifier[0].value": ...}}`.
+    pub body: Option<Value>,
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// One status or a list of acceptable ones.
+    pub status: Option<StatusSpec>,
+    /// Header name → `present`, `absent`, or the exact value.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// FHIRPath expressions on the response body that must be true.
+    #[serde(default)]
+    pub fhirpath: Vec<Check>,
+    /// FHIRPath → the number of items it must give.
+    #[serde(default)]
+    pub count: Vec<CountCheck>,
+    /// Validate the body against a profile (canonical URL) or a pack name.
+    pub validate: Option<OneOrMany>,
+    /// Severity of the checks that do not give their own (default SHALL).
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub requirements: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum StatusSpec {
+    One(u16),
+    Many(Vec<u16>),
+}
+
+impl StatusSpec {
+    pub fn codes(&self) -> Vec<u16> {
+        match self {
+            StatusSpec::One(c) => vec![*c],
+            StatusSpec::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn items(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// A FHIRPath check: the expression alone, or with its metadata.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Check {
+    Expr(String),
+    Full(CheckSpec),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    pub id: Option<String>,
+    pub expr: String,
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub requirements: Vec<String>,
+    /// Said when the check fails.
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountCheck {
+    pub id: Option<String>,
+    pub expr: String,
+    pub equals: Option<usize>,
+    pub min: Option<usize>,
+    pub max: Option<usize>,
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub requirements: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum Severity {
+    SHALL,
+    SHOULD,
+    MAY,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::SHALL => "SHALL",
+            Severity::SHOULD => "SHOULD",
+            Severity::MAY => "MAY",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retry {
+    /// Wait between attempts (`500ms`, `2s`); default 1s.
+    pub every: Option<String>,
+    /// Give up after this long (`30s`, `2m`).
+    #[serde(rename = "for")]
+    pub limit: String,
+}

@@ -1,0 +1,185 @@
+//! The executable plan: scenarios with their includes expanded, one
+//! instance per matrix combination, fixtures loaded and every check
+//! spelled out. Both YAML scenarios and TestScripts compile to this.
+
+use crate::model::Severity;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub scenarios: Vec<PlannedScenario>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PlannedScenario {
+    /// With the matrix values appended, e.g. `s9-neighbour-query[patient=2]`.
+    pub id: String,
+    pub title: String,
+    /// The file it came from, as given.
+    pub source: String,
+    pub tags: Vec<String>,
+    pub requirements: Vec<String>,
+    pub regions: Vec<String>,
+    pub roles: BTreeMap<String, String>,
+    /// This instance's matrix values.
+    pub matrix: BTreeMap<String, Value>,
+    /// Initial variables in order (interpolated when the run starts).
+    pub vars: Vec<(String, Value)>,
+    pub fixtures: BTreeMap<String, Value>,
+    pub setup: Vec<PlannedStep>,
+    pub steps: Vec<PlannedStep>,
+    pub teardown: Vec<PlannedStep>,
+    /// Elements of the source the runner cannot execute (TestScript).
+    pub unsupported: Vec<String>,
+}
+
+impl PlannedScenario {
+    pub fn writes(&self) -> bool {
+        self.setup
+            .iter()
+            .chain(&self.steps)
+            .chain(&self.teardown)
+            .any(|s| s.writes)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PlannedStep {
+    pub id: String,
+    pub name: String,
+    /// A TestScript test's name, when the step belongs to one.
+    pub group: Option<String>,
+    pub on: String,
+    pub writes: bool,
+    pub method: String,
+    pub path: String,
+    pub params: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Body>,
+    pub checks: Vec<PlannedCheck>,
+    pub captures: Vec<(String, Capture)>,
+    pub retry: Option<RetryPlan>,
+    pub until: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Body {
+    Inline(Value),
+    /// A named fixture with values set at paths like `identifier[0].value`.
+    Fixture {
+        name: String,
+        set: Vec<(String, Value)>,
+    },
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPlan {
+    pub every: Duration,
+    pub limit: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub enum Capture {
+    FhirPath(String),
+    Header(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct PlannedCheck {
+    pub id: String,
+    pub severity: Severity,
+    pub requirements: Vec<String>,
+    /// Said instead of the default message when the check fails.
+    pub message: Option<String>,
+    pub kind: CheckKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum CheckKind {
+    Status(Vec<u16>),
+    Header { name: String, expect: HeaderExpect },
+    /// Must evaluate to `true`.
+    FhirPath(String),
+    /// The first value of `expr` compared with `value` (TestScript).
+    Compare {
+        expr: String,
+        op: Operator,
+        value: String,
+    },
+    Count {
+        expr: String,
+        min: Option<usize>,
+        max: Option<usize>,
+    },
+    /// The response body's `resourceType`.
+    ResourceType(String),
+    /// A profile canonical URL or a pack name.
+    Validate(String),
+    /// Reported as a skip with this reason: never silently passed.
+    Unsupported(String),
+}
+
+#[derive(Clone, Debug)]
+pub enum HeaderExpect {
+    Present,
+    Absent,
+    Compare(Operator, String),
+}
+
+/// TestScript's assert operators (a subset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operator {
+    Equals,
+    NotEquals,
+    Contains,
+    NotContains,
+    In,
+    NotIn,
+    GreaterThan,
+    LessThan,
+}
+
+impl Operator {
+    pub fn parse(code: &str) -> Option<Operator> {
+        Some(match code {
+            "equals" => Operator::Equals,
+            "notEquals" => Operator::NotEquals,
+            "contains" => Operator::Contains,
+            "notContains" => Operator::NotContains,
+            "in" => Operator::In,
+            "notIn" => Operator::NotIn,
+            "greaterThan" => Operator::GreaterThan,
+            "lessThan" => Operator::LessThan,
+            _ => return None,
+        })
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Operator::Equals => "equal",
+            Operator::NotEquals => "not equal",
+            Operator::Contains => "contain",
+            Operator::NotContains => "not contain",
+            Operator::In => "be one of",
+            Operator::NotIn => "not be one of",
+            Operator::GreaterThan => "be greater than",
+            Operator::LessThan => "be less than",
+        }
+    }
+
+    pub fn test(self, actual: &str, expected: &str) -> bool {
+        let num = |s: &str| s.trim().parse::<f64>().ok();
+        match self {
+            Operator::Equals => actual == expected,
+            Operator::NotEquals => actual != expected,
+            Operator::Contains => actual.contains(expected),
+            Operator::NotContains => !actual.contains(expected),
+            Operator::In => expected.split(',').any(|e| e.trim() == actual),
+            Operator::NotIn => !expected.split(',').any(|e| e.trim() == actual),
+            Operator::GreaterThan => matches!((num(actual), num(expected)), (Some(a), Some(b)) if a > b),
+            Operator::LessThan => matches!((num(actual), num(expected)), (Some(a), Some(b)) if a < b),
+        }
+    }
+}

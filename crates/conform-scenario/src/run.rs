@@ -1,0 +1,254 @@
+//! Runs a plan: scenarios in parallel (at most `jobs` at a time, each one
+//! sequential), results in plan order whatever finishes first. Within a
+//! scenario: variables, then setup and steps (a failure or refusal stops
+//! the rest, each skipped with the reason), then teardown, which always runs.
+
+use crate::interp::{bind, interpolate_json, Vars};
+use crate::plan::{Plan, PlannedScenario, PlannedStep};
+use crate::result::{Phase, RegionInfo, RunResult, ScenarioResult, Status, StepResult, Tool, SCHEMA};
+use crate::step::{execute, not_run, StepContext};
+use crate::validate::BodyValidator;
+use conform_endpoint::{Endpoint, RegionsFile};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Run steps marked `writes: true`.
+    pub allow_writes: bool,
+    /// Scenarios run at the same time.
+    pub jobs: usize,
+    /// Only scenarios with one of these tags (all when empty).
+    pub tags: Vec<String>,
+    /// Only scenarios using one of these regions (all when empty).
+    pub regions: Vec<String>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            allow_writes: false,
+            jobs: 4,
+            tags: Vec::new(),
+            regions: Vec::new(),
+        }
+    }
+}
+
+/// Told about each step and each scenario as they finish (progress).
+pub trait Sink: Sync {
+    fn step_done(&self, _scenario: &str, _step: &StepResult) {}
+    fn scenario_done(&self, _scenario: &ScenarioResult) {}
+}
+
+/// A sink that ignores everything.
+pub struct NoSink;
+impl Sink for NoSink {}
+
+/// The scenarios of the plan the options select, in plan order.
+pub fn selected<'p>(plan: &'p Plan, opts: &RunOptions) -> Vec<&'p PlannedScenario> {
+    plan.scenarios
+        .iter()
+        .filter(|s| opts.tags.is_empty() || s.tags.iter().any(|t| opts.tags.contains(t)))
+        .filter(|s| opts.regions.is_empty() || s.regions.iter().any(|r| opts.regions.contains(r)))
+        .collect()
+}
+
+pub fn run_plan(
+    plan: &Plan,
+    regions: &RegionsFile,
+    opts: &RunOptions,
+    validator: Option<&dyn BodyValidator>,
+    sink: &dyn Sink,
+) -> RunResult {
+    let started = crate::interp::now_string();
+    let t0 = Instant::now();
+    let scenarios = selected(plan, opts);
+    // One endpoint per region used, shared by every scenario (token caches).
+    let mut endpoints: BTreeMap<String, Result<Endpoint, String>> = BTreeMap::new();
+    for name in scenarios.iter().flat_map(|s| &s.regions) {
+        if endpoints.contains_key(name) {
+            continue;
+        }
+        if let Ok(region) = regions.region(name) {
+            let ep = Endpoint::new(region).map_err(|e| format!("region '{name}': {e}"));
+            endpoints.insert(name.clone(), ep);
+        }
+    }
+    let results: Vec<Mutex<Option<ScenarioResult>>> =
+        scenarios.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let jobs = opts.jobs.clamp(1, scenarios.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(s) = scenarios.get(i) else { break };
+                let r = run_scenario(s, &endpoints, opts, validator, sink);
+                sink.scenario_done(&r);
+                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            });
+        }
+    });
+    let scenarios: Vec<ScenarioResult> = results
+        .into_iter()
+        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    let mut used: Vec<&String> = scenarios.iter().flat_map(|s| &s.regions).collect();
+    used.sort();
+    used.dedup();
+    RunResult {
+        schema: SCHEMA,
+        tool: Tool {
+            name: "conform",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        started,
+        duration_ms: t0.elapsed().as_millis() as u64,
+        allow_writes: opts.allow_writes,
+        regions: used
+            .into_iter()
+            .filter_map(|n| regions.region(n).ok())
+            .map(|r| RegionInfo {
+                name: r.name.clone(),
+                base_url: r.base_url.clone(),
+                roles: r.roles.clone(),
+            })
+            .collect(),
+        summary: RunResult::summarise(&scenarios),
+        scenarios,
+    }
+}
+
+fn skeleton(s: &PlannedScenario) -> ScenarioResult {
+    ScenarioResult {
+        id: s.id.clone(),
+        title: s.title.clone(),
+        source: s.source.clone(),
+        tags: s.tags.clone(),
+        requirements: s.requirements.clone(),
+        regions: s.regions.clone(),
+        roles: s.roles.clone(),
+        matrix: s.matrix.clone(),
+        status: Status::Pass,
+        reason: None,
+        duration_ms: 0,
+        unsupported: s.unsupported.clone(),
+        steps: Vec::new(),
+    }
+}
+
+fn all_steps(s: &PlannedScenario) -> impl Iterator<Item = (Phase, &PlannedStep)> {
+    s.setup
+        .iter()
+        .map(|x| (Phase::Setup, x))
+        .chain(s.steps.iter().map(|x| (Phase::Test, x)))
+        .chain(s.teardown.iter().map(|x| (Phase::Teardown, x)))
+}
+
+fn skip_all(s: &PlannedScenario, reason: &str) -> ScenarioResult {
+    let mut r = skeleton(s);
+    r.status = Status::Skip;
+    r.reason = Some(reason.to_string());
+    r.steps = all_steps(s)
+        .map(|(phase, st)| not_run(st, phase, Status::Skip, reason.to_string()))
+        .collect();
+    r
+}
+
+pub fn run_scenario(
+    s: &PlannedScenario,
+    endpoints: &BTreeMap<String, Result<Endpoint, String>>,
+    opts: &RunOptions,
+    validator: Option<&dyn BodyValidator>,
+    sink: &dyn Sink,
+) -> ScenarioResult {
+    let t0 = Instant::now();
+    // Explicit skip reasons: a region the regions file lacks, writes refused.
+    if let Some(missing) = s.regions.iter().find(|r| !endpoints.contains_key(*r)) {
+        return skip_all(s, &format!("region '{missing}' is not in the regions file"));
+    }
+    if !opts.allow_writes {
+        if let Some(w) = s.setup.iter().chain(&s.steps).find(|st| st.writes) {
+            return skip_all(
+                s,
+                &format!("step '{}' writes data: run with --allow-writes", w.id),
+            );
+        }
+    }
+    let mut r = skeleton(s);
+    let mut vars = Vars::new();
+    for (k, v) in &s.matrix {
+        bind(&mut vars, k, v);
+    }
+    let mut blocked: Option<String> = None;
+    for (k, v) in &s.vars {
+        match interpolate_json(v, &vars) {
+            Ok(v) => bind(&mut vars, k, &v),
+            Err(e) => {
+                blocked.get_or_insert(format!("variable '{k}': {e}"));
+            }
+        }
+    }
+    if let Some(b) = &blocked {
+        r.status = Status::Fail;
+        r.reason = Some(b.clone());
+    }
+    let correlation = uuid::Uuid::new_v4().to_string();
+    for (phase, st) in all_steps(s) {
+        let result = if let (Some(why), false) = (&blocked, phase == Phase::Teardown) {
+            not_run(st, phase, Status::Skip, format!("not run: {why}"))
+        } else if st.writes && !opts.allow_writes {
+            not_run(
+                st,
+                phase,
+                Status::Skip,
+                "writes data: run with --allow-writes".into(),
+            )
+        } else {
+            match &endpoints[&st.on] {
+                Err(e) => {
+                    let mut x = not_run(st, phase, Status::Fail, e.clone());
+                    x.assertions.push(crate::result::AssertionResult {
+                        id: "region".into(),
+                        severity: "SHALL",
+                        requirements: Vec::new(),
+                        status: Status::Fail,
+                        message: e.clone(),
+                    });
+                    x
+                }
+                Ok(endpoint) => {
+                    let mut ctx = StepContext {
+                        endpoint,
+                        vars: &mut vars,
+                        fixtures: &s.fixtures,
+                        validator,
+                        correlation_id: &correlation,
+                    };
+                    execute(st, phase, &mut ctx)
+                }
+            }
+        };
+        if result.status == Status::Fail {
+            if blocked.is_none() {
+                blocked = Some(format!("step '{}' failed", st.id));
+            }
+            if r.status != Status::Fail {
+                r.status = Status::Fail;
+                r.reason = Some(format!(
+                    "{} step '{}': {}",
+                    phase.as_str(),
+                    st.id,
+                    result.reason.clone().unwrap_or_default()
+                ));
+            }
+        }
+        sink.step_done(&s.id, &result);
+        r.steps.push(result);
+    }
+    r.duration_ms = t0.elapsed().as_millis() as u64;
+    r
+}

@@ -1,0 +1,80 @@
+//! `conform seed`: stores every resource of a folder's JSON and NDJSON
+//! files (subfolders included, path order) in a region with its own id
+//! (`PUT Type/id`), so scenarios can rely on known ids. Bundles are stored
+//! as Bundles (a document Bundle is a record in its own right).
+
+use conform_endpoint::{Endpoint, Request};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub resource_type: String,
+    pub id: String,
+    pub status: u16,
+}
+
+/// Every resource under `dir`, with the file it came from.
+pub fn resources(dir: &Path) -> Result<Vec<(PathBuf, Value)>, String> {
+    let mut files = Vec::new();
+    collect(dir, &mut files)?;
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        if f.extension().is_some_and(|e| e == "ndjson") {
+            for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let v = serde_json::from_str(line)
+                    .map_err(|e| format!("{}:{}: {e}", f.display(), i + 1))?;
+                out.push((f.clone(), v));
+            }
+        } else {
+            let v = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+            out.push((f, v));
+        }
+    }
+    Ok(out)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "json" || e == "ndjson") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// PUTs every resource of `dir`; stops at the first one refused.
+pub fn seed(endpoint: &Endpoint, dir: &Path) -> Result<Vec<Seeded>, String> {
+    let mut done = Vec::new();
+    for (file, r) in resources(dir)? {
+        let (Some(t), Some(id)) = (r["resourceType"].as_str(), r["id"].as_str()) else {
+            return Err(format!("{}: a seed resource needs resourceType and id", file.display()));
+        };
+        let resp = endpoint
+            .send(&Request::new("PUT", &format!("{t}/{id}")).json(&r))
+            .map_err(|e| endpoint.redactor().redact(&format!("{t}/{id}: {e}")))?;
+        if !(200..300).contains(&resp.status) {
+            return Err(format!(
+                "{t}/{id} ({}): the server answered {} {}",
+                file.display(),
+                resp.status,
+                String::from_utf8_lossy(&resp.body).chars().take(400).collect::<String>()
+            ));
+        }
+        done.push(Seeded {
+            resource_type: t.to_string(),
+            id: id.to_string(),
+            status: resp.status,
+        });
+    }
+    Ok(done)
+}

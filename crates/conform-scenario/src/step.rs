@@ -1,0 +1,320 @@
+//! One step: build the request (variables, fixture bodies with
+//! overrides), send it (repeating under `retry` until `until` or the checks
+//! hold), check the response, capture variables, and record the exchange
+//! with every secret redacted.
+
+use crate::assert::{check, eval, eval_true};
+use crate::curl::curl_line;
+use crate::interp::{interpolate, interpolate_json, Vars};
+use crate::plan::{Body, Capture, PlannedStep};
+use crate::result::{AssertionResult, ExchangeRecord, HttpRecord, Phase, Status, StepResult};
+use crate::validate::BodyValidator;
+use conform_endpoint::{AuthConfig, Endpoint, Request, Response};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Bodies longer than this are cut in the recorded exchange.
+const MAX_RECORDED_BODY: usize = 256 * 1024;
+
+pub struct StepContext<'a> {
+    pub endpoint: &'a Endpoint,
+    pub vars: &'a mut Vars,
+    pub fixtures: &'a BTreeMap<String, Value>,
+    pub validator: Option<&'a dyn BodyValidator>,
+    /// Sent as `X-Correlation-ID` on every request of the scenario.
+    pub correlation_id: &'a str,
+}
+
+/// A result with no request sent (skipped, or refused).
+pub fn not_run(step: &PlannedStep, phase: Phase, status: Status, reason: String) -> StepResult {
+    StepResult {
+        id: step.id.clone(),
+        name: step.name.clone(),
+        phase,
+        group: step.group.clone(),
+        region: step.on.clone(),
+        writes: step.writes,
+        status,
+        reason: Some(reason),
+        duration_ms: 0,
+        attempts: 0,
+        assertions: Vec::new(),
+        captures: BTreeMap::new(),
+        exchange: None,
+    }
+}
+
+fn failed(id: &str, message: String) -> AssertionResult {
+    AssertionResult {
+        id: id.to_string(),
+        severity: "SHALL",
+        requirements: Vec::new(),
+        status: Status::Fail,
+        message,
+    }
+}
+
+pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepResult {
+    let start = Instant::now();
+    let mut result = not_run(step, phase, Status::Pass, String::new());
+    result.reason = None;
+    let req = match build(step, ctx) {
+        Ok(r) => r,
+        Err(e) => {
+            result.status = Status::Fail;
+            result.assertions.push(failed("request", e.clone()));
+            result.reason = Some(e);
+            return result;
+        }
+    };
+    let vars = ctx.vars.clone();
+    let interp = |s: &str| interpolate(s, &vars);
+    let mut attempts = 0;
+    let sent = loop {
+        attempts += 1;
+        let sent = ctx.endpoint.send(&req);
+        let Some(retry) = step.retry else { break sent };
+        let satisfied = match (&sent, &step.until) {
+            (Ok(resp), Some(u)) => interp(u)
+                .and_then(|u| eval_true(&resp.body, &u, ctx.validator))
+                .unwrap_or(false),
+            (Ok(resp), None) => step
+                .checks
+                .iter()
+                .all(|c| check(c, resp, ctx.validator, &interp).status != Status::Fail),
+            (Err(_), _) => false,
+        };
+        if satisfied || start.elapsed() + retry.every > retry.limit {
+            break sent;
+        }
+        std::thread::sleep(retry.every);
+    };
+    result.attempts = attempts;
+    let redactor = ctx.endpoint.redactor();
+    let resp = match sent {
+        Ok(r) => r,
+        Err(e) => {
+            let m = redactor.redact(&format!("no response from {}: {e}", step.on));
+            result.exchange = Some(record(ctx.endpoint, &req, None));
+            result.status = Status::Fail;
+            result.assertions.push(failed("request", m.clone()));
+            result.reason = Some(m);
+            result.duration_ms = start.elapsed().as_millis() as u64;
+            return result;
+        }
+    };
+    if let (Some(retry), Some(u)) = (step.retry, &step.until) {
+        let held = interp(u)
+            .and_then(|u| eval_true(&resp.body, &u, ctx.validator))
+            .unwrap_or(false);
+        let a = AssertionResult {
+            id: "until".into(),
+            severity: "SHALL",
+            requirements: Vec::new(),
+            status: if held { Status::Pass } else { Status::Fail },
+            message: if held {
+                format!("{u} after {attempts} attempt(s)")
+            } else {
+                format!(
+                    "still not true after {attempts} attempt(s) in {:?}: {u}",
+                    retry.limit
+                )
+            },
+        };
+        result.assertions.push(a);
+    }
+    for c in &step.checks {
+        let mut a = check(c, &resp, ctx.validator, &interp);
+        a.message = redactor.redact(&a.message);
+        result.assertions.push(a);
+    }
+    for (var, from) in &step.captures {
+        let got = capture(from, &resp, ctx.validator);
+        // `__id.<responseId>` (TestScript targetId) is best effort: the body's
+        // id, else the id in Location; nothing when neither is there.
+        let got = match (got, var.starts_with("__id.")) {
+            (Err(_), true) => match resp.header("location").and_then(location_id) {
+                Some(id) => Ok(id),
+                None => continue,
+            },
+            (g, _) => g,
+        };
+        match got {
+            Ok(v) => {
+                ctx.vars.insert(var.clone(), v.clone());
+                result.captures.insert(var.clone(), redactor.redact(&v));
+            }
+            Err(e) => result
+                .assertions
+                .push(failed(&format!("capture.{var}"), redactor.redact(&e))),
+        }
+    }
+    result.exchange = Some(record(ctx.endpoint, &req, Some(&resp)));
+    if let Some(a) = result.assertions.iter().find(|a| a.status == Status::Fail) {
+        result.status = Status::Fail;
+        result.reason = Some(format!("{}: {}", a.id, a.message));
+    }
+    result.duration_ms = start.elapsed().as_millis() as u64;
+    result
+}
+
+/// The id in a `Location` like `.../Patient/123/_history/1`.
+fn location_id(loc: &str) -> Option<String> {
+    let parts: Vec<&str> = loc.trim_end_matches('/').split('/').collect();
+    let i = parts.iter().position(|p| *p == "_history").unwrap_or(parts.len());
+    (i >= 1).then(|| parts[i - 1].to_string())
+}
+
+fn capture(from: &Capture, resp: &Response, v: Option<&dyn BodyValidator>) -> Result<String, String> {
+    match from {
+        Capture::Header(h) => resp
+            .header(h)
+            .map(str::to_string)
+            .ok_or_else(|| format!("no {h} header to capture")),
+        Capture::FhirPath(expr) => {
+            let values = eval(&resp.body, expr, v)?;
+            match values.first() {
+                Some(Some(v)) => Ok(conform_fhirpath::value_to_string(v)),
+                Some(None) => Err(format!("'{expr}' gave an element, not a value")),
+                None => Err(format!("nothing to capture: '{expr}' gave nothing")),
+            }
+        }
+    }
+}
+
+fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
+    let vars = &*ctx.vars;
+    let mut req = Request::new(&step.method, &interpolate(&step.path, vars)?);
+    for (k, v) in &step.params {
+        req = req.query(k, &interpolate(v, vars)?);
+    }
+    let has = |name: &str| step.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+    if !has("Accept") {
+        req = req.header("Accept", "application/fhir+json");
+    }
+    if !has("X-Request-ID") {
+        req = req.header("X-Request-ID", &uuid::Uuid::new_v4().to_string());
+    }
+    if !has("X-Correlation-ID") {
+        req = req.header("X-Correlation-ID", ctx.correlation_id);
+    }
+    for (k, v) in &step.headers {
+        req = req.header(k, &interpolate(v, vars)?);
+    }
+    let body = match &step.body {
+        None => None,
+        Some(Body::Inline(v)) => Some(interpolate_json(v, vars)?),
+        Some(Body::Fixture { name, set }) => {
+            let mut doc = ctx
+                .fixtures
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("no fixture '{name}'"))?;
+            for (path, value) in set {
+                set_path(&mut doc, path, interpolate_json(value, vars)?)?;
+            }
+            Some(interpolate_json(&doc, vars)?)
+        }
+    };
+    if let Some(b) = body {
+        req.body = Some(b.to_string().into_bytes());
+        if !has("Content-Type") {
+            req = req.header("Content-Type", "application/fhir+json");
+        }
+    }
+    Ok(req)
+}
+
+/// Sets `a.b[0].c` in a JSON value, creating objects on the way.
+pub fn set_path(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
+    let mut cur = doc;
+    for part in path.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((n, rest)) => (
+                n,
+                Some(
+                    rest.trim_end_matches(']')
+                        .parse::<usize>()
+                        .map_err(|_| format!("bad index in '{path}'"))?,
+                ),
+            ),
+            None => (part, None),
+        };
+        let obj = cur
+            .as_object_mut()
+            .ok_or_else(|| format!("'{path}': '{name}' is not inside an object"))?;
+        cur = obj.entry(name.to_string()).or_insert(Value::Null);
+        if let Some(i) = index {
+            let arr = cur
+                .as_array_mut()
+                .ok_or_else(|| format!("'{path}': '{name}' is not a list"))?;
+            cur = arr
+                .get_mut(i)
+                .ok_or_else(|| format!("'{path}': '{name}' has no item {i}"))?;
+        }
+    }
+    *cur = value;
+    Ok(())
+}
+
+fn body_text(b: &[u8]) -> Option<String> {
+    if b.is_empty() {
+        return None;
+    }
+    let cut = b.len() > MAX_RECORDED_BODY;
+    let mut s = String::from_utf8_lossy(&b[..b.len().min(MAX_RECORDED_BODY)]).into_owned();
+    if cut {
+        s.push_str(&format!("\n[cut: {} bytes in all]", b.len()));
+    }
+    Some(s)
+}
+
+fn record(endpoint: &Endpoint, req: &Request, resp: Option<&Response>) -> ExchangeRecord {
+    let r = endpoint.redactor();
+    let url = endpoint
+        .url(req)
+        .map(|u| u.to_string())
+        .unwrap_or(req.target.clone());
+    let mut headers: Vec<(String, String)> = endpoint
+        .region()
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    headers.extend(req.headers.iter().cloned());
+    let headers: Vec<(String, String)> = headers
+        .into_iter()
+        .map(|(k, v)| (k, r.redact(&v)))
+        .collect();
+    let req_body = req.body.as_deref().and_then(body_text).map(|b| r.redact(&b));
+    let authenticated = !matches!(endpoint.region().auth, AuthConfig::None);
+    let curl = r.redact(&curl_line(
+        &req.method,
+        &url,
+        &headers,
+        req_body.as_deref(),
+        authenticated,
+    ));
+    ExchangeRecord {
+        request: HttpRecord {
+            method: Some(req.method.clone()),
+            url: Some(r.redact(&url)),
+            status: None,
+            headers,
+            body: req_body,
+        },
+        response: resp.map(|resp| HttpRecord {
+            method: None,
+            url: None,
+            status: Some(resp.status),
+            headers: resp
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), r.redact(v)))
+                .collect(),
+            body: body_text(&resp.body).map(|b| r.redact(&b)),
+        }),
+        curl,
+    }
+}

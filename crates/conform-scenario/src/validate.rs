@@ -1,0 +1,83 @@
+//! `validate:` in a step: the response body against a profile (canonical
+//! URL) or a pack (its profile for each resource type, entries of a Bundle
+//! included). The runner sees only [`BodyValidator`]; [`PackValidator`]
+//! answers it with conform-validate.
+
+use conform_validate::{ProfileSelection, Validator};
+use std::collections::BTreeMap;
+
+/// How many error messages a failed validation quotes.
+const QUOTED: usize = 5;
+
+pub trait BodyValidator: Send + Sync {
+    /// The error findings of `body` against `target`; `Err` when the
+    /// target is neither a loaded profile nor a loaded pack.
+    fn errors(&self, body: &[u8], target: &str) -> Result<Vec<String>, String>;
+    /// FHIRPath over `body` with the loaded definitions' types, when any.
+    fn validator(&self) -> Option<&Validator> {
+        None
+    }
+}
+
+/// The loaded definitions and the packs whose names `validate:` may use.
+pub struct PackValidator {
+    pub validator: Validator,
+    /// Pack name → (resource type → profile canonical URL).
+    pub packs: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl BodyValidator for PackValidator {
+    fn errors(&self, body: &[u8], target: &str) -> Result<Vec<String>, String> {
+        let selection = if let Some(per_type) = self.packs.get(target) {
+            ProfileSelection {
+                explicit: Vec::new(),
+                per_type: per_type.clone(),
+                meta_profiles: true,
+            }
+        } else if target.contains("://") {
+            if !self.validator.has_profile(target) {
+                return Err(format!(
+                    "profile {target} is not loaded (add its package with --ig)"
+                ));
+            }
+            ProfileSelection {
+                explicit: vec![target.to_string()],
+                per_type: BTreeMap::new(),
+                meta_profiles: true,
+            }
+        } else {
+            let names: Vec<&str> = self.packs.keys().map(String::as_str).collect();
+            return Err(format!(
+                "'{target}' is neither a profile URL nor a loaded pack (loaded: {}; use --pack)",
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            ));
+        };
+        Ok(self
+            .validator
+            .with_profiles(selection)
+            .validate_bytes(body, 0)
+            .findings
+            .into_iter()
+            .filter(|f| f.severity.is_error())
+            .map(|f| format!("{}: {} [{}]", f.expression, f.message, f.rule))
+            .collect())
+    }
+
+    fn validator(&self) -> Option<&Validator> {
+        Some(&self.validator)
+    }
+}
+
+/// A one-line summary of validation errors.
+pub fn summarise(target: &str, errors: &[String]) -> String {
+    let mut m = format!(
+        "{} error{} against {target}: {}",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" },
+        errors[..errors.len().min(QUOTED)].join("; ")
+    );
+    if errors.len() > QUOTED {
+        m.push_str(&format!(" (and {} more)", errors.len() - QUOTED));
+    }
+    m
+}
