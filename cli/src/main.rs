@@ -64,6 +64,11 @@ enum Command {
     Man(commands::man::Args),
     /// Scaffold conform.toml, regions.yaml and a CI file for a platform.
     Init(commands::init::Args),
+    /// Run or check exchange scenarios between regions (YAML or TestScript).
+    #[command(subcommand)]
+    Scenario(commands::scenario::Command),
+    /// Store a folder of fixture resources in a region (PUT with their ids).
+    Seed(commands::seed::Args),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +85,8 @@ fn main() -> ExitCode {
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),
         Command::Init(args) => commands::init::run(args),
+        Command::Scenario(cmd) => commands::scenario::run(&settings, cmd),
+        Command::Seed(args) => commands::seed::run(&settings, args),
     });
     match result {
         Ok(code) => code.into(),

@@ -8,5 +8,7 @@ pub mod package;
 pub mod probe;
 pub mod profiles;
 pub mod rules;
+pub mod scenario;
+pub mod seed;
 pub mod snapshot;
 pub mod validate;

@@ -152,11 +152,18 @@ impl RegionsFile {
     pub fn load(path: &Path) -> Result<RegionsFile, EndpointError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| EndpointError::config(format!("cannot read {}: {e}", path.display())))?;
-        let mut file = Self::parse(&text).map_err(|e| match e {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        Self::parse_in(&text, dir).map_err(|e| match e {
             EndpointError::Config(m) => EndpointError::config(format!("{}: {m}", path.display())),
             other => other,
-        })?;
-        let dir = path.parent().unwrap_or(Path::new(""));
+        })
+    }
+
+    /// Parses and checks regions YAML read from a file in `dir` (relative
+    /// paths in it become relative to `dir`), for callers that rewrite the
+    /// text first (the scenario runner expands `${ENV}` in it).
+    pub fn parse_in(text: &str, dir: &Path) -> Result<RegionsFile, EndpointError> {
+        let mut file = Self::parse(text)?;
         for r in &mut file.regions {
             r.resolve_paths(dir);
         }

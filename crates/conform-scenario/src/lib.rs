@@ -20,6 +20,7 @@ pub mod load;
 pub mod model;
 pub mod nhs;
 pub mod plan;
+pub mod regions;
 pub mod render;
 pub mod result;
 pub mod run;

@@ -1,0 +1,230 @@
+//! `conform scenario run|check`: parse arguments, load the plan and the
+//! regions, run, render. The work is in conform-scenario.
+
+use crate::commands::validate::load_validator;
+use crate::config::Settings;
+use crate::exit::{Code, Failure, Outcome};
+use conform_scenario::load::Bindings;
+use conform_scenario::regions::load_regions;
+use conform_scenario::render::{render, Format};
+use conform_scenario::run::{selected, Sink};
+use conform_scenario::validate::{BodyValidator, PackValidator};
+use conform_scenario::{load_plan, run_plan, Plan, RunOptions, ScenarioResult, Status, StepResult};
+use indicatif::ProgressBar;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Run scenario files, kits (folders) and TestScripts against regions.
+    Run(RunArgs),
+    /// Check scenario files and kits without running them.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Scenario files (.yaml), TestScripts (.json) or kit folders.
+    #[arg(value_name = "KIT|FILE", required = true)]
+    paths: Vec<PathBuf>,
+    /// The regions file (see docs/regions.md); `${ENV}` in it is expanded.
+    #[arg(long, value_name = "FILE")]
+    regions: PathBuf,
+    /// Only scenarios with this tag (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Only scenarios that use this region (repeatable).
+    #[arg(long = "region", value_name = "NAME")]
+    region: Vec<String>,
+    /// Output format: text, json, junit, testreport or html.
+    #[arg(long, short = 'f', value_name = "FORMAT")]
+    format: Option<String>,
+    /// Also write every format (results.json, junit.xml, testreport.json,
+    /// report.html, report.txt) into this folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Run steps marked `writes: true` (otherwise their scenarios are skipped).
+    #[arg(long)]
+    allow_writes: bool,
+    /// Scenarios run at the same time.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 4)]
+    jobs: usize,
+    /// TestScript origin/destination index → region, e.g. 1=region-a (repeatable).
+    #[arg(long = "bind", value_name = "INDEX=REGION")]
+    bind: Vec<String>,
+    /// Extra FHIR packages for `validate:` targets, e.g. hl7.fhir.uv.ips#2.0.0.
+    #[arg(long = "ig", value_name = "PACKAGE")]
+    igs: Vec<String>,
+    /// Skip `validate:` checks (reported as skipped; no packages loaded).
+    #[arg(long)]
+    no_validate: bool,
+    /// Do not read or write the compiled-plan cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Scenario files (.yaml), TestScripts (.json) or kit folders.
+    #[arg(value_name = "KIT|FILE", required = true)]
+    paths: Vec<PathBuf>,
+    /// TestScript origin/destination index → region, e.g. 1=region-a.
+    #[arg(long = "bind", value_name = "INDEX=REGION")]
+    bind: Vec<String>,
+}
+
+pub fn run(settings: &Settings, cmd: &Command) -> Outcome {
+    match cmd {
+        Command::Run(args) => run_scenarios(settings, args),
+        Command::Check(args) => check(args),
+    }
+}
+
+fn bindings(raw: &[String]) -> Result<Bindings, Failure> {
+    let mut b = Bindings::new();
+    for item in raw {
+        let parsed = item
+            .split_once('=')
+            .and_then(|(i, r)| Some((i.trim().parse::<u32>().ok()?, r.trim().to_string())));
+        let (i, r) = parsed.ok_or_else(|| {
+            Failure::usage(format!("bad --bind '{item}' (use INDEX=REGION, e.g. 1=region-a)"))
+        })?;
+        b.insert(i, r);
+    }
+    Ok(b)
+}
+
+fn load(paths: &[PathBuf], bind: &[String]) -> Result<Plan, Failure> {
+    load_plan(paths, &bindings(bind)?).map_err(|e| Failure::usage(e.to_string()))
+}
+
+fn check(args: &CheckArgs) -> Outcome {
+    let plan = load(&args.paths, &args.bind)?;
+    let steps: usize = plan
+        .scenarios
+        .iter()
+        .map(|s| s.setup.len() + s.steps.len() + s.teardown.len())
+        .sum();
+    println!(
+        "ok: {} scenario{} ({} steps)",
+        plan.scenarios.len(),
+        if plan.scenarios.len() == 1 { "" } else { "s" },
+        steps
+    );
+    for s in &plan.scenarios {
+        for u in &s.unsupported {
+            println!("{}: unsupported: {u}", s.id);
+        }
+    }
+    Ok(Code::Pass)
+}
+
+struct Progress(ProgressBar);
+
+impl Sink for Progress {
+    fn step_done(&self, scenario: &str, step: &StepResult) {
+        self.0.set_message(format!("{scenario} / {}", step.id));
+    }
+    fn scenario_done(&self, _: &ScenarioResult) {
+        self.0.inc(1);
+    }
+}
+
+fn needs_validation(plan: &Plan) -> bool {
+    use conform_scenario::plan::CheckKind;
+    plan.scenarios.iter().any(|s| {
+        s.setup
+            .iter()
+            .chain(&s.steps)
+            .flat_map(|st| &st.checks)
+            .any(|c| matches!(c.kind, CheckKind::Validate(_)))
+    })
+}
+
+fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
+    let format_name = args
+        .format
+        .as_deref()
+        .or(settings.default_format.as_deref())
+        .unwrap_or("text");
+    let format = Format::parse(format_name).ok_or_else(|| {
+        Failure::usage(format!("unknown format '{format_name}' (use {})", Format::NAMES))
+    })?;
+    let plan = load(&args.paths, &args.bind)?;
+    let regions = load_regions(&args.regions).map_err(Failure::usage)?;
+    for r in &args.region {
+        regions.region(r).map_err(|e| Failure::usage(e.to_string()))?;
+    }
+    let validator = if args.no_validate || !needs_validation(&plan) {
+        None
+    } else {
+        let v = load_validator(settings, &args.igs, args.no_cache, false)?;
+        let mut packs = std::collections::BTreeMap::new();
+        packs.insert("base".to_string(), Default::default());
+        if let Some(p) = settings.pack()? {
+            packs.insert(p.name.clone(), p.profiles.clone());
+        }
+        Some(PackValidator {
+            validator: v,
+            packs,
+        })
+    };
+    let opts = RunOptions {
+        allow_writes: args.allow_writes,
+        jobs: args.jobs.max(1),
+        tags: args.tags.clone(),
+        regions: args.region.clone(),
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::new(selected(&plan, &opts).len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    let progress = Progress(bar);
+    let result = run_plan(
+        &plan,
+        &regions,
+        &opts,
+        validator.as_ref().map(|v| v as &dyn BodyValidator),
+        &progress,
+    );
+    progress.0.finish_and_clear();
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
+        for f in Format::all() {
+            let path = dir.join(f.file_name());
+            std::fs::write(&path, render(&result, f))
+                .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
+        }
+    }
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(render(&result, format).as_bytes());
+    Ok(exit_code(&result))
+}
+
+/// 0 when nothing failed; 3 when every failure is an endpoint that did not
+/// answer; 1 otherwise.
+fn exit_code(result: &conform_scenario::RunResult) -> Code {
+    if result.passed() {
+        return Code::Pass;
+    }
+    let failed: Vec<&StepResult> = result
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.steps)
+        .filter(|s| s.status == Status::Fail)
+        .collect();
+    let unreachable = !failed.is_empty()
+        && failed.iter().all(|s| {
+            s.assertions
+                .iter()
+                .any(|a| a.id == "request" && a.message.starts_with("no response"))
+        });
+    if unreachable {
+        Code::Infrastructure
+    } else {
+        Code::Findings
+    }
+}
