@@ -179,6 +179,16 @@ fn plain_sekmet_with_writes_creates_updates_and_removes_its_own_data() {
         .as_str()
         .unwrap()
         .contains("Observation.subject is Patient/"));
+    let mut json_filters = filters();
+    json_filters.add_filter(
+        r#""(latency_ms|duration_ms|p50_ms|p95_ms|error_rate)": [\d.]+"#,
+        r#""$1": [MS]"#,
+    );
+    json_filters.add_filter(r#""(count|requests)": \d+"#, r#""$1": [N]"#);
+    json_filters.add_filter(r#""started": "[^"]+""#, r#""started": "[DATE]""#);
+    json_filters.add_filter(r#"W/\\"\d+\\""#, r#"W/\"[V]\""#);
+    json_filters.add_filter(r"version now \d+", "version now [V]");
+    json_filters.bind(|| insta::assert_snapshot!("probe_sekmet_writes_json", common::stdout(&out)));
     // Nothing the probe made is left behind.
     let left: Value = reqwest_get(&format!(
         "{}/Patient?identifier=https://conform.invalid/probe-run|",

@@ -98,7 +98,7 @@ fn resource_server(tokens: Arc<Mutex<Vec<String>>>, seen: Arc<Mutex<Vec<String>>
 fn rs512_signed_jwt_is_verified_against_the_jwks_and_refreshed_before_expiry() {
     let dir = tempfile::tempdir().unwrap();
     let key = KeyPair::generate("RS512", dir.path()).unwrap();
-    let ts = JwksTokenServer::start("nhs-client", key.public_jwk.clone(), "RS512", 2).unwrap();
+    let ts = JwksTokenServer::start("nhs-client", key.public_jwk.clone(), "RS512", 4).unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let rs = resource_server(ts.tokens.clone(), seen.clone());
     let e = Endpoint::new(&jwt_region(
@@ -116,7 +116,8 @@ fn rs512_signed_jwt_is_verified_against_the_jwks_and_refreshed_before_expiry() {
         1,
         "cached"
     );
-    std::thread::sleep(Duration::from_millis(1800));
+    // Refreshed at 3.2 s of the 4 s lifetime.
+    std::thread::sleep(Duration::from_millis(3500));
     assert_eq!(e.send(&Request::get("Patient")).unwrap().status, 200);
     assert_eq!(
         ts.issued.load(std::sync::atomic::Ordering::SeqCst),
