@@ -152,16 +152,14 @@ impl RegionsFile {
     pub fn load(path: &Path) -> Result<RegionsFile, EndpointError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| EndpointError::config(format!("cannot read {}: {e}", path.display())))?;
-        let dir = path.parent().unwrap_or(Path::new(""));
-        Self::parse_in(&text, dir).map_err(|e| match e {
+        Self::parse_in(&text, path.parent().unwrap_or(Path::new(""))).map_err(|e| match e {
             EndpointError::Config(m) => EndpointError::config(format!("{}: {m}", path.display())),
             other => other,
         })
     }
 
-    /// Parses and checks regions YAML read from a file in `dir` (relative
-    /// paths in it become relative to `dir`), for callers that rewrite the
-    /// text first (the scenario runner expands `${ENV}` in it).
+    /// Parses and checks regions YAML whose relative paths are relative to
+    /// `dir` (for callers that read or rewrite the text themselves).
     pub fn parse_in(text: &str, dir: &Path) -> Result<RegionsFile, EndpointError> {
         let mut file = Self::parse(text)?;
         for r in &mut file.regions {
