@@ -5,7 +5,7 @@
 
 use crate::interp::{bind, substitute_params, Vars};
 use crate::load::LoadError;
-use crate::model::{Check, ScenarioFile, Severity, Step, StepItem};
+use crate::model::{Check, ScenarioFile, Severity, StepItem};
 use crate::plan::{
     Body, Capture, CheckKind, HeaderExpect, Operator, PlannedCheck, PlannedScenario, PlannedStep,
     RetryPlan,
@@ -151,44 +151,52 @@ fn combinations(matrix: &BTreeMap<String, Vec<Value>>) -> Vec<Vec<(String, Value
 
 /// Steps with every include replaced by the fragment's steps, its
 /// parameters substituted.
-fn expand(items: &[StepItem], dir: &Path, depth: usize) -> Result<Vec<Step>, LoadError> {
+fn expand(items: &[StepItem], dir: &Path, depth: usize) -> Result<Vec<StepItem>, LoadError> {
     let mut out = Vec::new();
     for item in items {
-        match item {
-            StepItem::Step(s) => out.push((**s).clone()),
-            StepItem::Include(inc) => {
-                let path = dir.join(&inc.include);
-                if depth >= MAX_INCLUDE_DEPTH {
-                    return Err(LoadError::new(&path, "includes nest too deep (a cycle?)"));
-                }
-                let frag = parse_file(&path)?;
-                let mut params = Vars::new();
-                for (k, v) in &inc.with {
-                    if !frag.params.contains(k) {
-                        return Err(LoadError::new(
-                            &path,
-                            format!("the include passes '{k}', which the fragment's 'params' does not list"),
-                        ));
-                    }
-                    bind(&mut params, k, v);
-                }
-                if let Some(missing) = frag.params.iter().find(|p| !params.contains_key(*p)) {
-                    return Err(LoadError::new(
-                        &path,
-                        format!("the include does not give parameter '{missing}'"),
-                    ));
-                }
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| LoadError::new(&path, e.to_string()))?;
-                let mut raw: Value =
-                    serde_yaml_ng::from_str(&text).map_err(|e| LoadError::yaml(&path, &e))?;
-                substitute_params(&mut raw["steps"], &params);
-                let items: Vec<StepItem> = serde_json::from_value(raw["steps"].take())
-                    .map_err(|e| LoadError::new(&path, e.to_string()))?;
-                let inner_dir = path.parent().unwrap_or(Path::new(""));
-                out.extend(expand(&items, inner_dir, depth + 1)?);
+        let Some(include) = &item.include else {
+            out.push(item.clone());
+            continue;
+        };
+        let path = dir.join(include);
+        if item.name.is_some() || item.request.is_some() || item.on.is_some() {
+            return Err(LoadError::new(
+                dir,
+                format!("an include of {include} has step fields too: an item is a step or an include"),
+            ));
+        }
+        if depth >= MAX_INCLUDE_DEPTH {
+            return Err(LoadError::new(&path, "includes nest too deep (a cycle?)"));
+        }
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| LoadError::new(&path, e.to_string()))?;
+        let mut raw: Value =
+            serde_yaml_ng::from_str(&text).map_err(|e| LoadError::yaml(&path, &e))?;
+        let params: Vec<String> = raw["params"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str().map(str::to_string))
+            .collect();
+        for k in item.with.keys() {
+            if !params.contains(k) {
+                return Err(LoadError::new(
+                    &path,
+                    format!("the include passes '{k}', which the fragment's 'params' does not list"),
+                ));
             }
         }
+        if let Some(missing) = params.iter().find(|p| !item.with.contains_key(*p)) {
+            return Err(LoadError::new(
+                &path,
+                format!("the include does not give parameter '{missing}'"),
+            ));
+        }
+        substitute_params(&mut raw["steps"], &item.with);
+        let items: Vec<StepItem> = serde_json::from_value(raw["steps"].take())
+            .map_err(|e| LoadError::new(&path, format!("steps: {e}")))?;
+        let inner_dir = path.parent().unwrap_or(Path::new(""));
+        out.extend(expand(&items, inner_dir, depth + 1)?);
     }
     Ok(out)
 }
@@ -221,8 +229,20 @@ fn fhirpath(expr: &str, step: &str) -> Result<(), String> {
         .map_err(|e| format!("step '{step}': FHIRPath '{expr}' does not parse: {e}"))
 }
 
-fn plan_step(step: &Step) -> Result<PlannedStep, String> {
-    let id = step.id.clone().unwrap_or_else(|| slug(&step.name));
+fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
+    let name = step
+        .name
+        .clone()
+        .ok_or_else(|| format!("a step needs a name (id: {})", step.id.as_deref().unwrap_or("none")))?;
+    let id = step.id.clone().unwrap_or_else(|| slug(&name));
+    let on = step
+        .on
+        .clone()
+        .ok_or_else(|| format!("step '{id}' needs 'on' (the region it talks to)"))?;
+    let r = step
+        .request
+        .as_ref()
+        .ok_or_else(|| format!("step '{id}' needs a 'request'"))?;
     let e = &step.expect;
     let sev = e.severity.unwrap_or(Severity::SHALL);
     let check = |id: String, severity: Option<Severity>, reqs: &[String], kind| PlannedCheck {
@@ -335,7 +355,6 @@ fn plan_step(step: &Step) -> Result<PlannedStep, String> {
     if let Some(u) = &step.until {
         fhirpath(u, &id)?;
     }
-    let r = &step.request;
     let mut params = Vec::new();
     for (k, v) in &r.params {
         match v {
@@ -363,9 +382,9 @@ fn plan_step(step: &Step) -> Result<PlannedStep, String> {
     };
     Ok(PlannedStep {
         id,
-        name: step.name.clone(),
+        name,
         group: None,
-        on: step.on.clone(),
+        on,
         writes: step.writes,
         method: r.method.to_ascii_uppercase(),
         path: r.path.clone(),

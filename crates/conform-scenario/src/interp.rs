@@ -48,14 +48,27 @@ pub fn interpolate_json(value: &Value, vars: &Vars) -> Result<Value, String> {
 }
 
 /// Replaces `${name}` for the given names only (include parameters),
-/// leaving every other `${...}` for run time.
-pub fn substitute_params(value: &mut Value, params: &Vars) {
+/// leaving every other `${...}` for run time. A string that is exactly
+/// `${name}` takes the parameter's value with its type (`equals: ${n}`).
+pub fn substitute_params(value: &mut Value, params: &serde_json::Map<String, Value>) {
     match value {
         Value::String(s) => {
+            let whole = s
+                .strip_prefix("${")
+                .and_then(|x| x.strip_suffix('}'))
+                .and_then(|name| params.get(name));
+            if let Some(v) = whole {
+                *value = v.clone();
+                return;
+            }
             for (k, v) in params {
                 let pat = format!("${{{k}}}");
                 if s.contains(&pat) {
-                    *s = s.replace(&pat, v);
+                    let text = match v {
+                        Value::String(t) => t.clone(),
+                        other => other.to_string(),
+                    };
+                    *s = s.replace(&pat, &text);
                 }
             }
         }

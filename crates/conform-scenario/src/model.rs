@@ -51,38 +51,28 @@ pub struct ScenarioFile {
     pub teardown: Vec<StepItem>,
 }
 
-/// A step, or an include of a fragment's steps.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum StepItem {
-    Include(Include),
-    Step(Box<Step>),
-}
-
+/// A step, or an include of a fragment's steps (`include` + `with`, and
+/// nothing else). One struct rather than an untagged enum, so a mistake
+/// inside a step is reported at its line with serde's own message.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Include {
+pub struct StepItem {
     /// A fragment file, relative to the including file.
-    pub include: String,
+    pub include: Option<String>,
     /// Values for the fragment's `params`.
     #[serde(default, rename = "with")]
     pub with: serde_json::Map<String, Value>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Step {
     /// Unique within the scenario; default: derived from the name.
     pub id: Option<String>,
-    pub name: String,
+    pub name: Option<String>,
     /// The region the request goes to.
-    pub on: String,
+    pub on: Option<String>,
     #[serde(default)]
     pub description: String,
     /// This step changes data (refused unless `--allow-writes`).
     #[serde(default)]
     pub writes: bool,
-    pub request: RequestSpec,
+    pub request: Option<RequestSpec>,
     #[serde(default)]
     pub expect: Expect,
     /// Variable → FHIRPath on the response body, or `header:Name`.
