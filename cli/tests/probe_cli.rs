@@ -69,8 +69,8 @@ fn filters() -> insta::Settings {
 #[test]
 fn plain_sekmet_read_only_passes_every_shall_and_validates_every_body() {
     let s = Sekmet::start().expect("sekmet");
-    let (r, out) = probe_json(&[&s.base_url]);
-    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let (r, out) = probe_json(&[&s.base_url, "--pack", "uk-core"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
     assert_eq!(r["schema"], "conform.probe/1");
     assert_eq!(r["target"]["fhir_version"], "4.0.1");
     assert_eq!(r["summary"]["failed_shall"], 0);
@@ -151,6 +151,37 @@ fn plain_sekmet_read_only_passes_every_shall_and_validates_every_body() {
     ]);
     assert_eq!(text.status.code(), Some(0));
     filters().bind(|| insta::assert_snapshot!("probe_plain_sekmet_text", common::stdout(&text)));
+}
+
+#[test]
+fn invalid_resources_served_by_sekmet_fail_validation_with_the_uk_core_pack() {
+    // SEKMET stores what it is given (it does not check required bindings),
+    // so a real server can serve what our validator rejects.
+    let mut s = Sekmet::builder().no_seed().start().expect("sekmet");
+    let read = |f: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(common::root().join(f)).unwrap()).unwrap()
+    };
+    s.seed(&[
+        read("fixtures/invalid/patient-bad-gender-code.json"),
+        read("fixtures/invalid/uk-core/patient-nhs-number-bad-check-digit.json"),
+    ])
+    .unwrap();
+    let (r, out) = probe_json(&[&s.base_url, "--pack", "uk-core", "--type", "Patient"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    assert_eq!(status(&r, "Patient.search"), "pass");
+    assert_eq!(status(&r, "Patient.search.valid"), "fail");
+    let msg = check(&r, "Patient.search.valid")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.starts_with("the searchset: "), "{msg}");
+    assert_eq!(
+        status(&r, "Patient.read.valid"),
+        "fail",
+        "{}",
+        check(&r, "Patient.read.valid")
+    );
+    assert_eq!(status(&r, "metadata.valid"), "pass");
 }
 
 #[test]
