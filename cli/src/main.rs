@@ -64,11 +64,15 @@ enum Command {
     Man(commands::man::Args),
     /// Scaffold conform.toml, regions.yaml and a CI file for a platform.
     Init(commands::init::Args),
+    /// Check the set-up (packages, cache, regions: secrets, reachability).
+    Doctor(commands::doctor::Args),
     /// Run or check exchange scenarios between regions (YAML or TestScript).
     #[command(subcommand)]
     Scenario(commands::scenario::Command),
     /// Store a folder of fixture resources in a region (PUT with their ids).
     Seed(commands::seed::Args),
+    /// Readiness scorecards per region (MVS levels) and the national roll-up.
+    Scorecard(commands::scorecard::Args),
 }
 
 fn main() -> ExitCode {
@@ -85,8 +89,10 @@ fn main() -> ExitCode {
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),
         Command::Init(args) => commands::init::run(args),
+        Command::Doctor(args) => commands::doctor::run(&settings, args),
         Command::Scenario(cmd) => commands::scenario::run(&settings, cmd),
         Command::Seed(args) => commands::seed::run(&settings, args),
+        Command::Scorecard(args) => commands::scorecard::run(args),
     });
     match result {
         Ok(code) => code.into(),

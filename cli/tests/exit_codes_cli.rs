@@ -68,7 +68,7 @@ fn a_broken_config_exits_2() {
 
 #[test]
 fn findings_exit_1() {
-    assert_eq!(code(&["validate", "fixtures"]), Some(1));
+    assert_eq!(code(&["validate", "fixtures/invalid"]), Some(1));
     assert_eq!(
         code(&[
             "validate",

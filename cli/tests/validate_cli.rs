@@ -12,7 +12,7 @@ fn conform(args: &[&str]) -> Command {
 
 #[test]
 fn text_report_on_fixtures() {
-    let out = run(&["validate", "fixtures"]);
+    let out = run(&["validate", "fixtures/valid", "fixtures/invalid"]);
     assert_eq!(out.status.code(), Some(1), "fixtures/invalid has errors");
     insta::assert_snapshot!("text_fixtures", stdout(&out));
 }
@@ -53,7 +53,7 @@ fn json_report_on_invalid_fixtures() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     let v: serde_json::Value = serde_json::from_str(&text).expect("JSON output parses");
-    assert_eq!(v["summary"]["files"], 24);
+    assert_eq!(v["summary"]["files"], 25);
     assert_eq!(
         v["summary"]["errors"], 16,
         "one defect per broken fixture; those in uk-core/ break national rules, checked only with --pack uk-core"
@@ -163,7 +163,8 @@ fn junit_output_has_a_test_case_per_resource() {
     let file = dir.path().join("report.xml");
     let out = run(&[
         "validate",
-        "fixtures",
+        "fixtures/valid",
+        "fixtures/invalid",
         "--format",
         "junit",
         "--output",
@@ -177,7 +178,7 @@ fn junit_output_has_a_test_case_per_resource() {
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    assert_eq!(cases.len(), 36);
+    assert_eq!(cases.len(), 37);
     let failures = cases
         .iter()
         .filter(|c| c.children().any(|n| n.has_tag_name("failure")))

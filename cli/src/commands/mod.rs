@@ -1,5 +1,6 @@
 pub mod baseline;
 pub mod completions;
+pub mod doctor;
 pub mod fhirpath;
 pub mod init;
 pub mod listing;
@@ -9,6 +10,7 @@ pub mod probe;
 pub mod profiles;
 pub mod rules;
 pub mod scenario;
+pub mod scorecard;
 pub mod seed;
 pub mod snapshot;
 pub mod validate;

@@ -1,0 +1,99 @@
+//! `conform doctor`: checks the set-up (packages, plan cache, the regions
+//! file: secrets, keys, certificates, reachability) and prints what to fix.
+
+use crate::config::Settings;
+use crate::exit::{Code, Failure, Outcome};
+use conform_doctor::{Check, Kind, Status};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The regions file to check (default: regions.yaml here, if present).
+    #[arg(long, value_name = "FILE")]
+    regions: Option<PathBuf>,
+    /// Output format: text or json.
+    #[arg(long, short = 'f', default_value = "text")]
+    format: String,
+}
+
+pub fn run(settings: &Settings, args: &Args) -> Outcome {
+    if !matches!(args.format.as_str(), "text" | "json") {
+        return Err(Failure::usage(format!(
+            "unknown format '{}' (use text or json)",
+            args.format
+        )));
+    }
+    let mut checks = Vec::new();
+    let pack_packages = settings
+        .pack()?
+        .map(|p| p.packages.clone())
+        .unwrap_or_default();
+    let specs: Vec<String> = settings
+        .base_packages
+        .iter()
+        .chain(&pack_packages)
+        .cloned()
+        .collect();
+    checks.extend(conform_doctor::packages(&settings.sources, &specs));
+    checks.push(conform_doctor::cache_dir(
+        &conform_validate::plan::cache::default_dir(),
+    ));
+    let regions = args.regions.clone().or_else(|| {
+        let default = PathBuf::from("regions.yaml");
+        default.is_file().then_some(default)
+    });
+    match regions {
+        Some(file) => checks.extend(conform_doctor::regions(&file, settings.sources.offline)),
+        None => checks.push(Check {
+            area: "regions".into(),
+            subject: "regions.yaml".into(),
+            status: Status::Skipped,
+            kind: Kind::Setup,
+            detail: "no regions file here (give one with --regions; `conform init` writes one)"
+                .into(),
+            fix: None,
+        }),
+    }
+    if args.format == "json" {
+        let out = serde_json::json!({ "schema": "conform.doctor/1", "checks": checks });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).expect("checks serialise")
+        );
+    } else {
+        print_text(&checks);
+    }
+    Ok(match conform_doctor::worst(&checks) {
+        None => Code::Pass,
+        Some(Kind::Setup) => Code::Usage,
+        Some(Kind::Infrastructure) => Code::Infrastructure,
+    })
+}
+
+fn print_text(checks: &[Check]) {
+    let mut area = "";
+    for c in checks {
+        if c.area != area {
+            area = &c.area;
+            println!("{area}");
+        }
+        let mark = match c.status {
+            Status::Ok => "ok     ",
+            Status::Problem => "PROBLEM",
+            Status::Skipped => "skipped",
+        };
+        println!("  {mark} {}: {}", c.subject, c.detail);
+        if let Some(fix) = &c.fix {
+            println!("          fix: {fix}");
+        }
+    }
+    let problems = checks
+        .iter()
+        .filter(|c| c.status == Status::Problem)
+        .count();
+    if problems == 0 {
+        println!("All checks passed.");
+    } else {
+        println!("{problems} problem(s) to fix.");
+    }
+}
