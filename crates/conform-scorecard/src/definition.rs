@@ -154,7 +154,9 @@ pub enum Measure {
     /// or under `target_ms`, falling linearly to 0 at three times it.
     ProbeLatency { interaction: String, target_ms: f64 },
     /// Scenario results: Σ w·p ÷ Σ w, p = 1 pass, `warnings_score`
-    /// pass with failed warning assertions, 0 fail; skips are not evidence.
+    /// pass with warnings, 0 fail; skips are not evidence. `ids` name a
+    /// scenario by id or by a scenario-level requirement (`S1`); `weights`
+    /// use the same names (default 1).
     Scenarios {
         #[serde(default)]
         ids: Vec<String>,
@@ -183,7 +185,8 @@ fn half() -> f64 {
     0.5
 }
 
-/// Which scenarios a criterion looks at: by id and/or tag (both empty: all).
+/// Which scenarios a criterion looks at: by name (id or scenario-level
+/// requirement) and/or tag (both empty: all).
 #[derive(Clone, Copy, Debug)]
 pub struct ScenarioSelect<'a> {
     pub ids: &'a [String],
@@ -191,10 +194,10 @@ pub struct ScenarioSelect<'a> {
 }
 
 impl ScenarioSelect<'_> {
-    pub fn selects(&self, id: &str, tags: &[String]) -> bool {
+    pub fn selects(&self, s: &crate::evidence::ScenarioResult) -> bool {
         (self.ids.is_empty() && self.tags.is_empty())
-            || self.ids.iter().any(|i| i == id)
-            || self.tags.iter().any(|t| tags.contains(t))
+            || self.ids.iter().any(|i| s.is(i))
+            || self.tags.iter().any(|t| s.tags.contains(t))
     }
 }
 

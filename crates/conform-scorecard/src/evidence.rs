@@ -120,18 +120,24 @@ pub struct ScenarioResult {
     pub title: String,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Requirement ids the scenario verifies as a whole, e.g. `S1`.
+    #[serde(default)]
+    pub requirements: Vec<String>,
     #[serde(default, deserialize_with = "region_names")]
     pub regions: Vec<String>,
-    /// `pass`, `fail` or `skip` (anything else counts as a failure).
+    /// `pass`, `warn` (passed with warnings), `fail` or `skip` (anything
+    /// else counts as a failure).
     pub status: String,
+    /// Why it failed or was skipped.
+    pub reason: Option<String>,
     #[serde(default)]
     pub steps: Vec<ScenarioStep>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ScenarioStep {
-    #[serde(default)]
-    pub title: String,
+    #[serde(default, alias = "title")]
+    pub name: String,
     #[serde(default)]
     pub assertions: Vec<ScenarioAssertion>,
 }
@@ -142,7 +148,8 @@ pub struct ScenarioAssertion {
     pub id: String,
     #[serde(default)]
     pub severity: String,
-    /// `pass`, `fail`, `skip`, or a `passed` boolean instead.
+    /// `pass`, `fail`, `warn` (a SHOULD/MAY that did not hold), `skip`, or
+    /// a `passed` boolean instead.
     pub status: Option<String>,
     pub passed: Option<bool>,
     #[serde(default)]
@@ -197,10 +204,17 @@ impl ScenarioAssertion {
 }
 
 impl ScenarioResult {
-    /// 1 pass, `warnings` pass with failed warnings, 0 fail, None skip.
+    /// Whether the scenario is `name`: its id, or a requirement it verifies
+    /// as a whole (`S1` names `s1-out-of-area-ae` with `requirements: [S1]`).
+    pub fn is(&self, name: &str) -> bool {
+        self.id == name || self.requirements.iter().any(|r| r == name)
+    }
+
+    /// 1 pass, `warnings` pass with warnings, 0 fail, None skip.
     pub fn points(&self, warnings: f64) -> Option<f64> {
         match self.status.as_str() {
             "skip" | "skipped" => None,
+            "warn" => Some(warnings),
             "pass" | "passed" => {
                 let warned = self
                     .steps

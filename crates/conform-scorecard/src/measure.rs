@@ -317,22 +317,21 @@ fn scenarios(
 ) -> Measurement {
     let (mut checked, mut passed, mut failures) = (0.0, 0.0, 0);
     let (mut findings, mut total) = (Vec::new(), 0);
-    for s in ev
-        .scenarios
-        .iter()
-        .filter(|s| select.selects(&s.id, &s.tags))
-    {
+    for s in ev.scenarios.iter().filter(|s| select.selects(s)) {
         let Some(p) = s.points(warnings) else {
             continue;
         };
-        let w = weights.get(&s.id).copied().unwrap_or(1.0);
+        let w = weights
+            .iter()
+            .find(|(k, _)| s.is(k))
+            .map_or(1.0, |(_, w)| *w);
         checked += w;
         passed += w * p;
         if p < 1.0 {
             if p == 0.0 {
                 failures += 1;
             }
-            let failed: Vec<String> = s
+            let assertions = s
                 .steps
                 .iter()
                 .flat_map(|st| &st.assertions)
@@ -343,9 +342,8 @@ fn scenarios(
                     } else {
                         format!("{}: {}", a.id, a.message)
                     }
-                })
-                .take(2)
-                .collect();
+                });
+            let failed: Vec<String> = s.reason.iter().cloned().chain(assertions).take(2).collect();
             let verdict = if p == 0.0 {
                 "failed"
             } else {
@@ -369,11 +367,7 @@ fn scenarios(
 fn assertions(select: ScenarioSelect, requirements: &[String], ev: &Evidence) -> Measurement {
     let (mut checked, mut passed) = (0.0, 0.0);
     let (mut findings, mut total) = (Vec::new(), 0);
-    for s in ev
-        .scenarios
-        .iter()
-        .filter(|s| select.selects(&s.id, &s.tags))
-    {
+    for s in ev.scenarios.iter().filter(|s| select.selects(s)) {
         for a in s.steps.iter().flat_map(|st| &st.assertions) {
             if !requirements.is_empty()
                 && !a.requirements.iter().any(|r| glob::any(requirements, r))

@@ -276,7 +276,7 @@ fn unmet(r: &Requirement, card: &RegionScorecard, ev: &Evidence) -> Option<Strin
                 let points: Vec<f64> = ev
                     .scenarios
                     .iter()
-                    .filter(|s| &s.id == id)
+                    .filter(|s| s.is(id))
                     .filter_map(|s| s.points(0.5))
                     .collect();
                 if points.is_empty() {

@@ -26,6 +26,20 @@ pub enum Format {
     Junit,
 }
 
+impl Format {
+    /// `table`, `json`, `markdown` (or `md`), `html`, `junit`.
+    pub fn parse(name: &str) -> Option<Format> {
+        Some(match name {
+            "table" => Format::Table,
+            "json" => Format::Json,
+            "markdown" | "md" => Format::Markdown,
+            "html" => Format::Html,
+            "junit" => Format::Junit,
+            _ => return None,
+        })
+    }
+}
+
 pub fn render(report: &Report, format: Format) -> String {
     match format {
         Format::Table => render_table(report),
