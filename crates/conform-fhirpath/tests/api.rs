@@ -83,7 +83,7 @@ struct Tiny {
 }
 impl Model for Tiny {
     fn child_type(&self, parent: &str, name: &str) -> Option<ChildInfo<'_>> {
-        (parent == "Observation" && name == "status").then(|| ChildInfo {
+        (parent == "Observation" && name == "status").then_some(ChildInfo {
             types: &self.code,
             is_choice: false,
         })
