@@ -34,7 +34,8 @@ pub use definition::{
 pub use error::ScorecardError;
 pub use evidence::{
     Attestation, Evidence, ProbeCheck, ProbeLatency, ProbeReport, ScenarioAssertion,
-    ScenarioReport, ScenarioResult, ScenarioStep, ValidateReport,
+    ScenarioReport, ScenarioResult, ScenarioStep, ValidateFile, ValidateIssue, ValidateReport,
+    ValidateResource, ValidateSummary,
 };
 pub use history::{History, StoredRun};
 pub use measure::Measurement;
