@@ -145,3 +145,29 @@ fn regions_secrets_and_reachability_against_a_real_server() {
     let out = doctor_online(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
 }
+
+#[test]
+fn junit_has_a_case_per_check() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("conform.toml"),
+        "[packages]\nload = [\"hl7.fhir.r4.core#4.0.1\", \"uk.example.missing#9.9.9\"]\n",
+    )
+    .unwrap();
+    let out = conform_in(dir.path(), &["doctor", "-f", "junit"]);
+    assert_eq!(out.status.code(), Some(2));
+    let xml = stdout(&out);
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    // two packages, the cache, the (absent) regions file
+    assert_eq!(cases.len(), 4, "{xml}");
+    let failed: Vec<_> = cases
+        .iter()
+        .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
+        .map(|c| c.attribute("name").unwrap())
+        .collect();
+    assert_eq!(failed, ["uk.example.missing#9.9.9"]);
+}

@@ -11,15 +11,15 @@ pub struct Args {
     /// The regions file to check (default: regions.yaml here, if present).
     #[arg(long, value_name = "FILE")]
     regions: Option<PathBuf>,
-    /// Output format: text or json.
+    /// Output format: text, json or junit.
     #[arg(long, short = 'f', default_value = "text")]
     format: String,
 }
 
 pub fn run(settings: &Settings, args: &Args) -> Outcome {
-    if !matches!(args.format.as_str(), "text" | "json") {
+    if !matches!(args.format.as_str(), "text" | "json" | "junit") {
         return Err(Failure::usage(format!(
-            "unknown format '{}' (use text or json)",
+            "unknown format '{}' (use text, json or junit)",
             args.format
         )));
     }
@@ -54,46 +54,15 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
             fix: None,
         }),
     }
-    if args.format == "json" {
-        let out = serde_json::json!({ "schema": "conform.doctor/1", "checks": checks });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&out).expect("checks serialise")
-        );
-    } else {
-        print_text(&checks);
-    }
+    let rendered = match args.format.as_str() {
+        "json" => conform_doctor::render::json(&checks),
+        "junit" => conform_doctor::render::junit(&checks),
+        _ => conform_doctor::render::text(&checks),
+    };
+    print!("{rendered}");
     Ok(match conform_doctor::worst(&checks) {
         None => Code::Pass,
         Some(Kind::Setup) => Code::Usage,
         Some(Kind::Infrastructure) => Code::Infrastructure,
     })
-}
-
-fn print_text(checks: &[Check]) {
-    let mut area = "";
-    for c in checks {
-        if c.area != area {
-            area = &c.area;
-            println!("{area}");
-        }
-        let mark = match c.status {
-            Status::Ok => "ok     ",
-            Status::Problem => "PROBLEM",
-            Status::Skipped => "skipped",
-        };
-        println!("  {mark} {}: {}", c.subject, c.detail);
-        if let Some(fix) = &c.fix {
-            println!("          fix: {fix}");
-        }
-    }
-    let problems = checks
-        .iter()
-        .filter(|c| c.status == Status::Problem)
-        .count();
-    if problems == 0 {
-        println!("All checks passed.");
-    } else {
-        println!("{problems} problem(s) to fix.");
-    }
 }

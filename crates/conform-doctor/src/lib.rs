@@ -5,6 +5,7 @@
 
 mod packages;
 mod regions;
+pub mod render;
 
 pub use packages::{cache_dir, packages};
 pub use regions::regions;

@@ -4,6 +4,7 @@
 mod collect;
 mod json;
 mod junit;
+pub mod junit_xml;
 mod operation_outcome;
 mod sarif;
 mod text;
