@@ -3,10 +3,10 @@
 //! Every check gives an [`AssertionResult`] with a message that says what
 //! was expected and what came back.
 
+use crate::model::Severity;
 use crate::plan::{CheckKind, HeaderExpect, PlannedCheck};
 use crate::result::{AssertionResult, Status};
 use crate::validate::{summarise, BodyValidator};
-use crate::model::Severity;
 use conform_endpoint::Response;
 use conform_fhirpath::Value;
 
@@ -17,8 +17,8 @@ pub fn eval(
     expr: &str,
     validator: Option<&dyn BodyValidator>,
 ) -> Result<Vec<Option<Value>>, String> {
-    let parsed =
-        conform_fhirpath::parse(expr).map_err(|e| format!("FHIRPath '{expr}' does not parse: {e}"))?;
+    let parsed = conform_fhirpath::parse(expr)
+        .map_err(|e| format!("FHIRPath '{expr}' does not parse: {e}"))?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err("the response has no body".into());
     }
@@ -86,7 +86,12 @@ pub fn check(
 ) -> AssertionResult {
     let (ok, message) = match outcome(&c.kind, resp, validator, interpolate) {
         Outcome::Pass(m) => (Some(true), m),
-        Outcome::Fail(m) => (Some(false), c.message.clone().map_or(m.clone(), |x| format!("{x} ({m})"))),
+        Outcome::Fail(m) => (
+            Some(false),
+            c.message
+                .clone()
+                .map_or(m.clone(), |x| format!("{x} ({m})")),
+        ),
         Outcome::Skip(m) => (None, m),
     };
     let status = match ok {

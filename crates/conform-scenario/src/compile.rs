@@ -162,7 +162,9 @@ fn expand(items: &[StepItem], dir: &Path, depth: usize) -> Result<Vec<StepItem>,
         if item.name.is_some() || item.request.is_some() || item.on.is_some() {
             return Err(LoadError::new(
                 dir,
-                format!("an include of {include} has step fields too: an item is a step or an include"),
+                format!(
+                    "an include of {include} has step fields too: an item is a step or an include"
+                ),
             ));
         }
         if depth >= MAX_INCLUDE_DEPTH {
@@ -182,7 +184,9 @@ fn expand(items: &[StepItem], dir: &Path, depth: usize) -> Result<Vec<StepItem>,
             if !params.contains(k) {
                 return Err(LoadError::new(
                     &path,
-                    format!("the include passes '{k}', which the fragment's 'params' does not list"),
+                    format!(
+                        "the include passes '{k}', which the fragment's 'params' does not list"
+                    ),
                 ));
             }
         }
@@ -230,10 +234,12 @@ fn fhirpath(expr: &str, step: &str) -> Result<(), String> {
 }
 
 fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
-    let name = step
-        .name
-        .clone()
-        .ok_or_else(|| format!("a step needs a name (id: {})", step.id.as_deref().unwrap_or("none")))?;
+    let name = step.name.clone().ok_or_else(|| {
+        format!(
+            "a step needs a name (id: {})",
+            step.id.as_deref().unwrap_or("none")
+        )
+    })?;
     let id = step.id.clone().unwrap_or_else(|| slug(&name));
     let on = step
         .on
@@ -258,7 +264,12 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
     };
     let mut checks = Vec::new();
     if let Some(st) = &e.status {
-        checks.push(check("status".into(), None, &[], CheckKind::Status(st.codes())));
+        checks.push(check(
+            "status".into(),
+            None,
+            &[],
+            CheckKind::Status(st.codes()),
+        ));
     }
     for (name, want) in &e.headers {
         let expect = match want.as_str() {

@@ -21,7 +21,10 @@ pub fn curl_line(
     if authenticated {
         parts.push(format!(
             "-H {}",
-            quote(&format!("Authorization: Bearer {}", conform_endpoint::REDACTED))
+            quote(&format!(
+                "Authorization: Bearer {}",
+                conform_endpoint::REDACTED
+            ))
         ));
     }
     if let Some(b) = body {

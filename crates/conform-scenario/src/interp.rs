@@ -105,10 +105,7 @@ fn resolve(expr: &str, vars: &Vars) -> Result<String, String> {
     if let Some(v) = vars.get(expr) {
         return Ok(v.clone());
     }
-    let Some((name, arg)) = expr
-        .strip_suffix(')')
-        .and_then(|e| e.split_once('('))
-    else {
+    let Some((name, arg)) = expr.strip_suffix(')').and_then(|e| e.split_once('(')) else {
         return Err(format!("unknown variable '{expr}'"));
     };
     let arg = arg.trim();
@@ -189,9 +186,17 @@ mod tests {
     #[test]
     fn variables_generators_and_errors() {
         let mut vars = Vars::new();
-        bind(&mut vars, "patient", &serde_json::json!({"nhs": "9449305552", "age": 3}));
+        bind(
+            &mut vars,
+            "patient",
+            &serde_json::json!({"nhs": "9449305552", "age": 3}),
+        );
         assert_eq!(
-            interpolate("Patient?identifier=x|${patient.nhs}&a=${patient.age}", &vars).unwrap(),
+            interpolate(
+                "Patient?identifier=x|${patient.nhs}&a=${patient.age}",
+                &vars
+            )
+            .unwrap(),
             "Patient?identifier=x|9449305552&a=3"
         );
         assert_eq!(
@@ -200,7 +205,9 @@ mod tests {
         );
         assert!(interpolate("${bogus()}", &vars).is_err());
         assert_eq!(interpolate("${uuid()}", &vars).unwrap().len(), 36);
-        assert!(interpolate("${nhsNumber()}", &vars).unwrap().starts_with("999"));
+        assert!(interpolate("${nhsNumber()}", &vars)
+            .unwrap()
+            .starts_with("999"));
         let today = interpolate("${today()}", &vars).unwrap();
         assert_eq!(interpolate("${date(+0d)}", &vars).unwrap(), today);
         assert_ne!(interpolate("${date(-1d)}", &vars).unwrap(), today);

@@ -127,11 +127,28 @@ pub struct Expect {
     pub requirements: Vec<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum StatusSpec {
     One(u16),
     Many(Vec<u16>),
+}
+
+impl<'de> Deserialize<'de> for StatusSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(u16),
+            Many(Vec<u16>),
+        }
+        match Raw::deserialize(d) {
+            Ok(Raw::One(c)) => Ok(StatusSpec::One(c)),
+            Ok(Raw::Many(v)) => Ok(StatusSpec::Many(v)),
+            Err(_) => Err(serde::de::Error::custom(
+                "status must be an HTTP status code (e.g. 200) or a list of them",
+            )),
+        }
+    }
 }
 
 impl StatusSpec {

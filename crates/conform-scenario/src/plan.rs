@@ -99,7 +99,10 @@ pub struct PlannedCheck {
 #[derive(Clone, Debug)]
 pub enum CheckKind {
     Status(Vec<u16>),
-    Header { name: String, expect: HeaderExpect },
+    Header {
+        name: String,
+        expect: HeaderExpect,
+    },
     /// Must evaluate to `true`.
     FhirPath(String),
     /// The first value of `expr` compared with `value` (TestScript).
@@ -178,8 +181,12 @@ impl Operator {
             Operator::NotContains => !actual.contains(expected),
             Operator::In => expected.split(',').any(|e| e.trim() == actual),
             Operator::NotIn => !expected.split(',').any(|e| e.trim() == actual),
-            Operator::GreaterThan => matches!((num(actual), num(expected)), (Some(a), Some(b)) if a > b),
-            Operator::LessThan => matches!((num(actual), num(expected)), (Some(a), Some(b)) if a < b),
+            Operator::GreaterThan => {
+                matches!((num(actual), num(expected)), (Some(a), Some(b)) if a > b)
+            }
+            Operator::LessThan => {
+                matches!((num(actual), num(expected)), (Some(a), Some(b)) if a < b)
+            }
         }
     }
 }

@@ -35,11 +35,13 @@ pub fn expand_env(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result
                 .ok_or_else(|| format!("line {}: unclosed '${{'", n + 1))?;
             let name = &after[..end];
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(format!("line {}: '${{{name}}}' is not an environment variable name", n + 1));
+                return Err(format!(
+                    "line {}: '${{{name}}}' is not an environment variable name",
+                    n + 1
+                ));
             }
-            let value = lookup(name).ok_or_else(|| {
-                format!("line {}: environment variable {name} is not set", n + 1)
-            })?;
+            let value = lookup(name)
+                .ok_or_else(|| format!("line {}: environment variable {name} is not set", n + 1))?;
             out.push_str(&value);
             rest = &after[end + 1..];
         }
@@ -55,8 +57,14 @@ mod tests {
     #[test]
     fn expands_set_variables_and_names_unset_ones() {
         let text = "# ${NOT_THIS}\nregions:\n  - name: a\n    base_url: ${A_URL} # ${NOR_THIS}\n";
-        let got = expand_env(text, |n| (n == "A_URL").then(|| "http://127.0.0.1:1/fhir".to_string())).unwrap();
-        assert!(got.contains("base_url: http://127.0.0.1:1/fhir # ${NOR_THIS}"), "{got}");
+        let got = expand_env(text, |n| {
+            (n == "A_URL").then(|| "http://127.0.0.1:1/fhir".to_string())
+        })
+        .unwrap();
+        assert!(
+            got.contains("base_url: http://127.0.0.1:1/fhir # ${NOR_THIS}"),
+            "{got}"
+        );
         let err = expand_env("x: ${B_URL}\n", |_| None).unwrap_err();
         assert_eq!(err, "line 1: environment variable B_URL is not set");
     }

@@ -5,7 +5,9 @@
 
 use crate::interp::{bind, interpolate_json, Vars};
 use crate::plan::{Plan, PlannedScenario, PlannedStep};
-use crate::result::{Phase, RegionInfo, RunResult, ScenarioResult, Status, StepResult, Tool, SCHEMA};
+use crate::result::{
+    Phase, RegionInfo, RunResult, ScenarioResult, Status, StepResult, Tool, SCHEMA,
+};
 use crate::step::{execute, not_run, StepContext};
 use crate::validate::BodyValidator;
 use conform_endpoint::{Endpoint, RegionsFile};

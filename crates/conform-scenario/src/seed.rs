@@ -22,7 +22,11 @@ pub fn resources(dir: &Path) -> Result<Vec<(PathBuf, Value)>, String> {
     for f in files {
         let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
         if f.extension().is_some_and(|e| e == "ndjson") {
-            for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            for (i, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
                 let v = serde_json::from_str(line)
                     .map_err(|e| format!("{}:{}: {e}", f.display(), i + 1))?;
                 out.push((f.clone(), v));
@@ -57,7 +61,10 @@ pub fn seed(endpoint: &Endpoint, dir: &Path) -> Result<Vec<Seeded>, String> {
     let mut done = Vec::new();
     for (file, r) in resources(dir)? {
         let (Some(t), Some(id)) = (r["resourceType"].as_str(), r["id"].as_str()) else {
-            return Err(format!("{}: a seed resource needs resourceType and id", file.display()));
+            return Err(format!(
+                "{}: a seed resource needs resourceType and id",
+                file.display()
+            ));
         };
         let resp = endpoint
             .send(&Request::new("PUT", &format!("{t}/{id}")).json(&r))
@@ -67,7 +74,10 @@ pub fn seed(endpoint: &Endpoint, dir: &Path) -> Result<Vec<Seeded>, String> {
                 "{t}/{id} ({}): the server answered {} {}",
                 file.display(),
                 resp.status,
-                String::from_utf8_lossy(&resp.body).chars().take(400).collect::<String>()
+                String::from_utf8_lossy(&resp.body)
+                    .chars()
+                    .take(400)
+                    .collect::<String>()
             ));
         }
         done.push(Seeded {

@@ -64,7 +64,9 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
         // Teardown for something never created: nothing to undo.
         Err(e) if phase == Phase::Teardown && e.starts_with("unknown variable") => {
             result.status = Status::Skip;
-            result.reason = Some(format!("not run: {e} (the step that captures it did not run)"));
+            result.reason = Some(format!(
+                "not run: {e} (the step that captures it did not run)"
+            ));
             return result;
         }
         Err(e) => {
@@ -168,11 +170,18 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
 /// The id in a `Location` like `.../Patient/123/_history/1`.
 fn location_id(loc: &str) -> Option<String> {
     let parts: Vec<&str> = loc.trim_end_matches('/').split('/').collect();
-    let i = parts.iter().position(|p| *p == "_history").unwrap_or(parts.len());
+    let i = parts
+        .iter()
+        .position(|p| *p == "_history")
+        .unwrap_or(parts.len());
     (i >= 1).then(|| parts[i - 1].to_string())
 }
 
-fn capture(from: &Capture, resp: &Response, v: Option<&dyn BodyValidator>) -> Result<String, String> {
+fn capture(
+    from: &Capture,
+    resp: &Response,
+    v: Option<&dyn BodyValidator>,
+) -> Result<String, String> {
     match from {
         Capture::Header(h) => resp
             .header(h)
@@ -195,7 +204,11 @@ fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
     for (k, v) in &step.params {
         req = req.query(k, &interpolate(v, vars)?);
     }
-    let has = |name: &str| step.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+    let has = |name: &str| {
+        step.headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(name))
+    };
     if !has("Accept") {
         req = req.header("Accept", "application/fhir+json");
     }
@@ -293,7 +306,11 @@ fn record(endpoint: &Endpoint, req: &Request, resp: Option<&Response>) -> Exchan
         .into_iter()
         .map(|(k, v)| (k, r.redact(&v)))
         .collect();
-    let req_body = req.body.as_deref().and_then(body_text).map(|b| r.redact(&b));
+    let req_body = req
+        .body
+        .as_deref()
+        .and_then(body_text)
+        .map(|b| r.redact(&b));
     let authenticated = !matches!(endpoint.region().auth, AuthConfig::None);
     let curl = r.redact(&curl_line(
         &req.method,

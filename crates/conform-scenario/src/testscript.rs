@@ -21,13 +21,38 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 const OPERATION_KEYS: &[&str] = &[
-    "type", "resource", "label", "description", "accept", "contentType", "destination",
-    "encodeRequestUrl", "method", "origin", "params", "requestHeader", "responseId",
-    "sourceId", "targetId", "url",
+    "type",
+    "resource",
+    "label",
+    "description",
+    "accept",
+    "contentType",
+    "destination",
+    "encodeRequestUrl",
+    "method",
+    "origin",
+    "params",
+    "requestHeader",
+    "responseId",
+    "sourceId",
+    "targetId",
+    "url",
 ];
 const ASSERT_KEYS: &[&str] = &[
-    "label", "description", "direction", "contentType", "expression", "headerField", "operator",
-    "resource", "response", "responseCode", "sourceId", "validateProfileId", "value", "warningOnly",
+    "label",
+    "description",
+    "direction",
+    "contentType",
+    "expression",
+    "headerField",
+    "operator",
+    "resource",
+    "response",
+    "responseCode",
+    "sourceId",
+    "validateProfileId",
+    "value",
+    "warningOnly",
 ];
 
 fn response_code(word: &str) -> Option<u16> {
@@ -68,7 +93,10 @@ pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedSc
     if ts["resourceType"] != "TestScript" {
         return Err("not a TestScript".into());
     }
-    let name = ts["name"].as_str().or(ts["id"].as_str()).unwrap_or("testscript");
+    let name = ts["name"]
+        .as_str()
+        .or(ts["id"].as_str())
+        .unwrap_or("testscript");
     let mut c = Compiler {
         ts,
         bindings,
@@ -178,7 +206,10 @@ impl Compiler<'_> {
 
     fn variables(&mut self) -> Result<(), String> {
         for v in self.ts["variable"].as_array().into_iter().flatten() {
-            let name = v["name"].as_str().ok_or("a variable has no name")?.to_string();
+            let name = v["name"]
+                .as_str()
+                .ok_or("a variable has no name")?
+                .to_string();
             let source = v["sourceId"].as_str();
             if v.get("path").is_some() {
                 self.out
@@ -216,7 +247,11 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn actions(&mut self, actions: &Value, group: Option<String>) -> Result<Vec<PlannedStep>, String> {
+    fn actions(
+        &mut self,
+        actions: &Value,
+        group: Option<String>,
+    ) -> Result<Vec<PlannedStep>, String> {
         let mut steps: Vec<PlannedStep> = Vec::new();
         for (i, action) in actions.as_array().into_iter().flatten().enumerate() {
             if let Some(op) = action.get("operation") {
@@ -251,7 +286,9 @@ impl Compiler<'_> {
             id = format!("{id}#{r}");
         }
         let dest = op["destination"].as_u64().map(|d| d as u32);
-        let origin = op["origin"].as_u64().map_or(String::new(), |o| format!(" (origin {o})"));
+        let origin = op["origin"]
+            .as_u64()
+            .map_or(String::new(), |o| format!(" (origin {o})"));
         let mut step = PlannedStep {
             id,
             name: format!("{label}{origin}"),
@@ -261,7 +298,9 @@ impl Compiler<'_> {
         };
         for (k, _) in op.as_object().into_iter().flatten() {
             if !OPERATION_KEYS.contains(&k.as_str()) {
-                self.out.unsupported.push(format!("{}: operation.{k}", step.id));
+                self.out
+                    .unsupported
+                    .push(format!("{}: operation.{k}", step.id));
             }
         }
         let params = op["params"].as_str().unwrap_or("");
@@ -298,7 +337,8 @@ impl Compiler<'_> {
                 self.out
                     .unsupported
                     .push(format!("{}: operation type '{other}'", step.id));
-                step.checks.push(unsupported(&format!("operation type '{other}'")));
+                step.checks
+                    .push(unsupported(&format!("operation type '{other}'")));
                 ("GET", "metadata".to_string())
             }
         };
@@ -310,8 +350,8 @@ impl Compiler<'_> {
             Some(u) => u.to_string(),
             None => path,
         };
-        step.writes = matches!(step.method.as_str(), "POST" | "PUT" | "DELETE" | "PATCH")
-            && code != "search";
+        step.writes =
+            matches!(step.method.as_str(), "POST" | "PUT" | "DELETE" | "PATCH") && code != "search";
         if let Some(src) = op["sourceId"].as_str() {
             if matches!(step.method.as_str(), "POST" | "PUT") {
                 if !self.is_fixture(src) {
@@ -369,7 +409,9 @@ impl Compiler<'_> {
         }
         if let (Some(src), Some(last)) = (a["sourceId"].as_str(), last) {
             if !last.id.ends_with(&format!("#{src}")) {
-                problems.push(format!("assert.sourceId '{src}' (only the last response is checked)"));
+                problems.push(format!(
+                    "assert.sourceId '{src}' (only the last response is checked)"
+                ));
             }
         }
         let op = a["operator"].as_str();
@@ -387,11 +429,17 @@ impl Compiler<'_> {
                 None => unsupported_kind(&mut problems, format!("assert.response '{r}'")),
             }
         } else if let Some(rc) = a["responseCode"].as_str() {
-            let codes: Vec<u16> = rc.split(',').filter_map(|c| c.trim().parse().ok()).collect();
+            let codes: Vec<u16> = rc
+                .split(',')
+                .filter_map(|c| c.trim().parse().ok())
+                .collect();
             if operator == Operator::Equals || operator == Operator::In {
                 CheckKind::Status(codes)
             } else {
-                unsupported_kind(&mut problems, format!("assert.responseCode with operator {}", op.unwrap_or("")))
+                unsupported_kind(
+                    &mut problems,
+                    format!("assert.responseCode with operator {}", op.unwrap_or("")),
+                )
             }
         } else if let Some(r) = a["resource"].as_str() {
             CheckKind::ResourceType(r.to_string())
@@ -413,9 +461,21 @@ impl Compiler<'_> {
             }
         } else if let Some(e) = a["expression"].as_str() {
             match (op, value) {
-                (Some("empty"), _) => CheckKind::Count { expr: e.to_string(), min: None, max: Some(0) },
-                (Some("notEmpty"), _) => CheckKind::Count { expr: e.to_string(), min: Some(1), max: None },
-                (_, Some(v)) => CheckKind::Compare { expr: e.to_string(), op: operator, value: v },
+                (Some("empty"), _) => CheckKind::Count {
+                    expr: e.to_string(),
+                    min: None,
+                    max: Some(0),
+                },
+                (Some("notEmpty"), _) => CheckKind::Count {
+                    expr: e.to_string(),
+                    min: Some(1),
+                    max: None,
+                },
+                (_, Some(v)) => CheckKind::Compare {
+                    expr: e.to_string(),
+                    op: operator,
+                    value: v,
+                },
                 (_, None) => CheckKind::FhirPath(e.to_string()),
             }
         } else if let Some(p) = a["validateProfileId"].as_str() {
@@ -427,14 +487,22 @@ impl Compiler<'_> {
                 .and_then(|x| x["reference"].as_str());
             match url {
                 Some(u) => CheckKind::Validate(u.to_string()),
-                None => unsupported_kind(&mut problems, format!("validateProfileId '{p}': no such profile")),
+                None => unsupported_kind(
+                    &mut problems,
+                    format!("validateProfileId '{p}': no such profile"),
+                ),
             }
         } else {
-            unsupported_kind(&mut problems, "an assert with nothing this runner checks".into())
+            unsupported_kind(
+                &mut problems,
+                "an assert with nothing this runner checks".into(),
+            )
         };
         if !problems.is_empty() {
             let why = format!("unsupported TestScript element(s): {}", problems.join(", "));
-            self.out.unsupported.push(format!("{}: {}", check.id, problems.join(", ")));
+            self.out
+                .unsupported
+                .push(format!("{}: {}", check.id, problems.join(", ")));
             check.kind = CheckKind::Unsupported(why);
         }
         check

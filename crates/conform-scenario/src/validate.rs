@@ -28,30 +28,31 @@ pub struct PackValidator {
 
 impl BodyValidator for PackValidator {
     fn errors(&self, body: &[u8], target: &str) -> Result<Vec<String>, String> {
-        let selection = if let Some(per_type) = self.packs.get(target) {
-            ProfileSelection {
-                explicit: Vec::new(),
-                per_type: per_type.clone(),
-                meta_profiles: true,
-            }
-        } else if target.contains("://") {
-            if !self.validator.has_profile(target) {
+        let selection =
+            if let Some(per_type) = self.packs.get(target) {
+                ProfileSelection {
+                    explicit: Vec::new(),
+                    per_type: per_type.clone(),
+                    meta_profiles: true,
+                }
+            } else if target.contains("://") {
+                if !self.validator.has_profile(target) {
+                    return Err(format!(
+                        "profile {target} is not loaded (add its package with --ig)"
+                    ));
+                }
+                ProfileSelection {
+                    explicit: vec![target.to_string()],
+                    per_type: BTreeMap::new(),
+                    meta_profiles: true,
+                }
+            } else {
+                let names: Vec<&str> = self.packs.keys().map(String::as_str).collect();
                 return Err(format!(
-                    "profile {target} is not loaded (add its package with --ig)"
-                ));
-            }
-            ProfileSelection {
-                explicit: vec![target.to_string()],
-                per_type: BTreeMap::new(),
-                meta_profiles: true,
-            }
-        } else {
-            let names: Vec<&str> = self.packs.keys().map(String::as_str).collect();
-            return Err(format!(
                 "'{target}' is neither a profile URL nor a loaded pack (loaded: {}; use --pack)",
                 if names.is_empty() { "none".to_string() } else { names.join(", ") }
             ));
-        };
+            };
         Ok(self
             .validator
             .with_profiles(selection)

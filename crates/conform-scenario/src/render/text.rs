@@ -43,7 +43,15 @@ pub fn render_text(run: &RunResult) -> String {
             .collect();
         let _ = writeln!(out, "      regions: {}", regions.join(", "));
         if let Some(reason) = &sc.reason {
-            let _ = writeln!(out, "      {}: {reason}", if sc.status == Status::Skip { "skipped" } else { "why" });
+            let _ = writeln!(
+                out,
+                "      {}: {reason}",
+                if sc.status == Status::Skip {
+                    "skipped"
+                } else {
+                    "why"
+                }
+            );
         }
         for u in &sc.unsupported {
             let _ = writeln!(out, "      unsupported: {u}");
@@ -73,7 +81,10 @@ fn step(out: &mut String, st: &StepResult) {
             )
         })
         .unwrap_or_default();
-    let group = st.group.as_ref().map_or(String::new(), |g| format!("{g} / "));
+    let group = st
+        .group
+        .as_ref()
+        .map_or(String::new(), |g| format!("{g} / "));
     let _ = writeln!(
         out,
         "  {}  {:<8} {group}{}  [on {}]{request}",
