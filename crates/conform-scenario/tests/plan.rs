@@ -1,0 +1,171 @@
+//! Compiling scenarios: includes with typed parameters, matrix expansion,
+//! checks spelled out, and the mistakes caught before anything is sent.
+
+use conform_scenario::load::Bindings;
+use conform_scenario::plan::{Body, CheckKind};
+use conform_scenario::{load_plan, Plan};
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    conform_testdata::workspace_root()
+}
+
+fn kit() -> Plan {
+    load_plan(&[root().join("testkits/cross-ics")], &Bindings::new()).expect("kit loads")
+}
+
+fn load_text(yaml: &str) -> Result<Plan, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.yaml");
+    std::fs::write(&f, yaml).unwrap();
+    load_plan(&[f], &Bindings::new()).map_err(|e| e.message)
+}
+
+#[test]
+fn the_kit_compiles_with_includes_and_a_matrix() {
+    let plan = kit();
+    let ids: Vec<&str> = plan.scenarios.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "s1-out-of-area-ae",
+            "s2-pointer-lifecycle",
+            "s5-identity-edge-cases",
+            "s9-neighbour-query[home=region-a]",
+            "s9-neighbour-query[home=region-b]"
+        ]
+    );
+    // The fragment's steps, with the include's parameters (typed: a count).
+    let s1 = &plan.scenarios[0];
+    assert_eq!(s1.steps[0].id, "s1-trace");
+    assert_eq!(s1.steps[0].path, "Patient/${nhs}");
+    let locate = &s1.steps[1];
+    assert_eq!(locate.id, "s1-locate");
+    let count = locate
+        .checks
+        .iter()
+        .find(|c| c.id == "pointer-count")
+        .unwrap();
+    assert!(
+        matches!(
+            count.kind,
+            CheckKind::Count {
+                min: Some(1),
+                max: Some(1),
+                ..
+            }
+        ),
+        "{count:?}"
+    );
+    let s2 = &plan.scenarios[1];
+    let count = s2.steps[1]
+        .checks
+        .iter()
+        .find(|c| c.id == "pointer-count")
+        .unwrap();
+    assert!(matches!(
+        count.kind,
+        CheckKind::Count {
+            min: Some(0),
+            max: Some(0),
+            ..
+        }
+    ));
+    assert!(
+        matches!(&s2.steps[2].body, Some(Body::Fixture { name, set }) if name == "pointer" && set.len() == 5)
+    );
+    assert!(s2.writes() && !plan.scenarios[2].writes());
+    // The matrix binds the region each instance talks to.
+    for (s, region) in plan.scenarios[3..].iter().zip(["region-a", "region-b"]) {
+        assert_eq!(s.regions, [region]);
+        assert!(s.steps.iter().all(|st| st.on == region));
+        assert_eq!(s.matrix["home"]["region"], region);
+    }
+    // Retry with until, parsed.
+    let none_left = s2.steps.iter().find(|s| s.id == "s2-none-left").unwrap();
+    let retry = none_left.retry.unwrap();
+    assert_eq!((retry.every.as_millis(), retry.limit.as_secs()), (200, 5));
+}
+
+#[test]
+fn mistakes_are_caught_before_running() {
+    let step = "  - {name: one, on: a, request: {path: p}}\n";
+    let cases = [
+        (format!("regions: [a]\nsteps:\n{step}"), "a scenario needs an 'id'"),
+        (format!("id: x\nread_only: true\nregions: [a]\nsteps:\n  - {{name: one, on: a, writes: true, request: {{method: POST, path: p}}}}\n"), "step 'one' writes, but the scenario is read_only"),
+        (format!("id: x\nregions: [a]\nsteps:\n{step}{step}"), "step id 'one' is used twice"),
+        ("id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {path: p}, until: 'true'}\n".into(), "step 'one': 'until' needs a 'retry'"),
+        ("id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {path: p}, retry: {for: soon}}\n".into(), "bad retry.for 'soon' (use e.g. 500ms, 2s, 1m)"),
+        ("id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {path: p, body: {fixture: nope}}}\n".into(), "step 'one' uses fixture 'nope', which 'fixtures' does not define"),
+        ("id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {path: p}, expect: {count: [{expr: x}]}}\n".into(), "step 'one': count 'x' needs equals, min or max"),
+    ];
+    for (yaml, want) in cases {
+        assert_eq!(load_text(&yaml).unwrap_err(), want, "{yaml}");
+    }
+}
+
+#[test]
+fn includes_check_their_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("frag.yaml"), "params: [who]\nsteps:\n  - {name: 'read ${who}', on: a, request: {path: 'Patient/${who}'}}\n").unwrap();
+    let main = dir.path().join("main.yaml");
+    std::fs::write(
+        &main,
+        "id: m\nregions: [a]\nsteps:\n  - include: frag.yaml\n    with: {who: '42'}\n",
+    )
+    .unwrap();
+    let plan = load_plan(&[main.clone()], &Bindings::new()).unwrap();
+    assert_eq!(plan.scenarios[0].steps[0].path, "Patient/42");
+    assert_eq!(plan.scenarios[0].steps[0].id, "read-42");
+    std::fs::write(
+        &main,
+        "id: m\nregions: [a]\nsteps:\n  - include: frag.yaml\n    with: {whom: '42'}\n",
+    )
+    .unwrap();
+    let err = load_plan(&[main], &Bindings::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with(
+            "frag.yaml: the include passes 'whom', which the fragment's 'params' does not list"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn testscripts_compile_with_bindings_and_report_what_is_unsupported() {
+    let ts = root().join("testkits/testscript/read-search.json");
+    let err = load_plan(&[ts.clone()], &Bindings::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with("TestScript destination 1 is not bound to a region: use --bind 1=REGION"),
+        "{err}"
+    );
+    let bindings: Bindings = [(1, "region-a".to_string())].into();
+    let plan = load_plan(&[ts], &bindings).unwrap();
+    let s = &plan.scenarios[0];
+    assert_eq!(s.regions, ["region-a"]);
+    assert_eq!(s.setup[0].method, "PUT");
+    assert_eq!(s.setup[0].path, "Patient/ts-patient-1");
+    assert!(s.setup[0].writes);
+    // The fixture variable was evaluated from the fixture itself.
+    assert_eq!(
+        s.vars[0],
+        ("nhs".to_string(), serde_json::json!("9990010080"))
+    );
+    assert_eq!(
+        s.steps[1].path,
+        "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhs}"
+    );
+    assert_eq!(
+        s.unsupported,
+        ["links: assert.navigationLinks, an assert with nothing this runner checks"]
+    );
+    let read = &s.steps[0];
+    assert!(
+        matches!(&read.checks[4].kind, CheckKind::Validate(u) if u == "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient")
+    );
+    assert!(matches!(&read.checks[5].kind, CheckKind::Unsupported(_)));
+}
