@@ -486,3 +486,75 @@ fn build_mvs_evidence() {
         write(r, "probe.json", &out);
     }
 }
+
+#[test]
+fn another_programme_ships_its_own_definition() {
+    let tmp = tempfile::tempdir().unwrap();
+    let def = tmp.path().join("payloads-only.yaml");
+    std::fs::write(
+        &def,
+        r#"
+id: payload-quality
+title: Payload quality programme
+version: "0.1"
+thresholds: { green: 99, amber: 90 }
+gate: { overall_red: false, gating_red: true }
+dimensions:
+  - id: P
+    title: Payloads
+    weight: 1
+    criteria:
+      - id: P1
+        title: Valid payloads
+        gating: true
+        measure: { kind: validate }
+      - id: P2
+        title: GP practices seen
+        measure: { kind: care-settings, settings: [gp], mode: organisations }
+levels:
+  - { id: none, label: Not started }
+  - id: bronze
+    label: Bronze
+    requires: [{ criterion: P1, at_least: amber }]
+  - id: gold
+    label: Gold
+    requires: [{ criterion: P2, at_least: green }]
+attestations: []
+"#,
+    )
+    .unwrap();
+    let out = scorecard(&["--definition", def.to_str().unwrap(), "--format", "json"]);
+    let r: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", common::stderr(&out)));
+    assert_eq!(r["definition"]["id"], "payload-quality");
+    let level = |name: &str| {
+        region(&r, name)["level"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(level("north-moor"), "none");
+    assert_eq!(level("river-vale"), "bronze");
+    // river-vale misses one GP practice of five (80 < 99); west-weald has all.
+    assert_eq!(level("west-weald"), "gold");
+    assert_eq!(level("south-downs"), "gold");
+    // Only P1 (gating) Red fails: north-moor's invalid fixtures.
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(r["rollup"]["gate_failed"], 1);
+
+    // A definition that names an unknown criterion is a usage error.
+    std::fs::write(
+        &def,
+        std::fs::read_to_string(&def)
+            .unwrap()
+            .replace("criterion: P2", "criterion: P9"),
+    )
+    .unwrap();
+    let out = scorecard(&["--definition", def.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("unknown criterion"),
+        "{}",
+        common::stderr(&out)
+    );
+}
