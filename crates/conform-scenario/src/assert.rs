@@ -174,7 +174,7 @@ fn outcome(
                 Err(e) => return Outcome::Fail(e),
             };
             match eval_true(&resp.body, &expr, validator) {
-                Ok(ok) => verdict(ok, format!("{expr}"), format!("not true: {expr}")),
+                Ok(ok) => verdict(ok, expr.clone(), format!("not true: {expr}")),
                 Err(e) => Outcome::Fail(e),
             }
         }

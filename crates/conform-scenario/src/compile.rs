@@ -84,7 +84,7 @@ pub fn compile_file(file: &Path) -> Result<Vec<PlannedScenario>, LoadError> {
             (&mut s.teardown, &teardown),
         ] {
             for step in items {
-                let mut p = plan_step(step).map_err(|m| err(m))?;
+                let mut p = plan_step(step).map_err(&err)?;
                 p.on = on_matrix(&p.on);
                 if !regions.contains(&p.on) {
                     return Err(err(format!(

@@ -92,7 +92,7 @@ fn mistakes_are_caught_before_running() {
     let step = "  - {name: one, on: a, request: {path: p}}\n";
     let cases = [
         (format!("regions: [a]\nsteps:\n{step}"), "a scenario needs an 'id'"),
-        (format!("id: x\nread_only: true\nregions: [a]\nsteps:\n  - {{name: one, on: a, writes: true, request: {{method: POST, path: p}}}}\n"), "step 'one' writes, but the scenario is read_only"),
+        ("id: x\nread_only: true\nregions: [a]\nsteps:\n  - {name: one, on: a, writes: true, request: {method: POST, path: p}}\n".to_string(), "step 'one' writes, but the scenario is read_only"),
         (format!("id: x\nregions: [a]\nsteps:\n{step}{step}"), "step id 'one' is used twice"),
         ("id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {path: p}, until: 'true'}\n".into(), "step 'one': 'until' needs a 'retry'"),
         ("id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {path: p}, retry: {for: soon}}\n".into(), "bad retry.for 'soon' (use e.g. 500ms, 2s, 1m)"),
@@ -114,7 +114,7 @@ fn includes_check_their_parameters() {
         "id: m\nregions: [a]\nsteps:\n  - include: frag.yaml\n    with: {who: '42'}\n",
     )
     .unwrap();
-    let plan = load_plan(&[main.clone()], &Bindings::new()).unwrap();
+    let plan = load_plan(std::slice::from_ref(&main), &Bindings::new()).unwrap();
     assert_eq!(plan.scenarios[0].steps[0].path, "Patient/42");
     assert_eq!(plan.scenarios[0].steps[0].id, "read-42");
     std::fs::write(
@@ -136,7 +136,7 @@ fn includes_check_their_parameters() {
 #[test]
 fn testscripts_compile_with_bindings_and_report_what_is_unsupported() {
     let ts = root().join("testkits/testscript/read-search.json");
-    let err = load_plan(&[ts.clone()], &Bindings::new())
+    let err = load_plan(std::slice::from_ref(&ts), &Bindings::new())
         .unwrap_err()
         .to_string();
     assert!(
