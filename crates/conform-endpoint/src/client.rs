@@ -193,7 +193,9 @@ impl Endpoint {
     pub fn send(&self, req: &Request) -> Result<Response, EndpointError> {
         let url = self.url(req)?;
         let start = Instant::now();
-        let result = self.send_inner(req, &url, start);
+        let result = self
+            .send_inner(req, &url, start)
+            .map_err(|e| e.redacted(&self.redactor));
         let exchange = Exchange {
             method: req.method.clone(),
             url: self.redactor.redact(url.as_str()),
@@ -205,7 +207,7 @@ impl Endpoint {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(exchange);
-        result.map_err(|e| e.redacted(&self.redactor))
+        result
     }
 
     fn send_inner(
