@@ -1,85 +1,52 @@
-//! `--format junit`: one testcase per check; a failed check is a
-//! `<failure>` whatever its severity (the type attribute says which), a
-//! skipped one is `<skipped>` with the reason.
+//! `--format junit`: one testcase per check, through the shared JUnit
+//! writer. A failed check is a `<failure>` whatever its severity (the type
+//! attribute says which, the body says why), a skipped one `<skipped>` with
+//! the reason; the target is in the suite's properties.
 
 use crate::{ProbeReport, Status};
-use conform_report::xml::escape;
-use std::fmt::Write;
+use conform_report::junit_xml::{Case, Junit, Outcome, Suite};
 
 pub fn render_junit(r: &ProbeReport) -> String {
-    let s = &r.summary;
-    let mut out = String::new();
-    let _ = writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
-    let _ = writeln!(
-        out,
-        r#"<testsuites name="conform probe" tests="{}" failures="{}" skipped="{}">"#,
-        s.checks, s.failed, s.skipped
-    );
-    let _ = writeln!(
-        out,
-        r#"  <testsuite name="{}" tests="{}" failures="{}" skipped="{}" time="{:.3}">"#,
-        escape(&r.target.base_url),
-        s.checks,
-        s.failed,
-        s.skipped,
-        r.duration_ms / 1000.0
-    );
     let t = &r.target;
-    let props = [
+    let properties = [
         ("base_url", Some(t.base_url.as_str())),
         ("region", t.region.as_deref()),
         ("auth", Some(t.auth.as_str())),
         ("fhir_version", t.fhir_version.as_deref()),
         ("software", t.software.as_deref()),
         ("started", Some(r.started.as_str())),
-    ];
-    let _ = writeln!(out, "    <properties>");
-    for (name, value) in props {
-        if let Some(v) = value {
-            let _ = writeln!(
-                out,
-                r#"      <property name="{name}" value="{}"/>"#,
-                escape(v)
-            );
-        }
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+    .collect();
+    let cases = r
+        .checks
+        .iter()
+        .map(|c| Case {
+            classname: c.id.split('.').next().unwrap_or("probe").to_string(),
+            name: format!("{} [{}]", c.id, c.severity.as_str()),
+            time_secs: c.latency_ms.map(|ms| ms / 1000.0),
+            outcome: match c.status {
+                Status::Pass => Outcome::Pass,
+                Status::Fail => Outcome::Failure {
+                    message: c.message.clone(),
+                    kind: c.severity.as_str().to_string(),
+                    body: c.why.clone(),
+                },
+                Status::Skip => Outcome::Skipped {
+                    message: c.message.clone(),
+                },
+            },
+        })
+        .collect();
+    Junit {
+        name: "conform probe".into(),
+        suites: vec![Suite {
+            name: t.base_url.clone(),
+            time_secs: Some(r.duration_ms / 1000.0),
+            properties,
+            cases,
+        }],
     }
-    let _ = writeln!(out, "    </properties>");
-    for c in &r.checks {
-        let class = c.id.split('.').next().unwrap_or("probe");
-        let time = c
-            .latency_ms
-            .map(|ms| format!(r#" time="{:.3}""#, ms / 1000.0))
-            .unwrap_or_default();
-        let _ = write!(
-            out,
-            r#"    <testcase classname="{}" name="{} [{}]"{time}"#,
-            escape(class),
-            escape(&c.id),
-            c.severity.as_str()
-        );
-        match c.status {
-            Status::Pass => {
-                let _ = writeln!(out, "/>");
-            }
-            Status::Fail => {
-                let _ = writeln!(
-                    out,
-                    r#"><failure message="{}" type="{}">{}</failure></testcase>"#,
-                    escape(&c.message),
-                    c.severity.as_str(),
-                    escape(&c.why)
-                );
-            }
-            Status::Skip => {
-                let _ = writeln!(
-                    out,
-                    r#"><skipped message="{}"/></testcase>"#,
-                    escape(&c.message)
-                );
-            }
-        }
-    }
-    let _ = writeln!(out, "  </testsuite>");
-    let _ = writeln!(out, "</testsuites>");
-    out
+    .render()
 }
