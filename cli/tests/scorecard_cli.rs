@@ -115,14 +115,15 @@ fn fixture_regions_span_every_level_and_the_gate_fails_on_north_moor() {
         .as_str()
         .unwrap()
         .contains("C82005"));
-    // east-fen stops at L2 because S2 failed.
+    // east-fen stops at L2: the record locator lost the summary pointer, so
+    // the real S1 run failed at locating it.
     let ef = region(&r, "east-fen");
     assert_eq!(ef["level"]["next"], "L3");
     assert!(
         ef["level"]["next_unmet"][0]
             .as_str()
             .unwrap()
-            .contains("S2 failed"),
+            .contains("S1 failed"),
         "{}",
         ef["level"]
     );
@@ -448,10 +449,12 @@ fn html_renders_in_headless_chromium_with_its_charts() {
     );
 }
 
-/// Rebuilds the validate and probe evidence by running the real commands:
-/// `conform validate --pack uk-core --format json` on each region's sampled
-/// payloads (north-moor: the broken UK Core fixtures) and `conform probe
-/// --format json` against a SEKMET test peer. Run by
+/// Rebuilds the validate, probe and cross-ICS scenario evidence by running
+/// the real commands: `conform validate --pack uk-core --format json` on
+/// each region's sampled payloads (north-moor: the broken UK Core
+/// fixtures), `conform probe --format json` against a SEKMET test peer, and
+/// `conform scenario run testkits/cross-ics --allow-writes --format json`
+/// against four seeded SEKMETs. Run by
 /// testkits/mvs/build-evidence.sh; not part of the normal suite because the
 /// probe's latencies and ports change on every run.
 #[test]
@@ -485,6 +488,80 @@ fn build_mvs_evidence() {
         let out = common::run(&["probe", &peer.base_url, "--format", "json"]);
         write(r, "probe.json", &out);
     }
+
+    // The cross-ICS kit (S1, S2, S5, S9) on four SEKMETs seeded from
+    // fixtures/seed with `conform seed`: green for west-weald and
+    // south-downs; for east-fen with the summary pointer gone from the
+    // record locator, so S1 fails at locating it.
+    let start = || {
+        conform_peers::Sekmet::builder()
+            .no_seed()
+            .start()
+            .expect("SEKMET test peer")
+    };
+    let peers = [
+        ("demographics", "DEMOGRAPHICS_URL", start()),
+        ("record-locator", "RECORD_LOCATOR_URL", start()),
+        ("region-a", "REGION_A_URL", start()),
+        ("region-b", "REGION_B_URL", start()),
+    ];
+    let kit = |args: &[&str]| {
+        let mut cmd = common::command_in(&root, args);
+        for (_, var, p) in &peers {
+            cmd.env(var, &p.base_url);
+        }
+        cmd.output().expect("conform runs")
+    };
+    const REGIONS: &str = "fixtures/regions-cross-ics.yaml";
+    for (region, _, _) in &peers {
+        let dir = format!("fixtures/seed/{region}");
+        let out = kit(&["seed", "--regions", REGIONS, "--region", region, &dir]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    }
+    let run = || {
+        kit(&[
+            "--pack",
+            "uk-core",
+            "scenario",
+            "run",
+            "testkits/cross-ics",
+            "--regions",
+            REGIONS,
+            "--allow-writes",
+            "--format",
+            "json",
+        ])
+    };
+    // The exchanges (requests and response bodies, up to 256 KiB a step)
+    // are dropped: the scorecard does not read them.
+    let write_scenarios = |region: &str, out: &Output| {
+        let mut v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", common::stderr(out)));
+        for sc in v["scenarios"].as_array_mut().unwrap() {
+            for st in sc["steps"].as_array_mut().unwrap() {
+                st.as_object_mut().unwrap().remove("exchange");
+            }
+        }
+        let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
+        std::fs::write(ev.join(region).join("scenarios-cross-ics.json"), text).unwrap();
+    };
+    let green = run();
+    assert_eq!(green.status.code(), Some(0), "{}", common::stdout(&green));
+    write_scenarios("west-weald", &green);
+    write_scenarios("south-downs", &green);
+    let locator =
+        conform_endpoint::Endpoint::new(&conform_endpoint::Region::from_url(&peers[1].2.base_url))
+            .unwrap();
+    let gone = locator
+        .send(&conform_endpoint::Request::new(
+            "DELETE",
+            "DocumentReference/RWA-ptr-9990010005",
+        ))
+        .unwrap();
+    assert!((200..300).contains(&gone.status), "DELETE: {}", gone.status);
+    let broken = run();
+    assert_eq!(broken.status.code(), Some(1), "{}", common::stdout(&broken));
+    write_scenarios("east-fen", &broken);
 }
 
 #[test]

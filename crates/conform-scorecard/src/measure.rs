@@ -343,7 +343,11 @@ fn scenarios(
                         format!("{}: {}", a.id, a.message)
                     }
                 });
-            let failed: Vec<String> = s.reason.iter().cloned().chain(assertions).take(2).collect();
+            // The runner's reason names the first failure; else the assertions.
+            let failed: Vec<String> = match &s.reason {
+                Some(r) => vec![r.clone()],
+                None => assertions.take(2).collect(),
+            };
             let verdict = if p == 0.0 {
                 "failed"
             } else {
