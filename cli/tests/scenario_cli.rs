@@ -635,3 +635,63 @@ fn check_accepts_the_kits_and_names_file_and_line_of_a_mistake() {
         "{err}"
     );
 }
+
+#[test]
+fn an_unreachable_region_exits_3_and_an_unknown_validate_target_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = conform_peers::free_port();
+    let regions = dir.path().join("regions.yaml");
+    std::fs::write(
+        &regions,
+        format!("regions:\n  - {{name: a, base_url: 'http://127.0.0.1:{port}/fhir', timeout: 2s, retries: 0}}\n"),
+    )
+    .unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(
+        &file,
+        "id: s\nregions: [a]\nsteps:\n  - {name: meta, on: a, request: {path: metadata}, expect: {status: 200}}\n",
+    )
+    .unwrap();
+    let args = [
+        "scenario",
+        "run",
+        file.to_str().unwrap(),
+        "--regions",
+        regions.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    let out = common::run(&args);
+    assert_eq!(out.status.code(), Some(3), "{}", common::stdout(&out));
+    let r = json_of(&out);
+    let reason = r["scenarios"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("test step 'meta': no response from a: "),
+        "{reason}"
+    );
+
+    // A validate: target that is neither a pack nor a loaded profile.
+    let s = Sekmet::builder().no_seed().start().expect("sekmet");
+    std::fs::write(
+        &regions,
+        format!("regions:\n  - {{name: a, base_url: '{}'}}\n", s.base_url),
+    )
+    .unwrap();
+    std::fs::write(
+        &file,
+        "id: s\nregions: [a]\nsteps:\n  - {name: meta, on: a, request: {path: metadata}, expect: {status: 200, validate: [base, no-such-pack]}}\n",
+    )
+    .unwrap();
+    let out = common::run(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stdout(&out));
+    let r = json_of(&out);
+    let a = &r["scenarios"][0]["steps"][0]["assertions"];
+    assert_eq!(a[1]["id"], "validate.base");
+    assert_eq!(a[1]["status"], "pass");
+    assert_eq!(a[2]["id"], "validate.no-such-pack");
+    assert_eq!(a[2]["status"], "fail");
+    assert_eq!(
+        a[2]["message"],
+        "'no-such-pack' is neither a profile URL nor a loaded pack (loaded: base; use --pack)"
+    );
+}

@@ -10,7 +10,9 @@ use conform_scenario::render::{render, Format};
 use conform_scenario::run::{selected, Sink};
 use conform_scenario::validate::{BodyValidator, PackValidator};
 use conform_scenario::{load_plan, run_plan, Plan, RunOptions, ScenarioResult, Status, StepResult};
+use conform_validate::pack::Pack;
 use indicatif::ProgressBar;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -87,7 +89,9 @@ fn bindings(raw: &[String]) -> Result<Bindings, Failure> {
             .split_once('=')
             .and_then(|(i, r)| Some((i.trim().parse::<u32>().ok()?, r.trim().to_string())));
         let (i, r) = parsed.ok_or_else(|| {
-            Failure::usage(format!("bad --bind '{item}' (use INDEX=REGION, e.g. 1=region-a)"))
+            Failure::usage(format!(
+                "bad --bind '{item}' (use INDEX=REGION, e.g. 1=region-a)"
+            ))
         })?;
         b.insert(i, r);
     }
@@ -130,15 +134,51 @@ impl Sink for Progress {
     }
 }
 
-fn needs_validation(plan: &Plan) -> bool {
+/// Every `validate:` target of the plan.
+fn validate_targets(plan: &Plan) -> BTreeSet<String> {
     use conform_scenario::plan::CheckKind;
-    plan.scenarios.iter().any(|s| {
-        s.setup
-            .iter()
-            .chain(&s.steps)
-            .flat_map(|st| &st.checks)
-            .any(|c| matches!(c.kind, CheckKind::Validate(_)))
-    })
+    plan.scenarios
+        .iter()
+        .flat_map(|s| s.setup.iter().chain(&s.steps).chain(&s.teardown))
+        .flat_map(|st| &st.checks)
+        .filter_map(|c| match &c.kind {
+            CheckKind::Validate(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The definitions `validate:` needs: the configured ones, `--ig`, the
+/// pack chosen with `--pack`, and any built-in pack a target names (so
+/// `validate: uk-core` works without `--pack uk-core`). `None` when no
+/// step validates.
+fn load_body_validator(
+    settings: &Settings,
+    args: &RunArgs,
+    plan: &Plan,
+) -> Result<Option<PackValidator>, Failure> {
+    let targets = validate_targets(plan);
+    if args.no_validate || targets.is_empty() {
+        return Ok(None);
+    }
+    let mut packs = BTreeMap::new();
+    packs.insert("base".to_string(), BTreeMap::new());
+    if let Some(p) = settings.pack()? {
+        packs.insert(p.name.clone(), p.profiles.clone());
+    }
+    let mut igs = args.igs.clone();
+    for t in targets.iter().filter(|t| !t.contains("://")) {
+        if packs.contains_key(t) {
+            continue;
+        }
+        // Unknown names are reported by the step that uses them.
+        if let Ok(p) = Pack::find(t, &[]) {
+            igs.extend(p.packages.iter().cloned());
+            packs.insert(t.clone(), p.profiles.clone());
+        }
+    }
+    let validator = load_validator(settings, &igs, args.no_cache, false)?;
+    Ok(Some(PackValidator { validator, packs }))
 }
 
 fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
@@ -148,27 +188,19 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
         .or(settings.default_format.as_deref())
         .unwrap_or("text");
     let format = Format::parse(format_name).ok_or_else(|| {
-        Failure::usage(format!("unknown format '{format_name}' (use {})", Format::NAMES))
+        Failure::usage(format!(
+            "unknown format '{format_name}' (use {})",
+            Format::NAMES
+        ))
     })?;
     let plan = load(&args.paths, &args.bind)?;
     let regions = load_regions(&args.regions).map_err(Failure::usage)?;
     for r in &args.region {
-        regions.region(r).map_err(|e| Failure::usage(e.to_string()))?;
+        regions
+            .region(r)
+            .map_err(|e| Failure::usage(e.to_string()))?;
     }
-    let validator = if args.no_validate || !needs_validation(&plan) {
-        None
-    } else {
-        let v = load_validator(settings, &args.igs, args.no_cache, false)?;
-        let mut packs = std::collections::BTreeMap::new();
-        packs.insert("base".to_string(), Default::default());
-        if let Some(p) = settings.pack()? {
-            packs.insert(p.name.clone(), p.profiles.clone());
-        }
-        Some(PackValidator {
-            validator: v,
-            packs,
-        })
-    };
+    let validator = load_body_validator(settings, args, &plan)?;
     let opts = RunOptions {
         allow_writes: args.allow_writes,
         jobs: args.jobs.max(1),
