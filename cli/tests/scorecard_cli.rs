@@ -447,6 +447,39 @@ fn html_renders_in_headless_chromium_with_its_charts() {
         "screenshot is only {} bytes",
         bytes.len()
     );
+
+    // Printed: the roll-up, then each region from a fresh page.
+    let pdf = dir.join("scorecard.pdf");
+    let _ = std::fs::remove_file(&pdf);
+    let print = headless(profile.path())
+        .arg("--no-pdf-header-footer")
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(&url)
+        .output()
+        .expect("chromium runs");
+    assert!(
+        print.status.success(),
+        "chromium --print-to-pdf: {}",
+        String::from_utf8_lossy(&print.stderr)
+    );
+    let bytes = std::fs::read(&pdf).expect("a PDF was written");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let text = String::from_utf8_lossy(&bytes);
+    let pages = text
+        .match_indices("/Count ")
+        .filter_map(|(i, _)| {
+            let digits: String = text[i + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            digits.parse::<usize>().ok()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(
+        pages >= 6,
+        "{pages} printed pages: expected the roll-up and a page per region at least"
+    );
 }
 
 /// Rebuilds the validate, probe and cross-ICS scenario evidence by running
