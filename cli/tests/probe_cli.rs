@@ -346,6 +346,46 @@ fn rs512_against_a_jwks_checking_token_endpoint() {
     assert_eq!(status(&r, "auth.enforced"), "fail");
     assert_eq!(r["summary"]["failed_shall"], 0, "{}", common::stdout(&out));
     assert_eq!(out.status.code(), Some(0));
+
+    // A key the token endpoint does not know: the token is refused, and the
+    // checks that need it are skipped with that reason, not failed one by one.
+    let stranger = KeyPair::generate("RS512", dir.path()).unwrap();
+    let yaml = format!(
+        "regions:\n- name: nhs\n  base_url: {}\n  auth: {{type: private_key_jwt, token_url: '{}', client_id: nhs-rs512, key_file: {}, alg: RS512}}\n",
+        s.base_url,
+        ts.token_url(),
+        stranger.private_pem.display()
+    );
+    let regions = write_regions(dir.path(), &yaml);
+    let (r, out) = probe_json(&[
+        "--regions",
+        &regions,
+        "--region",
+        "nhs",
+        "--no-validate",
+        "--type",
+        "Patient",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(status(&r, "auth.token"), "fail");
+    let msg = check(&r, "auth.token")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("answered 401: invalid_client assertion refused: InvalidSignature"),
+        "{msg}"
+    );
+    assert_eq!(status(&r, "metadata.capability-statement"), "pass");
+    assert_eq!(
+        check(&r, "Patient.read")["message"],
+        "no access token (see auth.token)"
+    );
+    assert_eq!(
+        check(&r, "errors.unknown-id")["message"],
+        "no access token (see auth.token)"
+    );
+    assert_eq!(ts.refused.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
 /// A FHIR endpoint that puts the bearer token it was sent into its

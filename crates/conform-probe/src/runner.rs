@@ -119,6 +119,8 @@ pub(crate) struct Ctx<'a> {
     pub validator: Option<&'a dyn BodyValidator>,
     pub opts: &'a ProbeOptions,
     pub declared: Option<Declared>,
+    /// Why the checks after the preflight cannot run, when they cannot.
+    pub blocked: Option<String>,
     /// The first resource found per type (for reads and identifier searches).
     pub found: BTreeMap<String, Value>,
     checks: Vec<Check>,
@@ -241,6 +243,17 @@ impl Ctx<'_> {
     pub fn declared(&self) -> Option<&Declared> {
         self.declared.as_ref()
     }
+
+    /// The CapabilityStatement, or why the checks that need it (and an
+    /// access token) must be skipped.
+    pub fn usable(&self) -> Result<Declared, String> {
+        if let Some(reason) = &self.blocked {
+            return Err(reason.clone());
+        }
+        self.declared
+            .clone()
+            .ok_or_else(|| "no usable CapabilityStatement".to_string())
+    }
 }
 
 /// Probes the endpoint with the default (do-nothing) live sink.
@@ -270,6 +283,7 @@ pub fn run_probe_with(
         validator,
         opts,
         declared: None,
+        blocked: None,
         found: BTreeMap::new(),
         checks: Vec::new(),
         live,

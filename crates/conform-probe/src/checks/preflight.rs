@@ -354,6 +354,9 @@ fn metadata(ctx: &mut Ctx, token_ok: bool) -> Result<(), ProbeError> {
         );
     }
     ctx.declared = Some(d);
+    if !token_ok {
+        ctx.blocked = Some("no access token (see auth.token)".into());
+    }
     Ok(())
 }
 

@@ -36,18 +36,21 @@ const UNKNOWN_ID_OO: Def = Def {
 const BAD_PARAM: Def = Def { id: "errors.invalid-search-param", severity: Should, why: "With Prefer: handling=strict an unknown search parameter should be an error, not silently ignored." };
 
 pub(crate) fn run(ctx: &mut Ctx) {
-    let Some(declared) = ctx.declared().cloned() else {
-        let all = [
-            &ACCEPT_JSON,
-            &FORMAT_JSON,
-            &XML,
-            &REQUEST_ID,
-            &UNKNOWN_ID,
-            &UNKNOWN_ID_OO,
-            &BAD_PARAM,
-        ];
-        skip_all(ctx, &all, None, "no usable CapabilityStatement");
-        return;
+    let declared = match ctx.usable() {
+        Ok(d) => d,
+        Err(reason) => {
+            let all = [
+                &ACCEPT_JSON,
+                &FORMAT_JSON,
+                &XML,
+                &REQUEST_ID,
+                &UNKNOWN_ID,
+                &UNKNOWN_ID_OO,
+                &BAD_PARAM,
+            ];
+            skip_all(ctx, &all, None, &reason);
+            return;
+        }
     };
     negotiate(
         ctx,

@@ -48,7 +48,7 @@ const NHS_NUMBER: &str = "https://fhir.nhs.uk/Id/nhs-number";
 pub(crate) fn run(ctx: &mut Ctx) {
     for t in ctx.opts.types.clone() {
         let subject = Some(t.as_str());
-        if ctx.declared().is_none() {
+        if let Err(reason) = ctx.usable() {
             let all = [
                 &SEARCH,
                 &SEARCH_UNDECLARED,
@@ -60,7 +60,7 @@ pub(crate) fn run(ctx: &mut Ctx) {
                 &ETAG,
                 &BY_IDENTIFIER,
             ];
-            skip_all(ctx, &all, subject, "no usable CapabilityStatement");
+            skip_all(ctx, &all, subject, &reason);
             continue;
         }
         search(ctx, &t);

@@ -69,9 +69,9 @@ pub(crate) fn run(ctx: &mut Ctx) {
         );
         return;
     }
-    let Some(d) = ctx.declared().cloned() else {
-        skip_all(ctx, &ALL, None, "no usable CapabilityStatement");
-        return;
+    let d = match ctx.usable() {
+        Ok(d) => d,
+        Err(reason) => return skip_all(ctx, &ALL, None, &reason),
     };
     let run = uuid::Uuid::new_v4().to_string();
     let mut created: Vec<(String, String)> = Vec::new();
