@@ -597,6 +597,14 @@ fn check_accepts_the_kits_and_names_file_and_line_of_a_mistake() {
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     assert_eq!(common::stdout(&out), "ok: 5 scenarios (40 steps)\n");
 
+    // TestScripts are checked without --bind; unsupported elements are listed.
+    let out = common::run(&["scenario", "check", "testkits/testscript"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(
+        common::stdout(&out),
+        "ok: 3 scenarios (10 steps)\nts-read-search: unsupported: links: assert.navigationLinks, an assert with nothing this runner checks\n"
+    );
+
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, "id: bad\nregions: [a]\nsteps:\n  - name: one\n    on: a\n    request: {path: metadata}\n    expect:\n      status: two hundred\n").unwrap();

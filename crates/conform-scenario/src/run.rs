@@ -210,7 +210,12 @@ pub fn run_scenario(
                 "writes data: run with --allow-writes".into(),
             )
         } else {
-            match &endpoints[&st.on] {
+            let endpoint = match endpoints.get(&st.on) {
+                Some(Ok(e)) => Ok(e),
+                Some(Err(e)) => Err(e.clone()),
+                None => Err(format!("region '{}' is not in the regions file", st.on)),
+            };
+            match endpoint {
                 Err(e) => {
                     let mut x = not_run(st, phase, Status::Fail, e.clone());
                     x.assertions.push(crate::result::AssertionResult {

@@ -289,11 +289,15 @@ impl Compiler<'_> {
         let origin = op["origin"]
             .as_u64()
             .map_or(String::new(), |o| format!(" (origin {o})"));
+        let on = self.region(dest)?;
+        if !self.out.regions.contains(&on) {
+            self.out.regions.push(on.clone());
+        }
         let mut step = PlannedStep {
             id,
             name: format!("{label}{origin}"),
             group,
-            on: self.region(dest)?,
+            on,
             ..Default::default()
         };
         for (k, _) in op.as_object().into_iter().flatten() {
