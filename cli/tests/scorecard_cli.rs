@@ -359,6 +359,34 @@ fn headless(profile: &Path) -> Command {
     c
 }
 
+/// Runs chromium, killing it after two minutes (a hung browser must fail
+/// the test, not the CI run), and returns its standard output. Output goes
+/// through files, so a large DOM never blocks on a full pipe.
+fn finish(mut cmd: Command, what: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, err) = (tmp.path().join("out"), tmp.path().join("err"));
+    let mut child = cmd
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("chromium {what} does not start: {e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium {what} did not finish in 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
+    assert!(status.success(), "chromium {what} failed: {}", read(&err));
+    read(&out)
+}
+
 #[test]
 fn html_renders_in_headless_chromium_with_its_charts() {
     let dir = common::root().join("target/scorecard-html");
@@ -387,17 +415,9 @@ fn html_renders_in_headless_chromium_with_its_charts() {
 
     let profile = tempfile::tempdir().unwrap();
     let url = format!("file://{}", html.display());
-    let dom = headless(profile.path())
-        .arg("--dump-dom")
-        .arg(&url)
-        .output()
-        .expect("chromium runs");
-    assert!(
-        dom.status.success(),
-        "chromium --dump-dom: {}",
-        String::from_utf8_lossy(&dom.stderr)
-    );
-    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    let mut cmd = headless(profile.path());
+    cmd.arg("--dump-dom").arg(&url);
+    let dom = finish(cmd, "--dump-dom");
     assert!(
         dom.contains("<svg class=\"chart levels\""),
         "no levels chart in the DOM"
@@ -428,17 +448,11 @@ fn html_renders_in_headless_chromium_with_its_charts() {
 
     let png = dir.join("scorecard.png");
     let _ = std::fs::remove_file(&png);
-    let shot = headless(profile.path())
-        .arg(format!("--screenshot={}", png.display()))
+    let mut cmd = headless(profile.path());
+    cmd.arg(format!("--screenshot={}", png.display()))
         .arg("--window-size=1280,2000")
-        .arg(&url)
-        .output()
-        .expect("chromium runs");
-    assert!(
-        shot.status.success(),
-        "chromium --screenshot: {}",
-        String::from_utf8_lossy(&shot.stderr)
-    );
+        .arg(&url);
+    finish(cmd, "--screenshot");
     let bytes = std::fs::read(&png).expect("a screenshot was written");
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     // A blank page compresses to a few KiB; charts and tables do not.
@@ -451,17 +465,11 @@ fn html_renders_in_headless_chromium_with_its_charts() {
     // Printed: the roll-up, then each region from a fresh page.
     let pdf = dir.join("scorecard.pdf");
     let _ = std::fs::remove_file(&pdf);
-    let print = headless(profile.path())
-        .arg("--no-pdf-header-footer")
+    let mut cmd = headless(profile.path());
+    cmd.arg("--no-pdf-header-footer")
         .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(&url)
-        .output()
-        .expect("chromium runs");
-    assert!(
-        print.status.success(),
-        "chromium --print-to-pdf: {}",
-        String::from_utf8_lossy(&print.stderr)
-    );
+        .arg(&url);
+    finish(cmd, "--print-to-pdf");
     let bytes = std::fs::read(&pdf).expect("a PDF was written");
     assert!(bytes.starts_with(b"%PDF-"));
     let text = String::from_utf8_lossy(&bytes);

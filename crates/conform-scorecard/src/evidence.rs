@@ -193,14 +193,6 @@ impl ScenarioAssertion {
             (None, None) => None,
         }
     }
-
-    /// A warning-level assertion (does not fail a scenario).
-    pub fn is_warning(&self) -> bool {
-        matches!(
-            self.severity.to_ascii_lowercase().as_str(),
-            "warning" | "should" | "may" | "information"
-        )
-    }
 }
 
 impl ScenarioResult {
