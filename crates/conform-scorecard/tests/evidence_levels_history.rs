@@ -1,0 +1,143 @@
+//! The evidence folder reader (tolerant of unknown fields, payloads and
+//! shared scenario files), cumulative levels, and the history store.
+
+use conform_endpoint::{CareSetting, Organisation};
+use conform_scorecard::*;
+use serde_json::json;
+use std::path::Path;
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn org(ods: &str, care_setting: CareSetting) -> Organisation {
+    Organisation {
+        ods: ods.into(),
+        name: ods.into(),
+        care_setting,
+    }
+}
+
+#[test]
+fn evidence_folder_is_read_tolerantly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    // A validate report from a newer minor version: unknown fields ignored.
+    write(
+        &root.join("a/runs/validate.json"),
+        &json!({"schema": "conform.validate/1", "new_field": {"x": 1},
+            "summary": {"resources": 2, "unverified": 0, "future": true},
+            "files": [{"path": "p.json", "resources": [
+                {"resourceType": "Patient", "id": "1", "issues": [], "extra": 1},
+                {"resourceType": "Patient", "id": "2", "issues": [
+                    {"severity": "error", "rule": "nhs-number-check-digit", "message": "bad", "line": 3}]}]}]})
+        .to_string(),
+    );
+    // JSON that is not one of our reports is ignored.
+    write(&root.join("a/notes.json"), r#"{"hello": "world"}"#);
+    // Payloads: NDJSON with an ODS custodian and a Bundle with an author.
+    write(
+        &root.join("a/payloads/sample.ndjson"),
+        &format!(
+            "{}\n\n{}\n",
+            json!({"resourceType": "DocumentReference", "custodian": {"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "rr8"}}}),
+            json!({"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Composition", "author": [{"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "B86030"}}]}}]})
+        ),
+    );
+    write(
+        &root.join("a/attestations.yaml"),
+        "attestations:\n  delivery-plan: { status: attested, date: 2026-01-01 }\n",
+    );
+    // A shared scenario report: one result names region a, one does not.
+    write(
+        &root.join("shared.json"),
+        &json!({"schema": "conform.scenario/1", "scenarios": [
+            {"id": "s1-x", "requirements": ["S1"], "regions": ["a", "b"], "status": "pass", "steps": []},
+            {"id": "s1-y", "requirements": ["S1"], "regions": ["b"], "status": "fail", "steps": []}]})
+        .to_string(),
+    );
+    let ev = Evidence::load(root, "a").unwrap();
+    assert_eq!(ev.validate.len(), 1);
+    assert_eq!(ev.payload_files, 1);
+    let seen: Vec<&str> = ev.ods_seen.iter().map(|s| s.ods.as_str()).collect();
+    assert_eq!(seen, ["RR8", "B86030"]);
+    assert_eq!(ev.scenarios.len(), 1);
+    assert!(ev.scenarios[0].is("S1"));
+    assert_eq!(ev.attestations["delivery-plan"].status, "attested");
+    assert_eq!(
+        ev.files,
+        ["a/attestations.yaml", "a/runs/validate.json", "shared.json"]
+    );
+    // A region without a folder has only what shared files give it.
+    let b = Evidence::load(root, "b").unwrap();
+    assert_eq!(b.scenarios.len(), 2);
+    assert!(b.validate.is_empty());
+
+    // Attestations filed in another region's folder are refused.
+    write(
+        &root.join("a/attestations.yaml"),
+        "region: b\nattestations: {}\n",
+    );
+    let err = Evidence::load(root, "a").unwrap_err().to_string();
+    assert!(err.contains("attestations for region 'b'"), "{err}");
+}
+
+#[test]
+fn levels_are_cumulative() {
+    // Next-step settings all contributing (L2's element) but no GP practice
+    // (L1's): the region stays at L0.
+    let def = Definition::mvs();
+    let register = vec![
+        org("G1", CareSetting::Gp),
+        org("A1", CareSetting::Acute),
+        org("M1", CareSetting::MentalHealth),
+        org("C1", CareSetting::Community),
+        org("S1", CareSetting::SocialCare),
+        org("H1", CareSetting::Hospice),
+        org("P1", CareSetting::Pharmacy),
+    ];
+    let seen = ["A1", "M1", "C1", "S1", "H1", "P1"];
+    let ev = Evidence {
+        payload_files: 1,
+        ods_seen: seen
+            .iter()
+            .map(|o| OdsSighting {
+                ods: o.to_string(),
+                element: "custodian".into(),
+                file: "f".into(),
+            })
+            .collect(),
+        ..Evidence::default()
+    };
+    let card = score_region(&def, "r", &register, &ev);
+    assert_eq!(card.criterion("C1.3").unwrap().score, Some(50.0));
+    assert_eq!(card.criterion("C1.1").unwrap().rag, Rag::Red);
+    assert_eq!(card.level.id, "L0");
+    assert_eq!(card.level.next.as_deref(), Some("L1"));
+    // C1.1 is gating: Red caps the overall.
+    assert_eq!(card.overall.rag, Rag::Red);
+}
+
+#[test]
+fn history_keeps_runs_per_region_in_time_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("deep/h.redb");
+    let def = Definition::mvs();
+    let card = |name: &str| score_region(&def, name, &[], &Evidence::default());
+    let report = |at: &str| Report::from_cards(&def, vec![card("a"), card("b")], at.into());
+    {
+        let h = History::open(&path).unwrap();
+        assert!(h.runs("a").unwrap().is_empty());
+        h.record(&report("2026-11-02T00:00:00Z")).unwrap();
+        h.record(&report("2026-11-01T00:00:00Z")).unwrap();
+        h.record(&report("2026-11-02T00:00:00Z")).unwrap(); // replaces
+    }
+    let h = History::open(&path).unwrap();
+    let runs = h.runs("a").unwrap();
+    let at: Vec<&str> = runs.iter().map(|r| r.at.as_str()).collect();
+    assert_eq!(at, ["2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z"]);
+    assert_eq!(runs[0].criteria.len(), 16);
+    assert_eq!(h.runs("b").unwrap().len(), 2);
+    assert!(h.runs("c").unwrap().is_empty());
+}
