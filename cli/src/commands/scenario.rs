@@ -190,11 +190,8 @@ fn load_body_validator(
 }
 
 fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
-    let format_name = args
-        .format
-        .as_deref()
-        .or(settings.default_format.as_deref())
-        .unwrap_or("text");
+    // The config's [output] format is validate's; scenarios default to text.
+    let format_name = args.format.as_deref().unwrap_or("text");
     let format = Format::parse(format_name).ok_or_else(|| {
         Failure::usage(format!(
             "unknown format '{format_name}' (use {})",

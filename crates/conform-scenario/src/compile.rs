@@ -366,6 +366,13 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
     if let Some(u) = &step.until {
         fhirpath(u, &id)?;
     }
+    let method = r.method.to_ascii_uppercase();
+    let searches = method == "POST" && r.path.trim_end_matches('/').ends_with("_search");
+    if matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE") && !searches && !step.writes {
+        return Err(format!(
+            "step '{id}' sends {method}, which changes data: mark it 'writes: true' (it then runs only with --allow-writes)"
+        ));
+    }
     let mut params = Vec::new();
     for (k, v) in &r.params {
         match v {
@@ -397,7 +404,7 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         group: None,
         on,
         writes: step.writes,
-        method: r.method.to_ascii_uppercase(),
+        method,
         path: r.path.clone(),
         params,
         headers: r

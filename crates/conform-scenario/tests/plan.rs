@@ -95,6 +95,7 @@ fn mistakes_are_caught_before_running() {
         ("id: x\nread_only: true\nregions: [a]\nsteps:\n  - {name: one, on: a, writes: true, request: {method: POST, path: p}}\n".to_string(), "step 'one' writes, but the scenario is read_only"),
         (format!("id: x\nregions: [a]\nsteps:\n{step}{step}"), "step id 'one' is used twice"),
         ("id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {path: p}, until: 'true'}\n".into(), "step 'one': 'until' needs a 'retry'"),
+        ("id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {method: DELETE, path: p}}\n".into(), "step 'one' sends DELETE, which changes data: mark it 'writes: true' (it then runs only with --allow-writes)"),
         ("id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {path: p}, retry: {for: soon}}\n".into(), "bad retry.for 'soon' (use e.g. 500ms, 2s, 1m)"),
         ("id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {path: p, body: {fixture: nope}}}\n".into(), "step 'one' uses fixture 'nope', which 'fixtures' does not define"),
         ("id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {path: p}, expect: {count: [{expr: x}]}}\n".into(), "step 'one': count 'x' needs equals, min or max"),
