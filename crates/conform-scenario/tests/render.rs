@@ -1,0 +1,181 @@
+//! The renderers on a hand-made run: text is stable and says why, JUnit
+//! and HTML escape what servers and authors write, the TestReport places
+//! setup, tests and teardown, JSON carries the schema name.
+
+use conform_scenario::render::{render, Format};
+use conform_scenario::result::{
+    AssertionResult, ExchangeRecord, HttpRecord, Phase, RunResult, ScenarioResult, Status,
+    StepResult, Tool, SCHEMA,
+};
+use std::collections::BTreeMap;
+
+fn step(id: &str, phase: Phase, status: Status, assertions: Vec<AssertionResult>) -> StepResult {
+    StepResult {
+        id: id.into(),
+        name: format!("{id} <b>&"),
+        phase,
+        group: None,
+        region: "region-a".into(),
+        writes: false,
+        status,
+        reason: (status != Status::Pass).then(|| format!("{id} went wrong <here>")),
+        duration_ms: 3,
+        attempts: 1,
+        assertions,
+        captures: BTreeMap::new(),
+        exchange: Some(ExchangeRecord {
+            request: HttpRecord {
+                method: Some("GET".into()),
+                url: Some("http://h/fhir/Patient?a=1&b=<2>".into()),
+                status: None,
+                headers: vec![],
+                body: None,
+            },
+            response: Some(HttpRecord {
+                method: None,
+                url: None,
+                status: Some(404),
+                headers: vec![],
+                body: Some("<script>alert(1)</script>".into()),
+            }),
+            curl: "curl -sS 'http://h/fhir/Patient?a=1&b=<2>'".into(),
+        }),
+    }
+}
+
+fn assertion(id: &str, status: Status, severity: &'static str) -> AssertionResult {
+    AssertionResult {
+        id: id.into(),
+        severity,
+        requirements: vec!["REQ-1".into()],
+        status,
+        message: format!("{id} said <no> & \"why\""),
+    }
+}
+
+fn run() -> RunResult {
+    let steps = vec![
+        step(
+            "seed",
+            Phase::Setup,
+            Status::Pass,
+            vec![assertion("status", Status::Pass, "SHALL")],
+        ),
+        step(
+            "read",
+            Phase::Test,
+            Status::Fail,
+            vec![
+                assertion("status", Status::Fail, "SHALL"),
+                assertion("etag", Status::Warn, "SHOULD"),
+            ],
+        ),
+        step("after", Phase::Test, Status::Skip, vec![]),
+        step("clean", Phase::Teardown, Status::Pass, vec![]),
+    ];
+    let sc = ScenarioResult {
+        id: "x<1>".into(),
+        title: "Title <script>".into(),
+        source: "x.yaml".into(),
+        tags: vec![],
+        requirements: vec!["S1".into()],
+        regions: vec!["region-a".into()],
+        roles: BTreeMap::new(),
+        matrix: BTreeMap::new(),
+        status: Status::Fail,
+        reason: Some("test step 'read': status: expected 200, got 404".into()),
+        duration_ms: 10,
+        unsupported: vec![],
+        steps,
+    };
+    let scenarios = vec![sc];
+    RunResult {
+        schema: SCHEMA,
+        tool: Tool {
+            name: "conform",
+            version: "0",
+        },
+        started: "2026-11-29T10:00:00Z".into(),
+        duration_ms: 12,
+        allow_writes: false,
+        regions: vec![],
+        summary: RunResult::summarise(&scenarios),
+        scenarios,
+    }
+}
+
+#[test]
+fn every_format_renders_and_escapes() {
+    let r = run();
+    assert_eq!(
+        (
+            r.summary.failed,
+            r.summary.failed_assertions,
+            r.summary.warnings
+        ),
+        (1, 1, 1)
+    );
+    let text = render(&r, Format::Text);
+    assert!(text.starts_with("conform scenario run: 1 scenario: 0 passed, 1 failed, 0 skipped (4 steps, 3 assertions: 1 failed, 1 warnings)\n"), "{text}");
+    assert!(
+        text.contains("          FAIL SHALL status: status said <no> & \"why\" [REQ-1]\n"),
+        "{text}"
+    );
+    assert!(text.contains("          WARN SHOULD etag:"), "{text}");
+    assert!(
+        text.contains("          after went wrong <here>\n"),
+        "{text}"
+    );
+    assert!(text.contains("          replay: curl -sS"), "{text}");
+
+    let junit = render(&r, Format::Junit);
+    let doc = junit_counts(&junit);
+    assert_eq!(doc.0, 4, "one testcase per step");
+    assert_eq!(doc.1, 1, "one failure");
+    assert_eq!(doc.2, 1, "one skipped");
+
+    let html = render(&r, Format::Html);
+    assert!(
+        !html.contains("<script>"),
+        "HTML escapes server bodies and titles"
+    );
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(
+        !html.contains("src=") && !html.contains("<link"),
+        "nothing fetched"
+    );
+
+    let tr: serde_json::Value = serde_json::from_str(&render(&r, Format::TestReport)).unwrap();
+    let t = &tr["entry"][0]["resource"];
+    assert_eq!(t["resourceType"], "TestReport");
+    assert_eq!(t["result"], "fail");
+    assert_eq!(
+        t["setup"]["action"].as_array().unwrap().len(),
+        2,
+        "operation + assert"
+    );
+    assert_eq!(t["test"].as_array().unwrap().len(), 2, "one test per step");
+    assert_eq!(t["test"][0]["action"][1]["assert"]["result"], "fail");
+    assert_eq!(t["test"][0]["action"][2]["assert"]["result"], "warning");
+    assert_eq!(t["test"][1]["action"][0]["operation"]["result"], "skip");
+    assert!(t["teardown"]["action"][0].get("assert").is_none());
+
+    let json: serde_json::Value = serde_json::from_str(&render(&r, Format::Json)).unwrap();
+    assert_eq!(json["schema"], "conform.scenario/1");
+    assert_eq!(
+        json["scenarios"][0]["steps"][1]["assertions"][1]["status"],
+        "warn"
+    );
+}
+
+/// (testcases, failures, skipped) of a JUnit document, which must parse.
+fn junit_counts(xml: &str) -> (usize, usize, usize) {
+    let count = |tag: &str| xml.matches(&format!("<{tag}")).count();
+    assert!(xml.starts_with("<?xml"));
+    assert_eq!(count("testsuite "), 1);
+    assert!(
+        !xml.contains("<2>") && !xml.contains("<no>"),
+        "escaped: {xml}"
+    );
+    (count("testcase "), count("failure "), count("skipped "))
+}
