@@ -1,5 +1,5 @@
 //! Runs kept in an embedded database file (redb): one record per region
-//! per run, keyed `<timestamp>|<region>`, holding the criterion scores.
+//! per run, keyed (region, timestamp), holding the criterion scores as JSON.
 
 use crate::error::ScorecardError;
 use crate::model::Rag;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const RUNS: TableDefinition<&str, &str> = TableDefinition::new("scorecard_runs_v1");
+const RUNS: TableDefinition<(&str, &str), &str> = TableDefinition::new("scorecard_runs_v1");
 
 /// The history store.
 pub struct History {
@@ -72,9 +72,8 @@ impl History {
                         })
                         .collect(),
                 };
-                let key = format!("{}|{}", run.at, run.region);
                 let value = serde_json::to_string(&run).map_err(ScorecardError::history)?;
-                t.insert(key.as_str(), value.as_str())
+                t.insert((run.region.as_str(), run.at.as_str()), value.as_str())
                     .map_err(ScorecardError::history)?;
             }
         }
@@ -90,11 +89,12 @@ impl History {
             Err(e) => return Err(ScorecardError::history(e)),
         };
         let mut out = Vec::new();
-        for item in t.iter().map_err(ScorecardError::history)? {
-            let (k, v) = item.map_err(ScorecardError::history)?;
-            if k.value().split_once('|').map(|(_, r)| r) != Some(region) {
-                continue;
-            }
+        // Timestamps are ASCII, so every one of this region sorts below "~".
+        let range = t
+            .range((region, "")..(region, "~"))
+            .map_err(ScorecardError::history)?;
+        for item in range {
+            let (_, v) = item.map_err(ScorecardError::history)?;
             let run: StoredRun =
                 serde_json::from_str(v.value()).map_err(ScorecardError::history)?;
             out.push(run);
