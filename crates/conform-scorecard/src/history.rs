@@ -4,7 +4,7 @@
 use crate::error::ScorecardError;
 use crate::model::Rag;
 use crate::report::Report;
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{Database, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
