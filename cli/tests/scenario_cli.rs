@@ -404,18 +404,60 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
     );
     peers.put("region-a", &seed_file("region-a/summary-9990010005.json"));
 
-    // Restored: green again (the negatives were the seed, not the runner).
-    let (r, out) = run_kit(
+    // Negative 4 (S5): the restricted patient's address leaks.
+    let mut leak = seed_file("demographics/patient-9990010056-restricted.json");
+    leak["address"] =
+        json!([{"line": ["1 Hidden Road"], "city": "Leeds", "postalCode": "LS1 1AA"}]);
+    peers.put("demographics", &leak);
+    let (r, _) = run_kit(
         &peers,
-        &["testkits/cross-ics/s1-out-of-area-ae.yaml"],
-        &["--allow-writes"],
+        &["testkits/cross-ics/s5-identity-edge-cases.yaml"],
+        &[],
     );
+    let (at, failed) = first_failure(scenario(&r, "s5-identity-edge-cases"));
+    assert_eq!(at, "s5-restricted-trace");
+    assert_eq!(
+        failed,
+        vec![(
+            "no-address".to_string(),
+            "a restricted patient's address was returned (not true: Patient.address.empty())"
+                .to_string()
+        )]
+    );
+    peers.put(
+        "demographics",
+        &seed_file("demographics/patient-9990010056-restricted.json"),
+    );
+
+    // Negative 5 (S9): a condition in region B with a code outside its
+    // required binding fails validation of that query only.
+    let mut bad = seed_file("region-b/b5-condition-1.json");
+    bad["clinicalStatus"]["coding"][0]["code"] = json!("simmering");
+    peers.put("region-b", &bad);
+    let (r, _) = run_kit(&peers, &["testkits/cross-ics/s9-neighbour-query.yaml"], &[]);
+    assert_eq!(
+        scenario(&r, "s9-neighbour-query[home=region-a]")["status"],
+        "pass"
+    );
+    let (at, failed) = first_failure(scenario(&r, "s9-neighbour-query[home=region-b]"));
+    assert_eq!(at, "s9-conditions");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, "validate.uk-core");
+    assert!(
+        failed[0].1.contains("clinicalStatus") && failed[0].1.contains("simmering"),
+        "{failed:?}"
+    );
+    peers.put("region-b", &seed_file("region-b/b5-condition-1.json"));
+
+    // Restored: green again (the negatives were the seed, not the runner).
+    let (r, out) = run_kit(&peers, &[KIT], &["--allow-writes"]);
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         serde_json::to_string_pretty(&outline(&r)).unwrap()
     );
+    assert_eq!(r["summary"]["passed"], 5);
 }
 
 #[test]
