@@ -252,16 +252,29 @@ struct RunResult {
 /// Scaffolds a project with `conform init --ci PLATFORM`, points PAYLOADS at
 /// `payloads`, and runs the pipeline's shell steps in order, substituting
 /// what the platform would (its expressions and macros), until one fails.
-fn run_pipeline(platform: &str, pipeline: Pipeline, payloads: &Path) -> RunResult {
+/// A region to probe: its name and the regions.yaml that defines it.
+type ProbeRegion<'a> = Option<(&'a str, &'a str)>;
+
+fn run_pipeline(
+    platform: &str,
+    pipeline: Pipeline,
+    payloads: &Path,
+    region: ProbeRegion<'_>,
+) -> RunResult {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path();
     assert_eq!(init(project, &["--ci", platform]).status.code(), Some(0));
+    if let Some((_, regions)) = region {
+        std::fs::write(project.join("regions.yaml"), regions).unwrap();
+    }
+    let region_name = region.map_or("", |r| r.0);
     let bin = conform_on_path(&project.join(".tools"));
     let workspace = project.to_str().unwrap();
     let expand = |s: &str, outputs: &BTreeMap<String, String>| -> String {
         let mut s = s
             .replace("${{ github.workspace }}", workspace)
             .replace("${{ vars.CONFORM_GIT }}", "")
+            .replace("${{ vars.CONFORM_REGION }}", region_name)
             .replace("${{ inputs.flags || vars.CONFORM_FLAGS }}", "")
             .replace("$(Pipeline.Workspace)", workspace)
             .replace("$(CONFORM_GIT)", "")
@@ -294,6 +307,7 @@ fn run_pipeline(platform: &str, pipeline: Pipeline, payloads: &Path) -> RunResul
             .env("NO_COLOR", "1")
             .env_remove("CONFORM_PACKAGE_SOURCE")
             .env("GITHUB_OUTPUT", &github_output)
+            .env("CONFORM_REGION", region_name)
             .output()
             .unwrap();
         let text = stdout(&out);
@@ -354,7 +368,7 @@ fn check_reports(r: &RunResult, errors: usize) {
 }
 
 fn template_passes_and_fails_as_conform_does(platform: &str, pipeline: fn() -> Pipeline) {
-    let passing = run_pipeline(platform, pipeline(), &root().join("fixtures/valid"));
+    let passing = run_pipeline(platform, pipeline(), &root().join("fixtures/valid"), None);
     assert_eq!(
         passing.code, 0,
         "{platform}: valid fixtures pass\n{}",
@@ -366,6 +380,7 @@ fn template_passes_and_fails_as_conform_does(platform: &str, pipeline: fn() -> P
         platform,
         pipeline(),
         &root().join("fixtures/invalid/uk-core"),
+        None,
     );
     assert_eq!(
         failing.code, 1,
@@ -393,4 +408,42 @@ fn gitlab_template_runs_against_the_fixtures() {
 #[test]
 fn azure_template_runs_against_the_fixtures() {
     template_passes_and_fails_as_conform_does("azure", azure);
+}
+
+/// With CONFORM_REGION set, each template also probes that region's live
+/// endpoint (a real SEKMET here) and keeps the probe's JUnit and JSON.
+#[test]
+fn templates_probe_the_region_when_one_is_named() {
+    let server = conform_peers::Sekmet::start().expect("SEKMET starts");
+    let regions = format!(
+        "regions:\n  - name: test-region\n    base_url: {}\n",
+        server.local_base_url
+    );
+    let pipelines: [(&str, fn() -> Pipeline); 3] =
+        [("github", github), ("gitlab", gitlab), ("azure", azure)];
+    for (platform, pipeline) in pipelines {
+        let r = run_pipeline(
+            platform,
+            pipeline(),
+            &root().join("fixtures/valid"),
+            Some(("test-region", &regions)),
+        );
+        assert_eq!(r.code, 0, "{platform}\n{}", r.log);
+        let project = r.dir.path();
+        let junit = read(project, "conform-probe-junit.xml");
+        let doc = roxmltree::Document::parse(&junit).expect("probe JUnit XML");
+        let cases = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count();
+        assert!(cases > 10, "{platform}: {cases} probe checks\n{junit}");
+        let probe: serde_json::Value =
+            serde_json::from_str(&read(project, "conform-probe.json")).unwrap();
+        assert_eq!(probe["schema"], "conform.probe/1", "{platform}");
+        assert_eq!(probe["target"]["region"], "test-region", "{platform}");
+    }
+    // without a region nothing is probed
+    let r = run_pipeline("github", github(), &root().join("fixtures/valid"), None);
+    assert_eq!(r.code, 0, "{}", r.log);
+    assert!(!r.dir.path().join("conform-probe-junit.xml").exists());
 }
