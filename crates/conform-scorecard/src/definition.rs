@@ -151,8 +151,14 @@ pub enum Measure {
     /// failed); skipped checks are not evidence.
     Probe { checks: Vec<String> },
     /// p95 latency of one probe interaction (worst across reports): 100 at
-    /// or under `target_ms`, falling linearly to 0 at three times it.
-    ProbeLatency { interaction: String, target_ms: f64 },
+    /// or under `target_ms`, falling linearly to 0 at three times it. A
+    /// report whose request error rate (%) is over `max_error_rate` caps
+    /// the criterion at Amber.
+    ProbeLatency {
+        interaction: String,
+        target_ms: f64,
+        max_error_rate: Option<f64>,
+    },
     /// Scenario results: Σ w·p ÷ Σ w, p = 1 pass, `warnings_score`
     /// pass with warnings, 0 fail; skips are not evidence. `ids` name a
     /// scenario by id or by a scenario-level requirement (`S1`); `weights`

@@ -87,6 +87,15 @@ pub struct ProbeReport {
     pub checks: Vec<ProbeCheck>,
     #[serde(default)]
     pub latency: Vec<ProbeLatency>,
+    #[serde(default)]
+    pub summary: ProbeSummary,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ProbeSummary {
+    /// Share (0–1) of requests with no response or a 5xx.
+    #[serde(default)]
+    pub error_rate: f64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

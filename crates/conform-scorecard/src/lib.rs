@@ -33,7 +33,7 @@ pub use definition::{
 };
 pub use error::ScorecardError;
 pub use evidence::{
-    Attestation, Evidence, ProbeCheck, ProbeLatency, ProbeReport, ScenarioAssertion,
+    Attestation, Evidence, ProbeCheck, ProbeLatency, ProbeReport, ProbeSummary, ScenarioAssertion,
     ScenarioReport, ScenarioResult, ScenarioStep, ValidateFile, ValidateIssue, ValidateReport,
     ValidateResource, ValidateSummary,
 };

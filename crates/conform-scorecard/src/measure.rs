@@ -61,7 +61,8 @@ pub fn measure(m: &Measure, ev: &Evidence, register: &[Organisation]) -> Measure
         Measure::ProbeLatency {
             interaction,
             target_ms,
-        } => latency(interaction, *target_ms, ev),
+            max_error_rate,
+        } => latency(interaction, *target_ms, *max_error_rate, ev),
         Measure::Scenarios {
             ids,
             tags,
@@ -272,7 +273,12 @@ fn probe(checks: &[String], ev: &Evidence) -> Measurement {
     Measurement::ratio("probe", checked, passed, more(findings, total))
 }
 
-fn latency(interaction: &str, target_ms: f64, ev: &Evidence) -> Measurement {
+fn latency(
+    interaction: &str,
+    target_ms: f64,
+    max_error_rate: Option<f64>,
+    ev: &Evidence,
+) -> Measurement {
     let p95s: Vec<f64> = ev
         .probe
         .iter()
@@ -298,8 +304,17 @@ fn latency(interaction: &str, target_ms: f64, ev: &Evidence) -> Measurement {
     } else {
         Vec::new()
     };
+    let worst_errors = ev
+        .probe
+        .iter()
+        .map(|r| 100.0 * r.summary.error_rate)
+        .fold(0.0, f64::max);
+    let cap_amber = max_error_rate
+        .filter(|max| worst_errors > *max)
+        .map(|max| format!("request error rate {worst_errors:.1}% (over {max}%)"));
     Measurement {
         source: "probe",
+        cap_amber,
         checked: p95s.len() as f64,
         passed: p95s.iter().filter(|p| **p <= target_ms).count() as f64,
         score: Some(score),

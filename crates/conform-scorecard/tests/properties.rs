@@ -129,6 +129,7 @@ fn evidence() -> impl Strategy<Value = Evidence> {
     );
     let seen = prop::collection::vec(0..12usize, 0..12);
     let unverified = 0..3u64;
+    let error_rate = prop_oneof![Just(0.0), 0.0..0.2f64];
     (
         validate,
         probe,
@@ -137,9 +138,10 @@ fn evidence() -> impl Strategy<Value = Evidence> {
         seen,
         1..3usize,
         unverified,
+        error_rate,
     )
         .prop_map(
-            |(validate, probe, latency, scenarios, seen, payload_files, unverified)| {
+            |(validate, probe, latency, scenarios, seen, payload_files, unverified, error_rate)| {
                 let reg = register();
                 let mut ev = Evidence {
                     payload_files,
@@ -175,6 +177,7 @@ fn evidence() -> impl Strategy<Value = Evidence> {
                                 p95_ms: *p,
                             })
                             .collect(),
+                        summary: ProbeSummary { error_rate },
                     });
                 }
                 ev.scenarios = scenarios
