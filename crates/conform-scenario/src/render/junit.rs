@@ -1,70 +1,74 @@
-//! JUnit XML: one testsuite per scenario, one testcase per step; a failed
-//! step is a `<failure>` listing its failed assertions, a skipped one a
+//! JUnit XML through conform-report's one writer: a testsuite per
+//! scenario (its regions, requirements and status as properties), a
+//! testcase per step; a failed step is a `<failure>` listing its failed
+//! assertions, a step that got no response an `<error>`, a skipped one a
 //! `<skipped>` with the reason.
 
-use crate::result::{RunResult, Status};
-use conform_report::xml::escape;
-use std::fmt::Write;
+use crate::result::{RunResult, Status, StepResult};
+use conform_report::junit_xml::{Case, Junit, Outcome, Suite};
+
+fn outcome(st: &StepResult) -> Outcome {
+    let reason = st.reason.clone().unwrap_or_default();
+    match st.status {
+        Status::Pass | Status::Warn => Outcome::Pass,
+        Status::Skip => Outcome::Skipped { message: reason },
+        Status::Fail
+            if st
+                .assertions
+                .iter()
+                .any(|a| a.id == "request" || a.id == "region") =>
+        {
+            Outcome::Error { message: reason }
+        }
+        Status::Fail => Outcome::Failure {
+            message: reason,
+            kind: "assertion".into(),
+            body: st
+                .assertions
+                .iter()
+                .filter(|a| a.status == Status::Fail)
+                .map(|a| {
+                    let reqs = if a.requirements.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", a.requirements.join(", "))
+                    };
+                    format!("{} {}: {}{reqs}", a.severity, a.id, a.message)
+                })
+                .chain(st.exchange.as_ref().map(|e| format!("replay: {}", e.curl)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        },
+    }
+}
 
 pub fn render_junit(run: &RunResult) -> String {
-    let s = &run.summary;
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"conform scenario run\" tests=\"{}\" failures=\"{}\" time=\"{:.3}\">",
-        s.steps,
-        run.scenarios
-            .iter()
-            .flat_map(|x| &x.steps)
-            .filter(|x| x.status == Status::Fail)
-            .count(),
-        run.duration_ms as f64 / 1000.0
-    );
-    for sc in &run.scenarios {
-        let failures = sc.steps.iter().filter(|x| x.status == Status::Fail).count();
-        let skipped = sc.steps.iter().filter(|x| x.status == Status::Skip).count();
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{:.3}\">",
-            escape(&sc.id),
-            sc.steps.len(),
-            sc.duration_ms as f64 / 1000.0
-        );
-        for st in &sc.steps {
-            let _ = write!(
-                out,
-                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
-                escape(&sc.id),
-                escape(&format!("{}/{}", st.phase.as_str(), st.id)),
-                st.duration_ms as f64 / 1000.0
-            );
-            match st.status {
-                Status::Fail => {
-                    let lines: Vec<String> = st
-                        .assertions
-                        .iter()
-                        .filter(|a| a.status == Status::Fail)
-                        .map(|a| format!("{} {}: {}", a.severity, a.id, a.message))
-                        .collect();
-                    let _ = writeln!(
-                        out,
-                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
-                        escape(st.reason.as_deref().unwrap_or("failed")),
-                        escape(&lines.join("\n"))
-                    );
-                }
-                Status::Skip => {
-                    let _ = writeln!(
-                        out,
-                        ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                        escape(st.reason.as_deref().unwrap_or("skipped"))
-                    );
-                }
-                _ => out.push_str("/>\n"),
-            }
-        }
-        out.push_str("  </testsuite>\n");
+    let suites = run
+        .scenarios
+        .iter()
+        .map(|sc| Suite {
+            name: sc.id.clone(),
+            time_secs: Some(sc.duration_ms as f64 / 1000.0),
+            properties: vec![
+                ("status".into(), sc.status.as_str().into()),
+                ("regions".into(), sc.regions.join(", ")),
+                ("requirements".into(), sc.requirements.join(", ")),
+            ],
+            cases: sc
+                .steps
+                .iter()
+                .map(|st| Case {
+                    classname: sc.id.clone(),
+                    name: format!("{}/{}", st.phase.as_str(), st.id),
+                    time_secs: Some(st.duration_ms as f64 / 1000.0),
+                    outcome: outcome(st),
+                })
+                .collect(),
+        })
+        .collect();
+    Junit {
+        name: "conform scenario run".into(),
+        suites,
     }
-    out.push_str("</testsuites>\n");
-    out
+    .render()
 }
