@@ -2,7 +2,7 @@
 
 use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
-use conform_baseline::{Assessment, Baseline, Date, Waivers};
+use conform_baseline::{Assessment, Baseline, Waivers};
 use conform_packages::PackageSpec;
 use conform_report::{
     Collector, Format, SarifOptions, TextOptions, TextSink, Triage, ValidationReport,
@@ -250,7 +250,7 @@ impl Gate {
             &conform_baseline::entries(report, cwd),
             self.baseline.as_ref().map(|(_, b)| b),
             self.waivers.as_ref(),
-            Date::today(),
+            conform_baseline::today(),
         )
     }
 

@@ -12,7 +12,7 @@
 mod date;
 mod glob;
 
-pub use date::Date;
+pub use date::{parse as parse_date, today, Date};
 
 use conform_report::{Triage, ValidationReport};
 use conform_validate::Severity;
@@ -277,7 +277,7 @@ impl Waivers {
                 }
                 None => return Err(format!("{what}: 'expires' is required")),
             };
-            let expires = Date::parse(&expires).ok_or_else(|| {
+            let expires = date::parse(&expires).ok_or_else(|| {
                 format!("{what}: 'expires' must be a date (YYYY-MM-DD), not '{expires}'")
             })?;
             waivers.push(Waiver {
@@ -391,7 +391,7 @@ mod tests {
     }
 
     fn today() -> Date {
-        Date::parse("2026-06-01").unwrap()
+        date::parse("2026-06-01").unwrap()
     }
 
     #[test]
@@ -471,7 +471,7 @@ expires = "2099-01-01"
             Some("nothing:here.json::00000000")
         );
 
-        let later = Date::parse("2026-06-02").unwrap();
+        let later = date::parse("2026-06-02").unwrap();
         let a = assess(&[e], None, Some(&w), later);
         assert!(a.fails());
         assert_eq!(a.expired.len(), 1);
