@@ -430,8 +430,9 @@ fn html_renders_in_headless_chromium_with_its_charts() {
     assert_eq!(dom.matches("<svg class=\"chart dimensions\"").count(), 5);
     assert!(dom.contains("<svg class=\"chart trend\""), "no trend chart");
     assert_eq!(dom.matches("class=\"trend-line\"").count(), 5);
-    // Two runs: every line has two points.
+    // Two runs: every line has two points, the runs' dates on the axis.
     assert_eq!(dom.matches("<circle ").count(), 10);
+    assert!(dom.contains(">2026-11-01</text>") && dom.contains(">2026-11-29</text>"));
     for r in [
         "north-moor",
         "river-vale",

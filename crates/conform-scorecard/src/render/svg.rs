@@ -137,6 +137,19 @@ pub fn trend_chart(series: &[(&str, &[SeriesPoint])]) -> String {
             y + 3.0
         );
     }
+    // Run dates along the x axis (from the longest series; at most 8).
+    if let Some((_, longest)) = series.iter().max_by_key(|(_, p)| p.len()) {
+        let step = longest.len().div_ceil(8).max(1);
+        for (j, p) in longest.iter().enumerate().step_by(step) {
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+                left + plot_w * j as f64 / runs as f64,
+                top + plot_h + 16.0,
+                escape(p.at.get(..10).unwrap_or(&p.at))
+            );
+        }
+    }
     for (i, (region, points)) in series.iter().enumerate() {
         let c = palette[i % palette.len()];
         let coords: Vec<String> = points
