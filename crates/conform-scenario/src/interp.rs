@@ -5,7 +5,6 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Variable values by name (matrix objects are flattened: `patient.nhs`).
 pub type Vars = BTreeMap<String, String>;
@@ -112,71 +111,53 @@ fn resolve(expr: &str, vars: &Vars) -> Result<String, String> {
     match name.trim() {
         "uuid" => Ok(uuid::Uuid::new_v4().to_string()),
         "nhsNumber" => Ok(crate::nhs::test_nhs_number()),
-        "today" => Ok(date_string(days_today())),
-        "date" => Ok(date_string(days_today() + offset_days(arg)?)),
+        "today" => fhirpath_value("today()"),
+        "date" => fhirpath_value(&format!("today() {}", offset(arg)?)),
         "now" => Ok(now_string()),
         other => Err(format!("unknown generator '{other}()'")),
     }
 }
 
-/// `-3d`, `+2w`, `1m` (30 days), `-18y` (365 days each).
-fn offset_days(arg: &str) -> Result<i64, String> {
+/// `-3d`, `+2w`, `-1m`, `18y` → a FHIRPath calendar-duration term
+/// (`- 3 days`): months and years are calendar ones, as FHIRPath adds them.
+fn offset(arg: &str) -> Result<String, String> {
     let bad = || format!("bad date offset '{arg}' (use e.g. -3d, +2w, -1m, -18y)");
-    let unit = arg.chars().last().ok_or_else(bad)?;
+    let unit = match arg.chars().last().ok_or_else(bad)? {
+        'd' => "days",
+        'w' => "weeks",
+        'm' => "months",
+        'y' => "years",
+        _ => return Err(bad()),
+    };
     let n: i64 = arg[..arg.len() - 1]
         .trim_start_matches('+')
         .parse()
         .map_err(|_| bad())?;
-    Ok(n * match unit {
-        'd' => 1,
-        'w' => 7,
-        'm' => 30,
-        'y' => 365,
-        _ => return Err(bad()),
-    })
+    Ok(format!(
+        "{} {} {unit}",
+        if n < 0 { '-' } else { '+' },
+        n.abs()
+    ))
 }
 
-fn unix_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+/// Dates come from the FHIRPath engine (`today()`, date arithmetic), so
+/// scenarios and assertions agree on the calendar.
+fn fhirpath_value(expr: &str) -> Result<String, String> {
+    let parsed = conform_fhirpath::parse(expr).map_err(|e| e.to_string())?;
+    let doc = conform_json::parse(b"{}").map_err(|e| e.to_string())?;
+    let ctx = conform_fhirpath::Context::new();
+    let items = conform_fhirpath::evaluate(&parsed, &doc, doc.root(), &ctx)
+        .map_err(|e| format!("{expr}: {e}"))?;
+    items
+        .first()
+        .and_then(|i| conform_fhirpath::item_value(&doc, i, &ctx))
+        .map(|v| conform_fhirpath::value_to_string(&v))
+        .ok_or_else(|| format!("{expr} gave nothing"))
 }
 
-fn days_today() -> i64 {
-    unix_secs().div_euclid(86_400)
-}
-
-/// `YYYY-MM-DD` for days since 1970-01-01 (H. Hinnant's civil_from_days).
-pub fn date_string(days: i64) -> String {
-    let (y, m, d) = civil(days);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Now as a FHIR instant in UTC, e.g. `2026-11-29T13:45:07Z`.
+/// Now as a FHIR instant in UTC (FHIRPath's `now()`).
 pub fn now_string() -> String {
-    let s = unix_secs();
-    let (y, m, d) = civil(s.div_euclid(86_400));
-    let t = s.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        t / 3600,
-        t / 60 % 60,
-        t % 60
-    )
-}
-
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    fhirpath_value("now()").unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -212,7 +193,8 @@ mod tests {
         assert_eq!(interpolate("${date(+0d)}", &vars).unwrap(), today);
         assert_ne!(interpolate("${date(-1d)}", &vars).unwrap(), today);
         assert!(interpolate("${date(3x)}", &vars).is_err());
-        assert_eq!(date_string(0), "1970-01-01");
-        assert_eq!(date_string(20_000), "2024-10-04");
+        assert!(interpolate("${date(-1m)}", &vars).unwrap() < today);
+        let now = now_string();
+        assert!(now.starts_with(&today) && now.contains('T'), "{now}");
     }
 }
