@@ -138,6 +138,48 @@ fn fixture_regions_span_every_level_and_the_gate_fails_on_north_moor() {
     assert_eq!(r["rollup"]["rows"].as_array().unwrap().len(), 5);
 }
 
+/// The JSON Schema block of docs/scorecard-json.md.
+fn documented_schema() -> Value {
+    let doc = std::fs::read_to_string(common::root().join("docs/scorecard-json.md")).unwrap();
+    let start = doc
+        .find("```json\n{\n  \"$schema\"")
+        .expect("a JSON Schema block");
+    let body = &doc[start + "```json\n".len()..];
+    let end = body.find("\n```").unwrap();
+    serde_json::from_str(&body[..end]).expect("the documented schema is JSON")
+}
+
+fn assert_valid(report: &Value) {
+    let validator = jsonschema::options()
+        .build(&documented_schema())
+        .expect("the documented schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn json_follows_the_documented_schema() {
+    let out = scorecard(&["--format", "json"]);
+    assert_valid(&serde_json::from_slice(&out.stdout).unwrap());
+    // With a history: trends and series too.
+    let tmp = tempfile::tempdir().unwrap();
+    let h = tmp.path().join("h.redb");
+    let h = h.to_str().unwrap();
+    scorecard_at("2026-11-01", &["--history", h, "--format", "json"]);
+    let out = scorecard(&["--history", h, "--since", "2026-11-01", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["trend"]["series"].is_object());
+    assert_valid(&report);
+    // The schema has teeth: a wrong RAG is refused.
+    let mut bad = report.clone();
+    bad["regions"][0]["overall"]["rag"] = Value::from("purple");
+    let validator = jsonschema::options().build(&documented_schema()).unwrap();
+    assert!(!validator.is_valid(&bad));
+}
+
 #[test]
 fn table_is_pinned() {
     let out = scorecard(&[]);
