@@ -720,6 +720,23 @@ fn an_unreachable_region_exits_3_and_an_unknown_validate_target_fails_clearly() 
         "{reason}"
     );
 
+    // A secret that is not there is a set-up problem: exit 2, naming it.
+    std::fs::write(
+        &regions,
+        format!("regions:\n  - {{name: a, base_url: 'http://127.0.0.1:{port}/fhir', auth: {{type: bearer, token_env: SCENARIO_UNSET_TOKEN}}}}\n"),
+    )
+    .unwrap();
+    let out = common::command_in(&common::root(), &args)
+        .env_remove("SCENARIO_UNSET_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", common::stdout(&out));
+    assert!(
+        common::stderr(&out).contains("SCENARIO_UNSET_TOKEN"),
+        "{}",
+        common::stderr(&out)
+    );
+
     // A validate: target that is neither a pack nor a loaded profile.
     let s = Sekmet::builder().no_seed().start().expect("sekmet");
     std::fs::write(

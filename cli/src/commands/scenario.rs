@@ -4,6 +4,7 @@
 use crate::commands::validate::load_validator;
 use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
+use conform_endpoint::Endpoint;
 use conform_scenario::load::Bindings;
 use conform_scenario::regions::load_regions;
 use conform_scenario::render::{render, Format};
@@ -204,6 +205,15 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
         regions
             .region(r)
             .map_err(|e| Failure::usage(e.to_string()))?;
+    }
+    // A region whose secrets or keys cannot be read is a set-up problem
+    // (exit 2) before anything is sent; one missing from the file only
+    // skips the scenarios that use it.
+    let used: BTreeSet<&String> = plan.scenarios.iter().flat_map(|s| &s.regions).collect();
+    for name in used {
+        if let Ok(region) = regions.region(name) {
+            Endpoint::new(region).map_err(|e| Failure::usage(format!("region '{name}': {e}")))?;
+        }
     }
     let validator = load_body_validator(settings, args, &plan)?;
     let opts = RunOptions {
