@@ -262,6 +262,13 @@ fn junit_has_a_case_per_criterion_and_gate() {
     assert!(nm
         .descendants()
         .any(|n| n.has_tag_name("failure") && n.attribute("type") == Some("gate")));
+    assert!(nm.descendants().any(|n| n.has_tag_name("property")
+        && n.attribute("name") == Some("rag")
+        && n.attribute("value") == Some("red")));
+    // Counts on <testsuites> add up: Red criteria and failed gates fail.
+    let root = doc.root_element();
+    assert_eq!(root.attribute("tests"), Some("85"));
+    assert_eq!(root.attribute("failures"), Some("5"));
 }
 
 /// Copies the fixture evidence so a test can change it.
