@@ -23,6 +23,17 @@ pub fn parse_file(file: &Path) -> Result<ScenarioFile, LoadError> {
     serde_yaml_ng::from_str(&text).map_err(|e| LoadError::yaml(file, &e))
 }
 
+fn check_schema(file: &Path, raw: &Value) -> Result<(), LoadError> {
+    let errors = crate::schema::schema_errors(raw);
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(LoadError::new(
+        file,
+        format!("does not follow the scenario schema: {}", errors.join("; ")),
+    ))
+}
+
 pub fn compile_file(file: &Path) -> Result<Vec<PlannedScenario>, LoadError> {
     let sf = parse_file(file)?;
     let err = |m: String| LoadError::new(file, m);
@@ -116,6 +127,10 @@ pub fn compile_file(file: &Path) -> Result<Vec<PlannedScenario>, LoadError> {
         }
         out.push(s);
     }
+    // Everything our own checks say has been said; the schema has the rest.
+    let text = std::fs::read_to_string(file).map_err(|e| err(e.to_string()))?;
+    let raw: Value = serde_yaml_ng::from_str(&text).map_err(|e| LoadError::yaml(file, &e))?;
+    check_schema(file, &raw)?;
     Ok(out)
 }
 
@@ -196,6 +211,8 @@ fn expand(items: &[StepItem], dir: &Path, depth: usize) -> Result<Vec<StepItem>,
                 format!("the include does not give parameter '{missing}'"),
             ));
         }
+        // Our own messages first (above); then the schema, before substitution.
+        check_schema(&path, &raw)?;
         substitute_params(&mut raw["steps"], &item.with);
         let items: Vec<StepItem> = serde_json::from_value(raw["steps"].take())
             .map_err(|e| LoadError::new(&path, format!("steps: {e}")))?;

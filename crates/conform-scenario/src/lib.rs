@@ -24,6 +24,7 @@ pub mod regions;
 pub mod render;
 pub mod result;
 pub mod run;
+pub mod schema;
 pub mod seed;
 pub mod step;
 pub mod testscript;

@@ -170,3 +170,15 @@ fn testscripts_compile_with_bindings_and_report_what_is_unsupported() {
     );
     assert!(matches!(&read.checks[5].kind, CheckKind::Unsupported(_)));
 }
+
+#[test]
+fn the_loader_holds_files_to_the_published_schema() {
+    let err = load_text(
+        "id: x\nregions: [a]\nsteps:\n  - {name: one, on: a, request: {method: FETCH, path: p}}\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.starts_with("does not follow the scenario schema: at /steps/0/request/method: "),
+        "{err}"
+    );
+}
