@@ -543,7 +543,8 @@ fn html_renders_in_headless_chromium_with_its_charts() {
 /// Rebuilds the validate, probe and cross-ICS scenario evidence by running
 /// the real commands: `conform validate --pack uk-core --format json` on
 /// each region's sampled payloads (north-moor: the broken UK Core
-/// fixtures), `conform probe --format json` against a SEKMET test peer, and
+/// fixtures), `conform probe --format json` against SEKMET test peers
+/// (plain, and SMART with a signed JWT), and
 /// `conform scenario run testkits/cross-ics --allow-writes --format json`
 /// against four seeded SEKMETs. Run by
 /// testkits/mvs/build-evidence.sh; not part of the normal suite because the
@@ -574,9 +575,46 @@ fn build_mvs_evidence() {
         let payloads = format!("fixtures/evidence/{r}/payloads");
         write(r, "validate.json", &validate(&[&payloads]));
     }
+    // river-vale and east-fen: a plain SEKMET (no auth, so the token checks
+    // are skipped); west-weald and south-downs: SEKMET as a SMART Backend
+    // Services server, reached with an RS384 signed JWT from a regions file.
     let peer = conform_peers::Sekmet::start().expect("SEKMET test peer");
-    for r in ["river-vale", "east-fen", "west-weald", "south-downs"] {
+    for r in ["river-vale", "east-fen"] {
         let out = common::run(&["probe", &peer.base_url, "--format", "json"]);
+        write(r, "probe.json", &out);
+    }
+    let keys = tempfile::tempdir().unwrap();
+    let key = conform_peers::KeyPair::generate("RS384", keys.path()).unwrap();
+    let smart = conform_peers::Sekmet::builder()
+        .smart_client(conform_peers::SmartClient {
+            client_id: "conform-scorecard".into(),
+            jwks: key.jwks(),
+            scopes: "system/*.read".into(),
+        })
+        .start()
+        .expect("SMART SEKMET test peer");
+    let regions = keys.path().join("regions.yaml");
+    std::fs::write(
+        &regions,
+        format!(
+            "regions:\n- name: smart\n  base_url: {}\n  auth: {{type: private_key_jwt, token_url: '{}', client_id: conform-scorecard, key_file: {}, alg: RS384, kid: {}, scope: system/*.read}}\n",
+            smart.base_url,
+            smart.token_url(),
+            key.private_pem.display(),
+            key.kid
+        ),
+    )
+    .unwrap();
+    for r in ["west-weald", "south-downs"] {
+        let out = common::run(&[
+            "probe",
+            "--regions",
+            regions.to_str().unwrap(),
+            "--region",
+            "smart",
+            "--format",
+            "json",
+        ]);
         write(r, "probe.json", &out);
     }
 
