@@ -1,5 +1,6 @@
 //! FHIR R4 TestScript (JSON) → a planned scenario. Supported: fixtures
-//! (files relative to the TestScript, or `#contained`), variables
+//! (files relative to the TestScript, or `#contained`; `autocreate` and
+//! `autodelete` as setup and teardown operations), variables
 //! (`defaultValue`; `expression`/`headerField` on a fixture or a response),
 //! operations read, search, create, update, delete, capabilities,
 //! transaction and batch (by `type`, `resource`, `params`, `url`,
@@ -128,7 +129,25 @@ pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedSc
         let region = c.region(None)?;
         c.out.regions.push(region);
     }
-    let setup = c.actions(&ts["setup"]["action"], None)?;
+    // autocreate: stored before the setup (PUT with its id, else POST);
+    // autodelete: deleted after the teardown.
+    let fixtures: Vec<(String, bool, bool)> = ts["fixture"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            let id = f["id"].as_str()?.to_string();
+            Some((id, f["autocreate"] == true, f["autodelete"] == true))
+        })
+        .collect();
+    let mut setup = Vec::new();
+    for (id, create, _) in &fixtures {
+        if *create {
+            let op = c.auto_operation(id, "autocreate")?;
+            setup.push(c.operation(&op, None)?);
+        }
+    }
+    setup.extend(c.actions(&ts["setup"]["action"], None)?);
     c.out.setup = setup;
     for (i, t) in ts["test"].as_array().into_iter().flatten().enumerate() {
         let group = t["name"]
@@ -138,7 +157,13 @@ pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedSc
         let steps = c.actions(&t["action"], Some(group))?;
         c.out.steps.extend(steps);
     }
-    let teardown = c.actions(&ts["teardown"]["action"], None)?;
+    let mut teardown = c.actions(&ts["teardown"]["action"], None)?;
+    for (id, _, delete) in &fixtures {
+        if *delete {
+            let op = c.auto_operation(id, "autodelete")?;
+            teardown.push(c.operation(&op, None)?);
+        }
+    }
     c.out.teardown = teardown;
     // Response variables become captures on the step that names the response.
     for (var, response_id, capture) in std::mem::take(&mut c.response_vars) {
@@ -175,11 +200,6 @@ impl Compiler<'_> {
             .collect();
         for f in self.ts["fixture"].as_array().into_iter().flatten() {
             let id = f["id"].as_str().ok_or("a fixture has no id")?;
-            if f["autocreate"] == true || f["autodelete"] == true {
-                self.out
-                    .unsupported
-                    .push(format!("fixture '{id}': autocreate/autodelete"));
-            }
             let Some(reference) = f["resource"]["reference"].as_str() else {
                 continue;
             };
@@ -198,6 +218,28 @@ impl Compiler<'_> {
             self.out.fixtures.insert(id.to_string(), value);
         }
         Ok(())
+    }
+
+    /// The operation `autocreate` or `autodelete` of a fixture stands for.
+    fn auto_operation(&self, fixture: &str, what: &str) -> Result<Value, String> {
+        let f = self
+            .out
+            .fixtures
+            .get(fixture)
+            .ok_or(format!("fixture '{fixture}': {what} needs its resource"))?;
+        let rtype = f["resourceType"].as_str().unwrap_or("");
+        let label = format!("{what} {fixture}");
+        Ok(match (what, f["id"].is_string()) {
+            ("autocreate", true) => {
+                serde_json::json!({"type": {"code": "update"}, "resource": rtype, "sourceId": fixture, "label": label})
+            }
+            ("autocreate", false) => {
+                serde_json::json!({"type": {"code": "create"}, "resource": rtype, "sourceId": fixture, "responseId": fixture, "label": label})
+            }
+            _ => {
+                serde_json::json!({"type": {"code": "delete"}, "resource": rtype, "targetId": fixture, "label": label})
+            }
+        })
     }
 
     fn is_fixture(&self, id: &str) -> bool {
@@ -311,7 +353,12 @@ impl Compiler<'_> {
         let target_id = |c: &Self, key: &str| -> Option<String> {
             let t = op[key].as_str()?;
             if c.is_fixture(t) {
-                c.out.fixtures[t]["id"].as_str().map(str::to_string)
+                // A fixture created without an id has the server's (autocreate).
+                Some(
+                    c.out.fixtures[t]["id"]
+                        .as_str()
+                        .map_or(format!("${{__id.{t}}}"), str::to_string),
+                )
             } else {
                 Some(format!("${{__id.{t}}}"))
             }

@@ -182,3 +182,53 @@ fn the_loader_holds_files_to_the_published_schema() {
         "{err}"
     );
 }
+
+#[test]
+fn testscript_autocreate_and_autodelete_become_setup_and_teardown_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let ts = dir.path().join("ts.json");
+    let script = serde_json::json!({
+        "resourceType": "TestScript", "id": "auto", "name": "Auto", "status": "active",
+        "fixture": [
+            {"id": "with-id", "autocreate": true, "autodelete": true, "resource": {"reference": "#p1"}},
+            {"id": "no-id", "autocreate": true, "autodelete": true, "resource": {"reference": "obs.json"}}
+        ],
+        "contained": [
+            {"resourceType": "Patient", "id": "p1", "gender": "male"}
+        ],
+        "test": [{"name": "read", "action": [
+            {"operation": {"type": {"code": "read"}, "resource": "Observation", "targetId": "no-id"}},
+            {"assert": {"response": "okay"}}
+        ]}]
+    });
+    std::fs::write(&ts, script.to_string()).unwrap();
+    std::fs::write(
+        dir.path().join("obs.json"),
+        r#"{"resourceType": "Observation", "status": "final", "code": {"text": "x"}}"#,
+    )
+    .unwrap();
+    let bindings: Bindings = [(1, "a".to_string())].into();
+    let plan = load_plan(&[ts], &bindings).unwrap();
+    let s = &plan.scenarios[0];
+    assert!(s.unsupported.is_empty(), "{:?}", s.unsupported);
+    let setup: Vec<(&str, &str)> = s
+        .setup
+        .iter()
+        .map(|x| (x.method.as_str(), x.path.as_str()))
+        .collect();
+    assert_eq!(setup, [("PUT", "Patient/p1"), ("POST", "Observation")]);
+    assert!(s.setup.iter().all(|x| x.writes));
+    assert_eq!(s.steps[0].path, "Observation/${__id.no-id}");
+    let teardown: Vec<(&str, &str)> = s
+        .teardown
+        .iter()
+        .map(|x| (x.method.as_str(), x.path.as_str()))
+        .collect();
+    assert_eq!(
+        teardown,
+        [
+            ("DELETE", "Patient/p1"),
+            ("DELETE", "Observation/${__id.no-id}")
+        ]
+    );
+}
