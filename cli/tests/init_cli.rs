@@ -419,9 +419,9 @@ fn templates_probe_the_region_when_one_is_named() {
         "regions:\n  - name: test-region\n    base_url: {}\n",
         server.local_base_url
     );
-    let pipelines: [(&str, fn() -> Pipeline); 3] =
-        [("github", github), ("gitlab", gitlab), ("azure", azure)];
-    for (platform, pipeline) in pipelines {
+    let platforms = ["github", "gitlab", "azure"];
+    let pipelines: [fn() -> Pipeline; 3] = [github, gitlab, azure];
+    for (platform, pipeline) in platforms.into_iter().zip(pipelines) {
         let r = run_pipeline(
             platform,
             pipeline(),
