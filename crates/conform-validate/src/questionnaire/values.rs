@@ -122,7 +122,7 @@ pub(super) fn decimal_places(text: &str) -> usize {
 /// is the greater one (`2022-06-30` is after a maximum of `2022-06`).
 pub(super) fn compare_temporal(a: &str, b: &str) -> Ordering {
     match (instant(a), instant(b)) {
-        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        (Some(x), Some(y)) => x.cmp(&y),
         _ => a.cmp(b),
     }
 }
@@ -134,39 +134,9 @@ pub(super) fn compare_dates(a: &str, b: &str) -> Ordering {
     a.get(..n).cmp(&b.get(..n))
 }
 
-/// Seconds since 1970 of a full `YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm)`.
-fn instant(text: &str) -> Option<f64> {
-    let (date, time) = text.split_once('T')?;
-    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let zone_at = time.find(['Z', '+', '-'])?;
-    let (clock, zone) = time.split_at(zone_at);
-    let mut c = clock.splitn(3, ':');
-    let h: f64 = c.next()?.parse().ok()?;
-    let min: f64 = c.next()?.parse().ok()?;
-    let s: f64 = c.next()?.parse().ok()?;
-    let offset = match zone {
-        "Z" => 0.0,
-        z => {
-            let sign = if z.starts_with('-') { -1.0 } else { 1.0 };
-            let (zh, zm) = z.get(1..)?.split_once(':')?;
-            sign * (zh.parse::<f64>().ok()? * 3600.0 + zm.parse::<f64>().ok()? * 60.0)
-        }
-    };
-    let days = days_from_civil(y, m, day) as f64;
-    Some(days * 86400.0 + h * 3600.0 + min * 60.0 + s - offset)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-/// algorithm), so instants compare without a date library.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The instant a full `YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm)` denotes.
+fn instant(text: &str) -> Option<jiff::Timestamp> {
+    text.contains('T').then(|| text.parse().ok()).flatten()
 }
 
 /// A Questionnaire-side primitive (from `serde_json`) as display text.
