@@ -13,7 +13,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 #[derive(Clone, Debug)]
 pub struct TlsReport {
@@ -248,6 +248,7 @@ fn parse_time(s: &str, generalized: bool) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
     #[test]
     fn reads_asn1_times() {
         let t = parse_time("300101000000Z", false).unwrap();
