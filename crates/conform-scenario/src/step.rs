@@ -76,6 +76,12 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
             return result;
         }
     };
+    if let Err(e) = same_origin(ctx.endpoint, &req) {
+        result.status = Status::Fail;
+        result.assertions.push(failed("request", e.clone()));
+        result.reason = Some(e);
+        return result;
+    }
     let vars = ctx.vars.clone();
     let interp = |s: &str| interpolate(s, &vars);
     let mut attempts = 0;
@@ -165,6 +171,23 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
     }
     result.duration_ms = start.elapsed().as_millis() as u64;
     result
+}
+
+/// An absolute URL (a captured link, a pointer's URL) must stay on the
+/// region's own scheme, host and port: the region's credentials are never
+/// sent anywhere a server's answer points to.
+fn same_origin(endpoint: &Endpoint, req: &Request) -> Result<(), String> {
+    let url = endpoint.url(req).map_err(|e| e.to_string())?;
+    let base = endpoint.url(&Request::get("")).map_err(|e| e.to_string())?;
+    if url.origin() == base.origin() {
+        Ok(())
+    } else {
+        Err(format!(
+            "refusing to send region '{}''s request to {} (not the region's host): use a step on the region that serves it",
+            endpoint.region().name,
+            endpoint.redactor().redact(url.as_str())
+        ))
+    }
 }
 
 /// The id in a `Location` like `.../Patient/123/_history/1`.

@@ -90,6 +90,19 @@ fn order_teardown_writes_and_retry_limits() {
         step.reason
     );
 
+    // An absolute URL on another host (say, from a server's answer) is
+    // refused: the region's credentials stay with the region.
+    let f = write(dir.path(), "away.yaml", "id: away\nregions: [a]\nvars: {link: 'http://127.0.0.1:9/fhir/Patient'}\nsteps:\n  - {name: follow, on: a, request: {path: '${link}'}}\n");
+    let plan = load_plan(&[f], &Bindings::new()).unwrap();
+    let r = run_plan(&plan, &regions, &RunOptions::default(), None, &NoSink);
+    let step = &r.scenarios[0].steps[0];
+    assert_eq!(step.status, Status::Fail);
+    assert_eq!(step.attempts, 0, "nothing sent");
+    assert_eq!(
+        step.reason.as_deref(),
+        Some("refusing to send region 'a''s request to http://127.0.0.1:9/fhir/Patient (not the region's host): use a step on the region that serves it")
+    );
+
     // A region the regions file lacks: skipped with the reason.
     let f = write(
         dir.path(),
