@@ -639,6 +639,15 @@ fn check_accepts_the_kits_and_names_file_and_line_of_a_mistake() {
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     assert_eq!(common::stdout(&out), "ok: 5 scenarios (40 steps)\n");
 
+    // The whole testkits folder: both kits; other YAML there is not a scenario.
+    let out = common::run(&["scenario", "check", "testkits"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert!(
+        common::stdout(&out).starts_with("ok: 8 scenarios (50 steps)\n"),
+        "{}",
+        common::stdout(&out)
+    );
+
     // TestScripts are checked without --bind; unsupported elements are listed.
     let out = common::run(&["scenario", "check", "testkits/testscript"]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));

@@ -1,8 +1,8 @@
 //! Finding and reading scenario files: a file (`.yaml`/`.yml` scenario,
 //! `.json` TestScript) or a kit folder (every scenario file in it and its
-//! subfolders, in path order; `fixtures/` folders and include fragments,
-//! i.e. files without an `id`, are not scenarios). Errors name the file and,
-//! for YAML, the line.
+//! subfolders, in path order; `fixtures/` folders, include fragments (no
+//! `id`) and YAML without `steps` are not scenarios). Errors name the file
+//! and, for YAML, the line.
 
 use crate::plan::Plan;
 use std::collections::BTreeMap;
@@ -88,7 +88,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
                 walk(&p, out)?;
             }
         } else if is_yaml(&p) {
-            if has_id(&p) {
+            if is_scenario(&p) {
                 out.push(p);
             }
         } else if p.extension().is_some_and(|e| e == "json") && is_testscript(&p) {
@@ -102,10 +102,14 @@ pub fn is_yaml(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "yaml" || e == "yml")
 }
 
-/// A YAML file with a top-level `id` is a scenario; others are fragments.
-fn has_id(p: &Path) -> bool {
+/// In a folder, a YAML file with a top-level `id` and `steps` is a
+/// scenario; fragments (no `id`) and other YAML (a scorecard definition
+/// beside the kits) are not. A file named on the command line always is.
+fn is_scenario(p: &Path) -> bool {
     std::fs::read_to_string(p)
-        .map(|t| t.lines().any(|l| l.starts_with("id:")))
+        .map(|t| {
+            t.lines().any(|l| l.starts_with("id:")) && t.lines().any(|l| l.starts_with("steps:"))
+        })
         .unwrap_or(false)
 }
 
