@@ -792,3 +792,56 @@ fn an_unreachable_region_exits_3_and_an_unknown_validate_target_fails_clearly() 
         "'no-such-pack' is neither a profile URL nor a loaded pack (loaded: base; use --pack)"
     );
 }
+
+#[test]
+fn seed_exits_1_when_refused_2_for_bad_input_3_when_unreachable() {
+    let s = Sekmet::builder().no_seed().start().expect("sekmet");
+    let dir = tempfile::tempdir().unwrap();
+    let regions = dir.path().join("regions.yaml");
+    let port = conform_peers::free_port();
+    std::fs::write(
+        &regions,
+        format!("regions:\n  - {{name: a, base_url: '{}'}}\n  - {{name: gone, base_url: 'http://127.0.0.1:{port}/fhir', timeout: 2s, retries: 0}}\n", s.base_url),
+    )
+    .unwrap();
+    let folder = |name: &str, body: &str| {
+        let d = dir.path().join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("r.json"), body).unwrap();
+        d.to_str().unwrap().to_string()
+    };
+    let refused = folder(
+        "refused",
+        r#"{"resourceType":"Patient","id":"x1","birthDate":"not-a-date"}"#,
+    );
+    let no_id = folder("no-id", r#"{"resourceType":"Patient"}"#);
+    let good = folder(
+        "good",
+        r#"{"resourceType":"Patient","id":"x2","gender":"female"}"#,
+    );
+    let r = regions.to_str().unwrap();
+    let seed =
+        |region: &str, dir: &str| common::run(&["seed", "--regions", r, "--region", region, dir]);
+
+    let out = seed("a", &refused);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        common::stderr(&out).contains("Patient/x1")
+            && common::stderr(&out).contains("the server answered 400"),
+        "{}",
+        common::stderr(&out)
+    );
+    let out = seed("a", &no_id);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).ends_with("r.json: a seed resource needs resourceType and id\n"),
+        "{}",
+        common::stderr(&out)
+    );
+    let out = seed("gone", &good);
+    assert_eq!(out.status.code(), Some(3), "{}", common::stderr(&out));
+    let out = seed("a", &good);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(common::stdout(&out), "seeded 1 resources into a\n");
+    assert_eq!(send(&s.base_url, Request::get("Patient/x2")), 200);
+}

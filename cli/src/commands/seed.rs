@@ -5,6 +5,7 @@ use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
 use conform_endpoint::Endpoint;
 use conform_scenario::regions::load_regions;
+use conform_scenario::seed::SeedError;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -27,7 +28,10 @@ pub fn run(_settings: &Settings, args: &Args) -> Outcome {
         .map_err(|e| Failure::usage(e.to_string()))?;
     let endpoint = Endpoint::new(region).map_err(|e| Failure::usage(e.to_string()))?;
     if !args.dir.is_dir() {
-        return Err(Failure::usage(format!("{} is not a folder", args.dir.display())));
+        return Err(Failure::usage(format!(
+            "{} is not a folder",
+            args.dir.display()
+        )));
     }
     match conform_scenario::seed::seed(&endpoint, &args.dir) {
         Ok(done) => {
@@ -35,8 +39,15 @@ pub fn run(_settings: &Settings, args: &Args) -> Outcome {
             Ok(Code::Pass)
         }
         Err(e) => {
-            eprintln!("conform: seeding {}: {e}", region.name);
-            Ok(Code::Findings)
+            let code = match e {
+                SeedError::Input(_) => Code::Usage,
+                SeedError::Refused(_) => Code::Findings,
+                SeedError::Unreachable(_) => Code::Infrastructure,
+            };
+            Err(Failure {
+                code,
+                message: format!("seeding {}: {e}", region.name),
+            })
         }
     }
 }

@@ -56,21 +56,50 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-/// PUTs every resource of `dir`; stops at the first one refused.
-pub fn seed(endpoint: &Endpoint, dir: &Path) -> Result<Vec<Seeded>, String> {
-    let mut done = Vec::new();
-    for (file, r) in resources(dir)? {
+/// Why seeding stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeedError {
+    /// The folder or a file in it is not usable (exit 2).
+    Input(String),
+    /// The server refused a resource (exit 1).
+    Refused(String),
+    /// The server did not answer (exit 3).
+    Unreachable(String),
+}
+
+impl std::fmt::Display for SeedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SeedError::Input(m) | SeedError::Refused(m) | SeedError::Unreachable(m) => {
+                f.write_str(m)
+            }
+        }
+    }
+}
+
+/// PUTs every resource of `dir` (all checked before the first is sent);
+/// stops at the first one refused.
+pub fn seed(endpoint: &Endpoint, dir: &Path) -> Result<Vec<Seeded>, SeedError> {
+    let all = resources(dir).map_err(SeedError::Input)?;
+    let mut targets = Vec::new();
+    for (file, r) in &all {
         let (Some(t), Some(id)) = (r["resourceType"].as_str(), r["id"].as_str()) else {
-            return Err(format!(
+            return Err(SeedError::Input(format!(
                 "{}: a seed resource needs resourceType and id",
                 file.display()
-            ));
+            )));
         };
+        targets.push((t.to_string(), id.to_string()));
+    }
+    let mut done = Vec::new();
+    for ((file, r), (t, id)) in all.iter().zip(targets) {
         let resp = endpoint
-            .send(&Request::new("PUT", &format!("{t}/{id}")).json(&r))
-            .map_err(|e| endpoint.redactor().redact(&format!("{t}/{id}: {e}")))?;
+            .send(&Request::new("PUT", &format!("{t}/{id}")).json(r))
+            .map_err(|e| {
+                SeedError::Unreachable(endpoint.redactor().redact(&format!("{t}/{id}: {e}")))
+            })?;
         if !(200..300).contains(&resp.status) {
-            return Err(format!(
+            return Err(SeedError::Refused(format!(
                 "{t}/{id} ({}): the server answered {} {}",
                 file.display(),
                 resp.status,
@@ -78,11 +107,11 @@ pub fn seed(endpoint: &Endpoint, dir: &Path) -> Result<Vec<Seeded>, String> {
                     .chars()
                     .take(400)
                     .collect::<String>()
-            ));
+            )));
         }
         done.push(Seeded {
-            resource_type: t.to_string(),
-            id: id.to_string(),
+            resource_type: t,
+            id,
             status: resp.status,
         });
     }
