@@ -536,7 +536,8 @@ fn testscripts_run_against_two_regions_with_a_testreport() {
             ("family", "pass"),
             ("json", "pass"),
             ("ukcore", "pass"),
-            ("links", "skip")
+            ("links", "skip"),
+            ("same-as-fixture", "pass")
         ]
     );
     // Create: the new id from the response was used to read it back and delete it.

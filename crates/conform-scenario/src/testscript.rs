@@ -6,8 +6,9 @@
 //! transaction and batch (by `type`, `resource`, `params`, `url`,
 //! `sourceId`, `targetId`, `requestHeader`, `responseId`, `destination`),
 //! and asserts on `response`, `responseCode`, `resource`, `contentType`,
-//! `expression` (with `operator`/`value`), `headerField` and
-//! `validateProfileId`, `warningOnly` as SHOULD. Destinations are bound to
+//! `expression` (with `operator`/`value`), `headerField`,
+//! `validateProfileId` and `compareToSourceId` (a fixture) with
+//! `compareToSourceExpression`; `warningOnly` as SHOULD. Destinations are bound to
 //! regions with `--bind INDEX=REGION`; conform is every origin (an origin's
 //! index is named in the step). Anything else is listed as unsupported and
 //! reported as a skipped assertion, never silently passed.
@@ -40,6 +41,8 @@ const OPERATION_KEYS: &[&str] = &[
     "url",
 ];
 const ASSERT_KEYS: &[&str] = &[
+    "compareToSourceId",
+    "compareToSourceExpression",
     "label",
     "description",
     "direction",
@@ -260,14 +263,8 @@ impl Compiler<'_> {
             }
             match (v["expression"].as_str(), v["headerField"].as_str(), source) {
                 (Some(expr), _, Some(src)) if self.is_fixture(src) => {
-                    let body = self.out.fixtures[src].to_string();
-                    let values = crate::assert::eval(body.as_bytes(), expr, None)
+                    let value = fixture_value(&self.out.fixtures[src], expr)
                         .map_err(|e| format!("variable '{name}': {e}"))?;
-                    let value = values
-                        .first()
-                        .and_then(|x| x.as_ref())
-                        .map(conform_fhirpath::value_to_string)
-                        .ok_or(format!("variable '{name}': '{expr}' gives nothing on fixture '{src}'"))?;
                     self.out.vars.push((name, Value::String(value)));
                 }
                 (Some(expr), _, Some(src)) => {
@@ -510,6 +507,25 @@ impl Compiler<'_> {
                 name: h.to_string(),
                 expect,
             }
+        } else if let (Some(src), Some(e)) = (
+            a["compareToSourceId"].as_str(),
+            a["compareToSourceExpression"].as_str(),
+        ) {
+            // The same expression on the fixture and on the response.
+            match self.out.fixtures.get(src).map(|f| fixture_value(f, e)) {
+                Some(Ok(v)) => CheckKind::Compare {
+                    expr: e.to_string(),
+                    op: operator,
+                    value: v,
+                },
+                Some(Err(m)) => {
+                    unsupported_kind(&mut problems, format!("compareToSourceExpression: {m}"))
+                }
+                None => unsupported_kind(
+                    &mut problems,
+                    format!("compareToSourceId '{src}' (only fixtures can be compared to)"),
+                ),
+            }
         } else if let Some(e) = a["expression"].as_str() {
             match (op, value) {
                 (Some("empty"), _) => CheckKind::Count {
@@ -558,6 +574,16 @@ impl Compiler<'_> {
         }
         check
     }
+}
+
+/// The first value of a FHIRPath expression on a fixture.
+fn fixture_value(fixture: &Value, expr: &str) -> Result<String, String> {
+    let body = fixture.to_string();
+    crate::assert::eval(body.as_bytes(), expr, None)?
+        .first()
+        .and_then(|x| x.as_ref())
+        .map(conform_fhirpath::value_to_string)
+        .ok_or(format!("'{expr}' gives nothing on the fixture"))
 }
 
 fn unsupported_kind(problems: &mut Vec<String>, what: String) -> CheckKind {

@@ -169,6 +169,12 @@ fn testscripts_compile_with_bindings_and_report_what_is_unsupported() {
         matches!(&read.checks[4].kind, CheckKind::Validate(u) if u == "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient")
     );
     assert!(matches!(&read.checks[5].kind, CheckKind::Unsupported(_)));
+    // compareToSource: the fixture's value, compared on the response.
+    assert!(
+        matches!(&read.checks[6].kind, CheckKind::Compare { expr, value, .. } if expr == "Patient.birthDate" && value == "1974-12-25"),
+        "{:?}",
+        read.checks[6]
+    );
 }
 
 #[test]
