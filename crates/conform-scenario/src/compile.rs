@@ -390,14 +390,12 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
             "step '{id}' sends {method}, which changes data: mark it 'writes: true' (it then runs only with --allow-writes)"
         ));
     }
-    let mut params = Vec::new();
-    for (k, v) in &r.params {
-        match v {
-            Value::Array(a) => params.extend(a.iter().map(|x| (k.clone(), scalar(x)))),
-            x => params.push((k.clone(), scalar(x))),
-        }
+    let params = pairs(&r.params);
+    if r.body.is_some() && !r.form.is_empty() {
+        return Err(format!("step '{id}' has both a body and a form: give one"));
     }
     let body = match &r.body {
+        None if !r.form.is_empty() => Some(Body::Form(pairs(&r.form))),
         None => None,
         Some(Value::Object(o)) if o.contains_key("fixture") && !o.contains_key("resourceType") => {
             let name = o["fixture"]
@@ -435,6 +433,18 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         retry,
         until: step.until.clone(),
     })
+}
+
+/// Name/value pairs from a map whose list values repeat the name.
+fn pairs(map: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in map {
+        match v {
+            Value::Array(a) => out.extend(a.iter().map(|x| (k.clone(), scalar(x)))),
+            x => out.push((k.clone(), scalar(x))),
+        }
+    }
+    out
 }
 
 fn scalar(v: &Value) -> String {

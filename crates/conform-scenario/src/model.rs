@@ -99,6 +99,10 @@ pub struct RequestSpec {
     pub headers: BTreeMap<String, String>,
     /// Inline JSON, or `{fixture: NAME, set: {"identifier[0].value": ...}}`.
     pub body: Option<Value>,
+    /// A form body (`application/x-www-form-urlencoded`), e.g. for
+    /// `POST Type/_search`; a list value repeats the field.
+    #[serde(default)]
+    pub form: serde_json::Map<String, Value>,
 }
 
 fn get() -> String {

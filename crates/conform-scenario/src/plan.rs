@@ -72,6 +72,8 @@ pub enum Body {
         name: String,
         set: Vec<(String, Value)>,
     },
+    /// Form fields, sent URL-encoded.
+    Form(Vec<(String, String)>),
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -244,8 +244,23 @@ fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
     for (k, v) in &step.headers {
         req = req.header(k, &interpolate(v, vars)?);
     }
+    if let Some(Body::Form(fields)) = &step.body {
+        let mut encoded = Vec::new();
+        for (k, v) in fields {
+            encoded.push(format!(
+                "{}={}",
+                form_encode(k),
+                form_encode(&interpolate(v, vars)?)
+            ));
+        }
+        req.body = Some(encoded.join("&").into_bytes());
+        if !has("Content-Type") {
+            req = req.header("Content-Type", "application/x-www-form-urlencoded");
+        }
+        return Ok(req);
+    }
     let body = match &step.body {
-        None => None,
+        None | Some(Body::Form(_)) => None,
         Some(Body::Inline(v)) => Some(interpolate_json(v, vars)?),
         Some(Body::Fixture { name, set }) => {
             let mut doc = ctx
@@ -266,6 +281,22 @@ fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
         }
     }
     Ok(req)
+}
+
+/// `application/x-www-form-urlencoded`: letters, digits and `*-._` as
+/// they are, a space as `+`, every other byte as `%XX`.
+fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// Sets `a.b[0].c` in a JSON value, creating objects on the way.
@@ -362,5 +393,16 @@ fn record(endpoint: &Endpoint, req: &Request, resp: Option<&Response>) -> Exchan
             body: body_text(&resp.body).map(|b| r.redact(&b)),
         }),
         curl,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn form_encoding() {
+        assert_eq!(
+            super::form_encode("subject:identifier=https://x|9 0"),
+            "subject%3Aidentifier%3Dhttps%3A%2F%2Fx%7C9+0"
+        );
     }
 }
