@@ -147,11 +147,13 @@ pub enum CareSetting {
 }
 
 impl RegionsFile {
-    /// Reads and checks a regions file; relative paths in it become
-    /// relative to its folder.
+    /// Reads and checks a regions file: `${NAME}` replaced from the
+    /// environment, relative paths made relative to its folder.
     pub fn load(path: &Path) -> Result<RegionsFile, EndpointError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| EndpointError::config(format!("cannot read {}: {e}", path.display())))?;
+        let text = crate::env_expand::expand_env(&text, |name| std::env::var(name).ok())
+            .map_err(|e| EndpointError::config(format!("{}: {e}", path.display())))?;
         Self::parse_in(&text, path.parent().unwrap_or(Path::new(""))).map_err(|e| match e {
             EndpointError::Config(m) => EndpointError::config(format!("{}: {m}", path.display())),
             other => other,

@@ -10,6 +10,7 @@ mod auth;
 mod client;
 mod config;
 mod duration;
+mod env_expand;
 mod error;
 mod redact;
 mod retry;
@@ -23,6 +24,7 @@ pub use config::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
 };
 pub use duration::parse_duration;
+pub use env_expand::expand_env;
 pub use error::EndpointError;
 pub use redact::{Redactor, REDACTED};
 pub use secret::Secret;
