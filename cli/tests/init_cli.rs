@@ -252,8 +252,9 @@ struct RunResult {
 /// Scaffolds a project with `conform init --ci PLATFORM`, points PAYLOADS at
 /// `payloads`, and runs the pipeline's shell steps in order, substituting
 /// what the platform would (its expressions and macros), until one fails.
-/// A region to probe: its name and the regions.yaml that defines it.
-type ProbeRegion<'a> = Option<(&'a str, &'a str)>;
+/// A region to probe: its name, the regions.yaml that defines it, and the
+/// scenario files to run against it (relative to the project).
+type ProbeRegion<'a> = Option<(&'a str, &'a str, &'a str)>;
 
 fn run_pipeline(
     platform: &str,
@@ -264,10 +265,12 @@ fn run_pipeline(
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path();
     assert_eq!(init(project, &["--ci", platform]).status.code(), Some(0));
-    if let Some((_, regions)) = region {
+    if let Some((_, regions, _)) = region {
         std::fs::write(project.join("regions.yaml"), regions).unwrap();
+        std::fs::write(project.join("smoke.yaml"), SMOKE_SCENARIO).unwrap();
     }
     let region_name = region.map_or("", |r| r.0);
+    let scenarios = region.map_or("", |r| r.2);
     let bin = conform_on_path(&project.join(".tools"));
     let workspace = project.to_str().unwrap();
     let expand = |s: &str, outputs: &BTreeMap<String, String>| -> String {
@@ -275,6 +278,8 @@ fn run_pipeline(
             .replace("${{ github.workspace }}", workspace)
             .replace("${{ vars.CONFORM_GIT }}", "")
             .replace("${{ vars.CONFORM_REGION }}", region_name)
+            .replace("${{ vars.CONFORM_SCENARIOS }}", scenarios)
+            .replace("${{ vars.CONFORM_SCENARIO_FLAGS }}", "")
             .replace("${{ inputs.flags || vars.CONFORM_FLAGS }}", "")
             .replace("$(Pipeline.Workspace)", workspace)
             .replace("$(CONFORM_GIT)", "")
@@ -308,6 +313,7 @@ fn run_pipeline(
             .env_remove("CONFORM_PACKAGE_SOURCE")
             .env("GITHUB_OUTPUT", &github_output)
             .env("CONFORM_REGION", region_name)
+            .env("CONFORM_SCENARIOS", scenarios)
             .output()
             .unwrap();
         let text = stdout(&out);
@@ -410,8 +416,24 @@ fn azure_template_runs_against_the_fixtures() {
     template_passes_and_fails_as_conform_does("azure", azure);
 }
 
+/// A one-step scenario against the probed region.
+const SMOKE_SCENARIO: &str = "id: smoke
+title: The region answers a Patient search
+regions: [test-region]
+steps:
+  - id: smoke-search
+    name: Search Patients
+    on: test-region
+    request: { path: Patient, params: { _count: \"2\" } }
+    expect:
+      status: 200
+      fhirpath:
+        - \"Bundle.type = 'searchset'\"
+";
+
 /// With CONFORM_REGION set, each template also probes that region's live
-/// endpoint (a real SEKMET here) and keeps the probe's JUnit and JSON.
+/// endpoint (a real SEKMET here) and keeps the probe's JUnit and JSON; with
+/// CONFORM_SCENARIOS, it runs those scenarios and keeps their results.
 #[test]
 fn templates_probe_the_region_when_one_is_named() {
     let server = conform_peers::Sekmet::start().expect("SEKMET starts");
@@ -426,7 +448,7 @@ fn templates_probe_the_region_when_one_is_named() {
             platform,
             pipeline(),
             &root().join("fixtures/valid"),
-            Some(("test-region", &regions)),
+            Some(("test-region", &regions, "smoke.yaml")),
         );
         assert_eq!(r.code, 0, "{platform}\n{}", r.log);
         let project = r.dir.path();
@@ -441,6 +463,13 @@ fn templates_probe_the_region_when_one_is_named() {
             serde_json::from_str(&read(project, "conform-probe.json")).unwrap();
         assert_eq!(probe["schema"], "conform.probe/1", "{platform}");
         assert_eq!(probe["target"]["region"], "test-region", "{platform}");
+        let results: serde_json::Value =
+            serde_json::from_str(&read(project, "conform-scenarios/results.json")).unwrap();
+        assert_eq!(results["schema"], "conform.scenario/1", "{platform}");
+        assert_eq!(results["summary"]["passed"], 1, "{platform}: {results}");
+        let junit = read(project, "conform-scenarios-junit.xml");
+        assert!(junit.contains("smoke-search"), "{platform}: {junit}");
+        assert!(project.join("conform-scenarios/report.html").is_file());
     }
     // without a region nothing is probed
     let r = run_pipeline("github", github(), &root().join("fixtures/valid"), None);
