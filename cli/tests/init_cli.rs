@@ -280,6 +280,7 @@ fn run_pipeline(
             .replace("${{ vars.CONFORM_REGION }}", region_name)
             .replace("${{ vars.CONFORM_SCENARIOS }}", scenarios)
             .replace("${{ vars.CONFORM_SCENARIO_FLAGS }}", "")
+            .replace("${{ vars.CONFORM_SCORECARD_GATE }}", "")
             .replace("${{ inputs.flags || vars.CONFORM_FLAGS }}", "")
             .replace("$(Pipeline.Workspace)", workspace)
             .replace("$(CONFORM_GIT)", "")
@@ -470,6 +471,26 @@ fn templates_probe_the_region_when_one_is_named() {
         let junit = read(project, "conform-scenarios-junit.xml");
         assert!(junit.contains("smoke-search"), "{platform}: {junit}");
         assert!(project.join("conform-scenarios/report.html").is_file());
+        // the region's scorecard from this run's own evidence
+        let card: serde_json::Value =
+            serde_json::from_str(&read(project, "conform-scorecard.json")).unwrap();
+        let region = card["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["region"] == "test-region")
+            .unwrap_or_else(|| panic!("{platform}: {card}"));
+        assert!(
+            region["overall"]["evidence_coverage"].as_f64().unwrap() > 0.0,
+            "{platform}: the run's evidence was read: {region}"
+        );
+        let html = read(project, "conform-scorecard.html");
+        assert!(
+            html.contains("test-region") && html.contains("<svg"),
+            "{platform}"
+        );
+        let junit = read(project, "conform-scorecard-junit.xml");
+        roxmltree::Document::parse(&junit).expect("scorecard JUnit XML");
     }
     // without a region nothing is probed
     let r = run_pipeline("github", github(), &root().join("fixtures/valid"), None);
