@@ -293,7 +293,8 @@ proptest! {
         if !gating_red.is_empty() {
             prop_assert_eq!(card.overall.rag, Rag::Red, "gating Red: {:?}", gating_red);
             prop_assert!(card.gate.failed);
-            prop_assert_eq!(&card.level.id, "L0", "L1 needs every gating criterion of it at least Amber");
+            // The level is not capped here: levels require only the criteria
+            // they name (a Red safety criterion C5.1 stops L3, not L1).
         }
     }
 }
