@@ -6,6 +6,8 @@
 //! through here, so an invariant means the same wherever it is attached.
 
 use crate::context::Context;
+use crate::fhirpath_model::PlansModel;
+use crate::finding::{rules, IssueCode, Severity};
 use crate::plan::profile::ProfileSet;
 use crate::plan::{Constraint, Plans};
 use crate::profile::{codes_of, Checker, Values};
@@ -13,17 +15,20 @@ use crate::terminology::{CodeSet, Membership};
 use conform_fhirpath::{Expr, Item, Model, NodeRef, Value};
 use conform_json::{Document, Kind, NodeId};
 use rustc_hash::FxHashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Value sets expanded for `memberOf()`, shared by every thread.
 pub(crate) type ValueSetCache = RwLock<FxHashMap<String, Arc<CodeSet>>>;
 
-/// What one invariant said about one value.
-pub(crate) enum Verdict {
-    Holds,
-    Fails,
-    /// The expression failed to evaluate (wrong cardinality, unsupported...).
-    NotEvaluated(String),
+/// What an invariant that did not hold says about one value: a failed
+/// constraint, named by its key (error, warning, or information for best
+/// practice), or one whose expression could not be evaluated there
+/// (information). The walk and the profile checker report these as they are.
+pub(crate) struct InvariantIssue<'a> {
+    pub(crate) severity: Severity,
+    pub(crate) code: IssueCode,
+    pub(crate) rule: &'a str,
+    pub(crate) message: String,
 }
 
 /// Everything needed to evaluate invariants, borrowed from the validator.
@@ -31,27 +36,31 @@ pub(crate) enum Verdict {
 pub(crate) struct Invariants<'a> {
     pub(crate) plans: &'a Plans,
     pub(crate) exprs: &'a [Option<Expr>],
-    pub(crate) model: &'a dyn Model,
+    /// Built on the first evaluation, so runs without invariants never pay.
+    pub(crate) model: &'a OnceLock<PlansModel>,
     pub(crate) context: &'a Context,
     pub(crate) values: &'a Values,
     pub(crate) value_sets: &'a ValueSetCache,
 }
 
 impl<'a> Invariants<'a> {
-    pub(crate) fn constraint(&self, ci: u32) -> &'a Constraint {
-        &self.plans.constraints[ci as usize]
+    /// FHIRPath type information from the plans.
+    pub(crate) fn model(&self) -> &'a PlansModel {
+        let plans = self.plans;
+        self.model.get_or_init(|| PlansModel::new(plans))
     }
 
-    /// Evaluates the constraints `ids` on one value of type `ty`.
-    /// `resources` are the enclosing resources, outermost first (for
-    /// `%resource`, `%rootResource` and Bundle references).
+    /// Evaluates the constraints `ids` on one value and passes on what each
+    /// one that does not hold says. `resources` are the enclosing resources,
+    /// outermost first (for `%resource`, `%rootResource` and Bundle
+    /// references).
     pub(crate) fn check(
         &self,
         doc: &Document<'_>,
         focus: NodeRef,
         resources: &[NodeId],
         ids: impl IntoIterator<Item = u32>,
-        mut verdict: impl FnMut(u32, Verdict),
+        mut issue: impl FnMut(InvariantIssue<'a>),
     ) {
         self.with_context(resources, |ctx| {
             let focus = Item::Node(focus);
@@ -59,18 +68,26 @@ impl<'a> Invariants<'a> {
                 let Some(expr) = &self.exprs[ci as usize] else {
                     continue;
                 };
-                let v = match conform_fhirpath::evaluate_item(expr, doc, &focus, ctx) {
-                    Ok(items) => match items.as_slice() {
-                        [i] if conform_fhirpath::item_value(doc, i, ctx)
-                            == Some(Value::Boolean(false)) =>
-                        {
-                            Verdict::Fails
+                let c = &self.plans.constraints[ci as usize];
+                match conform_fhirpath::evaluate_item(expr, doc, &focus, ctx) {
+                    Ok(items) => {
+                        let failed = matches!(items.as_slice(),
+                            [i] if conform_fhirpath::item_value(doc, i, ctx)
+                                == Some(Value::Boolean(false)));
+                        if failed {
+                            issue(failure(c));
                         }
-                        _ => Verdict::Holds,
-                    },
-                    Err(e) => Verdict::NotEvaluated(e.to_string()),
-                };
-                verdict(ci, v);
+                    }
+                    Err(e) => issue(InvariantIssue {
+                        severity: Severity::Information,
+                        code: IssueCode::Processing,
+                        rule: rules::INVARIANT_NOT_EVALUATED,
+                        message: format!(
+                            "The invariant {} could not be evaluated here: {e}",
+                            c.key
+                        ),
+                    }),
+                }
             }
         })
     }
@@ -86,7 +103,7 @@ impl<'a> Invariants<'a> {
         let member_of = |d: &Document, i: &Item, url: &str| self.member_of(d, i, url);
         let conforms_to = |d: &Document, i: &Item, url: &str| self.conforms_to(d, i, url);
         let html_checks = |d: &Document, i: &Item| html_checks(d, i);
-        let mut ctx = conform_fhirpath::Context::with_model(self.model);
+        let mut ctx = conform_fhirpath::Context::with_model(self.model());
         ctx.lenient_as = true; // R4's dom-3 applies as() to many items
         ctx.resource = resources.last().copied();
         ctx.root_resource = resources.first().copied();
@@ -156,14 +173,13 @@ impl<'a> Invariants<'a> {
         }
         let t = url.strip_prefix("http://hl7.org/fhir/StructureDefinition/")?;
         let ty = n.ty.as_deref()?;
-        Some(ty == t || self.model.is_subtype(ty, t))
+        Some(ty == t || self.model().is_subtype(ty, t))
     }
 }
 
-/// The severity and message of a failed invariant: `error` constraints are
-/// errors, `warning` ones warnings, best-practice ones information.
-pub(crate) fn invariant_failure(c: &Constraint) -> (crate::finding::Severity, String) {
-    use crate::finding::Severity;
+/// A failed constraint: `error` constraints are errors, `warning` ones
+/// warnings, best-practice ones information.
+fn failure(c: &Constraint) -> InvariantIssue<'_> {
     let severity = if c.best_practice {
         Severity::Information
     } else if c.error {
@@ -171,10 +187,12 @@ pub(crate) fn invariant_failure(c: &Constraint) -> (crate::finding::Severity, St
     } else {
         Severity::Warning
     };
-    (
+    InvariantIssue {
         severity,
-        format!("Constraint failed: {}: '{}'", c.key, c.human),
-    )
+        code: IssueCode::Invariant,
+        rule: &c.key,
+        message: format!("Constraint failed: {}: '{}'", c.key, c.human),
+    }
 }
 
 /// `htmlChecks()`: the narrative rules on a `div`.

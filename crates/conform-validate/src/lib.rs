@@ -203,7 +203,7 @@ impl Validator {
         invariants::Invariants {
             plans: &self.plans,
             exprs: &self.invariants,
-            model: self.fhirpath_model(),
+            model: &self.model,
             context: &self.context,
             values: &self.values,
             value_sets: &self.value_sets,
@@ -225,8 +225,7 @@ impl Validator {
 
     /// FHIRPath type information from the loaded definitions.
     pub fn fhirpath_model(&self) -> &dyn conform_fhirpath::Model {
-        self.model
-            .get_or_init(|| fhirpath_model::PlansModel::new(&self.plans))
+        self.invariants().model()
     }
 
     /// Validates one JSON text holding one resource. `line_base` is the

@@ -4,7 +4,7 @@
 
 use crate::context::Context;
 use crate::finding::{rules, Finding, IssueCode, LocalIssue, Severity};
-use crate::invariants::{invariant_failure, Invariants, Verdict};
+use crate::invariants::Invariants;
 use crate::national::RuleSet;
 use crate::plan::{ElementPlan, ElementType, Plans, Role, Strength, TypeId, TypeKind, UNBOUNDED};
 use crate::primitive::{JsonType, Primitive};
@@ -1091,34 +1091,11 @@ impl<'a> Walker<'a> {
         };
         let inv = self.inv;
         let ids = element.iter().chain(&plan.constraints).copied();
-        let mut failures = Vec::new();
-        inv.check(self.doc, focus, &self.resources, ids, |ci, v| {
-            if !matches!(v, Verdict::Holds) {
-                failures.push((ci, v));
-            }
-        });
+        let mut issues = Vec::new();
+        inv.check(self.doc, focus, &self.resources, ids, |i| issues.push(i));
         let at = self.doc.offset(node);
-        for (ci, v) in failures {
-            let c = inv.constraint(ci);
-            match v {
-                Verdict::Holds => {}
-                Verdict::Fails => {
-                    let (severity, message) = invariant_failure(c);
-                    self.emit(severity, IssueCode::Invariant, &c.key, at, None, message);
-                }
-                Verdict::NotEvaluated(e) => {
-                    let message =
-                        format!("The invariant {} could not be evaluated here: {e}", c.key);
-                    self.emit(
-                        Severity::Information,
-                        IssueCode::Processing,
-                        rules::INVARIANT_NOT_EVALUATED,
-                        at,
-                        None,
-                        message,
-                    );
-                }
-            }
+        for i in issues {
+            self.emit(i.severity, i.code, i.rule, at, None, i.message);
         }
     }
 

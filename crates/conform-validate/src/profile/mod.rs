@@ -8,7 +8,7 @@ mod matching;
 mod slicing;
 
 use crate::finding::{rules, IssueCode, Severity};
-use crate::invariants::{invariant_failure, Invariants, Verdict};
+use crate::invariants::Invariants;
 use crate::plan::profile::{NodeIdx, ProfileNode, ProfilePlan, ProfileSet};
 use crate::plan::{Plans, Strength, UNBOUNDED};
 use crate::terminology::Membership;
@@ -207,29 +207,22 @@ impl<'a> Checker<'a> {
             companion: None,
             ty: self.value_type(node, p).map(Into::into),
         };
-        let mut failed = Vec::new();
-        let resources = &self.resources;
+        let mut issues = Vec::new();
         inv.check(
             self.doc,
             focus,
-            resources,
+            &self.resources,
             p.constraints.iter().copied(),
-            |ci, v| {
-                if matches!(v, Verdict::Fails) {
-                    failed.push(ci);
-                }
-            },
+            |i| issues.push(i),
         );
-        for ci in failed {
-            let c = inv.constraint(ci);
-            let (severity, message) = invariant_failure(c);
+        for i in issues {
             self.report(
-                severity,
-                IssueCode::Invariant,
-                c.key.clone(),
+                i.severity,
+                i.code,
+                i.rule.to_string(),
                 node,
                 None,
-                message,
+                i.message,
             );
         }
     }
