@@ -4,7 +4,7 @@
 
 use crate::Check;
 use conform_endpoint::{AuthConfig, Endpoint, Region, RegionsFile, Request};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Checks the regions file at `path`; with `offline`, no endpoint is
 /// contacted.
@@ -83,31 +83,27 @@ fn secrets(area: &str, r: &Region) -> Vec<Check> {
             ),
         });
     };
+    // a secret from an environment variable or a file, whichever is named
+    let source =
+        |out: &mut Vec<Check>, var: &Option<String>, path: &Option<PathBuf>, what: &str| {
+            if let Some(v) = var {
+                env(out, v, what);
+            }
+            if let Some(p) = path {
+                file(out, p, &format!("{what} file"));
+            }
+        };
     match &r.auth {
         AuthConfig::None => {}
         AuthConfig::Bearer {
             token_env,
             token_file,
-        } => {
-            if let Some(v) = token_env {
-                env(&mut out, v, "bearer token");
-            }
-            if let Some(p) = token_file {
-                file(&mut out, p, "bearer token file");
-            }
-        }
+        } => source(&mut out, token_env, token_file, "bearer token"),
         AuthConfig::ClientCredentials {
             secret_env,
             secret_file,
             ..
-        } => {
-            if let Some(v) = secret_env {
-                env(&mut out, v, "client secret");
-            }
-            if let Some(p) = secret_file {
-                file(&mut out, p, "client secret file");
-            }
-        }
+        } => source(&mut out, secret_env, secret_file, "client secret"),
         AuthConfig::PrivateKeyJwt { key_file, .. } => file(&mut out, key_file, "private key"),
     }
     for (p, what) in [
