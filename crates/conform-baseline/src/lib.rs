@@ -96,10 +96,10 @@ pub fn entries(report: &ValidationReport, base: &Path) -> Vec<Entry> {
         for r in &file.resources {
             for f in &r.findings {
                 out.push(Entry {
-                    id: finding_id(&f.rule, &path, &f.expression, &f.message),
+                    id: finding_id(&f.rule, &path, &f.expression(), &f.message),
                     rule: f.rule.clone(),
                     path: path.clone(),
-                    expression: f.expression.clone(),
+                    expression: f.expression().to_string(),
                     severity: f.severity,
                     message: f.message.clone(),
                 });

@@ -11,7 +11,7 @@ impl BodyValidator for conform_validate::Validator {
             .findings
             .into_iter()
             .filter(|f| f.severity.is_error())
-            .map(|f| format!("{}: {} [{}]", f.expression, f.message, f.rule))
+            .map(|f| format!("{}: {} [{}]", f.expression(), f.message, f.rule))
             .collect()
     }
 }

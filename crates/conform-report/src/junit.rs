@@ -42,7 +42,11 @@ pub fn render_junit(report: &ValidationReport) -> String {
                             .map(|x| {
                                 format!(
                                     "{}:{} {} {} [{}]\n",
-                                    x.line, x.column, x.expression, x.message, x.rule
+                                    x.line(),
+                                    x.column(),
+                                    x.expression(),
+                                    x.message,
+                                    x.rule
                                 )
                             })
                             .collect(),

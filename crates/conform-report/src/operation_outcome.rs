@@ -3,30 +3,30 @@
 //! `collection` Bundle of them, as the HL7 validator does.
 
 use crate::ValidationReport;
-use conform_validate::Finding;
+use conform_validate::Outcome;
 use serde_json::{json, Value};
 
 const EXT_LINE: &str = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-line";
 const EXT_COL: &str = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-col";
 const EXT_FILE: &str = "http://hl7.org/fhir/StructureDefinition/operationoutcome-file";
 
-fn issue(f: &Finding) -> Value {
+fn issue(f: &Outcome) -> Value {
     let mut issue = json!({
         "extension": [
-            { "url": EXT_LINE, "valueInteger": f.line },
-            { "url": EXT_COL, "valueInteger": f.column },
+            { "url": EXT_LINE, "valueInteger": f.line() },
+            { "url": EXT_COL, "valueInteger": f.column() },
         ],
         "severity": f.severity.as_str(),
-        "code": f.code.as_str(),
+        "code": f.issue_code().as_str(),
         "details": { "text": f.message },
     });
-    if !f.expression.is_empty() {
-        issue["expression"] = json!([f.expression]);
+    if !f.expression().is_empty() {
+        issue["expression"] = json!([f.expression()]);
     }
     issue
 }
 
-fn outcome(file: &str, findings: &[Finding]) -> Value {
+fn outcome(file: &str, findings: &[Outcome]) -> Value {
     let mut issues: Vec<Value> = findings.iter().map(issue).collect();
     if issues.is_empty() {
         // An OperationOutcome needs at least one issue: say all is well.

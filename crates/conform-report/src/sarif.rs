@@ -5,7 +5,7 @@
 //! `tool.driver.rules` lists the rules that fired, with a description.
 
 use crate::ValidationReport;
-use conform_validate::{Finding, IssueCode, Severity};
+use conform_validate::{IssueCode, Outcome, Severity};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -78,7 +78,9 @@ pub fn render_sarif(report: &ValidationReport, opts: &SarifOptions) -> String {
                 if f.severity == Severity::Information && !opts.include_information {
                     continue;
                 }
-                rules.entry(f.rule.clone()).or_insert((f.code, f.severity));
+                rules
+                    .entry(f.rule.clone())
+                    .or_insert((f.issue_code(), f.severity));
                 let mut result = finding_result(f, uri.as_deref());
                 apply_triage(&mut result, triage);
                 results.push(result);
@@ -127,7 +129,7 @@ pub fn render_sarif(report: &ValidationReport, opts: &SarifOptions) -> String {
     serde_json::to_string_pretty(&out).expect("JSON values always serialise") + "\n"
 }
 
-fn finding_result(f: &Finding, uri: Option<&str>) -> Value {
+fn finding_result(f: &Outcome, uri: Option<&str>) -> Value {
     let mut result = json!({
         "ruleId": f.rule,
         "level": level(f.severity),
@@ -139,23 +141,24 @@ fn finding_result(f: &Finding, uri: Option<&str>) -> Value {
             "physicalLocation".into(),
             json!({
                 "artifactLocation": { "uri": uri },
-                "region": { "startLine": f.line.max(1), "startColumn": f.column.max(1) },
+                "region": { "startLine": f.line().max(1), "startColumn": f.column().max(1) },
             }),
         );
     }
-    if !f.expression.is_empty() {
+    if !f.expression().is_empty() {
         location.insert(
             "logicalLocations".into(),
-            json!([{ "fullyQualifiedName": f.expression, "kind": "element" }]),
+            json!([{ "fullyQualifiedName": f.expression(), "kind": "element" }]),
         );
     }
     if !location.is_empty() {
         result["locations"] = json!([Value::Object(location)]);
     }
     result["partialFingerprints"] = json!({
-        FINGERPRINT_KEY: fingerprint(&f.rule, uri.unwrap_or(""), &f.expression)
+        FINGERPRINT_KEY: fingerprint(&f.rule, uri.unwrap_or(""), &f.expression())
     });
-    result["properties"] = json!({ "issueCode": f.code.as_str(), "severity": f.severity.as_str() });
+    result["properties"] =
+        json!({ "issueCode": f.issue_code().as_str(), "severity": f.severity.as_str() });
     result
 }
 

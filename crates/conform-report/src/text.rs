@@ -1,6 +1,6 @@
 //! Human-readable text, streamed file by file as results arrive.
 
-use conform_validate::{FileFailure, Finding, ResourceResult, Severity, Sink, Summary};
+use conform_validate::{FileFailure, Outcome, ResourceResult, Severity, Sink, Summary};
 use std::io::Write;
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -47,7 +47,7 @@ impl<W: Write> TextSink<W> {
         }
     }
 
-    fn finding(&mut self, f: &Finding) {
+    fn finding(&mut self, f: &Outcome) {
         let (color, label) = match f.severity {
             Severity::Fatal => ("1;31", "fatal"),
             Severity::Error => ("31", "error"),
@@ -55,11 +55,11 @@ impl<W: Write> TextSink<W> {
             Severity::Information => ("34", "info"),
         };
         let sev = self.paint(color, &format!("{label:<7}"));
-        let place = format!("{}:{}", f.line, f.column);
-        let expr = if f.expression.is_empty() {
+        let place = format!("{}:{}", f.line(), f.column());
+        let expr = if f.expression().is_empty() {
             String::new()
         } else {
-            format!("{} ", self.paint("36", &f.expression))
+            format!("{} ", self.paint("36", &f.expression()))
         };
         let rule = self.paint("2", &format!("[{}]", f.rule));
         let _ = writeln!(self.out, "  {place:>8}  {sev} {expr}{} {rule}", f.message);
@@ -114,7 +114,7 @@ impl<W: Write> Sink for TextSink<W> {
 
     fn resource(&mut self, _name: &str, result: ResourceResult) {
         self.summary.add(&result);
-        let shown: Vec<&Finding> = result
+        let shown: Vec<&Outcome> = result
             .findings
             .iter()
             .filter(|f| self.opts.show_information || f.severity != Severity::Information)

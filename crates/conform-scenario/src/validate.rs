@@ -60,7 +60,7 @@ impl BodyValidator for PackValidator {
             .findings
             .into_iter()
             .filter(|f| f.severity.is_error())
-            .map(|f| format!("{}: {} [{}]", f.expression, f.message, f.rule))
+            .map(|f| format!("{}: {} [{}]", f.expression(), f.message, f.rule))
             .collect())
     }
 

@@ -22,7 +22,7 @@ pub mod terminology;
 mod walk;
 mod xhtml;
 
-pub use finding::{rules, Finding, IssueCode, Severity};
+pub use finding::{rules, IssueCode, Location, Outcome, Severity, Status};
 pub use input::{collect_inputs, Input, InputError};
 pub use load::{LoadError, LoadStats};
 pub use run::{validate_inputs, FileFailure, ResourceResult, Sink, Summary};

@@ -2,7 +2,7 @@
 //! [`Sink`] in input order, so output is deterministic whatever the
 //! scheduling.
 
-use crate::finding::{rules, Finding, IssueCode, Severity};
+use crate::finding::{rules, IssueCode, Location, Outcome, Severity};
 use crate::input::Input;
 use crate::Validator;
 use conform_json::{LineIndex, ParseError};
@@ -18,7 +18,7 @@ pub struct ResourceResult {
     pub id: Option<String>,
     /// Line where the resource starts in its file.
     pub line: u32,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Outcome>,
 }
 
 impl ResourceResult {
@@ -222,14 +222,12 @@ pub(crate) fn parse_failure(bytes: &[u8], e: &ParseError, line_base: u32) -> Res
         resource_type: None,
         id: None,
         line: line_base + 1,
-        findings: vec![Finding {
-            severity: Severity::Fatal,
-            code: IssueCode::Invalid,
-            rule: rules::JSON_SYNTAX.to_string(),
-            expression: String::new(),
-            line: line + line_base,
-            column,
-            message: format!("The content is not valid JSON: {}", e.message),
-        }],
+        findings: vec![Outcome::finding(
+            Severity::Fatal,
+            IssueCode::Invalid,
+            rules::JSON_SYNTAX,
+            Location::payload(String::new(), line + line_base, column),
+            format!("The content is not valid JSON: {}", e.message),
+        )],
     }
 }

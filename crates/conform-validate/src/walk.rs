@@ -3,7 +3,7 @@
 //! and the document) and only builds strings when it emits a finding.
 
 use crate::context::Context;
-use crate::finding::{rules, Finding, IssueCode, LocalIssue, Severity};
+use crate::finding::{rules, IssueCode, LocalIssue, Location, Outcome, Severity};
 use crate::invariants::Invariants;
 use crate::national::RuleSet;
 use crate::plan::{ElementPlan, ElementType, Plans, Role, Strength, TypeId, TypeKind, UNBOUNDED};
@@ -50,7 +50,7 @@ pub(crate) struct Walker<'a> {
     /// Definition paths of the elements being walked (`Patient.address`,
     /// `Address.extension`), for extension contexts.
     element_paths: Vec<&'a str>,
-    pub(crate) findings: Vec<Finding>,
+    pub(crate) findings: Vec<Outcome>,
 }
 
 impl<'a> Walker<'a> {
@@ -131,15 +131,13 @@ impl<'a> Walker<'a> {
     ) {
         let (line, column) = self.line_col(offset);
         let expression = self.path_string(extra);
-        self.findings.push(Finding {
+        self.findings.push(Outcome::finding(
             severity,
             code,
-            rule: rule.to_string(),
-            expression,
-            line,
-            column,
+            rule,
+            Location::payload(expression, line, column),
             message,
-        });
+        ));
     }
 
     fn error(&mut self, code: IssueCode, rule: &str, node: NodeId, message: String) {
@@ -1174,7 +1172,7 @@ impl<'a> Walker<'a> {
                 if self
                     .findings
                     .iter()
-                    .any(|f| f.rule == issue.rule && f.expression == expression)
+                    .any(|f| f.rule == issue.rule && f.expression() == expression)
                 {
                     continue;
                 }

@@ -114,7 +114,7 @@ fn agrees_with_the_reference_validator_on_base_cases() {
                 errors: errors.len(),
                 first: errors
                     .first()
-                    .map(|f| format!("{} [{}] {}", f.expression, f.rule, f.message))
+                    .map(|f| format!("{} [{}] {}", f.expression(), f.rule, f.message))
                     .unwrap_or_default(),
             });
         };

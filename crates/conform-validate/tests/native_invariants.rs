@@ -47,8 +47,8 @@ fn native_dom_3_agrees_with_its_fhirpath() {
             .iter()
             .any(|f| {
                 f.rule == "dom-3"
-                    && f.expression.starts_with(&prefix)
-                    && f.expression.matches('.').count() == 1
+                    && f.expression().starts_with(&prefix)
+                    && f.expression().matches('.').count() == 1
             });
         assert_eq!(native, expected, "{}", path.display());
     }

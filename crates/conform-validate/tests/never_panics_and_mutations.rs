@@ -60,7 +60,7 @@ fn position(text: &str, needle: &str) -> (u32, u32) {
     (line, col)
 }
 
-fn errors_of(text: &str) -> Vec<conform_validate::Finding> {
+fn errors_of(text: &str) -> Vec<conform_validate::Outcome> {
     let r = common::r4().validate_bytes(text.as_bytes(), 0);
     r.findings
         .into_iter()
@@ -129,8 +129,8 @@ proptest! {
         let errors = errors_of(&text);
         prop_assert_eq!(errors.len(), 1, "{:?}", errors);
         prop_assert_eq!(errors[0].rule.as_str(), "unknown-element");
-        prop_assert!(errors[0].expression.ends_with(".zzPlanted"), "{}", errors[0].expression);
-        prop_assert_eq!((errors[0].line, errors[0].column), position(&text, "\"zzPlanted\""));
+        prop_assert!(errors[0].expression().ends_with(".zzPlanted"), "{}", errors[0].expression());
+        prop_assert_eq!((errors[0].line(), errors[0].column()), position(&text, "\"zzPlanted\""));
     }
 
     #[test]
@@ -148,7 +148,7 @@ proptest! {
         // (say a QuestionnaireResponse answer no longer matching) may follow.
         let at = position(&text, "31415926535897");
         prop_assert!(
-            errors.iter().any(|e| e.rule == "json-type" && (e.line, e.column) == at),
+            errors.iter().any(|e| e.rule == "json-type" && (e.line(), e.column()) == at),
             "no json-type error at {:?}: {:?}", at, errors
         );
     }

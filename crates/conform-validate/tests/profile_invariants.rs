@@ -19,7 +19,7 @@ fn findings_of(r: &ResourceResult, rule: &str) -> Vec<String> {
     r.findings
         .iter()
         .filter(|f| f.rule == rule)
-        .map(|f| format!("{:?} {} {}", f.severity, f.expression, f.message))
+        .map(|f| format!("{:?} {} {}", f.severity, f.expression(), f.message))
         .collect()
 }
 

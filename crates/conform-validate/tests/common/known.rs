@@ -53,7 +53,11 @@ impl KnownInvalid {
                         .map(|f| {
                             format!(
                                 "{}:{} {} [{}] {}",
-                                f.line, f.column, f.expression, f.rule, f.message
+                                f.line(),
+                                f.column(),
+                                f.expression(),
+                                f.rule,
+                                f.message
                             )
                         })
                         .collect();
