@@ -5,10 +5,10 @@
 //! it passes the size limit.
 
 use crate::auth::{Auth, AuthKind};
-use crate::config::Region;
 use crate::error::EndpointError;
 use crate::redact::Redactor;
 use crate::retry::{backoff, is_retryable_status, retry_after};
+use conform_regions::Region;
 use std::io::Read;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};

@@ -28,6 +28,13 @@ pub enum EndpointError {
     Auth(String),
 }
 
+/// A regions file's error is a configuration error here.
+impl From<conform_regions::RegionsError> for EndpointError {
+    fn from(e: conform_regions::RegionsError) -> Self {
+        EndpointError::Config(e.0)
+    }
+}
+
 impl EndpointError {
     pub fn config(m: impl Into<String>) -> Self {
         EndpointError::Config(m.into())

@@ -1,16 +1,13 @@
-//! Talking to live FHIR endpoints: the `regions.yaml` configuration, the
-//! HTTP client (auth, mTLS, extra headers, time-outs, retries on 429/503,
+//! Talking to live FHIR endpoints: the HTTP client (auth, mTLS, extra headers, time-outs, retries on 429/503,
 //! response size limits enforced while streaming), a TLS inspection for
 //! preflights, and the redaction that keeps secrets out of every output.
 //!
 //! Nothing here knows what a check is; `conform-probe` and the scenario
-//! runner build on [`Endpoint`].
+//! runner build on [`Endpoint`]. The `regions.yaml` types come from
+//! `conform-regions` and are re-exported here for the crates that send.
 
 mod auth;
 mod client;
-mod config;
-mod duration;
-mod env_expand;
 mod error;
 mod redact;
 mod retry;
@@ -19,12 +16,11 @@ mod tls;
 
 pub use auth::AuthKind;
 pub use client::{Endpoint, Exchange, Request, Response};
-pub use config::{
-    AuthConfig, CareSetting, JwtAlg, Organisation, Region, RegionsFile, SecretMethod, TlsConfig,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
+pub use conform_regions::{
+    parse_duration, AuthConfig, CareSetting, JwtAlg, Organisation, Region, RegionsError,
+    RegionsFile, SecretMethod, TlsConfig, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
 };
-pub use duration::parse_duration;
-pub use env_expand::expand_env;
 pub use error::EndpointError;
 pub use redact::{Redactor, REDACTED};
 pub use secret::Secret;

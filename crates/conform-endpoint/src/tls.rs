@@ -4,8 +4,8 @@
 //! verification failure (so an expired or misnamed certificate is reported,
 //! not just refused).
 
-use crate::config::Region;
 use crate::error::EndpointError;
+use conform_regions::Region;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::pem::PemObject;

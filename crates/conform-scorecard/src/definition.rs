@@ -3,7 +3,7 @@
 
 use crate::error::ScorecardError;
 use crate::model::Rag;
-use conform_endpoint::CareSetting;
+use conform_regions::CareSetting;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;

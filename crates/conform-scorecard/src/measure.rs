@@ -4,7 +4,7 @@
 use crate::definition::{CareSettingsMode, Measure, ScenarioSelect};
 use crate::evidence::Evidence;
 use crate::glob;
-use conform_endpoint::{CareSetting, Organisation};
+use conform_regions::{CareSetting, Organisation};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// At most this many findings are listed per criterion.

@@ -7,7 +7,7 @@ use crate::evidence::Evidence;
 use crate::history::{History, StoredRun};
 use crate::model::{Rag, RegionScorecard, Trend};
 use crate::scoring::{r1, score_region};
-use conform_endpoint::RegionsFile;
+use conform_regions::RegionsFile;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -6,7 +6,7 @@ use crate::definition::{Criterion, Definition, Gate, Requirement};
 use crate::evidence::Evidence;
 use crate::measure::{measure, Measurement};
 use crate::model::*;
-use conform_endpoint::Organisation;
+use conform_regions::Organisation;
 
 /// Rounds to one decimal, so outputs are stable.
 pub fn r1(x: f64) -> f64 {

@@ -1,7 +1,7 @@
 //! The evidence folder reader (tolerant of unknown fields, payloads and
 //! shared scenario files), cumulative levels, and the history store.
 
-use conform_endpoint::{CareSetting, Organisation};
+use conform_regions::{CareSetting, Organisation};
 use conform_scorecard::*;
 use serde_json::json;
 use std::path::Path;

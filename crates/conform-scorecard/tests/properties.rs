@@ -12,7 +12,7 @@
 //! first sampled payload changes what is measured (from "not assessed" to
 //! the register's coverage) and is not "passing evidence" on its own.
 
-use conform_endpoint::{CareSetting, Organisation};
+use conform_regions::{CareSetting, Organisation};
 use conform_scorecard::*;
 use proptest::prelude::*;
 

@@ -2,8 +2,8 @@
 //! signed-JWT pattern: `iss` = `sub` = client id, `aud` = token URL, a
 //! fresh `jti`, expiring within five minutes.
 
-use crate::config::JwtAlg;
 use crate::error::EndpointError;
+use conform_regions::JwtAlg;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -5,10 +5,10 @@
 mod jwt;
 mod token;
 
-use crate::config::{AuthConfig, JwtAlg};
 use crate::error::EndpointError;
 use crate::redact::Redactor;
 use crate::secret::Secret;
+use conform_regions::{AuthConfig, JwtAlg};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 pub(crate) use token::TokenRequest;

@@ -3,10 +3,10 @@
 //! or a signed JWT assertion (`private_key_jwt`).
 
 use super::jwt::Signer;
-use crate::config::{AuthConfig, SecretMethod};
 use crate::error::EndpointError;
 use crate::redact::Redactor;
 use crate::secret::Secret;
+use conform_regions::{AuthConfig, SecretMethod};
 use std::time::Duration;
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

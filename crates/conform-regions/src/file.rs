@@ -4,8 +4,7 @@
 //! variables or files holding them. Relative paths are relative to the file.
 //! The format is documented in docs/regions.md.
 
-use crate::error::EndpointError;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +15,18 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_RETRIES: u32 = 2;
 /// Largest response body read (16 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why a regions file cannot be used. Its text reads like the endpoint
+/// crate's configuration errors, which it becomes there.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct RegionsError(pub String);
+
+impl RegionsError {
+    fn new(m: impl Into<String>) -> Self {
+        RegionsError(m.into())
+    }
+}
 
 /// A whole `regions.yaml`.
 #[derive(Clone, Debug, Deserialize)]
@@ -41,7 +52,9 @@ pub struct Region {
     /// `30s`, `500ms`, `2m` or a number of seconds.
     #[serde(default, deserialize_with = "crate::duration::deserialize_opt")]
     pub timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "count_or_text")]
     pub retries: Option<u32>,
+    #[serde(default, deserialize_with = "count_or_text")]
     pub max_response_bytes: Option<u64>,
     #[serde(default)]
     pub organisations: Vec<Organisation>,
@@ -147,37 +160,46 @@ pub enum CareSetting {
 }
 
 impl RegionsFile {
-    /// Reads and checks a regions file: `${NAME}` replaced from the
-    /// environment, relative paths made relative to its folder.
-    pub fn load(path: &Path) -> Result<RegionsFile, EndpointError> {
+    /// Reads and checks a regions file: `${NAME}` in its values replaced
+    /// from the environment, relative paths made relative to its folder.
+    pub fn load(path: &Path) -> Result<RegionsFile, RegionsError> {
+        let in_file = |m: String| RegionsError::new(format!("{}: {m}", path.display()));
         let text = std::fs::read_to_string(path)
-            .map_err(|e| EndpointError::config(format!("cannot read {}: {e}", path.display())))?;
-        let text = crate::env_expand::expand_env(&text, |name| std::env::var(name).ok())
-            .map_err(|e| EndpointError::config(format!("{}: {e}", path.display())))?;
-        Self::parse_in(&text, path.parent().unwrap_or(Path::new(""))).map_err(|e| match e {
-            EndpointError::Config(m) => EndpointError::config(format!("{}: {m}", path.display())),
-            other => other,
-        })
-    }
-
-    /// Parses and checks regions YAML whose relative paths are relative to
-    /// `dir` (for callers that read or rewrite the text themselves).
-    pub fn parse_in(text: &str, dir: &Path) -> Result<RegionsFile, EndpointError> {
-        let mut file = Self::parse(text)?;
+            .map_err(|e| RegionsError::new(format!("cannot read {}: {e}", path.display())))?;
+        let mut file = Self::parse_with_env(&text, |name| std::env::var(name).ok())
+            .map_err(|e| in_file(e.0))?;
+        let dir = path.parent().unwrap_or(Path::new(""));
         for r in &mut file.regions {
             r.resolve_paths(dir);
         }
         Ok(file)
     }
 
-    /// Parses and checks regions YAML (paths left as written).
-    pub fn parse(text: &str) -> Result<RegionsFile, EndpointError> {
-        let file: RegionsFile =
-            serde_yaml_ng::from_str(text).map_err(|e| EndpointError::config(e.to_string()))?;
+    /// Parses and checks regions YAML (paths left as written) with no
+    /// `${NAME}` expansion.
+    pub fn parse(text: &str) -> Result<RegionsFile, RegionsError> {
+        Self::parse_with_env(text, |_| None)
+    }
+
+    /// Parses and checks regions YAML, `${NAME}` in string values taken
+    /// from `lookup` (paths left as written).
+    pub fn parse_with_env(
+        text: &str,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<RegionsFile, RegionsError> {
+        let mut value: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(text).map_err(|e| RegionsError::new(e.to_string()))?;
+        crate::env_expand::expand_env_in(&mut value, &lookup).map_err(RegionsError::new)?;
+        // The YAML is a value by now, so a type error carries no line:
+        // name the field's place instead (`regions[0].auth`).
+        let file: RegionsFile = serde_path_to_error::deserialize(value).map_err(|e| {
+            let place = e.path().to_string();
+            RegionsError::new(format!("{place}: {}", e.into_inner()))
+        })?;
         let mut seen = std::collections::BTreeSet::new();
         for r in &file.regions {
             if !seen.insert(r.name.as_str()) {
-                return Err(EndpointError::config(format!(
+                return Err(RegionsError::new(format!(
                     "region '{}' is defined twice",
                     r.name
                 )));
@@ -187,10 +209,10 @@ impl RegionsFile {
         Ok(file)
     }
 
-    pub fn region(&self, name: &str) -> Result<&Region, EndpointError> {
+    pub fn region(&self, name: &str) -> Result<&Region, RegionsError> {
         self.regions.iter().find(|r| r.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.regions.iter().map(|r| r.name.as_str()).collect();
-            EndpointError::config(format!(
+            RegionsError::new(format!(
                 "no region '{name}' (the file has: {})",
                 names.join(", ")
             ))
@@ -228,13 +250,8 @@ impl Region {
             .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES)
     }
 
-    fn check(&self) -> Result<(), EndpointError> {
-        let bad = |m: String| {
-            Err(EndpointError::config(format!(
-                "region '{}': {m}",
-                self.name
-            )))
-        };
+    fn check(&self) -> Result<(), RegionsError> {
+        let bad = |m: String| Err(RegionsError::new(format!("region '{}': {m}", self.name)));
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
             return bad(format!(
                 "base_url '{}' must start with http:// or https://",
@@ -299,6 +316,32 @@ impl Region {
     }
 }
 
+/// A count written as a number, or as text (what `${NAME}` gives):
+/// `retries: ${RETRIES}` keeps working now that expansion happens after
+/// parsing.
+fn count_or_text<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64> + std::str::FromStr,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Number(u64),
+        Text(String),
+    }
+    let too_big = || serde::de::Error::custom("number too large");
+    match Option::<Raw>::deserialize(d)? {
+        None => Ok(None),
+        Some(Raw::Number(n)) => T::try_from(n).map(Some).map_err(|_| too_big()),
+        Some(Raw::Text(t)) => t
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("'{t}' is not a whole number"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,5 +368,43 @@ mod tests {
             f.regions[0].organisations[0].care_setting,
             CareSetting::MentalHealth
         );
+        let unknown = "regions:\n- name: a\n  base_url: https://x\n  tls: {ca: certs/ca.pem}\n";
+        let err = RegionsFile::parse(unknown).unwrap_err().to_string();
+        assert!(
+            err.starts_with("configuration: regions[0].tls.ca: unknown field `ca`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn takes_values_from_the_environment_after_parsing() {
+        let text =
+            "regions:\n- name: a\n  base_url: ${URL}\n  retries: ${RETRIES}\n  timeout: ${WAIT}\n";
+        let env = |name: &str| match name {
+            "URL" => Some("https://x/fhir".to_string()),
+            "RETRIES" => Some("5".to_string()),
+            "WAIT" => Some("2s".to_string()),
+            _ => None,
+        };
+        let f = RegionsFile::parse_with_env(text, env).unwrap();
+        let r = &f.regions[0];
+        assert_eq!(
+            (r.base_url.as_str(), r.retries(), r.timeout()),
+            ("https://x/fhir", 5, Duration::from_secs(2))
+        );
+        let err = RegionsFile::parse_with_env(text, |_| None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "configuration: regions[0].base_url: environment variable URL is not set"
+        );
+        let bad = RegionsFile::parse_with_env(text, |n| {
+            Some(if n == "URL" { "https://x" } else { "many" }.into())
+        });
+        assert!(bad
+            .unwrap_err()
+            .to_string()
+            .contains("'many' is not a whole number"));
     }
 }
