@@ -11,6 +11,7 @@ use crate::finding::{rules, IssueCode, Severity};
 use crate::plan::profile::ProfileSet;
 use crate::plan::{Constraint, Plans};
 use crate::profile::{codes_of, Checker, Values};
+use crate::reference::Reference;
 use crate::terminology::{CodeSet, Membership};
 use conform_fhirpath::{Expr, Item, Model, NodeRef, Value};
 use conform_json::{Document, Kind, NodeId};
@@ -208,13 +209,9 @@ fn html_checks(doc: &Document, item: &Item) -> Option<bool> {
 /// `fullUrl`, or a relative `Type/id` (optionally with `_history`) by the
 /// entry resource's type and id.
 fn resolve_in_bundles(doc: &Document, resources: &[NodeId], reference: &str) -> Option<NodeId> {
-    let relative = {
-        let r = reference.split("/_history/").next().unwrap_or(reference);
-        let mut parts = r.rsplit('/');
-        match (parts.next(), parts.next()) {
-            (Some(id), Some(t)) if !reference.contains(':') => Some((t, id)),
-            _ => None,
-        }
+    let relative = match crate::reference::parse(reference) {
+        Ok(Reference::Relative(r)) => Some(r),
+        _ => None,
     };
     for &res in resources.iter().rev() {
         if doc.get_str(res, "resourceType").as_deref() != Some("Bundle") {
@@ -233,9 +230,9 @@ fn resolve_in_bundles(doc: &Document, resources: &[NodeId], reference: &str) -> 
             if doc.get_str(entry, "fullUrl").as_deref() == Some(reference) {
                 return Some(resource);
             }
-            if let Some((t, id)) = relative {
-                if doc.get_str(resource, "resourceType").as_deref() == Some(t)
-                    && doc.get_str(resource, "id").as_deref() == Some(id)
+            if let Some(r) = &relative {
+                if doc.get_str(resource, "resourceType").as_deref() == Some(&r.resource_type)
+                    && doc.get_str(resource, "id").as_deref() == Some(&r.id)
                 {
                     return Some(resource);
                 }

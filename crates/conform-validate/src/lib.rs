@@ -17,6 +17,7 @@ pub mod plan;
 pub mod primitive;
 mod profile;
 mod questionnaire;
+pub mod reference;
 mod run;
 pub mod terminology;
 mod walk;

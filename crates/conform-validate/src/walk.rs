@@ -8,6 +8,7 @@ use crate::invariants::Invariants;
 use crate::national::RuleSet;
 use crate::plan::{ElementPlan, ElementType, Plans, Role, Strength, TypeId, TypeKind, UNBOUNDED};
 use crate::primitive::{JsonType, Primitive};
+use crate::reference::{Reference, ReferenceError};
 use crate::terminology::Membership;
 use crate::{Options, Validator};
 use conform_json::{Document, Kind, LineIndex, Member, NodeId};
@@ -851,37 +852,47 @@ impl<'a> Walker<'a> {
             return;
         };
         let Some(r) = doc.str(rnode) else { return };
-        let target: Option<String> = if let Some(id) = r.strip_prefix('#') {
-            self.local_reference(id);
-            if id.is_empty() {
-                None // the containing resource itself
-            } else {
-                match self.contained.last().and_then(|c| c.ids.get(id)) {
-                    Some(&(tid, _, _)) => Some(self.plans.get(tid).name.clone()),
-                    None => {
-                        self.path.push(Seg::Name("reference"));
-                        self.error(IssueCode::NotFound, rules::CONTAINED_NOT_FOUND, rnode, format!("The reference '{r}' does not match the id of any contained resource"));
-                        self.path.pop();
-                        return;
+        let target: Option<String> = match crate::reference::parse(&r) {
+            Ok(Reference::Contained(id)) => {
+                self.local_reference(id);
+                if id.is_empty() {
+                    None // the containing resource itself
+                } else {
+                    match self.contained.last().and_then(|c| c.ids.get(id)) {
+                        Some(&(tid, _, _)) => Some(self.plans.get(tid).name.clone()),
+                        None => {
+                            self.path.push(Seg::Name("reference"));
+                            self.error(IssueCode::NotFound, rules::CONTAINED_NOT_FOUND, rnode, format!("The reference '{r}' does not match the id of any contained resource"));
+                            self.path.pop();
+                            return;
+                        }
                     }
                 }
             }
-        } else if r.starts_with("urn:uuid:") || r.starts_with("urn:oid:") {
-            None
-        } else {
-            match self.reference_type(&r) {
-                Ok(ty) => ty,
-                Err(why) => {
-                    self.path.push(Seg::Name("reference"));
-                    self.error(
-                        IssueCode::Invalid,
-                        rules::REFERENCE_FORMAT,
-                        rnode,
-                        format!("The reference '{r}' is not valid: {why}"),
-                    );
-                    self.path.pop();
+            Ok(Reference::Urn(_)) => None,
+            // an absolute URL names a type only on a FHIR base
+            Ok(parsed @ Reference::Absolute { .. }) => parsed
+                .resource_type()
+                .filter(|t| self.plans.is_resource_type(t))
+                .map(str::to_string),
+            Ok(parsed) => {
+                let ty = parsed.resource_type().unwrap_or_default();
+                if self.plans.is_resource_type(ty) {
+                    Some(ty.to_string())
+                } else {
+                    let why = match parsed {
+                        Reference::Conditional { resource_type, .. } => {
+                            ReferenceError::ConditionalType(resource_type.to_string())
+                        }
+                        _ => ReferenceError::NotAType(ty.to_string()),
+                    };
+                    self.reference_format(rnode, &r, why);
                     return;
                 }
+            }
+            Err(why) => {
+                self.reference_format(rnode, &r, why);
+                return;
             }
         };
         if let Some(ty) = target {
@@ -902,50 +913,15 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// The resource type a literal reference names, when it can be read off.
-    fn reference_type(&self, r: &str) -> Result<Option<String>, String> {
-        let (path, conditional) = match r.split_once('?') {
-            Some((p, _)) => (p, true),
-            None => (r, false),
-        };
-        if let Some(i) = path.find("://") {
-            // Absolute: the type is the segment before the id when it is a
-            // known resource type (…/Patient/123 or …/Patient/123/_history/1).
-            let segs: Vec<&str> = path[i + 3..].split('/').collect();
-            let n = segs.len();
-            let at = if n >= 4 && segs[n - 2] == "_history" {
-                n.checked_sub(4)
-            } else {
-                n.checked_sub(2)
-            };
-            return Ok(at
-                .and_then(|k| segs.get(k))
-                .filter(|s| self.plans.is_resource_type(s))
-                .map(|s| s.to_string()));
-        }
-        if conditional {
-            return if self.plans.is_resource_type(path) {
-                Ok(Some(path.to_string()))
-            } else {
-                Err(format!("a conditional reference must start with a resource type, and '{path}' is not one"))
-            };
-        }
-        let segs: Vec<&str> = path.split('/').collect();
-        let shape_ok = match segs.len() {
-            2 => true,
-            4 => segs[2] == "_history",
-            _ => false,
-        };
-        if !shape_ok {
-            return Err("expected Type/id, Type/id/_history/version, an absolute URL, urn:uuid:, urn:oid: or #id".into());
-        }
-        if !self.plans.is_resource_type(segs[0]) {
-            return Err(format!("'{}' is not a FHIR resource type", segs[0]));
-        }
-        if Primitive::Id.check(segs[1]).is_err() {
-            return Err(format!("'{}' is not a valid resource id", segs[1]));
-        }
-        Ok(Some(segs[0].to_string()))
+    fn reference_format(&mut self, at: NodeId, r: &str, why: ReferenceError) {
+        self.path.push(Seg::Name("reference"));
+        self.error(
+            IssueCode::Invalid,
+            rules::REFERENCE_FORMAT,
+            at,
+            format!("The reference '{r}' is not valid: {why}"),
+        );
+        self.path.pop();
     }
 
     // ---- extensions --------------------------------------------------------

@@ -626,15 +626,8 @@ fn compare(doc: &Document<'_>, node: NodeId, bound: &Value) -> Option<std::cmp::
 
 /// The resource type of a relative or absolute literal reference.
 fn literal_type(r: &str, plans: &Plans) -> Option<String> {
-    let path = r.split('?').next()?;
-    let segs: Vec<&str> = path.split('/').collect();
-    let n = segs.len();
-    let at = if n >= 4 && segs[n - 2] == "_history" {
-        n.checked_sub(4)?
-    } else {
-        n.checked_sub(2)?
-    };
-    let ty = segs.get(at)?;
+    let parsed = crate::reference::parse(r).ok()?;
+    let ty = parsed.resource()?.resource_type.as_ref();
     plans.is_resource_type(ty).then(|| ty.to_string())
 }
 

@@ -9,6 +9,7 @@ use super::values::{
 };
 use super::{link_id, Checker};
 use crate::finding::{rules, IssueCode, Severity};
+use crate::reference::Reference;
 use conform_json::NodeId;
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -318,22 +319,10 @@ impl Checker<'_, '_> {
                 .find(|&&c| self.doc.get_str(c, "id").as_deref() == Some(id))?;
             return self.doc.get_str(*r, "resourceType").map(|t| t.into_owned());
         }
-        let path = reference.split(['?', '#']).next()?;
-        let (relative, absolute) = match path.split_once("://") {
-            Some((_, rest)) => (rest.split_once('/')?.1, true),
-            None => (path, false),
-        };
-        let segs: Vec<&str> = relative.split('/').filter(|s| !s.is_empty()).collect();
-        let n = segs.len();
-        let at = if n >= 4 && segs[n - 2] == "_history" {
-            n - 4
-        } else {
-            n.checked_sub(2)?
-        };
-        let ty = segs[at];
-        let looks_like_type = ty.starts_with(|c: char| c.is_ascii_uppercase())
-            && ty.chars().all(|c| c.is_ascii_alphanumeric());
-        (looks_like_type && (absolute || self.plans.is_resource_type(ty))).then(|| ty.to_string())
+        let parsed = crate::reference::parse(reference).ok()?;
+        let ty = parsed.resource()?.resource_type.as_ref();
+        let absolute = matches!(parsed, Reference::Absolute { .. });
+        (absolute || self.plans.is_resource_type(ty)).then(|| ty.to_string())
     }
 }
 
