@@ -1,7 +1,7 @@
 //! `conform scorecard` on the fixture evidence (fixtures/evidence, five
 //! regions from L0 to L4): pinned table, JSON and Markdown; the CI gate;
 //! trends from the history store; JUnit; and the HTML report rendered in a
-//! real headless browser (Debian's chromium) with a screenshot under
+//! real headless browser (Debian's chromium, installed on first use) with a screenshot under
 //! target/scorecard-html/.
 //!
 //! The validate and probe evidence is rebuilt by the ignored test
@@ -379,16 +379,9 @@ fn history_gives_the_change_per_criterion_since_the_last_run_and_a_date() {
     );
 }
 
+/// Debian's chromium, installed on first use (a fresh machine has none).
 fn chromium() -> PathBuf {
-    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
-        if Path::new(p).is_file() {
-            return PathBuf::from(p);
-        }
-    }
-    panic!(
-        "the HTML scorecard test needs Debian's chromium at /usr/bin/chromium \
-         (apt-get install -y chromium; .ci/run installs it) and it is missing"
-    );
+    conform_peers::chromium_binary().unwrap_or_else(|e| panic!("the HTML scorecard test: {e}"))
 }
 
 fn headless(profile: &Path) -> Command {

@@ -26,7 +26,9 @@ mod token_server;
 
 pub use fault::{Fault, FaultServer};
 pub use httpd::{respond, HttpRequest, Server};
-pub use install::{nginx_binary, peers_dir, sekmet_binary};
+pub use install::{
+    chromium_binary, nginx_binary, peers_dir, sekmet_binary, DebianProgram, CHROMIUM, NGINX,
+};
 pub use keys::KeyPair;
 pub use nginx::MtlsFront;
 pub use pki::TestPki;
