@@ -233,12 +233,7 @@ fn uk_core(r4_lines: &[&[u8]]) {
 /// The official R4 examples, one per line, minified.
 fn corpus() -> Vec<u8> {
     let dir = conform_testdata::path("r4/examples");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("examples")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
+    let files = conform_json::files::json_files_or_error(&dir).expect("examples");
     let mut out = Vec::new();
     for f in files {
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();

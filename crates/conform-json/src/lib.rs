@@ -10,8 +10,12 @@
 //! members and one of array elements, each container's children contiguous.
 //! Strings are not copied: a node records its span in the source, and
 //! [`Document::str`] decodes escapes only when a string has any.
+//!
+//! [`files`] is the one walker for folders of JSON inputs (which names are
+//! JSON, NDJSON and JSONL is decided there).
 
 mod document;
+pub mod files;
 mod lines;
 mod parser;
 

@@ -7,9 +7,10 @@ use crate::install::sekmet_binary;
 use crate::keys::KeyPair;
 use crate::process::{free_port, wait_until, Owned};
 use crate::PeerResult;
+use conform_json::files::JsonFile;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -244,13 +245,14 @@ impl Sekmet {
         Ok(())
     }
 
-    /// Seeds every resource (not Bundles) in the JSON and NDJSON files of a
+    /// Seeds every resource (not Bundles) in the JSON, NDJSON and JSONL files of a
     /// folder and its subfolders.
     pub fn seed_dir(&mut self, dir: &Path) -> PeerResult<()> {
         let mut resources = Vec::new();
-        for file in files(dir)? {
+        let files = conform_json::files::json_files_or_error(dir).map_err(|e| e.to_string())?;
+        for file in files {
             let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
-            let values: Vec<Value> = if file.extension().is_some_and(|e| e == "ndjson") {
+            let values: Vec<Value> = if JsonFile::of(&file) == Some(JsonFile::Lines) {
                 text.lines()
                     .filter(|l| !l.trim().is_empty())
                     .filter_map(|l| serde_json::from_str(l).ok())
@@ -262,22 +264,4 @@ impl Sekmet {
         }
         self.seed(&resources)
     }
-}
-
-fn files(dir: &Path) -> PeerResult<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            out.extend(files(&p)?);
-        } else if p.extension().is_some_and(|e| e == "json" || e == "ndjson") {
-            out.push(p);
-        }
-    }
-    Ok(out)
 }

@@ -74,26 +74,22 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     Ok(out)
 }
 
+/// The scenario files in a kit folder (not in its `fixtures` or `schema`
+/// subfolders): YAML scenarios and JSON TestScripts.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| LoadError::new(dir, e.to_string()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if p.is_dir() {
-            if name != "fixtures" && name != "schema" {
-                walk(&p, out)?;
-            }
-        } else if is_yaml(&p) {
-            if is_scenario(&p) {
-                out.push(p);
-            }
-        } else if p.extension().is_some_and(|e| e == "json") && is_testscript(&p) {
-            out.push(p);
+    let outside_data = |d: &Path| {
+        d.file_name()
+            .is_none_or(|n| n != "fixtures" && n != "schema")
+    };
+    let is_scenario_file = |p: &Path| {
+        if is_yaml(p) {
+            is_scenario(p)
+        } else {
+            p.extension().is_some_and(|e| e == "json") && is_testscript(p)
         }
+    };
+    for found in conform_json::files::walk_files(dir, outside_data, is_scenario_file) {
+        out.push(found.map_err(|e| LoadError::new(&e.path, e.message))?);
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
-//! `conform seed`: stores every resource of a folder's JSON and NDJSON
+//! `conform seed`: stores every resource of a folder's JSON, NDJSON and JSONL
 //! files (subfolders included, path order) in a region with its own id
 //! (`PUT Type/id`), so scenarios can rely on known ids. Bundles are stored
 //! as Bundles (a document Bundle is a record in its own right).
 
 use conform_endpoint::{Endpoint, Request};
+use conform_json::files::JsonFile;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -16,12 +17,11 @@ pub struct Seeded {
 
 /// Every resource under `dir`, with the file it came from.
 pub fn resources(dir: &Path) -> Result<Vec<(PathBuf, Value)>, String> {
-    let mut files = Vec::new();
-    collect(dir, &mut files)?;
+    let files = conform_json::files::json_files_or_error(dir).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
-        if f.extension().is_some_and(|e| e == "ndjson") {
+        if JsonFile::of(&f) == Some(JsonFile::Lines) {
             for (i, line) in text
                 .lines()
                 .enumerate()
@@ -37,23 +37,6 @@ pub fn resources(dir: &Path) -> Result<Vec<(PathBuf, Value)>, String> {
         }
     }
     Ok(out)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "json" || e == "ndjson") {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 /// Why seeding stopped.

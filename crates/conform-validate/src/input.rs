@@ -1,6 +1,8 @@
-//! What to validate: files, folders (recursively, `*.json` and `*.ndjson`)
-//! and standard input, in a stable order.
+//! What to validate: files, folders (recursively, the JSON, NDJSON and
+//! JSONL files `conform_json::files` finds) and standard input, in a stable
+//! order.
 
+use conform_json::files::JsonFile;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,10 +23,7 @@ impl Input {
     /// NDJSON (one resource per line) by extension.
     pub fn is_ndjson(&self) -> bool {
         match self {
-            Input::File(p) => matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("ndjson" | "jsonl")
-            ),
+            Input::File(p) => JsonFile::of(p) == Some(JsonFile::Lines),
             Input::Stdin => false,
         }
     }
@@ -38,7 +37,7 @@ pub struct InputError {
 }
 
 /// Expands path arguments into inputs. Folders are walked recursively for
-/// `*.json` and `*.ndjson` files, sorted so output order never depends on
+/// JSON, NDJSON and JSONL files, sorted so output order never depends on
 /// the file system. Files named explicitly are taken whatever their name.
 pub fn collect_inputs(args: &[String]) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
@@ -51,10 +50,15 @@ pub fn collect_inputs(args: &[String]) -> (Vec<Input>, Vec<InputError>) {
         let path = Path::new(arg);
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => {
-                let mut found = Vec::new();
-                walk_dir(path, &mut found, &mut errors);
-                found.sort();
-                inputs.extend(found.into_iter().map(Input::File));
+                for found in conform_json::files::json_files(path) {
+                    match found {
+                        Ok(file) => inputs.push(Input::File(file)),
+                        Err(e) => errors.push(InputError {
+                            path: e.path.display().to_string(),
+                            message: e.to_string(),
+                        }),
+                    }
+                }
             }
             Ok(_) => inputs.push(Input::File(path.to_path_buf())),
             Err(e) => errors.push(InputError {
@@ -64,29 +68,4 @@ pub fn collect_inputs(args: &[String]) -> (Vec<Input>, Vec<InputError>) {
         }
     }
     (inputs, errors)
-}
-
-fn walk_dir(dir: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push(InputError {
-                path: dir.display().to_string(),
-                message: format!("cannot list folder {}: {e}", dir.display()),
-            });
-            return;
-        }
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(ft) = entry.file_type() else { continue };
-        if ft.is_dir() {
-            walk_dir(&path, found, errors);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("json" | "ndjson")
-        ) {
-            found.push(path);
-        }
-    }
 }
