@@ -352,7 +352,7 @@ impl Endpoint {
                             message: format!(
                                 "the response body ended early after {} bytes ({})",
                                 body.len(),
-                                chain(&e)
+                                conform_outcome::error_chain(&e)
                             ),
                         }
                     })
@@ -364,7 +364,7 @@ impl Endpoint {
 
     fn classify(&self, e: reqwest::Error, url: &reqwest::Url, deadline: Instant) -> EndpointError {
         let url_s = url.to_string();
-        let message = chain(&e);
+        let message = conform_outcome::error_chain(&e);
         if e.is_timeout() || Instant::now() >= deadline {
             EndpointError::Timeout {
                 url: url_s,
@@ -403,21 +403,6 @@ fn is_timeout(e: &std::io::Error) -> bool {
         source = s.source();
     }
     false
-}
-
-/// An error with its causes, `a: b: c`.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 fn build_http(
@@ -467,8 +452,12 @@ fn build_http(
         })?;
         b = b.identity(id);
     }
-    b.build()
-        .map_err(|e| EndpointError::config(format!("cannot build the HTTP client: {}", chain(&e))))
+    b.build().map_err(|e| {
+        EndpointError::config(format!(
+            "cannot build the HTTP client: {}",
+            conform_outcome::error_chain(&e)
+        ))
+    })
 }
 
 pub(crate) fn read_file(path: &std::path::Path, what: &str) -> Result<Vec<u8>, EndpointError> {

@@ -5,6 +5,8 @@
 //! them back without string compares. Nothing here depends on another
 //! conform crate: producers and readers meet on these types.
 
+mod error_chain;
 mod outcome;
 
+pub use error_chain::error_chain;
 pub use outcome::{IssueCode, Location, Outcome, Requirement, Severity, Status, Triage};

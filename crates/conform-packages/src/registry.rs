@@ -123,7 +123,7 @@ impl Registry {
             .get(url)
             .header("Accept", "application/json, application/octet-stream, */*")
             .send()
-            .map_err(|e| network(&error_chain(&e)))?;
+            .map_err(|e| network(&conform_outcome::error_chain(&e)))?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
             return Ok(Fetched::Missing);
@@ -154,17 +154,4 @@ impl Registry {
     pub fn download(&self, url: &str, package: &str) -> Result<Fetched, PackageError> {
         self.get(url, package, MAX_TARBALL_BYTES)
     }
-}
-
-/// reqwest's top-level message ("error sending request") hides the cause
-/// ("Connection refused"); show the whole chain.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
