@@ -51,4 +51,18 @@ impl From<conform_packages::PackageError> for Failure {
     }
 }
 
+impl From<conform_setup::SetupError> for Failure {
+    fn from(e: conform_setup::SetupError) -> Self {
+        let code = if e.is_infrastructure() {
+            Code::Infrastructure
+        } else {
+            Code::Usage
+        };
+        Failure {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
 pub type Outcome = Result<Code, Failure>;

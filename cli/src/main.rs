@@ -2,7 +2,6 @@
 //! work is done by the crates under `crates/`.
 
 mod commands;
-mod config;
 mod exit;
 
 use clap::{Parser, Subcommand};
@@ -77,23 +76,34 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = config::Settings::load(&cli).and_then(|settings| match &cli.command {
-        Command::Validate(args) => commands::validate::run(&settings, args),
-        Command::Package(cmd) => commands::package::run(&settings, cmd),
-        Command::Rules(cmd) => commands::rules::run(&settings, cmd),
-        Command::Profiles(cmd) => commands::profiles::run(&settings, cmd),
-        Command::Snapshot(args) => commands::snapshot::run(&settings, args),
-        Command::Fhirpath(args) => commands::fhirpath::run(&settings, args),
-        Command::Probe(args) => commands::probe::run(&settings, args),
-        Command::Baseline(cmd) => commands::baseline::run(&settings, cmd),
+    // Configuration is read only by the commands that use it, so a broken
+    // conform.toml does not stop `init` (which writes one), `man`,
+    // `completions` or `scorecard`.
+    let overrides = conform_setup::Overrides {
+        config: cli.config.clone(),
+        package_sources: cli.package_source.clone(),
+        offline: cli.offline,
+        registry: cli.registry.clone(),
+        pack: cli.pack.clone(),
+    };
+    let settings = || conform_setup::Settings::load(&overrides).map_err(exit::Failure::from);
+    let result = match &cli.command {
+        Command::Validate(args) => settings().and_then(|s| commands::validate::run(&s, args)),
+        Command::Package(cmd) => settings().and_then(|s| commands::package::run(&s, cmd)),
+        Command::Rules(cmd) => settings().and_then(|s| commands::rules::run(&s, cmd)),
+        Command::Profiles(cmd) => settings().and_then(|s| commands::profiles::run(&s, cmd)),
+        Command::Snapshot(args) => settings().and_then(|s| commands::snapshot::run(&s, args)),
+        Command::Fhirpath(args) => settings().and_then(|s| commands::fhirpath::run(&s, args)),
+        Command::Probe(args) => settings().and_then(|s| commands::probe::run(&s, args)),
+        Command::Baseline(cmd) => settings().and_then(|s| commands::baseline::run(&s, cmd)),
+        Command::Doctor(args) => settings().and_then(|s| commands::doctor::run(&s, args)),
+        Command::Scenario(cmd) => settings().and_then(|s| commands::scenario::run(&s, cmd)),
+        Command::Seed(args) => settings().and_then(|s| commands::seed::run(&s, args)),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),
         Command::Init(args) => commands::init::run(args),
-        Command::Doctor(args) => commands::doctor::run(&settings, args),
-        Command::Scenario(cmd) => commands::scenario::run(&settings, cmd),
-        Command::Seed(args) => commands::seed::run(&settings, args),
         Command::Scorecard(args) => commands::scorecard::run(args),
-    });
+    };
     match result {
         Ok(code) => code.into(),
         Err(e) => {

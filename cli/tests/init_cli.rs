@@ -497,3 +497,34 @@ fn templates_probe_the_region_when_one_is_named() {
     assert_eq!(r.code, 0, "{}", r.log);
     assert!(!r.dir.path().join("conform-probe-junit.xml").exists());
 }
+
+/// Only the commands that use conform.toml read it: with a broken one in the
+/// working folder, `init` (into another folder), `man` and `completions`
+/// still succeed, while `validate` reports the config (exit 2).
+#[test]
+fn a_broken_config_stops_only_the_commands_that_read_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("conform.toml"), "[packages\nbroken = ").unwrap();
+    let fresh = dir.path().join("fresh");
+    let fresh = fresh.to_str().unwrap();
+    for args in [
+        &["init", "--dir", fresh][..],
+        &["man"],
+        &["completions", "bash"],
+    ] {
+        let out = common::conform_in(dir.path(), args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            common::stderr(&out)
+        );
+    }
+    let out = common::conform_in(dir.path(), &["validate", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("invalid config"),
+        "{}",
+        common::stderr(&out)
+    );
+}

@@ -3,9 +3,9 @@
 //! new ones.
 
 use super::validate::{collect, prepare, Selection};
-use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
 use conform_baseline::Baseline;
+use conform_setup::Settings;
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand)]

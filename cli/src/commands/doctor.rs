@@ -1,9 +1,9 @@
 //! `conform doctor`: checks the set-up (packages, plan cache, the regions
 //! file: secrets, keys, certificates, reachability) and prints what to fix.
 
-use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
 use conform_doctor::{Check, Kind, Status};
+use conform_setup::Settings;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]

@@ -2,10 +2,10 @@
 //! resource and prints the result collection with its types, for people
 //! writing scenario assertions and profiles.
 
-use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
 use conform_fhirpath::{item_value, value_to_string, Context, Item, Value};
 use conform_json::Document;
+use conform_setup::Settings;
 use std::io::Read;
 
 #[derive(clap::Args)]
@@ -38,12 +38,11 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         .map_err(|e| Failure::usage(format!("{} is not valid JSON: {e}", args.file)))?;
     // Types and FHIR functions (memberOf, resolve in Bundles...) from the
     // loaded definitions; without them, types are inferred from the JSON.
-    let validator = match super::validate::load_validator(settings, &[], false, false) {
+    let validator = match settings.definitions(&conform_setup::LoadOptions::default()) {
         Ok(v) => Some(v),
         Err(e) => {
             eprintln!(
-                "conform: no FHIR definitions loaded ({}); types are inferred from the JSON",
-                e.message
+                "conform: no FHIR definitions loaded ({e}); types are inferred from the JSON"
             );
             None
         }

@@ -1,8 +1,8 @@
 //! What `rules list` and `profiles list` share: the output format option
 //! and how the selected pack is introduced (or its absence explained).
 
-use crate::config::Settings;
 use crate::exit::{Code, Outcome};
+use conform_setup::Settings;
 use conform_validate::pack::{builtin_names, Pack};
 
 /// Output format of the listing commands.

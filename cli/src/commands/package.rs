@@ -1,8 +1,8 @@
 //! `conform package list|install|import`.
 
-use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
 use conform_packages::{Origin, PackageId};
+use conform_setup::Settings;
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand)]

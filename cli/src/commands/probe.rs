@@ -1,11 +1,10 @@
 //! `conform probe`: probe a live FHIR endpoint and render the checks.
 
-use crate::commands::validate::load_validator;
-use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
 use conform_endpoint::{parse_duration, Endpoint, Region, RegionsFile};
 use conform_probe::render::{render, Format};
 use conform_probe::{run_probe, BodyValidator, ProbeError, ProbeOptions};
+use conform_setup::{LoadOptions, Settings};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -87,17 +86,10 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
     let validator = if args.no_validate {
         None
     } else {
-        let v = load_validator(settings, &[], args.no_cache, false)?;
-        Some(
-            v.with_profiles(conform_validate::ProfileSelection {
-                explicit: Vec::new(),
-                per_type: settings
-                    .pack()?
-                    .map(|p| p.profiles.clone())
-                    .unwrap_or_default(),
-                meta_profiles: true,
-            }),
-        )
+        Some(settings.validator(&LoadOptions {
+            no_cache: args.no_cache,
+            ..LoadOptions::default()
+        })?)
     };
     let mut options = ProbeOptions {
         allow_writes: args.allow_writes,

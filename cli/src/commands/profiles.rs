@@ -2,8 +2,8 @@
 //! resource type by default.
 
 use super::listing::{self, ListFormat};
-use crate::config::Settings;
 use crate::exit::Outcome;
+use conform_setup::Settings;
 use conform_validate::pack::Pack;
 
 #[derive(clap::Subcommand)]

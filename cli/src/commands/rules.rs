@@ -2,8 +2,8 @@
 //! so a team can see (and cite) what a run checks beyond the profiles.
 
 use super::listing::{self, ListFormat};
-use crate::config::Settings;
 use crate::exit::Outcome;
+use conform_setup::Settings;
 use conform_validate::national::Rule;
 use conform_validate::pack::Pack;
 

@@ -1,8 +1,6 @@
 //! `conform scenario run|check`: parse arguments, load the plan and the
 //! regions, run, render. The work is in conform-scenario.
 
-use crate::commands::validate::load_validator;
-use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
 use conform_endpoint::Endpoint;
 use conform_scenario::load::Bindings;
@@ -11,6 +9,7 @@ use conform_scenario::render::{render, Format};
 use conform_scenario::run::{selected, Sink};
 use conform_scenario::validate::{BodyValidator, PackValidator};
 use conform_scenario::{load_plan, run_plan, Plan, RunOptions, ScenarioResult, Status, StepResult};
+use conform_setup::{LoadOptions, Settings};
 use conform_validate::pack::Pack;
 use indicatif::ProgressBar;
 use std::collections::{BTreeMap, BTreeSet};
@@ -186,7 +185,11 @@ fn load_body_validator(
             packs.insert(t.clone(), p.profiles.clone());
         }
     }
-    let validator = load_validator(settings, &igs, args.no_cache, false)?;
+    let validator = settings.definitions(&LoadOptions {
+        igs,
+        no_cache: args.no_cache,
+        ..LoadOptions::default()
+    })?;
     Ok(Some(PackValidator { validator, packs }))
 }
 

@@ -1,11 +1,11 @@
 //! `conform seed --regions F --region R DIR`: store a folder of fixtures
 //! in one region (the work is in conform_scenario::seed).
 
-use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
 use conform_endpoint::Endpoint;
 use conform_scenario::regions::load_regions;
 use conform_scenario::seed::SeedError;
+use conform_setup::Settings;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]

@@ -2,9 +2,9 @@
 //! differential, against the same packages validation loads (so a profile
 //! authored as a differential can be checked, published or diffed).
 
-use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
 use conform_packages::{DefinitionSet, PackageSpec};
+use conform_setup::Settings;
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,12 +1,11 @@
 //! `conform validate`: load plans, validate inputs, render.
 
-use crate::config::Settings;
 use crate::exit::{Code, Failure, Outcome};
 use conform_baseline::{Assessment, Baseline, Waivers};
-use conform_packages::PackageSpec;
 use conform_report::{
     Collector, Format, SarifOptions, TextOptions, TextSink, Triage, ValidationReport,
 };
+use conform_setup::{LoadOptions, Settings};
 use conform_validate::{collect_inputs, FileFailure, ResourceResult, Sink, Validator};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
@@ -76,26 +75,14 @@ pub struct Prepared {
 /// Loads the definitions and the pack's profiles and rules, and finds the
 /// inputs.
 pub fn prepare(settings: &Settings, sel: &Selection) -> Result<Prepared, Failure> {
-    let validator = load_validator(settings, &sel.igs, sel.no_cache, sel.verbose)?;
-    for url in &sel.profiles {
-        if !validator.has_profile(url) {
-            return Err(Failure::usage(format!(
-                "the profile {url} is not in the loaded packages (add the package that defines it with --ig)"
-            )));
-        }
-    }
-    let validator = validator.with_options(conform_validate::Options {
-        invariants: !sel.no_invariants,
-        ..Default::default()
-    });
-    let validator = validator.with_profiles(conform_validate::ProfileSelection {
-        explicit: sel.profiles.clone(),
-        per_type: settings
-            .pack()?
-            .map(|p| p.profiles.clone())
-            .unwrap_or_default(),
+    let validator = settings.validator(&LoadOptions {
+        igs: sel.igs.clone(),
+        profiles: sel.profiles.clone(),
         meta_profiles: !sel.no_meta_profiles,
-    });
+        invariants: !sel.no_invariants,
+        no_cache: sel.no_cache,
+        verbose: sel.verbose,
+    })?;
     let (inputs, input_errors) = collect_inputs(&sel.paths);
     Ok(Prepared {
         validator,
@@ -374,65 +361,6 @@ fn report_input_errors(errors: &[conform_validate::InputError], sink: &mut dyn S
         );
         sink.file_end(&e.path);
     }
-}
-
-/// Resolves the base packages, the profile pack's packages and the `--ig`s
-/// (in that order, so later ones override), and builds the validator with
-/// the pack's national rules.
-pub fn load_validator(
-    settings: &Settings,
-    igs: &[String],
-    no_cache: bool,
-    verbose: bool,
-) -> Result<Validator, Failure> {
-    let pack = settings.pack()?;
-    let pack_packages = pack.map_or(&[][..], |p| p.packages.as_slice());
-    let mut specs = Vec::new();
-    for s in settings
-        .base_packages
-        .iter()
-        .chain(pack_packages)
-        .chain(igs)
-    {
-        specs.push(PackageSpec::parse(s).map_err(Failure::from)?);
-    }
-    let resolved = conform_packages::resolve(&settings.sources, &specs)?;
-    let cache = conform_validate::plan::cache::default_dir();
-    let (validator, stats) = Validator::load(&resolved, (!no_cache).then_some(cache.as_path()))
-        .map_err(|e| match e {
-            conform_validate::LoadError::Package(p) => Failure::from(p),
-            other => Failure::usage(other.to_string()),
-        })?;
-    if verbose {
-        if let Some(file) = &settings.config_file {
-            eprintln!("conform: using config {}", file.display());
-        }
-        if let Some(p) = pack {
-            eprintln!(
-                "conform: using pack {} ({}): {} profiles, {} national rules",
-                p.name,
-                p.origin,
-                p.profiles.len(),
-                p.rules.len()
-            );
-        }
-        let names: Vec<String> = resolved.iter().map(|p| p.id.to_string()).collect();
-        eprintln!(
-            "conform: loaded {} types from {} in {:.1} ms ({})",
-            stats.types,
-            names.join(", "),
-            stats.elapsed.as_secs_f64() * 1000.0,
-            if stats.from_cache {
-                "plan cache"
-            } else {
-                "compiled; cached for next time"
-            }
-        );
-    }
-    Ok(match pack {
-        Some(p) => validator.with_rules(p.rule_set()),
-        None => validator,
-    })
 }
 
 /// A progress bar on standard error for long runs on a terminal.

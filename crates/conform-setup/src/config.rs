@@ -3,8 +3,7 @@
 //! `--config`). Relative paths in it are relative to the file, so a
 //! repository's config works from any subfolder.
 
-use crate::exit::Failure;
-use crate::Cli;
+use crate::SetupError;
 use conform_packages::SourceConfig;
 use conform_validate::pack::Pack;
 use serde::Deserialize;
@@ -55,6 +54,21 @@ struct ValidateConfig {
     pack: Option<String>,
 }
 
+/// What the command line says about configuration (the global options).
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `--config FILE` (default: conform.toml in this folder or a parent).
+    pub config: Option<PathBuf>,
+    /// `--package-source DIR`s, after the environment's and the config's.
+    pub package_sources: Vec<PathBuf>,
+    /// `--offline`.
+    pub offline: bool,
+    /// `--registry URL`.
+    pub registry: Option<String>,
+    /// `--pack NAME`, before the config's `[validate] pack`.
+    pub pack: Option<String>,
+}
+
 /// Everything commands need from configuration, merged from the config
 /// file, the environment and the command line (in rising priority).
 #[derive(Debug)]
@@ -73,7 +87,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn load(cli: &Cli) -> Result<Settings, Failure> {
+    pub fn load(cli: &Overrides) -> Result<Settings, SetupError> {
         let config_file = match &cli.config {
             Some(f) => Some(f.clone()),
             None => std::env::current_dir().ok().and_then(|d| find_upwards(&d)),
@@ -95,7 +109,7 @@ impl Settings {
             .extend(file.packages.sources.iter().map(|p| dir.join(p)));
         sources
             .source_dirs
-            .extend(cli.package_source.iter().cloned());
+            .extend(cli.package_sources.iter().cloned());
         if let Some(cache) = &file.packages.cache {
             if std::env::var_os("FHIR_PACKAGE_CACHE").is_none() {
                 sources.cache_dir = dir.join(cache);
@@ -122,7 +136,7 @@ impl Settings {
     }
 
     /// The selected profile pack, if any (loaded once).
-    pub fn pack(&self) -> Result<Option<&Pack>, Failure> {
+    pub fn pack(&self) -> Result<Option<&Pack>, SetupError> {
         let loaded = self.pack.get_or_init(|| {
             self.pack_name
                 .as_deref()
@@ -131,7 +145,7 @@ impl Settings {
         });
         match loaded {
             Ok(pack) => Ok(pack.as_ref()),
-            Err(e) => Err(Failure::usage(e.to_string())),
+            Err(e) => Err(SetupError::Usage(e.to_string())),
         }
     }
 }
@@ -166,9 +180,9 @@ fn find_upwards(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn read(path: &Path) -> Result<FileConfig, Failure> {
+fn read(path: &Path) -> Result<FileConfig, SetupError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(format!("cannot read config {}: {e}", path.display())))?;
+        .map_err(|e| SetupError::Usage(format!("cannot read config {}: {e}", path.display())))?;
     toml::from_str(&text)
-        .map_err(|e| Failure::usage(format!("invalid config {}: {e}", path.display())))
+        .map_err(|e| SetupError::Usage(format!("invalid config {}: {e}", path.display())))
 }

@@ -1,0 +1,116 @@
+//! From settings to a loaded validator: the base packages, the profile
+//! pack's packages and the `--ig`s are resolved (in that order, so later
+//! ones override) and compiled (or read from the plan cache), and the pack's
+//! national rules and profiles are applied.
+
+use crate::{Settings, SetupError};
+use conform_packages::PackageSpec;
+use conform_validate::{LoadError, Options, ProfileSelection, Validator};
+
+/// How a command wants its validator.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Implementation guides to load as well (`--ig`).
+    pub igs: Vec<String>,
+    /// Profiles every top-level resource is validated against (`--profile`);
+    /// each must be defined by the loaded packages.
+    pub profiles: Vec<String>,
+    /// Use the profiles resources declare in `meta.profile`.
+    pub meta_profiles: bool,
+    /// Evaluate the definitions' invariants.
+    pub invariants: bool,
+    /// Neither read nor write the compiled-plan cache.
+    pub no_cache: bool,
+    /// Say on standard error what loading cost.
+    pub verbose: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            igs: Vec::new(),
+            profiles: Vec::new(),
+            meta_profiles: true,
+            invariants: true,
+            no_cache: false,
+            verbose: false,
+        }
+    }
+}
+
+impl Settings {
+    /// The validator with the pack's national rules, profiles per type and
+    /// `options` applied.
+    pub fn validator(&self, options: &LoadOptions) -> Result<Validator, SetupError> {
+        let validator = self.definitions(options)?;
+        if let Some(url) = options.profiles.iter().find(|u| !validator.has_profile(u)) {
+            return Err(SetupError::Usage(format!(
+                "the profile {url} is not in the loaded packages (add the package that defines it with --ig)"
+            )));
+        }
+        Ok(validator
+            .with_options(Options {
+                invariants: options.invariants,
+                ..Default::default()
+            })
+            .with_profiles(ProfileSelection {
+                explicit: options.profiles.clone(),
+                per_type: self.pack()?.map(|p| p.profiles.clone()).unwrap_or_default(),
+                meta_profiles: options.meta_profiles,
+            }))
+    }
+
+    /// The loaded definitions with the pack's national rules, no profile
+    /// selection (for FHIRPath's types and for scenario steps, which choose
+    /// their pack per step).
+    pub fn definitions(&self, options: &LoadOptions) -> Result<Validator, SetupError> {
+        let pack = self.pack()?;
+        let pack_packages = pack.map_or(&[][..], |p| p.packages.as_slice());
+        let specs = self
+            .base_packages
+            .iter()
+            .chain(pack_packages)
+            .chain(&options.igs)
+            .map(|s| PackageSpec::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let resolved = conform_packages::resolve(&self.sources, &specs)?;
+        let cache = conform_validate::plan::cache::default_dir();
+        let (validator, stats) =
+            Validator::load(&resolved, (!options.no_cache).then_some(cache.as_path())).map_err(
+                |e| match e {
+                    LoadError::Package(p) => SetupError::Package(p),
+                    other => SetupError::Usage(other.to_string()),
+                },
+            )?;
+        if options.verbose {
+            if let Some(file) = &self.config_file {
+                eprintln!("conform: using config {}", file.display());
+            }
+            if let Some(p) = pack {
+                eprintln!(
+                    "conform: using pack {} ({}): {} profiles, {} national rules",
+                    p.name,
+                    p.origin,
+                    p.profiles.len(),
+                    p.rules.len()
+                );
+            }
+            let names: Vec<String> = resolved.iter().map(|p| p.id.to_string()).collect();
+            eprintln!(
+                "conform: loaded {} types from {} in {:.1} ms ({})",
+                stats.types,
+                names.join(", "),
+                stats.elapsed.as_secs_f64() * 1000.0,
+                if stats.from_cache {
+                    "plan cache"
+                } else {
+                    "compiled; cached for next time"
+                }
+            );
+        }
+        Ok(match pack {
+            Some(p) => validator.with_rules(p.rule_set()),
+            None => validator,
+        })
+    }
+}
