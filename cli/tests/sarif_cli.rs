@@ -9,7 +9,7 @@ use common::{root, run, stdout};
 use serde_json::Value;
 
 fn schema() -> Value {
-    let path = root().join("crates/conform-report/tests/data/sarif-schema-2.1.0.json");
+    let path = root().join("crates/conform-writers/tests/data/sarif-schema-2.1.0.json");
     serde_json::from_str(&std::fs::read_to_string(path).expect("schema file")).expect("schema JSON")
 }
 
@@ -118,7 +118,7 @@ fn fingerprints_are_stable_and_distinct() {
             .unwrap()
             .iter()
             .map(|r| {
-                r["partialFingerprints"]["conformFinding/v1"]
+                r["partialFingerprints"]["conformFinding/v2"]
                     .as_str()
                     .unwrap()
                     .to_string()

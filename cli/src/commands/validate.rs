@@ -2,11 +2,11 @@
 
 use crate::exit::{Code, Failure, Outcome};
 use conform_baseline::{Assessment, Baseline, Waivers};
-use conform_report::{
-    Collector, Format, SarifOptions, TextOptions, TextSink, Triage, ValidationReport,
-};
+use conform_outcome::validate::{Collector, FileFailure, ResourceResult, Sink, ValidationReport};
+use conform_outcome::Triage;
 use conform_setup::{LoadOptions, Settings};
-use conform_validate::{collect_inputs, FileFailure, ResourceResult, Sink, Validator};
+use conform_validate::{collect_inputs, Validator};
+use conform_writers::{validation_groups, Format, SarifOptions, TextOptions, TextSink};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -45,9 +45,10 @@ pub struct Selection {
 pub struct Args {
     #[command(flatten)]
     selection: Selection,
-    /// Output format: text, json, operationoutcome, junit or sarif.
-    #[arg(long, short = 'f', value_name = "FORMAT")]
-    format: Option<String>,
+    /// Output format (default: conform.toml's `format`, else text).
+    #[arg(long, short = 'f', value_name = "FORMAT",
+          value_parser = |name: &str| Format::parse_for(name, "validate", FORMATS))]
+    format: Option<Format>,
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -106,17 +107,22 @@ pub fn collect(p: &Prepared) -> ValidationReport {
     sink.report
 }
 
+/// The formats `conform validate` writes.
+const FORMATS: &[Format] = &[
+    Format::Text,
+    Format::Json,
+    Format::OperationOutcome,
+    Format::Junit,
+    Format::Sarif,
+];
+
 pub fn run(settings: &Settings, args: &Args) -> Outcome {
-    let format_name = args
-        .format
-        .as_deref()
-        .or(settings.default_format.as_deref())
-        .unwrap_or("text");
-    let format = Format::parse(format_name).ok_or_else(|| {
-        Failure::usage(format!(
-            "unknown format '{format_name}' (use text, json, operationoutcome, junit or sarif)"
-        ))
-    })?;
+    let format = match (args.format, settings.default_format.as_deref()) {
+        (Some(format), _) => Ok(format),
+        (None, Some(name)) => Format::parse_for(name, "validate", FORMATS),
+        (None, None) => Ok(Format::Text),
+    }
+    .map_err(Failure::usage)?;
     let gate = Gate::load(args.baseline.as_deref(), args.waivers.as_deref())?;
     let prepared = prepare(settings, &args.selection)?;
     let input_errors = &prepared.input_errors;
@@ -143,32 +149,47 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         sink.finish();
         None
     } else {
-        let report = collect(&prepared);
+        let mut report = collect(&prepared);
         let cwd = std::env::current_dir().unwrap_or_default();
         let assessment = gate.as_ref().map(|g| g.assess(&report, &cwd));
         failed = match &assessment {
             Some(a) => a.fails(),
             None => report.summary.errors > 0 || report.summary.unreadable > 0,
         };
-        let triage = assessment.as_ref().map(|a| a.triage.as_slice());
+        if let Some(a) = &assessment {
+            attach_triage(&mut report, &a.triage);
+        }
         let rendered = match format {
-            Format::Text => {
-                let sink = TextSink::new(open_output(args.output.as_ref())?, text_options);
-                replay_marked(&report, triage.unwrap_or_default(), sink).finish();
+            Format::Json => Some(conform_writers::render_json(&report)),
+            Format::OperationOutcome => Some(conform_writers::render_operation_outcome(&report)),
+            Format::Junit => Some(conform_writers::render_junit(&report)),
+            Format::Sarif => {
+                let national = rule_descriptions(settings);
+                let describe = |id: &str| {
+                    national
+                        .get(id)
+                        .cloned()
+                        .or_else(|| conform_validate::describe_rule(id).map(String::from))
+                };
+                let mut properties = serde_json::Map::new();
+                properties.insert("packages".into(), serde_json::json!(report.packages));
+                Some(conform_writers::render_sarif(
+                    &validation_groups(&report),
+                    &SarifOptions {
+                        include_information: args.info,
+                        describe: Some(&describe),
+                        base_dir: Some(&cwd),
+                        properties,
+                    },
+                ))
+            }
+            // Text, marked with the triage (FORMATS holds no other).
+            _ => {
+                let mut sink = TextSink::new(open_output(args.output.as_ref())?, text_options);
+                sink.write_report(&report);
+                sink.finish();
                 None
             }
-            Format::Json => Some(conform_report::render_json(&report)),
-            Format::OperationOutcome => Some(conform_report::render_operation_outcome(&report)),
-            Format::Junit => Some(conform_report::render_junit(&report)),
-            Format::Sarif => Some(conform_report::render_sarif(
-                &report,
-                &SarifOptions {
-                    include_information: args.info,
-                    rule_descriptions: rule_descriptions(settings),
-                    base_dir: Some(&cwd),
-                    triage,
-                },
-            )),
         };
         if let (Some(g), Some(a)) = (&gate, &assessment) {
             g.explain(a);
@@ -289,39 +310,12 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// Writes a collected report as text, marking baselined and waived
-/// findings at the end of their message.
-fn replay_marked<W: Write>(
-    report: &ValidationReport,
-    triage: &[Triage],
-    mut sink: TextSink<W>,
-) -> TextSink<W> {
-    let mut marks = triage.iter();
-    let mut mark = |message: &str| -> String {
-        match marks.next() {
-            Some(Triage::Baselined) => format!("{message} (in baseline)"),
-            Some(Triage::Waived { justification }) => {
-                format!("{message} (waived: {justification})")
-            }
-            Some(Triage::New) | None => message.to_string(),
-        }
-    };
-    for file in &report.files {
-        sink.file_start(&file.path);
-        if let Some(failure) = &file.failure {
-            let message = mark(&failure.message);
-            sink.file_failed(&file.path, FileFailure { message });
-        }
-        for r in &file.resources {
-            let mut r = r.clone();
-            for f in &mut r.findings {
-                f.message = mark(&f.message);
-            }
-            sink.resource(&file.path, r);
-        }
-        sink.file_end(&file.path);
+/// Gives each outcome its triage. The assessment lists them in report order
+/// (a file's failure first, then its findings).
+fn attach_triage(report: &mut ValidationReport, triage: &[Triage]) {
+    for (outcome, t) in report.outcomes_mut().zip(triage) {
+        outcome.triage = Some(t.clone());
     }
-    sink
 }
 
 fn create(path: &PathBuf) -> Result<std::fs::File, Failure> {

@@ -14,7 +14,8 @@ mod glob;
 
 pub use date::{parse as parse_date, today, Date};
 
-use conform_report::{Triage, ValidationReport};
+use conform_outcome::validate::ValidationReport;
+use conform_outcome::Triage;
 use conform_validate::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -96,7 +97,7 @@ pub fn entries(report: &ValidationReport, base: &Path) -> Vec<Entry> {
         for r in &file.resources {
             for f in &r.findings {
                 out.push(Entry {
-                    id: finding_id(&f.rule, &path, &f.expression(), &f.message),
+                    id: finding_id(&f.rule, &path, f.expression(), &f.message),
                     rule: f.rule.clone(),
                     path: path.clone(),
                     expression: f.expression().to_string(),

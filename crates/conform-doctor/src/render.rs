@@ -1,7 +1,7 @@
 //! The doctor's checks as text, JSON (`conform.doctor/1`) or JUnit.
 
 use crate::{Check, Kind, Status};
-use conform_report::junit_xml::{Case, Junit, Outcome, Suite};
+use conform_writers::junit_xml::{Case, Junit, Outcome, Suite};
 use std::fmt::Write;
 
 /// Area by area, a line a check, the fix under each problem.

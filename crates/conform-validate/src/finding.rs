@@ -34,13 +34,13 @@ pub mod rules {
     pub const PRIMITIVE_ALIGNMENT: &str = "primitive-alignment";
     pub const PRIMITIVE_FORMAT: &str = "primitive-format";
     pub const BINDING_REQUIRED: &str = "binding-required";
-    pub const BINDING_NOT_CHECKED: &str = "binding-not-checked";
+    pub const BINDING_NOT_CHECKED: &str = conform_outcome::validate::UNVERIFIED_RULE;
     pub const REFERENCE_FORMAT: &str = "reference-format";
     pub const REFERENCE_TARGET: &str = "reference-target";
     pub const CONTAINED_NOT_FOUND: &str = "contained-not-found";
     pub const BUNDLE_FULLURL: &str = "bundle-fullurl";
     pub const BUNDLE_DUPLICATE: &str = "bundle-duplicate";
-    pub const INPUT: &str = "input";
+    pub const INPUT: &str = conform_outcome::validate::INPUT_RULE;
     // QuestionnaireResponse against its Questionnaire.
     pub const QUESTIONNAIRE_NOT_FOUND: &str = "questionnaire-not-found";
     pub const QUESTIONNAIRE_CANONICAL_TYPE: &str = "questionnaire-canonical-type";

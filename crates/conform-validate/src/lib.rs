@@ -6,6 +6,7 @@
 //! JSON, OperationOutcome or JUnit.
 
 pub mod context;
+mod describe;
 mod fhirpath_model;
 pub mod finding;
 mod input;
@@ -23,6 +24,8 @@ pub mod terminology;
 mod walk;
 mod xhtml;
 
+pub use conform_outcome::validate::{Collector, FileReport, ValidationReport};
+pub use describe::describe_rule;
 pub use finding::{rules, IssueCode, Location, Outcome, Severity, Status};
 pub use input::{collect_inputs, Input, InputError};
 pub use load::{LoadError, LoadStats};

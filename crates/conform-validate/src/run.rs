@@ -6,75 +6,9 @@ use crate::finding::{rules, IssueCode, Location, Outcome, Severity};
 use crate::input::Input;
 use crate::Validator;
 use conform_json::{LineIndex, ParseError};
+pub use conform_outcome::validate::{FileFailure, ResourceResult, Sink, Summary};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Read};
-
-/// The outcome for one resource (one JSON file, or one NDJSON line).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ResourceResult {
-    /// `None` when the text was not a recognisable resource.
-    pub resource_type: Option<String>,
-    pub id: Option<String>,
-    /// Line where the resource starts in its file.
-    pub line: u32,
-    pub findings: Vec<Outcome>,
-}
-
-impl ResourceResult {
-    pub fn errors(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity.is_error())
-            .count()
-    }
-}
-
-/// A file that could not be read at all.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct FileFailure {
-    pub message: String,
-}
-
-/// Receives results as they are ready, in input order. Renderers implement
-/// it; the validator knows nothing of output.
-pub trait Sink {
-    fn file_start(&mut self, _name: &str) {}
-    fn resource(&mut self, name: &str, result: ResourceResult);
-    fn file_failed(&mut self, name: &str, failure: FileFailure);
-    fn file_end(&mut self, _name: &str) {}
-}
-
-/// Counts over a whole run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    pub files: usize,
-    pub resources: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub information: usize,
-    /// Codes that could not be checked offline (their code system or value
-    /// set is not in the loaded packages): neither passed nor failed.
-    pub unverified: usize,
-    /// Files that could not be read.
-    pub unreadable: usize,
-}
-
-impl Summary {
-    pub fn add(&mut self, r: &ResourceResult) {
-        self.resources += 1;
-        for f in &r.findings {
-            match f.severity {
-                Severity::Fatal | Severity::Error => self.errors += 1,
-                Severity::Warning => self.warnings += 1,
-                Severity::Information => self.information += 1,
-            }
-            if f.rule == crate::finding::rules::BINDING_NOT_CHECKED {
-                self.unverified += 1;
-            }
-        }
-    }
-}
 
 /// How many files are validated together before their results are passed
 /// on: enough to keep both cores busy, few enough to bound memory.

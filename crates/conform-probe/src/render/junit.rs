@@ -4,7 +4,7 @@
 //! the reason; the target is in the suite's properties.
 
 use crate::{ProbeReport, Status};
-use conform_report::junit_xml::{Case, Junit, Outcome, Suite};
+use conform_writers::junit_xml::{Case, Junit, Outcome, Suite};
 
 pub fn render_junit(r: &ProbeReport) -> String {
     let t = &r.target;

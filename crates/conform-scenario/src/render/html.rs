@@ -3,7 +3,7 @@
 //! recorded request/response in collapsible sections.
 
 use crate::result::{RunResult, Status};
-use conform_report::xml::escape;
+use conform_writers::xml::escape;
 use std::fmt::Write;
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}.pass{color:#176f2c}.fail{color:#b00020;font-weight:bold}.skip{color:#777}.warn{color:#a65e00}pre{white-space:pre-wrap;background:#f6f6f6;padding:6px;max-height:30em;overflow:auto}";

@@ -1,11 +1,11 @@
-//! JUnit XML through conform-report's one writer: a testsuite per
+//! JUnit XML through conform-writers's one writer: a testsuite per
 //! scenario (its regions, requirements and status as properties), a
 //! testcase per step; a failed step is a `<failure>` listing its failed
 //! assertions, a step that got no response an `<error>`, a skipped one a
 //! `<skipped>` with the reason.
 
 use crate::result::{RunResult, Status, StepResult};
-use conform_report::junit_xml::{Case, Junit, Outcome, Suite};
+use conform_writers::junit_xml::{Case, Junit, Outcome, Suite};
 
 fn outcome(st: &StepResult) -> Outcome {
     let reason = st.reason.clone().unwrap_or_default();

@@ -1,4 +1,4 @@
-//! JUnit XML for CI through conform-report's one JUnit writer: a suite per
+//! JUnit XML for CI through conform-writers's one JUnit writer: a suite per
 //! region (level, overall and coverage as properties), a case per criterion
 //! (Red is a failure, not assessed is skipped; the RAG is in the name) plus
 //! the region's gate.
@@ -6,7 +6,7 @@
 use super::score;
 use crate::model::Rag;
 use crate::report::Report;
-use conform_report::junit_xml::{Case, Junit, Outcome, Suite};
+use conform_writers::junit_xml::{Case, Junit, Outcome, Suite};
 
 pub fn render_junit(report: &Report) -> String {
     let suites = report

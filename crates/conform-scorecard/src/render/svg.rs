@@ -3,7 +3,7 @@
 use super::score;
 use crate::model::{Rag, RegionScorecard};
 use crate::report::{Report, SeriesPoint};
-use conform_report::xml::escape;
+use conform_writers::xml::escape;
 use std::fmt::Write;
 
 pub(crate) fn colour(rag: Rag) -> &'static str {

@@ -1,7 +1,7 @@
 //! `--format json`: one object with a summary and per-resource issues. The
 //! shape is versioned by `schema` so CI scripts can rely on it.
 
-use crate::ValidationReport;
+use conform_outcome::validate::ValidationReport;
 use serde_json::{json, Value};
 
 pub const SCHEMA: &str = "conform.validate/1";

@@ -2,8 +2,8 @@
 //! reads. One resource validated gives one OperationOutcome; more give a
 //! `collection` Bundle of them, as the HL7 validator does.
 
-use crate::ValidationReport;
-use conform_validate::Outcome;
+use conform_outcome::validate::ValidationReport;
+use conform_outcome::Outcome;
 use serde_json::{json, Value};
 
 const EXT_LINE: &str = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-line";

@@ -1,6 +1,7 @@
 //! Human-readable text, streamed file by file as results arrive.
 
-use conform_validate::{FileFailure, Outcome, ResourceResult, Severity, Sink, Summary};
+use conform_outcome::validate::{FileFailure, ResourceResult, Sink, Summary, ValidationReport};
+use conform_outcome::{Outcome, Severity, Triage};
 use std::io::Write;
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -59,10 +60,33 @@ impl<W: Write> TextSink<W> {
         let expr = if f.expression().is_empty() {
             String::new()
         } else {
-            format!("{} ", self.paint("36", &f.expression()))
+            format!("{} ", self.paint("36", f.expression()))
         };
         let rule = self.paint("2", &format!("[{}]", f.rule));
-        let _ = writeln!(self.out, "  {place:>8}  {sev} {expr}{} {rule}", f.message);
+        let message = marked(f);
+        let _ = writeln!(self.out, "  {place:>8}  {sev} {expr}{message} {rule}");
+    }
+
+    fn failure(&mut self, f: &Outcome) {
+        self.summary.unreadable += 1;
+        self.header();
+        let label = self.paint("1;31", "fatal  ");
+        let _ = writeln!(self.out, "  {:>8}  {label} {}", "", marked(f));
+    }
+
+    /// Writes a collected report, marking what a baseline or waivers made of
+    /// each finding.
+    pub fn write_report(&mut self, report: &ValidationReport) {
+        for file in &report.files {
+            self.file_start(&file.path);
+            if let Some(failure) = &file.failure {
+                self.failure(failure);
+            }
+            for r in &file.resources {
+                self.resource(&file.path, r.clone());
+            }
+            self.file_end(&file.path);
+        }
     }
 
     /// Writes the summary line and returns the writer.
@@ -105,6 +129,20 @@ impl<W: Write> TextSink<W> {
     }
 }
 
+/// The message, with what a baseline or waivers made of it.
+fn marked(f: &Outcome) -> String {
+    match &f.triage {
+        Some(Triage::Baselined) => format!("{} (in baseline)", f.message),
+        Some(Triage::Waived { justification }) => {
+            format!("{} (waived: {justification})", f.message)
+        }
+        Some(Triage::Expired { justification }) => {
+            format!("{} (waiver expired: {justification})", f.message)
+        }
+        Some(Triage::New) | None => f.message.clone(),
+    }
+}
+
 impl<W: Write> Sink for TextSink<W> {
     fn file_start(&mut self, name: &str) {
         self.summary.files += 1;
@@ -129,10 +167,7 @@ impl<W: Write> Sink for TextSink<W> {
     }
 
     fn file_failed(&mut self, _name: &str, failure: FileFailure) {
-        self.summary.unreadable += 1;
-        self.header();
-        let label = self.paint("1;31", "fatal  ");
-        let _ = writeln!(self.out, "  {:>8}  {label} {}", "", failure.message);
+        self.failure(&failure.into_outcome());
     }
 
     fn file_end(&mut self, _name: &str) {

@@ -2,7 +2,7 @@
 //! failing when the resource has errors, so CI systems show each resource.
 
 use crate::junit_xml::{Case, Junit, Outcome, Suite};
-use crate::ValidationReport;
+use conform_outcome::validate::ValidationReport;
 
 pub fn render_junit(report: &ValidationReport) -> String {
     let suites = report

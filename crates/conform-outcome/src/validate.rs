@@ -1,0 +1,173 @@
+//! The `conform.validate` document: per file, per resource, the payload
+//! findings of one validation run, and the [`Sink`] the validator streams
+//! them into. Here rather than in the validator so writers, baselines and
+//! the scorecard can use them without depending on the validator.
+
+use crate::{IssueCode, Location, Outcome, Severity};
+use serde::{Deserialize, Serialize};
+
+/// The rule of a file that could not be read at all.
+pub const INPUT_RULE: &str = "input";
+/// The rule of a code that could not be checked offline (counted apart in
+/// the summary: neither passed nor failed).
+pub const UNVERIFIED_RULE: &str = "binding-not-checked";
+
+/// The outcome for one resource (one JSON file, or one NDJSON line).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResourceResult {
+    /// `None` when the text was not a recognisable resource.
+    pub resource_type: Option<String>,
+    pub id: Option<String>,
+    /// Line where the resource starts in its file.
+    pub line: u32,
+    pub findings: Vec<Outcome>,
+}
+
+impl ResourceResult {
+    pub fn errors(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity.is_error())
+            .count()
+    }
+
+    /// `Patient/p1 (line 3)`: how writers name the resource.
+    pub fn label(&self) -> String {
+        match (&self.resource_type, &self.id) {
+            (Some(t), Some(id)) => format!("{t}/{id} (line {})", self.line),
+            (Some(t), None) => format!("{t} (line {})", self.line),
+            _ => format!("line {}", self.line),
+        }
+    }
+}
+
+/// A file that could not be read at all.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileFailure {
+    pub message: String,
+}
+
+impl FileFailure {
+    /// The failure as an ordinary outcome (rule [`INPUT_RULE`], fatal), so
+    /// writers and baselines treat it like any finding.
+    pub fn into_outcome(self) -> Outcome {
+        Outcome::finding(
+            Severity::Fatal,
+            IssueCode::Exception,
+            INPUT_RULE,
+            Location::default(),
+            self.message,
+        )
+    }
+}
+
+/// Receives results as they are ready, in input order. Writers implement
+/// it; the validator knows nothing of output.
+pub trait Sink {
+    fn file_start(&mut self, _name: &str) {}
+    fn resource(&mut self, name: &str, result: ResourceResult);
+    fn file_failed(&mut self, name: &str, failure: FileFailure);
+    fn file_end(&mut self, _name: &str) {}
+}
+
+/// Counts over a whole run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub files: usize,
+    pub resources: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub information: usize,
+    /// Codes that could not be checked offline (their code system or value
+    /// set is not in the loaded packages): neither passed nor failed.
+    pub unverified: usize,
+    /// Files that could not be read.
+    pub unreadable: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, r: &ResourceResult) {
+        self.resources += 1;
+        for f in &r.findings {
+            match f.severity {
+                Severity::Fatal | Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Information => self.information += 1,
+            }
+            if f.rule == UNVERIFIED_RULE {
+                self.unverified += 1;
+            }
+        }
+    }
+
+    /// Errors or unreadable files: the run fails.
+    pub fn fails(&self) -> bool {
+        self.errors > 0 || self.unreadable > 0
+    }
+}
+
+/// Everything one validation run found.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ValidationReport {
+    /// The packages the plans came from (`id#version`).
+    pub packages: Vec<String>,
+    pub summary: Summary,
+    pub files: Vec<FileReport>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileReport {
+    pub path: String,
+    /// Why the file could not be read (rule [`INPUT_RULE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Outcome>,
+    pub resources: Vec<ResourceResult>,
+}
+
+impl ValidationReport {
+    /// Every outcome in report order: per file, its failure first, then
+    /// each resource's findings.
+    pub fn outcomes_mut(&mut self) -> impl Iterator<Item = &mut Outcome> {
+        self.files.iter_mut().flat_map(|f| {
+            f.failure
+                .iter_mut()
+                .chain(f.resources.iter_mut().flat_map(|r| r.findings.iter_mut()))
+        })
+    }
+}
+
+/// A [`Sink`] that keeps every result, for formats written whole.
+#[derive(Debug, Default)]
+pub struct Collector {
+    pub report: ValidationReport,
+}
+
+impl Collector {
+    fn current(&mut self, name: &str) -> &mut FileReport {
+        if self.report.files.last().is_none_or(|f| f.path != name) {
+            self.report.summary.files += 1;
+            self.report.files.push(FileReport {
+                path: name.to_string(),
+                failure: None,
+                resources: Vec::new(),
+            });
+        }
+        self.report.files.last_mut().expect("just pushed")
+    }
+}
+
+impl Sink for Collector {
+    fn file_start(&mut self, name: &str) {
+        self.current(name);
+    }
+
+    fn resource(&mut self, name: &str, result: ResourceResult) {
+        self.report.summary.add(&result);
+        self.current(name).resources.push(result);
+    }
+
+    fn file_failed(&mut self, name: &str, failure: FileFailure) {
+        self.report.summary.unreadable += 1;
+        self.current(name).failure = Some(failure.into_outcome());
+    }
+}

@@ -1,0 +1,53 @@
+//! What each of the validator's rules is about, in one line.
+
+/// A one-line description of the validator's own rules, for writers
+/// that list the rules that fired (SARIF); `None` for an invariant's key or
+/// a rule of another checker.
+pub fn describe_rule(id: &str) -> Option<&'static str> {
+    use crate::rules::*;
+    Some(match id {
+        JSON_SYNTAX => "The file is not valid JSON.",
+        RESOURCE_TYPE => "The resourceType is missing or not an R4 resource type.",
+        UNKNOWN_ELEMENT => "An element that the definition does not have.",
+        DUPLICATE_ELEMENT => "The same JSON property appears twice.",
+        CHOICE_MULTIPLE => "More than one type of a choice element ([x]) is present.",
+        CARDINALITY_MIN => "A required element is missing (minimum cardinality).",
+        CARDINALITY_MAX => "An element repeats more often than allowed (maximum cardinality).",
+        ARRAY_EXPECTED => "A repeating element is not a JSON array.",
+        ARRAY_UNEXPECTED => "A single element is given as a JSON array.",
+        JSON_TYPE => "A value has the wrong JSON type for its FHIR type.",
+        EMPTY => "An empty object, array or string (FHIR forbids them).",
+        NULL_VALUE => "A null where a value is needed.",
+        PRIMITIVE_ALIGNMENT => "A primitive's value and its _element array do not line up.",
+        PRIMITIVE_FORMAT => "A primitive value does not match its type's format.",
+        BINDING_REQUIRED => "A code is not in the value set of a required binding.",
+        BINDING_NOT_CHECKED => "A code could not be checked offline.",
+        BINDING_EXTENSIBLE => "A code is not in the value set of an extensible binding.",
+        BINDING_PREFERRED => "A code is not in the value set of a preferred or example binding.",
+        REFERENCE_FORMAT => "A reference is not a valid literal reference.",
+        REFERENCE_TARGET => "A reference points to a resource type the element does not allow.",
+        CONTAINED_NOT_FOUND => "A local reference names no contained resource.",
+        BUNDLE_FULLURL => "A Bundle entry's fullUrl is missing or does not match the resource.",
+        BUNDLE_DUPLICATE => "Two Bundle entries have the same identity.",
+        INPUT => "The input could not be read.",
+        NARRATIVE => "The narrative XHTML is not allowed by FHIR.",
+        EMBEDDED_HTML => "A string carries HTML markup.",
+        PROFILE_UNKNOWN => "A profile the resource declares is not in the loaded packages.",
+        PROFILE_FIXED => "A value differs from the profile's fixed value.",
+        PROFILE_PATTERN => "A value does not match the profile's pattern.",
+        PROFILE_TYPE => "A type the profile does not allow here.",
+        PROFILE_MAX_LENGTH => "A string is longer than the profile allows.",
+        PROFILE_VALUE_LIMIT => "A value is outside the profile's minimum or maximum.",
+        PROFILE_SLICE_CLOSED => "An item matches no slice of a closed slicing.",
+        PROFILE_SLICE_ORDER => "Slices are out of the order the profile requires.",
+        PROFILE_SLICE_CARDINALITY => "A slice occurs fewer or more times than the profile allows.",
+        EXTENSION_UNKNOWN => "An extension whose definition is not in the loaded packages.",
+        EXTENSION_ON_ID => "An extension on an element id (not allowed).",
+        EXTENSION_CONTEXT => "An extension used where its definition's context does not allow it.",
+        INVARIANT_NOT_EVALUATED => "An invariant could not be evaluated.",
+        _ if id.starts_with("questionnaire-") => {
+            "A QuestionnaireResponse does not agree with its Questionnaire."
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,98 @@
+//! The output formats of every command, as one clap `ValueEnum`: each
+//! command lists the ones it writes and refuses the others with the list.
+
+use clap::ValueEnum;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ValueEnum)]
+pub enum Format {
+    Text,
+    /// A table for the terminal (the scorecard).
+    Table,
+    Json,
+    Junit,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    #[value(alias = "md")]
+    Markdown,
+    Html,
+    /// FHIR OperationOutcome (a Bundle of them for more than one resource).
+    #[value(name = "operationoutcome", alias = "oo")]
+    OperationOutcome,
+    /// A FHIR TestReport per scenario.
+    #[value(name = "testreport")]
+    TestReport,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Sarif => "sarif",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::OperationOutcome => "operationoutcome",
+            Format::TestReport => "testreport",
+        }
+    }
+
+    /// Parses a format name (as in `conform.toml`'s `format`) that the
+    /// command `command` writes, one of `allowed`; the error names them.
+    pub fn parse_for(name: &str, command: &str, allowed: &[Format]) -> Result<Format, String> {
+        let format = Format::from_str(name, true)
+            .map_err(|_| format!("unknown format '{name}' (use {})", names(allowed)))?;
+        format.check_for(command, allowed)
+    }
+
+    /// This format, if `command` writes it.
+    pub fn check_for(self, command: &str, allowed: &[Format]) -> Result<Format, String> {
+        if allowed.contains(&self) {
+            Ok(self)
+        } else {
+            Err(format!(
+                "conform {command} cannot write {} (use {})",
+                self.name(),
+                names(allowed)
+            ))
+        }
+    }
+}
+
+/// `text, json, junit or sarif`.
+fn names(formats: &[Format]) -> String {
+    let names: Vec<&str> = formats.iter().map(|f| f.name()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_refuses_formats_it_does_not_write_and_lists_those_it_does() {
+        let probe = [Format::Text, Format::Json, Format::Junit, Format::Sarif];
+        assert_eq!(
+            Format::parse_for("sarif", "probe", &probe),
+            Ok(Format::Sarif)
+        );
+        assert_eq!(
+            Format::parse_for("oo", "validate", &[Format::OperationOutcome]),
+            Ok(Format::OperationOutcome)
+        );
+        let err = Format::parse_for("html", "probe", &probe).unwrap_err();
+        assert_eq!(
+            err,
+            "conform probe cannot write html (use text, json, junit or sarif)"
+        );
+        let err = Format::parse_for("yaml", "probe", &probe).unwrap_err();
+        assert_eq!(
+            err,
+            "unknown format 'yaml' (use text, json, junit or sarif)"
+        );
+    }
+}
