@@ -466,7 +466,7 @@ fn templates_probe_the_region_when_one_is_named() {
         assert_eq!(probe["target"]["region"], "test-region", "{platform}");
         let results: serde_json::Value =
             serde_json::from_str(&read(project, "conform-scenarios/results.json")).unwrap();
-        assert_eq!(results["schema"], "conform.scenario/1", "{platform}");
+        assert_eq!(results["schema"], "conform.scenario/2", "{platform}");
         assert_eq!(results["summary"]["passed"], 1, "{platform}: {results}");
         let junit = read(project, "conform-scenarios-junit.xml");
         assert!(junit.contains("smoke-search"), "{platform}: {junit}");

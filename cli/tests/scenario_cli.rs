@@ -150,7 +150,7 @@ fn first_failure(s: &Value) -> (String, Vec<(String, String)>) {
         .filter(|a| a["status"] == "fail")
         .map(|a| {
             (
-                a["id"].as_str().unwrap().to_string(),
+                a["rule"].as_str().unwrap().to_string(),
                 a["message"].as_str().unwrap().to_string(),
             )
         })
@@ -205,7 +205,7 @@ fn outline(r: &Value) -> Value {
                         .as_array()
                         .unwrap()
                         .iter()
-                        .map(|a| format!("{} {} {}", a["status"].as_str().unwrap(), a["severity"].as_str().unwrap(), a["id"].as_str().unwrap()))
+                        .map(|a| format!("{} {} {}", a["status"].as_str().unwrap(), a["requirement"].as_str().unwrap(), a["rule"].as_str().unwrap()))
                         .collect();
                     json!({"id": st["id"], "phase": st["phase"], "region": st["region"], "status": st["status"], "assertions": asserts})
                 })
@@ -252,7 +252,7 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
         &["--allow-writes", "--out", out_dir.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
-    assert_eq!(r["schema"], "conform.scenario/1");
+    assert_eq!(r["schema"], "conform.scenario/2");
     assert_eq!(r["summary"]["scenarios"], 5);
     assert_eq!(
         r["summary"]["passed"],
@@ -267,7 +267,7 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["id"] == "validate.uk-core")
+        .find(|a| a["rule"] == "validate.uk-core")
         .unwrap()
         .clone();
     assert_eq!(validate["status"], "pass");
@@ -526,7 +526,7 @@ fn testscripts_run_against_two_regions_with_a_testreport() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| (a["id"].as_str().unwrap(), a["status"].as_str().unwrap()))
+        .map(|a| (a["rule"].as_str().unwrap(), a["status"].as_str().unwrap()))
         .collect();
     assert_eq!(
         ids,
@@ -784,9 +784,9 @@ fn an_unreachable_region_exits_3_and_an_unknown_validate_target_fails_clearly() 
     assert_eq!(out.status.code(), Some(1), "{}", common::stdout(&out));
     let r = json_of(&out);
     let a = &r["scenarios"][0]["steps"][0]["assertions"];
-    assert_eq!(a[1]["id"], "validate.base");
+    assert_eq!(a[1]["rule"], "validate.base");
     assert_eq!(a[1]["status"], "pass");
-    assert_eq!(a[2]["id"], "validate.no-such-pack");
+    assert_eq!(a[2]["rule"], "validate.no-such-pack");
     assert_eq!(a[2]["status"], "fail");
     assert_eq!(
         a[2]["message"],

@@ -8,7 +8,7 @@ use conform_scenario::regions::load_regions;
 use conform_scenario::render::{render, Format};
 use conform_scenario::run::{selected, Sink};
 use conform_scenario::validate::{BodyValidator, PackValidator};
-use conform_scenario::{load_plan, run_plan, Plan, RunOptions, ScenarioResult, Status, StepResult};
+use conform_scenario::{load_plan, run_plan, Plan, RunOptions, ScenarioResult, StepResult};
 use conform_setup::{LoadOptions, Settings};
 use conform_validate::pack::Pack;
 use indicatif::ProgressBar;
@@ -258,21 +258,8 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
 /// answer; 1 otherwise.
 fn exit_code(result: &conform_scenario::RunResult) -> Code {
     if result.passed() {
-        return Code::Pass;
-    }
-    let failed: Vec<&StepResult> = result
-        .scenarios
-        .iter()
-        .flat_map(|s| &s.steps)
-        .filter(|s| s.status == Status::Fail)
-        .collect();
-    let unreachable = !failed.is_empty()
-        && failed.iter().all(|s| {
-            s.assertions
-                .iter()
-                .any(|a| a.id == "request" && a.message.starts_with("no response"))
-        });
-    if unreachable {
+        Code::Pass
+    } else if result.only_unreachable() {
         Code::Infrastructure
     } else {
         Code::Findings

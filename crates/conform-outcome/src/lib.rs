@@ -7,6 +7,7 @@
 
 mod error_chain;
 mod outcome;
+pub mod scenario;
 pub mod validate;
 
 pub use error_chain::error_chain;

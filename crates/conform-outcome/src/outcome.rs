@@ -226,6 +226,10 @@ pub struct Outcome {
     /// Set when a baseline or waivers were applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub triage: Option<Triage>,
+    /// Ids of the specification requirements the check verifies (`NRL-3`,
+    /// `S1`): what a scorecard selects assertions by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verifies: Vec<String>,
 }
 
 impl Outcome {
@@ -249,6 +253,7 @@ impl Outcome {
             why: None,
             fix: None,
             triage: None,
+            verifies: Vec::new(),
         }
     }
 
@@ -280,6 +285,7 @@ impl Outcome {
             why: None,
             fix: None,
             triage: None,
+            verifies: Vec::new(),
         }
     }
 
@@ -290,6 +296,11 @@ impl Outcome {
 
     pub fn with_why(mut self, why: impl Into<String>) -> Outcome {
         self.why = Some(why.into());
+        self
+    }
+
+    pub fn with_verifies(mut self, requirement_ids: Vec<String>) -> Outcome {
+        self.verifies = requirement_ids;
         self
     }
 

@@ -1,11 +1,11 @@
 //! Evaluating a step's checks against its response: status, headers,
 //! FHIRPath (boolean, compared, counted), resource type and validation.
-//! Every check gives an [`AssertionResult`] with a message that says what
-//! was expected and what came back.
+//! Every check gives an [`Outcome`](conform_outcome::Outcome) with a
+//! message that says what was expected and what came back (the step adds
+//! where: scenario, step, region).
 
-use crate::model::Severity;
 use crate::plan::{CheckKind, HeaderExpect, PlannedCheck};
-use crate::result::{AssertionResult, Status};
+use crate::result::Status;
 use crate::validate::{summarise, BodyValidator};
 use conform_endpoint::Response;
 use conform_fhirpath::Value;
@@ -77,58 +77,53 @@ pub fn show(values: &[Option<Value>]) -> String {
     format!("[{}]{more}", parts.join(", "))
 }
 
-/// Runs one check. `expr_of` interpolates expressions (`${var}`).
+/// Runs one check. `interpolate` interpolates expressions (`${var}`). A
+/// failed SHOULD or MAY comes back as a warning (`Outcome::check`).
 pub fn check(
     c: &PlannedCheck,
     resp: &Response,
     validator: Option<&dyn BodyValidator>,
     interpolate: &dyn Fn(&str) -> Result<String, String>,
-) -> AssertionResult {
-    let (ok, message) = match outcome(&c.kind, resp, validator, interpolate) {
-        Outcome::Pass(m) => (Some(true), m),
-        Outcome::Fail(m) => (
+) -> conform_outcome::Outcome {
+    let (ok, message) = match verdict_of(&c.kind, resp, validator, interpolate) {
+        Verdict::Pass(m) => (Some(true), m),
+        Verdict::Fail(m) => (
             Some(false),
             c.message
                 .clone()
                 .map_or(m.clone(), |x| format!("{x} ({m})")),
         ),
-        Outcome::Skip(m) => (None, m),
+        Verdict::Skip(m) => (None, m),
     };
     let status = match ok {
         Some(true) => Status::Pass,
-        Some(false) if c.severity == Severity::SHALL => Status::Fail,
-        Some(false) => Status::Warn,
+        Some(false) => Status::Fail,
         None => Status::Skip,
     };
-    AssertionResult {
-        id: c.id.clone(),
-        severity: c.severity.as_str(),
-        requirements: c.requirements.clone(),
-        status,
-        message,
-    }
+    conform_outcome::Outcome::check(c.id.clone(), c.severity, status, message)
+        .with_verifies(c.requirements.clone())
 }
 
-enum Outcome {
+enum Verdict {
     Pass(String),
     Fail(String),
     Skip(String),
 }
 
-fn verdict(ok: bool, pass: String, fail: String) -> Outcome {
+fn verdict(ok: bool, pass: String, fail: String) -> Verdict {
     if ok {
-        Outcome::Pass(pass)
+        Verdict::Pass(pass)
     } else {
-        Outcome::Fail(fail)
+        Verdict::Fail(fail)
     }
 }
 
-fn outcome(
+fn verdict_of(
     kind: &CheckKind,
     resp: &Response,
     validator: Option<&dyn BodyValidator>,
     interpolate: &dyn Fn(&str) -> Result<String, String>,
-) -> Outcome {
+) -> Verdict {
     match kind {
         CheckKind::Status(codes) => {
             let want: Vec<String> = codes.iter().map(u16::to_string).collect();
@@ -146,24 +141,24 @@ fn outcome(
         CheckKind::Header { name, expect } => {
             let got = resp.header(name);
             match (expect, got) {
-                (HeaderExpect::Present, Some(v)) => Outcome::Pass(format!("{name}: {v}")),
-                (HeaderExpect::Present, None) => Outcome::Fail(format!("no {name} header")),
-                (HeaderExpect::Absent, None) => Outcome::Pass(format!("no {name} header")),
+                (HeaderExpect::Present, Some(v)) => Verdict::Pass(format!("{name}: {v}")),
+                (HeaderExpect::Present, None) => Verdict::Fail(format!("no {name} header")),
+                (HeaderExpect::Absent, None) => Verdict::Pass(format!("no {name} header")),
                 (HeaderExpect::Absent, Some(v)) => {
-                    Outcome::Fail(format!("{name} should be absent, got '{v}'"))
+                    Verdict::Fail(format!("{name} should be absent, got '{v}'"))
                 }
                 (HeaderExpect::Compare(op, want), got) => {
                     let want = match interpolate(want) {
                         Ok(w) => w,
-                        Err(e) => return Outcome::Fail(e),
+                        Err(e) => return Verdict::Fail(e),
                     };
                     match got {
-                        Some(v) if op.test(v, &want) => Outcome::Pass(format!("{name}: {v}")),
-                        Some(v) => Outcome::Fail(format!(
+                        Some(v) if op.test(v, &want) => Verdict::Pass(format!("{name}: {v}")),
+                        Some(v) => Verdict::Fail(format!(
                             "{name} should {} '{want}', got '{v}'",
                             op.word()
                         )),
-                        None => Outcome::Fail(format!("no {name} header (expected '{want}')")),
+                        None => Verdict::Fail(format!("no {name} header (expected '{want}')")),
                     }
                 }
             }
@@ -171,17 +166,17 @@ fn outcome(
         CheckKind::FhirPath(expr) => {
             let expr = match interpolate(expr) {
                 Ok(e) => e,
-                Err(e) => return Outcome::Fail(e),
+                Err(e) => return Verdict::Fail(e),
             };
             match eval_true(&resp.body, &expr, validator) {
                 Ok(ok) => verdict(ok, expr.clone(), format!("not true: {expr}")),
-                Err(e) => Outcome::Fail(e),
+                Err(e) => Verdict::Fail(e),
             }
         }
         CheckKind::Compare { expr, op, value } => {
             let (expr, value) = match (interpolate(expr), interpolate(value)) {
                 (Ok(e), Ok(v)) => (e, v),
-                (Err(e), _) | (_, Err(e)) => return Outcome::Fail(e),
+                (Err(e), _) | (_, Err(e)) => return Verdict::Fail(e),
             };
             match eval(&resp.body, &expr, validator) {
                 Ok(values) => {
@@ -190,21 +185,21 @@ fn outcome(
                         .and_then(|v| v.as_ref())
                         .map(conform_fhirpath::value_to_string);
                     match first {
-                        Some(a) if op.test(&a, &value) => Outcome::Pass(format!("{expr} = '{a}'")),
-                        _ => Outcome::Fail(format!(
+                        Some(a) if op.test(&a, &value) => Verdict::Pass(format!("{expr} = '{a}'")),
+                        _ => Verdict::Fail(format!(
                             "{expr} should {} '{value}', got {}",
                             op.word(),
                             show(&values)
                         )),
                     }
                 }
-                Err(e) => Outcome::Fail(e),
+                Err(e) => Verdict::Fail(e),
             }
         }
         CheckKind::Count { expr, min, max } => {
             let expr = match interpolate(expr) {
                 Ok(e) => e,
-                Err(e) => return Outcome::Fail(e),
+                Err(e) => return Verdict::Fail(e),
             };
             match eval(&resp.body, &expr, validator) {
                 Ok(values) => {
@@ -223,7 +218,7 @@ fn outcome(
                         format!("{expr}: expected {want} item(s), got {n}"),
                     )
                 }
-                Err(e) => Outcome::Fail(e),
+                Err(e) => Verdict::Fail(e),
             }
         }
         CheckKind::ResourceType(want) => {
@@ -231,22 +226,22 @@ fn outcome(
                 .json()
                 .and_then(|v| v["resourceType"].as_str().map(str::to_string));
             match got {
-                Some(g) if &g == want => Outcome::Pass(format!("a {g}")),
-                Some(g) => Outcome::Fail(format!("expected a {want}, got a {g}")),
-                None => Outcome::Fail(format!("expected a {want}, got no FHIR resource")),
+                Some(g) if &g == want => Verdict::Pass(format!("a {g}")),
+                Some(g) => Verdict::Fail(format!("expected a {want}, got a {g}")),
+                None => Verdict::Fail(format!("expected a {want}, got no FHIR resource")),
             }
         }
         CheckKind::Validate(target) => match validator {
-            None => Outcome::Skip(format!(
+            None => Verdict::Skip(format!(
                 "not validated against {target}: no definitions loaded"
             )),
             Some(v) => match v.errors(&resp.body, target) {
-                Ok(errors) if errors.is_empty() => Outcome::Pass(format!("valid against {target}")),
-                Ok(errors) => Outcome::Fail(summarise(target, &errors)),
-                Err(e) => Outcome::Fail(e),
+                Ok(errors) if errors.is_empty() => Verdict::Pass(format!("valid against {target}")),
+                Ok(errors) => Verdict::Fail(summarise(target, &errors)),
+                Err(e) => Verdict::Fail(e),
             },
         },
-        CheckKind::Unsupported(why) => Outcome::Skip(why.clone()),
+        CheckKind::Unsupported(why) => Verdict::Skip(why.clone()),
     }
 }
 

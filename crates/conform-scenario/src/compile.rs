@@ -267,7 +267,7 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         .as_ref()
         .ok_or_else(|| format!("step '{id}' needs a 'request'"))?;
     let e = &step.expect;
-    let sev = e.severity.unwrap_or(Severity::SHALL);
+    let sev = e.severity.unwrap_or(Severity::Shall);
     let check = |id: String, severity: Option<Severity>, reqs: &[String], kind| PlannedCheck {
         id,
         severity: severity.unwrap_or(sev),

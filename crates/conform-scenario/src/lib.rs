@@ -4,7 +4,7 @@
 //! `testkits/schema/scenario.schema.json`); FHIR TestScript (R4 JSON) is
 //! compiled into the same [`plan::Plan`]. The [`run`] module executes a plan
 //! against the endpoints of a regions file and emits results as data
-//! ([`result`]); [`render`] turns them into JSON (`conform.scenario/1`), text,
+//! ([`result`]); [`render`] turns them into JSON (`conform.scenario/2`), text,
 //! JUnit, FHIR TestReport or HTML. [`seed`] loads fixture folders into a region.
 //!
 //! Layout: `model` (the file format) → `load` (files, kits, line-numbered

@@ -213,22 +213,9 @@ pub struct CountCheck {
     pub requirements: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub enum Severity {
-    SHALL,
-    SHOULD,
-    MAY,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::SHALL => "SHALL",
-            Severity::SHOULD => "SHOULD",
-            Severity::MAY => "MAY",
-        }
-    }
-}
+/// A check's `severity` in a scenario file is how strongly it is required
+/// (`SHALL`, `SHOULD`, `MAY`): the outcome model's requirement level.
+pub use conform_outcome::Requirement as Severity;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,9 +6,9 @@
 use crate::interp::{bind, interpolate_json, Vars};
 use crate::plan::{Plan, PlannedScenario, PlannedStep};
 use crate::result::{
-    Phase, RegionInfo, RunResult, ScenarioResult, Status, StepResult, Tool, SCHEMA,
+    Location, Phase, RegionInfo, RunResult, ScenarioResult, Status, StepResult, Tool, SCHEMA,
 };
-use crate::step::{execute, not_run, StepContext};
+use crate::step::{execute, not_run, step_check, StepContext};
 use crate::validate::BodyValidator;
 use conform_endpoint::{Endpoint, RegionsFile};
 use std::collections::BTreeMap;
@@ -65,7 +65,9 @@ pub fn run_plan(
     validator: Option<&dyn BodyValidator>,
     sink: &dyn Sink,
 ) -> RunResult {
-    let started = crate::interp::now_string();
+    // Whole seconds: the documents' times are to the second.
+    let now = jiff::Timestamp::now();
+    let started = jiff::Timestamp::from_second(now.as_second()).unwrap_or(now);
     let t0 = Instant::now();
     let scenarios = selected(plan, opts);
     // One endpoint per region used, shared by every scenario (token caches).
@@ -102,11 +104,8 @@ pub fn run_plan(
     used.sort();
     used.dedup();
     RunResult {
-        schema: SCHEMA,
-        tool: Tool {
-            name: "conform",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        schema: SCHEMA.to_string(),
+        tool: Tool::conform(),
         started,
         duration_ms: t0.elapsed().as_millis() as u64,
         allow_writes: opts.allow_writes,
@@ -139,6 +138,19 @@ fn skeleton(s: &PlannedScenario) -> ScenarioResult {
         duration_ms: 0,
         unsupported: s.unsupported.clone(),
         steps: Vec::new(),
+    }
+}
+
+/// Every assertion of a step says where it was made: scenario, step and
+/// region (what SARIF, baselines and fingerprints key on).
+fn locate(step: &mut StepResult, scenario: &str) {
+    for a in &mut step.assertions {
+        a.location = Location {
+            scenario: Some(scenario.to_string()),
+            step: Some(step.id.clone()),
+            region: Some(step.region.clone()),
+            ..Location::default()
+        };
     }
 }
 
@@ -218,13 +230,8 @@ pub fn run_scenario(
             match endpoint {
                 Err(e) => {
                     let mut x = not_run(st, phase, Status::Fail, e.clone());
-                    x.assertions.push(crate::result::AssertionResult {
-                        id: "region".into(),
-                        severity: "SHALL",
-                        requirements: Vec::new(),
-                        status: Status::Fail,
-                        message: e.clone(),
-                    });
+                    x.assertions
+                        .push(step_check("region", Status::Fail, e.clone()));
                     x
                 }
                 Ok(endpoint) => {
@@ -239,7 +246,9 @@ pub fn run_scenario(
                 }
             }
         };
-        if result.status == Status::Fail {
+        let mut result = result;
+        locate(&mut result, &s.id);
+        if result.status.is_failure() {
             if blocked.is_none() {
                 blocked = Some(format!("step '{}' failed", st.id));
             }

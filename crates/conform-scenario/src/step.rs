@@ -7,7 +7,7 @@ use crate::assert::{check, eval, eval_true};
 use crate::curl::curl_line;
 use crate::interp::{interpolate, interpolate_json, Vars};
 use crate::plan::{Body, Capture, PlannedStep};
-use crate::result::{AssertionResult, ExchangeRecord, HttpRecord, Phase, Status, StepResult};
+use crate::result::{ExchangeRecord, HttpRecord, Outcome, Phase, Requirement, Status, StepResult};
 use crate::validate::BodyValidator;
 use conform_endpoint::{AuthConfig, Endpoint, Request, Response};
 use serde_json::Value;
@@ -45,14 +45,14 @@ pub fn not_run(step: &PlannedStep, phase: Phase, status: Status, reason: String)
     }
 }
 
-fn failed(id: &str, message: String) -> AssertionResult {
-    AssertionResult {
-        id: id.to_string(),
-        severity: "SHALL",
-        requirements: Vec::new(),
-        status: Status::Fail,
-        message,
-    }
+/// A step's own SHALL check (`request`, `until`, `capture.<var>`) that did
+/// not hold, or (with [`Status::Error`]) could not be made.
+pub(crate) fn step_check(id: &str, status: Status, message: String) -> Outcome {
+    Outcome::check(id, Requirement::Shall, status, message)
+}
+
+fn failed(id: &str, message: String) -> Outcome {
+    step_check(id, Status::Fail, message)
 }
 
 pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepResult {
@@ -108,11 +108,15 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
     let redactor = ctx.endpoint.redactor();
     let resp = match sent {
         Ok(r) => r,
+        // No answer at all is not a failed check but one that could not be
+        // made: `error`, which the exit code tells apart (infrastructure).
         Err(e) => {
             let m = redactor.redact(&format!("no response from {}: {e}", step.on));
             result.exchange = Some(record(ctx.endpoint, &req, None));
-            result.status = Status::Fail;
-            result.assertions.push(failed("request", m.clone()));
+            result.status = Status::Error;
+            result
+                .assertions
+                .push(step_check("request", Status::Error, m.clone()));
             result.reason = Some(m);
             result.duration_ms = start.elapsed().as_millis() as u64;
             return result;
@@ -122,21 +126,16 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
         let held = interp(u)
             .and_then(|u| eval_true(&resp.body, &u, ctx.validator))
             .unwrap_or(false);
-        let a = AssertionResult {
-            id: "until".into(),
-            severity: "SHALL",
-            requirements: Vec::new(),
-            status: if held { Status::Pass } else { Status::Fail },
-            message: if held {
-                format!("{u} after {attempts} attempt(s)")
-            } else {
-                format!(
-                    "still not true after {attempts} attempt(s) in {:?}: {u}",
-                    retry.limit
-                )
-            },
+        let message = if held {
+            format!("{u} after {attempts} attempt(s)")
+        } else {
+            format!(
+                "still not true after {attempts} attempt(s) in {:?}: {u}",
+                retry.limit
+            )
         };
-        result.assertions.push(a);
+        let status = if held { Status::Pass } else { Status::Fail };
+        result.assertions.push(step_check("until", status, message));
     }
     for c in &step.checks {
         let mut a = check(c, &resp, ctx.validator, &interp);
@@ -165,9 +164,9 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
         }
     }
     result.exchange = Some(record(ctx.endpoint, &req, Some(&resp)));
-    if let Some(a) = result.assertions.iter().find(|a| a.status == Status::Fail) {
-        result.status = Status::Fail;
-        result.reason = Some(format!("{}: {}", a.id, a.message));
+    if let Some(a) = result.assertions.iter().find(|a| a.status.is_failure()) {
+        result.status = a.status;
+        result.reason = Some(format!("{}: {}", a.rule, a.message));
     }
     result.duration_ms = start.elapsed().as_millis() as u64;
     result

@@ -437,9 +437,9 @@ impl Compiler<'_> {
         let mut check = PlannedCheck {
             id: crate::compile::slug(label),
             severity: if a["warningOnly"] == true {
-                Severity::SHOULD
+                Severity::Should
             } else {
-                Severity::SHALL
+                Severity::Shall
             },
             requirements: Vec::new(),
             message: a["description"].as_str().map(str::to_string),
@@ -594,7 +594,7 @@ fn unsupported_kind(problems: &mut Vec<String>, what: String) -> CheckKind {
 fn unsupported(what: &str) -> PlannedCheck {
     PlannedCheck {
         id: "unsupported".into(),
-        severity: Severity::SHALL,
+        severity: Severity::Shall,
         requirements: Vec::new(),
         message: None,
         kind: CheckKind::Unsupported(format!("unsupported TestScript element: {what}")),

@@ -4,12 +4,12 @@
 
 use conform_scenario::render::{render, Format};
 use conform_scenario::result::{
-    AssertionResult, ExchangeRecord, HttpRecord, Phase, RunResult, ScenarioResult, Status,
+    ExchangeRecord, HttpRecord, Outcome, Phase, Requirement, RunResult, ScenarioResult, Status,
     StepResult, Tool, SCHEMA,
 };
 use std::collections::BTreeMap;
 
-fn step(id: &str, phase: Phase, status: Status, assertions: Vec<AssertionResult>) -> StepResult {
+fn step(id: &str, phase: Phase, status: Status, assertions: Vec<Outcome>) -> StepResult {
     StepResult {
         id: id.into(),
         name: format!("{id} <b>&"),
@@ -43,14 +43,9 @@ fn step(id: &str, phase: Phase, status: Status, assertions: Vec<AssertionResult>
     }
 }
 
-fn assertion(id: &str, status: Status, severity: &'static str) -> AssertionResult {
-    AssertionResult {
-        id: id.into(),
-        severity,
-        requirements: vec!["REQ-1".into()],
-        status,
-        message: format!("{id} said <no> & \"why\""),
-    }
+fn assertion(id: &str, status: Status, requirement: Requirement) -> Outcome {
+    Outcome::check(id, requirement, status, format!("{id} said <no> & \"why\""))
+        .with_verifies(vec!["REQ-1".into()])
 }
 
 fn run() -> RunResult {
@@ -59,15 +54,15 @@ fn run() -> RunResult {
             "seed",
             Phase::Setup,
             Status::Pass,
-            vec![assertion("status", Status::Pass, "SHALL")],
+            vec![assertion("status", Status::Pass, Requirement::Shall)],
         ),
         step(
             "read",
             Phase::Test,
             Status::Fail,
             vec![
-                assertion("status", Status::Fail, "SHALL"),
-                assertion("etag", Status::Warn, "SHOULD"),
+                assertion("status", Status::Fail, Requirement::Shall),
+                assertion("etag", Status::Warn, Requirement::Should),
             ],
         ),
         step("after", Phase::Test, Status::Skip, vec![]),
@@ -90,12 +85,12 @@ fn run() -> RunResult {
     };
     let scenarios = vec![sc];
     RunResult {
-        schema: SCHEMA,
+        schema: SCHEMA.into(),
         tool: Tool {
-            name: "conform",
-            version: "0",
+            name: "conform".into(),
+            version: "0".into(),
         },
-        started: "2026-11-29T10:00:00Z".into(),
+        started: "2026-11-29T10:00:00Z".parse().unwrap(),
         duration_ms: 12,
         allow_writes: false,
         regions: vec![],
@@ -161,11 +156,34 @@ fn every_format_renders_and_escapes() {
     assert!(t["teardown"]["action"][0].get("assert").is_none());
 
     let json: serde_json::Value = serde_json::from_str(&render(&r, Format::Json)).unwrap();
-    assert_eq!(json["schema"], "conform.scenario/1");
+    assert_eq!(json["schema"], "conform.scenario/2");
+    assert_eq!(json["started"], "2026-11-29T10:00:00Z");
     assert_eq!(
         json["scenarios"][0]["steps"][1]["assertions"][1]["status"],
         "warn"
     );
+    let back: RunResult = serde_json::from_value(json).unwrap();
+    assert_eq!(back, r, "the document reads back as written");
+}
+
+#[test]
+fn a_step_with_no_response_is_an_error_and_only_that_makes_a_run_unreachable() {
+    let mut r = run();
+    assert!(!r.only_unreachable(), "an assertion failed");
+    let unanswered = Outcome::check(
+        "request",
+        Requirement::Shall,
+        Status::Error,
+        "no response from region-a: connection refused",
+    );
+    r.scenarios[0].steps[1] = step("read", Phase::Test, Status::Error, vec![unanswered]);
+    r.summary = RunResult::summarise(&r.scenarios);
+    assert_eq!((r.summary.failed, r.summary.failed_assertions), (1, 1));
+    assert!(r.only_unreachable());
+    let junit = render(&r, Format::Junit);
+    assert_eq!(junit.matches("<error ").count(), 1, "{junit}");
+    let text = render(&r, Format::Text);
+    assert!(text.contains("ERROR SHALL request: no response"), "{text}");
 }
 
 /// (testcases, failures, skipped) of a JUnit document, which must parse.

@@ -202,7 +202,7 @@ pub struct ScenarioSelect<'a> {
 impl ScenarioSelect<'_> {
     pub fn selects(&self, s: &crate::evidence::ScenarioResult) -> bool {
         (self.ids.is_empty() && self.tags.is_empty())
-            || self.ids.iter().any(|i| s.is(i))
+            || self.ids.iter().any(|i| crate::evidence::scenario_is(s, i))
             || self.tags.iter().any(|t| s.tags.contains(t))
     }
 }

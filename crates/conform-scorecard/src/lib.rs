@@ -4,7 +4,7 @@
 //!   and how each is measured, thresholds, gating, cumulative levels,
 //!   attested evidence), loaded from YAML;
 //! * [`Evidence`]: a region's result files (`conform.validate/1`,
-//!   `conform.probe/1`, `conform.scenario/1`), sampled payloads and
+//!   `conform.probe/1`, `conform.scenario/1` and `/2`), sampled payloads and
 //!   attestations, read from `EVIDENCE/<region>/`;
 //! * [`score_region`] turns both into a [`RegionScorecard`];
 //!   [`Report::build`] scores every region of a regions file and adds the
@@ -33,9 +33,9 @@ pub use definition::{
 };
 pub use error::ScorecardError;
 pub use evidence::{
-    Attestation, Evidence, ProbeCheck, ProbeLatency, ProbeReport, ProbeSummary, ScenarioAssertion,
-    ScenarioReport, ScenarioResult, ScenarioStep, ValidateFile, ValidateIssue, ValidateReport,
-    ValidateResource, ValidateSummary,
+    held, scenario_is, scenario_points, Attestation, Evidence, ProbeCheck, ProbeLatency,
+    ProbeReport, ProbeSummary, ScenarioReport, ScenarioResult, ValidateFile, ValidateIssue,
+    ValidateReport, ValidateResource, ValidateSummary,
 };
 pub use history::{History, StoredRun};
 pub use measure::Measurement;

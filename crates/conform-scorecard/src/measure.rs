@@ -2,7 +2,7 @@
 //! and what passed. Nothing here decides a RAG (that is scoring.rs).
 
 use crate::definition::{CareSettingsMode, Measure, ScenarioSelect};
-use crate::evidence::Evidence;
+use crate::evidence::{held, scenario_is, scenario_points, Evidence};
 use crate::glob;
 use conform_regions::{CareSetting, Organisation};
 use std::collections::{BTreeMap, BTreeSet};
@@ -333,12 +333,12 @@ fn scenarios(
     let (mut checked, mut passed, mut failures) = (0.0, 0.0, 0);
     let (mut findings, mut total) = (Vec::new(), 0);
     for s in ev.scenarios.iter().filter(|s| select.selects(s)) {
-        let Some(p) = s.points(warnings) else {
+        let Some(p) = scenario_points(s, warnings) else {
             continue;
         };
         let w = weights
             .iter()
-            .find(|(k, _)| s.is(k))
+            .find(|(k, _)| scenario_is(s, k))
             .map_or(1.0, |(_, w)| *w);
         checked += w;
         passed += w * p;
@@ -350,14 +350,8 @@ fn scenarios(
                 .steps
                 .iter()
                 .flat_map(|st| &st.assertions)
-                .filter(|a| a.outcome() == Some(false))
-                .map(|a| {
-                    if a.id.is_empty() {
-                        a.message.clone()
-                    } else {
-                        format!("{}: {}", a.id, a.message)
-                    }
-                });
+                .filter(|a| held(a) == Some(false))
+                .map(|a| format!("{}: {}", a.rule, a.message));
             // The runner's reason names the first failure; else the assertions.
             let failed: Vec<String> = match &s.reason {
                 Some(r) => vec![r.clone()],
@@ -388,12 +382,10 @@ fn assertions(select: ScenarioSelect, requirements: &[String], ev: &Evidence) ->
     let (mut findings, mut total) = (Vec::new(), 0);
     for s in ev.scenarios.iter().filter(|s| select.selects(s)) {
         for a in s.steps.iter().flat_map(|st| &st.assertions) {
-            if !requirements.is_empty()
-                && !a.requirements.iter().any(|r| glob::any(requirements, r))
-            {
+            if !requirements.is_empty() && !a.verifies.iter().any(|r| glob::any(requirements, r)) {
                 continue;
             }
-            match a.outcome() {
+            match held(a) {
                 Some(true) => {
                     checked += 1.0;
                     passed += 1.0;
@@ -403,7 +395,7 @@ fn assertions(select: ScenarioSelect, requirements: &[String], ev: &Evidence) ->
                     push(
                         &mut findings,
                         &mut total,
-                        format!("{} {}: {}", s.id, a.id, a.message),
+                        format!("{} {}: {}", s.id, a.rule, a.message),
                     );
                 }
                 None => {}

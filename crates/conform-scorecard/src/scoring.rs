@@ -3,7 +3,7 @@
 //! cumulative levels and the CI gate. Not-assessed never passes anything.
 
 use crate::definition::{Criterion, Definition, Gate, Requirement};
-use crate::evidence::Evidence;
+use crate::evidence::{scenario_is, scenario_points, Evidence};
 use crate::measure::{measure, Measurement};
 use crate::model::*;
 use conform_regions::Organisation;
@@ -276,8 +276,8 @@ fn unmet(r: &Requirement, card: &RegionScorecard, ev: &Evidence) -> Option<Strin
                 let points: Vec<f64> = ev
                     .scenarios
                     .iter()
-                    .filter(|s| s.is(id))
-                    .filter_map(|s| s.points(0.5))
+                    .filter(|s| scenario_is(s, id))
+                    .filter_map(|s| scenario_points(s, 0.5))
                     .collect();
                 if points.is_empty() {
                     Some(format!("{id} not run"))

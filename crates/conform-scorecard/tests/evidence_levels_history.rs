@@ -11,6 +11,88 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// A `conform.scenario/1` document as the runner wrote it, around the
+/// given scenarios (each given the fields they leave out).
+fn scenario_run_v1(scenarios: serde_json::Value) -> serde_json::Value {
+    let scenarios: Vec<serde_json::Value> = scenarios
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let mut full = json!({"title": "t", "source": "s.yaml", "tags": [], "roles": {},
+                "matrix": {}, "duration_ms": 1});
+            for (k, v) in s.as_object().unwrap() {
+                full[k] = v.clone();
+            }
+            full
+        })
+        .collect();
+    json!({"schema": "conform.scenario/1", "tool": {"name": "conform", "version": "0.1.0"},
+        "started": "2026-11-28T10:00:00Z", "duration_ms": 2, "allow_writes": false,
+        "regions": [], "summary": {"scenarios": 0, "passed": 0, "failed": 0, "skipped": 0,
+        "steps": 0, "assertions": 0, "failed_assertions": 0, "warnings": 0},
+        "scenarios": scenarios})
+}
+
+#[test]
+fn scenario_results_of_both_versions_read_as_the_same_outcomes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let step = json!({"id": "read", "name": "read", "phase": "test", "region": "a",
+        "writes": false, "status": "pass", "duration_ms": 1, "attempts": 1, "captures": {},
+        "assertions": [
+            {"id": "status", "severity": "SHALL", "requirements": ["S1-TRACE"], "status": "pass", "message": "status 200"},
+            {"id": "etag", "severity": "SHOULD", "requirements": [], "status": "warn", "message": "no ETag"}]});
+    let v1 = scenario_run_v1(
+        json!([{"id": "s1", "requirements": ["S1"], "regions": ["a"],
+        "status": "pass", "steps": [step]}]),
+    );
+    write(&root.join("a/v1.json"), &v1.to_string());
+    let from_v1 = Evidence::load(root, "a").unwrap().scenarios;
+    let a = &from_v1[0].steps[0].assertions;
+    assert_eq!(
+        (a[0].rule.as_str(), a[0].status, &a[0].verifies),
+        (
+            "status",
+            conform_outcome::Status::Pass,
+            &vec!["S1-TRACE".to_string()]
+        )
+    );
+    assert_eq!(
+        (a[1].status, a[1].severity),
+        (
+            conform_outcome::Status::Warn,
+            conform_outcome::Severity::Warning
+        )
+    );
+    assert_eq!(a[1].location.step.as_deref(), Some("read"));
+    assert_eq!(held(&a[1]), Some(false), "a warning did not hold");
+    assert_eq!(scenario_points(&from_v1[0], 0.5), Some(0.5));
+
+    // The same run written as /2 reads back identically.
+    let mut v2 = v1.clone();
+    v2["schema"] = json!(conform_outcome::scenario::SCHEMA);
+    v2["scenarios"] = json!([]);
+    let mut run: ScenarioReport = serde_json::from_value(v2).unwrap();
+    run.scenarios = from_v1.clone();
+    std::fs::remove_file(root.join("a/v1.json")).unwrap();
+    write(
+        &root.join("a/v2.json"),
+        &serde_json::to_string(&run).unwrap(),
+    );
+    assert_eq!(Evidence::load(root, "a").unwrap().scenarios, from_v1);
+
+    write(
+        &root.join("a/v9.json"),
+        r#"{"schema": "conform.scenario/9"}"#,
+    );
+    let err = Evidence::load(root, "a").unwrap_err().to_string();
+    assert!(
+        err.contains("conform.scenario/9 is not a version this scorecard reads"),
+        "{err}"
+    );
+}
+
 fn org(ods: &str, care_setting: CareSetting) -> Organisation {
     Organisation {
         ods: ods.into(),
@@ -52,9 +134,9 @@ fn evidence_folder_is_read_tolerantly() {
     // A shared scenario report: one result names region a, one does not.
     write(
         &root.join("shared.json"),
-        &json!({"schema": "conform.scenario/1", "scenarios": [
+        &scenario_run_v1(json!([
             {"id": "s1-x", "requirements": ["S1"], "regions": ["a", "b"], "status": "pass", "steps": []},
-            {"id": "s1-y", "requirements": ["S1"], "regions": ["b"], "status": "fail", "steps": []}]})
+            {"id": "s1-y", "requirements": ["S1"], "regions": ["b"], "status": "fail", "reason": "r", "steps": []}]))
         .to_string(),
     );
     let ev = Evidence::load(root, "a").unwrap();
@@ -63,7 +145,7 @@ fn evidence_folder_is_read_tolerantly() {
     let seen: Vec<&str> = ev.ods_seen.iter().map(|s| s.ods.as_str()).collect();
     assert_eq!(seen, ["RR8", "B86030"]);
     assert_eq!(ev.scenarios.len(), 1);
-    assert!(ev.scenarios[0].is("S1"));
+    assert!(scenario_is(&ev.scenarios[0], "S1"));
     assert_eq!(ev.attestations["delivery-plan"].status, "attested");
     assert_eq!(
         ev.files,

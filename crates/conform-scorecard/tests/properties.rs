@@ -12,6 +12,8 @@
 //! first sampled payload changes what is measured (from "not assessed" to
 //! the register's coverage) and is not "passing evidence" on its own.
 
+use conform_outcome::scenario::{Phase, StepResult};
+use conform_outcome::{Outcome, Requirement, Status};
 use conform_regions::{CareSetting, Organisation};
 use conform_scorecard::*;
 use proptest::prelude::*;
@@ -59,7 +61,13 @@ const SCENARIOS: [&str; 10] = [
     "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "inbound",
 ];
 const REQUIREMENTS: [&str; 3] = ["S2-POINTER", "S1-AUDIT", "S5-RESTRICTED"];
-const STATUSES: [&str; 4] = ["pass", "fail", "warn", "skip"];
+const STATUSES: [Status; 5] = [
+    Status::Pass,
+    Status::Fail,
+    Status::Warn,
+    Status::Skip,
+    Status::Error,
+];
 
 fn resource(error: Option<&str>) -> ValidateFile {
     ValidateFile {
@@ -80,7 +88,7 @@ fn resource(error: Option<&str>) -> ValidateFile {
     }
 }
 
-fn scenario(i: usize, status: &str, assertions: Vec<(usize, bool)>) -> ScenarioResult {
+fn scenario(i: usize, status: Status, assertions: Vec<(usize, bool)>) -> ScenarioResult {
     let name = SCENARIOS[i];
     ScenarioResult {
         id: format!("scenario-{}", name.to_lowercase()),
@@ -96,19 +104,32 @@ fn scenario(i: usize, status: &str, assertions: Vec<(usize, bool)>) -> ScenarioR
             vec![name.into()]
         },
         regions: vec!["r".into()],
-        status: status.into(),
+        status,
         reason: None,
-        steps: vec![ScenarioStep {
+        source: "s.yaml".into(),
+        roles: Default::default(),
+        matrix: Default::default(),
+        duration_ms: 0,
+        unsupported: vec![],
+        steps: vec![StepResult {
+            id: "step".into(),
             name: "step".into(),
+            phase: Phase::Test,
+            group: None,
+            region: "r".into(),
+            writes: false,
+            status: Status::Pass,
+            reason: None,
+            duration_ms: 0,
+            attempts: 1,
+            captures: Default::default(),
+            exchange: None,
             assertions: assertions
                 .into_iter()
-                .map(|(r, ok)| ScenarioAssertion {
-                    id: "a".into(),
-                    severity: "SHALL".into(),
-                    status: Some(if ok { "pass" } else { "fail" }.into()),
-                    passed: None,
-                    message: String::new(),
-                    requirements: vec![REQUIREMENTS[r].into()],
+                .map(|(r, ok)| {
+                    let status = if ok { Status::Pass } else { Status::Fail };
+                    Outcome::check("a", Requirement::Shall, status, "")
+                        .with_verifies(vec![REQUIREMENTS[r].into()])
                 })
                 .collect(),
         }],
@@ -231,7 +252,7 @@ fn add_passing(mut ev: Evidence, kind: usize, pick: usize) -> Evidence {
         3 => {
             let i = pick % SCENARIOS.len();
             let a = vec![(pick % REQUIREMENTS.len(), true)];
-            ev.scenarios.push(scenario(i, "pass", a));
+            ev.scenarios.push(scenario(i, Status::Pass, a));
         }
         _ => {
             let reg = register();

@@ -6,7 +6,7 @@ use crate::result::{RunResult, Status};
 use conform_writers::xml::escape;
 use std::fmt::Write;
 
-const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}.pass{color:#176f2c}.fail{color:#b00020;font-weight:bold}.skip{color:#777}.warn{color:#a65e00}pre{white-space:pre-wrap;background:#f6f6f6;padding:6px;max-height:30em;overflow:auto}";
+const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}.pass{color:#176f2c}.fail,.error{color:#b00020;font-weight:bold}.skip{color:#777}.warn{color:#a65e00}pre{white-space:pre-wrap;background:#f6f6f6;padding:6px;max-height:30em;overflow:auto}";
 
 pub fn render_html(run: &RunResult) -> String {
     let s = &run.summary;
@@ -14,7 +14,7 @@ pub fn render_html(run: &RunResult) -> String {
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>conform scenario run</title><style>{STYLE}</style></head><body>\n<h1>conform scenario run</h1>\n<p>{} scenarios: <span class=\"pass\">{} passed</span>, <span class=\"fail\">{} failed</span>, <span class=\"skip\">{} skipped</span>; {} steps, {} assertions ({} failed, {} warnings). Started {}.</p>\n",
-        s.scenarios, s.passed, s.failed, s.skipped, s.steps, s.assertions, s.failed_assertions, s.warnings, escape(&run.started)
+        s.scenarios, s.passed, s.failed, s.skipped, s.steps, s.assertions, s.failed_assertions, s.warnings, escape(&run.started.to_string())
     );
     for sc in &run.scenarios {
         let _ = writeln!(
@@ -37,8 +37,8 @@ pub fn render_html(run: &RunResult) -> String {
                     "<div class=\"{}\">{} {} {}: {}</div>",
                     a.status.as_str(),
                     a.status.as_str(),
-                    a.severity,
-                    escape(&a.id),
+                    super::text::requirement(a),
+                    escape(&a.rule),
                     escape(&a.message)
                 );
             }

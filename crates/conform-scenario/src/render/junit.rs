@@ -12,11 +12,14 @@ fn outcome(st: &StepResult) -> Outcome {
     match st.status {
         Status::Pass | Status::Warn => Outcome::Pass,
         Status::Skip => Outcome::Skipped { message: reason },
+        Status::Error => Outcome::Error { message: reason },
+        // The request could not be built or the region's set-up is broken:
+        // not an assertion about the exchange.
         Status::Fail
             if st
                 .assertions
                 .iter()
-                .any(|a| a.id == "request" || a.id == "region") =>
+                .any(|a| a.rule == "request" || a.rule == "region") =>
         {
             Outcome::Error { message: reason }
         }
@@ -28,12 +31,13 @@ fn outcome(st: &StepResult) -> Outcome {
                 .iter()
                 .filter(|a| a.status == Status::Fail)
                 .map(|a| {
-                    let reqs = if a.requirements.is_empty() {
+                    let reqs = if a.verifies.is_empty() {
                         String::new()
                     } else {
-                        format!(" [{}]", a.requirements.join(", "))
+                        format!(" [{}]", a.verifies.join(", "))
                     };
-                    format!("{} {}: {}{reqs}", a.severity, a.id, a.message)
+                    let level = super::text::requirement(a);
+                    format!("{level} {}: {}{reqs}", a.rule, a.message)
                 })
                 .chain(st.exchange.as_ref().map(|e| format!("replay: {}", e.curl)))
                 .collect::<Vec<_>>()

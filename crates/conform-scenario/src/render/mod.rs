@@ -1,4 +1,4 @@
-//! A run's results as JSON (`conform.scenario/1`), text, JUnit XML, FHIR
+//! A run's results as JSON (`conform.scenario/2`), text, JUnit XML, FHIR
 //! TestReport (a collection Bundle, one TestReport per scenario) or a
 //! self-contained HTML page.
 

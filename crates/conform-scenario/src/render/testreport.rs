@@ -13,6 +13,7 @@ fn result_code(s: Status) -> &'static str {
         Status::Fail => "fail",
         Status::Skip => "skip",
         Status::Warn => "warning",
+        Status::Error => "error",
     }
 }
 
@@ -43,9 +44,10 @@ fn actions(st: &StepResult, with_asserts: bool) -> Vec<Value> {
     let mut out = vec![operation(st)];
     if with_asserts {
         for a in &st.assertions {
-            let mut msg = format!("{} {}: {}", a.severity, a.id, a.message);
-            if !a.requirements.is_empty() {
-                msg.push_str(&format!(" [{}]", a.requirements.join(", ")));
+            let level = super::text::requirement(a);
+            let mut msg = format!("{level} {}: {}", a.rule, a.message);
+            if !a.verifies.is_empty() {
+                msg.push_str(&format!(" [{}]", a.verifies.join(", ")));
             }
             out.push(json!({"assert": {"result": result_code(a.status), "message": msg}}));
         }
@@ -68,7 +70,7 @@ pub fn testreport(run: &RunResult, sc: &ScenarioResult) -> Value {
         "name": sc.title,
         "status": "completed",
         "testScript": {"display": format!("{} ({})", sc.id, sc.source)},
-        "result": match sc.status { Status::Fail => "fail", Status::Skip => "pending", _ => "pass" },
+        "result": match sc.status { Status::Fail | Status::Error => "fail", Status::Skip => "pending", _ => "pass" },
         "score": if total == 0 { 0.0 } else { (passed as f64 * 1000.0 / total as f64).round() / 10.0 },
         "tester": "conform",
         "issued": run.started,

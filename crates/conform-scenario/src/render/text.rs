@@ -3,7 +3,7 @@
 //! severity and requirement ids, and a failed step shows its curl line.
 //! No times, so two runs of the same thing read the same.
 
-use crate::result::{RunResult, Status, StepResult};
+use crate::result::{Outcome, RunResult, Status, StepResult};
 use std::fmt::Write;
 
 fn label(s: Status) -> &'static str {
@@ -12,7 +12,13 @@ fn label(s: Status) -> &'static str {
         Status::Fail => "FAIL",
         Status::Skip => "SKIP",
         Status::Warn => "WARN",
+        Status::Error => "ERROR",
     }
+}
+
+/// `SHALL`, `SHOULD` or `MAY`: how strongly the assertion is required.
+pub(crate) fn requirement(a: &Outcome) -> &'static str {
+    a.requirement.map_or("", |r| r.as_str())
 }
 
 pub fn render_text(run: &RunResult) -> String {
@@ -99,21 +105,21 @@ fn step(out: &mut String, st: &StepResult) {
         }
     }
     for a in st.assertions.iter().filter(|a| a.status != Status::Pass) {
-        let reqs = if a.requirements.is_empty() {
+        let reqs = if a.verifies.is_empty() {
             String::new()
         } else {
-            format!(" [{}]", a.requirements.join(", "))
+            format!(" [{}]", a.verifies.join(", "))
         };
         let _ = writeln!(
             out,
             "          {} {} {}: {}{reqs}",
             label(a.status),
-            a.severity,
-            a.id,
+            requirement(a),
+            a.rule,
             a.message
         );
     }
-    if st.status == Status::Fail {
+    if st.status.is_failure() {
         if let Some(e) = &st.exchange {
             let _ = writeln!(out, "          replay: {}", e.curl);
         }

@@ -13,6 +13,8 @@
 //! Readers are tolerant: unknown fields are ignored, so newer minor
 //! versions of a report still load.
 
+mod v1;
+
 use crate::connectivity::{observed_ods, OdsSighting};
 use crate::error::ScorecardError;
 use serde::{Deserialize, Serialize};
@@ -114,118 +116,57 @@ pub struct ProbeLatency {
     pub p95_ms: f64,
 }
 
-// ---- conform.scenario/1 ----
+// ---- conform.scenario (the document type of conform-outcome) ----
 
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ScenarioReport {
-    #[serde(default)]
-    pub scenarios: Vec<ScenarioResult>,
+pub use conform_outcome::scenario::{RunResult as ScenarioReport, ScenarioResult};
+use conform_outcome::{Outcome, Status};
+
+/// Whether the scenario is `name`: its id, or a requirement it verifies as
+/// a whole (`S1` names `s1-out-of-area-ae` with `requirements: [S1]`).
+pub fn scenario_is(s: &ScenarioResult, name: &str) -> bool {
+    s.id == name || s.requirements.iter().any(|r| r == name)
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ScenarioResult {
-    pub id: String,
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    /// Requirement ids the scenario verifies as a whole, e.g. `S1`.
-    #[serde(default)]
-    pub requirements: Vec<String>,
-    #[serde(default, deserialize_with = "region_names")]
-    pub regions: Vec<String>,
-    /// `pass`, `warn` (passed with warnings), `fail` or `skip` (anything
-    /// else counts as a failure).
-    pub status: String,
-    /// Why it failed or was skipped.
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub steps: Vec<ScenarioStep>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ScenarioStep {
-    #[serde(default, alias = "title")]
-    pub name: String,
-    #[serde(default)]
-    pub assertions: Vec<ScenarioAssertion>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ScenarioAssertion {
-    #[serde(default)]
-    pub id: String,
-    #[serde(default)]
-    pub severity: String,
-    /// `pass`, `fail`, `warn` (a SHOULD/MAY that did not hold), `skip`, or
-    /// a `passed` boolean instead.
-    pub status: Option<String>,
-    pub passed: Option<bool>,
-    #[serde(default)]
-    pub message: String,
-    #[serde(default, alias = "requirement_ids")]
-    pub requirements: Vec<String>,
-}
-
-/// `regions` may list names or objects with a `name` (or `region`).
-fn region_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    let v = Value::deserialize(d)?;
-    let list = match v {
-        Value::Array(a) => a,
-        Value::Object(m) => return Ok(m.keys().cloned().collect()),
-        _ => return Ok(Vec::new()),
-    };
-    Ok(list
-        .into_iter()
-        .filter_map(|x| match x {
-            Value::String(s) => Some(s),
-            Value::Object(m) => m
-                .get("name")
-                .or_else(|| m.get("region"))
-                .and_then(|n| n.as_str())
-                .map(str::to_string),
-            _ => None,
-        })
-        .collect())
-}
-
-impl ScenarioAssertion {
-    /// `Some(true)` passed, `Some(false)` failed, `None` not evaluated.
-    pub fn outcome(&self) -> Option<bool> {
-        match (&self.status, self.passed) {
-            (Some(s), _) => match s.as_str() {
-                "pass" | "passed" => Some(true),
-                "skip" | "skipped" => None,
-                _ => Some(false),
-            },
-            (None, Some(p)) => Some(p),
-            (None, None) => None,
-        }
+/// Whether an assertion held: `Some(true)` passed, `Some(false)` failed,
+/// warned (a SHOULD or MAY that did not hold) or could not be made, `None`
+/// skipped (not evaluated).
+pub fn held(a: &Outcome) -> Option<bool> {
+    match a.status {
+        Status::Pass => Some(true),
+        Status::Skip => None,
+        Status::Warn | Status::Fail | Status::Error => Some(false),
     }
 }
 
-impl ScenarioResult {
-    /// Whether the scenario is `name`: its id, or a requirement it verifies
-    /// as a whole (`S1` names `s1-out-of-area-ae` with `requirements: [S1]`).
-    pub fn is(&self, name: &str) -> bool {
-        self.id == name || self.requirements.iter().any(|r| r == name)
-    }
-
-    /// 1 pass, `warnings` pass with warnings, 0 fail, None skip.
-    pub fn points(&self, warnings: f64) -> Option<f64> {
-        match self.status.as_str() {
-            "skip" | "skipped" => None,
-            "warn" => Some(warnings),
-            "pass" | "passed" => {
-                let warned = self
-                    .steps
-                    .iter()
-                    .flat_map(|s| &s.assertions)
-                    .any(|a| a.outcome() == Some(false));
-                Some(if warned { warnings } else { 1.0 })
-            }
-            _ => Some(0.0),
+/// A scenario's points: 1 pass, `warnings` pass with warnings, 0 fail,
+/// `None` skipped.
+pub fn scenario_points(s: &ScenarioResult, warnings: f64) -> Option<f64> {
+    match s.status {
+        Status::Skip => None,
+        Status::Warn => Some(warnings),
+        Status::Pass => {
+            let warned = s
+                .steps
+                .iter()
+                .flat_map(|st| &st.assertions)
+                .any(|a| held(a) == Some(false));
+            Some(if warned { warnings } else { 1.0 })
         }
+        Status::Fail | Status::Error => Some(0.0),
+    }
+}
+
+/// A scenario document of either version, as the current type.
+fn scenario_report(f: &Path, v: Value) -> Result<ScenarioReport, ScorecardError> {
+    match schema(&v) {
+        conform_outcome::scenario::SCHEMA => parse(f, v),
+        v1::SCENARIO_V1 => parse::<v1::ScenarioRunV1>(f, v).map(v1::ScenarioRunV1::upgrade),
+        other => Err(ScorecardError::input(format!(
+            "{}: {other} is not a version this scorecard reads ({} or {})",
+            f.display(),
+            conform_outcome::scenario::SCHEMA,
+            v1::SCENARIO_V1
+        ))),
     }
 }
 
@@ -273,7 +214,7 @@ impl Evidence {
         for f in shared {
             let v = read_json(&f)?;
             if schema(&v).starts_with("conform.scenario/") {
-                let r: ScenarioReport = parse(&f, v)?;
+                let r = scenario_report(&f, v)?;
                 let mine: Vec<ScenarioResult> = r
                     .scenarios
                     .into_iter()
@@ -339,7 +280,7 @@ impl Evidence {
         } else if s.starts_with("conform.probe/") {
             self.probe.push(parse(f, v)?);
         } else if s.starts_with("conform.scenario/") {
-            let r: ScenarioReport = parse(f, v)?;
+            let r = scenario_report(f, v)?;
             self.scenarios.extend(r.scenarios);
         } else {
             return Ok(());
