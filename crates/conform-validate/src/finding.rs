@@ -80,4 +80,9 @@ pub mod rules {
     pub const EXTENSION_ON_ID: &str = "extension-on-id";
     pub const EXTENSION_CONTEXT: &str = "extension-context";
     pub const INVARIANT_NOT_EVALUATED: &str = "invariant-not-evaluated";
+
+    /// Rules that say a check could not be made (a value set that is not
+    /// expanded, an invariant that cannot be evaluated there): their
+    /// outcomes are skipped checks, never passes.
+    pub const NOT_CHECKED: [&str; 2] = [BINDING_NOT_CHECKED, INVARIANT_NOT_EVALUATED];
 }

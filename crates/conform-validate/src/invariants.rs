@@ -10,7 +10,7 @@ use crate::fhirpath_model::PlansModel;
 use crate::finding::{rules, IssueCode, Severity};
 use crate::plan::profile::ProfileSet;
 use crate::plan::{Constraint, Plans};
-use crate::profile::{codes_of, Checker, Values};
+use crate::profile::{Checker, Values};
 use crate::reference::Reference;
 use crate::terminology::{CodeSet, Membership};
 use conform_fhirpath::{Expr, Item, Model, NodeRef, Value};
@@ -240,4 +240,32 @@ fn resolve_in_bundles(doc: &Document, resources: &[NodeId], reference: &str) -> 
         }
     }
     None
+}
+
+/// The (system, code) pairs of a coded value: a code, Coding, Quantity or
+/// CodeableConcept.
+fn codes_of(doc: &Document<'_>, node: NodeId) -> Vec<(Option<String>, String)> {
+    match doc.kind(node) {
+        Kind::String => doc
+            .str(node)
+            .map(|c| vec![(None, c.into_owned())])
+            .unwrap_or_default(),
+        Kind::Object => {
+            if let Some(codings) = doc.get(node, "coding") {
+                return doc
+                    .elements(codings)
+                    .iter()
+                    .flat_map(|&c| codes_of(doc, c))
+                    .collect();
+            }
+            match doc.get_str(node, "code") {
+                Some(code) => vec![(
+                    doc.get_str(node, "system").map(|s| s.into_owned()),
+                    code.into_owned(),
+                )],
+                None => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
 }

@@ -1,5 +1,9 @@
 //! FHIR R4 validation: compile the loaded packages' StructureDefinitions into
-//! plans ([`plan`]), then validate JSON against them in one pass ([`walk`]).
+//! plans ([`plan`]), then validate JSON against them in one pass (`walk`),
+//! which calls the rule families (`rules`, one module each) where a value
+//! is; the profile checker (`profile`) calls the same rules for what a
+//! profile tightens. Literal references are read by one parser,
+//! [`reference`].
 //!
 //! The validator never renders anything: it reports [`Finding`]s for each
 //! resource into a [`Sink`], and renderers elsewhere turn those into text,
@@ -19,6 +23,7 @@ pub mod primitive;
 mod profile;
 mod questionnaire;
 pub mod reference;
+mod rule_families;
 mod run;
 pub mod terminology;
 mod walk;

@@ -4,14 +4,17 @@
 //! values, bindings of every strength, limits, slicing, and the profiles of
 //! element types (extensions, data type profiles).
 
+mod invariants;
+mod limits;
 mod matching;
 mod slicing;
 
 use crate::finding::{rules, IssueCode, Severity};
 use crate::invariants::Invariants;
 use crate::plan::profile::{NodeIdx, ProfileNode, ProfilePlan, ProfileSet};
-use crate::plan::{Plans, Strength, UNBOUNDED};
-use crate::terminology::Membership;
+use crate::plan::{ElementPlan, ElementType, Plans, TypeId};
+use crate::rule_families::{bindings, cardinality, references, Report};
+use crate::ProfileSelection;
 use conform_json::{Document, Kind, NodeId};
 use serde_json::Value;
 
@@ -55,7 +58,39 @@ pub(crate) struct Checker<'a> {
     inv: Option<Invariants<'a>>,
     /// The enclosing resources, outermost first, for the invariants.
     resources: Vec<NodeId>,
+    /// Set when this check runs beside the base walk (which profiles it
+    /// applies itself): what the walk decides is left to it. Unset when a
+    /// profile is checked on its own (`conformsTo()`, slice matching by
+    /// profile), where every constraint counts.
+    beside_walk: Option<&'a ProfileSelection>,
     pub(crate) issues: Vec<Issue>,
+}
+
+/// Where a value sits in the base definitions, as the walk saw it.
+#[derive(Clone, Copy)]
+pub(crate) enum Base<'a> {
+    /// The value the profile is applied to: of the profile's type.
+    Root,
+    /// A value of this element, as the type of this index.
+    Element(&'a ElementPlan, u8),
+    /// Not followed (a path the base plans do not have).
+    Unknown,
+}
+
+impl<'a> Base<'a> {
+    fn element(self) -> Option<&'a ElementPlan> {
+        match self {
+            Base::Element(el, _) => Some(el),
+            _ => None,
+        }
+    }
+
+    fn element_type(self) -> Option<&'a ElementType> {
+        match self {
+            Base::Element(el, choice) => el.types.get(choice as usize),
+            _ => None,
+        }
+    }
 }
 
 impl<'a> Checker<'a> {
@@ -74,8 +109,16 @@ impl<'a> Checker<'a> {
             depth: 0,
             inv: None,
             resources: Vec::new(),
+            beside_walk: None,
             issues: Vec::new(),
         }
+    }
+
+    /// Runs beside the base walk, which applies the profiles of
+    /// `selection` to each resource itself.
+    pub(crate) fn beside_walk(mut self, selection: &'a ProfileSelection) -> Self {
+        self.beside_walk = Some(selection);
+        self
     }
 
     /// Also evaluates the invariants the profiles add, for a value inside
@@ -136,11 +179,24 @@ impl<'a> Checker<'a> {
             return;
         }
         let root = self.profile.root;
-        self.item(node, root);
+        self.item(node, root, Base::Root);
+    }
+
+    /// The base type of a value: a resource's own type, the profile's type
+    /// at the root, else the type of the element holding it.
+    fn base_type(&self, node: NodeId, base: Base<'_>) -> Option<TypeId> {
+        if let Some(rt) = self.doc.get_str(node, "resourceType") {
+            return self.plans.resource(&rt);
+        }
+        match base {
+            Base::Root => self.plans.by_name.get(&self.profile.type_name).copied(),
+            Base::Element(..) => base.element_type().map(|t| t.plan),
+            Base::Unknown => None,
+        }
     }
 
     /// Applies one profile element to one value.
-    fn item(&mut self, node: NodeId, idx: NodeIdx) {
+    fn item(&mut self, node: NodeId, idx: NodeIdx, base: Base<'a>) {
         let set = self.set();
         let p = set.node(idx);
         let doc = self.doc;
@@ -176,8 +232,8 @@ impl<'a> Checker<'a> {
         // bindings and targets only where the profile chain sets them.
         self.limits(node, p);
         if p.constrained {
-            self.binding(node, p);
-            self.reference_target(node, p);
+            self.binding(node, p, base);
+            self.reference_target(node, p, base);
         }
         self.type_profiles(node, p);
         if doc.kind(node) == Kind::Object {
@@ -189,7 +245,8 @@ impl<'a> Checker<'a> {
             if nested {
                 self.resources.push(node);
             }
-            self.children(node, p);
+            let base_type = self.base_type(node, base);
+            self.children(node, p, base_type);
             if nested {
                 self.resources.pop();
             }
@@ -199,81 +256,22 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The invariants the profile adds to this element, on one value.
-    fn invariants(&mut self, node: NodeId, p: &ProfileNode) {
-        let Some(inv) = self.inv else { return };
-        let focus = conform_fhirpath::NodeRef {
-            node: Some(node),
-            companion: None,
-            ty: self.value_type(node, p).map(Into::into),
-        };
-        let mut issues = Vec::new();
-        inv.check(
-            self.doc,
-            focus,
-            &self.resources,
-            p.constraints.iter().copied(),
-            |i| issues.push(i),
-        );
-        for i in issues {
-            self.report(
-                i.severity,
-                i.code,
-                i.rule.to_string(),
-                node,
-                None,
-                i.message,
-            );
-        }
-    }
-
-    /// The FHIR type of a value for FHIRPath: the profiled resource or
-    /// type at the root, the element's one type, the backbone's base path,
-    /// or a choice's type from its JSON key.
-    fn value_type(&self, node: NodeId, p: &ProfileNode) -> Option<String> {
-        if let Some(t) = self.doc.get_str(node, "resourceType") {
-            return Some(t.into_owned());
-        }
-        if self.path.is_empty() {
-            return Some(self.profile.type_name.clone());
-        }
-        match p.types.as_slice() {
-            [t] if matches!(t.code.as_str(), "BackboneElement" | "Element") => {
-                // `Composition.section:problems` is a `Composition.section`
-                let path: Vec<&str> =
-                    p.id.split('.')
-                        .map(|seg| seg.split(':').next().unwrap_or(seg))
-                        .collect();
-                Some(path.join("."))
-            }
-            [t] => Some(t.code.clone()),
-            _ if p.choice => {
-                let last = self.path.last()?;
-                let key = last.trim_start_matches('.').split('[').next()?;
-                let suffix = key.strip_prefix(p.name.as_str())?;
-                let mut ty = suffix.to_string();
-                if conform_fhirpath::system_type_of(&lower_first(suffix)).is_some() {
-                    ty = lower_first(suffix);
-                }
-                Some(ty)
-            }
-            _ => None,
-        }
-    }
-
     /// Walks the constrained children of an object.
-    fn children(&mut self, obj: NodeId, p: &'a ProfileNode) {
+    fn children(&mut self, obj: NodeId, p: &'a ProfileNode, base_type: Option<TypeId>) {
         let set = self.set();
         for &ci in &p.children {
             let c = set.node(ci);
-            let items = self.gather(obj, c);
-            self.element(obj, ci, &items);
+            let items = self.gather(obj, c, base_type);
+            let base = base_type.and_then(|t| base_element(self.plans, t, &c.name));
+            self.element(obj, ci, &items, base);
         }
     }
 
-    /// The values of element `c` in `obj`: (node, JSON key, array index).
-    fn gather(&self, obj: NodeId, c: &ProfileNode) -> Vec<Item<'a>> {
+    /// The values of element `c` in `obj`: (node, JSON key, array index,
+    /// place in the base type `base_type` of `obj`).
+    fn gather(&self, obj: NodeId, c: &ProfileNode, base_type: Option<TypeId>) -> Vec<Item<'a>> {
         let doc = self.doc;
+        let plans = self.plans;
         let mut out = Vec::new();
         for m in doc.members(obj) {
             let key = doc.raw_key(m);
@@ -285,6 +283,13 @@ impl<'a> Checker<'a> {
             if !hit {
                 continue;
             }
+            let base = base_type
+                .and_then(|t| {
+                    let plan = plans.get(t);
+                    let k = plan.keys.get(key)?;
+                    Some(Base::Element(&plan.elements[k.element as usize], k.choice))
+                })
+                .unwrap_or(Base::Unknown);
             match doc.kind(m.value) {
                 Kind::Array => {
                     for (i, &v) in doc.elements(m.value).iter().enumerate() {
@@ -293,6 +298,7 @@ impl<'a> Checker<'a> {
                                 node: v,
                                 key,
                                 index: Some(i as u32),
+                                base,
                             });
                         }
                     }
@@ -301,6 +307,7 @@ impl<'a> Checker<'a> {
                     node: m.value,
                     key,
                     index: None,
+                    base,
                 }),
             }
         }
@@ -308,11 +315,17 @@ impl<'a> Checker<'a> {
     }
 
     /// Cardinality, types and slicing of one element, then each value.
-    fn element(&mut self, parent: NodeId, idx: NodeIdx, items: &[Item<'a>]) {
+    fn element(
+        &mut self,
+        parent: NodeId,
+        idx: NodeIdx,
+        items: &[Item<'a>],
+        base: Option<&'a ElementPlan>,
+    ) {
         let set = self.set();
         let c = set.node(idx);
         if c.constrained {
-            self.cardinality(parent, c, items.len() as u32, &c.name);
+            self.cardinality(parent, c, items.len() as u32, base);
             self.choice_types(c, items);
         }
         if let Some(sl) = &c.slicing {
@@ -320,7 +333,7 @@ impl<'a> Checker<'a> {
         }
         for it in items {
             self.enter(it);
-            self.item(it.node, idx);
+            self.item(it.node, idx, it.base);
             self.leave();
         }
     }
@@ -337,29 +350,49 @@ impl<'a> Checker<'a> {
         self.path.pop();
     }
 
-    fn cardinality(&mut self, parent: NodeId, c: &ProfileNode, count: u32, name: &str) {
+    /// The profile's bounds on an element, where they say more than the
+    /// base walk has already said about them.
+    fn cardinality(
+        &mut self,
+        parent: NodeId,
+        c: &ProfileNode,
+        count: u32,
+        base: Option<&ElementPlan>,
+    ) {
+        let beside_walk = self.beside_walk.is_some();
+        let name = Some(c.name.as_str());
+        let twin = || {
+            self.doc.members(parent).iter().any(|m| {
+                let key = self.doc.raw_key(m);
+                key.strip_prefix('_')
+                    .and_then(|k| k.strip_prefix(c.name.as_str()))
+                    .is_some_and(|rest| {
+                        rest.is_empty()
+                            || (c.choice && rest.starts_with(|ch: char| ch.is_ascii_uppercase()))
+                    })
+            })
+        };
         if count < c.min {
-            let message = format!(
-                "{}: minimum required = {}, but only found {count}",
-                c.id, c.min
-            );
-            self.report(
-                Severity::Error,
-                IssueCode::Required,
-                rules::CARDINALITY_MIN,
-                parent,
-                Some(name),
-                message,
-            );
-        } else if c.max != UNBOUNDED && count > c.max {
-            let message = format!("{}: at most {} allowed, but found {count}", c.id, c.max);
-            self.report(
-                Severity::Error,
-                IssueCode::Structure,
+            if !(beside_walk && cardinality::base_decides_min(base, count, twin())) {
+                cardinality::min(
+                    self,
+                    rules::CARDINALITY_MIN,
+                    parent,
+                    name,
+                    &c.id,
+                    count,
+                    c.min,
+                );
+            }
+        } else if !(beside_walk && cardinality::base_decides_max(base, count)) {
+            cardinality::max(
+                self,
                 rules::CARDINALITY_MAX,
                 parent,
-                Some(name),
-                message,
+                name,
+                &c.id,
+                count,
+                c.max,
             );
         }
     }
@@ -398,6 +431,17 @@ impl<'a> Checker<'a> {
         }
         let set = self.set();
         let urls: Vec<&'a String> = p.types.iter().flat_map(|t| t.profiles.iter()).collect();
+        // The walk checks an extension against its own definition, and a
+        // nested resource against the profiles it declares: one of these
+        // decided there already.
+        if let Some(selection) = self.beside_walk {
+            if urls
+                .iter()
+                .any(|u| crate::walk::walk_applies(selection, self.doc, node, u))
+            {
+                return;
+            }
+        }
         let plans: Vec<&'a ProfilePlan> = urls.iter().filter_map(|u| set.get(u)).collect();
         if plans.is_empty() {
             return;
@@ -428,142 +472,69 @@ impl<'a> Checker<'a> {
             depth: self.depth + 1,
             inv: self.inv,
             resources: self.resources.clone(),
+            beside_walk: self.beside_walk,
             issues: Vec::new(),
         };
         sub.check(node);
         sub.issues
     }
 
+    /// Whether `node` conforms to another profile, on its own (every
+    /// constraint counts, whatever the walk reports): for slicing by profile.
+    pub(crate) fn conforms(&mut self, node: NodeId, plan: &'a ProfilePlan) -> bool {
+        let beside_walk = self.beside_walk.take();
+        let issues = self.trial(node, plan);
+        self.beside_walk = beside_walk;
+        issues.iter().all(|i| !i.severity.is_error())
+    }
+
     // ---- terminology, limits, references -----------------------------------
 
-    fn binding(&mut self, node: NodeId, p: &ProfileNode) {
+    /// The profile's binding of an element, unless it is the required
+    /// binding the base walk has already judged.
+    fn binding(&mut self, node: NodeId, p: &ProfileNode, base: Base<'_>) {
         let Some(b) = &p.binding else { return };
-        let Some(set) = b.code_set.map(|i| &self.plans.code_sets[i as usize]) else {
-            return;
-        };
-        let codes = codes_of(self.doc, node);
-        if codes.is_empty() {
+        if self.beside_walk.is_some() && bindings::base_decides(base.element(), b) {
             return;
         }
-        let mut any_in = false;
-        let mut any_unknown = false;
-        for (system, code) in &codes {
-            match system {
-                Some(s) => match set.contains_coding(s, code) {
-                    Membership::In => any_in = true,
-                    Membership::Unknown => any_unknown = true,
-                    Membership::NotIn => {}
-                },
-                None => match set.contains_code(code) {
-                    Membership::In => any_in = true,
-                    Membership::Unknown => any_unknown = true,
-                    Membership::NotIn => {}
-                },
-            }
-        }
-        if any_in || any_unknown {
-            return;
-        }
-        let shown: Vec<String> = codes
-            .iter()
-            .map(|(s, c)| match s {
-                Some(s) => format!("{s}#{c}"),
-                None => c.clone(),
-            })
-            .collect();
-        let (severity, rule, how) = match b.strength {
-            Strength::Required => (Severity::Error, rules::BINDING_REQUIRED, "required"),
-            Strength::Extensible => (Severity::Warning, rules::BINDING_EXTENSIBLE, "extensible"),
-            Strength::Preferred => (Severity::Information, rules::BINDING_PREFERRED, "preferred"),
-            Strength::Example => (Severity::Information, rules::BINDING_PREFERRED, "example"),
-        };
-        let message = format!(
-            "{}: {} is not in the value set {} ({how} binding)",
-            p.id,
-            shown.join(", "),
-            b.value_set
-        );
-        self.report(severity, IssueCode::CodeInvalid, rule, node, None, message);
+        let (plans, doc) = (self.plans, self.doc);
+        bindings::check(self, plans, doc, node, b, &p.id);
     }
 
-    fn limits(&mut self, node: NodeId, p: &ProfileNode) {
-        let doc = self.doc;
-        if let (Some(max), Some(s)) = (p.max_length, doc.str(node)) {
-            let len = s.chars().count() as u32;
-            if len > max {
-                let message = format!(
-                    "{}: the value is {len} characters long, more than the {max} allowed",
-                    p.id
-                );
-                self.report(
-                    Severity::Error,
-                    IssueCode::Value,
-                    rules::PROFILE_MAX_LENGTH,
-                    node,
-                    None,
-                    message,
-                );
-            }
-        }
-        for (limit, below) in [(p.min_value, true), (p.max_value, false)] {
-            let Some(i) = limit else { continue };
-            let bound = self.values.get(i);
-            if let Some(ord) = compare(doc, node, bound) {
-                let bad = if below { ord.is_lt() } else { ord.is_gt() };
-                if bad {
-                    let word = if below {
-                        "less than the minimum"
-                    } else {
-                        "more than the maximum"
-                    };
-                    let message = format!("{}: the value is {word} {}", p.id, short(bound));
-                    self.report(
-                        Severity::Error,
-                        IssueCode::Value,
-                        rules::PROFILE_VALUE_LIMIT,
-                        node,
-                        None,
-                        message,
-                    );
-                }
-            }
-        }
-    }
-
-    /// A literal reference to a resource type the profile does not allow.
-    fn reference_target(&mut self, node: NodeId, p: &ProfileNode) {
-        let allowed: Vec<&String> = p
+    /// A literal reference to a resource type the profile does not allow
+    /// (and the base definition does: otherwise the walk has said so).
+    fn reference_target(&mut self, node: NodeId, p: &ProfileNode, base: Base<'_>) {
+        let allowed: Vec<String> = p
             .types
             .iter()
             .filter(|t| t.code == "Reference")
-            .flat_map(|t| t.target_types.iter())
+            .flat_map(|t| t.target_types.iter().cloned())
             .collect();
         if allowed.is_empty() {
             return;
         }
-        let Some(r) = self.doc.get_str(node, "reference") else {
+        let Some(ty) = references::literal_type(self.doc, node, self.plans) else {
             return;
         };
-        let Some(ty) = literal_type(&r, self.plans) else {
+        if self.beside_walk.is_some() && references::base_decides_target(base.element_type(), &ty) {
             return;
-        };
-        if !allowed.iter().any(|a| **a == ty) {
-            let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-            let message = format!(
-                "{}: the reference points to a {ty}, but this profile allows only {}",
-                p.id,
-                names.join(", ")
-            );
-            let at = self.doc.get(node, "reference").unwrap_or(node);
-            self.report(
-                Severity::Error,
-                IssueCode::Structure,
-                rules::REFERENCE_TARGET,
-                at,
-                Some("reference"),
-                message,
-            );
         }
+        let at = self.doc.get(node, "reference").unwrap_or(node);
+        references::target_type(self, at, &ty, &allowed);
+    }
+}
+
+impl Report for Checker<'_> {
+    fn report(
+        &mut self,
+        severity: Severity,
+        code: IssueCode,
+        rule: &'static str,
+        node: NodeId,
+        extra: Option<&str>,
+        message: String,
+    ) {
+        Checker::report(self, severity, code, rule, node, extra, message);
     }
 }
 
@@ -573,65 +544,19 @@ pub(crate) struct Item<'a> {
     pub node: NodeId,
     pub key: &'a str,
     pub index: Option<u32>,
+    pub base: Base<'a>,
 }
 
-/// The (system, code) pairs of a coded value: a code, Coding, Quantity or
-/// CodeableConcept.
-pub(crate) fn codes_of(doc: &Document<'_>, node: NodeId) -> Vec<(Option<String>, String)> {
-    match doc.kind(node) {
-        Kind::String => doc
-            .str(node)
-            .map(|c| vec![(None, c.into_owned())])
-            .unwrap_or_default(),
-        Kind::Object => {
-            if let Some(codings) = doc.get(node, "coding") {
-                return doc
-                    .elements(codings)
-                    .iter()
-                    .flat_map(|&c| codes_of(doc, c))
-                    .collect();
-            }
-            match doc.get_str(node, "code") {
-                Some(code) => vec![(
-                    doc.get_str(node, "system").map(|s| s.into_owned()),
-                    code.into_owned(),
-                )],
-                None => Vec::new(),
-            }
-        }
-        _ => Vec::new(),
+/// The element `name` (without `[x]`) of base type `tid`.
+fn base_element<'p>(plans: &'p Plans, tid: TypeId, name: &str) -> Option<&'p ElementPlan> {
+    let plan = plans.get(tid);
+    match plan.keys.get(name) {
+        Some(k) if !k.underscore => Some(&plan.elements[k.element as usize]),
+        _ => plan.elements.iter().find(|e| e.name == name),
     }
 }
 
-/// Orders a number or a date-like string against a bound of the same kind.
-fn compare(doc: &Document<'_>, node: NodeId, bound: &Value) -> Option<std::cmp::Ordering> {
-    match (doc.kind(node), bound) {
-        (Kind::Number, Value::Number(b)) => doc
-            .raw(node)?
-            .parse::<f64>()
-            .ok()?
-            .partial_cmp(&b.as_f64()?),
-        (Kind::String, Value::String(b)) => {
-            let v = doc.str(node)?;
-            // Dates and times of the same precision compare as text.
-            (v.len() == b.len()).then(|| v.as_ref().cmp(b.as_str()))
-        }
-        (Kind::Object, Value::Object(_)) => {
-            let v = doc.get(node, "value")?;
-            compare(doc, v, bound.get("value")?)
-        }
-        _ => None,
-    }
-}
-
-/// The resource type of a relative or absolute literal reference.
-fn literal_type(r: &str, plans: &Plans) -> Option<String> {
-    let parsed = crate::reference::parse(r).ok()?;
-    let ty = parsed.resource()?.resource_type.as_ref();
-    plans.is_resource_type(ty).then(|| ty.to_string())
-}
-
-fn short(v: &Value) -> String {
+pub(super) fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.chars().count() > 120 {
         format!("{}…", s.chars().take(120).collect::<String>())
@@ -646,13 +571,5 @@ pub(crate) fn upper_first_eq(code: &str, suffix: &str) -> bool {
     match (c.next(), s.next()) {
         (Some(a), Some(b)) => a.to_ascii_uppercase() == b && c.as_str() == s.as_str(),
         _ => false,
-    }
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
     }
 }

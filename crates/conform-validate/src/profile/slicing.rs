@@ -5,7 +5,7 @@
 use super::{matching, Checker, Item};
 use crate::finding::{rules, IssueCode, Severity};
 use crate::plan::profile::{Discriminator, DiscriminatorKind, ProfileNode, Slicing, SlicingRules};
-use crate::plan::UNBOUNDED;
+use crate::rule_families::cardinality;
 use conform_json::{Kind, NodeId};
 use serde_json::Value;
 
@@ -72,38 +72,22 @@ pub(super) fn check<'a>(
             .map(|(it, _)| *it)
             .collect();
         let count = mine.len() as u32;
-        if count < node.min {
-            let message = format!(
-                "{}: minimum required = {}, but only found {count}",
-                node.id, node.min
-            );
-            ck.report(
-                Severity::Error,
-                IssueCode::Required,
-                rules::PROFILE_SLICE_CARDINALITY,
-                parent,
-                Some(&sliced.name),
-                message,
-            );
-        } else if node.max != UNBOUNDED && count > node.max {
-            // Point at the first value over the limit.
-            let extra = &mine[node.max as usize];
-            error_at(
-                ck,
-                extra,
-                rules::PROFILE_SLICE_CARDINALITY,
-                format!(
-                    "{}: at most {} allowed, but found {count}",
-                    node.id, node.max
-                ),
-            );
+        let rule = rules::PROFILE_SLICE_CARDINALITY;
+        let name = Some(sliced.name.as_str());
+        if !cardinality::min(ck, rule, parent, name, &node.id, count, node.min) {
+            if let Some(over) = mine.get(node.max as usize) {
+                // Point at the first value over the limit.
+                ck.enter(over);
+                cardinality::max(ck, rule, over.node, None, &node.id, count, node.max);
+                ck.leave();
+            }
         }
         if let Some(resl) = &node.slicing {
             check(ck, parent, node, resl, &mine);
         }
         for it in &mine {
             ck.enter(it);
-            ck.item(it.node, s);
+            ck.item(it.node, s, it.base);
             ck.leave();
         }
     }
@@ -172,9 +156,7 @@ fn matches(ck: &mut Checker<'_>, it: &Item<'_>, slice: &ProfileNode, d: &Discrim
                 let Some(plan) = ck.set().get(u) else {
                     return false;
                 };
-                nodes
-                    .iter()
-                    .all(|&n| ck.trial(n, plan).iter().all(|i| !i.severity.is_error()))
+                nodes.iter().all(|&n| ck.conforms(n, plan))
             }) && !nodes.is_empty()
         }
     }

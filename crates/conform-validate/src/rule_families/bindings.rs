@@ -1,0 +1,200 @@
+//! Bindings: a coded value against the value set its element is bound to.
+//! The base walk judges required bindings; a profile may bind an element
+//! anew at any strength. Either way one judgement: a value is in the set
+//! when any of its codes is; otherwise the first code that could not be
+//! judged (its code system is not loaded) is reported as not checked, or,
+//! when every code was judged, the first one as not in the set.
+
+use super::Report;
+use crate::finding::{rules, IssueCode, Severity};
+use crate::plan::{Binding, ElementPlan, Plans, Strength};
+use crate::terminology::{CodeSet, Membership};
+use conform_json::{Document, Kind, NodeId};
+use std::borrow::Cow;
+
+/// One code of a coded value, and where it is.
+struct CodeAt<'d> {
+    node: NodeId,
+    /// Path from the coded value to the code (`coding[1].code`), for a
+    /// CodeableConcept's codings.
+    extra: Option<String>,
+    system: Option<Cow<'d, str>>,
+    code: Cow<'d, str>,
+}
+
+/// The codes a binding judges: a code (the value itself), a Coding or
+/// Quantity (its code, with its system), or a CodeableConcept (each coding
+/// with both a system and a code).
+fn codes_at<'d>(doc: &'d Document<'_>, node: NodeId) -> Vec<CodeAt<'d>> {
+    match doc.kind(node) {
+        Kind::String => doc
+            .str(node)
+            .map(|code| CodeAt {
+                node,
+                extra: None,
+                system: None,
+                code,
+            })
+            .into_iter()
+            .collect(),
+        Kind::Object => {
+            if let Some(codings) = doc.get(node, "coding") {
+                let mut out = Vec::new();
+                for (i, &c) in doc.elements(codings).iter().enumerate() {
+                    let (Some(system), Some(at)) = (doc.get_str(c, "system"), doc.get(c, "code"))
+                    else {
+                        continue;
+                    };
+                    let Some(code) = doc.str(at) else { continue };
+                    out.push(CodeAt {
+                        node: at,
+                        extra: Some(format!("coding[{i}].code")),
+                        system: Some(system),
+                        code,
+                    });
+                }
+                return out;
+            }
+            let Some(at) = doc.get(node, "code") else {
+                return Vec::new();
+            };
+            doc.str(at)
+                .map(|code| CodeAt {
+                    node: at,
+                    extra: None,
+                    system: doc.get_str(node, "system"),
+                    code,
+                })
+                .into_iter()
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Checks the value of an element of the base definition against its
+/// binding, when that is required (other strengths are for profiles).
+pub(crate) fn check_required(
+    r: &mut impl Report,
+    plans: &Plans,
+    doc: &Document<'_>,
+    node: NodeId,
+    el: &ElementPlan,
+) {
+    let Some(b) = el
+        .binding
+        .as_ref()
+        .filter(|b| b.strength == Strength::Required)
+    else {
+        return;
+    };
+    check(r, plans, doc, node, b, &el.path);
+}
+
+/// Checks a coded value against a binding; `label` names the element in
+/// the message.
+pub(crate) fn check(
+    r: &mut impl Report,
+    plans: &Plans,
+    doc: &Document<'_>,
+    node: NodeId,
+    b: &Binding,
+    label: &str,
+) {
+    let Some(set) = b.code_set.map(|i| &plans.code_sets[i as usize]) else {
+        return;
+    };
+    let codes = codes_at(doc, node);
+    let mut unknown = None;
+    let mut bad = None;
+    for (i, c) in codes.iter().enumerate() {
+        let membership = match &c.system {
+            Some(s) => set.contains_coding(s, &c.code),
+            None => set.contains_code(&c.code),
+        };
+        match membership {
+            Membership::In => return,
+            Membership::Unknown => unknown = unknown.or(Some(i)),
+            Membership::NotIn => bad = bad.or(Some(i)),
+        }
+    }
+    if let Some(c) = unknown.map(|i| &codes[i]) {
+        if b.strength == Strength::Required {
+            not_checked(r, c, set, label);
+        }
+    } else if let Some(c) = bad.map(|i| &codes[i]) {
+        not_in(r, c, set, b.strength, label);
+    }
+}
+
+/// Whether the base walk has already judged a profile's binding: the base
+/// element is bound, required, to the same value set.
+pub(crate) fn base_decides(base: Option<&ElementPlan>, b: &Binding) -> bool {
+    let unversioned = |vs: &str| vs.split('|').next().unwrap_or_default().to_string();
+    base.and_then(|e| e.binding.as_ref()).is_some_and(|base| {
+        base.strength == Strength::Required
+            && base.code_set.is_some()
+            && unversioned(&base.value_set) == unversioned(&b.value_set)
+    })
+}
+
+fn shown(c: &CodeAt<'_>) -> String {
+    match &c.system {
+        Some(s) => format!("'{s}#{}'", c.code),
+        None => format!("'{}'", c.code),
+    }
+}
+
+fn not_in(r: &mut impl Report, c: &CodeAt<'_>, set: &CodeSet, strength: Strength, label: &str) {
+    let (severity, rule, bound) = match strength {
+        Strength::Required => (Severity::Error, rules::BINDING_REQUIRED, "required for"),
+        Strength::Extensible => (
+            Severity::Warning,
+            rules::BINDING_EXTENSIBLE,
+            "bound (extensible) to",
+        ),
+        Strength::Preferred => (
+            Severity::Information,
+            rules::BINDING_PREFERRED,
+            "bound (preferred) to",
+        ),
+        Strength::Example => (
+            Severity::Information,
+            rules::BINDING_PREFERRED,
+            "bound (example) to",
+        ),
+    };
+    let message = format!(
+        "The code {} is not in the value set {} {bound} {label}",
+        shown(c),
+        set.url
+    );
+    r.report(
+        severity,
+        IssueCode::CodeInvalid,
+        rule,
+        c.node,
+        c.extra.as_deref(),
+        message,
+    );
+}
+
+fn not_checked(r: &mut impl Report, c: &CodeAt<'_>, set: &CodeSet, label: &str) {
+    let why = set
+        .unresolved
+        .as_deref()
+        .unwrap_or("its code system is not in the loaded packages");
+    let message = format!(
+        "The code {} was not checked against the value set {} required for {label}: {why}",
+        shown(c),
+        set.url
+    );
+    r.report(
+        Severity::Information,
+        IssueCode::NotSupported,
+        rules::BINDING_NOT_CHECKED,
+        c.node,
+        c.extra.as_deref(),
+        message,
+    );
+}

@@ -1,0 +1,133 @@
+//! Extensions: each extension against the definition its url names
+//! (found among the loaded profiles and applied like a profile), where its
+//! definition allows it to be used (`extension-context`), and urls no
+//! loaded package defines (`extension-unknown`). The walk applies an
+//! extension's definition to every extension it meets, so a profile that
+//! names the same definition as a type profile leaves it to the walk
+//! (`walk::walk_applies`).
+
+use crate::finding::{rules, IssueCode, Severity};
+use crate::walk::{Seg, Walker};
+use conform_json::NodeId;
+
+impl<'a> Walker<'a> {
+    /// Checks an extension against its definition, found by url among the
+    /// loaded profiles. The parts of a complex extension (relative urls)
+    /// are checked by their parent's definition.
+    pub(crate) fn extension(&mut self, node: NodeId) {
+        let doc = self.doc;
+        let Some(url_node) = doc.get(node, "url") else {
+            return;
+        };
+        let Some(url) = doc.str(url_node) else { return };
+        if !url.contains(':') {
+            return;
+        }
+        match self.plans.profiles.get(&url) {
+            Some(plan) => {
+                self.extension_context(node, &url, plan);
+                self.run_profile(node, plan);
+            }
+            None => self.unknown_extension(url_node, &url),
+        }
+    }
+
+    /// The extension's definition says where it may be used; check the
+    /// element holding it (by type, and by its path in the resource).
+    pub(crate) fn extension_context(
+        &mut self,
+        node: NodeId,
+        url: &str,
+        plan: &crate::plan::profile::ProfilePlan,
+    ) {
+        if plan.contexts.is_empty() || plan.contexts.iter().any(|(kind, _)| kind != "element") {
+            return; // no contexts, or ones (extension, fhirpath) we do not judge
+        }
+        let n = self.element_paths.len();
+        let Some(holder_type) = self
+            .element_paths
+            .last()
+            .and_then(|p| p.rsplit_once('.'))
+            .map(|(holder, _)| holder)
+        else {
+            return;
+        };
+        let holder_path = n.checked_sub(2).map(|i| self.element_paths[i]);
+        let is_resource = self.plans.is_resource_type(holder_type);
+        let allowed = plan.contexts.iter().any(|(_, e)| {
+            e == holder_type
+                || Some(e.as_str()) == holder_path
+                || matches!(e.as_str(), "Element" | "Base")
+                || (is_resource
+                    && matches!(
+                        e.as_str(),
+                        "Resource" | "DomainResource" | "CanonicalResource" | "MetadataResource"
+                    ))
+                || (e == "BackboneElement" && holder_type.contains('.'))
+        });
+        if !allowed {
+            let place = holder_path.unwrap_or(holder_type);
+            let list: Vec<&str> = plan.contexts.iter().map(|(_, e)| e.as_str()).collect();
+            let message = format!(
+                "The extension {url} is not allowed on {place} (its definition allows: {})",
+                list.join(", ")
+            );
+            // HL7's own extensions have widened their contexts since R4
+            // (the reference validator loads the newer definitions), so a
+            // mismatch there is a warning; elsewhere it is an error.
+            let severity = if url.starts_with("http://hl7.org/fhir/StructureDefinition/") {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
+            let offset = self.doc.offset(node);
+            self.emit(
+                severity,
+                IssueCode::Structure,
+                rules::EXTENSION_CONTEXT,
+                offset,
+                None,
+                message,
+            );
+        }
+    }
+
+    /// An extension url that is in no loaded package. Like the reference
+    /// validator: example domains are allowed, HL7's own (whose newer
+    /// extensions package we may not hold) get a warning, others an error.
+    pub(crate) fn unknown_extension(&mut self, at: NodeId, url: &str) {
+        const EXAMPLE_DOMAINS: &[&str] = &[
+            "example.org",
+            "example.com",
+            "acme.com",
+            "acme.org",
+            "nema.org",
+            "hl7.org/fhir/tools/",
+        ];
+        let example = EXAMPLE_DOMAINS.iter().any(|d| url.contains(d));
+        if example && self.options.allow_example_urls {
+            return;
+        }
+        self.path.push(Seg::Name("url"));
+        if example {
+            let message = format!("Example URLs are not allowed in this context ({url})");
+            self.error(IssueCode::Structure, rules::EXTENSION_UNKNOWN, at, message);
+        }
+        if url.starts_with("http://hl7.org/fhir/") || url.starts_with("http://terminology.hl7.org/")
+        {
+            let message = format!("The extension {url} is not in the loaded packages, so its use could not be checked");
+            self.emit(
+                Severity::Warning,
+                IssueCode::Structure,
+                rules::EXTENSION_UNKNOWN,
+                self.doc.offset(at),
+                None,
+                message,
+            );
+        } else {
+            let message = format!("The extension {url} could not be found so is not allowed here (load the package that defines it with --ig)");
+            self.error(IssueCode::Structure, rules::EXTENSION_UNKNOWN, at, message);
+        }
+        self.path.pop();
+    }
+}

@@ -1,0 +1,37 @@
+//! Invariants: the FHIRPath constraints of the base definitions, on each
+//! value of an element and its type, evaluated by [`crate::invariants`]; a
+//! constraint that does not hold is reported under its key, one that could
+//! not be evaluated as `invariant-not-evaluated`. A profile's own
+//! invariants go through the same evaluator (`profile::invariants`); the
+//! base ones are never in a profile's plan, so nothing is evaluated twice.
+
+use crate::plan::TypeId;
+use crate::walk::Walker;
+use conform_json::NodeId;
+
+impl<'a> Walker<'a> {
+    /// Evaluates the invariants of an element and of its type on one value;
+    /// a `false` result is a finding named by the constraint's key.
+    pub(crate) fn check_invariants(&mut self, node: NodeId, element: &'a [u32], tid: TypeId) {
+        if !self.options.invariants {
+            return;
+        }
+        let plan = self.plans.get(tid);
+        if element.is_empty() && plan.constraints.is_empty() {
+            return;
+        }
+        let focus = conform_fhirpath::NodeRef {
+            node: Some(node),
+            companion: None,
+            ty: Some(plan.name.as_str().into()),
+        };
+        let inv = self.inv;
+        let ids = element.iter().chain(&plan.constraints).copied();
+        let mut issues = Vec::new();
+        inv.check(self.doc, focus, &self.resources, ids, |i| issues.push(i));
+        let at = self.doc.offset(node);
+        for i in issues {
+            self.emit(i.severity, i.code, i.rule, at, None, i.message);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The rule families: what a value must satisfy, one module a family, each
+//! the only place that decides its rules and words their messages. The
+//! base walk ([`crate::walk`]) calls them where a value is; the profile
+//! checker ([`crate::profile`]) calls the same functions for what a profile
+//! tightens, and asks the family whether the base walk has already decided
+//! a rule at that place (`base_decides…`), so a rule is reported once, by
+//! one implementation, with one message.
+//!
+//! | module | rules |
+//! |---|---|
+//! | [`cardinality`] | `cardinality-min`, `cardinality-max` (and slice cardinality) |
+//! | [`primitives`] | JSON types of primitives, `primitive-format`, `empty`, `null-value`, `embedded-html`, `narrative` |
+//! | [`bindings`] | `binding-required`, `binding-extensible`, `binding-preferred`, `binding-not-checked` |
+//! | [`references`] | `reference-format`, `reference-target`, `contained-not-found` |
+//! | [`extensions`] | `extension-unknown`, `extension-context`, extension definitions |
+//! | [`contained_bundle`] | `dom-3` (natively), `bundle-fullurl`, `bundle-duplicate` |
+//! | [`invariants`] | FHIRPath constraints, by key; `invariant-not-evaluated` |
+//! | [`national`] | identifier rules of a [`crate::national::RuleSet`] |
+//!
+//! **Adding a rule family**: add its ids to [`crate::finding::rules`], add a
+//! module here with the check (a function taking a [`Report`], or an
+//! `impl Walker` block when it needs the walk's state, as [`primitives`]
+//! does) and call it from the walk's value dispatch
+//! (`walk::values::typed_value`) or the resource hook
+//! (`Walker::resource_body`); if profiles can tighten it, call it from
+//! `profile::Checker::item` too, with a `base_decides…` test so the base
+//! and the profile do not both report the same violation.
+
+pub(crate) mod bindings;
+pub(crate) mod cardinality;
+pub(crate) mod contained_bundle;
+pub(crate) mod extensions;
+pub(crate) mod invariants;
+pub(crate) mod national;
+pub(crate) mod primitives;
+pub(crate) mod references;
+
+use crate::finding::{IssueCode, Severity};
+use conform_json::NodeId;
+
+/// Where a rule reports: the base walk places a finding under the path it
+/// is at, the profile checker under its own path and with the profile's
+/// name. `extra` is a path below that place (`code`, `coding[0].code`).
+pub(crate) trait Report {
+    fn report(
+        &mut self,
+        severity: Severity,
+        code: IssueCode,
+        rule: &'static str,
+        node: NodeId,
+        extra: Option<&str>,
+        message: String,
+    );
+}
+
+impl Report for crate::walk::Walker<'_> {
+    fn report(
+        &mut self,
+        severity: Severity,
+        code: IssueCode,
+        rule: &'static str,
+        node: NodeId,
+        extra: Option<&str>,
+        message: String,
+    ) {
+        let offset = self.doc.offset(node);
+        self.emit(severity, code, rule, offset, extra, message);
+    }
+}

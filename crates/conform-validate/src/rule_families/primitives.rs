@@ -1,0 +1,107 @@
+//! Primitive values: the JSON type a primitive must have, empty strings
+//! and nulls, the lexical form of each primitive type
+//! ([`crate::primitive`]; `narrative` for xhtml, whose checks are in
+//! [`crate::xhtml`]), and embedded HTML where the options forbid it. A code
+//! with a required binding goes on to [`super::bindings`].
+
+use crate::finding::{rules, IssueCode};
+use crate::plan::{ElementPlan, ElementType};
+use crate::primitive::{JsonType, Primitive};
+use crate::rule_families::bindings;
+use crate::walk::{article, Walker};
+use conform_json::{Kind, NodeId};
+
+impl<'a> Walker<'a> {
+    pub(crate) fn primitive(
+        &mut self,
+        node: NodeId,
+        p: Primitive,
+        el: &'a ElementPlan,
+        t: &ElementType,
+    ) {
+        let doc = self.doc;
+        let kind = doc.kind(node);
+        let expected = p.json_type();
+        let text = match (expected, kind) {
+            (_, Kind::Null) => {
+                self.error(
+                    IssueCode::Structure,
+                    rules::NULL_VALUE,
+                    node,
+                    format!("{} must have a value, not null", el.path),
+                );
+                return;
+            }
+            (JsonType::Bool, Kind::Bool) => return,
+            (JsonType::Number, Kind::Number) => doc.raw(node).map(std::borrow::Cow::Borrowed),
+            (JsonType::String, Kind::String) => doc.str(node),
+            _ => {
+                let want = match expected {
+                    JsonType::Bool => "a JSON boolean (true or false)",
+                    JsonType::Number => "a JSON number",
+                    JsonType::String => "a JSON string",
+                };
+                let message = format!(
+                    "{} is a {}, so its value must be {want}, not {}",
+                    el.path,
+                    t.code,
+                    article(kind)
+                );
+                self.error(IssueCode::Structure, rules::JSON_TYPE, node, message);
+                return;
+            }
+        };
+        let Some(text) = text else { return };
+        if kind == Kind::String && text.is_empty() {
+            self.error(
+                IssueCode::Value,
+                rules::EMPTY,
+                node,
+                format!("{} must not be an empty string: omit it instead", el.path),
+            );
+            return;
+        }
+        if let Err(why) = p.check(&text) {
+            let rule = if p == Primitive::Xhtml {
+                rules::NARRATIVE
+            } else {
+                rules::PRIMITIVE_FORMAT
+            };
+            self.error(
+                IssueCode::Value,
+                rule,
+                node,
+                format!("The value of {} {why}", el.path),
+            );
+            return;
+        }
+        if matches!(p, Primitive::Canonical | Primitive::Uri | Primitive::Url) {
+            if let Some(id) = text.strip_prefix('#') {
+                self.local_reference(id);
+            }
+        }
+        let html_forbidden = match p {
+            Primitive::String => self.options.security_checks,
+            Primitive::Markdown => self.options.no_html_in_markdown || self.options.security_checks,
+            _ => false,
+        };
+        if html_forbidden && looks_like_html(&text) {
+            let message = format!("The value of {} contains text that looks like embedded HTML tags, which are not allowed here (they could be rendered unescaped)", el.path);
+            self.error(IssueCode::Invalid, rules::EMBEDDED_HTML, node, message);
+        }
+        if matches!(p, Primitive::Code | Primitive::String | Primitive::Uri) {
+            {
+                let (plans, doc) = (self.plans, self.doc);
+                bindings::check_required(self, plans, doc, node, el);
+            }
+        }
+    }
+}
+
+/// `<` directly followed by a tag name, `/` or `!`: the start of an HTML tag
+/// rather than a less-than sign.
+fn looks_like_html(s: &str) -> bool {
+    s.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+}

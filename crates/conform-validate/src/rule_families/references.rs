@@ -1,0 +1,118 @@
+//! References: the literal reference of a `Reference` read with the one
+//! parser ([`crate::reference`]), its form (`reference-format`), a `#id`
+//! that names no contained resource (`contained-not-found`), and the type
+//! it points to against the element's target types (`reference-target`),
+//! which a profile may narrow.
+
+use crate::finding::{rules, IssueCode, Severity};
+use crate::plan::{ElementType, Plans};
+use crate::reference::{Reference, ReferenceError};
+use crate::rule_families::Report;
+use crate::walk::{Seg, Walker};
+use conform_json::{Document, NodeId};
+
+impl<'a> Walker<'a> {
+    // ---- references --------------------------------------------------------
+
+    pub(crate) fn reference(&mut self, node: NodeId, t: &ElementType) {
+        let doc = self.doc;
+        let Some(rnode) = doc.get(node, "reference") else {
+            return;
+        };
+        let Some(r) = doc.str(rnode) else { return };
+        let target: Option<String> = match crate::reference::parse(&r) {
+            Ok(Reference::Contained(id)) => {
+                self.local_reference(id);
+                if id.is_empty() {
+                    None // the containing resource itself
+                } else {
+                    match self.contained.last().and_then(|c| c.ids.get(id)) {
+                        Some(&(tid, _, _)) => Some(self.plans.get(tid).name.clone()),
+                        None => {
+                            self.path.push(Seg::Name("reference"));
+                            self.error(IssueCode::NotFound, rules::CONTAINED_NOT_FOUND, rnode, format!("The reference '{r}' does not match the id of any contained resource"));
+                            self.path.pop();
+                            return;
+                        }
+                    }
+                }
+            }
+            Ok(Reference::Urn(_)) => None,
+            // an absolute URL names a type only on a FHIR base
+            Ok(parsed @ Reference::Absolute { .. }) => parsed
+                .resource_type()
+                .filter(|t| self.plans.is_resource_type(t))
+                .map(str::to_string),
+            Ok(parsed) => {
+                let ty = parsed.resource_type().unwrap_or_default();
+                if self.plans.is_resource_type(ty) {
+                    Some(ty.to_string())
+                } else {
+                    let why = match parsed {
+                        Reference::Conditional { resource_type, .. } => {
+                            ReferenceError::ConditionalType(resource_type.to_string())
+                        }
+                        _ => ReferenceError::NotAType(ty.to_string()),
+                    };
+                    self.reference_format(rnode, &r, why);
+                    return;
+                }
+            }
+            Err(why) => {
+                self.reference_format(rnode, &r, why);
+                return;
+            }
+        };
+        if let Some(ty) = target {
+            target_type(self, rnode, &ty, &t.target_types);
+        }
+    }
+
+    pub(crate) fn reference_format(&mut self, at: NodeId, r: &str, why: ReferenceError) {
+        self.path.push(Seg::Name("reference"));
+        self.error(
+            IssueCode::Invalid,
+            rules::REFERENCE_FORMAT,
+            at,
+            format!("The reference '{r}' is not valid: {why}"),
+        );
+        self.path.pop();
+    }
+}
+
+/// A reference to a `ty` outside `allowed` (empty: any type may be
+/// referenced); `at` is the `reference` string, reported under the
+/// `Reference` value.
+pub(crate) fn target_type(r: &mut impl Report, at: NodeId, ty: &str, allowed: &[String]) {
+    if allowed.is_empty() || allowed.iter().any(|a| a == ty) {
+        return;
+    }
+    let message = format!(
+        "The reference points to a {ty}, but only {} may be referenced here",
+        allowed.join(", ")
+    );
+    r.report(
+        Severity::Error,
+        IssueCode::Structure,
+        rules::REFERENCE_TARGET,
+        at,
+        Some("reference"),
+        message,
+    );
+}
+
+/// The resource type a `Reference` value names by a relative or absolute
+/// literal reference, when it is one of the loaded resource types (what a
+/// profile's target types can be checked against).
+pub(crate) fn literal_type(doc: &Document<'_>, node: NodeId, plans: &Plans) -> Option<String> {
+    let r = doc.get_str(node, "reference")?;
+    let parsed = crate::reference::parse(&r).ok()?;
+    let ty = parsed.resource()?.resource_type.as_ref();
+    plans.is_resource_type(ty).then(|| ty.to_string())
+}
+
+/// Whether the base walk has already reported `reference-target` for a
+/// reference to `ty` from an element whose base type is `base`.
+pub(crate) fn base_decides_target(base: Option<&ElementType>, ty: &str) -> bool {
+    base.is_some_and(|t| !t.target_types.is_empty() && !t.target_types.iter().any(|a| a == ty))
+}

@@ -1,0 +1,293 @@
+//! The validation walk: one pass over a parsed resource, following the
+//! compiled plans. It keeps a compact path (segments borrowed from the plans
+//! and the document) and only builds strings when it emits a finding.
+//!
+//! This module is traversal only: resources, objects, values and their JSON
+//! shape ([`values`]), and the checks that run beside the walk on a whole
+//! value, profiles and QuestionnaireResponses ([`sub_checks`]). What each
+//! kind of value must satisfy is decided by the rule families in
+//! [`crate::rule_families`], which the walk calls where the value is.
+
+mod sub_checks;
+
+pub(crate) use sub_checks::walk_applies;
+mod values;
+
+use crate::context::Context;
+use crate::finding::{rules, IssueCode, Location, Outcome, Severity, Status};
+use crate::invariants::Invariants;
+use crate::national::RuleSet;
+use crate::plan::{Plans, Role, TypeId};
+use crate::rule_families::contained_bundle::ContainedScope;
+use crate::{Options, Validator};
+use conform_json::{Document, Kind, LineIndex, NodeId};
+use rustc_hash::FxHashMap;
+use std::cell::OnceCell;
+
+/// One step of the path to the value being walked.
+#[derive(Clone, Copy)]
+pub(crate) enum Seg<'a> {
+    Name(&'a str),
+    Index(u32),
+    OfType(&'a str),
+}
+
+/// One walk over one document (a file, or one NDJSON line).
+pub(crate) struct Walker<'a> {
+    pub(crate) plans: &'a Plans,
+    pub(crate) context: &'a Context,
+    pub(crate) options: Options,
+    pub(crate) rules: &'a RuleSet,
+    pub(crate) values: &'a crate::profile::Values,
+    pub(crate) inv: Invariants<'a>,
+    /// The resources being walked (outermost first), for `%resource`.
+    pub(crate) resources: Vec<NodeId>,
+    pub(crate) selection: &'a crate::ProfileSelection,
+    pub(crate) doc: &'a Document<'a>,
+    /// Lines before this document in its file (NDJSON), added to every line.
+    pub(crate) line_base: u32,
+    /// Byte offset of this document in its file, for column computation.
+    pub(crate) lines: OnceCell<LineIndex>,
+    pub(crate) path: Vec<Seg<'a>>,
+    /// Per-object scratch: occurrences per element, and the first member
+    /// that used each element (to tell duplicates from choice conflicts).
+    pub(crate) counts: Vec<u32>,
+    pub(crate) firsts: Vec<u32>,
+    /// The contained resources of each enclosing resource.
+    pub(crate) contained: Vec<ContainedScope<'a>>,
+    /// Ids of the contained resources being walked (for `#` references to
+    /// their container).
+    pub(crate) walking_contained: Vec<&'a str>,
+    /// Definition paths of the elements being walked (`Patient.address`,
+    /// `Address.extension`), for extension contexts.
+    pub(crate) element_paths: Vec<&'a str>,
+    pub(crate) findings: Vec<Outcome>,
+}
+
+impl<'a> Walker<'a> {
+    pub(crate) fn new(v: &'a Validator, doc: &'a Document<'a>, line_base: u32) -> Self {
+        Walker {
+            plans: &v.plans,
+            context: &v.context,
+            options: v.options,
+            rules: &v.rules,
+            values: &v.values,
+            inv: v.invariants(),
+            resources: Vec::new(),
+            selection: &v.selection,
+            doc,
+            line_base,
+            lines: OnceCell::new(),
+            path: Vec::with_capacity(16),
+            counts: Vec::with_capacity(256),
+            firsts: Vec::with_capacity(256),
+            contained: Vec::new(),
+            walking_contained: Vec::new(),
+            element_paths: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    // ---- findings ----------------------------------------------------------
+
+    pub(crate) fn path_string(&self, extra: Option<&str>) -> String {
+        let mut s = String::new();
+        for seg in &self.path {
+            match seg {
+                Seg::Name(n) => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(n);
+                }
+                Seg::Index(i) => {
+                    s.push('[');
+                    s.push_str(&i.to_string());
+                    s.push(']');
+                }
+                Seg::OfType(t) => {
+                    s.push_str(".ofType(");
+                    s.push_str(t);
+                    s.push(')');
+                }
+            }
+        }
+        if let Some(e) = extra {
+            if !s.is_empty() {
+                s.push('.');
+            }
+            s.push_str(e);
+        }
+        s
+    }
+
+    pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
+        let src = self.doc.source();
+        let (l, c) = self
+            .lines
+            .get_or_init(|| LineIndex::new(src))
+            .line_col(src, offset);
+        (l + self.line_base, c)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn emit(
+        &mut self,
+        severity: Severity,
+        code: IssueCode,
+        rule: &str,
+        offset: usize,
+        extra: Option<&str>,
+        message: String,
+    ) {
+        let (line, column) = self.line_col(offset);
+        let expression = self.path_string(extra);
+        let mut outcome = Outcome::finding(
+            severity,
+            code,
+            rule,
+            Location::payload(expression, line, column),
+            message,
+        );
+        if rules::NOT_CHECKED.contains(&rule) {
+            outcome.status = Status::Skip;
+        }
+        self.findings.push(outcome);
+    }
+
+    pub(crate) fn error(&mut self, code: IssueCode, rule: &str, node: NodeId, message: String) {
+        self.emit(
+            Severity::Error,
+            code,
+            rule,
+            self.doc.offset(node),
+            None,
+            message,
+        );
+    }
+
+    // ---- resources ---------------------------------------------------------
+
+    /// Validates a top-level resource. Returns its type name and id when known.
+    pub(crate) fn root(&mut self, node: NodeId) -> (Option<&'a str>, Option<String>) {
+        let Some(tid) = self.resource_type(node, true) else {
+            return (None, None);
+        };
+        let name = self.plans.get(tid).name.as_str();
+        self.path.push(Seg::Name(name));
+        self.resource_body(node, tid, false);
+        self.path.pop();
+        let id = self.doc.get_str(node, "id").map(|s| s.into_owned());
+        (Some(name), id)
+    }
+
+    /// Reads and checks `resourceType`.
+    pub(crate) fn resource_type(&mut self, node: NodeId, root: bool) -> Option<TypeId> {
+        let doc = self.doc;
+        if doc.kind(node) != Kind::Object {
+            self.error(
+                IssueCode::Structure,
+                rules::JSON_TYPE,
+                node,
+                format!(
+                    "A resource must be a JSON object, not {}",
+                    article(doc.kind(node))
+                ),
+            );
+            return None;
+        }
+        let Some(rt) = doc.get(node, "resourceType") else {
+            let what = if root {
+                "The JSON object"
+            } else {
+                "This resource"
+            };
+            self.error(
+                IssueCode::Invalid,
+                rules::RESOURCE_TYPE,
+                node,
+                format!(
+                    "{what} has no 'resourceType', so it cannot be validated as a FHIR resource"
+                ),
+            );
+            return None;
+        };
+        let name = doc.str(rt).unwrap_or_default();
+        match self.plans.resource(&name) {
+            Some(tid) => Some(tid),
+            None => {
+                let why = if self.plans.is_resource_type(&name) {
+                    format!("'{name}' is an abstract type; a resource must have a concrete type")
+                } else {
+                    format!("Unknown resource type '{name}': it is not defined in the loaded FHIR packages")
+                };
+                self.error(IssueCode::Invalid, rules::RESOURCE_TYPE, rt, why);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn resource_body(&mut self, node: NodeId, tid: TypeId, is_contained: bool) {
+        let doc = self.doc;
+        // Contained resources are resolved from their container; every other
+        // resource starts a new scope.
+        let scope = !is_contained;
+        if scope {
+            let mut ids = FxHashMap::default();
+            if let Some(c) = doc.get(node, "contained") {
+                for (i, &r) in doc.elements(c).iter().enumerate() {
+                    let (Some(id), Some(rt)) = (doc.get(r, "id"), doc.get(r, "resourceType"))
+                    else {
+                        continue;
+                    };
+                    let (Some(id), Some(rt)) = (doc.raw(id), doc.str(rt)) else {
+                        continue;
+                    };
+                    if let Some(t) = self.plans.resource(&rt) {
+                        ids.insert(id, (t, r, i as u32));
+                    }
+                }
+            }
+            self.contained.push(ContainedScope {
+                ids,
+                referenced: Default::default(),
+            });
+        }
+        if let Some(ext) = doc.get(node, "_id") {
+            self.path.push(Seg::Name("id"));
+            self.error(
+                IssueCode::Structure,
+                rules::EXTENSION_ON_ID,
+                ext,
+                "Extensions are not allowed on Resource.id".into(),
+            );
+            self.path.pop();
+        }
+        self.resources.push(node);
+        self.object(node, tid);
+        self.check_invariants(node, &[], tid);
+        self.resources.pop();
+        match self.plans.get(tid).role {
+            Role::Bundle => self.bundle(node),
+            Role::QuestionnaireResponse => self.questionnaire_response(node),
+            _ => {}
+        }
+        self.apply_profiles(node, tid);
+        if scope {
+            if let Some(done) = self.contained.pop() {
+                self.unreferenced_contained(done);
+            }
+        }
+    }
+}
+
+pub(crate) fn article(k: Kind) -> &'static str {
+    match k {
+        Kind::Null => "null",
+        Kind::Bool => "a boolean",
+        Kind::Number => "a number",
+        Kind::String => "a string",
+        Kind::Array => "an array",
+        Kind::Object => "an object",
+    }
+}

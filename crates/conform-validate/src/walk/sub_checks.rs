@@ -1,0 +1,135 @@
+//! Checks that run beside the walk on a whole value: the profiles that
+//! apply to a resource (and extension definitions, applied the same way),
+//! and a QuestionnaireResponse against its Questionnaire. Their findings are
+//! placed under the walk's current path.
+
+use super::Walker;
+use crate::finding::{rules, IssueCode, LocalIssue, Severity};
+use crate::plan::TypeId;
+use crate::ProfileSelection;
+use conform_json::{Document, NodeId};
+
+impl<'a> Walker<'a> {
+    /// Validates the resource against every profile that applies to it:
+    /// `--profile` (top level only), the pack's profile for its type, and
+    /// its `meta.profile` declarations.
+    pub(crate) fn apply_profiles(&mut self, node: NodeId, tid: TypeId) {
+        let doc = self.doc;
+        let type_name = self.plans.get(tid).name.as_str();
+        let wanted = wanted_profiles(self.selection, doc, node, type_name, self.path.len() == 1);
+        let mut done: Vec<&str> = Vec::new();
+        for (url, at) in &wanted {
+            let key = url.split('|').next().unwrap_or(url);
+            if done.contains(&key) {
+                continue;
+            }
+            done.push(key);
+            let at = doc.offset(at.unwrap_or(node));
+            // A profile that cannot be applied, and why.
+            let problem = if let Some(why) = self.plans.profiles.failed.get(key) {
+                Some((Severity::Error, IssueCode::Processing, format!("The profile {url} could not be used: its snapshot could not be generated ({why})")))
+            } else {
+                match self.plans.profiles.get(url) {
+                    None => Some((Severity::Warning, IssueCode::NotFound, format!("The profile {url} is not in the loaded packages, so the resource was checked against the base {type_name} definition only (load it with --ig)"))),
+                    Some(plan) if plan.type_name != type_name => Some((Severity::Error, IssueCode::Invalid, format!("The profile {url} constrains {}, not {type_name}", plan.type_name))),
+                    Some(_) => None,
+                }
+            };
+            if let Some((severity, code, message)) = problem {
+                self.emit(severity, code, rules::PROFILE_UNKNOWN, at, None, message);
+                continue;
+            }
+            let Some(plan) = self.plans.profiles.get(url) else {
+                continue;
+            };
+            self.run_profile(node, plan);
+        }
+    }
+
+    /// Checks a value against one profile and reports what it finds; the
+    /// checker leaves to the walk what the walk decides itself.
+    pub(crate) fn run_profile(
+        &mut self,
+        node: NodeId,
+        plan: &'a crate::plan::profile::ProfilePlan,
+    ) {
+        let mut ck = crate::profile::Checker::new(self.plans, self.values, self.doc, plan)
+            .beside_walk(self.selection);
+        if self.options.invariants {
+            ck = ck.with_invariants(self.inv, &self.resources);
+        }
+        ck.check(node);
+        self.emit_local(ck.issues);
+    }
+
+    /// Places the findings of a sub-check under the current path.
+    pub(crate) fn emit_local(&mut self, issues: Vec<LocalIssue>) {
+        for issue in issues {
+            let extra = (!issue.path.is_empty()).then_some(issue.path.as_str());
+            let offset = self.doc.offset(issue.node);
+            self.emit(
+                issue.severity,
+                issue.code,
+                &issue.rule,
+                offset,
+                extra,
+                issue.message,
+            );
+        }
+    }
+
+    pub(crate) fn questionnaire_response(&mut self, node: NodeId) {
+        let issues = crate::questionnaire::check(self.doc, node, self.plans, self.context);
+        self.emit_local(issues);
+    }
+}
+
+/// The profiles the walk applies to a resource of `type_name` (with the
+/// `meta.profile` entry naming each, if one does): `--profile` for the
+/// top-level resource, the pack's profile for the type, and `meta.profile`.
+fn wanted_profiles(
+    selection: &ProfileSelection,
+    doc: &Document<'_>,
+    node: NodeId,
+    type_name: &str,
+    top: bool,
+) -> Vec<(String, Option<NodeId>)> {
+    let mut wanted: Vec<(String, Option<NodeId>)> = Vec::new();
+    if top {
+        wanted.extend(selection.explicit.iter().map(|u| (u.clone(), None)));
+    }
+    if let Some(u) = selection.per_type.get(type_name) {
+        wanted.push((u.clone(), None));
+    }
+    if selection.meta_profiles {
+        if let Some(list) = doc.get(node, "meta").and_then(|m| doc.get(m, "profile")) {
+            for &p in doc.elements(list) {
+                if let Some(u) = doc.str(p) {
+                    wanted.push((u.into_owned(), Some(p)));
+                }
+            }
+        }
+    }
+    wanted
+}
+
+/// Whether the walk applies the definition `url` to `node` itself: an
+/// extension's definition (named by its `url`), or a profile of a nested
+/// resource (the pack's for its type, or one of its `meta.profile`). A
+/// profile that names it as a type profile leaves it to the walk.
+pub(crate) fn walk_applies(
+    selection: &ProfileSelection,
+    doc: &Document<'_>,
+    node: NodeId,
+    url: &str,
+) -> bool {
+    let unversioned = |u: &str| u.split('|').next().unwrap_or(u).to_string();
+    let url = unversioned(url);
+    if let Some(rt) = doc.get_str(node, "resourceType") {
+        return wanted_profiles(selection, doc, node, &rt, false)
+            .iter()
+            .any(|(u, _)| unversioned(u) == url);
+    }
+    doc.get_str(node, "url")
+        .is_some_and(|u| unversioned(&u) == url)
+}
