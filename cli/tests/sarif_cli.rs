@@ -240,3 +240,61 @@ fn standard_input_has_no_file_but_keeps_the_fhirpath() {
         "Patient.gender"
     );
 }
+
+/// A probe's failed SHALL check as code scanning sees it: valid SARIF, an
+/// error placed at the endpoint's URL, with the check's requirement.
+#[test]
+fn probe_sarif_places_a_failed_shall_check_at_the_endpoint() {
+    let mut s = conform_peers::Sekmet::builder()
+        .no_seed()
+        .start()
+        .expect("sekmet");
+    let patient =
+        std::fs::read_to_string(root().join("fixtures/invalid/patient-bad-gender-code.json"))
+            .unwrap();
+    s.seed(&[serde_json::from_str(&patient).unwrap()]).unwrap();
+    let out = run(&["probe", &s.base_url, "--type", "Patient", "-f", "sarif"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF parses");
+    let errors = schema_errors(&doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let failed = results
+        .iter()
+        .find(|r| r["ruleId"] == "Patient.read.valid")
+        .unwrap_or_else(|| panic!("the failed validation check among {results:?}"));
+    assert_eq!(failed["level"], "error");
+    assert_eq!(failed["properties"]["requirement"], "SHALL");
+    assert_eq!(
+        failed["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        s.base_url.as_str()
+    );
+    assert!(
+        results.iter().all(|r| r["level"] != "note"),
+        "passes and skips are not results"
+    );
+}
+
+/// The doctor's set-up problem as code scanning sees it.
+#[test]
+fn doctor_sarif_names_the_area_and_subject_of_a_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("conform.toml"),
+        "[packages]\nload = [\"hl7.fhir.r4.core#4.0.1\", \"uk.example.missing#9.9.9\"]\n",
+    )
+    .unwrap();
+    let out = common::conform_in(dir.path(), &["doctor", "-f", "sarif"]);
+    assert_eq!(out.status.code(), Some(2), "a set-up problem");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF parses");
+    let errors = schema_errors(&doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "only the problem: {results:?}");
+    let r = &results[0];
+    assert_eq!(r["ruleId"], "doctor.packages");
+    assert_eq!(
+        r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "packages/uk.example.missing#9.9.9"
+    );
+}

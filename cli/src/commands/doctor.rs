@@ -1,9 +1,11 @@
 //! `conform doctor`: checks the set-up (packages, plan cache, the regions
 //! file: secrets, keys, certificates, reachability) and prints what to fix.
 
-use crate::exit::{Code, Failure, Outcome};
+use crate::exit::{Code, Outcome};
+use conform_doctor::render::FORMATS;
 use conform_doctor::{Check, Kind, Status};
 use conform_setup::Settings;
+use conform_writers::Format;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -11,18 +13,13 @@ pub struct Args {
     /// The regions file to check (default: regions.yaml here, if present).
     #[arg(long, value_name = "FILE")]
     regions: Option<PathBuf>,
-    /// Output format: text, json or junit.
-    #[arg(long, short = 'f', default_value = "text")]
-    format: String,
+    /// Output format: text, json, junit or sarif.
+    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text",
+          value_parser = |name: &str| Format::parse_for(name, "doctor", FORMATS))]
+    format: Format,
 }
 
 pub fn run(settings: &Settings, args: &Args) -> Outcome {
-    if !matches!(args.format.as_str(), "text" | "json" | "junit") {
-        return Err(Failure::usage(format!(
-            "unknown format '{}' (use text, json or junit)",
-            args.format
-        )));
-    }
     let mut checks = Vec::new();
     let pack_packages = settings
         .pack()?
@@ -54,11 +51,7 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
             fix: None,
         }),
     }
-    let rendered = match args.format.as_str() {
-        "json" => conform_doctor::render::json(&checks),
-        "junit" => conform_doctor::render::junit(&checks),
-        _ => conform_doctor::render::text(&checks),
-    };
+    let rendered = conform_doctor::render::render(&checks, args.format);
     print!("{rendered}");
     Ok(match conform_doctor::worst(&checks) {
         None => Code::Pass,

@@ -2,9 +2,10 @@
 
 use crate::exit::{Code, Failure, Outcome};
 use conform_endpoint::{parse_duration, Endpoint, Region, RegionsFile};
-use conform_probe::render::{render, Format};
+use conform_probe::render::{render, FORMATS};
 use conform_probe::{run_probe, BodyValidator, ProbeError, ProbeOptions};
 use conform_setup::{LoadOptions, Settings};
+use conform_writers::Format;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -23,9 +24,10 @@ pub struct Args {
     /// The region of the regions file to probe.
     #[arg(long, value_name = "NAME", requires = "regions")]
     region: Option<String>,
-    /// Output format: text, json or junit.
-    #[arg(long, short = 'f', value_name = "FORMAT")]
-    format: Option<String>,
+    /// Output format: text, json, junit or sarif.
+    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text",
+          value_parser = |name: &str| Format::parse_for(name, "probe", FORMATS))]
+    format: Format,
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -49,12 +51,7 @@ pub struct Args {
 }
 
 pub fn run(settings: &Settings, args: &Args) -> Outcome {
-    let format_name = args.format.as_deref().unwrap_or("text");
-    let format = Format::parse(format_name).ok_or_else(|| {
-        Failure::usage(format!(
-            "unknown format '{format_name}' (use text, json or junit)"
-        ))
-    })?;
+    let format = args.format;
     let mut region = match (&args.base_url, &args.regions, &args.region) {
         (Some(url), _, _) => Region::from_url(url),
         (None, Some(file), Some(name)) => {

@@ -10,6 +10,7 @@ pub mod render;
 pub use packages::{cache_dir, packages};
 pub use regions::regions;
 
+use conform_outcome::{Location, Outcome, Severity, Status as OutcomeStatus};
 use serde::Serialize;
 
 /// The outcome of one check.
@@ -87,6 +88,35 @@ impl Check {
     pub(crate) fn infrastructure(mut self) -> Check {
         self.kind = Kind::Infrastructure;
         self
+    }
+
+    /// The check as an outcome: a set-up problem fails (exit 2), an
+    /// unreachable endpoint is an error (exit 3). Its rule is the area's
+    /// kind (`doctor.packages`, `doctor.region`), its place the subject.
+    pub fn outcome(&self) -> Outcome {
+        let (status, severity) = match (self.status, self.kind) {
+            (Status::Ok, _) => (OutcomeStatus::Pass, Severity::Information),
+            (Status::Skipped, _) => (OutcomeStatus::Skip, Severity::Information),
+            (Status::Problem, Kind::Setup) => (OutcomeStatus::Fail, Severity::Error),
+            (Status::Problem, Kind::Infrastructure) => (OutcomeStatus::Error, Severity::Error),
+        };
+        let kind = self.area.split_whitespace().next().unwrap_or("setup");
+        Outcome {
+            rule: format!("doctor.{kind}"),
+            severity,
+            requirement: None,
+            status,
+            code: None,
+            location: Location {
+                subject: Some(self.subject.clone()),
+                ..Location::default()
+            },
+            message: self.detail.clone(),
+            why: None,
+            fix: self.fix.clone(),
+            triage: None,
+            verifies: Vec::new(),
+        }
     }
 }
 

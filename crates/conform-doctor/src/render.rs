@@ -1,8 +1,22 @@
-//! The doctor's checks as text, JSON (`conform.doctor/1`) or JUnit.
+//! The doctor's checks as text, JSON (`conform.doctor/1`), JUnit or SARIF.
 
 use crate::{Check, Kind, Status};
 use conform_writers::junit_xml::{Case, Junit, Outcome, Suite};
+use conform_writers::{render_sarif, Format, Group, SarifOptions, Scope};
 use std::fmt::Write;
+
+/// The formats `conform doctor` writes.
+pub const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Junit, Format::Sarif];
+
+/// Writes the checks in `format`, one of [`FORMATS`] (text otherwise).
+pub fn render(checks: &[Check], format: Format) -> String {
+    match format {
+        Format::Json => json(checks),
+        Format::Junit => junit(checks),
+        Format::Sarif => sarif(checks),
+        _ => text(checks),
+    }
+}
 
 /// Area by area, a line a check, the fix under each problem.
 pub fn text(checks: &[Check]) -> String {
@@ -83,4 +97,39 @@ pub fn junit(checks: &[Check]) -> String {
         suites,
     }
     .render()
+}
+
+/// `--format sarif`: each check as an [`conform_outcome::Outcome`] of its
+/// area, through the one SARIF writer.
+pub fn sarif(checks: &[Check]) -> String {
+    let outcomes: Vec<conform_outcome::Outcome> = checks.iter().map(Check::outcome).collect();
+    let mut groups: Vec<Group> = Vec::new();
+    for (c, o) in checks.iter().zip(&outcomes) {
+        if groups.last().is_none_or(|g| g.scope.name() != c.area) {
+            groups.push(Group {
+                scope: Scope::Area(&c.area),
+                outcomes: Vec::new(),
+            });
+        }
+        groups.last_mut().expect("pushed above").outcomes.push(o);
+    }
+    let describe = |rule: &str| {
+        Some(
+            match rule {
+                "doctor.packages" => "A FHIR package the configuration needs is where conform may load it from.",
+                "doctor.cache" => "The compiled-plan cache can be written.",
+                "doctor.regions" => "The regions file can be read.",
+                "doctor.region" => "A region's secrets, keys and certificates are present and its endpoint answers.",
+                _ => return None,
+            }
+            .to_string(),
+        )
+    };
+    render_sarif(
+        &groups,
+        &SarifOptions {
+            describe: Some(&describe),
+            ..SarifOptions::default()
+        },
+    )
 }

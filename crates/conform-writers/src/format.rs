@@ -38,25 +38,20 @@ impl Format {
         }
     }
 
-    /// Parses a format name (as in `conform.toml`'s `format`) that the
-    /// command `command` writes, one of `allowed`; the error names them.
+    /// Parses a format name (from `--format`, or `conform.toml`'s
+    /// `format`) that the command `command` writes, one of `allowed`; the
+    /// error names them, whether the name is no format at all or one this
+    /// command does not write.
     pub fn parse_for(name: &str, command: &str, allowed: &[Format]) -> Result<Format, String> {
-        let format = Format::from_str(name, true)
-            .map_err(|_| format!("unknown format '{name}' (use {})", names(allowed)))?;
-        format.check_for(command, allowed)
-    }
-
-    /// This format, if `command` writes it.
-    pub fn check_for(self, command: &str, allowed: &[Format]) -> Result<Format, String> {
-        if allowed.contains(&self) {
-            Ok(self)
-        } else {
-            Err(format!(
-                "conform {command} cannot write {} (use {})",
-                self.name(),
-                names(allowed)
-            ))
-        }
+        Format::from_str(name, true)
+            .ok()
+            .filter(|f| allowed.contains(f))
+            .ok_or_else(|| {
+                format!(
+                    "unknown format '{name}' for conform {command} (use {})",
+                    names(allowed)
+                )
+            })
     }
 }
 
@@ -87,12 +82,12 @@ mod tests {
         let err = Format::parse_for("html", "probe", &probe).unwrap_err();
         assert_eq!(
             err,
-            "conform probe cannot write html (use text, json, junit or sarif)"
+            "unknown format 'html' for conform probe (use text, json, junit or sarif)"
         );
         let err = Format::parse_for("yaml", "probe", &probe).unwrap_err();
         assert_eq!(
             err,
-            "unknown format 'yaml' (use text, json, junit or sarif)"
+            "unknown format 'yaml' for conform probe (use text, json, junit or sarif)"
         );
     }
 }
