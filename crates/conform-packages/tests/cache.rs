@@ -89,16 +89,39 @@ fn list_shows_cache_and_sources_sorted() {
         .iter()
         .map(|p| (p.id.to_string(), p.origin == Origin::Cache))
         .collect();
-    assert_eq!(
-        shown,
-        [
-            (UKCORE.to_string(), true),
-            (UKCORE.to_string(), false),
-            (CORE.to_string(), false),
-            ("hl7.fhir.uv.ips#2.0.0".to_string(), false),
-            ("hl7.terminology.r4#7.0.1".to_string(), false),
-        ]
-    );
+    // The cache copy first, then every package of the source folder (the
+    // shared test data, which grows as packages are added) sorted by id.
+    let tarballs = std::fs::read_dir(conform_testdata::packages_dir())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "tgz")
+        })
+        .count();
+    assert_eq!(shown.len(), tarballs + 1, "{shown:?}");
+    assert_eq!(shown[0], (UKCORE.to_string(), true));
+    let from_source: Vec<&String> = shown[1..]
+        .iter()
+        .map(|(id, cached)| {
+            assert!(!cached, "{id} listed twice from the cache");
+            id
+        })
+        .collect();
+    assert!(from_source.is_sorted(), "{from_source:?}");
+    for id in [
+        UKCORE,
+        CORE,
+        "hl7.fhir.uv.ips#2.0.0",
+        "hl7.terminology.r4#7.0.1",
+    ] {
+        assert!(
+            from_source.iter().any(|s| *s == id),
+            "{id} missing: {from_source:?}"
+        );
+    }
 }
 
 #[test]
