@@ -3,6 +3,8 @@
 
 mod commands;
 mod exit;
+mod output;
+mod progress;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

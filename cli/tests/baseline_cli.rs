@@ -35,7 +35,7 @@ fn baseline_write_stores_every_error_with_a_stable_id() {
     let dir = tempfile::tempdir().unwrap();
     let file = write_baseline(dir.path(), &["fixtures/invalid"]);
     let b = baseline_json(&file);
-    assert_eq!(b["schema"], "conform.baseline/1");
+    assert_eq!(b["schema"], "conform.baseline/2");
     let findings = b["findings"].as_array().unwrap();
     let errors = findings
         .iter()
@@ -272,5 +272,22 @@ fn broken_baselines_and_waivers_are_usage_errors() {
         stderr(&out).contains("cannot read no/such/baseline.json"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn a_baseline_id_ends_with_the_start_of_the_sarif_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_baseline(dir.path(), &[GENDER]);
+    let b = baseline_json(&file);
+    let id = b["findings"][0]["id"].as_str().unwrap().to_string();
+    let out = run(&["validate", GENDER, "-f", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let fingerprint = sarif["runs"][0]["results"][0]["partialFingerprints"]["conformFinding/v2"]
+        .as_str()
+        .unwrap();
+    assert!(
+        id.ends_with(&format!(":{}", &fingerprint[..8])),
+        "{id} / {fingerprint}"
     );
 }

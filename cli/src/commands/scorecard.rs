@@ -5,7 +5,6 @@ use crate::exit::{Code, Failure, Outcome};
 use conform_endpoint::RegionsFile;
 use conform_scorecard::render::{render, Format};
 use conform_scorecard::{time, Definition, Gate, History, Report};
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -101,13 +100,7 @@ pub fn run(args: &Args) -> Outcome {
         }
     }
     let text = render(&report, format);
-    match &args.output {
-        Some(p) => std::fs::write(p, text)
-            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", p.display())))?,
-        None => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
-        }
-    }
+    crate::output::write(args.output.as_deref(), &text)?;
     Ok(if report.gate_failed() {
         Code::Findings
     } else {

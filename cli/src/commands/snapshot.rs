@@ -6,7 +6,6 @@ use crate::exit::{Code, Failure, Outcome};
 use conform_packages::{DefinitionSet, PackageSpec};
 use conform_setup::Settings;
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -39,13 +38,7 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
     let mut text = serde_json::to_string_pretty(&generated.structure_definition)
         .map_err(|e| Failure::usage(format!("cannot render the result: {e}")))?;
     text.push('\n');
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?,
-        None => {
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-        }
-    }
+    crate::output::write(args.output.as_deref(), &text)?;
     Ok(Code::Pass)
 }
 

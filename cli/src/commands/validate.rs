@@ -1,16 +1,15 @@
-//! `conform validate`: load plans, validate inputs, render.
+//! `conform validate`: load plans, validate inputs, triage them against a
+//! baseline and waivers, render.
 
 use crate::exit::{Code, Failure, Outcome};
-use conform_baseline::{Assessment, Baseline, Waivers};
-use conform_outcome::validate::{Collector, FileFailure, ResourceResult, Sink, ValidationReport};
-use conform_outcome::Triage;
+use crate::{output, progress};
+use conform_baseline::Gate;
+use conform_outcome::validate::{Collector, ValidationReport};
 use conform_setup::{LoadOptions, Settings};
 use conform_validate::{collect_inputs, Validator};
 use conform_writers::{validation_groups, Format, SarifOptions, TextOptions, TextSink};
-use indicatif::{ProgressBar, ProgressStyle};
-use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
 /// What to validate and with which definitions: shared by `validate` and
 /// `baseline write`.
@@ -94,16 +93,9 @@ pub fn prepare(settings: &Settings, sel: &Selection) -> Result<Prepared, Failure
 
 /// Validates everything into one report (for formats written whole).
 pub fn collect(p: &Prepared) -> ValidationReport {
-    let progress = progress_bar(p.inputs.len());
     let mut sink = Collector::default();
     sink.report.packages = p.validator.plans().packages.clone();
-    drive(
-        &p.validator,
-        &p.inputs,
-        &p.input_errors,
-        &mut sink,
-        &progress,
-    );
+    progress::validate(&p.validator, &p.inputs, &p.input_errors, &mut sink);
     sink.report
 }
 
@@ -123,89 +115,27 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         (None, None) => Ok(Format::Text),
     }
     .map_err(Failure::usage)?;
-    let gate = Gate::load(args.baseline.as_deref(), args.waivers.as_deref())?;
+    let gate = Gate::load(args.baseline.as_deref(), args.waivers.as_deref())
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let prepared = prepare(settings, &args.selection)?;
-    let input_errors = &prepared.input_errors;
-
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
-    let text_options = TextOptions {
-        color,
+    let text = TextOptions {
+        color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
         show_information: args.info,
     };
-    let failed: bool;
-    let rendered: Option<String> = if format == Format::Text && gate.is_none() {
+    let failed = match (format, &gate) {
         // Streamed: findings show as files are validated.
-        let mut sink = TextSink::new(open_output(args.output.as_ref())?, text_options);
-        let progress = progress_bar(prepared.inputs.len());
-        drive(
-            &prepared.validator,
-            &prepared.inputs,
-            input_errors,
-            &mut sink,
-            &progress,
-        );
-        failed = sink.summary.errors > 0 || sink.summary.unreadable > 0;
-        sink.finish();
-        None
-    } else {
-        let mut report = collect(&prepared);
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let assessment = gate.as_ref().map(|g| g.assess(&report, &cwd));
-        failed = match &assessment {
-            Some(a) => a.fails(),
-            None => report.summary.errors > 0 || report.summary.unreadable > 0,
-        };
-        if let Some(a) = &assessment {
-            attach_triage(&mut report, &a.triage);
+        (Format::Text, None) => {
+            let mut sink = TextSink::new(output::open(args.output.as_deref())?, text);
+            let p = &prepared;
+            progress::validate(&p.validator, &p.inputs, &p.input_errors, &mut sink);
+            let failed = sink.summary.fails();
+            sink.finish();
+            failed
         }
-        let rendered = match format {
-            Format::Json => Some(conform_writers::render_json(&report)),
-            Format::OperationOutcome => Some(conform_writers::render_operation_outcome(&report)),
-            Format::Junit => Some(conform_writers::render_junit(&report)),
-            Format::Sarif => {
-                let national = rule_descriptions(settings);
-                let describe = |id: &str| {
-                    national
-                        .get(id)
-                        .cloned()
-                        .or_else(|| conform_validate::describe_rule(id).map(String::from))
-                };
-                let mut properties = serde_json::Map::new();
-                properties.insert("packages".into(), serde_json::json!(report.packages));
-                Some(conform_writers::render_sarif(
-                    &validation_groups(&report),
-                    &SarifOptions {
-                        include_information: args.info,
-                        describe: Some(&describe),
-                        base_dir: Some(&cwd),
-                        properties,
-                    },
-                ))
-            }
-            // Text, marked with the triage (FORMATS holds no other).
-            _ => {
-                let mut sink = TextSink::new(open_output(args.output.as_ref())?, text_options);
-                sink.write_report(&report);
-                sink.finish();
-                None
-            }
-        };
-        if let (Some(g), Some(a)) = (&gate, &assessment) {
-            g.explain(a);
-        }
-        rendered
+        _ => write_whole(settings, args, format, text, gate.as_ref(), &prepared)?,
     };
-    if let Some(text) = rendered {
-        match &args.output {
-            Some(path) => std::fs::write(path, text)
-                .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?,
-            None => {
-                let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            }
-        }
-    }
-    Ok(if !input_errors.is_empty() {
+    Ok(if !prepared.input_errors.is_empty() {
         Code::Usage
     } else if failed {
         Code::Findings
@@ -214,180 +144,56 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
     })
 }
 
-fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write>, Failure> {
-    Ok(match path {
-        Some(path) => Box::new(create(path)?),
-        None => Box::new(std::io::stdout().lock()),
-    })
-}
-
-/// The national rules' explanations, for SARIF's rule descriptions.
-fn rule_descriptions(settings: &Settings) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    if let Ok(Some(pack)) = settings.pack() {
-        for r in &pack.rules {
-            out.insert(r.id.clone(), r.why.clone());
+/// Validates into one report, triages it when a baseline or waivers are
+/// given, and writes it; whether the run fails.
+fn write_whole(
+    settings: &Settings,
+    args: &Args,
+    format: Format,
+    text: TextOptions,
+    gate: Option<&Gate>,
+    prepared: &Prepared,
+) -> Result<bool, Failure> {
+    let mut report = collect(prepared);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let assessment = gate.map(|g| g.triage(&mut report, &cwd, conform_baseline::today()));
+    let failed = match &assessment {
+        Some(a) => a.fails(),
+        None => report.summary.fails(),
+    };
+    let out = args.output.as_deref();
+    match format {
+        Format::Json => output::write(out, &conform_writers::render_json(&report))?,
+        Format::OperationOutcome => {
+            output::write(out, &conform_writers::render_operation_outcome(&report))?
         }
-    }
-    out
-}
-
-/// The baseline and waivers a run is compared with.
-struct Gate {
-    baseline: Option<(PathBuf, Baseline)>,
-    waivers: Option<Waivers>,
-}
-
-impl Gate {
-    fn load(baseline: Option<&Path>, waivers: Option<&Path>) -> Result<Option<Gate>, Failure> {
-        if baseline.is_none() && waivers.is_none() {
-            return Ok(None);
-        }
-        let usage = |e: conform_baseline::Error| Failure::usage(e.to_string());
-        Ok(Some(Gate {
-            baseline: baseline
-                .map(|p| Baseline::load(p).map(|b| (p.to_path_buf(), b)))
-                .transpose()
-                .map_err(usage)?,
-            waivers: waivers.map(Waivers::load).transpose().map_err(usage)?,
-        }))
-    }
-
-    fn assess(&self, report: &ValidationReport, cwd: &Path) -> Assessment {
-        conform_baseline::assess(
-            &conform_baseline::entries(report, cwd),
-            self.baseline.as_ref().map(|(_, b)| b),
-            self.waivers.as_ref(),
-            conform_baseline::today(),
-        )
-    }
-
-    /// Says on standard error what the baseline and waivers did.
-    fn explain(&self, a: &Assessment) {
-        if let Some((path, _)) = &self.baseline {
-            eprintln!(
-                "conform: baseline {}: {} known finding{}, {} new error{}, {} new warning{}, {} fixed",
-                path.display(),
-                a.baselined,
-                plural(a.baselined),
-                a.new_errors,
-                plural(a.new_errors),
-                a.new_warnings,
-                plural(a.new_warnings),
-                a.fixed
+        Format::Junit => output::write(out, &conform_writers::render_junit(&report))?,
+        Format::Sarif => {
+            let describe = |id: &str| settings.describe_rule(id);
+            let mut properties = serde_json::Map::new();
+            properties.insert("packages".into(), serde_json::json!(report.packages));
+            let sarif = conform_writers::render_sarif(
+                &validation_groups(&report),
+                &SarifOptions {
+                    include_information: args.info,
+                    describe: Some(&describe),
+                    base_dir: Some(&cwd),
+                    properties,
+                },
             );
+            output::write(out, &sarif)?
         }
-        if self.waivers.is_some() {
-            eprintln!(
-                "conform: waivers: {} finding{} waived",
-                a.waived,
-                plural(a.waived)
-            );
-        }
-        for w in &a.expired {
-            eprintln!(
-                "conform: error: waiver '{}' (owner {}) expired on {}: renew it or fix the finding",
-                w.label(),
-                w.owner,
-                w.expires
-            );
-        }
-        for w in &a.unmatched {
-            eprintln!(
-                "conform: warning: waiver '{}' (owner {}) matches no finding: remove it",
-                w.label(),
-                w.owner
-            );
+        // Text, marked with the triage (FORMATS holds no other).
+        _ => {
+            let mut sink = TextSink::new(output::open(out)?, text);
+            sink.write_report(&report);
+            sink.finish();
         }
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
+    if let (Some(g), Some(a)) = (gate, &assessment) {
+        for line in g.explain(a) {
+            eprintln!("conform: {line}");
+        }
     }
-}
-
-/// Gives each outcome its triage. The assessment lists them in report order
-/// (a file's failure first, then its findings).
-fn attach_triage(report: &mut ValidationReport, triage: &[Triage]) {
-    for (outcome, t) in report.outcomes_mut().zip(triage) {
-        outcome.triage = Some(t.clone());
-    }
-}
-
-fn create(path: &PathBuf) -> Result<std::fs::File, Failure> {
-    std::fs::File::create(path)
-        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
-}
-
-/// Validates the inputs into a sink, after reporting the paths that named
-/// nothing, ticking the progress bar per file.
-fn drive(
-    validator: &Validator,
-    inputs: &[conform_validate::Input],
-    input_errors: &[conform_validate::InputError],
-    sink: &mut dyn Sink,
-    progress: &ProgressBar,
-) {
-    report_input_errors(input_errors, sink);
-    conform_validate::validate_inputs(
-        validator,
-        inputs,
-        &mut Progress {
-            inner: sink,
-            bar: progress,
-        },
-    );
-    progress.finish_and_clear();
-}
-
-fn report_input_errors(errors: &[conform_validate::InputError], sink: &mut dyn Sink) {
-    for e in errors {
-        sink.file_start(&e.path);
-        sink.file_failed(
-            &e.path,
-            FileFailure {
-                message: e.message.clone(),
-            },
-        );
-        sink.file_end(&e.path);
-    }
-}
-
-/// A progress bar on standard error for long runs on a terminal.
-fn progress_bar(files: usize) -> ProgressBar {
-    if files < 50 || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(files as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} validating {pos}/{len} files {wide_bar} {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
-/// Passes results on and ticks the progress bar per file.
-struct Progress<'a> {
-    inner: &'a mut dyn Sink,
-    bar: &'a ProgressBar,
-}
-
-impl Sink for Progress<'_> {
-    fn file_start(&mut self, name: &str) {
-        self.inner.file_start(name);
-    }
-    fn resource(&mut self, name: &str, result: ResourceResult) {
-        self.inner.resource(name, result);
-    }
-    fn file_failed(&mut self, name: &str, failure: FileFailure) {
-        self.inner.file_failed(name, failure);
-    }
-    fn file_end(&mut self, name: &str) {
-        self.bar.inc(1);
-        self.inner.file_end(name);
-    }
+    Ok(failed)
 }

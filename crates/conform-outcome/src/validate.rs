@@ -125,13 +125,30 @@ pub struct FileReport {
 }
 
 impl ValidationReport {
-    /// Every outcome in report order: per file, its failure first, then
-    /// each resource's findings.
-    pub fn outcomes_mut(&mut self) -> impl Iterator<Item = &mut Outcome> {
-        self.files.iter_mut().flat_map(|f| {
+    /// Every outcome with the path of its file, in report order: per file,
+    /// its failure first, then each resource's findings.
+    pub fn outcomes(&self) -> impl Iterator<Item = (&str, &Outcome)> {
+        self.files.iter().flat_map(|f| {
             f.failure
+                .iter()
+                .chain(f.resources.iter().flat_map(|r| r.findings.iter()))
+                .map(|o| (f.path.as_str(), o))
+        })
+    }
+
+    /// [`ValidationReport::outcomes`], to change (a baseline's triage).
+    pub fn outcomes_mut(&mut self) -> impl Iterator<Item = (&str, &mut Outcome)> {
+        self.files.iter_mut().flat_map(|f| {
+            let FileReport {
+                path,
+                failure,
+                resources,
+            } = f;
+            let path: &str = path;
+            failure
                 .iter_mut()
-                .chain(f.resources.iter_mut().flat_map(|r| r.findings.iter_mut()))
+                .chain(resources.iter_mut().flat_map(|r| r.findings.iter_mut()))
+                .map(move |o| (path, o))
         })
     }
 }

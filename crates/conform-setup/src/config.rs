@@ -148,6 +148,16 @@ impl Settings {
             Err(e) => Err(SetupError::Usage(e.to_string())),
         }
     }
+
+    /// Why rule `id` exists, for SARIF's rule descriptions: the pack's
+    /// national rules first (a pack that cannot load has none), then the
+    /// validator's own.
+    pub fn describe_rule(&self, id: &str) -> Option<String> {
+        let pack = self.pack().ok().flatten();
+        pack.and_then(|p| p.rules.iter().find(|r| r.id == id))
+            .map(|r| r.why.clone())
+            .or_else(|| conform_validate::describe_rule(id).map(String::from))
+    }
 }
 
 /// The pack to use, `--pack` before the config's `[validate] pack` (a file

@@ -36,6 +36,21 @@ pub struct InputError {
     pub message: String,
 }
 
+impl InputError {
+    /// Reports the path to `sink` as a file that could not be read, so
+    /// writers and baselines treat it like any unreadable file.
+    pub fn report(&self, sink: &mut dyn conform_outcome::validate::Sink) {
+        sink.file_start(&self.path);
+        sink.file_failed(
+            &self.path,
+            conform_outcome::validate::FileFailure {
+                message: self.message.clone(),
+            },
+        );
+        sink.file_end(&self.path);
+    }
+}
+
 /// Expands path arguments into inputs. Folders are walked recursively for
 /// JSON, NDJSON and JSONL files, sorted so output order never depends on
 /// the file system. Files named explicitly are taken whatever their name.
