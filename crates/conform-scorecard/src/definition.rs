@@ -2,6 +2,7 @@
 //! is the MVS one). A programme ships its own file to score differently.
 
 use crate::error::ScorecardError;
+use crate::glob::Patterns;
 use crate::model::Rag;
 use conform_regions::CareSetting;
 use serde::{Deserialize, Serialize};
@@ -144,12 +145,12 @@ pub enum Measure {
     /// a share (%) of unverified codes above which the criterion is at most Amber.
     Validate {
         #[serde(default)]
-        rules: Vec<String>,
+        rules: Patterns,
         unverified_amber_above: Option<f64>,
     },
     /// `conform.probe/1` checks whose id matches `checks`: passed ÷ (passed +
     /// failed); skipped checks are not evidence.
-    Probe { checks: Vec<String> },
+    Probe { checks: Patterns },
     /// p95 latency of one probe interaction (worst across reports): 100 at
     /// or under `target_ms`, falling linearly to 0 at three times it. A
     /// report whose request error rate (%) is over `max_error_rate` caps
@@ -181,7 +182,7 @@ pub enum Measure {
         #[serde(default)]
         tags: Vec<String>,
         #[serde(default)]
-        requirements: Vec<String>,
+        requirements: Patterns,
     },
     /// No evidence source exists yet: always "not assessed".
     NotMeasured { reason: String },

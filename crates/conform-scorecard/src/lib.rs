@@ -17,7 +17,7 @@ mod connectivity;
 mod definition;
 mod error;
 mod evidence;
-mod glob;
+pub mod glob;
 mod history;
 mod measure;
 mod model;
@@ -34,8 +34,8 @@ pub use definition::{
 pub use error::ScorecardError;
 pub use evidence::{
     held, scenario_is, scenario_points, Attestation, Evidence, ProbeCheck, ProbeLatency,
-    ProbeReport, ProbeSummary, ScenarioReport, ScenarioResult, ValidateFile, ValidateIssue,
-    ValidateReport, ValidateResource, ValidateSummary,
+    ProbeReport, ProbeSummary, ScenarioReport, ScenarioResult, ValidateFile, ValidateReport,
+    ValidateResource,
 };
 pub use history::{History, StoredRun};
 pub use measure::Measurement;

@@ -3,7 +3,7 @@
 
 use crate::definition::{CareSettingsMode, Measure, ScenarioSelect};
 use crate::evidence::{held, scenario_is, scenario_points, Evidence};
-use crate::glob;
+use crate::glob::Patterns;
 use conform_regions::{CareSetting, Organisation};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -180,15 +180,15 @@ fn care_settings(
     }
 }
 
-fn validate(rules: &[String], unverified_amber_above: Option<f64>, ev: &Evidence) -> Measurement {
+fn validate(rules: &Patterns, unverified_amber_above: Option<f64>, ev: &Evidence) -> Measurement {
     if ev.validate.is_empty() {
         return Measurement::none("validate", "no conform.validate/1 report".into());
     }
     let (mut checked, mut passed, mut unverified, mut resources_total) = (0.0, 0.0, 0, 0);
     let (mut findings, mut total) = (Vec::new(), 0);
     for r in &ev.validate {
-        unverified += r.summary.unverified;
-        resources_total += r.summary.resources;
+        unverified += r.summary.unverified as u64;
+        resources_total += r.summary.resources as u64;
         for f in &r.files {
             if let Some(e) = &f.error {
                 if rules.is_empty() {
@@ -202,16 +202,13 @@ fn validate(rules: &[String], unverified_amber_above: Option<f64>, ev: &Evidence
                 let errors: Vec<_> = res
                     .issues
                     .iter()
-                    .filter(|i| i.severity == "error" && glob::any(rules, &i.rule))
+                    .filter(|i| i.severity.is_error() && rules.matches(&i.rule))
                     .collect();
                 if errors.is_empty() {
                     passed += 1.0;
                 }
                 for i in errors {
-                    let what = match &res.id {
-                        Some(id) => format!("{}/{id}", res.resource_type),
-                        None => res.resource_type.clone(),
-                    };
+                    let what = res.reference();
                     push(
                         &mut findings,
                         &mut total,
@@ -239,14 +236,14 @@ fn validate(rules: &[String], unverified_amber_above: Option<f64>, ev: &Evidence
     m
 }
 
-fn probe(checks: &[String], ev: &Evidence) -> Measurement {
+fn probe(checks: &Patterns, ev: &Evidence) -> Measurement {
     if ev.probe.is_empty() {
         return Measurement::none("probe", "no conform.probe/1 report".into());
     }
     let (mut checked, mut passed) = (0.0, 0.0);
     let (mut findings, mut total) = (Vec::new(), 0);
     for r in &ev.probe {
-        for c in r.checks.iter().filter(|c| glob::any(checks, &c.id)) {
+        for c in r.checks.iter().filter(|c| checks.matches(&c.id)) {
             match c.status.as_str() {
                 "pass" => {
                     checked += 1.0;
@@ -265,10 +262,7 @@ fn probe(checks: &[String], ev: &Evidence) -> Measurement {
         }
     }
     if checked == 0.0 {
-        return Measurement::none(
-            "probe",
-            format!("no probe check ran matching {}", checks.join(", ")),
-        );
+        return Measurement::none("probe", format!("no probe check ran matching {checks}"));
     }
     Measurement::ratio("probe", checked, passed, more(findings, total))
 }
@@ -377,12 +371,12 @@ fn scenarios(
     m
 }
 
-fn assertions(select: ScenarioSelect, requirements: &[String], ev: &Evidence) -> Measurement {
+fn assertions(select: ScenarioSelect, requirements: &Patterns, ev: &Evidence) -> Measurement {
     let (mut checked, mut passed) = (0.0, 0.0);
     let (mut findings, mut total) = (Vec::new(), 0);
     for s in ev.scenarios.iter().filter(|s| select.selects(s)) {
         for a in s.steps.iter().flat_map(|st| &st.assertions) {
-            if !requirements.is_empty() && !a.verifies.iter().any(|r| glob::any(requirements, r)) {
+            if !requirements.is_empty() && !a.verifies.iter().any(|r| requirements.matches(r)) {
                 continue;
             }
             match held(a) {
@@ -406,11 +400,7 @@ fn assertions(select: ScenarioSelect, requirements: &[String], ev: &Evidence) ->
         let what = if requirements.is_empty() {
             describe(select)
         } else {
-            format!(
-                "{} for requirements {}",
-                describe(select),
-                requirements.join(", ")
-            )
+            format!("{} for requirements {}", describe(select), requirements)
         };
         return Measurement::none("scenarios", format!("no assertion evaluated in {what}"));
     }

@@ -105,14 +105,17 @@ fn org(ods: &str, care_setting: CareSetting) -> Organisation {
 fn evidence_folder_is_read_tolerantly() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    // A validate report from a newer minor version: unknown fields ignored.
+    // A validate report from a newer minor version (unknown fields are
+    // ignored) whose issue has no status, as written before issues had one.
     write(
         &root.join("a/runs/validate.json"),
         &json!({"schema": "conform.validate/1", "new_field": {"x": 1},
-            "summary": {"resources": 2, "unverified": 0, "future": true},
+            "tool": {"name": "conform", "version": "0.1.0"}, "packages": [],
+            "summary": {"files": 1, "resources": 2, "errors": 1, "warnings": 0, "information": 0,
+                "unverified": 0, "unreadable": 0, "future": true},
             "files": [{"path": "p.json", "resources": [
-                {"resourceType": "Patient", "id": "1", "issues": [], "extra": 1},
-                {"resourceType": "Patient", "id": "2", "issues": [
+                {"resourceType": "Patient", "id": "1", "line": 1, "valid": true, "issues": [], "extra": 1},
+                {"resourceType": "Patient", "id": "2", "line": 1, "valid": false, "issues": [
                     {"severity": "error", "rule": "nhs-number-check-digit", "message": "bad", "line": 3}]}]}]})
         .to_string(),
     );
@@ -141,6 +144,12 @@ fn evidence_folder_is_read_tolerantly() {
     );
     let ev = Evidence::load(root, "a").unwrap();
     assert_eq!(ev.validate.len(), 1);
+    let issue = &ev.validate[0].files[0].resources[1].issues[0];
+    assert_eq!(
+        issue.status,
+        conform_outcome::Status::Fail,
+        "from its severity"
+    );
     assert_eq!(ev.payload_files, 1);
     let seen: Vec<&str> = ev.ods_seen.iter().map(|s| s.ods.as_str()).collect();
     assert_eq!(seen, ["RR8", "B86030"]);

@@ -13,7 +13,7 @@
 //! the register's coverage) and is not "passing evidence" on its own.
 
 use conform_outcome::scenario::{Phase, StepResult};
-use conform_outcome::{Outcome, Requirement, Status};
+use conform_outcome::{IssueCode, Location, Outcome, Requirement, Severity, Status};
 use conform_regions::{CareSetting, Organisation};
 use conform_scorecard::*;
 use proptest::prelude::*;
@@ -74,18 +74,37 @@ fn resource(error: Option<&str>) -> ValidateFile {
         path: "p.json".into(),
         error: None,
         resources: vec![ValidateResource {
-            resource_type: "Patient".into(),
+            resource_type: Some("Patient".into()),
             id: Some("x".into()),
+            line: 1,
+            valid: error.is_none(),
             issues: error
-                .map(|rule| ValidateIssue {
-                    severity: "error".into(),
-                    rule: rule.into(),
-                    message: "bad".into(),
+                .map(|rule| {
+                    Outcome::finding(
+                        Severity::Error,
+                        IssueCode::Invalid,
+                        rule,
+                        Location::default(),
+                        "bad",
+                    )
                 })
                 .into_iter()
                 .collect(),
         }],
     }
+}
+
+/// A validate document of `files` over `resources` resources.
+fn validate_report(
+    resources: usize,
+    unverified: usize,
+    files: Vec<ValidateFile>,
+) -> ValidateReport {
+    let mut r = ValidateReport::of(&Default::default(), "test");
+    r.summary.resources = resources;
+    r.summary.unverified = unverified;
+    r.files = files;
+    r
 }
 
 fn scenario(i: usize, status: Status, assertions: Vec<(usize, bool)>) -> ScenarioResult {
@@ -169,16 +188,14 @@ fn evidence() -> impl Strategy<Value = Evidence> {
                     ..Evidence::default()
                 };
                 if !validate.is_empty() {
-                    ev.validate.push(ValidateReport {
-                        summary: ValidateSummary {
-                            resources: validate.len() as u64,
-                            unverified,
-                        },
-                        files: validate
+                    ev.validate.push(validate_report(
+                        validate.len(),
+                        unverified as usize,
+                        validate
                             .iter()
                             .map(|e| resource(e.map(|i| RULES[i])))
                             .collect(),
-                    });
+                    ));
                 }
                 if !probe.is_empty() || !latency.is_empty() {
                     ev.probe.push(ProbeReport {
@@ -223,7 +240,7 @@ fn add_passing(mut ev: Evidence, kind: usize, pick: usize) -> Evidence {
     match kind {
         0 => {
             if ev.validate.is_empty() {
-                ev.validate.push(ValidateReport::default());
+                ev.validate.push(validate_report(0, 0, Vec::new()));
             }
             let r = &mut ev.validate[0];
             r.files.push(resource(None));

@@ -17,6 +17,7 @@ mod v1;
 
 use crate::connectivity::{observed_ods, OdsSighting};
 use crate::error::ScorecardError;
+use conform_json::files::JsonFile;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -37,48 +38,25 @@ pub struct Evidence {
     pub files: Vec<String>,
 }
 
-// ---- conform.validate/1 ----
+// ---- conform.validate/1: the document type of conform-outcome ----
 
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ValidateReport {
-    #[serde(default)]
-    pub summary: ValidateSummary,
-    #[serde(default)]
-    pub files: Vec<ValidateFile>,
-}
+pub use conform_outcome::validate::{
+    Document as ValidateReport, FileDocument as ValidateFile, ResourceDocument as ValidateResource,
+};
 
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ValidateSummary {
-    #[serde(default)]
-    pub resources: u64,
-    #[serde(default)]
-    pub unverified: u64,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ValidateFile {
-    pub path: String,
-    pub error: Option<String>,
-    #[serde(default)]
-    pub resources: Vec<ValidateResource>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ValidateResource {
-    #[serde(rename = "resourceType", default)]
-    pub resource_type: String,
-    pub id: Option<String>,
-    #[serde(default)]
-    pub issues: Vec<ValidateIssue>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ValidateIssue {
-    pub severity: String,
-    #[serde(default)]
-    pub rule: String,
-    #[serde(default)]
-    pub message: String,
+/// A validate document; issues written before they carried a status are
+/// given one (see [`v1::fill_status`]).
+fn validate_report(f: &Path, mut v: Value) -> Result<ValidateReport, ScorecardError> {
+    let schema = conform_outcome::validate::SCHEMA;
+    if self::schema(&v) != schema {
+        return Err(ScorecardError::input(format!(
+            "{}: {} is not a version this scorecard reads ({schema})",
+            f.display(),
+            self::schema(&v),
+        )));
+    }
+    v1::fill_status(&mut v);
+    parse(f, v)
 }
 
 // ---- conform.probe/1 ----
@@ -197,10 +175,8 @@ impl Evidence {
         let mut ev = Evidence::default();
         let dir = root.join(region);
         if dir.is_dir() {
-            let mut files = Vec::new();
-            walk(&dir, &mut files)?;
-            files.sort();
-            for f in files {
+            for f in conform_json::files::walk_files(&dir, |_| true, |_| true) {
+                let f = f.map_err(|e| ScorecardError::input(e.to_string()))?;
                 ev.read_file(root, &dir, &f)?;
             }
         }
@@ -235,11 +211,11 @@ impl Evidence {
             .ok()
             .and_then(|p| p.components().next())
             .is_some_and(|c| c.as_os_str() == "payloads");
-        let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if in_payloads && (ext == "json" || ext == "ndjson") {
+        let kind = JsonFile::of(f);
+        if let (true, Some(kind)) = (in_payloads, kind) {
             let text = read_text(f)?;
-            let values: Vec<Value> = if ext == "ndjson" {
+            let values: Vec<Value> = if kind == JsonFile::Lines {
                 text.lines()
                     .filter(|l| !l.trim().is_empty())
                     .filter_map(|l| serde_json::from_str(l).ok())
@@ -270,13 +246,13 @@ impl Evidence {
             self.files.push(rel(root, f));
             return Ok(());
         }
-        if ext != "json" {
+        if kind != Some(JsonFile::Document) {
             return Ok(());
         }
         let v = read_json(f)?;
         let s = schema(&v);
         if s.starts_with("conform.validate/") {
-            self.validate.push(parse(f, v)?);
+            self.validate.push(validate_report(f, v)?);
         } else if s.starts_with("conform.probe/") {
             self.probe.push(parse(f, v)?);
         } else if s.starts_with("conform.scenario/") {
@@ -312,17 +288,6 @@ fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, ScorecardError> {
     let rd = std::fs::read_dir(dir)
         .map_err(|e| ScorecardError::input(format!("cannot read {}: {e}", dir.display())))?;
     Ok(rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ScorecardError> {
-    for p in read_dir(dir)? {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 fn rel(root: &Path, f: &Path) -> String {

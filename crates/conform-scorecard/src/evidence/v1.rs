@@ -1,4 +1,5 @@
-//! Reading `conform.scenario/1` documents (written before assertions became
+//! Reading `conform.validate/1` documents written before issues carried a
+//! status, and `conform.scenario/1` documents (written before assertions became
 //! outcomes) for one release, so evidence folders and users' saved results
 //! keep scoring: each is converted into the current document type and
 //! nothing downstream knows the old shape. To be removed with /1 support.
@@ -145,6 +146,34 @@ impl StepV1 {
             assertions,
             captures: self.captures,
             exchange: self.exchange,
+        }
+    }
+}
+
+/// Gives each issue of a `conform.validate/1` document that has no
+/// `status` (written before the field was added) the status its severity
+/// stands for, so the document reads as the current type.
+pub fn fill_status(document: &mut serde_json::Value) {
+    let files = document.get_mut("files").and_then(|f| f.as_array_mut());
+    let resources = files
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.get_mut("resources").and_then(|r| r.as_array_mut()))
+        .flatten();
+    let issues = resources
+        .filter_map(|r| r.get_mut("issues").and_then(|i| i.as_array_mut()))
+        .flatten();
+    for issue in issues {
+        let Some(fields) = issue.as_object_mut() else {
+            continue;
+        };
+        if fields.contains_key("status") {
+            continue;
+        }
+        let severity = fields.get("severity").cloned().unwrap_or_default();
+        if let Ok(severity) = serde_json::from_value::<conform_outcome::Severity>(severity) {
+            let status = Status::of_severity(severity);
+            fields.insert("status".into(), status.as_str().into());
         }
     }
 }

@@ -3,6 +3,10 @@
 //! them into. Here rather than in the validator so writers, baselines and
 //! the scorecard can use them without depending on the validator.
 
+mod document;
+
+pub use document::{Document, FileDocument, ResourceDocument, Tool, SCHEMA};
+
 use crate::{IssueCode, Location, Outcome, Severity};
 use serde::{Deserialize, Serialize};
 
