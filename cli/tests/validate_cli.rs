@@ -53,6 +53,7 @@ fn json_report_on_invalid_fixtures() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     let v: serde_json::Value = serde_json::from_str(&text).expect("JSON output parses");
+    common::assert_follows_schema(&v, "conform.validate-1.schema.json");
     assert_eq!(v["summary"]["files"], 25);
     assert_eq!(
         v["summary"]["errors"], 16,

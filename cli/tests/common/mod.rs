@@ -49,3 +49,16 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Checks a document against its JSON Schema in docs/schemas/ (generated
+/// from the types by conform-outcome), e.g. `conform.validate-1.schema.json`.
+pub fn assert_follows_schema(document: &serde_json::Value, schema_file: &str) {
+    let text = std::fs::read_to_string(root().join("docs/schemas").join(schema_file)).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = v
+        .iter_errors(document)
+        .map(|e| format!("{}: {e}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{schema_file}: {errors:?}");
+}

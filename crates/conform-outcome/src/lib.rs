@@ -8,6 +8,7 @@
 mod error_chain;
 mod outcome;
 pub mod scenario;
+pub mod schemas;
 pub mod validate;
 
 pub use error_chain::error_chain;

@@ -1,10 +1,13 @@
 //! One outcome: what was checked, where, how strongly it is required, and
 //! what was found.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// How bad a finding is (FHIR `OperationOutcome.issue.severity`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Fatal,
@@ -30,7 +33,7 @@ impl Severity {
 }
 
 /// The FHIR IssueType of a payload finding (`OperationOutcome.issue.code`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum IssueCode {
     Invalid,
@@ -69,7 +72,9 @@ impl IssueCode {
 /// How strongly a specification asks for what was checked (RFC 2119 words
 /// as the FHIR and NHS specifications use them). Endpoint checks and
 /// scenario assertions carry one; payload findings carry a severity only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Requirement {
     #[serde(rename = "SHALL")]
     Shall,
@@ -100,7 +105,7 @@ impl Requirement {
 }
 
 /// What became of a check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -144,7 +149,7 @@ impl Status {
 /// column (the file is the document's); endpoint checks a URL; scenario
 /// assertions a scenario, step and region; doctor checks a subject. Fields
 /// that do not apply are absent, so each kind serialises only its own.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Location {
     /// The payload file, when the outcome is not already nested under it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -186,7 +191,7 @@ impl Location {
 }
 
 /// What a baseline or waiver file made of an outcome.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase", tag = "state")]
 pub enum Triage {
     /// Not in the baseline and not waived.
@@ -200,7 +205,7 @@ pub enum Triage {
 }
 
 /// One outcome of one check, whatever checked it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Outcome {
     /// The stable id of the rule or check (`binding-required`,
     /// `metadata.fhir-version`, `s1-trace.status`, an invariant's key): what

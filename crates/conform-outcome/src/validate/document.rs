@@ -4,12 +4,13 @@
 
 use super::{Summary, ValidationReport};
 use crate::Outcome;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The document's schema name and version.
 pub const SCHEMA: &str = "conform.validate/1";
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Document {
     pub schema: String,
     pub tool: Tool,
@@ -20,13 +21,13 @@ pub struct Document {
 }
 
 /// What wrote the document.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct FileDocument {
     pub path: String,
     pub resources: Vec<ResourceDocument>,
@@ -35,7 +36,7 @@ pub struct FileDocument {
     pub error: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ResourceDocument {
     /// `null` when the text was not a recognisable resource.
     #[serde(rename = "resourceType")]

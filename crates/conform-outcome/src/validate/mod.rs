@@ -8,6 +8,7 @@ mod document;
 pub use document::{Document, FileDocument, ResourceDocument, Tool, SCHEMA};
 
 use crate::{IssueCode, Location, Outcome, Severity};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The rule of a file that could not be read at all.
@@ -17,7 +18,7 @@ pub const INPUT_RULE: &str = "input";
 pub const UNVERIFIED_RULE: &str = "binding-not-checked";
 
 /// The outcome for one resource (one JSON file, or one NDJSON line).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ResourceResult {
     /// `None` when the text was not a recognisable resource.
     pub resource_type: Option<String>,
@@ -46,7 +47,7 @@ impl ResourceResult {
 }
 
 /// A file that could not be read at all.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct FileFailure {
     pub message: String,
 }
@@ -75,7 +76,7 @@ pub trait Sink {
 }
 
 /// Counts over a whole run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub files: usize,
     pub resources: usize,
@@ -111,7 +112,7 @@ impl Summary {
 }
 
 /// Everything one validation run found.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ValidationReport {
     /// The packages the plans came from (`id#version`).
     pub packages: Vec<String>,
@@ -119,7 +120,7 @@ pub struct ValidationReport {
     pub files: Vec<FileReport>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct FileReport {
     pub path: String,
     /// Why the file could not be read (rule [`INPUT_RULE`]).
