@@ -2,9 +2,10 @@
 //! roll-up from evidence files (docs/scorecards.md).
 
 use crate::exit::{Code, Failure, Outcome};
-use conform_endpoint::RegionsFile;
-use conform_scorecard::render::{render, Format};
-use conform_scorecard::{time, Definition, Gate, History, Report};
+use conform_regions::RegionsFile;
+use conform_scorecard::{time, Definition, Gate, History};
+use conform_writers::scorecard::{render, FORMATS};
+use conform_writers::Format;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -20,8 +21,9 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     definition: Option<PathBuf>,
     /// Output format: table, json, markdown, html or junit.
-    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "table")]
-    format: String,
+    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "table",
+          value_parser = |name: &str| Format::parse_for(name, "scorecard", FORMATS))]
+    format: Format,
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -46,12 +48,6 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Outcome {
     let usage = |e: conform_scorecard::ScorecardError| Failure::usage(e.to_string());
-    let format = Format::parse(&args.format).ok_or_else(|| {
-        Failure::usage(format!(
-            "unknown format '{}' (use table, json, markdown, html or junit)",
-            args.format
-        ))
-    })?;
     let mut def = match &args.definition {
         Some(p) => Definition::load(p).map_err(usage)?,
         None => Definition::mvs(),
@@ -89,17 +85,15 @@ pub fn run(args: &Args) -> Outcome {
         Some(d) => Some(time::parse(d, true).map_err(Failure::usage)?),
         None => None,
     };
-    let mut report = Report::build(&def, &regions, &args.evidence, at).map_err(usage)?;
+    let mut report = conform_scorecard::build(&def, &regions, &args.evidence, at).map_err(usage)?;
     if let Some(path) = &args.history {
         let history = History::open(path).map_err(usage)?;
-        report
-            .add_trend(&history, since.as_deref())
-            .map_err(usage)?;
+        conform_scorecard::add_trend(&mut report, &history, since.as_deref()).map_err(usage)?;
         if !args.no_record {
             history.record(&report).map_err(usage)?;
         }
     }
-    let text = render(&report, format);
+    let text = render(&report, args.format);
     crate::output::write(args.output.as_deref(), &text)?;
     Ok(if report.gate_failed() {
         Code::Findings

@@ -9,6 +9,7 @@ mod error_chain;
 mod outcome;
 pub mod scenario;
 pub mod schemas;
+pub mod scorecard;
 pub mod validate;
 
 pub use error_chain::error_chain;

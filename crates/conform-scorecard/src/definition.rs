@@ -3,7 +3,7 @@
 
 use crate::error::ScorecardError;
 use crate::glob::Patterns;
-use crate::model::Rag;
+use conform_outcome::scorecard::Rag;
 use conform_regions::CareSetting;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

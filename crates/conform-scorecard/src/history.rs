@@ -2,8 +2,8 @@
 //! per run, keyed (region, timestamp), holding the criterion scores as JSON.
 
 use crate::error::ScorecardError;
-use crate::model::Rag;
-use crate::report::Report;
+use conform_outcome::scorecard::Rag;
+use conform_outcome::scorecard::Report;
 use redb::{Database, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

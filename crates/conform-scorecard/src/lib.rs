@@ -7,11 +7,12 @@
 //!   `conform.probe/1`, `conform.scenario/1` and `/2`), sampled payloads and
 //!   attestations, read from `EVIDENCE/<region>/`;
 //! * [`score_region`] turns both into a [`RegionScorecard`];
-//!   [`Report::build`] scores every region of a regions file and adds the
-//!   national [`Rollup`];
+//!   [`build`] scores every region of a regions file into a [`Report`]
+//!   with the national [`Rollup`] (the document types are conform-outcome's);
 //! * [`History`]: runs kept in an embedded database file, giving the change
 //!   per criterion since the last run and since a date;
-//! * [`render`]: table, JSON (`conform.scorecard/1`), Markdown, HTML, JUnit.
+//!
+//! Rendering (table, JSON, Markdown, HTML, JUnit) is conform-writers'.
 
 mod connectivity;
 mod definition;
@@ -20,12 +21,15 @@ mod evidence;
 pub mod glob;
 mod history;
 mod measure;
-mod model;
-pub mod render;
+
 mod report;
 mod scoring;
 pub mod time;
 
+pub use conform_outcome::scorecard::{
+    AttestationResult, CriterionResult, DimensionResult, EvidenceCount, GateResult, LevelResult,
+    Overall, Rag, RegionScorecard, Report, Rollup, RollupLevel, RollupRow, Trend, SCHEMA,
+};
 pub use connectivity::{observed_ods, OdsSighting};
 pub use definition::{
     AttestationDef, CareSettingsMode, Criterion, Definition, Dimension, Gate, Level, Measure,
@@ -39,9 +43,5 @@ pub use evidence::{
 };
 pub use history::{History, StoredRun};
 pub use measure::Measurement;
-pub use model::{
-    AttestationResult, CriterionResult, DimensionResult, EvidenceCount, GateResult, LevelResult,
-    Overall, Rag, RegionScorecard, Trend,
-};
-pub use report::{Report, Rollup, RollupLevel, RollupRow, SCHEMA};
+pub use report::{add_trend, build, from_cards, rollup};
 pub use scoring::score_region;

@@ -5,7 +5,7 @@
 use crate::definition::{Criterion, Definition, Gate, Requirement};
 use crate::evidence::{scenario_is, scenario_points, Evidence};
 use crate::measure::{measure, Measurement};
-use crate::model::*;
+use conform_outcome::scorecard::*;
 use conform_regions::Organisation;
 
 /// Rounds to one decimal, so outputs are stable.

@@ -216,7 +216,7 @@ fn history_keeps_runs_per_region_in_time_order() {
     let path = tmp.path().join("deep/h.redb");
     let def = Definition::mvs();
     let card = |name: &str| score_region(&def, name, &[], &Evidence::default());
-    let report = |at: &str| Report::from_cards(&def, vec![card("a"), card("b")], at.into());
+    let report = |at: &str| from_cards(&def, vec![card("a"), card("b")], at.into());
     {
         let h = History::open(&path).unwrap();
         assert!(h.runs("a").unwrap().is_empty());

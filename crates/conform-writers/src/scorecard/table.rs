@@ -1,9 +1,9 @@
 //! The terminal view: one table per region, then the national roll-up.
 
 use super::{delta, evidence, gate, has_trend, level_lines, score};
-use crate::model::Rag;
-use crate::report::Report;
 use comfy_table::{presets::ASCII_FULL_CONDENSED, ContentArrangement, Table};
+use conform_outcome::scorecard::Rag;
+use conform_outcome::scorecard::Report;
 use std::fmt::Write;
 
 pub fn render_table(report: &Report) -> String {

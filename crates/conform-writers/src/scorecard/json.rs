@@ -1,4 +1,4 @@
-use crate::report::Report;
+use conform_outcome::scorecard::Report;
 
 /// `conform.scorecard/1`, pretty-printed (docs/scorecard-json.md).
 pub fn render_json(report: &Report) -> String {

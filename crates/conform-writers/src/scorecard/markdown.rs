@@ -1,8 +1,8 @@
 //! Markdown for issues, wikis and CI job summaries.
 
 use super::{delta, evidence, gate, has_trend, level_lines, score};
-use crate::model::Rag;
-use crate::report::Report;
+use conform_outcome::scorecard::Rag;
+use conform_outcome::scorecard::Report;
 use std::fmt::Write;
 
 /// Escapes the characters that break a Markdown table cell.

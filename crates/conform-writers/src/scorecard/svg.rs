@@ -1,9 +1,9 @@
 //! Inline SVG charts for the HTML report: no script, no network.
 
 use super::score;
-use crate::model::{Rag, RegionScorecard};
-use crate::report::{Report, SeriesPoint};
-use conform_writers::xml::escape;
+use crate::xml::escape;
+use conform_outcome::scorecard::{Rag, RegionScorecard};
+use conform_outcome::scorecard::{Report, SeriesPoint};
 use std::fmt::Write;
 
 pub(crate) fn colour(rag: Rag) -> &'static str {

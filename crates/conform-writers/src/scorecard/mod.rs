@@ -1,4 +1,5 @@
-//! Renderers, one module per format; none of them computes a score.
+//! The scorecard report as a table, JSON (`conform.scorecard/1`), Markdown,
+//! HTML and JUnit: one module per format; none of them computes a score.
 
 mod html;
 mod json;
@@ -13,40 +14,26 @@ pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use table::render_table;
 
-use crate::model::{CriterionResult, Rag};
-use crate::report::Report;
+use crate::Format;
+use conform_outcome::scorecard::{CriterionResult, Rag, Report};
 
-/// Output formats of `conform scorecard`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Table,
-    Json,
-    Markdown,
-    Html,
-    Junit,
-}
+/// The formats `conform scorecard` writes.
+pub const FORMATS: &[Format] = &[
+    Format::Table,
+    Format::Json,
+    Format::Markdown,
+    Format::Html,
+    Format::Junit,
+];
 
-impl Format {
-    /// `table`, `json`, `markdown` (or `md`), `html`, `junit`.
-    pub fn parse(name: &str) -> Option<Format> {
-        Some(match name {
-            "table" => Format::Table,
-            "json" => Format::Json,
-            "markdown" | "md" => Format::Markdown,
-            "html" => Format::Html,
-            "junit" => Format::Junit,
-            _ => return None,
-        })
-    }
-}
-
+/// Writes the report in `format`, one of [`FORMATS`] (a table otherwise).
 pub fn render(report: &Report, format: Format) -> String {
     match format {
-        Format::Table => render_table(report),
         Format::Json => render_json(report),
         Format::Markdown => render_markdown(report),
         Format::Html => render_html(report),
         Format::Junit => render_junit(report),
+        _ => render_table(report),
     }
 }
 

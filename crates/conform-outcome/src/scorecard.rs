@@ -1,10 +1,118 @@
-//! What a scorecard says about one region: serialised as-is in
-//! `conform.scorecard/1` (docs/scorecard-json.md).
+//! The `conform.scorecard/1` document: every region's scorecard and the
+//! national roll-up (docs/scorecard-json.md). The scorecard crate computes
+//! it, the writers render it, and anything downstream reads it back as
+//! these types.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The JSON schema id; bumped only when a field is removed or retyped.
+pub const SCHEMA: &str = "conform.scorecard/1";
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    pub schema: String,
+    pub definition: DefinitionRef,
+    /// When this run was taken (UTC).
+    pub generated_at: String,
+    pub regions: Vec<RegionScorecard>,
+    pub rollup: Rollup,
+    /// Which stored runs the trends compare with (absent without history).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trend: Option<TrendInfo>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct DefinitionRef {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    /// The definition's levels, lowest first.
+    pub levels: Vec<LevelRef>,
+    /// Dimension ids and titles, in order.
+    pub dimensions: Vec<LevelRef>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct LevelRef {
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct TrendInfo {
+    /// The `--since` date asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// Overall score per stored run (this one last), per region: trend lines.
+    pub series: BTreeMap<String, Vec<SeriesPoint>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SeriesPoint {
+    pub at: String,
+    pub score: Option<f64>,
+    pub level: String,
+}
+
+/// The national picture: regions × dimensions and how many are at each level.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Rollup {
+    pub regions: usize,
+    /// Regions failing the CI gate.
+    pub gate_failed: usize,
+    pub levels: Vec<RollupLevel>,
+    pub rows: Vec<RollupRow>,
+    /// Mean score per dimension over the regions where it was assessed.
+    pub dimension_means: Vec<DimensionMean>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RollupLevel {
+    pub id: String,
+    pub label: String,
+    /// Regions exactly at this level.
+    pub count: usize,
+    /// Regions at this level or above ("37 of 42 at MVS 1.0").
+    pub at_or_above: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RollupRow {
+    pub region: String,
+    pub level: String,
+    pub score: Option<f64>,
+    pub rag: Rag,
+    pub evidence_coverage: f64,
+    pub dimensions: Vec<RollupCell>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RollupCell {
+    pub id: String,
+    pub score: Option<f64>,
+    pub rag: Rag,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct DimensionMean {
+    pub id: String,
+    pub score: Option<f64>,
+    pub assessed: usize,
+}
+
+impl Report {
+    /// Whether any region fails the CI gate.
+    pub fn gate_failed(&self) -> bool {
+        self.rollup.gate_failed > 0
+    }
+}
 
 /// Red/Amber/Green, or grey when there was no evidence.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, PartialOrd, Ord, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rag {
     Red,
@@ -47,7 +155,7 @@ impl Rag {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct RegionScorecard {
     pub region: String,
     pub level: LevelResult,
@@ -60,7 +168,7 @@ pub struct RegionScorecard {
     pub evidence_files: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct LevelResult {
     pub id: String,
     pub label: String,
@@ -70,7 +178,7 @@ pub struct LevelResult {
     pub next_unmet: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Overall {
     /// Weighted mean of the assessed dimensions (none assessed: null).
     pub score: Option<f64>,
@@ -81,14 +189,14 @@ pub struct Overall {
     pub reasons: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct GateResult {
     /// Whether this region fails the CI gate.
     pub failed: bool,
     pub reasons: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct DimensionResult {
     pub id: String,
     pub title: String,
@@ -98,7 +206,7 @@ pub struct DimensionResult {
     pub criteria: Vec<CriterionResult>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct CriterionResult {
     pub id: String,
     pub title: String,
@@ -113,7 +221,7 @@ pub struct CriterionResult {
 }
 
 /// What a score was computed from.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct EvidenceCount {
     /// `payloads`, `validate`, `probe`, `scenarios`, or `none`.
     pub source: String,
@@ -125,7 +233,7 @@ pub struct EvidenceCount {
 
 /// Change of a criterion's score against stored runs (None: no such run or
 /// not assessed then).
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Trend {
     pub previous: Option<f64>,
     pub previous_rag: Option<Rag>,
@@ -134,7 +242,7 @@ pub struct Trend {
     pub delta_since: Option<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct AttestationResult {
     pub id: String,
     pub title: String,

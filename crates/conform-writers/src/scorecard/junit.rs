@@ -4,9 +4,9 @@
 //! the region's gate.
 
 use super::score;
-use crate::model::Rag;
-use crate::report::Report;
-use conform_writers::junit_xml::{Case, Junit, Outcome, Suite};
+use crate::junit_xml::{Case, Junit, Outcome, Suite};
+use conform_outcome::scorecard::Rag;
+use conform_outcome::scorecard::Report;
 
 pub fn render_junit(report: &Report) -> String {
     let suites = report

@@ -3,9 +3,9 @@
 
 use super::svg::{colour, dimension_bars, levels_chart, trend_chart};
 use super::{delta, evidence, gate, has_trend, level_lines, score};
-use crate::model::Rag;
-use crate::report::Report;
-use conform_writers::xml::escape;
+use crate::xml::escape;
+use conform_outcome::scorecard::Rag;
+use conform_outcome::scorecard::Report;
 use std::fmt::Write;
 
 const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;margin:24px;color:#222}\
