@@ -3,12 +3,14 @@
 //! nothing here depends on the validator: writers read the wire types of
 //! conform-outcome, grouped by scope ([`Group`]).
 
+pub mod doctor;
 mod format;
 mod group;
 mod json;
 mod junit;
 pub mod junit_xml;
 mod operation_outcome;
+pub mod probe;
 mod sarif;
 mod text;
 pub mod xml;
