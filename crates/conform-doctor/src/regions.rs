@@ -149,3 +149,53 @@ fn reachable(area: Area, r: &Region) -> Outcome {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_files_and_tls_files_are_looked_for_where_the_endpoint_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("token.txt"), "t0ken").unwrap();
+        let path = dir.path().join("regions.yaml");
+        std::fs::write(
+            &path,
+            "regions:\n- name: north\n  base_url: https://x\n  auth: {type: bearer, token_file: token.txt}\n  tls: {client_cert: c.pem, client_key: k.pem}\n",
+        )
+        .unwrap();
+        let checks = regions(&path, true);
+        let lines: Vec<(Status, String)> = checks
+            .iter()
+            .map(|c| {
+                (
+                    c.status,
+                    c.message.replace(&dir.path().display().to_string(), "DIR"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (Status::Pass, "1 region(s)".to_string()),
+                (Status::Pass, "bearer token file is readable".to_string()),
+                (
+                    Status::Fail,
+                    "the client certificate DIR/c.pem cannot be read".to_string()
+                ),
+                (
+                    Status::Fail,
+                    "the client key DIR/k.pem cannot be read".to_string()
+                ),
+                (
+                    Status::Skip,
+                    "not contacted: fix the problems above first".to_string()
+                ),
+            ]
+        );
+        assert!(checks[1..]
+            .iter()
+            .all(|c| c.rule == "doctor.region" && c.location.region.as_deref() == Some("north")));
+        assert!(!checks.iter().any(|c| c.message.contains("t0ken")));
+    }
+}
