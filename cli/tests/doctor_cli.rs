@@ -29,14 +29,15 @@ fn a_missing_package_is_a_setup_problem_with_the_fix() {
     let out = conform_in(dir.path(), &["doctor", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["schema"], "conform.doctor/1");
+    assert_eq!(v["schema"], "conform.doctor/2");
     let missing = v["checks"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["subject"] == "uk.example.missing#9.9.9")
         .expect("a check for the missing package");
-    assert_eq!(missing["status"], "problem");
+    assert_eq!(missing["status"], "fail");
+    assert_eq!(missing["rule"], "doctor.packages");
     assert!(
         missing["fix"]
             .as_str()

@@ -462,7 +462,7 @@ fn templates_probe_the_region_when_one_is_named() {
         assert!(cases > 10, "{platform}: {cases} probe checks\n{junit}");
         let probe: serde_json::Value =
             serde_json::from_str(&read(project, "conform-probe.json")).unwrap();
-        assert_eq!(probe["schema"], "conform.probe/1", "{platform}");
+        assert_eq!(probe["schema"], "conform.probe/2", "{platform}");
         assert_eq!(probe["target"]["region"], "test-region", "{platform}");
         let results: serde_json::Value =
             serde_json::from_str(&read(project, "conform-scenarios/results.json")).unwrap();

@@ -2,9 +2,10 @@
 //! file: secrets, keys, certificates, reachability) and prints what to fix.
 
 use crate::exit::{Code, Outcome};
-use conform_doctor::render::FORMATS;
-use conform_doctor::{Check, Kind, Status};
+use conform_doctor::{Area, Kind};
+use conform_outcome::Status;
 use conform_setup::Settings;
+use conform_writers::doctor::FORMATS;
 use conform_writers::Format;
 use std::path::PathBuf;
 
@@ -41,17 +42,13 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
     });
     match regions {
         Some(file) => checks.extend(conform_doctor::regions(&file, settings.sources.offline)),
-        None => checks.push(Check {
-            area: "regions".into(),
-            subject: "regions.yaml".into(),
-            status: Status::Skipped,
-            kind: Kind::Setup,
-            detail: "no regions file here (give one with --regions; `conform init` writes one)"
-                .into(),
-            fix: None,
-        }),
+        None => checks.push(Area::Regions.check(
+            "regions.yaml",
+            Status::Skip,
+            "no regions file here (give one with --regions; `conform init` writes one)",
+        )),
     }
-    let rendered = conform_doctor::render::render(&checks, args.format);
+    let rendered = conform_writers::doctor::render(&checks, args.format);
     print!("{rendered}");
     Ok(match conform_doctor::worst(&checks) {
         None => Code::Pass,

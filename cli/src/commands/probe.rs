@@ -2,9 +2,9 @@
 
 use crate::exit::{Code, Failure, Outcome};
 use conform_endpoint::{parse_duration, Endpoint, Region, RegionsFile};
-use conform_probe::render::{render, FORMATS};
 use conform_probe::{run_probe, BodyValidator, ProbeError, ProbeOptions};
 use conform_setup::{LoadOptions, Settings};
+use conform_writers::probe::{render, FORMATS};
 use conform_writers::Format;
 use std::io::Write;
 use std::path::PathBuf;

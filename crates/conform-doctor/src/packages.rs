@@ -1,13 +1,14 @@
 //! Are the FHIR packages the configuration needs where we may load them
 //! from, and can the compiled-plan cache be written?
 
-use crate::Check;
+use crate::{ok, problem, Area};
+use conform_outcome::Outcome;
 use conform_packages::{resolve, PackageError, PackageSpec, SourceConfig};
 use std::path::Path;
 
 /// Each package spec (and its dependencies) resolved from the configured
 /// sources, without downloading anything.
-pub fn packages(sources: &SourceConfig, specs: &[String]) -> Vec<Check> {
+pub fn packages(sources: &SourceConfig, specs: &[String]) -> Vec<Outcome> {
     let mut offline = sources.clone();
     offline.offline = true;
     let mut out = Vec::new();
@@ -15,8 +16,8 @@ pub fn packages(sources: &SourceConfig, specs: &[String]) -> Vec<Check> {
         let spec = match PackageSpec::parse(s) {
             Ok(spec) => spec,
             Err(e) => {
-                out.push(Check::problem(
-                    "packages",
+                out.push(problem(
+                    Area::Packages,
                     s.as_str(),
                     e.to_string(),
                     "write it as id#version, a .tgz, a package folder or a folder of JSON resources",
@@ -27,10 +28,10 @@ pub fn packages(sources: &SourceConfig, specs: &[String]) -> Vec<Check> {
         match resolve(&offline, std::slice::from_ref(&spec)) {
             Ok(resolved) => {
                 let names: Vec<String> = resolved.iter().map(|p| p.id.to_string()).collect();
-                out.push(Check::ok("packages", s.as_str(), format!("found: {}", names.join(", "))));
+                out.push(ok(Area::Packages, s.as_str(), format!("found: {}", names.join(", "))));
             }
-            Err(PackageError::NotFound { package, .. }) => out.push(Check::problem(
-                "packages",
+            Err(PackageError::NotFound { package, .. }) => out.push(problem(
+                Area::Packages,
                 s.as_str(),
                 format!("{package} is not in the package cache or the package sources"),
                 format!(
@@ -38,8 +39,8 @@ pub fn packages(sources: &SourceConfig, specs: &[String]) -> Vec<Check> {
                     package.replace('#', "-") + ".tgz"
                 ),
             )),
-            Err(e) => out.push(Check::problem(
-                "packages",
+            Err(e) => out.push(problem(
+                Area::Packages,
                 s.as_str(),
                 e.to_string(),
                 "replace the damaged package (delete it from the cache and install it again)",
@@ -51,14 +52,14 @@ pub fn packages(sources: &SourceConfig, specs: &[String]) -> Vec<Check> {
 
 /// Whether the compiled-plan cache folder exists or can be made, and is
 /// writable.
-pub fn cache_dir(dir: &Path) -> Check {
+pub fn cache_dir(dir: &Path) -> Outcome {
     let probe = dir.join(".conform-doctor-probe");
     let result = std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&probe, b"ok"));
     let _ = std::fs::remove_file(&probe);
     match result {
-        Ok(()) => Check::ok("cache", dir.display().to_string(), "writable"),
-        Err(e) => Check::problem(
-            "cache",
+        Ok(()) => ok(Area::Cache, dir.display().to_string(), "writable"),
+        Err(e) => problem(
+            Area::Cache,
             dir.display().to_string(),
             format!("cannot write the compiled-plan cache: {e}"),
             "set CONFORM_CACHE_DIR to a writable folder (or run with --no-cache: every start then compiles the definitions)",

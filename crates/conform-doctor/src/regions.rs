@@ -2,26 +2,27 @@
 //! keys and certificates where it says, and does each endpoint answer
 //! `GET /metadata` as a FHIR R4 server?
 
-use crate::Check;
-use conform_endpoint::{AuthConfig, Endpoint, Region, RegionsFile, Request};
-use std::path::{Path, PathBuf};
+use crate::{infrastructure, ok, problem, skipped, Area};
+use conform_endpoint::{Endpoint, Region, RegionsFile, Request, SecretSource, SecretSpec};
+use conform_outcome::{Outcome, Status};
+use std::path::Path;
 
 /// Checks the regions file at `path`; with `offline`, no endpoint is
 /// contacted.
-pub fn regions(path: &Path, offline: bool) -> Vec<Check> {
+pub fn regions(path: &Path, offline: bool) -> Vec<Outcome> {
     let file = match RegionsFile::load(path) {
         Ok(f) => f,
         Err(e) => {
-            return vec![Check::problem(
-                "regions",
+            return vec![problem(
+                Area::Regions,
                 path.display().to_string(),
                 e.to_string(),
                 "fix the file (docs/regions.md describes it)",
             )]
         }
     };
-    let mut out = vec![Check::ok(
-        "regions",
+    let mut out = vec![ok(
+        Area::Regions,
         path.display().to_string(),
         format!("{} region(s)", file.regions.len()),
     )];
@@ -31,100 +32,71 @@ pub fn regions(path: &Path, offline: bool) -> Vec<Check> {
     out
 }
 
-fn region(r: &Region, offline: bool) -> Vec<Check> {
-    let area = format!("region {}", r.name);
-    let mut out = secrets(&area, r);
-    if out.iter().any(|c| c.status == crate::Status::Problem) {
-        out.push(Check::skipped(
-            &area,
+fn region(r: &Region, offline: bool) -> Vec<Outcome> {
+    let area = Area::Region(&r.name);
+    let mut out = secrets(area, r);
+    if out.iter().any(|c| c.status == Status::Fail) {
+        out.push(skipped(
+            area,
             r.base_url.as_str(),
             "not contacted: fix the problems above first",
         ));
         return out;
     }
     if offline {
-        out.push(Check::skipped(
-            &area,
+        out.push(skipped(
+            area,
             r.base_url.as_str(),
             "not contacted (offline)",
         ));
         return out;
     }
-    out.push(reachable(&area, r));
+    out.push(reachable(area, r));
     out
 }
 
-/// Every secret source and file the region names exists (values unread).
-fn secrets(area: &str, r: &Region) -> Vec<Check> {
-    let mut out = Vec::new();
-    let env = |out: &mut Vec<Check>, var: &str, what: &str| {
-        let set = std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
-        out.push(if set {
-            Check::ok(area, format!("secret {var}"), format!("{what} is set"))
-        } else {
-            Check::problem(
-                area,
-                format!("secret {var}"),
-                format!("the environment variable {var} ({what}) is not set"),
-                format!("export {var} in the pipeline's secret settings"),
-            )
-        });
-    };
-    let file = |out: &mut Vec<Check>, p: &Path, what: &str| {
-        out.push(match std::fs::metadata(p) {
-            Ok(m) if m.is_file() => {
-                Check::ok(area, p.display().to_string(), format!("{what} is readable"))
+/// Every secret source and file the region names exists (values unread):
+/// the same list the endpoint reads them from.
+fn secrets(area: Area, r: &Region) -> Vec<Outcome> {
+    r.secret_sources()
+        .into_iter()
+        .map(|SecretSpec { what, source }| match source {
+            SecretSource::Env(var) => {
+                let subject = format!("secret {var}");
+                if std::env::var(var).is_ok_and(|v| !v.trim().is_empty()) {
+                    ok(area, subject, format!("{what} is set"))
+                } else {
+                    problem(
+                        area,
+                        subject,
+                        format!("the environment variable {var} ({what}) is not set"),
+                        format!("export {var} in the pipeline's secret settings"),
+                    )
+                }
             }
-            _ => Check::problem(
-                area,
-                p.display().to_string(),
-                format!("the {what} {} cannot be read", p.display()),
-                format!("put the {what} there or correct the path in the regions file"),
-            ),
-        });
-    };
-    // a secret from an environment variable or a file, whichever is named
-    let source =
-        |out: &mut Vec<Check>, var: &Option<String>, path: &Option<PathBuf>, what: &str| {
-            if let Some(v) = var {
-                env(out, v, what);
+            SecretSource::File(p) => {
+                let subject = p.display().to_string();
+                match std::fs::metadata(p) {
+                    Ok(m) if m.is_file() => ok(area, subject, format!("{what} is readable")),
+                    _ => problem(
+                        area,
+                        subject,
+                        format!("the {what} {} cannot be read", p.display()),
+                        format!("put the {what} there or correct the path in the regions file"),
+                    ),
+                }
             }
-            if let Some(p) = path {
-                file(out, p, &format!("{what} file"));
-            }
-        };
-    match &r.auth {
-        AuthConfig::None => {}
-        AuthConfig::Bearer {
-            token_env,
-            token_file,
-        } => source(&mut out, token_env, token_file, "bearer token"),
-        AuthConfig::ClientCredentials {
-            secret_env,
-            secret_file,
-            ..
-        } => source(&mut out, secret_env, secret_file, "client secret"),
-        AuthConfig::PrivateKeyJwt { key_file, .. } => file(&mut out, key_file, "private key"),
-    }
-    for (p, what) in [
-        (&r.tls.ca_file, "CA bundle"),
-        (&r.tls.client_cert, "client certificate"),
-        (&r.tls.client_key, "client key"),
-    ] {
-        if let Some(p) = p {
-            file(&mut out, p, what);
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 /// `GET [base]/metadata` answers with a FHIR 4.0.1 CapabilityStatement.
-fn reachable(area: &str, r: &Region) -> Check {
+fn reachable(area: Area, r: &Region) -> Outcome {
     let subject = format!("{}/metadata", r.base_url.trim_end_matches('/'));
     let endpoint = match Endpoint::new(r) {
         Ok(e) => e,
         Err(e) => {
-            return Check::problem(
+            return problem(
                 area,
                 subject,
                 e.to_string(),
@@ -134,15 +106,14 @@ fn reachable(area: &str, r: &Region) -> Check {
     };
     let resp = match endpoint.send(&Request::get("metadata")) {
         Ok(resp) => resp,
-        Err(e) if e.is_infrastructure() => return Check::problem(
+        Err(e) if e.is_infrastructure() => return infrastructure(problem(
             area,
             subject,
             format!("unreachable: {e}"),
             "check base_url, the network path (proxy, firewall) and the server's TLS certificate",
-        )
-        .infrastructure(),
+        )),
         Err(e) => {
-            return Check::problem(
+            return problem(
                 area,
                 subject,
                 e.to_string(),
@@ -154,8 +125,8 @@ fn reachable(area: &str, r: &Region) -> Check {
         .json()
         .and_then(|v| v["fhirVersion"].as_str().map(str::to_string));
     match (resp.status, version.as_deref()) {
-        (200, Some("4.0.1")) => Check::ok(area, subject, "a FHIR 4.0.1 CapabilityStatement"),
-        (200, other) => Check::problem(
+        (200, Some("4.0.1")) => ok(area, subject, "a FHIR 4.0.1 CapabilityStatement"),
+        (200, other) => problem(
             area,
             subject,
             format!(
@@ -164,18 +135,67 @@ fn reachable(area: &str, r: &Region) -> Check {
             ),
             "point base_url at the server's FHIR R4 base (often ending in /fhir or /R4)",
         ),
-        (401 | 403, _) => Check::problem(
+        (401 | 403, _) => problem(
             area,
             subject,
             format!("HTTP {}: the credentials were refused", resp.status),
             "check the client id, scope and secret or key registered with the server",
         ),
-        (s, _) => Check::problem(
+        (s, _) => infrastructure(problem(
             area,
             subject,
             format!("HTTP {s} instead of a CapabilityStatement"),
             "point base_url at the server's FHIR R4 base",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_files_and_tls_files_are_looked_for_where_the_endpoint_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("token.txt"), "t0ken").unwrap();
+        let path = dir.path().join("regions.yaml");
+        std::fs::write(
+            &path,
+            "regions:\n- name: north\n  base_url: https://x\n  auth: {type: bearer, token_file: token.txt}\n  tls: {client_cert: c.pem, client_key: k.pem}\n",
         )
-        .infrastructure(),
+        .unwrap();
+        let checks = regions(&path, true);
+        let lines: Vec<(Status, String)> = checks
+            .iter()
+            .map(|c| {
+                (
+                    c.status,
+                    c.message.replace(&dir.path().display().to_string(), "DIR"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (Status::Pass, "1 region(s)".to_string()),
+                (Status::Pass, "bearer token file is readable".to_string()),
+                (
+                    Status::Fail,
+                    "the client certificate DIR/c.pem cannot be read".to_string()
+                ),
+                (
+                    Status::Fail,
+                    "the client key DIR/k.pem cannot be read".to_string()
+                ),
+                (
+                    Status::Skip,
+                    "not contacted: fix the problems above first".to_string()
+                ),
+            ]
+        );
+        assert!(checks[1..]
+            .iter()
+            .all(|c| c.rule == "doctor.region" && c.location.region.as_deref() == Some("north")));
+        assert!(!checks.iter().any(|c| c.message.contains("t0ken")));
     }
 }

@@ -18,8 +18,8 @@ pub use auth::AuthKind;
 pub use client::{Endpoint, Exchange, Request, Response};
 pub use conform_regions::{
     parse_duration, AuthConfig, CareSetting, JwtAlg, Organisation, Region, RegionsError,
-    RegionsFile, SecretMethod, TlsConfig, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT,
+    RegionsFile, SecretMethod, SecretSource, SecretSpec, TlsConfig, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RETRIES, DEFAULT_TIMEOUT,
 };
 pub use error::EndpointError;
 pub use redact::{Redactor, REDACTED};

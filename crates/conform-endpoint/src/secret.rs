@@ -3,6 +3,7 @@
 
 use crate::error::EndpointError;
 use crate::redact::Redactor;
+use conform_regions::SecretSource;
 use std::path::Path;
 
 #[derive(Clone)]
@@ -41,15 +42,16 @@ impl Secret {
         Ok(Secret::new(v.trim().to_string(), redactor))
     }
 
-    pub(crate) fn from_env_or_file(
-        env: Option<&str>,
-        file: Option<&Path>,
+    /// The secret from where the regions file says it is
+    /// ([`conform_regions::AuthConfig::credential`]).
+    pub(crate) fn from_source(
+        source: Option<SecretSource>,
         redactor: &Redactor,
     ) -> Result<Secret, EndpointError> {
-        match (env, file) {
-            (Some(v), _) => Secret::from_env(v, redactor),
-            (None, Some(f)) => Secret::from_file(f, redactor),
-            (None, None) => Err(EndpointError::config("no secret source")),
+        match source {
+            Some(SecretSource::Env(var)) => Secret::from_env(var, redactor),
+            Some(SecretSource::File(path)) => Secret::from_file(path, redactor),
+            None => Err(EndpointError::config("no secret source")),
         }
     }
 }

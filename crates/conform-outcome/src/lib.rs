@@ -5,8 +5,10 @@
 //! them back without string compares. Nothing here depends on another
 //! conform crate: producers and readers meet on these types.
 
+pub mod doctor;
 mod error_chain;
 mod outcome;
+pub mod probe;
 pub mod scenario;
 pub mod schemas;
 pub mod scorecard;

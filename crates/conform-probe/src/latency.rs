@@ -1,16 +1,8 @@
 //! Latency per interaction: count, p50, p95 (nearest rank).
 
-use serde::Serialize;
+use conform_outcome::probe::LatencyStat;
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-#[derive(Clone, Debug, Serialize)]
-pub struct LatencyStat {
-    pub interaction: String,
-    pub count: usize,
-    pub p50_ms: f64,
-    pub p95_ms: f64,
-}
 
 #[derive(Default)]
 pub(crate) struct Latencies(BTreeMap<String, Vec<Duration>>);

@@ -3,18 +3,26 @@
 //! requests, times them per interaction and emits checks.
 
 use crate::capability::Declared;
-use crate::check::{Check, CheckSink, Severity, Status};
 use crate::checks;
-use crate::latency::{round, Latencies, LatencyStat};
+use crate::latency::{round, Latencies};
 use crate::validation::BodyValidator;
 use conform_endpoint::{Endpoint, Request, Response};
-use serde::Serialize;
+use conform_outcome::probe::{ProbeCheck, ProbeReport, Summary, Target, SCHEMA};
+use conform_outcome::{Location, Outcome, Requirement, Status};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-/// The JSON report's schema name and version.
-pub const SCHEMA: &str = "conform.probe/1";
+/// Where checks go as they are made.
+pub trait CheckSink {
+    fn check(&mut self, check: ProbeCheck);
+}
+
+impl CheckSink for Vec<ProbeCheck> {
+    fn check(&mut self, check: ProbeCheck) {
+        self.push(check);
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct ProbeOptions {
@@ -60,57 +68,11 @@ impl std::fmt::Display for ProbeError {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct Target {
-    pub base_url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    pub auth: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fhir_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub software: Option<String>,
-    pub writes: bool,
-}
-
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Summary {
-    pub checks: usize,
-    pub passed: usize,
-    pub failed: usize,
-    pub skipped: usize,
-    pub failed_shall: usize,
-    pub failed_should: usize,
-    pub failed_may: usize,
-    pub requests: usize,
-    /// Requests that got no response or a 5xx.
-    pub request_errors: usize,
-    pub error_rate: f64,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ProbeReport {
-    pub schema: &'static str,
-    pub target: Target,
-    /// RFC 7231 date of the start.
-    pub started: String,
-    pub duration_ms: f64,
-    pub checks: Vec<Check>,
-    pub latency: Vec<LatencyStat>,
-    pub summary: Summary,
-}
-
-impl ProbeReport {
-    /// True when no SHALL check failed.
-    pub fn passed(&self) -> bool {
-        self.summary.failed_shall == 0
-    }
-}
-
-/// What one check is: id (or suffix after the resource type), severity, why.
+/// What one check is: id (or suffix after the resource type), how strongly
+/// it is required, why.
 pub(crate) struct Def {
     pub id: &'static str,
-    pub severity: Severity,
+    pub requirement: Requirement,
     pub why: &'static str,
 }
 
@@ -123,7 +85,9 @@ pub(crate) struct Ctx<'a> {
     pub blocked: Option<String>,
     /// The first resource found per type (for reads and identifier searches).
     pub found: BTreeMap<String, Value>,
-    checks: Vec<Check>,
+    checks: Vec<ProbeCheck>,
+    /// Where every check applies: the base URL and the region.
+    location: Location,
     live: &'a mut dyn CheckSink,
     latencies: Latencies,
 }
@@ -160,12 +124,12 @@ impl Ctx<'_> {
             Some(s) => format!("{s}.{}", def.id),
             None => def.id.to_string(),
         };
-        let check = Check {
-            id,
-            status,
-            severity: def.severity,
-            message: self.ep.redactor().redact(&message.into()),
-            why: def.why.to_string(),
+        let message = self.ep.redactor().redact(&message.into());
+        let check = ProbeCheck {
+            // a failed SHOULD or MAY becomes `warn` here, as everywhere
+            outcome: Outcome::check(id, def.requirement, status, message)
+                .with_why(def.why)
+                .with_location(self.location.clone()),
             interaction: timed.map(|(i, _)| i.to_string()),
             latency_ms: timed.map(|(_, d)| round(d.as_secs_f64() * 1000.0)),
         };
@@ -264,7 +228,7 @@ pub fn run_probe(
 ) -> Result<ProbeReport, ProbeError> {
     struct Nothing;
     impl CheckSink for Nothing {
-        fn check(&mut self, _: Check) {}
+        fn check(&mut self, _: ProbeCheck) {}
     }
     run_probe_with(ep, validator, opts, &mut Nothing)
 }
@@ -276,8 +240,11 @@ pub fn run_probe_with(
     opts: &ProbeOptions,
     live: &mut dyn CheckSink,
 ) -> Result<ProbeReport, ProbeError> {
-    let started = SystemTime::now();
+    // Whole seconds: the documents' times are to the second.
+    let now = jiff::Timestamp::now();
+    let started = jiff::Timestamp::from_second(now.as_second()).unwrap_or(now);
     let start = Instant::now();
+    let region = (ep.region().name != "endpoint").then(|| ep.region().name.clone());
     let mut ctx = Ctx {
         ep,
         validator,
@@ -286,6 +253,11 @@ pub fn run_probe_with(
         blocked: None,
         found: BTreeMap::new(),
         checks: Vec::new(),
+        location: Location {
+            url: Some(ep.base_url().to_string()),
+            region: region.clone(),
+            ..Location::default()
+        },
         live,
         latencies: Latencies::default(),
     };
@@ -299,8 +271,7 @@ pub fn run_probe_with(
         .iter()
         .filter(|e| e.error.is_some() || e.status.is_some_and(|s| s >= 500))
         .count();
-    let mut summary = Summary {
-        checks: ctx.checks.len(),
+    let summary = Summary {
         requests: exchanges.len(),
         request_errors,
         error_rate: if exchanges.is_empty() {
@@ -308,34 +279,20 @@ pub fn run_probe_with(
         } else {
             (request_errors as f64 / exchanges.len() as f64 * 1000.0).round() / 1000.0
         },
-        ..Summary::default()
+        ..Summary::of_checks(&ctx.checks)
     };
-    for c in &ctx.checks {
-        match c.status {
-            Status::Pass => summary.passed += 1,
-            Status::Skip => summary.skipped += 1,
-            Status::Fail => {
-                summary.failed += 1;
-                match c.severity {
-                    Severity::Shall => summary.failed_shall += 1,
-                    Severity::Should => summary.failed_should += 1,
-                    Severity::May => summary.failed_may += 1,
-                }
-            }
-        }
-    }
     let declared = ctx.declared.clone().unwrap_or_default();
     Ok(ProbeReport {
-        schema: SCHEMA,
+        schema: SCHEMA.into(),
         target: Target {
             base_url: ep.base_url().to_string(),
-            region: (ep.region().name != "endpoint").then(|| ep.region().name.clone()),
+            region,
             auth: ep.auth_kind().label(),
             fhir_version: declared.fhir_version,
             software: declared.software,
             writes: opts.allow_writes,
         },
-        started: httpdate::fmt_http_date(started),
+        started,
         duration_ms: round(start.elapsed().as_secs_f64() * 1000.0),
         checks: ctx.checks,
         latency: ctx.latencies.stats(),

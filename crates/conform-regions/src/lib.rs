@@ -8,6 +8,7 @@
 mod duration;
 mod env_expand;
 mod file;
+mod secrets;
 
 pub use duration::parse_duration;
 pub use env_expand::{expand_env, expand_env_in};
@@ -15,3 +16,4 @@ pub use file::{
     AuthConfig, CareSetting, JwtAlg, Organisation, Region, RegionsError, RegionsFile, SecretMethod,
     TlsConfig, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
 };
+pub use secrets::{SecretSource, SecretSpec};

@@ -148,7 +148,7 @@ pub enum Measure {
         rules: Patterns,
         unverified_amber_above: Option<f64>,
     },
-    /// `conform.probe/1` checks whose id matches `checks`: passed ÷ (passed +
+    /// Probe checks (`conform.probe/1` or `/2`) whose id matches `checks`: passed ÷ (passed +
     /// failed); skipped checks are not evidence.
     Probe { checks: Patterns },
     /// p95 latency of one probe interaction (worst across reports): 100 at

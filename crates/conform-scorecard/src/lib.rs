@@ -4,7 +4,7 @@
 //!   and how each is measured, thresholds, gating, cumulative levels,
 //!   attested evidence), loaded from YAML;
 //! * [`Evidence`]: a region's result files (`conform.validate/1`,
-//!   `conform.probe/1`, `conform.scenario/1` and `/2`), sampled payloads and
+//!   `conform.probe/1` and `/2`, `conform.scenario/1` and `/2`), sampled payloads and
 //!   attestations, read from `EVIDENCE/<region>/`;
 //! * [`score_region`] turns both into a [`RegionScorecard`];
 //!   [`build`] scores every region of a regions file into a [`Report`]

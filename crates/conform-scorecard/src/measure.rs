@@ -238,26 +238,35 @@ fn validate(rules: &Patterns, unverified_amber_above: Option<f64>, ev: &Evidence
 
 fn probe(checks: &Patterns, ev: &Evidence) -> Measurement {
     if ev.probe.is_empty() {
-        return Measurement::none("probe", "no conform.probe/1 report".into());
+        return Measurement::none("probe", "no conform.probe report".into());
     }
     let (mut checked, mut passed) = (0.0, 0.0);
     let (mut findings, mut total) = (Vec::new(), 0);
     for r in &ev.probe {
-        for c in r.checks.iter().filter(|c| checks.matches(&c.id)) {
-            match c.status.as_str() {
-                "pass" => {
+        for c in r
+            .checks
+            .iter()
+            .filter(|c| checks.matches(&c.outcome.rule))
+        {
+            match held(&c.outcome) {
+                Some(true) => {
                     checked += 1.0;
                     passed += 1.0;
                 }
-                "fail" => {
+                Some(false) => {
                     checked += 1.0;
                     push(
                         &mut findings,
                         &mut total,
-                        format!("{} [{}]: {}", c.id, c.severity, c.message),
+                        format!(
+                            "{} [{}]: {}",
+                            c.outcome.rule,
+                            c.requirement().as_str(),
+                            c.outcome.message
+                        ),
                     );
                 }
-                _ => {}
+                None => {}
             }
         }
     }

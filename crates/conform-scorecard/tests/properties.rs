@@ -155,6 +155,43 @@ fn scenario(i: usize, status: Status, assertions: Vec<(usize, bool)>) -> Scenari
     }
 }
 
+/// A probe report with no checks, latencies or requests yet.
+fn probe_report() -> ProbeReport {
+    ProbeReport {
+        schema: conform_outcome::probe::SCHEMA.into(),
+        target: conform_outcome::probe::Target {
+            base_url: "http://x/fhir".into(),
+            region: None,
+            auth: "none".into(),
+            fhir_version: None,
+            software: None,
+            writes: false,
+        },
+        started: jiff::Timestamp::UNIX_EPOCH,
+        duration_ms: 0.0,
+        checks: Vec::new(),
+        latency: Vec::new(),
+        summary: ProbeSummary::default(),
+    }
+}
+
+fn probe_check(id: &str, status: Status) -> ProbeCheck {
+    ProbeCheck {
+        outcome: Outcome::check(id, Requirement::Shall, status, ""),
+        interaction: None,
+        latency_ms: None,
+    }
+}
+
+fn read_latency(p95_ms: f64) -> ProbeLatency {
+    ProbeLatency {
+        interaction: "read".into(),
+        count: 1,
+        p50_ms: p95_ms,
+        p95_ms,
+    }
+}
+
 fn evidence() -> impl Strategy<Value = Evidence> {
     let validate = prop::collection::vec(prop::option::of(0..RULES.len()), 0..8);
     let probe = prop::collection::vec((0..CHECKS.len(), 0..3usize), 0..10);
@@ -198,25 +235,16 @@ fn evidence() -> impl Strategy<Value = Evidence> {
                     ));
                 }
                 if !probe.is_empty() || !latency.is_empty() {
-                    ev.probe.push(ProbeReport {
-                        checks: probe
-                            .iter()
-                            .map(|(c, s)| ProbeCheck {
-                                id: CHECKS[*c].into(),
-                                status: ["pass", "fail", "skip"][*s].into(),
-                                severity: "SHALL".into(),
-                                message: String::new(),
-                            })
-                            .collect(),
-                        latency: latency
-                            .iter()
-                            .map(|p| ProbeLatency {
-                                interaction: "read".into(),
-                                p95_ms: *p,
-                            })
-                            .collect(),
-                        summary: ProbeSummary { error_rate },
-                    });
+                    let mut report = probe_report();
+                    report.checks = probe
+                        .iter()
+                        .map(|(c, s)| {
+                            probe_check(CHECKS[*c], [Status::Pass, Status::Fail, Status::Skip][*s])
+                        })
+                        .collect();
+                    report.latency = latency.iter().map(|p| read_latency(*p)).collect();
+                    report.summary.error_rate = error_rate;
+                    ev.probe.push(report);
                 }
                 ev.scenarios = scenarios
                     .into_iter()
@@ -248,23 +276,17 @@ fn add_passing(mut ev: Evidence, kind: usize, pick: usize) -> Evidence {
         }
         1 => {
             if ev.probe.is_empty() {
-                ev.probe.push(ProbeReport::default());
+                ev.probe.push(probe_report());
             }
-            ev.probe[0].checks.push(ProbeCheck {
-                id: CHECKS[pick % CHECKS.len()].into(),
-                status: "pass".into(),
-                severity: "SHALL".into(),
-                message: String::new(),
-            });
+            ev.probe[0]
+                .checks
+                .push(probe_check(CHECKS[pick % CHECKS.len()], Status::Pass));
         }
         2 => {
             if ev.probe.is_empty() {
-                ev.probe.push(ProbeReport::default());
+                ev.probe.push(probe_report());
             }
-            ev.probe[0].latency.push(ProbeLatency {
-                interaction: "read".into(),
-                p95_ms: 100.0,
-            });
+            ev.probe[0].latency.push(read_latency(100.0));
         }
         3 => {
             let i = pick % SCENARIOS.len();

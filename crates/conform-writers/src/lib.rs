@@ -4,12 +4,14 @@
 //! read the wire types of conform-outcome, grouped by scope ([`Group`]).
 //! A command's own documents have a module each ([`scorecard`]).
 
+pub mod doctor;
 mod format;
 mod group;
 mod json;
 mod junit;
 pub mod junit_xml;
 mod operation_outcome;
+pub mod probe;
 mod sarif;
 pub mod scorecard;
 mod text;

@@ -61,14 +61,10 @@ impl Auth {
     pub fn from_config(cfg: &AuthConfig, redactor: &Redactor) -> Result<Auth, EndpointError> {
         let (kind, source) = match cfg {
             AuthConfig::None => (AuthKind::None, Source::None),
-            AuthConfig::Bearer {
-                token_env,
-                token_file,
-            } => (
+            AuthConfig::Bearer { .. } => (
                 AuthKind::Bearer,
-                Source::Static(Secret::from_env_or_file(
-                    token_env.as_deref(),
-                    token_file.as_deref(),
+                Source::Static(Secret::from_source(
+                    cfg.credential().map(|c| c.source),
                     redactor,
                 )?),
             ),

@@ -36,20 +36,15 @@ impl TokenRequest {
             AuthConfig::ClientCredentials {
                 token_url,
                 client_id,
-                secret_env,
-                secret_file,
                 method,
                 scope,
+                ..
             } => Ok(TokenRequest {
                 token_url: token_url.clone(),
                 client_id: client_id.clone(),
                 scope: scope.clone(),
                 credential: Credential::Secret(
-                    Secret::from_env_or_file(
-                        secret_env.as_deref(),
-                        secret_file.as_deref(),
-                        redactor,
-                    )?,
+                    Secret::from_source(cfg.credential().map(|c| c.source), redactor)?,
                     *method,
                 ),
             }),

@@ -1,5 +1,5 @@
 //! The checks, in the order they run. Each module holds its check
-//! definitions (id, severity, why) next to the code that makes them.
+//! definitions (id, requirement, why) next to the code that makes them.
 
 pub(crate) mod preflight;
 pub(crate) mod protocol;

@@ -2,78 +2,78 @@
 
 use super::skip_all;
 use crate::capability::Declared;
-use crate::check::Severity::{May, Shall, Should};
 use crate::runner::{Ctx, Def, ProbeError};
 use conform_endpoint::{inspect_tls, AuthKind, Request};
+use conform_outcome::Requirement::{May, Shall, Should};
 
-const TLS_IN_USE: Def = Def { id: "tls.in-use", severity: Should, why: "Health records and access tokens must not travel unencrypted; national APIs are HTTPS only." };
+const TLS_IN_USE: Def = Def { id: "tls.in-use", requirement: Should, why: "Health records and access tokens must not travel unencrypted; national APIs are HTTPS only." };
 const TLS_VERSION: Def = Def {
     id: "tls.version",
-    severity: Shall,
+    requirement: Shall,
     why: "TLS 1.2 or later is the minimum that NHS and FHIR security guidance accept.",
 };
 const TLS_CERT: Def = Def {
     id: "tls.certificate",
-    severity: Shall,
+    requirement: Shall,
     why: "Clients must be able to verify the server certificate's chain against a trusted CA.",
 };
-const TLS_HOST: Def = Def { id: "tls.hostname", severity: Shall, why: "A certificate that does not name the host cannot prove that the client reached the right server." };
+const TLS_HOST: Def = Def { id: "tls.hostname", requirement: Shall, why: "A certificate that does not name the host cannot prove that the client reached the right server." };
 const TLS_EXPIRY: Def = Def {
     id: "tls.expiry",
-    severity: Should,
+    requirement: Should,
     why:
         "A certificate close to expiry will soon break every client; renew at least 30 days ahead.",
 };
 const AUTH_TOKEN: Def = Def {
     id: "auth.token",
-    severity: Shall,
+    requirement: Shall,
     why: "Without an access token no authorised request can be made.",
 };
-const SMART_CONFIG: Def = Def { id: "smart.configuration", severity: Shall, why: "SMART Backend Services servers publish /.well-known/smart-configuration so clients can find the token endpoint." };
+const SMART_CONFIG: Def = Def { id: "smart.configuration", requirement: Shall, why: "SMART Backend Services servers publish /.well-known/smart-configuration so clients can find the token endpoint." };
 const SMART_TOKEN_URL: Def = Def {
     id: "smart.token-endpoint",
-    severity: Should,
+    requirement: Should,
     why: "The advertised token endpoint should be the one clients are configured to use.",
 };
-const SMART_METHOD: Def = Def { id: "smart.private-key-jwt", severity: Shall, why: "Backend services authenticate with private_key_jwt; the server must say that it accepts it." };
+const SMART_METHOD: Def = Def { id: "smart.private-key-jwt", requirement: Shall, why: "Backend services authenticate with private_key_jwt; the server must say that it accepts it." };
 const SMART_ALG: Def = Def {
     id: "smart.signing-algorithm",
-    severity: Should,
+    requirement: Should,
     why: "The server should advertise the signing algorithm the client uses.",
 };
 const META: Def = Def {
     id: "metadata.capability-statement",
-    severity: Shall,
+    requirement: Shall,
     why: "GET [base]/metadata must return the server's CapabilityStatement.",
 };
 const META_VERSION: Def = Def {
     id: "metadata.fhir-version",
-    severity: Shall,
+    requirement: Shall,
     why: "The national profiles are FHIR R4: the server must declare fhirVersion 4.0.1.",
 };
 const META_JSON: Def = Def {
     id: "metadata.json-format",
-    severity: Shall,
+    requirement: Shall,
     why: "National APIs exchange JSON, so the server must declare the json format.",
 };
 const META_SERVER: Def = Def {
     id: "metadata.server-mode",
-    severity: Shall,
+    requirement: Shall,
     why: "A FHIR server declares what it does in a rest entry with mode server.",
 };
 const META_VALID: Def = Def {
     id: "metadata.valid",
-    severity: Shall,
+    requirement: Shall,
     why: "The CapabilityStatement must itself be a valid FHIR resource.",
 };
 const META_PROFILES: Def = Def {
     id: "metadata.profiles",
-    severity: May,
+    requirement: May,
     why: "Declared profiles tell clients which national profiles the server supports.",
 };
 const AUTH_ENFORCED: Def = Def {
     id: "auth.enforced",
-    severity: Should,
+    requirement: Should,
     why: "A server that issues tokens should refuse requests that carry none.",
 };
 

@@ -2,38 +2,38 @@
 //! errors as OperationOutcomes.
 
 use super::skip_all;
-use crate::check::Severity::{Shall, Should};
 use crate::runner::{Ctx, Def};
 use conform_endpoint::Request;
+use conform_outcome::Requirement::{Shall, Should};
 
-const ACCEPT_JSON: Def = Def { id: "format.accept-json", severity: Shall, why: "Asked for application/fhir+json, a FHIR server answers in FHIR JSON with that content type." };
+const ACCEPT_JSON: Def = Def { id: "format.accept-json", requirement: Shall, why: "Asked for application/fhir+json, a FHIR server answers in FHIR JSON with that content type." };
 const FORMAT_JSON: Def = Def {
     id: "format.param-json",
-    severity: Should,
+    requirement: Should,
     why: "The _format=json parameter lets clients that cannot set Accept ask for JSON.",
 };
 const XML: Def = Def {
     id: "format.xml",
-    severity: Shall,
+    requirement: Shall,
     why: "A server that declares XML must answer in XML when asked.",
 };
 const REQUEST_ID: Def = Def {
     id: "http.request-id",
-    severity: Should,
+    requirement: Should,
     why: "Echoing X-Request-ID lets regions trace one request across systems.",
 };
 const UNKNOWN_ID: Def = Def {
     id: "errors.unknown-id",
-    severity: Shall,
+    requirement: Shall,
     why:
         "Reading an id that does not exist must give 404 (or 410 if deleted), not an empty success.",
 };
 const UNKNOWN_ID_OO: Def = Def {
     id: "errors.unknown-id-outcome",
-    severity: Should,
+    requirement: Should,
     why: "Errors should carry an OperationOutcome saying what went wrong.",
 };
-const BAD_PARAM: Def = Def { id: "errors.invalid-search-param", severity: Should, why: "With Prefer: handling=strict an unknown search parameter should be an error, not silently ignored." };
+const BAD_PARAM: Def = Def { id: "errors.invalid-search-param", requirement: Should, why: "With Prefer: handling=strict an unknown search parameter should be an error, not silently ignored." };
 
 pub(crate) fn run(ctx: &mut Ctx) {
     let declared = match ctx.usable() {

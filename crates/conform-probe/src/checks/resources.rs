@@ -4,42 +4,42 @@
 //! and working-but-undeclared are both reported.
 
 use super::skip_all;
-use crate::check::Severity::{Shall, Should};
 use crate::runner::{Ctx, Def};
 use conform_endpoint::Request;
+use conform_outcome::Requirement::{Shall, Should};
 use serde_json::Value;
 
 const SEARCH: Def = Def {
     id: "search",
-    severity: Shall,
+    requirement: Shall,
     why: "A declared search-type interaction must work: clients rely on the CapabilityStatement.",
 };
-const SEARCH_UNDECLARED: Def = Def { id: "search.undeclared", severity: Should, why: "A search that works but is not declared is invisible to clients that read the CapabilityStatement." };
+const SEARCH_UNDECLARED: Def = Def { id: "search.undeclared", requirement: Should, why: "A search that works but is not declared is invisible to clients that read the CapabilityStatement." };
 const SEARCH_VALID: Def = Def {
     id: "search.valid",
-    severity: Shall,
+    requirement: Shall,
     why: "Search results must be valid FHIR and conform to the national profiles.",
 };
-const PAGING: Def = Def { id: "search.paging", severity: Should, why: "Servers should honour _count and give a next link that works, so clients can page large results." };
+const PAGING: Def = Def { id: "search.paging", requirement: Should, why: "Servers should honour _count and give a next link that works, so clients can page large results." };
 const READ: Def = Def {
     id: "read",
-    severity: Shall,
+    requirement: Shall,
     why: "A declared read interaction must return the resource a search found.",
 };
-const READ_UNDECLARED: Def = Def { id: "read.undeclared", severity: Should, why: "A read that works but is not declared is invisible to clients that read the CapabilityStatement." };
+const READ_UNDECLARED: Def = Def { id: "read.undeclared", requirement: Should, why: "A read that works but is not declared is invisible to clients that read the CapabilityStatement." };
 const READ_VALID: Def = Def {
     id: "read.valid",
-    severity: Shall,
+    requirement: Shall,
     why: "Resources must be valid FHIR and conform to the national profiles.",
 };
 const ETAG: Def = Def {
     id: "read.etag",
-    severity: Should,
+    requirement: Should,
     why: "An ETag matching meta.versionId lets clients update safely with If-Match.",
 };
 const BY_IDENTIFIER: Def = Def {
     id: "search.identifier",
-    severity: Shall,
+    requirement: Shall,
     why: "Records are found across regions by business identifier (the NHS number for a Patient).",
 };
 

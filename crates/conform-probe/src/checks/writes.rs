@@ -3,37 +3,37 @@
 //! them) and deletes again, whatever the checks found.
 
 use super::{id_from_location, skip_all};
-use crate::check::Severity::{Shall, Should};
 use crate::runner::{Ctx, Def};
 use conform_endpoint::{Request, Response};
+use conform_outcome::Requirement::{Shall, Should};
 use serde_json::{json, Value};
 
 const CREATE: Def = Def {
     id: "write.create",
-    severity: Shall,
+    requirement: Shall,
     why: "A declared create must store the resource and answer 201 Created.",
 };
 const LOCATION: Def = Def {
     id: "write.create.location",
-    severity: Should,
+    requirement: Should,
     why: "The Location header tells the client the new resource's id and version.",
 };
 const CONDITIONAL: Def = Def {
     id: "write.conditional-create",
-    severity: Should,
+    requirement: Should,
     why:
         "Declared conditional create (If-None-Exist) stops cross-region copies being stored twice.",
 };
-const UPDATE: Def = Def { id: "write.update", severity: Shall, why: "A declared update with the current version in If-Match must succeed and make a new version." };
+const UPDATE: Def = Def { id: "write.update", requirement: Shall, why: "A declared update with the current version in If-Match must succeed and make a new version." };
 const STALE: Def = Def {
     id: "write.update.stale",
-    severity: Should,
+    requirement: Should,
     why: "An update with a stale If-Match must be refused with 412, or concurrent edits are lost.",
 };
-const TRANSACTION: Def = Def { id: "write.transaction", severity: Shall, why: "A declared transaction must store all entries and rewrite urn:uuid references to the new ids." };
+const TRANSACTION: Def = Def { id: "write.transaction", requirement: Shall, why: "A declared transaction must store all entries and rewrite urn:uuid references to the new ids." };
 const DELETE: Def = Def {
     id: "write.delete",
-    severity: Shall,
+    requirement: Shall,
     why: "A declared delete must remove the resource, so that a later read gives 404 or 410.",
 };
 

@@ -59,39 +59,26 @@ fn validate_report(f: &Path, mut v: Value) -> Result<ValidateReport, ScorecardEr
     parse(f, v)
 }
 
-// ---- conform.probe/1 ----
+// ---- conform.probe (the document type of conform-outcome) ----
 
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ProbeReport {
-    #[serde(default)]
-    pub checks: Vec<ProbeCheck>,
-    #[serde(default)]
-    pub latency: Vec<ProbeLatency>,
-    #[serde(default)]
-    pub summary: ProbeSummary,
-}
+pub use conform_outcome::probe::{
+    LatencyStat as ProbeLatency, ProbeCheck, ProbeReport, Summary as ProbeSummary,
+};
 
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ProbeSummary {
-    /// Share (0–1) of requests with no response or a 5xx.
-    #[serde(default)]
-    pub error_rate: f64,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ProbeCheck {
-    pub id: String,
-    pub status: String,
-    #[serde(default)]
-    pub severity: String,
-    #[serde(default)]
-    pub message: String,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ProbeLatency {
-    pub interaction: String,
-    pub p95_ms: f64,
+/// A probe document of either version, as the current type.
+fn probe_report(f: &Path, v: Value) -> Result<ProbeReport, ScorecardError> {
+    match schema(&v) {
+        conform_outcome::probe::SCHEMA => parse(f, v),
+        v1::PROBE_V1 => parse::<v1::ProbeReportV1>(f, v)?
+            .upgrade()
+            .map_err(|e| ScorecardError::input(format!("{}: {e}", f.display()))),
+        other => Err(ScorecardError::input(format!(
+            "{}: {other} is not a version this scorecard reads ({} or {})",
+            f.display(),
+            conform_outcome::probe::SCHEMA,
+            v1::PROBE_V1
+        ))),
+    }
 }
 
 // ---- conform.scenario (the document type of conform-outcome) ----
@@ -254,7 +241,7 @@ impl Evidence {
         if s.starts_with("conform.validate/") {
             self.validate.push(validate_report(f, v)?);
         } else if s.starts_with("conform.probe/") {
-            self.probe.push(parse(f, v)?);
+            self.probe.push(probe_report(f, v)?);
         } else if s.starts_with("conform.scenario/") {
             let r = scenario_report(f, v)?;
             self.scenarios.extend(r.scenarios);
@@ -295,4 +282,107 @@ fn rel(root: &Path, f: &Path) -> String {
         .unwrap_or(f)
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use conform_outcome::probe::{LatencyStat, Summary, Target};
+    use conform_outcome::{Location, Requirement, Severity};
+
+    /// A region folder holding one probe document.
+    fn evidence_with_probe(document: &str) -> Evidence {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("north")).unwrap();
+        std::fs::write(root.path().join("north/probe.json"), document).unwrap();
+        Evidence::load(root.path(), "north").unwrap()
+    }
+
+    #[test]
+    fn a_probe_v2_document_written_by_the_probe_types_is_read_typed() {
+        let failed_should = ProbeCheck {
+            outcome: Outcome::check(
+                "tls.in-use",
+                Requirement::Should,
+                Status::Fail,
+                "plain http://",
+            )
+            .with_location(Location {
+                url: Some("http://x/fhir".into()),
+                ..Location::default()
+            }),
+            interaction: None,
+            latency_ms: None,
+        };
+        let written = ProbeReport {
+            schema: conform_outcome::probe::SCHEMA.into(),
+            target: Target {
+                base_url: "http://x/fhir".into(),
+                region: Some("north".into()),
+                auth: "none".into(),
+                fhir_version: Some("4.0.1".into()),
+                software: None,
+                writes: false,
+            },
+            started: "2026-12-03T14:00:00Z".parse().unwrap(),
+            duration_ms: 12.5,
+            checks: vec![failed_should],
+            latency: vec![LatencyStat {
+                interaction: "read".into(),
+                count: 2,
+                p50_ms: 3.0,
+                p95_ms: 4.0,
+            }],
+            summary: Summary {
+                error_rate: 0.25,
+                ..Summary::default()
+            },
+        };
+        let ev = evidence_with_probe(&serde_json::to_string_pretty(&written).unwrap());
+        assert_eq!(ev.probe, [written]);
+        assert_eq!(ev.files, ["north/probe.json"]);
+        assert_eq!(ev.probe[0].checks[0].outcome.status, Status::Warn);
+    }
+
+    #[test]
+    fn a_probe_v1_document_is_upgraded() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/evidence/river-vale/probe.json");
+        let ev = evidence_with_probe(&std::fs::read_to_string(fixture).unwrap());
+        let r = &ev.probe[0];
+        assert_eq!(r.schema, conform_outcome::probe::SCHEMA);
+        assert_eq!(r.started.to_string(), "2026-11-29T14:04:30Z");
+        // a failed SHOULD reads as a warning, placed at the endpoint
+        let tls = &r.checks[0].outcome;
+        assert_eq!(tls.rule, "tls.in-use");
+        assert_eq!(
+            (tls.requirement, tls.status, tls.severity),
+            (Some(Requirement::Should), Status::Warn, Severity::Warning)
+        );
+        assert_eq!(
+            tls.location.url.as_deref(),
+            Some(r.target.base_url.as_str())
+        );
+        assert!(tls
+            .why
+            .as_deref()
+            .is_some_and(|w| w.contains("unencrypted")));
+        assert!(r.checks.iter().any(|c| c.latency_ms.is_some()));
+        assert!(!r.latency.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_probe_version_is_refused_by_name() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("north")).unwrap();
+        std::fs::write(
+            root.path().join("north/probe.json"),
+            r#"{"schema": "conform.probe/9"}"#,
+        )
+        .unwrap();
+        let e = Evidence::load(root.path(), "north")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("conform.probe/9 is not a version"), "{e}");
+    }
 }

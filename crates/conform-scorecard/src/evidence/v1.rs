@@ -1,9 +1,14 @@
-//! Reading `conform.validate/1` documents written before issues carried a
-//! status, and `conform.scenario/1` documents (written before assertions became
-//! outcomes) for one release, so evidence folders and users' saved results
-//! keep scoring: each is converted into the current document type and
-//! nothing downstream knows the old shape. To be removed with /1 support.
+//! Reading documents of an earlier layout for one release, so evidence
+//! folders and users' saved results keep scoring: `conform.scenario/1` and
+//! `conform.probe/1` (written before assertions and checks became
+//! outcomes) are converted into the current document type, and
+//! `conform.validate/1` issues written before they carried a status are
+//! given one; nothing downstream knows the old shapes. To be removed with
+//! /1 support.
 
+use conform_outcome::probe::{
+    LatencyStat, ProbeCheck, ProbeReport, Summary as ProbeSummary, Target,
+};
 use conform_outcome::scenario::{
     ExchangeRecord, Phase, RegionInfo, RunResult, ScenarioResult, StepResult, Summary, Tool,
 };
@@ -175,5 +180,67 @@ pub fn fill_status(document: &mut serde_json::Value) {
             let status = Status::of_severity(severity);
             fields.insert("status".into(), status.as_str().into());
         }
+    }
+}
+
+pub const PROBE_V1: &str = "conform.probe/1";
+
+/// `conform.probe/1` as the probe wrote it.
+#[derive(Deserialize)]
+pub struct ProbeReportV1 {
+    target: Target,
+    /// An HTTP (RFC 7231) date.
+    started: String,
+    duration_ms: f64,
+    checks: Vec<ProbeCheckV1>,
+    latency: Vec<LatencyStat>,
+    summary: ProbeSummary,
+}
+
+/// `{id, status: pass|fail|skip, severity: SHALL|SHOULD|MAY, message, why,
+/// interaction, latency_ms}`.
+#[derive(Deserialize)]
+struct ProbeCheckV1 {
+    id: String,
+    status: Status,
+    severity: Requirement,
+    message: String,
+    why: String,
+    interaction: Option<String>,
+    latency_ms: Option<f64>,
+}
+
+impl ProbeReportV1 {
+    /// The same run as a current document: each check an outcome at the
+    /// target (a failed SHOULD or MAY becoming `warn`), the start RFC 3339.
+    pub fn upgrade(self) -> Result<ProbeReport, String> {
+        let started = jiff::fmt::rfc2822::DateTimeParser::new()
+            .parse_timestamp(&self.started)
+            .map_err(|e| format!("started '{}' is not an HTTP date: {e}", self.started))?;
+        let location = Location {
+            url: Some(self.target.base_url.clone()),
+            region: self.target.region.clone(),
+            ..Location::default()
+        };
+        let checks = self
+            .checks
+            .into_iter()
+            .map(|c| ProbeCheck {
+                outcome: Outcome::check(c.id, c.severity, c.status, c.message)
+                    .with_why(c.why)
+                    .with_location(location.clone()),
+                interaction: c.interaction,
+                latency_ms: c.latency_ms,
+            })
+            .collect();
+        Ok(ProbeReport {
+            schema: conform_outcome::probe::SCHEMA.into(),
+            target: self.target,
+            started,
+            duration_ms: self.duration_ms,
+            checks,
+            latency: self.latency,
+            summary: self.summary,
+        })
     }
 }

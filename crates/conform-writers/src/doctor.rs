@@ -1,15 +1,17 @@
-//! The doctor's checks as text, JSON (`conform.doctor/1`), JUnit or SARIF.
+//! The doctor's checks (outcomes of `conform_outcome::doctor`) as text,
+//! JSON (`conform.doctor/2`), JUnit or SARIF, each grouped by area.
 
-use crate::{Check, Kind, Status};
-use conform_writers::junit_xml::{Case, Junit, Outcome, Suite};
-use conform_writers::{render_sarif, Format, Group, SarifOptions, Scope};
+use crate::junit_xml::{Case, Junit, Outcome as Verdict, Suite};
+use crate::{render_sarif, Format, Group, SarifOptions, Scope};
+use conform_outcome::doctor::{area_name, subject, DoctorReport};
+use conform_outcome::{Outcome, Status};
 use std::fmt::Write;
 
 /// The formats `conform doctor` writes.
 pub const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Junit, Format::Sarif];
 
 /// Writes the checks in `format`, one of [`FORMATS`] (text otherwise).
-pub fn render(checks: &[Check], format: Format) -> String {
+pub fn render(checks: &[Outcome], format: Format) -> String {
     match format {
         Format::Json => json(checks),
         Format::Junit => junit(checks),
@@ -19,29 +21,26 @@ pub fn render(checks: &[Check], format: Format) -> String {
 }
 
 /// Area by area, a line a check, the fix under each problem.
-pub fn text(checks: &[Check]) -> String {
+pub fn text(checks: &[Outcome]) -> String {
     let mut out = String::new();
-    let mut area = "";
+    let mut area = String::new();
     for c in checks {
-        if c.area != area {
-            area = &c.area;
+        let this_area = area_name(c);
+        if this_area != area {
+            area = this_area;
             let _ = writeln!(out, "{area}");
         }
         let mark = match c.status {
-            Status::Ok => "ok     ",
-            Status::Problem => "PROBLEM",
-            Status::Skipped => "skipped",
+            Status::Pass => "ok     ",
+            Status::Skip => "skipped",
+            Status::Fail | Status::Warn | Status::Error => "PROBLEM",
         };
-        let _ = writeln!(out, "  {mark} {}: {}", c.subject, c.detail);
+        let _ = writeln!(out, "  {mark} {}: {}", subject(c), c.message);
         if let Some(fix) = &c.fix {
             let _ = writeln!(out, "          fix: {fix}");
         }
     }
-    match checks
-        .iter()
-        .filter(|c| c.status == Status::Problem)
-        .count()
-    {
+    match checks.iter().filter(|c| is_problem(c)).count() {
         0 => out.push_str("All checks passed.\n"),
         n => {
             let _ = writeln!(out, "{n} problem(s) to fix.");
@@ -50,31 +49,40 @@ pub fn text(checks: &[Check]) -> String {
     out
 }
 
-pub fn json(checks: &[Check]) -> String {
-    let doc = serde_json::json!({ "schema": "conform.doctor/1", "checks": checks });
+/// A check that found something to fix (set-up or infrastructure).
+fn is_problem(c: &Outcome) -> bool {
+    matches!(c.status, Status::Fail | Status::Warn | Status::Error)
+}
+
+/// The `conform.doctor/2` document (docs/doctor-json.md).
+pub fn json(checks: &[Outcome]) -> String {
+    let doc = DoctorReport::new(checks.to_vec());
     serde_json::to_string_pretty(&doc).expect("checks serialise") + "\n"
 }
 
 /// A suite per area, a test case per check.
-pub fn junit(checks: &[Check]) -> String {
+pub fn junit(checks: &[Outcome]) -> String {
     let mut suites: Vec<Suite> = Vec::new();
     for c in checks {
-        if suites.last().is_none_or(|s| s.name != c.area) {
+        let area = area_name(c);
+        if suites.last().is_none_or(|s| s.name != area) {
             suites.push(Suite {
-                name: c.area.clone(),
+                name: area.clone(),
                 ..Default::default()
             });
         }
-        let outcome = match c.status {
-            Status::Ok => Outcome::Pass,
-            Status::Skipped => Outcome::Skipped {
-                message: c.detail.clone(),
+        let verdict = match c.status {
+            Status::Pass => Verdict::Pass,
+            Status::Skip => Verdict::Skipped {
+                message: c.message.clone(),
             },
-            Status::Problem => Outcome::Failure {
-                message: c.detail.clone(),
-                kind: match c.kind {
-                    Kind::Setup => "setup",
-                    Kind::Infrastructure => "infrastructure",
+            Status::Fail | Status::Warn | Status::Error => Verdict::Failure {
+                message: c.message.clone(),
+                // an error is infrastructure that did not answer (exit 3)
+                kind: if c.status == Status::Error {
+                    "infrastructure"
+                } else {
+                    "setup"
                 }
                 .into(),
                 body: c
@@ -86,10 +94,10 @@ pub fn junit(checks: &[Check]) -> String {
         };
         let suite = suites.last_mut().expect("pushed above");
         suite.cases.push(Case {
-            classname: c.area.clone(),
-            name: c.subject.clone(),
+            classname: area,
+            name: subject(c).to_string(),
             time_secs: None,
-            outcome,
+            outcome: verdict,
         });
     }
     Junit {
@@ -99,19 +107,19 @@ pub fn junit(checks: &[Check]) -> String {
     .render()
 }
 
-/// `--format sarif`: each check as an [`conform_outcome::Outcome`] of its
-/// area, through the one SARIF writer.
-pub fn sarif(checks: &[Check]) -> String {
-    let outcomes: Vec<conform_outcome::Outcome> = checks.iter().map(Check::outcome).collect();
+/// `--format sarif`: each check as an outcome of its area, through the one
+/// SARIF writer.
+pub fn sarif(checks: &[Outcome]) -> String {
+    let areas: Vec<String> = checks.iter().map(area_name).collect();
     let mut groups: Vec<Group> = Vec::new();
-    for (c, o) in checks.iter().zip(&outcomes) {
-        if groups.last().is_none_or(|g| g.scope.name() != c.area) {
+    for (area, c) in areas.iter().zip(checks) {
+        if groups.last().is_none_or(|g| g.scope.name() != area) {
             groups.push(Group {
-                scope: Scope::Area(&c.area),
+                scope: Scope::Area(area),
                 outcomes: Vec::new(),
             });
         }
-        groups.last_mut().expect("pushed above").outcomes.push(o);
+        groups.last_mut().expect("pushed above").outcomes.push(c);
     }
     let describe = |rule: &str| {
         Some(

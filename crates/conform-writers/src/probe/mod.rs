@@ -1,13 +1,12 @@
-//! Probe reports as text, JSON (`conform.probe/1`), JUnit and SARIF.
+//! Probe reports (`conform.probe/2`) as text, JSON, JUnit and SARIF.
 //! Renderers only format a finished [`ProbeReport`]; they never probe.
 
-mod json;
 mod junit;
 mod sarif;
 mod text;
 
-use conform_writers::Format;
-pub use json::render_json;
+use crate::Format;
+use conform_outcome::probe::ProbeReport;
 pub use junit::render_junit;
 pub use sarif::render_sarif;
 pub use text::render_text;
@@ -16,11 +15,19 @@ pub use text::render_text;
 pub const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Junit, Format::Sarif];
 
 /// Writes the report in `format`, one of [`FORMATS`] (text otherwise).
-pub fn render(report: &crate::ProbeReport, format: Format) -> String {
+pub fn render(report: &ProbeReport, format: Format) -> String {
     match format {
         Format::Json => render_json(report),
         Format::Junit => render_junit(report),
         Format::Sarif => render_sarif(report),
         _ => render_text(report),
     }
+}
+
+/// `--format json`: the report as documented in docs/probe-json.md.
+pub fn render_json(report: &ProbeReport) -> String {
+    let mut s =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
 }

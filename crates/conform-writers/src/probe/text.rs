@@ -1,7 +1,8 @@
 //! `--format text`: one line per check, failures with their reason, then
 //! latency and a summary.
 
-use crate::{ProbeReport, Status};
+use conform_outcome::probe::ProbeReport;
+use conform_outcome::Status;
 use std::fmt::Write;
 
 pub fn render_text(r: &ProbeReport) -> String {
@@ -29,20 +30,26 @@ pub fn render_text(r: &ProbeReport) -> String {
         }
     );
     for c in &r.checks {
-        let status = match c.status {
-            Status::Pass => "pass",
-            Status::Fail => "FAIL",
-            Status::Skip => "skip",
+        // A SHOULD that did not hold is `warn` in the document but reads
+        // FAIL here: the requirement column beside it says how much it
+        // matters, as the summary's split of failures does.
+        let status = if c.did_not_hold() {
+            "FAIL"
+        } else if c.outcome.status == Status::Skip {
+            "skip"
+        } else {
+            "pass"
         };
+        let o = &c.outcome;
         let _ = writeln!(
             out,
             "{status} {:<6} {:<36} {}",
-            c.severity.as_str(),
-            c.id,
-            c.message
+            c.requirement().as_str(),
+            o.rule,
+            o.message
         );
-        if c.status == Status::Fail {
-            let _ = writeln!(out, "{:>12}why: {}", "", c.why);
+        if c.did_not_hold() {
+            let _ = writeln!(out, "{:>12}why: {}", "", o.why.as_deref().unwrap_or(""));
         }
     }
     if !r.latency.is_empty() {
