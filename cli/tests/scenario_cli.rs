@@ -301,6 +301,7 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
         "testreport.json",
         "report.html",
         "report.txt",
+        "results.sarif",
     ] {
         assert!(out_dir.join(f).is_file(), "{f}");
     }
@@ -645,6 +646,7 @@ fn secrets_never_reach_any_report_and_curl_lines_redact_auth() {
         "testreport.json",
         "report.html",
         "report.txt",
+        "results.sarif",
     ] {
         let body = std::fs::read_to_string(out_dir.join(f)).unwrap();
         assert!(

@@ -210,3 +210,18 @@ impl RunResult {
         s
     }
 }
+
+/// A name as an id: lowercase ASCII letters and digits, anything else a
+/// single hyphen between them. The runner names unnamed steps with it and
+/// the TestReport writer names a scenario's report with it, so both agree.
+pub fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    s.trim_end_matches('-').to_string()
+}

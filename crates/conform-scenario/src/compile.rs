@@ -10,6 +10,7 @@ use crate::plan::{
     Body, Capture, CheckKind, HeaderExpect, Operator, PlannedCheck, PlannedScenario, PlannedStep,
     RetryPlan,
 };
+pub use conform_outcome::scenario::slug;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -220,18 +221,6 @@ fn expand(items: &[StepItem], dir: &Path, depth: usize) -> Result<Vec<StepItem>,
         out.extend(expand(&items, inner_dir, depth + 1)?);
     }
     Ok(out)
-}
-
-pub fn slug(name: &str) -> String {
-    let mut s = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            s.push(c.to_ascii_lowercase());
-        } else if !s.ends_with('-') && !s.is_empty() {
-            s.push('-');
-        }
-    }
-    s.trim_end_matches('-').to_string()
 }
 
 fn duration(text: &str, what: &str) -> Result<Duration, String> {

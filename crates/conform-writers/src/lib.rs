@@ -1,7 +1,8 @@
 //! Writers: turn every command's outcomes (data) into text, JSON,
 //! OperationOutcome, JUnit and SARIF. Nothing here checks anything, and
 //! nothing here depends on the validator: writers read the wire types of
-//! conform-outcome, grouped by scope ([`Group`]).
+//! conform-outcome, grouped by scope ([`Group`]); a scenario run's document
+//! has its own renderers too ([`scenario`]).
 
 mod format;
 mod group;
@@ -10,6 +11,7 @@ mod junit;
 pub mod junit_xml;
 mod operation_outcome;
 mod sarif;
+pub mod scenario;
 mod text;
 pub mod xml;
 

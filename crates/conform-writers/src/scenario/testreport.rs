@@ -4,7 +4,8 @@
 //! the scenario to a `test`, teardown steps to `teardown` (operations only,
 //! as R4 allows).
 
-use crate::result::{Phase, RunResult, ScenarioResult, Status, StepResult};
+use conform_outcome::scenario::{slug, Phase, RunResult, ScenarioResult, StepResult};
+use conform_outcome::Status;
 use serde_json::{json, Value};
 
 fn result_code(s: Status) -> &'static str {
@@ -44,7 +45,7 @@ fn actions(st: &StepResult, with_asserts: bool) -> Vec<Value> {
     let mut out = vec![operation(st)];
     if with_asserts {
         for a in &st.assertions {
-            let level = super::text::requirement(a);
+            let level = super::requirement(a);
             let mut msg = format!("{level} {}: {}", a.rule, a.message);
             if !a.verifies.is_empty() {
                 msg.push_str(&format!(" [{}]", a.verifies.join(", ")));
@@ -66,7 +67,7 @@ pub fn testreport(run: &RunResult, sc: &ScenarioResult) -> Value {
         .count();
     let mut tr = json!({
         "resourceType": "TestReport",
-        "id": crate::compile::slug(&sc.id),
+        "id": slug(&sc.id),
         "name": sc.title,
         "status": "completed",
         "testScript": {"display": format!("{} ({})", sc.id, sc.source)},

@@ -4,8 +4,9 @@
 //! assertions, a step that got no response an `<error>`, a skipped one a
 //! `<skipped>` with the reason.
 
-use crate::result::{RunResult, Status, StepResult};
-use conform_writers::junit_xml::{Case, Junit, Outcome, Suite};
+use crate::junit_xml::{Case, Junit, Outcome, Suite};
+use conform_outcome::scenario::{RunResult, StepResult};
+use conform_outcome::Status;
 
 fn outcome(st: &StepResult) -> Outcome {
     let reason = st.reason.clone().unwrap_or_default();
@@ -36,7 +37,7 @@ fn outcome(st: &StepResult) -> Outcome {
                     } else {
                         format!(" [{}]", a.verifies.join(", "))
                     };
-                    let level = super::text::requirement(a);
+                    let level = super::requirement(a);
                     format!("{level} {}: {}{reqs}", a.rule, a.message)
                 })
                 .chain(st.exchange.as_ref().map(|e| format!("replay: {}", e.curl)))
