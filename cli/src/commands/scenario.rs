@@ -128,7 +128,7 @@ fn check(args: &CheckArgs) -> Outcome {
     );
     for s in &plan.scenarios {
         for u in &s.unsupported {
-            println!("{}: unsupported: {u}", s.id);
+            println!("{}: unsupported: {u}", s.identity.id);
         }
     }
     Ok(Code::Pass)
@@ -207,7 +207,11 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
     // A region whose secrets or keys cannot be read is a set-up problem
     // (exit 2) before anything is sent; one missing from the file only
     // skips the scenarios that use it.
-    let used: BTreeSet<&String> = plan.scenarios.iter().flat_map(|s| &s.regions).collect();
+    let used: BTreeSet<&String> = plan
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.identity.regions)
+        .collect();
     for name in used {
         if let Ok(region) = regions.region(name) {
             Endpoint::new(region).map_err(|e| Failure::usage(format!("region '{name}': {e}")))?;

@@ -11,6 +11,7 @@ use crate::plan::{
     RetryPlan,
 };
 pub use conform_outcome::scenario::slug;
+use conform_outcome::scenario::ScenarioIdentity;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -73,14 +74,16 @@ pub fn compile_file(file: &Path) -> Result<Vec<PlannedScenario>, LoadError> {
             format!("[{}]", parts.join(","))
         };
         let mut s = PlannedScenario {
-            id: format!("{id}{suffix}"),
-            title: sf.title.clone().unwrap_or(id.clone()),
-            source: file.display().to_string(),
-            tags: sf.tags.clone(),
-            requirements: sf.requirements.clone(),
-            regions: regions.clone(),
-            roles: sf.roles.clone(),
-            matrix: combo.iter().cloned().collect(),
+            identity: ScenarioIdentity {
+                id: format!("{id}{suffix}"),
+                title: sf.title.clone().unwrap_or(id.clone()),
+                source: file.display().to_string(),
+                tags: sf.tags.clone(),
+                requirements: sf.requirements.clone(),
+                regions: regions.clone(),
+                roles: sf.roles.clone(),
+                matrix: combo.iter().cloned().collect(),
+            },
             vars: sf
                 .vars
                 .iter()

@@ -18,6 +18,7 @@ use crate::model::Severity;
 use crate::plan::{
     Body, Capture, CheckKind, HeaderExpect, Operator, PlannedCheck, PlannedScenario, PlannedStep,
 };
+use conform_outcome::scenario::ScenarioIdentity;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -105,10 +106,13 @@ pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedSc
         ts,
         bindings,
         out: PlannedScenario {
-            id: ts["id"].as_str().unwrap_or(name).to_string(),
-            title: ts["title"].as_str().unwrap_or(name).to_string(),
-            source: file.display().to_string(),
-            tags: vec!["testscript".into()],
+            identity: ScenarioIdentity {
+                id: ts["id"].as_str().unwrap_or(name).to_string(),
+                title: ts["title"].as_str().unwrap_or(name).to_string(),
+                source: file.display().to_string(),
+                tags: vec!["testscript".into()],
+                ..Default::default()
+            },
             ..Default::default()
         },
         response_vars: Vec::new(),
@@ -124,13 +128,13 @@ pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedSc
     for d in ts["destination"].as_array().into_iter().flatten() {
         let i = d["index"].as_u64().unwrap_or(1) as u32;
         let region = c.region(Some(i))?;
-        if !c.out.regions.contains(&region) {
-            c.out.regions.push(region);
+        if !c.out.identity.regions.contains(&region) {
+            c.out.identity.regions.push(region);
         }
     }
     if ts["destination"].as_array().is_none_or(|a| a.is_empty()) {
         let region = c.region(None)?;
-        c.out.regions.push(region);
+        c.out.identity.regions.push(region);
     }
     // autocreate: stored before the setup (PUT with its id, else POST);
     // autodelete: deleted after the teardown.
@@ -329,8 +333,8 @@ impl Compiler<'_> {
             .as_u64()
             .map_or(String::new(), |o| format!(" (origin {o})"));
         let on = self.region(dest)?;
-        if !self.out.regions.contains(&on) {
-            self.out.regions.push(on.clone());
+        if !self.out.identity.regions.contains(&on) {
+            self.out.identity.regions.push(on.clone());
         }
         let mut step = PlannedStep {
             id,

@@ -365,7 +365,12 @@ fn scenarios(
             push(
                 &mut findings,
                 &mut total,
-                format!("{} {} {verdict}: {}", s.id, s.title, failed.join("; ")),
+                format!(
+                    "{} {} {verdict}: {}",
+                    s.identity.id,
+                    s.identity.title,
+                    failed.join("; ")
+                ),
             );
         }
     }
@@ -395,7 +400,7 @@ fn assertions(select: ScenarioSelect, requirements: &[String], ev: &Evidence) ->
                     push(
                         &mut findings,
                         &mut total,
-                        format!("{} {}: {}", s.id, a.rule, a.message),
+                        format!("{} {}: {}", s.identity.id, a.rule, a.message),
                     );
                 }
                 None => {}

@@ -5,7 +5,8 @@
 //! pinned by a snapshot.
 
 use conform_outcome::scenario::{
-    ExchangeRecord, HttpRecord, Phase, RunResult, ScenarioResult, StepResult, Tool, SCHEMA,
+    ExchangeRecord, HttpRecord, Phase, RunResult, ScenarioIdentity, ScenarioResult, StepResult,
+    Tool, SCHEMA,
 };
 use conform_outcome::{Location, Outcome, Requirement, Status};
 use conform_writers::scenario::{render, FORMATS};
@@ -81,14 +82,14 @@ fn run() -> RunResult {
         step("clean", Phase::Teardown, Status::Pass, vec![]),
     ];
     let sc = ScenarioResult {
-        id: "x<1>".into(),
-        title: "Title <script>".into(),
-        source: "x.yaml".into(),
-        tags: vec![],
-        requirements: vec!["S1".into()],
-        regions: vec!["region-a".into()],
-        roles: BTreeMap::new(),
-        matrix: BTreeMap::new(),
+        identity: ScenarioIdentity {
+            id: "x<1>".into(),
+            title: "Title <script>".into(),
+            source: "x.yaml".into(),
+            requirements: vec!["S1".into()],
+            regions: vec!["region-a".into()],
+            ..ScenarioIdentity::default()
+        },
         status: Status::Fail,
         reason: Some("test step 'read': status: expected 200, got 404".into()),
         duration_ms: 10,

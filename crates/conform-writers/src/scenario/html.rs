@@ -23,8 +23,8 @@ pub fn render_html(run: &RunResult) -> String {
             "<h2 class=\"{}\">{} {} — {}</h2>",
             sc.status.as_str(),
             sc.status.as_str().to_uppercase(),
-            escape(&sc.id),
-            escape(&sc.title)
+            escape(&sc.identity.id),
+            escape(&sc.identity.title)
         );
         if let Some(r) = &sc.reason {
             let _ = writeln!(out, "<p>{}</p>", escape(r));

@@ -52,18 +52,18 @@ pub fn render_junit(run: &RunResult) -> String {
         .scenarios
         .iter()
         .map(|sc| Suite {
-            name: sc.id.clone(),
+            name: sc.identity.id.clone(),
             time_secs: Some(sc.duration_ms as f64 / 1000.0),
             properties: vec![
                 ("status".into(), sc.status.as_str().into()),
-                ("regions".into(), sc.regions.join(", ")),
-                ("requirements".into(), sc.requirements.join(", ")),
+                ("regions".into(), sc.identity.regions.join(", ")),
+                ("requirements".into(), sc.identity.requirements.join(", ")),
             ],
             cases: sc
                 .steps
                 .iter()
                 .map(|st| Case {
-                    classname: sc.id.clone(),
+                    classname: sc.identity.id.clone(),
                     name: format!("{}/{}", st.phase.as_str(), st.id),
                     time_secs: Some(st.duration_ms as f64 / 1000.0),
                     outcome: outcome(st),

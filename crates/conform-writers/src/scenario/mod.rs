@@ -66,7 +66,7 @@ pub fn scenario_groups(run: &RunResult) -> Vec<Group<'_>> {
     run.scenarios
         .iter()
         .map(|sc| Group {
-            scope: Scope::Scenario(&sc.id),
+            scope: Scope::Scenario(&sc.identity.id),
             outcomes: sc.steps.iter().flat_map(|st| &st.assertions).collect(),
         })
         .collect()

@@ -67,10 +67,10 @@ pub fn testreport(run: &RunResult, sc: &ScenarioResult) -> Value {
         .count();
     let mut tr = json!({
         "resourceType": "TestReport",
-        "id": slug(&sc.id),
-        "name": sc.title,
+        "id": slug(&sc.identity.id),
+        "name": sc.identity.title,
         "status": "completed",
-        "testScript": {"display": format!("{} ({})", sc.id, sc.source)},
+        "testScript": {"display": format!("{} ({})", sc.identity.id, sc.identity.source)},
         "result": match sc.status { Status::Fail | Status::Error => "fail", Status::Skip => "pending", _ => "pass" },
         "score": if total == 0 { 0.0 } else { (passed as f64 * 1000.0 / total as f64).round() / 10.0 },
         "tester": "conform",
@@ -79,7 +79,7 @@ pub fn testreport(run: &RunResult, sc: &ScenarioResult) -> Value {
     let participants: Vec<Value> = run
         .regions
         .iter()
-        .filter(|r| sc.regions.contains(&r.name))
+        .filter(|r| sc.identity.regions.contains(&r.name))
         .map(|r| json!({"type": "server", "uri": r.base_url, "display": r.name}))
         .collect();
     if !participants.is_empty() {

@@ -35,11 +35,18 @@ pub fn render_text(run: &RunResult) -> String {
         s.warnings
     );
     for sc in &run.scenarios {
-        let _ = writeln!(out, "\n{}  {}  {}", label(sc.status), sc.id, sc.title);
+        let _ = writeln!(
+            out,
+            "\n{}  {}  {}",
+            label(sc.status),
+            sc.identity.id,
+            sc.identity.title
+        );
         let regions: Vec<String> = sc
+            .identity
             .regions
             .iter()
-            .map(|r| match sc.roles.get(r) {
+            .map(|r| match sc.identity.roles.get(r) {
                 Some(role) => format!("{r} ({role})"),
                 None => r.clone(),
             })
