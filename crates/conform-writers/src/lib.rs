@@ -16,7 +16,7 @@ mod text;
 pub mod xml;
 
 pub use format::Format;
-pub use group::{validation_groups, Group, Scope};
+pub use group::{scenario_groups, validation_groups, Group, Scope};
 pub use json::render_json;
 pub use junit::render_junit;
 pub use operation_outcome::render_operation_outcome;

@@ -13,7 +13,7 @@ pub use junit::render_junit;
 pub use testreport::{render_testreport, testreport};
 pub use text::render_text;
 
-use crate::{render_sarif, Format, Group, SarifOptions, Scope};
+use crate::{render_sarif, scenario_groups, Format, SarifOptions};
 use conform_outcome::scenario::RunResult;
 use conform_outcome::Outcome;
 
@@ -57,19 +57,6 @@ pub fn render_json(run: &RunResult) -> String {
     let mut s = serde_json::to_string_pretty(run).unwrap_or_default();
     s.push('\n');
     s
-}
-
-/// A run's assertions grouped by scenario, in step order. A step that got
-/// no response already carries it as an `error` assertion (`request`), so
-/// it is among them.
-pub fn scenario_groups(run: &RunResult) -> Vec<Group<'_>> {
-    run.scenarios
-        .iter()
-        .map(|sc| Group {
-            scope: Scope::Scenario(&sc.identity.id),
-            outcomes: sc.steps.iter().flat_map(|st| &st.assertions).collect(),
-        })
-        .collect()
 }
 
 /// `SHALL`, `SHOULD` or `MAY`: how strongly the assertion is required.
