@@ -298,3 +298,77 @@ fn doctor_sarif_names_the_area_and_subject_of_a_problem() {
         "packages/uk.example.missing#9.9.9"
     );
 }
+
+/// A scenario run as code scanning sees it: valid SARIF, a failed SHALL
+/// assertion placed at its scenario and step, and a step whose region did
+/// not answer as an error of its own; passes are not results.
+#[test]
+fn scenario_sarif_places_assertions_at_their_scenario_and_step() {
+    let s = conform_peers::Sekmet::builder()
+        .no_seed()
+        .start()
+        .expect("sekmet");
+    let dir = tempfile::tempdir().unwrap();
+    let port = conform_peers::free_port();
+    let regions = dir.path().join("regions.yaml");
+    std::fs::write(
+        &regions,
+        format!("regions:\n  - {{name: a, base_url: '{}'}}\n  - {{name: gone, base_url: 'http://127.0.0.1:{port}/fhir', timeout: 2s, retries: 0}}\n", s.base_url),
+    )
+    .unwrap();
+    let kit = dir.path().join("kit");
+    std::fs::create_dir(&kit).unwrap();
+    std::fs::write(
+        kit.join("answered.yaml"),
+        "id: answered\nregions: [a]\nsteps:\n  - {name: meta, on: a, request: {path: metadata}, expect: {status: 200}}\n  - {name: missing, on: a, request: {path: Patient/none}, expect: {status: 200}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        kit.join("unanswered.yaml"),
+        "id: unanswered\nregions: [gone]\nsteps:\n  - {name: meta, on: gone, request: {path: metadata}, expect: {status: 200}}\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "scenario",
+        "run",
+        kit.to_str().unwrap(),
+        "--regions",
+        regions.to_str().unwrap(),
+        "-f",
+        "sarif",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an assertion failed: {}",
+        common::stderr(&out)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF parses");
+    let errors = schema_errors(&doc);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let placed: Vec<(&str, &str, &str)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap(),
+                r["level"].as_str().unwrap(),
+                r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                    .as_str()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        placed,
+        vec![
+            ("status", "error", "answered/missing"),
+            ("request", "error", "unanswered/meta"),
+        ],
+        "{results:?}"
+    );
+    assert_eq!(results[0]["properties"]["requirement"], "SHALL");
+    assert_eq!(results[0]["properties"]["status"], "fail");
+    assert_eq!(results[1]["properties"]["status"], "error");
+    assert_eq!(results[1]["properties"]["region"], "gone");
+}

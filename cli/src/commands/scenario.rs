@@ -5,12 +5,13 @@ use crate::exit::{Code, Failure, Outcome};
 use conform_endpoint::Endpoint;
 use conform_scenario::load::Bindings;
 use conform_scenario::regions::load_regions;
-use conform_scenario::render::{render, Format};
 use conform_scenario::run::{selected, Sink};
 use conform_scenario::validate::{BodyValidator, PackValidator};
 use conform_scenario::{load_plan, run_plan, Plan, RunOptions, ScenarioResult, StepResult};
 use conform_setup::{LoadOptions, Settings};
 use conform_validate::pack::Pack;
+use conform_writers::scenario::{file_name, render, FORMATS};
+use conform_writers::Format;
 use indicatif::ProgressBar;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
@@ -38,11 +39,13 @@ pub struct RunArgs {
     /// Only scenarios that use this region (repeatable).
     #[arg(long = "region", value_name = "NAME")]
     region: Vec<String>,
-    /// Output format: text, json, junit, testreport or html.
-    #[arg(long, short = 'f', value_name = "FORMAT")]
-    format: Option<String>,
+    // The config's [output] format is validate's; scenarios default to text.
+    /// Output format: text, json, junit, testreport, html or sarif.
+    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text",
+          value_parser = |name: &str| Format::parse_for(name, "scenario run", FORMATS))]
+    format: Format,
     /// Also write every format (results.json, junit.xml, testreport.json,
-    /// report.html, report.txt) into this folder.
+    /// report.html, report.txt, results.sarif) into this folder.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Run steps marked `writes: true` (otherwise their scenarios are skipped).
@@ -125,7 +128,7 @@ fn check(args: &CheckArgs) -> Outcome {
     );
     for s in &plan.scenarios {
         for u in &s.unsupported {
-            println!("{}: unsupported: {u}", s.id);
+            println!("{}: unsupported: {u}", s.identity.id);
         }
     }
     Ok(Code::Pass)
@@ -194,14 +197,6 @@ fn load_body_validator(
 }
 
 fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
-    // The config's [output] format is validate's; scenarios default to text.
-    let format_name = args.format.as_deref().unwrap_or("text");
-    let format = Format::parse(format_name).ok_or_else(|| {
-        Failure::usage(format!(
-            "unknown format '{format_name}' (use {})",
-            Format::NAMES
-        ))
-    })?;
     let plan = load(&args.paths, &args.bind)?;
     let regions = load_regions(&args.regions).map_err(Failure::usage)?;
     for r in &args.region {
@@ -212,7 +207,11 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
     // A region whose secrets or keys cannot be read is a set-up problem
     // (exit 2) before anything is sent; one missing from the file only
     // skips the scenarios that use it.
-    let used: BTreeSet<&String> = plan.scenarios.iter().flat_map(|s| &s.regions).collect();
+    let used: BTreeSet<&String> = plan
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.identity.regions)
+        .collect();
     for name in used {
         if let Ok(region) = regions.region(name) {
             Endpoint::new(region).map_err(|e| Failure::usage(format!("region '{name}': {e}")))?;
@@ -242,15 +241,15 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
-        for f in Format::all() {
-            let path = dir.join(f.file_name());
+        for &f in FORMATS {
+            let path = dir.join(file_name(f));
             std::fs::write(&path, render(&result, f))
                 .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
         }
     }
     let _ = std::io::stdout()
         .lock()
-        .write_all(render(&result, format).as_bytes());
+        .write_all(render(&result, args.format).as_bytes());
     Ok(exit_code(&result))
 }
 

@@ -68,13 +68,16 @@ pub struct Summary {
     pub warnings: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScenarioResult {
+/// What a scenario is, as planned and as reported: the runner's plan and
+/// the result of running it carry the same identity, flattened into the
+/// result's JSON (`id`, `title`... at the top of each scenario).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioIdentity {
     /// A matrix instance has its values appended:
     /// `s9-neighbour-query[home=region-a]`.
     pub id: String,
     pub title: String,
-    /// The file it came from (YAML scenario or TestScript JSON).
+    /// The file it came from (YAML scenario or TestScript JSON), as given.
     pub source: String,
     pub tags: Vec<String>,
     /// Requirement ids the scenario verifies as a whole, e.g. `S1`.
@@ -83,7 +86,14 @@ pub struct ScenarioResult {
     pub regions: Vec<String>,
     /// Region → the national service or role it stands for.
     pub roles: BTreeMap<String, String>,
+    /// This instance's matrix values.
     pub matrix: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    #[serde(flatten)]
+    pub identity: ScenarioIdentity,
     /// `fail` when a step failed or got no response, `skip` when it could
     /// not run; a pass may carry warnings.
     pub status: Status,
@@ -209,4 +219,19 @@ impl RunResult {
         }
         s
     }
+}
+
+/// A name as an id: lowercase ASCII letters and digits, anything else a
+/// single hyphen between them. The runner names unnamed steps with it and
+/// the TestReport writer names a scenario's report with it, so both agree.
+pub fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    s.trim_end_matches('-').to_string()
 }

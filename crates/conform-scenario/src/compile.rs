@@ -10,6 +10,8 @@ use crate::plan::{
     Body, Capture, CheckKind, HeaderExpect, Operator, PlannedCheck, PlannedScenario, PlannedStep,
     RetryPlan,
 };
+pub use conform_outcome::scenario::slug;
+use conform_outcome::scenario::ScenarioIdentity;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -72,14 +74,16 @@ pub fn compile_file(file: &Path) -> Result<Vec<PlannedScenario>, LoadError> {
             format!("[{}]", parts.join(","))
         };
         let mut s = PlannedScenario {
-            id: format!("{id}{suffix}"),
-            title: sf.title.clone().unwrap_or(id.clone()),
-            source: file.display().to_string(),
-            tags: sf.tags.clone(),
-            requirements: sf.requirements.clone(),
-            regions: regions.clone(),
-            roles: sf.roles.clone(),
-            matrix: combo.iter().cloned().collect(),
+            identity: ScenarioIdentity {
+                id: format!("{id}{suffix}"),
+                title: sf.title.clone().unwrap_or(id.clone()),
+                source: file.display().to_string(),
+                tags: sf.tags.clone(),
+                requirements: sf.requirements.clone(),
+                regions: regions.clone(),
+                roles: sf.roles.clone(),
+                matrix: combo.iter().cloned().collect(),
+            },
             vars: sf
                 .vars
                 .iter()
@@ -220,18 +224,6 @@ fn expand(items: &[StepItem], dir: &Path, depth: usize) -> Result<Vec<StepItem>,
         out.extend(expand(&items, inner_dir, depth + 1)?);
     }
     Ok(out)
-}
-
-pub fn slug(name: &str) -> String {
-    let mut s = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            s.push(c.to_ascii_lowercase());
-        } else if !s.ends_with('-') && !s.is_empty() {
-            s.push('-');
-        }
-    }
-    s.trim_end_matches('-').to_string()
 }
 
 fn duration(text: &str, what: &str) -> Result<Duration, String> {

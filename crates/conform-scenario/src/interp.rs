@@ -111,8 +111,8 @@ fn resolve(expr: &str, vars: &Vars) -> Result<String, String> {
     match name.trim() {
         "uuid" => Ok(uuid::Uuid::new_v4().to_string()),
         "nhsNumber" => Ok(crate::nhs::test_nhs_number()),
-        "today" => fhirpath_value("today()"),
-        "date" => fhirpath_value(&format!("today() {}", offset(arg)?)),
+        "today" => Ok(today_string()),
+        "date" => fhirpath_value(&format!("@{} {}", today_string(), offset(arg)?)),
         "now" => Ok(now_string()),
         other => Err(format!("unknown generator '{other}()'")),
     }
@@ -140,8 +140,9 @@ fn offset(arg: &str) -> Result<String, String> {
     ))
 }
 
-/// Dates come from the FHIRPath engine (`today()`, date arithmetic), so
-/// scenarios and assertions agree on the calendar.
+/// Date offsets are FHIRPath's calendar arithmetic (`@2026-01-31 + 1
+/// months`), so a generated date and an assertion computing the same date
+/// agree; only the clock (today) comes from jiff.
 fn fhirpath_value(expr: &str) -> Result<String, String> {
     let parsed = conform_fhirpath::parse(expr).map_err(|e| e.to_string())?;
     let doc = conform_json::parse(b"{}").map_err(|e| e.to_string())?;
@@ -155,9 +156,20 @@ fn fhirpath_value(expr: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{expr} gave nothing"))
 }
 
-/// Now as a FHIR instant in UTC (FHIRPath's `now()`).
+/// Now as a FHIR instant in UTC to the millisecond, as FHIRPath's `now()`
+/// writes it (`2026-11-29T10:00:00.000Z`); jiff is the clock, as for a
+/// run's `started`.
 pub fn now_string() -> String {
-    fhirpath_value("now()").unwrap_or_default()
+    format!("{:.3}", jiff::Timestamp::now())
+}
+
+/// Today in UTC as a FHIR date (`2026-11-29`), as FHIRPath's `today()`
+/// gives it.
+fn today_string() -> String {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .to_string()
 }
 
 #[cfg(test)]
@@ -196,5 +208,17 @@ mod tests {
         assert!(interpolate("${date(-1m)}", &vars).unwrap() < today);
         let now = now_string();
         assert!(now.starts_with(&today) && now.contains('T'), "{now}");
+        // The form FHIRPath's now() writes: milliseconds, UTC as Z.
+        assert_eq!(
+            (now.len(), &now[19..20], &now[23..]),
+            (24, ".", "Z"),
+            "{now}"
+        );
+        assert_eq!(today, fhirpath_value("today()").unwrap(), "one calendar");
+        assert_eq!(
+            fhirpath_value("@2026-01-31 + 1 months").unwrap(),
+            "2026-02-28",
+            "FHIRPath's month arithmetic"
+        );
     }
 }

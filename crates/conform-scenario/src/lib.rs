@@ -4,8 +4,8 @@
 //! `testkits/schema/scenario.schema.json`); FHIR TestScript (R4 JSON) is
 //! compiled into the same [`plan::Plan`]. The [`run`] module executes a plan
 //! against the endpoints of a regions file and emits results as data
-//! ([`result`]); [`render`] turns them into JSON (`conform.scenario/2`), text,
-//! JUnit, FHIR TestReport or HTML. [`seed`] loads fixture folders into a region.
+//! ([`result`], the `conform.scenario/2` document); conform-writers renders
+//! them. [`seed`] loads fixture folders into a region.
 //!
 //! Layout: `model` (the file format) → `load` (files, kits, line-numbered
 //! errors) → `plan` (includes, matrix, vars) ← `testscript`; `interp`
@@ -21,7 +21,6 @@ pub mod model;
 pub mod nhs;
 pub mod plan;
 pub mod regions;
-pub mod render;
 pub mod result;
 pub mod run;
 pub mod schema;

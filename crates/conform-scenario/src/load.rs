@@ -129,10 +129,10 @@ pub fn load_plan(paths: &[PathBuf], bindings: &Bindings) -> Result<Plan, LoadErr
     }
     let mut seen = std::collections::BTreeSet::new();
     for s in &plan.scenarios {
-        if !seen.insert(s.id.clone()) {
+        if !seen.insert(s.identity.id.clone()) {
             return Err(LoadError::new(
-                Path::new(&s.source),
-                format!("scenario id '{}' is used twice", s.id),
+                Path::new(&s.identity.source),
+                format!("scenario id '{}' is used twice", s.identity.id),
             ));
         }
     }

@@ -3,6 +3,7 @@
 //! spelled out. Both YAML scenarios and TestScripts compile to this.
 
 use crate::model::Severity;
+use conform_outcome::scenario::ScenarioIdentity;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -14,17 +15,9 @@ pub struct Plan {
 
 #[derive(Clone, Debug, Default)]
 pub struct PlannedScenario {
-    /// With the matrix values appended, e.g. `s9-neighbour-query[patient=2]`.
-    pub id: String,
-    pub title: String,
-    /// The file it came from, as given.
-    pub source: String,
-    pub tags: Vec<String>,
-    pub requirements: Vec<String>,
-    pub regions: Vec<String>,
-    pub roles: BTreeMap<String, String>,
-    /// This instance's matrix values.
-    pub matrix: BTreeMap<String, Value>,
+    /// Id (with the matrix values appended), title, source, tags,
+    /// requirements, regions, roles, matrix: copied as is into its result.
+    pub identity: ScenarioIdentity,
     /// Initial variables in order (interpolated when the run starts).
     pub vars: Vec<(String, Value)>,
     pub fixtures: BTreeMap<String, Value>,

@@ -3,7 +3,7 @@
 //! them (docs/scenario-json.md). Assertions are [`Outcome`]s.
 
 pub use conform_outcome::scenario::{
-    ExchangeRecord, HttpRecord, Phase, RegionInfo, RunResult, ScenarioResult, StepResult, Summary,
-    Tool, SCHEMA,
+    ExchangeRecord, HttpRecord, Phase, RegionInfo, RunResult, ScenarioIdentity, ScenarioResult,
+    StepResult, Summary, Tool, SCHEMA,
 };
 pub use conform_outcome::{Location, Outcome, Requirement, Status};

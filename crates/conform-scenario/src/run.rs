@@ -53,8 +53,10 @@ impl Sink for NoSink {}
 pub fn selected<'p>(plan: &'p Plan, opts: &RunOptions) -> Vec<&'p PlannedScenario> {
     plan.scenarios
         .iter()
-        .filter(|s| opts.tags.is_empty() || s.tags.iter().any(|t| opts.tags.contains(t)))
-        .filter(|s| opts.regions.is_empty() || s.regions.iter().any(|r| opts.regions.contains(r)))
+        .filter(|s| opts.tags.is_empty() || s.identity.tags.iter().any(|t| opts.tags.contains(t)))
+        .filter(|s| {
+            opts.regions.is_empty() || s.identity.regions.iter().any(|r| opts.regions.contains(r))
+        })
         .collect()
 }
 
@@ -72,7 +74,7 @@ pub fn run_plan(
     let scenarios = selected(plan, opts);
     // One endpoint per region used, shared by every scenario (token caches).
     let mut endpoints: BTreeMap<String, Result<Endpoint, String>> = BTreeMap::new();
-    for name in scenarios.iter().flat_map(|s| &s.regions) {
+    for name in scenarios.iter().flat_map(|s| &s.identity.regions) {
         if endpoints.contains_key(name) {
             continue;
         }
@@ -100,7 +102,7 @@ pub fn run_plan(
         .into_iter()
         .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
         .collect();
-    let mut used: Vec<&String> = scenarios.iter().flat_map(|s| &s.regions).collect();
+    let mut used: Vec<&String> = scenarios.iter().flat_map(|s| &s.identity.regions).collect();
     used.sort();
     used.dedup();
     RunResult {
@@ -125,14 +127,7 @@ pub fn run_plan(
 
 fn skeleton(s: &PlannedScenario) -> ScenarioResult {
     ScenarioResult {
-        id: s.id.clone(),
-        title: s.title.clone(),
-        source: s.source.clone(),
-        tags: s.tags.clone(),
-        requirements: s.requirements.clone(),
-        regions: s.regions.clone(),
-        roles: s.roles.clone(),
-        matrix: s.matrix.clone(),
+        identity: s.identity.clone(),
         status: Status::Pass,
         reason: None,
         duration_ms: 0,
@@ -181,7 +176,12 @@ pub fn run_scenario(
 ) -> ScenarioResult {
     let t0 = Instant::now();
     // Explicit skip reasons: a region the regions file lacks, writes refused.
-    if let Some(missing) = s.regions.iter().find(|r| !endpoints.contains_key(*r)) {
+    if let Some(missing) = s
+        .identity
+        .regions
+        .iter()
+        .find(|r| !endpoints.contains_key(*r))
+    {
         return skip_all(s, &format!("region '{missing}' is not in the regions file"));
     }
     if !opts.allow_writes {
@@ -194,7 +194,7 @@ pub fn run_scenario(
     }
     let mut r = skeleton(s);
     let mut vars = Vars::new();
-    for (k, v) in &s.matrix {
+    for (k, v) in &s.identity.matrix {
         bind(&mut vars, k, v);
     }
     let mut blocked: Option<String> = None;
@@ -247,7 +247,7 @@ pub fn run_scenario(
             }
         };
         let mut result = result;
-        locate(&mut result, &s.id);
+        locate(&mut result, &s.identity.id);
         if result.status.is_failure() {
             if blocked.is_none() {
                 blocked = Some(format!("step '{}' failed", st.id));
@@ -262,7 +262,7 @@ pub fn run_scenario(
                 ));
             }
         }
-        sink.step_done(&s.id, &result);
+        sink.step_done(&s.identity.id, &result);
         r.steps.push(result);
     }
     r.duration_ms = t0.elapsed().as_millis() as u64;

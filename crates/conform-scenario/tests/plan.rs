@@ -24,7 +24,11 @@ fn load_text(yaml: &str) -> Result<Plan, String> {
 #[test]
 fn the_kit_compiles_with_includes_and_a_matrix() {
     let plan = kit();
-    let ids: Vec<&str> = plan.scenarios.iter().map(|s| s.id.as_str()).collect();
+    let ids: Vec<&str> = plan
+        .scenarios
+        .iter()
+        .map(|s| s.identity.id.as_str())
+        .collect();
     assert_eq!(
         ids,
         [
@@ -77,9 +81,9 @@ fn the_kit_compiles_with_includes_and_a_matrix() {
     assert!(s2.writes() && !plan.scenarios[2].writes());
     // The matrix binds the region each instance talks to.
     for (s, region) in plan.scenarios[3..].iter().zip(["region-a", "region-b"]) {
-        assert_eq!(s.regions, [region]);
+        assert_eq!(s.identity.regions, [region]);
         assert!(s.steps.iter().all(|st| st.on == region));
-        assert_eq!(s.matrix["home"]["region"], region);
+        assert_eq!(s.identity.matrix["home"]["region"], region);
     }
     // Retry with until, parsed.
     let none_left = s2.steps.iter().find(|s| s.id == "s2-none-left").unwrap();
@@ -147,7 +151,7 @@ fn testscripts_compile_with_bindings_and_report_what_is_unsupported() {
     let bindings: Bindings = [(1, "region-a".to_string())].into();
     let plan = load_plan(&[ts], &bindings).unwrap();
     let s = &plan.scenarios[0];
-    assert_eq!(s.regions, ["region-a"]);
+    assert_eq!(s.identity.regions, ["region-a"]);
     assert_eq!(s.setup[0].method, "PUT");
     assert_eq!(s.setup[0].path, "Patient/ts-patient-1");
     assert!(s.setup[0].writes);

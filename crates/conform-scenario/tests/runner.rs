@@ -41,7 +41,7 @@ fn order_teardown_writes_and_retry_limits() {
         ..RunOptions::default()
     };
     let r = run_plan(&plan, &regions, &opts, None, &NoSink);
-    let ids: Vec<&str> = r.scenarios.iter().map(|s| s.id.as_str()).collect();
+    let ids: Vec<&str> = r.scenarios.iter().map(|s| s.identity.id.as_str()).collect();
     assert_eq!(ids, ["s0", "s1", "s2", "s3", "s4", "s5"]);
     for (i, sc) in r.scenarios.iter().enumerate() {
         let st: Vec<(&str, Status)> = sc.steps.iter().map(|x| (x.id.as_str(), x.status)).collect();

@@ -204,7 +204,7 @@ impl ScenarioSelect<'_> {
     pub fn selects(&self, s: &crate::evidence::ScenarioResult) -> bool {
         (self.ids.is_empty() && self.tags.is_empty())
             || self.ids.iter().any(|i| crate::evidence::scenario_is(s, i))
-            || self.tags.iter().any(|t| s.tags.contains(t))
+            || self.tags.iter().any(|t| s.identity.tags.contains(t))
     }
 }
 

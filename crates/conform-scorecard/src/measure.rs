@@ -368,7 +368,12 @@ fn scenarios(
             push(
                 &mut findings,
                 &mut total,
-                format!("{} {} {verdict}: {}", s.id, s.title, failed.join("; ")),
+                format!(
+                    "{} {} {verdict}: {}",
+                    s.identity.id,
+                    s.identity.title,
+                    failed.join("; ")
+                ),
             );
         }
     }
@@ -398,7 +403,7 @@ fn assertions(select: ScenarioSelect, requirements: &Patterns, ev: &Evidence) ->
                     push(
                         &mut findings,
                         &mut total,
-                        format!("{} {}: {}", s.id, a.rule, a.message),
+                        format!("{} {}: {}", s.identity.id, a.rule, a.message),
                     );
                 }
                 None => {}

@@ -12,7 +12,7 @@
 //! first sampled payload changes what is measured (from "not assessed" to
 //! the register's coverage) and is not "passing evidence" on its own.
 
-use conform_outcome::scenario::{Phase, StepResult};
+use conform_outcome::scenario::{Phase, ScenarioIdentity, StepResult};
 use conform_outcome::{IssueCode, Location, Outcome, Requirement, Severity, Status};
 use conform_regions::{CareSetting, Organisation};
 use conform_scorecard::*;
@@ -110,24 +110,25 @@ fn validate_report(
 fn scenario(i: usize, status: Status, assertions: Vec<(usize, bool)>) -> ScenarioResult {
     let name = SCENARIOS[i];
     ScenarioResult {
-        id: format!("scenario-{}", name.to_lowercase()),
-        title: name.into(),
-        tags: if name == "inbound" {
-            vec!["inbound".into()]
-        } else {
-            vec![]
+        identity: ScenarioIdentity {
+            id: format!("scenario-{}", name.to_lowercase()),
+            title: name.into(),
+            tags: if name == "inbound" {
+                vec!["inbound".into()]
+            } else {
+                vec![]
+            },
+            requirements: if name == "inbound" {
+                vec![]
+            } else {
+                vec![name.into()]
+            },
+            regions: vec!["r".into()],
+            source: "s.yaml".into(),
+            ..Default::default()
         },
-        requirements: if name == "inbound" {
-            vec![]
-        } else {
-            vec![name.into()]
-        },
-        regions: vec!["r".into()],
         status,
         reason: None,
-        source: "s.yaml".into(),
-        roles: Default::default(),
-        matrix: Default::default(),
         duration_ms: 0,
         unsupported: vec![],
         steps: vec![StepResult {

@@ -3,6 +3,7 @@
 //! scenario run by scenario, the doctor by area; writers need not know
 //! which command produced them.
 
+use conform_outcome::scenario::RunResult;
 use conform_outcome::validate::ValidationReport;
 use conform_outcome::Outcome;
 
@@ -46,6 +47,19 @@ pub fn validation_groups(report: &ValidationReport) -> Vec<Group<'_>> {
                 .iter()
                 .chain(f.resources.iter().flat_map(|r| &r.findings))
                 .collect(),
+        })
+        .collect()
+}
+
+/// A run's assertions grouped by scenario, in step order. A step that got
+/// no response already carries it as an `error` assertion (`request`), so
+/// it is among them.
+pub fn scenario_groups(run: &RunResult) -> Vec<Group<'_>> {
+    run.scenarios
+        .iter()
+        .map(|sc| Group {
+            scope: Scope::Scenario(&sc.identity.id),
+            outcomes: sc.steps.iter().flat_map(|st| &st.assertions).collect(),
         })
         .collect()
 }

@@ -1,8 +1,9 @@
 //! Writers: turn every command's outcomes (data) into text, JSON,
-//! OperationOutcome, JUnit, SARIF, Markdown and HTML. Nothing here checks
-//! or computes anything, and nothing here depends on the validator: writers
-//! read the wire types of conform-outcome, grouped by scope ([`Group`]).
-//! A command's own documents have a module each ([`scorecard`]).
+//! OperationOutcome, JUnit, SARIF, Markdown, HTML and TestReport. Nothing
+//! here checks or computes anything, and nothing here depends on the
+//! validator: writers read the wire types of conform-outcome, grouped by
+//! scope ([`Group`]). A command's own documents have a module each
+//! ([`probe`], [`doctor`], [`scenario`], [`scorecard`]).
 
 pub mod doctor;
 mod format;
@@ -13,12 +14,13 @@ pub mod junit_xml;
 mod operation_outcome;
 pub mod probe;
 mod sarif;
+pub mod scenario;
 pub mod scorecard;
 mod text;
 pub mod xml;
 
 pub use format::Format;
-pub use group::{validation_groups, Group, Scope};
+pub use group::{scenario_groups, validation_groups, Group, Scope};
 pub use json::render_json;
 pub use junit::render_junit;
 pub use operation_outcome::render_operation_outcome;

@@ -89,7 +89,7 @@ use conform_outcome::{Outcome, Status};
 /// Whether the scenario is `name`: its id, or a requirement it verifies as
 /// a whole (`S1` names `s1-out-of-area-ae` with `requirements: [S1]`).
 pub fn scenario_is(s: &ScenarioResult, name: &str) -> bool {
-    s.id == name || s.requirements.iter().any(|r| r == name)
+    s.identity.id == name || s.identity.requirements.iter().any(|r| r == name)
 }
 
 /// Whether an assertion held: `Some(true)` passed, `Some(false)` failed,
@@ -181,7 +181,7 @@ impl Evidence {
                 let mine: Vec<ScenarioResult> = r
                     .scenarios
                     .into_iter()
-                    .filter(|s| s.regions.iter().any(|n| n == region))
+                    .filter(|s| s.identity.regions.iter().any(|n| n == region))
                     .collect();
                 if !mine.is_empty() {
                     ev.files.push(rel(root, &f));

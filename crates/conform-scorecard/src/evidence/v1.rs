@@ -10,7 +10,8 @@ use conform_outcome::probe::{
     LatencyStat, ProbeCheck, ProbeReport, Summary as ProbeSummary, Target,
 };
 use conform_outcome::scenario::{
-    ExchangeRecord, Phase, RegionInfo, RunResult, ScenarioResult, StepResult, Summary, Tool,
+    ExchangeRecord, Phase, RegionInfo, RunResult, ScenarioIdentity, ScenarioResult, StepResult,
+    Summary, Tool,
 };
 use conform_outcome::{Location, Outcome, Requirement, Status};
 use serde::Deserialize;
@@ -31,14 +32,9 @@ pub struct ScenarioRunV1 {
 
 #[derive(Deserialize)]
 struct ScenarioV1 {
-    id: String,
-    title: String,
-    source: String,
-    tags: Vec<String>,
-    requirements: Vec<String>,
-    regions: Vec<String>,
-    roles: BTreeMap<String, String>,
-    matrix: BTreeMap<String, serde_json::Value>,
+    /// The identity did not change from /1 to /2.
+    #[serde(flatten)]
+    identity: ScenarioIdentity,
     /// `pass`, `fail` or `skip` (as now).
     status: Status,
     reason: Option<String>,
@@ -97,16 +93,9 @@ impl ScenarioRunV1 {
 
 impl ScenarioV1 {
     fn upgrade(self) -> ScenarioResult {
-        let scenario = self.id.clone();
+        let scenario = self.identity.id.clone();
         ScenarioResult {
-            id: self.id,
-            title: self.title,
-            source: self.source,
-            tags: self.tags,
-            requirements: self.requirements,
-            regions: self.regions,
-            roles: self.roles,
-            matrix: self.matrix,
+            identity: self.identity,
             status: self.status,
             reason: self.reason,
             duration_ms: self.duration_ms,

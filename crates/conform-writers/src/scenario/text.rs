@@ -3,7 +3,9 @@
 //! severity and requirement ids, and a failed step shows its curl line.
 //! No times, so two runs of the same thing read the same.
 
-use crate::result::{Outcome, RunResult, Status, StepResult};
+use super::requirement;
+use conform_outcome::scenario::{RunResult, StepResult};
+use conform_outcome::Status;
 use std::fmt::Write;
 
 fn label(s: Status) -> &'static str {
@@ -14,11 +16,6 @@ fn label(s: Status) -> &'static str {
         Status::Warn => "WARN",
         Status::Error => "ERROR",
     }
-}
-
-/// `SHALL`, `SHOULD` or `MAY`: how strongly the assertion is required.
-pub(crate) fn requirement(a: &Outcome) -> &'static str {
-    a.requirement.map_or("", |r| r.as_str())
 }
 
 pub fn render_text(run: &RunResult) -> String {
@@ -38,11 +35,18 @@ pub fn render_text(run: &RunResult) -> String {
         s.warnings
     );
     for sc in &run.scenarios {
-        let _ = writeln!(out, "\n{}  {}  {}", label(sc.status), sc.id, sc.title);
+        let _ = writeln!(
+            out,
+            "\n{}  {}  {}",
+            label(sc.status),
+            sc.identity.id,
+            sc.identity.title
+        );
         let regions: Vec<String> = sc
+            .identity
             .regions
             .iter()
-            .map(|r| match sc.roles.get(r) {
+            .map(|r| match sc.identity.roles.get(r) {
                 Some(role) => format!("{r} ({role})"),
                 None => r.clone(),
             })

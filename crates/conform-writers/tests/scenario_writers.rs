@@ -1,15 +1,28 @@
-//! The renderers on a hand-made run: text is stable and says why, JUnit
-//! and HTML escape what servers and authors write, the TestReport places
-//! setup, tests and teardown, JSON carries the schema name.
+//! The scenario renderers on a hand-made run: text is stable and says why,
+//! JUnit and HTML escape what servers and authors write, the TestReport
+//! places setup, tests and teardown, JSON carries the schema name, SARIF
+//! places each assertion at its scenario and step; and every format is
+//! pinned by a snapshot.
 
-use conform_scenario::render::{render, Format};
-use conform_scenario::result::{
-    ExchangeRecord, HttpRecord, Outcome, Phase, Requirement, RunResult, ScenarioResult, Status,
-    StepResult, Tool, SCHEMA,
+use conform_outcome::scenario::{
+    ExchangeRecord, HttpRecord, Phase, RunResult, ScenarioIdentity, ScenarioResult, StepResult,
+    Tool, SCHEMA,
 };
+use conform_outcome::{Location, Outcome, Requirement, Status};
+use conform_writers::scenario::{render, FORMATS};
+use conform_writers::Format;
 use std::collections::BTreeMap;
 
-fn step(id: &str, phase: Phase, status: Status, assertions: Vec<Outcome>) -> StepResult {
+/// A step whose assertions are located as the runner locates them.
+fn step(id: &str, phase: Phase, status: Status, mut assertions: Vec<Outcome>) -> StepResult {
+    for a in &mut assertions {
+        a.location = Location {
+            scenario: Some("x<1>".into()),
+            step: Some(id.into()),
+            region: Some("region-a".into()),
+            ..Location::default()
+        };
+    }
     StepResult {
         id: id.into(),
         name: format!("{id} <b>&"),
@@ -69,14 +82,14 @@ fn run() -> RunResult {
         step("clean", Phase::Teardown, Status::Pass, vec![]),
     ];
     let sc = ScenarioResult {
-        id: "x<1>".into(),
-        title: "Title <script>".into(),
-        source: "x.yaml".into(),
-        tags: vec![],
-        requirements: vec!["S1".into()],
-        regions: vec!["region-a".into()],
-        roles: BTreeMap::new(),
-        matrix: BTreeMap::new(),
+        identity: ScenarioIdentity {
+            id: "x<1>".into(),
+            title: "Title <script>".into(),
+            source: "x.yaml".into(),
+            requirements: vec!["S1".into()],
+            regions: vec!["region-a".into()],
+            ..ScenarioIdentity::default()
+        },
         status: Status::Fail,
         reason: Some("test step 'read': status: expected 200, got 404".into()),
         duration_ms: 10,
@@ -184,6 +197,62 @@ fn a_step_with_no_response_is_an_error_and_only_that_makes_a_run_unreachable() {
     assert_eq!(junit.matches("<error ").count(), 1, "{junit}");
     let text = render(&r, Format::Text);
     assert!(text.contains("ERROR SHALL request: no response"), "{text}");
+}
+
+/// Each format of the run as written, so a change to a renderer is a diff
+/// to review. Only the TestReport's entry ids (random UUIDs) and the
+/// version in SARIF are masked.
+#[test]
+fn each_format_as_written() {
+    let r = run();
+    for &format in FORMATS {
+        let written =
+            mask_uuids(&render(&r, format)).replace(env!("CARGO_PKG_VERSION"), "[version]");
+        insta::assert_snapshot!(format.name(), written);
+    }
+}
+
+#[test]
+fn sarif_places_each_failed_assertion_at_its_scenario_and_step() {
+    let sarif: serde_json::Value = serde_json::from_str(&render(&run(), Format::Sarif)).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let placed: Vec<(&str, &str, &str)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap(),
+                r["level"].as_str().unwrap(),
+                r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                    .as_str()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        placed,
+        vec![
+            ("status", "error", "x<1>/read"),
+            ("etag", "warning", "x<1>/read")
+        ],
+        "passes are not results"
+    );
+    assert_eq!(results[0]["properties"]["requirement"], "SHALL");
+    assert_eq!(results[0]["properties"]["region"], "region-a");
+}
+
+/// `urn:uuid:` followed by a UUID, as `urn:uuid:[UUID]`.
+fn mask_uuids(text: &str) -> String {
+    const PREFIX: &str = "urn:uuid:";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(PREFIX) {
+        let after = i + PREFIX.len();
+        out.push_str(&rest[..after]);
+        out.push_str("[UUID]");
+        rest = &rest[(after + 36).min(rest.len())..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// (testcases, failures, skipped) of a JUnit document, which must parse.

@@ -2,8 +2,9 @@
 //! a summary, then each scenario with its steps, failed assertions and the
 //! recorded request/response in collapsible sections.
 
-use crate::result::{RunResult, Status};
-use conform_writers::xml::escape;
+use crate::xml::escape;
+use conform_outcome::scenario::RunResult;
+use conform_outcome::Status;
 use std::fmt::Write;
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}.pass{color:#176f2c}.fail,.error{color:#b00020;font-weight:bold}.skip{color:#777}.warn{color:#a65e00}pre{white-space:pre-wrap;background:#f6f6f6;padding:6px;max-height:30em;overflow:auto}";
@@ -22,8 +23,8 @@ pub fn render_html(run: &RunResult) -> String {
             "<h2 class=\"{}\">{} {} — {}</h2>",
             sc.status.as_str(),
             sc.status.as_str().to_uppercase(),
-            escape(&sc.id),
-            escape(&sc.title)
+            escape(&sc.identity.id),
+            escape(&sc.identity.title)
         );
         if let Some(r) = &sc.reason {
             let _ = writeln!(out, "<p>{}</p>", escape(r));
@@ -37,7 +38,7 @@ pub fn render_html(run: &RunResult) -> String {
                     "<div class=\"{}\">{} {} {}: {}</div>",
                     a.status.as_str(),
                     a.status.as_str(),
-                    super::text::requirement(a),
+                    super::requirement(a),
                     escape(&a.rule),
                     escape(&a.message)
                 );

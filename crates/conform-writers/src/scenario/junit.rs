@@ -4,8 +4,9 @@
 //! assertions, a step that got no response an `<error>`, a skipped one a
 //! `<skipped>` with the reason.
 
-use crate::result::{RunResult, Status, StepResult};
-use conform_writers::junit_xml::{Case, Junit, Outcome, Suite};
+use crate::junit_xml::{Case, Junit, Outcome, Suite};
+use conform_outcome::scenario::{RunResult, StepResult};
+use conform_outcome::Status;
 
 fn outcome(st: &StepResult) -> Outcome {
     let reason = st.reason.clone().unwrap_or_default();
@@ -36,7 +37,7 @@ fn outcome(st: &StepResult) -> Outcome {
                     } else {
                         format!(" [{}]", a.verifies.join(", "))
                     };
-                    let level = super::text::requirement(a);
+                    let level = super::requirement(a);
                     format!("{level} {}: {}{reqs}", a.rule, a.message)
                 })
                 .chain(st.exchange.as_ref().map(|e| format!("replay: {}", e.curl)))
@@ -51,18 +52,18 @@ pub fn render_junit(run: &RunResult) -> String {
         .scenarios
         .iter()
         .map(|sc| Suite {
-            name: sc.id.clone(),
+            name: sc.identity.id.clone(),
             time_secs: Some(sc.duration_ms as f64 / 1000.0),
             properties: vec![
                 ("status".into(), sc.status.as_str().into()),
-                ("regions".into(), sc.regions.join(", ")),
-                ("requirements".into(), sc.requirements.join(", ")),
+                ("regions".into(), sc.identity.regions.join(", ")),
+                ("requirements".into(), sc.identity.requirements.join(", ")),
             ],
             cases: sc
                 .steps
                 .iter()
                 .map(|st| Case {
-                    classname: sc.id.clone(),
+                    classname: sc.identity.id.clone(),
                     name: format!("{}/{}", st.phase.as_str(), st.id),
                     time_secs: Some(st.duration_ms as f64 / 1000.0),
                     outcome: outcome(st),

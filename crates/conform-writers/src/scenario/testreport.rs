@@ -4,7 +4,8 @@
 //! the scenario to a `test`, teardown steps to `teardown` (operations only,
 //! as R4 allows).
 
-use crate::result::{Phase, RunResult, ScenarioResult, Status, StepResult};
+use conform_outcome::scenario::{slug, Phase, RunResult, ScenarioResult, StepResult};
+use conform_outcome::Status;
 use serde_json::{json, Value};
 
 fn result_code(s: Status) -> &'static str {
@@ -44,7 +45,7 @@ fn actions(st: &StepResult, with_asserts: bool) -> Vec<Value> {
     let mut out = vec![operation(st)];
     if with_asserts {
         for a in &st.assertions {
-            let level = super::text::requirement(a);
+            let level = super::requirement(a);
             let mut msg = format!("{level} {}: {}", a.rule, a.message);
             if !a.verifies.is_empty() {
                 msg.push_str(&format!(" [{}]", a.verifies.join(", ")));
@@ -66,10 +67,10 @@ pub fn testreport(run: &RunResult, sc: &ScenarioResult) -> Value {
         .count();
     let mut tr = json!({
         "resourceType": "TestReport",
-        "id": crate::compile::slug(&sc.id),
-        "name": sc.title,
+        "id": slug(&sc.identity.id),
+        "name": sc.identity.title,
         "status": "completed",
-        "testScript": {"display": format!("{} ({})", sc.id, sc.source)},
+        "testScript": {"display": format!("{} ({})", sc.identity.id, sc.identity.source)},
         "result": match sc.status { Status::Fail | Status::Error => "fail", Status::Skip => "pending", _ => "pass" },
         "score": if total == 0 { 0.0 } else { (passed as f64 * 1000.0 / total as f64).round() / 10.0 },
         "tester": "conform",
@@ -78,7 +79,7 @@ pub fn testreport(run: &RunResult, sc: &ScenarioResult) -> Value {
     let participants: Vec<Value> = run
         .regions
         .iter()
-        .filter(|r| sc.regions.contains(&r.name))
+        .filter(|r| sc.identity.regions.contains(&r.name))
         .map(|r| json!({"type": "server", "uri": r.base_url, "display": r.name}))
         .collect();
     if !participants.is_empty() {

@@ -1,0 +1,276 @@
+//! FHIR R4 TestScript (JSON) → a planned scenario. Supported: fixtures
+//! (files relative to the TestScript, or `#contained`; `autocreate` and
+//! `autodelete` as setup and teardown operations), variables
+//! (`defaultValue`; `expression`/`headerField` on a fixture or a response),
+//! operations read, search, create, update, delete, capabilities,
+//! transaction and batch (by `type`, `resource`, `params`, `url`,
+//! `sourceId`, `targetId`, `requestHeader`, `responseId`, `destination`),
+//! and asserts on `response`, `responseCode`, `resource`, `contentType`,
+//! `expression` (with `operator`/`value`), `headerField`,
+//! `validateProfileId` and `compareToSourceId` (a fixture) with
+//! `compareToSourceExpression`; `warningOnly` as SHOULD. Destinations are bound to
+//! regions with `--bind INDEX=REGION`; conform is every origin (an origin's
+//! index is named in the step). Anything else is listed as unsupported and
+//! reported as a skipped assertion, never silently passed.
+//!
+//! Here: the script as a whole (fixtures, variables, destinations, setup,
+//! tests and teardown); `operation` turns an operation into a step and
+//! `assert` an assert into a check on that step.
+
+use crate::load::{Bindings, LoadError};
+use crate::plan::{Capture, PlannedScenario, PlannedStep};
+use conform_outcome::scenario::ScenarioIdentity;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+mod assert;
+mod operation;
+
+struct Compiler<'a> {
+    ts: &'a Value,
+    bindings: &'a Bindings,
+    out: PlannedScenario,
+    /// Variable name → how a response fills it (by responseId).
+    response_vars: Vec<(String, String, Capture)>,
+    steps: usize,
+}
+
+pub fn compile_file(file: &Path, bindings: &Bindings) -> Result<PlannedScenario, LoadError> {
+    let text = std::fs::read(file).map_err(|e| LoadError::new(file, e.to_string()))?;
+    let ts: Value =
+        serde_json::from_slice(&text).map_err(|e| LoadError::new(file, e.to_string()))?;
+    compile(&ts, file, bindings).map_err(|m| LoadError::new(file, m))
+}
+
+pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedScenario, String> {
+    if ts["resourceType"] != "TestScript" {
+        return Err("not a TestScript".into());
+    }
+    let name = ts["name"]
+        .as_str()
+        .or(ts["id"].as_str())
+        .unwrap_or("testscript");
+    let mut c = Compiler {
+        ts,
+        bindings,
+        out: PlannedScenario {
+            identity: ScenarioIdentity {
+                id: ts["id"].as_str().unwrap_or(name).to_string(),
+                title: ts["title"].as_str().unwrap_or(name).to_string(),
+                source: file.display().to_string(),
+                tags: vec!["testscript".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        response_vars: Vec::new(),
+        steps: 0,
+    };
+    for (k, _) in ts.as_object().into_iter().flatten() {
+        if ["rule", "ruleset", "scope", "metadata"].contains(&k.as_str()) {
+            c.out.unsupported.push(format!("TestScript.{k}"));
+        }
+    }
+    c.fixtures(file.parent().unwrap_or(Path::new("")))?;
+    c.variables()?;
+    for d in ts["destination"].as_array().into_iter().flatten() {
+        let i = d["index"].as_u64().unwrap_or(1) as u32;
+        let region = c.region(Some(i))?;
+        if !c.out.identity.regions.contains(&region) {
+            c.out.identity.regions.push(region);
+        }
+    }
+    if ts["destination"].as_array().is_none_or(|a| a.is_empty()) {
+        let region = c.region(None)?;
+        c.out.identity.regions.push(region);
+    }
+    // autocreate: stored before the setup (PUT with its id, else POST);
+    // autodelete: deleted after the teardown.
+    let fixtures: Vec<(String, bool, bool)> = ts["fixture"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            let id = f["id"].as_str()?.to_string();
+            Some((id, f["autocreate"] == true, f["autodelete"] == true))
+        })
+        .collect();
+    let mut setup = Vec::new();
+    for (id, create, _) in &fixtures {
+        if *create {
+            let op = c.auto_operation(id, "autocreate")?;
+            setup.push(c.operation(&op, None)?);
+        }
+    }
+    setup.extend(c.actions(&ts["setup"]["action"], None)?);
+    c.out.setup = setup;
+    for (i, t) in ts["test"].as_array().into_iter().flatten().enumerate() {
+        let group = t["name"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or(format!("test {}", i + 1));
+        let steps = c.actions(&t["action"], Some(group))?;
+        c.out.steps.extend(steps);
+    }
+    let mut teardown = c.actions(&ts["teardown"]["action"], None)?;
+    for (id, _, delete) in &fixtures {
+        if *delete {
+            let op = c.auto_operation(id, "autodelete")?;
+            teardown.push(c.operation(&op, None)?);
+        }
+    }
+    c.out.teardown = teardown;
+    // Response variables become captures on the step that names the response.
+    for (var, response_id, capture) in std::mem::take(&mut c.response_vars) {
+        let step = c
+            .out
+            .setup
+            .iter_mut()
+            .chain(c.out.steps.iter_mut())
+            .find(|s| s.id.ends_with(&format!("#{response_id}")));
+        match step {
+            Some(s) => s.captures.push((var, capture)),
+            None => c.out.unsupported.push(format!(
+                "variable '{var}': no operation has responseId '{response_id}'"
+            )),
+        }
+    }
+    Ok(c.out)
+}
+
+impl Compiler<'_> {
+    fn region(&self, index: Option<u32>) -> Result<String, String> {
+        let i = index.unwrap_or(1);
+        self.bindings.get(&i).cloned().ok_or_else(|| {
+            format!("TestScript destination {i} is not bound to a region: use --bind {i}=REGION")
+        })
+    }
+
+    fn fixtures(&mut self, dir: &Path) -> Result<(), String> {
+        let contained: BTreeMap<&str, &Value> = self.ts["contained"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["id"].as_str().map(|id| (id, r)))
+            .collect();
+        for f in self.ts["fixture"].as_array().into_iter().flatten() {
+            let id = f["id"].as_str().ok_or("a fixture has no id")?;
+            let Some(reference) = f["resource"]["reference"].as_str() else {
+                continue;
+            };
+            let value = if let Some(local) = reference.strip_prefix('#') {
+                (*contained
+                    .get(local)
+                    .ok_or(format!("fixture '{id}': no contained resource '{local}'"))?)
+                .clone()
+            } else {
+                let path = dir.join(reference);
+                let text = std::fs::read(&path)
+                    .map_err(|e| format!("fixture '{id}' ({}): {e}", path.display()))?;
+                serde_json::from_slice(&text)
+                    .map_err(|e| format!("fixture '{id}' ({}): {e}", path.display()))?
+            };
+            self.out.fixtures.insert(id.to_string(), value);
+        }
+        Ok(())
+    }
+
+    /// The operation `autocreate` or `autodelete` of a fixture stands for.
+    fn auto_operation(&self, fixture: &str, what: &str) -> Result<Value, String> {
+        let f = self
+            .out
+            .fixtures
+            .get(fixture)
+            .ok_or(format!("fixture '{fixture}': {what} needs its resource"))?;
+        let rtype = f["resourceType"].as_str().unwrap_or("");
+        let label = format!("{what} {fixture}");
+        Ok(match (what, f["id"].is_string()) {
+            ("autocreate", true) => {
+                serde_json::json!({"type": {"code": "update"}, "resource": rtype, "sourceId": fixture, "label": label})
+            }
+            ("autocreate", false) => {
+                serde_json::json!({"type": {"code": "create"}, "resource": rtype, "sourceId": fixture, "responseId": fixture, "label": label})
+            }
+            _ => {
+                serde_json::json!({"type": {"code": "delete"}, "resource": rtype, "targetId": fixture, "label": label})
+            }
+        })
+    }
+
+    fn is_fixture(&self, id: &str) -> bool {
+        self.out.fixtures.contains_key(id)
+    }
+
+    fn variables(&mut self) -> Result<(), String> {
+        for v in self.ts["variable"].as_array().into_iter().flatten() {
+            let name = v["name"]
+                .as_str()
+                .ok_or("a variable has no name")?
+                .to_string();
+            let source = v["sourceId"].as_str();
+            if v.get("path").is_some() {
+                self.out
+                    .unsupported
+                    .push(format!("variable '{name}': path (XPath/JSONPath)"));
+            }
+            match (v["expression"].as_str(), v["headerField"].as_str(), source) {
+                (Some(expr), _, Some(src)) if self.is_fixture(src) => {
+                    let value = fixture_value(&self.out.fixtures[src], expr)
+                        .map_err(|e| format!("variable '{name}': {e}"))?;
+                    self.out.vars.push((name, Value::String(value)));
+                }
+                (Some(expr), _, Some(src)) => {
+                    self.response_vars
+                        .push((name, src.to_string(), Capture::FhirPath(expr.to_string())));
+                }
+                (None, Some(h), Some(src)) => {
+                    self.response_vars
+                        .push((name, src.to_string(), Capture::Header(h.to_string())));
+                }
+                _ => match v["defaultValue"].as_str() {
+                    Some(d) => self.out.vars.push((name, Value::String(d.to_string()))),
+                    None => self.out.unsupported.push(format!(
+                        "variable '{name}': needs defaultValue, or expression/headerField with sourceId"
+                    )),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    fn actions(
+        &mut self,
+        actions: &Value,
+        group: Option<String>,
+    ) -> Result<Vec<PlannedStep>, String> {
+        let mut steps: Vec<PlannedStep> = Vec::new();
+        for (i, action) in actions.as_array().into_iter().flatten().enumerate() {
+            if let Some(op) = action.get("operation") {
+                let step = self.operation(op, group.clone())?;
+                steps.push(step);
+            } else if let Some(a) = action.get("assert") {
+                let check = self.assert(a, steps.last());
+                match steps.last_mut() {
+                    Some(s) => s.checks.push(check),
+                    None => self.out.unsupported.push(format!(
+                        "{} action {}: an assert before any operation",
+                        group.as_deref().unwrap_or("setup/teardown"),
+                        i + 1
+                    )),
+                }
+            }
+        }
+        Ok(steps)
+    }
+}
+
+/// The first value of a FHIRPath expression on a fixture.
+fn fixture_value(fixture: &Value, expr: &str) -> Result<String, String> {
+    let body = fixture.to_string();
+    crate::assert::eval(body.as_bytes(), expr, None)?
+        .first()
+        .and_then(|x| x.as_ref())
+        .map(conform_fhirpath::value_to_string)
+        .ok_or(format!("'{expr}' gives nothing on the fixture"))
+}

@@ -1,0 +1,159 @@
+//! TestScript operations → planned steps: the request (type, resource,
+//! params or url, source and target fixtures, headers), the region of its
+//! destination, and what its response fills (`responseId`).
+
+use super::assert::unsupported;
+use super::Compiler;
+use crate::plan::{Body, Capture, PlannedStep};
+use serde_json::Value;
+
+const OPERATION_KEYS: &[&str] = &[
+    "type",
+    "resource",
+    "label",
+    "description",
+    "accept",
+    "contentType",
+    "destination",
+    "encodeRequestUrl",
+    "method",
+    "origin",
+    "params",
+    "requestHeader",
+    "responseId",
+    "sourceId",
+    "targetId",
+    "url",
+];
+
+impl Compiler<'_> {
+    pub(super) fn operation(
+        &mut self,
+        op: &Value,
+        group: Option<String>,
+    ) -> Result<PlannedStep, String> {
+        self.steps += 1;
+        let code = op["type"]["code"].as_str().unwrap_or("");
+        let resource = op["resource"].as_str().unwrap_or("");
+        let label = op["label"]
+            .as_str()
+            .or(op["description"].as_str())
+            .unwrap_or(code);
+        let response_id = op["responseId"].as_str();
+        let mut id = format!("op{}-{}", self.steps, crate::compile::slug(code));
+        if let Some(r) = response_id {
+            id = format!("{id}#{r}");
+        }
+        let dest = op["destination"].as_u64().map(|d| d as u32);
+        let origin = op["origin"]
+            .as_u64()
+            .map_or(String::new(), |o| format!(" (origin {o})"));
+        let on = self.region(dest)?;
+        if !self.out.identity.regions.contains(&on) {
+            self.out.identity.regions.push(on.clone());
+        }
+        let mut step = PlannedStep {
+            id,
+            name: format!("{label}{origin}"),
+            group,
+            on,
+            ..Default::default()
+        };
+        for (k, _) in op.as_object().into_iter().flatten() {
+            if !OPERATION_KEYS.contains(&k.as_str()) {
+                self.out
+                    .unsupported
+                    .push(format!("{}: operation.{k}", step.id));
+            }
+        }
+        let params = op["params"].as_str().unwrap_or("");
+        let target_id = |c: &Self, key: &str| -> Option<String> {
+            let t = op[key].as_str()?;
+            if c.is_fixture(t) {
+                // A fixture created without an id has the server's (autocreate).
+                Some(
+                    c.out.fixtures[t]["id"]
+                        .as_str()
+                        .map_or(format!("${{__id.{t}}}"), str::to_string),
+                )
+            } else {
+                Some(format!("${{__id.{t}}}"))
+            }
+        };
+        let instance = |c: &Self, rtype: &str| -> String {
+            match target_id(c, "targetId").or_else(|| target_id(c, "sourceId")) {
+                Some(id) => format!("{rtype}/{id}"),
+                None => format!("{rtype}{params}"),
+            }
+        };
+        let body_type = op["sourceId"]
+            .as_str()
+            .and_then(|s| self.out.fixtures.get(s))
+            .and_then(|f| f["resourceType"].as_str())
+            .unwrap_or(resource)
+            .to_string();
+        let (method, path) = match code {
+            "read" => ("GET", instance(self, resource)),
+            "search" => ("GET", format!("{resource}{params}")),
+            "create" => ("POST", body_type.clone()),
+            "update" => ("PUT", instance(self, &body_type)),
+            "delete" => ("DELETE", instance(self, resource)),
+            "capabilities" => ("GET", "metadata".to_string()),
+            "transaction" | "batch" => ("POST", String::new()),
+            "" if op["method"].is_string() => ("", String::new()),
+            other => {
+                self.out
+                    .unsupported
+                    .push(format!("{}: operation type '{other}'", step.id));
+                step.checks
+                    .push(unsupported(&format!("operation type '{other}'")));
+                ("GET", "metadata".to_string())
+            }
+        };
+        step.method = op["method"]
+            .as_str()
+            .map(str::to_ascii_uppercase)
+            .unwrap_or(method.to_string());
+        step.path = match op["url"].as_str() {
+            Some(u) => u.to_string(),
+            None => path,
+        };
+        step.writes =
+            matches!(step.method.as_str(), "POST" | "PUT" | "DELETE" | "PATCH") && code != "search";
+        if let Some(src) = op["sourceId"].as_str() {
+            if matches!(step.method.as_str(), "POST" | "PUT") {
+                if !self.is_fixture(src) {
+                    return Err(format!("{}: sourceId '{src}' is not a fixture", step.id));
+                }
+                step.body = Some(Body::Fixture {
+                    name: src.to_string(),
+                    set: Vec::new(),
+                });
+            }
+        }
+        for h in op["requestHeader"].as_array().into_iter().flatten() {
+            if let (Some(f), Some(v)) = (h["field"].as_str(), h["value"].as_str()) {
+                step.headers.push((f.to_string(), v.to_string()));
+            }
+        }
+        if let Some(ct) = op["contentType"].as_str() {
+            step.headers.push(("Content-Type".into(), mime(ct)));
+        }
+        if let Some(a) = op["accept"].as_str() {
+            step.headers.push(("Accept".into(), mime(a)));
+        }
+        if let Some(r) = response_id {
+            step.captures
+                .push((format!("__id.{r}"), Capture::FhirPath("id".into())));
+        }
+        Ok(step)
+    }
+}
+
+fn mime(code: &str) -> String {
+    match code {
+        "json" => "application/fhir+json".into(),
+        "xml" => "application/fhir+xml".into(),
+        other => other.into(),
+    }
+}
