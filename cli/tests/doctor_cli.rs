@@ -29,6 +29,7 @@ fn a_missing_package_is_a_setup_problem_with_the_fix() {
     let out = conform_in(dir.path(), &["doctor", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    common::assert_follows_schema(&v, "conform.doctor-2.schema.json");
     assert_eq!(v["schema"], "conform.doctor/2");
     let missing = v["checks"]
         .as_array()

@@ -30,6 +30,7 @@ fn probe_json(args: &[&str]) -> (Value, Output) {
             common::stderr(&out)
         )
     });
+    common::assert_follows_schema(&json, "conform.probe-2.schema.json");
     (json, out)
 }
 

@@ -130,21 +130,6 @@ fn first_failure(s: &Value) -> (String, Vec<(String, String)>) {
     (st["id"].as_str().unwrap().to_string(), failed)
 }
 
-/// Checks a results file against testkits/schema/scenario-results.schema.json.
-fn assert_follows_results_schema(results: &Value) {
-    let text = std::fs::read_to_string(
-        common::root().join("testkits/schema/scenario-results.schema.json"),
-    )
-    .unwrap();
-    let schema: Value = serde_json::from_str(&text).unwrap();
-    let v = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = v
-        .iter_errors(results)
-        .map(|e| format!("{}: {e}", e.instance_path))
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
-}
-
 /// Ports, ids, times and dates change from run to run.
 fn filters() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
@@ -281,7 +266,7 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
     let results: Value =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("results.json")).unwrap())
             .unwrap();
-    assert_follows_results_schema(&results);
+    common::assert_follows_schema(&results, "conform.scenario-2.schema.json");
     let junit = std::fs::read_to_string(out_dir.join("junit.xml")).unwrap();
     let doc = roxmltree::Document::parse(&junit).unwrap();
     let cases = doc
@@ -320,7 +305,7 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
         &["--allow-writes"],
     );
     assert_eq!(out.status.code(), Some(1));
-    assert_follows_results_schema(&r);
+    common::assert_follows_schema(&r, "conform.scenario-2.schema.json");
     let (at, failed) = first_failure(scenario(&r, "s1-out-of-area-ae"));
     assert_eq!(at, "s1-trace");
     assert_eq!(failed[0].0, "nhs-number-matches");

@@ -138,27 +138,12 @@ fn fixture_regions_span_every_level_and_the_gate_fails_on_north_moor() {
     assert_eq!(r["rollup"]["rows"].as_array().unwrap().len(), 5);
 }
 
-/// The JSON Schema block of docs/scorecard-json.md.
-fn documented_schema() -> Value {
-    let doc = std::fs::read_to_string(common::root().join("docs/scorecard-json.md")).unwrap();
-    let start = doc
-        .find("```json\n{\n  \"$schema\"")
-        .expect("a JSON Schema block");
-    let body = &doc[start + "```json\n".len()..];
-    let end = body.find("\n```").unwrap();
-    serde_json::from_str(&body[..end]).expect("the documented schema is JSON")
+fn assert_valid(report: &Value) {
+    common::assert_follows_schema(report, SCHEMA_FILE);
 }
 
-fn assert_valid(report: &Value) {
-    let validator = jsonschema::options()
-        .build(&documented_schema())
-        .expect("the documented schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(report)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-}
+/// The generated JSON Schema of the scorecard document.
+const SCHEMA_FILE: &str = "conform.scorecard-1.schema.json";
 
 #[test]
 fn json_follows_the_documented_schema() {
@@ -176,8 +161,9 @@ fn json_follows_the_documented_schema() {
     // The schema has teeth: a wrong RAG is refused.
     let mut bad = report.clone();
     bad["regions"][0]["overall"]["rag"] = Value::from("purple");
-    let validator = jsonschema::options().build(&documented_schema()).unwrap();
-    assert!(!validator.is_valid(&bad));
+    let text = std::fs::read_to_string(common::root().join("docs/schemas").join(SCHEMA_FILE));
+    let schema: Value = serde_json::from_str(&text.unwrap()).unwrap();
+    assert!(!jsonschema::validator_for(&schema).unwrap().is_valid(&bad));
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! user fixes, `error` for infrastructure that did not answer.
 
 use crate::{Location, Outcome, Severity, Status};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The format's name and version. `/2`: checks became outcomes (`rule`,
@@ -14,7 +15,7 @@ pub const SCHEMA: &str = "conform.doctor/2";
 /// The prefix of every doctor rule.
 const RULE_PREFIX: &str = "doctor.";
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DoctorReport {
     /// [`SCHEMA`].
     pub schema: String,

@@ -6,6 +6,7 @@
 //! request behind it.
 
 use crate::{Outcome, Requirement, Status};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The format's name and version; bumped on any incompatible change. `/2`:
@@ -15,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub const SCHEMA: &str = "conform.probe/2";
 
 /// One probe run against one endpoint.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProbeReport {
     /// [`SCHEMA`].
     pub schema: String,
@@ -38,7 +39,7 @@ impl ProbeReport {
 }
 
 /// The endpoint probed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Target {
     pub base_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,7 +54,7 @@ pub struct Target {
 }
 
 /// One check: its outcome, and the request timed for it when there was one.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProbeCheck {
     #[serde(flatten)]
     pub outcome: Outcome,
@@ -82,7 +83,7 @@ impl ProbeCheck {
 }
 
 /// Latency of one interaction over the run (nearest-rank percentiles).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LatencyStat {
     pub interaction: String,
     pub count: usize,
@@ -92,7 +93,7 @@ pub struct LatencyStat {
 
 /// Counts over a run. `failed` counts every check that did not hold,
 /// whatever its requirement; the `failed_*` fields split them by level.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub checks: usize,
     pub passed: usize,

@@ -5,6 +5,7 @@
 //! SHALL/SHOULD/MAY and whose location names the scenario, step and region.
 
 use crate::{Outcome, Status};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 pub const SCHEMA: &str = "conform.scenario/2";
 
 /// One run of a plan against the regions of a regions file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunResult {
     /// [`SCHEMA`].
     pub schema: String,
@@ -31,7 +32,7 @@ pub struct RunResult {
 }
 
 /// The program that wrote a document.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -47,7 +48,7 @@ impl Tool {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RegionInfo {
     pub name: String,
     pub base_url: String,
@@ -55,7 +56,7 @@ pub struct RegionInfo {
 }
 
 /// Counts over a run: scenarios by status, and assertions.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub scenarios: usize,
     pub passed: usize,
@@ -71,7 +72,7 @@ pub struct Summary {
 /// What a scenario is, as planned and as reported: the runner's plan and
 /// the result of running it carry the same identity, flattened into the
 /// result's JSON (`id`, `title`... at the top of each scenario).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScenarioIdentity {
     /// A matrix instance has its values appended:
     /// `s9-neighbour-query[home=region-a]`.
@@ -90,7 +91,7 @@ pub struct ScenarioIdentity {
     pub matrix: BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScenarioResult {
     #[serde(flatten)]
     pub identity: ScenarioIdentity,
@@ -108,7 +109,7 @@ pub struct ScenarioResult {
     pub steps: Vec<StepResult>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Setup,
@@ -126,7 +127,7 @@ impl Phase {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StepResult {
     pub id: String,
     pub name: String,
@@ -152,7 +153,7 @@ pub struct StepResult {
 }
 
 /// The last request and response of a step, secrets redacted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ExchangeRecord {
     pub request: HttpRecord,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,7 +162,7 @@ pub struct ExchangeRecord {
     pub curl: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HttpRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,

@@ -7,9 +7,13 @@ use schemars::{JsonSchema, Schema};
 
 /// Every document: its schema id (`conform.validate/1`) and its JSON Schema.
 pub fn documents() -> Vec<(&'static str, Schema)> {
-    vec![document::<crate::validate::Document>(
-        crate::validate::SCHEMA,
-    )]
+    vec![
+        document::<crate::validate::Document>(crate::validate::SCHEMA),
+        document::<crate::probe::ProbeReport>(crate::probe::SCHEMA),
+        document::<crate::scenario::RunResult>(crate::scenario::SCHEMA),
+        document::<crate::doctor::DoctorReport>(crate::doctor::SCHEMA),
+        document::<crate::scorecard::Report>(crate::scorecard::SCHEMA),
+    ]
 }
 
 /// The file a document's schema is published in: `conform.validate/1` →

@@ -243,11 +243,7 @@ fn probe(checks: &Patterns, ev: &Evidence) -> Measurement {
     let (mut checked, mut passed) = (0.0, 0.0);
     let (mut findings, mut total) = (Vec::new(), 0);
     for r in &ev.probe {
-        for c in r
-            .checks
-            .iter()
-            .filter(|c| checks.matches(&c.outcome.rule))
-        {
+        for c in r.checks.iter().filter(|c| checks.matches(&c.outcome.rule)) {
             match held(&c.outcome) {
                 Some(true) => {
                     checked += 1.0;
