@@ -84,9 +84,48 @@ pub fn json_files_or_error(dir: &Path) -> Result<Vec<PathBuf>, WalkError> {
     json_files(dir).into_iter().collect()
 }
 
+/// The JSON values a `.json` (one) or `.ndjson`/`.jsonl` (one per line)
+/// file holds, for readers that sample payloads rather than validate them
+/// (seeding a test server, finding ODS codes for a scorecard): a document or
+/// line that does not parse is skipped, and a file of another kind holds
+/// none. Only a file that cannot be read is an error.
+pub fn read_values(path: &Path) -> std::io::Result<Vec<serde_json::Value>> {
+    let Some(kind) = JsonFile::of(path) else {
+        return Ok(Vec::new());
+    };
+    let text = std::fs::read_to_string(path)?;
+    Ok(match kind {
+        JsonFile::Lines => text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect(),
+        JsonFile::Document => serde_json::from_str(&text).into_iter().collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_of_documents_and_lines_skip_what_does_not_parse() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines = dir.path().join("a.jsonl");
+        std::fs::write(&lines, "{\"a\":1}\n\nnot json\n{\"a\":2}\n").unwrap();
+        let values = read_values(&lines).unwrap();
+        assert_eq!(
+            values,
+            [serde_json::json!({"a": 1}), serde_json::json!({"a": 2})]
+        );
+        let doc = dir.path().join("b.json");
+        std::fs::write(&doc, "{\"b\": [1]}").unwrap();
+        assert_eq!(read_values(&doc).unwrap().len(), 1);
+        std::fs::write(&doc, "{broken").unwrap();
+        assert!(read_values(&doc).unwrap().is_empty());
+        assert!(read_values(&dir.path().join("c.txt")).unwrap().is_empty());
+        assert!(read_values(&dir.path().join("missing.json")).is_err());
+    }
 
     #[test]
     fn json_ndjson_and_jsonl_are_found_in_path_order() {

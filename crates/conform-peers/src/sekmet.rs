@@ -7,7 +7,6 @@ use crate::install::sekmet_binary;
 use crate::keys::KeyPair;
 use crate::process::{free_port, wait_until, Owned};
 use crate::PeerResult;
-use conform_json::files::JsonFile;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -251,15 +250,8 @@ impl Sekmet {
         let mut resources = Vec::new();
         let files = conform_json::files::json_files_or_error(dir).map_err(|e| e.to_string())?;
         for file in files {
-            let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
-            let values: Vec<Value> = if JsonFile::of(&file) == Some(JsonFile::Lines) {
-                text.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .filter_map(|l| serde_json::from_str(l).ok())
-                    .collect()
-            } else {
-                serde_json::from_str(&text).into_iter().collect()
-            };
+            let values = conform_json::files::read_values(&file)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
             resources.extend(values.into_iter().filter(|v| v["resourceType"] != "Bundle"));
         }
         self.seed(&resources)

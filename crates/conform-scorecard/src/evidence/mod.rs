@@ -200,16 +200,9 @@ impl Evidence {
             .is_some_and(|c| c.as_os_str() == "payloads");
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let kind = JsonFile::of(f);
-        if let (true, Some(kind)) = (in_payloads, kind) {
-            let text = read_text(f)?;
-            let values: Vec<Value> = if kind == JsonFile::Lines {
-                text.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .filter_map(|l| serde_json::from_str(l).ok())
-                    .collect()
-            } else {
-                serde_json::from_str(&text).into_iter().collect()
-            };
+        if in_payloads && kind.is_some() {
+            let values = conform_json::files::read_values(f)
+                .map_err(|e| ScorecardError::input(format!("cannot read {}: {e}", f.display())))?;
             let file = rel(root, f);
             for v in &values {
                 self.ods_seen.extend(observed_ods(v, &file));
