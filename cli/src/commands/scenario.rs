@@ -2,19 +2,16 @@
 //! regions, run, render. The work is in conform-scenario.
 
 use crate::exit::{Code, Failure, Outcome};
-use conform_endpoint::Endpoint;
-use conform_scenario::load::Bindings;
-use conform_scenario::regions::load_regions;
+use conform_scenario::load::{parse_bindings, Bindings};
+use conform_scenario::regions::{check_usable, load_regions};
 use conform_scenario::run::{selected, Sink};
 use conform_scenario::validate::{BodyValidator, PackValidator};
 use conform_scenario::{load_plan, run_plan, Plan, RunOptions, ScenarioResult, StepResult};
-use conform_setup::{LoadOptions, Settings};
-use conform_validate::pack::Pack;
+use conform_setup::{LoadOptions, PackDefinitions, Settings};
 use conform_writers::scenario::{file_name, render, FORMATS};
 use conform_writers::Format;
 use indicatif::ProgressBar;
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand)]
@@ -85,24 +82,9 @@ pub fn run(settings: &Settings, cmd: &Command) -> Outcome {
     }
 }
 
-fn bindings(raw: &[String]) -> Result<Bindings, Failure> {
-    let mut b = Bindings::new();
-    for item in raw {
-        let parsed = item
-            .split_once('=')
-            .and_then(|(i, r)| Some((i.trim().parse::<u32>().ok()?, r.trim().to_string())));
-        let (i, r) = parsed.ok_or_else(|| {
-            Failure::usage(format!(
-                "bad --bind '{item}' (use INDEX=REGION, e.g. 1=region-a)"
-            ))
-        })?;
-        b.insert(i, r);
-    }
-    Ok(b)
-}
-
 fn load(paths: &[PathBuf], bind: &[String]) -> Result<Plan, Failure> {
-    load_plan(paths, &bindings(bind)?).map_err(|e| Failure::usage(e.to_string()))
+    let bindings = parse_bindings(bind).map_err(Failure::usage)?;
+    load_plan(paths, &bindings).map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// TestScript indexes not bound with `--bind` are checked against
@@ -113,13 +95,9 @@ fn check(args: &CheckArgs) -> Outcome {
     let mut bindings: Bindings = (1..=PLACEHOLDER_INDEXES)
         .map(|i| (i, format!("destination-{i}")))
         .collect();
-    bindings.extend(self::bindings(&args.bind)?);
+    bindings.extend(parse_bindings(&args.bind).map_err(Failure::usage)?);
     let plan = load_plan(&args.paths, &bindings).map_err(|e| Failure::usage(e.to_string()))?;
-    let steps: usize = plan
-        .scenarios
-        .iter()
-        .map(|s| s.setup.len() + s.steps.len() + s.teardown.len())
-        .sum();
+    let steps = plan.step_count();
     println!(
         "ok: {} scenario{} ({} steps)",
         plan.scenarios.len(),
@@ -145,54 +123,23 @@ impl Sink for Progress {
     }
 }
 
-/// Every `validate:` target of the plan.
-fn validate_targets(plan: &Plan) -> BTreeSet<String> {
-    use conform_scenario::plan::CheckKind;
-    plan.scenarios
-        .iter()
-        .flat_map(|s| s.setup.iter().chain(&s.steps).chain(&s.teardown))
-        .flat_map(|st| &st.checks)
-        .filter_map(|c| match &c.kind {
-            CheckKind::Validate(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The definitions `validate:` needs: the configured ones, `--ig`, the
-/// pack chosen with `--pack`, and any built-in pack a target names (so
-/// `validate: uk-core` works without `--pack uk-core`). `None` when no
-/// step validates.
+/// The definitions the plan's `validate:` steps need; `None` when no step
+/// validates or `--no-validate` was given.
 fn load_body_validator(
     settings: &Settings,
     args: &RunArgs,
     plan: &Plan,
 ) -> Result<Option<PackValidator>, Failure> {
-    let targets = validate_targets(plan);
+    let targets = plan.validate_targets();
     if args.no_validate || targets.is_empty() {
         return Ok(None);
     }
-    let mut packs = BTreeMap::new();
-    packs.insert("base".to_string(), BTreeMap::new());
-    if let Some(p) = settings.pack()? {
-        packs.insert(p.name.clone(), p.profiles.clone());
-    }
-    let mut igs = args.igs.clone();
-    for t in targets.iter().filter(|t| !t.contains("://")) {
-        if packs.contains_key(t) {
-            continue;
-        }
-        // Unknown names are reported by the step that uses them.
-        if let Ok(p) = Pack::find(t, &[]) {
-            igs.extend(p.packages.iter().cloned());
-            packs.insert(t.clone(), p.profiles.clone());
-        }
-    }
-    let validator = settings.definitions(&LoadOptions {
-        igs,
+    let options = LoadOptions {
+        igs: args.igs.clone(),
         no_cache: args.no_cache,
         ..LoadOptions::default()
-    })?;
+    };
+    let PackDefinitions { validator, packs } = settings.pack_definitions(targets, &options)?;
     Ok(Some(PackValidator { validator, packs }))
 }
 
@@ -204,19 +151,7 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
             .region(r)
             .map_err(|e| Failure::usage(e.to_string()))?;
     }
-    // A region whose secrets or keys cannot be read is a set-up problem
-    // (exit 2) before anything is sent; one missing from the file only
-    // skips the scenarios that use it.
-    let used: BTreeSet<&String> = plan
-        .scenarios
-        .iter()
-        .flat_map(|s| &s.identity.regions)
-        .collect();
-    for name in used {
-        if let Ok(region) = regions.region(name) {
-            Endpoint::new(region).map_err(|e| Failure::usage(format!("region '{name}': {e}")))?;
-        }
-    }
+    check_usable(&plan, &regions).map_err(Failure::usage)?;
     let validator = load_body_validator(settings, args, &plan)?;
     let opts = RunOptions {
         allow_writes: args.allow_writes,
@@ -247,9 +182,7 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
                 .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
         }
     }
-    let _ = std::io::stdout()
-        .lock()
-        .write_all(render(&result, args.format).as_bytes());
+    crate::output::write(None, &render(&result, args.format))?;
     Ok(exit_code(&result))
 }
 

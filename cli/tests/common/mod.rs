@@ -4,7 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod probe;
 pub mod scenario;
+pub mod scorecard;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

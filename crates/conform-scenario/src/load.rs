@@ -59,6 +59,19 @@ impl std::error::Error for LoadError {}
 /// How TestScript origins and destinations map to regions (`1=region-a`).
 pub type Bindings = BTreeMap<u32, String>;
 
+/// Bindings from `INDEX=REGION` items (`1=region-a`), or the item that is
+/// not one.
+pub fn parse_bindings(items: &[String]) -> Result<Bindings, String> {
+    items
+        .iter()
+        .map(|item| {
+            item.split_once('=')
+                .and_then(|(i, r)| Some((i.trim().parse::<u32>().ok()?, r.trim().to_string())))
+                .ok_or_else(|| format!("bad --bind '{item}' (use INDEX=REGION, e.g. 1=region-a)"))
+        })
+        .collect()
+}
+
 /// Every scenario file named by `paths` (files or kit folders), in order.
 pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut out = Vec::new();

@@ -13,6 +13,38 @@ pub struct Plan {
     pub scenarios: Vec<PlannedScenario>,
 }
 
+impl Plan {
+    /// Every `validate:` target (a pack name or a profile URL), once.
+    pub fn validate_targets(&self) -> std::collections::BTreeSet<&str> {
+        self.scenarios
+            .iter()
+            .flat_map(|s| s.setup.iter().chain(&s.steps).chain(&s.teardown))
+            .flat_map(|st| &st.checks)
+            .filter_map(|c| match &c.kind {
+                CheckKind::Validate(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every region a scenario uses, once.
+    pub fn regions_used(&self) -> std::collections::BTreeSet<&str> {
+        self.scenarios
+            .iter()
+            .flat_map(|s| &s.identity.regions)
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Steps in setup, body and teardown of every scenario.
+    pub fn step_count(&self) -> usize {
+        self.scenarios
+            .iter()
+            .map(|s| s.setup.len() + s.steps.len() + s.teardown.len())
+            .sum()
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct PlannedScenario {
     /// Id (with the matrix values appended), title, source, tags,

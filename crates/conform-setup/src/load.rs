@@ -114,3 +114,44 @@ impl Settings {
         })
     }
 }
+
+/// Definitions loaded for validating against named packs (a scenario's
+/// `validate:` targets), and each pack's profiles per resource type.
+pub struct PackDefinitions {
+    pub validator: Validator,
+    /// Pack name → (resource type → profile canonical URL).
+    pub packs: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+}
+
+impl Settings {
+    /// The definitions `names` need: the configured ones, `options.igs`, the
+    /// selected pack (`--pack`), and the packages of any built-in pack a name
+    /// names (so `validate: uk-core` works without `--pack uk-core`). `base`
+    /// is always known; names that are URLs or unknown are left for the
+    /// caller to report where they are used.
+    pub fn pack_definitions<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+        options: &LoadOptions,
+    ) -> Result<PackDefinitions, SetupError> {
+        let mut packs = std::collections::BTreeMap::new();
+        packs.insert("base".to_string(), Default::default());
+        if let Some(p) = self.pack()? {
+            packs.insert(p.name.clone(), p.profiles.clone());
+        }
+        let mut options = options.clone();
+        for name in names.into_iter().filter(|n| !n.contains("://")) {
+            if packs.contains_key(name) {
+                continue;
+            }
+            if let Ok(p) = conform_validate::pack::Pack::find(name, &[]) {
+                options.igs.extend(p.packages.iter().cloned());
+                packs.insert(name.to_string(), p.profiles.clone());
+            }
+        }
+        Ok(PackDefinitions {
+            validator: self.definitions(&options)?,
+            packs,
+        })
+    }
+}
