@@ -73,6 +73,16 @@ fn json_round_trips_through_the_document_type() {
 }
 
 #[test]
+fn markdown_keeps_angle_brackets_as_text() {
+    let md = render(&report(), Format::Markdown);
+    assert!(
+        md.contains("gate FAIL (C1.1 is Red &lt;gating&gt;)"),
+        "{md}"
+    );
+    assert!(!md.contains("<gating>"));
+}
+
+#[test]
 fn html_escapes_what_the_document_says() {
     let html = render(&report(), Format::Html);
     assert!(html.contains("C1.1 is Red &lt;gating&gt;"), "{html}");

@@ -6,8 +6,14 @@ use conform_outcome::scorecard::Report;
 use std::fmt::Write;
 
 /// Escapes the characters that break a Markdown table cell.
+/// Text from the document as Markdown text: `<` and `>` as entities (a
+/// finding such as `<not R4>` would otherwise be read as an HTML tag and
+/// dropped), `|` escaped for table cells, one line.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    s.replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('\n', " ")
 }
 
 pub fn render_markdown(report: &Report) -> String {
@@ -56,20 +62,24 @@ pub fn render_markdown(report: &Report) -> String {
             out,
             "**{} {}** · overall **{} {}** · evidence coverage {}% · gate {}\n",
             card.level.id,
-            card.level.label,
+            cell(&card.level.label),
             score(card.overall.score),
             card.overall.rag.label(),
             card.overall.evidence_coverage,
-            gate(card.gate.failed, &card.gate.reasons)
+            cell(&gate(card.gate.failed, &card.gate.reasons))
         );
         if !card.overall.reasons.is_empty() {
-            let _ = writeln!(out, "Overall: {}.\n", card.overall.reasons.join("; "));
+            let _ = writeln!(
+                out,
+                "Overall: {}.\n",
+                cell(&card.overall.reasons.join("; "))
+            );
         }
         if let Some(next) = &card.level.next {
             let _ = writeln!(
                 out,
                 "Next level {next} needs: {}.\n",
-                card.level.next_unmet.join("; ")
+                cell(&card.level.next_unmet.join("; "))
             );
         }
         let _ = write!(out, "| Criterion | Gating | Score | RAG | Evidence |");
@@ -125,7 +135,7 @@ pub fn render_markdown(report: &Report) -> String {
         }
         let _ = writeln!(out, "Attested evidence (shown, not scored):\n");
         for a in &card.attestations {
-            let mut line = format!("* {}: {}", a.title, a.status);
+            let mut line = format!("* {}: {}", cell(&a.title), cell(&a.status));
             if let Some(d) = &a.date {
                 let _ = write!(line, " ({d})");
             }
