@@ -6,7 +6,6 @@ use conform_probe::{run_probe, BodyValidator, ProbeError, ProbeOptions};
 use conform_setup::{LoadOptions, Settings};
 use conform_writers::probe::{render, FORMATS};
 use conform_writers::Format;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -107,13 +106,7 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         },
     })?;
     let text = endpoint.redactor().redact(&render(&report, format));
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?,
-        None => {
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-        }
-    }
+    crate::output::write(args.output.as_deref(), &text)?;
     Ok(if report.passed() {
         Code::Pass
     } else {

@@ -177,9 +177,7 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
         for &f in FORMATS {
-            let path = dir.join(file_name(f));
-            std::fs::write(&path, render(&result, f))
-                .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
+            crate::output::write(Some(&dir.join(file_name(f))), &render(&result, f))?;
         }
     }
     crate::output::write(None, &render(&result, args.format))?;
