@@ -38,6 +38,29 @@ pub struct Selection {
     /// Print what loading cost (to standard error).
     #[arg(long, short = 'v')]
     verbose: bool,
+    #[command(flatten)]
+    rules: RuleFlags,
+}
+
+/// The validator's options, as the HL7 validator's CLI has them
+/// (docs/validator-options.md); each overrides conform.toml's `[validate]`.
+#[derive(clap::Args)]
+struct RuleFlags {
+    /// Extension URLs on example domains (example.org...) need no
+    /// definition (default true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    allow_example_urls: Option<bool>,
+    /// Active content (script, event handlers) in strings and narrative is
+    /// an error (default false).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    security_checks: Option<bool>,
+    /// HTML in markdown is an error (default false).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    no_html_in_markdown: Option<bool>,
+    /// A reference that resolves nowhere here names its target's type, which
+    /// is then checked (default true; the HL7 validator's default is false).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    assume_valid_rest_references: Option<bool>,
 }
 
 #[derive(clap::Args)]
@@ -82,6 +105,12 @@ pub fn prepare(settings: &Settings, sel: &Selection) -> Result<Prepared, Failure
         invariants: !sel.no_invariants,
         no_cache: sel.no_cache,
         verbose: sel.verbose,
+        rules: conform_setup::RuleOverrides {
+            allow_example_urls: sel.rules.allow_example_urls,
+            security_checks: sel.rules.security_checks,
+            no_html_in_markdown: sel.rules.no_html_in_markdown,
+            assume_valid_rest_references: sel.rules.assume_valid_rest_references,
+        },
     })?;
     let (inputs, input_errors) = collect_inputs(&sel.paths);
     Ok(Prepared {

@@ -47,11 +47,58 @@ struct OutputConfig {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ValidateConfig {
     /// The profile pack validation uses unless `--pack` names another:
     /// a name (`uk-core`) or a `.toml` file relative to the config.
     pack: Option<String>,
+    // The validator's options (docs/validator-options.md); a flag on the
+    // command line wins.
+    allow_example_urls: Option<bool>,
+    security_checks: Option<bool>,
+    no_html_in_markdown: Option<bool>,
+    assume_valid_rest_references: Option<bool>,
+}
+
+/// The validator's options a config file or the command line may set, each
+/// unset unless given (then the default of [`conform_validate::Options`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RuleOverrides {
+    /// Extension URLs on example domains need no definition.
+    pub allow_example_urls: Option<bool>,
+    /// Strings and narrative with active content are errors.
+    pub security_checks: Option<bool>,
+    /// Markdown with HTML in it is an error.
+    pub no_html_in_markdown: Option<bool>,
+    /// A reference that resolves nowhere is taken to name its target's type.
+    pub assume_valid_rest_references: Option<bool>,
+}
+
+impl RuleOverrides {
+    /// These overrides over `under` (what is unset here is taken from it).
+    pub fn or(self, under: RuleOverrides) -> RuleOverrides {
+        RuleOverrides {
+            allow_example_urls: self.allow_example_urls.or(under.allow_example_urls),
+            security_checks: self.security_checks.or(under.security_checks),
+            no_html_in_markdown: self.no_html_in_markdown.or(under.no_html_in_markdown),
+            assume_valid_rest_references: self
+                .assume_valid_rest_references
+                .or(under.assume_valid_rest_references),
+        }
+    }
+
+    /// Applies what is set to `options`.
+    pub fn apply(self, mut options: conform_validate::Options) -> conform_validate::Options {
+        let set = |v: Option<bool>, d: bool| v.unwrap_or(d);
+        options.allow_example_urls = set(self.allow_example_urls, options.allow_example_urls);
+        options.security_checks = set(self.security_checks, options.security_checks);
+        options.no_html_in_markdown = set(self.no_html_in_markdown, options.no_html_in_markdown);
+        options.assume_valid_rest_references = set(
+            self.assume_valid_rest_references,
+            options.assume_valid_rest_references,
+        );
+        options
+    }
 }
 
 /// What the command line says about configuration (the global options).
@@ -77,6 +124,8 @@ pub struct Settings {
     pub base_packages: Vec<String>,
     pub default_format: Option<String>,
     pub config_file: Option<PathBuf>,
+    /// The validator's options `[validate]` sets.
+    pub rule_options: RuleOverrides,
     /// The pack asked for (`--pack`, else the config's), by name or file.
     pack_name: Option<String>,
     /// Where a pack name is looked for before the built-in packs.
@@ -128,6 +177,12 @@ impl Settings {
                 .load
                 .unwrap_or_else(|| vec![DEFAULT_BASE.to_string()]),
             default_format: file.output.format,
+            rule_options: RuleOverrides {
+                allow_example_urls: file.validate.allow_example_urls,
+                security_checks: file.validate.security_checks,
+                no_html_in_markdown: file.validate.no_html_in_markdown,
+                assume_valid_rest_references: file.validate.assume_valid_rest_references,
+            },
             config_file,
             pack_name,
             pack_dirs,

@@ -23,6 +23,8 @@ pub struct LoadOptions {
     pub no_cache: bool,
     /// Say on standard error what loading cost.
     pub verbose: bool,
+    /// The validator's options from the command line (over the config's).
+    pub rules: crate::RuleOverrides,
 }
 
 impl Default for LoadOptions {
@@ -34,6 +36,7 @@ impl Default for LoadOptions {
             invariants: true,
             no_cache: false,
             verbose: false,
+            rules: Default::default(),
         }
     }
 }
@@ -49,10 +52,10 @@ impl Settings {
             )));
         }
         Ok(validator
-            .with_options(Options {
+            .with_options(options.rules.or(self.rule_options).apply(Options {
                 invariants: options.invariants,
                 ..Default::default()
-            })
+            }))
             .with_profiles(ProfileSelection {
                 explicit: options.profiles.clone(),
                 per_type: self.pack()?.map(|p| p.profiles.clone()).unwrap_or_default(),

@@ -40,6 +40,11 @@ pub mod rules {
     pub const CONTAINED_NOT_FOUND: &str = "contained-not-found";
     pub const BUNDLE_FULLURL: &str = "bundle-fullurl";
     pub const BUNDLE_DUPLICATE: &str = "bundle-duplicate";
+    pub const BUNDLE_LINK: &str = "bundle-link";
+    pub const BUNDLE_ENTRY: &str = "bundle-entry";
+    pub const BUNDLE_REFERENCE: &str = "bundle-reference";
+    pub const BUNDLE_ORPHAN: &str = "bundle-orphan";
+    pub const BUNDLE_SEARCH: &str = "bundle-search";
     pub const INPUT: &str = conform_outcome::validate::INPUT_RULE;
     // QuestionnaireResponse against its Questionnaire.
     pub const QUESTIONNAIRE_NOT_FOUND: &str = "questionnaire-not-found";
@@ -79,6 +84,7 @@ pub mod rules {
     pub const EXTENSION_UNKNOWN: &str = "extension-unknown";
     pub const EXTENSION_ON_ID: &str = "extension-on-id";
     pub const EXTENSION_CONTEXT: &str = "extension-context";
+    pub const EXTENSION_MODIFIER: &str = "extension-modifier";
     pub const INVARIANT_NOT_EVALUATED: &str = "invariant-not-evaluated";
 
     /// Rules that say a check could not be made (a value set that is not

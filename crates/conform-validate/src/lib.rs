@@ -94,6 +94,13 @@ pub struct Options {
     pub no_html_in_markdown: bool,
     /// Evaluate the definitions' invariants (FHIRPath constraints).
     pub invariants: bool,
+    /// A literal reference that resolves nowhere here (not contained, not
+    /// in the Bundle) is taken to point at the type its URL names, and
+    /// that type is checked against the element's targets. The HL7
+    /// validator does this only with `-assumeValidRestReferences`; conform
+    /// does it by default, because a `Patient/…` where a Practitioner
+    /// belongs is wrong data whatever the server holds.
+    pub assume_valid_rest_references: bool,
 }
 
 impl Default for Options {
@@ -103,6 +110,7 @@ impl Default for Options {
             security_checks: false,
             no_html_in_markdown: false,
             invariants: true,
+            assume_valid_rest_references: true,
         }
     }
 }

@@ -86,6 +86,11 @@ fn agrees_with_the_reference_validator_on_base_cases() {
             security_checks: opts["security-checks"].as_bool().unwrap_or(false),
             no_html_in_markdown: opts["noHtmlInMarkdown"].as_bool().unwrap_or(false),
             invariants: true,
+            // The reference's test harness leaves this off unless a case
+            // turns it on.
+            assume_valid_rest_references: opts["assumeValidRestReferences"]
+                .as_bool()
+                .unwrap_or(false),
         };
         // Profiles among the supporting files need compiling, so those cases
         // get a validator of their own; the rest share the R4 one.

@@ -95,6 +95,10 @@ impl Compiler<'_> {
                     ))
                 })
                 .collect(),
+            is_modifier: sd
+                .pointer("/snapshot/element/0/isModifier")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
     }
 

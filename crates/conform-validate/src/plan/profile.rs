@@ -49,6 +49,9 @@ pub struct ProfilePlan {
     /// For extension definitions: where the extension may be used, as
     /// (context type, expression), e.g. (`element`, `Patient.contact`).
     pub contexts: Vec<(String, String)>,
+    /// For extension definitions: a modifier extension (its root element's
+    /// `isModifier`), which belongs in `modifierExtension` and only there.
+    pub is_modifier: bool,
 }
 
 /// One element of a profile.

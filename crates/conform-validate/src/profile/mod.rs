@@ -63,6 +63,9 @@ pub(crate) struct Checker<'a> {
     /// profile is checked on its own (`conformsTo()`, slice matching by
     /// profile), where every constraint counts.
     beside_walk: Option<&'a ProfileSelection>,
+    /// Check the type a literal reference names when it resolves nowhere
+    /// here ([`crate::Options::assume_valid_rest_references`]).
+    rest_reference_types: bool,
     pub(crate) issues: Vec<Issue>,
 }
 
@@ -110,8 +113,16 @@ impl<'a> Checker<'a> {
             inv: None,
             resources: Vec::new(),
             beside_walk: None,
+            rest_reference_types: true,
             issues: Vec::new(),
         }
+    }
+
+    /// Whether the type a literal reference names is checked when the
+    /// reference resolves nowhere here.
+    pub(crate) fn rest_reference_types(mut self, check: bool) -> Self {
+        self.rest_reference_types = check;
+        self
     }
 
     /// Runs beside the base walk, which applies the profiles of
@@ -473,6 +484,7 @@ impl<'a> Checker<'a> {
             inv: self.inv,
             resources: self.resources.clone(),
             beside_walk: self.beside_walk,
+            rest_reference_types: self.rest_reference_types,
             issues: Vec::new(),
         };
         sub.check(node);
@@ -510,7 +522,7 @@ impl<'a> Checker<'a> {
             .filter(|t| t.code == "Reference")
             .flat_map(|t| t.target_types.iter().cloned())
             .collect();
-        if allowed.is_empty() {
+        if allowed.is_empty() || !self.rest_reference_types {
             return;
         }
         let Some(ty) = references::literal_type(self.doc, node, self.plans) else {

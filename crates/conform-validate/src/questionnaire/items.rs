@@ -158,7 +158,7 @@ impl<'a> Checker<'a, '_> {
         let ty = q_item["type"].as_str().unwrap_or_default();
         let answers = elements(self.doc, node, "answer");
         self.required_answer(node, q_item, ty, answers.is_empty(), enablement, path);
-        self.answer_count(q_item, answers, path);
+        self.answer_count(node, q_item, answers, path);
         for (j, &answer) in answers.iter().enumerate() {
             self.answer(answer, q_item, ty, &join(path, &format!("answer[{j}]")));
         }
@@ -237,9 +237,10 @@ impl<'a> Checker<'a, '_> {
         }
     }
 
-    /// Several answers need `repeats`, and no more than the `maxOccurs`
-    /// extension allows.
-    fn answer_count(&mut self, q_item: &Value, answers: &[NodeId], path: &str) {
+    /// Several answers need `repeats`, and as many as the `minOccurs` and
+    /// `maxOccurs` extensions allow (inclusive bounds: "the minimum / the
+    /// maximum number of times a question must / may have an answer").
+    fn answer_count(&mut self, node: NodeId, q_item: &Value, answers: &[NodeId], path: &str) {
         let n = answers.len();
         if n > 1 && q_item["repeats"] != true {
             let message = format!(
@@ -264,6 +265,20 @@ impl<'a> Checker<'a, '_> {
                 IssueCode::Structure,
                 rules::QUESTIONNAIRE_REPEATS,
                 answers[0],
+                path,
+                message,
+            );
+        }
+        let min = values::extension_value(q_item, MIN_OCCURS).and_then(|(_, v)| v.as_u64());
+        if let Some(min) = min.filter(|&m| (n as u64) < m) {
+            let message = format!(
+                "The item '{}' needs at least {min} answers, but it has {n}",
+                link_id(q_item)
+            );
+            self.error(
+                IssueCode::Structure,
+                rules::QUESTIONNAIRE_REPEATS,
+                node,
                 path,
                 message,
             );
@@ -301,6 +316,8 @@ impl<'a> Checker<'a, '_> {
 
 /// The `questionnaire-maxOccurs` extension: the most answers an item takes.
 const MAX_OCCURS: &str = "http://hl7.org/fhir/StructureDefinition/questionnaire-maxOccurs";
+/// The `questionnaire-minOccurs` extension: the fewest answers an item takes.
+const MIN_OCCURS: &str = "http://hl7.org/fhir/StructureDefinition/questionnaire-minOccurs";
 
 /// A questionnaire item anywhere in the tree, by linkId.
 fn find_item<'v>(items: &'v [Value], link: &str) -> Option<&'v Value> {

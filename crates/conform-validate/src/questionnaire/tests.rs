@@ -279,3 +279,32 @@ fn wrong_shapes_do_not_panic() {
         let _ = run(vec![q.clone()], qr);
     }
 }
+
+#[test]
+fn min_and_max_occurs_bound_the_answers_inclusively() {
+    let occurs = |min: u64, max: u64| {
+        questionnaire(
+            json!([{"linkId": "q1", "type": "string", "repeats": true, "extension": [
+                {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-minOccurs", "valueInteger": min},
+                {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-maxOccurs", "valueInteger": max}
+            ]}]),
+        )
+    };
+    let answers = |n: usize| {
+        let list: Vec<Value> = (0..n)
+            .map(|i| json!({"valueString": format!("a{i}")}))
+            .collect();
+        response(json!([{"linkId": "q1", "answer": list}]))
+    };
+    // Two or three answers are within 2..3; the bounds themselves count.
+    assert!(errors(&run(vec![occurs(2, 3)], answers(2))).is_empty());
+    assert!(errors(&run(vec![occurs(2, 3)], answers(3))).is_empty());
+    assert_eq!(
+        errors(&run(vec![occurs(2, 3)], answers(1))),
+        vec![(rules::QUESTIONNAIRE_REPEATS, "item[0]".to_string())]
+    );
+    assert_eq!(
+        errors(&run(vec![occurs(2, 3)], answers(4))),
+        vec![(rules::QUESTIONNAIRE_REPEATS, "item[0]".to_string())]
+    );
+}

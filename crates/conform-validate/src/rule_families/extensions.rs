@@ -25,11 +25,39 @@ impl<'a> Walker<'a> {
         }
         match self.plans.profiles.get(&url) {
             Some(plan) => {
+                self.extension_modifier(node, &url, plan);
                 self.extension_context(node, &url, plan);
                 self.run_profile(node, plan);
             }
             None => self.unknown_extension(url_node, &url),
         }
+    }
+
+    /// A modifier extension changes the meaning of what holds it, so it
+    /// must be in `modifierExtension`, where readers look for it; an
+    /// ordinary one must not be there (R4 §2.22.1, "isModifier").
+    fn extension_modifier(
+        &mut self,
+        node: NodeId,
+        url: &str,
+        plan: &crate::plan::profile::ProfilePlan,
+    ) {
+        let Some(in_modifier) = self
+            .element_paths
+            .last()
+            .map(|p| p.ends_with(".modifierExtension"))
+        else {
+            return;
+        };
+        let message = match (plan.is_modifier, in_modifier) {
+            (true, false) => format!("The extension {url} is a modifier extension, so it must be in modifierExtension, not extension"),
+            (false, true) => format!("The extension {url} is not a modifier extension, so it must be in extension, not modifierExtension"),
+            _ => return,
+        };
+        self.path.push(Seg::Name("url"));
+        let at = self.doc.get(node, "url").unwrap_or(node);
+        self.error(IssueCode::Structure, rules::EXTENSION_MODIFIER, at, message);
+        self.path.pop();
     }
 
     /// The extension's definition says where it may be used; check the

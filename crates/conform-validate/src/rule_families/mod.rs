@@ -13,7 +13,8 @@
 //! | [`bindings`] | `binding-required`, `binding-extensible`, `binding-preferred`, `binding-not-checked` |
 //! | [`references`] | `reference-format`, `reference-target`, `contained-not-found` |
 //! | [`extensions`] | `extension-unknown`, `extension-context`, extension definitions |
-//! | [`contained_bundle`] | `dom-3` (natively), `bundle-fullurl`, `bundle-duplicate` |
+//! | [`contained`] | `dom-3` (natively) |
+//! | [`bundle`] | `bundle-link`, `bundle-entry`, `bundle-fullurl`, `bundle-duplicate`, `bundle-reference`, `bundle-orphan`, `bundle-search` |
 //! | [`invariants`] | FHIRPath constraints, by key; `invariant-not-evaluated` |
 //! | [`national`] | identifier rules of a [`crate::national::RuleSet`] |
 //!
@@ -27,8 +28,9 @@
 //! and the profile do not both report the same violation.
 
 pub(crate) mod bindings;
+pub(crate) mod bundle;
 pub(crate) mod cardinality;
-pub(crate) mod contained_bundle;
+pub(crate) mod contained;
 pub(crate) mod extensions;
 pub(crate) mod invariants;
 pub(crate) mod national;

@@ -37,16 +37,25 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
-            Ok(Reference::Urn(_)) => None,
+            // a urn names an entry of the Bundle, if it is in one
+            Ok(Reference::Urn(_)) => self.bundled_type(&r),
             // an absolute URL names a type only on a FHIR base
-            Ok(parsed @ Reference::Absolute { .. }) => parsed
-                .resource_type()
-                .filter(|t| self.plans.is_resource_type(t))
-                .map(str::to_string),
+            Ok(parsed @ Reference::Absolute { .. }) => self.bundled_type(&r).or_else(|| {
+                parsed
+                    .resource_type()
+                    .filter(|t| self.plans.is_resource_type(t))
+                    .filter(|_| self.options.assume_valid_rest_references)
+                    .map(str::to_string)
+            }),
             Ok(parsed) => {
                 let ty = parsed.resource_type().unwrap_or_default();
                 if self.plans.is_resource_type(ty) {
-                    Some(ty.to_string())
+                    let resolved = self.bundled_type(&r);
+                    resolved.or_else(|| {
+                        self.options
+                            .assume_valid_rest_references
+                            .then(|| ty.to_string())
+                    })
                 } else {
                     let why = match parsed {
                         Reference::Conditional { resource_type, .. } => {

@@ -18,7 +18,8 @@ use crate::finding::{rules, IssueCode, Location, Outcome, Severity, Status};
 use crate::invariants::Invariants;
 use crate::national::RuleSet;
 use crate::plan::{Plans, Role, TypeId};
-use crate::rule_families::contained_bundle::ContainedScope;
+use crate::rule_families::bundle::BundleIndex;
+use crate::rule_families::contained::ContainedScope;
 use crate::{Options, Validator};
 use conform_json::{Document, Kind, LineIndex, NodeId};
 use rustc_hash::FxHashMap;
@@ -61,6 +62,9 @@ pub(crate) struct Walker<'a> {
     /// Definition paths of the elements being walked (`Patient.address`,
     /// `Address.extension`), for extension contexts.
     pub(crate) element_paths: Vec<&'a str>,
+    /// The Bundles being walked (innermost last), for resolving references
+    /// between their entries.
+    pub(crate) bundles: Vec<BundleIndex>,
     pub(crate) findings: Vec<Outcome>,
 }
 
@@ -84,6 +88,7 @@ impl<'a> Walker<'a> {
             contained: Vec::new(),
             walking_contained: Vec::new(),
             element_paths: Vec::new(),
+            bundles: Vec::new(),
             findings: Vec::new(),
         }
     }
@@ -264,11 +269,22 @@ impl<'a> Walker<'a> {
             self.path.pop();
         }
         self.resources.push(node);
+        let role = self.plans.get(tid).role;
+        if role == Role::Bundle {
+            // Indexed before the entries are walked, so references between
+            // them resolve as they are met.
+            let index = BundleIndex::new(doc, node, self.resources.len());
+            self.bundles.push(index);
+        }
         self.object(node, tid);
         self.check_invariants(node, &[], tid);
         self.resources.pop();
-        match self.plans.get(tid).role {
-            Role::Bundle => self.bundle(node),
+        match role {
+            Role::Bundle => {
+                if let Some(index) = self.bundles.pop() {
+                    self.bundle(node, index);
+                }
+            }
             Role::QuestionnaireResponse => self.questionnaire_response(node),
             _ => {}
         }

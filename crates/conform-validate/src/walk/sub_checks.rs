@@ -54,7 +54,8 @@ impl<'a> Walker<'a> {
         plan: &'a crate::plan::profile::ProfilePlan,
     ) {
         let mut ck = crate::profile::Checker::new(self.plans, self.values, self.doc, plan)
-            .beside_walk(self.selection);
+            .beside_walk(self.selection)
+            .rest_reference_types(self.options.assume_valid_rest_references);
         if self.options.invariants {
             ck = ck.with_invariants(self.inv, &self.resources);
         }

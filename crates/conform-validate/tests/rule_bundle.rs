@@ -1,0 +1,280 @@
+//! The Bundle rule family, one defect a fixture, each written from FHIR R4's
+//! Bundle, Documents and Messaging pages: what each Bundle type asks of its
+//! links and entries, and how references between entries resolve.
+
+mod common;
+
+use conform_validate::{ResourceResult, Severity};
+use serde_json::{json, Value};
+
+const PATIENT: &str = "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+const AUTHOR: &str = "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3302";
+const COMPOSITION: &str = "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3300";
+const OBSERVATION: &str = "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3303";
+
+fn validate(resource: &Value) -> ResourceResult {
+    common::r4().validate_bytes(resource.to_string().as_bytes(), 0)
+}
+
+/// `(severity, expression)` of each finding of `rule`.
+fn findings(r: &ResourceResult, rule: &str) -> Vec<(Severity, String)> {
+    r.findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| (f.severity, f.expression().to_string()))
+        .collect()
+}
+
+fn errors(r: &ResourceResult) -> Vec<String> {
+    r.findings
+        .iter()
+        .filter(|f| f.severity.is_error())
+        .map(|f| format!("{} [{}] {}", f.expression(), f.rule, f.message))
+        .collect()
+}
+
+fn entry(full_url: &str, resource: Value) -> Value {
+    json!({"fullUrl": full_url, "resource": resource})
+}
+
+fn composition(extra: Value) -> Value {
+    let mut c = json!({
+        "resourceType": "Composition",
+        "status": "final",
+        "type": {"text": "Discharge summary"},
+        "subject": {"reference": PATIENT},
+        "date": "2026-12-01T10:00:00Z",
+        "author": [{"reference": AUTHOR}],
+        "title": "Discharge summary"
+    });
+    if let (Some(c), Some(extra)) = (c.as_object_mut(), extra.as_object()) {
+        c.extend(extra.clone());
+    }
+    c
+}
+
+/// A document: Composition first, then what it refers to.
+fn document(first: Value, more: Vec<Value>) -> Value {
+    let mut entries = vec![
+        entry(COMPOSITION, first),
+        entry(PATIENT, json!({"resourceType": "Patient"})),
+        entry(AUTHOR, json!({"resourceType": "Practitioner"})),
+    ];
+    entries.extend(more);
+    json!({
+        "resourceType": "Bundle",
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3399"},
+        "type": "document",
+        "timestamp": "2026-12-01T10:00:00Z",
+        "entry": entries
+    })
+}
+
+#[test]
+fn a_whole_document_is_clean() {
+    let r = validate(&document(composition(json!({})), vec![]));
+    assert!(errors(&r).is_empty(), "{:#?}", errors(&r));
+    assert!(r.findings.iter().all(|f| !f.rule.starts_with("bundle-")));
+}
+
+#[test]
+fn a_document_starts_with_its_composition() {
+    let mut b = document(composition(json!({})), vec![]);
+    b["entry"].as_array_mut().unwrap().swap(0, 1);
+    let r = validate(&b);
+    assert_eq!(
+        findings(&r, "bundle-entry"),
+        [(Severity::Error, "Bundle.entry[0].resource".to_string())]
+    );
+}
+
+#[test]
+fn what_the_composition_refers_to_travels_with_it() {
+    let c = composition(
+        json!({"encounter": {"reference": "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c33ff"}}),
+    );
+    let r = validate(&document(c, vec![]));
+    assert_eq!(
+        findings(&r, "bundle-reference"),
+        [(
+            Severity::Error,
+            "Bundle.entry[0].resource.encounter".to_string()
+        )]
+    );
+}
+
+#[test]
+fn an_entry_nothing_reaches_is_an_orphan() {
+    let obs = json!({"resourceType": "Observation", "status": "final", "code": {"text": "Pulse"}});
+    let r = validate(&document(
+        composition(json!({})),
+        vec![entry(OBSERVATION, obs)],
+    ));
+    assert_eq!(
+        findings(&r, "bundle-orphan"),
+        [(Severity::Error, "Bundle.entry[3]".to_string())]
+    );
+}
+
+#[test]
+fn only_a_provenance_may_be_reached_backwards() {
+    // Both refer to the Patient; nothing in the document refers to them.
+    let obs = json!({"resourceType": "Observation", "status": "final", "code": {"text": "Pulse"},
+        "subject": {"reference": PATIENT}});
+    let provenance = json!({"resourceType": "Provenance", "target": [{"reference": PATIENT}],
+        "recorded": "2026-12-01T10:00:00Z", "agent": [{"who": {"reference": AUTHOR}}]});
+    let r = validate(&document(
+        composition(json!({})),
+        vec![
+            entry(OBSERVATION, obs),
+            entry("urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3304", provenance),
+        ],
+    ));
+    assert_eq!(
+        findings(&r, "bundle-orphan"),
+        [(Severity::Warning, "Bundle.entry[3]".to_string())]
+    );
+}
+
+#[test]
+fn a_section_entry_reaches_its_target() {
+    let obs = json!({"resourceType": "Observation", "status": "final", "code": {"text": "Pulse"}});
+    let c = composition(
+        json!({"section": [{"title": "Vitals", "text": {"status": "generated",
+        "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">Pulse</div>"},
+        "entry": [{"reference": OBSERVATION}]}]}),
+    );
+    let r = validate(&document(c, vec![entry(OBSERVATION, obs)]));
+    assert!(findings(&r, "bundle-orphan").is_empty());
+    assert!(findings(&r, "bundle-reference").is_empty());
+}
+
+#[test]
+fn a_relative_reference_resolves_only_against_its_entry_base() {
+    // Patient/p is in the Bundle, but under another server's base.
+    let b = json!({"resourceType": "Bundle", "type": "document",
+    "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3399"},
+    "timestamp": "2026-12-01T10:00:00Z",
+    "entry": [
+        entry("http://a.example/fhir/Composition/c", composition(json!({"id": "c",
+            "subject": {"reference": "Patient/p"}, "author": [{"reference": "Practitioner/d"}]}))),
+        entry("http://b.example/fhir/Patient/p", json!({"resourceType": "Patient", "id": "p"})),
+        entry("http://a.example/fhir/Practitioner/d", json!({"resourceType": "Practitioner", "id": "d"})),
+    ]});
+    let r = validate(&b);
+    let refs = findings(&r, "bundle-reference");
+    assert!(
+        refs.contains(&(
+            Severity::Error,
+            "Bundle.entry[0].resource.subject".to_string()
+        )),
+        "{refs:?}"
+    );
+    assert!(
+        refs.iter().all(|(_, at)| !at.contains("author")),
+        "{refs:?}"
+    );
+}
+
+#[test]
+fn a_message_starts_with_its_header() {
+    let b = json!({"resourceType": "Bundle", "type": "message",
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3399"},
+        "timestamp": "2026-12-01T10:00:00Z",
+        "entry": [entry(PATIENT, json!({"resourceType": "Patient"}))]});
+    let r = validate(&b);
+    assert_eq!(
+        findings(&r, "bundle-entry"),
+        [(Severity::Error, "Bundle.entry[0].resource".to_string())]
+    );
+}
+
+#[test]
+fn paging_links_belong_to_searches_and_self_is_unique() {
+    let b = json!({"resourceType": "Bundle", "type": "collection",
+        "link": [{"relation": "self", "url": "http://a.example/x"},
+                 {"relation": "next", "url": "http://a.example/y"},
+                 {"relation": "self", "url": "http://a.example/z"}],
+        "entry": [entry(PATIENT, json!({"resourceType": "Patient"}))]});
+    let r = validate(&b);
+    assert_eq!(
+        findings(&r, "bundle-link"),
+        [
+            (Severity::Error, "Bundle.link[1].relation".to_string()),
+            (Severity::Error, "Bundle.link[2].relation".to_string())
+        ]
+    );
+    let mut search = b.clone();
+    search["type"] = json!("searchset");
+    search["link"][2]["relation"] = json!("previous");
+    assert!(findings(&validate(&search), "bundle-link").is_empty());
+}
+
+#[test]
+fn entries_need_a_full_url_outside_transactions() {
+    let b = json!({"resourceType": "Bundle", "type": "collection",
+        "entry": [{"resource": {"resourceType": "Patient"}}]});
+    assert_eq!(
+        findings(&validate(&b), "bundle-fullurl"),
+        [(Severity::Error, "Bundle.entry[0]".to_string())]
+    );
+    let t = json!({"resourceType": "Bundle", "type": "transaction",
+        "entry": [{"resource": {"resourceType": "Patient"}, "request": {"method": "POST", "url": "Patient"}}]});
+    let r = validate(&t);
+    assert!(errors(&r).is_empty(), "{:#?}", errors(&r));
+}
+
+#[test]
+fn a_restful_full_url_names_the_id_it_holds() {
+    let b = json!({"resourceType": "Bundle", "type": "collection",
+        "entry": [entry("http://a.example/fhir/Patient/p1", json!({"resourceType": "Patient"}))]});
+    assert_eq!(
+        findings(&validate(&b), "bundle-fullurl"),
+        [(Severity::Error, "Bundle.entry[0].fullUrl".to_string())]
+    );
+}
+
+#[test]
+fn a_search_set_says_what_each_entry_is() {
+    let b = json!({"resourceType": "Bundle", "type": "searchset",
+    "link": [{"relation": "self", "url": "http://a.example/fhir/Patient?name=x"}],
+    "entry": [
+        {"fullUrl": "http://a.example/fhir/Patient/p1", "resource": {"resourceType": "Patient", "id": "p1"}, "search": {"mode": "match"}},
+        {"fullUrl": "http://a.example/fhir/Practitioner/d", "resource": {"resourceType": "Practitioner", "id": "d"}, "search": {"mode": "match"}},
+        {"fullUrl": "http://a.example/fhir/Patient/p2", "resource": {"resourceType": "Patient", "id": "p2"}, "search": {"mode": "outcome"}}
+    ]});
+    assert_eq!(
+        findings(&validate(&b), "bundle-search"),
+        [
+            (Severity::Error, "Bundle.entry[1].resource".to_string()),
+            (Severity::Error, "Bundle.entry[2].resource".to_string())
+        ]
+    );
+    let mut no_self = b.clone();
+    no_self.as_object_mut().unwrap().remove("link");
+    no_self["entry"] = json!([]);
+    assert_eq!(
+        findings(&validate(&no_self), "bundle-search"),
+        [(Severity::Warning, "Bundle".to_string())]
+    );
+}
+
+#[test]
+fn a_bundled_target_is_checked_by_its_real_type() {
+    // The subject names an entry by urn; that entry is a Medication.
+    let b = json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        entry(OBSERVATION, json!({"resourceType": "Observation", "status": "final",
+            "code": {"text": "Pulse"}, "subject": {"reference": PATIENT}})),
+        entry(PATIENT, json!({"resourceType": "Medication"}))]});
+    let r = validate(&b);
+    assert_eq!(
+        findings(&r, "reference-target"),
+        [(
+            Severity::Error,
+            "Bundle.entry[0].resource.subject.reference".to_string()
+        )]
+    );
+    let mut fine = b.clone();
+    fine["entry"][1]["resource"] = json!({"resourceType": "Patient"});
+    assert!(findings(&validate(&fine), "reference-target").is_empty());
+}

@@ -1,0 +1,52 @@
+//! Extension rules beyond "is it defined": where a modifier extension may
+//! be (R4 §2.22.1: a modifier extension goes in `modifierExtension`, an
+//! ordinary one never does).
+
+mod common;
+
+use conform_validate::ResourceResult;
+use serde_json::{json, Value};
+
+const DO_NOT_PERFORM: &str = "http://hl7.org/fhir/StructureDefinition/request-doNotPerform";
+const BIRTH_PLACE: &str = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace";
+
+fn validate(resource: &Value) -> ResourceResult {
+    common::r4().validate_bytes(resource.to_string().as_bytes(), 0)
+}
+
+fn modifier_findings(r: &ResourceResult) -> Vec<String> {
+    r.findings
+        .iter()
+        .filter(|f| f.rule == "extension-modifier")
+        .map(|f| format!("{:?} {}", f.severity, f.expression()))
+        .collect()
+}
+
+fn order(key: &str, url: &str) -> Value {
+    json!({"resourceType": "NutritionOrder", "status": "active", "intent": "order",
+        "patient": {"reference": "Patient/p"}, "dateTime": "2026-12-01",
+        key: [{"url": url, "valueBoolean": true}]})
+}
+
+#[test]
+fn a_modifier_extension_belongs_in_modifier_extension() {
+    assert!(modifier_findings(&validate(&order("modifierExtension", DO_NOT_PERFORM))).is_empty());
+    assert_eq!(
+        modifier_findings(&validate(&order("extension", DO_NOT_PERFORM))),
+        ["Error NutritionOrder.extension[0].url"]
+    );
+}
+
+#[test]
+fn an_ordinary_extension_is_not_a_modifier() {
+    let patient = json!({"resourceType": "Patient",
+        "modifierExtension": [{"url": BIRTH_PLACE, "valueAddress": {"city": "Leeds"}}]});
+    assert_eq!(
+        modifier_findings(&validate(&patient)),
+        ["Error Patient.modifierExtension[0].url"]
+    );
+    let mut fine = patient.clone();
+    fine["extension"] = fine["modifierExtension"].take();
+    fine.as_object_mut().unwrap().remove("modifierExtension");
+    assert!(modifier_findings(&validate(&fine)).is_empty());
+}
