@@ -16,6 +16,7 @@
 //! | [`contained_bundle`] | `dom-3` (natively), `bundle-fullurl`, `bundle-duplicate` |
 //! | [`invariants`] | FHIRPath constraints, by key; `invariant-not-evaluated` |
 //! | [`national`] | identifier rules of a [`crate::national::RuleSet`] |
+//! | [`types`] | type-specific rules: text of primitives, Attachment, Identifier, Coding and Quantity systems, UCUM |
 //!
 //! **Adding a rule family**: add its ids to [`crate::finding::rules`], add a
 //! module here with the check (a function taking a [`Report`], or an
@@ -34,6 +35,7 @@ pub(crate) mod invariants;
 pub(crate) mod national;
 pub(crate) mod primitives;
 pub(crate) mod references;
+pub(crate) mod types;
 
 use crate::finding::{IssueCode, Severity};
 use conform_json::NodeId;
