@@ -324,7 +324,12 @@ fn check_base64(text: &str) -> Result<(), String> {
 
 /// Whether a base64 value holds whitespace (RFC 4648 allows none).
 pub(crate) fn base64_has_whitespace(text: &str) -> bool {
-    text.chars().any(is_java_whitespace)
+    if text.is_ascii() {
+        text.bytes()
+            .any(|b| b == b' ' || (b'\t'..=b'\r').contains(&b))
+    } else {
+        text.chars().any(is_java_whitespace)
+    }
 }
 
 fn two_digits(b: &[u8], at: usize) -> Option<u32> {

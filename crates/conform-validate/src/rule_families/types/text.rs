@@ -36,21 +36,21 @@ pub(crate) fn check(r: &mut impl Report, node: NodeId, p: Primitive, element: &s
     control_characters(r, node, element, text);
     bidi(r, node, element, text);
     match p {
-        Primitive::String => {
-            if text.starts_with(is_java_whitespace) || text.ends_with(is_java_whitespace) {
-                let message = format!(
-                    "The value of {element} starts or ends with whitespace ({}): trim it",
-                    escaped(text)
-                );
-                r.report(
-                    Severity::Warning,
-                    IssueCode::Invalid,
-                    rules::STRING_WHITESPACE,
-                    node,
-                    None,
-                    message,
-                );
-            }
+        Primitive::String
+            if text.starts_with(is_java_whitespace) || text.ends_with(is_java_whitespace) =>
+        {
+            let message = format!(
+                "The value of {element} starts or ends with whitespace ({}): trim it",
+                escaped(text)
+            );
+            r.report(
+                Severity::Warning,
+                IssueCode::Invalid,
+                rules::STRING_WHITESPACE,
+                node,
+                None,
+                message,
+            );
         }
         Primitive::Base64Binary if base64_has_whitespace(text) => {
             let message = format!("The base64 value of {element} contains whitespace (line breaks or spaces); RFC 4648 encodings should have none, though readers are asked to tolerate it");
@@ -66,20 +66,20 @@ pub(crate) fn check(r: &mut impl Report, node: NodeId, p: Primitive, element: &s
         Primitive::Date | Primitive::DateTime | Primitive::Instant => {
             reasonable_year(r, node, element, text)
         }
-        Primitive::Uri | Primitive::Url | Primitive::Canonical => {
-            if is_defining_url(element) && !is_absolute_url(text) {
-                let message = format!(
-                    "{element} is the canonical URL that identifies this resource, so it must be an absolute URL, not '{text}'"
-                );
-                r.report(
-                    Severity::Error,
-                    IssueCode::Invalid,
-                    rules::CANONICAL_URL,
-                    node,
-                    None,
-                    message,
-                );
-            }
+        Primitive::Uri | Primitive::Url | Primitive::Canonical
+            if is_defining_url(element) && !is_absolute_url(text) =>
+        {
+            let message = format!(
+                "{element} is the canonical URL that identifies this resource, so it must be an absolute URL, not '{text}'"
+            );
+            r.report(
+                Severity::Error,
+                IssueCode::Invalid,
+                rules::CANONICAL_URL,
+                node,
+                None,
+                message,
+            );
         }
         _ => {}
     }
@@ -88,14 +88,17 @@ pub(crate) fn check(r: &mut impl Report, node: NodeId, p: Primitive, element: &s
 /// Characters below U+0020 other than tab, line feed and carriage return:
 /// not representable in FHIR XML and never meaningful.
 fn control_characters(r: &mut impl Report, node: NodeId, element: &str, text: &str) {
-    let mut bad: Vec<u32> = text
-        .chars()
-        .filter(|&c| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
-        .map(|c| c as u32)
-        .collect();
-    if bad.is_empty() {
+    // All ASCII, so a byte scan (no UTF-8 continuation byte is below 0x80).
+    let control = |b: &u8| *b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r');
+    if !text.as_bytes().iter().any(control) {
         return;
     }
+    let mut bad: Vec<u32> = text
+        .as_bytes()
+        .iter()
+        .filter(|b| control(b))
+        .map(|&b| b as u32)
+        .collect();
     bad.sort_unstable();
     bad.dedup();
     let list: Vec<String> = bad.iter().map(|c| format!("U+{c:04X}")).collect();
@@ -132,9 +135,11 @@ const ALM: char = '\u{061c}';
 /// embedding, override or mark, PDI closes back to the last isolate, a line
 /// feed resets.
 fn bidi(r: &mut impl Report, node: NodeId, element: &str, text: &str) {
-    if !text
-        .chars()
-        .any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | LRM | RLM | ALM))
+    // Every control is outside ASCII (a line feed alone changes nothing).
+    if text.is_ascii()
+        || !text.chars().any(
+            |c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | LRM | RLM | ALM),
+        )
     {
         return;
     }
@@ -144,21 +149,17 @@ fn bidi(r: &mut impl Report, node: NodeId, element: &str, text: &str) {
         match c {
             '\n' => open.clear(),
             LRO | RLO | LRI | RLI | FSI | LRM | RLM | ALM => open.push((c, i)),
-            PDF => {
-                if open.last().is_some_and(|(o, _)| embedding(*o)) {
-                    open.pop();
-                }
+            PDF if open.last().is_some_and(|(o, _)| embedding(*o)) => {
+                open.pop();
             }
-            PDI => {
-                if open.iter().any(|(o, _)| matches!(*o, LRI | RLI | FSI)) {
-                    while let Some(&(o, _)) = open.last() {
-                        if !(matches!(o, LRI | RLI | FSI) || embedding(o)) {
-                            break;
-                        }
-                        open.pop();
-                        if matches!(o, LRI | RLI | FSI) {
-                            break;
-                        }
+            PDI if open.iter().any(|(o, _)| matches!(*o, LRI | RLI | FSI)) => {
+                while let Some(&(o, _)) = open.last() {
+                    if !(matches!(o, LRI | RLI | FSI) || embedding(o)) {
+                        break;
+                    }
+                    open.pop();
+                    if matches!(o, LRI | RLI | FSI) {
+                        break;
                     }
                 }
             }
