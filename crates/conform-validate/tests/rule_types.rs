@@ -328,6 +328,12 @@ fn a_coding_system_must_be_a_uri() {
         E,
         "Patient.meta.tag[0]",
     );
+    for page in [
+        "http://build.fhir.org/codesystem-example.html",
+        "http://hl7.org/fhir/codesystem-administrative-gender.html",
+    ] {
+        assert_one(tag(page), "coding-system", E, "Patient.meta.tag[0]");
+    }
     assert_clean(tag("http://example.org/tags"));
 }
 

@@ -111,10 +111,25 @@ pub(crate) fn coding(r: &mut impl Report, doc: &Document, node: NodeId, in_codea
 }
 
 /// The form of a coded value's system, when it has both a system and a
-/// code: a URI, and not a variant of a well-known terminology's URI.
+/// code: a URI, not a page of the FHIR build or specification, and not a
+/// variant of a well-known terminology's URI.
 fn system_form(r: &mut impl Report, node: NodeId, system: &str) {
+    let on_hl7_site = [
+        "http://hl7.org/fhir",
+        "https://hl7.org/fhir",
+        "http://www.hl7.org/fhir",
+        "https://www.hl7.org/fhir",
+    ]
+    .iter()
+    .any(|p| system.starts_with(p));
     let message = if !is_system_uri(system) {
         format!("The system '{system}' is a local reference: a code system is named by an absolute URI (http:, https: or urn:)")
+    } else if system.starts_with("http://build.fhir.org")
+        || system.starts_with("https://build.fhir.org")
+    {
+        format!("The system '{system}' points at the FHIR continuous-build site, which is never a code system's identity: use the code system's canonical URL")
+    } else if on_hl7_site && system.ends_with(".html") {
+        format!("The system '{system}' is a web page of the FHIR specification, not a code system's URI: use the code system's canonical URL")
     } else if let Some(known) = [
         "http://snomed.info/sct",
         "http://loinc.org",
