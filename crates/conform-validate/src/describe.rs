@@ -52,6 +52,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         UNICODE_BIDI => "A value opens a Unicode bidirectional control it never closes.",
         BASE64_WHITESPACE => "A base64 value contains whitespace.",
         DATE_REASONABLE => "A date's year is implausible (before 1800 or far in the future).",
+        DECIMAL_RANGE => "A decimal has more digits than implementations commonly hold.",
         CANONICAL_URL => "A canonical resource's url is not an absolute URL.",
         ATTACHMENT_CONTENT => "An Attachment has no data, url, contentType or language.",
         ATTACHMENT_BASE64 => "An Attachment's data or hash is not strict base64.",

@@ -86,6 +86,7 @@ pub mod rules {
     pub const UNICODE_BIDI: &str = "unicode-bidi";
     pub const BASE64_WHITESPACE: &str = "base64-whitespace";
     pub const DATE_REASONABLE: &str = "date-reasonable";
+    pub const DECIMAL_RANGE: &str = "decimal-range";
     pub const CANONICAL_URL: &str = "canonical-url";
     pub const ATTACHMENT_CONTENT: &str = "attachment-content";
     pub const ATTACHMENT_BASE64: &str = "attachment-base64";

@@ -147,6 +147,24 @@ fn an_implausible_year_is_a_warning() {
 }
 
 #[test]
+fn a_decimal_with_more_than_18_digits_is_a_warning() {
+    let obs = |value: &str| {
+        let text = format!(
+            r#"{{"resourceType": "Observation", "id": "o", "status": "final", "code": {{"text": "x"}}, "valueQuantity": {{"value": {value}}}}}"#
+        );
+        common::r4().validate_bytes(text.as_bytes(), 0)
+    };
+    let r = obs("0.1234567890123456789");
+    assert_eq!(
+        hits(&r, "decimal-range"),
+        vec![(W, "Observation.value.ofType(Quantity).value".to_string())]
+    );
+    for fine in ["0.12345678901234567", "1.5e10", "123456789012345678"] {
+        assert!(hits(&obs(fine), "decimal-range").is_empty(), "{fine}");
+    }
+}
+
+#[test]
 fn the_url_of_a_canonical_resource_must_be_absolute() {
     let vs =
         |url: &str| json!({"resourceType": "ValueSet", "id": "v", "url": url, "status": "draft"});

@@ -89,6 +89,9 @@ impl<'a> Walker<'a> {
             );
             return;
         }
+        if p == Primitive::Decimal {
+            types::text::decimal_range(self, node, &el.path, &text);
+        }
         if matches!(p, Primitive::Canonical | Primitive::Uri | Primitive::Url) {
             if let Some(id) = text.strip_prefix('#') {
                 self.local_reference(id);

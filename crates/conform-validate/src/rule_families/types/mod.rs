@@ -6,7 +6,7 @@
 //!
 //! | module | rules |
 //! |---|---|
-//! | [`text`] | `string-whitespace`, `unicode-control`, `unicode-bidi`, `base64-whitespace`, `date-reasonable`, `canonical-url` |
+//! | [`text`] | `string-whitespace`, `unicode-control`, `unicode-bidi`, `base64-whitespace`, `date-reasonable`, `decimal-range`, `canonical-url` |
 //! | [`attachment`] | `attachment-content`, `attachment-base64`, `attachment-size`, `attachment-hash` |
 //! | [`coded`] | `identifier-system`, `identifier-value`, `coding-system`, `coding-no-system`, `quantity-ucum`, `quantity-ucum-annotation` |
 //!

@@ -1,7 +1,8 @@
 //! Rules on the text of any primitive value: whitespace-only values and
 //! strings with surrounding whitespace, control characters, unbalanced
 //! Unicode bidirectional controls, whitespace in base64, implausible years,
-//! and the defining `url` of a canonical resource.
+//! the defining `url` of a canonical resource, and decimals with more
+//! digits than implementations commonly hold.
 
 use super::super::Report;
 use crate::finding::{rules, IssueCode, Severity};
@@ -254,6 +255,32 @@ fn is_defining_url(element: &str) -> bool {
     element
         .strip_suffix(".url")
         .is_some_and(|ty| CANONICAL_RESOURCES.contains(&ty))
+}
+
+/// A decimal with more than 18 digits, or an exponent of more than four
+/// digits, is beyond what implementations commonly hold exactly. `text` is
+/// the JSON number as written.
+pub(crate) fn decimal_range(r: &mut impl Report, node: NodeId, element: &str, text: &str) {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => (text, ""),
+    };
+    let digits = mantissa.bytes().filter(u8::is_ascii_digit).count();
+    let exponent_digits = exponent.bytes().filter(u8::is_ascii_digit).count();
+    if digits <= 18 && exponent_digits <= 4 {
+        return;
+    }
+    let message = format!(
+        "The value of {element} ('{text}') is outside the range of decimals that implementations commonly support (at most 18 digits and a 4-digit exponent)"
+    );
+    r.report(
+        Severity::Warning,
+        IssueCode::Value,
+        rules::DECIMAL_RANGE,
+        node,
+        None,
+        message,
+    );
 }
 
 /// The value with control characters and line breaks escaped, for a
