@@ -45,6 +45,29 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         EXTENSION_ON_ID => "An extension on an element id (not allowed).",
         EXTENSION_CONTEXT => "An extension used where its definition's context does not allow it.",
         INVARIANT_NOT_EVALUATED => "An invariant could not be evaluated.",
+        STRING_WHITESPACE => "A value is only whitespace, or a string starts or ends with it.",
+        UNICODE_CONTROL => {
+            "A value holds control characters (below U+0020, other than tab and line breaks)."
+        }
+        UNICODE_BIDI => "A value opens a Unicode bidirectional control it never closes.",
+        BASE64_WHITESPACE => "A base64 value contains whitespace.",
+        DATE_REASONABLE => "A date's year is implausible (before 1800 or far in the future).",
+        DECIMAL_RANGE => "A decimal has more digits than implementations commonly hold.",
+        CANONICAL_URL => "A canonical resource's url is not an absolute URL.",
+        ATTACHMENT_CONTENT => "An Attachment has no data, url, contentType or language.",
+        ATTACHMENT_BASE64 => "An Attachment's data or hash is not strict base64.",
+        ATTACHMENT_SIZE => "An Attachment's size is not that of its data.",
+        ATTACHMENT_HASH => "An Attachment's hash is not the SHA-1 of its data.",
+        IDENTIFIER_SYSTEM => "An Identifier's system is not an absolute URI.",
+        IDENTIFIER_VALUE => {
+            "An Identifier's value does not fit its IETF system (RFC 3986, RFC 4122)."
+        }
+        CODING_SYSTEM => {
+            "A code system URI is local, or a variant of a well-known terminology's URI."
+        }
+        CODING_NO_SYSTEM => "A Coding has a code but no system.",
+        QUANTITY_UCUM => "A Quantity's UCUM unit code is not valid UCUM.",
+        QUANTITY_UCUM_ANNOTATION => "A UCUM unit code relies on an annotation ({...}).",
         _ if id.starts_with("questionnaire-") => {
             "A QuestionnaireResponse does not agree with its Questionnaire."
         }

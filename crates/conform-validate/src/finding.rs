@@ -86,6 +86,24 @@ pub mod rules {
     pub const EXTENSION_CONTEXT: &str = "extension-context";
     pub const EXTENSION_MODIFIER: &str = "extension-modifier";
     pub const INVARIANT_NOT_EVALUATED: &str = "invariant-not-evaluated";
+    // Type-specific rules (rule_families::types).
+    pub const STRING_WHITESPACE: &str = "string-whitespace";
+    pub const UNICODE_CONTROL: &str = "unicode-control";
+    pub const UNICODE_BIDI: &str = "unicode-bidi";
+    pub const BASE64_WHITESPACE: &str = "base64-whitespace";
+    pub const DATE_REASONABLE: &str = "date-reasonable";
+    pub const DECIMAL_RANGE: &str = "decimal-range";
+    pub const CANONICAL_URL: &str = "canonical-url";
+    pub const ATTACHMENT_CONTENT: &str = "attachment-content";
+    pub const ATTACHMENT_BASE64: &str = "attachment-base64";
+    pub const ATTACHMENT_SIZE: &str = "attachment-size";
+    pub const ATTACHMENT_HASH: &str = "attachment-hash";
+    pub const IDENTIFIER_SYSTEM: &str = "identifier-system";
+    pub const IDENTIFIER_VALUE: &str = "identifier-value";
+    pub const CODING_SYSTEM: &str = "coding-system";
+    pub const CODING_NO_SYSTEM: &str = "coding-no-system";
+    pub const QUANTITY_UCUM: &str = "quantity-ucum";
+    pub const QUANTITY_UCUM_ANNOTATION: &str = "quantity-ucum-annotation";
 
     /// Rules that say a check could not be made (a value set that is not
     /// expanded, an invariant that cannot be evaluated there): their

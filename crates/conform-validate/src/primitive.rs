@@ -38,8 +38,9 @@ pub enum JsonType {
     String,
 }
 
-/// The most a FHIR string may hold (the R4 `string.value` maxLength).
-const MAX_STRING_BYTES: usize = 1024 * 1024;
+/// The most a FHIR string may hold (the R4 `string.value` maxLength), in
+/// UTF-16 code units as the reference validator counts them.
+const MAX_STRING_UNITS: usize = 1024 * 1024;
 
 impl Primitive {
     /// Maps a FHIR type code (`dateTime`, `positiveInt`...) to its primitive.
@@ -89,20 +90,26 @@ impl Primitive {
             Primitive::PositiveInt => int_in(text, 1, "a positive integer (1 or more)"),
             Primitive::UnsignedInt => int_in(text, 0, "an unsigned integer (0 or more)"),
             Primitive::Decimal => Ok(()), // any JSON number is a valid decimal
-            Primitive::String | Primitive::Markdown => {
-                if text.len() > MAX_STRING_BYTES {
-                    Err("is longer than the 1 MB FHIR allows for a string".into())
-                } else if text.trim().is_empty() {
-                    Err("must contain some non-whitespace content".into())
+            // A value that is only whitespace is a warning, decided before
+            // this check (`rule_families::types`); markdown has no limit.
+            Primitive::String => {
+                if text.len() > MAX_STRING_UNITS && text.encode_utf16().count() > MAX_STRING_UNITS {
+                    Err(
+                        "is longer than the 1 MB (1,048,576 characters) FHIR allows for a string"
+                            .into(),
+                    )
                 } else {
                     Ok(())
                 }
             }
+            Primitive::Markdown => Ok(()),
             Primitive::Code => check_code(text),
             Primitive::Id => check_id(text),
-            Primitive::Uri | Primitive::Url | Primitive::Canonical => check_uri(text),
-            Primitive::Oid => check_oid(text),
-            Primitive::Uuid => check_uuid(text),
+            Primitive::Uri
+            | Primitive::Url
+            | Primitive::Canonical
+            | Primitive::Oid
+            | Primitive::Uuid => check_uri(self, text),
             Primitive::Base64Binary => check_base64(text),
             Primitive::Instant => check_date_time(text, true),
             Primitive::Date => check_date(text).map(|_| ()),
@@ -130,21 +137,45 @@ fn int_in(text: &str, min: i64, what: &str) -> Result<(), String> {
 }
 
 fn check_code(text: &str) -> Result<(), String> {
-    // [^\s]+(\s[^\s]+)* : no leading, trailing or doubled whitespace.
-    let bad = text.is_empty()
-        || text.starts_with(char::is_whitespace)
-        || text.ends_with(char::is_whitespace)
-        || text
-            .as_bytes()
-            .windows(2)
-            .any(|w| w[0].is_ascii_whitespace() && w[1].is_ascii_whitespace());
-    if bad {
-        Err(format!(
-            "is not a valid code: '{text}' has leading, trailing or repeated whitespace"
-        ))
-    } else {
-        Ok(())
+    // [^\s]+(\s[^\s]+)* as the reference applies it: no leading or trailing
+    // whitespace, and inside only single spaces (no tabs or line breaks).
+    let mut last_space = true;
+    let mut ok = !text.is_empty() && !text.chars().next_back().is_some_and(is_java_whitespace);
+    for c in text.chars() {
+        if c == ' ' {
+            ok &= !last_space;
+            last_space = true;
+        } else if is_java_whitespace(c) {
+            ok = false;
+        } else {
+            last_space = false;
+        }
     }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "is not a valid code: '{text}' has leading, trailing or repeated whitespace, or whitespace other than single spaces"
+        ))
+    }
+}
+
+/// Whitespace as the reference validator counts it (its `Utilities`): ASCII
+/// space and tab to carriage return, and the Unicode space separators.
+pub(crate) fn is_java_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t'..='\r'
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
 }
 
 fn check_id(text: &str) -> Result<(), String> {
@@ -161,107 +192,144 @@ fn check_id(text: &str) -> Result<(), String> {
     }
 }
 
-fn check_uri(text: &str) -> Result<(), String> {
-    if text.is_empty() {
-        Err("must not be empty".into())
-    } else if text.bytes().any(|b| b.is_ascii_whitespace()) {
-        Err(format!("is not a valid URI: '{text}' contains whitespace"))
-    } else if text.starts_with("urn:uuid:") {
-        check_uuid(text)
-    } else if text.starts_with("urn:oid:") {
-        check_oid(text)
-    } else {
-        Ok(())
+/// The URI family (uri, url, canonical, oid, uuid), as the reference
+/// validator checks them: no `oid:`/`uuid:` scheme (they are `urn:oid:` and
+/// `urn:uuid:`), no spaces, an oid or uuid in its `urn:` form, a canonical
+/// absolute or a `#` fragment, and what follows `urn:uuid:` or `urn:oid:`
+/// well formed.
+fn check_uri(p: Primitive, text: &str) -> Result<(), String> {
+    if text.starts_with("oid:") {
+        return Err(format!(
+            "is not a valid URI: '{text}' starts with 'oid:', which is not a URI scheme (write urn:oid:)"
+        ));
     }
-}
-
-fn check_oid(text: &str) -> Result<(), String> {
-    let ok = text.strip_prefix("urn:oid:").is_some_and(|rest| {
-        let mut parts = rest.split('.');
-        let first_ok = matches!(parts.next(), Some("0" | "1" | "2"));
-        let mut n = 0;
-        let rest_ok = parts.all(|p| {
-            n += 1;
-            !p.is_empty()
-                && p.bytes().all(|b| b.is_ascii_digit())
-                && (p == "0" || !p.starts_with('0'))
-        });
-        first_ok && rest_ok && n >= 1
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "is not a valid OID: '{text}' (expected urn:oid:1.2.3...)"
-        ))
+    if text.starts_with("uuid:") {
+        return Err(format!(
+            "is not a valid URI: '{text}' starts with 'uuid:', which is not a URI scheme (write urn:uuid:)"
+        ));
     }
-}
-
-fn check_uuid(text: &str) -> Result<(), String> {
-    let ok = text.strip_prefix("urn:uuid:").is_some_and(|u| {
-        u.len() == 36
-            && u.bytes().enumerate().all(|(i, b)| match i {
-                8 | 13 | 18 | 23 => b == b'-',
-                _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
-            })
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "is not a valid UUID: '{text}' (expected urn:uuid: and 36 lower-case hex characters)"
-        ))
+    if text.contains(' ')
+        || text.starts_with(is_java_whitespace)
+        || text.ends_with(is_java_whitespace)
+    {
+        return Err(format!("is not a valid URI: '{text}' contains whitespace"));
     }
-}
-
-/// Byte classes for base64: attachments can be megabytes, so the check is
-/// one table lookup a byte.
-const B64_INVALID: u8 = 0;
-const B64_CHAR: u8 = 1;
-const B64_SPACE: u8 = 2;
-const B64_PAD: u8 = 3;
-static B64: [u8; 256] = {
-    let mut t = [B64_INVALID; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' {
-            B64_CHAR
-        } else if b == b' ' || b == b'\t' || b == b'\r' || b == b'\n' {
-            B64_SPACE
-        } else if b == b'=' {
-            B64_PAD
-        } else {
-            B64_INVALID
-        };
-        i += 1;
+    if p == Primitive::Oid && !text.starts_with("urn:oid:") {
+        return Err(format!(
+            "is not a valid OID: '{text}' (an oid is written urn:oid:1.2.3...)"
+        ));
     }
-    t
-};
-
-fn check_base64(text: &str) -> Result<(), String> {
-    let mut n = 0usize;
-    let mut padding = 0usize;
-    for &b in text.as_bytes() {
-        match B64[b as usize] {
-            B64_CHAR if padding == 0 => n += 1,
-            B64_SPACE => {}
-            B64_PAD => {
-                padding += 1;
-                n += 1;
-            }
-            _ => {
-                return Err(
-                    "is not valid base64: contains a character outside A-Z, a-z, 0-9, +, / and ="
-                        .into(),
-                )
+    if p == Primitive::Uuid && !text.starts_with("urn:uuid:") {
+        return Err(format!(
+            "is not a valid UUID: '{text}' (a uuid is written urn:uuid: and 36 lower-case hex characters)"
+        ));
+    }
+    if p == Primitive::Canonical && !text.starts_with('#') && !is_absolute_url(text) {
+        return Err(format!(
+            "is not a valid canonical: '{text}' is neither an absolute URL nor a '#' reference to a contained resource"
+        ));
+    }
+    if let Some(rest) = text.strip_prefix("urn:uuid:") {
+        let mut u = rest.split('#').next().unwrap_or(rest);
+        if p == Primitive::Canonical {
+            if let Some(bar) = u.rfind('|') {
+                u = &u[..bar];
             }
         }
+        if !is_uuid(u) {
+            return Err(format!(
+                "is not a valid UUID: '{u}' (expected 36 lower-case hex characters and hyphens, 8-4-4-4-12)"
+            ));
+        }
     }
-    if !n.is_multiple_of(4) || padding > 2 {
-        return Err("is not valid base64: its length is not a multiple of 4".into());
+    if let Some(rest) = text.strip_prefix("urn:oid:") {
+        let mut oid = rest;
+        if p == Primitive::Canonical {
+            oid = oid.split('|').next().unwrap_or(oid);
+        }
+        // Roots shorter than four characters are almost never registration
+        // namespaces, except under 1.3 (the reference's own heuristic).
+        let namespace = oid.rfind('.').is_some_and(|i| i >= 4) || oid.starts_with("1.3");
+        if !is_oid(oid) || !namespace {
+            return Err(format!(
+                "is not a valid OID: '{oid}' (expected arcs of digits such as 2.16.840.1.113883, starting 0, 1 or 2)"
+            ));
+        }
     }
     Ok(())
+}
+
+/// The reference validator's absolute URL: a lower-case scheme of letters,
+/// digits, `_`, `[` and `]` (starting with a letter), then something without
+/// spaces.
+pub(crate) fn is_absolute_url(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once(':') else {
+        return false;
+    };
+    let token = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '[' | ']'));
+    (token || matches!(scheme, "http" | "https" | "urn")) && !rest.is_empty() && !rest.contains(' ')
+}
+
+fn is_uuid(u: &str) -> bool {
+    u.len() == 36
+        && u.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
+}
+
+/// `0`, `1` or `2`, then at least one more arc, each `0` or digits without
+/// a leading zero.
+fn is_oid(oid: &str) -> bool {
+    let mut parts = oid.split('.');
+    let first_ok = matches!(parts.next(), Some("0" | "1" | "2"));
+    let mut n = 0;
+    let rest_ok = parts.all(|p| {
+        n += 1;
+        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p == "0" || !p.starts_with('0'))
+    });
+    first_ok && rest_ok && n >= 1
+}
+
+/// base64Binary as the reference validator judges it: whitespace is skipped
+/// (it is a warning, [`base64_has_whitespace`]), letters, digits, `+`, `/`
+/// and `=` are counted, and the count must be a multiple of 4. Other
+/// characters are not counted; decoding (for an Attachment's size and hash)
+/// is stricter.
+fn check_base64(text: &str) -> Result<(), String> {
+    let n = if text.is_ascii() {
+        text.bytes()
+            .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+            .count()
+    } else {
+        text.chars()
+            .filter(|c| !is_java_whitespace(*c))
+            .filter(|c| c.is_alphanumeric() || matches!(c, '+' | '/' | '='))
+            .count()
+    };
+    if n.is_multiple_of(4) {
+        Ok(())
+    } else {
+        Err(format!(
+            "is not valid base64: it has {n} base64 characters, which is not a multiple of 4"
+        ))
+    }
+}
+
+/// Whether a base64 value holds whitespace (RFC 4648 allows none).
+pub(crate) fn base64_has_whitespace(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes()
+            .any(|b| b == b' ' || (b'\t'..=b'\r').contains(&b))
+    } else {
+        text.chars().any(is_java_whitespace)
+    }
 }
 
 fn two_digits(b: &[u8], at: usize) -> Option<u32> {
@@ -272,11 +340,15 @@ fn two_digits(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD` at the start; returns its length.
-fn date_prefix(b: &[u8]) -> Option<usize> {
+/// Year 0000 is only allowed in an instant (as in the reference's patterns).
+fn date_prefix(b: &[u8], zero_year: bool) -> Option<usize> {
     if b.len() < 4 || !b[..4].iter().all(u8::is_ascii_digit) {
         return None;
     }
     let year: u32 = std::str::from_utf8(&b[..4]).ok()?.parse().ok()?;
+    if year == 0 && !zero_year {
+        return None;
+    }
     if b.len() == 4 || b[4] != b'-' {
         return Some(4);
     }
@@ -296,7 +368,7 @@ fn date_prefix(b: &[u8]) -> Option<usize> {
 }
 
 fn check_date(text: &str) -> Result<usize, String> {
-    match date_prefix(text.as_bytes()) {
+    match date_prefix(text.as_bytes(), false) {
         Some(n) if n == text.len() => Ok(n),
         _ => Err(format!(
             "is not a valid date: '{text}' (expected YYYY, YYYY-MM or YYYY-MM-DD)"
@@ -304,7 +376,8 @@ fn check_date(text: &str) -> Result<usize, String> {
     }
 }
 
-/// `hh:mm:ss` with optional fraction; returns the length consumed.
+/// `hh:mm:ss` with optional fraction (not allowed in a `time`: the
+/// reference's pattern for it has none); returns the length consumed.
 fn time_prefix(b: &[u8]) -> Option<usize> {
     let h = two_digits(b, 0)?;
     let m = two_digits(b, 3)?;
@@ -327,7 +400,7 @@ fn time_prefix(b: &[u8]) -> Option<usize> {
 
 fn check_time(text: &str) -> Result<(), String> {
     match time_prefix(text.as_bytes()) {
-        Some(n) if n == text.len() => Ok(()),
+        Some(8) if text.len() == 8 => Ok(()),
         _ => Err(format!("is not a valid time: '{text}' (expected hh:mm:ss)")),
     }
 }
@@ -341,7 +414,7 @@ fn check_date_time(text: &str, instant: bool) -> Result<(), String> {
             format!("is not a valid dateTime: '{text}' (expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fff] with a time zone)")
         })
     };
-    let Some(d) = date_prefix(b) else {
+    let Some(d) = date_prefix(b, instant) else {
         return fail();
     };
     if d == b.len() && !instant {
@@ -354,12 +427,20 @@ fn check_date_time(text: &str, instant: bool) -> Result<(), String> {
         return fail();
     };
     let zone = &b[11 + t..];
+    if zone.is_empty() && !instant {
+        return Err(format!(
+            "is not a valid dateTime: '{text}' gives a time, so it must also give a time zone (Z or +hh:mm)"
+        ));
+    }
+    // Z, or an offset from -13:59 to +13:59, or exactly 14:00.
     let zone_ok = zone == b"Z"
         || (zone.len() == 6
             && (zone[0] == b'+' || zone[0] == b'-')
             && zone[3] == b':'
-            && two_digits(zone, 1).is_some_and(|h| h <= 14)
-            && two_digits(zone, 4).is_some_and(|m| m <= 59));
+            && match (two_digits(zone, 1), two_digits(zone, 4)) {
+                (Some(h), Some(m)) => (h <= 13 && m <= 59) || (h == 14 && m == 0),
+                _ => false,
+            });
     if zone_ok {
         Ok(())
     } else {
@@ -388,6 +469,13 @@ mod tests {
             (DateTime, "2015-02-07T13:28:17Z"),
             (Instant, "2015-02-07T13:28:17.239Z"),
             (Time, "13:28:17"),
+            (DateTime, "2015-02-07T13:28:17+14:00"),
+            (Canonical, "http://x/y|1.0"),
+            (Canonical, "#contained"),
+            (Oid, "urn:oid:1.3.6"),
+            (Uri, "urn:uuid:c757873d-ec9a-4326-a141-556f43239520#frag"),
+            (Code, "a b c"),
+            (Base64Binary, "aGVs bG8="),
             (Id, "a-b.C1"),
             (Oid, "urn:oid:1.2.840.10008"),
             (Uuid, "urn:uuid:c757873d-ec9a-4326-a141-556f43239520"),
@@ -419,9 +507,18 @@ mod tests {
             (Oid, "1.2.3"),
             (Uuid, "urn:uuid:C757873D-EC9A-4326-A141-556F43239520"),
             (Base64Binary, "abc"),
+            (Base64Binary, "aGVsbG8"),
+            (DateTime, "0000-01-01"),
+            (DateTime, "2015-02-07T13:28:17+14:30"),
+            (Time, "13:28:17.5"),
+            (Code, "a\tb"),
+            (Uri, "oid:1.2.3"),
+            (Uri, "uuid:c757873d-ec9a-4326-a141-556f43239520"),
+            (Uri, "urn:oid:1.2.3"),
+            (Canonical, "StructureDefinition/x"),
+            (Oid, "1.2.3.4.5"),
             (Code, " a"),
             (Code, "a  b"),
-            (String, "   "),
             (Uri, "a b"),
             (Uri, "urn:uuid:not-a-uuid"),
             (Uri, "urn:oid:1..2"),

@@ -193,8 +193,9 @@ impl Checker<'_, '_> {
     // ---- attachments ---------------------------------------------------------
 
     /// An attachment's content type must be one the item allows
-    /// (`mimeType`), its size within `maxSize`, and its stated size that of
-    /// its data.
+    /// (`mimeType`) and its size within `maxSize`. (That a stated size is
+    /// that of the data is the Attachment type's own rule, `attachment-size`
+    /// in [`crate::rule_families::types::attachment`], for every Attachment.)
     fn attachment(&mut self, q_item: &Value, node: NodeId, path: &str) {
         let doc = self.doc;
         let stated = doc.get(node, "size").and_then(|s| number(doc, s));
@@ -202,18 +203,6 @@ impl Checker<'_, '_> {
             .get(node, "data")
             .and_then(|d| doc.str(d))
             .and_then(|d| base64_len(&d));
-        if let (Some(stated), Some(actual)) = (stated, actual) {
-            if stated != actual as f64 {
-                let message = format!("The attachment states its size as {stated} bytes, but its data holds {actual} bytes");
-                self.error(
-                    IssueCode::Structure,
-                    rules::QUESTIONNAIRE_ATTACHMENT,
-                    doc.get(node, "size").unwrap_or(node),
-                    &join(path, "size"),
-                    message,
-                );
-            }
-        }
         let size = actual.map(|a| a as f64).or(stated);
         let max = extension_value(q_item, MAX_SIZE).and_then(|(_, v)| v.as_f64());
         if let (Some(size), Some(max)) = (size, max) {

@@ -223,10 +223,6 @@ fn references_and_attachments() {
             ),
             (
                 rules::QUESTIONNAIRE_ATTACHMENT,
-                "item[1].answer[0].value.ofType(Attachment).size".to_string()
-            ),
-            (
-                rules::QUESTIONNAIRE_ATTACHMENT,
                 "item[1].answer[0].value.ofType(Attachment).contentType".to_string()
             )
         ]

@@ -17,6 +17,7 @@
 //! | [`bundle`] | `bundle-link`, `bundle-entry`, `bundle-fullurl`, `bundle-duplicate`, `bundle-reference`, `bundle-orphan`, `bundle-search` |
 //! | [`invariants`] | FHIRPath constraints, by key; `invariant-not-evaluated` |
 //! | [`national`] | identifier rules of a [`crate::national::RuleSet`] |
+//! | [`types`] | type-specific rules: text of primitives, Attachment, Identifier, Coding and Quantity systems, UCUM |
 //!
 //! **Adding a rule family**: add its ids to [`crate::finding::rules`], add a
 //! module here with the check (a function taking a [`Report`], or an
@@ -36,6 +37,7 @@ pub(crate) mod invariants;
 pub(crate) mod national;
 pub(crate) mod primitives;
 pub(crate) mod references;
+pub(crate) mod types;
 
 use crate::finding::{IssueCode, Severity};
 use conform_json::NodeId;

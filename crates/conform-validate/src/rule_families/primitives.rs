@@ -2,12 +2,14 @@
 //! and nulls, the lexical form of each primitive type
 //! ([`crate::primitive`]; `narrative` for xhtml, whose checks are in
 //! [`crate::xhtml`]), and embedded HTML where the options forbid it. A code
-//! with a required binding goes on to [`super::bindings`].
+//! with a required binding goes on to [`super::bindings`]; the text rules of
+//! [`super::types::text`] (whitespace, control and bidi characters...) run
+//! on every string value.
 
 use crate::finding::{rules, IssueCode};
 use crate::plan::{ElementPlan, ElementType};
 use crate::primitive::{JsonType, Primitive};
-use crate::rule_families::bindings;
+use crate::rule_families::{bindings, types};
 use crate::walk::{article, Walker};
 use conform_json::{Kind, NodeId};
 
@@ -61,6 +63,18 @@ impl<'a> Walker<'a> {
             );
             return;
         }
+        if kind == Kind::String {
+            // Only whitespace: a warning, and no more checks of its form
+            // (a code still goes to its required binding).
+            if types::text::whitespace_only(self, node, &el.path, &text) {
+                if p == Primitive::Code {
+                    let (plans, doc) = (self.plans, self.doc);
+                    bindings::check_required(self, plans, doc, node, el);
+                }
+                return;
+            }
+            types::text::check(self, node, p, &el.path, &text);
+        }
         if let Err(why) = p.check(&text) {
             let rule = if p == Primitive::Xhtml {
                 rules::NARRATIVE
@@ -74,6 +88,9 @@ impl<'a> Walker<'a> {
                 format!("The value of {} {why}", el.path),
             );
             return;
+        }
+        if p == Primitive::Decimal {
+            types::text::decimal_range(self, node, &el.path, &text);
         }
         if matches!(p, Primitive::Canonical | Primitive::Uri | Primitive::Url) {
             if let Some(id) = text.strip_prefix('#') {

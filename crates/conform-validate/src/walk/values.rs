@@ -5,7 +5,7 @@
 use super::{article, Seg, Walker};
 use crate::finding::{rules, IssueCode, Severity};
 use crate::plan::{ElementPlan, Role, TypeId, TypeKind};
-use crate::rule_families::{bindings, cardinality};
+use crate::rule_families::{bindings, cardinality, types};
 use conform_json::{Kind, Member, NodeId};
 
 impl<'a> Walker<'a> {
@@ -328,9 +328,27 @@ impl<'a> Walker<'a> {
                 match plan.role {
                     Role::Extension => self.extension(node),
                     Role::Reference => self.reference(node, t),
-                    Role::Identifier => self.national_rules(node),
+                    Role::Identifier => {
+                        let doc = self.doc;
+                        types::coded::identifier(self, doc, node);
+                        self.national_rules(node)
+                    }
+                    Role::Attachment => {
+                        let doc = self.doc;
+                        types::attachment::check(self, doc, node)
+                    }
                     Role::Coded => {
                         let (plans, doc) = (self.plans, self.doc);
+                        match plan.name.as_str() {
+                            "Coding" => types::coded::coding(
+                                self,
+                                doc,
+                                node,
+                                el.path == "CodeableConcept.coding",
+                            ),
+                            "Quantity" => types::coded::quantity(self, doc, node),
+                            _ => {}
+                        }
                         bindings::check_required(self, plans, doc, node, el)
                     }
                     _ => {}

@@ -1,0 +1,400 @@
+//! The type-specific rules (`rule_families::types`, and the URI, date and
+//! code forms of `primitive-format` that follow the reference validator):
+//! each with a resource holding one defect, asserting the rule, severity
+//! and location, and a valid counterpart that stays clean.
+
+mod common;
+
+use conform_validate::finding::Severity;
+use conform_validate::ResourceResult;
+use serde_json::{json, Value};
+
+fn validate(resource: &Value) -> ResourceResult {
+    common::r4().validate_bytes(resource.to_string().as_bytes(), 0)
+}
+
+/// `(severity, expression)` of each finding of `rule`.
+fn hits(r: &ResourceResult, rule: &str) -> Vec<(Severity, String)> {
+    r.findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| (f.severity, f.expression().to_string()))
+        .collect()
+}
+
+/// The resource has exactly one finding of `rule`, at `at`, with `severity`.
+#[track_caller]
+fn assert_one(resource: Value, rule: &str, severity: Severity, at: &str) {
+    let r = validate(&resource);
+    assert_eq!(
+        hits(&r, rule),
+        vec![(severity, at.to_string())],
+        "{rule} on {resource}: {:#?}",
+        r.findings
+    );
+}
+
+/// No error or warning at all: the valid counterpart stays clean.
+#[track_caller]
+fn assert_clean(resource: Value) {
+    let r = validate(&resource);
+    let noisy: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.severity,
+                Severity::Fatal | Severity::Error | Severity::Warning
+            )
+        })
+        .map(|f| {
+            (
+                f.rule.clone(),
+                f.expression().to_string(),
+                f.message.clone(),
+            )
+        })
+        .collect();
+    assert!(noisy.is_empty(), "{resource}: {noisy:#?}");
+}
+
+fn patient(extra: Value) -> Value {
+    let mut p = json!({"resourceType": "Patient", "id": "p"});
+    for (k, v) in extra.as_object().unwrap() {
+        p[k] = v.clone();
+    }
+    p
+}
+
+fn observation_quantity(q: Value) -> Value {
+    json!({"resourceType": "Observation", "id": "o", "status": "final",
+        "code": {"text": "a measurement"}, "valueQuantity": q})
+}
+
+const W: Severity = Severity::Warning;
+const E: Severity = Severity::Error;
+const I: Severity = Severity::Information;
+
+// ---- text of primitives -------------------------------------------------
+
+#[test]
+fn string_with_surrounding_whitespace_is_a_warning() {
+    assert_one(
+        patient(json!({"name": [{"family": " Smith "}]})),
+        "string-whitespace",
+        W,
+        "Patient.name[0].family",
+    );
+    assert_clean(patient(json!({"name": [{"family": "Smith"}]})));
+}
+
+#[test]
+fn a_value_of_only_whitespace_is_a_warning_not_an_error() {
+    let p = patient(json!({"name": [{"text": "   "}]}));
+    assert_one(p.clone(), "string-whitespace", W, "Patient.name[0].text");
+    assert!(common::error_rules(&validate(&p)).is_empty());
+}
+
+#[test]
+fn control_characters_are_a_warning() {
+    assert_one(
+        patient(json!({"name": [{"family": "Sm\u{7}ith"}]})),
+        "unicode-control",
+        W,
+        "Patient.name[0].family",
+    );
+    assert_clean(patient(
+        json!({"name": [{"text": "line one\nline two\ttabbed"}]}),
+    ));
+}
+
+#[test]
+fn an_unclosed_bidi_override_is_a_warning() {
+    assert_one(
+        patient(json!({"name": [{"family": "abc\u{202e}def"}]})),
+        "unicode-bidi",
+        W,
+        "Patient.name[0].family",
+    );
+    // an isolate closed by PDI is balanced
+    assert_clean(patient(
+        json!({"name": [{"family": "abc\u{2067}def\u{2069}"}]}),
+    ));
+}
+
+#[test]
+fn base64_with_whitespace_is_a_warning() {
+    let binary = |data: &str| json!({"resourceType": "Binary", "id": "b", "contentType": "text/plain", "data": data});
+    assert_one(binary("aGVs\nbG8="), "base64-whitespace", W, "Binary.data");
+    assert_clean(binary("aGVsbG8="));
+}
+
+#[test]
+fn base64_is_judged_by_its_count_of_base64_characters() {
+    let binary = |data: &str| json!({"resourceType": "Binary", "id": "b", "contentType": "text/plain", "data": data});
+    assert_one(binary("aGVsbG8"), "primitive-format", E, "Binary.data");
+}
+
+#[test]
+fn an_implausible_year_is_a_warning() {
+    assert_one(
+        patient(json!({"birthDate": "1750-01-01"})),
+        "date-reasonable",
+        W,
+        "Patient.birthDate",
+    );
+    assert_clean(patient(json!({"birthDate": "1980-01-01"})));
+}
+
+#[test]
+fn a_decimal_with_more_than_18_digits_is_a_warning() {
+    let obs = |value: &str| {
+        let text = format!(
+            r#"{{"resourceType": "Observation", "id": "o", "status": "final", "code": {{"text": "x"}}, "valueQuantity": {{"value": {value}}}}}"#
+        );
+        common::r4().validate_bytes(text.as_bytes(), 0)
+    };
+    let r = obs("0.1234567890123456789");
+    assert_eq!(
+        hits(&r, "decimal-range"),
+        vec![(W, "Observation.value.ofType(Quantity).value".to_string())]
+    );
+    for fine in ["0.12345678901234567", "1.5e10", "123456789012345678"] {
+        assert!(hits(&obs(fine), "decimal-range").is_empty(), "{fine}");
+    }
+}
+
+#[test]
+fn the_url_of_a_canonical_resource_must_be_absolute() {
+    let vs =
+        |url: &str| json!({"resourceType": "ValueSet", "id": "v", "url": url, "status": "draft"});
+    assert_one(vs("ValueSet/v"), "canonical-url", E, "ValueSet.url");
+    assert_clean(vs("http://example.org/fhir/ValueSet/v"));
+}
+
+// ---- URI, date and code forms (primitive-format) ------------------------
+
+#[test]
+fn oid_and_uuid_schemes_must_be_urns() {
+    for bad in ["oid:1.2.3.4.5", "uuid:c757873d-ec9a-4326-a141-556f43239520"] {
+        assert_one(
+            patient(json!({"implicitRules": bad})),
+            "primitive-format",
+            E,
+            "Patient.implicitRules",
+        );
+    }
+    assert_clean(patient(
+        json!({"implicitRules": "urn:oid:2.16.840.1.113883"}),
+    ));
+}
+
+#[test]
+fn an_oid_with_a_short_root_is_not_valid() {
+    assert_one(
+        patient(json!({"implicitRules": "urn:oid:1.2.3"})),
+        "primitive-format",
+        E,
+        "Patient.implicitRules",
+    );
+}
+
+#[test]
+fn a_canonical_must_be_absolute_or_a_fragment() {
+    let q = |c: &str| json!({"resourceType": "Questionnaire", "id": "q", "status": "draft", "derivedFrom": [c]});
+    assert_one(
+        q("Questionnaire/base"),
+        "primitive-format",
+        E,
+        "Questionnaire.derivedFrom[0]",
+    );
+    assert_clean(q("http://example.org/fhir/Questionnaire/base|1.0"));
+}
+
+#[test]
+fn a_date_time_with_a_time_needs_a_time_zone() {
+    let obs = |t: &str| {
+        json!({"resourceType": "Observation", "id": "o", "status": "final",
+        "code": {"text": "x"}, "effectiveDateTime": t})
+    };
+    let r = validate(&obs("2020-01-01T10:00:00"));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "primitive-format")
+        .expect("a finding");
+    assert_eq!(f.expression(), "Observation.effective.ofType(dateTime)");
+    assert!(f.message.contains("time zone"), "{}", f.message);
+    assert_clean(obs("2020-01-01T10:00:00+01:00"));
+}
+
+#[test]
+fn a_code_may_hold_only_single_spaces() {
+    assert_one(
+        patient(json!({"meta": {"tag": [{"system": "http://example.org/tags", "code": "a\tb"}]}})),
+        "primitive-format",
+        E,
+        "Patient.meta.tag[0].code",
+    );
+}
+
+// ---- Attachment ---------------------------------------------------------
+
+#[test]
+fn an_attachment_with_nothing_to_say_is_a_warning() {
+    assert_one(
+        patient(json!({"photo": [{"title": "portrait"}]})),
+        "attachment-content",
+        W,
+        "Patient.photo[0]",
+    );
+    assert_clean(patient(
+        json!({"photo": [{"contentType": "image/png", "title": "portrait"}]}),
+    ));
+}
+
+#[test]
+fn attachment_data_must_decode_strictly() {
+    assert_one(
+        patient(json!({"photo": [{"contentType": "text/plain", "data": "aGVs\nbG8="}]})),
+        "attachment-base64",
+        E,
+        "Patient.photo[0]",
+    );
+    assert_clean(patient(
+        json!({"photo": [{"contentType": "text/plain", "data": "aGVsbG8="}]}),
+    ));
+}
+
+#[test]
+fn attachment_size_must_match_its_data() {
+    let photo = |size: u32| {
+        patient(json!({"photo": [{"contentType": "text/plain", "data": "aGVsbG8=", "size": size}]}))
+    };
+    assert_one(photo(4), "attachment-size", E, "Patient.photo[0]");
+    assert_clean(photo(5));
+}
+
+#[test]
+fn attachment_hash_must_be_the_sha1_of_its_data() {
+    let photo = |hash: &str| {
+        patient(json!({"photo": [{"contentType": "text/plain", "data": "aGVsbG8=", "hash": hash}]}))
+    };
+    assert_one(
+        photo("2jmj7l5rSw0yVb/vlWAYkK/YBwk="),
+        "attachment-hash",
+        E,
+        "Patient.photo[0]",
+    );
+    assert_clean(photo("qvTGHdzF6KLavt4PO0gs2a6pQ00="));
+}
+
+// ---- Identifier ---------------------------------------------------------
+
+#[test]
+fn an_identifier_system_must_be_absolute() {
+    let id = |system: &str| patient(json!({"identifier": [{"system": system, "value": "123"}]}));
+    assert_one(
+        id("hospital-mrn"),
+        "identifier-system",
+        E,
+        "Patient.identifier[0]",
+    );
+    assert_clean(id("http://example.org/mrn"));
+    assert_clean(id("ldap:dc=example,dc=org"));
+}
+
+#[test]
+fn an_rfc3986_identifier_value_must_be_a_uri() {
+    let id = |value: &str| {
+        patient(json!({"identifier": [{"system": "urn:ietf:rfc:3986", "value": value}]}))
+    };
+    assert_one(id("123"), "identifier-value", E, "Patient.identifier[0]");
+    assert_clean(id("urn:uuid:c757873d-ec9a-4326-a141-556f43239520"));
+}
+
+#[test]
+fn the_rfc4122_url_is_not_an_identifier_system() {
+    let id = |value: &str| {
+        patient(
+            json!({"identifier": [{"system": "https://tools.ietf.org/html/rfc4122", "value": value}]}),
+        )
+    };
+    assert_one(
+        id("c757873d-ec9a-4326-a141-556f43239520"),
+        "identifier-value",
+        W,
+        "Patient.identifier[0]",
+    );
+    assert_one(
+        id("not-a-uuid"),
+        "identifier-value",
+        E,
+        "Patient.identifier[0]",
+    );
+}
+
+// ---- Coding and Quantity ------------------------------------------------
+
+#[test]
+fn a_coding_system_must_be_a_uri() {
+    let tag = |system: &str| patient(json!({"meta": {"tag": [{"system": system, "code": "x"}]}}));
+    assert_one(tag("local-tags"), "coding-system", E, "Patient.meta.tag[0]");
+    assert_one(
+        tag("http://snomed.info/sct/900000000000207008"),
+        "coding-system",
+        E,
+        "Patient.meta.tag[0]",
+    );
+    for page in [
+        "http://build.fhir.org/codesystem-example.html",
+        "http://hl7.org/fhir/codesystem-administrative-gender.html",
+    ] {
+        assert_one(tag(page), "coding-system", E, "Patient.meta.tag[0]");
+    }
+    assert_clean(tag("http://example.org/tags"));
+}
+
+#[test]
+fn a_code_without_a_system_is_a_warning() {
+    assert_one(
+        patient(json!({"meta": {"tag": [{"code": "x"}]}})),
+        "coding-no-system",
+        W,
+        "Patient.meta.tag[0]",
+    );
+}
+
+#[test]
+fn a_ucum_unit_code_must_be_valid_ucum() {
+    let q = |code: &str| {
+        observation_quantity(
+            json!({"value": 1, "unit": code, "system": "http://unitsofmeasure.org", "code": code}),
+        )
+    };
+    assert_one(
+        q("flurble"),
+        "quantity-ucum",
+        E,
+        "Observation.value.ofType(Quantity)",
+    );
+    for good in ["mg/dL", "mm[Hg]", "10*3/uL", "%", "/min", "kg/m2", "1"] {
+        assert_clean(q(good));
+    }
+    // not UCUM: not judged
+    assert_clean(observation_quantity(
+        json!({"value": 1, "system": "http://example.org/units", "code": "flurble"}),
+    ));
+}
+
+#[test]
+fn a_ucum_annotation_is_a_best_practice_note() {
+    assert_one(
+        observation_quantity(
+            json!({"value": 1, "system": "http://unitsofmeasure.org", "code": "{beats}/min"}),
+        ),
+        "quantity-ucum-annotation",
+        I,
+        "Observation.value.ofType(Quantity)",
+    );
+}
