@@ -105,8 +105,88 @@ pub mod rules {
     pub const QUANTITY_UCUM: &str = "quantity-ucum";
     pub const QUANTITY_UCUM_ANNOTATION: &str = "quantity-ucum-annotation";
 
+    /// Every rule id above, for checks that a rule id named elsewhere (the
+    /// reference parity table, baselines) is one conform has. Keep it next
+    /// to the constants: a new rule goes in both places.
+    pub const ALL: &[&str] = &[
+        JSON_SYNTAX,
+        RESOURCE_TYPE,
+        UNKNOWN_ELEMENT,
+        DUPLICATE_ELEMENT,
+        CHOICE_MULTIPLE,
+        CARDINALITY_MIN,
+        CARDINALITY_MAX,
+        ARRAY_EXPECTED,
+        ARRAY_UNEXPECTED,
+        JSON_TYPE,
+        EMPTY,
+        NULL_VALUE,
+        PRIMITIVE_ALIGNMENT,
+        PRIMITIVE_FORMAT,
+        BINDING_REQUIRED,
+        BINDING_NOT_CHECKED,
+        REFERENCE_FORMAT,
+        REFERENCE_TARGET,
+        CONTAINED_NOT_FOUND,
+        BUNDLE_FULLURL,
+        BUNDLE_DUPLICATE,
+        INPUT,
+        QUESTIONNAIRE_NOT_FOUND,
+        QUESTIONNAIRE_CANONICAL_TYPE,
+        QUESTIONNAIRE_STATUS,
+        QUESTIONNAIRE_ITEM_NOT_FOUND,
+        QUESTIONNAIRE_ITEM_ORDER,
+        QUESTIONNAIRE_ITEM_TEXT,
+        QUESTIONNAIRE_ITEM_STRUCTURE,
+        QUESTIONNAIRE_REQUIRED,
+        QUESTIONNAIRE_REPEATS,
+        QUESTIONNAIRE_NOT_ENABLED,
+        QUESTIONNAIRE_ANSWER_TYPE,
+        QUESTIONNAIRE_ANSWER_OPTION,
+        QUESTIONNAIRE_ANSWER_VALUE_SET,
+        QUESTIONNAIRE_DISPLAY,
+        QUESTIONNAIRE_MIN_MAX,
+        QUESTIONNAIRE_LENGTH,
+        QUESTIONNAIRE_REGEX,
+        QUESTIONNAIRE_DECIMAL_PLACES,
+        QUESTIONNAIRE_ATTACHMENT,
+        QUESTIONNAIRE_QUANTITY_UNIT,
+        QUESTIONNAIRE_REFERENCE_TYPE,
+        NARRATIVE,
+        EMBEDDED_HTML,
+        PROFILE_UNKNOWN,
+        PROFILE_FIXED,
+        PROFILE_PATTERN,
+        PROFILE_TYPE,
+        PROFILE_MAX_LENGTH,
+        PROFILE_VALUE_LIMIT,
+        PROFILE_SLICE_CLOSED,
+        PROFILE_SLICE_ORDER,
+        PROFILE_SLICE_CARDINALITY,
+        BINDING_EXTENSIBLE,
+        BINDING_PREFERRED,
+        EXTENSION_UNKNOWN,
+        EXTENSION_ON_ID,
+        EXTENSION_CONTEXT,
+        INVARIANT_NOT_EVALUATED,
+    ];
+
     /// Rules that say a check could not be made (a value set that is not
     /// expanded, an invariant that cannot be evaluated there): their
     /// outcomes are skipped checks, never passes.
     pub const NOT_CHECKED: [&str; 2] = [BINDING_NOT_CHECKED, INVARIANT_NOT_EVALUATED];
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn all_lists_each_rule_once() {
+            let mut seen = std::collections::HashSet::new();
+            for r in super::ALL {
+                assert!(seen.insert(*r), "rule id {r} is listed twice in rules::ALL");
+            }
+            for r in super::NOT_CHECKED {
+                assert!(seen.contains(r), "rules::ALL lacks {r}");
+            }
+        }
+    }
 }
