@@ -17,159 +17,106 @@ pub(crate) struct LocalIssue {
     pub message: String,
 }
 
+/// Defines each rule id once, and [`rules::ALL`] from the same list, so a
+/// new rule cannot be left out of it.
+macro_rules! rule_ids {
+    ($($(#[$doc:meta])* $name:ident = $value:expr,)*) => {
+        $($(#[$doc])* pub const $name: &str = $value;)*
+        /// Every rule id the validator reports under (invariants report
+        /// under their own keys besides).
+        pub const ALL: &[&str] = &[$($name),*];
+    };
+}
+
 /// The rule identifiers, one place so renderers and baselines agree.
 pub mod rules {
-    pub const JSON_SYNTAX: &str = "json-syntax";
-    pub const RESOURCE_TYPE: &str = "resource-type";
-    pub const UNKNOWN_ELEMENT: &str = "unknown-element";
-    pub const DUPLICATE_ELEMENT: &str = "duplicate-element";
-    pub const CHOICE_MULTIPLE: &str = "choice-multiple";
-    pub const CARDINALITY_MIN: &str = "cardinality-min";
-    pub const CARDINALITY_MAX: &str = "cardinality-max";
-    pub const ARRAY_EXPECTED: &str = "array-expected";
-    pub const ARRAY_UNEXPECTED: &str = "array-unexpected";
-    pub const JSON_TYPE: &str = "json-type";
-    pub const EMPTY: &str = "empty";
-    pub const NULL_VALUE: &str = "null-value";
-    pub const PRIMITIVE_ALIGNMENT: &str = "primitive-alignment";
-    pub const PRIMITIVE_FORMAT: &str = "primitive-format";
-    pub const BINDING_REQUIRED: &str = "binding-required";
-    pub const BINDING_NOT_CHECKED: &str = conform_outcome::validate::UNVERIFIED_RULE;
-    pub const REFERENCE_FORMAT: &str = "reference-format";
-    pub const REFERENCE_TARGET: &str = "reference-target";
-    pub const CONTAINED_NOT_FOUND: &str = "contained-not-found";
-    pub const BUNDLE_FULLURL: &str = "bundle-fullurl";
-    pub const BUNDLE_DUPLICATE: &str = "bundle-duplicate";
-    pub const BUNDLE_LINK: &str = "bundle-link";
-    pub const BUNDLE_ENTRY: &str = "bundle-entry";
-    pub const BUNDLE_REFERENCE: &str = "bundle-reference";
-    pub const BUNDLE_ORPHAN: &str = "bundle-orphan";
-    pub const BUNDLE_SEARCH: &str = "bundle-search";
-    pub const INPUT: &str = conform_outcome::validate::INPUT_RULE;
-    // QuestionnaireResponse against its Questionnaire.
-    pub const QUESTIONNAIRE_NOT_FOUND: &str = "questionnaire-not-found";
-    pub const QUESTIONNAIRE_CANONICAL_TYPE: &str = "questionnaire-canonical-type";
-    pub const QUESTIONNAIRE_STATUS: &str = "questionnaire-status";
-    pub const QUESTIONNAIRE_ITEM_NOT_FOUND: &str = "questionnaire-item-not-found";
-    pub const QUESTIONNAIRE_ITEM_ORDER: &str = "questionnaire-item-order";
-    pub const QUESTIONNAIRE_ITEM_TEXT: &str = "questionnaire-item-text";
-    pub const QUESTIONNAIRE_ITEM_STRUCTURE: &str = "questionnaire-item-structure";
-    pub const QUESTIONNAIRE_REQUIRED: &str = "questionnaire-required";
-    pub const QUESTIONNAIRE_REPEATS: &str = "questionnaire-repeats";
-    pub const QUESTIONNAIRE_NOT_ENABLED: &str = "questionnaire-not-enabled";
-    pub const QUESTIONNAIRE_ANSWER_TYPE: &str = "questionnaire-answer-type";
-    pub const QUESTIONNAIRE_ANSWER_OPTION: &str = "questionnaire-answer-option";
-    pub const QUESTIONNAIRE_ANSWER_VALUE_SET: &str = "questionnaire-answer-value-set";
-    pub const QUESTIONNAIRE_DISPLAY: &str = "questionnaire-display";
-    pub const QUESTIONNAIRE_MIN_MAX: &str = "questionnaire-min-max";
-    pub const QUESTIONNAIRE_LENGTH: &str = "questionnaire-length";
-    pub const QUESTIONNAIRE_REGEX: &str = "questionnaire-regex";
-    pub const QUESTIONNAIRE_DECIMAL_PLACES: &str = "questionnaire-decimal-places";
-    pub const QUESTIONNAIRE_ATTACHMENT: &str = "questionnaire-attachment";
-    pub const QUESTIONNAIRE_QUANTITY_UNIT: &str = "questionnaire-quantity-unit";
-    pub const QUESTIONNAIRE_REFERENCE_TYPE: &str = "questionnaire-reference-type";
-    pub const NARRATIVE: &str = "narrative";
-    pub const EMBEDDED_HTML: &str = "embedded-html";
-    pub const PROFILE_UNKNOWN: &str = "profile-unknown";
-    pub const PROFILE_FIXED: &str = "profile-fixed";
-    pub const PROFILE_PATTERN: &str = "profile-pattern";
-    pub const PROFILE_TYPE: &str = "profile-type";
-    pub const PROFILE_MAX_LENGTH: &str = "profile-max-length";
-    pub const PROFILE_VALUE_LIMIT: &str = "profile-value-limit";
-    pub const PROFILE_SLICE_CLOSED: &str = "profile-slice-closed";
-    pub const PROFILE_SLICE_ORDER: &str = "profile-slice-order";
-    pub const PROFILE_SLICE_CARDINALITY: &str = "profile-slice-cardinality";
-    pub const BINDING_EXTENSIBLE: &str = "binding-extensible";
-    pub const BINDING_PREFERRED: &str = "binding-preferred";
-    pub const EXTENSION_UNKNOWN: &str = "extension-unknown";
-    pub const EXTENSION_ON_ID: &str = "extension-on-id";
-    pub const EXTENSION_CONTEXT: &str = "extension-context";
-    pub const EXTENSION_MODIFIER: &str = "extension-modifier";
-    pub const INVARIANT_NOT_EVALUATED: &str = "invariant-not-evaluated";
-    // Type-specific rules (rule_families::types).
-    pub const STRING_WHITESPACE: &str = "string-whitespace";
-    pub const UNICODE_CONTROL: &str = "unicode-control";
-    pub const UNICODE_BIDI: &str = "unicode-bidi";
-    pub const BASE64_WHITESPACE: &str = "base64-whitespace";
-    pub const DATE_REASONABLE: &str = "date-reasonable";
-    pub const DECIMAL_RANGE: &str = "decimal-range";
-    pub const CANONICAL_URL: &str = "canonical-url";
-    pub const ATTACHMENT_CONTENT: &str = "attachment-content";
-    pub const ATTACHMENT_BASE64: &str = "attachment-base64";
-    pub const ATTACHMENT_SIZE: &str = "attachment-size";
-    pub const ATTACHMENT_HASH: &str = "attachment-hash";
-    pub const IDENTIFIER_SYSTEM: &str = "identifier-system";
-    pub const IDENTIFIER_VALUE: &str = "identifier-value";
-    pub const CODING_SYSTEM: &str = "coding-system";
-    pub const CODING_NO_SYSTEM: &str = "coding-no-system";
-    pub const QUANTITY_UCUM: &str = "quantity-ucum";
-    pub const QUANTITY_UCUM_ANNOTATION: &str = "quantity-ucum-annotation";
-
-    /// Every rule id above, for checks that a rule id named elsewhere (the
-    /// reference parity table, baselines) is one conform has. Keep it next
-    /// to the constants: a new rule goes in both places.
-    pub const ALL: &[&str] = &[
-        JSON_SYNTAX,
-        RESOURCE_TYPE,
-        UNKNOWN_ELEMENT,
-        DUPLICATE_ELEMENT,
-        CHOICE_MULTIPLE,
-        CARDINALITY_MIN,
-        CARDINALITY_MAX,
-        ARRAY_EXPECTED,
-        ARRAY_UNEXPECTED,
-        JSON_TYPE,
-        EMPTY,
-        NULL_VALUE,
-        PRIMITIVE_ALIGNMENT,
-        PRIMITIVE_FORMAT,
-        BINDING_REQUIRED,
-        BINDING_NOT_CHECKED,
-        REFERENCE_FORMAT,
-        REFERENCE_TARGET,
-        CONTAINED_NOT_FOUND,
-        BUNDLE_FULLURL,
-        BUNDLE_DUPLICATE,
-        INPUT,
-        QUESTIONNAIRE_NOT_FOUND,
-        QUESTIONNAIRE_CANONICAL_TYPE,
-        QUESTIONNAIRE_STATUS,
-        QUESTIONNAIRE_ITEM_NOT_FOUND,
-        QUESTIONNAIRE_ITEM_ORDER,
-        QUESTIONNAIRE_ITEM_TEXT,
-        QUESTIONNAIRE_ITEM_STRUCTURE,
-        QUESTIONNAIRE_REQUIRED,
-        QUESTIONNAIRE_REPEATS,
-        QUESTIONNAIRE_NOT_ENABLED,
-        QUESTIONNAIRE_ANSWER_TYPE,
-        QUESTIONNAIRE_ANSWER_OPTION,
-        QUESTIONNAIRE_ANSWER_VALUE_SET,
-        QUESTIONNAIRE_DISPLAY,
-        QUESTIONNAIRE_MIN_MAX,
-        QUESTIONNAIRE_LENGTH,
-        QUESTIONNAIRE_REGEX,
-        QUESTIONNAIRE_DECIMAL_PLACES,
-        QUESTIONNAIRE_ATTACHMENT,
-        QUESTIONNAIRE_QUANTITY_UNIT,
-        QUESTIONNAIRE_REFERENCE_TYPE,
-        NARRATIVE,
-        EMBEDDED_HTML,
-        PROFILE_UNKNOWN,
-        PROFILE_FIXED,
-        PROFILE_PATTERN,
-        PROFILE_TYPE,
-        PROFILE_MAX_LENGTH,
-        PROFILE_VALUE_LIMIT,
-        PROFILE_SLICE_CLOSED,
-        PROFILE_SLICE_ORDER,
-        PROFILE_SLICE_CARDINALITY,
-        BINDING_EXTENSIBLE,
-        BINDING_PREFERRED,
-        EXTENSION_UNKNOWN,
-        EXTENSION_ON_ID,
-        EXTENSION_CONTEXT,
-        INVARIANT_NOT_EVALUATED,
-    ];
+    rule_ids! {
+        JSON_SYNTAX = "json-syntax",
+        RESOURCE_TYPE = "resource-type",
+        UNKNOWN_ELEMENT = "unknown-element",
+        DUPLICATE_ELEMENT = "duplicate-element",
+        CHOICE_MULTIPLE = "choice-multiple",
+        CARDINALITY_MIN = "cardinality-min",
+        CARDINALITY_MAX = "cardinality-max",
+        ARRAY_EXPECTED = "array-expected",
+        ARRAY_UNEXPECTED = "array-unexpected",
+        JSON_TYPE = "json-type",
+        EMPTY = "empty",
+        NULL_VALUE = "null-value",
+        PRIMITIVE_ALIGNMENT = "primitive-alignment",
+        PRIMITIVE_FORMAT = "primitive-format",
+        BINDING_REQUIRED = "binding-required",
+        BINDING_NOT_CHECKED = conform_outcome::validate::UNVERIFIED_RULE,
+        REFERENCE_FORMAT = "reference-format",
+        REFERENCE_TARGET = "reference-target",
+        CONTAINED_NOT_FOUND = "contained-not-found",
+        BUNDLE_FULLURL = "bundle-fullurl",
+        BUNDLE_DUPLICATE = "bundle-duplicate",
+        BUNDLE_LINK = "bundle-link",
+        BUNDLE_ENTRY = "bundle-entry",
+        BUNDLE_REFERENCE = "bundle-reference",
+        BUNDLE_ORPHAN = "bundle-orphan",
+        BUNDLE_SEARCH = "bundle-search",
+        INPUT = conform_outcome::validate::INPUT_RULE,
+        // QuestionnaireResponse against its Questionnaire.
+        QUESTIONNAIRE_NOT_FOUND = "questionnaire-not-found",
+        QUESTIONNAIRE_CANONICAL_TYPE = "questionnaire-canonical-type",
+        QUESTIONNAIRE_STATUS = "questionnaire-status",
+        QUESTIONNAIRE_ITEM_NOT_FOUND = "questionnaire-item-not-found",
+        QUESTIONNAIRE_ITEM_ORDER = "questionnaire-item-order",
+        QUESTIONNAIRE_ITEM_TEXT = "questionnaire-item-text",
+        QUESTIONNAIRE_ITEM_STRUCTURE = "questionnaire-item-structure",
+        QUESTIONNAIRE_REQUIRED = "questionnaire-required",
+        QUESTIONNAIRE_REPEATS = "questionnaire-repeats",
+        QUESTIONNAIRE_NOT_ENABLED = "questionnaire-not-enabled",
+        QUESTIONNAIRE_ANSWER_TYPE = "questionnaire-answer-type",
+        QUESTIONNAIRE_ANSWER_OPTION = "questionnaire-answer-option",
+        QUESTIONNAIRE_ANSWER_VALUE_SET = "questionnaire-answer-value-set",
+        QUESTIONNAIRE_DISPLAY = "questionnaire-display",
+        QUESTIONNAIRE_MIN_MAX = "questionnaire-min-max",
+        QUESTIONNAIRE_LENGTH = "questionnaire-length",
+        QUESTIONNAIRE_REGEX = "questionnaire-regex",
+        QUESTIONNAIRE_DECIMAL_PLACES = "questionnaire-decimal-places",
+        QUESTIONNAIRE_ATTACHMENT = "questionnaire-attachment",
+        QUESTIONNAIRE_QUANTITY_UNIT = "questionnaire-quantity-unit",
+        QUESTIONNAIRE_REFERENCE_TYPE = "questionnaire-reference-type",
+        NARRATIVE = "narrative",
+        EMBEDDED_HTML = "embedded-html",
+        PROFILE_UNKNOWN = "profile-unknown",
+        PROFILE_FIXED = "profile-fixed",
+        PROFILE_PATTERN = "profile-pattern",
+        PROFILE_TYPE = "profile-type",
+        PROFILE_MAX_LENGTH = "profile-max-length",
+        PROFILE_VALUE_LIMIT = "profile-value-limit",
+        PROFILE_SLICE_CLOSED = "profile-slice-closed",
+        PROFILE_SLICE_ORDER = "profile-slice-order",
+        PROFILE_SLICE_CARDINALITY = "profile-slice-cardinality",
+        BINDING_EXTENSIBLE = "binding-extensible",
+        BINDING_PREFERRED = "binding-preferred",
+        EXTENSION_UNKNOWN = "extension-unknown",
+        EXTENSION_ON_ID = "extension-on-id",
+        EXTENSION_CONTEXT = "extension-context",
+        EXTENSION_MODIFIER = "extension-modifier",
+        INVARIANT_NOT_EVALUATED = "invariant-not-evaluated",
+        // Type-specific rules (rule_families::types).
+        STRING_WHITESPACE = "string-whitespace",
+        UNICODE_CONTROL = "unicode-control",
+        UNICODE_BIDI = "unicode-bidi",
+        BASE64_WHITESPACE = "base64-whitespace",
+        DATE_REASONABLE = "date-reasonable",
+        DECIMAL_RANGE = "decimal-range",
+        CANONICAL_URL = "canonical-url",
+        ATTACHMENT_CONTENT = "attachment-content",
+        ATTACHMENT_BASE64 = "attachment-base64",
+        ATTACHMENT_SIZE = "attachment-size",
+        ATTACHMENT_HASH = "attachment-hash",
+        IDENTIFIER_SYSTEM = "identifier-system",
+        IDENTIFIER_VALUE = "identifier-value",
+        CODING_SYSTEM = "coding-system",
+        CODING_NO_SYSTEM = "coding-no-system",
+        QUANTITY_UCUM = "quantity-ucum",
+        QUANTITY_UCUM_ANNOTATION = "quantity-ucum-annotation",
+    }
 
     /// Rules that say a check could not be made (a value set that is not
     /// expanded, an invariant that cannot be evaluated there): their
