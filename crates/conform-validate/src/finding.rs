@@ -49,6 +49,7 @@ pub mod rules {
         BINDING_NOT_CHECKED = conform_outcome::validate::UNVERIFIED_RULE,
         REFERENCE_FORMAT = "reference-format",
         REFERENCE_TARGET = "reference-target",
+        REFERENCE_AGGREGATION = "reference-aggregation",
         CONTAINED_NOT_FOUND = "contained-not-found",
         BUNDLE_FULLURL = "bundle-fullurl",
         BUNDLE_DUPLICATE = "bundle-duplicate",

@@ -278,3 +278,53 @@ fn a_bundled_target_is_checked_by_its_real_type() {
     fine["entry"][1]["resource"] = json!({"resourceType": "Patient"});
     assert!(findings(&validate(&fine), "reference-target").is_empty());
 }
+
+/// A profile on Organization whose endpoints must travel in the Bundle
+/// (`aggregation: bundled`), declared by the entry's `meta.profile`.
+fn bundled_endpoints_profile() -> conform_validate::Validator {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("org-bundled-endpoints.json");
+    let profile = json!({
+        "resourceType": "StructureDefinition",
+        "url": "http://example.org/fhir/StructureDefinition/org-bundled-endpoints",
+        "name": "OrgBundledEndpoints", "status": "active", "kind": "resource",
+        "abstract": false, "type": "Organization", "derivation": "constraint",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Organization",
+        "differential": {"element": [{"id": "Organization.endpoint", "path": "Organization.endpoint",
+            "type": [{"code": "Reference",
+                "targetProfile": ["http://hl7.org/fhir/StructureDefinition/Endpoint"],
+                "aggregation": ["bundled"]}]}]}
+    });
+    std::fs::write(&file, profile.to_string()).expect("write profile");
+    common::r4_with(&[file])
+}
+
+#[test]
+fn a_bundled_aggregation_needs_the_target_in_the_bundle() {
+    let v = bundled_endpoints_profile();
+    let org = |endpoint: &str| {
+        json!({"resourceType": "Organization", "id": "o",
+            "meta": {"profile": ["http://example.org/fhir/StructureDefinition/org-bundled-endpoints"]},
+            "endpoint": [{"reference": endpoint}]})
+    };
+    let endpoint = json!({"resourceType": "Endpoint", "id": "e1", "status": "active",
+        "connectionType": {"system": "http://terminology.hl7.org/CodeSystem/endpoint-connection-type", "code": "hl7-fhir-rest"},
+        "payloadType": [{"text": "FHIR"}], "address": "https://a.example/fhir"});
+    let bundle = |endpoint_ref: &str| {
+        json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            entry("https://a.example/fhir/Organization/o", org(endpoint_ref)),
+            entry("https://a.example/fhir/Endpoint/e1", endpoint.clone())]})
+    };
+    let check = |b: Value| {
+        let r = v.validate_bytes(b.to_string().as_bytes(), 0);
+        findings(&r, "reference-aggregation")
+    };
+    assert!(check(bundle("Endpoint/e1")).is_empty());
+    assert_eq!(
+        check(bundle("Endpoint/elsewhere")),
+        [(
+            Severity::Error,
+            "Bundle.entry[0].resource.endpoint[0].reference".to_string()
+        )]
+    );
+}

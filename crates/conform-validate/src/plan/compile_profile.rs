@@ -151,6 +151,7 @@ impl Compiler<'_> {
                     .map(|url| self.type_of_profile(url))
                     .filter(|t| t != "Resource")
                     .collect(),
+                aggregation: strings(&t["aggregation"]),
             })
             .collect();
         let binding = e.get("binding").and_then(|b| {

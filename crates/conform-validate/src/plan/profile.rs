@@ -94,6 +94,9 @@ pub struct ProfileType {
     pub profiles: Vec<String>,
     /// `type.targetProfile`, as resource type names.
     pub target_types: Vec<String>,
+    /// `type.aggregation`: where a referenced resource may be (`contained`,
+    /// `referenced`, `bundled`); empty when the profile does not say.
+    pub aggregation: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -66,6 +66,9 @@ pub(crate) struct Checker<'a> {
     /// Check the type a literal reference names when it resolves nowhere
     /// here ([`crate::Options::assume_valid_rest_references`]).
     rest_reference_types: bool,
+    /// The Bundle the value is in, and the entry it is in, for where a
+    /// reference resolves (aggregation modes).
+    bundle: Option<(&'a crate::rule_families::bundle::BundleIndex, Option<usize>)>,
     pub(crate) issues: Vec<Issue>,
 }
 
@@ -114,8 +117,18 @@ impl<'a> Checker<'a> {
             resources: Vec::new(),
             beside_walk: None,
             rest_reference_types: true,
+            bundle: None,
             issues: Vec::new(),
         }
+    }
+
+    /// The value is inside entry `entry` of this Bundle.
+    pub(crate) fn in_bundle(
+        mut self,
+        bundle: Option<(&'a crate::rule_families::bundle::BundleIndex, Option<usize>)>,
+    ) -> Self {
+        self.bundle = bundle;
+        self
     }
 
     /// Whether the type a literal reference names is checked when the
@@ -245,6 +258,7 @@ impl<'a> Checker<'a> {
         if p.constrained {
             self.binding(node, p, base);
             self.reference_target(node, p, base);
+            self.reference_aggregation(node, p);
         }
         self.type_profiles(node, p);
         if doc.kind(node) == Kind::Object {
@@ -485,6 +499,7 @@ impl<'a> Checker<'a> {
             resources: self.resources.clone(),
             beside_walk: self.beside_walk,
             rest_reference_types: self.rest_reference_types,
+            bundle: self.bundle,
             issues: Vec::new(),
         };
         sub.check(node);
@@ -511,6 +526,64 @@ impl<'a> Checker<'a> {
         }
         let (plans, doc) = (self.plans, self.doc);
         bindings::check(self, plans, doc, node, b, &p.id);
+    }
+
+    /// `type.aggregation`: a reference must lead where the profile says the
+    /// resource is kept: inside the resource (`contained`), in the same
+    /// Bundle (`bundled`), or anywhere else (`referenced`). A reference that
+    /// resolves nowhere here counts as `referenced`.
+    fn reference_aggregation(&mut self, node: NodeId, p: &ProfileNode) {
+        let Some(modes) = p
+            .types
+            .iter()
+            .find(|t| t.code == "Reference" && !t.aggregation.is_empty())
+            .map(|t| &t.aggregation)
+        else {
+            return;
+        };
+        let Some(r) = self.doc.get_str(node, "reference") else {
+            return;
+        };
+        let (kind, allowed) = if r.starts_with('#') {
+            ("contained", modes.iter().any(|m| m == "contained"))
+        } else {
+            let bundled = self.bundle.is_some_and(|(index, from)| {
+                matches!(
+                    index.resolve(&r, from),
+                    crate::rule_families::bundle::Resolution::Entry(_)
+                )
+            });
+            if bundled {
+                (
+                    "bundled",
+                    modes.iter().any(|m| m == "bundled" || m == "referenced"),
+                )
+            } else {
+                ("referenced", modes.iter().any(|m| m == "referenced"))
+            }
+        };
+        if allowed {
+            return;
+        }
+        let message = format!(
+            "The reference '{r}' is {}, but {} says the resource must be {}",
+            match kind {
+                "contained" => "to a contained resource",
+                "bundled" => "to an entry of the Bundle",
+                _ => "not to a contained resource or an entry of the Bundle",
+            },
+            self.profile.name,
+            modes.join(" or ")
+        );
+        let at = self.doc.get(node, "reference").unwrap_or(node);
+        self.report(
+            Severity::Error,
+            IssueCode::Structure,
+            rules::REFERENCE_AGGREGATION,
+            at,
+            Some("reference"),
+            message,
+        );
     }
 
     /// A literal reference to a resource type the profile does not allow

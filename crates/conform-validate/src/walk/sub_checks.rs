@@ -55,7 +55,14 @@ impl<'a> Walker<'a> {
     ) {
         let mut ck = crate::profile::Checker::new(self.plans, self.values, self.doc, plan)
             .beside_walk(self.selection)
-            .rest_reference_types(self.options.assume_valid_rest_references);
+            .rest_reference_types(self.options.assume_valid_rest_references)
+            .in_bundle(self.bundles.last().map(|b| {
+                // The entry's resource, or `node` itself when the profile is
+                // applied to that resource once it has been walked.
+                let resource = self.resources.get(b.depth).copied().unwrap_or(node);
+                let from = b.entry_of(resource);
+                (b, from)
+            }));
         if self.options.invariants {
             ck = ck.with_invariants(self.inv, &self.resources);
         }
