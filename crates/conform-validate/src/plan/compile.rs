@@ -303,7 +303,8 @@ impl Compiler<'_> {
             if NATIVE.contains(&key) {
                 continue;
             }
-            let expr = erratum(key, expr).unwrap_or(expr);
+            let fixed = erratum(key, expr);
+            let expr = fixed.as_deref().unwrap_or(expr);
             let id = (key.to_string(), expr.to_string());
             let next = self.plans.constraints.len() as u32;
             let i = *self.constraint_ids.entry(id).or_insert(next);
@@ -459,22 +460,63 @@ fn upper_first(s: &str) -> String {
     }
 }
 
-/// R4 invariants whose published expression is wrong by the FHIRPath
-/// specification itself, with the correction the later FHIR versions
-/// made. `que-7` tests `answer is Boolean` (System.Boolean), which a FHIR
-/// `boolean` is not (official FHIRPath test testType12), so every valid
-/// `exists` condition would fail it.
-const ERRATA: &[(&str, &str, &str)] = &[(
-    "que-7",
-    "operator = 'exists' implies (answer is Boolean)",
-    "operator = 'exists' implies (answer is boolean)",
-)];
-
-fn erratum<'a>(key: &str, expr: &str) -> Option<&'a str> {
-    ERRATA
-        .iter()
-        .find(|(k, wrong, _)| *k == key && *wrong == expr)
-        .map(|(_, _, right)| *right)
+/// R4 invariants whose published expression is wrong, with the correction
+/// the HL7 validator evaluates instead (its `FHIRPathExpressionFixer`, in
+/// org.hl7.fhir.validation, applies each of these to R4 content; later
+/// FHIR versions publish the corrected forms). Each arm says what is wrong.
+fn erratum(key: &str, expr: &str) -> Option<String> {
+    let fixed = match (key, expr) {
+        // `answer is Boolean` tests System.Boolean, which a FHIR `boolean`
+        // is not (official FHIRPath test testType12), so every valid
+        // `exists` condition would fail.
+        ("que-7", "operator = 'exists' implies (answer is Boolean)") => {
+            "operator = 'exists' implies (answer is boolean)".to_string()
+        }
+        // enableBehavior is needed as soon as there are two conditions
+        // (R4's own text: "If there are more than one enableWhen,
+        // enableBehavior SHALL be specified"); `> 2` let two through.
+        ("que-12", "enableWhen.count() > 2 implies enableBehavior.exists()") => {
+            "enableWhen.count() >= 2 implies enableBehavior.exists()".to_string()
+        }
+        // "should have narrative for human readability" is about the
+        // resource a reader opens, not the ones contained in it.
+        ("dom-6", "text.`div`.exists()") => {
+            "(%rootResource != $this) or text.`div`.exists()".to_string()
+        }
+        // A target profile is also allowed on a parameter whose type is a
+        // resource type (a parameter carrying a whole resource).
+        ("opd-3", "targetProfile.exists() implies (type = 'Reference' or type = 'canonical')") => {
+            "targetProfile.exists() implies (type = 'Reference' or type = 'canonical' or type.memberOf('http://hl7.org/fhir/ValueSet/resource-types'))".to_string()
+        }
+        // The problem-list rule: R4's expression tests the category's
+        // Coding against a string (never equal) and reads inverted; the
+        // intent is "a problem-list item not entered in error needs a
+        // clinical status".
+        ("con-3", "clinicalStatus.exists() or verificationStatus.coding.where(system='http://terminology.hl7.org/CodeSystem/condition-ver-status' and code = 'entered-in-error').exists() or category.select($this='problem-list-item').empty()") => {
+            "(verificationStatus.coding.where(system='http://terminology.hl7.org/CodeSystem/condition-ver-status' and code = 'entered-in-error').exists() and category.coding.exists(system='http://terminology.hl7.org/CodeSystem/condition-category' and code ='problem-list-item').empty()) implies (clinicalStatus.exists())".to_string()
+        }
+        // `when` repeats; `in` on a collection of more than one is an
+        // error in FHIRPath, so test each value.
+        ("tim-9", "offset.empty() or (when.exists() and ((when in ('C' | 'CM' | 'CD' | 'CV')).not()))") => {
+            "offset.empty() or (when.exists() and when.select($this in ('C' | 'CM' | 'CD' | 'CV')).allFalse())".to_string()
+        }
+        // `probability is decimal implies …` on a Range probability gives
+        // an empty left side; the rule is only about a decimal.
+        ("ras-2", "probability is decimal implies (probability as decimal) <= 100") => {
+            "(probability.exists() and (probability is decimal)) implies ((probability as decimal) <= 100)".to_string()
+        }
+        // Names and paths must match the whole pattern, not contain a
+        // match of it (FHIRPath's matches() finds a match anywhere).
+        (_, "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')") => {
+            "name.exists() implies name.matches('^[A-Z]([A-Za-z0-9_]){0,254}$')".to_string()
+        }
+        ("eld-19" | "eld-20", _) if expr.starts_with("path.matches('") && expr.ends_with("')") => {
+            let pattern = &expr["path.matches('".len()..expr.len() - 2];
+            format!("path.matches('^{pattern}$')")
+        }
+        _ => return None,
+    };
+    Some(fixed)
 }
 
 /// Invariants the walk checks natively, faster and with a more precise

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod known;
+pub mod test_cases;
 
 use conform_packages::{PackageSpec, SourceConfig};
 use conform_validate::{ResourceResult, Validator};
