@@ -35,6 +35,7 @@ pub mod rules {
         RESOURCE_TYPE = "resource-type",
         UNKNOWN_ELEMENT = "unknown-element",
         DUPLICATE_ELEMENT = "duplicate-element",
+        DUPLICATE_ID = "duplicate-id",
         CHOICE_MULTIPLE = "choice-multiple",
         CARDINALITY_MIN = "cardinality-min",
         CARDINALITY_MAX = "cardinality-max",
@@ -98,6 +99,7 @@ pub mod rules {
         EXTENSION_ON_ID = "extension-on-id",
         EXTENSION_CONTEXT = "extension-context",
         EXTENSION_MODIFIER = "extension-modifier",
+        EXTENSION_URL = "extension-url",
         INVARIANT_NOT_EVALUATED = "invariant-not-evaluated",
         // Type-specific rules (rule_families::types).
         STRING_WHITESPACE = "string-whitespace",

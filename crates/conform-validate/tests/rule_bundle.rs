@@ -328,3 +328,18 @@ fn a_bundled_aggregation_needs_the_target_in_the_bundle() {
         )]
     );
 }
+
+#[test]
+fn contained_ids_are_unique_in_their_container() {
+    let patient = json!({"resourceType": "Patient",
+        "contained": [{"resourceType": "Organization", "id": "o", "name": "A"},
+                      {"resourceType": "Practitioner", "id": "o"}],
+        "managingOrganization": {"reference": "#o"}});
+    let r = validate(&patient);
+    assert_eq!(
+        findings(&r, "duplicate-id"),
+        [(Severity::Error, "Patient.contained[1].id".to_string())]
+    );
+    // The first keeps the id, so the reference still reaches an Organization.
+    assert!(findings(&r, "reference-target").is_empty());
+}

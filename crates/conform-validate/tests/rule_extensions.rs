@@ -50,3 +50,35 @@ fn an_ordinary_extension_is_not_a_modifier() {
     fine.as_object_mut().unwrap().remove("modifierExtension");
     assert!(modifier_findings(&validate(&fine)).is_empty());
 }
+
+fn url_findings(r: &ResourceResult) -> Vec<String> {
+    r.findings
+        .iter()
+        .filter(|f| f.rule == "extension-url")
+        .map(|f| format!("{:?} {}", f.severity, f.expression()))
+        .collect()
+}
+
+#[test]
+fn a_top_level_extension_url_is_absolute() {
+    let patient = json!({"resourceType": "Patient",
+        "extension": [{"url": "nationality", "valueString": "British"}]});
+    assert_eq!(
+        url_findings(&validate(&patient)),
+        ["Error Patient.extension[0].url"]
+    );
+}
+
+#[test]
+fn a_complex_extension_has_only_the_parts_it_defines() {
+    const NATIONALITY: &str = "http://hl7.org/fhir/StructureDefinition/patient-nationality";
+    let patient = |part: &str| {
+        json!({"resourceType": "Patient", "extension": [{"url": NATIONALITY, "extension": [
+            {"url": part, "valueCodeableConcept": {"text": "British"}}]}]})
+    };
+    assert!(url_findings(&validate(&patient("code"))).is_empty());
+    assert_eq!(
+        url_findings(&validate(&patient("country"))),
+        ["Error Patient.extension[0].extension[0].url"]
+    );
+}

@@ -99,6 +99,14 @@ impl Compiler<'_> {
                 .pointer("/snapshot/element/0/isModifier")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            sub_extensions: sd
+                .pointer("/snapshot/element")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|e| e["path"] == "Extension.extension.url")
+                .filter_map(|e| e["fixedUri"].as_str().map(str::to_string))
+                .collect(),
         })
     }
 

@@ -52,6 +52,9 @@ pub struct ProfilePlan {
     /// For extension definitions: a modifier extension (its root element's
     /// `isModifier`), which belongs in `modifierExtension` and only there.
     pub is_modifier: bool,
+    /// For extension definitions: the urls of the parts a complex extension
+    /// defines (the fixed `Extension.extension.url` values).
+    pub sub_extensions: Vec<String>,
 }
 
 /// One element of a profile.

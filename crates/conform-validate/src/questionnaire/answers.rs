@@ -44,7 +44,20 @@ impl<'a> Checker<'a, '_> {
                 );
                 return;
             }
-            "display" => return,
+            "display" => {
+                let message = format!(
+                    "The item '{}' is a display item (text shown to the user), so it cannot have answers",
+                    link_id(q_item)
+                );
+                self.error(
+                    IssueCode::Structure,
+                    rules::QUESTIONNAIRE_ITEM_STRUCTURE,
+                    answer,
+                    path,
+                    message,
+                );
+                return;
+            }
             _ => {}
         }
         if let Some(value) = answer_value(self.doc, answer) {

@@ -304,3 +304,16 @@ fn min_and_max_occurs_bound_the_answers_inclusively() {
         vec![(rules::QUESTIONNAIRE_REPEATS, "item[0]".to_string())]
     );
 }
+
+#[test]
+fn display_items_take_no_answers() {
+    let q = questionnaire(json!([{"linkId": "intro", "type": "display", "text": "Read this"}]));
+    let qr = response(json!([{"linkId": "intro", "answer": [{"valueString": "ok"}]}]));
+    assert_eq!(
+        errors(&run(vec![q], qr)),
+        vec![(
+            rules::QUESTIONNAIRE_ITEM_STRUCTURE,
+            "item[0].answer[0]".to_string()
+        )]
+    );
+}

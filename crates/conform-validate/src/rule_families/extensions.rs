@@ -21,15 +21,52 @@ impl<'a> Walker<'a> {
         };
         let Some(url) = doc.str(url_node) else { return };
         if !url.contains(':') {
+            // A relative url names a part of the complex extension holding
+            // it (checked by that extension's definition); anywhere else
+            // an extension's url must be absolute.
+            let in_extension = self
+                .element_paths
+                .last()
+                .is_some_and(|p| p.starts_with("Extension."));
+            if !in_extension {
+                self.path.push(Seg::Name("url"));
+                let message = format!("The extension url '{url}' must be an absolute URL (only the parts of a complex extension have relative urls)");
+                self.error(IssueCode::Invalid, rules::EXTENSION_URL, url_node, message);
+                self.path.pop();
+            }
             return;
         }
         match self.plans.profiles.get(&url) {
             Some(plan) => {
+                self.sub_extensions(node, &url, plan);
                 self.extension_modifier(node, &url, plan);
                 self.extension_context(node, &url, plan);
                 self.run_profile(node, plan);
             }
             None => self.unknown_extension(url_node, &url),
+        }
+    }
+
+    /// The parts of a complex extension (relative urls) must be ones its
+    /// definition defines.
+    fn sub_extensions(&mut self, node: NodeId, url: &str, plan: &crate::plan::profile::ProfilePlan) {
+        let doc = self.doc;
+        let Some(parts) = doc.get(node, "extension") else {
+            return;
+        };
+        for (i, &part) in doc.elements(parts).iter().enumerate() {
+            let Some(at) = doc.get(part, "url") else {
+                continue;
+            };
+            let Some(name) = doc.str(at) else { continue };
+            if name.contains(':') || plan.sub_extensions.iter().any(|s| *s == *name) {
+                continue;
+            }
+            let message = format!("The extension {url} defines no part '{name}'");
+            self.path.extend([Seg::Name("extension"), Seg::Index(i as u32)]);
+            self.path.push(Seg::Name("url"));
+            self.error(IssueCode::Invalid, rules::EXTENSION_URL, at, message);
+            self.path.truncate(self.path.len() - 3);
         }
     }
 

@@ -248,7 +248,19 @@ impl<'a> Walker<'a> {
                     let (Some(id), Some(rt)) = (doc.raw(id), doc.str(rt)) else {
                         continue;
                     };
-                    if let Some(t) = self.plans.resource(&rt) {
+                    let Some(t) = self.plans.resource(&rt) else {
+                        continue;
+                    };
+                    // The first resource keeps the id: a reference to it
+                    // cannot tell which was meant, so the second is wrong.
+                    if ids.contains_key(id) {
+                        let at = doc.get(r, "id").unwrap_or(r);
+                        self.path.extend([Seg::Name("contained"), Seg::Index(i as u32)]);
+                        self.path.push(Seg::Name("id"));
+                        let message = format!("Another contained resource already has the id '{id}': ids of contained resources must be unique within their container");
+                        self.error(IssueCode::BusinessRule, rules::DUPLICATE_ID, at, message);
+                        self.path.truncate(self.path.len() - 3);
+                    } else {
                         ids.insert(id, (t, r, i as u32));
                     }
                 }
