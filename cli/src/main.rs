@@ -29,6 +29,14 @@ pub struct Cli {
     /// FHIR package registry to download from.
     #[arg(long, global = true, value_name = "URL")]
     registry: Option<String>,
+    /// Load another version where a package or dependency asks for this one,
+    /// reported: id#version=other, or id=other for any version (repeatable).
+    #[arg(long = "substitute", global = true, value_name = "ID#VERSION=VERSION")]
+    substitute: Vec<String>,
+    /// Load packages without dependencies that are found nowhere, with a
+    /// warning naming them (default: an error).
+    #[arg(long, global = true)]
+    allow_missing_deps: bool,
     /// Profile pack: a name (uk-core, base; looked for in ./profiles, then
     /// beside the config, then built in) or a .toml file.
     #[arg(long, global = true, value_name = "NAME")]
@@ -87,6 +95,8 @@ fn main() -> ExitCode {
         offline: cli.offline,
         registry: cli.registry.clone(),
         pack: cli.pack.clone(),
+        substitutes: cli.substitute.clone(),
+        allow_missing_deps: cli.allow_missing_deps,
     };
     let settings = || conform_setup::Settings::load(&overrides).map_err(exit::Failure::from);
     let result = match &cli.command {

@@ -58,5 +58,8 @@ fn load_definitions(settings: &Settings, igs: &[String]) -> Result<DefinitionSet
         specs.push(PackageSpec::parse(s).map_err(Failure::from)?);
     }
     let resolved = conform_packages::resolve(&settings.sources, &specs)?;
+    for line in conform_packages::notes(&resolved) {
+        eprintln!("conform: {line}");
+    }
     Ok(DefinitionSet::load(&resolved)?)
 }

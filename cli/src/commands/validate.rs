@@ -124,6 +124,9 @@ pub fn prepare(settings: &Settings, sel: &Selection) -> Result<Prepared, Failure
 pub fn collect(p: &Prepared) -> ValidationReport {
     let mut sink = Collector::default();
     sink.report.packages = p.validator.plans().packages.clone();
+    let resolved = p.validator.resolved_packages();
+    sink.report.substitutions = conform_packages::substitutions_used(resolved);
+    sink.report.missing_packages = conform_packages::missing_dependencies(resolved);
     progress::validate(&p.validator, &p.inputs, &p.input_errors, &mut sink);
     sink.report
 }
@@ -201,6 +204,14 @@ fn write_whole(
             let describe = |id: &str| settings.describe_rule(id);
             let mut properties = serde_json::Map::new();
             properties.insert("packages".into(), serde_json::json!(report.packages));
+            if !report.substitutions.is_empty() {
+                let subs = serde_json::json!(report.substitutions);
+                properties.insert("substitutions".into(), subs);
+            }
+            if !report.missing_packages.is_empty() {
+                let missing = serde_json::json!(report.missing_packages);
+                properties.insert("missing_packages".into(), missing);
+            }
             let sarif = conform_writers::render_sarif(
                 &validation_groups(&report),
                 &SarifOptions {

@@ -28,7 +28,12 @@ pub fn packages(sources: &SourceConfig, specs: &[String]) -> Vec<Outcome> {
         match resolve(&offline, std::slice::from_ref(&spec)) {
             Ok(resolved) => {
                 let names: Vec<String> = resolved.iter().map(|p| p.id.to_string()).collect();
-                out.push(ok(Area::Packages, s.as_str(), format!("found: {}", names.join(", "))));
+                let mut found = format!("found: {}", names.join(", "));
+                // Substitutions and left-out dependencies, as loading reports them.
+                for note in conform_packages::notes(&resolved) {
+                    found.push_str(&format!("; {note}"));
+                }
+                out.push(ok(Area::Packages, s.as_str(), found));
             }
             Err(PackageError::NotFound { package, .. }) => out.push(problem(
                 Area::Packages,

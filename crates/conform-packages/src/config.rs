@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use crate::substitute::Substitution;
+
 /// The environment variable naming the FHIR package cache (shared with other
 /// FHIR tools, which use the same `<id>#<version>/package/` layout).
 pub const ENV_CACHE: &str = "FHIR_PACKAGE_CACHE";
@@ -27,6 +29,12 @@ pub struct SourceConfig {
     pub registry: String,
     /// True: never download; missing packages are an error.
     pub offline: bool,
+    /// Versions loaded in place of the ones asked for (each use is
+    /// recorded on the package loaded, see [`crate::ResolvedPackage`]).
+    pub substitutions: Vec<Substitution>,
+    /// True: a dependency found nowhere is left out (and recorded on its
+    /// dependent) instead of failing resolution.
+    pub allow_missing_deps: bool,
 }
 
 impl SourceConfig {
@@ -38,6 +46,8 @@ impl SourceConfig {
             source_dirs: Vec::new(),
             registry: DEFAULT_REGISTRY.to_string(),
             offline: false,
+            substitutions: Vec::new(),
+            allow_missing_deps: false,
         }
     }
 
@@ -66,6 +76,8 @@ impl SourceConfig {
             source_dirs,
             registry,
             offline,
+            substitutions: Vec::new(),
+            allow_missing_deps: false,
         }
     }
 }

@@ -111,6 +111,16 @@ pub enum PackageError {
         found: String,
     },
 
+    /// A substitution's package version could not be found: the rule
+    /// (`id#version=other`) is named, then why.
+    #[error("substitution {rule}: {source}")]
+    Substitution {
+        /// The rule, as `--substitute` writes it.
+        rule: String,
+        /// Why its version could not be had (usually [`PackageError::NotFound`]).
+        source: Box<PackageError>,
+    },
+
     /// Text that is neither an existing path nor a package id.
     #[error("{input:?} is not a package: {reason}")]
     InvalidSpec {
@@ -166,5 +176,14 @@ fn not_found_message(
          or pass `--package-source DIR` for a folder holding {tgz}, \
          or run `conform package import FILE.tgz`"
     ));
+    if required_by.is_some() {
+        let name = package.split_once('#').map_or(package, |(n, _)| n);
+        msg.push_str(&format!(
+            ". Or load another version in its place (`--substitute {package}=VERSION`, \
+             [packages.substitute] in conform.toml), or load {parent} without it \
+             (`--allow-missing-deps`); see `conform package list` for the versions of {name} here",
+            parent = required_by.unwrap_or_default()
+        ));
+    }
     msg
 }

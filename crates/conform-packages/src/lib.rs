@@ -11,6 +11,12 @@
 //! [`fingerprint_of`] that list, and only when needed
 //! [`DefinitionSet::load`] it. [`install`], [`import`] and
 //! [`list_available`] back `conform package install|import|list`.
+//!
+//! Resolution follows two documented rules (docs/packages.md): a
+//! [`Substitution`] loads another version where one is asked for, and is
+//! always reported ([`substitutions_used`], [`notes`]); a dependency found
+//! nowhere is an error unless [`SourceConfig::allow_missing_deps`], which
+//! leaves it out and reports it ([`missing_dependencies`]).
 
 mod config;
 mod definitions;
@@ -30,6 +36,7 @@ mod registry;
 mod resolve;
 mod resource;
 mod spec;
+mod substitute;
 mod tarball;
 mod version;
 
@@ -48,3 +55,4 @@ pub use manifest::Manifest;
 pub use resolve::{resolve, ResolvedPackage};
 pub use resource::{Example, Resource};
 pub use spec::PackageSpec;
+pub use substitute::{missing_dependencies, notes, substitutions_used, Substituted, Substitution};

@@ -19,6 +19,7 @@ use crate::loose;
 use crate::manifest::Manifest;
 use crate::memo;
 use crate::spec::PackageSpec;
+use crate::substitute::{self, Substituted};
 use crate::tarball;
 use crate::version;
 
@@ -33,6 +34,13 @@ pub struct ResolvedPackage {
     pub dependencies: Vec<PackageId>,
     /// Content key (see [`crate::fingerprint_of`]).
     pub fingerprint: [u8; 32],
+    /// The requests this package was loaded for in place of the version
+    /// asked for, by a substitution ([`SourceConfig::substitutions`]); empty
+    /// when it was loaded as asked.
+    pub substituted_for: Vec<Substituted>,
+    /// Its dependencies that were found nowhere and left out (only with
+    /// [`SourceConfig::allow_missing_deps`]; otherwise that is an error).
+    pub missing_dependencies: Vec<PackageId>,
 }
 
 /// Resolves `specs` plus their transitive dependencies, deduplicated by
@@ -42,6 +50,13 @@ pub struct ResolvedPackage {
 /// An id is looked up in the cache, then in each source folder, then (unless
 /// offline) downloaded from the registry into the cache. A package given as a
 /// file or folder wins over a cached one with the same id.
+///
+/// An id with a substitution ([`SourceConfig::substitutions`]) is replaced
+/// by the substitute, recorded in its [`ResolvedPackage::substituted_for`];
+/// a substitute found nowhere is an error naming the rule. A dependency
+/// found nowhere is an error naming who needs it, unless
+/// [`SourceConfig::allow_missing_deps`]: then it is left out and recorded in
+/// the dependent's [`ResolvedPackage::missing_dependencies`].
 pub fn resolve(
     cfg: &SourceConfig,
     specs: &[PackageSpec],
@@ -99,13 +114,22 @@ impl Resolver<'_> {
             .map(|p| p.dependencies.clone())
             .unwrap_or_default();
         let mut deps = Vec::with_capacity(declared.len());
+        let mut missing = Vec::new();
         for dep in &declared {
-            deps.push(self.concrete(dep, id)?);
+            match self.concrete(dep, id) {
+                Ok(c) => deps.push(c),
+                Err(PackageError::NotFound { .. }) if self.cfg.allow_missing_deps => {
+                    missing.push(dep.clone())
+                }
+                Err(e) => return Err(e),
+            }
         }
         deps.sort();
         deps.dedup();
+        missing.sort();
         if let Some(pkg) = self.known.get_mut(id) {
             pkg.dependencies.clone_from(&deps);
+            pkg.missing_dependencies = missing;
         }
         for dep in &deps {
             self.visit(dep, order, done, visiting)?;
@@ -123,6 +147,9 @@ impl Resolver<'_> {
         dep: &PackageId,
         required_by: &PackageId,
     ) -> Result<PackageId, PackageError> {
+        if let Some(target) = self.substitute(dep, Some(required_by))? {
+            return Ok(target);
+        }
         if let Some(c) = self.aliases.get(dep) {
             return Ok(c.clone());
         }
@@ -152,9 +179,48 @@ impl Resolver<'_> {
         Ok(concrete)
     }
 
+    /// When a substitution applies to `requested`: the substitute, located
+    /// if new, with this request recorded on it. A substitute found nowhere
+    /// is an error naming the rule, even when missing dependencies are
+    /// allowed (the rule itself is wrong).
+    fn substitute(
+        &mut self,
+        requested: &PackageId,
+        required_by: Option<&PackageId>,
+    ) -> Result<Option<PackageId>, PackageError> {
+        let Some(rule) = substitute::find(&self.cfg.substitutions, requested) else {
+            return Ok(None);
+        };
+        let target = rule.target();
+        if !self.known.contains_key(&target) {
+            // The error names the rule, not who asked for the version it replaces.
+            let pkg = self.locate_id(&target, None).map_err(|e| match e {
+                PackageError::NotFound { .. } => PackageError::Substitution {
+                    rule: rule.to_string(),
+                    source: Box::new(e),
+                },
+                other => other,
+            })?;
+            self.known.insert(target.clone(), pkg);
+        }
+        let note = Substituted {
+            requested: requested.clone(),
+            required_by: required_by.cloned(),
+        };
+        if let Some(pkg) = self.known.get_mut(&target) {
+            if !pkg.substituted_for.contains(&note) {
+                pkg.substituted_for.push(note);
+            }
+        }
+        Ok(Some(target))
+    }
+
     fn locate_spec(&mut self, spec: &PackageSpec) -> Result<ResolvedPackage, PackageError> {
         match spec {
-            PackageSpec::Id(id) => self.locate_id(id, None),
+            PackageSpec::Id(id) => match self.substitute(id, None)? {
+                Some(target) => Ok(self.known[&target].clone()),
+                None => self.locate_id(id, None),
+            },
             PackageSpec::Tarball(path) => read_tarball(self.cfg, path, None),
             PackageSpec::Folder(path) => {
                 let dir = if path.join("package.json").is_file() {
@@ -223,6 +289,8 @@ fn read_tarball(
         location: Location::Tarball(path.to_path_buf()),
         dependencies: manifest.dependencies,
         fingerprint: key,
+        substituted_for: Vec::new(),
+        missing_dependencies: Vec::new(),
     })
 }
 
@@ -240,6 +308,8 @@ fn read_folder(dir: &Path, expected: Option<&PackageId>) -> Result<ResolvedPacka
         location: Location::Folder(dir.to_path_buf()),
         dependencies: manifest.dependencies,
         fingerprint: fingerprint::of_folder(&listing)?,
+        substituted_for: Vec::new(),
+        missing_dependencies: Vec::new(),
     })
 }
 
@@ -251,6 +321,8 @@ fn read_loose(path: &Path) -> Result<ResolvedPackage, PackageError> {
         location: Location::Loose(path.to_path_buf()),
         dependencies: Vec::new(),
         fingerprint: fingerprint::of_loose(&files),
+        substituted_for: Vec::new(),
+        missing_dependencies: Vec::new(),
     })
 }
 

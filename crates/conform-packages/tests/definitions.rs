@@ -76,6 +76,8 @@ fn ips_examples_live_in_package_example() {
         )),
         dependencies: Vec::new(),
         fingerprint: [0; 32],
+        substituted_for: Vec::new(),
+        missing_dependencies: Vec::new(),
     };
     let set = DefinitionSet::load(&[pkgs[0].clone(), ips.clone()]).unwrap();
     let examples = set.examples(&ips.id);

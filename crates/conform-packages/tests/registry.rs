@@ -15,6 +15,8 @@ fn online(cache: &Path, registry: &str) -> SourceConfig {
         source_dirs: Vec::new(),
         registry: registry.to_string(),
         offline: false,
+        substitutions: Vec::new(),
+        allow_missing_deps: false,
     }
 }
 

@@ -4,7 +4,7 @@
 //! repository's config works from any subfolder.
 
 use crate::SetupError;
-use conform_packages::SourceConfig;
+use conform_packages::{SourceConfig, Substitution};
 use conform_validate::pack::Pack;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -38,6 +38,13 @@ struct PackagesConfig {
     registry: Option<String>,
     #[serde(default)]
     offline: bool,
+    /// Versions to load in place of those asked for (docs/packages.md):
+    /// `"id#version" = "other"`, or `"id" = "other"` for any version.
+    #[serde(default)]
+    substitute: std::collections::BTreeMap<String, String>,
+    /// Leave out (with a warning) dependencies found nowhere.
+    #[serde(default, rename = "allow-missing-deps")]
+    allow_missing_deps: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -114,6 +121,10 @@ pub struct Overrides {
     pub registry: Option<String>,
     /// `--pack NAME`, before the config's `[validate] pack`.
     pub pack: Option<String>,
+    /// `--substitute id#version=other`s, over the config's `[packages.substitute]`.
+    pub substitutes: Vec<String>,
+    /// `--allow-missing-deps`.
+    pub allow_missing_deps: bool,
 }
 
 /// Everything commands need from configuration, merged from the config
@@ -168,6 +179,12 @@ impl Settings {
             sources.registry = r;
         }
         sources.offline |= cli.offline || file.packages.offline;
+        sources.substitutions = substitutions(
+            &file.packages.substitute,
+            &cli.substitutes,
+            config_file.as_deref(),
+        )?;
+        sources.allow_missing_deps |= cli.allow_missing_deps || file.packages.allow_missing_deps;
         let config_dir = config_file.as_ref().map(|_| dir.as_path());
         let (pack_name, pack_dirs) = pack_choice(cli.pack.clone(), file.validate.pack, config_dir);
         Ok(Settings {
@@ -236,6 +253,34 @@ fn pack_choice(
         }
     }
     (cli_pack.or(config_pack), dirs)
+}
+
+/// The config's substitutions, then the command line's; a rule from the
+/// command line replaces the config's for the same `id#version` (or `id`).
+fn substitutions(
+    config: &std::collections::BTreeMap<String, String>,
+    cli: &[String],
+    config_file: Option<&Path>,
+) -> Result<Vec<Substitution>, SetupError> {
+    let usage = |where_: &str, e: conform_packages::PackageError| {
+        SetupError::Usage(format!("{where_}: {e}"))
+    };
+    let mut rules = Vec::new();
+    for (key, version) in config {
+        rules.push(Substitution::new(key, version).map_err(|e| {
+            let file = config_file.map(|f| f.display().to_string());
+            usage(
+                &format!("[packages.substitute] in {}", file.unwrap_or_default()),
+                e,
+            )
+        })?);
+    }
+    for text in cli {
+        let rule: Substitution = text.parse().map_err(|e| usage("--substitute", e))?;
+        rules.retain(|r: &Substitution| r.from != rule.from);
+        rules.push(rule);
+    }
+    Ok(rules)
 }
 
 fn find_upwards(start: &Path) -> Option<PathBuf> {

@@ -77,6 +77,10 @@ impl Settings {
             .map(|s| PackageSpec::parse(s))
             .collect::<Result<Vec<_>, _>>()?;
         let resolved = conform_packages::resolve(&self.sources, &specs)?;
+        // Substitutions and left-out dependencies are never silent.
+        for line in conform_packages::notes(&resolved) {
+            eprintln!("conform: {line}");
+        }
         let cache = conform_validate::plan::cache::default_dir();
         let (validator, stats) =
             Validator::load(&resolved, (!options.no_cache).then_some(cache.as_path())).map_err(

@@ -36,6 +36,11 @@ impl LazyDefinitions {
         }
     }
 
+    /// The packages, as resolved.
+    pub(crate) fn packages(&self) -> &[ResolvedPackage] {
+        &self.packages
+    }
+
     fn get(&self, canonical: &str) -> Option<&Value> {
         // A package that loaded once to compile the plans loads again; if it
         // no longer does, lookups simply miss.
@@ -65,6 +70,13 @@ impl Context {
             by_url.insert(url, r);
         }
         Context { by_url, fallback }
+    }
+
+    /// The packages the fallback loads from (none without one).
+    pub(crate) fn packages(&self) -> &[ResolvedPackage] {
+        self.fallback
+            .as_deref()
+            .map_or(&[], LazyDefinitions::packages)
     }
 
     pub(crate) fn fallback(&self) -> Option<Arc<LazyDefinitions>> {

@@ -163,6 +163,13 @@ impl Validator {
         }
     }
 
+    /// The packages the plans were loaded from, as resolved (with the
+    /// substitutions and missing dependencies resolution recorded); empty
+    /// for a validator built from plans alone.
+    pub fn resolved_packages(&self) -> &[conform_packages::ResolvedPackage] {
+        self.context.packages()
+    }
+
     /// The same validator with this choice of profiles.
     pub fn with_profiles(&self, selection: ProfileSelection) -> Validator {
         Validator {

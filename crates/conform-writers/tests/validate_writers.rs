@@ -97,6 +97,7 @@ fn report() -> ValidationReport {
         packages: vec!["hl7.fhir.r4.core#4.0.1".into()],
         summary,
         files,
+        ..ValidationReport::default()
     }
 }
 

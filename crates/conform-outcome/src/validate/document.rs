@@ -2,7 +2,7 @@
 //! json`), as types: the JSON writer serialises it and the scorecard reads
 //! it back, so the layout is defined once.
 
-use super::{Summary, ValidationReport};
+use super::{MissingPackage, PackageSubstitution, Summary, ValidationReport};
 use crate::Outcome;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,12 @@ pub struct Document {
     pub tool: Tool,
     /// The packages the plans came from (`id#version`).
     pub packages: Vec<String>,
+    /// Packages loaded in place of the version asked for (docs/packages.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub substitutions: Vec<PackageSubstitution>,
+    /// Dependencies found nowhere and left out (`--allow-missing-deps`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_packages: Vec<MissingPackage>,
     pub summary: Summary,
     pub files: Vec<FileDocument>,
 }
@@ -89,6 +95,8 @@ impl Document {
                 version: tool_version.into(),
             },
             packages: report.packages.clone(),
+            substitutions: report.substitutions.clone(),
+            missing_packages: report.missing_packages.clone(),
             summary: report.summary,
             files,
         }

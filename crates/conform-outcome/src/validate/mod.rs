@@ -116,8 +116,68 @@ impl Summary {
 pub struct ValidationReport {
     /// The packages the plans came from (`id#version`).
     pub packages: Vec<String>,
+    /// Packages loaded in place of the version asked for (docs/packages.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub substitutions: Vec<PackageSubstitution>,
+    /// Dependencies found nowhere and left out (`--allow-missing-deps`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_packages: Vec<MissingPackage>,
     pub summary: Summary,
     pub files: Vec<FileReport>,
+}
+
+/// A package loaded in place of the version asked for, by an explicit
+/// substitution (`--substitute`, `[packages.substitute]` in conform.toml).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PackageSubstitution {
+    /// What was asked for (`id#version`).
+    pub requested: String,
+    /// What was loaded instead (`id#version`).
+    pub used: String,
+    /// The packages whose dependencies asked for it; empty when it was
+    /// asked for directly (configuration, pack or `--ig`).
+    pub required_by: Vec<String>,
+}
+
+impl std::fmt::Display for PackageSubstitution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "loaded {} in place of {} ({}), by substitution",
+            self.used,
+            self.requested,
+            asked_by(&self.required_by)
+        )
+    }
+}
+
+/// A dependency that was found nowhere and left out, because missing
+/// dependencies were allowed (`--allow-missing-deps`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MissingPackage {
+    /// The missing package (`id#version`).
+    pub package: String,
+    /// The packages whose dependencies ask for it.
+    pub required_by: Vec<String>,
+}
+
+impl std::fmt::Display for MissingPackage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "dependency {} ({}) was not found; loaded without it (missing dependencies allowed)",
+            self.package,
+            asked_by(&self.required_by)
+        )
+    }
+}
+
+fn asked_by(required_by: &[String]) -> String {
+    if required_by.is_empty() {
+        "asked for directly".to_string()
+    } else {
+        format!("required by {}", required_by.join(", "))
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]

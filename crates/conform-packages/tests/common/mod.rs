@@ -26,6 +26,8 @@ pub fn source_config(cache: &Path) -> SourceConfig {
         source_dirs: vec![conform_testdata::packages_dir()],
         registry: "http://127.0.0.1:9".to_string(),
         offline: true,
+        substitutions: Vec::new(),
+        allow_missing_deps: false,
     }
 }
 
