@@ -99,12 +99,18 @@ fn terminology_cases_decided_offline() {
     for case in &cases {
         let name = case["name"].as_str().unwrap_or_default().to_string();
         let terminology = &case["terminology"];
+        // The case's own supporting files may define some of them.
+        let own = test_cases::supporting(case)
+            .into_iter()
+            .filter(|r| r["resourceType"] == "CodeSystem")
+            .filter_map(|r| r["url"].as_str().map(str::to_string))
+            .collect::<BTreeSet<_>>();
         let missing: Vec<String> = terminology["externalSystems"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|s| s.as_str())
-            .filter(|s| !held.contains(*s))
+            .filter(|s| !held.contains(*s) && !own.contains(*s))
             .map(str::to_string)
             .collect();
         let server = terminology["reasons"]
@@ -150,5 +156,6 @@ fn terminology_cases_decided_offline() {
 }
 
 /// Offline valid/invalid agreement on the decidable terminology cases, as
-/// measured when the tier was first run (it may only rise).
-const TERMINOLOGY_FLOOR: f64 = 0.0;
+/// measured when the tier was first run (41.9%, 13 of 31; it may only
+/// rise). Most misses are CodeSystem/ValueSet/ConceptMap-specific rules.
+const TERMINOLOGY_FLOOR: f64 = 40.0;

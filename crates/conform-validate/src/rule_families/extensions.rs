@@ -49,7 +49,12 @@ impl<'a> Walker<'a> {
 
     /// The parts of a complex extension (relative urls) must be ones its
     /// definition defines.
-    fn sub_extensions(&mut self, node: NodeId, url: &str, plan: &crate::plan::profile::ProfilePlan) {
+    fn sub_extensions(
+        &mut self,
+        node: NodeId,
+        url: &str,
+        plan: &crate::plan::profile::ProfilePlan,
+    ) {
         let doc = self.doc;
         let Some(parts) = doc.get(node, "extension") else {
             return;
@@ -63,7 +68,8 @@ impl<'a> Walker<'a> {
                 continue;
             }
             let message = format!("The extension {url} defines no part '{name}'");
-            self.path.extend([Seg::Name("extension"), Seg::Index(i as u32)]);
+            self.path
+                .extend([Seg::Name("extension"), Seg::Index(i as u32)]);
             self.path.push(Seg::Name("url"));
             self.error(IssueCode::Invalid, rules::EXTENSION_URL, at, message);
             self.path.truncate(self.path.len() - 3);

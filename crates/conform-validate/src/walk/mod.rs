@@ -255,7 +255,8 @@ impl<'a> Walker<'a> {
                     // cannot tell which was meant, so the second is wrong.
                     if ids.contains_key(id) {
                         let at = doc.get(r, "id").unwrap_or(r);
-                        self.path.extend([Seg::Name("contained"), Seg::Index(i as u32)]);
+                        self.path
+                            .extend([Seg::Name("contained"), Seg::Index(i as u32)]);
                         self.path.push(Seg::Name("id"));
                         let message = format!("Another contained resource already has the id '{id}': ids of contained resources must be unique within their container");
                         self.error(IssueCode::BusinessRule, rules::DUPLICATE_ID, at, message);

@@ -24,6 +24,15 @@ pub fn load(specs: &[PackageSpec]) -> (Validator, Vec<conform_packages::Resolved
     let mut cfg = SourceConfig::with_cache(cache.path());
     cfg.source_dirs = vec![conform_testdata::packages_dir()];
     cfg.offline = true;
+    // The shared folder holds the extensions package HL7 Terminology 7.0.1
+    // asks for in its next (ballot) version only, and that one asks for
+    // Terminology 6.5.0: explicit substitutions, as a user would configure
+    // them (docs/packages.md).
+    cfg.substitutions = vec![
+        conform_packages::Substitution::new("hl7.fhir.uv.extensions.r4#5.2.0", "5.3.0-ballot-tc1")
+            .expect("substitution"),
+        conform_packages::Substitution::new("hl7.terminology.r4", "7.0.1").expect("substitution"),
+    ];
     let resolved = conform_packages::resolve(&cfg, specs).expect("packages resolve");
     let validator = Validator::load(&resolved, None).expect("plans compile").0;
     (validator, resolved)

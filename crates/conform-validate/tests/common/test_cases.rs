@@ -69,14 +69,18 @@ fn paths(v: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Runs a case (and its profile run) on `base` (shared, for cases without
-/// profiles) or on a validator compiled from `packages` plus the case's
-/// files (for cases that bring StructureDefinitions).
-pub fn run(case: &Value, base: &Validator, packages: &[PackageSpec]) -> Vec<CaseRun> {
-    let root = root();
-    let name = case["name"].as_str().expect("name").to_string();
-    // Supporting files (profiles, Questionnaires, ValueSets...), and the
-    // profile of the profile run with its own supporting files.
+/// The case's supporting files (and its profile run's), as read.
+pub fn supporting(case: &Value) -> Vec<Value> {
+    files(case)
+        .iter()
+        .filter_map(|p| std::fs::read(root().join(p)).ok())
+        .filter_map(|b| serde_json::from_slice(&b).ok())
+        .collect()
+}
+
+/// Supporting files (profiles, Questionnaires, ValueSets...), and the
+/// profile of the profile run with its own supporting files.
+fn files(case: &Value) -> Vec<String> {
     let mut files = paths(&case["supporting"]);
     files.extend(paths(&case["profiles"]));
     let profile = &case["profile"];
@@ -84,6 +88,17 @@ pub fn run(case: &Value, base: &Validator, packages: &[PackageSpec]) -> Vec<Case
         files.push(src.to_string());
         files.extend(paths(&profile["supporting"]));
     }
+    files
+}
+
+/// Runs a case (and its profile run) on `base` (shared, for cases without
+/// profiles) or on a validator compiled from `packages` plus the case's
+/// files (for cases that bring StructureDefinitions).
+pub fn run(case: &Value, base: &Validator, packages: &[PackageSpec]) -> Vec<CaseRun> {
+    let root = root();
+    let name = case["name"].as_str().expect("name").to_string();
+    let files = files(case);
+    let profile = &case["profile"];
     let supporting: Vec<Value> = files
         .iter()
         .filter_map(|p| std::fs::read(root.join(p)).ok())
