@@ -48,18 +48,18 @@ pub struct Selection {
 struct RuleFlags {
     /// Extension URLs on example domains (example.org...) need no
     /// definition (default true).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     allow_example_urls: Option<bool>,
     /// Active content (script, event handlers) in strings and narrative is
     /// an error (default false).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     security_checks: Option<bool>,
     /// HTML in markdown is an error (default false).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     no_html_in_markdown: Option<bool>,
     /// A reference that resolves nowhere here names its target's type, which
     /// is then checked (default true; the HL7 validator's default is false).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     assume_valid_rest_references: Option<bool>,
 }
 
