@@ -11,9 +11,9 @@
 //! | [`cardinality`] | `cardinality-min`, `cardinality-max` (and slice cardinality) |
 //! | [`primitives`] | JSON types of primitives, `primitive-format`, `empty`, `null-value`, `embedded-html`, `narrative` |
 //! | [`bindings`] | `binding-required`, `binding-extensible`, `binding-preferred`, `binding-not-checked` |
-//! | [`references`] | `reference-format`, `reference-target`, `contained-not-found` |
-//! | [`extensions`] | `extension-unknown`, `extension-context`, extension definitions |
-//! | [`contained`] | `dom-3` (natively) |
+//! | [`references`] | `reference-format`, `reference-target`, `contained-not-found` (and `reference-aggregation`, which only profiles state, in the profile checker) |
+//! | [`extensions`] | `extension-unknown`, `extension-context`, `extension-modifier`, `extension-url`, extension definitions |
+//! | [`contained`] | `dom-3` (natively); `duplicate-id` is found where the walk indexes a container's contained resources |
 //! | [`bundle`] | `bundle-link`, `bundle-entry`, `bundle-fullurl`, `bundle-duplicate`, `bundle-reference`, `bundle-orphan`, `bundle-search` |
 //! | [`invariants`] | FHIRPath constraints, by key; `invariant-not-evaluated` |
 //! | [`national`] | identifier rules of a [`crate::national::RuleSet`] |
