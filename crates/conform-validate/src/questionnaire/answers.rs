@@ -32,33 +32,21 @@ fn accepted(item_type: &str) -> Option<&'static [&'static str]> {
 impl<'a> Checker<'a, '_> {
     /// Checks one answer of an item of type `ty`.
     pub(super) fn answer(&mut self, answer: NodeId, q_item: &'a Value, ty: &str, path: &str) {
-        match ty {
-            "group" => {
-                let message = format!("The item '{}' is a group, so it cannot have answers: its questions go in its items", link_id(q_item));
-                self.error(
-                    IssueCode::Structure,
-                    rules::QUESTIONNAIRE_ITEM_STRUCTURE,
-                    answer,
-                    path,
-                    message,
-                );
-                return;
-            }
-            "display" => {
-                let message = format!(
-                    "The item '{}' is a display item (text shown to the user), so it cannot have answers",
-                    link_id(q_item)
-                );
-                self.error(
-                    IssueCode::Structure,
-                    rules::QUESTIONNAIRE_ITEM_STRUCTURE,
-                    answer,
-                    path,
-                    message,
-                );
-                return;
-            }
-            _ => {}
+        let no_answers = match ty {
+            "group" => Some("a group, so it cannot have answers: its questions go in its items"),
+            "display" => Some("a display item (text shown to the user), so it cannot have answers"),
+            _ => None,
+        };
+        if let Some(why) = no_answers {
+            let message = format!("The item '{}' is {why}", link_id(q_item));
+            self.error(
+                IssueCode::Structure,
+                rules::QUESTIONNAIRE_ITEM_STRUCTURE,
+                answer,
+                path,
+                message,
+            );
+            return;
         }
         if let Some(value) = answer_value(self.doc, answer) {
             let value_path = join(path, &format!("value.ofType({})", value.ty));

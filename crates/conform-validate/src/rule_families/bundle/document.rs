@@ -259,36 +259,38 @@ fn composition_references(
         &["author", "focus", "entry"]
     };
     for key in direct {
-        let repeats = doc
-            .get(node, key)
-            .is_some_and(|v| doc.kind(v) == Kind::Array);
-        for (i, r) in children(doc, node, key).enumerate() {
-            let at = if repeats {
-                format!("{prefix}{key}[{i}]")
-            } else {
-                format!("{prefix}{key}")
-            };
-            out.push((at, r));
-        }
+        push_children(doc, node, &prefix, key, out);
     }
     if top {
         for (outer, inner) in [("attester", "party"), ("event", "detail")] {
             for (i, o) in children(doc, node, outer).enumerate() {
-                let repeats = doc
-                    .get(o, inner)
-                    .is_some_and(|v| doc.kind(v) == Kind::Array);
-                for (j, r) in children(doc, o, inner).enumerate() {
-                    let at = if repeats {
-                        format!("{outer}[{i}].{inner}[{j}]")
-                    } else {
-                        format!("{outer}[{i}].{inner}")
-                    };
-                    out.push((at, r));
-                }
+                push_children(doc, o, &format!("{outer}[{i}]."), inner, out);
             }
         }
     }
     for (i, s) in children(doc, node, "section").enumerate() {
         composition_references(doc, s, format!("{prefix}section[{i}]."), out);
+    }
+}
+
+/// The values of `key` under `node`, each with its path (`prefix` + `key`,
+/// indexed when it repeats).
+fn push_children(
+    doc: &Document<'_>,
+    node: NodeId,
+    prefix: &str,
+    key: &str,
+    out: &mut Vec<(String, NodeId)>,
+) {
+    let repeats = doc
+        .get(node, key)
+        .is_some_and(|v| doc.kind(v) == Kind::Array);
+    for (i, r) in children(doc, node, key).enumerate() {
+        let at = if repeats {
+            format!("{prefix}{key}[{i}]")
+        } else {
+            format!("{prefix}{key}")
+        };
+        out.push((at, r));
     }
 }

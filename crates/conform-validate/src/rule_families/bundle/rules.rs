@@ -63,23 +63,17 @@ impl<'a> Walker<'a> {
             };
             let at = doc.get(link, "relation").unwrap_or(link);
             let place = [Seg::Name("link"), Seg::Index(i as u32)];
-            if !search && PAGING.contains(&rel.as_ref()) && !kind.is_empty() {
-                let message = format!("A {kind} Bundle cannot have a '{rel}' link: paging relations belong to search sets and histories");
-                self.bundle_report(
-                    Severity::Error,
-                    IssueCode::Invalid,
-                    rules::BUNDLE_LINK,
-                    at,
-                    &place,
-                    Some("relation"),
-                    message,
-                );
-            }
             let unique = rel == "self" || (search && PAGING.contains(&rel.as_ref()));
-            if unique && !seen.insert(rel.to_string()) {
-                let message = format!(
+            let problem = if !search && PAGING.contains(&rel.as_ref()) && !kind.is_empty() {
+                Some(format!("A {kind} Bundle cannot have a '{rel}' link: paging relations belong to search sets and histories"))
+            } else if unique && !seen.insert(rel.to_string()) {
+                Some(format!(
                     "The Bundle has more than one '{rel}' link; there can be only one of each"
-                );
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
                 self.bundle_report(
                     Severity::Error,
                     IssueCode::Invalid,
