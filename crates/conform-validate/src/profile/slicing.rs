@@ -103,7 +103,19 @@ fn matches(ck: &mut Checker<'_>, it: &Item<'_>, slice: &ProfileNode, d: &Discrim
             };
             let expected = expected_values(ck, slice, &d.path);
             if expected.is_empty() {
-                return false;
+                // No fixed or pattern value: a slice may be told by the
+                // value set its element is bound to (required binding).
+                let Some(binding) = node_at(ck, slice, &d.path)
+                    .and_then(|n| n.binding.as_ref())
+                    .filter(|b| b.strength == crate::plan::Strength::Required)
+                else {
+                    return false;
+                };
+                let plans = ck.plans;
+                return actual.iter().any(|&a| {
+                    crate::rule_families::bindings::in_value_set(plans, doc, a, binding)
+                        == Some(true)
+                });
             }
             actual.iter().any(|&a| {
                 expected.iter().any(|(v, exact)| {

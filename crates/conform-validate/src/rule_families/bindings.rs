@@ -91,6 +91,31 @@ pub(crate) fn check_required(
     check(r, plans, doc, node, b, &el.path);
 }
 
+/// Whether a coded value is in a bound value set: `Some(true)` when one of
+/// its codes is, `Some(false)` when every code is known not to be, `None`
+/// when it cannot be told offline (for slices discriminated by binding).
+pub(crate) fn in_value_set(
+    plans: &Plans,
+    doc: &Document<'_>,
+    node: NodeId,
+    b: &Binding,
+) -> Option<bool> {
+    let set = b.code_set.map(|i| &plans.code_sets[i as usize])?;
+    let mut unknown = false;
+    for c in codes_at(doc, node) {
+        let membership = match &c.system {
+            Some(s) => set.contains_coding(s, &c.code),
+            None => set.contains_code(&c.code),
+        };
+        match membership {
+            Membership::In => return Some(true),
+            Membership::Unknown => unknown = true,
+            Membership::NotIn => {}
+        }
+    }
+    (!unknown).then_some(false)
+}
+
 /// Checks a coded value against a binding; `label` names the element in
 /// the message.
 pub(crate) fn check(
