@@ -63,7 +63,7 @@ impl<'a> Invariants<'a> {
         ids: impl IntoIterator<Item = u32>,
         mut issue: impl FnMut(InvariantIssue<'a>),
     ) {
-        self.with_context(resources, |ctx| {
+        self.with_context(doc, resources, |ctx| {
             let focus = Item::Node(focus);
             for ci in ids {
                 let Some(expr) = &self.exprs[ci as usize] else {
@@ -97,6 +97,7 @@ impl<'a> Invariants<'a> {
     /// by this validator, inside `resources` (outermost first).
     pub(crate) fn with_context<R>(
         &self,
+        doc: &Document<'_>,
         resources: &[NodeId],
         f: impl FnOnce(&conform_fhirpath::Context) -> R,
     ) -> R {
@@ -107,7 +108,7 @@ impl<'a> Invariants<'a> {
         let mut ctx = conform_fhirpath::Context::with_model(self.model());
         ctx.lenient_as = true; // R4's dom-3 applies as() to many items
         ctx.resource = resources.last().copied();
-        ctx.root_resource = resources.first().copied();
+        ctx.root_resource = root_resource(doc, resources);
         ctx.resolver = Some(&resolver);
         ctx.member_of = Some(&member_of);
         ctx.conforms_to = Some(&conforms_to);
@@ -268,4 +269,21 @@ fn codes_of(doc: &Document<'_>, node: NodeId) -> Vec<(Option<String>, String)> {
         }
         _ => Vec::new(),
     }
+}
+
+/// `%rootResource`: the resource that contains `%resource` when that one is
+/// contained, else `%resource` itself (FHIR R4 FHIRPath variables). A
+/// Bundle's entries are not contained: each is its own root.
+fn root_resource(doc: &Document<'_>, resources: &[NodeId]) -> Option<NodeId> {
+    let mut i = resources.len().checked_sub(1)?;
+    while i > 0 {
+        let is_contained = doc
+            .get(resources[i - 1], "contained")
+            .is_some_and(|c| doc.elements(c).contains(&resources[i]));
+        if !is_contained {
+            break;
+        }
+        i -= 1;
+    }
+    Some(resources[i])
 }

@@ -244,7 +244,7 @@ impl Validator {
         doc: &Document<'_>,
         f: impl FnOnce(&conform_fhirpath::Context) -> R,
     ) -> R {
-        self.invariants().with_context(&[doc.root()], f)
+        self.invariants().with_context(doc, &[doc.root()], f)
     }
 
     /// FHIRPath type information from the loaded definitions.

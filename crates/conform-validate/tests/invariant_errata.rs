@@ -36,6 +36,20 @@ fn contained_resources_need_no_narrative_of_their_own() {
     assert!(!rules_of(&with_contained).contains(&"dom-6".to_string()));
     let bare = json!({"resourceType": "Patient"});
     assert!(rules_of(&bare).contains(&"dom-6".to_string()));
+    // A Bundle's entries are not contained: each is its own root resource.
+    let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3301", "resource": {"resourceType": "Patient"}}]});
+    let r = common::r4().validate_bytes(bundle.to_string().as_bytes(), 0);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "dom-6" && f.expression() == "Bundle.entry[0].resource"),
+        "{:?}",
+        r.findings
+            .iter()
+            .map(|f| (&f.rule, f.expression()))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
