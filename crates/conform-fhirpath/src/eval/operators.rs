@@ -188,7 +188,13 @@ pub(crate) fn union(ev: &Ev, l: &[Item], r: &[Item]) -> Vec<Item> {
 /// Item equality (`=`); `None` when unknown (date precision differs).
 pub(crate) fn equals(ev: &Ev, a: &Item, b: &Item) -> Option<bool> {
     if let (Item::Node(x), Item::Node(y)) = (a, b) {
-        if x == y {
+        // The same place in the document is the same value, whatever type
+        // each side was reached as (`%rootResource != $this` compares a
+        // resource with itself on every resource: no serialising).
+        if (x.node.is_some() || x.companion.is_some())
+            && x.node == y.node
+            && x.companion == y.companion
+        {
             return Some(true);
         }
         let objectish = |n: &crate::value::NodeRef| {
