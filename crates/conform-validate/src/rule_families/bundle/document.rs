@@ -114,32 +114,23 @@ impl Walker<'_> {
                     "resource.{}",
                     found.path.strip_suffix(".reference").unwrap_or(&found.path)
                 );
-                match index.resolve(value, Some(i)) {
-                    Resolution::Entry(t) if t != i => targets[i].push(t),
-                    Resolution::Ambiguous(count) if is_reference => {
-                        let message = format!("The reference '{value}' matches {count} entries of the Bundle; it must identify one");
-                        self.entry_issue(
-                            Severity::Error,
-                            rules::BUNDLE_REFERENCE,
-                            i,
-                            found.node,
-                            Some(&at),
-                            message,
-                        );
+                let message = match index.resolve(value, Some(i)) {
+                    Resolution::Entry(t) if t != i => {
+                        targets[i].push(t);
+                        continue;
                     }
-                    Resolution::OtherBase(urls) if is_reference => {
-                        let message = format!("The reference '{value}' does not resolve in the Bundle: an entry has that type and id ({}), but a relative reference resolves against the base of its own entry's fullUrl ({}), which differs", urls.join(", "), e.full_url.as_deref().unwrap_or("none"));
-                        self.entry_issue(
-                            Severity::Error,
-                            rules::BUNDLE_REFERENCE,
-                            i,
-                            found.node,
-                            Some(&at),
-                            message,
-                        );
-                    }
-                    _ => {}
-                }
+                    Resolution::Ambiguous(count) if is_reference => format!("The reference '{value}' matches {count} entries of the Bundle; it must identify one"),
+                    Resolution::OtherBase(urls) if is_reference => format!("The reference '{value}' does not resolve in the Bundle: an entry has that type and id ({}), but a relative reference resolves against the base of its own entry's fullUrl ({}), which differs", urls.join(", "), e.full_url.as_deref().unwrap_or("none")),
+                    _ => continue,
+                };
+                self.entry_issue(
+                    Severity::Error,
+                    rules::BUNDLE_REFERENCE,
+                    i,
+                    found.node,
+                    Some(&at),
+                    message,
+                );
             }
         }
         let mut visited = vec![false; n];

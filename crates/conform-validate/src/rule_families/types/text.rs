@@ -20,14 +20,7 @@ pub(crate) fn whitespace_only(r: &mut impl Report, node: NodeId, path: &str, tex
         "The value of {path} is only whitespace ({}): give real content, or omit the value",
         escaped(text)
     );
-    r.report(
-        Severity::Warning,
-        IssueCode::Invalid,
-        rules::STRING_WHITESPACE,
-        node,
-        None,
-        message,
-    );
+    warn(r, node, rules::STRING_WHITESPACE, message);
     true
 }
 
@@ -44,25 +37,11 @@ pub(crate) fn check(r: &mut impl Report, node: NodeId, p: Primitive, element: &s
                 "The value of {element} starts or ends with whitespace ({}): trim it",
                 escaped(text)
             );
-            r.report(
-                Severity::Warning,
-                IssueCode::Invalid,
-                rules::STRING_WHITESPACE,
-                node,
-                None,
-                message,
-            );
+            warn(r, node, rules::STRING_WHITESPACE, message);
         }
         Primitive::Base64Binary if base64_has_whitespace(text) => {
             let message = format!("The base64 value of {element} contains whitespace (line breaks or spaces); RFC 4648 encodings should have none, though readers are asked to tolerate it");
-            r.report(
-                Severity::Warning,
-                IssueCode::Invalid,
-                rules::BASE64_WHITESPACE,
-                node,
-                None,
-                message,
-            );
+            warn(r, node, rules::BASE64_WHITESPACE, message);
         }
         Primitive::Date | Primitive::DateTime | Primitive::Instant => {
             reasonable_year(r, node, element, text)
@@ -107,14 +86,7 @@ fn control_characters(r: &mut impl Report, node: NodeId, element: &str, text: &s
         "The value of {element} contains the control character(s) {}, which FHIR XML cannot carry and which have no valid use in content",
         list.join(", ")
     );
-    r.report(
-        Severity::Warning,
-        IssueCode::Invalid,
-        rules::UNICODE_CONTROL,
-        node,
-        None,
-        message,
-    );
+    warn(r, node, rules::UNICODE_CONTROL, message);
 }
 
 const LRE: char = '\u{202a}';
@@ -172,14 +144,7 @@ fn bidi(r: &mut impl Report, node: NodeId, element: &str, text: &str) {
             "The value of {element} has a Unicode bidirectional control (U+{:04X}) at character {i} that is never closed, which can make displayed text differ from the stored text (CVE-2021-42574)",
             c as u32
         );
-        r.report(
-            Severity::Warning,
-            IssueCode::Invalid,
-            rules::UNICODE_BIDI,
-            node,
-            None,
-            message,
-        );
+        warn(r, node, rules::UNICODE_BIDI, message);
     }
 }
 
@@ -206,14 +171,7 @@ fn reasonable_year(r: &mut impl Report, node: NodeId, element: &str, text: &str)
     let message = format!(
         "The value of {element} ('{text}') has the year {year}, outside the range of plausible years (1800 to 80 years from now): check for a data entry error"
     );
-    r.report(
-        Severity::Warning,
-        IssueCode::Invalid,
-        rules::DATE_REASONABLE,
-        node,
-        None,
-        message,
-    );
+    warn(r, node, rules::DATE_REASONABLE, message);
 }
 
 /// The canonical resources of R4, whose `url` identifies them.
@@ -287,4 +245,16 @@ pub(crate) fn decimal_range(r: &mut impl Report, node: NodeId, element: &str, te
 /// message.
 fn escaped(text: &str) -> String {
     text.escape_debug().to_string()
+}
+
+/// A warning of `rule` at the value itself (what most text rules report).
+fn warn(r: &mut impl Report, node: NodeId, rule: &'static str, message: String) {
+    r.report(
+        Severity::Warning,
+        IssueCode::Invalid,
+        rule,
+        node,
+        None,
+        message,
+    );
 }
