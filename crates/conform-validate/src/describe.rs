@@ -38,6 +38,21 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         PROFILE_TYPE => "A type the profile does not allow here.",
         PROFILE_MAX_LENGTH => "A string is longer than the profile allows.",
         PROFILE_VALUE_LIMIT => "A value is outside the profile's minimum or maximum.",
+        SEARCH_PARAMETER_DERIVATION => {
+            "A SearchParameter changes the base, type or expression of the one it is derived from."
+        }
+        SEARCH_PARAMETER_EXPRESSION => {
+            "A SearchParameter's expression does not fit the types it searches."
+        }
+        SEARCH_PARAMETER_CODE => {
+            "A SearchParameter's code has a character with a meaning of its own in search URLs."
+        }
+        SEARCH_PARAMETER_COMPONENTS => {
+            "A composite SearchParameter without the components it combines."
+        }
+        CAPABILITY_SEARCH_PARAM => {
+            "A CapabilityStatement search parameter's type differs from its definition's."
+        }
         PROFILE_SLICE_CLOSED => "An item matches no slice of a closed slicing.",
         PROFILE_SLICE_ORDER => "Slices are out of the order the profile requires.",
         PROFILE_SLICE_CARDINALITY => "A slice occurs fewer or more times than the profile allows.",

@@ -119,6 +119,12 @@ pub mod rules {
         CODING_NO_SYSTEM = "coding-no-system",
         QUANTITY_UCUM = "quantity-ucum",
         QUANTITY_UCUM_ANNOTATION = "quantity-ucum-annotation",
+        // Conformance resources (rule_families::canonical).
+        SEARCH_PARAMETER_DERIVATION = "search-parameter-derivation",
+        SEARCH_PARAMETER_EXPRESSION = "search-parameter-expression",
+        SEARCH_PARAMETER_CODE = "search-parameter-code",
+        SEARCH_PARAMETER_COMPONENTS = "search-parameter-components",
+        CAPABILITY_SEARCH_PARAM = "capability-search-param",
     }
 
     /// Rules that say a check could not be made (a value set that is not

@@ -44,6 +44,8 @@ pub enum Role {
     Coded,
     Bundle,
     QuestionnaireResponse,
+    SearchParameter,
+    CapabilityStatement,
 }
 
 impl Role {
@@ -56,6 +58,8 @@ impl Role {
             "Coding" | "CodeableConcept" | "Quantity" => Role::Coded,
             "Bundle" => Role::Bundle,
             "QuestionnaireResponse" => Role::QuestionnaireResponse,
+            "SearchParameter" => Role::SearchParameter,
+            "CapabilityStatement" => Role::CapabilityStatement,
             _ => Role::Other,
         }
     }

@@ -299,6 +299,8 @@ impl<'a> Walker<'a> {
                 }
             }
             Role::QuestionnaireResponse => self.questionnaire_response(node),
+            Role::SearchParameter => self.search_parameter(node),
+            Role::CapabilityStatement => self.capability_statement(node),
             _ => {}
         }
         self.apply_profiles(node, tid);

@@ -148,6 +148,12 @@ fn one(name: String, validator: &Validator, bytes: &[u8], expected: &Value) -> C
         .iter()
         .filter(|f| f.severity.is_error())
         .collect();
+    // CONFORM_CASE_DETAIL=name1,name2 prints every error of those runs.
+    if std::env::var("CONFORM_CASE_DETAIL").is_ok_and(|names| names.split(',').any(|n| n == name)) {
+        for f in &errors {
+            println!("  {name}: {} [{}] {}", f.expression(), f.rule, f.message);
+        }
+    }
     CaseRun {
         name,
         expected_errors: expected["errors"].as_u64().expect("expected.errors"),

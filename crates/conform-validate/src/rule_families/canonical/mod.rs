@@ -1,0 +1,36 @@
+//! Rules particular to conformance resources that other resources lean
+//! on: a SearchParameter against the one it is derived from and the types
+//! it searches, and a CapabilityStatement's search parameters against their
+//! definitions. They follow the reference validator's
+//! `SearchParameterValidator` and its CapabilityStatement check; the
+//! definitions named come from the loaded packages and `--ig` files.
+//!
+//! | rule | what |
+//! |---|---|
+//! | `search-parameter-derivation` | a `derivedFrom` that does not resolve (warning), a base or type the parent does not have, an expression that differs from the parent's (warning) |
+//! | `search-parameter-expression` | an expression whose paths do not exist on the parameter's base types |
+//! | `search-parameter-code` | a code with `.`, `$` or `\|` in it (warning) |
+//! | `search-parameter-components` | a composite parameter with fewer than two components |
+//! | `capability-search-param` | a CapabilityStatement search parameter whose type is not its definition's |
+
+mod capability_statement;
+mod paths;
+mod search_parameter;
+
+use conform_json::{Document, NodeId};
+
+/// The items of the array `key` of an object (none when it is absent or
+/// not an array; the walk reports that).
+fn items<'d>(doc: &'d Document<'_>, node: NodeId, key: &str) -> impl Iterator<Item = NodeId> + 'd {
+    doc.get(node, key)
+        .map_or(&[][..], |a| doc.elements(a))
+        .iter()
+        .copied()
+}
+
+/// The string items of the array `key`.
+fn strings(doc: &Document<'_>, node: NodeId, key: &str) -> Vec<String> {
+    items(doc, node, key)
+        .filter_map(|n| doc.str(n).map(|s| s.into_owned()))
+        .collect()
+}
