@@ -50,6 +50,10 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         SEARCH_PARAMETER_COMPONENTS => {
             "A composite SearchParameter without the components it combines."
         }
+        OPERATION_DEFINITION_PROFILE => {
+            "An OperationDefinition's parameters disagree with its input or output profile."
+        }
+        OPERATION_DEFINITION_BASE => "An OperationDefinition's base chain leads back to itself.",
         CAPABILITY_SEARCH_PARAM => {
             "A CapabilityStatement search parameter's type differs from its definition's."
         }

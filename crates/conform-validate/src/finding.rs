@@ -125,6 +125,8 @@ pub mod rules {
         SEARCH_PARAMETER_CODE = "search-parameter-code",
         SEARCH_PARAMETER_COMPONENTS = "search-parameter-components",
         CAPABILITY_SEARCH_PARAM = "capability-search-param",
+        OPERATION_DEFINITION_PROFILE = "operation-definition-profile",
+        OPERATION_DEFINITION_BASE = "operation-definition-base",
     }
 
     /// Rules that say a check could not be made (a value set that is not

@@ -159,6 +159,7 @@ impl Compiler<'_> {
                     .map(|url| self.type_of_profile(url))
                     .filter(|t| t != "Resource")
                     .collect(),
+                target_profiles: strings(&t["targetProfile"]),
                 aggregation: strings(&t["aggregation"]),
             })
             .collect();

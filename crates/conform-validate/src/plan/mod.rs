@@ -46,6 +46,7 @@ pub enum Role {
     QuestionnaireResponse,
     SearchParameter,
     CapabilityStatement,
+    OperationDefinition,
 }
 
 impl Role {
@@ -60,6 +61,7 @@ impl Role {
             "QuestionnaireResponse" => Role::QuestionnaireResponse,
             "SearchParameter" => Role::SearchParameter,
             "CapabilityStatement" => Role::CapabilityStatement,
+            "OperationDefinition" => Role::OperationDefinition,
             _ => Role::Other,
         }
     }

@@ -97,6 +97,8 @@ pub struct ProfileType {
     pub profiles: Vec<String>,
     /// `type.targetProfile`, as resource type names.
     pub target_types: Vec<String>,
+    /// `type.targetProfile` as written (canonical URLs).
+    pub target_profiles: Vec<String>,
     /// `type.aggregation`: where a referenced resource may be (`contained`,
     /// `referenced`, `bundled`); empty when the profile does not say.
     pub aggregation: Vec<String>,

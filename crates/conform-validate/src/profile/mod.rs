@@ -33,7 +33,7 @@ impl Values {
         )
     }
 
-    fn get(&self, i: u32) -> &Value {
+    pub(crate) fn get(&self, i: u32) -> &Value {
         &self.0[i as usize]
     }
 }

@@ -17,7 +17,7 @@
 //! | [`bundle`] | `bundle-link`, `bundle-entry`, `bundle-fullurl`, `bundle-duplicate`, `bundle-reference`, `bundle-orphan`, `bundle-search` |
 //! | [`invariants`] | FHIRPath constraints, by key; `invariant-not-evaluated` |
 //! | [`national`] | identifier rules of a [`crate::national::RuleSet`] |
-//! | [`canonical`] | `search-parameter-derivation`, `search-parameter-expression`, `search-parameter-code`, `search-parameter-components`, `capability-search-param` |
+//! | [`canonical`] | `search-parameter-derivation`, `search-parameter-expression`, `search-parameter-code`, `search-parameter-components`, `operation-definition-profile`, `operation-definition-base`, `capability-search-param` |
 //! | [`types`] | type-specific rules: text of primitives, Attachment, Identifier, Coding and Quantity systems, UCUM |
 //!
 //! **Adding a rule family**: add its ids to [`crate::finding::rules`], add a

@@ -301,6 +301,7 @@ impl<'a> Walker<'a> {
             Role::QuestionnaireResponse => self.questionnaire_response(node),
             Role::SearchParameter => self.search_parameter(node),
             Role::CapabilityStatement => self.capability_statement(node),
+            Role::OperationDefinition => self.operation_definition(node),
             _ => {}
         }
         self.apply_profiles(node, tid);

@@ -190,9 +190,21 @@ impl<'a> Walker<'a> {
             }
             if let Some(t) = twin {
                 let n = doc.elements(t).len();
+                // FHIR pads both arrays with null so that their items line
+                // up; like the reference validator, conform only rejects a
+                // position with neither a value nor an id or extension
+                // (`null-value`), and warns about the padding.
                 if doc.kind(t) == Kind::Array && n != items.len() {
-                    let message = format!("The arrays '{}' ({} items) and '_{}' ({n} items) must have the same length", el.name, items.len(), el.name);
-                    self.error(IssueCode::Structure, rules::PRIMITIVE_ALIGNMENT, t, message);
+                    let message = format!("The arrays '{}' ({} items) and '_{}' ({n} items) differ in length: pad the shorter one with null so that their items line up", el.name, items.len(), el.name);
+                    crate::rule_families::Report::report(
+                        self,
+                        Severity::Warning,
+                        IssueCode::Structure,
+                        rules::PRIMITIVE_ALIGNMENT,
+                        t,
+                        None,
+                        message,
+                    );
                 }
             }
             count
@@ -244,10 +256,10 @@ impl<'a> Walker<'a> {
                 self.path.push(Seg::Index(i as u32));
                 match doc.kind(item) {
                     Kind::Null => {
-                        let covered = main
-                            .and_then(|m| doc.elements(m).get(i).copied())
-                            .is_some_and(|v| doc.kind(v) != Kind::Null);
-                        if !covered {
+                        // A null on both sides is reported once, by the
+                        // primitive array's own walk.
+                        let beside = main.and_then(|m| doc.elements(m).get(i).copied());
+                        if beside.is_none() {
                             self.error(
                                 IssueCode::Structure,
                                 rules::NULL_VALUE,

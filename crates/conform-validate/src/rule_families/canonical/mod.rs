@@ -1,9 +1,11 @@
 //! Rules particular to conformance resources that other resources lean
-//! on: a SearchParameter against the one it is derived from and the types
-//! it searches, and a CapabilityStatement's search parameters against their
-//! definitions. They follow the reference validator's
-//! `SearchParameterValidator` and its CapabilityStatement check; the
-//! definitions named come from the loaded packages and `--ig` files.
+//! on, each following the reference validator's check of that resource
+//! type: a SearchParameter against the one it is derived from and the
+//! types it searches (`SearchParameterValidator`), an OperationDefinition's
+//! parameters against its input and output profiles
+//! (`OperationDefinitionValidator`), and a CapabilityStatement's search
+//! parameters against their definitions. The definitions named come from
+//! the loaded packages and `--ig` files.
 //!
 //! | rule | what |
 //! |---|---|
@@ -11,9 +13,12 @@
 //! | `search-parameter-expression` | an expression whose paths do not exist on the parameter's base types |
 //! | `search-parameter-code` | a code with `.`, `$` or `\|` in it (warning) |
 //! | `search-parameter-components` | a composite parameter with fewer than two components |
+//! | `operation-definition-profile` | an `inputProfile`/`outputProfile` that is not a usable Parameters profile, or whose parameter slices disagree with the operation's parameters (cardinality, types, target profiles; a parameter on one side only is a warning) |
+//! | `operation-definition-base` | a `base` chain that leads back to the operation itself |
 //! | `capability-search-param` | a CapabilityStatement search parameter whose type is not its definition's |
 
 mod capability_statement;
+mod operation_definition;
 mod paths;
 mod search_parameter;
 
