@@ -164,3 +164,138 @@ fn a_capability_statement_search_param_has_its_definitions_type() {
         ["Error CapabilityStatement.rest[0].resource[0].searchParam[0]"]
     );
 }
+
+/// An input profile on Parameters with one parameter slice, `subject`:
+/// exactly one, a Reference to a Patient profile.
+fn input_profile_validator() -> conform_validate::Validator {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sd = json!({"resourceType": "StructureDefinition",
+        "url": "http://example.org/fhir/StructureDefinition/op-in", "name": "OpIn",
+        "status": "active", "fhirVersion": "4.0.1", "kind": "resource", "abstract": false,
+        "type": "Parameters", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Parameters",
+        "derivation": "constraint", "differential": {"element": [
+            {"id": "Parameters.parameter", "path": "Parameters.parameter",
+                "slicing": {"discriminator": [{"type": "value", "path": "name"}], "rules": "open"}},
+            {"id": "Parameters.parameter:subject", "path": "Parameters.parameter",
+                "sliceName": "subject", "min": 1, "max": "1"},
+            {"id": "Parameters.parameter:subject.name", "path": "Parameters.parameter.name",
+                "fixedString": "subject"},
+            {"id": "Parameters.parameter:subject.value[x]", "path": "Parameters.parameter.value[x]",
+                "type": [{"code": "Reference",
+                    "targetProfile": ["http://example.org/fhir/StructureDefinition/patient"]}]},
+            {"id": "Parameters.parameter:subject.resource", "path": "Parameters.parameter.resource", "max": "0"},
+            {"id": "Parameters.parameter:subject.part", "path": "Parameters.parameter.part", "max": "0"}]}});
+    let path = dir.path().join("op-in.json");
+    std::fs::write(&path, sd.to_string()).expect("write profile");
+    common::r4_with(&[path])
+}
+
+fn operation(subject: Value) -> Value {
+    let mut param = json!({"name": "subject", "use": "in", "min": 1, "max": "1", "type": "Reference",
+        "targetProfile": ["http://example.org/fhir/StructureDefinition/patient"]});
+    param
+        .as_object_mut()
+        .unwrap()
+        .extend(subject.as_object().unwrap().clone());
+    json!({"resourceType": "OperationDefinition", "url": "http://example.org/fhir/OperationDefinition/op",
+        "name": "Op", "status": "active", "kind": "operation", "code": "op", "system": true,
+        "type": false, "instance": false,
+        "inputProfile": "http://example.org/fhir/StructureDefinition/op-in",
+        "parameter": [param]})
+}
+
+fn operation_findings(v: &conform_validate::Validator, op: &Value) -> Vec<String> {
+    v.validate_bytes(op.to_string().as_bytes(), 0)
+        .findings
+        .iter()
+        .filter(|f| f.rule.starts_with("operation-definition"))
+        .map(|f| format!("{:?} {}", f.severity, f.expression()))
+        .collect()
+}
+
+#[test]
+fn operation_parameters_agree_with_their_input_profile() {
+    let v = input_profile_validator();
+    assert!(operation_findings(&v, &operation(json!({}))).is_empty());
+    // cardinality
+    assert_eq!(
+        operation_findings(&v, &operation(json!({"min": 0}))),
+        ["Error OperationDefinition.parameter[0]"]
+    );
+    assert_eq!(
+        operation_findings(&v, &operation(json!({"max": "*"}))),
+        ["Error OperationDefinition.parameter[0]"]
+    );
+    // a type the profile does not allow, and the profile's type missing here
+    assert_eq!(
+        operation_findings(
+            &v,
+            &operation(json!({"type": "string", "targetProfile": null}))
+        )
+        .len(),
+        3
+    );
+    // a target profile on one side only
+    assert_eq!(
+        operation_findings(
+            &v,
+            &operation(
+                json!({"targetProfile": ["http://example.org/fhir/StructureDefinition/other"]})
+            )
+        ),
+        [
+            "Error OperationDefinition.parameter[0]",
+            "Error OperationDefinition.parameter[0]"
+        ]
+    );
+}
+
+#[test]
+fn a_parameter_on_one_side_only_is_a_warning() {
+    let v = input_profile_validator();
+    assert_eq!(
+        operation_findings(&v, &operation(json!({"name": "patient"}))),
+        [
+            "Warning OperationDefinition.inputProfile",
+            "Warning OperationDefinition.parameter[0]"
+        ]
+    );
+}
+
+#[test]
+fn an_input_profile_must_be_a_loaded_parameters_profile() {
+    let mut op = operation(json!({}));
+    op["inputProfile"] = json!("http://example.org/fhir/StructureDefinition/nowhere");
+    assert_eq!(
+        operation_findings(&input_profile_validator(), &op),
+        ["Error OperationDefinition.inputProfile"]
+    );
+    op["inputProfile"] = json!("http://hl7.org/fhir/StructureDefinition/vitalsigns");
+    assert_eq!(
+        operation_findings(&input_profile_validator(), &op),
+        ["Error OperationDefinition.inputProfile"]
+    );
+}
+
+#[test]
+fn a_base_chain_must_not_lead_back() {
+    let parent = json!({"resourceType": "OperationDefinition",
+        "url": "http://example.org/fhir/OperationDefinition/parent", "name": "Parent",
+        "status": "active", "kind": "operation", "code": "op", "system": true, "type": false,
+        "instance": false, "base": "http://example.org/fhir/OperationDefinition/op"});
+    let mut op = operation(json!({}));
+    op.as_object_mut().unwrap().remove("inputProfile");
+    op["base"] = json!("http://example.org/fhir/OperationDefinition/parent");
+    // Only the parent loaded: the chain ends there.
+    let v = common::r4().clone().with_resources(vec![parent.clone()]);
+    assert!(operation_findings(&v, &op).is_empty());
+    // Both loaded (as in a package that holds the operation): the chain
+    // comes back to the operation's own url.
+    let v = common::r4()
+        .clone()
+        .with_resources(vec![parent, op.clone()]);
+    assert_eq!(
+        operation_findings(&v, &op),
+        ["Error OperationDefinition.base"]
+    );
+}
