@@ -79,3 +79,198 @@ fn a_bad_option_value_is_a_usage_error() {
         common::stderr(&out)
     );
 }
+
+/// Findings of `rule` (with their severities) when validating `file`.
+fn findings(
+    dir: &std::path::Path,
+    file: &std::path::Path,
+    extra: &[&str],
+    rule: &str,
+) -> Vec<String> {
+    let mut args = vec!["validate", "-f", "json", "--info"];
+    args.extend_from_slice(extra);
+    let file = file.to_string_lossy().into_owned();
+    args.push(&file);
+    let out = conform_in(dir, &args);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("JSON report ({e}): {}", common::stderr(&out)));
+    report["files"][0]["resources"][0]["issues"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|i| i["rule"] == rule)
+        .map(|i| i["severity"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn write(dir: &std::path::Path, name: &str, json: serde_json::Value) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, json.to_string()).expect("write fixture");
+    path
+}
+
+#[test]
+fn the_reference_policy_decides_what_unresolved_references_get() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = root().join(FIXTURE);
+    // ignore: an unresolved reference's URL type is not judged
+    assert!(findings(
+        dir.path(),
+        &file,
+        &["--references", "ignore"],
+        "reference-target"
+    )
+    .is_empty());
+    // check-exists: it must resolve here, and conform fetches nothing
+    assert_eq!(
+        findings(
+            dir.path(),
+            &file,
+            &["--references", "check-exists"],
+            "reference-not-resolved"
+        ),
+        ["error"]
+    );
+    std::fs::write(
+        dir.path().join("conform.toml"),
+        "[validate]\nreferences = \"check-exists\"\n",
+    )
+    .expect("write config");
+    assert_eq!(
+        findings(dir.path(), &file, &[], "reference-not-resolved"),
+        ["error"]
+    );
+    assert!(findings(
+        dir.path(),
+        &file,
+        &["--references", "check-type"],
+        "reference-not-resolved"
+    )
+    .is_empty());
+}
+
+#[test]
+fn allowed_extension_domains_need_no_definition() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        dir.path(),
+        "p.json",
+        serde_json::json!({"resourceType": "Patient",
+        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">A</div>"},
+        "extension": [{"url": "https://fhir.nhs.uk/StructureDefinition/Extension-Local", "valueString": "x"}]}),
+    );
+    assert_eq!(
+        findings(dir.path(), &file, &[], "extension-unknown"),
+        ["error"]
+    );
+    assert!(findings(
+        dir.path(),
+        &file,
+        &[
+            "--extension-domain",
+            "https://fhir.nhs.uk/StructureDefinition"
+        ],
+        "extension-unknown"
+    )
+    .is_empty());
+    assert!(findings(
+        dir.path(),
+        &file,
+        &["--extension-domain", "any"],
+        "extension-unknown"
+    )
+    .is_empty());
+    std::fs::write(
+        dir.path().join("conform.toml"),
+        "[validate]\nextension-domains = [\"https://fhir.nhs.uk/\"]\n",
+    )
+    .expect("write config");
+    assert!(findings(dir.path(), &file, &[], "extension-unknown").is_empty());
+}
+
+#[test]
+fn best_practice_invariants_are_reported_at_the_level_asked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // no narrative: dom-6, a best-practice invariant
+    let file = write(
+        dir.path(),
+        "p.json",
+        serde_json::json!({"resourceType": "Patient", "active": true}),
+    );
+    assert_eq!(findings(dir.path(), &file, &[], "dom-6"), ["information"]);
+    assert_eq!(
+        findings(dir.path(), &file, &["--best-practice", "warning"], "dom-6"),
+        ["warning"]
+    );
+    assert_eq!(
+        findings(dir.path(), &file, &["--best-practice", "error"], "dom-6"),
+        ["error"]
+    );
+    assert!(findings(dir.path(), &file, &["--best-practice", "ignore"], "dom-6").is_empty());
+}
+
+#[test]
+fn extensible_binding_warnings_can_be_turned_off() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // the vital-signs profile binds Observation.code extensibly
+    let file = write(
+        dir.path(),
+        "o.json",
+        serde_json::json!({"resourceType": "Observation",
+        "meta": {"profile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns"]},
+        "status": "final", "category": [{"coding": [{"system":
+            "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "1234-5"}]},
+        "subject": {"reference": "Patient/1"}, "effectiveDateTime": "2020-01-01",
+        "valueQuantity": {"value": 1, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}}),
+    );
+    assert_eq!(
+        findings(dir.path(), &file, &[], "binding-extensible"),
+        ["warning"]
+    );
+    assert!(findings(
+        dir.path(),
+        &file,
+        &["--extensible-binding-warnings=false"],
+        "binding-extensible"
+    )
+    .is_empty());
+}
+
+#[test]
+fn contained_resources_can_be_left_unvalidated() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        dir.path(),
+        "p.json",
+        serde_json::json!({"resourceType": "Patient",
+        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">A</div>"},
+        "contained": [{"resourceType": "Practitioner", "id": "gp", "active": "yes"}],
+        "generalPractitioner": [{"reference": "#gp"}]}),
+    );
+    assert_eq!(findings(dir.path(), &file, &[], "json-type"), ["error"]);
+    assert!(findings(dir.path(), &file, &["--contained", "ignore"], "json-type").is_empty());
+}
+
+#[test]
+fn an_unknown_policy_or_key_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = root().join(FIXTURE).to_string_lossy().into_owned();
+    let out = conform_in(
+        dir.path(),
+        &["validate", "--references", "sometimes", &file],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::write(
+        dir.path().join("conform.toml"),
+        "[validate]\nbest-practise = \"error\"\n",
+    )
+    .expect("write config");
+    let out = conform_in(dir.path(), &["validate", &file]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("best-practise"),
+        "{}",
+        common::stderr(&out)
+    );
+}

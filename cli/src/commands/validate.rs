@@ -61,6 +61,46 @@ struct RuleFlags {
     /// is then checked (default true; the HL7 validator's default is false).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     assume_valid_rest_references: Option<bool>,
+    /// What is checked of referenced resources: ignore, check-type
+    /// (default), check-exists or check-valid (a reference must resolve
+    /// here: conform fetches nothing).
+    #[arg(long, value_name = "POLICY")]
+    references: Option<conform_validate::ReferencePolicy>,
+    /// Validate contained resources: check (default) or ignore.
+    #[arg(long, value_name = "POLICY")]
+    contained: Option<conform_validate::ContainedPolicy>,
+    /// How failed best-practice invariants are reported: ignore, hint
+    /// (default), warning or error.
+    #[arg(long, value_name = "LEVEL")]
+    best_practice: Option<conform_validate::Level>,
+    /// Warn about codes outside extensible bindings (default true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    extensible_binding_warnings: Option<bool>,
+    /// Report wrong displays as warnings, not errors (default false).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    display_issues_are_warnings: Option<bool>,
+    /// Extensions under this URL prefix (or `any`) need no definition
+    /// (repeatable).
+    #[arg(long = "extension-domain", value_name = "URL")]
+    extension_domains: Vec<String>,
+}
+
+impl RuleFlags {
+    fn overrides(&self) -> conform_setup::RuleOverrides {
+        conform_setup::RuleOverrides {
+            allow_example_urls: self.allow_example_urls,
+            security_checks: self.security_checks,
+            no_html_in_markdown: self.no_html_in_markdown,
+            assume_valid_rest_references: self.assume_valid_rest_references,
+            references: self.references,
+            contained: self.contained,
+            best_practice: self.best_practice,
+            extensible_binding_warnings: self.extensible_binding_warnings,
+            display_issues_are_warnings: self.display_issues_are_warnings,
+            extension_domains: (!self.extension_domains.is_empty())
+                .then(|| self.extension_domains.clone()),
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -105,12 +145,7 @@ pub fn prepare(settings: &Settings, sel: &Selection) -> Result<Prepared, Failure
         invariants: !sel.no_invariants,
         no_cache: sel.no_cache,
         verbose: sel.verbose,
-        rules: conform_setup::RuleOverrides {
-            allow_example_urls: sel.rules.allow_example_urls,
-            security_checks: sel.rules.security_checks,
-            no_html_in_markdown: sel.rules.no_html_in_markdown,
-            assume_valid_rest_references: sel.rules.assume_valid_rest_references,
-        },
+        rules: sel.rules.overrides(),
     })?;
     let (inputs, input_errors) = collect_inputs(&sel.paths);
     Ok(Prepared {

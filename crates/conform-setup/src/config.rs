@@ -53,59 +53,75 @@ struct OutputConfig {
     format: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct ValidateConfig {
-    /// The profile pack validation uses unless `--pack` names another:
-    /// a name (`uk-core`) or a `.toml` file relative to the config.
-    pack: Option<String>,
-    // The validator's options (docs/validator-options.md); a flag on the
-    // command line wins.
-    allow_example_urls: Option<bool>,
-    security_checks: Option<bool>,
-    no_html_in_markdown: Option<bool>,
-    assume_valid_rest_references: Option<bool>,
-}
-
-/// The validator's options a config file or the command line may set, each
-/// unset unless given (then the default of [`conform_validate::Options`]).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RuleOverrides {
-    /// Extension URLs on example domains need no definition.
-    pub allow_example_urls: Option<bool>,
-    /// Strings and narrative with active content are errors.
-    pub security_checks: Option<bool>,
-    /// Markdown with HTML in it is an error.
-    pub no_html_in_markdown: Option<bool>,
-    /// A reference that resolves nowhere is taken to name its target's type.
-    pub assume_valid_rest_references: Option<bool>,
-}
-
-impl RuleOverrides {
-    /// These overrides over `under` (what is unset here is taken from it).
-    pub fn or(self, under: RuleOverrides) -> RuleOverrides {
-        RuleOverrides {
-            allow_example_urls: self.allow_example_urls.or(under.allow_example_urls),
-            security_checks: self.security_checks.or(under.security_checks),
-            no_html_in_markdown: self.no_html_in_markdown.or(under.no_html_in_markdown),
-            assume_valid_rest_references: self
-                .assume_valid_rest_references
-                .or(under.assume_valid_rest_references),
+/// Declares the validator options a config file or the command line may
+/// set, once: the struct of overrides (each unset unless given, then the
+/// default of [`conform_validate::Options`]), how overrides layer and
+/// apply, and `conform.toml`'s `[validate]` table, which holds them in
+/// kebab-case beside `pack` (declared here because serde cannot refuse
+/// unknown keys beside a flattened struct, and a mistyped key must fail).
+macro_rules! rule_overrides {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty,)+) => {
+        /// The validator's options a config file or the command line may
+        /// set (docs/validator-options.md).
+        #[derive(Clone, Debug, Default)]
+        pub struct RuleOverrides {
+            $($(#[$doc])* pub $field: Option<$ty>,)+
         }
-    }
 
-    /// Applies what is set to `options`.
-    pub fn apply(self, mut options: conform_validate::Options) -> conform_validate::Options {
-        let set = |v: Option<bool>, d: bool| v.unwrap_or(d);
-        options.allow_example_urls = set(self.allow_example_urls, options.allow_example_urls);
-        options.security_checks = set(self.security_checks, options.security_checks);
-        options.no_html_in_markdown = set(self.no_html_in_markdown, options.no_html_in_markdown);
-        options.assume_valid_rest_references = set(
-            self.assume_valid_rest_references,
-            options.assume_valid_rest_references,
-        );
-        options
-    }
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+        struct ValidateConfig {
+            /// The profile pack validation uses unless `--pack` names
+            /// another: a name (`uk-core`) or a `.toml` file relative to the
+            /// config.
+            pack: Option<String>,
+            $($field: Option<$ty>,)+
+        }
+
+        impl ValidateConfig {
+            /// The options the file sets.
+            fn rules(&mut self) -> RuleOverrides {
+                RuleOverrides { $($field: self.$field.take(),)+ }
+            }
+        }
+
+        impl RuleOverrides {
+            /// These overrides over `under` (what is unset here is taken
+            /// from it).
+            pub fn or(self, under: RuleOverrides) -> RuleOverrides {
+                RuleOverrides { $($field: self.$field.or(under.$field),)+ }
+            }
+
+            /// Applies what is set to `options`.
+            pub fn apply(self, mut options: conform_validate::Options) -> conform_validate::Options {
+                $(if let Some(v) = self.$field { options.$field = v; })+
+                options
+            }
+        }
+    };
+}
+
+rule_overrides! {
+    /// Extension URLs on example domains need no definition.
+    allow_example_urls: bool,
+    /// Strings and narrative with active content are errors.
+    security_checks: bool,
+    /// Markdown with HTML in it is an error.
+    no_html_in_markdown: bool,
+    /// A reference that resolves nowhere is taken to name its target's type.
+    assume_valid_rest_references: bool,
+    /// What is checked of the resources references point to.
+    references: conform_validate::ReferencePolicy,
+    /// Whether contained resources are validated.
+    contained: conform_validate::ContainedPolicy,
+    /// How failed best-practice invariants are reported.
+    best_practice: conform_validate::Level,
+    /// Codes outside extensible bindings are warned about.
+    extensible_binding_warnings: bool,
+    /// Wrong displays are warnings, not errors.
+    display_issues_are_warnings: bool,
+    /// URL prefixes (or `any`) whose extensions need no definition.
+    extension_domains: Vec<String>,
 }
 
 /// What the command line says about configuration (the global options).
@@ -152,7 +168,7 @@ impl Settings {
             Some(f) => Some(f.clone()),
             None => std::env::current_dir().ok().and_then(|d| find_upwards(&d)),
         };
-        let file = match &config_file {
+        let mut file = match &config_file {
             Some(path) => read(path)?,
             None => FileConfig::default(),
         };
@@ -186,6 +202,7 @@ impl Settings {
         )?;
         sources.allow_missing_deps |= cli.allow_missing_deps || file.packages.allow_missing_deps;
         let config_dir = config_file.as_ref().map(|_| dir.as_path());
+        let rule_options = file.validate.rules();
         let (pack_name, pack_dirs) = pack_choice(cli.pack.clone(), file.validate.pack, config_dir);
         Ok(Settings {
             sources,
@@ -194,12 +211,7 @@ impl Settings {
                 .load
                 .unwrap_or_else(|| vec![DEFAULT_BASE.to_string()]),
             default_format: file.output.format,
-            rule_options: RuleOverrides {
-                allow_example_urls: file.validate.allow_example_urls,
-                security_checks: file.validate.security_checks,
-                no_html_in_markdown: file.validate.no_html_in_markdown,
-                assume_valid_rest_references: file.validate.assume_valid_rest_references,
-            },
+            rule_options,
             config_file,
             pack_name,
             pack_dirs,

@@ -52,10 +52,16 @@ impl Settings {
             )));
         }
         Ok(validator
-            .with_options(options.rules.or(self.rule_options).apply(Options {
-                invariants: options.invariants,
-                ..Default::default()
-            }))
+            .with_options(
+                options
+                    .rules
+                    .clone()
+                    .or(self.rule_options.clone())
+                    .apply(Options {
+                        invariants: options.invariants,
+                        ..Default::default()
+                    }),
+            )
             .with_profiles(ProfileSelection {
                 explicit: options.profiles.clone(),
                 per_type: self.pack()?.map(|p| p.profiles.clone()).unwrap_or_default(),

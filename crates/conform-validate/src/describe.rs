@@ -27,6 +27,9 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         REFERENCE_FORMAT => "A reference is not a valid literal reference.",
         REFERENCE_TARGET => "A reference points to a resource type the element does not allow.",
         CONTAINED_NOT_FOUND => "A local reference names no contained resource.",
+        REFERENCE_NOT_RESOLVED => {
+            "A reference resolves to nothing here, and the reference policy asks that it resolve."
+        }
         BUNDLE_FULLURL => "A Bundle entry's fullUrl is missing or does not match the resource.",
         BUNDLE_DUPLICATE => "Two Bundle entries have the same identity.",
         INPUT => "The input could not be read.",

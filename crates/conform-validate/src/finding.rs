@@ -52,6 +52,7 @@ pub mod rules {
         REFERENCE_TARGET = "reference-target",
         REFERENCE_AGGREGATION = "reference-aggregation",
         CONTAINED_NOT_FOUND = "contained-not-found",
+        REFERENCE_NOT_RESOLVED = "reference-not-resolved",
         BUNDLE_FULLURL = "bundle-fullurl",
         BUNDLE_DUPLICATE = "bundle-duplicate",
         BUNDLE_LINK = "bundle-link",

@@ -42,6 +42,8 @@ pub(crate) struct Invariants<'a> {
     pub(crate) context: &'a Context,
     pub(crate) values: &'a Values,
     pub(crate) value_sets: &'a ValueSetCache,
+    /// How a failed best-practice constraint is reported.
+    pub(crate) best_practice: crate::Level,
 }
 
 impl<'a> Invariants<'a> {
@@ -75,8 +77,10 @@ impl<'a> Invariants<'a> {
                         let failed = matches!(items.as_slice(),
                             [i] if conform_fhirpath::item_value(doc, i, ctx)
                                 == Some(Value::Boolean(false)));
-                        if failed {
-                            issue(failure(c));
+                        if let Some(failure) =
+                            failed.then(|| failure(c, self.best_practice)).flatten()
+                        {
+                            issue(failure);
                         }
                     }
                     Err(e) => issue(InvariantIssue {
@@ -180,21 +184,27 @@ impl<'a> Invariants<'a> {
 }
 
 /// A failed constraint: `error` constraints are errors, `warning` ones
-/// warnings, best-practice ones information.
-fn failure(c: &Constraint) -> InvariantIssue<'_> {
+/// warnings, best-practice ones at the level asked for (none when ignored).
+fn failure(c: &Constraint, best_practice: crate::Level) -> Option<InvariantIssue<'_>> {
+    use crate::Level;
     let severity = if c.best_practice {
-        Severity::Information
+        match best_practice {
+            Level::Ignore => return None,
+            Level::Hint => Severity::Information,
+            Level::Warning => Severity::Warning,
+            Level::Error => Severity::Error,
+        }
     } else if c.error {
         Severity::Error
     } else {
         Severity::Warning
     };
-    InvariantIssue {
+    Some(InvariantIssue {
         severity,
         code: IssueCode::Invariant,
         rule: &c.key,
         message: format!("Constraint failed: {}: '{}'", c.key, c.human),
-    }
+    })
 }
 
 /// `htmlChecks()`: the narrative rules on a `div`.

@@ -17,6 +17,7 @@ mod input;
 mod invariants;
 mod load;
 pub mod national;
+mod options;
 pub mod pack;
 pub mod plan;
 pub mod primitive;
@@ -34,6 +35,7 @@ pub use describe::describe_rule;
 pub use finding::{rules, IssueCode, Location, Outcome, Severity, Status};
 pub use input::{collect_inputs, Input, InputError};
 pub use load::{LoadError, LoadStats};
+pub use options::{ContainedPolicy, Level, Options, ReferencePolicy};
 pub use run::{validate_inputs, FileFailure, ResourceResult, Sink, Summary};
 
 use conform_json::Document;
@@ -78,39 +80,6 @@ impl Default for ProfileSelection {
             explicit: Vec::new(),
             per_type: Default::default(),
             meta_profiles: true,
-        }
-    }
-}
-
-/// Choices about what to check, named after the reference validator's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Options {
-    /// Extension URLs on example domains (example.org, acme.com...) are
-    /// accepted without a definition.
-    pub allow_example_urls: bool,
-    /// Strings that look like they embed HTML are errors (injection risk).
-    pub security_checks: bool,
-    /// Markdown that embeds HTML tags is an error.
-    pub no_html_in_markdown: bool,
-    /// Evaluate the definitions' invariants (FHIRPath constraints).
-    pub invariants: bool,
-    /// A literal reference that resolves nowhere here (not contained, not
-    /// in the Bundle) is taken to point at the type its URL names, and
-    /// that type is checked against the element's targets. The HL7
-    /// validator does this only with `-assumeValidRestReferences`; conform
-    /// does it by default, because a `Patient/…` where a Practitioner
-    /// belongs is wrong data whatever the server holds.
-    pub assume_valid_rest_references: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            allow_example_urls: true,
-            security_checks: false,
-            no_html_in_markdown: false,
-            invariants: true,
-            assume_valid_rest_references: true,
         }
     }
 }
@@ -231,6 +200,7 @@ impl Validator {
             context: &self.context,
             values: &self.values,
             value_sets: &self.value_sets,
+            best_practice: self.options.best_practice,
         }
     }
 

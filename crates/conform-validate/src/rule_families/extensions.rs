@@ -176,7 +176,8 @@ impl<'a> Walker<'a> {
             "hl7.org/fhir/tools/",
         ];
         let example = EXAMPLE_DOMAINS.iter().any(|d| url.contains(d));
-        if example && self.options.allow_example_urls {
+        if (example && self.options.allow_example_urls) || self.options.extension_domain_allows(url)
+        {
             return;
         }
         self.path.push(Seg::Name("url"));

@@ -38,13 +38,23 @@ impl<'a> Walker<'a> {
                 }
             }
             // a urn names an entry of the Bundle, if it is in one
-            Ok(Reference::Urn(_)) => self.bundled_type(&r),
+            Ok(Reference::Urn(_)) => self.bundled_type(&r).or_else(|| {
+                self.must_resolve(rnode, &r, None);
+                None
+            }),
             // an absolute URL names a type only on a FHIR base
             Ok(parsed @ Reference::Absolute { .. }) => self.bundled_type(&r).or_else(|| {
+                self.must_resolve(
+                    rnode,
+                    &r,
+                    parsed
+                        .resource()
+                        .map(|x| (x.resource_type.as_ref(), x.id.as_ref())),
+                );
                 parsed
                     .resource_type()
                     .filter(|t| self.plans.is_resource_type(t))
-                    .filter(|_| self.options.assume_valid_rest_references)
+                    .filter(|_| self.options.types_unresolved_references())
                     .map(str::to_string)
             }),
             Ok(parsed) => {
@@ -52,8 +62,12 @@ impl<'a> Walker<'a> {
                 if self.plans.is_resource_type(ty) {
                     let resolved = self.bundled_type(&r);
                     resolved.or_else(|| {
+                        // a conditional reference is a search, not a resource
+                        if let Some(x) = parsed.resource() {
+                            self.must_resolve(rnode, &r, Some((&x.resource_type, &x.id)));
+                        }
                         self.options
-                            .assume_valid_rest_references
+                            .types_unresolved_references()
                             .then(|| ty.to_string())
                     })
                 } else {
@@ -77,6 +91,43 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Under a reference policy that checks existence, a reference that
+    /// resolves to nothing here is an error: conform fetches nothing, so
+    /// only a resource of an enclosing Parameters (`type_id`) can still
+    /// answer it. Example domains are exempt when examples are allowed, as
+    /// in the reference.
+    fn must_resolve(&mut self, at: NodeId, r: &str, type_id: Option<(&str, &str)>) {
+        if !self.options.references_must_resolve()
+            || (self.options.allow_example_urls
+                && (r.contains("example.org") || r.contains("acme.com")))
+            || type_id.is_some_and(|(t, id)| self.in_parameters(t, id))
+        {
+            return;
+        }
+        self.path.push(Seg::Name("reference"));
+        let message = format!("The reference '{r}' resolves to nothing here (neither a contained resource nor an entry of the Bundle), and the reference policy ({}) asks that it resolve: conform does not fetch references", self.options.references);
+        self.error(
+            IssueCode::NotFound,
+            rules::REFERENCE_NOT_RESOLVED,
+            at,
+            message,
+        );
+        self.path.pop();
+    }
+
+    /// Whether a Parameters resource around this place holds a resource of
+    /// this type and id as a parameter (or part) value.
+    fn in_parameters(&self, ty: &str, id: &str) -> bool {
+        let doc = self.doc;
+        self.resources.iter().any(|&r| {
+            doc.get_str(r, "resourceType").as_deref() == Some("Parameters")
+                && parameter_resources(doc, r).any(|res| {
+                    doc.get_str(res, "resourceType").as_deref() == Some(ty)
+                        && doc.get_str(res, "id").as_deref() == Some(id)
+                })
+        })
+    }
+
     pub(crate) fn reference_format(&mut self, at: NodeId, r: &str, why: ReferenceError) {
         self.path.push(Seg::Name("reference"));
         self.error(
@@ -87,6 +138,28 @@ impl<'a> Walker<'a> {
         );
         self.path.pop();
     }
+}
+
+/// The resources a Parameters carries, in parameters and their parts.
+fn parameter_resources<'d>(
+    doc: &'d Document<'_>,
+    parameters: NodeId,
+) -> impl Iterator<Item = NodeId> + 'd {
+    let mut stack: Vec<NodeId> = doc
+        .get(parameters, "parameter")
+        .map_or(&[][..], |a| doc.elements(a))
+        .to_vec();
+    std::iter::from_fn(move || {
+        while let Some(p) = stack.pop() {
+            if let Some(parts) = doc.get(p, "part") {
+                stack.extend_from_slice(doc.elements(parts));
+            }
+            if let Some(res) = doc.get(p, "resource") {
+                return Some(res);
+            }
+        }
+        None
+    })
 }
 
 /// A reference to a `ty` outside `allowed` (empty: any type may be

@@ -37,7 +37,7 @@ pub(crate) enum Seg<'a> {
 pub(crate) struct Walker<'a> {
     pub(crate) plans: &'a Plans,
     pub(crate) context: &'a Context,
-    pub(crate) options: Options,
+    pub(crate) options: &'a Options,
     pub(crate) rules: &'a RuleSet,
     pub(crate) values: &'a crate::profile::Values,
     pub(crate) inv: Invariants<'a>,
@@ -73,7 +73,7 @@ impl<'a> Walker<'a> {
         Walker {
             plans: &v.plans,
             context: &v.context,
-            options: v.options,
+            options: &v.options,
             rules: &v.rules,
             values: &v.values,
             inv: v.invariants(),
@@ -145,6 +145,15 @@ impl<'a> Walker<'a> {
         extra: Option<&str>,
         message: String,
     ) {
+        // Options that change how a rule reports, applied where every
+        // finding passes (the walk's, the profiles', the Questionnaires').
+        let severity = match rule {
+            rules::BINDING_EXTENSIBLE if !self.options.extensible_binding_warnings => return,
+            rules::QUESTIONNAIRE_DISPLAY if self.options.display_issues_are_warnings => {
+                Severity::Warning
+            }
+            _ => severity,
+        };
         let (line, column) = self.line_col(offset);
         let expression = self.path_string(extra);
         let mut outcome = Outcome::finding(

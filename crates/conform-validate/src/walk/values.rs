@@ -374,6 +374,11 @@ impl<'a> Walker<'a> {
             return;
         };
         let is_contained = el.name == "contained";
+        // Under `contained = ignore` only the resource type is checked (the
+        // container indexed the ids, so references still resolve).
+        if is_contained && self.options.contained == crate::ContainedPolicy::Ignore {
+            return;
+        }
         let id = self.doc.get(node, "id").and_then(|i| self.doc.raw(i));
         if is_contained {
             self.walking_contained.push(id.unwrap_or(""));

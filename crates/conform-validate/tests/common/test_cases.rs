@@ -5,7 +5,7 @@
 //! run where it has one.
 
 use conform_packages::PackageSpec;
-use conform_validate::{Options, ProfileSelection, Validator};
+use conform_validate::{ContainedPolicy, Options, ProfileSelection, ReferencePolicy, Validator};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -58,6 +58,21 @@ pub fn options(case: &Value) -> Options {
         // The reference's test harness leaves this off unless a case turns
         // it on.
         assume_valid_rest_references: opts["assumeValidRestReferences"].as_bool().unwrap_or(false),
+        references: match opts["validateReference"].as_str() {
+            Some("IGNORE") => ReferencePolicy::Ignore,
+            Some("CHECK_EXISTS" | "CHECK_EXISTS_AND_TYPE") => ReferencePolicy::CheckExists,
+            Some("CHECK_VALID") => ReferencePolicy::CheckValid,
+            _ => ReferencePolicy::CheckType,
+        },
+        contained: match opts["validateContains"].as_str() {
+            Some("IGNORE") => ContainedPolicy::Ignore,
+            _ => ContainedPolicy::Check,
+        },
+        extension_domains: opts["allowed-extension-domain"]
+            .as_str()
+            .map(|d| vec![d.to_string()])
+            .unwrap_or_default(),
+        ..Options::default()
     }
 }
 
