@@ -134,8 +134,11 @@ fn load_body_validator(
     if args.no_validate || targets.is_empty() {
         return Ok(None);
     }
+    // The kit's own packages, then --ig.
+    let mut igs: Vec<String> = plan.packages().into_iter().map(str::to_string).collect();
+    igs.extend(args.igs.iter().cloned());
     let options = LoadOptions {
-        igs: args.igs.clone(),
+        igs,
         no_cache: args.no_cache,
         ..LoadOptions::default()
     };

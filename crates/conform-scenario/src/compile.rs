@@ -90,6 +90,7 @@ pub fn compile_file(file: &Path) -> Result<Vec<PlannedScenario>, LoadError> {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             fixtures: fixtures.clone(),
+            packages: sf.packages.clone(),
             ..Default::default()
         };
         let mut ids = BTreeSet::new();

@@ -32,6 +32,11 @@ pub struct ScenarioFile {
     /// Parameters an include fragment expects (`${name}` in its steps).
     #[serde(default)]
     pub params: Vec<String>,
+    /// FHIR packages its `validate:` targets need (`id#version`), loaded
+    /// beside `--ig` when the kit runs, e.g. `hl7.fhir.uv.ips#2.0.0` for a
+    /// target that is an IPS profile.
+    #[serde(default)]
+    pub packages: Vec<String>,
     /// Named fixture files (relative to this file).
     #[serde(default)]
     pub fixtures: BTreeMap<String, String>,

@@ -27,6 +27,15 @@ impl Plan {
             .collect()
     }
 
+    /// Every FHIR package a scenario asks for its `validate:` targets, once.
+    pub fn packages(&self) -> std::collections::BTreeSet<&str> {
+        self.scenarios
+            .iter()
+            .flat_map(|s| &s.packages)
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Every region a scenario uses, once.
     pub fn regions_used(&self) -> std::collections::BTreeSet<&str> {
         self.scenarios
@@ -53,6 +62,8 @@ pub struct PlannedScenario {
     /// Initial variables in order (interpolated when the run starts).
     pub vars: Vec<(String, Value)>,
     pub fixtures: BTreeMap<String, Value>,
+    /// FHIR packages its `validate:` targets need.
+    pub packages: Vec<String>,
     pub setup: Vec<PlannedStep>,
     pub steps: Vec<PlannedStep>,
     pub teardown: Vec<PlannedStep>,
