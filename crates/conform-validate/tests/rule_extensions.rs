@@ -82,3 +82,30 @@ fn a_complex_extension_has_only_the_parts_it_defines() {
         ["Error Patient.extension[0].extension[0].url"]
     );
 }
+
+#[test]
+fn an_extension_url_carries_no_version() {
+    let patient = |url: &str| {
+        json!({"resourceType": "Patient",
+            "extension": [{"url": url, "valueAddress": {"city": "Leeds"}}]})
+    };
+    // the loaded version named: still an error, checked all the same
+    assert_eq!(
+        url_findings(&validate(&patient(&format!("{BIRTH_PLACE}|4.0.1")))),
+        ["Error Patient.extension[0].url"]
+    );
+    // another version: an error naming the version checked against
+    let other = validate(&patient(&format!("{BIRTH_PLACE}|3.0.1")));
+    assert_eq!(url_findings(&other), ["Error Patient.extension[0].url"]);
+    assert!(other.findings.iter().any(|f| f.message.contains("(4.0.1)")));
+    // nothing matches, with or without the version: a warning, and unknown
+    let unknown = validate(&patient(
+        "http://example.net/fhir/StructureDefinition/x|1.0",
+    ));
+    assert_eq!(url_findings(&unknown), ["Warning Patient.extension[0].url"]);
+    assert!(unknown
+        .findings
+        .iter()
+        .any(|f| f.rule == "extension-unknown"));
+    assert!(url_findings(&validate(&patient(BIRTH_PLACE))).is_empty());
+}

@@ -77,6 +77,7 @@ impl Compiler<'_> {
         }
         Some(ProfilePlan {
             url: sd["url"].as_str()?.to_string(),
+            version: sd["version"].as_str().map(str::to_string),
             name: sd["name"]
                 .as_str()
                 .or(sd["id"].as_str())

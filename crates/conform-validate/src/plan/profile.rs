@@ -41,6 +41,8 @@ impl ProfileSet {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ProfilePlan {
     pub url: String,
+    /// The definition's `version`, if it has one.
+    pub version: Option<String>,
     /// A short name for messages (the SD's `name`).
     pub name: String,
     /// The type it constrains (`Patient`, `Extension`...).

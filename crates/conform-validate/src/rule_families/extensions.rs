@@ -36,7 +36,11 @@ impl<'a> Walker<'a> {
             }
             return;
         }
-        match self.plans.profiles.get(&url) {
+        let plan = self.plans.profiles.get(&url);
+        if let Some((_, version)) = url.split_once('|') {
+            self.versioned_extension_url(url_node, &url, version, plan);
+        }
+        match plan {
             Some(plan) => {
                 self.sub_extensions(node, &url, plan);
                 self.extension_modifier(node, &url, plan);
@@ -45,6 +49,40 @@ impl<'a> Walker<'a> {
             }
             None => self.unknown_extension(url_node, &url),
         }
+    }
+
+    /// Extension urls carry no version: `Extension.url` is the definition's
+    /// canonical url, nothing more. As the reference does: a version
+    /// is an error when the definition is found without it (checked against
+    /// that definition all the same), and a warning when nothing is found
+    /// with or without it (the url is then also unknown).
+    fn versioned_extension_url(
+        &mut self,
+        at: NodeId,
+        url: &str,
+        version: &str,
+        plan: Option<&crate::plan::profile::ProfilePlan>,
+    ) {
+        let (severity, message) = match plan {
+            Some(p) if p.version.as_deref() == Some(version) => (Severity::Error, format!(
+                "The extension url '{url}' must not carry a version: extension urls are the definition's url alone")),
+            Some(p) => (Severity::Error, format!(
+                "The extension url '{url}' must not carry a version; the extension was checked against the loaded version ({}) of its definition",
+                p.version.as_deref().unwrap_or("without a version"))),
+            None => (Severity::Warning, format!(
+                "The extension url '{url}' carries a version, which extension urls do not, and no loaded definition matches it with or without the version")),
+        };
+        self.path.push(Seg::Name("url"));
+        let offset = self.doc.offset(at);
+        self.emit(
+            severity,
+            IssueCode::Invalid,
+            rules::EXTENSION_URL,
+            offset,
+            None,
+            message,
+        );
+        self.path.pop();
     }
 
     /// The parts of a complex extension (relative urls) must be ones its
