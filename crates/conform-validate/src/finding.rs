@@ -94,6 +94,7 @@ pub mod rules {
         PROFILE_SLICE_CLOSED = "profile-slice-closed",
         PROFILE_SLICE_ORDER = "profile-slice-order",
         PROFILE_SLICE_CARDINALITY = "profile-slice-cardinality",
+        PROFILE_SLICE_MULTIPLE = "profile-slice-multiple",
         BINDING_EXTENSIBLE = "binding-extensible",
         BINDING_PREFERRED = "binding-preferred",
         EXTENSION_UNKNOWN = "extension-unknown",

@@ -4,7 +4,9 @@
 
 use super::{matching, Checker, Item};
 use crate::finding::{rules, IssueCode, Severity};
-use crate::plan::profile::{Discriminator, DiscriminatorKind, ProfileNode, Slicing, SlicingRules};
+use crate::plan::profile::{
+    Discriminator, DiscriminatorKind, NodeIdx, ProfileNode, Slicing, SlicingRules,
+};
 use crate::rule_families::cardinality;
 use conform_json::{Kind, NodeId};
 use serde_json::Value;
@@ -19,11 +21,30 @@ pub(super) fn check<'a>(
     let set = ck.set();
     let mut assigned: Vec<Option<usize>> = Vec::with_capacity(items.len());
     for it in items {
-        let slice = sl.slices.iter().position(|&s| {
+        let in_slice = |ck: &mut Checker<'a>, s: NodeIdx| {
             sl.discriminators
                 .iter()
                 .all(|d| matches(ck, it, set.node(s), d))
-        });
+        };
+        let slice = sl.slices.iter().position(|&s| in_slice(ck, s));
+        // A value belongs to one slice: the discriminators must tell the
+        // slices apart (re-slices are nested, so they are not siblings here).
+        if let Some(first) = slice {
+            let others: Vec<&str> = sl.slices[first + 1..]
+                .iter()
+                .filter(|&&s| in_slice(ck, s))
+                .map(|&s| set.node(s).id.as_str())
+                .collect();
+            if !others.is_empty() {
+                let message = format!(
+                    "{}: this value matches more than one slice ({} and {})",
+                    sliced.id,
+                    set.node(sl.slices[first]).id,
+                    others.join(", ")
+                );
+                error_at(ck, it, rules::PROFILE_SLICE_MULTIPLE, message);
+            }
+        }
         assigned.push(slice);
     }
     // Rules on unmatched values and order.
