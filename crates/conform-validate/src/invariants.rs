@@ -97,12 +97,54 @@ impl<'a> Invariants<'a> {
         })
     }
 
+    /// Whether the constraint `ci` holds on `focus` with `%extension` bound
+    /// to `extension` (an extension's context invariant, evaluated on the
+    /// element holding it); `None` when it cannot be evaluated.
+    pub(crate) fn holds_for_extension(
+        &self,
+        doc: &Document<'_>,
+        focus: NodeRef,
+        resources: &[NodeId],
+        ci: u32,
+        extension: NodeId,
+    ) -> Option<bool> {
+        let expr = self.exprs.get(ci as usize)?.as_ref()?;
+        let ext = NodeRef {
+            node: Some(extension),
+            companion: None,
+            ty: Some("Extension".into()),
+        };
+        let vars = [("extension", vec![Item::Node(ext)])];
+        self.with_context_and(doc, resources, vars, |ctx| {
+            let items = conform_fhirpath::evaluate_item(expr, doc, &Item::Node(focus), ctx).ok()?;
+            match items.as_slice() {
+                [i] => match conform_fhirpath::item_value(doc, i, ctx) {
+                    Some(Value::Boolean(b)) => Some(b),
+                    _ => None,
+                },
+                [] => Some(false),
+                _ => None,
+            }
+        })
+    }
+
     /// Runs `f` with a FHIRPath context whose FHIR functions are answered
     /// by this validator, inside `resources` (outermost first).
     pub(crate) fn with_context<R>(
         &self,
         doc: &Document<'_>,
         resources: &[NodeId],
+        f: impl FnOnce(&conform_fhirpath::Context) -> R,
+    ) -> R {
+        self.with_context_and(doc, resources, [], f)
+    }
+
+    /// As [`Self::with_context`], with `%name` variables.
+    fn with_context_and<R, const N: usize>(
+        &self,
+        doc: &Document<'_>,
+        resources: &[NodeId],
+        variables: [(&str, Vec<Item>); N],
         f: impl FnOnce(&conform_fhirpath::Context) -> R,
     ) -> R {
         let resolver = |d: &Document, r: &str| resolve_in_bundles(d, resources, r);
@@ -117,6 +159,9 @@ impl<'a> Invariants<'a> {
         ctx.member_of = Some(&member_of);
         ctx.conforms_to = Some(&conforms_to);
         ctx.html_checks = Some(&html_checks);
+        for (name, items) in variables {
+            ctx.variables.insert(name.to_string(), items);
+        }
         f(&ctx)
     }
 

@@ -109,3 +109,28 @@ fn an_extension_url_carries_no_version() {
         .any(|f| f.rule == "extension-unknown"));
     assert!(url_findings(&validate(&patient(BIRTH_PLACE))).is_empty());
 }
+
+#[test]
+fn a_context_invariant_must_hold_where_the_extension_is_used() {
+    const MIN_OCCURS: &str = "http://hl7.org/fhir/StructureDefinition/questionnaire-minOccurs";
+    // questionnaire-minOccurs: "type!='display' and (required=true or %extension.valueInteger=0)"
+    let questionnaire = |required: bool, min: i64| {
+        json!({"resourceType": "Questionnaire", "status": "active",
+            "item": [{"linkId": "a", "text": "A", "type": "string", "repeats": true,
+                "required": required,
+                "extension": [{"url": MIN_OCCURS, "valueInteger": min}]}]})
+    };
+    let context = |r: &ResourceResult| -> Vec<String> {
+        r.findings
+            .iter()
+            .filter(|f| f.rule == "extension-context")
+            .map(|f| format!("{:?} {}", f.severity, f.expression()))
+            .collect()
+    };
+    assert!(context(&validate(&questionnaire(true, 2))).is_empty());
+    assert!(context(&validate(&questionnaire(false, 0))).is_empty());
+    assert_eq!(
+        context(&validate(&questionnaire(false, 2))),
+        ["Error Questionnaire.item[0].extension[0].url"]
+    );
+}

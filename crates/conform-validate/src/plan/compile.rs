@@ -305,24 +305,31 @@ impl Compiler<'_> {
             }
             let fixed = erratum(key, expr);
             let expr = fixed.as_deref().unwrap_or(expr);
-            let id = (key.to_string(), expr.to_string());
-            let next = self.plans.constraints.len() as u32;
-            let i = *self.constraint_ids.entry(id).or_insert(next);
-            if i == next {
-                self.plans.constraints.push(super::Constraint {
-                    key: key.to_string(),
-                    error: c["severity"] != "warning",
-                    best_practice: c["extension"].as_array().into_iter().flatten().any(|x| {
-                        x["url"] == "http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice"
-                            && x["valueBoolean"] == true
-                    }),
-                    human: c["human"].as_str().unwrap_or_default().to_string(),
-                    expression: expr.to_string(),
-                });
-            }
-            out.push(i);
+            out.push(self.register_constraint(super::Constraint {
+                key: key.to_string(),
+                error: c["severity"] != "warning",
+                best_practice: c["extension"].as_array().into_iter().flatten().any(|x| {
+                    x["url"]
+                        == "http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice"
+                        && x["valueBoolean"] == true
+                }),
+                human: c["human"].as_str().unwrap_or_default().to_string(),
+                expression: expr.to_string(),
+            }));
         }
         out
+    }
+
+    /// The index of a constraint in the plans (one entry per key and
+    /// expression, however many elements carry it).
+    pub(super) fn register_constraint(&mut self, c: super::Constraint) -> u32 {
+        let id = (c.key.clone(), c.expression.clone());
+        let next = self.plans.constraints.len() as u32;
+        let i = *self.constraint_ids.entry(id).or_insert(next);
+        if i == next {
+            self.plans.constraints.push(c);
+        }
+        i
     }
 
     /// Snapshots copy a type's own invariants (`ext-1` of Extension) onto

@@ -75,7 +75,25 @@ impl Compiler<'_> {
                 self.plans.profiles.nodes[p as usize].children.push(idx);
             }
         }
+        // An extension's context invariants, each compiled like any
+        // constraint (keyed by the extension's url, so messages name it).
+        let context_invariants = sd["contextInvariant"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|expr| {
+                self.register_constraint(crate::plan::Constraint {
+                    key: "extension-context".to_string(),
+                    error: true,
+                    best_practice: false,
+                    human: expr.to_string(),
+                    expression: typed_choice_names(expr),
+                })
+            })
+            .collect();
         Some(ProfilePlan {
+            context_invariants,
             url: sd["url"].as_str()?.to_string(),
             version: sd["version"].as_str().map(str::to_string),
             name: sd["name"]
@@ -290,5 +308,34 @@ fn renamed_choice(id: &str) -> String {
             }
         }
         None => id.to_string(),
+    }
+}
+
+/// R4's published context invariants name the extension's value with its
+/// type (`%extension.valueInteger=0` in questionnaire-minOccurs and
+/// -maxOccurs), which FHIRPath does not allow for a choice element and the
+/// reference's engine accepts; read it as `value.ofType(integer)`.
+fn typed_choice_names(expr: &str) -> String {
+    static TYPED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = TYPED
+        .get_or_init(|| regex::Regex::new(r"%extension\.value([A-Z][A-Za-z]*)").expect("regex"));
+    re.replace_all(expr, |c: &regex::Captures| {
+        let t = &c[1];
+        let mut lower = t[..1].to_lowercase();
+        lower.push_str(&t[1..]);
+        format!("%extension.value.ofType({lower})")
+    })
+    .into_owned()
+}
+
+#[cfg(test)]
+mod typed_choice_tests {
+    #[test]
+    fn typed_choice_names_become_of_type() {
+        assert_eq!(
+            super::typed_choice_names("required=true or %extension.valueInteger=0"),
+            "required=true or %extension.value.ofType(integer)=0"
+        );
+        assert_eq!(super::typed_choice_names("type='choice'"), "type='choice'");
     }
 }

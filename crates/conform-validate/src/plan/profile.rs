@@ -51,6 +51,10 @@ pub struct ProfilePlan {
     /// For extension definitions: where the extension may be used, as
     /// (context type, expression), e.g. (`element`, `Patient.contact`).
     pub contexts: Vec<(String, String)>,
+    /// For extension definitions: the `contextInvariant` expressions (as
+    /// indices into [`super::Plans::constraints`]), evaluated on the
+    /// element that holds the extension, with `%extension` bound to it.
+    pub context_invariants: Vec<u32>,
     /// For extension definitions: a modifier extension (its root element's
     /// `isModifier`), which belongs in `modifierExtension` and only there.
     pub is_modifier: bool,

@@ -45,6 +45,7 @@ impl<'a> Walker<'a> {
                 self.sub_extensions(node, &url, plan);
                 self.extension_modifier(node, &url, plan);
                 self.extension_context(node, &url, plan);
+                self.extension_context_invariants(node, &url, plan);
                 self.run_profile(node, plan);
             }
             None => self.unknown_extension(url_node, &url),
@@ -83,6 +84,47 @@ impl<'a> Walker<'a> {
             message,
         );
         self.path.pop();
+    }
+
+    /// An extension's `contextInvariant`s: FHIRPath on the element holding
+    /// the extension (with `%extension` bound to it) that must be true for
+    /// the extension to be used there, such as questionnaire-minOccurs's
+    /// "only on a required item, or with 0".
+    fn extension_context_invariants(
+        &mut self,
+        node: NodeId,
+        url: &str,
+        plan: &crate::plan::profile::ProfilePlan,
+    ) {
+        if plan.context_invariants.is_empty() || !self.options.invariants {
+            return;
+        }
+        let Some(&holder) = self.objects.last() else {
+            return;
+        };
+        let holder_type = self
+            .element_paths
+            .last()
+            .and_then(|p| p.rsplit_once('.'))
+            .map(|(holder, _)| holder);
+        let focus = conform_fhirpath::NodeRef {
+            node: Some(holder),
+            companion: None,
+            ty: holder_type.map(Into::into),
+        };
+        for &ci in &plan.context_invariants {
+            let holds =
+                self.inv
+                    .holds_for_extension(self.doc, focus.clone(), &self.resources, ci, node);
+            if holds == Some(false) {
+                let expression = &self.plans.constraints[ci as usize].expression;
+                let message = format!("The extension {url} is not allowed here: its context invariant '{expression}' does not hold");
+                self.path.push(Seg::Name("url"));
+                let at = self.doc.get(node, "url").unwrap_or(node);
+                self.error(IssueCode::Structure, rules::EXTENSION_CONTEXT, at, message);
+                self.path.pop();
+            }
+        }
     }
 
     /// The parts of a complex extension (relative urls) must be ones its

@@ -65,6 +65,9 @@ pub(crate) struct Walker<'a> {
     /// The Bundles being walked (innermost last), for resolving references
     /// between their entries.
     pub(crate) bundles: Vec<BundleIndex>,
+    /// The objects being walked (innermost last): when an extension is
+    /// judged, the last is the element that holds it.
+    pub(crate) objects: Vec<NodeId>,
     pub(crate) findings: Vec<Outcome>,
 }
 
@@ -89,6 +92,7 @@ impl<'a> Walker<'a> {
             walking_contained: Vec::new(),
             element_paths: Vec::new(),
             bundles: Vec::new(),
+            objects: Vec::with_capacity(16),
             findings: Vec::new(),
         }
     }

@@ -25,6 +25,7 @@ impl<'a> Walker<'a> {
             );
             return;
         }
+        self.objects.push(node);
         let base = self.counts.len();
         self.counts.resize(base + plan.elements.len(), 0);
         self.firsts.resize(base + plan.elements.len(), u32::MAX);
@@ -135,6 +136,7 @@ impl<'a> Walker<'a> {
         }
         self.counts.truncate(base);
         self.firsts.truncate(base);
+        self.objects.pop();
     }
 
     /// Walks the value of a (non-underscore) property; returns how many
