@@ -134,3 +134,63 @@ fn a_context_invariant_must_hold_where_the_extension_is_used() {
         ["Error Questionnaire.item[0].extension[0].url"]
     );
 }
+
+#[test]
+fn an_extension_context_names_the_extension_that_may_hold_it() {
+    const OUTER: &str = "http://example.org/fhir/StructureDefinition/outer";
+    const INNER: &str = "http://example.org/fhir/StructureDefinition/inner";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let extension = |url: &str, context: Value, value: Value| {
+        json!({"resourceType": "StructureDefinition", "url": url, "name": "Ext",
+            "status": "active", "fhirVersion": "4.0.1", "kind": "complex-type", "abstract": false,
+            "context": [context], "type": "Extension",
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
+            "derivation": "constraint", "differential": {"element": [
+                {"id": "Extension", "path": "Extension"},
+                {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
+                value]}})
+    };
+    let files = [
+        (
+            OUTER,
+            extension(
+                OUTER,
+                json!({"type": "element", "expression": "Patient"}),
+                json!({"id": "Extension.value[x]", "path": "Extension.value[x]", "max": "0"}),
+            ),
+        ),
+        (
+            INNER,
+            extension(
+                INNER,
+                json!({"type": "extension", "expression": OUTER}),
+                json!({"id": "Extension.value[x]", "path": "Extension.value[x]",
+                "type": [{"code": "string"}]}),
+            ),
+        ),
+    ]
+    .map(|(url, sd)| {
+        let path = dir
+            .path()
+            .join(format!("{}.json", url.rsplit('/').next().unwrap()));
+        std::fs::write(&path, sd.to_string()).expect("write");
+        path
+    });
+    let v = common::r4_with(&files);
+    let context = |patient: Value| -> Vec<String> {
+        v.validate_bytes(patient.to_string().as_bytes(), 0)
+            .findings
+            .iter()
+            .filter(|f| f.rule == "extension-context")
+            .map(|f| format!("{:?} {}", f.severity, f.expression()))
+            .collect()
+    };
+    let inner = json!({"url": INNER, "valueString": "x"});
+    assert!(context(json!({"resourceType": "Patient",
+        "extension": [{"url": OUTER, "extension": [inner.clone()]}]}))
+    .is_empty());
+    assert_eq!(
+        context(json!({"resourceType": "Patient", "extension": [inner]})),
+        ["Error Patient.extension[0]"]
+    );
+}

@@ -191,8 +191,8 @@ impl<'a> Walker<'a> {
         url: &str,
         plan: &crate::plan::profile::ProfilePlan,
     ) {
-        if plan.contexts.is_empty() || plan.contexts.iter().any(|(kind, _)| kind != "element") {
-            return; // no contexts, or ones (extension, fhirpath) we do not judge
+        if plan.contexts.is_empty() || plan.contexts.iter().any(|(kind, _)| kind == "fhirpath") {
+            return; // no contexts, or a FHIRPath one, which is not judged
         }
         let n = self.element_paths.len();
         let Some(holder_type) = self
@@ -205,7 +205,18 @@ impl<'a> Walker<'a> {
         };
         let holder_path = n.checked_sub(2).map(|i| self.element_paths[i]);
         let is_resource = self.plans.is_resource_type(holder_type);
-        let allowed = plan.contexts.iter().any(|(_, e)| {
+        // An `extension` context names the extension that may hold it.
+        let holder_url = (holder_type == "Extension")
+            .then(|| {
+                self.objects
+                    .last()
+                    .and_then(|&h| self.doc.get_str(h, "url"))
+            })
+            .flatten();
+        let allowed = plan.contexts.iter().any(|(kind, e)| {
+            if kind == "extension" {
+                return holder_url.as_deref() == Some(e.as_str());
+            }
             e == holder_type
                 || Some(e.as_str()) == holder_path
                 || matches!(e.as_str(), "Element" | "Base")
@@ -218,7 +229,14 @@ impl<'a> Walker<'a> {
         });
         if !allowed {
             let place = holder_path.unwrap_or(holder_type);
-            let list: Vec<&str> = plan.contexts.iter().map(|(_, e)| e.as_str()).collect();
+            let list: Vec<String> = plan
+                .contexts
+                .iter()
+                .map(|(kind, e)| match kind.as_str() {
+                    "extension" => format!("inside the extension {e}"),
+                    _ => e.clone(),
+                })
+                .collect();
             let message = format!(
                 "The extension {url} is not allowed on {place} (its definition allows: {})",
                 list.join(", ")
