@@ -74,6 +74,7 @@ pub mod rules {
         QUESTIONNAIRE_NOT_ENABLED = "questionnaire-not-enabled",
         QUESTIONNAIRE_ANSWER_TYPE = "questionnaire-answer-type",
         QUESTIONNAIRE_ANSWER_OPTION = "questionnaire-answer-option",
+        QUESTIONNAIRE_EXCLUSIVE = "questionnaire-exclusive",
         QUESTIONNAIRE_ANSWER_VALUE_SET = "questionnaire-answer-value-set",
         QUESTIONNAIRE_DISPLAY = "questionnaire-display",
         QUESTIONNAIRE_MIN_MAX = "questionnaire-min-max",

@@ -94,6 +94,9 @@ impl<'a> Checker<'a, '_> {
         let has_options = q_item["answerOption"]
             .as_array()
             .is_some_and(|o| !o.is_empty());
+        if ty == "string" && value.ty == "string" {
+            self.single_line(q_item, value.node, path);
+        }
         match value.ty {
             "Coding" if has_options => self.coding_option(q_item, value.node, path),
             "Coding" => {
@@ -112,6 +115,26 @@ impl<'a> Checker<'a, '_> {
             _ => {}
         }
         self.limits(q_item, value, path);
+    }
+
+    /// A `string` item takes one line; answers with line breaks belong to
+    /// `text` items (a warning, as in the reference).
+    fn single_line(&mut self, q_item: &Value, node: NodeId, path: &str) {
+        if !self.doc.str(node).is_some_and(|s| s.contains(['\n', '\r'])) {
+            return;
+        }
+        let message = format!(
+            "The answer to the string item '{}' contains a line break: string items take one line (a text item allows more)",
+            link_id(q_item)
+        );
+        self.report(
+            Severity::Warning,
+            IssueCode::Invariant,
+            rules::QUESTIONNAIRE_ANSWER_TYPE,
+            node,
+            path,
+            message,
+        );
     }
 
     // ---- answerOption ---------------------------------------------------------

@@ -283,6 +283,74 @@ impl<'a> Checker<'a, '_> {
                 message,
             );
         }
+        if n > 1 {
+            self.exclusive_options(q_item, answers, path);
+        }
+    }
+
+    /// An answer option marked `questionnaire-optionExclusive` cannot be
+    /// chosen with anything else ("none of the above").
+    fn exclusive_options(&mut self, q_item: &Value, answers: &[NodeId], path: &str) {
+        const EXCLUSIVE: &str =
+            "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive";
+        let exclusive: Vec<&Value> = q_item["answerOption"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| {
+                o["extension"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|e| e["url"] == EXCLUSIVE && e["valueBoolean"] == true)
+            })
+            .collect();
+        if exclusive.is_empty() {
+            return;
+        }
+        let doc = self.doc;
+        for (j, &answer) in answers.iter().enumerate() {
+            let Some(value) = values::answer_value(doc, answer) else {
+                continue;
+            };
+            let chosen = exclusive.iter().find(|o| match value.ty {
+                "Coding" => {
+                    let c = &o["valueCoding"];
+                    c.is_object()
+                        && c["system"].as_str() == doc.get_str(value.node, "system").as_deref()
+                        && c["code"].as_str() == doc.get_str(value.node, "code").as_deref()
+                }
+                ty => {
+                    // the option of the same type (valueInteger, valueDate...)
+                    let option =
+                        &o[format!("value{}{}", ty[..1].to_uppercase(), &ty[1..]).as_str()];
+                    let wanted = match option {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    };
+                    let given = doc
+                        .str(value.node)
+                        .map(|s| s.into_owned())
+                        .or_else(|| doc.raw(value.node).map(str::to_string));
+                    wanted.is_some() && wanted == given
+                }
+            });
+            if chosen.is_some() {
+                let message = format!(
+                    "The answer {} of the item '{}' is an exclusive option, so it cannot be given with other answers",
+                    j + 1,
+                    link_id(q_item)
+                );
+                self.error(
+                    IssueCode::BusinessRule,
+                    rules::QUESTIONNAIRE_EXCLUSIVE,
+                    answer,
+                    &join(path, &format!("answer[{j}]")),
+                    message,
+                );
+            }
+        }
     }
 
     /// Sub-items directly under a response item: a group's children are

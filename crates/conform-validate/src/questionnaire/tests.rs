@@ -317,3 +317,65 @@ fn display_items_take_no_answers() {
         )]
     );
 }
+
+#[test]
+fn an_exclusive_option_stands_alone() {
+    const EXCLUSIVE: &str = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive";
+    let none = json!({"system": "http://example.org/cs", "code": "none"});
+    let q = questionnaire(json!([
+        {"linkId": "c", "type": "choice", "repeats": true, "answerOption": [
+            {"valueCoding": {"system": "http://example.org/cs", "code": "a"}},
+            {"valueCoding": none, "extension": [{"url": EXCLUSIVE, "valueBoolean": true}]}]},
+        {"linkId": "n", "type": "integer", "repeats": true, "answerOption": [
+            {"valueInteger": 1},
+            {"valueInteger": 0, "extension": [{"url": EXCLUSIVE, "valueBoolean": true}]}]}
+    ]));
+    let alone = response(json!([
+        {"linkId": "c", "answer": [{"valueCoding": none}]},
+        {"linkId": "n", "answer": [{"valueInteger": 1}]}
+    ]));
+    assert!(errors(&run(vec![q.clone()], alone)).is_empty());
+    let together = response(json!([
+        {"linkId": "c", "answer": [{"valueCoding": {"system": "http://example.org/cs", "code": "a"}},
+            {"valueCoding": none}]},
+        {"linkId": "n", "answer": [{"valueInteger": 0}, {"valueInteger": 1}]}
+    ]));
+    assert_eq!(
+        errors(&run(vec![q], together)),
+        vec![
+            (
+                rules::QUESTIONNAIRE_EXCLUSIVE,
+                "item[0].answer[1]".to_string()
+            ),
+            (
+                rules::QUESTIONNAIRE_EXCLUSIVE,
+                "item[1].answer[0]".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_string_answer_takes_one_line() {
+    let q = questionnaire(json!([
+        {"linkId": "s", "type": "string"},
+        {"linkId": "t", "type": "text"}
+    ]));
+    let qr = response(json!([
+        {"linkId": "s", "answer": [{"valueString": "two\nlines"}]},
+        {"linkId": "t", "answer": [{"valueString": "two\nlines"}]}
+    ]));
+    let found = run(vec![q], qr);
+    let warnings: Vec<(&str, String)> = found
+        .iter()
+        .filter(|f| f.0 == Severity::Warning)
+        .map(|f| (f.1, f.2.clone()))
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![(
+            rules::QUESTIONNAIRE_ANSWER_TYPE,
+            "item[0].answer[0].value.ofType(string)".to_string()
+        )]
+    );
+}
