@@ -343,3 +343,72 @@ fn contained_ids_are_unique_in_their_container() {
     // The first keeps the id, so the reference still reaches an Organization.
     assert!(findings(&r, "reference-target").is_empty());
 }
+
+fn collection(entries: Vec<Value>) -> Value {
+    json!({"resourceType": "Bundle", "type": "collection", "entry": entries})
+}
+
+fn observation(subject: &str) -> Value {
+    json!({"resourceType": "Observation", "id": "o1", "status": "final",
+        "code": {"text": "weight"}, "subject": {"reference": subject}})
+}
+
+#[test]
+fn a_resolved_entry_must_have_the_type_the_reference_names() {
+    let r = validate(&collection(vec![
+        entry(
+            "http://x.org/fhir/Observation/o1",
+            observation("Patient/p1"),
+        ),
+        entry(
+            "http://x.org/fhir/Patient/p1",
+            json!({"resourceType": "Practitioner", "id": "p1"}),
+        ),
+    ]));
+    assert!(
+        findings(&r, "reference-target").contains(&(
+            Severity::Error,
+            "Bundle.entry[0].resource.subject.reference".into()
+        )),
+        "{:?}",
+        errors(&r)
+    );
+}
+
+#[test]
+fn a_urn_names_an_entry_of_the_bundle() {
+    let r = validate(&collection(vec![entry(OBSERVATION, observation(PATIENT))]));
+    assert_eq!(
+        findings(&r, "bundle-reference"),
+        [(
+            Severity::Warning,
+            "Bundle.entry[0].resource.subject.reference".into()
+        )]
+    );
+    let r = validate(&collection(vec![
+        entry(OBSERVATION, observation(PATIENT)),
+        entry(PATIENT, json!({"resourceType": "Patient"})),
+    ]));
+    assert!(findings(&r, "bundle-reference").is_empty());
+}
+
+#[test]
+fn a_relative_reference_resolves_against_its_entrys_base() {
+    let r = validate(&collection(vec![
+        entry(
+            "http://x.org/fhir/Observation/o1",
+            observation("Patient/p1"),
+        ),
+        entry(
+            "http://y.org/fhir/Patient/p1",
+            json!({"resourceType": "Patient", "id": "p1"}),
+        ),
+    ]));
+    assert_eq!(
+        findings(&r, "bundle-reference"),
+        [(
+            Severity::Warning,
+            "Bundle.entry[0].resource.subject.reference".into()
+        )]
+    );
+}

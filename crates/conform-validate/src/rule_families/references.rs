@@ -38,29 +38,31 @@ impl<'a> Walker<'a> {
                 }
             }
             // a urn names an entry of the Bundle, if it is in one
-            Ok(Reference::Urn(_)) => self.bundled_type(&r).or_else(|| {
+            Ok(Reference::Urn(_)) => self.bundled_type(rnode, &r, None).or_else(|| {
                 self.must_resolve(rnode, &r, None);
                 None
             }),
             // an absolute URL names a type only on a FHIR base
-            Ok(parsed @ Reference::Absolute { .. }) => self.bundled_type(&r).or_else(|| {
-                self.must_resolve(
-                    rnode,
-                    &r,
+            Ok(parsed @ Reference::Absolute { .. }) => self
+                .bundled_type(rnode, &r, parsed.resource_type())
+                .or_else(|| {
+                    self.must_resolve(
+                        rnode,
+                        &r,
+                        parsed
+                            .resource()
+                            .map(|x| (x.resource_type.as_ref(), x.id.as_ref())),
+                    );
                     parsed
-                        .resource()
-                        .map(|x| (x.resource_type.as_ref(), x.id.as_ref())),
-                );
-                parsed
-                    .resource_type()
-                    .filter(|t| self.plans.is_resource_type(t))
-                    .filter(|_| self.options.types_unresolved_references())
-                    .map(str::to_string)
-            }),
+                        .resource_type()
+                        .filter(|t| self.plans.is_resource_type(t))
+                        .filter(|_| self.options.types_unresolved_references())
+                        .map(str::to_string)
+                }),
             Ok(parsed) => {
                 let ty = parsed.resource_type().unwrap_or_default();
                 if self.plans.is_resource_type(ty) {
-                    let resolved = self.bundled_type(&r);
+                    let resolved = self.bundled_type(rnode, &r, Some(ty));
                     resolved.or_else(|| {
                         // a conditional reference is a search, not a resource
                         if let Some(x) = parsed.resource() {

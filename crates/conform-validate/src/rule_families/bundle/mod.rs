@@ -22,6 +22,7 @@
 mod document;
 mod rules;
 
+use crate::finding::{rules as rule_ids, IssueCode, Severity};
 use crate::walk::Walker;
 use conform_json::{Document, Kind, NodeId};
 use rustc_hash::FxHashMap;
@@ -205,17 +206,55 @@ pub(super) fn is_absolute(s: &str) -> bool {
 impl Walker<'_> {
     /// The type of the entry a reference inside a Bundle's entry resolves
     /// to, when it does (then the target's real type is what `reference-
-    /// target` checks, not the type the reference text names).
-    pub(crate) fn bundled_type(&self, reference: &str) -> Option<String> {
+    /// target` checks, not the type the reference text names). As the
+    /// reference does, it also reports at the reference (`at`): an entry
+    /// whose type is not the one the reference names (`named`), a `urn:`
+    /// that is not in the Bundle (a warning), and, outside documents and
+    /// messages (whose own rules report it), a relative reference that
+    /// matches entries by type and id only against another base (a
+    /// warning).
+    pub(crate) fn bundled_type(
+        &mut self,
+        at: NodeId,
+        reference: &str,
+        named: Option<&str>,
+    ) -> Option<String> {
         let index = self.bundles.last()?;
         let from = self
             .resources
             .get(index.depth)
             .and_then(|&r| index.entry_of(r));
-        match index.resolve(reference, from) {
-            Resolution::Entry(i) => index.type_of(i).map(str::to_string),
-            _ => None,
-        }
+        let resolution = index.resolve(reference, from);
+        let linked = matches!(index.kind.as_str(), "document" | "message");
+        let (severity, rule, message) = match resolution {
+            Resolution::Entry(i) => {
+                let actual = index.type_of(i).map(str::to_string);
+                match (named, &actual) {
+                    (Some(n), Some(a)) if n != a => (
+                        Severity::Error,
+                        rule_ids::REFERENCE_TARGET,
+                        format!("The reference '{reference}' names a {n}, but the entry it resolves to holds a {a}"),
+                    ),
+                    _ => return actual,
+                }
+            }
+            Resolution::NotFound if reference.starts_with("urn:") && !(linked && from == Some(0)) => (
+                Severity::Warning,
+                rule_ids::BUNDLE_REFERENCE,
+                format!("The reference '{reference}' is a urn, which names an entry of the Bundle, but no entry has that fullUrl"),
+            ),
+            Resolution::OtherBase(urls) if !linked && from.is_some() => (
+                Severity::Warning,
+                rule_ids::BUNDLE_REFERENCE,
+                format!("The reference '{reference}' does not resolve in the Bundle by its rules: entries with that type and id ({}) have another base than this entry's fullUrl", urls.join(", ")),
+            ),
+            _ => return None,
+        };
+        self.path.push(crate::walk::Seg::Name("reference"));
+        let offset = self.doc.offset(at);
+        self.emit(severity, IssueCode::NotFound, rule, offset, None, message);
+        self.path.pop();
+        None
     }
 }
 
