@@ -107,16 +107,20 @@ fn ips_validates_offline_with_substitutions_reported() {
 fn a_missing_dependency_is_an_error_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let bundle = ips_example(dir.path());
-    let out = run(&[
-        "--substitute",
-        SUBSTITUTE_EXT,
-        "--substitute",
-        SUBSTITUTE_THO,
-        "validate",
-        "--ig",
-        IPS,
-        bundle.to_str().unwrap(),
-    ]);
+    // Outside the repository, whose conform.toml allows missing dependencies.
+    let out = conform_in(
+        dir.path(),
+        &[
+            "--substitute",
+            SUBSTITUTE_EXT,
+            "--substitute",
+            SUBSTITUTE_THO,
+            "validate",
+            "--ig",
+            IPS,
+            bundle.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(stdout(&out), "");
     let err = stderr(&out);
