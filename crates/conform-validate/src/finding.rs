@@ -100,6 +100,7 @@ pub mod rules {
         BINDING_PREFERRED = "binding-preferred",
         EXTENSION_UNKNOWN = "extension-unknown",
         EXTENSION_ON_ID = "extension-on-id",
+        SECURITY_LABEL_DUPLICATE = "security-label-duplicate",
         EXTENSION_CONTEXT = "extension-context",
         EXTENSION_MODIFIER = "extension-modifier",
         EXTENSION_URL = "extension-url",

@@ -303,6 +303,7 @@ impl<'a> Walker<'a> {
             self.bundles.push(index);
         }
         self.object(node, tid);
+        self.security_labels(node);
         self.check_invariants(node, &[], tid);
         self.resources.pop();
         match role {
