@@ -412,3 +412,32 @@ fn a_relative_reference_resolves_against_its_entrys_base() {
         )]
     );
 }
+
+#[test]
+fn a_version_specific_reference_needs_the_entrys_version_id() {
+    let bundle = |meta: Value| {
+        let mut patient = json!({"resourceType": "Patient", "id": "p1"});
+        if !meta.is_null() {
+            patient["meta"] = meta;
+        }
+        collection(vec![
+            entry(
+                "http://x.org/fhir/Observation/o1",
+                observation("Patient/p1/_history/2"),
+            ),
+            entry("http://x.org/fhir/Patient/p1", patient),
+        ])
+    };
+    assert_eq!(
+        findings(&validate(&bundle(Value::Null)), "bundle-reference"),
+        [(
+            Severity::Warning,
+            "Bundle.entry[0].resource.subject.reference".into()
+        )]
+    );
+    assert!(findings(
+        &validate(&bundle(json!({"versionId": "2"}))),
+        "bundle-reference"
+    )
+    .is_empty());
+}

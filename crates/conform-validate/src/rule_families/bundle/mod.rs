@@ -131,6 +131,16 @@ impl BundleIndex {
     }
 
     /// The resource type of entry `i`.
+    /// The `meta.versionId` of entry `i`'s resource.
+    pub(crate) fn version_of<'d>(
+        &self,
+        doc: &'d Document<'_>,
+        i: usize,
+    ) -> Option<std::borrow::Cow<'d, str>> {
+        let r = self.entries.get(i)?.resource?;
+        doc.get_str(doc.get(r, "meta")?, "versionId")
+    }
+
     pub(crate) fn type_of(&self, i: usize) -> Option<&str> {
         self.entries.get(i)?.resource_type.as_deref()
     }
@@ -243,6 +253,19 @@ impl Walker<'_> {
                 rule_ids::BUNDLE_REFERENCE,
                 format!("The reference '{reference}' is a urn, which names an entry of the Bundle, but no entry has that fullUrl"),
             ),
+            // A version-specific reference finds an entry only by its
+            // meta.versionId; an entry without one cannot answer it.
+            Resolution::NotFound | Resolution::OtherBase(_)
+                if reference.contains("/_history/")
+                    && matches!(index.resolve(reference.split("/_history/").next().unwrap_or_default(), from),
+                        Resolution::Entry(i) if index.version_of(self.doc, i).is_none()) =>
+            {
+                (
+                    Severity::Warning,
+                    rule_ids::BUNDLE_REFERENCE,
+                    format!("The reference '{reference}' names a version, so the entry it points to should declare meta.versionId, and it does not"),
+                )
+            }
             Resolution::OtherBase(urls) if !linked && from.is_some() => (
                 Severity::Warning,
                 rule_ids::BUNDLE_REFERENCE,
