@@ -68,6 +68,9 @@ pub enum ReferenceError {
     /// A conditional reference (`Type?search`) whose part before `?` is
     /// not a type name.
     ConditionalType(String),
+    /// The query of a conditional reference is not `name=value` pairs
+    /// joined by `&`.
+    InvalidQuery(String),
     /// The id segment is not a FHIR id (`[A-Za-z0-9\-\.]{1,64}`).
     InvalidId(String),
     /// Looks absolute (`scheme://`) but is not a URL.
@@ -86,12 +89,59 @@ impl fmt::Display for ReferenceError {
                 "a conditional reference must start with a resource type, and '{t}' is not one"
             ),
             ReferenceError::InvalidId(id) => write!(f, "'{id}' is not a valid resource id"),
+            ReferenceError::InvalidQuery(q) => write!(
+                f,
+                "the search '{q}' of a conditional reference must be name=value pairs joined by '&'"
+            ),
             ReferenceError::InvalidUrl(why) => write!(f, "it is not a valid URL ({why})"),
         }
     }
 }
 
 impl std::error::Error for ReferenceError {}
+
+/// Whether `query` is a search (FHIR R4 §3.1.1, "Search"): one or more
+/// `name=value` pairs joined by `&`, each name a parameter name (a letter
+/// or `_`, then letters, digits, `_`, `.`, `:` or `-`: chains and
+/// modifiers), each value, decoded, without `=` or `&` of its own.
+pub fn is_search_query(query: &str) -> bool {
+    !query.is_empty()
+        && query.split('&').all(|pair| {
+            let Some((name, value)) = pair.split_once('=') else {
+                return false;
+            };
+            let mut chars = name.chars();
+            chars
+                .next()
+                .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-'))
+                && !percent_decoded(value).contains(['=', '&'])
+        })
+}
+
+/// `%XX` escapes and `+` decoded (what a query value stands for).
+fn percent_decoded(value: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
 
 /// Parses a literal reference.
 pub fn parse(text: &str) -> Result<Reference<'_>, ReferenceError> {
@@ -111,6 +161,9 @@ pub fn parse(text: &str) -> Result<Reference<'_>, ReferenceError> {
     if let Some((resource_type, query)) = text.split_once('?') {
         if !is_type_name(resource_type) {
             return Err(ReferenceError::ConditionalType(resource_type.to_string()));
+        }
+        if !is_search_query(query) {
+            return Err(ReferenceError::InvalidQuery(query.to_string()));
         }
         return Ok(Reference::Conditional {
             resource_type,
@@ -234,6 +287,28 @@ mod tests {
             id: id.into(),
             version: v.map(Into::into),
         }
+    }
+
+    #[test]
+    fn conditional_references_carry_a_search() {
+        assert!(is_search_query(
+            "identifier=https://fhir.nhs.uk/Id/nhs-number|9990010005"
+        ));
+        assert!(is_search_query("subject:Patient.name=Smith&_count=1"));
+        assert!(is_search_query("name="));
+        assert!(!is_search_query(""));
+        assert!(!is_search_query("identifier"));
+        assert!(!is_search_query("1bad=x"));
+        assert!(!is_search_query("name=a%3Db"));
+        assert!(is_search_query("name=£%")); // no = or & once decoded, and no panic
+        assert_eq!(
+            parse("Patient?identifier"),
+            Err(ReferenceError::InvalidQuery("identifier".into()))
+        );
+        assert!(matches!(
+            parse("Patient?identifier=x|1"),
+            Ok(Reference::Conditional { .. })
+        ));
     }
 
     #[test]

@@ -441,3 +441,30 @@ fn a_version_specific_reference_needs_the_entrys_version_id() {
     )
     .is_empty());
 }
+
+#[test]
+fn a_conditional_reference_carries_a_search() {
+    let transaction = |subject: &str| {
+        json!({"resourceType": "Bundle", "type": "transaction", "entry": [{
+            "fullUrl": OBSERVATION, "resource": observation(subject),
+            "request": {"method": "POST", "url": "Observation"}}]})
+    };
+    let r = validate(&transaction(
+        "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990010005",
+    ));
+    assert!(
+        findings(&r, "reference-format").is_empty(),
+        "{:?}",
+        errors(&r)
+    );
+    assert_eq!(
+        findings(
+            &validate(&transaction("Patient?identifier")),
+            "reference-format"
+        ),
+        [(
+            Severity::Error,
+            "Bundle.entry[0].resource.subject.reference".into()
+        )]
+    );
+}
