@@ -274,3 +274,29 @@ fn an_unknown_policy_or_key_is_a_usage_error() {
         common::stderr(&out)
     );
 }
+
+#[test]
+fn must_support_hints_are_given_when_asked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // vital signs mark status, category, code, subject, effective[x] and
+    // value[x] mustSupport, not issued
+    let file = write(
+        dir.path(),
+        "o.json",
+        serde_json::json!({"resourceType": "Observation",
+        "meta": {"profile": ["http://hl7.org/fhir/StructureDefinition/bodyweight"]},
+        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">A</div>"},
+        "status": "final", "category": [{"coding": [{"system":
+            "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+        "subject": {"reference": "Patient/1"}, "effectiveDateTime": "2020-01-01",
+        "issued": "2020-01-01T10:00:00Z",
+        "valueQuantity": {"value": 70, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}}),
+    );
+    assert!(findings(dir.path(), &file, &[], "must-support").is_empty());
+    let hints = findings(dir.path(), &file, &["--must-support-hints"], "must-support");
+    assert!(
+        !hints.is_empty() && hints.iter().all(|s| s == "information"),
+        "{hints:?}"
+    );
+}

@@ -83,6 +83,10 @@ struct RuleFlags {
     /// (repeatable).
     #[arg(long = "extension-domain", value_name = "URL")]
     extension_domains: Vec<String>,
+    /// Report (as information) elements present that a profile does not
+    /// mark mustSupport (default false).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    must_support_hints: Option<bool>,
 }
 
 impl RuleFlags {
@@ -99,6 +103,7 @@ impl RuleFlags {
             display_issues_are_warnings: self.display_issues_are_warnings,
             extension_domains: (!self.extension_domains.is_empty())
                 .then(|| self.extension_domains.clone()),
+            must_support_hints: self.must_support_hints,
         }
     }
 }

@@ -122,6 +122,8 @@ rule_overrides! {
     display_issues_are_warnings: bool,
     /// URL prefixes (or `any`) whose extensions need no definition.
     extension_domains: Vec<String>,
+    /// Elements a profile does not mark mustSupport are reported.
+    must_support_hints: bool,
 }
 
 /// What the command line says about configuration (the global options).

@@ -42,6 +42,9 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         PROFILE_MAX_LENGTH => "A string is longer than the profile allows.",
         QUESTIONNAIRE_EXCLUSIVE => "An exclusive answer option is given with other answers.",
         SECURITY_LABEL_DUPLICATE => "A security label is given twice in a resource's meta.",
+        MUST_SUPPORT => {
+            "An element present that the profile does not mark mustSupport (when asked)."
+        }
         PROFILE_SLICE_MULTIPLE => "A value matches more than one slice of a slicing.",
         PROFILE_VALUE_LIMIT => "A value is outside the profile's minimum or maximum.",
         SEARCH_PARAMETER_DERIVATION => {

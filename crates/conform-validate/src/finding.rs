@@ -96,6 +96,7 @@ pub mod rules {
         PROFILE_SLICE_ORDER = "profile-slice-order",
         PROFILE_SLICE_CARDINALITY = "profile-slice-cardinality",
         PROFILE_SLICE_MULTIPLE = "profile-slice-multiple",
+        MUST_SUPPORT = "must-support",
         BINDING_EXTENSIBLE = "binding-extensible",
         BINDING_PREFERRED = "binding-preferred",
         EXTENSION_UNKNOWN = "extension-unknown",

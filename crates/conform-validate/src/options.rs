@@ -37,6 +37,9 @@ pub struct Options {
     pub display_issues_are_warnings: bool,
     /// URL prefixes (or `any`) whose extensions need no definition.
     pub extension_domains: Vec<String>,
+    /// Elements present that a profile does not mark mustSupport are
+    /// reported (as information).
+    pub must_support_hints: bool,
 }
 
 impl Default for Options {
@@ -53,6 +56,7 @@ impl Default for Options {
             extensible_binding_warnings: true,
             display_issues_are_warnings: false,
             extension_domains: Vec::new(),
+            must_support_hints: false,
         }
     }
 }

@@ -69,6 +69,12 @@ pub(crate) struct Checker<'a> {
     /// The Bundle the value is in, and the entry it is in, for where a
     /// reference resolves (aggregation modes).
     bundle: Option<(&'a crate::rule_families::bundle::BundleIndex, Option<usize>)>,
+    /// Report elements present that the profile does not mark mustSupport
+    /// ([`crate::Options::must_support_hints`]).
+    must_support_hints: bool,
+    /// Inside an element already reported as not mustSupport: its parts
+    /// are not reported again.
+    unsupported_depth: u32,
     pub(crate) issues: Vec<Issue>,
 }
 
@@ -118,6 +124,8 @@ impl<'a> Checker<'a> {
             beside_walk: None,
             rest_reference_types: true,
             bundle: None,
+            must_support_hints: false,
+            unsupported_depth: 0,
             issues: Vec::new(),
         }
     }
@@ -135,6 +143,13 @@ impl<'a> Checker<'a> {
     /// reference resolves nowhere here.
     pub(crate) fn rest_reference_types(mut self, check: bool) -> Self {
         self.rest_reference_types = check;
+        self
+    }
+
+    /// Reports (as information) the elements present that the profile
+    /// does not mark mustSupport.
+    pub(crate) fn must_support_hints(mut self, on: bool) -> Self {
+        self.must_support_hints = on;
         self
     }
 
@@ -356,10 +371,41 @@ impl<'a> Checker<'a> {
         if let Some(sl) = &c.slicing {
             slicing::check(self, parent, c, sl, items);
         }
+        // As the reference's -hintAboutNonMustSupport: every element
+        // present that is not mustSupport, fixed or patterned, except the
+        // resource's own id and text, and nothing inside one reported.
+        let unsupported = self.must_support_hints
+            && self.unsupported_depth == 0
+            && !c.must_support
+            && c.fixed.is_none()
+            && c.pattern.is_none()
+            && !(self.path.is_empty() && matches!(c.name.as_str(), "id" | "text"));
+        if unsupported {
+            for it in items {
+                self.enter(it);
+                let message = format!(
+                    "The element {} is not marked mustSupport: receivers may ignore it",
+                    it.key
+                );
+                self.report(
+                    Severity::Information,
+                    IssueCode::Informational,
+                    rules::MUST_SUPPORT,
+                    it.node,
+                    None,
+                    message,
+                );
+                self.leave();
+            }
+            self.unsupported_depth += 1;
+        }
         for it in items {
             self.enter(it);
             self.item(it.node, idx, it.base);
             self.leave();
+        }
+        if unsupported {
+            self.unsupported_depth -= 1;
         }
     }
 
@@ -500,6 +546,9 @@ impl<'a> Checker<'a> {
             beside_walk: self.beside_walk,
             rest_reference_types: self.rest_reference_types,
             bundle: self.bundle,
+            // a trial decides conformance; its hints are not the reader's
+            must_support_hints: false,
+            unsupported_depth: 0,
             issues: Vec::new(),
         };
         sub.check(node);

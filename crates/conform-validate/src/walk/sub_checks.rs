@@ -56,6 +56,7 @@ impl<'a> Walker<'a> {
         let mut ck = crate::profile::Checker::new(self.plans, self.values, self.doc, plan)
             .beside_walk(self.selection)
             .rest_reference_types(self.options.types_unresolved_references())
+            .must_support_hints(self.options.must_support_hints)
             .in_bundle(self.bundles.last().map(|b| {
                 // The entry's resource, or `node` itself when the profile is
                 // applied to that resource once it has been walked.
