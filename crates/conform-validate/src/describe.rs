@@ -27,6 +27,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         REFERENCE_FORMAT => "A reference is not a valid literal reference.",
         REFERENCE_TARGET => "A reference points to a resource type the element does not allow.",
         CONTAINED_NOT_FOUND => "A local reference names no contained resource.",
+        REFERENCE_TARGET_PROFILE => "A resolved reference leads to a resource that conforms to none of the allowed target profiles.",
         REFERENCE_NOT_RESOLVED => {
             "A reference resolves to nothing here, and the reference policy asks that it resolve."
         }

@@ -53,6 +53,7 @@ pub mod rules {
         REFERENCE_AGGREGATION = "reference-aggregation",
         CONTAINED_NOT_FOUND = "contained-not-found",
         REFERENCE_NOT_RESOLVED = "reference-not-resolved",
+        REFERENCE_TARGET_PROFILE = "reference-target-profile",
         BUNDLE_FULLURL = "bundle-fullurl",
         BUNDLE_DUPLICATE = "bundle-duplicate",
         BUNDLE_LINK = "bundle-link",

@@ -53,3 +53,70 @@ fn a_value_matching_two_slices_is_an_error() {
     );
     assert!(multiple(&validator("https://fhir.nhs.uk/Id/local")).is_empty());
 }
+
+/// A Patient profile that needs a gender, and an Observation profile whose
+/// subject must be such a Patient.
+fn target_profile_validator() -> conform_validate::Validator {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sd = |url: &str, ty: &str, elements: serde_json::Value| {
+        json!({"resourceType": "StructureDefinition", "url": url, "name": "P",
+            "status": "active", "fhirVersion": "4.0.1", "kind": "resource", "abstract": false,
+            "type": ty, "baseDefinition": format!("http://hl7.org/fhir/StructureDefinition/{ty}"),
+            "derivation": "constraint", "differential": {"element": elements}})
+    };
+    let files = [
+        (
+            "gendered",
+            sd(
+                "http://example.org/fhir/StructureDefinition/gendered",
+                "Patient",
+                json!([{"id": "Patient.gender", "path": "Patient.gender", "min": 1}]),
+            ),
+        ),
+        (
+            "obs",
+            sd(
+                "http://example.org/fhir/StructureDefinition/obs",
+                "Observation",
+                json!([{"id": "Observation.subject", "path": "Observation.subject",
+                "type": [{"code": "Reference",
+                    "targetProfile": ["http://example.org/fhir/StructureDefinition/gendered"]}]}]),
+            ),
+        ),
+    ]
+    .map(|(name, sd)| {
+        let path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&path, sd.to_string()).expect("write");
+        path
+    });
+    common::r4_with(&files)
+}
+
+#[test]
+fn a_resolved_reference_leads_to_a_resource_of_a_target_profile() {
+    let v = target_profile_validator();
+    let bundle = |patient: serde_json::Value| {
+        json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"fullUrl": "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3303", "resource": {
+                "resourceType": "Observation", "status": "final", "code": {"text": "weight"},
+                "meta": {"profile": ["http://example.org/fhir/StructureDefinition/obs"]},
+                "subject": {"reference": "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3301"}}},
+            {"fullUrl": "urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3301", "resource": patient}]})
+    };
+    let found = |b: serde_json::Value| -> Vec<String> {
+        v.validate_bytes(b.to_string().as_bytes(), 0)
+            .findings
+            .iter()
+            .filter(|f| f.rule == "reference-target-profile")
+            .map(|f| format!("{:?} {}", f.severity, f.expression()))
+            .collect()
+    };
+    assert!(found(bundle(
+        json!({"resourceType": "Patient", "gender": "female"})
+    ))
+    .is_empty());
+    assert_eq!(
+        found(bundle(json!({"resourceType": "Patient"}))),
+        ["Error Bundle.entry[0].resource.subject.reference"]
+    );
+}

@@ -72,6 +72,9 @@ pub(crate) struct Checker<'a> {
     /// Report elements present that the profile does not mark mustSupport
     /// ([`crate::Options::must_support_hints`]).
     must_support_hints: bool,
+    /// The resource this check was started on, for `#id` references to
+    /// its contained resources.
+    root_resource: Option<NodeId>,
     /// Inside an element already reported as not mustSupport: its parts
     /// are not reported again.
     unsupported_depth: u32,
@@ -125,6 +128,7 @@ impl<'a> Checker<'a> {
             rest_reference_types: true,
             bundle: None,
             must_support_hints: false,
+            root_resource: None,
             unsupported_depth: 0,
             issues: Vec::new(),
         }
@@ -202,6 +206,7 @@ impl<'a> Checker<'a> {
         // A resource profile applied to another resource type (a slice
         // tried against the wrong entry) does not conform at all.
         let actual = self.doc.get_str(node, "resourceType");
+        let is_resource = actual.is_some();
         if let Some(actual) = actual.filter(|a| *a != self.profile.type_name.as_str()) {
             let message = format!(
                 "This is a {actual}, but the profile constrains {}",
@@ -216,6 +221,9 @@ impl<'a> Checker<'a> {
                 message,
             );
             return;
+        }
+        if is_resource {
+            self.root_resource = Some(node);
         }
         let root = self.profile.root;
         self.item(node, root, Base::Root);
@@ -273,6 +281,7 @@ impl<'a> Checker<'a> {
         if p.constrained {
             self.binding(node, p, base);
             self.reference_target(node, p, base);
+            self.reference_target_profiles(node, p);
             self.reference_aggregation(node, p);
         }
         self.type_profiles(node, p);
@@ -548,6 +557,7 @@ impl<'a> Checker<'a> {
             bundle: self.bundle,
             // a trial decides conformance; its hints are not the reader's
             must_support_hints: false,
+            root_resource: None,
             unsupported_depth: 0,
             issues: Vec::new(),
         };
@@ -633,6 +643,92 @@ impl<'a> Checker<'a> {
             Some("reference"),
             message,
         );
+    }
+
+    /// A reference that resolves here (to a contained resource or a Bundle
+    /// entry) leads to a resource that must conform to one of the target
+    /// profiles of its type, as the reference checks a resolved reference
+    /// (`Reference_REF_CantMatchChoice`). A target profile that is the base
+    /// definition of that type asks nothing more; one that is not loaded
+    /// leaves the question open. Only the check started by the walk asks
+    /// (not trials of other profiles), so references cannot recurse.
+    fn reference_target_profiles(&mut self, node: NodeId, p: &ProfileNode) {
+        if self.depth > 0 {
+            return;
+        }
+        let set = self.set();
+        let urls: Vec<&str> = p
+            .types
+            .iter()
+            .filter(|t| t.code == "Reference")
+            .flat_map(|t| t.target_profiles.iter().map(String::as_str))
+            .collect();
+        if urls.is_empty() {
+            return;
+        }
+        let Some(r) = self.doc.get_str(node, "reference") else {
+            return;
+        };
+        let Some(target) = self.resolve_here(&r) else {
+            return;
+        };
+        let Some(actual) = self.doc.get_str(target, "resourceType") else {
+            return;
+        };
+        let mut profiles: Vec<&'a ProfilePlan> = Vec::new();
+        for url in &urls {
+            match set.get(url) {
+                Some(plan) if plan.type_name == actual.as_ref() => profiles.push(plan),
+                Some(_) => {}
+                // the base definition of the type (or of any resource), or a
+                // profile that is not loaded: nothing this check can demand
+                None => {
+                    let core = url.strip_prefix("http://hl7.org/fhir/StructureDefinition/");
+                    if core.is_none_or(|t| {
+                        t == actual.as_ref() || t == "Resource" || t == "DomainResource"
+                    }) {
+                        return;
+                    }
+                }
+            }
+        }
+        if profiles.is_empty() || profiles.iter().any(|plan| self.conforms(target, plan)) {
+            return;
+        }
+        let names: Vec<&str> = profiles.iter().map(|p| p.url.as_str()).collect();
+        let message = format!(
+            "The reference '{r}' leads to a {actual} that conforms to none of the target profiles allowed here ({})",
+            names.join(", ")
+        );
+        let at = self.doc.get(node, "reference").unwrap_or(node);
+        self.report(
+            Severity::Error,
+            IssueCode::Structure,
+            rules::REFERENCE_TARGET_PROFILE,
+            at,
+            Some("reference"),
+            message,
+        );
+    }
+
+    /// The resource a reference leads to here: a contained resource of the
+    /// resource being checked, or an entry of the enclosing Bundle.
+    fn resolve_here(&self, r: &str) -> Option<NodeId> {
+        let doc = self.doc;
+        if let Some(id) = r.strip_prefix('#') {
+            let root = self.root_resource?;
+            return doc
+                .get(root, "contained")
+                .map(|c| doc.elements(c))?
+                .iter()
+                .copied()
+                .find(|&c| doc.get_str(c, "id").as_deref() == Some(id));
+        }
+        let (index, from) = self.bundle?;
+        match index.resolve(r, from) {
+            crate::rule_families::bundle::Resolution::Entry(i) => index.resource_of(i),
+            _ => None,
+        }
     }
 
     /// A literal reference to a resource type the profile does not allow

@@ -141,6 +141,11 @@ impl BundleIndex {
         doc.get_str(doc.get(r, "meta")?, "versionId")
     }
 
+    /// The resource of entry `i`.
+    pub(crate) fn resource_of(&self, i: usize) -> Option<NodeId> {
+        self.entries.get(i)?.resource
+    }
+
     pub(crate) fn type_of(&self, i: usize) -> Option<&str> {
         self.entries.get(i)?.resource_type.as_deref()
     }
