@@ -103,6 +103,7 @@ pub mod rules {
         EXTENSION_UNKNOWN = "extension-unknown",
         EXTENSION_ON_ID = "extension-on-id",
         SECURITY_LABEL_DUPLICATE = "security-label-duplicate",
+        NARRATIVE_LANGUAGE = "narrative-language",
         EXTENSION_CONTEXT = "extension-context",
         EXTENSION_MODIFIER = "extension-modifier",
         EXTENSION_URL = "extension-url",

@@ -304,6 +304,7 @@ impl<'a> Walker<'a> {
         }
         self.object(node, tid);
         self.security_labels(node);
+        self.narrative_language(node);
         self.check_invariants(node, &[], tid);
         self.resources.pop();
         match role {
