@@ -300,3 +300,26 @@ fn must_support_hints_are_given_when_asked() {
         "{hints:?}"
     );
 }
+
+#[test]
+fn experimental_content_is_refused_when_asked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        dir.path(),
+        "vs.json",
+        serde_json::json!({"resourceType": "ValueSet",
+        "url": "http://example.org/fhir/ValueSet/trial", "name": "Trial", "status": "draft",
+        "experimental": true,
+        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">A</div>"}}),
+    );
+    assert!(findings(dir.path(), &file, &[], "experimental-content").is_empty());
+    assert_eq!(
+        findings(
+            dir.path(),
+            &file,
+            &["--no-experimental-content"],
+            "experimental-content"
+        ),
+        ["error"]
+    );
+}

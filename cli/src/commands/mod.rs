@@ -8,6 +8,7 @@ pub mod man;
 pub mod package;
 pub mod probe;
 pub mod profiles;
+pub mod rule_flags;
 pub mod rules;
 pub mod scenario;
 pub mod scorecard;

@@ -39,73 +39,7 @@ pub struct Selection {
     #[arg(long, short = 'v')]
     verbose: bool,
     #[command(flatten)]
-    rules: RuleFlags,
-}
-
-/// The validator's options, as the HL7 validator's CLI has them
-/// (docs/validator-options.md); each overrides conform.toml's `[validate]`.
-#[derive(clap::Args)]
-struct RuleFlags {
-    /// Extension URLs on example domains (example.org...) need no
-    /// definition (default true).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    allow_example_urls: Option<bool>,
-    /// Active content (script, event handlers) in strings and narrative is
-    /// an error (default false).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    security_checks: Option<bool>,
-    /// HTML in markdown is an error (default false).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    no_html_in_markdown: Option<bool>,
-    /// A reference that resolves nowhere here names its target's type, which
-    /// is then checked (default true; the HL7 validator's default is false).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    assume_valid_rest_references: Option<bool>,
-    /// What is checked of referenced resources: ignore, check-type
-    /// (default), check-exists or check-valid (a reference must resolve
-    /// here: conform fetches nothing).
-    #[arg(long, value_name = "POLICY")]
-    references: Option<conform_validate::ReferencePolicy>,
-    /// Validate contained resources: check (default) or ignore.
-    #[arg(long, value_name = "POLICY")]
-    contained: Option<conform_validate::ContainedPolicy>,
-    /// How failed best-practice invariants are reported: ignore, hint
-    /// (default), warning or error.
-    #[arg(long, value_name = "LEVEL")]
-    best_practice: Option<conform_validate::Level>,
-    /// Warn about codes outside extensible bindings (default true).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    extensible_binding_warnings: Option<bool>,
-    /// Report wrong displays as warnings, not errors (default false).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    display_issues_are_warnings: Option<bool>,
-    /// Extensions under this URL prefix (or `any`) need no definition
-    /// (repeatable).
-    #[arg(long = "extension-domain", value_name = "URL")]
-    extension_domains: Vec<String>,
-    /// Report (as information) elements present that a profile does not
-    /// mark mustSupport (default false).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    must_support_hints: Option<bool>,
-}
-
-impl RuleFlags {
-    fn overrides(&self) -> conform_setup::RuleOverrides {
-        conform_setup::RuleOverrides {
-            allow_example_urls: self.allow_example_urls,
-            security_checks: self.security_checks,
-            no_html_in_markdown: self.no_html_in_markdown,
-            assume_valid_rest_references: self.assume_valid_rest_references,
-            references: self.references,
-            contained: self.contained,
-            best_practice: self.best_practice,
-            extensible_binding_warnings: self.extensible_binding_warnings,
-            display_issues_are_warnings: self.display_issues_are_warnings,
-            extension_domains: (!self.extension_domains.is_empty())
-                .then(|| self.extension_domains.clone()),
-            must_support_hints: self.must_support_hints,
-        }
-    }
+    rules: super::rule_flags::RuleFlags,
 }
 
 #[derive(clap::Args)]

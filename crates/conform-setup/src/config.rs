@@ -124,6 +124,8 @@ rule_overrides! {
     extension_domains: Vec<String>,
     /// Elements a profile does not mark mustSupport are reported.
     must_support_hints: bool,
+    /// Resources marked experimental are errors.
+    no_experimental_content: bool,
 }
 
 /// What the command line says about configuration (the global options).

@@ -42,6 +42,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         PROFILE_TYPE => "A type the profile does not allow here.",
         PROFILE_MAX_LENGTH => "A string is longer than the profile allows.",
         QUESTIONNAIRE_EXCLUSIVE => "An exclusive answer option is given with other answers.",
+        EXPERIMENTAL_CONTENT => "A resource marked experimental where experimental content is not allowed (when asked).",
         NARRATIVE_LANGUAGE => "The narrative does not declare the resource's language (lang and xml:lang).",
         SECURITY_LABEL_DUPLICATE => "A security label is given twice in a resource's meta.",
         MUST_SUPPORT => {

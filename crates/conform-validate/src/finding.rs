@@ -104,6 +104,7 @@ pub mod rules {
         EXTENSION_ON_ID = "extension-on-id",
         SECURITY_LABEL_DUPLICATE = "security-label-duplicate",
         NARRATIVE_LANGUAGE = "narrative-language",
+        EXPERIMENTAL_CONTENT = "experimental-content",
         EXTENSION_CONTEXT = "extension-context",
         EXTENSION_MODIFIER = "extension-modifier",
         EXTENSION_URL = "extension-url",

@@ -40,6 +40,8 @@ pub struct Options {
     /// Elements present that a profile does not mark mustSupport are
     /// reported (as information).
     pub must_support_hints: bool,
+    /// Conformance resources marked `experimental` are errors.
+    pub no_experimental_content: bool,
 }
 
 impl Default for Options {
@@ -57,6 +59,7 @@ impl Default for Options {
             display_issues_are_warnings: false,
             extension_domains: Vec::new(),
             must_support_hints: false,
+            no_experimental_content: false,
         }
     }
 }

@@ -9,6 +9,30 @@ use crate::walk::{Seg, Walker};
 use conform_json::NodeId;
 
 impl Walker<'_> {
+    /// With `no-experimental-content`, a resource marked experimental (a
+    /// conformance resource: `experimental` is theirs) is an error, as the
+    /// reference's `-no-experimental-content` makes it.
+    pub(crate) fn experimental_content(&mut self, resource: NodeId) {
+        if !self.options.no_experimental_content {
+            return;
+        }
+        let doc = self.doc;
+        let Some(flag) = doc.get(resource, "experimental") else {
+            return;
+        };
+        if doc.raw(flag) == Some("true") {
+            self.path.push(Seg::Name("experimental"));
+            let message = "The resource is marked experimental, and experimental content is not allowed here (no-experimental-content)".to_string();
+            self.error(
+                IssueCode::BusinessRule,
+                rules::EXPERIMENTAL_CONTENT,
+                flag,
+                message,
+            );
+            self.path.pop();
+        }
+    }
+
     /// The narrative's language against the resource's `language`.
     pub(crate) fn narrative_language(&mut self, resource: NodeId) {
         let doc = self.doc;

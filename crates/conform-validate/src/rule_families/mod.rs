@@ -16,7 +16,7 @@
 //! | [`contained`] | `dom-3` (natively); `duplicate-id` is found where the walk indexes a container's contained resources |
 //! | [`bundle`] | `bundle-link`, `bundle-entry`, `bundle-fullurl`, `bundle-duplicate`, `bundle-reference`, `bundle-orphan`, `bundle-search` |
 //! | [`invariants`] | FHIRPath constraints, by key; `invariant-not-evaluated` |
-//! | [`meta`] | `security-label-duplicate`, `narrative-language` |
+//! | [`meta`] | `security-label-duplicate`, `narrative-language`, `experimental-content` |
 //! | [`national`] | identifier rules of a [`crate::national::RuleSet`] |
 //! | [`canonical`] | `search-parameter-derivation`, `search-parameter-expression`, `search-parameter-code`, `search-parameter-components`, `operation-definition-profile`, `operation-definition-base`, `capability-search-param` |
 //! | [`types`] | type-specific rules: text of primitives, Attachment, Identifier, Coding and Quantity systems, UCUM |

@@ -305,6 +305,7 @@ impl<'a> Walker<'a> {
         self.object(node, tid);
         self.security_labels(node);
         self.narrative_language(node);
+        self.experimental_content(node);
         self.check_invariants(node, &[], tid);
         self.resources.pop();
         match role {

@@ -72,6 +72,7 @@ pub fn options(case: &Value) -> Options {
             .as_str()
             .map(|d| vec![d.to_string()])
             .unwrap_or_default(),
+        no_experimental_content: opts["no-experimental-content"].as_bool().unwrap_or(false),
         ..Options::default()
     }
 }
