@@ -20,7 +20,7 @@ impl Walker<'_> {
         let Some(flag) = doc.get(resource, "experimental") else {
             return;
         };
-        if doc.raw(flag) == Some("true") {
+        if doc.bool(flag) == Some(true) {
             self.path.push(Seg::Name("experimental"));
             let message = "The resource is marked experimental, and experimental content is not allowed here (no-experimental-content)".to_string();
             self.error(
