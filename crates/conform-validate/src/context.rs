@@ -83,6 +83,14 @@ impl Context {
         self.fallback.clone()
     }
 
+    /// A resource the context holds itself (the packages' Questionnaires,
+    /// ValueSets and CodeSystems, and `--ig` files), without reading every
+    /// definition of the packages on a miss: for checks made on every
+    /// value, where most urls are of terminologies nobody loads.
+    pub fn held(&self, canonical: &str) -> Option<&Value> {
+        self.by_url.get(canonical).map(Arc::as_ref)
+    }
+
     /// A Questionnaire by canonical URL (`url` or `url|version`).
     pub fn questionnaire(&self, canonical: &str) -> Option<&Value> {
         self.resource(canonical)

@@ -398,3 +398,28 @@ fn a_ucum_annotation_is_a_best_practice_note() {
         "Observation.value.ofType(Quantity)",
     );
 }
+
+#[test]
+fn a_supplement_is_not_a_codings_system() {
+    let supplement = serde_json::json!({"resourceType": "CodeSystem",
+        "url": "http://example.org/fhir/CodeSystem/extra-displays", "status": "active",
+        "content": "supplement", "supplements": "http://loinc.org"});
+    let v = common::r4().clone().with_resources(vec![supplement]);
+    let observation = |system: &str| {
+        serde_json::json!({"resourceType": "Observation", "status": "final",
+            "code": {"coding": [{"system": system, "code": "8310-5"}]}})
+    };
+    let found = |system: &str| -> Vec<String> {
+        v.validate_bytes(observation(system).to_string().as_bytes(), 0)
+            .findings
+            .iter()
+            .filter(|f| f.rule == "coding-system" && f.severity.is_error())
+            .map(|f| f.expression().to_string())
+            .collect()
+    };
+    assert!(found("http://loinc.org").is_empty());
+    assert_eq!(
+        found("http://example.org/fhir/CodeSystem/extra-displays"),
+        ["Observation.code.coding[0].system"]
+    );
+}

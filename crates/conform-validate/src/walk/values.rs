@@ -354,12 +354,15 @@ impl<'a> Walker<'a> {
                     Role::Coded => {
                         let (plans, doc) = (self.plans, self.doc);
                         match plan.name.as_str() {
-                            "Coding" => types::coded::coding(
-                                self,
-                                doc,
-                                node,
-                                el.path == "CodeableConcept.coding",
-                            ),
+                            "Coding" => {
+                                types::coded::coding(
+                                    self,
+                                    doc,
+                                    node,
+                                    el.path == "CodeableConcept.coding",
+                                );
+                                self.supplement_as_system(node);
+                            }
                             "Quantity" => types::coded::quantity(self, doc, node),
                             _ => {}
                         }

@@ -197,3 +197,27 @@ pub(crate) fn quantity(r: &mut impl Report, doc: &Document, node: NodeId) {
         }
     }
 }
+
+impl crate::walk::Walker<'_> {
+    /// A Coding's system must be a code system, not a supplement to one
+    /// (R4 CodeSystem.supplements: a supplement adds designations and
+    /// properties to another code system's concepts; codes are always
+    /// that system's), judged when the context holds the CodeSystem.
+    pub(crate) fn supplement_as_system(&mut self, node: NodeId) {
+        let Some(system) = self.doc.get_str(node, "system") else {
+            return;
+        };
+        let Some(cs) = self.context.held(&system).filter(|r| {
+            r["resourceType"] == "CodeSystem"
+                && (r["supplements"].is_string() || r["content"] == "supplement")
+        }) else {
+            return;
+        };
+        let base = cs["supplements"].as_str().unwrap_or("another code system");
+        let message = format!("The CodeSystem {system} is a supplement (to {base}), so it cannot be a Coding's system: use the system it supplements");
+        let at = self.doc.get(node, "system").unwrap_or(node);
+        self.path.push(crate::walk::Seg::Name("system"));
+        self.error(IssueCode::CodeInvalid, rules::CODING_SYSTEM, at, message);
+        self.path.pop();
+    }
+}
