@@ -66,6 +66,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
             "An OperationDefinition's parameters disagree with its input or output profile."
         }
         OPERATION_DEFINITION_BASE => "An OperationDefinition's base chain leads back to itself.",
+        CODE_SYSTEM_SUPPLEMENT => "A CodeSystem supplement that does not say what it supplements or that it is one.",
         CAPABILITY_SEARCH_PARAM => {
             "A CapabilityStatement search parameter's type differs from its definition's."
         }

@@ -133,6 +133,7 @@ pub mod rules {
         SEARCH_PARAMETER_CODE = "search-parameter-code",
         SEARCH_PARAMETER_COMPONENTS = "search-parameter-components",
         CAPABILITY_SEARCH_PARAM = "capability-search-param",
+        CODE_SYSTEM_SUPPLEMENT = "code-system-supplement",
         OPERATION_DEFINITION_PROFILE = "operation-definition-profile",
         OPERATION_DEFINITION_BASE = "operation-definition-base",
     }

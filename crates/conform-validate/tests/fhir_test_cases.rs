@@ -161,6 +161,6 @@ fn terminology_cases_decided_offline() {
 }
 
 /// Offline valid/invalid agreement on the decidable terminology cases, as
-/// last measured (48.4%, 15 of 31; it may only rise). Most misses are
+/// last measured (51.6%, 16 of 31; it may only rise). Most misses are
 /// CodeSystem/ValueSet/ConceptMap-specific rules.
-const TERMINOLOGY_FLOOR: f64 = 48.0;
+const TERMINOLOGY_FLOOR: f64 = 51.0;

@@ -299,3 +299,45 @@ fn a_base_chain_must_not_lead_back() {
         ["Error OperationDefinition.base"]
     );
 }
+
+#[test]
+fn a_supplement_says_what_it_supplements_and_that_it_is_one() {
+    let cs = |extra: Value| {
+        let mut c = json!({"resourceType": "CodeSystem",
+            "url": "http://example.org/fhir/CodeSystem/extra", "status": "active"});
+        c.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        c
+    };
+    let rule = "code-system-supplement";
+    assert!(findings(
+        &validate(&cs(
+            json!({"content": "supplement", "supplements": "http://loinc.org"})
+        )),
+        rule
+    )
+    .is_empty());
+    assert_eq!(
+        findings(
+            &validate(&cs(
+                json!({"content": "complete", "supplements": "http://loinc.org"})
+            )),
+            rule
+        ),
+        ["Error CodeSystem.content"]
+    );
+    assert_eq!(
+        findings(&validate(&cs(json!({"content": "supplement"}))), rule),
+        ["Error CodeSystem.content"]
+    );
+    assert_eq!(
+        findings(
+            &validate(&cs(
+                json!({"content": "supplement", "supplements": "http://loinc.org", "caseSensitive": true})
+            )),
+            rule
+        ),
+        ["Error CodeSystem.caseSensitive"]
+    );
+}

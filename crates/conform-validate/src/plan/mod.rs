@@ -47,6 +47,7 @@ pub enum Role {
     SearchParameter,
     CapabilityStatement,
     OperationDefinition,
+    CodeSystem,
 }
 
 impl Role {
@@ -62,6 +63,7 @@ impl Role {
             "SearchParameter" => Role::SearchParameter,
             "CapabilityStatement" => Role::CapabilityStatement,
             "OperationDefinition" => Role::OperationDefinition,
+            "CodeSystem" => Role::CodeSystem,
             _ => Role::Other,
         }
     }

@@ -18,7 +18,7 @@
 //! | [`invariants`] | FHIRPath constraints, by key; `invariant-not-evaluated` |
 //! | [`meta`] | `security-label-duplicate`, `narrative-language`, `experimental-content` |
 //! | [`national`] | identifier rules of a [`crate::national::RuleSet`] |
-//! | [`canonical`] | `search-parameter-derivation`, `search-parameter-expression`, `search-parameter-code`, `search-parameter-components`, `operation-definition-profile`, `operation-definition-base`, `capability-search-param` |
+//! | [`canonical`] | `search-parameter-derivation`, `search-parameter-expression`, `search-parameter-code`, `search-parameter-components`, `operation-definition-profile`, `operation-definition-base`, `capability-search-param`, `code-system-supplement` |
 //! | [`types`] | type-specific rules: text of primitives, Attachment, Identifier, Coding and Quantity systems, UCUM |
 //!
 //! **Adding a rule family**: add its ids to [`crate::finding::rules`], add a

@@ -318,6 +318,7 @@ impl<'a> Walker<'a> {
             Role::SearchParameter => self.search_parameter(node),
             Role::CapabilityStatement => self.capability_statement(node),
             Role::OperationDefinition => self.operation_definition(node),
+            Role::CodeSystem => self.code_system(node),
             _ => {}
         }
         self.apply_profiles(node, tid);

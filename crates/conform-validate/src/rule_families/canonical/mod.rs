@@ -15,9 +15,11 @@
 //! | `search-parameter-components` | a composite parameter with fewer than two components |
 //! | `operation-definition-profile` | an `inputProfile`/`outputProfile` that is not a usable Parameters profile, or whose parameter slices disagree with the operation's parameters (cardinality, types, target profiles; a parameter on one side only is a warning) |
 //! | `operation-definition-base` | a `base` chain that leads back to the operation itself |
+//! | `code-system-supplement` | a supplement whose content is not `supplement`, a `supplement` content that names no supplemented system, or a supplement stating caseSensitive |
 //! | `capability-search-param` | a CapabilityStatement search parameter whose type is not its definition's |
 
 mod capability_statement;
+mod code_system;
 mod operation_definition;
 mod paths;
 mod search_parameter;
