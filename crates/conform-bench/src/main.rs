@@ -33,7 +33,30 @@ fn main() {
 
     let (validator, cold, warm) = start_up();
     // `conform-bench validate-loop`: only validation, for profilers.
+    // `conform-bench findings`: every finding on the corpus as JSON lines,
+    // with and without invariants, so two builds can be compared (a
+    // performance change must leave this output unchanged).
+    if std::env::args().nth(1).as_deref() == Some("findings") {
+        for invariants in [true, false] {
+            let v = validator.with_options(conform_validate::Options {
+                invariants,
+                ..Default::default()
+            });
+            for (i, l) in lines.iter().enumerate() {
+                for f in &v.validate_bytes(l, 0).findings {
+                    println!("{invariants} {i} {}", serde_json::to_string(f).unwrap());
+                }
+            }
+        }
+        return;
+    }
+    // `validate-loop --no-invariants`: the same without FHIRPath invariants.
     if std::env::args().nth(1).as_deref() == Some("validate-loop") {
+        let invariants = std::env::args().nth(2).as_deref() != Some("--no-invariants");
+        let validator = validator.with_options(conform_validate::Options {
+            invariants,
+            ..Default::default()
+        });
         for _ in 0..50 {
             for l in &lines {
                 std::hint::black_box(validator.validate_bytes(l, 0));
