@@ -206,13 +206,14 @@ pub(crate) fn equals(ev: &Ev, a: &Item, b: &Item) -> Option<bool> {
             })
         };
         if objectish(x) || objectish(y) {
-            let j = |n: &crate::value::NodeRef| {
-                (
-                    n.node.map(|n| ev.doc.to_json_string(n)),
-                    n.companion.map(|n| ev.doc.to_json_string(n)),
-                )
-            };
-            return Some(j(x) == j(y));
+            // The same JSON text on both sides (value and companion), found
+            // without writing it out.
+            let same =
+                |a: Option<conform_json::NodeId>, b: Option<conform_json::NodeId>| match (a, b) {
+                    (Some(a), Some(b)) => ev.doc.json_eq(a, b),
+                    (a, b) => a.is_none() && b.is_none(),
+                };
+            return Some(same(x.node, y.node) && same(x.companion, y.companion));
         }
     }
     let (x, y) = (to_value(ev, a)?, to_value(ev, b)?);
