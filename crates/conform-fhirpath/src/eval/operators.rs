@@ -8,6 +8,7 @@ use crate::error::{bail, EResult};
 use crate::value::{Item, Value};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// The single value of a collection: `None` when empty, an error when more
@@ -223,7 +224,7 @@ pub(crate) fn equals(ev: &Ev, a: &Item, b: &Item) -> Option<bool> {
 fn value_equals(x: &Value, y: &Value) -> Option<bool> {
     use Value::*;
     let (x, y) = implicit(x, y);
-    match (&x, &y) {
+    match (x.as_ref(), y.as_ref()) {
         (Quantity(a, ua), Quantity(b, ub)) => match quantity::common((a, ua), (b, ub), true) {
             Some((a, b)) => Some(a == b),
             // calendar years/months against UCUM `a`/`mo`: unknown
@@ -245,7 +246,8 @@ fn value_equals(x: &Value, y: &Value) -> Option<bool> {
 
 /// Implicit conversions between operands: a String compared with a date or
 /// time is read as one (document values often lack type information).
-fn implicit(x: &Value, y: &Value) -> (Value, Value) {
+/// Operands that need no conversion are borrowed, not copied.
+fn implicit<'x, 'y>(x: &'x Value, y: &'y Value) -> (Cow<'x, Value>, Cow<'y, Value>) {
     use Value::*;
     let conv = |s: &str, like: &Value| -> Option<Value> {
         match like {
@@ -255,19 +257,23 @@ fn implicit(x: &Value, y: &Value) -> (Value, Value) {
         }
     };
     match (x, y) {
-        (String(s), o @ (Date(_) | DateTime(_) | Time(_))) => {
-            (conv(s, o).unwrap_or(x.clone()), y.clone())
-        }
-        (o @ (Date(_) | DateTime(_) | Time(_)), String(s)) => {
-            (x.clone(), conv(s, o).unwrap_or(y.clone()))
-        }
-        (Integer(_) | Decimal(_), Quantity(..)) => {
-            (Quantity(num(x).unwrap_or_default(), "1".into()), y.clone())
-        }
-        (Quantity(..), Integer(_) | Decimal(_)) => {
-            (x.clone(), Quantity(num(y).unwrap_or_default(), "1".into()))
-        }
-        _ => (x.clone(), y.clone()),
+        (String(s), o @ (Date(_) | DateTime(_) | Time(_))) => (
+            conv(s, o).map_or(Cow::Borrowed(x), Cow::Owned),
+            Cow::Borrowed(y),
+        ),
+        (o @ (Date(_) | DateTime(_) | Time(_)), String(s)) => (
+            Cow::Borrowed(x),
+            conv(s, o).map_or(Cow::Borrowed(y), Cow::Owned),
+        ),
+        (Integer(_) | Decimal(_), Quantity(..)) => (
+            Cow::Owned(Quantity(num(x).unwrap_or_default(), "1".into())),
+            Cow::Borrowed(y),
+        ),
+        (Quantity(..), Integer(_) | Decimal(_)) => (
+            Cow::Borrowed(x),
+            Cow::Owned(Quantity(num(y).unwrap_or_default(), "1".into())),
+        ),
+        _ => (Cow::Borrowed(x), Cow::Borrowed(y)),
     }
 }
 
@@ -293,7 +299,7 @@ pub(crate) fn equivalent(ev: &Ev, a: &Item, b: &Item) -> bool {
         return false;
     };
     let (x, y) = implicit(&x, &y);
-    match (&x, &y) {
+    match (x.as_ref(), y.as_ref()) {
         (Value::String(s), Value::String(t)) => norm(s) == norm(t),
         (Value::Quantity(a, ua), Value::Quantity(c, uc)) => {
             quantity::common((a, ua), (c, uc), false).is_some_and(|(a, c)| round_eq(a, c))
@@ -322,7 +328,7 @@ fn norm(s: &str) -> String {
 pub(crate) fn compare(x: &Value, y: &Value) -> EResult<Option<Ordering>> {
     use Value::*;
     let (x, y) = implicit(x, y);
-    Ok(match (&x, &y) {
+    Ok(match (x.as_ref(), y.as_ref()) {
         (String(a), String(b)) => Some(a.cmp(b)),
         (Date(a) | DateTime(a), Date(b) | DateTime(b)) | (Time(a), Time(b)) => a.compare(b),
         (Quantity(a, ua), Quantity(b, ub)) => {
