@@ -33,7 +33,42 @@ fn main() {
 
     let (validator, cold, warm) = start_up();
     // `conform-bench validate-loop`: only validation, for profilers.
+    // `conform-bench findings`: every finding on the corpus as JSON lines,
+    // with and without invariants, then with the uk-core pack over the UK
+    // Core examples and the corpus, so two builds can be compared (a
+    // performance change must leave this output unchanged).
+    if std::env::args().nth(1).as_deref() == Some("findings") {
+        for invariants in [true, false] {
+            let v = validator.with_options(conform_validate::Options {
+                invariants,
+                ..Default::default()
+            });
+            for (i, l) in lines.iter().enumerate() {
+                for f in &v.validate_bytes(l, 0).findings {
+                    println!("{invariants} {i} {}", serde_json::to_string(f).unwrap());
+                }
+            }
+        }
+        let (_cache, uk, examples) = uk_core_validator();
+        let uk_lines = examples.iter().map(Vec::as_slice);
+        for (i, l) in uk_lines.chain(lines.iter().copied()).enumerate() {
+            for f in &uk.validate_bytes(l, 0).findings {
+                println!("uk-core {i} {}", serde_json::to_string(f).unwrap());
+            }
+        }
+        return;
+    }
+    // `validate-loop --no-invariants`: the same without FHIRPath invariants;
+    // `validate-loop --uk-core`: the uk-core pack over the UK Core examples.
     if std::env::args().nth(1).as_deref() == Some("validate-loop") {
+        if std::env::args().nth(2).as_deref() == Some("--uk-core") {
+            return uk_core(&[]);
+        }
+        let invariants = std::env::args().nth(2).as_deref() != Some("--no-invariants");
+        let validator = validator.with_options(conform_validate::Options {
+            invariants,
+            ..Default::default()
+        });
         for _ in 0..50 {
             for l in &lines {
                 std::hint::black_box(validator.validate_bytes(l, 0));
@@ -154,34 +189,17 @@ fn invariant_costs() {
 /// UK Core: the pack's profile for each resource type plus national rules,
 /// over the UK Core examples and over the R4 corpus, beside parse-only.
 fn uk_core(r4_lines: &[&[u8]]) {
-    let cache = tempfile::tempdir().unwrap();
-    let mut cfg = SourceConfig::with_cache(cache.path().join("packages"));
-    cfg.source_dirs = vec![conform_testdata::packages_dir()];
-    cfg.offline = true;
-    let spec = PackageSpec::parse("fhir.r4.ukcore.stu2#2.0.2").unwrap();
-    let resolved = conform_packages::resolve(&cfg, &[spec]).unwrap();
-    let (v, _) = Validator::load(&resolved, None).unwrap();
-    let pack = conform_validate::pack::Pack::builtin("uk-core")
-        .unwrap()
-        .unwrap();
-    let selection = conform_validate::ProfileSelection {
-        per_type: pack.profiles.clone(),
-        ..Default::default()
-    };
-    let v = v.with_profiles(selection).with_rules(pack.rule_set());
-    let defs = conform_packages::DefinitionSet::load(&resolved).unwrap();
-    let ukcore = resolved
-        .iter()
-        .find(|p| p.id.name == "fhir.r4.ukcore.stu2")
-        .unwrap();
-    let examples: Vec<Vec<u8>> = defs
-        .examples(&ukcore.id)
-        .iter()
-        .map(|e| {
-            let v: serde_json::Value = serde_json::from_slice(e.bytes()).unwrap();
-            serde_json::to_vec(&v).unwrap()
-        })
-        .collect();
+    let (_cache, v, examples) = uk_core_validator();
+    // `conform-bench validate-loop --uk-core`: only that validation, over
+    // the UK Core examples, for profilers.
+    if std::env::args().nth(2).as_deref() == Some("--uk-core") {
+        for _ in 0..200 {
+            for e in &examples {
+                std::hint::black_box(v.validate_bytes(e, 0));
+            }
+        }
+        return;
+    }
     let uk_lines: Vec<&[u8]> = examples.iter().map(Vec::as_slice).collect();
     for (corpus, lines) in [
         ("UK Core examples", &uk_lines[..]),
@@ -228,6 +246,41 @@ fn uk_core(r4_lines: &[&[u8]]) {
             }),
         );
     }
+}
+
+/// The validator with the uk-core pack, the UK Core package's examples
+/// minified, and the package cache they were read from (kept while the
+/// validator is used: it reads some definitions on first use).
+fn uk_core_validator() -> (tempfile::TempDir, Validator, Vec<Vec<u8>>) {
+    let cache = tempfile::tempdir().unwrap();
+    let mut cfg = SourceConfig::with_cache(cache.path().join("packages"));
+    cfg.source_dirs = vec![conform_testdata::packages_dir()];
+    cfg.offline = true;
+    let spec = PackageSpec::parse("fhir.r4.ukcore.stu2#2.0.2").unwrap();
+    let resolved = conform_packages::resolve(&cfg, &[spec]).unwrap();
+    let (v, _) = Validator::load(&resolved, None).unwrap();
+    let pack = conform_validate::pack::Pack::builtin("uk-core")
+        .unwrap()
+        .unwrap();
+    let selection = conform_validate::ProfileSelection {
+        per_type: pack.profiles.clone(),
+        ..Default::default()
+    };
+    let v = v.with_profiles(selection).with_rules(pack.rule_set());
+    let defs = conform_packages::DefinitionSet::load(&resolved).unwrap();
+    let ukcore = resolved
+        .iter()
+        .find(|p| p.id.name == "fhir.r4.ukcore.stu2")
+        .unwrap();
+    let examples: Vec<Vec<u8>> = defs
+        .examples(&ukcore.id)
+        .iter()
+        .map(|e| {
+            let v: serde_json::Value = serde_json::from_slice(e.bytes()).unwrap();
+            serde_json::to_vec(&v).unwrap()
+        })
+        .collect();
+    (cache, v, examples)
 }
 
 /// The official R4 examples, one per line, minified.

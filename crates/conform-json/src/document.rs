@@ -205,6 +205,48 @@ impl<'s> Document<'s> {
         out
     }
 
+    /// Whether two subtrees have the same [`Self::to_json_string`] text,
+    /// decided without writing either: the walk stops at the first
+    /// difference (FHIRPath `=` on whole resources compares a container
+    /// with what it contains on every contained resource).
+    pub fn json_eq(&self, a: NodeId, b: NodeId) -> bool {
+        if a == b {
+            return true;
+        }
+        let (x, y) = (self.node(a), self.node(b));
+        match (x.kind, y.kind) {
+            (Kind::Array, Kind::Array) => {
+                let (ea, eb) = (self.elements(a), self.elements(b));
+                ea.len() == eb.len() && ea.iter().zip(eb).all(|(&i, &j)| self.json_eq(i, j))
+            }
+            (Kind::Object, Kind::Object) => {
+                let (ma, mb) = (self.members(a), self.members(b));
+                ma.len() == mb.len()
+                    && ma.iter().zip(mb).all(|(m, n)| {
+                        self.raw_key(m) == self.raw_key(n) && self.json_eq(m.value, n.value)
+                    })
+            }
+            // An array or object is written with brackets no other value
+            // starts with.
+            (Kind::Array | Kind::Object, _) | (_, Kind::Array | Kind::Object) => false,
+            // A string is written in quotes, nothing else is.
+            (Kind::String, Kind::String) => self.raw(a) == self.raw(b),
+            (Kind::String, _) | (_, Kind::String) => false,
+            _ => self.scalar_text(a) == self.scalar_text(b),
+        }
+    }
+
+    /// How [`Self::write_json`] writes a null, boolean or number.
+    fn scalar_text(&self, id: NodeId) -> &str {
+        let n = self.node(id);
+        match n.kind {
+            Kind::Null => "null",
+            Kind::Bool if n.a == 1 => "true",
+            Kind::Bool => "false",
+            _ => self.raw(id).unwrap_or("0"),
+        }
+    }
+
     fn write_json(&self, id: NodeId, out: &mut String) {
         let n = self.node(id);
         match n.kind {
@@ -250,11 +292,8 @@ pub(crate) fn unescape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut i = 0;
     let mut start = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'\\' {
-            i += 1;
-            continue;
-        }
+    while let Some(found) = memchr::memchr(b'\\', &bytes[i..]) {
+        i += found;
         out.push_str(&raw[start..i]);
         let c = bytes[i + 1];
         i += 2;

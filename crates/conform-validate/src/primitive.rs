@@ -3,6 +3,7 @@
 //! a regex engine. Each check returns `Err(reason)` with a sentence for the
 //! finding.
 
+use crate::rule_families::types::scan;
 use serde::{Deserialize, Serialize};
 
 /// The primitive types of FHIR R4, each with its own lexical rule.
@@ -162,7 +163,11 @@ fn check_code(text: &str) -> Result<(), String> {
 
 /// Whitespace as the reference validator counts it (its `Utilities`): ASCII
 /// space and tab to carriage return, and the Unicode space separators.
+#[inline]
 pub(crate) fn is_java_whitespace(c: char) -> bool {
+    if c.is_ascii() {
+        return c == ' ' || ('\t'..='\r').contains(&c);
+    }
     matches!(
         c,
         ' ' | '\t'..='\r'
@@ -304,9 +309,7 @@ fn is_oid(oid: &str) -> bool {
 /// is stricter.
 fn check_base64(text: &str) -> Result<(), String> {
     let n = if text.is_ascii() {
-        text.bytes()
-            .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-            .count()
+        scan::count_bytes(text.as_bytes(), scan::is_base64_char)
     } else {
         text.chars()
             .filter(|c| !is_java_whitespace(*c))
@@ -325,8 +328,7 @@ fn check_base64(text: &str) -> Result<(), String> {
 /// Whether a base64 value holds whitespace (RFC 4648 allows none).
 pub(crate) fn base64_has_whitespace(text: &str) -> bool {
     if text.is_ascii() {
-        text.bytes()
-            .any(|b| b == b' ' || (b'\t'..=b'\r').contains(&b))
+        scan::any_byte(text.as_bytes(), scan::is_ascii_java_whitespace)
     } else {
         text.chars().any(is_java_whitespace)
     }

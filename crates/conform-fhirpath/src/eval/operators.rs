@@ -8,6 +8,7 @@ use crate::error::{bail, EResult};
 use crate::value::{Item, Value};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// The single value of a collection: `None` when empty, an error when more
@@ -206,13 +207,14 @@ pub(crate) fn equals(ev: &Ev, a: &Item, b: &Item) -> Option<bool> {
             })
         };
         if objectish(x) || objectish(y) {
-            let j = |n: &crate::value::NodeRef| {
-                (
-                    n.node.map(|n| ev.doc.to_json_string(n)),
-                    n.companion.map(|n| ev.doc.to_json_string(n)),
-                )
-            };
-            return Some(j(x) == j(y));
+            // The same JSON text on both sides (value and companion), found
+            // without writing it out.
+            let same =
+                |a: Option<conform_json::NodeId>, b: Option<conform_json::NodeId>| match (a, b) {
+                    (Some(a), Some(b)) => ev.doc.json_eq(a, b),
+                    (a, b) => a.is_none() && b.is_none(),
+                };
+            return Some(same(x.node, y.node) && same(x.companion, y.companion));
         }
     }
     let (x, y) = (to_value(ev, a)?, to_value(ev, b)?);
@@ -222,7 +224,7 @@ pub(crate) fn equals(ev: &Ev, a: &Item, b: &Item) -> Option<bool> {
 fn value_equals(x: &Value, y: &Value) -> Option<bool> {
     use Value::*;
     let (x, y) = implicit(x, y);
-    match (&x, &y) {
+    match (x.as_ref(), y.as_ref()) {
         (Quantity(a, ua), Quantity(b, ub)) => match quantity::common((a, ua), (b, ub), true) {
             Some((a, b)) => Some(a == b),
             // calendar years/months against UCUM `a`/`mo`: unknown
@@ -244,7 +246,8 @@ fn value_equals(x: &Value, y: &Value) -> Option<bool> {
 
 /// Implicit conversions between operands: a String compared with a date or
 /// time is read as one (document values often lack type information).
-fn implicit(x: &Value, y: &Value) -> (Value, Value) {
+/// Operands that need no conversion are borrowed, not copied.
+fn implicit<'x, 'y>(x: &'x Value, y: &'y Value) -> (Cow<'x, Value>, Cow<'y, Value>) {
     use Value::*;
     let conv = |s: &str, like: &Value| -> Option<Value> {
         match like {
@@ -254,19 +257,23 @@ fn implicit(x: &Value, y: &Value) -> (Value, Value) {
         }
     };
     match (x, y) {
-        (String(s), o @ (Date(_) | DateTime(_) | Time(_))) => {
-            (conv(s, o).unwrap_or(x.clone()), y.clone())
-        }
-        (o @ (Date(_) | DateTime(_) | Time(_)), String(s)) => {
-            (x.clone(), conv(s, o).unwrap_or(y.clone()))
-        }
-        (Integer(_) | Decimal(_), Quantity(..)) => {
-            (Quantity(num(x).unwrap_or_default(), "1".into()), y.clone())
-        }
-        (Quantity(..), Integer(_) | Decimal(_)) => {
-            (x.clone(), Quantity(num(y).unwrap_or_default(), "1".into()))
-        }
-        _ => (x.clone(), y.clone()),
+        (String(s), o @ (Date(_) | DateTime(_) | Time(_))) => (
+            conv(s, o).map_or(Cow::Borrowed(x), Cow::Owned),
+            Cow::Borrowed(y),
+        ),
+        (o @ (Date(_) | DateTime(_) | Time(_)), String(s)) => (
+            Cow::Borrowed(x),
+            conv(s, o).map_or(Cow::Borrowed(y), Cow::Owned),
+        ),
+        (Integer(_) | Decimal(_), Quantity(..)) => (
+            Cow::Owned(Quantity(num(x).unwrap_or_default(), "1".into())),
+            Cow::Borrowed(y),
+        ),
+        (Quantity(..), Integer(_) | Decimal(_)) => (
+            Cow::Borrowed(x),
+            Cow::Owned(Quantity(num(y).unwrap_or_default(), "1".into())),
+        ),
+        _ => (Cow::Borrowed(x), Cow::Borrowed(y)),
     }
 }
 
@@ -292,7 +299,7 @@ pub(crate) fn equivalent(ev: &Ev, a: &Item, b: &Item) -> bool {
         return false;
     };
     let (x, y) = implicit(&x, &y);
-    match (&x, &y) {
+    match (x.as_ref(), y.as_ref()) {
         (Value::String(s), Value::String(t)) => norm(s) == norm(t),
         (Value::Quantity(a, ua), Value::Quantity(c, uc)) => {
             quantity::common((a, ua), (c, uc), false).is_some_and(|(a, c)| round_eq(a, c))
@@ -321,7 +328,7 @@ fn norm(s: &str) -> String {
 pub(crate) fn compare(x: &Value, y: &Value) -> EResult<Option<Ordering>> {
     use Value::*;
     let (x, y) = implicit(x, y);
-    Ok(match (&x, &y) {
+    Ok(match (x.as_ref(), y.as_ref()) {
         (String(a), String(b)) => Some(a.cmp(b)),
         (Date(a) | DateTime(a), Date(b) | DateTime(b)) | (Time(a), Time(b)) => a.compare(b),
         (Quantity(a, ua), Quantity(b, ub)) => {

@@ -734,13 +734,15 @@ impl<'a> Checker<'a> {
     /// A literal reference to a resource type the profile does not allow
     /// (and the base definition does: otherwise the walk has said so).
     fn reference_target(&mut self, node: NodeId, p: &ProfileNode, base: Base<'_>) {
-        let allowed: Vec<String> = p
-            .types
-            .iter()
-            .filter(|t| t.code == "Reference")
-            .flat_map(|t| t.target_types.iter().cloned())
-            .collect();
-        if allowed.is_empty() || !self.rest_reference_types {
+        let targets = || {
+            p.types
+                .iter()
+                .filter(|t| t.code == "Reference")
+                .flat_map(|t| t.target_types.iter())
+        };
+        // Decided before the target names are copied (every reference a
+        // profile constrains comes here).
+        if targets().next().is_none() || !self.rest_reference_types {
             return;
         }
         let Some(ty) = references::literal_type(self.doc, node, self.plans) else {
@@ -749,6 +751,7 @@ impl<'a> Checker<'a> {
         if self.beside_walk.is_some() && references::base_decides_target(base.element_type(), &ty) {
             return;
         }
+        let allowed: Vec<String> = targets().cloned().collect();
         let at = self.doc.get(node, "reference").unwrap_or(node);
         references::target_type(self, at, &ty, &allowed);
     }

@@ -73,7 +73,8 @@ impl<'a> Walker<'a> {
                 }
                 return;
             }
-            types::text::check(self, node, p, &el.path, &text);
+            let raw = doc.raw(node).unwrap_or_default();
+            types::text::check(self, node, p, &el.path, &text, raw);
         }
         if let Err(why) = p.check(&text) {
             let rule = if p == Primitive::Xhtml {

@@ -184,39 +184,53 @@ impl<'a> Walker<'a> {
                     self,
                     format!("The fullUrl must be an absolute URL (not '{full_url}')"),
                 );
-            } else if let Ok(Reference::Absolute {
-                resource: Some(named),
-                ..
-            }) = crate::reference::parse(full_url)
+            } else if let Some(rt) = entry
+                .resource_type
+                .as_deref()
+                .filter(|&t| self.plans.is_resource_type(t))
+                // A fullUrl ending in the resource's type and id passes
+                // whatever it is: parse (a URL parse) only the others.
+                .filter(|&t| {
+                    !entry
+                        .id
+                        .as_deref()
+                        .is_some_and(|id| ends_with_type_id(full_url, t, id))
+                })
             {
                 // A RESTful fullUrl names the type and id of what it holds.
-                let rt = entry.resource_type.as_deref();
-                if named.version.is_none() && rt.is_some_and(|t| self.plans.is_resource_type(t)) {
-                    let rt = rt.unwrap_or_default();
-                    match entry.id.as_deref() {
-                        None => fail(self, format!("The fullUrl '{full_url}' is a RESTful URL, so the {rt} it holds needs the id it names")),
-                        Some(id) if !full_url.ends_with(&format!("/{rt}/{id}")) => fail(self, format!("The fullUrl '{full_url}' does not match the resource it holds ({rt}/{id}): it should end with /{rt}/{id}")),
-                        _ => {}
+                if let Ok(Reference::Absolute {
+                    resource: Some(named),
+                    ..
+                }) = crate::reference::parse(full_url)
+                {
+                    if named.version.is_none() {
+                        match entry.id.as_deref() {
+                            None => fail(self, format!("The fullUrl '{full_url}' is a RESTful URL, so the {rt} it holds needs the id it names")),
+                            Some(id) => fail(self, format!("The fullUrl '{full_url}' does not match the resource it holds ({rt}/{id}): it should end with /{rt}/{id}")),
+                        }
                     }
                 }
             }
             // A canonical resource whose url is its fullUrl: then it is a
             // RESTful URL ending in the resource's id.
             if let Some(url) = doc.get_str(resource, "url") {
-                let restful = entry
-                    .id
-                    .as_deref()
-                    .is_some_and(|id| url.ends_with(&format!("/{id}")))
-                    && matches!(
-                        crate::reference::parse(&url),
-                        Ok(Reference::Absolute {
-                            resource: Some(_),
-                            ..
-                        })
-                    );
+                // Decided only for a url that is the fullUrl (a URL parse).
+                let restful = || {
+                    entry
+                        .id
+                        .as_deref()
+                        .is_some_and(|id| url.ends_with(&format!("/{id}")))
+                        && matches!(
+                            crate::reference::parse(&url),
+                            Ok(Reference::Absolute {
+                                resource: Some(_),
+                                ..
+                            })
+                        )
+                };
                 let legacy = url.starts_with("http://hl7.org/fhir/v3/")
                     || url.starts_with("http://hl7.org/fhir/v2/");
-                if url == full_url && !restful && !legacy {
+                if url == full_url && !legacy && !restful() {
                     fail(self, format!("The resource's canonical url '{url}' is used as the entry's fullUrl, but it does not end with the resource's id ({})", entry.id.as_deref().unwrap_or("none")));
                 }
             }
@@ -371,4 +385,12 @@ impl<'a> Walker<'a> {
             .map(str::to_string)
             .collect()
     }
+}
+
+/// Whether `url` ends with `/{type}/{id}`, without building that text.
+fn ends_with_type_id(url: &str, resource_type: &str, id: &str) -> bool {
+    url.strip_suffix(id)
+        .and_then(|u| u.strip_suffix('/'))
+        .and_then(|u| u.strip_suffix(resource_type))
+        .is_some_and(|u| u.ends_with('/'))
 }

@@ -20,4 +20,5 @@
 
 pub(crate) mod attachment;
 pub(crate) mod coded;
+pub(crate) mod scan;
 pub(crate) mod text;

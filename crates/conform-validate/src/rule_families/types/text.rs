@@ -5,6 +5,7 @@
 //! digits than implementations commonly hold.
 
 use super::super::Report;
+use super::scan;
 use crate::finding::{rules, IssueCode, Severity};
 use crate::primitive::{base64_has_whitespace, is_absolute_url, is_java_whitespace, Primitive};
 use conform_json::NodeId;
@@ -25,9 +26,17 @@ pub(crate) fn whitespace_only(r: &mut impl Report, node: NodeId, path: &str, tex
 }
 
 /// The text rules of a value that is not only whitespace. `element` is the
-/// element's definition path (`CodeSystem.url`).
-pub(crate) fn check(r: &mut impl Report, node: NodeId, p: Primitive, element: &str, text: &str) {
-    control_characters(r, node, element, text);
+/// element's definition path (`CodeSystem.url`); `raw` is the JSON string
+/// as written (escapes not decoded), of which `text` is the decoded value.
+pub(crate) fn check(
+    r: &mut impl Report,
+    node: NodeId,
+    p: Primitive,
+    element: &str,
+    text: &str,
+    raw: &str,
+) {
+    control_characters(r, node, element, text, raw);
     bidi(r, node, element, text);
     match p {
         Primitive::String
@@ -39,7 +48,7 @@ pub(crate) fn check(r: &mut impl Report, node: NodeId, p: Primitive, element: &s
             );
             warn(r, node, rules::STRING_WHITESPACE, message);
         }
-        Primitive::Base64Binary if base64_has_whitespace(text) => {
+        Primitive::Base64Binary if base64_whitespace(text, raw) => {
             let message = format!("The base64 value of {element} contains whitespace (line breaks or spaces); RFC 4648 encodings should have none, though readers are asked to tolerate it");
             warn(r, node, rules::BASE64_WHITESPACE, message);
         }
@@ -65,18 +74,58 @@ pub(crate) fn check(r: &mut impl Report, node: NodeId, p: Primitive, element: &s
     }
 }
 
+/// Whether a base64 value holds whitespace ([`base64_has_whitespace`]).
+/// JSON has no raw control characters, so a value written without escapes
+/// can only hold the ASCII space among the ASCII whitespace.
+fn base64_whitespace(text: &str, raw: &str) -> bool {
+    if raw.len() == text.len() && !raw.contains('\\') && text.is_ascii() {
+        memchr::memchr(b' ', text.as_bytes()).is_some()
+    } else {
+        base64_has_whitespace(text)
+    }
+}
+
+/// Whether the JSON string `raw` (as written) decodes to `text` with a
+/// character below U+0020 other than tab, line feed and carriage return.
+/// JSON has no raw control characters, so only an escape writes one: `\b`,
+/// `\f`, or a `\u00XX` below `\u0020` (a surrogate pair decodes above
+/// U+FFFF, a lone surrogate to U+FFFD). Every escape is longer than what it
+/// writes, so a value as long as its JSON text has none; otherwise the three
+/// escapes are searched for (rare, where backslashes are not: narratives
+/// escape every quote and line feed).
+fn escapes_control(text: &str, raw: &str) -> bool {
+    if raw.len() == text.len() {
+        return false;
+    }
+    let bytes = raw.as_bytes();
+    if written(bytes, b"\\b").next().is_some() || written(bytes, b"\\f").next().is_some() {
+        return true;
+    }
+    written(bytes, b"\\u").any(|at| {
+        raw.get(at + 2..at + 6)
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .is_some_and(|c| c < 0x20 && !matches!(c, 0x09 | 0x0a | 0x0d))
+    })
+}
+
+/// Where the JSON text `raw` holds the escape `escape` (`\b`...): a
+/// backslash begins an escape when an even number of backslashes (escaped
+/// backslashes) precede it.
+fn written<'r>(raw: &'r [u8], escape: &'static [u8]) -> impl Iterator<Item = usize> + 'r {
+    memchr::memmem::find_iter(raw, escape)
+        .filter(move |&at| raw[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0)
+}
+
 /// Characters below U+0020 other than tab, line feed and carriage return:
 /// not representable in FHIR XML and never meaningful.
-fn control_characters(r: &mut impl Report, node: NodeId, element: &str, text: &str) {
-    // All ASCII, so a byte scan (no UTF-8 continuation byte is below 0x80).
-    let control = |b: &u8| *b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r');
-    if !text.as_bytes().iter().any(control) {
+fn control_characters(r: &mut impl Report, node: NodeId, element: &str, text: &str, raw: &str) {
+    if !escapes_control(text, raw) {
         return;
     }
     let mut bad: Vec<u32> = text
         .as_bytes()
         .iter()
-        .filter(|b| control(b))
+        .filter(|&&b| scan::is_control(b))
         .map(|&b| b as u32)
         .collect();
     bad.sort_unstable();
@@ -108,8 +157,11 @@ const ALM: char = '\u{061c}';
 /// embedding, override or mark, PDI closes back to the last isolate, a line
 /// feed resets.
 fn bidi(r: &mut impl Report, node: NodeId, element: &str, text: &str) {
-    // Every control is outside ASCII (a line feed alone changes nothing).
+    // Every control is outside ASCII (a line feed alone changes nothing),
+    // and is encoded with a lead byte of 0xE2 (U+200E to U+2069) or 0xD8
+    // (U+061C): a byte scan rules most text out before decoding.
     if text.is_ascii()
+        || memchr::memchr2(0xe2, 0xd8, text.as_bytes()).is_none()
         || !text.chars().any(
             |c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | LRM | RLM | ALM),
         )
@@ -257,4 +309,47 @@ fn warn(r: &mut impl Report, node: NodeId, rule: &'static str, message: String) 
         None,
         message,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The escape test on the JSON text agrees with a scan of the decoded
+    /// value, and the base64 whitespace shortcut with the full test.
+    #[test]
+    fn escape_tests_agree_with_the_decoded_value() {
+        let strings = [
+            r#""plain""#,
+            r#""tab\tline\nreturn\r""#,
+            r#""bell\u0007""#,
+            r#""\b""#,
+            r#""\f""#,
+            r#""\u001F\u001f""#,
+            r#""\u0009\u000A\u000d""#,
+            r#""\u0020\u00e9""#,
+            r#""\\u0001 is not an escape""#,
+            r#""\\\u0001""#,
+            r#""\ud83d\ude00 \ud800""#,
+            r#""\"quoted\" \/ slash""#,
+            r#""QUJD REVG""#,
+            r#""QUJD\nREVG""#,
+            r#""QUJD\u00a0REVG""#,
+            "\"QUJD\u{a0}REVG\"",
+        ];
+        for json in strings {
+            let doc = conform_json::parse(json.as_bytes()).expect(json);
+            let (text, raw) = (doc.str(doc.root()).unwrap(), doc.raw(doc.root()).unwrap());
+            assert_eq!(
+                escapes_control(&text, raw),
+                text.bytes().any(scan::is_control),
+                "{json}"
+            );
+            assert_eq!(
+                base64_whitespace(&text, raw),
+                base64_has_whitespace(&text),
+                "{json}"
+            );
+        }
+    }
 }
