@@ -16,6 +16,8 @@ pub const CONTEXT_TYPES: &[&str] = &["Questionnaire", "ValueSet", "CodeSystem"];
 #[derive(Default)]
 pub struct Context {
     by_url: FxHashMap<String, Arc<Value>>,
+    /// The urls of the CodeSystem supplements held (asked of every Coding).
+    supplements: rustc_hash::FxHashSet<String>,
     /// Every definition of the loaded packages, read only when a lookup
     /// misses (say a Questionnaire's answers bound to a core value set), so
     /// that ordinary runs keep their fast start.
@@ -59,17 +61,27 @@ impl Context {
         fallback: Option<Arc<LazyDefinitions>>,
     ) -> Self {
         let mut by_url = FxHashMap::default();
+        let mut supplements = rustc_hash::FxHashSet::default();
         for r in resources {
             let Some(url) = r["url"].as_str().map(str::to_string) else {
                 continue;
             };
+            if r["resourceType"] == "CodeSystem"
+                && (r["supplements"].is_string() || r["content"] == "supplement")
+            {
+                supplements.insert(url.clone());
+            }
             let r = Arc::new(r);
             if let Some(v) = r["version"].as_str() {
                 by_url.insert(format!("{url}|{v}"), r.clone());
             }
             by_url.insert(url, r);
         }
-        Context { by_url, fallback }
+        Context {
+            by_url,
+            supplements,
+            fallback,
+        }
     }
 
     /// The packages the fallback loads from (none without one).
@@ -89,6 +101,11 @@ impl Context {
     /// value, where most urls are of terminologies nobody loads.
     pub fn held(&self, canonical: &str) -> Option<&Value> {
         self.by_url.get(canonical).map(Arc::as_ref)
+    }
+
+    /// Whether `url` is a CodeSystem supplement the context holds.
+    pub fn is_supplement(&self, url: &str) -> bool {
+        !self.supplements.is_empty() && self.supplements.contains(url)
     }
 
     /// A Questionnaire by canonical URL (`url` or `url|version`).

@@ -657,21 +657,26 @@ impl<'a> Checker<'a> {
             return;
         }
         let set = self.set();
-        let urls: Vec<&str> = p
+        let has_targets = p
             .types
             .iter()
-            .filter(|t| t.code == "Reference")
-            .flat_map(|t| t.target_profiles.iter().map(String::as_str))
-            .collect();
-        if urls.is_empty() {
+            .any(|t| t.code == "Reference" && !t.target_profiles.is_empty());
+        if !has_targets {
             return;
         }
+        // Most references lead outside the resource: settle that first.
         let Some(r) = self.doc.get_str(node, "reference") else {
             return;
         };
         let Some(target) = self.resolve_here(&r) else {
             return;
         };
+        let urls: Vec<&str> = p
+            .types
+            .iter()
+            .filter(|t| t.code == "Reference")
+            .flat_map(|t| t.target_profiles.iter().map(String::as_str))
+            .collect();
         let Some(actual) = self.doc.get_str(target, "resourceType") else {
             return;
         };

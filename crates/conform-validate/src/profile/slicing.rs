@@ -20,6 +20,9 @@ pub(super) fn check<'a>(
 ) {
     let set = ck.set();
     let mut assigned: Vec<Option<usize>> = Vec::with_capacity(items.len());
+    // Slices told apart by distinct single values cannot both match a
+    // value, so the search for a second match is only made otherwise.
+    let separable = !items.is_empty() && separable(ck, sl);
     for it in items {
         let in_slice = |ck: &mut Checker<'a>, s: NodeIdx| {
             sl.discriminators
@@ -29,7 +32,7 @@ pub(super) fn check<'a>(
         let slice = sl.slices.iter().position(|&s| in_slice(ck, s));
         // A value belongs to one slice: the discriminators must tell the
         // slices apart (re-slices are nested, so they are not siblings here).
-        if let Some(first) = slice {
+        if let Some(first) = slice.filter(|_| !separable) {
             let others: Vec<&str> = sl.slices[first + 1..]
                 .iter()
                 .filter(|&&s| in_slice(ck, s))
@@ -112,6 +115,66 @@ pub(super) fn check<'a>(
             ck.leave();
         }
     }
+}
+
+/// Whether no value can match two slices of `sl`: every discriminator is a
+/// value or pattern one, every slice gives one primitive value for each
+/// (a fixed or pattern string, number or boolean, which a value matches
+/// only by being equal to it; an extension slice's url), and no two slices
+/// give the same values. Borrowed, not copied: this runs for every sliced
+/// element of every resource.
+fn separable<'c>(ck: &Checker<'c>, sl: &'c Slicing) -> bool {
+    let set = ck.set();
+    let mut seen: Vec<Vec<&'c str>> = Vec::with_capacity(sl.slices.len());
+    for &s in &sl.slices {
+        let mut key = Vec::with_capacity(sl.discriminators.len());
+        for d in &sl.discriminators {
+            if !matches!(
+                d.kind,
+                DiscriminatorKind::Value | DiscriminatorKind::Pattern
+            ) {
+                return false;
+            }
+            match slice_string(ck, set.node(s), &d.path) {
+                Some(v) => key.push(v),
+                None => return false,
+            }
+        }
+        if seen.contains(&key) {
+            return false;
+        }
+        seen.push(key);
+    }
+    true
+}
+
+/// The string a slice fixes (or patterns) at `path`, following the
+/// slice's own child elements, or its extension url for `url`; `None` for
+/// anything else (which makes the slicing not separable).
+fn slice_string<'c>(ck: &Checker<'c>, slice: &'c ProfileNode, path: &[String]) -> Option<&'c str> {
+    let set = ck.set();
+    let mut node = slice;
+    for seg in path {
+        match node
+            .children
+            .iter()
+            .map(|&c| set.node(c))
+            .find(|c| c.name == *seg)
+        {
+            Some(c) => node = c,
+            None if path.len() == 1 && seg == "url" => {
+                return slice
+                    .types
+                    .iter()
+                    .find(|t| t.code == "Extension")
+                    .and_then(|t| t.profiles.first())
+                    .map(String::as_str);
+            }
+            None => return None,
+        }
+    }
+    let value = node.fixed.or(node.pattern).map(|i| ck.values.get(i))?;
+    value.as_str()
 }
 
 /// Whether a value belongs to a slice by one discriminator.

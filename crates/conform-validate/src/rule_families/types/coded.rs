@@ -207,10 +207,10 @@ impl crate::walk::Walker<'_> {
         let Some(system) = self.doc.get_str(node, "system") else {
             return;
         };
-        let Some(cs) = self.context.held(&system).filter(|r| {
-            r["resourceType"] == "CodeSystem"
-                && (r["supplements"].is_string() || r["content"] == "supplement")
-        }) else {
+        if !self.context.is_supplement(&system) {
+            return;
+        }
+        let Some(cs) = self.context.held(&system) else {
             return;
         };
         let base = cs["supplements"].as_str().unwrap_or("another code system");
