@@ -105,7 +105,13 @@ impl Context {
 
     /// Whether `url` is a CodeSystem supplement the context holds.
     pub fn is_supplement(&self, url: &str) -> bool {
-        !self.supplements.is_empty() && self.supplements.contains(url)
+        self.supplements.contains(url)
+    }
+
+    /// Whether the context holds any CodeSystem supplement (most runs
+    /// hold none, and then no Coding needs looking at).
+    pub fn has_supplements(&self) -> bool {
+        !self.supplements.is_empty()
     }
 
     /// A Questionnaire by canonical URL (`url` or `url|version`).

@@ -21,8 +21,9 @@ pub(super) fn check<'a>(
     let set = ck.set();
     let mut assigned: Vec<Option<usize>> = Vec::with_capacity(items.len());
     // Slices told apart by distinct single values cannot both match a
-    // value, so the search for a second match is only made otherwise.
-    let separable = !items.is_empty() && separable(ck, sl);
+    // value, so the search for a second match is only made otherwise
+    // (decided once, when a value first matches a slice).
+    let mut separable_slices: Option<bool> = None;
     for it in items {
         let in_slice = |ck: &mut Checker<'a>, s: NodeIdx| {
             sl.discriminators
@@ -32,6 +33,8 @@ pub(super) fn check<'a>(
         let slice = sl.slices.iter().position(|&s| in_slice(ck, s));
         // A value belongs to one slice: the discriminators must tell the
         // slices apart (re-slices are nested, so they are not siblings here).
+        let separable =
+            slice.is_some() && *separable_slices.get_or_insert_with(|| separable(ck, sl));
         if let Some(first) = slice.filter(|_| !separable) {
             let others: Vec<&str> = sl.slices[first + 1..]
                 .iter()

@@ -204,6 +204,9 @@ impl crate::walk::Walker<'_> {
     /// properties to another code system's concepts; codes are always
     /// that system's), judged when the context holds the CodeSystem.
     pub(crate) fn supplement_as_system(&mut self, node: NodeId) {
+        if !self.context.has_supplements() {
+            return;
+        }
         let Some(system) = self.doc.get_str(node, "system") else {
             return;
         };
