@@ -36,81 +36,74 @@ impl Checker<'_> {
         for (limit, below) in [(p.min_value, true), (p.max_value, false)] {
             let Some(i) = limit else { continue };
             let bound = self.values.get(i);
-            if doc.kind(node) == Kind::String && bound.is_object() {
-                self.relative_to_now(node, p, bound, below);
-                continue;
-            }
-            if let Some(ord) = compare(doc, node, bound) {
-                let bad = if below { ord.is_lt() } else { ord.is_gt() };
-                if bad {
-                    let word = if below {
-                        "less than the minimum"
-                    } else {
-                        "more than the maximum"
-                    };
-                    let message = format!("{}: the value is {word} {}", p.id, short(bound));
-                    self.report(
-                        Severity::Error,
-                        IssueCode::Value,
-                        rules::PROFILE_VALUE_LIMIT,
-                        node,
-                        None,
-                        message,
-                    );
+            let message = match doc.str(node) {
+                Some(value) if doc.kind(node) == Kind::String && bound.is_object() => {
+                    beyond_now_relative(&value, &p.id, bound, below)
                 }
+                _ => beyond(doc, node, &p.id, bound, below),
+            };
+            if let Some(message) = message {
+                self.report(
+                    Severity::Error,
+                    IssueCode::Value,
+                    rules::PROFILE_VALUE_LIMIT,
+                    node,
+                    None,
+                    message,
+                );
             }
         }
     }
 }
 
-impl Checker<'_> {
-    /// A date-like value against a Duration counted from now (backwards for
-    /// a minimum, forwards for a maximum).
-    fn relative_to_now(&mut self, node: NodeId, p: &ProfileNode, duration: &Value, below: bool) {
-        let Some(value) = self.doc.str(node) else {
-            return;
-        };
-        let side = if below { "minValue" } else { "maxValue" };
-        let (message, bad) = match now_plus(duration, below) {
-            Err(why) => (
-                format!(
-                    "{}: the {side} {} cannot limit a date: {why}",
-                    p.id,
-                    short(duration)
-                ),
-                true,
-            ),
-            Ok(limit) => {
-                let ord = compare_date_texts(&value, &limit);
-                let bad = if below { ord.is_lt() } else { ord.is_gt() };
-                let (word, when) = if below {
-                    ("before", "earlier")
-                } else {
-                    ("after", "later")
-                };
-                (
-                    format!(
-                        "{}: the value '{value}' is {when} than {} {word} now (now is {}, so the limit is {})",
-                        p.id,
-                        describe(duration),
-                        &limit[..19],
-                        &limit[..10]
-                    ),
-                    bad,
-                )
-            }
-        };
-        if bad {
-            self.report(
-                Severity::Error,
-                IssueCode::Value,
-                rules::PROFILE_VALUE_LIMIT,
-                node,
-                None,
-                message,
-            );
+/// What is wrong with a number, date or quantity beyond a fixed bound
+/// (below a minimum or above a maximum), if it is.
+fn beyond(
+    doc: &Document<'_>,
+    node: NodeId,
+    id: &str,
+    bound: &Value,
+    below: bool,
+) -> Option<String> {
+    let ord = compare(doc, node, bound)?;
+    let bad = if below { ord.is_lt() } else { ord.is_gt() };
+    let word = if below {
+        "less than the minimum"
+    } else {
+        "more than the maximum"
+    };
+    bad.then(|| format!("{id}: the value is {word} {}", short(bound)))
+}
+
+/// What is wrong with a date-like value against a Duration counted from
+/// now (backwards for a minimum, forwards for a maximum), if it is; a
+/// Duration that cannot limit a date is always wrong.
+fn beyond_now_relative(value: &str, id: &str, duration: &Value, below: bool) -> Option<String> {
+    let side = if below { "minValue" } else { "maxValue" };
+    let limit = match now_plus(duration, below) {
+        Err(why) => {
+            return Some(format!(
+                "{id}: the {side} {} cannot limit a date: {why}",
+                short(duration)
+            ))
         }
-    }
+        Ok(limit) => limit,
+    };
+    let ord = compare_date_texts(value, &limit);
+    let bad = if below { ord.is_lt() } else { ord.is_gt() };
+    let (word, when) = if below {
+        ("before", "earlier")
+    } else {
+        ("after", "later")
+    };
+    bad.then(|| {
+        format!(
+            "{id}: the value '{value}' is {when} than {} {word} now (now is {}, so the limit is {})",
+            describe(duration),
+            &limit[..19],
+            &limit[..10]
+        )
+    })
 }
 
 /// `100 a` from a Quantity.
