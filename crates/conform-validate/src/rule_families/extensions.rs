@@ -86,6 +86,15 @@ impl<'a> Walker<'a> {
         self.path.pop();
     }
 
+    /// The type (or backbone path) of the element holding the extension
+    /// being judged: `Patient` for `Patient.extension`.
+    fn extension_holder_type(&self) -> Option<&'a str> {
+        self.element_paths
+            .last()
+            .and_then(|p| p.rsplit_once('.'))
+            .map(|(holder, _)| holder)
+    }
+
     /// An extension's `contextInvariant`s: FHIRPath on the element holding
     /// the extension (with `%extension` bound to it) that must be true for
     /// the extension to be used there, such as questionnaire-minOccurs's
@@ -102,11 +111,7 @@ impl<'a> Walker<'a> {
         let Some(&holder) = self.objects.last() else {
             return;
         };
-        let holder_type = self
-            .element_paths
-            .last()
-            .and_then(|p| p.rsplit_once('.'))
-            .map(|(holder, _)| holder);
+        let holder_type = self.extension_holder_type();
         let focus = conform_fhirpath::NodeRef {
             node: Some(holder),
             companion: None,
@@ -195,12 +200,7 @@ impl<'a> Walker<'a> {
             return; // no contexts, or a FHIRPath one, which is not judged
         }
         let n = self.element_paths.len();
-        let Some(holder_type) = self
-            .element_paths
-            .last()
-            .and_then(|p| p.rsplit_once('.'))
-            .map(|(holder, _)| holder)
-        else {
+        let Some(holder_type) = self.extension_holder_type() else {
             return;
         };
         let holder_path = n.checked_sub(2).map(|i| self.element_paths[i]);
