@@ -41,6 +41,10 @@ pub struct Cli {
     /// beside the config, then built in) or a .toml file.
     #[arg(long, global = true, value_name = "NAME")]
     pack: Option<String>,
+    /// FHIR release to validate: 4.0 (R4) or 3.0 (STU3); default: the
+    /// pack's, then conform.toml's, then the loaded core package's.
+    #[arg(long = "fhir-version", global = true, value_name = "VERSION")]
+    fhir_version: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
         pack: cli.pack.clone(),
         substitutes: cli.substitute.clone(),
         allow_missing_deps: cli.allow_missing_deps,
+        fhir_version: cli.fhir_version.clone(),
     };
     let settings = || conform_setup::Settings::load(&overrides).map_err(exit::Failure::from);
     let result = match &cli.command {

@@ -4,7 +4,7 @@
 //! national rules and profiles are applied.
 
 use crate::{Settings, SetupError};
-use conform_packages::PackageSpec;
+use conform_packages::{FhirRelease, PackageSpec};
 use conform_validate::{LoadError, Options, ProfileSelection, Validator};
 
 /// How a command wants its validator.
@@ -75,14 +75,16 @@ impl Settings {
     pub fn definitions(&self, options: &LoadOptions) -> Result<Validator, SetupError> {
         let pack = self.pack()?;
         let pack_packages = pack.map_or(&[][..], |p| p.packages.as_slice());
+        let wanted = self.release()?;
         let specs = self
-            .base_packages
+            .base_packages_for(wanted)
             .iter()
             .chain(pack_packages)
             .chain(&options.igs)
             .map(|s| PackageSpec::parse(s))
             .collect::<Result<Vec<_>, _>>()?;
         let resolved = conform_packages::resolve(&self.sources, &specs)?;
+        let release = conform_packages::release_of(&resolved, wanted)?;
         // Substitutions and left-out dependencies are never silent.
         for line in conform_packages::notes(&resolved) {
             eprintln!("conform: {line}");
@@ -121,9 +123,37 @@ impl Settings {
                 }
             );
         }
+        let validator = match release {
+            Some(release) => validator
+                .with_release(Some(release))
+                .with_other_release(self.other_release(release, options.no_cache)),
+            None => validator,
+        };
         Ok(match pack {
             Some(p) => validator.with_rules(p.rule_set()),
             None => validator,
+        })
+    }
+
+    /// The core definitions of the release other than `release`, loaded
+    /// from the same sources when a payload first looks like it (see
+    /// `conform_validate::release`); `None` then if they are nowhere here.
+    fn other_release(
+        &self,
+        release: FhirRelease,
+        no_cache: bool,
+    ) -> std::sync::Arc<conform_validate::release::OtherRelease> {
+        let other = release
+            .others()
+            .next()
+            .expect("conform knows more than one release");
+        let sources = self.sources.clone();
+        conform_validate::release::OtherRelease::new(other, move || {
+            let spec = PackageSpec::parse(other.core_package()).ok()?;
+            let resolved = conform_packages::resolve(&sources, &[spec]).ok()?;
+            let cache = conform_validate::plan::cache::default_dir();
+            let cache = (!no_cache).then_some(cache.as_path());
+            Validator::load(&resolved, cache).ok().map(|(v, _)| v)
         })
     }
 }

@@ -7,7 +7,8 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
     use crate::rules::*;
     Some(match id {
         JSON_SYNTAX => "The file is not valid JSON.",
-        RESOURCE_TYPE => "The resourceType is missing or not an R4 resource type.",
+        RESOURCE_TYPE => "The resourceType is missing or not a resource type of the FHIR release validated.",
+        FHIR_RELEASE => "The resource was written for another FHIR release (STU3 or R4) than the one validated.",
         UNKNOWN_ELEMENT => "An element that the definition does not have.",
         DUPLICATE_ELEMENT => "The same JSON property appears twice.",
         CHOICE_MULTIPLE => "More than one type of a choice element ([x]) is present.",

@@ -517,6 +517,41 @@ fn erratum(key: &str, expr: &str) -> Option<String> {
         (_, "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')") => {
             "name.exists() implies name.matches('^[A-Z]([A-Za-z0-9_]){0,254}$')".to_string()
         }
+        // STU3 (3.0.1) publishes these; the reference rewrites each the
+        // same way for STU3 content (FHIRPathExpressionFixer, "R3").
+        // Elements used as booleans (`code or …`, `definition and min`):
+        // a repeating or non-boolean element is not a boolean, so the
+        // intent, "present", is written `exists()`.
+        ("mny-1", "(code or value.empty()) and (system.empty() or system = 'urn:iso:std:iso:4217')") => {
+            "(code.exists() or value.empty()) and (system.empty() or system = 'urn:iso:std:iso:4217')".to_string()
+        }
+        ("age-1", "(code or value.empty()) and (system.empty() or system = %ucum) and (value.empty() or value > 0)") => {
+            "(code.exists() or value.empty()) and (system.empty() or system = %ucum) and (value.empty() or value > 0)".to_string()
+        }
+        ("sdf-3", "element.all(definition and min and max)") => {
+            "element.all(definition.exists() and min.exists() and max.exists())".to_string()
+        }
+        ("opd-2", "searchType implies type = 'string'") => {
+            "searchType.exists() implies type = 'string'".to_string()
+        }
+        ("vs-2", "(component.empty() and related.empty()) implies (dataAbsentReason or value)") => {
+            "(component.empty() and related.empty()) implies (dataAbsentReason.exists() or value.exists())".to_string()
+        }
+        // `!=` between collections of different sizes is true, so with two
+        // components the rule passed even when one repeats the code.
+        ("obs-7", "value.empty() or code!=component.code") => {
+            "value.empty() or (code in component.code).not()".to_string()
+        }
+        // `abatement as boolean` is empty for a dateTime or Age abatement,
+        // and the clinicalStatus comparisons need parentheses to read as
+        // intended: only a boolean `true` abatement needs a resolved status.
+        ("con-4", "abatement.empty() or (abatement as boolean).not()  or clinicalStatus='resolved' or clinicalStatus='remission' or clinicalStatus='inactive'") => {
+            "abatement.empty() or (abatement is boolean).not() or (abatement as boolean).not() or (clinicalStatus = 'resolved') or (clinicalStatus = 'remission') or (clinicalStatus = 'inactive')".to_string()
+        }
+        // STU3's form of ras-2 above: a Range probability is not limited.
+        ("ras-2", "probability is decimal implies probability.as(decimal) <= 100") => {
+            "probability.empty() or (probability is decimal implies probability.as(decimal) <= 100)".to_string()
+        }
         ("eld-19" | "eld-20", _) if expr.starts_with("path.matches('") && expr.ends_with("')") => {
             let pattern = &expr["path.matches('".len()..expr.len() - 2];
             format!("path.matches('^{pattern}$')")
