@@ -14,7 +14,7 @@ use std::process::ExitCode;
 #[command(
     name = "conform",
     version,
-    about = "FHIR R4 conformance for England's shared care records"
+    about = "FHIR conformance for England's shared care records"
 )]
 pub struct Cli {
     /// Configuration file (default: conform.toml in this folder or a parent).
@@ -37,7 +37,7 @@ pub struct Cli {
     /// warning naming them (default: an error).
     #[arg(long, global = true)]
     allow_missing_deps: bool,
-    /// Profile pack: a name (uk-core, base; looked for in ./profiles, then
+    /// Profile pack: a name (uk-core, gp-connect, base; looked for in ./profiles, then
     /// beside the config, then built in) or a .toml file.
     #[arg(long, global = true, value_name = "NAME")]
     pack: Option<String>,
@@ -51,7 +51,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Validate FHIR R4 JSON (files, folders, NDJSON, or - for stdin).
+    /// Validate FHIR R4 or STU3 JSON (files, folders, NDJSON, or - for stdin).
     Validate(commands::validate::Args),
     /// Manage FHIR packages (list, install, import).
     #[command(subcommand)]

@@ -122,6 +122,16 @@ impl Settings {
                     "compiled; cached for next time"
                 }
             );
+            let unresolved = validator.unresolved_canonicals();
+            if !unresolved.is_empty() {
+                eprintln!(
+                    "conform: {} canonicals the loaded definitions refer to are defined by no loaded package (checks that need them report it where they apply):",
+                    unresolved.len()
+                );
+                for (canonical, referrer) in unresolved {
+                    eprintln!("conform:   {canonical} (from {referrer})");
+                }
+            }
         }
         let validator = match release {
             Some(release) => validator

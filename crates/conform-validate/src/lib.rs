@@ -176,6 +176,12 @@ impl Validator {
         }
     }
 
+    /// Canonicals the loaded definitions refer to that no loaded package
+    /// defines, each with the first definition referring to it.
+    pub fn unresolved_canonicals(&self) -> &[(String, String)] {
+        &self.plans.unresolved
+    }
+
     /// Whether a profile is loaded (compiled), by canonical URL.
     pub fn has_profile(&self, canonical: &str) -> bool {
         self.plans.profiles.get(canonical).is_some()

@@ -195,3 +195,77 @@ fn an_r4_payload_validated_as_stu3_gets_one_finding() {
     assert!(r.findings.iter().any(|f| f.rule == "unknown-element"));
     assert!(!r.findings.iter().any(|f| f.rule == "fhir-version"));
 }
+
+/// STU3 core, Care Connect base and NHS Digital's STU3 assets.
+fn gp_connect() -> &'static Validator {
+    static V: std::sync::OnceLock<Validator> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        let spec = conform_packages::PackageSpec::parse("nhsconnect.stu3-fhir-assets#2024.10.24")
+            .expect("spec");
+        common::load(&[spec]).0
+    })
+}
+
+#[test]
+fn differential_only_gp_connect_profiles_get_snapshots() {
+    let v = gp_connect();
+    for name in [
+        "CareConnect-GPC-ClinicalImpression-1",
+        "CareConnect-GPC-Encounter-1",
+        "CareConnect-GPC-MedicationDispense-1",
+        "CareConnect-GPC-ProblemHeader-Condition-1",
+        "Extension-GPConnect-PractitionerRole-1",
+        "GPConnect-Appointment-1",
+    ] {
+        let url = format!("https://fhir.nhs.uk/STU3/StructureDefinition/{name}");
+        assert!(v.has_profile(&url), "{name} has no compiled snapshot");
+    }
+    // The generated snapshot carries the differential's constraints.
+    let encounter = serde_json::json!({"resourceType": "Encounter", "status": "finished",
+        "meta": {"profile": ["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1"]}});
+    let r = v.validate_bytes(encounter.to_string().as_bytes(), 0);
+    let missing: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "cardinality-min")
+        .filter_map(|f| f.location.expression.as_deref())
+        .collect();
+    for path in [
+        "Encounter.identifier",
+        "Encounter.subject",
+        "Encounter.type",
+    ] {
+        assert!(missing.contains(&path), "{path} not required: {missing:?}");
+    }
+}
+
+#[test]
+fn canonicals_no_package_defines_are_listed_not_fatal() {
+    let unresolved: std::collections::HashSet<&str> = gp_connect()
+        .unresolved_canonicals()
+        .iter()
+        .map(|(c, _)| c.as_str())
+        .collect();
+    // The test data's manifest lists, per NHS definition, what it refers
+    // to that no package here defines: every one is reported.
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(conform_testdata::path(
+            "stu3/nhs-stu3-packages-manifest.json",
+        ))
+        .expect("manifest"),
+    )
+    .expect("manifest parses");
+    let expected: std::collections::BTreeSet<&str> = manifest
+        .as_array()
+        .expect("a list")
+        .iter()
+        .flat_map(|r| r["unresolved"].as_array().into_iter().flatten())
+        .filter_map(|u| u.as_str())
+        .collect();
+    assert_eq!(expected.len(), 91);
+    let missed: Vec<&&str> = expected
+        .iter()
+        .filter(|u| !unresolved.contains(**u))
+        .collect();
+    assert!(missed.is_empty(), "not reported: {missed:?}");
+}

@@ -27,7 +27,7 @@ pub trait Source: Definitions {
 /// Why plans could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
-    #[error("the loaded packages define no base FHIR types (is hl7.fhir.r4.core loaded?)")]
+    #[error("the loaded packages define no base FHIR types (is a core package, hl7.fhir.r4.core or hl7.fhir.r3.core, loaded?)")]
     NoBaseTypes,
     #[error("StructureDefinition {url} is malformed: {why}")]
     Malformed { url: String, why: String },
@@ -56,6 +56,7 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
                 .collect(),
             profiles: Default::default(),
             constraints: Vec::new(),
+            unresolved: Vec::new(),
         },
         code_set_ids: FxHashMap::default(),
         constraint_ids: FxHashMap::default(),
@@ -87,7 +88,47 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
     c.drop_inherited_constraints();
     c.compile_profiles();
     c.plans.profiles.failed = src.snapshot_failures().into_iter().collect();
+    c.plans.unresolved = unresolved_canonicals(src);
     Ok(c.plans)
+}
+
+/// The canonicals StructureDefinitions refer to that no loaded package
+/// defines (see [`Plans::unresolved`]). Packages converted from other
+/// tools refer to definitions published elsewhere (NHS Digital's STU3
+/// profiles to 91 Care Connect items no package here carries); the load
+/// goes on without them.
+fn unresolved_canonicals(src: &dyn Source) -> Vec<(String, String)> {
+    let mut out: std::collections::BTreeMap<String, String> = Default::default();
+    for sd in src.structure_definitions() {
+        let referrer = sd["url"].as_str().unwrap_or_default();
+        let mut refer = |canonical: &str| {
+            if !canonical.is_empty()
+                && !out.contains_key(canonical)
+                && src.resource(canonical).is_none()
+            {
+                out.insert(canonical.to_string(), referrer.to_string());
+            }
+        };
+        if let Some(base) = sd["baseDefinition"].as_str() {
+            refer(base);
+        }
+        for part in ["snapshot", "differential"] {
+            let elements = sd.get(part).and_then(|p| p.get("element"));
+            for e in elements.and_then(Value::as_array).into_iter().flatten() {
+                for t in e["type"].as_array().into_iter().flatten() {
+                    for key in ["profile", "targetProfile"] {
+                        for p in t[key].as_array().into_iter().flatten() {
+                            refer(p.as_str().unwrap_or_default());
+                        }
+                    }
+                }
+                if let Some(vs) = e["binding"]["valueSet"].as_str() {
+                    refer(vs);
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 fn is_base_type(sd: &Value) -> bool {
