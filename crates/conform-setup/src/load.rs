@@ -73,9 +73,20 @@ impl Settings {
     /// selection (for FHIRPath's types and for scenario steps, which choose
     /// their pack per step).
     pub fn definitions(&self, options: &LoadOptions) -> Result<Validator, SetupError> {
-        let pack = self.pack()?;
+        self.definitions_for(self.release()?, true, options)
+    }
+
+    /// The definitions of release `wanted` (`None`: the configured core
+    /// package's), with the selected pack's packages and rules when
+    /// `with_pack`.
+    fn definitions_for(
+        &self,
+        wanted: Option<FhirRelease>,
+        with_pack: bool,
+        options: &LoadOptions,
+    ) -> Result<Validator, SetupError> {
+        let pack = if with_pack { self.pack()? } else { None };
         let pack_packages = pack.map_or(&[][..], |p| p.packages.as_slice());
-        let wanted = self.release()?;
         let specs = self
             .base_packages_for(wanted)
             .iter()
@@ -171,40 +182,74 @@ impl Settings {
 /// Definitions loaded for validating against named packs (a scenario's
 /// `validate:` targets), and each pack's profiles per resource type.
 pub struct PackDefinitions {
-    pub validator: Validator,
-    /// Pack name → (resource type → profile canonical URL).
-    pub packs: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// One validator per FHIR release the packs need (releases cannot share
+    /// one: they define the same canonical URLs); the first is the run's.
+    pub validators: Vec<Validator>,
+    /// Pack name → (index in `validators`, resource type → profile URL).
+    pub packs:
+        std::collections::BTreeMap<String, (usize, std::collections::BTreeMap<String, String>)>,
 }
 
 impl Settings {
     /// The definitions `names` need: the configured ones, `options.igs`, the
     /// selected pack (`--pack`), and the packages of any built-in pack a name
-    /// names (so `validate: uk-core` works without `--pack uk-core`). `base`
-    /// is always known; names that are URLs or unknown are left for the
-    /// caller to report where they are used.
+    /// names (so `validate: uk-core` works without `--pack uk-core`). A pack
+    /// of another FHIR release (`validate: gp-connect` in a run of R4) gets
+    /// definitions of its own release. `base` is always known; names that
+    /// are URLs or unknown are left for the caller to report where they are
+    /// used.
     pub fn pack_definitions<'a>(
         &self,
         names: impl IntoIterator<Item = &'a str>,
         options: &LoadOptions,
     ) -> Result<PackDefinitions, SetupError> {
+        let own = self.release()?.or_else(|| {
+            self.base_packages
+                .iter()
+                .find_map(|s| FhirRelease::of_core(s.split(['#', '@']).next().unwrap_or(s)))
+        });
+        // (release, packages to load on top) per validator.
+        let mut groups: Vec<(Option<FhirRelease>, Vec<String>)> = vec![(own, options.igs.clone())];
         let mut packs = std::collections::BTreeMap::new();
-        packs.insert("base".to_string(), Default::default());
+        packs.insert("base".to_string(), (0, Default::default()));
         if let Some(p) = self.pack()? {
-            packs.insert(p.name.clone(), p.profiles.clone());
+            packs.insert(p.name.clone(), (0, p.profiles.clone()));
         }
-        let mut options = options.clone();
         for name in names.into_iter().filter(|n| !n.contains("://")) {
             if packs.contains_key(name) {
                 continue;
             }
-            if let Ok(p) = conform_validate::pack::Pack::find(name, &[]) {
-                options.igs.extend(p.packages.iter().cloned());
-                packs.insert(name.to_string(), p.profiles.clone());
-            }
+            let Ok(p) = conform_validate::pack::Pack::find(name, &[]) else {
+                continue;
+            };
+            let release = p.fhir_release.or(own);
+            let group = match groups.iter().position(|(r, _)| *r == release) {
+                Some(i) => i,
+                None => {
+                    groups.push((release, Vec::new()));
+                    groups.len() - 1
+                }
+            };
+            groups[group].1.extend(p.packages.iter().cloned());
+            packs.insert(name.to_string(), (group, p.profiles.clone()));
         }
-        Ok(PackDefinitions {
-            validator: self.definitions(&options)?,
-            packs,
-        })
+        let validators = groups
+            .into_iter()
+            .enumerate()
+            .map(|(i, (release, igs))| {
+                let options = LoadOptions {
+                    igs,
+                    ..options.clone()
+                };
+                // The run's own validator: the release `--fhir-version` or
+                // the selected pack chose, with that pack; others: theirs.
+                if i == 0 {
+                    self.definitions(&options)
+                } else {
+                    self.definitions_for(release, false, &options)
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PackDefinitions { validators, packs })
     }
 }

@@ -83,7 +83,7 @@ fn gp_connect_pack_is_stu3_with_the_national_rules() {
     // A structured record and a search result are both Bundles.
     assert_eq!(gpc.profile_for("Bundle"), None);
     let uk = Pack::builtin("uk-core").unwrap().unwrap();
-    assert_eq!(uk.fhir_release, None);
+    assert_eq!(uk.fhir_release, Some(conform_packages::FhirRelease::R4));
     let ids = |p: &Pack| p.rules.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&gpc), ids(&uk));
 }
