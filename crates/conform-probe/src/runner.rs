@@ -6,7 +6,7 @@ use crate::capability::Declared;
 use crate::checks;
 use crate::latency::{round, Latencies};
 use crate::validation::BodyValidator;
-use conform_endpoint::{Endpoint, Request, Response};
+use conform_endpoint::{Endpoint, GpConnectSettings, ProbeProfile, Request, Response};
 use conform_outcome::probe::{ProbeCheck, ProbeReport, Summary, Target, SCHEMA};
 use conform_outcome::{Location, Outcome, Requirement, Status};
 use serde_json::Value;
@@ -32,6 +32,25 @@ pub struct ProbeOptions {
     pub types: Vec<String>,
     /// `_count` for searches.
     pub page_size: u32,
+    /// Which checks run: a FHIR R4 server's, or a GP Connect provider's
+    /// contract (then `types`, `page_size` and `allow_writes` do not apply).
+    pub profile: ProbeProfile,
+    /// The consumer's identity for the GP Connect checks.
+    pub gp_connect: GpConnectSettings,
+}
+
+/// The profile pack GP Connect responses are validated with.
+pub const GP_CONNECT_PACK: &str = "gp-connect";
+
+impl ProbeOptions {
+    /// The pack to load the validator with for this profile; `None` for
+    /// the pack configured as usual.
+    pub fn validation_pack(&self) -> Option<&'static str> {
+        match self.profile {
+            ProbeProfile::Fhir => None,
+            ProbeProfile::GpConnect => Some(GP_CONNECT_PACK),
+        }
+    }
 }
 
 impl Default for ProbeOptions {
@@ -50,6 +69,8 @@ impl Default for ProbeOptions {
             .map(String::from)
             .to_vec(),
             page_size: 2,
+            profile: ProbeProfile::Fhir,
+            gp_connect: GpConnectSettings::default(),
         }
     }
 }
@@ -261,10 +282,15 @@ pub fn run_probe_with(
         live,
         latencies: Latencies::default(),
     };
-    checks::preflight::run(&mut ctx)?;
-    checks::resources::run(&mut ctx);
-    checks::protocol::run(&mut ctx);
-    checks::writes::run(&mut ctx);
+    match opts.profile {
+        ProbeProfile::Fhir => {
+            checks::preflight::run(&mut ctx)?;
+            checks::resources::run(&mut ctx);
+            checks::protocol::run(&mut ctx);
+            checks::writes::run(&mut ctx);
+        }
+        ProbeProfile::GpConnect => checks::gp_connect::run(&mut ctx, &opts.gp_connect)?,
+    }
 
     let exchanges = ep.exchanges();
     let request_errors = exchanges
@@ -287,10 +313,14 @@ pub fn run_probe_with(
         target: Target {
             base_url: ep.base_url().to_string(),
             region,
-            auth: ep.auth_kind().label(),
+            auth: match opts.profile {
+                // GP Connect's audit JWT, minted per request, not the region's auth
+                ProbeProfile::GpConnect => "gp-connect-jwt".into(),
+                ProbeProfile::Fhir => ep.auth_kind().label(),
+            },
             fhir_version: declared.fhir_version,
             software: declared.software,
-            writes: opts.allow_writes,
+            writes: opts.allow_writes && opts.profile == ProbeProfile::Fhir,
         },
         started,
         duration_ms: round(start.elapsed().as_secs_f64() * 1000.0),
