@@ -120,7 +120,9 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
             Some(pack) => match settings.with_pack(pack).validator(&load) {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    eprintln!("conform probe: response bodies not validated: {e}");
+                    let why = format!("the {pack} pack cannot be loaded: {e}");
+                    eprintln!("conform probe: response bodies not validated: {why}");
+                    options.unvalidated_because = Some(why);
                     None
                 }
             },

@@ -45,10 +45,13 @@ pub enum GpcFault {
     /// Patients carry an R4 UK Core profile in `meta.profile` instead of
     /// `CareConnect-GPC-Patient-1`: an invalid payload.
     WrongPatientProfile,
+    /// Find patient answers 404 PATIENT_NOT_FOUND when nobody matches,
+    /// where the contract wants 200 with an empty searchset.
+    NoMatchAsError,
 }
 
 impl GpcFault {
-    pub const ALL: [GpcFault; 8] = [
+    pub const ALL: [GpcFault; 9] = [
         GpcFault::AcceptMissingHeaders,
         GpcFault::IgnoreInteractionId,
         GpcFault::SkipJwtChecks,
@@ -57,6 +60,7 @@ impl GpcFault {
         GpcFault::Dstu2ContentType,
         GpcFault::R4Metadata,
         GpcFault::WrongPatientProfile,
+        GpcFault::NoMatchAsError,
     ];
 }
 
@@ -343,7 +347,7 @@ fn serve(examples: &Examples, fault: Option<GpcFault>, req: &HttpRequest) -> Ans
             }
             return Ok(cs);
         }
-        Interaction::FindPatient => find_patient(examples, query)?,
+        Interaction::FindPatient => find_patient(examples, query, fault)?,
         Interaction::ReadPatient => {
             let id = &rel["/Patient/".len()..];
             examples
@@ -467,7 +471,7 @@ fn check_jwt(header: Option<&str>, interaction: Interaction) -> Result<(), Spine
 
 /// `identifier=https://fhir.nhs.uk/Id/nhs-number|N`: a searchset of the
 /// matching patients, empty when none (no match is not an error).
-fn find_patient(examples: &Examples, query: &str) -> Answer {
+fn find_patient(examples: &Examples, query: &str, fault: Option<GpcFault>) -> Answer {
     let identifier = query
         .split('&')
         .filter_map(|kv| kv.split_once('='))
@@ -493,6 +497,11 @@ fn find_patient(examples: &Examples, query: &str) -> Answer {
         .filter(|(n, _)| n == nhs)
         .map(|(_, p)| json!({"fullUrl": format!("Patient/{}", p["id"].as_str().unwrap_or("")), "resource": p, "search": {"mode": "match"}}))
         .collect();
+    if entries.is_empty() && fault == Some(GpcFault::NoMatchAsError) {
+        return Err(patient_not_found(format!(
+            "no patient with NHS number {nhs}"
+        )));
+    }
     bundle["total"] = json!(entries.len());
     bundle["entry"] = json!(entries);
     Ok(bundle)

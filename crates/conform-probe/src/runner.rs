@@ -37,6 +37,9 @@ pub struct ProbeOptions {
     pub profile: ProbeProfile,
     /// The consumer's identity for the GP Connect checks.
     pub gp_connect: GpConnectSettings,
+    /// Why no validator was given, when that was not the caller's choice
+    /// (the `.valid` checks skip with it instead of "no validator loaded").
+    pub unvalidated_because: Option<String>,
 }
 
 /// The profile pack GP Connect responses are validated with.
@@ -71,6 +74,7 @@ impl Default for ProbeOptions {
             page_size: 2,
             profile: ProbeProfile::Fhir,
             gp_connect: GpConnectSettings::default(),
+            unvalidated_because: None,
         }
     }
 }
@@ -194,7 +198,8 @@ impl Ctx<'_> {
     /// Validates a response body with our validator and the pack's profiles.
     pub fn validate(&mut self, def: &Def, subject: Option<&str>, body: &[u8], what: &str) {
         let Some(v) = self.validator else {
-            self.skip(def, subject, "no validator loaded");
+            let reason = self.opts.unvalidated_because.as_deref();
+            self.skip(def, subject, reason.unwrap_or("no validator loaded"));
             return;
         };
         let errors = v.errors(body);

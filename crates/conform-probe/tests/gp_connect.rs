@@ -49,6 +49,7 @@ fn a_provider_keeping_the_contract_passes_every_contract_check() {
         "gpc.jwt.required",
         "gpc.jwt.lifetime",
         "gpc.patient.find",
+        "gpc.patient.find.no-match",
         "gpc.patient.read",
         "gpc.allergies.structured-record",
         "gpc.medications.structured-record",
@@ -97,23 +98,23 @@ fn each_broken_rule_is_caught_by_its_check() {
     ];
     // fault, the check that must catch it, what its message must say, and
     // every check allowed to fail with it
-    let table: [(GpcFault, &str, &str, &[&str]); 8] = [
+    let table: [(GpcFault, &str, &str, &[&str]); 9] = [
         (
             GpcFault::AcceptMissingHeaders,
             "gpc.ssp-headers.required",
-            "without Ssp-TraceID: status 200, no OperationOutcome;",
+            "with an Ssp-TraceID that is not a UUID: status 200, a searchset Bundle of 1 entries; expected 400 with Spine code BAD_REQUEST",
             &["gpc.ssp-headers.required"],
         ),
         (
             GpcFault::IgnoreInteractionId,
             "gpc.interaction-id.enforced",
-            "status 200, no OperationOutcome; expected 400 with Spine code BAD_REQUEST",
+            "status 200, a searchset Bundle of 1 entries; expected 400 with Spine code BAD_REQUEST",
             &["gpc.interaction-id.enforced"],
         ),
         (
             GpcFault::SkipJwtChecks,
             "gpc.jwt.required",
-            "status 200, no OperationOutcome; expected 400 with Spine code BAD_REQUEST",
+            "status 200, a searchset Bundle of 1 entries; expected 400 with Spine code BAD_REQUEST",
             &["gpc.jwt.required", "gpc.jwt.lifetime"],
         ),
         (
@@ -145,6 +146,12 @@ fn each_broken_rule_is_caught_by_its_check() {
             "gpc.patient.read",
             "meta.profile is [https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient], not https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1",
             PATIENTS,
+        ),
+        (
+            GpcFault::NoMatchAsError,
+            "gpc.patient.find.no-match",
+            "an NHS number nobody matches: status 404 with Spine code PATIENT_NOT_FOUND; expected 200 with an empty searchset",
+            &["gpc.patient.find.no-match"],
         ),
     ];
     assert_eq!(

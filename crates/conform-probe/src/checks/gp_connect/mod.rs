@@ -58,6 +58,11 @@ const FIND_VALID: Def = Def {
     requirement: Shall,
     why: "Search results must be valid STU3 and conform to the GP Connect profiles.",
 };
+const FIND_NO_MATCH: Def = Def {
+    id: "gpc.patient.find.no-match",
+    requirement: Shall,
+    why: "Finding an NHS number nobody matches is not an error: 200 with an empty searchset, so a consumer can tell 'not registered here' from a failed call.",
+};
 const READ: Def = Def {
     id: "gpc.patient.read",
     requirement: Shall,
@@ -155,6 +160,8 @@ impl Interaction {
 enum Tamper {
     Nothing,
     OmitHeader(&'static str),
+    /// An `Ssp-TraceID` that is not a UUID.
+    MalformedTraceId,
     /// Send the id of another interaction.
     OtherInteractionId(Interaction),
     NoToken,
@@ -194,7 +201,10 @@ impl Consumer<'_> {
         req: Request,
         tamper: Tamper,
     ) -> Request {
-        let trace_id = uuid::Uuid::new_v4().to_string();
+        let trace_id = match tamper {
+            Tamper::MalformedTraceId => "not-a-uuid".to_string(),
+            _ => uuid::Uuid::new_v4().to_string(),
+        };
         let interaction_id = match tamper {
             Tamper::OtherInteractionId(other) => other.id(),
             _ => interaction.id(),
@@ -386,6 +396,7 @@ fn find_and_read(ctx: &mut Ctx, consumer: &mut Consumer) {
     if found.is_none() {
         ctx.skip(&FIND_VALID, None, "no searchset");
     }
+    find_no_match(ctx, consumer);
     let Some(id) = found
         .as_ref()
         .and_then(|p| p["id"].as_str())
@@ -422,6 +433,37 @@ fn find_and_read(ctx: &mut Ctx, consumer: &mut Consumer) {
             ctx.fail(&READ, None, e, None);
             ctx.skip(&READ_VALID, None, "no response");
         }
+    }
+}
+
+/// Find patient for a valid NHS number the provider does not hold.
+fn find_no_match(ctx: &mut Ctx, consumer: &mut Consumer) {
+    let unknown = unknown_nhs_number(&consumer.settings.nhs_number);
+    let req = consumer.find_request(&unknown);
+    match consumer.send(ctx, Interaction::FindPatient, req, Tamper::Nothing) {
+        Ok((r, took)) => {
+            let timed = Some((Interaction::FindPatient.label(), took));
+            let body = r.json().unwrap_or_default();
+            let empty_searchset = r.status == 200
+                && body["resourceType"] == "Bundle"
+                && body["type"] == "searchset"
+                && entries(&body).all(|e| e["resourceType"] != "Patient");
+            ctx.outcome(
+                &FIND_NO_MATCH,
+                None,
+                empty_searchset,
+                if empty_searchset {
+                    "an NHS number nobody matches: 200 with an empty searchset".to_string()
+                } else {
+                    format!(
+                        "an NHS number nobody matches: {}; expected 200 with an empty searchset",
+                        what_came(&r)
+                    )
+                },
+                timed,
+            );
+        }
+        Err(e) => ctx.fail(&FIND_NO_MATCH, None, e, None),
     }
 }
 
@@ -521,20 +563,28 @@ fn refusals(ctx: &mut Ctx, consumer: &mut Consumer) {
     let allergies = areas()[0].1.clone();
     let mut headers_accepted = Vec::new();
     let mut headers_timed = None;
-    for header in ["Ssp-TraceID", "Ssp-From", "Ssp-To", "Ssp-InteractionID"] {
-        match consumer.send(
-            ctx,
-            Interaction::FindPatient,
-            find.clone(),
-            Tamper::OmitHeader(header),
-        ) {
+    let broken = [
+        ("without Ssp-TraceID", Tamper::OmitHeader("Ssp-TraceID")),
+        ("without Ssp-From", Tamper::OmitHeader("Ssp-From")),
+        ("without Ssp-To", Tamper::OmitHeader("Ssp-To")),
+        (
+            "without Ssp-InteractionID",
+            Tamper::OmitHeader("Ssp-InteractionID"),
+        ),
+        (
+            "with an Ssp-TraceID that is not a UUID",
+            Tamper::MalformedTraceId,
+        ),
+    ];
+    for (what, tamper) in broken {
+        match consumer.send(ctx, Interaction::FindPatient, find.clone(), tamper) {
             Ok((r, took)) => {
                 headers_timed = Some(took);
                 if let Err(got) = refused_as(&r, 400, "BAD_REQUEST") {
-                    headers_accepted.push(format!("without {header}: {got}"));
+                    headers_accepted.push(format!("{what}: {got}"));
                 }
             }
-            Err(e) => headers_accepted.push(format!("without {header}: {e}")),
+            Err(e) => headers_accepted.push(format!("{what}: {e}")),
         }
     }
     let timed = headers_timed.map(|t| (Interaction::FindPatient.label(), t));
@@ -542,7 +592,7 @@ fn refusals(ctx: &mut Ctx, consumer: &mut Consumer) {
         ctx.pass(
             &SSP_HEADERS,
             None,
-            "a find patient without each SSP header in turn was refused with 400 BAD_REQUEST",
+            "a find patient without each SSP header in turn, and with a malformed Ssp-TraceID, was refused with 400 BAD_REQUEST",
             timed,
         );
     } else {
@@ -629,37 +679,52 @@ fn refusals(ctx: &mut Ctx, consumer: &mut Consumer) {
 /// Whether a response is the documented refusal: the status, and an
 /// OperationOutcome whose issue carries the Spine code; if not, what came.
 fn refused_as(r: &Response, status: u16, code: &str) -> Result<(), String> {
-    let body = r.json().filter(|b| b["resourceType"] == "OperationOutcome");
-    let codes: Vec<String> = body
-        .as_ref()
-        .map(|b| {
-            b["issue"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|i| {
-                    i["details"]["coding"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default()
-                })
-                .filter(|c| c["system"] == SPINE_CODES)
-                .filter_map(|c| c["code"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    let got = match (&body, codes.is_empty()) {
-        (None, _) => format!("status {}, no OperationOutcome", r.status),
-        (Some(_), true) => format!(
-            "status {}, an OperationOutcome with no Spine code",
-            r.status
-        ),
-        (Some(_), false) => format!("status {} with Spine code {}", r.status, codes.join(", ")),
-    };
-    if r.status == status && codes.iter().any(|c| c == code) {
+    if r.status == status && spine_codes(r).iter().any(|c| c == code) {
         Ok(())
     } else {
-        Err(got)
+        Err(what_came(r))
+    }
+}
+
+/// The Spine error codes of an OperationOutcome body (none for any other body).
+fn spine_codes(r: &Response) -> Vec<String> {
+    let body = r.json().filter(|b| b["resourceType"] == "OperationOutcome");
+    let issues = body.as_ref().and_then(|b| b["issue"].as_array().cloned());
+    issues
+        .into_iter()
+        .flatten()
+        .flat_map(|i| {
+            i["details"]["coding"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|c| c["system"] == SPINE_CODES)
+        .filter_map(|c| c["code"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// A response in a few words: its status and what the body is.
+fn what_came(r: &Response) -> String {
+    let body = r.json().unwrap_or_default();
+    let codes = spine_codes(r);
+    match body["resourceType"].as_str() {
+        Some("OperationOutcome") if codes.is_empty() => {
+            format!(
+                "status {}, an OperationOutcome with no Spine code",
+                r.status
+            )
+        }
+        Some("OperationOutcome") => {
+            format!("status {} with Spine code {}", r.status, codes.join(", "))
+        }
+        Some("Bundle") => format!(
+            "status {}, a {} Bundle of {} entries",
+            r.status,
+            body["type"].as_str().unwrap_or("untyped"),
+            entries(&body).count()
+        ),
+        _ => format!("status {}, no OperationOutcome", r.status),
     }
 }
 
