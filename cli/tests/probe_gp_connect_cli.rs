@@ -124,3 +124,18 @@ fn a_bad_nhs_number_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
     assert!(common::stderr(&out).contains("'12345' is not ten digits"));
 }
+
+#[test]
+fn an_unreachable_provider_is_an_infrastructure_failure() {
+    let out = probe(&[
+        "http://127.0.0.1:9/B82617/STU3/1/gpconnect",
+        "--profile",
+        "gp-connect",
+        "--timeout",
+        "2s",
+        "--no-validate",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", common::stderr(&out));
+    assert!(common::stdout(&out).is_empty());
+    assert!(!common::stderr(&out).contains(JWT_HEADER));
+}

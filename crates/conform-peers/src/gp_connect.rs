@@ -118,30 +118,49 @@ fn spine_error(
     issue: &'static str,
     code: &'static str,
     display: &'static str,
-) -> impl FnOnce(String) -> SpineError {
-    move |diagnostics| SpineError {
+    diagnostics: impl Into<String>,
+) -> SpineError {
+    SpineError {
         status,
         issue,
         code,
         display,
-        diagnostics,
+        diagnostics: diagnostics.into(),
     }
 }
 
 fn bad_request(why: impl Into<String>) -> SpineError {
-    spine_error(400, "invalid", "BAD_REQUEST", "Bad request")(why.into())
+    spine_error(400, "invalid", "BAD_REQUEST", "Bad request", why)
 }
 fn invalid_nhs_number(why: impl Into<String>) -> SpineError {
-    spine_error(400, "value", "INVALID_NHS_NUMBER", "Invalid NHS number")(why.into())
+    spine_error(
+        400,
+        "value",
+        "INVALID_NHS_NUMBER",
+        "Invalid NHS number",
+        why,
+    )
 }
 fn patient_not_found(why: impl Into<String>) -> SpineError {
-    spine_error(404, "not-found", "PATIENT_NOT_FOUND", "Patient not found")(why.into())
+    spine_error(
+        404,
+        "not-found",
+        "PATIENT_NOT_FOUND",
+        "Patient not found",
+        why,
+    )
 }
 fn invalid_parameter(why: impl Into<String>) -> SpineError {
-    spine_error(422, "invalid", "INVALID_PARAMETER", "Invalid parameter")(why.into())
+    spine_error(
+        422,
+        "invalid",
+        "INVALID_PARAMETER",
+        "Invalid parameter",
+        why,
+    )
 }
 fn invalid_resource(why: impl Into<String>) -> SpineError {
-    spine_error(422, "invalid", "INVALID_RESOURCE", "Invalid resource")(why.into())
+    spine_error(422, "invalid", "INVALID_RESOURCE", "Invalid resource", why)
 }
 
 /// The published examples, loaded once.
@@ -302,7 +321,11 @@ fn write(conn: &mut TcpStream, fault: Option<GpcFault>, answer: Answer) {
 fn serve(examples: &Examples, fault: Option<GpcFault>, req: &HttpRequest) -> Answer {
     let (path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
     let Some(rel) = path.strip_prefix(ROOT) else {
-        return Err(spine_error(404, "not-found", "NOT_FOUND", "Not found")(
+        return Err(spine_error(
+            404,
+            "not-found",
+            "NOT_FOUND",
+            "Not found",
             format!("{path} is not under the service root {ROOT}"),
         ));
     };
@@ -319,7 +342,8 @@ fn serve(examples: &Examples, fault: Option<GpcFault>, req: &HttpRequest) -> Ans
                 "not-supported",
                 "NOT_IMPLEMENTED",
                 "Not implemented",
-            )(format!("{} {rel} is not served", req.method)))
+                format!("{} {rel} is not served", req.method),
+            ))
         }
     };
     if fault != Some(GpcFault::AcceptMissingHeaders) {
@@ -487,7 +511,8 @@ fn find_patient(examples: &Examples, query: &str, fault: Option<GpcFault>) -> An
             "value",
             "INVALID_IDENTIFIER_SYSTEM",
             "Invalid identifier system",
-        )(format!("{system} is not {NHS_NUMBER_SYSTEM}")));
+            format!("{system} is not {NHS_NUMBER_SYSTEM}"),
+        ));
     }
     check_nhs_number(nhs)?;
     let mut bundle = examples.find_envelope.clone();
@@ -517,9 +542,8 @@ fn structured_record(examples: &Examples, req: &HttpRequest) -> Answer {
             "invalid",
             "BAD_REQUEST",
             "Unsupported media type",
-        )(format!(
-            "Content-Type '{media}' is not application/fhir+json"
-        )));
+            format!("Content-Type '{media}' is not application/fhir+json"),
+        ));
     }
     let params: Value = serde_json::from_slice(&req.body)
         .map_err(|e| invalid_resource(format!("the body is not JSON: {e}")))?;

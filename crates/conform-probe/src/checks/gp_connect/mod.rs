@@ -248,10 +248,15 @@ impl Consumer<'_> {
     ) -> Result<(Response, Duration), String> {
         let req = self.request(ctx, interaction, req, tamper);
         let (r, took) = ctx.call(interaction.label(), req)?;
+        self.note_media_type(interaction, &r);
+        Ok((r, took))
+    }
+
+    /// Every response's media type is judged once, at the end.
+    fn note_media_type(&mut self, interaction: Interaction, r: &Response) {
         let media = r.media_type().unwrap_or_else(|| "no content type".into());
         self.media_types
             .push((interaction.label(), r.status, media));
-        Ok((r, took))
     }
 
     fn find_request(&self, nhs_number: &str) -> Request {
@@ -292,7 +297,8 @@ fn metadata(ctx: &mut Ctx, consumer: &mut Consumer) -> Result<(), ProbeError> {
         Request::get("metadata"),
         Tamper::Nothing,
     );
-    // A transport failure on the first call means there is nothing to probe.
+    // Sent without Ctx::call, which keeps only the message: a transport
+    // failure on the first call means there is nothing to probe (exit 3).
     let resp = ctx.ep.send(&req);
     let r = match resp {
         Ok(r) => r,
@@ -305,10 +311,7 @@ fn metadata(ctx: &mut Ctx, consumer: &mut Consumer) -> Result<(), ProbeError> {
     };
     let took = r.elapsed;
     ctx.record(Interaction::Metadata.label(), took);
-    let media = r.media_type().unwrap_or_else(|| "no content type".into());
-    consumer
-        .media_types
-        .push((Interaction::Metadata.label(), r.status, media));
+    consumer.note_media_type(Interaction::Metadata, &r);
     let timed = Some((Interaction::Metadata.label(), took));
     let cs = r
         .json()
