@@ -5,9 +5,18 @@
 use conform_endpoint::{Endpoint, Region};
 use conform_outcome::Status;
 use conform_peers::{GpConnectProvider, GpcFault};
-use conform_probe::{run_probe, GpConnectSettings, ProbeOptions, ProbeProfile, ProbeReport};
+use conform_probe::{
+    run_probe, BodyValidator, GpConnectSettings, ProbeOptions, ProbeProfile, ProbeReport,
+};
 
 fn probe(provider: &GpConnectProvider) -> ProbeReport {
+    probe_validating(provider, None)
+}
+
+fn probe_validating(
+    provider: &GpConnectProvider,
+    validator: Option<&dyn BodyValidator>,
+) -> ProbeReport {
     let ep = Endpoint::new(&Region::from_url(&provider.base_url())).unwrap();
     let options = ProbeOptions {
         profile: ProbeProfile::GpConnect,
@@ -17,7 +26,7 @@ fn probe(provider: &GpConnectProvider) -> ProbeReport {
         },
         ..ProbeOptions::default()
     };
-    run_probe(&ep, None, &options).expect("the provider answers")
+    run_probe(&ep, validator, &options).expect("the provider answers")
 }
 
 /// The checks that did not pass or skip: (id, message).
@@ -74,6 +83,51 @@ fn a_provider_keeping_the_contract_passes_every_contract_check() {
         .latency
         .iter()
         .any(|l| l.interaction == "gpc.getstructuredrecord"));
+}
+
+/// Finds an error in every body holding a MedicationRequest (only the
+/// medications record has them), to see which check each body reaches.
+struct NoMedicationRequests;
+impl BodyValidator for NoMedicationRequests {
+    fn errors(&self, body: &[u8]) -> Vec<String> {
+        let text = String::from_utf8_lossy(body);
+        let n = text
+            .matches("\"resourceType\":\"MedicationRequest\"")
+            .count();
+        (n > 0)
+            .then(|| format!("Bundle: {n} MedicationRequest(s) not allowed here [test]"))
+            .into_iter()
+            .collect()
+    }
+}
+
+#[test]
+fn each_response_body_goes_through_the_validator_under_its_own_check() {
+    let provider = GpConnectProvider::start().unwrap();
+    let r = probe_validating(&provider, Some(&NoMedicationRequests));
+    let check = |id: &str| {
+        let c = r.checks.iter().find(|c| c.outcome.rule == id).unwrap();
+        (c.outcome.status, c.outcome.message.clone())
+    };
+    assert_eq!(
+        check("gpc.medications.structured-record.valid"),
+        (
+            Status::Fail,
+            "the medications record: 1 validation error(s): Bundle: 6 MedicationRequest(s) not allowed here [test]".into()
+        )
+    );
+    for id in [
+        "gpc.metadata.valid",
+        "gpc.patient.find.valid",
+        "gpc.patient.read.valid",
+        "gpc.allergies.structured-record.valid",
+        "gpc.problems.structured-record.valid",
+        "gpc.immunisations.structured-record.valid",
+        "gpc.consultations.structured-record.valid",
+    ] {
+        assert_eq!(check(id).0, Status::Pass, "{id}: {}", check(id).1);
+    }
+    assert_eq!(r.summary.failed_shall, 1, "only the planted finding");
 }
 
 #[test]
