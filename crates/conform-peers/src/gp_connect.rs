@@ -222,8 +222,10 @@ impl Examples {
             patients.push((nhs, p));
         }
         let mut find_envelope = read("foundations__find_patient_response_example.json")?;
-        find_envelope["entry"] = json!([]);
-        find_envelope["total"] = json!(0);
+        // the published searchset without its patient: entries go in per search
+        if let Some(envelope) = find_envelope.as_object_mut() {
+            envelope.remove("entry");
+        }
         Ok(Examples {
             capability: read("foundations__get_capability_statement_response_example.json")?,
             find_envelope,
@@ -520,15 +522,18 @@ fn find_patient(examples: &Examples, query: &str, fault: Option<GpcFault>) -> An
         .patients
         .iter()
         .filter(|(n, _)| n == nhs)
-        .map(|(_, p)| json!({"fullUrl": format!("Patient/{}", p["id"].as_str().unwrap_or("")), "resource": p, "search": {"mode": "match"}}))
+        // shaped as the published example's entry: the resource alone
+        .map(|(_, p)| json!({ "resource": p }))
         .collect();
     if entries.is_empty() && fault == Some(GpcFault::NoMatchAsError) {
         return Err(patient_not_found(format!(
             "no patient with NHS number {nhs}"
         )));
     }
-    bundle["total"] = json!(entries.len());
-    bundle["entry"] = json!(entries);
+    // FHIR JSON has no empty arrays: no match is a searchset with no entry
+    if !entries.is_empty() {
+        bundle["entry"] = json!(entries);
+    }
     Ok(bundle)
 }
 
