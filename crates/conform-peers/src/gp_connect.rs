@@ -323,13 +323,10 @@ fn write(conn: &mut TcpStream, fault: Option<GpcFault>, answer: Answer) {
 fn serve(examples: &Examples, fault: Option<GpcFault>, req: &HttpRequest) -> Answer {
     let (path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
     let Some(rel) = path.strip_prefix(ROOT) else {
-        return Err(spine_error(
-            404,
-            "not-found",
-            "NOT_FOUND",
-            "Not found",
-            format!("{path} is not under the service root {ROOT}"),
-        ));
+        // what the SSP answers for a URL that is not the provider's
+        return Err(bad_request(format!(
+            "{path} is not under the service root {ROOT}"
+        )));
     };
     let interaction = match (req.method.as_str(), rel) {
         ("GET", "/metadata") => Interaction::Metadata,
