@@ -243,6 +243,24 @@ impl Settings {
         })
     }
 
+    /// The same settings with another pack (by name, looked for where the
+    /// configured one is): for commands whose target decides the pack, as
+    /// `conform probe --profile gp-connect` does.
+    pub fn with_pack(&self, name: &str) -> Settings {
+        Settings {
+            sources: self.sources.clone(),
+            base_packages: self.base_packages.clone(),
+            default_format: self.default_format.clone(),
+            config_file: self.config_file.clone(),
+            rule_options: self.rule_options.clone(),
+            cli_release: self.cli_release,
+            config_release: self.config_release,
+            pack_name: Some(name.to_string()),
+            pack_dirs: self.pack_dirs.clone(),
+            pack: OnceLock::new(),
+        }
+    }
+
     /// The selected profile pack, if any (loaded once).
     pub fn pack(&self) -> Result<Option<&Pack>, SetupError> {
         let loaded = self.pack.get_or_init(|| {
