@@ -48,10 +48,13 @@ pub enum GpcFault {
     /// Find patient answers 404 PATIENT_NOT_FOUND when nobody matches,
     /// where the contract wants 200 with an empty searchset.
     NoMatchAsError,
+    /// The published example responses are served as published, with
+    /// their defects (see `gpc_corrections`), not corrected.
+    PublishedDefects,
 }
 
 impl GpcFault {
-    pub const ALL: [GpcFault; 9] = [
+    pub const ALL: [GpcFault; 10] = [
         GpcFault::AcceptMissingHeaders,
         GpcFault::IgnoreInteractionId,
         GpcFault::SkipJwtChecks,
@@ -61,6 +64,7 @@ impl GpcFault {
         GpcFault::R4Metadata,
         GpcFault::WrongPatientProfile,
         GpcFault::NoMatchAsError,
+        GpcFault::PublishedDefects,
     ];
 }
 
@@ -70,6 +74,9 @@ const SPINE_CODES: &str = "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarn
 const ERROR_PROFILE: &str =
     "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-OperationOutcome-1";
 const FHIR_JSON: &str = "application/fhir+json;charset=utf-8";
+/// The base of the `fullUrl`s corrected examples get: a provider's
+/// service root, on a host that can never be reached.
+const CORRECTED_FULL_URL_BASE: &str = "https://gp-provider.invalid/B82617/STU3/1/gpconnect";
 /// The service root path: `/[ODS]/STU3/[major version]/[routing segment]`.
 const ROOT: &str = "/B82617/STU3/1/gpconnect";
 
@@ -176,12 +183,18 @@ struct Examples {
 }
 
 impl Examples {
-    fn load(dir: &Path) -> PeerResult<Examples> {
+    /// Reads the published examples, corrected unless `as_published`.
+    fn load(dir: &Path, as_published: bool) -> PeerResult<Examples> {
         let read = |name: &str| -> PeerResult<Value> {
             let path = dir.join(name);
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+            let mut value: Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            if !as_published {
+                crate::gpc_corrections::correct(&mut value, CORRECTED_FULL_URL_BASE);
+            }
+            Ok(value)
         };
         let structured = vec![
             (
@@ -260,7 +273,10 @@ impl GpConnectProvider {
 
     /// Starts a provider that breaks the rule `fault` names (or none).
     pub fn start_with(fault: Option<GpcFault>) -> PeerResult<GpConnectProvider> {
-        let examples = Arc::new(Examples::load(&conform_testdata::dir().join(EXAMPLES))?);
+        let examples = Arc::new(Examples::load(
+            &conform_testdata::dir().join(EXAMPLES),
+            fault == Some(GpcFault::PublishedDefects),
+        )?);
         let server = Server::start(move |req, conn| {
             let answer = serve(&examples, fault, req);
             write(conn, fault, answer);
@@ -519,8 +535,15 @@ fn find_patient(examples: &Examples, query: &str, fault: Option<GpcFault>) -> An
         .patients
         .iter()
         .filter(|(n, _)| n == nhs)
-        // shaped as the published example's entry: the resource alone
-        .map(|(_, p)| json!({ "resource": p }))
+        // shaped as the published example's entry (the resource alone),
+        // with the fullUrl a searchset entry needs unless served as published
+        .map(|(_, p)| match fault {
+            Some(GpcFault::PublishedDefects) => json!({ "resource": p }),
+            _ => json!({
+                "fullUrl": format!("{CORRECTED_FULL_URL_BASE}/Patient/{}", p["id"].as_str().unwrap_or_default()),
+                "resource": p,
+            }),
+        })
         .collect();
     if entries.is_empty() && fault == Some(GpcFault::NoMatchAsError) {
         return Err(patient_not_found(format!(

@@ -20,6 +20,7 @@
 
 mod fault;
 mod gp_connect;
+mod gpc_corrections;
 mod httpd;
 mod install;
 mod keys;
