@@ -1,15 +1,16 @@
 //! `conform scenario run` and `conform seed` on the cross-ICS kit against
-//! real peers: four SEKMET instances play demographics (PDS), the record
-//! locator (NRL), and regions A and B. The kit runs green on the seed data;
+//! real peers: four SEKMET instances play demographics (PDS, which also
+//! plays the directory, SDS), the record locator (NRL), and regions A and
+//! B; the GP Connect provider stand-in plays the GP practice of S3. The kit runs green on the seed data;
 //! breaking the seed (wrong NHS number, missing pointer, invalid payload)
 //! fails the step that should catch it, with a message saying why. Tests
 //! on scenarios of their own are in scenario_standalone_cli.rs.
 
 mod common;
 
-use common::scenario::{json_of, scenario, send, KIT};
+use common::scenario::{json_of, scenario, sds_endpoint, send, KIT};
 use conform_endpoint::Request;
-use conform_peers::Sekmet;
+use conform_peers::{GpConnectProvider, GpcFault, Sekmet};
 use serde_json::{json, Value};
 use std::process::Output;
 
@@ -18,6 +19,7 @@ struct Peers {
     locator: Sekmet,
     a: Sekmet,
     b: Sekmet,
+    gp: GpConnectProvider,
 }
 
 impl Peers {
@@ -28,21 +30,24 @@ impl Peers {
             locator: start(),
             a: start(),
             b: start(),
+            gp: GpConnectProvider::start().expect("the GP Connect stand-in starts"),
         }
     }
 
-    fn env(&self) -> [(&'static str, String); 4] {
+    fn env(&self) -> [(&'static str, String); 6] {
         [
             ("DEMOGRAPHICS_URL", self.demographics.base_url.clone()),
             ("RECORD_LOCATOR_URL", self.locator.base_url.clone()),
             ("REGION_A_URL", self.a.base_url.clone()),
             ("REGION_B_URL", self.b.base_url.clone()),
+            ("DIRECTORY_URL", self.demographics.base_url.clone()),
+            ("GP_PROVIDER_URL", self.gp.base_url()),
         ]
     }
 
     fn base(&self, region: &str) -> &str {
         match region {
-            "demographics" => &self.demographics.base_url,
+            "demographics" | "directory" => &self.demographics.base_url,
             "record-locator" => &self.locator.base_url,
             "region-a" => &self.a.base_url,
             _ => &self.b.base_url,
@@ -70,6 +75,7 @@ impl Peers {
                 common::stdout(&out)
             );
         }
+        self.put("directory", &sds_endpoint(&self.gp.base_url()));
     }
 
     fn put(&self, region: &str, resource: &Value) {
@@ -184,13 +190,17 @@ fn run_kit(peers: &Peers, paths: &[&str], extra: &[&str]) -> (Value, Output) {
 
 #[test]
 fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
-    let peers = Peers::start();
+    let mut peers = Peers::start();
     peers.seed_all();
 
     // Read-only first: writing scenarios are skipped, with the reason.
     let (r, out) = run_kit(&peers, &[KIT], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    for id in ["s1-out-of-area-ae", "s2-pointer-lifecycle"] {
+    for id in [
+        "s1-out-of-area-ae",
+        "s2-pointer-lifecycle",
+        "s3-gp-record-out-of-area",
+    ] {
         let s = scenario(&r, id);
         assert_eq!(s["status"], "skip");
         assert!(
@@ -210,10 +220,10 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
     assert_eq!(r["schema"], "conform.scenario/2");
-    assert_eq!(r["summary"]["scenarios"], 5);
+    assert_eq!(r["summary"]["scenarios"], 6);
     assert_eq!(
         r["summary"]["passed"],
-        5,
+        6,
         "{}",
         serde_json::to_string_pretty(&outline(&r)).unwrap()
     );
@@ -437,6 +447,8 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
     );
     peers.put("region-b", &seed_file("region-b/b5-condition-1.json"));
 
+    s3_each_broken_rule_fails_at_its_step(&mut peers);
+
     // Restored: green again (the negatives were the seed, not the runner).
     let (r, out) = run_kit(&peers, &[KIT], &["--allow-writes"]);
     assert_eq!(
@@ -445,5 +457,81 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
         "{}",
         serde_json::to_string_pretty(&outline(&r)).unwrap()
     );
-    assert_eq!(r["summary"]["passed"], 5);
+    assert_eq!(r["summary"]["passed"], 6);
+}
+
+/// S3 against a broken seed or a provider breaking one rule: the step that
+/// checks the rule fails, with a message saying why. Leaves the peers as
+/// it found them.
+fn s3_each_broken_rule_fails_at_its_step(peers: &mut Peers) {
+    const S3: &str = "testkits/cross-ics/s3-gp-record-out-of-area.yaml";
+    let first_s3_failure = |peers: &Peers| {
+        let (r, out) = run_kit(peers, &[S3], &["--allow-writes"]);
+        assert_eq!(out.status.code(), Some(1), "{}", common::stdout(&out));
+        first_failure(scenario(&r, "s3-gp-record-out-of-area"))
+    };
+    // The evidence never holds the audit JWT.
+    let (r, _) = run_kit(peers, &[S3], &["--allow-writes"]);
+    let text = r.to_string();
+    assert!(
+        text.contains("Ssp-InteractionID"),
+        "the SSP headers are recorded"
+    );
+    assert!(
+        !text.contains("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"),
+        "a JWT in the evidence"
+    );
+
+    // PDS gives no registered practice.
+    let mut unregistered = seed_file("demographics/patient-9999999999.json");
+    unregistered
+        .as_object_mut()
+        .unwrap()
+        .remove("generalPractitioner");
+    peers.put("demographics", &unregistered);
+    let (at, failed) = first_s3_failure(peers);
+    assert_eq!(
+        (at.as_str(), failed[0].0.as_str()),
+        ("s3-trace", "registered-practice")
+    );
+    peers.put(
+        "demographics",
+        &seed_file("demographics/patient-9999999999.json"),
+    );
+
+    // The practice is not GP Connect enabled (nothing in SDS).
+    peers.delete("directory", "Endpoint/gpc-b82617-structured");
+    let (at, failed) = first_s3_failure(peers);
+    assert_eq!(
+        (at.as_str(), failed[0].0.as_str()),
+        ("s3-endpoint", "gp-connect-enabled")
+    );
+    assert!(failed[0].1.contains("not GP Connect enabled"), "{failed:?}");
+
+    // A provider breaking one rule at a time (SDS gives its address).
+    let cases = [
+        (GpcFault::R4Metadata, "s3-metadata", "stu3"),
+        (
+            GpcFault::PublishedDefects,
+            "s3-record",
+            "validate.gp-connect",
+        ),
+        (
+            GpcFault::WrongSpineCode,
+            "s3-invalid-nhs-number",
+            "spine-code",
+        ),
+    ];
+    for (fault, step_id, check) in cases {
+        peers.gp = GpConnectProvider::start_with(Some(fault)).unwrap();
+        peers.put("directory", &sds_endpoint(&peers.gp.base_url()));
+        let (at, failed) = first_s3_failure(peers);
+        assert_eq!(at, step_id, "{fault:?}: {failed:?}");
+        assert!(
+            failed.iter().any(|(id, _)| id == check),
+            "{fault:?}: {failed:?}"
+        );
+    }
+    peers.gp = GpConnectProvider::start().unwrap();
+    peers.put("directory", &sds_endpoint(&peers.gp.base_url()));
 }

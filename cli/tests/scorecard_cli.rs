@@ -423,7 +423,7 @@ fn build_mvs_evidence() {
         write(r, "probe.json", &out);
     }
 
-    // The cross-ICS kit (S1, S2, S5, S9) on four SEKMETs seeded from
+    // The cross-ICS kit (S1, S2, S3, S5, S9) on four SEKMETs seeded from
     // fixtures/seed with `conform seed`: green for west-weald and
     // south-downs; for east-fen with the summary pointer gone from the
     // record locator, so S1 fails at locating it.
@@ -439,11 +439,16 @@ fn build_mvs_evidence() {
         ("region-a", "REGION_A_URL", start()),
         ("region-b", "REGION_B_URL", start()),
     ];
+    // S3's GP practice is the GP Connect stand-in; demographics also
+    // plays the directory (SDS) that names its endpoint.
+    let gp = conform_peers::GpConnectProvider::start().expect("GP Connect stand-in");
     let kit = |args: &[&str]| {
         let mut cmd = common::command_in(&root, args);
         for (_, var, p) in &peers {
             cmd.env(var, &p.base_url);
         }
+        cmd.env("DIRECTORY_URL", &peers[0].2.base_url)
+            .env("GP_PROVIDER_URL", gp.base_url());
         cmd.output().expect("conform runs")
     };
     const REGIONS: &str = "fixtures/regions-cross-ics.yaml";
@@ -452,6 +457,19 @@ fn build_mvs_evidence() {
         let out = kit(&["seed", "--regions", REGIONS, "--region", region, &dir]);
         assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     }
+    let sds = common::scenario::sds_endpoint(&gp.base_url());
+    let put =
+        conform_endpoint::Endpoint::new(&conform_endpoint::Region::from_url(&peers[0].2.base_url))
+            .unwrap()
+            .send(
+                &conform_endpoint::Request::new("PUT", "Endpoint/gpc-b82617-structured").json(&sds),
+            )
+            .unwrap();
+    assert!(
+        (200..300).contains(&put.status),
+        "PUT Endpoint: {}",
+        put.status
+    );
     let run = || {
         kit(&[
             "--pack",

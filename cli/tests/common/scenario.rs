@@ -37,3 +37,22 @@ pub fn scenario<'a>(r: &'a Value, id: &str) -> &'a Value {
         .find(|s| s["id"] == id)
         .unwrap_or_else(|| panic!("no scenario {id}"))
 }
+
+/// What SDS holds for the GP Connect stand-in's practice (ODS B82617): its
+/// structured-record endpoint, with the address the stand-in listens on and
+/// the provider's ASID. Written at run time, since the address is.
+pub fn sds_endpoint(provider_url: &str) -> Value {
+    serde_json::json!({
+        "resourceType": "Endpoint",
+        "id": "gpc-b82617-structured",
+        "status": "active",
+        "connectionType": {"system": "http://terminology.hl7.org/CodeSystem/endpoint-connection-type", "code": "hl7-fhir-rest"},
+        "payloadType": [{"text": "GP Connect Access Record Structured"}],
+        "address": provider_url,
+        "managingOrganization": {"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "B82617"}},
+        "identifier": [
+            {"system": "https://fhir.nhs.uk/Id/nhsServiceInteractionId", "value": "urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1"},
+            {"system": "https://fhir.nhs.uk/Id/nhsSpineASID", "value": "918999198993"}
+        ]
+    })
+}

@@ -9,6 +9,7 @@
 mod auth;
 mod client;
 mod error;
+pub mod gp_connect;
 mod redact;
 mod retry;
 mod secret;

@@ -577,7 +577,7 @@ fn structured_record(examples: &Examples, req: &HttpRequest) -> Answer {
     }
     let list = params["parameter"].as_array().cloned().unwrap_or_default();
     let mut nhs = None;
-    let mut first_area = None;
+    let mut areas: Vec<String> = Vec::new();
     for p in &list {
         let name = p["name"].as_str().unwrap_or("");
         match name {
@@ -601,7 +601,7 @@ fn structured_record(examples: &Examples, req: &HttpRequest) -> Answer {
                         "includeAllergies needs its includeResolvedAllergies part",
                     ));
                 }
-                first_area.get_or_insert(name.to_string());
+                areas.push(name.to_string());
             }
             "includeMedication"
             | "includeConsultations"
@@ -611,7 +611,7 @@ fn structured_record(examples: &Examples, req: &HttpRequest) -> Answer {
             | "includeInvestigations"
             | "includeReferrals"
             | "includeDiaryEntries" => {
-                first_area.get_or_insert(name.to_string());
+                areas.push(name.to_string());
             }
             other => {
                 return Err(invalid_parameter(format!("unknown parameter '{other}'")));
@@ -625,14 +625,36 @@ fn structured_record(examples: &Examples, req: &HttpRequest) -> Answer {
             "no structured record for NHS number {nhs}"
         )));
     }
-    let chosen = examples
-        .structured
-        .iter()
-        .find(|(area, _)| *area == first_area.as_deref())
-        .or_else(|| examples.structured.iter().find(|(area, _)| area.is_none()))
-        .map(|(_, bundle)| bundle.clone())
-        .unwrap_or(Value::Null);
-    Ok(chosen)
+    // One record holding every area asked for: the first area's example,
+    // with the entries of the others' added (each resource once).
+    let record_for = |area: Option<&str>| {
+        examples
+            .structured
+            .iter()
+            .find(|(a, _)| *a == area)
+            .or_else(|| examples.structured.iter().find(|(a, _)| a.is_none()))
+            .map(|(_, bundle)| bundle.clone())
+            .unwrap_or(Value::Null)
+    };
+    let mut record = record_for(areas.first().map(String::as_str));
+    for area in areas.iter().skip(1) {
+        let more = record_for(Some(area));
+        let entries = more["entry"].as_array().cloned().unwrap_or_default();
+        let Some(held) = record.get_mut("entry").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for entry in entries {
+            let key = |e: &Value| {
+                let r = &e["resource"];
+                (r["resourceType"].clone(), r["id"].clone())
+            };
+            let has_id = entry["resource"]["id"].is_string();
+            if !has_id || !held.iter().any(|h| key(h) == key(&entry)) {
+                held.push(entry);
+            }
+        }
+    }
+    Ok(record)
 }
 
 /// Ten digits whose last is the modulus 11 check digit of the first nine.

@@ -67,17 +67,19 @@ pub(crate) fn correct(resource: &mut Value, service_root: &str) {
             _ => {}
         }
     }
-    for (index, entry) in entries.iter_mut().enumerate() {
+    for entry in entries.iter_mut() {
         let Some(object) = entry.as_object_mut() else {
             continue;
         };
         let r = object.get("resource").cloned().unwrap_or_default();
         if !object.contains_key("fullUrl") {
             // RESTful where the resource has an id; otherwise (the Lists
-            // have none) a UUID, the same for the same entry every time.
+            // have none) a UUID from the content, the same for the same
+            // entry every time and apart for different ones (records of
+            // several areas are served merged).
             let full_url = match (r["resourceType"].as_str(), r["id"].as_str()) {
                 (Some(t), Some(id)) => format!("{service_root}/{t}/{id}"),
-                _ => format!("urn:uuid:00000000-0000-4000-8000-{index:012}"),
+                _ => content_uuid(&r.to_string()),
             };
             object.insert("fullUrl".into(), full_url.into());
         }
@@ -154,6 +156,24 @@ fn correct_node(node: &mut serde_json::Map<String, Value>) {
             software.insert("releaseDate".into(), "2024-03-25".into());
         }
     }
+}
+
+/// A version-4-shaped `urn:uuid:` from FNV-1a hashes of `text`.
+fn content_uuid(text: &str) -> String {
+    let fnv = |seed: u64| {
+        text.bytes().fold(seed, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    let (a, b) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4));
+    format!(
+        "urn:uuid:{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        b >> 52,
+        b & 0xffff_ffff_ffff
+    )
 }
 
 fn visit(value: &mut Value, f: &mut impl FnMut(&mut serde_json::Map<String, Value>)) {

@@ -108,6 +108,26 @@ pub struct RequestSpec {
     /// `POST Type/_search`; a list value repeats the field.
     #[serde(default)]
     pub form: serde_json::Map<String, Value>,
+    /// A GP Connect call: the SSP headers and the audit JWT are added from
+    /// the region's `gp_connect` settings.
+    pub gp_connect: Option<GpConnectCall>,
+}
+
+/// What a GP Connect request needs beyond the region's settings
+/// (docs/scenarios.md): its interaction, and what SDS said of the provider.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpConnectCall {
+    /// The interaction id, sent as `Ssp-InteractionID`.
+    pub interaction: String,
+    /// The JWT's `requested_scope` (default `patient/*.read`).
+    pub scope: Option<String>,
+    /// `Ssp-To`, the provider's ASID (default: the region's
+    /// `provider_asid`), e.g. captured from SDS.
+    pub to_asid: Option<String>,
+    /// The JWT's `aud`, the provider's service root (default: the region's
+    /// base URL), e.g. the address SDS gave.
+    pub audience: Option<String>,
 }
 
 fn get() -> String {

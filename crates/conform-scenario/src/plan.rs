@@ -98,6 +98,7 @@ pub struct PlannedStep {
     pub captures: Vec<(String, Capture)>,
     pub retry: Option<RetryPlan>,
     pub until: Option<String>,
+    pub gp_connect: Option<crate::model::GpConnectCall>,
 }
 
 #[derive(Clone, Debug)]

@@ -243,6 +243,9 @@ fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
     for (k, v) in &step.headers {
         req = req.header(k, &interpolate(v, vars)?);
     }
+    if let Some(call) = &step.gp_connect {
+        req = gp_connect_headers(req, call, ctx)?;
+    }
     if let Some(Body::Form(fields)) = &step.body {
         let mut encoded = Vec::new();
         for (k, v) in fields {
@@ -280,6 +283,41 @@ fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
         }
     }
     Ok(req)
+}
+
+/// The SSP headers and the audit JWT of a GP Connect call, from the
+/// region's `gp_connect` settings and the step's interaction.
+fn gp_connect_headers(
+    req: Request,
+    call: &crate::model::GpConnectCall,
+    ctx: &StepContext,
+) -> Result<Request, String> {
+    let region = ctx.endpoint.region();
+    let Some(settings) = region.gp_connect.as_ref() else {
+        return Err(format!(
+            "region '{}' has no gp_connect settings, which a GP Connect call needs (docs/regions.md)",
+            region.name
+        ));
+    };
+    let vars = &*ctx.vars;
+    let or = |value: &Option<String>, default: &str| match value {
+        Some(v) => interpolate(v, vars),
+        None => Ok(default.to_string()),
+    };
+    let audience = or(&call.audience, region.base_url.trim_end_matches('/'))?;
+    let scope = or(&call.scope, "patient/*.read")?;
+    let token = conform_endpoint::gp_connect::mint(
+        settings,
+        &audience,
+        &scope,
+        conform_endpoint::gp_connect::LIFETIME_SECS,
+    );
+    Ok(req
+        .header("Ssp-TraceID", &uuid::Uuid::new_v4().to_string())
+        .header("Ssp-From", &settings.consumer_asid)
+        .header("Ssp-To", &or(&call.to_asid, &settings.provider_asid)?)
+        .header("Ssp-InteractionID", &interpolate(&call.interaction, vars)?)
+        .header("Authorization", &format!("Bearer {token}")))
 }
 
 /// `application/x-www-form-urlencoded`: letters, digits and `*-._` as
@@ -355,9 +393,18 @@ fn record(endpoint: &Endpoint, req: &Request, resp: Option<&Response>) -> Exchan
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     headers.extend(req.headers.iter().cloned());
+    // A token a step sends itself (GP Connect's audit JWT) is no more
+    // evidence than the region's own.
     let headers: Vec<(String, String)> = headers
         .into_iter()
-        .map(|(k, v)| (k, r.redact(&v)))
+        .map(|(k, v)| {
+            let v = if k.eq_ignore_ascii_case("authorization") {
+                format!("Bearer {}", conform_endpoint::REDACTED)
+            } else {
+                r.redact(&v)
+            };
+            (k, v)
+        })
         .collect();
     let req_body = req
         .body

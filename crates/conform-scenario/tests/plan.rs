@@ -34,6 +34,7 @@ fn the_kit_compiles_with_includes_and_a_matrix() {
         [
             "s1-out-of-area-ae",
             "s2-pointer-lifecycle",
+            "s3-gp-record-out-of-area",
             "s5-identity-edge-cases",
             "s9-neighbour-query[home=region-a]",
             "s9-neighbour-query[home=region-b]"
@@ -78,9 +79,26 @@ fn the_kit_compiles_with_includes_and_a_matrix() {
     assert!(
         matches!(&s2.steps[2].body, Some(Body::Fixture { name, set }) if name == "pointer" && set.len() == 5)
     );
-    assert!(s2.writes() && !plan.scenarios[2].writes());
+    assert!(s2.writes() && !plan.scenarios[3].writes());
+    // S3: its GP Connect calls carry their interaction; reading the
+    // structured record is a POST that writes nothing, and only the audit
+    // step writes.
+    let s3 = &plan.scenarios[2];
+    let record = s3.steps.iter().find(|s| s.id == "s3-record").unwrap();
+    assert_eq!(
+        record.gp_connect.as_ref().map(|c| c.interaction.as_str()),
+        Some("urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1")
+    );
+    assert!(!record.writes);
+    let writing: Vec<&str> = s3
+        .steps
+        .iter()
+        .filter(|s| s.writes)
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(writing, ["s3-audit"]);
     // The matrix binds the region each instance talks to.
-    for (s, region) in plan.scenarios[3..].iter().zip(["region-a", "region-b"]) {
+    for (s, region) in plan.scenarios[4..].iter().zip(["region-a", "region-b"]) {
         assert_eq!(s.identity.regions, [region]);
         assert!(s.steps.iter().all(|st| st.on == region));
         assert_eq!(s.identity.matrix["home"]["region"], region);

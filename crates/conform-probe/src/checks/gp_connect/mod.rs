@@ -8,7 +8,7 @@
 //! through the same validator as every probe, loaded with the pack
 //! [`crate::GP_CONNECT_PACK`].
 
-mod token;
+use conform_endpoint::gp_connect as token;
 
 use crate::capability::Declared;
 use crate::checks::skip_all;

@@ -2,10 +2,11 @@
 //! unsigned (`alg` `none`, so the compact form ends in `.`), claims naming
 //! the consumer, the requesting organisation and practitioner, and a
 //! lifetime of exactly 300 s. `lifetime` is a parameter so the probe can
-//! also send a token a provider must refuse.
+//! also send a token a provider must refuse. Shared by the probe and the
+//! scenario runner, so both send the same token.
 
 use base64::Engine;
-use conform_endpoint::GpConnectSettings;
+use conform_regions::GpConnectSettings;
 use serde_json::json;
 
 const ODS: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
@@ -16,9 +17,9 @@ const SDS_ROLE: &str = "https://fhir.nhs.uk/Id/sds-role-profile-id";
 const LOCAL: &str = "https://conform.invalid/Id";
 
 /// The lifetime GP Connect requires.
-pub(crate) const LIFETIME_SECS: i64 = 300;
+pub const LIFETIME_SECS: i64 = 300;
 
-pub(crate) fn mint(
+pub fn mint(
     settings: &GpConnectSettings,
     audience: &str,
     scope: &str,
@@ -36,8 +37,8 @@ pub(crate) fn mint(
         "requested_scope": scope,
         "requesting_device": {
             "resourceType": "Device",
-            "identifier": [{"system": format!("{LOCAL}/device"), "value": "conform-probe"}],
-            "model": "conform probe",
+            "identifier": [{"system": format!("{LOCAL}/device"), "value": "conform"}],
+            "model": "conform",
             "version": env!("CARGO_PKG_VERSION"),
         },
         "requesting_organization": {
