@@ -7,6 +7,13 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
     use crate::rules::*;
     Some(match id {
         JSON_SYNTAX => "The file is not valid JSON.",
+        XML_SYNTAX => "The file is not well-formed FHIR XML (or has a DOCTYPE, an entity, or is not UTF-8).",
+        XML_NAMESPACE => "An element is not in the FHIR namespace http://hl7.org/fhir.",
+        XML_VALUE_ATTRIBUTE => "A primitive without its value attribute (text instead), or a value attribute on an element that is not a primitive.",
+        XML_UNKNOWN_ATTRIBUTE => "An XML attribute FHIR does not define on that element.",
+        XML_EMPTY_ELEMENT => "An XML element with no value, attributes or children.",
+        XML_ELEMENT_ORDER => "XML elements not in the order their definition gives.",
+        XML_XHTML_NAMESPACE => "The narrative div is not in the XHTML namespace.",
         RESOURCE_TYPE => "The resourceType is missing or not an R4 resource type.",
         UNKNOWN_ELEMENT => "An element that the definition does not have.",
         DUPLICATE_ELEMENT => "The same JSON property appears twice.",
