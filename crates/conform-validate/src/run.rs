@@ -49,13 +49,10 @@ pub fn validate_inputs(v: &Validator, inputs: &[Input], sink: &mut dyn Sink) {
 /// non-blank byte is `<`, whatever its name), or NDJSON arriving on stdin.
 fn validate_whole(v: &Validator, input: &Input) -> Result<Vec<ResourceResult>, String> {
     let bytes = read_all(input)?;
-    if conform_xml::looks_like_xml(&bytes) {
-        return Ok(vec![v.validate_xml(&bytes)]);
-    }
     if *input == Input::Stdin && looks_like_ndjson(&bytes) {
         return Ok(validate_lines(v, &bytes, 0));
     }
-    Ok(vec![v.validate_bytes(&bytes, 0)])
+    Ok(vec![v.validate_payload(&bytes)])
 }
 
 fn read_all(input: &Input) -> Result<Vec<u8>, String> {

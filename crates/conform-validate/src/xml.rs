@@ -57,6 +57,16 @@ impl Validator {
         PlansModel(&self.plans)
     }
 
+    /// Validates one resource, XML when its first non-blank byte is `<`
+    /// and JSON otherwise.
+    pub fn validate_payload(&self, bytes: &[u8]) -> ResourceResult {
+        if conform_xml::looks_like_xml(bytes) {
+            self.validate_xml(bytes)
+        } else {
+            self.validate_bytes(bytes, 0)
+        }
+    }
+
     /// Validates one FHIR XML text holding one resource: read into the JSON
     /// tree, walked like JSON, findings at XML lines and columns, and the
     /// XML rules' findings first.
