@@ -218,6 +218,9 @@ impl<'t> Conv<'t, '_> {
             let before_previous = info.is_some_and(|i| i.order < last_order);
             if (repeat_after_other || before_previous) && !order_reported {
                 order_reported = true;
+                let saved = self.path.len();
+                self.path.push('.');
+                self.path.push_str(&ce.local);
                 self.issue(
                     rules::XML_ELEMENT_ORDER,
                     ce.start,
@@ -226,6 +229,7 @@ impl<'t> Conv<'t, '_> {
                         ce.local
                     ),
                 );
+                self.path.truncate(saved);
             }
             if let Some(i) = info {
                 last_order = last_order.max(i.order);
@@ -261,17 +265,25 @@ impl<'t> Conv<'t, '_> {
         let empty = e.children.is_empty()
             && e.text.is_none()
             && e.attrs.iter().all(|a| a.ns.as_deref() == Some(XSI_NS));
-        if empty {
+        let only_id = !empty
+            && e.children.is_empty()
+            && e.text.is_none()
+            && e.attrs
+                .iter()
+                .all(|a| a.ns.as_deref() == Some(XSI_NS) || (a.name == "id" && a.ns.is_none()));
+        if empty || only_id {
             self.check_ns(e, FHIR_NS, rules::XML_NAMESPACE, parent_ok);
             self.issue(
                 rules::XML_EMPTY_ELEMENT,
                 e.start,
                 format!(
-                    "The element '{}' is empty: FHIR elements must have a value or children",
-                    e.local
+                    "The element '{}' is empty{}: FHIR elements must have a value or children",
+                    e.local,
+                    if only_id { " but for its id" } else { "" }
                 ),
             );
         }
+        // One with an id keeps it, in JSON too.
         empty
     }
 

@@ -76,7 +76,7 @@ fn contained_resources_and_the_narrative_div() {
 
 #[test]
 fn json_written_as_xml_reads_back_the_same() {
-    let original = r#"{"resourceType":"Patient","gender":"x","name":[{"given":["A",null],"_given":[null,{"id":"g"}],"family":"F"}],"id":"p","extension":[{"url":"u","valueDecimal":1.50}],"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x &lt; y</div>"},"contained":[{"resourceType":"Patient","active":false}]}"#;
+    let original = r#"{"resourceType":"Patient","gender":"x","name":[{"given":["A",null],"_given":[null,{"id":"g","extension":[{"url":"u","valueString":"s"}]}],"family":"F"}],"id":"p","extension":[{"url":"u","valueDecimal":1.50}],"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x &lt; y</div>"},"contained":[{"resourceType":"Patient","active":false}]}"#;
     let doc = conform_json::parse(original.as_bytes()).unwrap();
     let xml = to_xml(&doc, &Mini).unwrap();
     // Definition order, whatever the JSON order was.
@@ -126,8 +126,15 @@ fn xml_rules_are_reported_with_their_rule_ids() {
         json(&empty),
         json!({"resourceType": "Patient", "gender": "m"})
     );
+    let only_id = format!(r#"<Patient {NS}><gender id="g"/></Patient>"#);
+    assert_eq!(rules_of(&only_id), [rules::XML_EMPTY_ELEMENT]);
+    assert_eq!(
+        json(&only_id),
+        json!({"resourceType": "Patient", "_gender": {"id": "g"}})
+    );
     let order = format!(r#"<Patient {NS}><gender value="m"/><active value="true"/></Patient>"#);
     assert_eq!(rules_of(&order), [rules::XML_ELEMENT_ORDER]);
+    assert_eq!(converted(&order).issues[0].path, "Patient.active");
     let split = format!(
         r#"<Patient {NS}><name><given value="a"/><family value="f"/><given value="b"/></name></Patient>"#
     );
