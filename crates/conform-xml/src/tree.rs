@@ -238,11 +238,14 @@ fn element(
             .normalized_value(XmlVersion::Implicit1_0)
             .map_err(|e| format!("attribute '{name}': {}", describe(&e)))?
             .into_owned();
-        // Where the attribute's name is in the tag, for positions.
-        let pos = tag_src
-            .find(&format!("{name}="))
-            .or_else(|| tag_src.find(&name))
-            .map_or(start, |i| start + 1 + i);
+        // Where the attribute's name is in the tag, for positions: the key
+        // borrows from the tag's text, so its address says where.
+        let in_tag = (a.key.as_ref().as_ptr() as usize).wrapping_sub(tag_src.as_ptr() as usize);
+        let pos = if in_tag < tag_src.len() {
+            start + 1 + in_tag
+        } else {
+            start
+        };
         if name == "xmlns" {
             declared.push((String::new(), value, depth + 1));
         } else if let Some(p) = name.strip_prefix("xmlns:") {
