@@ -48,6 +48,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         PROFILE_PATTERN => "A value does not match the profile's pattern.",
         PROFILE_TYPE => "A type the profile does not allow here.",
         PROFILE_MAX_LENGTH => "A string is longer than the profile allows.",
+        PROFILE_MIN_LENGTH => "A string is shorter than the profile's minLength extension allows.",
         QUESTIONNAIRE_EXCLUSIVE => "An exclusive answer option is given with other answers.",
         EXPERIMENTAL_CONTENT => "A resource marked experimental where experimental content is not allowed (when asked).",
         NARRATIVE_LANGUAGE => "The narrative does not declare the resource's language (lang and xml:lang).",

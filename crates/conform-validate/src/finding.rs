@@ -93,6 +93,7 @@ pub mod rules {
         PROFILE_TYPE = "profile-type",
         PROFILE_MAX_LENGTH = "profile-max-length",
         PROFILE_VALUE_LIMIT = "profile-value-limit",
+        PROFILE_MIN_LENGTH = "profile-min-length",
         PROFILE_SLICE_CLOSED = "profile-slice-closed",
         PROFILE_SLICE_ORDER = "profile-slice-order",
         PROFILE_SLICE_CARDINALITY = "profile-slice-cardinality",
