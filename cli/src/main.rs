@@ -14,7 +14,7 @@ use std::process::ExitCode;
 #[command(
     name = "conform",
     version,
-    about = "FHIR R4 conformance for England's shared care records"
+    about = "FHIR conformance for England's shared care records"
 )]
 pub struct Cli {
     /// Configuration file (default: conform.toml in this folder or a parent).
@@ -37,17 +37,21 @@ pub struct Cli {
     /// warning naming them (default: an error).
     #[arg(long, global = true)]
     allow_missing_deps: bool,
-    /// Profile pack: a name (uk-core, base; looked for in ./profiles, then
+    /// Profile pack: a name (uk-core, gp-connect, base; looked for in ./profiles, then
     /// beside the config, then built in) or a .toml file.
     #[arg(long, global = true, value_name = "NAME")]
     pack: Option<String>,
+    /// FHIR release to validate: 4.0 (R4) or 3.0 (STU3); default: the
+    /// pack's, then conform.toml's, then the loaded core package's.
+    #[arg(long = "fhir-version", global = true, value_name = "VERSION")]
+    fhir_version: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Validate FHIR R4 JSON or XML (files, folders, NDJSON, or - for stdin).
+    /// Validate FHIR R4 or STU3 JSON or XML (files, folders, NDJSON, or - for stdin).
     Validate(commands::validate::Args),
     /// Convert a resource between FHIR JSON and XML (the direction from the input).
     Convert(commands::convert::Args),
@@ -99,6 +103,7 @@ fn main() -> ExitCode {
         pack: cli.pack.clone(),
         substitutes: cli.substitute.clone(),
         allow_missing_deps: cli.allow_missing_deps,
+        fhir_version: cli.fhir_version.clone(),
     };
     let settings = || conform_setup::Settings::load(&overrides).map_err(exit::Failure::from);
     let result = match &cli.command {

@@ -1,7 +1,7 @@
 //! `conform probe`: probe a live FHIR endpoint and render the checks.
 
 use crate::exit::{Code, Failure, Outcome};
-use conform_endpoint::{parse_duration, Endpoint, Region, RegionsFile};
+use conform_endpoint::{parse_duration, Endpoint, ProbeProfile, Region, RegionsFile};
 use conform_probe::{run_probe, BodyValidator, ProbeError, ProbeOptions};
 use conform_setup::{LoadOptions, Settings};
 use conform_writers::probe::{render, FORMATS};
@@ -41,6 +41,17 @@ pub struct Args {
     /// Organization, Location, Encounter, DocumentReference, Practitioner).
     #[arg(long = "type", value_name = "TYPE")]
     types: Vec<String>,
+    /// Which checks to run: fhir (a FHIR R4 server, the default) or
+    /// gp-connect (a GP Connect STU3 provider's contract; its responses are
+    /// validated with the gp-connect pack). Overrides the region's
+    /// probe_profile.
+    #[arg(long, value_name = "PROFILE",
+          value_parser = clap::builder::PossibleValuesParser::new(ProbeProfile::NAMES))]
+    profile: Option<String>,
+    /// The NHS number of a patient the GP Connect provider holds (over the
+    /// region's gp_connect.nhs_number).
+    #[arg(long, value_name = "NUMBER")]
+    nhs_number: Option<String>,
     /// Do not validate response bodies (no packages loaded).
     #[arg(long)]
     no_validate: bool,
@@ -79,17 +90,43 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
             })?);
     }
     let endpoint = Endpoint::new(&region).map_err(|e| Failure::usage(e.to_string()))?;
+    let mut options = ProbeOptions {
+        allow_writes: args.allow_writes,
+        profile: args
+            .profile
+            .as_deref()
+            .and_then(ProbeProfile::parse)
+            .unwrap_or(region.probe_profile),
+        gp_connect: region.gp_connect.clone().unwrap_or_default(),
+        ..ProbeOptions::default()
+    };
+    if let Some(n) = &args.nhs_number {
+        options.gp_connect.nhs_number = n.clone();
+        if let Some(problem) = options.gp_connect.problem() {
+            return Err(Failure::usage(format!("--nhs-number: {problem}")));
+        }
+    }
     let validator = if args.no_validate {
         None
     } else {
-        Some(settings.validator(&LoadOptions {
+        let load = LoadOptions {
             no_cache: args.no_cache,
             ..LoadOptions::default()
-        })?)
-    };
-    let mut options = ProbeOptions {
-        allow_writes: args.allow_writes,
-        ..ProbeOptions::default()
+        };
+        match options.validation_pack() {
+            None => Some(settings.validator(&load)?),
+            // The pack is the target's; until it can load, the probe still
+            // checks the contract and says why bodies were not validated.
+            Some(pack) => match settings.with_pack(pack).validator(&load) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    let why = format!("the {pack} pack cannot be loaded: {e}");
+                    eprintln!("conform probe: response bodies not validated: {why}");
+                    options.unvalidated_because = Some(why);
+                    None
+                }
+            },
+        }
     };
     if !args.types.is_empty() {
         options.types = args.types.clone();

@@ -142,8 +142,8 @@ fn load_body_validator(
         no_cache: args.no_cache,
         ..LoadOptions::default()
     };
-    let PackDefinitions { validator, packs } = settings.pack_definitions(targets, &options)?;
-    Ok(Some(PackValidator { validator, packs }))
+    let PackDefinitions { validators, packs } = settings.pack_definitions(targets, &options)?;
+    Ok(Some(PackValidator { validators, packs }))
 }
 
 fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {

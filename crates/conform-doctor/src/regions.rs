@@ -3,7 +3,9 @@
 //! `GET /metadata` as a FHIR R4 server?
 
 use crate::{infrastructure, ok, problem, skipped, Area};
-use conform_endpoint::{Endpoint, Region, RegionsFile, Request, SecretSource, SecretSpec};
+use conform_endpoint::{
+    Endpoint, ProbeProfile, Region, RegionsFile, Request, SecretSource, SecretSpec,
+};
 use conform_outcome::{Outcome, Status};
 use std::path::Path;
 
@@ -48,6 +50,16 @@ fn region(r: &Region, offline: bool) -> Vec<Outcome> {
             area,
             r.base_url.as_str(),
             "not contacted (offline)",
+        ));
+        return out;
+    }
+    if r.probe_profile == ProbeProfile::GpConnect {
+        // A bare GET /metadata would be refused for want of the SSP headers
+        // and the audit JWT, and the answer is STU3: not a set-up problem.
+        out.push(skipped(
+            area,
+            r.base_url.as_str(),
+            "not contacted: a GP Connect provider (conform probe --profile gp-connect checks it)",
         ));
         return out;
     }
@@ -197,5 +209,23 @@ mod tests {
             .iter()
             .all(|c| c.rule == "doctor.region" && c.location.region.as_deref() == Some("north")));
         assert!(!checks.iter().any(|c| c.message.contains("t0ken")));
+    }
+
+    #[test]
+    fn a_gp_connect_provider_is_left_to_its_probe() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regions.yaml");
+        std::fs::write(
+            &path,
+            "regions:\n- name: practice\n  base_url: http://127.0.0.1:9/B82617/STU3/1/gpconnect\n  probe_profile: gp-connect\n",
+        )
+        .unwrap();
+        let checks = regions(&path, false);
+        let last = checks.last().unwrap();
+        assert_eq!(last.status, Status::Skip);
+        assert_eq!(
+            last.message,
+            "not contacted: a GP Connect provider (conform probe --profile gp-connect checks it)"
+        );
     }
 }

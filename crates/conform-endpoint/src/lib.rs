@@ -17,9 +17,9 @@ mod tls;
 pub use auth::AuthKind;
 pub use client::{Endpoint, Exchange, Request, Response};
 pub use conform_regions::{
-    parse_duration, AuthConfig, CareSetting, JwtAlg, Organisation, Region, RegionsError,
-    RegionsFile, SecretMethod, SecretSource, SecretSpec, TlsConfig, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_RETRIES, DEFAULT_TIMEOUT,
+    parse_duration, AuthConfig, CareSetting, GpConnectSettings, JwtAlg, Organisation, ProbeProfile,
+    Region, RegionsError, RegionsFile, SecretMethod, SecretSource, SecretSpec, TlsConfig,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
 };
 pub use error::EndpointError;
 pub use redact::{Redactor, REDACTED};

@@ -58,6 +58,20 @@ pub enum PackageError {
         actual: String,
     },
 
+    /// A package is for another FHIR release than the rest: releases share
+    /// canonical URLs, so their definitions must never be mixed.
+    #[error("package {package} is for FHIR {declared}, but this run validates {release} ({chosen_by}): the releases define the same canonical URLs, so they cannot be loaded together; use packages of one release (--fhir-version chooses it)")]
+    MixedReleases {
+        /// The package of the other release.
+        package: String,
+        /// Its `fhirVersions`.
+        declared: String,
+        /// The run's release, described.
+        release: String,
+        /// Why that is the run's release.
+        chosen_by: String,
+    },
+
     /// Reading or writing a file or folder failed.
     #[error("{action} {}: {source}", path.display())]
     Io {

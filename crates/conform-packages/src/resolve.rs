@@ -41,6 +41,9 @@ pub struct ResolvedPackage {
     /// Its dependencies that were found nowhere and left out (only with
     /// [`SourceConfig::allow_missing_deps`]; otherwise that is an error).
     pub missing_dependencies: Vec<PackageId>,
+    /// Its `package.json` `fhirVersions` (none for loose resources); see
+    /// [`ResolvedPackage::releases`].
+    pub fhir_versions: Vec<String>,
 }
 
 /// Resolves `specs` plus their transitive dependencies, deduplicated by
@@ -291,6 +294,7 @@ fn read_tarball(
         fingerprint: key,
         substituted_for: Vec::new(),
         missing_dependencies: Vec::new(),
+        fhir_versions: manifest.fhir_versions,
     })
 }
 
@@ -310,6 +314,7 @@ fn read_folder(dir: &Path, expected: Option<&PackageId>) -> Result<ResolvedPacka
         fingerprint: fingerprint::of_folder(&listing)?,
         substituted_for: Vec::new(),
         missing_dependencies: Vec::new(),
+        fhir_versions: manifest.fhir_versions,
     })
 }
 
@@ -323,6 +328,7 @@ fn read_loose(path: &Path) -> Result<ResolvedPackage, PackageError> {
         fingerprint: fingerprint::of_loose(&files),
         substituted_for: Vec::new(),
         missing_dependencies: Vec::new(),
+        fhir_versions: Vec::new(),
     })
 }
 

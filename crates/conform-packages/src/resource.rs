@@ -29,7 +29,8 @@ impl Resource {
     }
 
     /// For loose resources, which are parsed while loading anyway.
-    pub(crate) fn parsed(entry: IndexEntry, bytes: Vec<u8>, value: Value) -> Self {
+    pub(crate) fn parsed(entry: IndexEntry, bytes: Vec<u8>, mut value: Value) -> Self {
+        crate::release::read_as_r4(&mut value);
         let parsed = OnceLock::new();
         let _ = parsed.set(Some(value));
         Resource {
@@ -49,10 +50,16 @@ impl Resource {
         &self.bytes
     }
 
-    /// The parsed JSON (parsed on first call, then cached; thread-safe).
+    /// The parsed JSON (parsed on first call, then cached; thread-safe),
+    /// with an STU3 StructureDefinition's elements read in R4's shape (see
+    /// [`crate::release::read_as_r4`]); [`Resource::bytes`] are unchanged.
     pub fn json(&self) -> Option<&Value> {
         self.parsed
-            .get_or_init(|| serde_json::from_slice(strip_bom(&self.bytes)).ok())
+            .get_or_init(|| {
+                let mut value = serde_json::from_slice(strip_bom(&self.bytes)).ok()?;
+                crate::release::read_as_r4(&mut value);
+                Some(value)
+            })
             .as_ref()
     }
 }

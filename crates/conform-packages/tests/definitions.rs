@@ -78,6 +78,7 @@ fn ips_examples_live_in_package_example() {
         fingerprint: [0; 32],
         substituted_for: Vec::new(),
         missing_dependencies: Vec::new(),
+        fhir_versions: vec!["4.0.1".into()],
     };
     let set = DefinitionSet::load(&[pkgs[0].clone(), ips.clone()]).unwrap();
     let examples = set.examples(&ips.id);

@@ -8,13 +8,19 @@
 //! * [`JwksTokenServer`]: a token endpoint that verifies signed client
 //!   assertions (RS512 among others) against a public JWK;
 //! * [`FaultServer`]: hostile HTTP behaviour on demand (slow, truncated,
-//!   huge, malformed, wrong type, foreign redirect, 429, 503).
+//!   huge, malformed, wrong type, foreign redirect, 429, 503);
+//! * [`GpConnectProvider`]: a stand-in for a GP Connect (STU3) provider,
+//!   serving NHS England's published examples and enforcing the provider
+//!   contract (SSP headers, interaction ids, the audit JWT, the error
+//!   contract), with a [`GpcFault`] to break each rule.
 //!
 //! Keys and certificates come from [`KeyPair`] and [`TestPki`] (openssl).
 //! Errors are strings: a test that cannot start its peer should fail with
 //! the reason, never pass.
 
 mod fault;
+mod gp_connect;
+mod gpc_corrections;
 mod httpd;
 mod install;
 mod keys;
@@ -25,6 +31,7 @@ mod sekmet;
 mod token_server;
 
 pub use fault::{Fault, FaultServer};
+pub use gp_connect::{GpConnectProvider, GpcFault};
 pub use httpd::{respond, HttpRequest, Server};
 pub use install::{
     chromium_binary, nginx_binary, peers_dir, sekmet_binary, DebianProgram, CHROMIUM, NGINX,

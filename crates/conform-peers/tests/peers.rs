@@ -87,3 +87,43 @@ fn nginx_front_requires_a_client_certificate() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }
+
+#[test]
+fn gp_connect_stand_in_refuses_a_request_without_ssp_headers_and_serves_the_examples() {
+    use conform_peers::{GpConnectProvider, GpcFault};
+    let strict = GpConnectProvider::start().expect("provider starts");
+    let r = http()
+        .get(format!("{}/metadata", strict.base_url()))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let body: serde_json::Value = r.json().unwrap();
+    assert_eq!(
+        body["issue"][0]["details"]["coding"][0]["code"],
+        "BAD_REQUEST"
+    );
+    assert_eq!(
+        body["issue"][0]["diagnostics"],
+        "the Ssp-TraceID header is missing"
+    );
+    // with the JWT rule switched off, the headers alone are enough
+    let lax = GpConnectProvider::start_with(Some(GpcFault::SkipJwtChecks)).unwrap();
+    let r = http()
+        .get(format!("{}/metadata", lax.base_url()))
+        .header("Ssp-TraceID", "7d6e5a4c-3b2a-4f1e-9d8c-7b6a5f4e3d2c")
+        .header("Ssp-From", "200000000359")
+        .header("Ssp-To", "918999198993")
+        .header(
+            "Ssp-InteractionID",
+            "urn:nhs:names:services:gpconnect:fhir:rest:read:metadata-1",
+        )
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/fhir+json;charset=utf-8"
+    );
+    let body: serde_json::Value = r.json().unwrap();
+    assert_eq!(body["fhirVersion"], "3.0.1");
+}

@@ -4,7 +4,8 @@
 //! Checks are data: each is a [`ProbeCheck`] (an `Outcome` with its
 //! timing) emitted into a [`CheckSink`]; [`run_probe`] does the talking
 //! (through `conform-endpoint`) and returns the `conform.probe/2` document
-//! ([`ProbeReport`], docs/probe-json.md). Rendering it is the writers'
+//! ([`ProbeReport`], docs/probe-json.md). With [`ProbeProfile::GpConnect`]
+//! the checks are a GP Connect provider's contract instead. Rendering it is the writers'
 //! (`conform_writers::probe`).
 
 mod capability;
@@ -14,6 +15,7 @@ mod runner;
 mod validation;
 
 pub use capability::Declared;
+pub use conform_endpoint::{GpConnectSettings, ProbeProfile};
 pub use conform_outcome::probe::{LatencyStat, ProbeCheck, ProbeReport, Summary, Target, SCHEMA};
-pub use runner::{run_probe, run_probe_with, CheckSink, ProbeError, ProbeOptions};
+pub use runner::{run_probe, run_probe_with, CheckSink, ProbeError, ProbeOptions, GP_CONNECT_PACK};
 pub use validation::BodyValidator;

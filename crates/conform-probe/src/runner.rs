@@ -6,7 +6,7 @@ use crate::capability::Declared;
 use crate::checks;
 use crate::latency::{round, Latencies};
 use crate::validation::BodyValidator;
-use conform_endpoint::{Endpoint, Request, Response};
+use conform_endpoint::{Endpoint, GpConnectSettings, ProbeProfile, Request, Response};
 use conform_outcome::probe::{ProbeCheck, ProbeReport, Summary, Target, SCHEMA};
 use conform_outcome::{Location, Outcome, Requirement, Status};
 use serde_json::Value;
@@ -32,6 +32,28 @@ pub struct ProbeOptions {
     pub types: Vec<String>,
     /// `_count` for searches.
     pub page_size: u32,
+    /// Which checks run: a FHIR R4 server's, or a GP Connect provider's
+    /// contract (then `types`, `page_size` and `allow_writes` do not apply).
+    pub profile: ProbeProfile,
+    /// The consumer's identity for the GP Connect checks.
+    pub gp_connect: GpConnectSettings,
+    /// Why no validator was given, when that was not the caller's choice
+    /// (the `.valid` checks skip with it instead of "no validator loaded").
+    pub unvalidated_because: Option<String>,
+}
+
+/// The profile pack GP Connect responses are validated with.
+pub const GP_CONNECT_PACK: &str = "gp-connect";
+
+impl ProbeOptions {
+    /// The pack to load the validator with for this profile; `None` for
+    /// the pack configured as usual.
+    pub fn validation_pack(&self) -> Option<&'static str> {
+        match self.profile {
+            ProbeProfile::Fhir => None,
+            ProbeProfile::GpConnect => Some(GP_CONNECT_PACK),
+        }
+    }
 }
 
 impl Default for ProbeOptions {
@@ -50,6 +72,9 @@ impl Default for ProbeOptions {
             .map(String::from)
             .to_vec(),
             page_size: 2,
+            profile: ProbeProfile::Fhir,
+            gp_connect: GpConnectSettings::default(),
+            unvalidated_because: None,
         }
     }
 }
@@ -173,7 +198,8 @@ impl Ctx<'_> {
     /// Validates a response body with our validator and the pack's profiles.
     pub fn validate(&mut self, def: &Def, subject: Option<&str>, body: &[u8], what: &str) {
         let Some(v) = self.validator else {
-            self.skip(def, subject, "no validator loaded");
+            let reason = self.opts.unvalidated_because.as_deref();
+            self.skip(def, subject, reason.unwrap_or("no validator loaded"));
             return;
         };
         let errors = v.errors(body);
@@ -261,10 +287,15 @@ pub fn run_probe_with(
         live,
         latencies: Latencies::default(),
     };
-    checks::preflight::run(&mut ctx)?;
-    checks::resources::run(&mut ctx);
-    checks::protocol::run(&mut ctx);
-    checks::writes::run(&mut ctx);
+    match opts.profile {
+        ProbeProfile::Fhir => {
+            checks::preflight::run(&mut ctx)?;
+            checks::resources::run(&mut ctx);
+            checks::protocol::run(&mut ctx);
+            checks::writes::run(&mut ctx);
+        }
+        ProbeProfile::GpConnect => checks::gp_connect::run(&mut ctx, &opts.gp_connect)?,
+    }
 
     let exchanges = ep.exchanges();
     let request_errors = exchanges
@@ -287,10 +318,14 @@ pub fn run_probe_with(
         target: Target {
             base_url: ep.base_url().to_string(),
             region,
-            auth: ep.auth_kind().label(),
+            auth: match opts.profile {
+                // GP Connect's audit JWT, minted per request, not the region's auth
+                ProbeProfile::GpConnect => "gp-connect-jwt".into(),
+                ProbeProfile::Fhir => ep.auth_kind().label(),
+            },
             fhir_version: declared.fhir_version,
             software: declared.software,
-            writes: opts.allow_writes,
+            writes: opts.allow_writes && opts.profile == ProbeProfile::Fhir,
         },
         started,
         duration_ms: round(start.elapsed().as_secs_f64() * 1000.0),

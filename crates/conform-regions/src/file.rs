@@ -4,6 +4,7 @@
 //! variables or files holding them. Relative paths are relative to the file.
 //! The format is documented in docs/regions.md.
 
+use crate::gp_connect::{GpConnectSettings, ProbeProfile};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -62,6 +63,12 @@ pub struct Region {
     /// `record-locator`, `record-provider`.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The checks `conform probe` runs here (`fhir`, the default, or `gp-connect`).
+    #[serde(default)]
+    pub probe_profile: ProbeProfile,
+    /// The consumer's identity for a `gp-connect` probe (defaults if absent).
+    #[serde(default)]
+    pub gp_connect: Option<GpConnectSettings>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -234,6 +241,8 @@ impl Region {
             max_response_bytes: None,
             organisations: Vec::new(),
             roles: Vec::new(),
+            probe_profile: ProbeProfile::Fhir,
+            gp_connect: None,
         }
     }
 
@@ -281,6 +290,13 @@ impl Region {
         }
         if self.timeout == Some(Duration::ZERO) {
             return bad("timeout must be more than zero".into());
+        }
+        if let Some(problem) = self
+            .gp_connect
+            .as_ref()
+            .and_then(GpConnectSettings::problem)
+        {
+            return bad(problem);
         }
         Ok(())
     }
@@ -368,6 +384,27 @@ mod tests {
             f.regions[0].organisations[0].care_setting,
             CareSetting::MentalHealth
         );
+        let gpc = "regions:\n- name: a\n  base_url: https://x\n  probe_profile: gp-connect\n  gp_connect: {nhs_number: '9476719931', consumer_asid: '123'}\n";
+        let r = &RegionsFile::parse(gpc).unwrap().regions[0];
+        assert_eq!(r.probe_profile, ProbeProfile::GpConnect);
+        let settings = r.gp_connect.clone().unwrap();
+        assert_eq!(
+            (
+                settings.nhs_number.as_str(),
+                settings.consumer_asid.as_str()
+            ),
+            ("9476719931", "123")
+        );
+        assert_eq!(
+            settings.provider_asid,
+            GpConnectSettings::default().provider_asid
+        );
+        let bad_asid =
+            "regions:\n- name: a\n  base_url: https://x\n  gp_connect: {provider_asid: ODS1}\n";
+        assert!(RegionsFile::parse(bad_asid)
+            .unwrap_err()
+            .to_string()
+            .contains("ASIDs"));
         let unknown = "regions:\n- name: a\n  base_url: https://x\n  tls: {ca: certs/ca.pem}\n";
         let err = RegionsFile::parse(unknown).unwrap_err().to_string();
         assert!(

@@ -8,6 +8,7 @@
 mod duration;
 mod env_expand;
 mod file;
+mod gp_connect;
 mod secrets;
 
 pub use duration::parse_duration;
@@ -16,4 +17,5 @@ pub use file::{
     AuthConfig, CareSetting, JwtAlg, Organisation, Region, RegionsError, RegionsFile, SecretMethod,
     TlsConfig, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
 };
+pub use gp_connect::{GpConnectSettings, ProbeProfile};
 pub use secrets::{SecretSource, SecretSpec};

@@ -21,31 +21,34 @@ pub trait BodyValidator: Send + Sync {
 
 /// The loaded definitions and the packs whose names `validate:` may use.
 pub struct PackValidator {
-    pub validator: Validator,
-    /// Pack name → (resource type → profile canonical URL).
-    pub packs: BTreeMap<String, BTreeMap<String, String>>,
+    /// One validator per FHIR release (the first is the run's own).
+    pub validators: Vec<Validator>,
+    /// Pack name → (index in `validators`, resource type → profile URL).
+    pub packs: BTreeMap<String, (usize, BTreeMap<String, String>)>,
 }
 
 impl BodyValidator for PackValidator {
     fn errors(&self, body: &[u8], target: &str) -> Result<Vec<String>, String> {
-        let selection =
-            if let Some(per_type) = self.packs.get(target) {
-                ProfileSelection {
+        let (validator, selection) =
+            if let Some((i, per_type)) = self.packs.get(target) {
+                let selection = ProfileSelection {
                     explicit: Vec::new(),
                     per_type: per_type.clone(),
                     meta_profiles: true,
-                }
+                };
+                (&self.validators[*i], selection)
             } else if target.contains("://") {
-                if !self.validator.has_profile(target) {
+                let Some(validator) = self.validators.iter().find(|v| v.has_profile(target)) else {
                     return Err(format!(
                         "profile {target} is not loaded (add its package with --ig)"
                     ));
-                }
-                ProfileSelection {
+                };
+                let selection = ProfileSelection {
                     explicit: vec![target.to_string()],
                     per_type: BTreeMap::new(),
                     meta_profiles: true,
-                }
+                };
+                (validator, selection)
             } else {
                 let names: Vec<&str> = self.packs.keys().map(String::as_str).collect();
                 return Err(format!(
@@ -53,8 +56,7 @@ impl BodyValidator for PackValidator {
                 if names.is_empty() { "none".to_string() } else { names.join(", ") }
             ));
             };
-        Ok(self
-            .validator
+        Ok(validator
             .with_profiles(selection)
             .validate_bytes(body, 0)
             .findings
@@ -65,7 +67,7 @@ impl BodyValidator for PackValidator {
     }
 
     fn validator(&self) -> Option<&Validator> {
-        Some(&self.validator)
+        self.validators.first()
     }
 }
 

@@ -4,7 +4,7 @@
 //! repository's config works from any subfolder.
 
 use crate::SetupError;
-use conform_packages::{SourceConfig, Substitution};
+use conform_packages::{FhirRelease, SourceConfig, Substitution};
 use conform_validate::pack::Pack;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -45,6 +45,10 @@ struct PackagesConfig {
     /// Leave out (with a warning) dependencies found nowhere.
     #[serde(default, rename = "allow-missing-deps")]
     allow_missing_deps: bool,
+    /// The FHIR release validated (`3.0`, `4.0`) unless `--fhir-version` or
+    /// the pack says otherwise.
+    #[serde(rename = "fhir-version")]
+    fhir_version: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -145,6 +149,8 @@ pub struct Overrides {
     pub substitutes: Vec<String>,
     /// `--allow-missing-deps`.
     pub allow_missing_deps: bool,
+    /// `--fhir-version`, before the pack's and the config's.
+    pub fhir_version: Option<String>,
 }
 
 /// Everything commands need from configuration, merged from the config
@@ -157,6 +163,10 @@ pub struct Settings {
     pub config_file: Option<PathBuf>,
     /// The validator's options `[validate]` sets.
     pub rule_options: RuleOverrides,
+    /// The release `--fhir-version` asks for.
+    cli_release: Option<FhirRelease>,
+    /// The release the config's `[packages] fhir-version` asks for.
+    config_release: Option<FhirRelease>,
     /// The pack asked for (`--pack`, else the config's), by name or file.
     pack_name: Option<String>,
     /// Where a pack name is looked for before the built-in packs.
@@ -205,6 +215,14 @@ impl Settings {
             config_file.as_deref(),
         )?;
         sources.allow_missing_deps |= cli.allow_missing_deps || file.packages.allow_missing_deps;
+        let release = |text: &Option<String>, place: &str| {
+            text.as_deref()
+                .map(FhirRelease::parse)
+                .transpose()
+                .map_err(|e| SetupError::Usage(format!("{place}: {e}")))
+        };
+        let cli_release = release(&cli.fhir_version, "--fhir-version")?;
+        let config_release = release(&file.packages.fhir_version, "[packages] fhir-version")?;
         let config_dir = config_file.as_ref().map(|_| dir.as_path());
         let rule_options = file.validate.rules();
         let (pack_name, pack_dirs) = pack_choice(cli.pack.clone(), file.validate.pack, config_dir);
@@ -216,11 +234,31 @@ impl Settings {
                 .unwrap_or_else(|| vec![DEFAULT_BASE.to_string()]),
             default_format: file.output.format,
             rule_options,
+            cli_release,
+            config_release,
             config_file,
             pack_name,
             pack_dirs,
             pack: OnceLock::new(),
         })
+    }
+
+    /// The same settings with another pack (by name, looked for where the
+    /// configured one is): for commands whose target decides the pack, as
+    /// `conform probe --profile gp-connect` does.
+    pub fn with_pack(&self, name: &str) -> Settings {
+        Settings {
+            sources: self.sources.clone(),
+            base_packages: self.base_packages.clone(),
+            default_format: self.default_format.clone(),
+            config_file: self.config_file.clone(),
+            rule_options: self.rule_options.clone(),
+            cli_release: self.cli_release,
+            config_release: self.config_release,
+            pack_name: Some(name.to_string()),
+            pack_dirs: self.pack_dirs.clone(),
+            pack: OnceLock::new(),
+        }
     }
 
     /// The selected profile pack, if any (loaded once).
@@ -235,6 +273,39 @@ impl Settings {
             Ok(pack) => Ok(pack.as_ref()),
             Err(e) => Err(SetupError::Usage(e.to_string())),
         }
+    }
+
+    /// The FHIR release to validate, if anything says: `--fhir-version`,
+    /// then the pack, then the config (otherwise the loaded core package
+    /// decides).
+    pub fn release(&self) -> Result<Option<FhirRelease>, SetupError> {
+        let pack = self.pack()?.and_then(|p| p.fhir_release);
+        Ok(self.cli_release.or(pack).or(self.config_release))
+    }
+
+    /// The packages every validation loads, for `release`: a core package
+    /// of another release is replaced by this release's (so `--fhir-version
+    /// 3.0` works with a config written for R4).
+    pub fn base_packages_for(&self, release: Option<FhirRelease>) -> Vec<String> {
+        let Some(release) = release else {
+            return self.base_packages.clone();
+        };
+        let core_of_other = |spec: &str| {
+            let name = spec.split(['#', '@']).next().unwrap_or(spec);
+            FhirRelease::of_core(name).is_some_and(|r| r != release)
+        };
+        let mut out = Vec::with_capacity(self.base_packages.len());
+        for spec in &self.base_packages {
+            let spec = if core_of_other(spec) {
+                release.core_package()
+            } else {
+                spec
+            };
+            if !out.iter().any(|s: &String| s == spec) {
+                out.push(spec.to_string());
+            }
+        }
+        out
     }
 
     /// Why rule `id` exists, for SARIF's rule descriptions: the pack's

@@ -4,7 +4,7 @@
 //! national rules and profiles are applied.
 
 use crate::{Settings, SetupError};
-use conform_packages::PackageSpec;
+use conform_packages::{FhirRelease, PackageSpec};
 use conform_validate::{LoadError, Options, ProfileSelection, Validator};
 
 /// How a command wants its validator.
@@ -73,16 +73,29 @@ impl Settings {
     /// selection (for FHIRPath's types and for scenario steps, which choose
     /// their pack per step).
     pub fn definitions(&self, options: &LoadOptions) -> Result<Validator, SetupError> {
-        let pack = self.pack()?;
+        self.definitions_for(self.release()?, true, options)
+    }
+
+    /// The definitions of release `wanted` (`None`: the configured core
+    /// package's), with the selected pack's packages and rules when
+    /// `with_pack`.
+    fn definitions_for(
+        &self,
+        wanted: Option<FhirRelease>,
+        with_pack: bool,
+        options: &LoadOptions,
+    ) -> Result<Validator, SetupError> {
+        let pack = if with_pack { self.pack()? } else { None };
         let pack_packages = pack.map_or(&[][..], |p| p.packages.as_slice());
         let specs = self
-            .base_packages
+            .base_packages_for(wanted)
             .iter()
             .chain(pack_packages)
             .chain(&options.igs)
             .map(|s| PackageSpec::parse(s))
             .collect::<Result<Vec<_>, _>>()?;
         let resolved = conform_packages::resolve(&self.sources, &specs)?;
+        let release = conform_packages::release_of(&resolved, wanted)?;
         // Substitutions and left-out dependencies are never silent.
         for line in conform_packages::notes(&resolved) {
             eprintln!("conform: {line}");
@@ -120,10 +133,48 @@ impl Settings {
                     "compiled; cached for next time"
                 }
             );
+            let unresolved = validator.unresolved_canonicals();
+            if !unresolved.is_empty() {
+                eprintln!(
+                    "conform: {} canonicals the loaded definitions refer to are defined by no loaded package (checks that need them report it where they apply):",
+                    unresolved.len()
+                );
+                for (canonical, referrer) in unresolved {
+                    eprintln!("conform:   {canonical} (from {referrer})");
+                }
+            }
         }
+        let validator = match release {
+            Some(release) => validator
+                .with_release(Some(release))
+                .with_other_release(self.other_release(release, options.no_cache)),
+            None => validator,
+        };
         Ok(match pack {
             Some(p) => validator.with_rules(p.rule_set()),
             None => validator,
+        })
+    }
+
+    /// The core definitions of the release other than `release`, loaded
+    /// from the same sources when a payload first looks like it (see
+    /// `conform_validate::release`); `None` then if they are nowhere here.
+    fn other_release(
+        &self,
+        release: FhirRelease,
+        no_cache: bool,
+    ) -> std::sync::Arc<conform_validate::release::OtherRelease> {
+        let other = release
+            .others()
+            .next()
+            .expect("conform knows more than one release");
+        let sources = self.sources.clone();
+        conform_validate::release::OtherRelease::new(other, move || {
+            let spec = PackageSpec::parse(other.core_package()).ok()?;
+            let resolved = conform_packages::resolve(&sources, &[spec]).ok()?;
+            let cache = conform_validate::plan::cache::default_dir();
+            let cache = (!no_cache).then_some(cache.as_path());
+            Validator::load(&resolved, cache).ok().map(|(v, _)| v)
         })
     }
 }
@@ -147,40 +198,74 @@ impl Settings {
 /// Definitions loaded for validating against named packs (a scenario's
 /// `validate:` targets), and each pack's profiles per resource type.
 pub struct PackDefinitions {
-    pub validator: Validator,
-    /// Pack name → (resource type → profile canonical URL).
-    pub packs: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// One validator per FHIR release the packs need (releases cannot share
+    /// one: they define the same canonical URLs); the first is the run's.
+    pub validators: Vec<Validator>,
+    /// Pack name → (index in `validators`, resource type → profile URL).
+    pub packs:
+        std::collections::BTreeMap<String, (usize, std::collections::BTreeMap<String, String>)>,
 }
 
 impl Settings {
     /// The definitions `names` need: the configured ones, `options.igs`, the
     /// selected pack (`--pack`), and the packages of any built-in pack a name
-    /// names (so `validate: uk-core` works without `--pack uk-core`). `base`
-    /// is always known; names that are URLs or unknown are left for the
-    /// caller to report where they are used.
+    /// names (so `validate: uk-core` works without `--pack uk-core`). A pack
+    /// of another FHIR release (`validate: gp-connect` in a run of R4) gets
+    /// definitions of its own release. `base` is always known; names that
+    /// are URLs or unknown are left for the caller to report where they are
+    /// used.
     pub fn pack_definitions<'a>(
         &self,
         names: impl IntoIterator<Item = &'a str>,
         options: &LoadOptions,
     ) -> Result<PackDefinitions, SetupError> {
+        let own = self.release()?.or_else(|| {
+            self.base_packages
+                .iter()
+                .find_map(|s| FhirRelease::of_core(s.split(['#', '@']).next().unwrap_or(s)))
+        });
+        // (release, packages to load on top) per validator.
+        let mut groups: Vec<(Option<FhirRelease>, Vec<String>)> = vec![(own, options.igs.clone())];
         let mut packs = std::collections::BTreeMap::new();
-        packs.insert("base".to_string(), Default::default());
+        packs.insert("base".to_string(), (0, Default::default()));
         if let Some(p) = self.pack()? {
-            packs.insert(p.name.clone(), p.profiles.clone());
+            packs.insert(p.name.clone(), (0, p.profiles.clone()));
         }
-        let mut options = options.clone();
         for name in names.into_iter().filter(|n| !n.contains("://")) {
             if packs.contains_key(name) {
                 continue;
             }
-            if let Ok(p) = conform_validate::pack::Pack::find(name, &[]) {
-                options.igs.extend(p.packages.iter().cloned());
-                packs.insert(name.to_string(), p.profiles.clone());
-            }
+            let Ok(p) = conform_validate::pack::Pack::find(name, &[]) else {
+                continue;
+            };
+            let release = p.fhir_release.or(own);
+            let group = match groups.iter().position(|(r, _)| *r == release) {
+                Some(i) => i,
+                None => {
+                    groups.push((release, Vec::new()));
+                    groups.len() - 1
+                }
+            };
+            groups[group].1.extend(p.packages.iter().cloned());
+            packs.insert(name.to_string(), (group, p.profiles.clone()));
         }
-        Ok(PackDefinitions {
-            validator: self.definitions(&options)?,
-            packs,
-        })
+        let validators = groups
+            .into_iter()
+            .enumerate()
+            .map(|(i, (release, igs))| {
+                let options = LoadOptions {
+                    igs,
+                    ..options.clone()
+                };
+                // The run's own validator: the release `--fhir-version` or
+                // the selected pack chose, with that pack; others: theirs.
+                if i == 0 {
+                    self.definitions(&options)
+                } else {
+                    self.definitions_for(release, false, &options)
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PackDefinitions { validators, packs })
     }
 }

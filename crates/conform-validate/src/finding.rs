@@ -33,6 +33,7 @@ pub mod rules {
     rule_ids! {
         JSON_SYNTAX = "json-syntax",
         RESOURCE_TYPE = "resource-type",
+        FHIR_RELEASE = "fhir-version",
         UNKNOWN_ELEMENT = "unknown-element",
         DUPLICATE_ELEMENT = "duplicate-element",
         DUPLICATE_ID = "duplicate-id",

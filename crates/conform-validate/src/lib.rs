@@ -24,6 +24,7 @@ pub mod primitive;
 mod profile;
 mod questionnaire;
 pub mod reference;
+pub mod release;
 mod rule_families;
 mod run;
 pub mod terminology;
@@ -60,6 +61,10 @@ pub struct Validator {
     model: Arc<std::sync::OnceLock<fhirpath_model::PlansModel>>,
     /// Value sets expanded for FHIRPath's `memberOf()`.
     value_sets: Arc<invariants::ValueSetCache>,
+    /// The FHIR release of the definitions (`None`: no package declares one).
+    release: Option<conform_packages::FhirRelease>,
+    /// Another release's definitions, to tell a payload written for it.
+    other_release: Option<Arc<release::OtherRelease>>,
 }
 
 /// Which profiles each resource is validated against, on top of the base
@@ -112,6 +117,30 @@ impl Validator {
             model: Default::default(),
             value_sets: Default::default(),
             selection: Arc::new(ProfileSelection::default()),
+            release: None,
+            other_release: None,
+        }
+    }
+
+    /// The FHIR release of the loaded definitions.
+    pub fn release(&self) -> Option<conform_packages::FhirRelease> {
+        self.release
+    }
+
+    /// The same validator, told which release its definitions are.
+    pub fn with_release(&self, release: Option<conform_packages::FhirRelease>) -> Validator {
+        Validator {
+            release,
+            ..self.clone()
+        }
+    }
+
+    /// The same validator, able to tell a payload of `other`'s release (see
+    /// [`release`]).
+    pub fn with_other_release(&self, other: Arc<release::OtherRelease>) -> Validator {
+        Validator {
+            other_release: Some(other),
+            ..self.clone()
         }
     }
 
@@ -146,6 +175,12 @@ impl Validator {
             selection: Arc::new(selection),
             ..self.clone()
         }
+    }
+
+    /// Canonicals the loaded definitions refer to that no loaded package
+    /// defines, each with the first definition referring to it.
+    pub fn unresolved_canonicals(&self) -> &[(String, String)] {
+        &self.plans.unresolved
     }
 
     /// Whether a profile is loaded (compiled), by canonical URL.
@@ -249,11 +284,13 @@ impl Validator {
         w.positions = positions;
         let (resource_type, id) = w.root(doc.root());
         let (line, _) = w.line_col(doc.offset(doc.root()));
-        ResourceResult {
+        let mut result = ResourceResult {
             resource_type: resource_type.map(str::to_string),
             id,
             line,
             findings: w.findings,
-        }
+        };
+        release::check(self, doc, &mut result);
+        result
     }
 }

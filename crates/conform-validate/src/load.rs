@@ -111,6 +111,7 @@ impl Validator {
         cache_dir: Option<&Path>,
     ) -> Result<(Validator, LoadStats), LoadError> {
         let start = Instant::now();
+        let release = conform_packages::release_of(packages, None)?;
         let fingerprint = conform_packages::fingerprint_of(packages);
         if let Some(plans) = cache_dir.and_then(|d| cache::load(d, &fingerprint)) {
             let types = plans.types.len();
@@ -120,7 +121,9 @@ impl Validator {
                 types,
             };
             return Ok((
-                Validator::new(plans).with_package_fallback(packages.to_vec()),
+                Validator::new(plans)
+                    .with_package_fallback(packages.to_vec())
+                    .with_release(release),
                 stats,
             ));
         }
@@ -138,7 +141,9 @@ impl Validator {
             types,
         };
         Ok((
-            Validator::new(plans).with_package_fallback(packages.to_vec()),
+            Validator::new(plans)
+                .with_package_fallback(packages.to_vec())
+                .with_release(release),
             stats,
         ))
     }

@@ -29,16 +29,5 @@ fn official_examples_validate_clean_except_known_invalid() {
             )
         })
         .collect();
-    let (clean, problems) = known.check(results.iter().map(|(n, r)| (n.clone(), r)));
-    println!(
-        "{clean} of {} examples clean; {} known invalid",
-        files.len(),
-        known.len()
-    );
-    assert!(
-        problems.is_empty(),
-        "{} problems:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    known.assert_corpus("R4 examples", &results);
 }

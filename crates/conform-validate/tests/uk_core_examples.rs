@@ -43,16 +43,5 @@ fn uk_core_examples_validate_against_their_profiles() {
             (name, validator.validate_bytes(ex.bytes(), 0))
         })
         .collect();
-    let (clean, problems) = known.check(results.iter().map(|(n, r)| (n.clone(), r)));
-    println!(
-        "{clean} of {} UK Core examples clean; {} known with defects",
-        examples.len(),
-        known.len()
-    );
-    assert!(
-        problems.is_empty(),
-        "{} problems:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    known.assert_corpus("UK Core examples", &results);
 }

@@ -1,6 +1,7 @@
 //! The checks, in the order they run. Each module holds its check
 //! definitions (id, requirement, why) next to the code that makes them.
 
+pub(crate) mod gp_connect;
 pub(crate) mod preflight;
 pub(crate) mod protocol;
 pub(crate) mod resources;

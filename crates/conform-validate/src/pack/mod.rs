@@ -20,6 +20,10 @@ use std::path::{Path, PathBuf};
 const BUILTIN: &[(&str, &str)] = &[
     ("base", include_str!("../../../../profiles/base.toml")),
     ("uk-core", include_str!("../../../../profiles/uk-core.toml")),
+    (
+        "gp-connect",
+        include_str!("../../../../profiles/gp-connect.toml"),
+    ),
 ];
 
 /// A loaded profile pack.
@@ -27,6 +31,9 @@ const BUILTIN: &[(&str, &str)] = &[
 pub struct Pack {
     pub name: String,
     pub description: String,
+    /// The FHIR release its packages are for (`None`: whatever the
+    /// configured core package is).
+    pub fhir_release: Option<conform_packages::FhirRelease>,
     /// FHIR packages (`id#version`) to load on top of the configured ones.
     pub packages: Vec<String>,
     /// Resource type -> canonical URL of the profile that applies to it.
@@ -44,6 +51,8 @@ struct PackFile {
     name: String,
     #[serde(default)]
     description: String,
+    #[serde(default, rename = "fhir-version")]
+    fhir_version: Option<toml::Spanned<String>>,
     #[serde(default)]
     packages: Vec<String>,
     #[serde(default)]
@@ -142,6 +151,13 @@ impl Pack {
                 ));
             }
         }
+        let fhir_release = parsed
+            .fhir_version
+            .map(|v| {
+                conform_packages::FhirRelease::parse(v.get_ref())
+                    .map_err(|e| invalid(Some(v.span()), format!("fhir-version: {e}")))
+            })
+            .transpose()?;
         let mut ids = HashSet::new();
         for rule in &parsed.rules {
             let r = rule.get_ref();
@@ -161,6 +177,7 @@ impl Pack {
         Ok(Pack {
             name: parsed.name,
             description: parsed.description,
+            fhir_release,
             packages: parsed.packages,
             profiles: parsed.profiles,
             rules: parsed

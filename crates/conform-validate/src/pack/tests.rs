@@ -26,7 +26,7 @@ fn error_of(text: &str) -> String {
 
 #[test]
 fn builtin_packs_parse() {
-    assert_eq!(builtin_names(), ["base", "uk-core"]);
+    assert_eq!(builtin_names(), ["base", "uk-core", "gp-connect"]);
     for name in builtin_names() {
         let pack = Pack::builtin(name).expect("listed").expect("parses");
         assert_eq!(pack.name, name);
@@ -68,6 +68,33 @@ fn uk_core_pack_names_its_package_profiles_and_rules() {
             "ods-organization-code-system",
             "ods-site-code-system",
         ]
+    );
+}
+
+#[test]
+fn gp_connect_pack_is_stu3_with_the_national_rules() {
+    let gpc = Pack::builtin("gp-connect").unwrap().unwrap();
+    assert_eq!(gpc.fhir_release, Some(conform_packages::FhirRelease::Stu3));
+    assert_eq!(gpc.packages, ["nhsconnect.stu3-fhir-assets#2024.10.24"]);
+    assert_eq!(
+        gpc.profile_for("Patient"),
+        Some("https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1")
+    );
+    // A structured record and a search result are both Bundles.
+    assert_eq!(gpc.profile_for("Bundle"), None);
+    let uk = Pack::builtin("uk-core").unwrap().unwrap();
+    assert_eq!(uk.fhir_release, Some(conform_packages::FhirRelease::R4));
+    let ids = |p: &Pack| p.rules.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&gpc), ids(&uk));
+}
+
+#[test]
+fn a_pack_with_an_unknown_fhir_version_is_refused_where_it_says_so() {
+    let text = "name = \"x\"\nfhir-version = \"2.0\"\n";
+    let err = Pack::parse(text, "x.toml").unwrap_err().to_string();
+    assert!(
+        err.contains("x.toml") && err.contains("2:") && err.contains("unknown FHIR version"),
+        "{err}"
     );
 }
 
@@ -207,7 +234,7 @@ fn unknown_and_malformed_names_are_clear() {
     let e = Pack::find("nope", &[PathBuf::from("profiles")]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "no pack 'nope' (looked for nope.toml in profiles; built in: base, uk-core)"
+        "no pack 'nope' (looked for nope.toml in profiles; built in: base, uk-core, gp-connect)"
     );
     let e = Pack::find("..", &[]).unwrap_err().to_string();
     assert!(e.contains("a pack name is lower-case letters"), "{e}");

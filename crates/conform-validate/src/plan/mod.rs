@@ -183,6 +183,12 @@ pub struct Plans {
     pub profiles: profile::ProfileSet,
     /// Every distinct invariant of the base types.
     pub constraints: Vec<Constraint>,
+    /// Canonicals the loaded StructureDefinitions refer to (base
+    /// definitions, type and target profiles, bound value sets) that no
+    /// loaded package defines, each with the first definition referring to
+    /// it, sorted. Findings report them where they matter; this is the
+    /// whole list, for `--verbose` and `conform doctor`.
+    pub unresolved: Vec<(String, String)>,
 }
 
 impl Plans {

@@ -34,6 +34,7 @@ fn plans() -> Plans {
         context_json: Vec::new(),
         profiles: Default::default(),
         constraints: Vec::new(),
+        unresolved: Vec::new(),
     }
 }
 

@@ -72,6 +72,8 @@ pub(crate) struct Walker<'a> {
     /// judged, the last is the element that holds it.
     pub(crate) objects: Vec<NodeId>,
     pub(crate) findings: Vec<Outcome>,
+    /// The FHIR release of the definitions, for messages.
+    pub(crate) release: Option<conform_packages::FhirRelease>,
 }
 
 impl<'a> Walker<'a> {
@@ -98,6 +100,7 @@ impl<'a> Walker<'a> {
             bundles: Vec::new(),
             objects: Vec::with_capacity(16),
             findings: Vec::new(),
+            release: v.release,
         }
     }
 

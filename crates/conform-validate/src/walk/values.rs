@@ -40,9 +40,11 @@ impl<'a> Walker<'a> {
                 if raw == "resourceType" && plan.kind == TypeKind::Resource {
                     continue;
                 }
+                let release = self.release.map(|r| format!(" in FHIR {r}"));
                 let message = format!(
-                    "Unrecognised property '{raw}': {} does not define it in FHIR R4",
-                    plan.name
+                    "Unrecognised property '{raw}': {} does not define it{}",
+                    plan.name,
+                    release.unwrap_or_default()
                 );
                 self.emit(
                     Severity::Error,

@@ -79,4 +79,21 @@ impl KnownInvalid {
         }
         (clean, problems)
     }
+
+    /// Checks `results` (file name, result) of a corpus named `corpus`,
+    /// prints how many were clean, and fails the test on any problem.
+    pub fn assert_corpus(&self, corpus: &str, results: &[(String, ResourceResult)]) {
+        let (clean, problems) = self.check(results.iter().map(|(n, r)| (n.clone(), r)));
+        println!(
+            "{clean} of {} {corpus} clean; {} known with defects",
+            results.len(),
+            self.len()
+        );
+        assert!(
+            problems.is_empty(),
+            "{} problems:\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+    }
 }

@@ -17,7 +17,8 @@ pub fn r4() -> &'static Validator {
     V.get_or_init(|| load(&[PackageSpec::parse("hl7.fhir.r4.core#4.0.1").expect("spec")]).0)
 }
 
-/// A validator for base STU3, compiled from `hl7.fhir.r3.core-3.0.1.tgz`.
+/// A validator for base STU3 (3.0.1), compiled from
+/// `hl7.fhir.r3.core-3.0.1.tgz`.
 pub fn stu3() -> &'static Validator {
     static V: OnceLock<Validator> = OnceLock::new();
     V.get_or_init(|| load(&[PackageSpec::parse("hl7.fhir.r3.core#3.0.1").expect("spec")]).0)
