@@ -51,8 +51,10 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Validate FHIR R4 or STU3 JSON (files, folders, NDJSON, or - for stdin).
+    /// Validate FHIR R4 or STU3 JSON or XML (files, folders, NDJSON, or - for stdin).
     Validate(commands::validate::Args),
+    /// Convert a resource between FHIR JSON and XML (the direction from the input).
+    Convert(commands::convert::Args),
     /// Manage FHIR packages (list, install, import).
     #[command(subcommand)]
     Package(commands::package::Command),
@@ -106,6 +108,7 @@ fn main() -> ExitCode {
     let settings = || conform_setup::Settings::load(&overrides).map_err(exit::Failure::from);
     let result = match &cli.command {
         Command::Validate(args) => settings().and_then(|s| commands::validate::run(&s, args)),
+        Command::Convert(args) => settings().and_then(|s| commands::convert::run(&s, args)),
         Command::Package(cmd) => settings().and_then(|s| commands::package::run(&s, cmd)),
         Command::Rules(cmd) => settings().and_then(|s| commands::rules::run(&s, cmd)),
         Command::Profiles(cmd) => settings().and_then(|s| commands::profiles::run(&s, cmd)),

@@ -1,5 +1,6 @@
 pub mod baseline;
 pub mod completions;
+pub mod convert;
 pub mod doctor;
 pub mod fhirpath;
 pub mod init;

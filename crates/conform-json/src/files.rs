@@ -1,7 +1,9 @@
 //! The one folder walker for inputs: every command that reads a folder of
 //! FHIR JSON (validate, seed, the test peers, the benchmark) walks it here,
 //! so which names count as JSON is decided once: `.json` holds one document,
-//! `.ndjson` and `.jsonl` one document per line.
+//! `.ndjson` and `.jsonl` one document per line. Validation also reads FHIR
+//! XML (`.xml`, one resource), found by [`payload_files`]; the other
+//! readers take JSON only.
 //!
 //! Order is stable (file names sorted in each folder, depth first, which is
 //! the order of sorting the whole paths), so output never depends on the
@@ -79,6 +81,17 @@ pub fn json_files(dir: &Path) -> Vec<Result<PathBuf, WalkError>> {
     walk_files(dir, |_| true, |p| JsonFile::of(p).is_some())
 }
 
+/// Whether a path names an XML file (`.xml`).
+pub fn is_xml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "xml")
+}
+
+/// Every file under `dir` validation reads: the JSON kinds of
+/// [`json_files`] and FHIR XML (`.xml`).
+pub fn payload_files(dir: &Path) -> Vec<Result<PathBuf, WalkError>> {
+    walk_files(dir, |_| true, |p| JsonFile::of(p).is_some() || is_xml(p))
+}
+
 /// [`json_files`], stopping at the first folder that cannot be listed.
 pub fn json_files_or_error(dir: &Path) -> Result<Vec<PathBuf>, WalkError> {
     json_files(dir).into_iter().collect()
@@ -153,6 +166,30 @@ mod tests {
         assert_eq!(found, sorted, "depth-first by name is whole-path order");
         let names: Vec<&str> = found.iter().map(|p| p.to_str().unwrap()).collect();
         assert_eq!(names, ["a/c.jsonl", "a/z.ndjson", "a.json", "b.json"]);
+    }
+
+    #[test]
+    fn payload_files_add_xml_to_the_json_kinds() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["a.json", "b.xml", "c.ndjson", "d.txt", "e.xhtml"] {
+            std::fs::write(dir.path().join(f), "x").unwrap();
+        }
+        let names: Vec<String> = payload_files(dir.path())
+            .into_iter()
+            .map(|p| {
+                p.unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["a.json", "b.xml", "c.ndjson"]);
+        assert_eq!(
+            json_files(dir.path()).len(),
+            2,
+            "JSON readers never see XML"
+        );
     }
 
     #[test]

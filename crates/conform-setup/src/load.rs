@@ -179,6 +179,22 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// The definitions of one core package alone, from the configured
+    /// sources, with no pack or IG: what `conform convert --core` maps
+    /// between XML and JSON with (`hl7.fhir.r3.core#3.0.1` for STU3).
+    pub fn core_definitions(&self, core: &str) -> Result<Validator, SetupError> {
+        let resolved = conform_packages::resolve(&self.sources, &[PackageSpec::parse(core)?])?;
+        let cache = conform_validate::plan::cache::default_dir();
+        Validator::load(&resolved, Some(cache.as_path()))
+            .map(|(v, _)| v)
+            .map_err(|e| match e {
+                LoadError::Package(p) => SetupError::Package(p),
+                other => SetupError::Usage(other.to_string()),
+            })
+    }
+}
+
 /// Definitions loaded for validating against named packs (a scenario's
 /// `validate:` targets), and each pack's profiles per resource type.
 pub struct PackDefinitions {

@@ -7,6 +7,13 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
     use crate::rules::*;
     Some(match id {
         JSON_SYNTAX => "The file is not valid JSON.",
+        XML_SYNTAX => "The file is not well-formed FHIR XML (or has a DOCTYPE, an entity, or is not UTF-8).",
+        XML_NAMESPACE => "An element is not in the FHIR namespace http://hl7.org/fhir.",
+        XML_VALUE_ATTRIBUTE => "A primitive without its value attribute (text instead), or a value attribute on an element that is not a primitive.",
+        XML_UNKNOWN_ATTRIBUTE => "An XML attribute FHIR does not define on that element.",
+        XML_EMPTY_ELEMENT => "An XML element with no value, attributes or children.",
+        XML_ELEMENT_ORDER => "XML elements not in the order their definition gives.",
+        XML_XHTML_NAMESPACE => "The narrative div is not in the XHTML namespace.",
         RESOURCE_TYPE => "The resourceType is missing or not a resource type of the FHIR release validated.",
         FHIR_RELEASE => "The resource was written for another FHIR release (STU3 or R4) than the one validated.",
         UNKNOWN_ELEMENT => "An element that the definition does not have.",
@@ -42,6 +49,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         PROFILE_PATTERN => "A value does not match the profile's pattern.",
         PROFILE_TYPE => "A type the profile does not allow here.",
         PROFILE_MAX_LENGTH => "A string is longer than the profile allows.",
+        PROFILE_MIN_LENGTH => "A string is shorter than the profile's minLength extension allows.",
         QUESTIONNAIRE_EXCLUSIVE => "An exclusive answer option is given with other answers.",
         EXPERIMENTAL_CONTENT => "A resource marked experimental where experimental content is not allowed (when asked).",
         NARRATIVE_LANGUAGE => "The narrative does not declare the resource's language (lang and xml:lang).",

@@ -94,6 +94,7 @@ pub mod rules {
         PROFILE_TYPE = "profile-type",
         PROFILE_MAX_LENGTH = "profile-max-length",
         PROFILE_VALUE_LIMIT = "profile-value-limit",
+        PROFILE_MIN_LENGTH = "profile-min-length",
         PROFILE_SLICE_CLOSED = "profile-slice-closed",
         PROFILE_SLICE_ORDER = "profile-slice-order",
         PROFILE_SLICE_CARDINALITY = "profile-slice-cardinality",
@@ -137,6 +138,14 @@ pub mod rules {
         CODE_SYSTEM_SUPPLEMENT = "code-system-supplement",
         OPERATION_DEFINITION_PROFILE = "operation-definition-profile",
         OPERATION_DEFINITION_BASE = "operation-definition-base",
+        // FHIR XML (conform_xml, which reads XML into the JSON tree).
+        XML_SYNTAX = conform_xml::rules::XML_SYNTAX,
+        XML_NAMESPACE = conform_xml::rules::XML_NAMESPACE,
+        XML_VALUE_ATTRIBUTE = conform_xml::rules::XML_VALUE_ATTRIBUTE,
+        XML_UNKNOWN_ATTRIBUTE = conform_xml::rules::XML_UNKNOWN_ATTRIBUTE,
+        XML_EMPTY_ELEMENT = conform_xml::rules::XML_EMPTY_ELEMENT,
+        XML_ELEMENT_ORDER = conform_xml::rules::XML_ELEMENT_ORDER,
+        XML_XHTML_NAMESPACE = conform_xml::rules::XML_XHTML_NAMESPACE,
     }
 
     /// Rules that say a check could not be made (a value set that is not

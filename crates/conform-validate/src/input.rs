@@ -1,6 +1,6 @@
-//! What to validate: files, folders (recursively, the JSON, NDJSON and
-//! JSONL files `conform_json::files` finds) and standard input, in a stable
-//! order.
+//! What to validate: files, folders (recursively, the JSON, NDJSON, JSONL
+//! and XML files `conform_json::files` finds) and standard input, in a
+//! stable order.
 
 use conform_json::files::JsonFile;
 use std::path::{Path, PathBuf};
@@ -52,7 +52,7 @@ impl InputError {
 }
 
 /// Expands path arguments into inputs. Folders are walked recursively for
-/// JSON, NDJSON and JSONL files, sorted so output order never depends on
+/// JSON, NDJSON, JSONL and XML files, sorted so output order never depends on
 /// the file system. Files named explicitly are taken whatever their name.
 pub fn collect_inputs(args: &[String]) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
@@ -65,7 +65,7 @@ pub fn collect_inputs(args: &[String]) -> (Vec<Input>, Vec<InputError>) {
         let path = Path::new(arg);
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => {
-                for found in conform_json::files::json_files(path) {
+                for found in conform_json::files::payload_files(path) {
                     match found {
                         Ok(file) => inputs.push(Input::File(file)),
                         Err(e) => errors.push(InputError {

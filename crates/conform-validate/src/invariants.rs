@@ -128,6 +128,34 @@ impl<'a> Invariants<'a> {
         })
     }
 
+    /// Whether an extension's `fhirpath` context (`Patient.address.where(use
+    /// = 'home')`), evaluated on the resource, selects `holder`, the element
+    /// holding the extension (a primitive by its value or its `_name`
+    /// twin); `None` when the expression cannot be evaluated.
+    pub(crate) fn context_selects(
+        &self,
+        doc: &Document<'_>,
+        resources: &[NodeId],
+        expression: &str,
+        holder: NodeId,
+    ) -> Option<bool> {
+        let expr = conform_fhirpath::parse(expression).ok()?;
+        let &resource = resources.last()?;
+        let focus = Item::Node(NodeRef {
+            node: Some(resource),
+            companion: None,
+            ty: doc
+                .get_str(resource, "resourceType")
+                .map(|t| t.as_ref().into()),
+        });
+        self.with_context(doc, resources, |ctx| {
+            let items = conform_fhirpath::evaluate_item(&expr, doc, &focus, ctx).ok()?;
+            Some(items.iter().any(|i| {
+                matches!(i, Item::Node(n) if n.node == Some(holder) || n.companion == Some(holder))
+            }))
+        })
+    }
+
     /// Runs `f` with a FHIRPath context whose FHIR functions are answered
     /// by this validator, inside `resources` (outermost first).
     pub(crate) fn with_context<R>(

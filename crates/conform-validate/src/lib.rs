@@ -30,6 +30,7 @@ mod run;
 pub mod terminology;
 mod walk;
 mod xhtml;
+pub mod xml;
 
 pub use conform_outcome::validate::{Collector, FileReport, ValidationReport};
 pub use describe::describe_rule;
@@ -268,7 +269,19 @@ impl Validator {
 
     /// Validates a parsed document whose root is a resource.
     pub fn validate_document(&self, doc: &Document<'_>, line_base: u32) -> ResourceResult {
+        self.validate_document_at(doc, line_base, None)
+    }
+
+    /// [`Self::validate_document`], lines and columns taken from
+    /// `positions` when the document was read from XML.
+    fn validate_document_at(
+        &self,
+        doc: &Document<'_>,
+        line_base: u32,
+        positions: Option<&conform_xml::Positions>,
+    ) -> ResourceResult {
         let mut w = walk::Walker::new(self, doc, line_base);
+        w.positions = positions;
         let (resource_type, id) = w.root(doc.root());
         let (line, _) = w.line_col(doc.offset(doc.root()));
         let mut result = ResourceResult {

@@ -45,13 +45,14 @@ pub fn validate_inputs(v: &Validator, inputs: &[Input], sink: &mut dyn Sink) {
     }
 }
 
-/// A file read whole: one JSON resource, or NDJSON arriving on stdin.
+/// A file read whole: one JSON or XML resource (XML when its first
+/// non-blank byte is `<`, whatever its name), or NDJSON arriving on stdin.
 fn validate_whole(v: &Validator, input: &Input) -> Result<Vec<ResourceResult>, String> {
     let bytes = read_all(input)?;
     if *input == Input::Stdin && looks_like_ndjson(&bytes) {
         return Ok(validate_lines(v, &bytes, 0));
     }
-    Ok(vec![v.validate_bytes(&bytes, 0)])
+    Ok(vec![v.validate_payload(&bytes)])
 }
 
 fn read_all(input: &Input) -> Result<Vec<u8>, String> {

@@ -16,13 +16,14 @@
 
 mod common;
 
-use common::test_cases::{self, CaseRun};
+use common::test_cases::{self, CaseRun, Input};
 use conform_packages::PackageSpec;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Deserialize)]
 struct KnownList {
+    #[serde(default)]
     case: Vec<KnownCase>,
 }
 
@@ -38,21 +39,52 @@ fn r4_core() -> PackageSpec {
 
 #[test]
 fn agrees_with_the_reference_validator_on_base_cases() {
-    let known: KnownList =
-        toml::from_str(include_str!("data/fhir-test-cases-known-differences.toml"))
-            .expect("known list parses");
+    base_tier(
+        Input::Json,
+        include_str!("data/fhir-test-cases-known-differences.toml"),
+        98.0,
+        92.0,
+    );
+}
+
+/// The XML cases: the same runs on the XML input, against the reference's
+/// outcomes for XML. Every disagreement must be one the same resource read
+/// into JSON has too (or be listed): the XML reading adds none.
+#[test]
+fn agrees_with_the_reference_validator_on_base_xml_cases() {
+    base_tier(
+        Input::Xml,
+        include_str!("data/fhir-test-cases-xml-known-differences.toml"),
+        XML_AGREEMENT_FLOOR,
+        XML_EQUAL_FLOOR,
+    );
+}
+
+/// On the base XML cases, as last measured (84.5% valid/invalid, 68.2%
+/// equal error counts of 129 runs); they may only rise.
+const XML_AGREEMENT_FLOOR: f64 = 84.0;
+const XML_EQUAL_FLOOR: f64 = 68.0;
+
+/// Runs every base case of one manifest, prints the table, and checks the
+/// floors and the list of known differences (`known`, TOML).
+fn base_tier(input: Input, known: &str, agreement_floor: f64, equal_floor: f64) {
+    let known: KnownList = toml::from_str(known).expect("known list parses");
     let known: BTreeMap<String, String> =
         known.case.into_iter().map(|k| (k.name, k.reason)).collect();
 
-    let runs: Vec<CaseRun> = test_cases::cases("base")
+    let runs: Vec<CaseRun> = test_cases::cases(input, "base")
         .iter()
         .flat_map(|case| test_cases::run(case, common::r4(), &[r4_core()]))
         .collect();
-    let (pct, equal) = test_cases::print("base cases", &runs);
+    let (pct, equal) = test_cases::print(&format!("base cases ({input:?} input)"), &runs);
 
     let mut problems = Vec::new();
     for o in &runs {
-        match (o.agrees(), known.get(&o.name)) {
+        // An XML case may only disagree where its JSON form does too (a
+        // gap of the JSON walk, which the JSON cases' list and floors
+        // track), unless listed.
+        let counts = o.json_form_errors.is_none() || o.xml_specific();
+        match (o.agrees() || !counts, known.get(&o.name)) {
             (false, None) => problems.push(format!("{}: expected {} errors, found {} ({}) and it is not a known difference", o.name, o.expected_errors, o.errors, o.first)),
             (true, Some(reason)) => problems.push(format!("{}: listed as a known difference ({reason}) but now agrees: remove it from the list", o.name)),
             _ => {}
@@ -72,12 +104,12 @@ fn agrees_with_the_reference_validator_on_base_cases() {
         problems.join("\n")
     );
     assert!(
-        pct >= 98.0,
-        "valid/invalid agreement {pct:.1}% is below the 98% floor"
+        pct >= agreement_floor,
+        "valid/invalid agreement {pct:.1}% is below the {agreement_floor}% floor"
     );
     assert!(
-        equal >= 92.0,
-        "equal error counts {equal:.1}% are below the 92% floor"
+        equal >= equal_floor,
+        "equal error counts {equal:.1}% are below the {equal_floor}% floor"
     );
 }
 
@@ -100,7 +132,7 @@ fn terminology_cases_decided_offline() {
 
     let mut runs = Vec::new();
     let mut undecided: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let cases = test_cases::cases("terminology");
+    let cases = test_cases::cases(Input::Json, "terminology");
     for case in &cases {
         let name = case["name"].as_str().unwrap_or_default().to_string();
         let terminology = &case["terminology"];

@@ -1,6 +1,6 @@
 //! `minValue[x]`/`maxValue[x]` a profile sets (ElementDefinition.minValue[x]
-//! and maxValue[x]); a Duration on a date limits it relative to now, as
-//! the reference validator reads it.
+//! and maxValue[x]), and its `minLength` extension; a Duration on a date
+//! limits it relative to now, as the reference validator reads it.
 
 mod common;
 
@@ -78,4 +78,22 @@ fn a_fixed_date_limit_still_applies() {
         ["Error Patient.birthDate"]
     );
     assert!(limit_findings(&v, "1950-01-01").is_empty());
+}
+
+#[test]
+fn the_min_length_extension_sets_a_shortest_string() {
+    let v = profile_with(json!({"extension": [
+        {"url": "http://hl7.org/fhir/StructureDefinition/minLength", "valueInteger": 10}]}));
+    let findings = |birth_date: &str| -> Vec<String> {
+        let patient = json!({"resourceType": "Patient", "birthDate": birth_date,
+            "meta": {"profile": ["http://example.org/fhir/StructureDefinition/limited"]}});
+        v.validate_bytes(patient.to_string().as_bytes(), 0)
+            .findings
+            .iter()
+            .filter(|f| f.rule == "profile-min-length")
+            .map(|f| format!("{:?} {}", f.severity, f.expression()))
+            .collect()
+    };
+    assert_eq!(findings("1970"), ["Error Patient.birthDate"]);
+    assert!(findings("1970-01-01").is_empty());
 }

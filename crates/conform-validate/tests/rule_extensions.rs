@@ -194,3 +194,53 @@ fn an_extension_context_names_the_extension_that_may_hold_it() {
         ["Error Patient.extension[0]"]
     );
 }
+
+#[test]
+fn a_fhirpath_context_selects_the_elements_that_may_hold_it() {
+    const HOME: &str = "http://example.org/fhir/StructureDefinition/home-only";
+    const HOLDER: &str = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let definition = json!({"resourceType": "StructureDefinition", "url": HOME, "name": "HomeOnly",
+        "status": "active", "fhirVersion": "4.0.1", "kind": "complex-type", "abstract": false,
+        "context": [
+            {"type": "extension", "expression": HOLDER},
+            {"type": "fhirpath", "expression": "Patient.address.where(use = 'home')"}],
+        "type": "Extension",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
+        "derivation": "constraint", "differential": {"element": [
+            {"id": "Extension", "path": "Extension"},
+            {"id": "Extension.url", "path": "Extension.url", "fixedUri": HOME},
+            {"id": "Extension.value[x]", "path": "Extension.value[x]",
+                "type": [{"code": "boolean"}]}]}});
+    let path = dir.path().join("home-only.json");
+    std::fs::write(&path, definition.to_string()).expect("write");
+    let v = common::r4_with(&[path]);
+    let context = |patient: Value| -> Vec<String> {
+        v.validate_bytes(patient.to_string().as_bytes(), 0)
+            .findings
+            .iter()
+            .filter(|f| f.rule == "extension-context")
+            .map(|f| format!("{:?} {}", f.severity, f.expression()))
+            .collect()
+    };
+    let ext = json!([{"url": HOME, "valueBoolean": true}]);
+    let address = |usage: &str| {
+        json!({"resourceType": "Patient",
+            "address": [{"extension": ext.clone(), "use": usage, "city": "Leeds"}]})
+    };
+    assert!(context(address("home")).is_empty());
+    assert_eq!(
+        context(address("work")),
+        ["Error Patient.address[0].extension[0]"]
+    );
+    // On a primitive, and on the value of the extension its context names.
+    assert_eq!(
+        context(
+            json!({"resourceType": "Patient", "active": true, "_active": {"extension": ext.clone()}})
+        ),
+        ["Error Patient.active.extension[0]"]
+    );
+    assert!(context(json!({"resourceType": "Patient", "extension": [
+        {"url": HOLDER, "valueBoolean": true, "_valueBoolean": {"extension": ext}}]}))
+    .is_empty());
+}

@@ -230,6 +230,13 @@ impl Compiler<'_> {
             pattern,
             binding,
             max_length: e["maxLength"].as_u64().map(|n| n as u32),
+            min_length: e["extension"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|x| x["url"] == "http://hl7.org/fhir/StructureDefinition/minLength")
+                .and_then(|x| x["valueInteger"].as_u64())
+                .map(|n| n as u32),
             min_value,
             max_value,
             must_support: e["mustSupport"].as_bool().unwrap_or(false),

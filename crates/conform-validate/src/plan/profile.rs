@@ -83,6 +83,8 @@ pub struct ProfileNode {
     pub pattern: Option<u32>,
     pub binding: Option<Binding>,
     pub max_length: Option<u32>,
+    /// The `minLength` extension on the element (characters).
+    pub min_length: Option<u32>,
     /// `minValue[x]`/`maxValue[x]` as JSON values (indices into values).
     pub min_value: Option<u32>,
     pub max_value: Option<u32>,

@@ -1,4 +1,5 @@
-//! Limits a profile sets on a value: `maxLength`, and `minValue[x]` /
+//! Limits a profile sets on a value: `maxLength`, the `minLength`
+//! extension, and `minValue[x]` /
 //! `maxValue[x]` for numbers, dates, times and quantities.
 //!
 //! A date, dateTime or instant limited by a Quantity (a Duration, as in
@@ -27,6 +28,23 @@ impl Checker<'_> {
                     Severity::Error,
                     IssueCode::Value,
                     rules::PROFILE_MAX_LENGTH,
+                    node,
+                    None,
+                    message,
+                );
+            }
+        }
+        if let (Some(min), Some(s)) = (p.min_length, doc.str(node)) {
+            let len = s.chars().count() as u32;
+            if len < min {
+                let message = format!(
+                    "{}: the value is {len} characters long, fewer than the {min} required",
+                    p.id
+                );
+                self.report(
+                    Severity::Error,
+                    IssueCode::Value,
+                    rules::PROFILE_MIN_LENGTH,
                     node,
                     None,
                     message,

@@ -227,6 +227,7 @@ fn matches(ck: &mut Checker<'_>, it: &Item<'_>, slice: &ProfileNode, d: &Discrim
                     .and_then(|nodes| nodes.first().copied())
                     .and_then(|n| ck.doc.get_str(n, "resourceType"))
                     .map(|t| t.into_owned())
+                    .or_else(|| choice_type_at(ck, it, &d.path))
             };
             match ty {
                 Some(ty) => target.types.iter().any(|t| t.code == ty),
@@ -356,6 +357,31 @@ fn type_of(ck: &Checker<'_>, it: &Item<'_>) -> Option<String> {
         .keys()
         .find(|k| super::upper_first_eq(k, suffix))?;
     Some(code.clone())
+}
+
+/// The type a choice element below the value has (`content` in
+/// `payload` holding `contentString`: `string`), for a type discriminator
+/// whose path names a choice.
+fn choice_type_at(ck: &Checker<'_>, it: &Item<'_>, path: &[String]) -> Option<String> {
+    let (last, parents) = path.split_last()?;
+    let doc = ck.doc;
+    let holder = if parents.is_empty() {
+        it.node
+    } else {
+        *matching::navigate(doc, it.node, parents)?.first()?
+    };
+    doc.members(holder).iter().find_map(|m| {
+        let key = doc.raw_key(m);
+        let suffix = key.strip_prefix(last.as_str())?;
+        if !suffix.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return None;
+        }
+        ck.plans
+            .by_name
+            .keys()
+            .find(|k| super::upper_first_eq(k, suffix))
+            .cloned()
+    })
 }
 
 /// A structural error about one value, located at that value.

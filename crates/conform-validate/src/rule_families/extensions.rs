@@ -196,8 +196,8 @@ impl<'a> Walker<'a> {
         url: &str,
         plan: &crate::plan::profile::ProfilePlan,
     ) {
-        if plan.contexts.is_empty() || plan.contexts.iter().any(|(kind, _)| kind == "fhirpath") {
-            return; // no contexts, or a FHIRPath one, which is not judged
+        if plan.contexts.is_empty() {
+            return;
         }
         let n = self.element_paths.len();
         let Some(holder_type) = self.extension_holder_type() else {
@@ -205,15 +205,20 @@ impl<'a> Walker<'a> {
         };
         let holder_path = n.checked_sub(2).map(|i| self.element_paths[i]);
         let is_resource = self.plans.is_resource_type(holder_type);
-        // An `extension` context names the extension that may hold it.
-        let holder_url = (holder_type == "Extension")
+        // An `extension` context names the extension that may hold it,
+        // directly or on its value (`Extension.value[x]`).
+        let holder_url = (holder_type == "Extension" || holder_path == Some("Extension.value[x]"))
             .then(|| {
                 self.objects
-                    .last()
-                    .and_then(|&h| self.doc.get_str(h, "url"))
+                    .iter()
+                    .rev()
+                    .find_map(|&h| self.doc.get_str(h, "url"))
             })
             .flatten();
         let allowed = plan.contexts.iter().any(|(kind, e)| {
+            if kind == "fhirpath" {
+                return false; // judged below, only when nothing else allows it
+            }
             if kind == "extension" {
                 return holder_url.as_deref() == Some(e.as_str());
             }
@@ -227,7 +232,23 @@ impl<'a> Walker<'a> {
                     ))
                 || (e == "BackboneElement" && holder_type.contains('.'))
         });
-        if !allowed {
+        // FHIRPath contexts select elements of the resource; one that
+        // cannot be evaluated leaves the extension unjudged.
+        let by_fhirpath = || {
+            let holder = self.objects.last().copied();
+            let mut selected = Some(false);
+            for (_, e) in plan.contexts.iter().filter(|(kind, _)| kind == "fhirpath") {
+                let selects =
+                    holder.and_then(|h| self.inv.context_selects(self.doc, &self.resources, e, h));
+                match selects {
+                    Some(true) => return Some(true),
+                    Some(false) => {}
+                    None => selected = None,
+                }
+            }
+            selected
+        };
+        if !allowed && by_fhirpath() == Some(false) {
             let place = holder_path.unwrap_or(holder_type);
             let list: Vec<String> = plan
                 .contexts

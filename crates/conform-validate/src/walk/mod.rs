@@ -49,6 +49,9 @@ pub(crate) struct Walker<'a> {
     pub(crate) line_base: u32,
     /// Byte offset of this document in its file, for column computation.
     pub(crate) lines: OnceCell<LineIndex>,
+    /// Where each JSON offset came from, when the document was read from
+    /// XML: findings then carry the XML line and column.
+    pub(crate) positions: Option<&'a conform_xml::Positions>,
     pub(crate) path: Vec<Seg<'a>>,
     /// Per-object scratch: occurrences per element, and the first member
     /// that used each element (to tell duplicates from choice conflicts).
@@ -87,6 +90,7 @@ impl<'a> Walker<'a> {
             doc,
             line_base,
             lines: OnceCell::new(),
+            positions: None,
             path: Vec::with_capacity(16),
             counts: Vec::with_capacity(256),
             firsts: Vec::with_capacity(256),
@@ -134,6 +138,9 @@ impl<'a> Walker<'a> {
     }
 
     pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
+        if let Some(p) = self.positions {
+            return p.line_col(offset);
+        }
         let src = self.doc.source();
         let (l, c) = self
             .lines

@@ -9,12 +9,32 @@ use conform_validate::{ContainedPolicy, Options, ProfileSelection, ReferencePoli
 use serde_json::Value;
 use std::path::PathBuf;
 
+/// Which of the two manifests: the cases whose input is JSON, or XML.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    Json,
+    Xml,
+}
+
+impl Input {
+    fn manifest(self) -> &'static str {
+        match self {
+            Input::Json => "manifest.r4-json.json",
+            Input::Xml => "manifest.r4-xml.json",
+        }
+    }
+}
+
 /// What one run gave, against what the reference gave.
 pub struct CaseRun {
     pub name: String,
     pub expected_errors: u64,
     pub errors: usize,
     pub first: String,
+    /// For an XML case: the errors of the same resource read into JSON and
+    /// validated as JSON, which tells a disagreement XML causes from one
+    /// the JSON walk has anyway.
+    pub json_form_errors: Option<usize>,
 }
 
 impl CaseRun {
@@ -26,6 +46,15 @@ impl CaseRun {
     pub fn equal(&self) -> bool {
         self.expected_errors as usize == self.errors
     }
+
+    /// A disagreement that is the XML reading's: the JSON form of the same
+    /// resource agrees with the reference and the XML does not.
+    pub fn xml_specific(&self) -> bool {
+        !self.agrees()
+            && self
+                .json_form_errors
+                .is_some_and(|j| (self.expected_errors == 0) == (j == 0))
+    }
 }
 
 pub fn root() -> PathBuf {
@@ -33,11 +62,10 @@ pub fn root() -> PathBuf {
 }
 
 /// The manifest's cases of one tier.
-pub fn cases(tier: &str) -> Vec<Value> {
-    let manifest: Value = serde_json::from_slice(
-        &std::fs::read(root().join("manifest.r4-json.json")).expect("manifest"),
-    )
-    .expect("manifest JSON");
+pub fn cases(input: Input, tier: &str) -> Vec<Value> {
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(root().join(input.manifest())).expect("manifest"))
+            .expect("manifest JSON");
     manifest["cases"]
         .as_array()
         .expect("cases")
@@ -89,9 +117,20 @@ fn paths(v: &Value) -> Vec<String> {
 pub fn supporting(case: &Value) -> Vec<Value> {
     files(case)
         .iter()
-        .filter_map(|p| std::fs::read(root().join(p)).ok())
-        .filter_map(|b| serde_json::from_slice(&b).ok())
+        .filter_map(|p| read_resource(p))
         .collect()
+}
+
+/// A supporting file as JSON: XML ones (the XML cases bring most of theirs
+/// in XML) read into JSON against base R4's definitions.
+fn read_resource(path: &str) -> Option<Value> {
+    let bytes = std::fs::read(root().join(path)).ok()?;
+    if conform_xml::looks_like_xml(&bytes) {
+        let converted = conform_xml::read(&bytes, &super::r4().xml_model()).ok()?;
+        serde_json::from_str(&converted.json).ok()
+    } else {
+        serde_json::from_slice(&bytes).ok()
+    }
 }
 
 /// Supporting files (profiles, Questionnaires, ValueSets...), and the
@@ -115,17 +154,28 @@ pub fn run(case: &Value, base: &Validator, packages: &[PackageSpec]) -> Vec<Case
     let name = case["name"].as_str().expect("name").to_string();
     let files = files(case);
     let profile = &case["profile"];
-    let supporting: Vec<Value> = files
-        .iter()
-        .filter_map(|p| std::fs::read(root.join(p)).ok())
-        .filter_map(|b| serde_json::from_slice(&b).ok())
-        .collect();
+    let supporting: Vec<Value> = files.iter().filter_map(|p| read_resource(p)).collect();
     let has_profiles = supporting
         .iter()
         .any(|r| r["resourceType"] == "StructureDefinition");
     let validator = if has_profiles {
+        // Packages load JSON: XML files go in as their JSON form, written
+        // to a folder that lives until the plans are compiled.
+        let converted = tempfile::tempdir().expect("temp dir");
         let mut specs = packages.to_vec();
-        specs.extend(files.iter().map(|f| PackageSpec::Loose(root.join(f))));
+        for (i, f) in files.iter().enumerate() {
+            let path = root.join(f);
+            if f.ends_with(".xml") {
+                let Some(json) = read_resource(f) else {
+                    continue;
+                };
+                let out = converted.path().join(format!("{i}.json"));
+                std::fs::write(&out, json.to_string()).expect("write converted");
+                specs.push(PackageSpec::Loose(out));
+            } else {
+                specs.push(PackageSpec::Loose(path));
+            }
+        }
         super::load(&specs).0
     } else {
         base.clone()
@@ -158,7 +208,7 @@ pub fn run(case: &Value, base: &Validator, packages: &[PackageSpec]) -> Vec<Case
 }
 
 fn one(name: String, validator: &Validator, bytes: &[u8], expected: &Value) -> CaseRun {
-    let result = validator.validate_bytes(bytes, 0);
+    let result = validator.validate_payload(bytes);
     let errors: Vec<_> = result
         .findings
         .iter()
@@ -170,10 +220,18 @@ fn one(name: String, validator: &Validator, bytes: &[u8], expected: &Value) -> C
             println!("  {name}: {} [{}] {}", f.expression(), f.rule, f.message);
         }
     }
+    let json_form_errors = conform_xml::looks_like_xml(bytes)
+        .then(|| conform_xml::read(bytes, &validator.xml_model()).ok())
+        .flatten()
+        .map(|c| {
+            let r = validator.validate_bytes(c.json.as_bytes(), 0);
+            r.findings.iter().filter(|f| f.severity.is_error()).count()
+        });
     CaseRun {
         name,
         expected_errors: expected["errors"].as_u64().expect("expected.errors"),
         errors: errors.len(),
+        json_form_errors,
         first: errors
             .first()
             .map(|f| format!("{} [{}] {}", f.expression(), f.rule, f.message))
@@ -184,15 +242,16 @@ fn one(name: String, validator: &Validator, bytes: &[u8], expected: &Value) -> C
 /// Prints every run and the totals; returns (agreement %, equal %).
 pub fn print(title: &str, runs: &[CaseRun]) -> (f64, f64) {
     println!(
-        "{:<50} {:>8} {:>6}  {:<5} {:<5} first error",
-        "case", "expected", "ours", "agree", "equal"
+        "{:<50} {:>8} {:>6} {:>5}  {:<5} {:<5} first error",
+        "case", "expected", "ours", "json", "agree", "equal"
     );
     for o in runs {
         println!(
-            "{:<50} {:>8} {:>6}  {:<5} {:<5} {}",
+            "{:<50} {:>8} {:>6} {:>5}  {:<5} {:<5} {}",
             o.name,
             o.expected_errors,
             o.errors,
+            o.json_form_errors.map_or("-".into(), |j| j.to_string()),
             if o.agrees() { "yes" } else { "NO" },
             if o.equal() { "yes" } else { "no" },
             o.first.chars().take(140).collect::<String>()
@@ -206,5 +265,19 @@ pub fn print(title: &str, runs: &[CaseRun]) -> (f64, f64) {
         "\n{title}: {}; valid/invalid agreement {agree} ({pa:.1}%); equal error counts {equal} ({pe:.1}%)",
         runs.len()
     );
+    if runs.iter().any(|o| o.json_form_errors.is_some()) {
+        let json_agree = runs
+            .iter()
+            .filter(|o| {
+                o.json_form_errors
+                    .is_some_and(|j| (o.expected_errors == 0) == (j == 0))
+            })
+            .count();
+        let specific = runs.iter().filter(|o| o.xml_specific()).count();
+        println!(
+            "{title}, the same resources read into JSON and validated as JSON: valid/invalid agreement {json_agree} ({:.1}%); disagreements only the XML has: {specific}",
+            100.0 * json_agree as f64 / total
+        );
+    }
     (pa, pe)
 }

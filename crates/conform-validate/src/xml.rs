@@ -1,0 +1,127 @@
+//! FHIR XML inputs: the compiled plans as the model `conform_xml` maps XML
+//! to JSON with, and the validation of an XML resource through the one JSON
+//! walk, its findings placed at XML lines and columns.
+
+use crate::finding::{rules, IssueCode, Location, Outcome, Severity};
+use crate::plan::{Plans, TypeId, TypeKind};
+use crate::primitive::{JsonType, Primitive};
+use crate::{ResourceResult, Validator};
+use conform_xml::{Child, Model, Scalar, Shape, TypeRef, XmlError};
+
+/// The plans, as far as the XML↔JSON mapping needs them: every element of
+/// every type (base definitions of the loaded FHIR version, R4 or STU3).
+pub struct PlansModel<'a>(pub &'a Plans);
+
+impl Model for PlansModel<'_> {
+    fn resource(&self, name: &str) -> Option<TypeRef> {
+        self.0.resource(name)
+    }
+
+    fn child(&self, parent: TypeRef, name: &str) -> Option<Child> {
+        let t = self.0.types.get(parent as usize)?;
+        let key = t.keys.get(name).filter(|k| !k.underscore)?;
+        let element = &t.elements[key.element as usize];
+        let ty = element.types.get(key.choice as usize)?;
+        let shape = match self.0.get(ty.plan).kind {
+            TypeKind::Resource => Shape::Resource,
+            TypeKind::Primitive(Primitive::Xhtml) => Shape::Xhtml,
+            TypeKind::Primitive(p) => Shape::Scalar(
+                match p.json_type() {
+                    JsonType::Bool => Scalar::Bool,
+                    JsonType::Number => Scalar::Number,
+                    JsonType::String => Scalar::String,
+                },
+                ty.plan,
+            ),
+            TypeKind::Complex | TypeKind::Backbone => Shape::Complex(ty.plan),
+        };
+        Some(Child {
+            order: key.element as u32,
+            array: element.array,
+            shape,
+        })
+    }
+
+    fn is_resource(&self, t: TypeRef) -> bool {
+        self.0.get(t as TypeId).kind == TypeKind::Resource
+    }
+
+    fn is_extension(&self, t: TypeRef) -> bool {
+        self.0.get(t as TypeId).role == crate::plan::Role::Extension
+    }
+}
+
+impl Validator {
+    /// The XML↔JSON model of this validator's definitions.
+    pub fn xml_model(&self) -> PlansModel<'_> {
+        PlansModel(&self.plans)
+    }
+
+    /// Validates one resource, XML when its first non-blank byte is `<`
+    /// and JSON otherwise.
+    pub fn validate_payload(&self, bytes: &[u8]) -> ResourceResult {
+        if conform_xml::looks_like_xml(bytes) {
+            self.validate_xml(bytes)
+        } else {
+            self.validate_bytes(bytes, 0)
+        }
+    }
+
+    /// Validates one FHIR XML text holding one resource: read into the JSON
+    /// tree, walked like JSON, findings at XML lines and columns, and the
+    /// XML rules' findings first.
+    pub fn validate_xml(&self, bytes: &[u8]) -> ResourceResult {
+        let converted = match conform_xml::read(bytes, &self.xml_model()) {
+            Ok(c) => c,
+            Err(e) => return xml_failure(bytes, &e),
+        };
+        let doc = match conform_json::parse(converted.json.as_bytes()) {
+            Ok(doc) => doc,
+            // The reader writes JSON text only; failing here is a bug in it,
+            // reported as a finding rather than a panic.
+            Err(e) => {
+                return xml_failure(
+                    bytes,
+                    &XmlError {
+                        offset: converted.positions.xml_offset(e.offset),
+                        message: format!(
+                            "internal error: the XML was read into invalid JSON ({e})"
+                        ),
+                    },
+                )
+            }
+        };
+        let mut result = self.validate_document_at(&doc, 0, Some(&converted.positions));
+        let xml_findings = converted.issues.into_iter().map(|i| {
+            let (line, column) = converted.positions.xml_line_col(i.offset);
+            Outcome::finding(
+                Severity::Error,
+                IssueCode::Structure,
+                i.rule,
+                Location::payload(i.path, line, column),
+                i.message,
+            )
+        });
+        result.findings.splice(0..0, xml_findings);
+        result
+    }
+}
+
+/// The result for bytes that are not FHIR-readable XML: one fatal finding
+/// where reading stopped.
+fn xml_failure(bytes: &[u8], e: &XmlError) -> ResourceResult {
+    let text = String::from_utf8_lossy(bytes);
+    let (line, column) = conform_json::LineIndex::new(&text).line_col(&text, e.offset);
+    ResourceResult {
+        resource_type: None,
+        id: None,
+        line: 1,
+        findings: vec![Outcome::finding(
+            Severity::Fatal,
+            IssueCode::Invalid,
+            rules::XML_SYNTAX,
+            Location::payload(String::new(), line, column),
+            format!("The content is not valid FHIR XML: {}", e.message),
+        )],
+    }
+}
