@@ -63,6 +63,47 @@ pub fn mint(
     format!("{}.{}.", b64(&header), b64(&claims))
 }
 
+/// The GP Connect interactions conform calls, with their
+/// `Ssp-InteractionID` and JWT scope (shared by the probe and scenarios).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interaction {
+    Metadata,
+    FindPatient,
+    ReadPatient,
+    StructuredRecord,
+}
+
+impl Interaction {
+    pub fn id(self) -> &'static str {
+        match self {
+            Interaction::Metadata => "urn:nhs:names:services:gpconnect:fhir:rest:read:metadata-1",
+            Interaction::FindPatient => {
+                "urn:nhs:names:services:gpconnect:fhir:rest:search:patient-1"
+            }
+            Interaction::ReadPatient => "urn:nhs:names:services:gpconnect:fhir:rest:read:patient-1",
+            Interaction::StructuredRecord => {
+                "urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1"
+            }
+        }
+    }
+    /// Metadata is an organisation-level read; the rest read patient data.
+    pub fn scope(self) -> &'static str {
+        match self {
+            Interaction::Metadata => "organization/*.read",
+            _ => "patient/*.read",
+        }
+    }
+    /// The name latencies are reported under.
+    pub fn label(self) -> &'static str {
+        match self {
+            Interaction::Metadata => "gpc.metadata",
+            Interaction::FindPatient => "gpc.find-patient",
+            Interaction::ReadPatient => "gpc.read-patient",
+            Interaction::StructuredRecord => "gpc.getstructuredrecord",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -380,9 +380,9 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
     let searches = method == "POST" && r.path.trim_end_matches('/').ends_with("_search");
     // GP Connect's structured record is read with a POST of Parameters.
     let reads_gp_record = method == "POST"
-        && r.gp_connect
-            .as_ref()
-            .is_some_and(|c| c.interaction == GP_CONNECT_STRUCTURED_RECORD);
+        && r.gp_connect.as_ref().is_some_and(|c| {
+            c.interaction == conform_endpoint::gp_connect::Interaction::StructuredRecord.id()
+        });
     if matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE")
         && !searches
         && !reads_gp_record
@@ -437,11 +437,6 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         gp_connect: r.gp_connect.clone(),
     })
 }
-
-/// The interaction id of GP Connect's Access Record Structured: a read,
-/// though sent as a POST (`Patient/$gpc.getstructuredrecord`).
-const GP_CONNECT_STRUCTURED_RECORD: &str =
-    "urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1";
 
 /// Name/value pairs from a map whose list values repeat the name.
 fn pairs(map: &serde_json::Map<String, Value>) -> Vec<(String, String)> {

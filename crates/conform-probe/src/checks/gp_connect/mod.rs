@@ -9,6 +9,7 @@
 //! [`crate::GP_CONNECT_PACK`].
 
 use conform_endpoint::gp_connect as token;
+use conform_endpoint::gp_connect::Interaction;
 
 use crate::capability::Declared;
 use crate::checks::skip_all;
@@ -114,46 +115,6 @@ const FHIR_JSON: &str = "application/fhir+json";
 /// Fails the modulus 11 check whatever the provider holds (the check digit
 /// of 123456789 would be 10, which no NHS number has).
 const INVALID_NHS: &str = "1234567890";
-
-/// The interactions called, with their `Ssp-InteractionID` and JWT scope.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Interaction {
-    Metadata,
-    FindPatient,
-    ReadPatient,
-    StructuredRecord,
-}
-
-impl Interaction {
-    fn id(self) -> &'static str {
-        match self {
-            Interaction::Metadata => "urn:nhs:names:services:gpconnect:fhir:rest:read:metadata-1",
-            Interaction::FindPatient => {
-                "urn:nhs:names:services:gpconnect:fhir:rest:search:patient-1"
-            }
-            Interaction::ReadPatient => "urn:nhs:names:services:gpconnect:fhir:rest:read:patient-1",
-            Interaction::StructuredRecord => {
-                "urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1"
-            }
-        }
-    }
-    /// Metadata is an organisation-level read; the rest read patient data.
-    fn scope(self) -> &'static str {
-        match self {
-            Interaction::Metadata => "organization/*.read",
-            _ => "patient/*.read",
-        }
-    }
-    /// The name latencies are reported under.
-    fn label(self) -> &'static str {
-        match self {
-            Interaction::Metadata => "gpc.metadata",
-            Interaction::FindPatient => "gpc.find-patient",
-            Interaction::ReadPatient => "gpc.read-patient",
-            Interaction::StructuredRecord => "gpc.getstructuredrecord",
-        }
-    }
-}
 
 /// One way of departing from a well-formed consumer request.
 #[derive(Clone, Copy, Debug)]
