@@ -196,7 +196,7 @@ fn check_accepts_the_kits_and_names_file_and_line_of_a_mistake() {
     let out = common::run(&["scenario", "check", "testkits"]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     assert!(
-        common::stdout(&out).starts_with("ok: 8 scenarios (51 steps)\n"),
+        common::stdout(&out).starts_with("ok: 9 scenarios (58 steps)\n"),
         "{}",
         common::stdout(&out)
     );
