@@ -102,3 +102,31 @@ fn findings_from_xml_are_placed_at_xml_lines_and_columns() {
         r.findings
     );
 }
+
+/// A `value` attribute that is not a boolean or number where one is due is
+/// reported in XML's terms, quoting the attribute, at the attribute.
+#[test]
+fn a_bad_boolean_attribute_is_reported_in_xml_terms() {
+    let xml = br#"<Patient xmlns="http://hl7.org/fhir">
+  <active value="yes"/>
+</Patient>"#;
+    let r = common::r4().validate_xml(xml);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "json-type")
+        .unwrap_or_else(|| panic!("{:#?}", r.findings));
+    assert_eq!(
+        f.message,
+        "Patient.active is a boolean, so its value attribute must be true or false, not 'yes'"
+    );
+    assert_eq!(f.location.line, Some(2));
+    // The same value in JSON speaks of JSON.
+    let json = common::r4().validate_bytes(br#"{"resourceType":"Patient","active":"yes"}"#, 0);
+    let f = json
+        .findings
+        .iter()
+        .find(|f| f.rule == "json-type")
+        .unwrap();
+    assert!(f.message.contains("a JSON boolean"), "{}", f.message);
+}

@@ -37,6 +37,23 @@ impl<'a> Walker<'a> {
             (JsonType::Bool, Kind::Bool) => return,
             (JsonType::Number, Kind::Number) => doc.raw(node).map(std::borrow::Cow::Borrowed),
             (JsonType::String, Kind::String) => doc.str(node),
+            // Read from XML (a position map is there), the value was a
+            // `value` attribute the reader could not take as a boolean or
+            // number: say so in XML's terms, not JSON's.
+            (JsonType::Bool | JsonType::Number, Kind::String) if self.positions.is_some() => {
+                let want = match expected {
+                    JsonType::Bool => "true or false",
+                    _ => "a number",
+                };
+                let message = format!(
+                    "{} is a {}, so its value attribute must be {want}, not '{}'",
+                    el.path,
+                    t.code,
+                    doc.str(node).unwrap_or_default()
+                );
+                self.error(IssueCode::Structure, rules::JSON_TYPE, node, message);
+                return;
+            }
             _ => {
                 let want = match expected {
                     JsonType::Bool => "a JSON boolean (true or false)",
