@@ -5,7 +5,7 @@
 
 use crate::exit::{Code, Failure, Outcome};
 use conform_setup::Settings;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -23,7 +23,7 @@ pub struct Args {
 }
 
 pub fn run(settings: &Settings, args: &Args) -> Outcome {
-    let bytes = read(&args.file)?;
+    let bytes = super::read_input(&args.file)?;
     let validator = match &args.core {
         Some(core) => settings.core_definitions(core)?,
         None => settings.definitions(&conform_setup::LoadOptions::default())?,
@@ -65,17 +65,6 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
             .map_err(|e| Failure::usage(format!("cannot write to standard output: {e}")))?,
     }
     Ok(Code::Pass)
-}
-
-fn read(file: &str) -> Result<Vec<u8>, Failure> {
-    if file == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
-        return Ok(buf);
-    }
-    std::fs::read(file).map_err(|e| Failure::usage(format!("cannot read {file}: {e}")))
 }
 
 fn line_col(bytes: &[u8], offset: usize) -> (u32, u32) {

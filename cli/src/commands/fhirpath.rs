@@ -6,7 +6,6 @@ use crate::exit::{Code, Failure, Outcome};
 use conform_fhirpath::{item_value, value_to_string, Context, Item, Value};
 use conform_json::Document;
 use conform_setup::Settings;
-use std::io::Read;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,7 +32,7 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
             e.position, e.message
         ))
     })?;
-    let bytes = read(&args.file)?;
+    let bytes = super::read_input(&args.file)?;
     let doc = conform_json::parse(&bytes)
         .map_err(|e| Failure::usage(format!("{} is not valid JSON: {e}", args.file)))?;
     // Types and FHIR functions (memberOf, resolve in Bundles...) from the
@@ -87,18 +86,6 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         }
     }
     Ok(Code::Pass)
-}
-
-fn read(file: &str) -> Result<Vec<u8>, Failure> {
-    if file == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
-        Ok(buf)
-    } else {
-        std::fs::read(file).map_err(|e| Failure::usage(format!("cannot read {file}: {e}")))
-    }
 }
 
 /// An item's type name (FHIR type, or System type for computed values) and
