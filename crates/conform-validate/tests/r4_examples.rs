@@ -7,18 +7,7 @@ mod common;
 #[test]
 fn official_examples_validate_clean_except_known_invalid() {
     let known = common::known::KnownInvalid::parse(include_str!("data/r4-examples-invalid.toml"));
-    let dir = conform_testdata::path("r4/examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("examples folder")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    assert_eq!(
-        files.len(),
-        703,
-        "the shared test data holds 703 R4 examples"
-    );
+    let files = common::example_files("r4/examples", 703);
 
     let results: Vec<(String, conform_validate::ResourceResult)> = files
         .iter()

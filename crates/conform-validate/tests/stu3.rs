@@ -9,17 +9,6 @@ use conform_packages::FhirRelease;
 use conform_validate::release::OtherRelease;
 use conform_validate::{ResourceResult, Validator};
 
-fn json_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
 fn validate_with(v: &Validator, path: &std::path::Path) -> ResourceResult {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     v.validate_bytes(&bytes, 0)
@@ -28,12 +17,7 @@ fn validate_with(v: &Validator, path: &std::path::Path) -> ResourceResult {
 #[test]
 fn official_stu3_examples_validate_clean_except_known_invalid() {
     let known = common::known::KnownInvalid::parse(include_str!("data/stu3-examples-invalid.toml"));
-    let files = json_files(&conform_testdata::path("stu3/examples"));
-    assert_eq!(
-        files.len(),
-        634,
-        "the shared test data holds 634 STU3 examples"
-    );
+    let files = common::example_files("stu3/examples", 634);
     let v = common::stu3();
     assert_eq!(v.release(), Some(FhirRelease::Stu3));
     let results: Vec<(String, ResourceResult)> = files
@@ -123,9 +107,8 @@ fn r4_telling_stu3() -> Validator {
 #[test]
 fn gp_connect_payloads_validated_as_r4_get_one_finding_each() {
     let v = r4_telling_stu3();
-    let dir = conform_testdata::path("nhs-apis/gp-connect-stu3");
     let mut told = 0;
-    for path in json_files(&dir) {
+    for path in common::example_files("nhs-apis/gp-connect-stu3", 13) {
         let r = validate_with(&v, &path);
         let release: Vec<_> = r
             .findings

@@ -9,15 +9,7 @@ use conform_validate::Validator;
 /// Round-trips every example in `dir`; returns the files that do not come
 /// back identical, with why.
 fn round_trip_folder(v: &Validator, dir: &str, expected: usize) -> Vec<String> {
-    let dir = conform_testdata::path(dir);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("examples folder")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    assert_eq!(files.len(), expected, "examples in {}", dir.display());
+    let files = common::example_files(dir, expected);
     let model = v.xml_model();
     let mut problems = Vec::new();
     for path in &files {
@@ -61,7 +53,7 @@ fn round_trip_folder(v: &Validator, dir: &str, expected: usize) -> Vec<String> {
     }
     println!(
         "{}: {} of {} examples round-trip JSON → XML → JSON identically",
-        dir.display(),
+        dir,
         files.len() - problems.len(),
         files.len()
     );

@@ -26,18 +26,7 @@ fn findings(r: &ResourceResult) -> Vec<(String, String, String)> {
 #[test]
 fn xml_and_json_forms_of_the_r4_examples_give_the_same_findings() {
     let v = common::r4();
-    let dir = conform_testdata::path("r4/examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("examples folder")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    assert_eq!(
-        files.len(),
-        703,
-        "the shared test data holds 703 R4 examples"
-    );
+    let files = common::example_files("r4/examples", 703);
     let mut problems = Vec::new();
     let mut compared = 0;
     let mut with_findings = 0;

@@ -53,6 +53,22 @@ pub fn r4_with(files: &[std::path::PathBuf]) -> Validator {
     load(&specs).0
 }
 
+/// The `*.json` files of a shared test data folder (relative to the test
+/// data root), sorted so results never depend on the file system, and
+/// checked to be as many as the data's README says.
+pub fn example_files(folder: &str, expected: usize) -> Vec<std::path::PathBuf> {
+    let dir = conform_testdata::path(folder);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), expected, "the shared test data's {folder}");
+    files
+}
+
 pub fn validate_file(path: &std::path::Path) -> ResourceResult {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     r4().validate_bytes(&bytes, 0)
