@@ -132,6 +132,12 @@ impl FhirRelease {
             .find(|r| r.is_core(package_name))
     }
 
+    /// The release whose core package a spec (`id#version` or `id@version`,
+    /// as configured) names.
+    pub fn of_core_spec(spec: &str) -> Option<FhirRelease> {
+        FhirRelease::of_core(spec.split(['#', '@']).next().unwrap_or(spec))
+    }
+
     /// Whether a profile URL is marked as written for this release.
     pub fn marks_profile(self, url: &str) -> bool {
         self.facts().profile_markers.iter().any(|m| url.contains(m))

@@ -290,10 +290,8 @@ impl Settings {
         let Some(release) = release else {
             return self.base_packages.clone();
         };
-        let core_of_other = |spec: &str| {
-            let name = spec.split(['#', '@']).next().unwrap_or(spec);
-            FhirRelease::of_core(name).is_some_and(|r| r != release)
-        };
+        let core_of_other =
+            |spec: &str| FhirRelease::of_core_spec(spec).is_some_and(|r| r != release);
         let mut out = Vec::with_capacity(self.base_packages.len());
         for spec in &self.base_packages {
             let spec = if core_of_other(spec) {

@@ -222,7 +222,7 @@ impl Settings {
         let own = self.release()?.or_else(|| {
             self.base_packages
                 .iter()
-                .find_map(|s| FhirRelease::of_core(s.split(['#', '@']).next().unwrap_or(s)))
+                .find_map(|s| FhirRelease::of_core_spec(s))
         });
         // (release, packages to load on top) per validator.
         let mut groups: Vec<(Option<FhirRelease>, Vec<String>)> = vec![(own, options.igs.clone())];
