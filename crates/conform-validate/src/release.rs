@@ -79,25 +79,24 @@ fn shape_findings(findings: &[Outcome]) -> usize {
 }
 
 /// The profile URLs the resource and, for a Bundle, its entries claim in
-/// `meta.profile` (a search result Bundle often claims none itself).
-fn declared_profiles(doc: &Document<'_>) -> Vec<String> {
+/// `meta.profile` (a search result Bundle often claims none itself) that
+/// `keep` accepts. Runs for every resource, so only kept URLs (rare: those
+/// of the other release) are copied.
+fn claimed_profiles(doc: &Document<'_>, keep: impl Fn(&str) -> bool) -> Vec<String> {
     let root = doc.root();
-    let entries = doc
-        .get(root, "entry")
-        .map(|e| doc.elements(e).to_vec())
-        .unwrap_or_default();
+    let entries = doc.get(root, "entry").map_or(&[][..], |e| doc.elements(e));
     let resources = std::iter::once(root).chain(
         entries
-            .into_iter()
-            .filter_map(|entry| doc.get(entry, "resource")),
+            .iter()
+            .filter_map(|&entry| doc.get(entry, "resource")),
     );
     let mut out = Vec::new();
     for resource in resources {
         let profiles = doc
             .get(resource, "meta")
             .and_then(|meta| doc.get(meta, "profile"));
-        for p in profiles.map(|p| doc.elements(p)).unwrap_or_default() {
-            if let Some(url) = doc.str(*p) {
+        for p in profiles.map_or(&[][..], |p| doc.elements(p)) {
+            if let Some(url) = doc.str(*p).filter(|u| keep(u)) {
                 out.push(url.into_owned());
             }
         }
@@ -116,10 +115,9 @@ pub(crate) fn check(validator: &Validator, doc: &Document<'_>, result: &mut Reso
     let here = shape_findings(&result.findings);
     // Profiles of the other release that are not loaded here: nothing in
     // this run can check the resource against them.
-    let marked: Vec<String> = declared_profiles(doc)
-        .into_iter()
-        .filter(|p| other.release.marks_profile(p) && !validator.has_profile(p))
-        .collect();
+    let marked = claimed_profiles(doc, |p| {
+        other.release.marks_profile(p) && !validator.has_profile(p)
+    });
     if here == 0 && marked.is_empty() {
         return;
     }
