@@ -12,6 +12,7 @@ pub mod probe;
 pub mod scenario;
 pub mod schemas;
 pub mod scorecard;
+pub mod terminology;
 pub mod validate;
 
 pub use error_chain::error_chain;

@@ -15,6 +15,21 @@ pub(crate) struct LocalIssue {
     /// A rule id of [`rules`], or an invariant's key.
     pub rule: std::borrow::Cow<'static, str>,
     pub message: String,
+    /// A question for a terminology server about the value at `node`; the
+    /// issue itself is its placeholder finding when `reported`, and is not
+    /// reported otherwise.
+    pub ask: Option<Box<Ask>>,
+}
+
+/// A question about a coded value for a terminology server, as a rule asks
+/// it (the walker adds where it is).
+pub(crate) struct Ask {
+    pub questions: Vec<conform_outcome::terminology::CodeQuestion>,
+    pub strength: Option<conform_outcome::terminology::BindingStrength>,
+    pub label: String,
+    /// Whether the issue carrying it is reported meanwhile (a "not checked"
+    /// finding that the answer replaces).
+    pub reported: bool,
 }
 
 /// Defines each rule id once, and [`rules::ALL`] from the same list, so a
@@ -49,6 +64,10 @@ pub mod rules {
         PRIMITIVE_FORMAT = "primitive-format",
         BINDING_REQUIRED = "binding-required",
         BINDING_NOT_CHECKED = conform_outcome::validate::UNVERIFIED_RULE,
+        // Answers of a terminology server (docs/terminology.md).
+        CODE_INVALID = "code-invalid",
+        CODE_DISPLAY = "code-display",
+        CODE_INACTIVE = "code-inactive",
         REFERENCE_FORMAT = "reference-format",
         REFERENCE_TARGET = "reference-target",
         REFERENCE_AGGREGATION = "reference-aggregation",

@@ -27,6 +27,7 @@ pub mod reference;
 pub mod release;
 mod rule_families;
 mod run;
+mod settle;
 pub mod terminology;
 mod walk;
 mod xhtml;
@@ -41,6 +42,7 @@ pub use options::{ContainedPolicy, Level, Options, ReferencePolicy};
 pub use run::{validate_inputs, FileFailure, ResourceResult, Sink, Summary};
 
 use conform_json::Document;
+use conform_outcome::terminology::CodeChecker;
 use context::Context;
 use plan::Plans;
 use std::sync::Arc;
@@ -65,6 +67,9 @@ pub struct Validator {
     release: Option<conform_packages::FhirRelease>,
     /// Another release's definitions, to tell a payload written for it.
     other_release: Option<Arc<release::OtherRelease>>,
+    /// Answers what the loaded packages cannot about codes (a terminology
+    /// server with its cache); `None`: such codes stay not checked.
+    checker: Option<Arc<dyn CodeChecker>>,
 }
 
 /// Which profiles each resource is validated against, on top of the base
@@ -119,7 +124,29 @@ impl Validator {
             selection: Arc::new(ProfileSelection::default()),
             release: None,
             other_release: None,
+            checker: None,
         }
+    }
+
+    /// The same validator, asking `checker` about the codes the loaded
+    /// packages cannot judge (docs/terminology.md).
+    pub fn with_code_checker(&self, checker: Option<Arc<dyn CodeChecker>>) -> Validator {
+        Validator {
+            checker,
+            ..self.clone()
+        }
+    }
+
+    /// The code checker, when there is one.
+    pub fn code_checker(&self) -> Option<&Arc<dyn CodeChecker>> {
+        self.checker.as_ref()
+    }
+
+    /// Answers the terminology questions the walk left in `results` (all
+    /// together), turning them into findings; run by every public entry
+    /// point, and by [`validate_inputs`] once per batch of files.
+    pub fn settle(&self, results: &mut [ResourceResult]) {
+        settle::settle(self.checker.as_deref(), &self.options, results);
     }
 
     /// The FHIR release of the loaded definitions.
@@ -261,15 +288,26 @@ impl Validator {
     /// Validates one JSON text holding one resource. `line_base` is the
     /// number of lines before it in its file (for NDJSON).
     pub fn validate_bytes(&self, bytes: &[u8], line_base: u32) -> ResourceResult {
+        self.settled(self.bytes_unsettled(bytes, line_base))
+    }
+
+    /// [`Self::validate_bytes`] with its terminology questions left for
+    /// the caller to settle (with others of its batch).
+    pub(crate) fn bytes_unsettled(&self, bytes: &[u8], line_base: u32) -> ResourceResult {
         match conform_json::parse(bytes) {
-            Ok(doc) => self.validate_document(&doc, line_base),
+            Ok(doc) => self.validate_document_at(&doc, line_base, None),
             Err(e) => run::parse_failure(bytes, &e, line_base),
         }
     }
 
     /// Validates a parsed document whose root is a resource.
     pub fn validate_document(&self, doc: &Document<'_>, line_base: u32) -> ResourceResult {
-        self.validate_document_at(doc, line_base, None)
+        self.settled(self.validate_document_at(doc, line_base, None))
+    }
+
+    fn settled(&self, mut result: ResourceResult) -> ResourceResult {
+        self.settle(std::slice::from_mut(&mut result));
+        result
     }
 
     /// [`Self::validate_document`], lines and columns taken from
@@ -289,6 +327,8 @@ impl Validator {
             id,
             line,
             findings: w.findings,
+            codes_verified: 0,
+            pending: w.pending,
         };
         release::check(self, doc, &mut result);
         result

@@ -154,6 +154,7 @@ pub(crate) fn check(validator: &Validator, doc: &Document<'_>, result: &mut Reso
     }
     let evidence = evidence.join("; ");
     result.findings.clear();
+    result.pending.clear();
     let mut finding = Outcome::finding(
         Severity::Error,
         IssueCode::Structure,

@@ -29,10 +29,11 @@ pub fn validate_inputs(v: &Validator, inputs: &[Input], sink: &mut dyn Sink) {
             .position(Input::is_ndjson)
             .map_or(inputs.len(), |p| i + p)
             .min(i + FILE_BATCH);
-        let batch: Vec<(String, Result<Vec<ResourceResult>, String>)> = inputs[i..end]
+        let mut batch: Vec<(String, Result<Vec<ResourceResult>, String>)> = inputs[i..end]
             .par_iter()
             .map(|input| (input.name(), validate_whole(v, input)))
             .collect();
+        settle_batch(v, &mut batch);
         for (name, result) in batch {
             sink.file_start(&name);
             match result {
@@ -52,7 +53,29 @@ fn validate_whole(v: &Validator, input: &Input) -> Result<Vec<ResourceResult>, S
     if *input == Input::Stdin && looks_like_ndjson(&bytes) {
         return Ok(validate_lines(v, &bytes, 0));
     }
-    Ok(vec![v.validate_payload(&bytes)])
+    Ok(vec![v.payload_unsettled(&bytes)])
+}
+
+/// Answers the terminology questions of a batch of files together, so a
+/// code that many files use is asked about once and the server is asked
+/// once per batch, not once per resource.
+fn settle_batch(v: &Validator, batch: &mut [(String, Result<Vec<ResourceResult>, String>)]) {
+    let counts: Vec<usize> = batch
+        .iter()
+        .map(|(_, r)| r.as_ref().map_or(0, Vec::len))
+        .collect();
+    let mut results: Vec<ResourceResult> = batch
+        .iter_mut()
+        .filter_map(|(_, r)| r.as_mut().ok())
+        .flat_map(std::mem::take)
+        .collect();
+    v.settle(&mut results);
+    let mut settled = results.into_iter();
+    for ((_, r), n) in batch.iter_mut().zip(counts) {
+        if let Ok(list) = r {
+            list.extend(settled.by_ref().take(n));
+        }
+    }
 }
 
 fn read_all(input: &Input) -> Result<Vec<u8>, String> {
@@ -88,8 +111,8 @@ fn validate_lines(v: &Validator, bytes: &[u8], first_line: u32) -> Vec<ResourceR
         .collect();
     lines
         .par_iter()
-        .map(|&(n, line)| v.validate_bytes(line, n))
-        .collect()
+        .map(|&(n, line)| v.bytes_unsettled(line, n))
+        .collect::<Vec<_>>()
 }
 
 /// Streams an NDJSON file in chunks, so a file larger than memory is fine.
@@ -138,7 +161,9 @@ fn validate_ndjson_file(v: &Validator, input: &Input, sink: &mut dyn Sink) {
         }
         // Drop the final newline so it does not count as an extra line.
         let body = chunk.strip_suffix(b"\n").unwrap_or(&chunk);
-        for r in validate_lines(v, body, lines_before) {
+        let mut results = validate_lines(v, body, lines_before);
+        v.settle(&mut results);
+        for r in results {
             sink.resource(&name, r);
         }
         lines_before += lines_in_chunk;
@@ -164,5 +189,6 @@ pub(crate) fn parse_failure(bytes: &[u8], e: &ParseError, line_base: u32) -> Res
             Location::payload(String::new(), line + line_base, column),
             format!("The content is not valid JSON: {}", e.message),
         )],
+        ..Default::default()
     }
 }

@@ -60,10 +60,18 @@ impl Validator {
     /// Validates one resource, XML when its first non-blank byte is `<`
     /// and JSON otherwise.
     pub fn validate_payload(&self, bytes: &[u8]) -> ResourceResult {
+        let mut result = self.payload_unsettled(bytes);
+        self.settle(std::slice::from_mut(&mut result));
+        result
+    }
+
+    /// [`Self::validate_payload`] with its terminology questions left for
+    /// the caller to settle (with others of its batch).
+    pub(crate) fn payload_unsettled(&self, bytes: &[u8]) -> ResourceResult {
         if conform_xml::looks_like_xml(bytes) {
-            self.validate_xml(bytes)
+            self.xml_unsettled(bytes)
         } else {
-            self.validate_bytes(bytes, 0)
+            self.bytes_unsettled(bytes, 0)
         }
     }
 
@@ -71,6 +79,12 @@ impl Validator {
     /// tree, walked like JSON, findings at XML lines and columns, and the
     /// XML rules' findings first.
     pub fn validate_xml(&self, bytes: &[u8]) -> ResourceResult {
+        let mut result = self.xml_unsettled(bytes);
+        self.settle(std::slice::from_mut(&mut result));
+        result
+    }
+
+    fn xml_unsettled(&self, bytes: &[u8]) -> ResourceResult {
         let converted = match conform_xml::read(bytes, &self.xml_model()) {
             Ok(c) => c,
             Err(e) => return xml_failure(bytes, &e),
@@ -123,5 +137,6 @@ fn xml_failure(bytes: &[u8], e: &XmlError) -> ResourceResult {
             Location::payload(String::new(), line, column),
             format!("The content is not valid FHIR XML: {}", e.message),
         )],
+        ..Default::default()
     }
 }

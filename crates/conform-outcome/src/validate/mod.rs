@@ -18,7 +18,7 @@ pub const INPUT_RULE: &str = "input";
 pub const UNVERIFIED_RULE: &str = "binding-not-checked";
 
 /// The outcome for one resource (one JSON file, or one NDJSON line).
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ResourceResult {
     /// `None` when the text was not a recognisable resource.
     pub resource_type: Option<String>,
@@ -26,6 +26,18 @@ pub struct ResourceResult {
     /// Line where the resource starts in its file.
     pub line: u32,
     pub findings: Vec<Outcome>,
+    /// Codes a terminology server decided (valid or not) for this resource.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub codes_verified: usize,
+    /// Questions about codes waiting for a terminology server; answered
+    /// (and emptied) before the result is reported.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub pending: Vec<crate::terminology::PendingCode>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl ResourceResult {
@@ -83,9 +95,13 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub information: usize,
-    /// Codes that could not be checked offline (their code system or value
-    /// set is not in the loaded packages): neither passed nor failed.
+    /// Codes that could not be checked (their code system or value set is
+    /// not in the loaded packages, and no terminology server decided them):
+    /// neither passed nor failed.
     pub unverified: usize,
+    /// Codes a terminology server (or its cache) decided.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub codes_verified: usize,
     /// Files that could not be read.
     pub unreadable: usize,
 }
@@ -93,6 +109,7 @@ pub struct Summary {
 impl Summary {
     pub fn add(&mut self, r: &ResourceResult) {
         self.resources += 1;
+        self.codes_verified += r.codes_verified;
         for f in &r.findings {
             match f.severity {
                 Severity::Fatal | Severity::Error => self.errors += 1,

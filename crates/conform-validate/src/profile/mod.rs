@@ -198,6 +198,7 @@ impl<'a> Checker<'a> {
             code,
             rule: rule.into(),
             message,
+            ask: None,
         });
     }
 
@@ -773,6 +774,28 @@ impl Report for Checker<'_> {
         message: String,
     ) {
         Checker::report(self, severity, code, rule, node, extra, message);
+    }
+
+    fn ask(
+        &mut self,
+        node: NodeId,
+        extra: Option<&str>,
+        mut ask: crate::finding::Ask,
+        placeholder: Option<crate::rule_families::Placeholder>,
+    ) {
+        // The issue carries the question to the walker; without a
+        // placeholder it is not reported, only located.
+        ask.reported = placeholder.is_some();
+        let (severity, code, rule, message) = placeholder.unwrap_or((
+            Severity::Information,
+            IssueCode::NotSupported,
+            rules::BINDING_NOT_CHECKED,
+            String::new(),
+        ));
+        Checker::report(self, severity, code, rule, node, extra, message);
+        if let Some(last) = self.issues.last_mut() {
+            last.ask = Some(Box::new(ask));
+        }
     }
 }
 

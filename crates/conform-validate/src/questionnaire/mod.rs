@@ -96,6 +96,7 @@ fn unresolved(issues: &mut Vec<Issue>, context: &Context, q_node: NodeId, canoni
             code: IssueCode::Invalid,
             rule: rules::QUESTIONNAIRE_CANONICAL_TYPE.into(),
             message: format!("The canonical URL '{canonical}' refers to a {found}, but QuestionnaireResponse.questionnaire must refer to a Questionnaire"),
+            ask: None,
         });
     }
     let example =
@@ -107,6 +108,7 @@ fn unresolved(issues: &mut Vec<Issue>, context: &Context, q_node: NodeId, canoni
         code: IssueCode::Required,
         rule: rules::QUESTIONNAIRE_NOT_FOUND.into(),
         message: format!("The questionnaire '{canonical}' could not be resolved, so the answers cannot be checked against it"),
+        ask: None,
     });
 }
 
@@ -144,6 +146,7 @@ impl<'a> Checker<'a, '_> {
             code,
             rule: rule.into(),
             message,
+            ask: None,
         });
     }
 

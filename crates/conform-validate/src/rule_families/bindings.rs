@@ -6,7 +6,8 @@
 //! when every code was judged, the first one as not in the set.
 
 use super::Report;
-use crate::finding::{rules, IssueCode, Severity};
+use crate::finding::{rules, Ask, IssueCode, Severity};
+use conform_outcome::terminology::{BindingStrength, CodeQuestion};
 use crate::plan::{Binding, ElementPlan, Plans, Strength};
 use crate::terminology::{CodeSet, Membership};
 use conform_json::{Document, Kind, NodeId};
@@ -19,6 +20,8 @@ struct CodeAt<'d> {
     /// CodeableConcept's codings.
     extra: Option<String>,
     system: Option<Cow<'d, str>>,
+    /// The code system version the coding names, if any.
+    version: Option<Cow<'d, str>>,
     code: Cow<'d, str>,
 }
 
@@ -33,6 +36,7 @@ fn codes_at<'d>(doc: &'d Document<'_>, node: NodeId) -> Vec<CodeAt<'d>> {
                 node,
                 extra: None,
                 system: None,
+                version: None,
                 code,
             })
             .into_iter()
@@ -50,6 +54,7 @@ fn codes_at<'d>(doc: &'d Document<'_>, node: NodeId) -> Vec<CodeAt<'d>> {
                         node: at,
                         extra: Some(format!("coding[{i}].code")),
                         system: Some(system),
+                        version: doc.get_str(c, "version"),
                         code,
                     });
                 }
@@ -63,6 +68,7 @@ fn codes_at<'d>(doc: &'d Document<'_>, node: NodeId) -> Vec<CodeAt<'d>> {
                     node: at,
                     extra: None,
                     system: doc.get_str(node, "system"),
+                    version: doc.get_str(node, "version"),
                     code,
                 })
                 .into_iter()
@@ -130,7 +136,7 @@ pub(crate) fn check(
         return;
     };
     let codes = codes_at(doc, node);
-    let mut unknown = None;
+    let mut unknown = Vec::new();
     let mut bad = None;
     for (i, c) in codes.iter().enumerate() {
         let membership = match &c.system {
@@ -139,17 +145,69 @@ pub(crate) fn check(
         };
         match membership {
             Membership::In => return,
-            Membership::Unknown => unknown = unknown.or(Some(i)),
+            Membership::Unknown => unknown.push(i),
             Membership::NotIn => bad = bad.or(Some(i)),
         }
     }
-    if let Some(c) = unknown.map(|i| &codes[i]) {
-        if b.strength == Strength::Required {
-            not_checked(r, c, set, label);
-        }
+    if !unknown.is_empty() {
+        ask_server(r, &codes, &unknown, set, b.strength, label);
     } else if let Some(c) = bad.map(|i| &codes[i]) {
         not_in(r, c, set, b.strength, label);
     }
+}
+
+/// Codes of a required or extensible binding that the loaded packages
+/// cannot judge go to the terminology server, if there is one; a required
+/// binding reports "not checked" until it answers.
+fn ask_server(
+    r: &mut impl Report,
+    codes: &[CodeAt<'_>],
+    unknown: &[usize],
+    set: &CodeSet,
+    strength: Strength,
+    label: &str,
+) {
+    let strength = match strength {
+        Strength::Required => BindingStrength::Required,
+        Strength::Extensible => BindingStrength::Extensible,
+        Strength::Preferred | Strength::Example => return,
+    };
+    let first = &codes[unknown[0]];
+    let placeholder = (strength == BindingStrength::Required).then(|| {
+        (
+            Severity::Information,
+            IssueCode::NotSupported,
+            rules::BINDING_NOT_CHECKED,
+            not_checked_message(first, set, label),
+        )
+    });
+    // A bare code has no system to ask about.
+    let questions: Vec<CodeQuestion> = unknown
+        .iter()
+        .map(|&i| &codes[i])
+        .filter_map(|c| {
+            Some(CodeQuestion {
+                value_set: Some(set.url.clone()),
+                system: c.system.as_deref()?.to_string(),
+                version: c.version.as_deref().map(str::to_string),
+                code: c.code.to_string(),
+                display: None,
+            })
+        })
+        .collect();
+    if questions.is_empty() {
+        if let Some((severity, code, rule, message)) = placeholder {
+            r.report(severity, code, rule, first.node, first.extra.as_deref(), message);
+        }
+        return;
+    }
+    let ask = Ask {
+        questions,
+        strength: Some(strength),
+        label: label.to_string(),
+        reported: placeholder.is_some(),
+    };
+    r.ask(first.node, first.extra.as_deref(), ask, placeholder);
 }
 
 /// Whether the base walk has already judged a profile's binding: the base
@@ -204,22 +262,14 @@ fn not_in(r: &mut impl Report, c: &CodeAt<'_>, set: &CodeSet, strength: Strength
     );
 }
 
-fn not_checked(r: &mut impl Report, c: &CodeAt<'_>, set: &CodeSet, label: &str) {
+fn not_checked_message(c: &CodeAt<'_>, set: &CodeSet, label: &str) -> String {
     let why = set
         .unresolved
         .as_deref()
         .unwrap_or("its code system is not in the loaded packages");
-    let message = format!(
+    format!(
         "The code {} was not checked against the value set {} required for {label}: {why}",
         shown(c),
         set.url
-    );
-    r.report(
-        Severity::Information,
-        IssueCode::NotSupported,
-        rules::BINDING_NOT_CHECKED,
-        c.node,
-        c.extra.as_deref(),
-        message,
-    );
+    )
 }

@@ -43,8 +43,12 @@ pub(crate) mod primitives;
 pub(crate) mod references;
 pub(crate) mod types;
 
-use crate::finding::{IssueCode, Severity};
+use crate::finding::{Ask, IssueCode, Severity};
 use conform_json::NodeId;
+
+/// The "not checked" finding that stands for a question to a terminology
+/// server until it is answered: severity, code, rule and message.
+pub(crate) type Placeholder = (Severity, IssueCode, &'static str, String);
 
 /// Where a rule reports: the base walk places a finding under the path it
 /// is at, the profile checker under its own path and with the profile's
@@ -59,6 +63,10 @@ pub(crate) trait Report {
         extra: Option<&str>,
         message: String,
     );
+
+    /// Leaves a question about the coded value at `node` for a terminology
+    /// server (answered after the walk), reporting `placeholder` meanwhile.
+    fn ask(&mut self, node: NodeId, extra: Option<&str>, ask: Ask, placeholder: Option<Placeholder>);
 }
 
 impl Report for crate::walk::Walker<'_> {
@@ -73,5 +81,10 @@ impl Report for crate::walk::Walker<'_> {
     ) {
         let offset = self.doc.offset(node);
         self.emit(severity, code, rule, offset, extra, message);
+    }
+
+    fn ask(&mut self, node: NodeId, extra: Option<&str>, ask: Ask, placeholder: Option<Placeholder>) {
+        let offset = self.doc.offset(node);
+        self.leave_question(offset, extra, ask, placeholder);
     }
 }

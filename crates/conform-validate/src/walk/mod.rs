@@ -72,8 +72,12 @@ pub(crate) struct Walker<'a> {
     /// judged, the last is the element that holds it.
     pub(crate) objects: Vec<NodeId>,
     pub(crate) findings: Vec<Outcome>,
+    /// Questions for a terminology server, answered after the walk.
+    pub(crate) pending: Vec<conform_outcome::terminology::PendingCode>,
     /// The FHIR release of the definitions, for messages.
     pub(crate) release: Option<conform_packages::FhirRelease>,
+    /// Asks about the codes the packages cannot judge, when set.
+    pub(crate) checker: Option<&'a dyn conform_outcome::terminology::CodeChecker>,
 }
 
 impl<'a> Walker<'a> {
@@ -100,7 +104,9 @@ impl<'a> Walker<'a> {
             bundles: Vec::new(),
             objects: Vec::with_capacity(16),
             findings: Vec::new(),
+            pending: Vec::new(),
             release: v.release,
+            checker: v.checker.as_deref(),
         }
     }
 
@@ -181,6 +187,65 @@ impl<'a> Walker<'a> {
             outcome.status = Status::Skip;
         }
         self.findings.push(outcome);
+    }
+
+    /// Records a question for a terminology server where `offset` (and
+    /// `extra` below the current path) is, reporting its placeholder
+    /// finding meanwhile.
+    pub(crate) fn leave_question(
+        &mut self,
+        offset: usize,
+        extra: Option<&str>,
+        ask: crate::finding::Ask,
+        placeholder: Option<crate::rule_families::Placeholder>,
+    ) {
+        let (line, column) = self.line_col(offset);
+        let location = Location::payload(self.path_string(extra), line, column);
+        let placeholder = placeholder.map(|(severity, code, rule, message)| {
+            self.emit(severity, code, rule, offset, extra, message);
+            self.findings.last().cloned()
+        });
+        self.pending.push(conform_outcome::terminology::PendingCode {
+            questions: ask.questions,
+            strength: ask.strength,
+            label: ask.label,
+            location,
+            placeholder: placeholder.flatten(),
+        });
+    }
+
+    /// A Coding of a system the packages do not hold whole (SNOMED CT,
+    /// LOINC...): asks the terminology server whether its code exists, its
+    /// display is one of the concept's and the concept is active. Nothing
+    /// is reported unless the server decides.
+    pub(crate) fn ask_code_system(&mut self, node: NodeId, label: &str) {
+        let Some(checker) = self.checker else { return };
+        let doc = self.doc;
+        let (Some(system), Some(at)) = (doc.get_str(node, "system"), doc.get(node, "code")) else {
+            return;
+        };
+        let Some(code) = doc.str(at) else { return };
+        let held_whole = self
+            .context
+            .held(&system)
+            .is_some_and(|cs| cs["content"] == "complete");
+        if held_whole || !checker.asks_about(&system) {
+            return;
+        }
+        let question = conform_outcome::terminology::CodeQuestion {
+            value_set: None,
+            system: system.into_owned(),
+            version: doc.get_str(node, "version").map(|v| v.into_owned()),
+            code: code.into_owned(),
+            display: doc.get_str(node, "display").map(|d| d.into_owned()),
+        };
+        let ask = crate::finding::Ask {
+            questions: vec![question],
+            strength: None,
+            label: label.to_string(),
+            reported: false,
+        };
+        self.leave_question(doc.offset(at), Some("code"), ask, None);
     }
 
     pub(crate) fn error(&mut self, code: IssueCode, rule: &str, node: NodeId, message: String) {

@@ -76,6 +76,18 @@ impl<'a> Walker<'a> {
         for issue in issues {
             let extra = (!issue.path.is_empty()).then_some(issue.path.as_str());
             let offset = self.doc.offset(issue.node);
+            if let Some(ask) = issue.ask {
+                let placeholder = ask.reported.then(|| {
+                    let rule = rules::ALL
+                        .iter()
+                        .find(|r| **r == issue.rule)
+                        .copied()
+                        .unwrap_or(rules::BINDING_NOT_CHECKED);
+                    (issue.severity, issue.code, rule, issue.message)
+                });
+                self.leave_question(offset, extra, *ask, placeholder);
+                continue;
+            }
             self.emit(
                 issue.severity,
                 issue.code,

@@ -364,6 +364,7 @@ impl<'a> Walker<'a> {
                                     el.path == "CodeableConcept.coding",
                                 );
                                 self.supplement_as_system(node);
+                                self.ask_code_system(node, &el.path);
                             }
                             "Quantity" => types::coded::quantity(self, doc, node),
                             _ => {}
