@@ -34,6 +34,13 @@ impl Failure {
             message: message.into(),
         }
     }
+
+    pub fn infrastructure(message: impl Into<String>) -> Self {
+        Failure {
+            code: Code::Infrastructure,
+            message: message.into(),
+        }
+    }
 }
 
 impl From<conform_packages::PackageError> for Failure {

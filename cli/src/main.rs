@@ -45,6 +45,19 @@ pub struct Cli {
     /// pack's, then conform.toml's, then the loaded core package's.
     #[arg(long = "fhir-version", global = true, value_name = "VERSION")]
     fhir_version: Option<String>,
+    /// Terminology server (FHIR R4) for the codes the packages cannot
+    /// judge (SNOMED CT, dm+d, LOINC...); `none` stays offline. Default:
+    /// conform.toml's [terminology] url.
+    #[arg(long = "tx", global = true, value_name = "URL")]
+    tx: Option<String>,
+    /// Folder of the terminology cache (default: [terminology] cache, else
+    /// conform's cache folder/tx): commit or restore it in CI.
+    #[arg(long = "tx-cache", global = true, value_name = "DIR")]
+    tx_cache: Option<PathBuf>,
+    /// Answer codes from the terminology cache only, never the network;
+    /// codes it does not hold stay "not checked".
+    #[arg(long = "tx-replay", global = true)]
+    tx_replay: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -88,6 +101,9 @@ enum Command {
     Seed(commands::seed::Args),
     /// Readiness scorecards per region (MVS levels) and the national roll-up.
     Scorecard(commands::scorecard::Args),
+    /// The terminology cache and direct questions to the terminology server.
+    #[command(subcommand)]
+    Tx(commands::tx::Command),
 }
 
 fn main() -> ExitCode {
@@ -104,6 +120,9 @@ fn main() -> ExitCode {
         substitutes: cli.substitute.clone(),
         allow_missing_deps: cli.allow_missing_deps,
         fhir_version: cli.fhir_version.clone(),
+        tx: cli.tx.clone(),
+        tx_cache: cli.tx_cache.clone(),
+        tx_replay: cli.tx_replay,
     };
     let settings = || conform_setup::Settings::load(&overrides).map_err(exit::Failure::from);
     let result = match &cli.command {
@@ -119,6 +138,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => settings().and_then(|s| commands::doctor::run(&s, args)),
         Command::Scenario(cmd) => settings().and_then(|s| commands::scenario::run(&s, cmd)),
         Command::Seed(args) => settings().and_then(|s| commands::seed::run(&s, args)),
+        Command::Tx(cmd) => settings().and_then(|s| commands::tx::run(&s, cmd)),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),
         Command::Init(args) => commands::init::run(args),

@@ -15,6 +15,7 @@ pub mod scenario;
 pub mod scorecard;
 pub mod seed;
 pub mod snapshot;
+pub mod tx;
 pub mod validate;
 
 /// A command's one input: a file, or `-` for standard input.

@@ -141,6 +141,7 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         }
         _ => write_whole(settings, args, format, text, gate.as_ref(), &prepared)?,
     };
+    super::tx::note(settings);
     Ok(if !prepared.input_errors.is_empty() {
         Code::Usage
     } else if failed {

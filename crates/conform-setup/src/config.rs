@@ -23,6 +23,9 @@ struct FileConfig {
     output: OutputConfig,
     #[serde(default)]
     validate: ValidateConfig,
+    /// The terminology server (docs/terminology.md).
+    #[serde(default)]
+    terminology: conform_terminology::TxConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +58,21 @@ struct PackagesConfig {
 #[serde(deny_unknown_fields)]
 struct OutputConfig {
     format: Option<String>,
+}
+
+/// Key and secret files of the terminology server's auth are relative to
+/// the config file, like its other paths.
+fn resolve_auth_paths(auth: &mut conform_terminology::AuthConfig, dir: &Path) {
+    use conform_terminology::AuthConfig::*;
+    match auth {
+        Bearer { token_file, .. } | ClientCredentials { secret_file: token_file, .. } => {
+            if let Some(f) = token_file {
+                *f = dir.join(&*f);
+            }
+        }
+        PrivateKeyJwt { key_file, .. } => *key_file = dir.join(&*key_file),
+        None => {}
+    }
 }
 
 /// Declares the validator options a config file or the command line may
@@ -151,6 +169,12 @@ pub struct Overrides {
     pub allow_missing_deps: bool,
     /// `--fhir-version`, before the pack's and the config's.
     pub fhir_version: Option<String>,
+    /// `--tx URL` (or `none`), over `[terminology] url`.
+    pub tx: Option<String>,
+    /// `--tx-cache DIR`, over `[terminology] cache`.
+    pub tx_cache: Option<PathBuf>,
+    /// `--tx-replay`: answer codes from the terminology cache only.
+    pub tx_replay: bool,
 }
 
 /// Everything commands need from configuration, merged from the config
@@ -174,6 +198,11 @@ pub struct Settings {
     /// The pack, loaded on first use (most commands never need it, and a
     /// broken pack should not stop `conform package list`).
     pack: OnceLock<Result<Option<Pack>, conform_validate::pack::PackError>>,
+    /// The terminology server settings: `[terminology]` with `--tx...` over it.
+    pub terminology: conform_terminology::TxConfig,
+    /// The terminology client, made on first need and shared by every
+    /// validator of the run (so each code is asked about once).
+    tx_client: OnceLock<Result<Option<std::sync::Arc<conform_terminology::Terminology>>, String>>,
 }
 
 impl Settings {
@@ -226,6 +255,16 @@ impl Settings {
         let config_dir = config_file.as_ref().map(|_| dir.as_path());
         let rule_options = file.validate.rules();
         let (pack_name, pack_dirs) = pack_choice(cli.pack.clone(), file.validate.pack, config_dir);
+        let mut terminology = std::mem::take(&mut file.terminology);
+        if let Some(url) = &cli.tx {
+            terminology.url = Some(url.clone());
+        }
+        terminology.cache = match &cli.tx_cache {
+            Some(dir) => Some(dir.clone()),
+            None => terminology.cache.map(|c| dir.join(c)),
+        };
+        terminology.replay |= cli.tx_replay;
+        resolve_auth_paths(&mut terminology.auth, &dir);
         Ok(Settings {
             sources,
             base_packages: file
@@ -240,7 +279,40 @@ impl Settings {
             pack_name,
             pack_dirs,
             pack: OnceLock::new(),
+            terminology,
+            tx_client: OnceLock::new(),
         })
+    }
+
+    /// The terminology client the validators ask, when a server is
+    /// configured (`--tx`, `[terminology] url`); `None` keeps codes the
+    /// packages cannot judge "not checked". The SNOMED CT edition defaults
+    /// to the pack's.
+    pub fn code_checker(
+        &self,
+    ) -> Result<Option<std::sync::Arc<conform_terminology::Terminology>>, SetupError> {
+        self.tx_client
+            .get_or_init(|| {
+                if self.terminology.server().is_none() {
+                    return Ok(None);
+                }
+                let mut config = self.terminology.clone();
+                if config.snomed_edition.is_none() {
+                    config.snomed_edition = self
+                        .pack()
+                        .ok()
+                        .flatten()
+                        .and_then(|p| p.snomed_edition.clone());
+                }
+                let cache = config
+                    .cache
+                    .clone()
+                    .unwrap_or_else(|| conform_validate::plan::cache::default_dir().join("tx"));
+                conform_terminology::Terminology::new(config, Some(&cache))
+                    .map(|t| Some(std::sync::Arc::new(t)))
+            })
+            .clone()
+            .map_err(SetupError::Usage)
     }
 
     /// The same settings with another pack (by name, looked for where the
@@ -258,6 +330,9 @@ impl Settings {
             pack_name: Some(name.to_string()),
             pack_dirs: self.pack_dirs.clone(),
             pack: OnceLock::new(),
+            terminology: self.terminology.clone(),
+            // Its own client: the pack may name another SNOMED CT edition.
+            tx_client: OnceLock::new(),
         }
     }
 

@@ -150,6 +150,10 @@ impl Settings {
                 .with_other_release(self.other_release(release, options.no_cache)),
             None => validator,
         };
+        let validator = validator.with_code_checker(
+            self.code_checker()?
+                .map(|t| t as std::sync::Arc<dyn conform_validate::CodeChecker>),
+        );
         Ok(match pack {
             Some(p) => validator.with_rules(p.rule_set()),
             None => validator,

@@ -287,6 +287,13 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
+/// An epoch second as an RFC 3339 time.
+pub fn format_time(epoch: i64) -> String {
+    jiff::Timestamp::from_second(epoch)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| epoch.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ mod operations;
 pub mod wire;
 
 pub use cache::{ServerInfo, TxCache};
+pub use conform_regions::AuthConfig;
 pub use config::{TxConfig, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, SNOMED, UK_EDITION};
 pub use operations::{expand, lookup, Lookup};
 

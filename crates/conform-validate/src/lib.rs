@@ -33,6 +33,7 @@ mod walk;
 mod xhtml;
 pub mod xml;
 
+pub use conform_outcome::terminology::CodeChecker;
 pub use conform_outcome::validate::{Collector, FileReport, ValidationReport};
 pub use describe::describe_rule;
 pub use finding::{rules, IssueCode, Location, Outcome, Severity, Status};
@@ -42,7 +43,6 @@ pub use options::{ContainedPolicy, Level, Options, ReferencePolicy};
 pub use run::{validate_inputs, FileFailure, ResourceResult, Sink, Summary};
 
 use conform_json::Document;
-use conform_outcome::terminology::CodeChecker;
 use context::Context;
 use plan::Plans;
 use std::sync::Arc;

@@ -34,6 +34,9 @@ pub struct Pack {
     /// The FHIR release its packages are for (`None`: whatever the
     /// configured core package is).
     pub fhir_release: Option<conform_packages::FhirRelease>,
+    /// The SNOMED CT edition a terminology server answers from for this
+    /// pack's payloads (module URI), unless `[terminology]` says.
+    pub snomed_edition: Option<String>,
     /// FHIR packages (`id#version`) to load on top of the configured ones.
     pub packages: Vec<String>,
     /// Resource type -> canonical URL of the profile that applies to it.
@@ -53,6 +56,8 @@ struct PackFile {
     description: String,
     #[serde(default, rename = "fhir-version")]
     fhir_version: Option<toml::Spanned<String>>,
+    #[serde(default, rename = "snomed-edition")]
+    snomed_edition: Option<String>,
     #[serde(default)]
     packages: Vec<String>,
     #[serde(default)]
@@ -178,6 +183,7 @@ impl Pack {
             name: parsed.name,
             description: parsed.description,
             fhir_release,
+            snomed_edition: parsed.snomed_edition,
             packages: parsed.packages,
             profiles: parsed.profiles,
             rules: parsed
