@@ -48,6 +48,12 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
             "no regions file here (give one with --regions; `conform init` writes one)",
         )),
     }
+    let client = settings.code_checker().map_err(|e| e.to_string());
+    checks.extend(conform_doctor::terminology(
+        &settings.terminology,
+        client.as_ref().map(|c| c.as_deref()).map_err(Clone::clone),
+        settings.sources.offline,
+    ));
     let rendered = conform_writers::doctor::render(&checks, args.format);
     print!("{rendered}");
     Ok(match conform_doctor::worst(&checks) {

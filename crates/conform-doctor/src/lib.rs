@@ -6,10 +6,12 @@
 
 mod packages;
 mod regions;
+mod terminology;
 
 pub use conform_outcome::doctor::Area;
 pub use packages::{cache_dir, packages};
 pub use regions::regions;
+pub use terminology::terminology;
 
 use conform_outcome::{Outcome, Status};
 

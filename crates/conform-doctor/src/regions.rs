@@ -69,7 +69,7 @@ fn region(r: &Region, offline: bool) -> Vec<Outcome> {
 
 /// Every secret source and file the region names exists (values unread):
 /// the same list the endpoint reads them from.
-fn secrets(area: Area, r: &Region) -> Vec<Outcome> {
+pub(crate) fn secrets(area: Area, r: &Region) -> Vec<Outcome> {
     r.secret_sources()
         .into_iter()
         .map(|SecretSpec { what, source }| match source {

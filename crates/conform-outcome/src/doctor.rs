@@ -43,6 +43,8 @@ pub enum Area<'a> {
     Regions,
     /// One region of the regions file.
     Region(&'a str),
+    /// The terminology server and its cache.
+    Terminology,
 }
 
 impl Area<'_> {
@@ -53,6 +55,7 @@ impl Area<'_> {
             Area::Cache => "cache",
             Area::Regions => "regions",
             Area::Region(_) => "region",
+            Area::Terminology => "terminology",
         };
         format!("{RULE_PREFIX}{kind}")
     }
