@@ -100,7 +100,7 @@ fn valid_fixtures_pass_with_the_pack() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(
         stdout(&out)
-            .ends_with(": 0 errors, 0 warnings, 13 information (1 code not checked offline)\n"),
+            .ends_with(": 0 errors, 0 warnings, 13 information (1 code not checked)\n"),
         "{}",
         stdout(&out)
     );

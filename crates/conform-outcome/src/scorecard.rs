@@ -229,6 +229,10 @@ pub struct EvidenceCount {
     pub passed: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unverified: Option<u64>,
+    /// Codes a terminology server decided (valid or not), for terminology
+    /// criteria.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<u64>,
 }
 
 /// Change of a criterion's score against stored runs (None: no such run or

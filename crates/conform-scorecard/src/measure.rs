@@ -24,6 +24,8 @@ pub struct Measurement {
     /// Reason the criterion can be at most Amber.
     pub cap_amber: Option<String>,
     pub unverified: Option<u64>,
+    /// Codes a terminology server decided.
+    pub verified: Option<u64>,
     /// Failed items, or why nothing was assessed.
     pub findings: Vec<String>,
 }
@@ -185,9 +187,11 @@ fn validate(rules: &Patterns, unverified_amber_above: Option<f64>, ev: &Evidence
         return Measurement::none("validate", "no conform.validate/1 report".into());
     }
     let (mut checked, mut passed, mut unverified, mut resources_total) = (0.0, 0.0, 0, 0);
+    let mut verified = 0u64;
     let (mut findings, mut total) = (Vec::new(), 0);
     for r in &ev.validate {
         unverified += r.summary.unverified as u64;
+        verified += r.summary.codes_verified as u64;
         resources_total += r.summary.resources as u64;
         for f in &r.files {
             if let Some(e) = &f.error {
@@ -221,6 +225,7 @@ fn validate(rules: &Patterns, unverified_amber_above: Option<f64>, ev: &Evidence
     let mut m = Measurement::ratio("validate", checked, passed, more(findings, total));
     m.failures = (checked - passed) as usize;
     m.unverified = Some(unverified);
+    m.verified = Some(verified);
     if let Some(limit) = unverified_amber_above {
         let share = if resources_total == 0 {
             0.0

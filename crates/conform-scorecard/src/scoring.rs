@@ -115,6 +115,7 @@ fn criterion(def: &Definition, c: &Criterion, m: Measurement) -> CriterionResult
             checked: r1(m.checked),
             passed: r1(m.passed),
             unverified: m.unverified,
+            verified: m.verified.filter(|&n| n > 0),
         },
         findings,
         trend: None,

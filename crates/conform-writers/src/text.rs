@@ -103,9 +103,15 @@ impl<W: Write> TextSink<W> {
         if s.information > 0 {
             line.push_str(&format!(", {} information", s.information));
         }
+        if s.codes_verified > 0 {
+            line.push_str(&format!(
+                "; {} decided by the terminology server",
+                plural(s.codes_verified, "code")
+            ));
+        }
         if s.unverified > 0 {
             line.push_str(&format!(
-                " ({} not checked offline)",
+                " ({} not checked)",
                 plural(s.unverified, "code")
             ));
         }
