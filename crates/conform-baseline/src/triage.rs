@@ -176,6 +176,7 @@ mod tests {
                     id: None,
                     line: 1,
                     findings,
+                    ..Default::default()
                 }],
             }],
             ..ValidationReport::default()

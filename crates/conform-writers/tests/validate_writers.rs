@@ -64,6 +64,7 @@ fn report() -> ValidationReport {
                 id: Some("p1".into()),
                 line: 1,
                 findings: vec![gender, telecom, unchecked],
+                ..Default::default()
             }],
         },
         FileReport {
@@ -74,6 +75,7 @@ fn report() -> ValidationReport {
                 id: None,
                 line: 2,
                 findings: vec![],
+                ..Default::default()
             }],
         },
         FileReport {
