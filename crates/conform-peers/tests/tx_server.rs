@@ -596,3 +596,62 @@ fn each_fault_breaks_fhir_requests() {
     );
     assert_eq!(get(&s, "Patient/1").0, 404);
 }
+
+#[test]
+fn a_fragment_cannot_say_a_code_is_wrong() {
+    let s = shared();
+    let cs = "http://terminology.hl7.org/CodeSystem/insurance-plan-type";
+    let (_, p) = get(
+        s,
+        &format!("CodeSystem/$validate-code?url={}&code=zzz", q(cs)),
+    );
+    assert!(result(&p), "{p}");
+    assert_eq!(issue_types(&p), ["invalid-code"]);
+    let oo = param(&p, "issues").unwrap();
+    assert_eq!(oo["issue"][0]["severity"], "warning");
+    let text = oo["issue"][0]["details"]["text"].as_str().unwrap();
+    assert!(text.contains("labeled as a fragment"), "{text}");
+    let (_, p) = get(
+        s,
+        &format!("CodeSystem/$validate-code?url={}&code=dental", q(cs)),
+    );
+    assert!(result(&p));
+    assert!(param(&p, "issues").is_none());
+    // The same through a value set (given inline) including the whole
+    // (fragment) system.
+    let body = json!({"resourceType": "Parameters", "parameter": [
+        {"name": "valueSet", "resource": {"resourceType": "ValueSet", "url": "https://conform.test/vs/plans",
+            "status": "active", "compose": {"include": [{"system": cs}]}}},
+        {"name": "coding", "valueCoding": {"system": cs, "code": "zzz"}}
+    ]});
+    let (st, p) = post(s, "ValueSet/$validate-code", &body);
+    assert_eq!(st, 200, "{p}");
+    assert!(result(&p), "{p}");
+    assert_eq!(issue_types(&p), ["invalid-code"]);
+}
+
+#[test]
+fn concurrent_requests_are_all_answered() {
+    let s = small(TxServerOptions::default());
+    let base = s.base_url();
+    let handles: Vec<_> = (0..16)
+        .map(|i| {
+            let base = base.clone();
+            std::thread::spawn(move || {
+                let code = if i % 2 == 0 { "44054006" } else { "73761001" };
+                let url = format!(
+                    "{base}/ValueSet/$validate-code?url={}&system={}&code={code}",
+                    q(FINDINGS),
+                    q(SCT)
+                );
+                let p: Value = http().get(url).send().unwrap().json().unwrap();
+                (i, result(&p))
+            })
+        })
+        .collect();
+    for h in handles {
+        let (i, r) = h.join().unwrap();
+        assert_eq!(r, i % 2 == 0);
+    }
+    assert_eq!(s.count("ValueSet/$validate-code"), 16);
+}

@@ -258,11 +258,15 @@ fn check_coding(lib: &Library, c: &Coding, prefix: &str, vs: Option<&VsContext>)
                 code: "code-invalid",
                 tx: "invalid-code",
                 text: format!(
-                    "Unknown Code '{}' in the CodeSystem '{}' version '{}' - note that the code system is labeled as a {}, so the code may be valid in some other fragment",
+                    "Unknown Code '{}' in the CodeSystem '{}' version '{}' - note that the code system is labeled as {}, so the code may be valid in some other fragment",
                     c.code,
                     cs.url,
                     cs.version.as_deref().unwrap_or(""),
-                    cs.content
+                    match cs.content.as_str() {
+                        "example" => "an example",
+                        "not-present" => "content not-present",
+                        _ => "a fragment",
+                    }
                 ),
                 expression: at(prefix, "code"),
             });
