@@ -141,7 +141,7 @@ fn read_request(conn: &mut TcpStream) -> Option<HttpRequest> {
         .find(|(k, _)| k == "content-length")
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
-    let mut body = vec![0; len.min(1 << 20)];
+    let mut body = vec![0; len.min(32 << 20)];
     reader.read_exact(&mut body).ok()?;
     Some(HttpRequest {
         method,
@@ -172,6 +172,8 @@ fn reason(status: u16) -> &'static str {
         400 => "Bad Request",
         401 => "Unauthorized",
         404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Content Too Large",
         415 => "Unsupported Media Type",
         422 => "Unprocessable Entity",
         429 => "Too Many Requests",

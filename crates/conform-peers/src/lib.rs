@@ -12,7 +12,11 @@
 //! * [`GpConnectProvider`]: a stand-in for a GP Connect (STU3) provider,
 //!   serving NHS England's published examples and enforcing the provider
 //!   contract (SSP headers, interaction ids, the audit JWT, the error
-//!   contract), with a [`GpcFault`] to break each rule.
+//!   contract), with a [`GpcFault`] to break each rule;
+//! * [`TxServer`]: a FHIR R4 terminology server stand-in ($validate-code,
+//!   $lookup, $expand, batches, OAuth2 client credentials) serving package
+//!   CodeSystems/ValueSets and our SNOMED CT test subset, with a [`TxFault`]
+//!   to make it slow or broken.
 //!
 //! Keys and certificates come from [`KeyPair`] and [`TestPki`] (openssl).
 //! Errors are strings: a test that cannot start its peer should fail with
@@ -29,6 +33,7 @@ mod pki;
 mod process;
 mod sekmet;
 mod token_server;
+mod tx_server;
 
 pub use fault::{Fault, FaultServer};
 pub use gp_connect::{GpConnectProvider, GpcFault};
@@ -42,6 +47,7 @@ pub use pki::TestPki;
 pub use process::free_port;
 pub use sekmet::{Sekmet, SekmetBuilder, SmartClient};
 pub use token_server::JwksTokenServer;
+pub use tx_server::{TxFault, TxServer, TxServerOptions, MAX_BATCH_ENTRIES};
 
 /// What every peer function returns: a clear reason when it cannot start.
 pub type PeerResult<T> = Result<T, String>;
