@@ -12,6 +12,7 @@ use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 
 const ANSWERS: TableDefinition<&str, &[u8]> = TableDefinition::new("answers");
 const SERVERS: TableDefinition<&str, &[u8]> = TableDefinition::new("servers");
@@ -117,6 +118,31 @@ impl TxCache {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The cache in `dir`, shared by every client of this process (the
+    /// store allows one opener per file: two packs' validators, or a probe
+    /// and its scenarios, use one cache). `existing`: fail when there is
+    /// none rather than create it.
+    pub fn shared(dir: &Path, existing: bool) -> Result<Arc<TxCache>, String> {
+        static OPEN: Mutex<Vec<(PathBuf, Weak<TxCache>)>> = Mutex::new(Vec::new());
+        let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
+        open.retain(|(_, w)| w.strong_count() > 0);
+        let wanted = dir.join(FILE_NAME);
+        let same = |p: &PathBuf| {
+            *p == wanted
+                || matches!((p.canonicalize(), wanted.canonicalize()), (Ok(a), Ok(b)) if a == b)
+        };
+        if let Some(cache) = open.iter().find(|(p, _)| same(p)).and_then(|(_, w)| w.upgrade()) {
+            return Ok(cache);
+        }
+        let cache = Arc::new(if existing {
+            Self::open_existing(dir)?
+        } else {
+            Self::open(dir)?
+        });
+        open.push((wanted, Arc::downgrade(&cache)));
+        Ok(cache)
     }
 
     fn fail(&self, what: &str, e: impl std::fmt::Display) -> String {

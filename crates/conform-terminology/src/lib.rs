@@ -62,7 +62,7 @@ pub struct Terminology {
     server: String,
     /// `None` when replaying from the cache.
     endpoint: Option<Endpoint>,
-    cache: Option<TxCache>,
+    cache: Option<std::sync::Arc<TxCache>>,
     /// This run's answers, by cache key.
     run: Mutex<FxHashMap<String, CodeAnswer>>,
     info: OnceLock<Option<ServerInfo>>,
@@ -85,8 +85,7 @@ impl Terminology {
         let region = config.as_region()?;
         config.timeout()?;
         let cache = match (cache_dir, config.replay) {
-            (Some(dir), true) => Some(TxCache::open_existing(dir)?),
-            (Some(dir), false) => Some(TxCache::open(dir)?),
+            (Some(dir), replay) => Some(TxCache::shared(dir, replay)?),
             (None, true) => {
                 return Err("--tx-replay answers from a terminology cache: give --tx-cache DIR".into())
             }
@@ -121,7 +120,7 @@ impl Terminology {
     }
 
     pub fn cache(&self) -> Option<&TxCache> {
-        self.cache.as_ref()
+        self.cache.as_deref()
     }
 
     pub fn endpoint(&self) -> Option<&Endpoint> {
@@ -220,6 +219,41 @@ fn worth_keeping(a: &CodeAnswer) -> bool {
 
 impl CodeChecker for Terminology {
     fn check(&self, questions: &[CodeQuestion]) -> Vec<CodeAnswer> {
+        // Each distinct question once, whatever the caller sent.
+        let mut first: FxHashMap<&CodeQuestion, usize> = FxHashMap::default();
+        let mut distinct: Vec<CodeQuestion> = Vec::new();
+        let slots: Vec<usize> = questions
+            .iter()
+            .map(|q| {
+                *first.entry(q).or_insert_with(|| {
+                    distinct.push(q.clone());
+                    distinct.len() - 1
+                })
+            })
+            .collect();
+        let repeats = (questions.len() - distinct.len()) as u64;
+        self.counters.from_run.fetch_add(repeats, Ordering::Relaxed);
+        self.counters.questions.fetch_add(repeats, Ordering::Relaxed);
+        let answers = self.check_distinct(&distinct);
+        slots.into_iter().map(|i| answers[i].clone()).collect()
+    }
+
+    fn asks_about(&self, system: &str) -> bool {
+        if !self.config.routes(system) {
+            return false;
+        }
+        if self.config.systems.is_some() {
+            return true;
+        }
+        match self.server_info() {
+            Some(info) if !info.code_systems.is_empty() => info.code_systems.contains_key(system),
+            _ => true,
+        }
+    }
+}
+
+impl Terminology {
+    fn check_distinct(&self, questions: &[CodeQuestion]) -> Vec<CodeAnswer> {
         let n = questions.len();
         self.counters.questions.fetch_add(n as u64, Ordering::Relaxed);
         let keys: Vec<String> = questions.iter().map(|q| self.key(q)).collect();
@@ -324,19 +358,6 @@ impl CodeChecker for Terminology {
             .not_checked
             .fetch_add(open as u64, Ordering::Relaxed);
         answers
-    }
-
-    fn asks_about(&self, system: &str) -> bool {
-        if !self.config.routes(system) {
-            return false;
-        }
-        if self.config.systems.is_some() {
-            return true;
-        }
-        match self.server_info() {
-            Some(info) if !info.code_systems.is_empty() => info.code_systems.contains_key(system),
-            _ => true,
-        }
     }
 }
 

@@ -107,14 +107,16 @@ fn validate_one(endpoint: &Endpoint, q: &CodeQuestion, version: Option<&str>) ->
     let req = Request::new("POST", wire::operation(q)).json(&wire::parameters(q, version));
     match endpoint.send(&req) {
         Err(e) => CodeAnswer::not_checked(format!("the terminology server could not be asked: {e}")),
-        Ok(resp) if !resp.media_type().is_some_and(|m| m.contains("json")) => {
-            CodeAnswer::not_checked(format!(
+        Ok(resp) => match resp.json() {
+            Some(body) if resp.media_type().is_some_and(|m| m.contains("json")) => {
+                wire::answer(q, resp.status, Some(&body))
+            }
+            _ => CodeAnswer::not_checked(format!(
                 "the terminology server's answer is not FHIR JSON (HTTP {}, {})",
                 resp.status,
                 resp.media_type().unwrap_or_else(|| "no content type".into())
-            ))
-        }
-        Ok(resp) => wire::answer(q, resp.status, resp.json().as_ref()),
+            )),
+        },
     }
 }
 
