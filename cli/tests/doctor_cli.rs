@@ -164,12 +164,69 @@ fn junit_has_a_case_per_check() {
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    // two packages, the cache, the (absent) regions file
-    assert_eq!(cases.len(), 4, "{xml}");
+    // two packages, the cache, the (absent) regions file, the (absent)
+    // terminology server
+    assert_eq!(cases.len(), 5, "{xml}");
     let failed: Vec<_> = cases
         .iter()
         .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
         .map(|c| c.attribute("name").unwrap())
         .collect();
     assert_eq!(failed, ["uk.example.missing#9.9.9"]);
+}
+
+#[test]
+fn checks_the_terminology_server_its_token_and_snomed_edition() {
+    let server = conform_peers::TxServer::start(
+        conform_peers::TxServerOptions::default().client("doctor", "doctor-secret-77"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("conform.toml"),
+        format!(
+            "[terminology]\nurl = \"{}\"\nsnomed-edition = \"http://snomed.info/sct/83821000000107\"\n\
+             auth = {{ type = \"client_credentials\", token_url = \"{}\", client_id = \"doctor\", secret_env = \"DOCTOR_TX_SECRET\", method = \"post\" }}\n",
+            server.base_url(),
+            server.token_url()
+        ),
+    )
+    .unwrap();
+    let run = |secret: Option<&str>| {
+        // Not --offline: that keeps doctor from contacting any endpoint.
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_conform"));
+        cmd.current_dir(dir.path())
+            .env("CONFORM_CACHE_DIR", common::cache_dir())
+            .env("FHIR_PACKAGE_CACHE", common::cache_dir().join("fhir-packages"))
+            .arg("--package-source")
+            .arg(conform_testdata::packages_dir())
+            .args(["doctor", "-f", "json"]);
+        match secret {
+            Some(s) => cmd.env("DOCTOR_TX_SECRET", s),
+            None => cmd.env_remove("DOCTOR_TX_SECRET"),
+        };
+        let out = cmd.output().unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let tx: Vec<serde_json::Value> = doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["rule"] == "doctor.terminology")
+            .cloned()
+            .collect();
+        (out, tx)
+    };
+    let (out, tx) = run(Some("doctor-secret-77"));
+    assert_eq!(out.status.code(), Some(0), "{tx:?}");
+    let text = serde_json::to_string(&tx).unwrap();
+    assert!(text.contains("FHIR 4.0.1 terminology server"), "{text}");
+    assert!(text.contains("SNOMED CT http://snomed.info/sct/83821000000107"), "{text}");
+    assert!(!text.contains("doctor-secret-77") && !stdout(&out).contains("doctor-secret-77"));
+    assert!(server.tokens_issued() >= 1);
+
+    // Without the secret: a set-up problem naming the variable, not contacted.
+    let (out, tx) = run(None);
+    assert_eq!(out.status.code(), Some(2));
+    let text = serde_json::to_string(&tx).unwrap();
+    assert!(text.contains("DOCTOR_TX_SECRET"), "{text}");
 }

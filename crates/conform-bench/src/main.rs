@@ -10,6 +10,8 @@
 //! Each figure is the best of several rounds, after a warm-up round, so it
 //! measures the code rather than the machine's other load.
 
+mod terminology;
+
 use conform_packages::{PackageSpec, SourceConfig};
 use conform_validate::Validator;
 use rayon::prelude::*;
@@ -37,6 +39,10 @@ fn main() {
     // with and without invariants, then with the uk-core pack over the UK
     // Core examples and the corpus, so two builds can be compared (a
     // performance change must leave this output unchanged).
+    // `conform-bench terminology`: cold cache vs warm cache vs replay.
+    if std::env::args().nth(1).as_deref() == Some("terminology") {
+        return terminology::run(&validator);
+    }
     if std::env::args().nth(1).as_deref() == Some("findings") {
         for invariants in [true, false] {
             let v = validator.with_options(conform_validate::Options {

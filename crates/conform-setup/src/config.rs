@@ -308,8 +308,11 @@ impl Settings {
                     .cache
                     .clone()
                     .unwrap_or_else(|| conform_validate::plan::cache::default_dir().join("tx"));
-                conform_terminology::Terminology::new(config, Some(&cache))
-                    .map(|t| Some(std::sync::Arc::new(t)))
+                let t = conform_terminology::Terminology::new(config, Some(&cache))?;
+                // Asked now, so the walk (which asks which systems the
+                // server holds) never waits on the network for it.
+                t.server_info();
+                Ok(Some(std::sync::Arc::new(t)))
             })
             .clone()
             .map_err(SetupError::Usage)

@@ -150,6 +150,17 @@ fn files(case: &Value) -> Vec<String> {
 /// profiles) or on a validator compiled from `packages` plus the case's
 /// files (for cases that bring StructureDefinitions).
 pub fn run(case: &Value, base: &Validator, packages: &[PackageSpec]) -> Vec<CaseRun> {
+    run_with(case, base, packages, None)
+}
+
+/// [`run`], asking `checker` (a terminology server) about the codes the
+/// loaded definitions cannot judge.
+pub fn run_with(
+    case: &Value,
+    base: &Validator,
+    packages: &[PackageSpec],
+    checker: Option<std::sync::Arc<dyn conform_validate::CodeChecker>>,
+) -> Vec<CaseRun> {
     let root = root();
     let name = case["name"].as_str().expect("name").to_string();
     let files = files(case);
@@ -182,7 +193,8 @@ pub fn run(case: &Value, base: &Validator, packages: &[PackageSpec]) -> Vec<Case
     };
     let validator = validator
         .with_resources(supporting.clone())
-        .with_options(options(case));
+        .with_options(options(case))
+        .with_code_checker(checker);
     let bytes = std::fs::read(root.join(case["file"].as_str().expect("file"))).expect("case file");
     let mut runs = vec![one(name.clone(), &validator, &bytes, &case["expected"])];
     if let Some(src) = profile["source"].as_str() {

@@ -1,0 +1,187 @@
+//! `conform validate` with a terminology server (the `TxServer` stand-in):
+//! codes the packages cannot judge are decided by the server, the answers
+//! replay offline from the cache, an outage leaves codes "not checked"
+//! without failing the run, and the server's secret never shows.
+
+mod common;
+
+use common::{command_in, stderr, stdout};
+use conform_peers::{TxFault, TxServer, TxServerOptions};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const SECRET: &str = "tx-secret-5b1e0c";
+const FINDINGS_VS: &str = "https://conform.test/fhir/ValueSet/test-clinical-findings";
+const PROFILE: &str = "https://conform.test/fhir/StructureDefinition/test-condition";
+
+/// A profile binding Condition.code (required) to the test server's ECL
+/// value set, which no loaded package holds; payloads coded in SNOMED CT.
+fn workspace(dir: &Path, server: &TxServer) {
+    let write = |name: &str, v: Value| {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    };
+    write(
+        "profile/test-condition.json",
+        json!({"resourceType": "StructureDefinition", "url": PROFILE, "name": "TestCondition",
+               "status": "active", "kind": "resource", "abstract": false, "type": "Condition",
+               "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Condition", "derivation": "constraint",
+               "differential": {"element": [{"id": "Condition.code", "path": "Condition.code", "min": 1,
+                   "binding": {"strength": "required", "valueSet": FINDINGS_VS}}]}}),
+    );
+    let condition = |id: &str, code: &str, display: &str| {
+        json!({"resourceType": "Condition", "id": id, "meta": {"profile": [PROFILE]},
+               "subject": {"reference": "Patient/p1"},
+               "code": {"coding": [{"system": "http://snomed.info/sct", "code": code, "display": display}]}})
+    };
+    write("payloads/ok.json", condition("ok", "22298006", "Myocardial infarction"));
+    write("payloads/procedure.json", condition("procedure", "71388002", "Procedure"));
+    write("payloads/unknown.json", condition("unknown", "999999999", "Nothing"));
+    write("payloads/display.json", condition("display", "22298006", "Heart broke"));
+    write(
+        "payloads/inactive.json",
+        json!({"resourceType": "Observation", "id": "inactive", "status": "final",
+               "code": {"coding": [{"system": "http://snomed.info/sct", "code": "324252006"}]}}),
+    );
+    std::fs::write(
+        dir.join("conform.toml"),
+        format!(
+            "[terminology]\nurl = \"{}\"\ncache = \"tx-cache\"\ntimeout = \"5s\"\nretries = 0\n\
+             auth = {{ type = \"client_credentials\", token_url = \"{}\", client_id = \"conform\", secret_env = \"TX_TEST_SECRET\", method = \"post\" }}\n",
+            server.base_url(),
+            server.token_url()
+        ),
+    )
+    .unwrap();
+}
+
+fn validate(dir: &Path, extra: &[&str]) -> (std::process::Output, Value) {
+    let mut args = vec!["validate", "--ig", "profile", "-f", "json"];
+    args.extend_from_slice(extra);
+    args.push("payloads");
+    let out = command_in(dir, &args)
+        .env("TX_TEST_SECRET", SECRET)
+        .output()
+        .expect("conform runs");
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}\n{}", stdout(&out), stderr(&out))
+    });
+    (out, report)
+}
+
+/// File name → (severity, rule) of each issue.
+fn issues(report: &Value) -> BTreeMap<String, Vec<(String, String)>> {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let name = f["path"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            let found = f["resources"][0]["issues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    (
+                        i["severity"].as_str().unwrap().to_string(),
+                        i["rule"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            (name, found)
+        })
+        .collect()
+}
+
+fn has(found: &[(String, String)], severity: &str, rule: &str) -> bool {
+    found.iter().any(|(s, r)| s == severity && r == rule)
+}
+
+#[test]
+fn the_server_decides_what_the_packages_cannot_and_replay_repeats_it() {
+    let server = TxServer::start(TxServerOptions::default().client("conform", SECRET)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    workspace(dir.path(), &server);
+
+    // Offline, the SNOMED CT codes are only "not checked".
+    let (out, offline) = validate(dir.path(), &["--tx", "none"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let by_file = issues(&offline);
+    assert!(has(&by_file["ok.json"], "information", "binding-not-checked"));
+    assert!(!has(&by_file["unknown.json"], "error", "code-invalid"));
+    assert_eq!(server.requests(), 0);
+
+    // With the server: each verdict where it belongs.
+    let (out, online) = validate(dir.path(), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let by_file = issues(&online);
+    assert!(by_file["ok.json"].iter().all(|(s, _)| s == "information"), "{:?}", by_file["ok.json"]);
+    assert!(!has(&by_file["ok.json"], "information", "binding-not-checked"));
+    assert!(has(&by_file["procedure.json"], "error", "binding-required"), "{:?}", by_file["procedure.json"]);
+    assert!(has(&by_file["unknown.json"], "error", "code-invalid"), "{:?}", by_file["unknown.json"]);
+    assert!(has(&by_file["display.json"], "error", "code-display"), "{:?}", by_file["display.json"]);
+    assert!(has(&by_file["inactive.json"], "warning", "code-inactive"), "{:?}", by_file["inactive.json"]);
+    assert_eq!(online["summary"]["unverified"], 0);
+    assert!(online["summary"]["codes_verified"].as_u64().unwrap() >= 9, "{}", online["summary"]);
+    assert!(err.contains("conform: terminology"), "{err}");
+    let asked = server.requests();
+    assert!(asked > 0);
+    for text in [stdout(&out), err.clone()] {
+        assert!(!text.contains(SECRET), "the secret leaked: {text}");
+    }
+
+    // Again: every answer from the cache, nothing asked.
+    let (_, again) = validate(dir.path(), &[]);
+    assert_eq!(again["files"], online["files"]);
+    let after_metadata = server.requests();
+    assert!(after_metadata - asked <= 2, "only metadata may be asked again: {asked} -> {after_metadata}");
+
+    // Replay with the server gone: the same verdicts, no network.
+    drop(server);
+    let (out, replayed) = validate(dir.path(), &["--tx-replay"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(replayed["files"], online["files"]);
+    assert!(stderr(&out).contains("(replay)"), "{}", stderr(&out));
+
+    // The cache can be read and exported.
+    let stats = command_in(dir.path(), &["tx", "cache", "stats", "--json"]).output().unwrap();
+    let stats: Value = serde_json::from_slice(&stats.stdout).expect("stats JSON");
+    assert!(stats["answers"].as_u64().unwrap() >= 5, "{stats}");
+    let export = command_in(dir.path(), &["tx", "cache", "export"]).output().unwrap();
+    let lines = stdout(&export);
+    assert!(lines.lines().any(|l| l.contains("\"verdict\":\"invalid-code\"") && l.contains("999999999")), "{lines}");
+}
+
+#[test]
+fn an_outage_leaves_codes_not_checked_and_never_fails_the_run() {
+    let server = TxServer::start(TxServerOptions::default().client("conform", SECRET)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    workspace(dir.path(), &server);
+    std::fs::remove_file(dir.path().join("payloads/procedure.json")).unwrap();
+    std::fs::remove_file(dir.path().join("payloads/unknown.json")).unwrap();
+    std::fs::remove_file(dir.path().join("payloads/display.json")).unwrap();
+    for fault in [TxFault::Status(503), TxFault::Status(401), TxFault::NotJson] {
+        server.set_fault(Some(fault.clone()));
+        let cache = tempfile::tempdir().unwrap();
+        let (out, report) = validate(
+            dir.path(),
+            &["--tx-cache", cache.path().to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(0), "{fault:?}: {}", stderr(&out));
+        let ok = &report["files"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("ok.json")).unwrap()["resources"][0]["issues"];
+        let unchecked = ok
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["rule"] == "binding-not-checked")
+            .unwrap_or_else(|| panic!("{fault:?}: {ok}"));
+        assert!(
+            unchecked["message"].as_str().unwrap().contains("the terminology server could not decide"),
+            "{unchecked}"
+        );
+        assert!(!stdout(&out).contains(SECRET) && !stderr(&out).contains(SECRET));
+    }
+}
