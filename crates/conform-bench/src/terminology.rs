@@ -77,24 +77,26 @@ pub fn run(validator: &Validator) {
     })
     .expect("terminology server");
     let cache = dir.path().join("tx-cache");
-    let client = |replay: bool| {
+    let client_with = |replay: bool, batch_size: usize, cache: &std::path::Path| {
         Arc::new(
             Terminology::new(
                 TxConfig {
                     url: Some(server.base_url()),
                     replay,
+                    batch_size: Some(batch_size),
                     ..TxConfig::default()
                 },
-                Some(&cache),
+                Some(cache),
             )
             .expect("client"),
         )
     };
+    let client = |replay: bool| client_with(replay, conform_terminology::DEFAULT_BATCH_SIZE, &cache);
     println!(
         "{RESOURCES} Observations, {DISTINCT} distinct codes of a code system only the terminology server holds\n"
     );
     println!("| run | wall time | requests to the server | questions asked | answered from cache | codes decided | codes not checked |\n|---|---:|---:|---:|---:|---:|---:|");
-    let mut measure = |name: &str, t: Option<Arc<Terminology>>| {
+    let measure = |name: &str, t: Option<Arc<Terminology>>| {
         let before = server.requests();
         let v = validator.with_code_checker(t.clone().map(|t| t as Arc<dyn conform_validate::CodeChecker>));
         let mut count = Count::default();
@@ -117,4 +119,20 @@ pub fn run(validator: &Validator) {
     measure("cold cache", Some(client(false)));
     measure("warm cache (new client, same cache)", Some(client(false)));
     measure("replay (cache only)", Some(client(true)));
+    // A real server is a network round trip away: 50 ms a request.
+    server.set_fault(Some(conform_peers::TxFault::Slow(std::time::Duration::from_millis(50))));
+    let fresh = dir.path().join("tx-cache-slow");
+    measure(
+        "cold cache, server 50 ms a request, batches of 100",
+        Some(client_with(false, 100, &fresh)),
+    );
+    let unbatched = dir.path().join("tx-cache-unbatched");
+    measure(
+        "cold cache, server 50 ms a request, one question a request",
+        Some(client_with(false, 1, &unbatched)),
+    );
+    measure(
+        "warm cache, server 50 ms a request",
+        Some(client_with(false, 100, &fresh)),
+    );
 }

@@ -324,9 +324,11 @@ fn snomed_codes(v: &serde_json::Value, out: &mut BTreeSet<String>) {
     }
 }
 
-/// Agreement with the test terminology server, as last measured; it may
-/// only rise.
-const TERMINOLOGY_SERVER_FLOOR: f64 = 0.0;
+/// Agreement with the test terminology server, as last measured (53.6%,
+/// 15 of 28 runs; the same runs offline: 50.0%); it may only rise. Most
+/// misses are rules about CodeSystem and ValueSet resources themselves,
+/// not codes a server decides.
+const TERMINOLOGY_SERVER_FLOOR: f64 = 53.0;
 
 /// Offline valid/invalid agreement on the decidable terminology cases, as
 /// last measured (51.6%, 16 of 31; it may only rise). Most misses are
