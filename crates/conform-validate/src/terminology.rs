@@ -74,6 +74,21 @@ impl CodeSet {
         }
     }
 
+    /// The one system of the set whose codes cannot be enumerated here,
+    /// when there is exactly one (where a bare code must come from, if it
+    /// is in the set at all).
+    pub fn only_unknown_system(&self) -> Option<&str> {
+        let mut unknown = self
+            .systems
+            .iter()
+            .filter(|(_, c)| matches!(c, SystemCodes::Unknown))
+            .map(|(s, _)| s.as_str());
+        match (unknown.next(), unknown.next()) {
+            (Some(s), None) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Whether the set allows any code of this system at all.
     pub fn has_system(&self, system: &str) -> bool {
         self.systems.contains_key(system)

@@ -181,14 +181,17 @@ fn ask_server(
             not_checked_message(first, set, label),
         )
     });
-    // A bare code has no system to ask about.
+    // A bare code (a `code` element) is asked in the one system of the
+    // set that could hold it, as the HL7 validator infers it; with more
+    // than one, there is nothing to ask.
+    let inferred = set.only_unknown_system();
     let questions: Vec<CodeQuestion> = unknown
         .iter()
         .map(|&i| &codes[i])
         .filter_map(|c| {
             Some(CodeQuestion {
                 value_set: Some(set.url.clone()),
-                system: c.system.as_deref()?.to_string(),
+                system: c.system.as_deref().or(inferred)?.to_string(),
                 version: c.version.as_deref().map(str::to_string),
                 code: c.code.to_string(),
                 display: None,
