@@ -45,6 +45,12 @@ fn workspace(dir: &Path, server: &TxServer) {
         json!({"resourceType": "Observation", "id": "inactive", "status": "final",
                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "324252006"}]}}),
     );
+    write(
+        "payloads/old-edition.json",
+        json!({"resourceType": "Observation", "id": "old-edition", "status": "final",
+               "code": {"coding": [{"system": "http://snomed.info/sct", "code": "22298006",
+                   "version": "http://snomed.info/sct/83821000000107/version/19990101"}]}}),
+    );
     std::fs::write(
         dir.join("conform.toml"),
         format!(
@@ -124,6 +130,7 @@ fn the_server_decides_what_the_packages_cannot_and_replay_repeats_it() {
     assert!(has(&by_file["unknown.json"], "error", "code-invalid"), "{:?}", by_file["unknown.json"]);
     assert!(has(&by_file["display.json"], "error", "code-display"), "{:?}", by_file["display.json"]);
     assert!(has(&by_file["inactive.json"], "warning", "code-inactive"), "{:?}", by_file["inactive.json"]);
+    assert!(has(&by_file["old-edition.json"], "warning", "code-system-version"), "{:?}", by_file["old-edition.json"]);
     assert_eq!(online["summary"]["unverified"], 0);
     assert!(online["summary"]["codes_verified"].as_u64().unwrap() >= 9, "{}", online["summary"]);
     assert!(err.contains("conform: terminology"), "{err}");
@@ -163,6 +170,7 @@ fn an_outage_leaves_codes_not_checked_and_never_fails_the_run() {
     std::fs::remove_file(dir.path().join("payloads/procedure.json")).unwrap();
     std::fs::remove_file(dir.path().join("payloads/unknown.json")).unwrap();
     std::fs::remove_file(dir.path().join("payloads/display.json")).unwrap();
+    std::fs::remove_file(dir.path().join("payloads/old-edition.json")).unwrap();
     for fault in [TxFault::Status(503), TxFault::Status(401), TxFault::NotJson] {
         server.set_fault(Some(fault.clone()));
         let cache = tempfile::tempdir().unwrap();

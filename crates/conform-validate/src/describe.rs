@@ -33,6 +33,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         CODE_INVALID => "A code does not exist in its code system (a terminology server's answer).",
         CODE_DISPLAY => "A display is not one of the code's displays (a terminology server's answer).",
         CODE_INACTIVE => "A code is inactive in its code system (a terminology server's answer).",
+        CODE_SYSTEM_VERSION => "A coding names a code system version the terminology server does not know.",
         BINDING_EXTENSIBLE => "A code is not in the value set of an extensible binding.",
         BINDING_PREFERRED => "A code is not in the value set of a preferred or example binding.",
         REFERENCE_FORMAT => "A reference is not a valid literal reference.",

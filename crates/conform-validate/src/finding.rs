@@ -68,6 +68,7 @@ pub mod rules {
         CODE_INVALID = "code-invalid",
         CODE_DISPLAY = "code-display",
         CODE_INACTIVE = "code-inactive",
+        CODE_SYSTEM_VERSION = "code-system-version",
         REFERENCE_FORMAT = "reference-format",
         REFERENCE_TARGET = "reference-target",
         REFERENCE_AGGREGATION = "reference-aggregation",

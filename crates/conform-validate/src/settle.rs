@@ -68,6 +68,7 @@ fn report(r: &mut ResourceResult, p: PendingCode, answers: &[&CodeAnswer], optio
         None => code_in_system(&p, answers[0], options),
         Some(strength) => in_value_set(&p, answers, strength, options),
     };
+    r.findings.extend(unknown_versions(&p, answers));
     let at = p
         .placeholder
         .as_ref()
@@ -186,6 +187,38 @@ fn in_value_set(
             server_says(a)
         ),
     )])
+}
+
+/// A coding that names a version of its code system the server does not
+/// know (it knows the system): the code could not be checked, and the
+/// version named may be wrong. Only the payload's own versions: one the
+/// configuration chose (a SNOMED CT edition) is the configuration's
+/// problem, said by `conform doctor`.
+fn unknown_versions(p: &PendingCode, answers: &[&CodeAnswer]) -> Vec<Outcome> {
+    p.questions
+        .iter()
+        .zip(answers)
+        .filter(|(q, a)| {
+            q.version.is_some()
+                && a.verdict == Verdict::NotChecked
+                && a.unknown_system.as_deref().is_some_and(|s| s.contains('|'))
+        })
+        .map(|(q, a)| {
+            Outcome::finding(
+                Severity::Warning,
+                IssueCode::NotFound,
+                rules::CODE_SYSTEM_VERSION,
+                p.location.clone(),
+                format!(
+                    "The terminology server does not know version {} of the code system {}, so the code '{}' was not checked against it{}",
+                    q.version.as_deref().unwrap_or_default(),
+                    q.system,
+                    q.code,
+                    server_says(a)
+                ),
+            )
+        })
+        .collect()
 }
 
 fn reason(a: &CodeAnswer) -> String {
