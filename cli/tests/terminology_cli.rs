@@ -46,6 +46,19 @@ fn workspace(dir: &Path, server: &TxServer) {
                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "324252006"}]}}),
     );
     write(
+        "profile/questionnaire.json",
+        json!({"resourceType": "Questionnaire", "id": "q", "url": "https://conform.test/fhir/Questionnaire/findings",
+               "status": "active", "item": [{"linkId": "finding", "text": "Finding", "type": "choice",
+                   "answerValueSet": FINDINGS_VS}]}),
+    );
+    let response = |id: &str, code: &str| {
+        json!({"resourceType": "QuestionnaireResponse", "id": id, "status": "completed",
+               "questionnaire": "https://conform.test/fhir/Questionnaire/findings",
+               "item": [{"linkId": "finding", "answer": [{"valueCoding": {"system": "http://snomed.info/sct", "code": code}}]}]})
+    };
+    write("payloads/answer-ok.json", response("answer-ok", "73211009"));
+    write("payloads/answer-procedure.json", response("answer-procedure", "71388002"));
+    write(
         "payloads/old-edition.json",
         json!({"resourceType": "Observation", "id": "old-edition", "status": "final",
                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "22298006",
@@ -131,6 +144,13 @@ fn the_server_decides_what_the_packages_cannot_and_replay_repeats_it() {
     assert!(has(&by_file["display.json"], "error", "code-display"), "{:?}", by_file["display.json"]);
     assert!(has(&by_file["inactive.json"], "warning", "code-inactive"), "{:?}", by_file["inactive.json"]);
     assert!(has(&by_file["old-edition.json"], "warning", "code-system-version"), "{:?}", by_file["old-edition.json"]);
+    // Questionnaire answers against an answer value set only the server holds.
+    assert!(!by_file["answer-ok.json"].iter().any(|(s, _)| s == "error"), "{:?}", by_file["answer-ok.json"]);
+    assert!(
+        has(&by_file["answer-procedure.json"], "error", "questionnaire-answer-value-set"),
+        "{:?}",
+        by_file["answer-procedure.json"]
+    );
     assert_eq!(online["summary"]["unverified"], 0);
     assert!(online["summary"]["codes_verified"].as_u64().unwrap() >= 9, "{}", online["summary"]);
     assert!(err.contains("conform: terminology"), "{err}");
@@ -171,6 +191,7 @@ fn an_outage_leaves_codes_not_checked_and_never_fails_the_run() {
     std::fs::remove_file(dir.path().join("payloads/unknown.json")).unwrap();
     std::fs::remove_file(dir.path().join("payloads/display.json")).unwrap();
     std::fs::remove_file(dir.path().join("payloads/old-edition.json")).unwrap();
+    std::fs::remove_file(dir.path().join("payloads/answer-procedure.json")).unwrap();
     for fault in [TxFault::Status(503), TxFault::Status(401), TxFault::NotJson] {
         server.set_fault(Some(fault.clone()));
         let cache = tempfile::tempdir().unwrap();
@@ -179,7 +200,7 @@ fn an_outage_leaves_codes_not_checked_and_never_fails_the_run() {
             &["--tx-cache", cache.path().to_str().unwrap()],
         );
         assert_eq!(out.status.code(), Some(0), "{fault:?}: {}", stderr(&out));
-        let ok = &report["files"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("ok.json")).unwrap()["resources"][0]["issues"];
+        let ok = &report["files"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("/ok.json")).unwrap()["resources"][0]["issues"];
         let unchecked = ok
             .as_array()
             .unwrap()

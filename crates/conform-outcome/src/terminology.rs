@@ -124,6 +124,9 @@ pub struct PendingCode {
     pub strength: Option<BindingStrength>,
     /// The element, for messages (`Observation.code`).
     pub label: String,
+    /// The rule a code outside the value set is reported under, when not
+    /// the binding's (`questionnaire-answer-value-set` for an answer).
+    pub not_in_rule: Option<&'static str>,
     pub location: Location,
     /// The "not checked" finding that stands for the question until it is
     /// answered (a required binding has one; other questions report

@@ -27,6 +27,9 @@ pub(crate) struct Ask {
     pub questions: Vec<conform_outcome::terminology::CodeQuestion>,
     pub strength: Option<conform_outcome::terminology::BindingStrength>,
     pub label: String,
+    /// The rule a code outside the value set is reported under, when not
+    /// the binding's.
+    pub not_in_rule: Option<&'static str>,
     /// Whether the issue carrying it is reported meanwhile (a "not checked"
     /// finding that the answer replaces).
     pub reported: bool,

@@ -178,7 +178,7 @@ fn in_value_set(
     Settled::Decided(vec![Outcome::finding(
         severity,
         IssueCode::CodeInvalid,
-        rule,
+        p.not_in_rule.unwrap_or(rule),
         p.location.clone(),
         format!(
             "The code '{}' is not in the value set {value_set} {bound} {}{}",

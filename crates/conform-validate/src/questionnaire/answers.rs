@@ -240,10 +240,28 @@ impl<'a> Checker<'a, '_> {
     /// A Coding answer must be in the item's answer value set, with a display
     /// that matches its code system when we hold it.
     fn coding_in_value_set(&mut self, url: &str, node: NodeId, path: &str) {
+        let doc = self.doc;
         let Some(set) = self.answer_set(url, node, path) else {
+            // The warning just reported stands until a terminology server,
+            // which may hold the value set, answers.
+            let (Some(system), Some(code)) = (doc.get_str(node, "system"), doc.get_str(node, "code"))
+            else {
+                return;
+            };
+            if !url.starts_with('#') {
+                let question = conform_outcome::terminology::CodeQuestion {
+                    value_set: Some(url.to_string()),
+                    system: system.into_owned(),
+                    version: doc.get_str(node, "version").map(|v| v.into_owned()),
+                    code: code.into_owned(),
+                    display: None,
+                };
+                if let Some(last) = self.issues.last_mut() {
+                    last.ask = Some(Box::new(super::answer_ask(question, true)));
+                }
+            }
             return;
         };
-        let doc = self.doc;
         let Some(code) = doc.get_str(node, "code") else {
             return;
         };
@@ -269,7 +287,25 @@ impl<'a> Checker<'a, '_> {
                     message,
                 );
             }
-            Membership::Unknown => {}
+            // Not judged here: a terminology server may (a canonical value
+            // set over SNOMED CT, say); nothing is reported unless it does.
+            Membership::Unknown => {
+                let Some(system) = system.or_else(|| set.only_unknown_system().map(Into::into))
+                else {
+                    return;
+                };
+                if url.starts_with('#') {
+                    return;
+                }
+                let question = conform_outcome::terminology::CodeQuestion {
+                    value_set: Some(url.to_string()),
+                    system: system.into_owned(),
+                    version: doc.get_str(node, "version").map(|v| v.into_owned()),
+                    code: code.into_owned(),
+                    display: None,
+                };
+                self.ask(node, path, question);
+            }
         }
     }
 

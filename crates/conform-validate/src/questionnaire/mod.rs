@@ -113,6 +113,18 @@ fn unresolved(issues: &mut Vec<Issue>, context: &Context, q_node: NodeId, canoni
 }
 
 /// One check of one response against one Questionnaire.
+/// A question about an answer's code in the item's answer value set,
+/// reported under the answer rule if the server says it is not in it.
+fn answer_ask(question: conform_outcome::terminology::CodeQuestion, reported: bool) -> crate::finding::Ask {
+    crate::finding::Ask {
+        questions: vec![question],
+        strength: Some(conform_outcome::terminology::BindingStrength::Required),
+        label: "this questionnaire item's answers".to_string(),
+        not_in_rule: Some(rules::QUESTIONNAIRE_ANSWER_VALUE_SET),
+        reported,
+    }
+}
+
 struct Checker<'a, 'd> {
     doc: &'a Document<'d>,
     plans: &'a Plans,
@@ -147,6 +159,20 @@ impl<'a> Checker<'a, '_> {
             rule: rule.into(),
             message,
             ask: None,
+        });
+    }
+
+    /// Leaves a question about an answer's code for a terminology server:
+    /// reported (as not in the answer value set) only if it says so.
+    fn ask(&mut self, node: NodeId, path: &str, question: conform_outcome::terminology::CodeQuestion) {
+        self.issues.push(Issue {
+            node,
+            path: path.to_string(),
+            severity: Severity::Information,
+            code: IssueCode::NotSupported,
+            rule: rules::BINDING_NOT_CHECKED.into(),
+            message: String::new(),
+            ask: Some(Box::new(answer_ask(question, false))),
         });
     }
 

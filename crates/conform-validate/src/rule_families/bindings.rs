@@ -208,6 +208,7 @@ fn ask_server(
         questions,
         strength: Some(strength),
         label: label.to_string(),
+        not_in_rule: None,
         reported: placeholder.is_some(),
     };
     r.ask(first.node, first.extra.as_deref(), ask, placeholder);

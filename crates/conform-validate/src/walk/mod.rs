@@ -209,6 +209,7 @@ impl<'a> Walker<'a> {
             questions: ask.questions,
             strength: ask.strength,
             label: ask.label,
+            not_in_rule: ask.not_in_rule,
             location,
             placeholder: placeholder.flatten(),
         });
@@ -243,6 +244,7 @@ impl<'a> Walker<'a> {
             questions: vec![question],
             strength: None,
             label: label.to_string(),
+            not_in_rule: None,
             reported: false,
         };
         self.leave_question(doc.offset(at), Some("code"), ask, None);
