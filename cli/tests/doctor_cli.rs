@@ -197,7 +197,10 @@ fn checks_the_terminology_server_its_token_and_snomed_edition() {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_conform"));
         cmd.current_dir(dir.path())
             .env("CONFORM_CACHE_DIR", common::cache_dir())
-            .env("FHIR_PACKAGE_CACHE", common::cache_dir().join("fhir-packages"))
+            .env(
+                "FHIR_PACKAGE_CACHE",
+                common::cache_dir().join("fhir-packages"),
+            )
             .arg("--package-source")
             .arg(conform_testdata::packages_dir())
             .args(["doctor", "-f", "json"]);
@@ -220,7 +223,10 @@ fn checks_the_terminology_server_its_token_and_snomed_edition() {
     assert_eq!(out.status.code(), Some(0), "{tx:?}");
     let text = serde_json::to_string(&tx).unwrap();
     assert!(text.contains("FHIR 4.0.1 terminology server"), "{text}");
-    assert!(text.contains("SNOMED CT http://snomed.info/sct/83821000000107"), "{text}");
+    assert!(
+        text.contains("SNOMED CT http://snomed.info/sct/83821000000107"),
+        "{text}"
+    );
     assert!(!text.contains("doctor-secret-77") && !stdout(&out).contains("doctor-secret-77"));
     assert!(server.tokens_issued() >= 1);
 

@@ -36,10 +36,22 @@ fn workspace(dir: &Path, server: &TxServer) {
                "subject": {"reference": "Patient/p1"},
                "code": {"coding": [{"system": "http://snomed.info/sct", "code": code, "display": display}]}})
     };
-    write("payloads/ok.json", condition("ok", "22298006", "Myocardial infarction"));
-    write("payloads/procedure.json", condition("procedure", "71388002", "Procedure"));
-    write("payloads/unknown.json", condition("unknown", "999999999", "Nothing"));
-    write("payloads/display.json", condition("display", "22298006", "Heart broke"));
+    write(
+        "payloads/ok.json",
+        condition("ok", "22298006", "Myocardial infarction"),
+    );
+    write(
+        "payloads/procedure.json",
+        condition("procedure", "71388002", "Procedure"),
+    );
+    write(
+        "payloads/unknown.json",
+        condition("unknown", "999999999", "Nothing"),
+    );
+    write(
+        "payloads/display.json",
+        condition("display", "22298006", "Heart broke"),
+    );
     write(
         "payloads/inactive.json",
         json!({"resourceType": "Observation", "id": "inactive", "status": "final",
@@ -57,7 +69,10 @@ fn workspace(dir: &Path, server: &TxServer) {
                "item": [{"linkId": "finding", "answer": [{"valueCoding": {"system": "http://snomed.info/sct", "code": code}}]}]})
     };
     write("payloads/answer-ok.json", response("answer-ok", "73211009"));
-    write("payloads/answer-procedure.json", response("answer-procedure", "71388002"));
+    write(
+        "payloads/answer-procedure.json",
+        response("answer-procedure", "71388002"),
+    );
     write(
         "payloads/old-edition.json",
         json!({"resourceType": "Observation", "id": "old-edition", "status": "final",
@@ -84,9 +99,8 @@ fn validate(dir: &Path, extra: &[&str]) -> (std::process::Output, Value) {
         .env("TX_TEST_SECRET", SECRET)
         .output()
         .expect("conform runs");
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\n{}", stdout(&out), stderr(&out))
-    });
+    let report: Value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(&out), stderr(&out)));
     (out, report)
 }
 
@@ -97,7 +111,13 @@ fn issues(report: &Value) -> BTreeMap<String, Vec<(String, String)>> {
         .unwrap()
         .iter()
         .map(|f| {
-            let name = f["path"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            let name = f["path"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string();
             let found = f["resources"][0]["issues"]
                 .as_array()
                 .unwrap()
@@ -128,7 +148,11 @@ fn the_server_decides_what_the_packages_cannot_and_replay_repeats_it() {
     let (out, offline) = validate(dir.path(), &["--tx", "none"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let by_file = issues(&offline);
-    assert!(has(&by_file["ok.json"], "information", "binding-not-checked"));
+    assert!(has(
+        &by_file["ok.json"],
+        "information",
+        "binding-not-checked"
+    ));
     assert!(!has(&by_file["unknown.json"], "error", "code-invalid"));
     assert_eq!(server.requests(), 0);
 
@@ -137,22 +161,66 @@ fn the_server_decides_what_the_packages_cannot_and_replay_repeats_it() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     let by_file = issues(&online);
-    assert!(by_file["ok.json"].iter().all(|(s, _)| s == "information"), "{:?}", by_file["ok.json"]);
-    assert!(!has(&by_file["ok.json"], "information", "binding-not-checked"));
-    assert!(has(&by_file["procedure.json"], "error", "binding-required"), "{:?}", by_file["procedure.json"]);
-    assert!(has(&by_file["unknown.json"], "error", "code-invalid"), "{:?}", by_file["unknown.json"]);
-    assert!(has(&by_file["display.json"], "error", "code-display"), "{:?}", by_file["display.json"]);
-    assert!(has(&by_file["inactive.json"], "warning", "code-inactive"), "{:?}", by_file["inactive.json"]);
-    assert!(has(&by_file["old-edition.json"], "warning", "code-system-version"), "{:?}", by_file["old-edition.json"]);
-    // Questionnaire answers against an answer value set only the server holds.
-    assert!(!by_file["answer-ok.json"].iter().any(|(s, _)| s == "error"), "{:?}", by_file["answer-ok.json"]);
     assert!(
-        has(&by_file["answer-procedure.json"], "error", "questionnaire-answer-value-set"),
+        by_file["ok.json"].iter().all(|(s, _)| s == "information"),
+        "{:?}",
+        by_file["ok.json"]
+    );
+    assert!(!has(
+        &by_file["ok.json"],
+        "information",
+        "binding-not-checked"
+    ));
+    assert!(
+        has(&by_file["procedure.json"], "error", "binding-required"),
+        "{:?}",
+        by_file["procedure.json"]
+    );
+    assert!(
+        has(&by_file["unknown.json"], "error", "code-invalid"),
+        "{:?}",
+        by_file["unknown.json"]
+    );
+    assert!(
+        has(&by_file["display.json"], "error", "code-display"),
+        "{:?}",
+        by_file["display.json"]
+    );
+    assert!(
+        has(&by_file["inactive.json"], "warning", "code-inactive"),
+        "{:?}",
+        by_file["inactive.json"]
+    );
+    assert!(
+        has(
+            &by_file["old-edition.json"],
+            "warning",
+            "code-system-version"
+        ),
+        "{:?}",
+        by_file["old-edition.json"]
+    );
+    // Questionnaire answers against an answer value set only the server holds.
+    assert!(
+        !by_file["answer-ok.json"].iter().any(|(s, _)| s == "error"),
+        "{:?}",
+        by_file["answer-ok.json"]
+    );
+    assert!(
+        has(
+            &by_file["answer-procedure.json"],
+            "error",
+            "questionnaire-answer-value-set"
+        ),
         "{:?}",
         by_file["answer-procedure.json"]
     );
     assert_eq!(online["summary"]["unverified"], 0);
-    assert!(online["summary"]["codes_verified"].as_u64().unwrap() >= 9, "{}", online["summary"]);
+    assert!(
+        online["summary"]["codes_verified"].as_u64().unwrap() >= 9,
+        "{}",
+        online["summary"]
+    );
     assert!(err.contains("conform: terminology"), "{err}");
     let asked = server.requests();
     assert!(asked > 0);
@@ -164,7 +232,10 @@ fn the_server_decides_what_the_packages_cannot_and_replay_repeats_it() {
     let (_, again) = validate(dir.path(), &[]);
     assert_eq!(again["files"], online["files"]);
     let after_metadata = server.requests();
-    assert!(after_metadata - asked <= 2, "only metadata may be asked again: {asked} -> {after_metadata}");
+    assert!(
+        after_metadata - asked <= 2,
+        "only metadata may be asked again: {asked} -> {after_metadata}"
+    );
 
     // Replay with the server gone: the same verdicts, no network.
     drop(server);
@@ -174,12 +245,21 @@ fn the_server_decides_what_the_packages_cannot_and_replay_repeats_it() {
     assert!(stderr(&out).contains("(replay)"), "{}", stderr(&out));
 
     // The cache can be read and exported.
-    let stats = command_in(dir.path(), &["tx", "cache", "stats", "--json"]).output().unwrap();
+    let stats = command_in(dir.path(), &["tx", "cache", "stats", "--json"])
+        .output()
+        .unwrap();
     let stats: Value = serde_json::from_slice(&stats.stdout).expect("stats JSON");
     assert!(stats["answers"].as_u64().unwrap() >= 5, "{stats}");
-    let export = command_in(dir.path(), &["tx", "cache", "export"]).output().unwrap();
+    let export = command_in(dir.path(), &["tx", "cache", "export"])
+        .output()
+        .unwrap();
     let lines = stdout(&export);
-    assert!(lines.lines().any(|l| l.contains("\"verdict\":\"invalid-code\"") && l.contains("999999999")), "{lines}");
+    assert!(
+        lines
+            .lines()
+            .any(|l| l.contains("\"verdict\":\"invalid-code\"") && l.contains("999999999")),
+        "{lines}"
+    );
 }
 
 #[test]
@@ -195,12 +275,14 @@ fn an_outage_leaves_codes_not_checked_and_never_fails_the_run() {
     for fault in [TxFault::Status(503), TxFault::Status(401), TxFault::NotJson] {
         server.set_fault(Some(fault.clone()));
         let cache = tempfile::tempdir().unwrap();
-        let (out, report) = validate(
-            dir.path(),
-            &["--tx-cache", cache.path().to_str().unwrap()],
-        );
+        let (out, report) = validate(dir.path(), &["--tx-cache", cache.path().to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(0), "{fault:?}: {}", stderr(&out));
-        let ok = &report["files"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("/ok.json")).unwrap()["resources"][0]["issues"];
+        let ok = &report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with("/ok.json"))
+            .unwrap()["resources"][0]["issues"];
         let unchecked = ok
             .as_array()
             .unwrap()
@@ -208,7 +290,10 @@ fn an_outage_leaves_codes_not_checked_and_never_fails_the_run() {
             .find(|i| i["rule"] == "binding-not-checked")
             .unwrap_or_else(|| panic!("{fault:?}: {ok}"));
         assert!(
-            unchecked["message"].as_str().unwrap().contains("the terminology server could not decide"),
+            unchecked["message"]
+                .as_str()
+                .unwrap()
+                .contains("the terminology server could not decide"),
             "{unchecked}"
         );
         assert!(!stdout(&out).contains(SECRET) && !stderr(&out).contains(SECRET));
@@ -272,7 +357,9 @@ fn every_fixture_code_the_server_holds_is_decided() {
     }
     for l in &left {
         let snomed_not_held = l.contains("http://snomed.info/sct#")
-            && !held.iter().any(|c| l.contains(&format!("http://snomed.info/sct#{c}'")));
+            && !held
+                .iter()
+                .any(|c| l.contains(&format!("http://snomed.info/sct#{c}'")));
         // What the server does not hold: a code system, or a value set
         // (the STU3 Care Connect ones are not in its packages).
         let not_held = l.contains("does not know the code system") || l.contains("HTTP 404");

@@ -62,17 +62,24 @@ pub fn run(settings: &Settings, cmd: &Command) -> Outcome {
         } => {
             let t = client(settings)?;
             let endpoint = t.endpoint().ok_or_else(|| {
-                Failure::usage("--tx-replay answers validation from the cache; lookup needs the server")
+                Failure::usage(
+                    "--tx-replay answers validation from the cache; lookup needs the server",
+                )
             })?;
             let found = conform_terminology::lookup(endpoint, system, code, version.as_deref())
                 .map_err(|e| Failure::infrastructure(format!("{}: {e}", t.server())))?;
-            println!("{}", serde_json::to_string_pretty(&found).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&found).unwrap_or_default()
+            );
             Ok(Code::Pass)
         }
         Command::Expand { url, count } => {
             let t = client(settings)?;
             let endpoint = t.endpoint().ok_or_else(|| {
-                Failure::usage("--tx-replay answers validation from the cache; expand needs the server")
+                Failure::usage(
+                    "--tx-replay answers validation from the cache; expand needs the server",
+                )
             })?;
             let codes = conform_terminology::expand(endpoint, url, *count)
                 .map_err(|e| Failure::infrastructure(format!("{}: {e}", t.server())))?;
@@ -104,7 +111,9 @@ pub fn note(settings: &Settings) {
     );
 }
 
-fn client(settings: &Settings) -> Result<std::sync::Arc<conform_terminology::Terminology>, Failure> {
+fn client(
+    settings: &Settings,
+) -> Result<std::sync::Arc<conform_terminology::Terminology>, Failure> {
     settings.code_checker()?.ok_or_else(|| {
         Failure::usage("no terminology server: give --tx URL or [terminology] url in conform.toml")
     })
@@ -154,7 +163,11 @@ fn cache(dir: &Path, cmd: &CacheCommand) -> Outcome {
                 .map(|d| {
                     age_seconds(d)
                         .map(|age| conform_terminology::cache::now() - age)
-                        .ok_or_else(|| Failure::usage(format!("--older-than '{d}' is not a duration (30d, 12h, 90m)")))
+                        .ok_or_else(|| {
+                            Failure::usage(format!(
+                                "--older-than '{d}' is not a duration (30d, 12h, 90m)"
+                            ))
+                        })
                 })
                 .transpose()?;
             if before.is_none() && keep_server.is_none() {

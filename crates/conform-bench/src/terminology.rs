@@ -61,7 +61,11 @@ pub fn run(validator: &Validator) {
     for i in 0..RESOURCES {
         let c = i % DISTINCT;
         // One in a hundred carries a wrong display, so answers are mixed.
-        let display = if i % 100 == 7 { "Wrong".to_string() } else { format!("Concept {c}") };
+        let display = if i % 100 == 7 {
+            "Wrong".to_string()
+        } else {
+            format!("Concept {c}")
+        };
         text.push_str(
             &json!({"resourceType": "Observation", "id": format!("o{i}"), "status": "final",
                     "code": {"coding": [{"system": SYSTEM, "code": format!("c{c}"), "display": display}]}})
@@ -91,14 +95,18 @@ pub fn run(validator: &Validator) {
             .expect("client"),
         )
     };
-    let client = |replay: bool| client_with(replay, conform_terminology::DEFAULT_BATCH_SIZE, &cache);
+    let client =
+        |replay: bool| client_with(replay, conform_terminology::DEFAULT_BATCH_SIZE, &cache);
     println!(
         "{RESOURCES} Observations, {DISTINCT} distinct codes of a code system only the terminology server holds\n"
     );
     println!("| run | wall time | requests to the server | questions asked | answered from cache | codes decided | codes not checked |\n|---|---:|---:|---:|---:|---:|---:|");
     let measure = |name: &str, t: Option<Arc<Terminology>>| {
         let before = server.requests();
-        let v = validator.with_code_checker(t.clone().map(|t| t as Arc<dyn conform_validate::CodeChecker>));
+        let v = validator.with_code_checker(
+            t.clone()
+                .map(|t| t as Arc<dyn conform_validate::CodeChecker>),
+        );
         let mut count = Count::default();
         let start = Instant::now();
         validate_inputs(&v, &inputs, &mut count);
@@ -120,7 +128,9 @@ pub fn run(validator: &Validator) {
     measure("warm cache (new client, same cache)", Some(client(false)));
     measure("replay (cache only)", Some(client(true)));
     // A real server is a network round trip away: 50 ms a request.
-    server.set_fault(Some(conform_peers::TxFault::Slow(std::time::Duration::from_millis(50))));
+    server.set_fault(Some(conform_peers::TxFault::Slow(
+        std::time::Duration::from_millis(50),
+    )));
     let fresh = dir.path().join("tx-cache-slow");
     measure(
         "cold cache, server 50 ms a request, batches of 100",

@@ -32,7 +32,12 @@ pub fn terminology(
         Ok(Some(t)) => t,
         Ok(None) => return out,
         Err(e) => {
-            out.push(problem(AREA, url, e, "fix [terminology] in conform.toml or the --tx options"));
+            out.push(problem(
+                AREA,
+                url,
+                e,
+                "fix [terminology] in conform.toml or the --tx options",
+            ));
             return out;
         }
     };
@@ -44,7 +49,11 @@ pub fn terminology(
         ));
     }
     if t.is_replay() {
-        out.push(skipped(AREA, url, "not contacted: --tx-replay answers from the cache only"));
+        out.push(skipped(
+            AREA,
+            url,
+            "not contacted: --tx-replay answers from the cache only",
+        ));
         return out;
     }
     if offline {
@@ -125,10 +134,6 @@ fn snomed(url: &str, info: &conform_terminology::ServerInfo, config: &TxConfig) 
             ),
             "choose an edition the server holds (snomed-edition in [terminology] or the pack)",
         ),
-        _ => ok(
-            AREA,
-            subject,
-            format!("SNOMED CT {}", versions.join(", ")),
-        ),
+        _ => ok(AREA, subject, format!("SNOMED CT {}", versions.join(", "))),
     }
 }

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 /// One question: is this code valid in its code system (no value set), or
 /// is it in this value set? The display is asked about only in code system
 /// questions (whether it is one of the concept's displays).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub struct CodeQuestion {
     /// The value set canonical (`url` or `url|version`); `None` asks about
     /// the code in its code system.

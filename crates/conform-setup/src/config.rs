@@ -65,7 +65,11 @@ struct OutputConfig {
 fn resolve_auth_paths(auth: &mut conform_terminology::AuthConfig, dir: &Path) {
     use conform_terminology::AuthConfig::*;
     match auth {
-        Bearer { token_file, .. } | ClientCredentials { secret_file: token_file, .. } => {
+        Bearer { token_file, .. }
+        | ClientCredentials {
+            secret_file: token_file,
+            ..
+        } => {
             if let Some(f) = token_file {
                 *f = dir.join(&*f);
             }

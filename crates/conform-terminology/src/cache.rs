@@ -133,7 +133,11 @@ impl TxCache {
             *p == wanted
                 || matches!((p.canonicalize(), wanted.canonicalize()), (Ok(a), Ok(b)) if a == b)
         };
-        if let Some(cache) = open.iter().find(|(p, _)| same(p)).and_then(|(_, w)| w.upgrade()) {
+        if let Some(cache) = open
+            .iter()
+            .find(|(p, _)| same(p))
+            .and_then(|(_, w)| w.upgrade())
+        {
             return Ok(cache);
         }
         let cache = Arc::new(if existing {
@@ -237,8 +241,14 @@ impl TxCache {
             *s.by_verdict
                 .entry(verdict_name(e.stored.answer.verdict).to_string())
                 .or_default() += 1;
-            s.oldest = Some(s.oldest.map_or(e.stored.stored_at, |o| o.min(e.stored.stored_at)));
-            s.newest = Some(s.newest.map_or(e.stored.stored_at, |o| o.max(e.stored.stored_at)));
+            s.oldest = Some(
+                s.oldest
+                    .map_or(e.stored.stored_at, |o| o.min(e.stored.stored_at)),
+            );
+            s.newest = Some(
+                s.newest
+                    .map_or(e.stored.stored_at, |o| o.max(e.stored.stored_at)),
+            );
         }
         let r = self.db.begin_read().map_err(|e| self.fail("read", e))?;
         let t = r.open_table(SERVERS).map_err(|e| self.fail("table", e))?;
@@ -354,8 +364,13 @@ mod tests {
     fn stores_reads_exports_and_prunes() {
         let dir = tempfile::tempdir().unwrap();
         let cache = TxCache::open(dir.path()).unwrap();
-        let (a, b) = (key("http://tx", &q("1"), Some("v1")), key("http://other/", &q("2"), None));
-        cache.put_many(&[(a.clone(), stored(100)), (b.clone(), stored(200))]).unwrap();
+        let (a, b) = (
+            key("http://tx", &q("1"), Some("v1")),
+            key("http://other/", &q("2"), None),
+        );
+        cache
+            .put_many(&[(a.clone(), stored(100)), (b.clone(), stored(200))])
+            .unwrap();
         let got = cache.get_many(&[a.clone(), "nope".into()]).unwrap();
         assert_eq!(got[0], Some(stored(100)));
         assert_eq!(got[1], None);
@@ -366,7 +381,10 @@ mod tests {
         assert_eq!(first.question.value_set.as_deref(), Some("http://vs|1"));
         assert_eq!(first.question.version.as_deref(), Some("v1"));
         let stats = cache.stats().unwrap();
-        assert_eq!((stats.answers, stats.oldest, stats.newest), (2, Some(100), Some(200)));
+        assert_eq!(
+            (stats.answers, stats.oldest, stats.newest),
+            (2, Some(100), Some(200))
+        );
         assert_eq!(stats.by_verdict["valid"], 2);
         // Reopened, the answers are still there.
         drop(cache);
@@ -380,7 +398,9 @@ mod tests {
     #[test]
     fn a_missing_cache_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let e = TxCache::open_existing(&dir.path().join("none")).err().unwrap();
+        let e = TxCache::open_existing(&dir.path().join("none"))
+            .err()
+            .unwrap();
         assert!(e.contains("no terminology cache"), "{e}");
     }
 }

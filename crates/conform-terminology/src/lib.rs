@@ -18,8 +18,8 @@ mod operations;
 pub mod wire;
 
 pub use cache::{ServerInfo, TxCache};
-pub use conform_regions::AuthConfig;
 pub use config::{TxConfig, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, SNOMED, UK_EDITION};
+pub use conform_regions::AuthConfig;
 pub use operations::{expand, lookup, Lookup};
 
 use cache::Stored;
@@ -87,7 +87,9 @@ impl Terminology {
         let cache = match (cache_dir, config.replay) {
             (Some(dir), replay) => Some(TxCache::shared(dir, replay)?),
             (None, true) => {
-                return Err("--tx-replay answers from a terminology cache: give --tx-cache DIR".into())
+                return Err(
+                    "--tx-replay answers from a terminology cache: give --tx-cache DIR".into(),
+                )
             }
             (None, false) => None,
         };
@@ -233,7 +235,9 @@ impl CodeChecker for Terminology {
             .collect();
         let repeats = (questions.len() - distinct.len()) as u64;
         self.counters.from_run.fetch_add(repeats, Ordering::Relaxed);
-        self.counters.questions.fetch_add(repeats, Ordering::Relaxed);
+        self.counters
+            .questions
+            .fetch_add(repeats, Ordering::Relaxed);
         let answers = self.check_distinct(&distinct);
         slots.into_iter().map(|i| answers[i].clone()).collect()
     }
@@ -255,7 +259,9 @@ impl CodeChecker for Terminology {
 impl Terminology {
     fn check_distinct(&self, questions: &[CodeQuestion]) -> Vec<CodeAnswer> {
         let n = questions.len();
-        self.counters.questions.fetch_add(n as u64, Ordering::Relaxed);
+        self.counters
+            .questions
+            .fetch_add(n as u64, Ordering::Relaxed);
         let keys: Vec<String> = questions.iter().map(|q| self.key(q)).collect();
         let mut answers: Vec<Option<CodeAnswer>> = vec![None; n];
         for (i, q) in questions.iter().enumerate() {
@@ -316,9 +322,8 @@ impl Terminology {
                     self.counters
                         .asked
                         .fetch_add(asked.len() as u64, Ordering::Relaxed);
-                    let server_version = self
-                        .server_info()
-                        .and_then(|i| i.software_version.clone());
+                    let server_version =
+                        self.server_info().and_then(|i| i.software_version.clone());
                     let got = self.ask(endpoint, &asked);
                     for (&i, a) in open.iter().zip(got) {
                         if worth_keeping(&a) {
@@ -367,15 +372,14 @@ pub(crate) fn get_json(endpoint: &Endpoint, req: &Request) -> Result<serde_json:
     let body = resp.json();
     match body {
         Some(b) if (200..300).contains(&resp.status) => Ok(b),
-        Some(b) if b["resourceType"] == "OperationOutcome" => Err(format!(
-            "HTTP {}: {}",
-            resp.status,
-            wire::outcome_text(&b)
-        )),
+        Some(b) if b["resourceType"] == "OperationOutcome" => {
+            Err(format!("HTTP {}: {}", resp.status, wire::outcome_text(&b)))
+        }
         _ => Err(format!(
             "HTTP {} ({})",
             resp.status,
-            resp.media_type().unwrap_or_else(|| "no content type".into())
+            resp.media_type()
+                .unwrap_or_else(|| "no content type".into())
         )),
     }
 }

@@ -62,9 +62,7 @@ pub fn validate_batch(
         Err(e) => return all(format!("the terminology server could not be asked: {e}")),
     };
     let body = resp.json();
-    let fhir_json = resp
-        .media_type()
-        .is_some_and(|m| m.contains("json"));
+    let fhir_json = resp.media_type().is_some_and(|m| m.contains("json"));
     match (resp.status, &body) {
         (200..=299, Some(b)) if fhir_json && b["resourceType"] == "Bundle" => {
             let entries = b["entry"].as_array().map(Vec::as_slice).unwrap_or(&[]);
@@ -87,7 +85,8 @@ pub fn validate_batch(
         (200..=299, _) => all(format!(
             "the terminology server's answer is not FHIR JSON (HTTP {}, {})",
             resp.status,
-            resp.media_type().unwrap_or_else(|| "no content type".into())
+            resp.media_type()
+                .unwrap_or_else(|| "no content type".into())
         )),
         // No batch support here: ask one by one.
         (400 | 404 | 405 | 501, _) => questions
@@ -106,7 +105,9 @@ pub fn validate_batch(
 fn validate_one(endpoint: &Endpoint, q: &CodeQuestion, version: Option<&str>) -> CodeAnswer {
     let req = Request::new("POST", wire::operation(q)).json(&wire::parameters(q, version));
     match endpoint.send(&req) {
-        Err(e) => CodeAnswer::not_checked(format!("the terminology server could not be asked: {e}")),
+        Err(e) => {
+            CodeAnswer::not_checked(format!("the terminology server could not be asked: {e}"))
+        }
         Ok(resp) => match resp.json() {
             Some(body) if resp.media_type().is_some_and(|m| m.contains("json")) => {
                 wire::answer(q, resp.status, Some(&body))
@@ -114,7 +115,8 @@ fn validate_one(endpoint: &Endpoint, q: &CodeQuestion, version: Option<&str>) ->
             _ => CodeAnswer::not_checked(format!(
                 "the terminology server's answer is not FHIR JSON (HTTP {}, {})",
                 resp.status,
-                resp.media_type().unwrap_or_else(|| "no content type".into())
+                resp.media_type()
+                    .unwrap_or_else(|| "no content type".into())
             )),
         },
     }
@@ -166,7 +168,11 @@ pub fn lookup(
         designations: params
             .iter()
             .filter(|x| x["name"] == "designation")
-            .filter_map(|x| part(x, "value")?["valueString"].as_str().map(str::to_string))
+            .filter_map(|x| {
+                part(x, "value")?["valueString"]
+                    .as_str()
+                    .map(str::to_string)
+            })
             .collect(),
         inactive: params.iter().filter(|x| x["name"] == "property").any(|x| {
             part(x, "code").is_some_and(|c| c["valueCode"] == "inactive")

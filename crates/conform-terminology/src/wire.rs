@@ -263,10 +263,16 @@ mod tests {
 
     #[test]
     fn questions_become_parameters() {
-        let p = parameters(&q(Some("http://vs|2"), Some("MI")), Some("http://snomed.info/sct/83821000000107"));
+        let p = parameters(
+            &q(Some("http://vs|2"), Some("MI")),
+            Some("http://snomed.info/sct/83821000000107"),
+        );
         assert_eq!(p["parameter"][0]["valueUri"], "http://vs");
         assert_eq!(p["parameter"][1]["valueString"], "2");
-        assert_eq!(p["parameter"][2]["valueCoding"]["version"], "http://snomed.info/sct/83821000000107");
+        assert_eq!(
+            p["parameter"][2]["valueCoding"]["version"],
+            "http://snomed.info/sct/83821000000107"
+        );
         assert_eq!(p["parameter"][2]["valueCoding"]["display"], "MI");
         let p = parameters(&q(None, None), None);
         assert_eq!(p["parameter"][0]["valueUri"], "http://snomed.info/sct");
@@ -276,50 +282,96 @@ mod tests {
 
     #[test]
     fn structured_answers_are_read_by_issue_type() {
-        let ok = answer(&q(None, None), 200, Some(&params(json!([{"name": "result", "valueBoolean": true},
-            {"name": "display", "valueString": "Myocardial infarction"}, {"name": "inactive", "valueBoolean": true}]))));
+        let ok = answer(
+            &q(None, None),
+            200,
+            Some(&params(json!([{"name": "result", "valueBoolean": true},
+            {"name": "display", "valueString": "Myocardial infarction"}, {"name": "inactive", "valueBoolean": true}]))),
+        );
         assert_eq!(ok.verdict, Verdict::Valid);
         assert!(ok.inactive);
         assert_eq!(ok.display.as_deref(), Some("Myocardial infarction"));
 
-        let display = answer(&q(None, Some("heart attack!")), 200, Some(&params(json!([
-            {"name": "result", "valueBoolean": false}, issue("error", "invalid-display")]))));
-        assert_eq!((display.verdict, display.display_valid), (Verdict::Valid, Some(false)));
+        let display = answer(
+            &q(None, Some("heart attack!")),
+            200,
+            Some(&params(json!([
+            {"name": "result", "valueBoolean": false}, issue("error", "invalid-display")]))),
+        );
+        assert_eq!(
+            (display.verdict, display.display_valid),
+            (Verdict::Valid, Some(false))
+        );
 
-        let bad = answer(&q(None, None), 200, Some(&params(json!([
-            {"name": "result", "valueBoolean": false}, issue("error", "invalid-code")]))));
+        let bad = answer(
+            &q(None, None),
+            200,
+            Some(&params(json!([
+            {"name": "result", "valueBoolean": false}, issue("error", "invalid-code")]))),
+        );
         assert_eq!(bad.verdict, Verdict::InvalidCode);
 
-        let out = answer(&q(Some("http://vs"), None), 200, Some(&params(json!([
-            {"name": "result", "valueBoolean": false}, issue("error", "not-in-vs")]))));
+        let out = answer(
+            &q(Some("http://vs"), None),
+            200,
+            Some(&params(json!([
+            {"name": "result", "valueBoolean": false}, issue("error", "not-in-vs")]))),
+        );
         assert_eq!(out.verdict, Verdict::NotInValueSet);
 
-        let unknown = answer(&q(None, None), 200, Some(&params(json!([
+        let unknown = answer(
+            &q(None, None),
+            200,
+            Some(&params(json!([
             {"name": "result", "valueBoolean": false},
-            {"name": "x-caused-by-unknown-system", "valueCanonical": "http://snomed.info/sct|2001"}]))));
+            {"name": "x-caused-by-unknown-system", "valueCanonical": "http://snomed.info/sct|2001"}]))),
+        );
         assert_eq!(unknown.verdict, Verdict::NotChecked);
-        assert!(unknown.message.unwrap().contains("does not know the code system http://snomed.info/sct|2001"));
+        assert!(unknown
+            .message
+            .unwrap()
+            .contains("does not know the code system http://snomed.info/sct|2001"));
     }
 
     #[test]
     fn plain_answers_are_read_by_result_and_message() {
-        let out = answer(&q(Some("http://vs"), None), 200, Some(&params(json!([
-            {"name": "result", "valueBoolean": false}, {"name": "message", "valueString": "not in the value set"}]))));
+        let out = answer(
+            &q(Some("http://vs"), None),
+            200,
+            Some(&params(json!([
+            {"name": "result", "valueBoolean": false}, {"name": "message", "valueString": "not in the value set"}]))),
+        );
         assert_eq!(out.verdict, Verdict::NotInValueSet);
-        let bad = answer(&q(None, None), 200, Some(&params(json!([
-            {"name": "result", "valueBoolean": false}, {"name": "message", "valueString": "Unknown code"}]))));
+        let bad = answer(
+            &q(None, None),
+            200,
+            Some(&params(json!([
+            {"name": "result", "valueBoolean": false}, {"name": "message", "valueString": "Unknown code"}]))),
+        );
         assert_eq!(bad.verdict, Verdict::InvalidCode);
-        let display = answer(&q(None, Some("x")), 200, Some(&params(json!([
-            {"name": "result", "valueBoolean": false}, {"name": "message", "valueString": "The display 'x' is wrong"}]))));
+        let display = answer(
+            &q(None, Some("x")),
+            200,
+            Some(&params(json!([
+            {"name": "result", "valueBoolean": false}, {"name": "message", "valueString": "The display 'x' is wrong"}]))),
+        );
         assert_eq!(display.display_valid, Some(false));
     }
 
     #[test]
     fn failures_are_never_verdicts() {
         for (status, body) in [
-            (404, Some(json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found", "details": {"text": "no such value set"}}]}))),
+            (
+                404,
+                Some(
+                    json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found", "details": {"text": "no such value set"}}]}),
+                ),
+            ),
             (200, Some(json!({"resourceType": "Bundle"}))),
-            (200, Some(json!({"resourceType": "Parameters", "parameter": []}))),
+            (
+                200,
+                Some(json!({"resourceType": "Parameters", "parameter": []})),
+            ),
             (503, None),
         ] {
             let a = answer(&q(Some("http://vs"), None), status, body.as_ref());

@@ -13,9 +13,10 @@ const FINDINGS: &str = "https://conform.test/fhir/ValueSet/test-clinical-finding
 const GENDER: &str = "http://hl7.org/fhir/ValueSet/administrative-gender";
 
 fn server() -> TxServer {
-    TxServer::start(TxServerOptions::default().package(
-        conform_testdata::packages_dir().join("hl7.fhir.r4.core-4.0.1.tgz"),
-    ))
+    TxServer::start(
+        TxServerOptions::default()
+            .package(conform_testdata::packages_dir().join("hl7.fhir.r4.core-4.0.1.tgz")),
+    )
     .expect("terminology server starts")
 }
 
@@ -64,8 +65,16 @@ fn answers_every_kind_of_question() {
         snomed("324252006", None),
         in_vs(FINDINGS, SNOMED, "22298006"),
         in_vs(FINDINGS, SNOMED, "71388002"),
-        in_vs(GENDER, "http://hl7.org/fhir/administrative-gender", "female"),
-        in_vs("https://conform.test/fhir/ValueSet/nowhere", SNOMED, "22298006"),
+        in_vs(
+            GENDER,
+            "http://hl7.org/fhir/administrative-gender",
+            "female",
+        ),
+        in_vs(
+            "https://conform.test/fhir/ValueSet/nowhere",
+            SNOMED,
+            "22298006",
+        ),
         CodeQuestion {
             system: "http://loinc.org".into(),
             ..snomed("8867-4", None)
@@ -88,10 +97,21 @@ fn answers_every_kind_of_question() {
     assert_eq!(answers[0].display_valid, Some(true));
     assert_eq!(answers[1].display_valid, Some(false));
     assert_eq!(answers[1].display.as_deref(), Some("Myocardial infarction"));
-    assert!(answers[3].inactive, "324252006 is inactive: {:?}", answers[3]);
-    assert!(answers[7].message.as_deref().unwrap().contains("HTTP 404"), "{:?}", answers[7]);
+    assert!(
+        answers[3].inactive,
+        "324252006 is inactive: {:?}",
+        answers[3]
+    );
+    assert!(
+        answers[7].message.as_deref().unwrap().contains("HTTP 404"),
+        "{:?}",
+        answers[7]
+    );
     let loinc = answers[8].message.as_deref().unwrap();
-    assert!(loinc.contains("does not know the code system http://loinc.org"), "{loinc}");
+    assert!(
+        loinc.contains("does not know the code system http://loinc.org"),
+        "{loinc}"
+    );
 }
 
 #[test]
@@ -156,11 +176,17 @@ fn the_cache_answers_the_next_run_and_replays_offline() {
     assert_eq!(t.check(&questions), first);
     let miss = t.check(&[snomed("73211009", None)]);
     assert_eq!(miss[0].verdict, Verdict::NotChecked);
-    assert!(miss[0].message.as_deref().unwrap().contains("not in the terminology cache"));
+    assert!(miss[0]
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("not in the terminology cache"));
     // Replay needs a cache to read.
     let mut no_cache = config(&url);
     no_cache.replay = true;
-    assert!(Terminology::new(no_cache, None).unwrap_err().contains("--tx-cache"));
+    assert!(Terminology::new(no_cache, None)
+        .unwrap_err()
+        .contains("--tx-cache"));
 }
 
 #[test]
@@ -217,7 +243,10 @@ fn every_failure_is_not_checked_with_the_reason_and_never_cached() {
     for (fault, expected) in cases {
         tx.set_fault(Some(fault.clone()));
         let t = Terminology::new(cfg.clone(), Some(cache.path())).unwrap();
-        for questions in [vec![snomed("22298006", None)], vec![snomed("22298006", None), snomed("73211009", None)]] {
+        for questions in [
+            vec![snomed("22298006", None)],
+            vec![snomed("22298006", None), snomed("73211009", None)],
+        ] {
             for a in t.check(&questions) {
                 assert_eq!(a.verdict, Verdict::NotChecked, "{fault:?}");
                 let why = a.message.unwrap();
@@ -229,7 +258,13 @@ fn every_failure_is_not_checked_with_the_reason_and_never_cached() {
     let t = Terminology::new(cfg.clone(), Some(cache.path())).unwrap();
     let a = &t.check(&[snomed("22298006", None)])[0];
     assert_eq!(a.verdict, Verdict::NotChecked);
-    assert!(a.message.as_deref().unwrap().contains("no complete response within"), "{a:?}");
+    assert!(
+        a.message
+            .as_deref()
+            .unwrap()
+            .contains("no complete response within"),
+        "{a:?}"
+    );
     let stored = conform_terminology::TxCache::shared(cache.path(), true).unwrap();
     assert_eq!(stored.len(), 0, "failures are never kept");
 }

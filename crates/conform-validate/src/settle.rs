@@ -86,7 +86,10 @@ fn report(r: &mut ResourceResult, p: PendingCode, answers: &[&CodeAnswer], optio
         Settled::Open(why) => {
             if let Some(i) = at {
                 let f = &mut r.findings[i];
-                f.message = format!("{} (the terminology server could not decide: {why})", f.message);
+                f.message = format!(
+                    "{} (the terminology server could not decide: {why})",
+                    f.message
+                );
             }
         }
     }
@@ -97,7 +100,13 @@ fn report(r: &mut ResourceResult, p: PendingCode, answers: &[&CodeAnswer], optio
 fn code_in_system(p: &PendingCode, a: &CodeAnswer, options: &Options) -> Settled {
     let q = &p.questions[0];
     let finding = |severity, rule, message: String| {
-        Outcome::finding(severity, IssueCode::CodeInvalid, rule, p.location.clone(), message)
+        Outcome::finding(
+            severity,
+            IssueCode::CodeInvalid,
+            rule,
+            p.location.clone(),
+            message,
+        )
     };
     match a.verdict {
         Verdict::NotChecked => Settled::Open(reason(a)),

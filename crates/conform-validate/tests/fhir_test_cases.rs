@@ -231,8 +231,10 @@ fn terminology_cases_with_the_test_terminology_server() {
         .cloned()
         .collect();
     let subset: BTreeSet<String> = serde_json::from_slice::<serde_json::Value>(
-        &std::fs::read(conform_testdata::workspace_root().join("fixtures/terminology/snomed-ct-test.json"))
-            .expect("SNOMED CT test subset"),
+        &std::fs::read(
+            conform_testdata::workspace_root().join("fixtures/terminology/snomed-ct-test.json"),
+        )
+        .expect("SNOMED CT test subset"),
     )
     .expect("JSON")["concept"]
         .as_array()
@@ -268,13 +270,20 @@ fn terminology_cases_with_the_test_terminology_server() {
             .map(str::to_string)
             .collect();
         let mut concepts = BTreeSet::new();
-        let file = conform_testdata::path("fhir-test-cases").join(case["file"].as_str().unwrap_or_default());
-        if let Some(v) = std::fs::read(&file).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+        let file = conform_testdata::path("fhir-test-cases")
+            .join(case["file"].as_str().unwrap_or_default());
+        if let Some(v) = std::fs::read(&file)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+        {
             snomed_codes(&v, &mut concepts);
         }
         let unknown: Vec<&String> = concepts.iter().filter(|c| !subset.contains(*c)).collect();
         let why = if !missing.is_empty() {
-            Some(format!("needs {} (held by neither the packages nor the test server)", missing.join(", ")))
+            Some(format!(
+                "needs {} (held by neither the packages nor the test server)",
+                missing.join(", ")
+            ))
         } else if !unknown.is_empty() {
             Some("uses SNOMED CT concepts the test server does not hold".to_string())
         } else {
@@ -289,10 +298,16 @@ fn terminology_cases_with_the_test_terminology_server() {
             }
         }
     }
-    let (pct, _) = test_cases::print("terminology cases with the test terminology server", &online);
+    let (pct, _) = test_cases::print(
+        "terminology cases with the test terminology server",
+        &online,
+    );
     let (offline_pct, _) = test_cases::print("the same terminology cases offline", &offline);
     let left: usize = undecided.values().map(Vec::len).sum();
-    println!("terminology cases not run with the server: {left} of {}", cases.len());
+    println!(
+        "terminology cases not run with the server: {left} of {}",
+        cases.len()
+    );
     for (why, names) in &undecided {
         println!("  {} ({}): {}", why, names.len(), names.join(", "));
     }

@@ -110,10 +110,7 @@ impl<W: Write> TextSink<W> {
             ));
         }
         if s.unverified > 0 {
-            line.push_str(&format!(
-                " ({} not checked)",
-                plural(s.unverified, "code")
-            ));
+            line.push_str(&format!(" ({} not checked)", plural(s.unverified, "code")));
         }
         if s.unreadable > 0 {
             line.push_str(&format!(

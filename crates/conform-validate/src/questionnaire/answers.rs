@@ -244,7 +244,8 @@ impl<'a> Checker<'a, '_> {
         let Some(set) = self.answer_set(url, node, path) else {
             // The warning just reported stands until a terminology server,
             // which may hold the value set, answers.
-            let (Some(system), Some(code)) = (doc.get_str(node, "system"), doc.get_str(node, "code"))
+            let (Some(system), Some(code)) =
+                (doc.get_str(node, "system"), doc.get_str(node, "code"))
             else {
                 return;
             };

@@ -115,7 +115,10 @@ fn unresolved(issues: &mut Vec<Issue>, context: &Context, q_node: NodeId, canoni
 /// One check of one response against one Questionnaire.
 /// A question about an answer's code in the item's answer value set,
 /// reported under the answer rule if the server says it is not in it.
-fn answer_ask(question: conform_outcome::terminology::CodeQuestion, reported: bool) -> crate::finding::Ask {
+fn answer_ask(
+    question: conform_outcome::terminology::CodeQuestion,
+    reported: bool,
+) -> crate::finding::Ask {
     crate::finding::Ask {
         questions: vec![question],
         strength: Some(conform_outcome::terminology::BindingStrength::Required),
@@ -164,7 +167,12 @@ impl<'a> Checker<'a, '_> {
 
     /// Leaves a question about an answer's code for a terminology server:
     /// reported (as not in the answer value set) only if it says so.
-    fn ask(&mut self, node: NodeId, path: &str, question: conform_outcome::terminology::CodeQuestion) {
+    fn ask(
+        &mut self,
+        node: NodeId,
+        path: &str,
+        question: conform_outcome::terminology::CodeQuestion,
+    ) {
         self.issues.push(Issue {
             node,
             path: path.to_string(),

@@ -7,10 +7,10 @@
 
 use super::Report;
 use crate::finding::{rules, Ask, IssueCode, Severity};
-use conform_outcome::terminology::{BindingStrength, CodeQuestion};
 use crate::plan::{Binding, ElementPlan, Plans, Strength};
 use crate::terminology::{CodeSet, Membership};
 use conform_json::{Document, Kind, NodeId};
+use conform_outcome::terminology::{BindingStrength, CodeQuestion};
 use std::borrow::Cow;
 
 /// One code of a coded value, and where it is.
@@ -200,7 +200,14 @@ fn ask_server(
         .collect();
     if questions.is_empty() {
         if let Some((severity, code, rule, message)) = placeholder {
-            r.report(severity, code, rule, first.node, first.extra.as_deref(), message);
+            r.report(
+                severity,
+                code,
+                rule,
+                first.node,
+                first.extra.as_deref(),
+                message,
+            );
         }
         return;
     }

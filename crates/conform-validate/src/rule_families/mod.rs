@@ -66,7 +66,13 @@ pub(crate) trait Report {
 
     /// Leaves a question about the coded value at `node` for a terminology
     /// server (answered after the walk), reporting `placeholder` meanwhile.
-    fn ask(&mut self, node: NodeId, extra: Option<&str>, ask: Ask, placeholder: Option<Placeholder>);
+    fn ask(
+        &mut self,
+        node: NodeId,
+        extra: Option<&str>,
+        ask: Ask,
+        placeholder: Option<Placeholder>,
+    );
 }
 
 impl Report for crate::walk::Walker<'_> {
@@ -83,7 +89,13 @@ impl Report for crate::walk::Walker<'_> {
         self.emit(severity, code, rule, offset, extra, message);
     }
 
-    fn ask(&mut self, node: NodeId, extra: Option<&str>, ask: Ask, placeholder: Option<Placeholder>) {
+    fn ask(
+        &mut self,
+        node: NodeId,
+        extra: Option<&str>,
+        ask: Ask,
+        placeholder: Option<Placeholder>,
+    ) {
         let offset = self.doc.offset(node);
         self.leave_question(offset, extra, ask, placeholder);
     }

@@ -205,14 +205,15 @@ impl<'a> Walker<'a> {
             self.emit(severity, code, rule, offset, extra, message);
             self.findings.last().cloned()
         });
-        self.pending.push(conform_outcome::terminology::PendingCode {
-            questions: ask.questions,
-            strength: ask.strength,
-            label: ask.label,
-            not_in_rule: ask.not_in_rule,
-            location,
-            placeholder: placeholder.flatten(),
-        });
+        self.pending
+            .push(conform_outcome::terminology::PendingCode {
+                questions: ask.questions,
+                strength: ask.strength,
+                label: ask.label,
+                not_in_rule: ask.not_in_rule,
+                location,
+                placeholder: placeholder.flatten(),
+            });
     }
 
     /// A Coding of a system the packages do not hold whole (SNOMED CT,
