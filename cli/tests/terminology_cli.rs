@@ -370,3 +370,58 @@ fn every_fixture_code_the_server_holds_is_decided() {
     }
     println!("left not checked ({}): {left:#?}", left.len());
 }
+
+/// `conform probe` validates responses with the same terminology server:
+/// a SNOMED CT code that does not exist, served by a real FHIR server,
+/// passes offline and fails with `--tx`.
+#[test]
+fn probe_validates_responses_with_the_terminology_server() {
+    let tx = TxServer::start(TxServerOptions::default()).unwrap();
+    let mut s = conform_peers::Sekmet::builder()
+        .no_seed()
+        .start()
+        .expect("sekmet");
+    s.seed(&[json!({"resourceType": "Observation", "id": "made-up-code", "status": "final",
+        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">A finding</div>"},
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "999999999"}]}})])
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let probe = |extra: &[&str]| {
+        let mut args = vec![
+            "probe",
+            s.base_url.as_str(),
+            "--type",
+            "Observation",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = common::run(&args);
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("JSON ({e}): {}\n{}", stdout(&out), stderr(&out)));
+        let read = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["rule"] == "Observation.read.valid")
+            .cloned()
+            .unwrap_or_else(|| panic!("no read check: {report}"));
+        (out, read)
+    };
+    let (_, offline) = probe(&["--tx", "none"]);
+    assert_eq!(offline["status"], "pass", "{offline}");
+    let (out, online) = probe(&[
+        "--tx",
+        &tx.base_url(),
+        "--tx-cache",
+        cache.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(online["status"], "fail", "{online}");
+    assert!(
+        online["message"].as_str().unwrap().contains("code-invalid")
+            || online.to_string().contains("Unknown code"),
+        "{online}"
+    );
+    assert!(tx.count("CodeSystem/$validate-code") > 0);
+}
