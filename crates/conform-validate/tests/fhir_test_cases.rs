@@ -120,15 +120,7 @@ fn terminology_cases_decided_offline() {
         PackageSpec::parse("hl7.terminology.r4#7.0.1").expect("spec"),
     ];
     let (base, _) = common::load(&specs);
-    // The code systems the loaded packages hold.
-    let held: BTreeSet<String> = base
-        .plans()
-        .context_json
-        .iter()
-        .filter_map(|t| serde_json::from_str::<serde_json::Value>(t).ok())
-        .filter(|r| r["resourceType"] == "CodeSystem")
-        .filter_map(|r| r["url"].as_str().map(str::to_string))
-        .collect();
+    let held = held_code_systems(&base);
 
     let mut runs = Vec::new();
     let mut undecided: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -166,14 +158,11 @@ fn terminology_cases_decided_offline() {
         }
     }
     let (pct, _) = test_cases::print("terminology cases decided offline", &runs);
-    let left: usize = undecided.values().map(Vec::len).sum();
-    println!(
-        "terminology cases not decided offline: {left} of {}",
-        cases.len()
+    let left = print_undecided(
+        "terminology cases not decided offline",
+        &undecided,
+        cases.len(),
     );
-    for (why, names) in &undecided {
-        println!("  {} ({}): {}", why, names.len(), names.join(", "));
-    }
     assert_eq!(
         left + runs
             .iter()
@@ -243,14 +232,7 @@ fn terminology_cases_with_the_test_terminology_server() {
         .filter_map(|c| c["code"].as_str().map(str::to_string))
         .collect();
     let (base, _) = common::load(&specs);
-    let held: BTreeSet<String> = base
-        .plans()
-        .context_json
-        .iter()
-        .filter_map(|t| serde_json::from_str::<serde_json::Value>(t).ok())
-        .filter(|r| r["resourceType"] == "CodeSystem")
-        .filter_map(|r| r["url"].as_str().map(str::to_string))
-        .collect();
+    let held = held_code_systems(&base);
     let (mut online, mut offline) = (Vec::new(), Vec::new());
     let mut undecided: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let cases = test_cases::cases(Input::Json, "terminology");
@@ -303,14 +285,11 @@ fn terminology_cases_with_the_test_terminology_server() {
         &online,
     );
     let (offline_pct, _) = test_cases::print("the same terminology cases offline", &offline);
-    let left: usize = undecided.values().map(Vec::len).sum();
-    println!(
-        "terminology cases not run with the server: {left} of {}",
-        cases.len()
+    print_undecided(
+        "terminology cases not run with the server",
+        &undecided,
+        cases.len(),
     );
-    for (why, names) in &undecided {
-        println!("  {} ({}): {}", why, names.len(), names.join(", "));
-    }
     println!(
         "terminology tier: {pct:.1}% with the test server, {offline_pct:.1}% offline, on {} runs; questions: {:?}",
         online.len(),
@@ -321,6 +300,27 @@ fn terminology_cases_with_the_test_terminology_server() {
         pct >= TERMINOLOGY_SERVER_FLOOR,
         "agreement on terminology cases with the server {pct:.1}% fell below {TERMINOLOGY_SERVER_FLOOR}%"
     );
+}
+
+/// The code systems the loaded packages hold.
+fn held_code_systems(base: &conform_validate::Validator) -> BTreeSet<String> {
+    base.plans()
+        .context_json
+        .iter()
+        .filter_map(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+        .filter(|r| r["resourceType"] == "CodeSystem")
+        .filter_map(|r| r["url"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Prints the cases left out, by reason; how many.
+fn print_undecided(title: &str, undecided: &BTreeMap<String, Vec<String>>, total: usize) -> usize {
+    let left: usize = undecided.values().map(Vec::len).sum();
+    println!("{title}: {left} of {total}");
+    for (why, names) in undecided {
+        println!("  {} ({}): {}", why, names.len(), names.join(", "));
+    }
+    left
 }
 
 /// Every SNOMED CT code of a resource.

@@ -7,7 +7,7 @@ use super::{link_id, Checker};
 use crate::context::Context;
 use crate::finding::{rules, IssueCode, Severity};
 use crate::terminology::{self, CodeSet, Definitions, Membership};
-use conform_json::NodeId;
+use conform_json::{Document, NodeId};
 use serde_json::Value;
 
 /// The answer value types each item type accepts (R4 `item.type`).
@@ -244,19 +244,8 @@ impl<'a> Checker<'a, '_> {
         let Some(set) = self.answer_set(url, node, path) else {
             // The warning just reported stands until a terminology server,
             // which may hold the value set, answers.
-            let (Some(system), Some(code)) =
-                (doc.get_str(node, "system"), doc.get_str(node, "code"))
-            else {
-                return;
-            };
-            if !url.starts_with('#') {
-                let question = conform_outcome::terminology::CodeQuestion {
-                    value_set: Some(url.to_string()),
-                    system: system.into_owned(),
-                    version: doc.get_str(node, "version").map(|v| v.into_owned()),
-                    code: code.into_owned(),
-                    display: None,
-                };
+            let system = doc.get_str(node, "system");
+            if let Some(question) = answer_question(doc, node, url, system) {
                 if let Some(last) = self.issues.last_mut() {
                     last.ask = Some(Box::new(super::answer_ask(question, true)));
                 }
@@ -291,21 +280,10 @@ impl<'a> Checker<'a, '_> {
             // Not judged here: a terminology server may (a canonical value
             // set over SNOMED CT, say); nothing is reported unless it does.
             Membership::Unknown => {
-                let Some(system) = system.or_else(|| set.only_unknown_system().map(Into::into))
-                else {
-                    return;
-                };
-                if url.starts_with('#') {
-                    return;
+                let system = system.or_else(|| set.only_unknown_system().map(Into::into));
+                if let Some(question) = answer_question(doc, node, url, system) {
+                    self.ask(node, path, question);
                 }
-                let question = conform_outcome::terminology::CodeQuestion {
-                    value_set: Some(url.to_string()),
-                    system: system.into_owned(),
-                    version: doc.get_str(node, "version").map(|v| v.into_owned()),
-                    code: code.into_owned(),
-                    display: None,
-                };
-                self.ask(node, path, question);
             }
         }
     }
@@ -456,4 +434,25 @@ impl Definitions for WithContained<'_> {
             None => self.context.resource(canonical),
         }
     }
+}
+
+/// The question for a terminology server about a Coding answer in the
+/// answer value set `url`: none for a contained value set (`#id`, which no
+/// server holds) or an answer without a code or system.
+fn answer_question(
+    doc: &Document<'_>,
+    node: NodeId,
+    url: &str,
+    system: Option<std::borrow::Cow<'_, str>>,
+) -> Option<conform_outcome::terminology::CodeQuestion> {
+    if url.starts_with('#') {
+        return None;
+    }
+    Some(conform_outcome::terminology::CodeQuestion {
+        value_set: Some(url.to_string()),
+        system: system?.into_owned(),
+        version: doc.get_str(node, "version").map(|v| v.into_owned()),
+        code: doc.get_str(node, "code")?.into_owned(),
+        display: None,
+    })
 }
