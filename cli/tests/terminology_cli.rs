@@ -237,6 +237,29 @@ fn the_server_decides_what_the_packages_cannot_and_replay_repeats_it() {
         "only metadata may be asked again: {asked} -> {after_metadata}"
     );
 
+    // Direct questions: $lookup and $expand.
+    let tx = |args: &[&str]| {
+        let out = command_in(dir.path(), args)
+            .env("TX_TEST_SECRET", SECRET)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let found = tx(&["tx", "lookup", "http://snomed.info/sct", "22298006"]);
+    assert!(
+        found.contains("\"display\": \"Myocardial infarction\""),
+        "{found}"
+    );
+    let expanded = tx(&["tx", "expand", FINDINGS_VS, "--count", "5"]);
+    assert_eq!(expanded.lines().count(), 5, "{expanded}");
+    assert!(
+        expanded
+            .lines()
+            .all(|l| l.starts_with("http://snomed.info/sct\t")),
+        "{expanded}"
+    );
+
     // Replay with the server gone: the same verdicts, no network.
     drop(server);
     let (out, replayed) = validate(dir.path(), &["--tx-replay"]);
@@ -260,6 +283,19 @@ fn the_server_decides_what_the_packages_cannot_and_replay_repeats_it() {
             .any(|l| l.contains("\"verdict\":\"invalid-code\"") && l.contains("999999999")),
         "{lines}"
     );
+    // Pruning what another server said leaves nothing here.
+    let pruned = command_in(
+        dir.path(),
+        &["tx", "cache", "prune", "--keep-server", "http://elsewhere"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(pruned.status.code(), Some(0), "{}", stderr(&pruned));
+    let stats = command_in(dir.path(), &["tx", "cache", "stats", "--json"])
+        .output()
+        .unwrap();
+    let stats: Value = serde_json::from_slice(&stats.stdout).expect("stats JSON");
+    assert_eq!(stats["answers"], 0, "{stats}");
 }
 
 #[test]
