@@ -104,6 +104,9 @@ enum Command {
     /// The terminology cache and direct questions to the terminology server.
     #[command(subcommand)]
     Tx(commands::tx::Command),
+    /// Join the reports of a sharded run (`validate --shard K/N`).
+    #[command(subcommand)]
+    Report(commands::report::Command),
 }
 
 fn main() -> ExitCode {
@@ -139,6 +142,7 @@ fn main() -> ExitCode {
         Command::Scenario(cmd) => settings().and_then(|s| commands::scenario::run(&s, cmd)),
         Command::Seed(args) => settings().and_then(|s| commands::seed::run(&s, args)),
         Command::Tx(cmd) => settings().and_then(|s| commands::tx::run(&s, cmd)),
+        Command::Report(cmd) => settings().and_then(|s| commands::report::run(&s, cmd)),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),
         Command::Init(args) => commands::init::run(args),

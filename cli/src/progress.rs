@@ -11,6 +11,7 @@ use std::io::IsTerminal;
 pub fn validate(
     validator: &Validator,
     inputs: &[Input],
+    shard: conform_validate::Shard,
     input_errors: &[InputError],
     sink: &mut dyn Sink,
 ) {
@@ -18,9 +19,10 @@ pub fn validate(
     for e in input_errors {
         e.report(sink);
     }
-    conform_validate::validate_inputs(
+    conform_validate::validate_shard(
         validator,
         inputs,
+        shard,
         &mut Progress {
             inner: sink,
             bar: &bar,

@@ -9,6 +9,7 @@ pub mod man;
 pub mod package;
 pub mod probe;
 pub mod profiles;
+pub mod report;
 pub mod rule_flags;
 pub mod rules;
 pub mod scenario;

@@ -38,6 +38,11 @@ pub struct Selection {
     /// Print what loading cost (to standard error).
     #[arg(long, short = 'v')]
     verbose: bool,
+    /// Validate only part K of N of the inputs (whole files by their place
+    /// in the list, NDJSON by blocks of 1,000 lines), for parallel CI jobs
+    /// whose reports `conform report merge` joins.
+    #[arg(long, value_name = "K/N", value_parser = conform_validate::Shard::parse)]
+    shard: Option<conform_validate::Shard>,
     #[command(flatten)]
     rules: super::rule_flags::RuleFlags,
 }
@@ -70,6 +75,7 @@ pub struct Args {
 pub struct Prepared {
     validator: Validator,
     inputs: Vec<conform_validate::Input>,
+    shard: conform_validate::Shard,
     /// Paths that named nothing (exit 2 after the run).
     pub input_errors: Vec<conform_validate::InputError>,
 }
@@ -90,6 +96,7 @@ pub fn prepare(settings: &Settings, sel: &Selection) -> Result<Prepared, Failure
     Ok(Prepared {
         validator,
         inputs,
+        shard: sel.shard.unwrap_or(conform_validate::Shard::WHOLE),
         input_errors,
     })
 }
@@ -101,8 +108,23 @@ pub fn collect(p: &Prepared) -> ValidationReport {
     let resolved = p.validator.resolved_packages();
     sink.report.substitutions = conform_packages::substitutions_used(resolved);
     sink.report.missing_packages = conform_packages::missing_dependencies(resolved);
-    progress::validate(&p.validator, &p.inputs, &p.input_errors, &mut sink);
-    sink.report
+    progress::validate(&p.validator, &p.inputs, p.shard, &p.input_errors, &mut sink);
+    let mut report = sink.report;
+    if let Some((index, count)) = p.shard.number() {
+        // Where each file stood in the whole input list, so the merged
+        // shards keep the unsharded order.
+        report.shard = Some(conform_outcome::validate::ShardInfo { index, count });
+        let place: std::collections::HashMap<String, usize> = p
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| (input.name(), i))
+            .collect();
+        for f in &mut report.files {
+            f.order = place.get(&f.path).copied();
+        }
+    }
+    report
 }
 
 /// The formats `conform validate` writes.
@@ -134,7 +156,7 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         (Format::Text, None) => {
             let mut sink = TextSink::new(output::open(args.output.as_deref())?, text);
             let p = &prepared;
-            progress::validate(&p.validator, &p.inputs, &p.input_errors, &mut sink);
+            progress::validate(&p.validator, &p.inputs, p.shard, &p.input_errors, &mut sink);
             let failed = sink.summary.fails();
             sink.finish();
             failed
@@ -168,13 +190,39 @@ fn write_whole(
         Some(a) => a.fails(),
         None => report.summary.fails(),
     };
-    let out = args.output.as_deref();
-    match format {
-        Format::Json => output::write(out, &conform_writers::render_json(&report))?,
-        Format::OperationOutcome => {
-            output::write(out, &conform_writers::render_operation_outcome(&report))?
+    write_report(
+        settings,
+        &report,
+        format,
+        text,
+        args.info,
+        args.output.as_deref(),
+    )?;
+    if let (Some(g), Some(a)) = (gate, &assessment) {
+        for line in g.explain(a) {
+            eprintln!("conform: {line}");
         }
-        Format::Junit => output::write(out, &conform_writers::render_junit(&report))?,
+    }
+    Ok(failed)
+}
+
+/// Writes a whole report in `format` (to `out`, or standard output): what
+/// `validate` writes, and `report merge` for joined shards.
+pub fn write_report(
+    settings: &Settings,
+    report: &ValidationReport,
+    format: Format,
+    text: TextOptions,
+    show_information: bool,
+    out: Option<&std::path::Path>,
+) -> Result<(), Failure> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match format {
+        Format::Json => output::write(out, &conform_writers::render_json(report))?,
+        Format::OperationOutcome => {
+            output::write(out, &conform_writers::render_operation_outcome(report))?
+        }
+        Format::Junit => output::write(out, &conform_writers::render_junit(report))?,
         Format::Sarif => {
             let describe = |id: &str| settings.describe_rule(id);
             let mut properties = serde_json::Map::new();
@@ -188,9 +236,9 @@ fn write_whole(
                 properties.insert("missing_packages".into(), missing);
             }
             let sarif = conform_writers::render_sarif(
-                &validation_groups(&report),
+                &validation_groups(report),
                 &SarifOptions {
-                    include_information: args.info,
+                    include_information: show_information,
                     describe: Some(&describe),
                     base_dir: Some(&cwd),
                     properties,
@@ -201,14 +249,9 @@ fn write_whole(
         // Text, marked with the triage (FORMATS holds no other).
         _ => {
             let mut sink = TextSink::new(output::open(out)?, text);
-            sink.write_report(&report);
+            sink.write_report(report);
             sink.finish();
         }
     }
-    if let (Some(g), Some(a)) = (gate, &assessment) {
-        for line in g.explain(a) {
-            eprintln!("conform: {line}");
-        }
-    }
-    Ok(failed)
+    Ok(())
 }

@@ -170,6 +170,7 @@ mod tests {
         ValidationReport {
             files: vec![FileReport {
                 path: path.into(),
+                order: None,
                 failure: None,
                 resources: vec![ResourceResult {
                     resource_type: Some("Patient".into()),

@@ -72,6 +72,7 @@ const STATUSES: [Status; 5] = [
 fn resource(error: Option<&str>) -> ValidateFile {
     ValidateFile {
         path: "p.json".into(),
+        order: None,
         error: None,
         resources: vec![ValidateResource {
             resource_type: Some("Patient".into()),

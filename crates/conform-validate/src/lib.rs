@@ -40,7 +40,9 @@ pub use finding::{rules, IssueCode, Location, Outcome, Severity, Status};
 pub use input::{collect_inputs, Input, InputError};
 pub use load::{LoadError, LoadStats};
 pub use options::{ContainedPolicy, Level, Options, ReferencePolicy};
-pub use run::{validate_inputs, FileFailure, ResourceResult, Sink, Summary};
+pub use run::{
+    validate_inputs, validate_shard, FileFailure, ResourceResult, Shard, Sink, Summary, SHARD_LINES,
+};
 
 use conform_json::Document;
 use context::Context;

@@ -11,6 +11,7 @@ mod group;
 mod json;
 mod junit;
 pub mod junit_xml;
+pub mod merge;
 mod operation_outcome;
 pub mod probe;
 mod sarif;

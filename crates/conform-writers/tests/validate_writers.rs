@@ -58,6 +58,7 @@ fn report() -> ValidationReport {
     let files = vec![
         FileReport {
             path: "payloads/patient.json".into(),
+            order: None,
             failure: None,
             resources: vec![ResourceResult {
                 resource_type: Some("Patient".into()),
@@ -69,6 +70,7 @@ fn report() -> ValidationReport {
         },
         FileReport {
             path: "payloads/good.ndjson".into(),
+            order: None,
             failure: None,
             resources: vec![ResourceResult {
                 resource_type: Some("Observation".into()),
@@ -80,6 +82,7 @@ fn report() -> ValidationReport {
         },
         FileReport {
             path: "payloads/broken.json".into(),
+            order: None,
             failure: Some(
                 FileFailure {
                     message: "not JSON: expected ',' or '}' at line 3 column 1".into(),

@@ -24,6 +24,10 @@ pub struct Document {
     pub missing_packages: Vec<MissingPackage>,
     pub summary: Summary,
     pub files: Vec<FileDocument>,
+    /// Which shard of a run this is (`--shard K/N`); `conform report merge`
+    /// joins the shards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<super::ShardInfo>,
 }
 
 /// What wrote the document.
@@ -36,6 +40,9 @@ pub struct Tool {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct FileDocument {
     pub path: String,
+    /// The file's place in the run's input list (shards only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<usize>,
     pub resources: Vec<ResourceDocument>,
     /// Why the file could not be read, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,6 +81,7 @@ impl Document {
             .iter()
             .map(|f| FileDocument {
                 path: f.path.clone(),
+                order: f.order,
                 resources: f
                     .resources
                     .iter()
@@ -99,6 +107,7 @@ impl Document {
             missing_packages: report.missing_packages.clone(),
             summary: report.summary,
             files,
+            shard: report.shard,
         }
     }
 }

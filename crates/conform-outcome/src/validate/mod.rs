@@ -4,8 +4,10 @@
 //! the scorecard can use them without depending on the validator.
 
 mod document;
+mod merge;
 
 pub use document::{Document, FileDocument, ResourceDocument, Tool, SCHEMA};
+pub use merge::{merge, ShardInfo};
 
 use crate::{IssueCode, Location, Outcome, Severity};
 use schemars::JsonSchema;
@@ -141,6 +143,9 @@ pub struct ValidationReport {
     pub missing_packages: Vec<MissingPackage>,
     pub summary: Summary,
     pub files: Vec<FileReport>,
+    /// Which shard of a run this is (`--shard K/N`), when it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
 }
 
 /// A package loaded in place of the version asked for, by an explicit
@@ -200,6 +205,10 @@ fn asked_by(required_by: &[String]) -> String {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct FileReport {
     pub path: String,
+    /// The file's place in the run's input list, in a shard's report (so
+    /// merged shards keep the unsharded order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<usize>,
     /// Why the file could not be read (rule [`INPUT_RULE`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Outcome>,
@@ -225,6 +234,7 @@ impl ValidationReport {
                 path,
                 failure,
                 resources,
+                ..
             } = f;
             let path: &str = path;
             failure
@@ -247,6 +257,7 @@ impl Collector {
             self.report.summary.files += 1;
             self.report.files.push(FileReport {
                 path: name.to_string(),
+                order: None,
                 failure: None,
                 resources: Vec::new(),
             });
