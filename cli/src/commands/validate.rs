@@ -161,6 +161,26 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
             sink.finish();
             failed
         }
+        // Streamed too, so a huge input never sits in memory as a report;
+        // a shard's report also says where each file stood, so it is
+        // written whole.
+        (Format::Json, None) if prepared.shard.number().is_none() => {
+            let mut head = ValidationReport {
+                packages: prepared.validator.plans().packages.clone(),
+                ..ValidationReport::default()
+            };
+            let resolved = prepared.validator.resolved_packages();
+            head.substitutions = conform_packages::substitutions_used(resolved);
+            head.missing_packages = conform_packages::missing_dependencies(resolved);
+            let out = output::open(args.output.as_deref())?;
+            let mut sink = conform_writers::JsonSink::new(std::io::BufWriter::new(out), &head);
+            let p = &prepared;
+            progress::validate(&p.validator, &p.inputs, p.shard, &p.input_errors, &mut sink);
+            let summary = sink
+                .finish()
+                .map_err(|e| Failure::usage(format!("cannot write the JSON report: {e}")))?;
+            summary.fails()
+        }
         _ => write_whole(settings, args, format, text, gate.as_ref(), &prepared)?,
     };
     super::tx::note(settings);

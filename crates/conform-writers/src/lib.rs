@@ -22,7 +22,7 @@ pub mod xml;
 
 pub use format::Format;
 pub use group::{scenario_groups, validation_groups, Group, Scope};
-pub use json::render_json;
+pub use json::{render_json, JsonSink};
 pub use junit::render_junit;
 pub use operation_outcome::render_operation_outcome;
 pub use sarif::{artifact_uri, render_sarif, SarifOptions, FINGERPRINT_KEY};

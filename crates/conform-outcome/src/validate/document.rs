@@ -63,6 +63,17 @@ pub struct ResourceDocument {
 }
 
 impl ResourceDocument {
+    /// A resource's result as the document holds it.
+    pub fn of(r: &super::ResourceResult) -> ResourceDocument {
+        ResourceDocument {
+            resource_type: r.resource_type.clone(),
+            id: r.id.clone(),
+            line: r.line,
+            valid: r.errors() == 0,
+            issues: r.findings.clone(),
+        }
+    }
+
     /// `Patient/p1`, or the type alone when the resource has no id.
     pub fn reference(&self) -> String {
         let t = self.resource_type.as_deref().unwrap_or("?");
@@ -82,17 +93,7 @@ impl Document {
             .map(|f| FileDocument {
                 path: f.path.clone(),
                 order: f.order,
-                resources: f
-                    .resources
-                    .iter()
-                    .map(|r| ResourceDocument {
-                        resource_type: r.resource_type.clone(),
-                        id: r.id.clone(),
-                        line: r.line,
-                        valid: r.errors() == 0,
-                        issues: r.findings.clone(),
-                    })
-                    .collect(),
+                resources: f.resources.iter().map(ResourceDocument::of).collect(),
                 error: f.failure.as_ref().map(|o| o.message.clone()),
             })
             .collect();
