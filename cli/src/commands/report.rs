@@ -2,7 +2,7 @@
 //! (`conform validate --shard K/N`, one CI job each) joined into one, with
 //! the exit code the unsharded run would have had.
 
-use super::validate::write_report;
+use super::validate::{write_report, FORMATS};
 use crate::exit::{Code, Failure, Outcome};
 use crate::output;
 use conform_outcome::validate::{merge, Document, SCHEMA};
@@ -30,14 +30,6 @@ pub enum Command {
         info: bool,
     },
 }
-
-const FORMATS: &[Format] = &[
-    Format::Text,
-    Format::Json,
-    Format::OperationOutcome,
-    Format::Junit,
-    Format::Sarif,
-];
 
 pub fn run(settings: &Settings, cmd: &Command) -> Outcome {
     let Command::Merge {

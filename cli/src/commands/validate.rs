@@ -127,8 +127,8 @@ pub fn collect(p: &Prepared) -> ValidationReport {
     report
 }
 
-/// The formats `conform validate` writes.
-const FORMATS: &[Format] = &[
+/// The formats `conform validate` writes (and `report merge`).
+pub const FORMATS: &[Format] = &[
     Format::Text,
     Format::Json,
     Format::OperationOutcome,
