@@ -68,6 +68,27 @@ fn workspace(dir: &Path, server: &TxServer) {
                "questionnaire": "https://conform.test/fhir/Questionnaire/findings",
                "item": [{"linkId": "finding", "answer": [{"valueCoding": {"system": "http://snomed.info/sct", "code": code}}]}]})
     };
+    // A value set only the validator holds (from --ig), over SNOMED CT: the
+    // server is sent it inline.
+    write(
+        "profile/valueset-local-diabetes.json",
+        json!({"resourceType": "ValueSet", "url": "https://conform.test/fhir/ValueSet/local-diabetes",
+               "status": "active", "compose": {"include": [{"system": "http://snomed.info/sct",
+                   "filter": [{"property": "concept", "op": "is-a", "value": "73211009"}]}]}}),
+    );
+    write(
+        "profile/questionnaire-local.json",
+        json!({"resourceType": "Questionnaire", "id": "ql", "url": "https://conform.test/fhir/Questionnaire/diabetes",
+               "status": "active", "item": [{"linkId": "kind", "text": "Kind", "type": "choice",
+                   "answerValueSet": "https://conform.test/fhir/ValueSet/local-diabetes"}]}),
+    );
+    let local = |id: &str, code: &str| {
+        json!({"resourceType": "QuestionnaireResponse", "id": id, "status": "completed",
+               "questionnaire": "https://conform.test/fhir/Questionnaire/diabetes",
+               "item": [{"linkId": "kind", "answer": [{"valueCoding": {"system": "http://snomed.info/sct", "code": code}}]}]})
+    };
+    write("payloads/local-ok.json", local("local-ok", "44054006"));
+    write("payloads/local-not.json", local("local-not", "22298006"));
     write("payloads/answer-ok.json", response("answer-ok", "73211009"));
     write(
         "payloads/answer-procedure.json",
@@ -200,6 +221,21 @@ fn the_server_decides_what_the_packages_cannot_and_replay_repeats_it() {
         "{:?}",
         by_file["old-edition.json"]
     );
+    // ...and against one only the validator holds, sent to the server inline.
+    assert!(
+        !by_file["local-ok.json"].iter().any(|(s, _)| s == "error"),
+        "{:?}",
+        by_file["local-ok.json"]
+    );
+    assert!(
+        has(
+            &by_file["local-not.json"],
+            "error",
+            "questionnaire-answer-value-set"
+        ),
+        "{:?}",
+        by_file["local-not.json"]
+    );
     // Questionnaire answers against an answer value set only the server holds.
     assert!(
         !by_file["answer-ok.json"].iter().any(|(s, _)| s == "error"),
@@ -308,6 +344,7 @@ fn an_outage_leaves_codes_not_checked_and_never_fails_the_run() {
     std::fs::remove_file(dir.path().join("payloads/display.json")).unwrap();
     std::fs::remove_file(dir.path().join("payloads/old-edition.json")).unwrap();
     std::fs::remove_file(dir.path().join("payloads/answer-procedure.json")).unwrap();
+    std::fs::remove_file(dir.path().join("payloads/local-not.json")).unwrap();
     for fault in [TxFault::Status(503), TxFault::Status(401), TxFault::NotJson] {
         server.set_fault(Some(fault.clone()));
         let cache = tempfile::tempdir().unwrap();

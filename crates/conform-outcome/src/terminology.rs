@@ -100,6 +100,17 @@ impl CodeAnswer {
 pub trait CodeChecker: Send + Sync {
     fn check(&self, questions: &[CodeQuestion]) -> Vec<CodeAnswer>;
 
+    /// [`Self::check`], with the value sets the validator holds
+    /// (`value_set(canonical)`), to send along with a question about a value
+    /// set the server does not know (as the HL7 validator does).
+    fn check_with(
+        &self,
+        questions: &[CodeQuestion],
+        _value_set: &(dyn Fn(&str) -> Option<serde_json::Value> + Sync),
+    ) -> Vec<CodeAnswer> {
+        self.check(questions)
+    }
+
     /// Whether Codings of this system (not bound to a value set the
     /// packages cannot expand) are worth asking about: the server knows
     /// the system, or it is configured to go to the server.

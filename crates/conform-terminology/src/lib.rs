@@ -181,8 +181,15 @@ impl Terminology {
     }
 
     /// Sends `questions` to the server: batches of the configured size,
-    /// at most `concurrency` in flight.
-    fn ask(&self, endpoint: &Endpoint, questions: &[&CodeQuestion]) -> Vec<CodeAnswer> {
+    /// at most `concurrency` in flight. A question about a value set the
+    /// server does not hold is asked again with the value set inline, when
+    /// `value_set` has it.
+    fn ask(
+        &self,
+        endpoint: &Endpoint,
+        questions: &[&CodeQuestion],
+        value_set: &ValueSets<'_>,
+    ) -> Vec<CodeAnswer> {
         let chunks: Vec<&[&CodeQuestion]> = questions.chunks(self.config.batch_size()).collect();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results: Mutex<Vec<Option<Vec<CodeAnswer>>>> = Mutex::new(vec![None; chunks.len()]);
@@ -192,9 +199,7 @@ impl Terminology {
                 s.spawn(|| loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(chunk) = chunks.get(i) else { break };
-                    let versions: Vec<(&CodeQuestion, Option<&str>)> =
-                        chunk.iter().map(|q| (*q, self.version_for(q))).collect();
-                    let answers = operations::validate_batch(endpoint, &versions);
+                    let answers = self.ask_chunk(endpoint, chunk, value_set);
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(answers);
                 });
             }
@@ -211,7 +216,44 @@ impl Terminology {
             })
             .collect()
     }
+
+    fn ask_chunk(
+        &self,
+        endpoint: &Endpoint,
+        chunk: &[&CodeQuestion],
+        value_set: &ValueSets<'_>,
+    ) -> Vec<CodeAnswer> {
+        let sent: Vec<wire::Sent<'_>> = chunk
+            .iter()
+            .map(|q| (*q, self.version_for(q), None))
+            .collect();
+        let asked = operations::validate_batch(endpoint, &sent);
+        // Value sets the server does not hold, that the validator does.
+        let held: Vec<(usize, serde_json::Value)> = asked
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.unknown_value_set)
+            .filter_map(|(i, _)| Some((i, value_set(chunk[i].value_set.as_deref()?)?)))
+            .collect();
+        let mut answers: Vec<CodeAnswer> = asked.into_iter().map(|a| a.answer).collect();
+        if !held.is_empty() {
+            let again: Vec<wire::Sent<'_>> = held
+                .iter()
+                .map(|(i, vs)| (chunk[*i], self.version_for(chunk[*i]), Some(vs)))
+                .collect();
+            for ((i, _), a) in held
+                .iter()
+                .zip(operations::validate_batch(endpoint, &again))
+            {
+                answers[*i] = a.answer;
+            }
+        }
+        answers
+    }
 }
+
+/// The value sets the validator holds, by canonical.
+type ValueSets<'a> = dyn Fn(&str) -> Option<serde_json::Value> + Sync + 'a;
 
 /// Whether an answer says something about the code (and so may be kept):
 /// a verdict, or that the server does not know the code system.
@@ -221,6 +263,14 @@ fn worth_keeping(a: &CodeAnswer) -> bool {
 
 impl CodeChecker for Terminology {
     fn check(&self, questions: &[CodeQuestion]) -> Vec<CodeAnswer> {
+        self.check_with(questions, &|_| None)
+    }
+
+    fn check_with(
+        &self,
+        questions: &[CodeQuestion],
+        value_set: &(dyn Fn(&str) -> Option<serde_json::Value> + Sync),
+    ) -> Vec<CodeAnswer> {
         // Each distinct question once, whatever the caller sent.
         let mut first: FxHashMap<&CodeQuestion, usize> = FxHashMap::default();
         let mut distinct: Vec<CodeQuestion> = Vec::new();
@@ -238,7 +288,7 @@ impl CodeChecker for Terminology {
         self.counters
             .questions
             .fetch_add(repeats, Ordering::Relaxed);
-        let answers = self.check_distinct(&distinct);
+        let answers = self.check_distinct(&distinct, value_set);
         slots.into_iter().map(|i| answers[i].clone()).collect()
     }
 
@@ -257,7 +307,11 @@ impl CodeChecker for Terminology {
 }
 
 impl Terminology {
-    fn check_distinct(&self, questions: &[CodeQuestion]) -> Vec<CodeAnswer> {
+    fn check_distinct(
+        &self,
+        questions: &[CodeQuestion],
+        value_set: &ValueSets<'_>,
+    ) -> Vec<CodeAnswer> {
         let n = questions.len();
         self.counters
             .questions
@@ -324,7 +378,7 @@ impl Terminology {
                         .fetch_add(asked.len() as u64, Ordering::Relaxed);
                     let server_version =
                         self.server_info().and_then(|i| i.software_version.clone());
-                    let got = self.ask(endpoint, &asked);
+                    let got = self.ask(endpoint, &asked, value_set);
                     for (&i, a) in open.iter().zip(got) {
                         if worth_keeping(&a) {
                             fresh.push((

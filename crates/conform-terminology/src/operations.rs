@@ -46,15 +46,40 @@ pub fn server_info(endpoint: &Endpoint) -> Result<ServerInfo, String> {
     Ok(info)
 }
 
+/// One question's answer, and whether it says the server does not hold
+/// the value set (so it may be asked again with the value set inline).
+pub struct Asked {
+    pub answer: CodeAnswer,
+    pub unknown_value_set: bool,
+}
+
+impl Asked {
+    fn of(q: &CodeQuestion, status: u16, body: Option<&Value>) -> Asked {
+        Asked {
+            answer: wire::answer(q, status, body),
+            unknown_value_set: wire::names_unknown_value_set(q, status, body),
+        }
+    }
+
+    fn failed(why: String) -> Asked {
+        Asked {
+            answer: CodeAnswer::not_checked(why),
+            unknown_value_set: false,
+        }
+    }
+}
+
 /// Asks one batch of questions: one batch Bundle, or one request each when
 /// the server refuses batches. Every question gets an answer.
-pub fn validate_batch(
-    endpoint: &Endpoint,
-    questions: &[(&CodeQuestion, Option<&str>)],
-) -> Vec<CodeAnswer> {
-    let all = |why: String| vec![CodeAnswer::not_checked(why); questions.len()];
+pub fn validate_batch(endpoint: &Endpoint, questions: &[wire::Sent<'_>]) -> Vec<Asked> {
+    let all = |why: String| {
+        questions
+            .iter()
+            .map(|_| Asked::failed(why.clone()))
+            .collect()
+    };
     if questions.len() == 1 {
-        return vec![validate_one(endpoint, questions[0].0, questions[0].1)];
+        return vec![validate_one(endpoint, questions[0])];
     }
     let req = Request::new("POST", "").json(&wire::batch(questions));
     let resp = match endpoint.send(&req) {
@@ -76,10 +101,7 @@ pub fn validate_batch(
             questions
                 .iter()
                 .zip(entries)
-                .map(|((q, _), e)| {
-                    let resource = e.get("resource");
-                    wire::answer(q, wire::entry_status(e), resource)
-                })
+                .map(|((q, ..), e)| Asked::of(q, wire::entry_status(e), e.get("resource")))
                 .collect()
         }
         (200..=299, _) => all(format!(
@@ -91,7 +113,7 @@ pub fn validate_batch(
         // No batch support here: ask one by one.
         (400 | 404 | 405 | 501, _) => questions
             .iter()
-            .map(|(q, v)| validate_one(endpoint, q, *v))
+            .map(|s| validate_one(endpoint, *s))
             .collect(),
         (status, Some(b)) if b["resourceType"] == "OperationOutcome" => all(format!(
             "the terminology server answered HTTP {status}: {}",
@@ -102,17 +124,15 @@ pub fn validate_batch(
 }
 
 /// One `$validate-code` request.
-fn validate_one(endpoint: &Endpoint, q: &CodeQuestion, version: Option<&str>) -> CodeAnswer {
-    let req = Request::new("POST", wire::operation(q)).json(&wire::parameters(q, version));
+fn validate_one(endpoint: &Endpoint, (q, version, inline): wire::Sent<'_>) -> Asked {
+    let req = Request::new("POST", wire::operation(q)).json(&wire::parameters(q, version, inline));
     match endpoint.send(&req) {
-        Err(e) => {
-            CodeAnswer::not_checked(format!("the terminology server could not be asked: {e}"))
-        }
+        Err(e) => Asked::failed(format!("the terminology server could not be asked: {e}")),
         Ok(resp) => match resp.json() {
             Some(body) if resp.media_type().is_some_and(|m| m.contains("json")) => {
-                wire::answer(q, resp.status, Some(&body))
+                Asked::of(q, resp.status, Some(&body))
             }
-            _ => CodeAnswer::not_checked(format!(
+            _ => Asked::failed(format!(
                 "the terminology server's answer is not FHIR JSON (HTTP {}, {})",
                 resp.status,
                 resp.media_type()

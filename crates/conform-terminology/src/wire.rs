@@ -23,7 +23,10 @@ pub fn operation(q: &CodeQuestion) -> &'static str {
 
 /// The question as `$validate-code` input parameters; `version` is the
 /// code system version asked in (the coding's, or the configured edition).
-pub fn parameters(q: &CodeQuestion, version: Option<&str>) -> Value {
+///
+/// `inline`: the value set itself, sent in place of its canonical when the
+/// server does not hold it (the `valueSet` parameter).
+pub fn parameters(q: &CodeQuestion, version: Option<&str>, inline: Option<&Value>) -> Value {
     let mut p = Vec::new();
     match &q.value_set {
         Some(vs) => {
@@ -31,9 +34,14 @@ pub fn parameters(q: &CodeQuestion, version: Option<&str>) -> Value {
                 Some((u, v)) => (u, Some(v)),
                 None => (vs.as_str(), None),
             };
-            p.push(json!({"name": "url", "valueUri": url}));
-            if let Some(v) = vs_version {
-                p.push(json!({"name": "valueSetVersion", "valueString": v}));
+            match inline {
+                Some(resource) => p.push(json!({"name": "valueSet", "resource": resource})),
+                None => {
+                    p.push(json!({"name": "url", "valueUri": url}));
+                    if let Some(v) = vs_version {
+                        p.push(json!({"name": "valueSetVersion", "valueString": v}));
+                    }
+                }
             }
             let mut coding = json!({"system": q.system, "code": q.code});
             if let Some(v) = version {
@@ -215,14 +223,33 @@ pub fn outcome_text(oo: &Value) -> String {
     }
 }
 
+/// Whether an answer says the server does not hold the value set asked
+/// about (404, or an OperationOutcome `not-found`).
+pub fn names_unknown_value_set(q: &CodeQuestion, status: u16, body: Option<&Value>) -> bool {
+    let Some(body) = body.filter(|b| b["resourceType"] == "OperationOutcome") else {
+        return false;
+    };
+    q.value_set.is_some()
+        && (status == 404
+            || body["issue"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|i| i["code"] == "not-found"))
+}
+
+/// One question as sent: the code system version asked in, and the value
+/// set itself when the server does not hold it.
+pub type Sent<'a> = (&'a CodeQuestion, Option<&'a str>, Option<&'a Value>);
+
 /// A batch Bundle of `$validate-code` requests, one entry per question.
-pub fn batch(entries: &[(&CodeQuestion, Option<&str>)]) -> Value {
+pub fn batch(entries: &[Sent<'_>]) -> Value {
     let entry: Vec<Value> = entries
         .iter()
-        .map(|(q, version)| {
+        .map(|(q, version, inline)| {
             json!({
                 "request": {"method": "POST", "url": operation(q)},
-                "resource": parameters(q, *version),
+                "resource": parameters(q, *version, *inline),
             })
         })
         .collect();
@@ -266,6 +293,7 @@ mod tests {
         let p = parameters(
             &q(Some("http://vs|2"), Some("MI")),
             Some("http://snomed.info/sct/83821000000107"),
+            None,
         );
         assert_eq!(p["parameter"][0]["valueUri"], "http://vs");
         assert_eq!(p["parameter"][1]["valueString"], "2");
@@ -274,7 +302,11 @@ mod tests {
             "http://snomed.info/sct/83821000000107"
         );
         assert_eq!(p["parameter"][2]["valueCoding"]["display"], "MI");
-        let p = parameters(&q(None, None), None);
+        let inline = json!({"resourceType": "ValueSet", "url": "http://vs"});
+        let p = parameters(&q(Some("http://vs|2"), None), None, Some(&inline));
+        assert_eq!(p["parameter"][0]["name"], "valueSet");
+        assert_eq!(p["parameter"][0]["resource"], inline);
+        let p = parameters(&q(None, None), None, None);
         assert_eq!(p["parameter"][0]["valueUri"], "http://snomed.info/sct");
         assert_eq!(p["parameter"][1]["valueCode"], "22298006");
         assert_eq!(operation(&q(None, None)), "CodeSystem/$validate-code");

@@ -148,7 +148,12 @@ impl Validator {
     /// together), turning them into findings; run by every public entry
     /// point, and by [`validate_inputs`] once per batch of files.
     pub fn settle(&self, results: &mut [ResourceResult]) {
-        settle::settle(self.checker.as_deref(), &self.options, results);
+        settle::settle(
+            self.checker.as_deref(),
+            &self.options,
+            self.context.as_ref(),
+            results,
+        );
     }
 
     /// The FHIR release of the loaded definitions.

@@ -20,6 +20,7 @@ use rustc_hash::FxHashMap;
 pub(crate) fn settle(
     checker: Option<&dyn CodeChecker>,
     options: &Options,
+    definitions: &(dyn crate::terminology::Definitions + Sync),
     results: &mut [ResourceResult],
 ) {
     let Some(checker) = checker else {
@@ -41,7 +42,15 @@ pub(crate) fn settle(
     if questions.is_empty() {
         return;
     }
-    let mut answers = checker.check(&questions);
+    // A value set the server may not hold goes with the question.
+    let value_set = |canonical: &str| {
+        definitions
+            .resource(canonical)
+            .or_else(|| definitions.resource(canonical.split('|').next().unwrap_or_default()))
+            .filter(|vs| vs["resourceType"] == "ValueSet")
+            .cloned()
+    };
+    let mut answers = checker.check_with(&questions, &value_set);
     // A checker that answers short leaves the rest undecided, never passed.
     answers.resize_with(questions.len(), || {
         CodeAnswer::not_checked("the terminology checker gave no answer")
