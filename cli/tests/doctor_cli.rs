@@ -230,6 +230,19 @@ fn checks_the_terminology_server_its_token_and_snomed_edition() {
     assert!(!text.contains("doctor-secret-77") && !stdout(&out).contains("doctor-secret-77"));
     assert!(server.tokens_issued() >= 1);
 
+    // --offline: the server is not contacted at all.
+    let before = server.requests();
+    let out = common::command_in(dir.path(), &["doctor", "-f", "json"])
+        .env("DOCTOR_TX_SECRET", "doctor-secret-77")
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("not contacted (offline)"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(server.requests(), before);
+
     // Without the secret: a set-up problem naming the variable, not contacted.
     let (out, tx) = run(None);
     assert_eq!(out.status.code(), Some(2));

@@ -48,7 +48,12 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
             "no regions file here (give one with --regions; `conform init` writes one)",
         )),
     }
-    let client = settings.code_checker().map_err(|e| e.to_string());
+    // Making the client asks the server what it holds: not when offline.
+    let client = if settings.sources.offline {
+        Ok(None)
+    } else {
+        settings.code_checker().map_err(|e| e.to_string())
+    };
     checks.extend(conform_doctor::terminology(
         &settings.terminology,
         client.as_ref().map(|c| c.as_deref()).map_err(Clone::clone),

@@ -11,7 +11,9 @@ use conform_terminology::{Terminology, TxConfig, SNOMED};
 const AREA: Area<'static> = Area::Terminology;
 
 /// Checks the terminology settings; `client` is the client the settings
-/// made (or why they could not). With `offline`, the server is not asked.
+/// made (or why they could not; the caller makes none when offline, as
+/// making one asks the server what it holds). With `offline`, the server
+/// is not asked.
 pub fn terminology(
     config: &TxConfig,
     client: Result<Option<&Terminology>, String>,
@@ -28,6 +30,10 @@ pub fn terminology(
         Ok(region) => crate::regions::secrets(AREA, &region),
         Err(e) => return vec![problem(AREA, url, e, "fix [terminology] in conform.toml")],
     };
+    if offline {
+        out.push(skipped(AREA, url, "not contacted (offline)"));
+        return out;
+    }
     let t = match client {
         Ok(Some(t)) => t,
         Ok(None) => return out,
@@ -54,10 +60,6 @@ pub fn terminology(
             url,
             "not contacted: --tx-replay answers from the cache only",
         ));
-        return out;
-    }
-    if offline {
-        out.push(skipped(AREA, url, "not contacted (offline)"));
         return out;
     }
     let Some(endpoint) = t.endpoint() else {
