@@ -174,6 +174,42 @@ fn github() -> Pipeline {
     }
 }
 
+/// The sharded template: the `validate` job's steps once per shard of its
+/// matrix (in one folder, where the artifacts would be), then `merge`'s.
+fn github_shards() -> Pipeline {
+    let doc = yaml("ci/github/conform-shards.yml");
+    let runs = |job: &str| -> Vec<String> {
+        doc["jobs"][job]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["run"].as_str().map(str::to_string))
+            .collect()
+    };
+    let shards = doc["jobs"]["validate"]["strategy"]["matrix"]["shard"]
+        .as_sequence()
+        .unwrap();
+    assert_eq!(
+        doc["env"]["CONFORM_SHARDS"].as_str().unwrap(),
+        shards.len().to_string(),
+        "CONFORM_SHARDS and the matrix agree"
+    );
+    let mut scripts = Vec::new();
+    for shard in shards {
+        let k = shard.as_u64().unwrap().to_string();
+        scripts.extend(
+            runs("validate")
+                .iter()
+                .map(|r| r.replace("${{ matrix.shard }}", &k)),
+        );
+    }
+    scripts.extend(runs("merge"));
+    Pipeline {
+        variables: strings(&doc["env"]),
+        scripts,
+    }
+}
+
 fn gitlab() -> Pipeline {
     let doc = yaml("ci/gitlab/conform.gitlab-ci.yml");
     let job = &doc["conform"];
@@ -282,12 +318,14 @@ fn run_pipeline(
             .replace("${{ vars.CONFORM_SCENARIO_FLAGS }}", "")
             .replace("${{ vars.CONFORM_SCORECARD_GATE }}", "")
             .replace("${{ inputs.flags || vars.CONFORM_FLAGS }}", "")
+            .replace("${{ vars.CONFORM_FLAGS }}", "")
             .replace("$(Pipeline.Workspace)", workspace)
             .replace("$(CONFORM_GIT)", "")
             .replace("$CI_PROJECT_DIR", workspace);
         for (k, v) in outputs {
             s = s
                 .replace(&format!("${{{{ steps.validate.outputs.{k} }}}}"), v)
+                .replace(&format!("${{{{ steps.merge.outputs.{k} }}}}"), v)
                 .replace(&format!("$({k})"), v);
         }
         s
@@ -405,6 +443,12 @@ fn template_passes_and_fails_as_conform_does(platform: &str, pipeline: fn() -> P
 #[test]
 fn github_template_runs_against_the_fixtures() {
     template_passes_and_fails_as_conform_does("github", github);
+}
+
+/// Sharded, the same verdicts and reports as one job.
+#[test]
+fn github_sharded_template_runs_against_the_fixtures() {
+    template_passes_and_fails_as_conform_does("github", github_shards);
 }
 
 #[test]
