@@ -232,6 +232,47 @@ fn gitlab() -> Pipeline {
     }
 }
 
+/// The sharded GitLab template: `conform-shard` once per `parallel:` node
+/// (`CI_NODE_INDEX`/`CI_NODE_TOTAL` as GitLab sets them), then
+/// `conform-merge`, each as GitLab runs a job: before_script and script in
+/// one shell, stopping at the first failing line.
+fn gitlab_shards() -> Pipeline {
+    let doc = yaml("ci/gitlab/conform-shards.gitlab-ci.yml");
+    let lines = |job: &str, key: &str| -> Vec<String> {
+        let own = &doc[job][key];
+        let list = if own.is_sequence() {
+            own
+        } else {
+            &doc[".conform"][key]
+        };
+        list.as_sequence()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect()
+    };
+    let job = |name: &str| -> String {
+        let mut all = vec!["set -e".to_string()];
+        all.extend(lines(name, "before_script"));
+        all.extend(lines(name, "script"));
+        all.join("\n")
+    };
+    let nodes = doc["conform-shard"]["parallel"].as_u64().unwrap();
+    let mut scripts: Vec<String> = (1..=nodes)
+        .map(|k| {
+            format!(
+                "export CI_NODE_INDEX={k} CI_NODE_TOTAL={nodes}\n{}",
+                job("conform-shard")
+            )
+        })
+        .collect();
+    scripts.push(job("conform-merge"));
+    Pipeline {
+        variables: strings(&doc["variables"]),
+        scripts,
+    }
+}
+
 fn azure() -> Pipeline {
     let doc = yaml("ci/azure/azure-pipelines.yml");
     let mut scripts = Vec::new();
@@ -245,6 +286,42 @@ fn azure() -> Pipeline {
             scripts.push(script);
         }
     }
+    Pipeline {
+        variables: strings(&doc["variables"]),
+        scripts,
+    }
+}
+
+/// The sharded Azure template: the `validate` job's bash steps once per
+/// agent of its `strategy: parallel` (with the position and count Azure
+/// gives it), then the `merge` job's.
+fn azure_shards() -> Pipeline {
+    let doc = yaml("ci/azure/azure-pipelines-shards.yml");
+    let jobs = doc["jobs"].as_sequence().unwrap();
+    let job = |name: &str| jobs.iter().find(|j| j["job"] == name).unwrap();
+    let bash = |job: &Value| -> Vec<String> {
+        job["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|step| {
+                let mut script = step["bash"].as_str()?.to_string();
+                for (k, v) in strings(&step["env"]) {
+                    script = format!("export {k}=\"{v}\"\n{script}");
+                }
+                Some(script)
+            })
+            .collect()
+    };
+    let agents = job("validate")["strategy"]["parallel"].as_u64().unwrap();
+    let mut scripts = Vec::new();
+    for k in 1..=agents {
+        scripts.extend(bash(job("validate")).iter().map(|s| {
+            s.replace("$(System.JobPositionInPhase)", &k.to_string())
+                .replace("$(System.TotalJobsInPhase)", &agents.to_string())
+        }));
+    }
+    scripts.extend(bash(job("merge")));
     Pipeline {
         variables: strings(&doc["variables"]),
         scripts,
@@ -454,6 +531,16 @@ fn github_sharded_template_runs_against_the_fixtures() {
 #[test]
 fn gitlab_template_runs_against_the_fixtures() {
     template_passes_and_fails_as_conform_does("gitlab", gitlab);
+}
+
+#[test]
+fn gitlab_sharded_template_runs_against_the_fixtures() {
+    template_passes_and_fails_as_conform_does("gitlab", gitlab_shards);
+}
+
+#[test]
+fn azure_sharded_template_runs_against_the_fixtures() {
+    template_passes_and_fails_as_conform_does("azure", azure_shards);
 }
 
 #[test]
