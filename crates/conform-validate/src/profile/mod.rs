@@ -781,7 +781,7 @@ impl Report for Checker<'_> {
         node: NodeId,
         extra: Option<&str>,
         mut ask: crate::finding::Ask,
-        placeholder: Option<crate::rule_families::Placeholder>,
+        placeholder: Option<crate::rule_families::Placeholder<'static>>,
     ) {
         // The issue carries the question to the walker; without a
         // placeholder it is not reported, only located.

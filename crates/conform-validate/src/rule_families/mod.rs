@@ -48,7 +48,7 @@ use conform_json::NodeId;
 
 /// The "not checked" finding that stands for a question to a terminology
 /// server until it is answered: severity, code, rule and message.
-pub(crate) type Placeholder = (Severity, IssueCode, &'static str, String);
+pub(crate) type Placeholder<'r> = (Severity, IssueCode, &'r str, String);
 
 /// Where a rule reports: the base walk places a finding under the path it
 /// is at, the profile checker under its own path and with the profile's
@@ -71,7 +71,7 @@ pub(crate) trait Report {
         node: NodeId,
         extra: Option<&str>,
         ask: Ask,
-        placeholder: Option<Placeholder>,
+        placeholder: Option<Placeholder<'static>>,
     );
 }
 
@@ -94,7 +94,7 @@ impl Report for crate::walk::Walker<'_> {
         node: NodeId,
         extra: Option<&str>,
         ask: Ask,
-        placeholder: Option<Placeholder>,
+        placeholder: Option<Placeholder<'static>>,
     ) {
         let offset = self.doc.offset(node);
         self.leave_question(offset, extra, ask, placeholder);

@@ -197,14 +197,22 @@ impl<'a> Walker<'a> {
         offset: usize,
         extra: Option<&str>,
         ask: crate::finding::Ask,
-        placeholder: Option<crate::rule_families::Placeholder>,
+        placeholder: Option<crate::rule_families::Placeholder<'_>>,
     ) {
-        let (line, column) = self.line_col(offset);
-        let location = Location::payload(self.path_string(extra), line, column);
-        let placeholder = placeholder.map(|(severity, code, rule, message)| {
+        let placeholder = placeholder.and_then(|(severity, code, rule, message)| {
+            let before = self.findings.len();
             self.emit(severity, code, rule, offset, extra, message);
-            self.findings.last().cloned()
+            // (An option may have dropped it.)
+            self.findings[before..].last().cloned()
         });
+        // Where the placeholder stands, or else where it would.
+        let location = match &placeholder {
+            Some(finding) => finding.location.clone(),
+            None => {
+                let (line, column) = self.line_col(offset);
+                Location::payload(self.path_string(extra), line, column)
+            }
+        };
         self.pending
             .push(conform_outcome::terminology::PendingCode {
                 questions: ask.questions,
@@ -212,7 +220,7 @@ impl<'a> Walker<'a> {
                 label: ask.label,
                 not_in_rule: ask.not_in_rule,
                 location,
-                placeholder: placeholder.flatten(),
+                placeholder,
             });
     }
 

@@ -77,14 +77,12 @@ impl<'a> Walker<'a> {
             let extra = (!issue.path.is_empty()).then_some(issue.path.as_str());
             let offset = self.doc.offset(issue.node);
             if let Some(ask) = issue.ask {
-                let placeholder = ask.reported.then(|| {
-                    let rule = rules::ALL
-                        .iter()
-                        .find(|r| **r == issue.rule)
-                        .copied()
-                        .unwrap_or(rules::BINDING_NOT_CHECKED);
-                    (issue.severity, issue.code, rule, issue.message)
-                });
+                let placeholder = ask.reported.then_some((
+                    issue.severity,
+                    issue.code,
+                    &*issue.rule,
+                    issue.message,
+                ));
                 self.leave_question(offset, extra, *ask, placeholder);
                 continue;
             }
