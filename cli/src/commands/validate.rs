@@ -102,12 +102,22 @@ pub fn prepare(settings: &Settings, sel: &Selection) -> Result<Prepared, Failure
 }
 
 /// Validates everything into one report (for formats written whole).
-pub fn collect(p: &Prepared) -> ValidationReport {
-    let mut sink = Collector::default();
-    sink.report.packages = p.validator.plans().packages.clone();
+/// What a report says before anything is validated: the packages loaded,
+/// substituted and left out.
+fn report_head(p: &Prepared) -> ValidationReport {
     let resolved = p.validator.resolved_packages();
-    sink.report.substitutions = conform_packages::substitutions_used(resolved);
-    sink.report.missing_packages = conform_packages::missing_dependencies(resolved);
+    ValidationReport {
+        packages: p.validator.plans().packages.clone(),
+        substitutions: conform_packages::substitutions_used(resolved),
+        missing_packages: conform_packages::missing_dependencies(resolved),
+        ..ValidationReport::default()
+    }
+}
+
+pub fn collect(p: &Prepared) -> ValidationReport {
+    let mut sink = Collector {
+        report: report_head(p),
+    };
     progress::validate(&p.validator, &p.inputs, p.shard, &p.input_errors, &mut sink);
     let mut report = sink.report;
     if let Some((index, count)) = p.shard.number() {
@@ -165,13 +175,7 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         // a shard's report also says where each file stood, so it is
         // written whole.
         (Format::Json, None) if prepared.shard.number().is_none() => {
-            let mut head = ValidationReport {
-                packages: prepared.validator.plans().packages.clone(),
-                ..ValidationReport::default()
-            };
-            let resolved = prepared.validator.resolved_packages();
-            head.substitutions = conform_packages::substitutions_used(resolved);
-            head.missing_packages = conform_packages::missing_dependencies(resolved);
+            let head = report_head(&prepared);
             let out = output::open(args.output.as_deref())?;
             let mut sink = conform_writers::JsonSink::new(std::io::BufWriter::new(out), &head);
             let p = &prepared;
