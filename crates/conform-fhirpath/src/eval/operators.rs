@@ -177,6 +177,11 @@ pub(crate) fn binary(
 
 /// `|`: union without duplicates.
 pub(crate) fn union(ev: &Ev, l: &[Item], r: &[Item]) -> Vec<Item> {
+    if l.len() + r.len() > 16 {
+        if let Some(out) = union_of_strings(ev, l, r) {
+            return out;
+        }
+    }
     let mut out: Vec<Item> = Vec::new();
     for i in l.iter().chain(r) {
         if !out.iter().any(|o| equals(ev, o, i) == Some(true)) {
@@ -184,6 +189,24 @@ pub(crate) fn union(ev: &Ev, l: &[Item], r: &[Item]) -> Vec<Item> {
         }
     }
     out
+}
+
+/// [`union`] when every item is a String, whose equality is exact: by
+/// hashing, not by comparing each item with all before it (`bdl-7` asks
+/// `isDistinct()` of every fullUrl of a Bundle; 10,000 entries made that
+/// the whole run). `None` when an item is anything else.
+fn union_of_strings(ev: &Ev, l: &[Item], r: &[Item]) -> Option<Vec<Item>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for i in l.iter().chain(r) {
+        let Some(Value::String(s)) = to_value(ev, i) else {
+            return None;
+        };
+        if seen.insert(s) {
+            out.push(i.clone());
+        }
+    }
+    Some(out)
 }
 
 /// Item equality (`=`); `None` when unknown (date precision differs).
@@ -444,4 +467,46 @@ fn decimal_op(op: BinOp, a: Decimal, b: Decimal) -> EResult<Option<Decimal>> {
         _ => None,
     }
     .filter(|d| d.to_f64().is_some()))
+}
+
+#[cfg(test)]
+mod union_tests {
+    fn eval(expr: &str) -> Vec<crate::Value> {
+        let doc = conform_json::parse(b"{\"resourceType\":\"Basic\"}").expect("json");
+        let ctx = crate::Context::new();
+        let e = crate::parse(expr).expect("parses");
+        let items = crate::evaluate(&e, &doc, doc.root(), &ctx).expect("evaluates");
+        items
+            .iter()
+            .filter_map(|i| crate::item_value(&doc, i, &ctx))
+            .collect()
+    }
+
+    fn list(items: impl Iterator<Item = String>) -> String {
+        format!("({})", items.collect::<Vec<_>>().join(" | "))
+    }
+
+    #[test]
+    fn long_unions_of_strings_keep_the_first_of_each_in_order() {
+        let many = list((0..40).map(|i| format!("'u{}'", i % 25)));
+        let got = eval(&format!("{many}.count()"));
+        assert_eq!(got, [crate::Value::Integer(25)]);
+        let distinct = list((0..40).map(|i| format!("'u{i}'")));
+        assert_eq!(
+            eval(&format!("{distinct}.isDistinct()")),
+            [crate::Value::Boolean(true)]
+        );
+        let first = eval(&format!("{many}.first()"));
+        assert_eq!(first, [crate::Value::String("u0".into())]);
+        // Not all strings: numbers of different types still meet (1 = 1.0).
+        let mixed = list(
+            (0..20)
+                .map(|i| format!("'s{i}'"))
+                .chain(["1".into(), "1.0".into()]),
+        );
+        assert_eq!(
+            eval(&format!("{mixed}.count()")),
+            [crate::Value::Integer(21)]
+        );
+    }
 }
