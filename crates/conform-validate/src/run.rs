@@ -103,7 +103,7 @@ pub fn validate_shard(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut 
             sink.file_start(&name);
             match result {
                 Ok(results) => results.into_iter().for_each(|r| sink.resource(&name, r)),
-                Err(message) => sink.file_failed(&name, FileFailure { message }),
+                Err(message) => sink.file_failed(&name, FileFailure { message }.into_outcome()),
             }
             sink.file_end(&name);
         }
@@ -202,7 +202,8 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
                 &name,
                 FileFailure {
                     message: format!("cannot read {}: {e}", path.display()),
-                },
+                }
+                .into_outcome(),
             );
             sink.file_end(&name);
             return;
@@ -227,7 +228,8 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
                         &name,
                         FileFailure {
                             message: format!("cannot read {}: {e}", path.display()),
-                        },
+                        }
+                        .into_outcome(),
                     );
                     sink.file_end(&name);
                     return;

@@ -122,7 +122,7 @@ impl<W: std::io::Write> conform_outcome::validate::Sink for JsonSink<W> {
         self.write(&format!("{sep}\n        {text}"));
     }
 
-    fn file_failed(&mut self, name: &str, failure: conform_outcome::validate::FileFailure) {
+    fn file_failed(&mut self, name: &str, failure: conform_outcome::Outcome) {
         self.open(name);
         self.summary.unreadable += 1;
         if let Some((_, _, f)) = &mut self.open {
@@ -181,7 +181,8 @@ mod tests {
             "broken.json",
             FileFailure {
                 message: "not JSON: \"x\"".into(),
-            },
+            }
+            .into_outcome(),
         );
         sink.file_end("broken.json");
     }
