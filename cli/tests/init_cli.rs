@@ -62,6 +62,83 @@ fn init_writes_the_commented_templates() {
     );
 }
 
+/// `--shards N` writes the platform's sharded template where the one-job
+/// file would go, with N in the one line that sets the count and nothing
+/// else changed.
+#[test]
+fn init_shards_writes_the_sharded_template_with_its_count() {
+    let cases = [
+        (
+            "github",
+            ".github/workflows/conform.yml",
+            "ci/github/conform-shards.yml",
+            ("shard: [1, 2, 3, 4]", "shard: [1, 2, 3, 4, 5, 6, 7]"),
+        ),
+        (
+            "gitlab",
+            ".gitlab-ci.yml",
+            "ci/gitlab/conform-shards.gitlab-ci.yml",
+            ("parallel: 4", "parallel: 7"),
+        ),
+        (
+            "azure",
+            "azure-pipelines.yml",
+            "ci/azure/azure-pipelines-shards.yml",
+            ("parallel: 4", "parallel: 7"),
+        ),
+    ];
+    for (platform, written, template, (committed, seven)) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let out = init(dir.path(), &["--ci", platform, "--shards", "7"]);
+        assert_eq!(out.status.code(), Some(0), "{platform}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("7 parallel shards"),
+            "{}",
+            stdout(&out)
+        );
+        let template = read(&root(), template);
+        let expected = template.replacen(committed, seven, 1);
+        assert_ne!(
+            expected, template,
+            "{platform}: the count line is in the template"
+        );
+        assert_eq!(read(dir.path(), written), expected, "{platform}");
+    }
+    // The count as each platform reads it.
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        init(dir.path(), &["--ci", "github", "--shards", "12"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let matrix = &yaml(dir.path(), ".github/workflows/conform.yml")["jobs"]["validate"]["strategy"]
+        ["matrix"]["shard"];
+    let shards: Vec<u64> = matrix
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_u64().unwrap())
+        .collect();
+    assert_eq!(shards, (1..=12).collect::<Vec<u64>>());
+
+    // One shard is the one-job template; a count needs a platform.
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--ci", "gitlab", "--shards", "1"][..],
+        &["--ci", "azure", "--shards", "201"],
+        &["--shards", "4"],
+    ] {
+        let out = init(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
 #[test]
 fn init_does_not_overwrite_without_force() {
     let dir = tempfile::tempdir().unwrap();
@@ -143,8 +220,9 @@ struct Pipeline {
     scripts: Vec<String>,
 }
 
-fn yaml(path: &str) -> Value {
-    serde_yaml_ng::from_str(&read(&root(), path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+/// The CI file `conform init` wrote into the project.
+fn yaml(project: &Path, path: &str) -> Value {
+    serde_yaml_ng::from_str(&read(project, path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn strings(map: &Value) -> BTreeMap<String, String> {
@@ -162,8 +240,8 @@ fn strings(map: &Value) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-fn github() -> Pipeline {
-    let doc = yaml("ci/github/conform.yml");
+fn github(project: &Path) -> Pipeline {
+    let doc = yaml(project, ".github/workflows/conform.yml");
     let steps = doc["jobs"]["conform"]["steps"].as_sequence().unwrap();
     Pipeline {
         variables: strings(&doc["env"]),
@@ -175,9 +253,10 @@ fn github() -> Pipeline {
 }
 
 /// The sharded template: the `validate` job's steps once per shard of its
-/// matrix (in one folder, where the artifacts would be), then `merge`'s.
-fn github_shards() -> Pipeline {
-    let doc = yaml("ci/github/conform-shards.yml");
+/// matrix (in one folder, where the artifacts would be; `strategy.job-total`
+/// is the matrix's length), then `merge`'s.
+fn github_shards(project: &Path) -> Pipeline {
+    let doc = yaml(project, ".github/workflows/conform.yml");
     let runs = |job: &str| -> Vec<String> {
         doc["jobs"][job]["steps"]
             .as_sequence()
@@ -189,19 +268,14 @@ fn github_shards() -> Pipeline {
     let shards = doc["jobs"]["validate"]["strategy"]["matrix"]["shard"]
         .as_sequence()
         .unwrap();
-    assert_eq!(
-        doc["env"]["CONFORM_SHARDS"].as_str().unwrap(),
-        shards.len().to_string(),
-        "CONFORM_SHARDS and the matrix agree"
-    );
+    let total = shards.len().to_string();
     let mut scripts = Vec::new();
     for shard in shards {
         let k = shard.as_u64().unwrap().to_string();
-        scripts.extend(
-            runs("validate")
-                .iter()
-                .map(|r| r.replace("${{ matrix.shard }}", &k)),
-        );
+        scripts.extend(runs("validate").iter().map(|r| {
+            r.replace("${{ matrix.shard }}", &k)
+                .replace("${{ strategy.job-total }}", &total)
+        }));
     }
     scripts.extend(runs("merge"));
     Pipeline {
@@ -210,8 +284,8 @@ fn github_shards() -> Pipeline {
     }
 }
 
-fn gitlab() -> Pipeline {
-    let doc = yaml("ci/gitlab/conform.gitlab-ci.yml");
+fn gitlab(project: &Path) -> Pipeline {
+    let doc = yaml(project, ".gitlab-ci.yml");
     let job = &doc["conform"];
     let lines = |key: &str| -> Vec<String> {
         job[key]
@@ -236,8 +310,8 @@ fn gitlab() -> Pipeline {
 /// (`CI_NODE_INDEX`/`CI_NODE_TOTAL` as GitLab sets them), then
 /// `conform-merge`, each as GitLab runs a job: before_script and script in
 /// one shell, stopping at the first failing line.
-fn gitlab_shards() -> Pipeline {
-    let doc = yaml("ci/gitlab/conform-shards.gitlab-ci.yml");
+fn gitlab_shards(project: &Path) -> Pipeline {
+    let doc = yaml(project, ".gitlab-ci.yml");
     let lines = |job: &str, key: &str| -> Vec<String> {
         let own = &doc[job][key];
         let list = if own.is_sequence() {
@@ -273,8 +347,8 @@ fn gitlab_shards() -> Pipeline {
     }
 }
 
-fn azure() -> Pipeline {
-    let doc = yaml("ci/azure/azure-pipelines.yml");
+fn azure(project: &Path) -> Pipeline {
+    let doc = yaml(project, "azure-pipelines.yml");
     let mut scripts = Vec::new();
     for step in doc["steps"].as_sequence().unwrap() {
         if let Some(script) = step["bash"].as_str() {
@@ -295,8 +369,8 @@ fn azure() -> Pipeline {
 /// The sharded Azure template: the `validate` job's bash steps once per
 /// agent of its `strategy: parallel` (with the position and count Azure
 /// gives it), then the `merge` job's.
-fn azure_shards() -> Pipeline {
-    let doc = yaml("ci/azure/azure-pipelines-shards.yml");
+fn azure_shards(project: &Path) -> Pipeline {
+    let doc = yaml(project, "azure-pipelines.yml");
     let jobs = doc["jobs"].as_sequence().unwrap();
     let job = |name: &str| jobs.iter().find(|j| j["job"] == name).unwrap();
     let bash = |job: &Value| -> Vec<String> {
@@ -362,22 +436,36 @@ struct RunResult {
     log: String,
 }
 
-/// Scaffolds a project with `conform init --ci PLATFORM`, points PAYLOADS at
-/// `payloads`, and runs the pipeline's shell steps in order, substituting
-/// what the platform would (its expressions and macros), until one fails.
 /// A region to probe: its name, the regions.yaml that defines it, and the
 /// scenario files to run against it (relative to the project).
 type ProbeRegion<'a> = Option<(&'a str, &'a str, &'a str)>;
 
-fn run_pipeline(
-    platform: &str,
-    pipeline: Pipeline,
-    payloads: &Path,
-    region: ProbeRegion<'_>,
-) -> RunResult {
+/// Reads the CI file `conform init` wrote into a project as its platform
+/// would run it.
+type Parse = fn(&Path) -> Pipeline;
+
+/// How a template is run: its platform, what else `conform init` is given
+/// (`--shards N`), and how the platform reads the file it writes.
+#[derive(Clone, Copy)]
+struct Template<'a> {
+    platform: &'a str,
+    init: &'a [&'a str],
+    parse: Parse,
+}
+
+/// Scaffolds a project with `conform init --ci PLATFORM`, points PAYLOADS at
+/// `payloads`, and runs the shell steps of the CI file init wrote in order,
+/// substituting what the platform would (its expressions and macros), until
+/// one fails.
+fn run_pipeline(template: Template<'_>, payloads: &Path, region: ProbeRegion<'_>) -> RunResult {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path();
-    assert_eq!(init(project, &["--ci", platform]).status.code(), Some(0));
+    let platform = template.platform;
+    let mut args = vec!["--ci", platform];
+    args.extend_from_slice(template.init);
+    let out = init(project, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let pipeline = (template.parse)(project);
     if let Some((_, regions, _)) = region {
         std::fs::write(project.join("regions.yaml"), regions).unwrap();
         std::fs::write(project.join("smoke.yaml"), SMOKE_SCENARIO).unwrap();
@@ -489,8 +577,11 @@ fn check_reports(r: &RunResult, errors: usize) {
     );
 }
 
-fn template_passes_and_fails_as_conform_does(platform: &str, pipeline: fn() -> Pipeline) {
-    let passing = run_pipeline(platform, pipeline(), &root().join("fixtures/valid"), None);
+/// Runs the template on valid and on invalid fixtures; the passing run is
+/// returned for what a caller checks beyond the reports.
+fn template_passes_and_fails_as_conform_does(template: Template<'_>) -> RunResult {
+    let platform = template.platform;
+    let passing = run_pipeline(template, &root().join("fixtures/valid"), None);
     assert_eq!(
         passing.code, 0,
         "{platform}: valid fixtures pass\n{}",
@@ -498,12 +589,7 @@ fn template_passes_and_fails_as_conform_does(platform: &str, pipeline: fn() -> P
     );
     check_reports(&passing, 0);
 
-    let failing = run_pipeline(
-        platform,
-        pipeline(),
-        &root().join("fixtures/invalid/uk-core"),
-        None,
-    );
+    let failing = run_pipeline(template, &root().join("fixtures/invalid/uk-core"), None);
     assert_eq!(
         failing.code, 1,
         "{platform}: findings fail the job\n{}",
@@ -515,37 +601,79 @@ fn template_passes_and_fails_as_conform_does(platform: &str, pipeline: fn() -> P
         "{}",
         failing.log
     );
+    passing
+}
+
+/// The one-job template of a platform, as `conform init --ci` writes it.
+fn one_job(platform: &'static str, parse: Parse) -> Template<'static> {
+    Template {
+        platform,
+        init: &[],
+        parse,
+    }
+}
+
+/// The sharded template as `conform init --ci PLATFORM --shards 3` writes
+/// it: three shards, not the four committed, so the count init fills in is
+/// the one the jobs run with.
+fn sharded(platform: &'static str, parse: Parse) -> Template<'static> {
+    Template {
+        platform,
+        init: &["--shards", "3"],
+        parse,
+    }
+}
+
+/// Sharded, the same verdicts and reports as one job, from one report per
+/// shard asked for.
+fn sharded_template_runs_against_the_fixtures(platform: &'static str, parse: Parse) {
+    let r = template_passes_and_fails_as_conform_does(sharded(platform, parse));
+    let mut reports: Vec<String> = std::fs::read_dir(r.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("conform-shard-"))
+        .collect();
+    reports.sort();
+    assert_eq!(
+        reports,
+        [
+            "conform-shard-1.json",
+            "conform-shard-2.json",
+            "conform-shard-3.json"
+        ],
+        "{platform}\n{}",
+        r.log
+    );
 }
 
 #[test]
 fn github_template_runs_against_the_fixtures() {
-    template_passes_and_fails_as_conform_does("github", github);
+    template_passes_and_fails_as_conform_does(one_job("github", github));
 }
 
-/// Sharded, the same verdicts and reports as one job.
 #[test]
 fn github_sharded_template_runs_against_the_fixtures() {
-    template_passes_and_fails_as_conform_does("github", github_shards);
+    sharded_template_runs_against_the_fixtures("github", github_shards);
 }
 
 #[test]
 fn gitlab_template_runs_against_the_fixtures() {
-    template_passes_and_fails_as_conform_does("gitlab", gitlab);
+    template_passes_and_fails_as_conform_does(one_job("gitlab", gitlab));
 }
 
 #[test]
 fn gitlab_sharded_template_runs_against_the_fixtures() {
-    template_passes_and_fails_as_conform_does("gitlab", gitlab_shards);
+    sharded_template_runs_against_the_fixtures("gitlab", gitlab_shards);
 }
 
 #[test]
 fn azure_sharded_template_runs_against_the_fixtures() {
-    template_passes_and_fails_as_conform_does("azure", azure_shards);
+    sharded_template_runs_against_the_fixtures("azure", azure_shards);
 }
 
 #[test]
 fn azure_template_runs_against_the_fixtures() {
-    template_passes_and_fails_as_conform_does("azure", azure);
+    template_passes_and_fails_as_conform_does(one_job("azure", azure));
 }
 
 /// A one-step scenario against the probed region.
@@ -573,12 +701,14 @@ fn templates_probe_the_region_when_one_is_named() {
         "regions:\n  - name: test-region\n    base_url: {}\n",
         server.local_base_url
     );
-    let platforms = ["github", "gitlab", "azure"];
-    let pipelines: [fn() -> Pipeline; 3] = [github, gitlab, azure];
-    for (platform, pipeline) in platforms.into_iter().zip(pipelines) {
+    for template in [
+        one_job("github", github),
+        one_job("gitlab", gitlab),
+        one_job("azure", azure),
+    ] {
+        let platform = template.platform;
         let r = run_pipeline(
-            platform,
-            pipeline(),
+            template,
             &root().join("fixtures/valid"),
             Some(("test-region", &regions, "smoke.yaml")),
         );
@@ -624,7 +754,11 @@ fn templates_probe_the_region_when_one_is_named() {
         roxmltree::Document::parse(&junit).expect("scorecard JUnit XML");
     }
     // without a region nothing is probed
-    let r = run_pipeline("github", github(), &root().join("fixtures/valid"), None);
+    let r = run_pipeline(
+        one_job("github", github),
+        &root().join("fixtures/valid"),
+        None,
+    );
     assert_eq!(r.code, 0, "{}", r.log);
     assert!(!r.dir.path().join("conform-probe-junit.xml").exists());
 }

@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::probe::{check, probe, probe_json, status, write_regions};
+use common::probe::{check, leaky_server, probe, probe_json, status, write_regions};
 use conform_peers::{
-    Fault, FaultServer, JwksTokenServer, KeyPair, MtlsFront, Sekmet, Server, SmartClient, TestPki,
+    Fault, FaultServer, JwksTokenServer, KeyPair, MtlsFront, Sekmet, SmartClient, TestPki,
 };
 use std::process::Output;
 use std::time::{Duration, Instant};
@@ -161,33 +161,6 @@ fn rs512_against_a_jwks_checking_token_endpoint() {
         "no access token (see auth.token)"
     );
     assert_eq!(ts.refused.load(std::sync::atomic::Ordering::SeqCst), 1);
-}
-
-/// A FHIR endpoint that puts the bearer token it was sent into its
-/// CapabilityStatement and errors, so only redaction keeps it out.
-fn leaky_server() -> Server {
-    Server::start(|req, conn| {
-        let auth = req.header("authorization").unwrap_or("none").to_string();
-        let cs = serde_json::json!({"resourceType": "CapabilityStatement", "status": "active", "date": "2026-01-01", "kind": "instance",
-            "software": {"name": format!("leaky ({auth})")}, "fhirVersion": "4.0.1", "format": ["json"],
-            "rest": [{"mode": "server", "resource": [{"type": "Patient", "interaction": [{"code": "read"}, {"code": "search-type"}]}]}]});
-        let body = if req.target.contains("metadata") {
-            cs.to_string()
-        } else {
-            serde_json::json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "processing", "diagnostics": auth}]}).to_string()
-        };
-        let status = if req.target.contains("metadata") {
-            200
-        } else {
-            500
-        };
-        conform_peers::respond(
-            conn,
-            status,
-            &[("Content-Type", "application/fhir+json")],
-            body.as_bytes(),
-        );
-    })
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Helpers of the probe CLI tests: running `conform probe`, reading its
-//! JSON report (checked against the generated schema) and writing a
-//! regions file.
+//! JSON report (checked against the generated schema), writing a regions
+//! file, and a server that leaks the token it is sent.
 
 use serde_json::Value;
 use std::path::Path;
@@ -44,4 +44,31 @@ pub fn write_regions(dir: &Path, yaml: &str) -> String {
     let p = dir.join("regions.yaml");
     std::fs::write(&p, yaml).unwrap();
     p.display().to_string()
+}
+
+/// A FHIR endpoint that puts the bearer token it was sent into its
+/// CapabilityStatement and errors, so only redaction keeps it out.
+pub fn leaky_server() -> conform_peers::Server {
+    conform_peers::Server::start(|req, conn| {
+        let auth = req.header("authorization").unwrap_or("none").to_string();
+        let cs = serde_json::json!({"resourceType": "CapabilityStatement", "status": "active", "date": "2026-01-01", "kind": "instance",
+            "software": {"name": format!("leaky ({auth})")}, "fhirVersion": "4.0.1", "format": ["json"],
+            "rest": [{"mode": "server", "resource": [{"type": "Patient", "interaction": [{"code": "read"}, {"code": "search-type"}]}]}]});
+        let body = if req.target.contains("metadata") {
+            cs.to_string()
+        } else {
+            serde_json::json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "processing", "diagnostics": auth}]}).to_string()
+        };
+        let status = if req.target.contains("metadata") {
+            200
+        } else {
+            500
+        };
+        conform_peers::respond(
+            conn,
+            status,
+            &[("Content-Type", "application/fhir+json")],
+            body.as_bytes(),
+        );
+    })
 }

@@ -10,6 +10,7 @@ mod auth;
 mod client;
 mod error;
 pub mod gp_connect;
+mod parallel;
 mod redact;
 mod retry;
 mod secret;
@@ -23,6 +24,7 @@ pub use conform_regions::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
 };
 pub use error::EndpointError;
+pub use parallel::map_bounded;
 pub use redact::{Redactor, REDACTED};
 pub use secret::Secret;
 pub use tls::{inspect_tls, TlsReport};

@@ -38,6 +38,22 @@ impl Redactor {
         set.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
+    /// Registers every secret `other` holds, so one redactor masks what
+    /// several endpoints read or received (a report over many regions).
+    pub fn absorb(&self, other: &Redactor) {
+        if Arc::ptr_eq(&self.secrets, &other.secrets) {
+            return;
+        }
+        let theirs = other
+            .secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for s in &theirs {
+            self.add(s);
+        }
+    }
+
     pub fn redact(&self, text: &str) -> String {
         let set = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = text.to_string();
@@ -61,5 +77,20 @@ mod tests {
         r.add("abc");
         let t = r.redact("Bearer s3cr3t-token-value and MIIEvQIBADANBgkqhkiG9w0BAQEFAASC abc");
         assert_eq!(t, "Bearer [REDACTED] and [REDACTED] abc");
+    }
+
+    #[test]
+    fn absorbing_another_redactor_masks_its_secrets_too() {
+        let (a, b) = (Redactor::new(), Redactor::new());
+        a.add("token-of-region-a");
+        b.add("token-of-region-b");
+        a.absorb(&b);
+        a.absorb(&a.clone());
+        assert_eq!(
+            a.redact("token-of-region-a, token-of-region-b"),
+            "[REDACTED], [REDACTED]"
+        );
+        // b is left as it was.
+        assert_eq!(b.redact("token-of-region-a"), "token-of-region-a");
     }
 }

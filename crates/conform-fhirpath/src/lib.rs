@@ -49,6 +49,7 @@ pub fn item_value(doc: &conform_json::Document, item: &Item, ctx: &Context) -> O
         doc,
         ctx,
         context: None,
+        fixed: Default::default(),
     };
     eval::types::to_value(&ev, item)
 }

@@ -134,6 +134,122 @@ impl Summary {
     }
 }
 
+/// The format of a run over every region of a regions file (`conform probe
+/// --regions FILE --all`, docs/probe-json.md). Not `conform.probe/…`: the
+/// scorecard reads those as one endpoint's report, and each region's own
+/// report is kept whole inside this one.
+pub const REGIONS_SCHEMA: &str = "conform.probe-regions/1";
+
+/// Every region of a regions file probed in one run, in the file's order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RegionsReport {
+    /// [`REGIONS_SCHEMA`].
+    pub schema: String,
+    /// When the run started (UTC, RFC 3339).
+    pub started: jiff::Timestamp,
+    pub duration_ms: f64,
+    /// One entry per region, in the order of the regions file.
+    pub regions: Vec<RegionProbe>,
+    pub summary: RegionsSummary,
+}
+
+impl RegionsReport {
+    /// The run's verdict: the worst of its regions', where a region whose
+    /// settings could not be used outranks one that failed a SHALL check,
+    /// which outranks one that could not be reached (so `unreachable` means
+    /// only the network let the run down, as exit code 3 does everywhere).
+    pub fn verdict(&self) -> Verdict {
+        self.regions
+            .iter()
+            .map(|r| r.verdict)
+            .max_by_key(|v| v.rank())
+            .unwrap_or(Verdict::Pass)
+    }
+
+    /// The counts of `regions` by verdict.
+    pub fn summarise(regions: &[RegionProbe]) -> RegionsSummary {
+        let mut s = RegionsSummary {
+            regions: regions.len(),
+            ..RegionsSummary::default()
+        };
+        for r in regions {
+            *match r.verdict {
+                Verdict::Pass => &mut s.passed,
+                Verdict::Fail => &mut s.failed,
+                Verdict::Unreachable => &mut s.unreachable,
+                Verdict::Setup => &mut s.setup,
+            } += 1;
+        }
+        s
+    }
+}
+
+/// One region of a run over many: its own `conform.probe/2` report, or the
+/// problem that stopped it from being probed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RegionProbe {
+    /// The region's name in the regions file.
+    pub region: String,
+    pub base_url: String,
+    pub verdict: Verdict,
+    /// Why the region was not probed (`unreachable` or `setup`): an outcome
+    /// at its URL and region with status `error`, rule `endpoint.reachable`
+    /// or `region.settings`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Outcome>,
+    /// The region's report, exactly as `conform probe --region NAME` would
+    /// write it (`pass` and `fail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<ProbeReport>,
+}
+
+/// What became of one region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Probed; no SHALL check failed.
+    Pass,
+    /// Probed; a SHALL check failed.
+    Fail,
+    /// The endpoint could not be talked to at all.
+    Unreachable,
+    /// The region's settings could not be used (a secret, key or
+    /// certificate unreadable, a base URL that is not http(s)): nothing
+    /// was sent.
+    Setup,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Unreachable => "unreachable",
+            Verdict::Setup => "setup",
+        }
+    }
+
+    /// How bad, for [`RegionsReport::verdict`].
+    fn rank(self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Unreachable => 1,
+            Verdict::Fail => 2,
+            Verdict::Setup => 3,
+        }
+    }
+}
+
+/// Regions by verdict.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RegionsSummary {
+    pub regions: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub unreachable: usize,
+    pub setup: usize,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +297,49 @@ mod tests {
             "{s:?}"
         );
         assert_eq!((s.failed_shall, s.failed_should, s.failed_may), (1, 1, 0));
+    }
+
+    fn region(name: &str, verdict: Verdict) -> RegionProbe {
+        RegionProbe {
+            region: name.into(),
+            base_url: format!("http://{name}/fhir"),
+            verdict,
+            problem: None,
+            report: None,
+        }
+    }
+
+    fn run(verdicts: &[Verdict]) -> RegionsReport {
+        let regions: Vec<RegionProbe> = verdicts
+            .iter()
+            .enumerate()
+            .map(|(i, v)| region(&format!("r{i}"), *v))
+            .collect();
+        RegionsReport {
+            schema: REGIONS_SCHEMA.into(),
+            started: jiff::Timestamp::UNIX_EPOCH,
+            duration_ms: 0.0,
+            summary: RegionsReport::summarise(&regions),
+            regions,
+        }
+    }
+
+    #[test]
+    fn the_runs_verdict_is_its_worst_region_unreachable_the_mildest_failure() {
+        use Verdict::*;
+        for (verdicts, worst) in [
+            (vec![], Pass),
+            (vec![Pass, Pass], Pass),
+            (vec![Pass, Unreachable], Unreachable),
+            (vec![Unreachable, Fail, Pass], Fail),
+            (vec![Fail, Setup, Unreachable], Setup),
+        ] {
+            assert_eq!(run(&verdicts).verdict(), worst, "{verdicts:?}");
+        }
+        let s = run(&[Pass, Fail, Unreachable, Unreachable, Setup]).summary;
+        assert_eq!(
+            (s.regions, s.passed, s.failed, s.unreachable, s.setup),
+            (5, 1, 1, 2, 1)
+        );
     }
 }

@@ -10,6 +10,7 @@ pub fn documents() -> Vec<(&'static str, Schema)> {
     vec![
         document::<crate::validate::Document>(crate::validate::SCHEMA),
         document::<crate::probe::ProbeReport>(crate::probe::SCHEMA),
+        document::<crate::probe::RegionsReport>(crate::probe::REGIONS_SCHEMA),
         document::<crate::scenario::RunResult>(crate::scenario::SCHEMA),
         document::<crate::doctor::DoctorReport>(crate::doctor::SCHEMA),
         document::<crate::scorecard::Report>(crate::scorecard::SCHEMA),

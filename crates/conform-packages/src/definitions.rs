@@ -84,6 +84,15 @@ impl DefinitionSet {
         self.resource(canonical).and_then(Resource::json)
     }
 
+    /// Every canonical [`get`](Self::get) answers: each url, and each
+    /// `url|version`.
+    pub fn canonicals(&self) -> impl Iterator<Item = &str> {
+        self.by_url
+            .keys()
+            .chain(self.by_url_version.keys())
+            .map(String::as_str)
+    }
+
     /// Like [`get`](Self::get), but the resource with its bytes and entry.
     pub fn resource(&self, canonical: &str) -> Option<&Resource> {
         let i = match self.by_url.get(canonical) {

@@ -274,12 +274,25 @@ fn read_tarball(
     expected: Option<&PackageId>,
 ) -> Result<ResolvedPackage, PackageError> {
     let label = path.display().to_string();
-    let (bytes, key) = fingerprint::read_and_hash(path)?;
+    let mut bytes = None;
+    let key = match memo::content_hash(&cfg.cache_dir, path) {
+        Some(key) => key,
+        None => {
+            let (read, key) = fingerprint::read_and_hash(path)?;
+            memo::put_content_hash(&cfg.cache_dir, path, &key);
+            bytes = Some(read);
+            key
+        }
+    };
     let remembered = memo::get(&cfg.cache_dir, &key)
         .and_then(|m| Manifest::parse(&m, &label, "package/package.json").ok());
     let manifest = match remembered {
         Some(m) => m,
         None => {
+            let bytes = match bytes {
+                Some(b) => b,
+                None => std::fs::read(path).map_err(|e| PackageError::io("reading", path, e))?,
+            };
             let manifest_bytes = tarball::read_manifest_bytes(&bytes, &label)?;
             let m = Manifest::parse(&manifest_bytes, &label, "package/package.json")?;
             memo::put(&cfg.cache_dir, &key, &manifest_bytes);

@@ -1,7 +1,8 @@
 //! Response bodies through our validator (with the pack's profiles).
 
-/// Validates one response body; the error findings as sentences.
-pub trait BodyValidator {
+/// Validates one response body; the error findings as sentences. Shared by
+/// the regions probed at once, so it must be usable from several threads.
+pub trait BodyValidator: Sync {
     fn errors(&self, body: &[u8]) -> Vec<String>;
 }
 

@@ -10,10 +10,8 @@ use crate::result::{
 };
 use crate::step::{execute, not_run, step_check, StepContext};
 use crate::validate::BodyValidator;
-use conform_endpoint::{Endpoint, RegionsFile};
+use conform_endpoint::{map_bounded, Endpoint, RegionsFile};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 #[derive(Clone, Debug)]
@@ -83,25 +81,11 @@ pub fn run_plan(
             endpoints.insert(name.clone(), ep);
         }
     }
-    let results: Vec<Mutex<Option<ScenarioResult>>> =
-        scenarios.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let jobs = opts.jobs.clamp(1, scenarios.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(s) = scenarios.get(i) else { break };
-                let r = run_scenario(s, &endpoints, opts, validator, sink);
-                sink.scenario_done(&r);
-                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-            });
-        }
+    let scenarios: Vec<ScenarioResult> = map_bounded(&scenarios, opts.jobs, |s| {
+        let r = run_scenario(s, &endpoints, opts, validator, sink);
+        sink.scenario_done(&r);
+        r
     });
-    let scenarios: Vec<ScenarioResult> = results
-        .into_iter()
-        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-        .collect();
     let mut used: Vec<&String> = scenarios.iter().flat_map(|s| &s.identity.regions).collect();
     used.sort();
     used.dedup();

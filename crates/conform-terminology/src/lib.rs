@@ -23,7 +23,7 @@ pub use conform_regions::AuthConfig;
 pub use operations::{expand, lookup, Lookup};
 
 use cache::Stored;
-use conform_endpoint::{Endpoint, Request};
+use conform_endpoint::{map_bounded, Endpoint, Request};
 use conform_outcome::terminology::{CodeAnswer, CodeChecker, CodeQuestion, Verdict};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -191,30 +191,12 @@ impl Terminology {
         value_set: &ValueSets<'_>,
     ) -> Vec<CodeAnswer> {
         let chunks: Vec<&[&CodeQuestion]> = questions.chunks(self.config.batch_size()).collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Vec<CodeAnswer>>>> = Mutex::new(vec![None; chunks.len()]);
-        let workers = self.config.concurrency().min(chunks.len());
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(chunk) = chunks.get(i) else { break };
-                    let answers = self.ask_chunk(endpoint, chunk, value_set);
-                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(answers);
-                });
-            }
-        });
-        results
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .into_iter()
-            .zip(&chunks)
-            .flat_map(|(a, chunk)| {
-                a.unwrap_or_else(|| {
-                    vec![CodeAnswer::not_checked("the request was not made"); chunk.len()]
-                })
-            })
-            .collect()
+        map_bounded(&chunks, self.config.concurrency(), |chunk| {
+            self.ask_chunk(endpoint, chunk, value_set)
+        })
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     fn ask_chunk(

@@ -3,7 +3,7 @@
 //! against its Questionnaire) and the ValueSets and CodeSystems their answer
 //! options name. They come from the loaded packages and `--ig` files.
 
-use crate::plan::Plans;
+use crate::plan::{Canonicals, ContextResource, Plans};
 use crate::terminology::{self, CodeSet, Definitions};
 use conform_packages::{DefinitionSet, ResolvedPackage};
 use rustc_hash::FxHashMap;
@@ -15,7 +15,9 @@ pub const CONTEXT_TYPES: &[&str] = &["Questionnaire", "ValueSet", "CodeSystem"];
 
 #[derive(Default)]
 pub struct Context {
-    by_url: FxHashMap<String, Arc<Value>>,
+    /// The plans whose context resources `by_url` indexes.
+    plans: Option<Arc<Plans>>,
+    by_url: FxHashMap<String, Arc<Held>>,
     /// The urls of the CodeSystem supplements held (asked of every Coding).
     supplements: rustc_hash::FxHashSet<String>,
     /// Every definition of the loaded packages, read only when a lookup
@@ -24,16 +26,28 @@ pub struct Context {
     fallback: Option<Arc<LazyDefinitions>>,
 }
 
+/// One context resource: parsed on first lookup (most runs look up none
+/// of the plans' context resources, or a few), or given parsed.
+struct Held {
+    /// Index into the plans' [`Plans::context`].
+    index: Option<usize>,
+    value: OnceLock<Value>,
+}
+
 /// The packages' definitions, loaded on first use.
 pub struct LazyDefinitions {
     packages: Vec<ResolvedPackage>,
+    /// What the packages define: a lookup of anything else misses without
+    /// loading them.
+    defined: Canonicals,
     set: OnceLock<Option<DefinitionSet>>,
 }
 
 impl LazyDefinitions {
-    pub fn new(packages: Vec<ResolvedPackage>) -> Self {
+    pub fn new(packages: Vec<ResolvedPackage>, defined: Canonicals) -> Self {
         LazyDefinitions {
             packages,
+            defined,
             set: OnceLock::new(),
         }
     }
@@ -44,6 +58,9 @@ impl LazyDefinitions {
     }
 
     fn get(&self, canonical: &str) -> Option<&Value> {
+        if !self.defined.contains(canonical) {
+            return None;
+        }
         // A package that loaded once to compile the plans loads again; if it
         // no longer does, lookups simply miss.
         self.set
@@ -54,32 +71,71 @@ impl LazyDefinitions {
 }
 
 impl Context {
-    /// Builds the context from resources; later ones win for the same URL
-    /// (an `--ig` overrides a package).
+    /// Builds the context from the plans' context resources and then
+    /// `resources`; later ones win for the same URL (an `--ig` overrides a
+    /// package). Nothing is parsed here.
     pub fn new(
+        plans: Option<Arc<Plans>>,
         resources: impl IntoIterator<Item = Value>,
         fallback: Option<Arc<LazyDefinitions>>,
     ) -> Self {
-        let mut by_url = FxHashMap::default();
-        let mut supplements = rustc_hash::FxHashSet::default();
+        let mut context = Context {
+            plans,
+            by_url: FxHashMap::default(),
+            supplements: Default::default(),
+            fallback,
+        };
+        let planned = context.plans.clone();
+        for (i, r) in planned.iter().flat_map(|p| p.context.iter()).enumerate() {
+            let held = Held {
+                index: Some(i),
+                value: OnceLock::new(),
+            };
+            context.hold(&r.url, r.version.as_deref(), r.supplement, held);
+        }
         for r in resources {
             let Some(url) = r["url"].as_str().map(str::to_string) else {
                 continue;
             };
-            if r["resourceType"] == "CodeSystem"
-                && (r["supplements"].is_string() || r["content"] == "supplement")
-            {
-                supplements.insert(url.clone());
-            }
-            let r = Arc::new(r);
-            if let Some(v) = r["version"].as_str() {
-                by_url.insert(format!("{url}|{v}"), r.clone());
-            }
-            by_url.insert(url, r);
+            let version = r["version"].as_str().map(str::to_string);
+            let supplement = ContextResource::is_supplement(&r);
+            let held = Held {
+                index: None,
+                value: OnceLock::from(r),
+            };
+            context.hold(&url, version.as_deref(), supplement, held);
         }
+        context
+    }
+
+    fn hold(&mut self, url: &str, version: Option<&str>, supplement: bool, held: Held) {
+        if supplement {
+            self.supplements.insert(url.to_string());
+        }
+        let held = Arc::new(held);
+        if let Some(v) = version {
+            self.by_url.insert(format!("{url}|{v}"), held.clone());
+        }
+        self.by_url.insert(url.to_string(), held);
+    }
+
+    /// The resource `held` stands for, parsed on first need.
+    fn value<'a>(&'a self, held: &'a Held) -> &'a Value {
+        held.value.get_or_init(|| {
+            // The JSON was written by the compiler from a parsed value.
+            let planned = self.plans.as_ref().zip(held.index);
+            planned
+                .and_then(|(p, i)| serde_json::from_str(&p.context.get(i)?.json).ok())
+                .unwrap_or(Value::Null)
+        })
+    }
+
+    /// The same context with lookups that miss falling back to `fallback`.
+    pub(crate) fn with_fallback(&self, fallback: Option<Arc<LazyDefinitions>>) -> Context {
         Context {
-            by_url,
-            supplements,
+            plans: self.plans.clone(),
+            by_url: self.by_url.clone(),
+            supplements: self.supplements.clone(),
             fallback,
         }
     }
@@ -100,7 +156,7 @@ impl Context {
     /// definition of the packages on a miss: for checks made on every
     /// value, where most urls are of terminologies nobody loads.
     pub fn held(&self, canonical: &str) -> Option<&Value> {
-        self.by_url.get(canonical).map(Arc::as_ref)
+        self.by_url.get(canonical).map(|h| self.value(h))
     }
 
     /// Whether `url` is a CodeSystem supplement the context holds.
@@ -145,7 +201,7 @@ impl Definitions for Context {
                     .split_once('|')
                     .and_then(|(u, _)| self.by_url.get(u))
             })
-            .map(Arc::as_ref)
+            .map(|h| self.value(h))
             .or_else(|| self.fallback.as_ref()?.get(canonical))
     }
 }

@@ -99,13 +99,8 @@ impl Default for ProfileSelection {
 
 impl Validator {
     pub fn new(plans: Plans) -> Self {
-        let context = Context::new(
-            plans
-                .context_json
-                .iter()
-                .filter_map(|s| serde_json::from_str(s).ok()),
-            None,
-        );
+        let plans = Arc::new(plans);
+        let context = Context::new(Some(plans.clone()), std::iter::empty(), None);
         let values = Arc::new(profile::Values::new(&plans.profiles));
         let invariants = Arc::new(
             plans
@@ -115,7 +110,7 @@ impl Validator {
                 .collect(),
         );
         Validator {
-            plans: Arc::new(plans),
+            plans,
             context: Arc::new(context),
             options: Options::default(),
             rules: Arc::new(national::RuleSet::default()),
@@ -184,14 +179,10 @@ impl Validator {
         &self,
         packages: Vec<conform_packages::ResolvedPackage>,
     ) -> Validator {
-        let base = self
-            .plans
-            .context_json
-            .iter()
-            .filter_map(|s| serde_json::from_str(s).ok());
-        let fallback = Some(Arc::new(context::LazyDefinitions::new(packages)));
+        let defined = self.plans.defined.clone();
+        let fallback = Some(Arc::new(context::LazyDefinitions::new(packages, defined)));
         Validator {
-            context: Arc::new(Context::new(base, fallback)),
+            context: Arc::new(self.context.with_fallback(fallback)),
             ..self.clone()
         }
     }
@@ -241,14 +232,10 @@ impl Validator {
     /// The same plans with extra context resources (Questionnaires,
     /// ValueSets, CodeSystems) on top of those from the packages.
     pub fn with_resources(&self, resources: Vec<serde_json::Value>) -> Validator {
-        let base = self
-            .plans
-            .context_json
-            .iter()
-            .filter_map(|s| serde_json::from_str(s).ok());
+        let plans = Some(self.plans.clone());
         Validator {
             plans: self.plans.clone(),
-            context: Arc::new(Context::new(base.chain(resources), self.context.fallback())),
+            context: Arc::new(Context::new(plans, resources, self.context.fallback())),
             ..self.clone()
         }
     }

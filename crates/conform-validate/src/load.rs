@@ -85,6 +85,10 @@ impl compile::Source for Defs<'_> {
         self.failed.clone()
     }
 
+    fn canonicals(&self) -> Vec<&str> {
+        self.set.canonicals().collect()
+    }
+
     /// Questionnaires from every package, but ValueSets and CodeSystems only
     /// from loose files and IGs: the core ones are expanded at compile time
     /// and would only slow down every start.

@@ -74,6 +74,10 @@ pub fn validate_inputs(v: &Validator, inputs: &[Input], sink: &mut dyn Sink) {
 }
 
 /// [`validate_inputs`] for one shard of the inputs.
+///
+/// Files go in batches and NDJSON in chunks, each validated in parallel
+/// and handed on one step behind ([`one_ahead`]), so reading the next
+/// chunk and writing the last one's results overlap with validation.
 pub fn validate_shard(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut dyn Sink) {
     let inputs: Vec<Input> = inputs
         .iter()
@@ -81,34 +85,66 @@ pub fn validate_shard(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut 
         .filter(|(i, input)| input.is_ndjson() || shard.takes_file(*i))
         .map(|(_, input)| input.clone())
         .collect();
-    let inputs = inputs.as_slice();
-    let mut i = 0;
-    while i < inputs.len() {
-        if inputs[i].is_ndjson() {
-            validate_ndjson_file(v, &inputs[i], shard, sink);
-            i += 1;
+    let mut rest = inputs.as_slice();
+    while !rest.is_empty() {
+        if rest[0].is_ndjson() {
+            validate_ndjson_file(v, &rest[0], shard, sink);
+            rest = &rest[1..];
             continue;
         }
-        let end = inputs[i..]
-            .iter()
-            .position(Input::is_ndjson)
-            .map_or(inputs.len(), |p| i + p)
-            .min(i + FILE_BATCH);
-        let mut batch: Vec<(String, Result<Vec<ResourceResult>, String>)> = inputs[i..end]
-            .par_iter()
-            .map(|input| (input.name(), validate_whole(v, input, shard)))
-            .collect();
-        settle_batch(v, &mut batch);
-        for (name, result) in batch {
-            sink.file_start(&name);
-            match result {
-                Ok(results) => results.into_iter().for_each(|r| sink.resource(&name, r)),
-                Err(message) => sink.file_failed(&name, FileFailure { message }.into_outcome()),
+        let files = rest.iter().position(Input::is_ndjson).unwrap_or(rest.len());
+        let validate_batch = |batch: &[Input]| {
+            let mut results: Vec<(String, Result<Vec<ResourceResult>, String>)> = batch
+                .par_iter()
+                .map(|input| (input.name(), validate_whole(v, input, shard)))
+                .collect();
+            settle_batch(v, &mut results);
+            results
+        };
+        one_ahead(rest[..files].chunks(FILE_BATCH), validate_batch, |batch| {
+            for (name, result) in batch {
+                sink.file_start(&name);
+                match result {
+                    Ok(results) => results.into_iter().for_each(|r| sink.resource(&name, r)),
+                    Err(message) => sink.file_failed(&name, FileFailure { message }.into_outcome()),
+                }
+                sink.file_end(&name);
             }
-            sink.file_end(&name);
-        }
-        i = end;
+        });
+        rest = &rest[files..];
     }
+}
+
+/// Runs `work` on each item in the thread pool while the calling thread
+/// fetches the next item and `deliver`s the previous one's result, in
+/// order: one item is being validated while the next is read and the last
+/// written, and no more than two are in memory at once.
+fn one_ahead<T: Send, R: Send>(
+    items: impl IntoIterator<Item = T>,
+    work: impl Fn(T) -> R + Sync,
+    mut deliver: impl FnMut(R),
+) {
+    let work = &work;
+    rayon::in_place_scope(|scope| {
+        let mut pending: Option<std::sync::mpsc::Receiver<R>> = None;
+        for item in items {
+            let (done, result) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move |_| {
+                // The receiver only goes away if `deliver` panicked.
+                let _ = done.send(work(item));
+            });
+            if let Some(previous) = pending.replace(result) {
+                // A panic in `work` ends the scope with that panic; the
+                // receive only fails then.
+                if let Ok(r) = previous.recv() {
+                    deliver(r);
+                }
+            }
+        }
+        if let Some(Ok(r)) = pending.map(|p| p.recv()) {
+            deliver(r);
+        }
+    });
 }
 
 /// A file read whole: one JSON or XML resource (XML when its first
@@ -195,60 +231,76 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
     let name = input.name();
     sink.file_start(&name);
     let Input::File(path) = input else { return };
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
+    let chunks = match std::fs::File::open(path) {
+        Ok(file) => NdjsonChunks {
+            reader: BufReader::with_capacity(1 << 20, file),
+            chunk_bytes: NDJSON_CHUNK_BYTES,
+            lines_before: 0,
+            done: false,
+        },
         Err(e) => {
-            sink.file_failed(
-                &name,
-                FileFailure {
-                    message: format!("cannot read {}: {e}", path.display()),
-                }
-                .into_outcome(),
-            );
+            let message = format!("cannot read {}: {e}", path.display());
+            sink.file_failed(&name, FileFailure { message }.into_outcome());
             sink.file_end(&name);
             return;
         }
     };
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let mut chunk = Vec::with_capacity(NDJSON_CHUNK_BYTES + (1 << 16));
-    let mut lines_before = 0u32;
-    loop {
-        chunk.clear();
-        let mut lines_in_chunk = 0u32;
-        let mut eof = false;
-        while chunk.len() < NDJSON_CHUNK_BYTES {
-            match reader.read_until(b'\n', &mut chunk) {
+    let validate_chunk = |chunk: std::io::Result<(Vec<u8>, u32)>| {
+        chunk.map(|(bytes, first_line)| {
+            // Drop the final newline so it does not count as an extra line.
+            let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+            let mut results = validate_lines(v, body, first_line, shard);
+            v.settle(&mut results);
+            results
+        })
+    };
+    one_ahead(chunks, validate_chunk, |chunk| match chunk {
+        Ok(results) => results.into_iter().for_each(|r| sink.resource(&name, r)),
+        Err(e) => {
+            let message = format!("cannot read {}: {e}", path.display());
+            sink.file_failed(&name, FileFailure { message }.into_outcome());
+        }
+    });
+    sink.file_end(&name);
+}
+
+/// An NDJSON file as chunks of whole lines of about `chunk_bytes`, each
+/// with the number of its first line; a read error ends it.
+struct NdjsonChunks<R> {
+    reader: R,
+    chunk_bytes: usize,
+    lines_before: u32,
+    done: bool,
+}
+
+impl<R: BufRead> Iterator for NdjsonChunks<R> {
+    type Item = std::io::Result<(Vec<u8>, u32)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut chunk = Vec::with_capacity(self.chunk_bytes + (1 << 16));
+        let first_line = self.lines_before;
+        while chunk.len() < self.chunk_bytes {
+            match self.reader.read_until(b'\n', &mut chunk) {
                 Ok(0) => {
-                    eof = true;
+                    self.done = true;
                     break;
                 }
-                Ok(_) => lines_in_chunk += 1,
+                Ok(_) => self.lines_before += 1,
                 Err(e) => {
-                    sink.file_failed(
-                        &name,
-                        FileFailure {
-                            message: format!("cannot read {}: {e}", path.display()),
-                        }
-                        .into_outcome(),
-                    );
-                    sink.file_end(&name);
-                    return;
+                    self.done = true;
+                    return Some(Err(e));
                 }
             }
         }
-        // Drop the final newline so it does not count as an extra line.
-        let body = chunk.strip_suffix(b"\n").unwrap_or(&chunk);
-        let mut results = validate_lines(v, body, lines_before, shard);
-        v.settle(&mut results);
-        for r in results {
-            sink.resource(&name, r);
+        // An empty file still passes through once, as before (no lines).
+        if chunk.is_empty() && first_line > 0 {
+            return None;
         }
-        lines_before += lines_in_chunk;
-        if eof {
-            break;
-        }
+        Some(Ok((chunk, first_line)))
     }
-    sink.file_end(&name);
 }
 
 /// The result for text that is not JSON: one fatal finding where it broke.
@@ -273,6 +325,42 @@ pub(crate) fn parse_failure(bytes: &[u8], e: &ParseError, line_base: u32) -> Res
 #[cfg(test)]
 mod shard_tests {
     use super::*;
+
+    #[test]
+    fn ndjson_chunks_are_whole_lines_numbered_from_the_file_start() {
+        let text = b"{\"a\":1}\n{\"b\":2}\n\n{\"c\":3}\n{\"d\":4}";
+        let chunks: Vec<(Vec<u8>, u32)> = NdjsonChunks {
+            reader: &text[..],
+            chunk_bytes: 8,
+            lines_before: 0,
+            done: false,
+        }
+        .map(Result::unwrap)
+        .collect();
+        let seen: Vec<(&str, u32)> = chunks
+            .iter()
+            .map(|(b, n)| (std::str::from_utf8(b).unwrap(), *n))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("{\"a\":1}\n", 0),
+                ("{\"b\":2}\n", 1),
+                ("\n{\"c\":3}\n", 2),
+                ("{\"d\":4}", 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn one_ahead_delivers_every_result_in_order() {
+        let mut seen = Vec::new();
+        super::one_ahead(0..100u32, |i| i * 2, |r| seen.push(r));
+        assert_eq!(seen, (0..100).map(|i| i * 2).collect::<Vec<_>>());
+        let mut none = Vec::new();
+        super::one_ahead(std::iter::empty::<u32>(), |i| i, |r| none.push(r));
+        assert!(none.is_empty());
+    }
 
     #[test]
     fn shards_split_files_by_place_and_ndjson_by_line_blocks() {

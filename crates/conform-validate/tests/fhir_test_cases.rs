@@ -305,11 +305,10 @@ fn terminology_cases_with_the_test_terminology_server() {
 /// The code systems the loaded packages hold.
 fn held_code_systems(base: &conform_validate::Validator) -> BTreeSet<String> {
     base.plans()
-        .context_json
+        .context
         .iter()
-        .filter_map(|t| serde_json::from_str::<serde_json::Value>(t).ok())
-        .filter(|r| r["resourceType"] == "CodeSystem")
-        .filter_map(|r| r["url"].as_str().map(str::to_string))
+        .filter(|r| r.resource_type == "CodeSystem")
+        .map(|r| r.url.clone())
         .collect()
 }
 

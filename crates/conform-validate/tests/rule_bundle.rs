@@ -468,3 +468,72 @@ fn a_conditional_reference_carries_a_search() {
         )]
     );
 }
+
+/// A transaction Bundle of `n` entries: Patients, each second one broken in
+/// its own way (unknown element, bad date, reference to a missing entry),
+/// and Observations referring to the Patient before them.
+fn large_bundle(n: usize) -> Value {
+    let entries: Vec<Value> = (0..n)
+        .map(|i| {
+            let url = format!("urn:uuid:3f2504e0-4f89-41d3-9a0c-{i:012}");
+            let resource = match i % 4 {
+                0 => json!({"resourceType": "Patient", "gender": "male"}),
+                1 => json!({"resourceType": "Patient", "birthDate": format!("19{i:02}-13-01")}),
+                2 => json!({"resourceType": "Observation", "status": "final",
+                    "code": {"text": "weight"},
+                    "subject": {"reference": format!("urn:uuid:3f2504e0-4f89-41d3-9a0c-{:012}", i - 2)}}),
+                _ => json!({"resourceType": "Patient", "nickname": i,
+                    "link": [{"other": {"reference": "urn:uuid:nowhere"}, "type": "seealso"}]}),
+            };
+            json!({"fullUrl": url, "resource": resource,
+                   "request": {"method": "POST", "url": resource["resourceType"]}})
+        })
+        .collect();
+    json!({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+}
+
+fn outcomes(r: &ResourceResult) -> Vec<String> {
+    r.findings
+        .iter()
+        .map(|f| {
+            let (line, col) = (f.location.line, f.location.column);
+            format!(
+                "{} {line:?}:{col:?} [{}] {}",
+                f.expression(),
+                f.rule,
+                f.message
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_large_bundle_walked_on_all_cores_reports_as_walked_in_turn() {
+    // 63 entries are walked in turn; 200 go to the parallel walk. The
+    // first 63 entries of both are the same, so their findings must be
+    // too, in the same order, with the same lines.
+    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap();
+    let small = common::r4().validate_bytes(pretty(&large_bundle(63)).as_bytes(), 0);
+    let large = common::r4().validate_bytes(pretty(&large_bundle(200)).as_bytes(), 0);
+    let in_small = outcomes(&small);
+    assert!(
+        in_small.len() > 40,
+        "the entries were meant to be broken: {in_small:#?}"
+    );
+    let entry_of = |o: &String| -> Option<usize> {
+        o.strip_prefix("Bundle.entry[")?
+            .split(']')
+            .next()?
+            .parse()
+            .ok()
+    };
+    let first_63: Vec<String> = outcomes(&large)
+        .into_iter()
+        .filter(|o| entry_of(o).is_some_and(|i| i < 63))
+        .collect();
+    assert_eq!(first_63, in_small);
+    // And the rest in entry order.
+    let order: Vec<usize> = outcomes(&large).iter().filter_map(entry_of).collect();
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "{order:?}");
+    assert_eq!(order.last(), Some(&199));
+}

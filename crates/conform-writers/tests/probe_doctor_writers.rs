@@ -1,10 +1,13 @@
 //! The probe and doctor renderers on hand-built reports, every format
 //! pinned: a probe run with a passing SHALL, a SHOULD that did not hold
 //! (`warn`, shown FAIL beside its SHOULD), a failed SHALL and a skip; a
-//! doctor run with a set-up problem, an unreachable endpoint and a skip.
+//! doctor run with a set-up problem, an unreachable endpoint and a skip; a
+//! run over four regions (failed, unreachable, passed, not set up).
 
 use conform_outcome::doctor::Area;
-use conform_outcome::probe::{LatencyStat, ProbeCheck, ProbeReport, Summary, Target};
+use conform_outcome::probe::{
+    LatencyStat, ProbeCheck, ProbeReport, RegionProbe, RegionsReport, Summary, Target, Verdict,
+};
 use conform_outcome::{Location, Outcome, Requirement, Status};
 use conform_writers::{doctor, probe, Format};
 
@@ -79,6 +82,70 @@ fn probe_report() -> ProbeReport {
     }
 }
 
+/// A run over four regions: the report above (a failed SHALL), the same
+/// passing, one unreachable and one whose secret is not set.
+fn regions_report() -> RegionsReport {
+    let failing = probe_report();
+    let mut passing = probe_report();
+    passing.target.region = Some("south".into());
+    passing.checks.retain(|c| c.outcome.status == Status::Pass);
+    for c in &mut passing.checks {
+        c.outcome.location.region = Some("south".into());
+    }
+    passing.summary = Summary::of_checks(&passing.checks);
+    let not_probed = |name: &str, url: &str, verdict, rule: &str, message: &str| RegionProbe {
+        region: name.into(),
+        base_url: url.into(),
+        verdict,
+        problem: Some(
+            Outcome::check(rule, Requirement::Shall, Status::Error, message)
+                .with_why(format!("why {rule} matters"))
+                .with_location(Location {
+                    url: Some(url.into()),
+                    region: Some(name.into()),
+                    ..Location::default()
+                }),
+        ),
+        report: None,
+    };
+    let probed = |report: ProbeReport| RegionProbe {
+        region: report.target.region.clone().unwrap(),
+        base_url: report.target.base_url.clone(),
+        verdict: if report.passed() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        },
+        problem: None,
+        report: Some(report),
+    };
+    let regions = vec![
+        probed(failing),
+        not_probed(
+            "east",
+            "https://east.example/r4",
+            Verdict::Unreachable,
+            "endpoint.reachable",
+            "endpoint unreachable: connection refused",
+        ),
+        probed(passing),
+        not_probed(
+            "west",
+            "https://west.example/r4",
+            Verdict::Setup,
+            "region.settings",
+            "the environment variable WEST_TOKEN is not set",
+        ),
+    ];
+    RegionsReport {
+        schema: conform_outcome::probe::REGIONS_SCHEMA.into(),
+        started: "2026-12-03T02:00:00Z".parse().unwrap(),
+        duration_ms: 4210.5,
+        summary: RegionsReport::summarise(&regions),
+        regions,
+    }
+}
+
 fn doctor_checks() -> Vec<Outcome> {
     vec![
         Area::Packages.check(
@@ -131,6 +198,19 @@ fn probe_json_reads_back_as_the_report() {
     assert_eq!(back, r);
     assert!(!r.passed(), "a SHALL failed");
     assert_eq!((r.summary.failed, r.summary.failed_shall), (2, 1));
+}
+
+#[test]
+fn regions_report_in_every_format() {
+    let r = regions_report();
+    for format in probe::FORMATS {
+        let name = format!("probe_regions_{}", format.name());
+        insta::assert_snapshot!(name, pinned(probe::render_regions(&r, *format)));
+    }
+    let back: RegionsReport =
+        serde_json::from_str(&probe::render_regions(&r, Format::Json)).unwrap();
+    assert_eq!(back, r);
+    assert_eq!(r.verdict(), Verdict::Setup);
 }
 
 #[test]

@@ -13,7 +13,7 @@
 use crate::tree::{Elem, Limits, Tree, XmlError};
 use crate::{rules, Model, Scalar, Shape, TypeRef, FHIR_NS, XHTML_NS};
 use conform_json::LineIndex;
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
@@ -35,7 +35,7 @@ pub struct Positions {
     /// (JSON offset, XML offset), JSON offsets ascending.
     pairs: Vec<(u32, u32)>,
     xml: String,
-    lines: OnceCell<LineIndex>,
+    lines: OnceLock<LineIndex>,
 }
 
 impl Positions {
@@ -96,7 +96,7 @@ pub fn read_with_limits(
         positions: Positions {
             pairs: c.pairs,
             xml: tree.src.to_string(),
-            lines: OnceCell::new(),
+            lines: OnceLock::new(),
         },
         issues: c.issues,
     })

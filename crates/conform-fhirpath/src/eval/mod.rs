@@ -32,6 +32,7 @@ pub fn evaluate(
         doc,
         ctx,
         context: None,
+        fixed: Default::default(),
     };
     let start = navigate::root_item(&ev, node);
     evaluate_item(expr, doc, &start, ctx)
@@ -50,6 +51,7 @@ pub fn evaluate_item(
         doc,
         ctx,
         context: Some(focus.clone()),
+        fixed: Default::default(),
     };
     let start = focus.clone();
     let scope = Scope {
@@ -95,6 +97,37 @@ pub(crate) struct Ev<'e, 's> {
     pub ctx: &'e Context<'e>,
     /// The `%context` item (`None` only while building it).
     pub context: Option<Item>,
+    /// Results of the subexpressions that read only environment variables
+    /// (see [`fixed`]), by node address, for this evaluation.
+    pub fixed: std::cell::RefCell<Vec<(usize, Vec<Item>)>>,
+}
+
+/// Whether `n` reads nothing but environment variables and literals, so its
+/// value is the same wherever it is evaluated during one evaluation:
+/// `%resource.snapshot.element.first().path` inside `all()` (`sdf-8`) would
+/// otherwise list every element once per element. Conservative: a member
+/// name, `$this`, `$index` or `$total` anywhere makes it not fixed.
+fn fixed(n: &Node) -> bool {
+    match n {
+        Node::Env(_) => true,
+        Node::Path(t, _) => fixed(t),
+        Node::Call {
+            target: Some(t),
+            args,
+            ..
+        } => fixed(t) && args.iter().all(closed),
+        _ => false,
+    }
+}
+
+/// An argument that depends on nothing but literals and fixed values.
+fn closed(n: &Node) -> bool {
+    match n {
+        Node::Literal(_) | Node::Empty => true,
+        Node::Binary(_, a, b) => closed(a) && closed(b),
+        Node::Negate(a) => closed(a),
+        _ => fixed(n),
+    }
 }
 
 /// `$this`, `$index` and `$total` for the expression being evaluated.
@@ -108,6 +141,27 @@ pub(crate) struct Scope {
 impl Ev<'_, '_> {
     /// Evaluates `n` where the input collection is `focus`.
     pub fn eval(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Vec<Item>> {
+        if matches!(
+            n,
+            Node::Path(..)
+                | Node::Call {
+                    target: Some(_),
+                    ..
+                }
+        ) && fixed(n)
+        {
+            let key = n as *const Node as usize;
+            if let Some((_, items)) = self.fixed.borrow().iter().find(|(k, _)| *k == key) {
+                return Ok(items.clone());
+            }
+            let items = self.eval_node(n, focus, scope)?;
+            self.fixed.borrow_mut().push((key, items.clone()));
+            return Ok(items);
+        }
+        self.eval_node(n, focus, scope)
+    }
+
+    fn eval_node(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Vec<Item>> {
         Ok(match n {
             Node::Empty => Vec::new(),
             Node::Literal(v) => vec![Item::Value(v.clone())],
@@ -213,5 +267,44 @@ impl Ev<'_, '_> {
                 bail!("unknown environment variable %{name}")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod fixed_tests {
+    use super::fixed;
+
+    fn is_fixed(expr: &str) -> bool {
+        fixed(crate::parse(expr).expect("parses").root())
+    }
+
+    #[test]
+    fn only_expressions_of_environment_variables_and_literals_are_fixed() {
+        assert!(is_fixed("%resource.snapshot.element.first().path"));
+        assert!(is_fixed("%resource.type.replaceMatches('\\\\..*', '')"));
+        assert!(is_fixed("%context.id"));
+        // A member name, $this or a criteria depends on where it is evaluated.
+        assert!(!is_fixed("path.first()"));
+        assert!(!is_fixed("%resource.element.where(path = 'x')"));
+        assert!(!is_fixed("%resource.element.select($this)"));
+        assert!(!is_fixed("%resource.a.startsWith(path)"));
+        assert!(!is_fixed("'literal'"));
+    }
+
+    #[test]
+    fn a_fixed_subexpression_inside_all_gives_the_same_verdicts() {
+        let json = br#"{"resourceType":"StructureDefinition","type":"Patient",
+            "snapshot":{"element":[{"path":"Patient"},{"path":"Patient.name"},{"path":"Observation.x"}]}}"#;
+        let doc = conform_json::parse(json).expect("json");
+        let ctx = crate::Context::new();
+        let eval = |e: &str| {
+            let expr = crate::parse(e).expect("parses");
+            let items = crate::evaluate(&expr, &doc, doc.root(), &ctx).expect("evaluates");
+            crate::item_value(&doc, &items[0], &ctx)
+        };
+        let all = "snapshot.element.tail().all(path.startsWith(%resource.snapshot.element.first().path & '.'))";
+        assert_eq!(eval(all), Some(crate::Value::Boolean(false)));
+        let some = "snapshot.element.tail().take(1).all(path.startsWith(%resource.snapshot.element.first().path & '.'))";
+        assert_eq!(eval(some), Some(crate::Value::Boolean(true)));
     }
 }

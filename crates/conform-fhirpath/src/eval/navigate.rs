@@ -114,9 +114,24 @@ fn companion_of(doc: &conform_json::Document, obj: NodeId, name: &str) -> Option
 
 fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Vec<Item>) {
     let doc = ev.doc;
-    let value = doc.get(obj, name);
-    let companion = companion_of(doc, obj, name);
+    // One pass over the members finds the value, its `_name` twin and
+    // whether any key could be a choice variant (`valueQuantity`): this
+    // runs for every step of every invariant.
+    let (mut value, mut companion, mut variants) = (None, None, false);
+    for m in doc.members(obj) {
+        let key = doc.key(m);
+        if key == name {
+            value = value.or(Some(m.value));
+        } else if key.strip_prefix('_') == Some(name) {
+            companion = companion.or(Some(m.value));
+        } else if key.len() > name.len() && key.starts_with(name) {
+            variants = true;
+        }
+    }
     if value.is_none() && companion.is_none() {
+        if !variants {
+            return;
+        }
         // choice element: `value` finds `valueQuantity` etc. When the model
         // does not know the element, only R4 core choice names qualify.
         let allowed = |suffix: &str| match &info {

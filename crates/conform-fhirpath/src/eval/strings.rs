@@ -42,10 +42,13 @@ fn str_of(ev: &Ev, c: &[Item], what: &str) -> EResult<Option<String>> {
 }
 
 /// Compiles a pattern, caching per thread: invariants run the same few
-/// patterns over every resource, and compiling dominates matching.
-fn regex(p: &str) -> EResult<regex::Regex> {
+/// patterns over every resource, and compiling dominates matching. The
+/// cache hands out shared handles, not clones: a cloned `Regex` starts
+/// with an empty match cache and rebuilds it on its first search, which
+/// cost more than the match itself.
+fn regex(p: &str) -> EResult<std::rc::Rc<regex::Regex>> {
     thread_local! {
-        static CACHE: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> =
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<regex::Regex>>> =
             Default::default();
     }
     if let Some(r) = CACHE.with(|c| c.borrow().get(p).cloned()) {
@@ -56,6 +59,7 @@ fn regex(p: &str) -> EResult<regex::Regex> {
         .size_limit(1 << 20)
         .build()
         .map_err(|e| crate::EvalError::new(format!("invalid regex: {e}")))?;
+    let r = std::rc::Rc::new(r);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= 256 {

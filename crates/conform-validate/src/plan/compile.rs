@@ -18,6 +18,12 @@ pub trait Source: Definitions {
     fn structure_definitions(&self) -> Vec<&Value>;
     /// Resources kept for validation time (see [`crate::context`]).
     fn context_resources(&self) -> Vec<&Value>;
+    /// Every canonical the packages define (`url` and `url|version`), so
+    /// that validation-time lookups know without loading the packages
+    /// whether they hold a definition at all (see [`Plans::defined`]).
+    fn canonicals(&self) -> Vec<&str> {
+        Vec::new()
+    }
     /// Profiles whose snapshot could not be generated, with why.
     fn snapshot_failures(&self) -> Vec<(String, String)> {
         Vec::new()
@@ -49,14 +55,15 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
             by_name: FxHashMap::default(),
             code_sets: Vec::new(),
             packages,
-            context_json: src
+            context: src
                 .context_resources()
-                .iter()
-                .map(|r| r.to_string())
+                .into_iter()
+                .filter_map(super::ContextResource::of)
                 .collect(),
             profiles: Default::default(),
             constraints: Vec::new(),
             unresolved: Vec::new(),
+            defined: super::Canonicals::of(src.canonicals()),
         },
         code_set_ids: FxHashMap::default(),
         constraint_ids: FxHashMap::default(),

@@ -177,8 +177,9 @@ pub struct Plans {
     /// and for reports.
     pub packages: Vec<String>,
     /// Questionnaires, ValueSets and CodeSystems for validation-time
-    /// lookups (see [`crate::context`]), as JSON text.
-    pub context_json: Vec<String>,
+    /// lookups (see [`crate::context`]), as JSON text with what the
+    /// context indexes them by, so a start parses none of them.
+    pub context: Vec<ContextResource>,
     /// Profiles (constraints on types), by URL.
     pub profiles: profile::ProfileSet,
     /// Every distinct invariant of the base types.
@@ -189,6 +190,67 @@ pub struct Plans {
     /// it, sorted. Findings report them where they matter; this is the
     /// whole list, for `--verbose` and `conform doctor`.
     pub unresolved: Vec<(String, String)>,
+    /// Every canonical the packages define, so that a validation-time
+    /// lookup the compiled context cannot answer (a QuestionnaireResponse's
+    /// Questionnaire, a value set for `memberOf()`) loads the packages'
+    /// definitions only when they hold the answer: the R4 examples name
+    /// Questionnaires no package defines, and loading every definition to
+    /// learn that took more CPU than validating all 703 of them.
+    pub defined: Canonicals,
+}
+
+/// One resource kept for validation-time lookups.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ContextResource {
+    pub resource_type: String,
+    pub url: String,
+    pub version: Option<String>,
+    /// A CodeSystem supplement (asked about on every Coding).
+    pub supplement: bool,
+    pub json: String,
+}
+
+impl ContextResource {
+    /// `None` for a resource without a url (nothing could look it up).
+    pub fn of(r: &serde_json::Value) -> Option<ContextResource> {
+        Some(ContextResource {
+            resource_type: r["resourceType"].as_str().unwrap_or_default().to_string(),
+            url: r["url"].as_str()?.to_string(),
+            version: r["version"].as_str().map(str::to_string),
+            supplement: Self::is_supplement(r),
+            json: r.to_string(),
+        })
+    }
+
+    pub fn is_supplement(r: &serde_json::Value) -> bool {
+        r["resourceType"] == "CodeSystem"
+            && (r["supplements"].is_string() || r["content"] == "supplement")
+    }
+}
+
+/// A set of canonical URLs held as 64-bit hashes: a few bytes each in the
+/// plan cache and no strings to allocate at start-up. A collision can only
+/// make a lookup load the definitions and then miss, as before.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Canonicals(Vec<u64>);
+
+impl Canonicals {
+    pub fn of<'a>(urls: impl IntoIterator<Item = &'a str>) -> Canonicals {
+        let mut hashes: Vec<u64> = urls.into_iter().map(Self::hash).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        Canonicals(hashes)
+    }
+
+    pub fn contains(&self, url: &str) -> bool {
+        self.0.binary_search(&Self::hash(url)).is_ok()
+    }
+
+    /// Fixed keys, not a per-process seed: the set is stored on disk.
+    fn hash(url: &str) -> u64 {
+        let h = blake3::hash(url.as_bytes());
+        u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+    }
 }
 
 impl Plans {

@@ -31,7 +31,8 @@ fn plans() -> Plans {
         types,
         code_sets: Vec::new(),
         packages: Vec::new(),
-        context_json: Vec::new(),
+        context: Vec::new(),
+        defined: Default::default(),
         profiles: Default::default(),
         constraints: Vec::new(),
         unresolved: Vec::new(),
@@ -43,15 +44,20 @@ fn plans() -> Plans {
 fn run(context: Vec<Value>, qr: Value) -> Vec<(Severity, &'static str, String)> {
     let text = qr.to_string();
     let doc = conform_json::parse(text.as_bytes()).expect("test JSON parses");
-    check(&doc, doc.root(), &plans(), &Context::new(context, None))
-        .into_iter()
-        .map(|i| {
-            let std::borrow::Cow::Borrowed(rule) = i.rule else {
-                panic!("questionnaire rules are the static ids of finding::rules")
-            };
-            (i.severity, rule, i.path)
-        })
-        .collect()
+    check(
+        &doc,
+        doc.root(),
+        &plans(),
+        &Context::new(None, context, None),
+    )
+    .into_iter()
+    .map(|i| {
+        let std::borrow::Cow::Borrowed(rule) = i.rule else {
+            panic!("questionnaire rules are the static ids of finding::rules")
+        };
+        (i.severity, rule, i.path)
+    })
+    .collect()
 }
 
 fn errors(found: &[(Severity, &'static str, String)]) -> Vec<(&'static str, String)> {

@@ -23,7 +23,7 @@ use crate::rule_families::contained::ContainedScope;
 use crate::{Options, Validator};
 use conform_json::{Document, Kind, LineIndex, NodeId};
 use rustc_hash::FxHashMap;
-use std::cell::OnceCell;
+use std::sync::{Arc, OnceLock};
 
 /// One step of the path to the value being walked.
 #[derive(Clone, Copy)]
@@ -47,8 +47,9 @@ pub(crate) struct Walker<'a> {
     pub(crate) doc: &'a Document<'a>,
     /// Lines before this document in its file (NDJSON), added to every line.
     pub(crate) line_base: u32,
-    /// Byte offset of this document in its file, for column computation.
-    pub(crate) lines: OnceCell<LineIndex>,
+    /// Where the lines of the document start, built on the first finding
+    /// and shared with the walkers of a Bundle's entries ([`Walker::fork`]).
+    pub(crate) lines: Arc<OnceLock<LineIndex>>,
     /// Where each JSON offset came from, when the document was read from
     /// XML: findings then carry the XML line and column.
     pub(crate) positions: Option<&'a conform_xml::Positions>,
@@ -67,7 +68,7 @@ pub(crate) struct Walker<'a> {
     pub(crate) element_paths: Vec<&'a str>,
     /// The Bundles being walked (innermost last), for resolving references
     /// between their entries.
-    pub(crate) bundles: Vec<BundleIndex>,
+    pub(crate) bundles: Vec<Arc<BundleIndex>>,
     /// The objects being walked (innermost last): when an extension is
     /// judged, the last is the element that holds it.
     pub(crate) objects: Vec<NodeId>,
@@ -93,7 +94,7 @@ impl<'a> Walker<'a> {
             selection: &v.selection,
             doc,
             line_base,
-            lines: OnceCell::new(),
+            lines: Default::default(),
             positions: None,
             path: Vec::with_capacity(16),
             counts: Vec::with_capacity(256),
@@ -108,6 +109,36 @@ impl<'a> Walker<'a> {
             release: v.release,
             checker: v.checker.as_deref(),
         }
+    }
+
+    /// A walker for part of this one's document, in the same place: it
+    /// walks some entries of a large Bundle on another thread, and its
+    /// findings and questions are then taken back in entry order
+    /// ([`Walker::absorb`]). Entries start scopes of their own (their
+    /// resources are not contained), so what it leaves behind is only what
+    /// it found.
+    pub(crate) fn fork(&self) -> Walker<'a> {
+        Walker {
+            resources: self.resources.clone(),
+            lines: self.lines.clone(),
+            path: self.path.clone(),
+            counts: Vec::with_capacity(256),
+            firsts: Vec::with_capacity(256),
+            contained: Vec::new(),
+            walking_contained: self.walking_contained.clone(),
+            element_paths: self.element_paths.clone(),
+            bundles: self.bundles.clone(),
+            objects: self.objects.clone(),
+            findings: Vec::new(),
+            pending: Vec::new(),
+            ..*self
+        }
+    }
+
+    /// Takes back what a [`fork`](Walker::fork) found.
+    pub(crate) fn absorb(&mut self, fork: Walker<'a>) {
+        self.findings.extend(fork.findings);
+        self.pending.extend(fork.pending);
     }
 
     // ---- findings ----------------------------------------------------------
@@ -386,7 +417,7 @@ impl<'a> Walker<'a> {
             // Indexed before the entries are walked, so references between
             // them resolve as they are met.
             let index = BundleIndex::new(doc, node, self.resources.len());
-            self.bundles.push(index);
+            self.bundles.push(Arc::new(index));
         }
         self.object(node, tid);
         self.security_labels(node);
@@ -397,7 +428,7 @@ impl<'a> Walker<'a> {
         match role {
             Role::Bundle => {
                 if let Some(index) = self.bundles.pop() {
-                    self.bundle(node, index);
+                    self.bundle(node, &index);
                 }
             }
             Role::QuestionnaireResponse => self.questionnaire_response(node),

@@ -62,7 +62,7 @@ impl<'a> Walker<'a> {
                 // applied to that resource once it has been walked.
                 let resource = self.resources.get(b.depth).copied().unwrap_or(node);
                 let from = b.entry_of(resource);
-                (b, from)
+                (b.as_ref(), from)
             }));
         if self.options.invariants {
             ck = ck.with_invariants(self.inv, &self.resources);

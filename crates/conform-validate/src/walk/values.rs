@@ -8,6 +8,10 @@ use crate::plan::{ElementPlan, Role, TypeId, TypeKind};
 use crate::rule_families::{bindings, cardinality, types};
 use conform_json::{Kind, Member, NodeId};
 
+/// A Bundle with at least this many entries has them walked in parallel
+/// (fewer are not worth the forks).
+const PARALLEL_ENTRIES: usize = 64;
+
 impl<'a> Walker<'a> {
     // ---- objects -----------------------------------------------------------
 
@@ -141,6 +145,67 @@ impl<'a> Walker<'a> {
         self.objects.pop();
     }
 
+    /// Walks item `i` of an array; 1 when it counts as an occurrence.
+    fn array_item(
+        &mut self,
+        i: usize,
+        item: NodeId,
+        el: &'a ElementPlan,
+        choice: usize,
+        twin: Option<NodeId>,
+    ) -> u32 {
+        let doc = self.doc;
+        self.path.push(Seg::Index(i as u32));
+        let mut count = 0;
+        if doc.kind(item) == Kind::Null {
+            let covered = twin
+                .and_then(|t| doc.elements(t).get(i).copied())
+                .is_some_and(|t| doc.kind(t) != Kind::Null);
+            if !covered {
+                self.error(IssueCode::Structure, rules::NULL_VALUE, item, "null is only allowed in a primitive array where the matching '_' entry has an id or extension".into());
+            } else {
+                count = 1;
+            }
+        } else {
+            count = 1;
+            self.typed_value(item, el, choice);
+        }
+        self.path.pop();
+        count
+    }
+
+    /// Walks the entries of a large Bundle on all cores: runs of entries
+    /// each walked by a [`fork`](Walker::fork), their findings taken back
+    /// in entry order, so the report is the same as walking them in turn.
+    /// An entry depends on the others only through the Bundle's index,
+    /// built before and shared.
+    fn entries_in_parallel(&mut self, items: &[NodeId], el: &'a ElementPlan, choice: usize) -> u32 {
+        use rayon::prelude::*;
+        // Several runs per thread, so one slow run does not idle the rest.
+        let run = items
+            .len()
+            .div_ceil(rayon::current_num_threads() * 4)
+            .max(16);
+        let this = &*self;
+        let forks: Vec<(Walker<'a>, u32)> = items
+            .par_chunks(run)
+            .enumerate()
+            .map(|(r, entries)| {
+                let mut fork = this.fork();
+                let count = (entries.iter().enumerate())
+                    .map(|(j, &item)| fork.array_item(r * run + j, item, el, choice, None))
+                    .sum();
+                (fork, count)
+            })
+            .collect();
+        let mut count = 0;
+        for (fork, n) in forks {
+            count += n;
+            self.absorb(fork);
+        }
+        count
+    }
+
     /// Walks the value of a (non-underscore) property; returns how many
     /// occurrences it holds.
     pub(crate) fn element_value(
@@ -174,23 +239,12 @@ impl<'a> Walker<'a> {
             }
             // The `_name` twin, when a primitive array has one.
             let twin = self.twin(el, siblings);
+            if items.len() >= PARALLEL_ENTRIES && el.path == "Bundle.entry" {
+                return self.entries_in_parallel(items, el, choice);
+            }
             let mut count = 0;
             for (i, &item) in items.iter().enumerate() {
-                self.path.push(Seg::Index(i as u32));
-                if doc.kind(item) == Kind::Null {
-                    let covered = twin
-                        .and_then(|t| doc.elements(t).get(i).copied())
-                        .is_some_and(|t| doc.kind(t) != Kind::Null);
-                    if !covered {
-                        self.error(IssueCode::Structure, rules::NULL_VALUE, item, "null is only allowed in a primitive array where the matching '_' entry has an id or extension".into());
-                    } else {
-                        count += 1;
-                    }
-                } else {
-                    count += 1;
-                    self.typed_value(item, el, choice);
-                }
-                self.path.pop();
+                count += self.array_item(i, item, el, choice, twin);
             }
             if let Some(t) = twin {
                 let n = doc.elements(t).len();

@@ -1,13 +1,19 @@
-//! Probe reports (`conform.probe/2`) as text, JSON, JUnit and SARIF.
-//! Renderers only format a finished [`ProbeReport`]; they never probe.
+//! Probe reports (`conform.probe/2`) as text, JSON, JUnit and SARIF, and
+//! runs over every region of a regions file (`conform.probe-regions/1`) in
+//! the same formats. Renderers only format a finished [`ProbeReport`] or
+//! [`RegionsReport`]; they never probe.
 
 mod junit;
+mod regions;
 mod sarif;
 mod text;
 
 use crate::Format;
 use conform_outcome::probe::ProbeReport;
+#[cfg(doc)]
+use conform_outcome::probe::RegionsReport;
 pub use junit::render_junit;
+pub use regions::render_regions;
 pub use sarif::render_sarif;
 pub use text::render_text;
 
@@ -26,8 +32,13 @@ pub fn render(report: &ProbeReport, format: Format) -> String {
 
 /// `--format json`: the report as documented in docs/probe-json.md.
 pub fn render_json(report: &ProbeReport) -> String {
-    let mut s =
-        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json(report)
+}
+
+/// A document as pretty JSON with a final newline.
+fn json(document: &impl serde::Serialize) -> String {
+    let mut s = serde_json::to_string_pretty(document)
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

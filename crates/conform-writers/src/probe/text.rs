@@ -1,22 +1,14 @@
 //! `--format text`: one line per check, failures with their reason, then
 //! latency and a summary.
 
-use conform_outcome::probe::ProbeReport;
+use conform_outcome::probe::{ProbeCheck, ProbeReport};
 use conform_outcome::Status;
 use std::fmt::Write;
 
 pub fn render_text(r: &ProbeReport) -> String {
     let mut out = String::new();
     let t = &r.target;
-    let _ = writeln!(
-        out,
-        "probe {}{}",
-        t.base_url,
-        t.region
-            .as_ref()
-            .map(|n| format!(" (region {n})"))
-            .unwrap_or_default()
-    );
+    heading(&mut out, &t.base_url, t.region.as_deref());
     let _ = writeln!(
         out,
         "  auth {}, FHIR {}, {}{}",
@@ -30,27 +22,7 @@ pub fn render_text(r: &ProbeReport) -> String {
         }
     );
     for c in &r.checks {
-        // A SHOULD that did not hold is `warn` in the document but reads
-        // FAIL here: the requirement column beside it says how much it
-        // matters, as the summary's split of failures does.
-        let status = if c.did_not_hold() {
-            "FAIL"
-        } else if c.outcome.status == Status::Skip {
-            "skip"
-        } else {
-            "pass"
-        };
-        let o = &c.outcome;
-        let _ = writeln!(
-            out,
-            "{status} {:<6} {:<36} {}",
-            c.requirement().as_str(),
-            o.rule,
-            o.message
-        );
-        if c.did_not_hold() {
-            let _ = writeln!(out, "{:>12}why: {}", "", o.why.as_deref().unwrap_or(""));
-        }
+        check_line(&mut out, c);
     }
     if !r.latency.is_empty() {
         let _ = writeln!(out, "latency (ms):");
@@ -69,4 +41,38 @@ pub fn render_text(r: &ProbeReport) -> String {
         s.checks, s.passed, s.failed, s.failed_shall, s.failed_should, s.failed_may, s.skipped, s.requests, s.error_rate * 100.0
     );
     out
+}
+
+/// `probe URL (region NAME)`.
+pub(super) fn heading(out: &mut String, base_url: &str, region: Option<&str>) {
+    let _ = writeln!(
+        out,
+        "probe {base_url}{}",
+        region.map(|n| format!(" (region {n})")).unwrap_or_default()
+    );
+}
+
+/// One check's line, and why it matters when it did not hold.
+pub(super) fn check_line(out: &mut String, c: &ProbeCheck) {
+    // A SHOULD that did not hold is `warn` in the document but reads FAIL
+    // here: the requirement column beside it says how much it matters, as
+    // the summary's split of failures does.
+    let status = if c.did_not_hold() {
+        "FAIL"
+    } else if c.outcome.status == Status::Skip {
+        "skip"
+    } else {
+        "pass"
+    };
+    let o = &c.outcome;
+    let _ = writeln!(
+        out,
+        "{status} {:<6} {:<36} {}",
+        c.requirement().as_str(),
+        o.rule,
+        o.message
+    );
+    if c.did_not_hold() {
+        let _ = writeln!(out, "{:>12}why: {}", "", o.why.as_deref().unwrap_or(""));
+    }
 }

@@ -20,12 +20,12 @@ const PAGING: [&str; 4] = ["first", "previous", "next", "last"];
 
 impl<'a> Walker<'a> {
     /// The Bundle rules, run when the walk leaves the Bundle `node`.
-    pub(crate) fn bundle(&mut self, node: NodeId, index: BundleIndex) {
-        self.bundle_links(node, &index);
-        self.bundle_full_urls(&index);
+    pub(crate) fn bundle(&mut self, node: NodeId, index: &BundleIndex) {
+        self.bundle_links(node, index);
+        self.bundle_full_urls(index);
         match index.kind.as_str() {
-            "document" | "message" => self.document_or_message(node, &index),
-            "searchset" => self.search_set(node, &index),
+            "document" | "message" => self.document_or_message(node, index),
+            "searchset" => self.search_set(node, index),
             _ => {}
         }
     }
