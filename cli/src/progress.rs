@@ -1,7 +1,8 @@
 //! Validation with a progress bar on standard error, for long runs on a
 //! terminal: the sink passed on ticks the bar per file.
 
-use conform_outcome::validate::{FileFailure, ResourceResult, Sink};
+use conform_outcome::validate::{ResourceResult, Sink};
+use conform_outcome::Outcome;
 use conform_validate::{Input, InputError, Validator};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -57,7 +58,7 @@ impl Sink for Progress<'_> {
     fn resource(&mut self, name: &str, result: ResourceResult) {
         self.inner.resource(name, result);
     }
-    fn file_failed(&mut self, name: &str, failure: FileFailure) {
+    fn file_failed(&mut self, name: &str, failure: Outcome) {
         self.inner.file_failed(name, failure);
     }
     fn file_end(&mut self, name: &str) {

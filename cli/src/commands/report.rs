@@ -71,7 +71,7 @@ pub fn run(settings: &Settings, cmd: &Command) -> Outcome {
                 show_information: *info,
             };
             let format = format.unwrap_or(Format::Json);
-            write_report(settings, &report, format, text, *info, out.as_deref())?;
+            write_report(settings, &report, format, text, out.as_deref())?;
             report.summary.fails()
         } else if values.iter().all(|v| v["runs"].is_array()) {
             let (joined, failed) = conform_writers::merge::merge_sarif(&values).map_err(usage)?;

@@ -1,13 +1,14 @@
 //! `conform validate`: load plans, validate inputs, triage them against a
-//! baseline and waivers, render.
+//! baseline and waivers, and write the report as results arrive.
 
 use crate::exit::{Code, Failure, Outcome};
 use crate::{output, progress};
 use conform_baseline::Gate;
-use conform_outcome::validate::{Collector, ValidationReport};
+use conform_outcome::validate::{replay, Collector, Summary, ValidationReport};
 use conform_setup::{LoadOptions, Settings};
 use conform_validate::{collect_inputs, Validator};
-use conform_writers::{validation_groups, Format, SarifOptions, TextOptions, TextSink};
+use conform_writers::{Format, ReportOptions, ReportWriter, TextOptions};
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -101,35 +102,43 @@ pub fn prepare(settings: &Settings, sel: &Selection) -> Result<Prepared, Failure
     })
 }
 
-/// Validates everything into one report (for formats written whole).
 /// What a report says before anything is validated: the packages loaded,
-/// substituted and left out.
+/// substituted and left out, and which shard it is.
 fn report_head(p: &Prepared) -> ValidationReport {
     let resolved = p.validator.resolved_packages();
     ValidationReport {
         packages: p.validator.plans().packages.clone(),
         substitutions: conform_packages::substitutions_used(resolved),
         missing_packages: conform_packages::missing_dependencies(resolved),
+        shard: p
+            .shard
+            .number()
+            .map(|(index, count)| conform_outcome::validate::ShardInfo { index, count }),
         ..ValidationReport::default()
     }
 }
 
+/// In a shard's report, where each file stood in the whole input list, so
+/// the merged shards keep the unsharded order.
+fn file_order(p: &Prepared) -> Option<HashMap<String, usize>> {
+    p.shard.number()?;
+    Some(
+        p.inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| (input.name(), i))
+            .collect(),
+    )
+}
+
+/// Validates everything into one report (`baseline write`).
 pub fn collect(p: &Prepared) -> ValidationReport {
     let mut sink = Collector {
         report: report_head(p),
     };
     progress::validate(&p.validator, &p.inputs, p.shard, &p.input_errors, &mut sink);
     let mut report = sink.report;
-    if let Some((index, count)) = p.shard.number() {
-        // Where each file stood in the whole input list, so the merged
-        // shards keep the unsharded order.
-        report.shard = Some(conform_outcome::validate::ShardInfo { index, count });
-        let place: std::collections::HashMap<String, usize> = p
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(i, input)| (input.name(), i))
-            .collect();
+    if let Some(place) = file_order(p) {
         for f in &mut report.files {
             f.order = place.get(&f.path).copied();
         }
@@ -138,13 +147,7 @@ pub fn collect(p: &Prepared) -> ValidationReport {
 }
 
 /// The formats `conform validate` writes (and `report merge`).
-pub const FORMATS: &[Format] = &[
-    Format::Text,
-    Format::Json,
-    Format::OperationOutcome,
-    Format::Junit,
-    Format::Sarif,
-];
+pub const FORMATS: &[Format] = conform_writers::VALIDATE_FORMATS;
 
 pub fn run(settings: &Settings, args: &Args) -> Outcome {
     let format = match (args.format, settings.default_format.as_deref()) {
@@ -161,32 +164,49 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
         show_information: args.info,
     };
-    let failed = match (format, &gate) {
-        // Streamed: findings show as files are validated.
-        (Format::Text, None) => {
-            let mut sink = TextSink::new(output::open(args.output.as_deref())?, text);
-            let p = &prepared;
+    // Every format streams: each result is written (triaged first, with a
+    // baseline or waivers) as it is validated.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let describe = |id: &str| settings.describe_rule(id);
+    let mut writer = report_writer(
+        format,
+        output::open(args.output.as_deref())?,
+        &report_head(&prepared),
+        ReportOptions {
+            text,
+            describe: Some(&describe),
+            base_dir: Some(&cwd),
+            order: file_order(&prepared),
+        },
+    )?;
+    let p = &prepared;
+    let assessment = match &gate {
+        Some(gate) => {
+            let mut sink = gate.sink(&mut writer, &cwd, conform_baseline::today());
             progress::validate(&p.validator, &p.inputs, p.shard, &p.input_errors, &mut sink);
-            let failed = sink.summary.fails();
-            sink.finish();
-            failed
+            Some(sink.finish())
         }
-        // Streamed too, so a huge input never sits in memory as a report;
-        // a shard's report also says where each file stood, so it is
-        // written whole.
-        (Format::Json, None) if prepared.shard.number().is_none() => {
-            let head = report_head(&prepared);
-            let out = output::open(args.output.as_deref())?;
-            let mut sink = conform_writers::JsonSink::new(std::io::BufWriter::new(out), &head);
-            let p = &prepared;
-            progress::validate(&p.validator, &p.inputs, p.shard, &p.input_errors, &mut sink);
-            let summary = sink
-                .finish()
-                .map_err(|e| Failure::usage(format!("cannot write the JSON report: {e}")))?;
-            summary.fails()
+        None => {
+            progress::validate(
+                &p.validator,
+                &p.inputs,
+                p.shard,
+                &p.input_errors,
+                &mut writer,
+            );
+            None
         }
-        _ => write_whole(settings, args, format, text, gate.as_ref(), &prepared)?,
     };
+    let summary = finish(writer)?;
+    let failed = match &assessment {
+        Some(a) => a.fails(),
+        None => summary.fails(),
+    };
+    if let (Some(g), Some(a)) = (&gate, &assessment) {
+        for line in g.explain(a) {
+            eprintln!("conform: {line}");
+        }
+    }
     super::tx::note(settings);
     let code = if !prepared.input_errors.is_empty() {
         Code::Usage
@@ -201,85 +221,57 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
     Ok(code)
 }
 
-/// Validates into one report, triages it when a baseline or waivers are
-/// given, and writes it; whether the run fails.
-fn write_whole(
-    settings: &Settings,
-    args: &Args,
+/// The report's writer in `format` (one `FORMATS` holds: any other is
+/// refused before this).
+fn report_writer<'a>(
     format: Format,
-    text: TextOptions,
-    gate: Option<&Gate>,
-    prepared: &Prepared,
-) -> Result<bool, Failure> {
-    let mut report = collect(prepared);
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let assessment = gate.map(|g| g.triage(&mut report, &cwd, conform_baseline::today()));
-    let failed = match &assessment {
-        Some(a) => a.fails(),
-        None => report.summary.fails(),
-    };
-    write_report(
-        settings,
-        &report,
-        format,
-        text,
-        args.info,
-        args.output.as_deref(),
-    )?;
-    if let (Some(g), Some(a)) = (gate, &assessment) {
-        for line in g.explain(a) {
-            eprintln!("conform: {line}");
-        }
-    }
-    Ok(failed)
+    out: Box<dyn std::io::Write + 'a>,
+    head: &ValidationReport,
+    opts: ReportOptions<'a>,
+) -> Result<ReportWriter<'a>, Failure> {
+    ReportWriter::new(format, out, head, opts)
+        .ok_or_else(|| Failure::usage(format!("validate does not write {} reports", format.name())))
 }
 
-/// Writes a whole report in `format` (to `out`, or standard output): what
-/// `validate` writes, and `report merge` for joined shards.
+/// Ends the report; the run's counts. Standard output closed early (`|
+/// head`) is not an error: the reader has what it wanted.
+fn finish(writer: ReportWriter) -> Result<Summary, Failure> {
+    let summary = writer.summary();
+    match writer.finish() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::usage(format!("cannot write the report: {e}")))
+        }
+        _ => Ok(summary),
+    }
+}
+
+/// Writes a whole report in `format` (to `out`, or standard output), for
+/// `report merge` of joined shards: JSON as the collected document (its
+/// summary is the shards' sums), any other format through the writer that
+/// streams `validate`.
 pub fn write_report(
     settings: &Settings,
     report: &ValidationReport,
     format: Format,
     text: TextOptions,
-    show_information: bool,
     out: Option<&std::path::Path>,
 ) -> Result<(), Failure> {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    match format {
-        Format::Json => output::write(out, &conform_writers::render_json(report))?,
-        Format::OperationOutcome => {
-            output::write(out, &conform_writers::render_operation_outcome(report))?
-        }
-        Format::Junit => output::write(out, &conform_writers::render_junit(report))?,
-        Format::Sarif => {
-            let describe = |id: &str| settings.describe_rule(id);
-            let mut properties = serde_json::Map::new();
-            properties.insert("packages".into(), serde_json::json!(report.packages));
-            if !report.substitutions.is_empty() {
-                let subs = serde_json::json!(report.substitutions);
-                properties.insert("substitutions".into(), subs);
-            }
-            if !report.missing_packages.is_empty() {
-                let missing = serde_json::json!(report.missing_packages);
-                properties.insert("missing_packages".into(), missing);
-            }
-            let sarif = conform_writers::render_sarif(
-                &validation_groups(report),
-                &SarifOptions {
-                    include_information: show_information,
-                    describe: Some(&describe),
-                    base_dir: Some(&cwd),
-                    properties,
-                },
-            );
-            output::write(out, &sarif)?
-        }
-        // Text, marked with the triage (FORMATS holds no other).
-        _ => {
-            let mut sink = TextSink::new(output::open(out)?, text);
-            sink.write_report(report);
-            sink.finish();
-        }
+    if format == Format::Json {
+        return output::write(out, &conform_writers::render_json(report));
     }
-    Ok(())
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let describe = |id: &str| settings.describe_rule(id);
+    let mut writer = report_writer(
+        format,
+        output::open(out)?,
+        report,
+        ReportOptions {
+            text,
+            describe: Some(&describe),
+            base_dir: Some(&cwd),
+            order: None,
+        },
+    )?;
+    replay(report, &mut writer);
+    finish(writer).map(|_| ())
 }

@@ -24,7 +24,7 @@ mod waivers;
 pub use baseline::{Baseline, BASELINE_SCHEMA};
 pub use date::{parse as parse_date, today, Date};
 pub use id::{finding_id, relative_path, Entry};
-pub use triage::{Assessment, Gate};
+pub use triage::{Assessment, Gate, TriageSink, Triager};
 pub use waivers::{Waiver, Waivers};
 
 #[derive(Debug, thiserror::Error)]

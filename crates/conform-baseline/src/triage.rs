@@ -4,8 +4,9 @@
 use crate::date::Date;
 use crate::id::{relative_path, Entry};
 use crate::{Baseline, Error, Waiver, Waivers};
-use conform_outcome::validate::ValidationReport;
-use conform_outcome::{Severity, Triage};
+use conform_outcome::validate::{ResourceResult, Sink, ValidationReport};
+use conform_outcome::{Outcome, Severity, Triage};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The baseline and waivers a run is compared with.
@@ -58,51 +59,44 @@ impl Gate {
     /// Marks every outcome of `report` with its triage: waived by a waiver
     /// in force, else in the baseline (matched by id and count), else new.
     /// Paths are taken relative to `base` (the folder conform runs in).
+    /// The same [`Triager`] that marks a run as it streams, over the report.
     pub fn triage(&self, report: &mut ValidationReport, base: &Path, today: Date) -> Assessment {
+        let mut triager = self.triager(base, today);
+        for (path, outcome) in report.outcomes_mut() {
+            triager.mark(path, outcome);
+        }
+        triager.finish()
+    }
+
+    /// A triage outcome by outcome, in the order of the run (a baseline's
+    /// repeated ids are matched by count in that order).
+    pub fn triager(&self, base: &Path, today: Date) -> Triager<'_> {
         let baseline = self.baseline.as_ref().map(|(_, b)| b);
-        let mut known = baseline.map(Baseline::counts).unwrap_or_default();
         let all_waivers = self.waivers.as_ref().map_or(&[][..], |w| &w.waivers[..]);
         let (expired, active): (Vec<&Waiver>, Vec<&Waiver>) =
             all_waivers.iter().partition(|w| w.expired(today));
-        let mut used = vec![false; active.len()];
-        let mut a = Assessment {
-            expired: expired.into_iter().cloned().collect(),
-            ..Default::default()
-        };
-        for (path, outcome) in report.outcomes_mut() {
-            let e = Entry::of(outcome, &relative_path(path, base));
-            let triage = if let Some(i) = active.iter().position(|w| w.matches(&e)) {
-                used[i] = true;
-                a.waived += 1;
-                let w = active[i];
-                Triage::Waived {
-                    justification: format!("{} (owner {}, until {})", w.reason, w.owner, w.expires),
-                }
-            } else if let Some(n) = baseline
-                .and_then(|b| known.get_mut(&b.key(&e)))
-                .filter(|n| **n > 0)
-            {
-                *n -= 1;
-                a.baselined += 1;
-                Triage::Baselined
-            } else {
-                if e.severity.is_error() {
-                    a.new_errors += 1;
-                } else if e.severity == Severity::Warning {
-                    a.new_warnings += 1;
-                }
-                Triage::New
-            };
-            outcome.triage = Some(triage);
+        Triager {
+            baseline,
+            known: baseline.map(Baseline::counts).unwrap_or_default(),
+            used: vec![false; active.len()],
+            active,
+            base: base.to_path_buf(),
+            assessment: Assessment {
+                expired: expired.into_iter().cloned().collect(),
+                ..Default::default()
+            },
         }
-        a.fixed = known.values().sum();
-        a.unmatched = active
-            .iter()
-            .zip(&used)
-            .filter(|(_, u)| !**u)
-            .map(|(w, _)| (*w).clone())
-            .collect();
-        a
+    }
+
+    /// A sink that marks each result's outcomes with their triage and
+    /// passes them on to `inner` (a writer), so a run with a baseline or
+    /// waivers streams like any other; [`TriageSink::finish`] says what
+    /// the triage found.
+    pub fn sink<'s>(&'s self, inner: &'s mut dyn Sink, base: &Path, today: Date) -> TriageSink<'s> {
+        TriageSink {
+            triager: self.triager(base, today),
+            inner,
+        }
     }
 
     /// What the baseline and waivers did, one line each for standard
@@ -149,12 +143,107 @@ impl Gate {
     }
 }
 
+/// Marks outcomes one at a time and keeps the counts: what stays in memory
+/// is the baseline's counts and the waivers, whatever the size of the run.
+pub struct Triager<'g> {
+    baseline: Option<&'g Baseline>,
+    /// How many of each baseline id are still to be matched.
+    known: HashMap<String, usize>,
+    /// The waivers in force, and whether each matched a finding.
+    active: Vec<&'g Waiver>,
+    used: Vec<bool>,
+    base: PathBuf,
+    assessment: Assessment,
+}
+
+impl Triager<'_> {
+    /// Marks `outcome`, found in the file `path`.
+    pub fn mark(&mut self, path: &str, outcome: &mut Outcome) {
+        let e = Entry::of(outcome, &relative_path(path, &self.base));
+        let a = &mut self.assessment;
+        let triage = if let Some(i) = self.active.iter().position(|w| w.matches(&e)) {
+            self.used[i] = true;
+            a.waived += 1;
+            let w = self.active[i];
+            Triage::Waived {
+                justification: format!("{} (owner {}, until {})", w.reason, w.owner, w.expires),
+            }
+        } else if let Some(n) = self
+            .baseline
+            .and_then(|b| self.known.get_mut(&b.key(&e)))
+            .filter(|n| **n > 0)
+        {
+            *n -= 1;
+            a.baselined += 1;
+            Triage::Baselined
+        } else {
+            if e.severity.is_error() {
+                a.new_errors += 1;
+            } else if e.severity == Severity::Warning {
+                a.new_warnings += 1;
+            }
+            Triage::New
+        };
+        outcome.triage = Some(triage);
+    }
+
+    /// What the triage found: the counts, the baseline entries never
+    /// matched (fixed), the waivers that matched nothing.
+    pub fn finish(self) -> Assessment {
+        let mut a = self.assessment;
+        a.fixed = self.known.values().sum();
+        a.unmatched = self
+            .active
+            .iter()
+            .zip(&self.used)
+            .filter(|(_, u)| !**u)
+            .map(|(w, _)| (*w).clone())
+            .collect();
+        a
+    }
+}
+
+/// [`Gate::sink`]: marks results on their way to a writer.
+pub struct TriageSink<'s> {
+    triager: Triager<'s>,
+    inner: &'s mut dyn Sink,
+}
+
+impl TriageSink<'_> {
+    /// What the triage found ([`Triager::finish`]).
+    pub fn finish(self) -> Assessment {
+        self.triager.finish()
+    }
+}
+
+impl Sink for TriageSink<'_> {
+    fn file_start(&mut self, name: &str) {
+        self.inner.file_start(name);
+    }
+
+    fn resource(&mut self, name: &str, mut result: ResourceResult) {
+        for outcome in &mut result.findings {
+            self.triager.mark(name, outcome);
+        }
+        self.inner.resource(name, result);
+    }
+
+    fn file_failed(&mut self, name: &str, mut failure: Outcome) {
+        self.triager.mark(name, &mut failure);
+        self.inner.file_failed(name, failure);
+    }
+
+    fn file_end(&mut self, name: &str) {
+        self.inner.file_end(name);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::date;
-    use conform_outcome::validate::{FileReport, ResourceResult};
-    use conform_outcome::{IssueCode, Location, Outcome};
+    use conform_outcome::validate::FileReport;
+    use conform_outcome::{IssueCode, Location};
 
     fn finding(rule: &str, expression: &str, severity: Severity) -> Outcome {
         Outcome::finding(
@@ -321,5 +410,84 @@ expires = "2099-01-01"
         assert_eq!(baseline.findings[0].rule, "input");
         let a = gate(Some(baseline), None).triage(&mut r, Path::new("/"), today());
         assert_eq!((a.baselined, a.new_errors), (1, 0));
+    }
+
+    #[test]
+    fn a_streamed_run_is_triaged_as_its_whole_report() {
+        let e = finding(GENDER.0, GENDER.1, Severity::Error);
+        let mut r = report(
+            "fixtures/a.json",
+            vec![
+                e.clone(),
+                e.clone(),
+                finding("pat-1", "Patient.contact[0]", Severity::Error),
+                finding("unknown-element", "Patient.x", Severity::Warning),
+            ],
+        );
+        r.files.push(FileReport {
+            path: "fixtures/broken.json".into(),
+            order: None,
+            failure: Some(
+                conform_outcome::validate::FileFailure {
+                    message: "not JSON".into(),
+                }
+                .into_outcome(),
+            ),
+            resources: vec![],
+        });
+        let baseline = Baseline::from_report(
+            &report(
+                "fixtures/a.json",
+                vec![e, finding("gone", "Patient.y", Severity::Error)],
+            ),
+            Path::new("/"),
+        );
+        let waivers = r#"
+[[waiver]]
+rule = "pat-1"
+owner = "Jo"
+reason = "supplier fix due"
+expires = 2026-07-01
+
+[[waiver]]
+rule = "unknown-element"
+owner = "Jo"
+reason = "was"
+expires = 2026-01-01
+
+[[waiver]]
+rule = "nothing"
+owner = "Jo"
+reason = "r"
+expires = 2027-01-01
+"#;
+        let g = gate(Some(baseline), Some(waivers));
+        let mut whole = r.clone();
+        let a = g.triage(&mut whole, Path::new("/"), today());
+
+        let mut collector = conform_outcome::validate::Collector::default();
+        let mut sink = g.sink(&mut collector, Path::new("/"), today());
+        conform_outcome::validate::replay(&r, &mut sink);
+        let streamed = sink.finish();
+
+        assert_eq!(triages(&collector.report), triages(&whole));
+        assert_eq!(
+            triages(&whole),
+            vec![
+                Triage::Baselined,
+                Triage::New,
+                Triage::Waived {
+                    justification: "supplier fix due (owner Jo, until 2026-07-01)".into()
+                },
+                Triage::New,
+                Triage::New,
+            ]
+        );
+        assert_eq!(g.explain(&streamed), g.explain(&a));
+        assert_eq!(
+            (streamed.new_errors, streamed.new_warnings, streamed.fixed),
+            (2, 1, 1)
+        );
+        assert_eq!((streamed.expired.len(), streamed.unmatched.len()), (1, 1));
     }
 }

@@ -7,7 +7,8 @@
 //! buy. The server answers in-process on 127.0.0.1, so the cold figure is
 //! a floor: a real server adds its network round trips per batch.
 
-use conform_outcome::validate::{FileFailure, ResourceResult, Sink};
+use conform_outcome::validate::{ResourceResult, Sink};
+use conform_outcome::Outcome;
 use conform_peers::{TxServer, TxServerOptions};
 use conform_terminology::{Terminology, TxConfig};
 use conform_validate::{validate_inputs, Input, Validator};
@@ -38,7 +39,7 @@ impl Sink for Count {
             .filter(|f| f.rule == conform_outcome::validate::UNVERIFIED_RULE)
             .count();
     }
-    fn file_failed(&mut self, name: &str, f: FileFailure) {
+    fn file_failed(&mut self, name: &str, f: Outcome) {
         panic!("{name}: {}", f.message);
     }
 }

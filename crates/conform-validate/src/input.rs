@@ -45,7 +45,8 @@ impl InputError {
             &self.path,
             conform_outcome::validate::FileFailure {
                 message: self.message.clone(),
-            },
+            }
+            .into_outcome(),
         );
         sink.file_end(&self.path);
     }

@@ -106,7 +106,7 @@ pub fn validate_shard(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut 
                 sink.file_start(&name);
                 match result {
                     Ok(results) => results.into_iter().for_each(|r| sink.resource(&name, r)),
-                    Err(message) => sink.file_failed(&name, FileFailure { message }),
+                    Err(message) => sink.file_failed(&name, FileFailure { message }.into_outcome()),
                 }
                 sink.file_end(&name);
             }
@@ -240,7 +240,7 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
         },
         Err(e) => {
             let message = format!("cannot read {}: {e}", path.display());
-            sink.file_failed(&name, FileFailure { message });
+            sink.file_failed(&name, FileFailure { message }.into_outcome());
             sink.file_end(&name);
             return;
         }
@@ -258,7 +258,7 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
         Ok(results) => results.into_iter().for_each(|r| sink.resource(&name, r)),
         Err(e) => {
             let message = format!("cannot read {}: {e}", path.display());
-            sink.file_failed(&name, FileFailure { message });
+            sink.file_failed(&name, FileFailure { message }.into_outcome());
         }
     });
     sink.file_end(&name);

@@ -4,6 +4,7 @@
 //! rely on it.
 
 use conform_outcome::validate::{Document, ValidationReport};
+use std::collections::HashMap;
 
 pub fn render_json(report: &ValidationReport) -> String {
     let document = Document::of(report, env!("CARGO_PKG_VERSION"));
@@ -18,6 +19,8 @@ pub fn render_json(report: &ValidationReport) -> String {
 pub struct JsonSink<W: std::io::Write> {
     out: W,
     pub summary: conform_outcome::validate::Summary,
+    /// A shard's report: each file's place in the whole run's input list.
+    order: Option<HashMap<String, usize>>,
     /// The file being written: its path, resources so far, failure.
     open: Option<(String, usize, Option<String>)>,
     files: usize,
@@ -26,7 +29,8 @@ pub struct JsonSink<W: std::io::Write> {
 }
 
 impl<W: std::io::Write> JsonSink<W> {
-    /// Starts the document with what is known before validation.
+    /// Starts the document with what is known before validation (a
+    /// shard's report says which shard it is here, before the files).
     pub fn new(mut out: W, report: &ValidationReport) -> JsonSink<W> {
         let head = Document::of(report, env!("CARGO_PKG_VERSION"));
         let mut head = serde_json::to_value(&head).expect("the document always serialises");
@@ -40,10 +44,19 @@ impl<W: std::io::Write> JsonSink<W> {
         JsonSink {
             out,
             summary: Default::default(),
+            order: None,
             open: None,
             files: 0,
             failed,
         }
+    }
+
+    /// A shard's report: each file (by name) is written with its place in
+    /// the whole run's input list, so merged shards keep the unsharded
+    /// order (what `FileReport::order` holds in a collected report).
+    pub fn with_order(mut self, order: HashMap<String, usize>) -> JsonSink<W> {
+        self.order = Some(order);
+        self
     }
 
     fn write(&mut self, text: &str) {
@@ -59,8 +72,12 @@ impl<W: std::io::Write> JsonSink<W> {
         self.close();
         let sep = if self.files > 0 { "," } else { "" };
         let path = serde_json::to_string(name).expect("a string serialises");
+        let order = match self.order.as_ref().and_then(|o| o.get(name)) {
+            Some(place) => format!("\n      \"order\": {place},"),
+            None => String::new(),
+        };
         self.write(&format!(
-            "{sep}\n    {{\n      \"path\": {path},\n      \"resources\": ["
+            "{sep}\n    {{\n      \"path\": {path},{order}\n      \"resources\": ["
         ));
         self.summary.files += 1;
         self.open = Some((name.to_string(), 0, None));
@@ -122,7 +139,7 @@ impl<W: std::io::Write> conform_outcome::validate::Sink for JsonSink<W> {
         self.write(&format!("{sep}\n        {text}"));
     }
 
-    fn file_failed(&mut self, name: &str, failure: conform_outcome::validate::FileFailure) {
+    fn file_failed(&mut self, name: &str, failure: conform_outcome::Outcome) {
         self.open(name);
         self.summary.unreadable += 1;
         if let Some((_, _, f)) = &mut self.open {
@@ -181,7 +198,8 @@ mod tests {
             "broken.json",
             FileFailure {
                 message: "not JSON: \"x\"".into(),
-            },
+            }
+            .into_outcome(),
         );
         sink.file_end("broken.json");
     }

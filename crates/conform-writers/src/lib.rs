@@ -13,17 +13,24 @@ mod junit;
 pub mod junit_xml;
 pub mod merge;
 mod operation_outcome;
+mod pretty;
 pub mod probe;
+mod report;
 mod sarif;
 pub mod scenario;
 pub mod scorecard;
+mod spool;
 mod text;
 pub mod xml;
 
 pub use format::Format;
 pub use group::{scenario_groups, validation_groups, Group, Scope};
 pub use json::{render_json, JsonSink};
-pub use junit::render_junit;
-pub use operation_outcome::render_operation_outcome;
-pub use sarif::{artifact_uri, render_sarif, SarifOptions, FINGERPRINT_KEY};
+pub use junit::{render_junit, JunitSink};
+pub use operation_outcome::{render_operation_outcome, OperationOutcomeSink};
+pub use report::{ReportOptions, ReportWriter, VALIDATE_FORMATS};
+pub use sarif::{
+    artifact_uri, render_sarif, validation_properties, SarifOptions, SarifSink, SarifWriter,
+    FINGERPRINT_KEY,
+};
 pub use text::{TextOptions, TextSink};

@@ -2,9 +2,11 @@
 //! reads. One resource validated gives one OperationOutcome; more give a
 //! `collection` Bundle of them, as the HL7 validator does.
 
-use conform_outcome::validate::ValidationReport;
+use crate::pretty::PrettyArray;
+use conform_outcome::validate::{replay, ResourceResult, Sink, ValidationReport};
 use conform_outcome::Outcome;
 use serde_json::{json, Value};
+use std::io::{self, Write};
 
 const EXT_LINE: &str = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-line";
 const EXT_COL: &str = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-col";
@@ -43,28 +45,111 @@ fn outcome(file: &str, findings: &[Outcome]) -> Value {
     })
 }
 
+/// The whole report, fed through the [`OperationOutcomeSink`] that streams
+/// a run.
 pub fn render_operation_outcome(report: &ValidationReport) -> String {
-    let mut outcomes = Vec::new();
-    for f in &report.files {
-        if let Some(failure) = &f.failure {
-            outcomes.push(json!({
-                "resourceType": "OperationOutcome",
-                "extension": [{ "url": EXT_FILE, "valueString": f.path }],
-                "issue": [{ "severity": "fatal", "code": "exception", "details": { "text": failure.message } }],
-            }));
-        }
-        for r in &f.resources {
-            outcomes.push(outcome(&f.path, &r.findings));
+    let mut sink = OperationOutcomeSink::new(Vec::new());
+    replay(report, &mut sink);
+    let bytes = sink.finish().expect("writing to memory cannot fail");
+    String::from_utf8(bytes).expect("JSON is UTF-8")
+}
+
+/// Writes the OperationOutcomes as results arrive, in flat memory: the
+/// first is held until a second shows the output is a Bundle (or the end
+/// shows it is not); from then on each is written as an `entry` when its
+/// resource is validated. What the whole report gave, byte for byte.
+pub struct OperationOutcomeSink<W: Write> {
+    out: W,
+    /// The first OperationOutcome, until it is known to be the only one.
+    first: Option<Value>,
+    /// The Bundle's `entry`, once there are two.
+    entries: Option<PrettyArray>,
+    /// The first write error; later writes are skipped and `finish` says.
+    failed: Option<io::Error>,
+}
+
+impl<W: Write> OperationOutcomeSink<W> {
+    pub fn new(out: W) -> OperationOutcomeSink<W> {
+        OperationOutcomeSink {
+            out,
+            first: None,
+            entries: None,
+            failed: None,
         }
     }
-    let out = if outcomes.len() == 1 {
-        outcomes.pop().expect("one outcome")
-    } else {
-        json!({
+
+    fn write(&mut self, text: &str) {
+        if self.failed.is_none() {
+            self.failed = self.out.write_all(text.as_bytes()).err();
+        }
+    }
+
+    /// Starts the Bundle: everything before its first entry.
+    fn open_bundle(&mut self) -> PrettyArray {
+        let bundle = json!({
             "resourceType": "Bundle",
             "type": "collection",
-            "entry": outcomes.into_iter().map(|o| json!({ "resource": o })).collect::<Vec<_>>(),
-        })
-    };
-    serde_json::to_string_pretty(&out).expect("JSON values always serialise") + "\n"
+            "entry": [],
+        });
+        let entries = PrettyArray::new(bundle, "/entry");
+        self.write(entries.head());
+        entries
+    }
+
+    fn push(&mut self, outcome: Value) {
+        let mut entries = match (self.entries.take(), self.first.take()) {
+            (Some(entries), _) => entries,
+            (None, None) => {
+                self.first = Some(outcome);
+                return;
+            }
+            (None, Some(first)) => {
+                let mut entries = self.open_bundle();
+                let text = entries.item(&json!({ "resource": first }));
+                self.write(&text);
+                entries
+            }
+        };
+        let text = entries.item(&json!({ "resource": outcome }));
+        self.write(&text);
+        self.entries = Some(entries);
+    }
+
+    /// Ends the output: the one OperationOutcome, or the Bundle (empty when
+    /// nothing was validated). The writer, or the first write error.
+    pub fn finish(mut self) -> io::Result<W> {
+        let text = match (self.entries.take(), self.first.take()) {
+            (Some(entries), _) => entries.end().to_string(),
+            (None, Some(only)) => {
+                serde_json::to_string_pretty(&only).expect("JSON values always serialise")
+            }
+            (None, None) => {
+                let entries = self.open_bundle();
+                entries.end().to_string()
+            }
+        };
+        self.write(&text);
+        self.write("\n");
+        if self.failed.is_none() {
+            self.failed = self.out.flush().err();
+        }
+        match self.failed {
+            Some(e) => Err(e),
+            None => Ok(self.out),
+        }
+    }
+}
+
+impl<W: Write> Sink for OperationOutcomeSink<W> {
+    fn resource(&mut self, name: &str, result: ResourceResult) {
+        self.push(outcome(name, &result.findings));
+    }
+
+    fn file_failed(&mut self, name: &str, failure: Outcome) {
+        self.push(json!({
+            "resourceType": "OperationOutcome",
+            "extension": [{ "url": EXT_FILE, "valueString": name }],
+            "issue": [{ "severity": "fatal", "code": "exception", "details": { "text": failure.message } }],
+        }));
+    }
 }

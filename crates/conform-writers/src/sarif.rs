@@ -9,9 +9,13 @@
 //! `tool.driver.rules` lists the rules that fired, with a description.
 
 use crate::group::{Group, Scope};
+use crate::pretty::PrettyArray;
+use crate::spool::{Spool, SPOOL_MEMORY};
+use conform_outcome::validate::{ResourceResult, Sink, ValidationReport};
 use conform_outcome::{Outcome, Severity, Triage};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 use std::path::Path;
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -23,7 +27,7 @@ pub const FINGERPRINT_KEY: &str = "conformFinding/v2";
 /// Describes a rule by its id, when it knows the rule.
 pub type Describe<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct SarifOptions<'a> {
     /// Also report information outcomes and passes (as SARIF `note`s).
     pub include_information: bool,
@@ -37,45 +41,171 @@ pub struct SarifOptions<'a> {
     pub properties: Map<String, Value>,
 }
 
+/// A validation run's `runs[0].properties`: the packages loaded, and those
+/// substituted or left out when there are any.
+pub fn validation_properties(report: &ValidationReport) -> Map<String, Value> {
+    let mut properties = Map::new();
+    properties.insert("packages".into(), json!(report.packages));
+    if !report.substitutions.is_empty() {
+        properties.insert("substitutions".into(), json!(report.substitutions));
+    }
+    if !report.missing_packages.is_empty() {
+        properties.insert("missing_packages".into(), json!(report.missing_packages));
+    }
+    properties
+}
+
+/// The whole log of outcomes already grouped in memory (every command):
+/// fed through the [`SarifWriter`] that streams a validation run.
 pub fn render_sarif(groups: &[Group], opts: &SarifOptions) -> String {
-    let mut rules: BTreeMap<&str, &Outcome> = BTreeMap::new();
-    let mut results = Vec::new();
+    let mut writer = SarifWriter::new(Vec::new(), opts.clone(), Spool::in_memory());
     for group in groups {
-        let scope = GroupPlace::of(group.scope, opts.base_dir);
         for o in &group.outcomes {
-            if o.severity == Severity::Information && !opts.include_information {
-                continue;
+            writer.outcome(group.scope, o);
+        }
+    }
+    let bytes = writer.finish().expect("writing to memory cannot fail");
+    String::from_utf8(bytes).expect("JSON is UTF-8")
+}
+
+/// Writes a SARIF log outcome by outcome, in flat memory. `results` comes
+/// after `tool.driver.rules` in the log, and each result's `ruleIndex` is
+/// its rule's place in the sorted list of the rules that fired — both
+/// known only at the end — so results are spooled (as compact JSON, one a
+/// line: in memory up to a few MB, then in a temporary file) and written
+/// after the rules by [`SarifWriter::finish`]. What stays in memory is one
+/// description per distinct rule. The log is byte for byte the one the
+/// whole report gave before results were streamed.
+pub struct SarifWriter<'a, W: Write> {
+    out: W,
+    opts: SarifOptions<'a>,
+    /// By rule id (sorted: `ruleIndex` is the place here), the rule's
+    /// description, made from the first outcome of the rule.
+    rules: BTreeMap<String, Value>,
+    /// The results so far, compact, one a line, without `ruleIndex`.
+    results: Spool,
+    /// The first write error; later writes are skipped and `finish` says.
+    failed: Option<io::Error>,
+}
+
+impl<'a, W: Write> SarifWriter<'a, W> {
+    pub(crate) fn new(out: W, opts: SarifOptions<'a>, results: Spool) -> SarifWriter<'a, W> {
+        SarifWriter {
+            out,
+            opts,
+            rules: BTreeMap::new(),
+            results,
+            failed: None,
+        }
+    }
+
+    /// A writer whose spool moves to a temporary file when it grows.
+    pub fn streaming(out: W, opts: SarifOptions<'a>) -> SarifWriter<'a, W> {
+        SarifWriter::new(out, opts, Spool::new(SPOOL_MEMORY))
+    }
+
+    /// One outcome about `scope` (skipped when it is information and
+    /// information is not asked for).
+    pub fn outcome(&mut self, scope: Scope, o: &Outcome) {
+        if o.severity == Severity::Information && !self.opts.include_information {
+            return;
+        }
+        if !self.rules.contains_key(&o.rule) {
+            let rule = rule(o, self.opts.describe);
+            self.rules.insert(o.rule.clone(), rule);
+        }
+        if self.failed.is_some() {
+            return;
+        }
+        let place = GroupPlace::of(scope, self.opts.base_dir);
+        let result = result(o, &place);
+        let written = serde_json::to_writer(&mut self.results, &result)
+            .map_err(io::Error::from)
+            .and_then(|()| self.results.write_all(b"\n"));
+        self.failed = written.err();
+    }
+
+    /// Writes the log: the rules, the properties, then the spooled results
+    /// with their `ruleIndex`. The writer, or the first write error.
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let rule_ids: Vec<String> = self.rules.keys().cloned().collect();
+        let rules: Vec<Value> = std::mem::take(&mut self.rules).into_values().collect();
+        let mut run = json!({
+            "tool": { "driver": {
+                "name": "conform",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+        });
+        if !self.opts.properties.is_empty() {
+            run["properties"] = Value::Object(std::mem::take(&mut self.opts.properties));
+        }
+        run["results"] = json!([]);
+        let log = json!({
+            "$schema": SCHEMA_URI,
+            "version": "2.1.0",
+            "runs": [run],
+        });
+        let mut results = PrettyArray::new(log, "/runs/0/results");
+        let out = &mut self.out;
+        out.write_all(results.head().as_bytes())?;
+        self.results.drain(|spooled| {
+            let mut line = Vec::new();
+            while spooled.read_until(b'\n', &mut line)? > 0 {
+                let mut result: Value = serde_json::from_slice(&line)?;
+                let id = result["ruleId"].as_str().unwrap_or_default();
+                if let Ok(i) = rule_ids.binary_search_by(|r| r.as_str().cmp(id)) {
+                    result["ruleIndex"] = json!(i);
+                }
+                out.write_all(results.item(&result).as_bytes())?;
+                line.clear();
             }
-            rules.entry(o.rule.as_str()).or_insert(o);
-            results.push(result(o, &scope));
+            Ok(())
+        })?;
+        out.write_all(results.end().as_bytes())?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// `--format sarif` of `conform validate`, streamed: each finding goes to
+/// the [`SarifWriter`] as its resource is validated, placed by its file.
+pub struct SarifSink<'a, W: Write> {
+    writer: SarifWriter<'a, W>,
+}
+
+impl<'a, W: Write> SarifSink<'a, W> {
+    pub fn new(out: W, opts: SarifOptions<'a>) -> SarifSink<'a, W> {
+        SarifSink::with_spool(out, opts, Spool::new(SPOOL_MEMORY))
+    }
+
+    pub(crate) fn with_spool(out: W, opts: SarifOptions<'a>, results: Spool) -> SarifSink<'a, W> {
+        SarifSink {
+            writer: SarifWriter::new(out, opts, results),
         }
     }
-    let rule_ids: Vec<&str> = rules.keys().copied().collect();
-    for r in &mut results {
-        let id = r["ruleId"].as_str().unwrap_or_default();
-        if let Ok(i) = rule_ids.binary_search(&id) {
-            r["ruleIndex"] = json!(i);
+
+    /// Writes the log ([`SarifWriter::finish`]).
+    pub fn finish(self) -> io::Result<W> {
+        self.writer.finish()
+    }
+}
+
+impl<W: Write> Sink for SarifSink<'_, W> {
+    fn resource(&mut self, name: &str, result: ResourceResult) {
+        for o in &result.findings {
+            self.writer.outcome(Scope::File(name), o);
         }
     }
-    let rules: Vec<Value> = rules.values().map(|o| rule(o, opts.describe)).collect();
-    let mut run = json!({
-        "tool": { "driver": {
-            "name": "conform",
-            "version": env!("CARGO_PKG_VERSION"),
-            "semanticVersion": env!("CARGO_PKG_VERSION"),
-            "rules": rules,
-        }},
-    });
-    if !opts.properties.is_empty() {
-        run["properties"] = Value::Object(opts.properties.clone());
+
+    fn file_failed(&mut self, name: &str, failure: Outcome) {
+        self.writer.outcome(Scope::File(name), &failure);
     }
-    run["results"] = json!(results);
-    let out = json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [run],
-    });
-    serde_json::to_string_pretty(&out).expect("JSON values always serialise") + "\n"
 }
 
 /// Where a group's outcomes are, before each outcome adds its own place.

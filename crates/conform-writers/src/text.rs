@@ -1,6 +1,6 @@
 //! Human-readable text, streamed file by file as results arrive.
 
-use conform_outcome::validate::{FileFailure, ResourceResult, Sink, Summary, ValidationReport};
+use conform_outcome::validate::{replay, ResourceResult, Sink, Summary, ValidationReport};
 use conform_outcome::{Outcome, Severity, Triage};
 use std::io::Write;
 
@@ -77,16 +77,7 @@ impl<W: Write> TextSink<W> {
     /// Writes a collected report, marking what a baseline or waivers made of
     /// each finding.
     pub fn write_report(&mut self, report: &ValidationReport) {
-        for file in &report.files {
-            self.file_start(&file.path);
-            if let Some(failure) = &file.failure {
-                self.failure(failure);
-            }
-            for r in &file.resources {
-                self.resource(&file.path, r.clone());
-            }
-            self.file_end(&file.path);
-        }
+        replay(report, self);
     }
 
     /// Writes the summary line and returns the writer.
@@ -169,8 +160,8 @@ impl<W: Write> Sink for TextSink<W> {
         }
     }
 
-    fn file_failed(&mut self, _name: &str, failure: FileFailure) {
-        self.failure(&failure.into_outcome());
+    fn file_failed(&mut self, _name: &str, failure: Outcome) {
+        self.failure(&failure);
     }
 
     fn file_end(&mut self, _name: &str) {

@@ -7,7 +7,10 @@ use conform_outcome::validate::{
     FileFailure, FileReport, ResourceResult, Summary, ValidationReport,
 };
 use conform_outcome::{IssueCode, Location, Outcome, Severity, Triage};
-use conform_writers::{render_json, render_junit, render_operation_outcome, TextOptions, TextSink};
+use conform_writers::{
+    render_json, render_junit, render_operation_outcome, render_sarif, validation_groups,
+    SarifOptions, TextOptions, TextSink,
+};
 
 fn finding(
     severity: Severity,
@@ -141,4 +144,26 @@ fn junit() {
 #[test]
 fn operation_outcome() {
     insta::assert_snapshot!("operation_outcome", render_operation_outcome(&report()));
+}
+
+#[test]
+fn sarif() {
+    let report = report();
+    let mut properties = serde_json::Map::new();
+    properties.insert("packages".into(), serde_json::json!(report.packages));
+    let options = |include_information| SarifOptions {
+        include_information,
+        properties: properties.clone(),
+        ..SarifOptions::default()
+    };
+    let render = |include_information| {
+        render_sarif(&validation_groups(&report), &options(include_information))
+            .replace(env!("CARGO_PKG_VERSION"), "[version]")
+    };
+    insta::assert_snapshot!("sarif", render(false));
+    let with_info = render(true);
+    assert!(
+        with_info.contains("SNOMED CT is not checked offline"),
+        "{with_info}"
+    );
 }

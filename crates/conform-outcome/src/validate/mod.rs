@@ -85,7 +85,11 @@ impl FileFailure {
 pub trait Sink {
     fn file_start(&mut self, _name: &str) {}
     fn resource(&mut self, name: &str, result: ResourceResult);
-    fn file_failed(&mut self, name: &str, failure: FileFailure);
+    /// A file that could not be read, as the ordinary outcome
+    /// [`FileFailure::into_outcome`] makes of it: an outcome, so that a
+    /// baseline passing results on to a writer can mark its triage like
+    /// any finding's.
+    fn file_failed(&mut self, name: &str, failure: Outcome);
     fn file_end(&mut self, _name: &str) {}
 }
 
@@ -276,8 +280,25 @@ impl Sink for Collector {
         self.current(name).resources.push(result);
     }
 
-    fn file_failed(&mut self, name: &str, failure: FileFailure) {
+    fn file_failed(&mut self, name: &str, failure: Outcome) {
         self.report.summary.unreadable += 1;
-        self.current(name).failure = Some(failure.into_outcome());
+        self.current(name).failure = Some(failure);
+    }
+}
+
+/// Passes a collected report to `sink` as the validator would have: per
+/// file, its failure first, then its resources. How the writers render a
+/// whole report (`conform report merge`, the `render_*` functions) with the
+/// very sinks that stream a run.
+pub fn replay(report: &ValidationReport, sink: &mut dyn Sink) {
+    for file in &report.files {
+        sink.file_start(&file.path);
+        if let Some(failure) = &file.failure {
+            sink.file_failed(&file.path, failure.clone());
+        }
+        for r in &file.resources {
+            sink.resource(&file.path, r.clone());
+        }
+        sink.file_end(&file.path);
     }
 }
