@@ -5,46 +5,20 @@
 
 mod common;
 
-use common::{run, stderr, stdout};
+use common::{run, stderr, stdout, validate_inputs};
 use serde_json::Value;
-
-/// A 2,500-line NDJSON (every 7th Patient with a gender not in the value
-/// set) beside the fixtures: whole files and line ranges both shard.
-fn inputs(dir: &std::path::Path) -> Vec<String> {
-    let mut text = String::new();
-    for i in 0..2500 {
-        let gender = if i % 7 == 0 { "F" } else { "female" };
-        text.push_str(&format!(
-            "{{\"resourceType\":\"Patient\",\"id\":\"p{i}\",\"gender\":\"{gender}\"}}\n"
-        ));
-    }
-    let big = dir.join("big.ndjson");
-    std::fs::write(&big, text).unwrap();
-    vec![
-        "fixtures/valid".into(),
-        big.display().to_string(),
-        "fixtures/invalid".into(),
-    ]
-}
-
-fn validate(args: &[&str], inputs: &[String]) -> std::process::Output {
-    let mut all = vec!["validate"];
-    all.extend_from_slice(args);
-    all.extend(inputs.iter().map(String::as_str));
-    run(&all)
-}
 
 #[test]
 fn merged_shards_are_the_unsharded_run() {
     let dir = tempfile::tempdir().unwrap();
-    let inputs = inputs(dir.path());
-    let whole = validate(&["-f", "json"], &inputs);
+    let inputs = common::shard_inputs(dir.path(), 2500);
+    let whole = validate_inputs(&["-f", "json"], &inputs);
     let whole_json: Value = serde_json::from_slice(&whole.stdout).expect("JSON");
     let mut shard_files = Vec::new();
     for k in 1..=3 {
         let out = dir.path().join(format!("shard-{k}.json"));
         let shard = format!("{k}/3");
-        let o = validate(
+        let o = validate_inputs(
             &["--shard", &shard, "-f", "json", "-o", out.to_str().unwrap()],
             &inputs,
         );
@@ -90,21 +64,21 @@ fn merged_shards_are_the_unsharded_run() {
     let mut as_text = merge_args.clone();
     as_text[3] = "text";
     let text = stdout(&run(&as_text));
-    let whole_text = stdout(&validate(&[], &inputs));
+    let whole_text = stdout(&validate_inputs(&[], &inputs));
     assert_eq!(text.lines().last(), whole_text.lines().last());
 }
 
 #[test]
 fn sarif_and_junit_shards_join_as_written() {
     let dir = tempfile::tempdir().unwrap();
-    let inputs = inputs(dir.path());
+    let inputs = common::shard_inputs(dir.path(), 2500);
     for (format, ext) in [("sarif", "sarif"), ("junit", "xml")] {
-        let whole = stdout(&validate(&["-f", format], &inputs));
+        let whole = stdout(&validate_inputs(&["-f", format], &inputs));
         let mut files = Vec::new();
         for k in 1..=2 {
             let out = dir.path().join(format!("shard-{k}.{ext}"));
             let shard = format!("{k}/2");
-            validate(
+            validate_inputs(
                 &["--shard", &shard, "-f", format, "-o", out.to_str().unwrap()],
                 &inputs,
             );

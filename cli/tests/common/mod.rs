@@ -66,3 +66,32 @@ pub fn assert_follows_schema(document: &serde_json::Value, schema_file: &str) {
         .collect();
     assert!(errors.is_empty(), "{schema_file}: {errors:?}");
 }
+
+/// The inputs of a sharded run: the fixtures, valid and invalid, around an
+/// NDJSON of `patients` lines written into `dir` (every 7th Patient with a
+/// gender not in the value set), so that shards split whole files and
+/// line ranges both.
+pub fn shard_inputs(dir: &Path, patients: usize) -> Vec<String> {
+    let mut text = String::new();
+    for i in 0..patients {
+        let gender = if i % 7 == 0 { "F" } else { "female" };
+        text.push_str(&format!(
+            "{{\"resourceType\":\"Patient\",\"id\":\"p{i}\",\"gender\":\"{gender}\"}}\n"
+        ));
+    }
+    let ndjson = dir.join("patients.ndjson");
+    std::fs::write(&ndjson, text).unwrap();
+    vec![
+        "fixtures/valid".into(),
+        ndjson.display().to_string(),
+        "fixtures/invalid".into(),
+    ]
+}
+
+/// `conform validate ARGS INPUTS`.
+pub fn validate_inputs(args: &[&str], inputs: &[String]) -> Output {
+    let mut all = vec!["validate"];
+    all.extend_from_slice(args);
+    all.extend(inputs.iter().map(String::as_str));
+    run(&all)
+}
