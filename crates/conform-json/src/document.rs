@@ -187,8 +187,21 @@ impl<'s> Document<'s> {
     pub fn get(&self, obj: NodeId, key: &str) -> Option<NodeId> {
         self.members(obj)
             .iter()
-            .find(|m| self.key(m) == key)
+            .find(|m| self.key_is(m, key))
             .map(|m| m.value)
+    }
+
+    /// Whether a member's decoded key is `name`. Lookups by name run for
+    /// every step of every invariant, so keys are told apart by length and
+    /// first byte before any call to compare the rest.
+    #[inline]
+    pub fn key_is(&self, m: &Member, name: &str) -> bool {
+        if m.key_escaped {
+            return self.key(m) == name;
+        }
+        let raw = self.raw_key(m).as_bytes();
+        let name = name.as_bytes();
+        raw.len() == name.len() && raw.first() == name.first() && raw == name
     }
 
     /// The string value of a member, when it is a string.

@@ -4,7 +4,7 @@
 //! their own modules.
 
 use super::navigate::all_children;
-use super::operators::{equals, singleton, truth, union};
+use super::operators::{equals, plain_str, singleton, truth, union};
 use super::types::{is_exact_type, is_type, to_value, type_of};
 use super::{convert, dates, fhir, math, strings, Ev, Scope};
 use crate::ast::{Node, TypeSpec};
@@ -58,18 +58,34 @@ fn first(args: &[Node]) -> EResult<&Node> {
 
 /// Evaluates `arg` once per item of `input` with `$this`/`$index` bound.
 fn per_item(ev: &Ev, arg: &Node, input: &[Item], scope: &Scope) -> EResult<Vec<Vec<Item>>> {
-    input
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let s = Scope {
-                this: Some(item.clone()),
-                index: Some(i as i64),
-                total: scope.total.clone(),
-            };
-            ev.eval(arg, std::slice::from_ref(item), &s)
-        })
-        .collect()
+    let mut out = Vec::with_capacity(input.len());
+    each_item(ev, arg, input, scope, |_, r| {
+        out.push(r);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// [`per_item`] handing each result to `f` as it comes, for the functions
+/// that only fold the results (`all`, `exists`, `where`): every item is
+/// still evaluated, so an error anywhere surfaces as before, but no
+/// collection of collections is built on every element.
+fn each_item(
+    ev: &Ev,
+    arg: &Node,
+    input: &[Item],
+    scope: &Scope,
+    mut f: impl FnMut(usize, Vec<Item>) -> EResult<()>,
+) -> EResult<()> {
+    for (i, item) in input.iter().enumerate() {
+        let s = Scope {
+            this: Some(item.clone()),
+            index: Some(i as i64),
+            total: scope.total.clone(),
+        };
+        f(i, ev.eval(arg, std::slice::from_ref(item), &s)?)?;
+    }
+    Ok(())
 }
 
 /// Reads a type specifier given as a function argument (`ofType(FHIR.Quantity)`).
@@ -110,21 +126,25 @@ pub(crate) fn call(
         "exists" => match args.first() {
             None => return b(!input.is_empty()),
             Some(a) => {
-                let r = per_item(ev, a, input, scope)?;
                 let mut any = false;
-                for c in r {
+                each_item(ev, a, input, scope, |_, c| {
                     any |= truth(ev, &c)? == Some(true);
-                }
+                    Ok(())
+                })?;
                 return b(any);
             }
         },
         "all" => {
-            for c in per_item(ev, first(args)?, input, scope)? {
-                if truth(ev, &c)? != Some(true) {
-                    return b(false);
+            let mut all = true;
+            each_item(ev, first(args)?, input, scope, |_, c| {
+                // as before: the first item not true decides, and later
+                // items are evaluated but not read
+                if all {
+                    all = truth(ev, &c)? == Some(true);
                 }
-            }
-            return b(true);
+                Ok(())
+            })?;
+            return b(all);
         }
         "allTrue" | "anyTrue" | "allFalse" | "anyFalse" => {
             let want = matches!(name, "allTrue" | "anyTrue");
@@ -157,20 +177,22 @@ pub(crate) fn call(
         "isDistinct" => return b(union(ev, input, &[]).len() == input.len()),
         "where" => {
             let mut out = Vec::new();
-            for (i, c) in per_item(ev, first(args)?, input, scope)?
-                .into_iter()
-                .enumerate()
-            {
+            each_item(ev, first(args)?, input, scope, |i, c| {
                 if truth(ev, &c)? == Some(true) {
                     out.push(input[i].clone());
                 }
-            }
+                Ok(())
+            })?;
             out
         }
-        "select" => per_item(ev, first(args)?, input, scope)?
-            .into_iter()
-            .flatten()
-            .collect(),
+        "select" => {
+            let mut out = Vec::new();
+            each_item(ev, first(args)?, input, scope, |_, mut c| {
+                out.append(&mut c);
+                Ok(())
+            })?;
+            out
+        }
         "repeat" => {
             let mut out: Vec<Item> = Vec::new();
             let mut frontier = input.to_vec();
@@ -389,6 +411,15 @@ pub(crate) fn call(
             _ => bail!("comparable() needs quantities"),
         },
         _ if fhir::handles(name) => fhir::call(ev, name, input, &arg)?,
+        "matches" => match (args, input) {
+            // the pattern of an invariant is a literal: matched in place,
+            // without copying it or the string
+            ([Node::Literal(Value::String(p))], [i]) => match plain_str(ev, i) {
+                Some(s) => return b(strings::regex(p)?.is_match(&s)),
+                None => strings::call(ev, name, input, &arg)?,
+            },
+            _ => strings::call(ev, name, input, &arg)?,
+        },
         _ if strings::handles(name) => strings::call(ev, name, input, &arg)?,
         _ if math::handles(name) => math::call(ev, name, input, &arg)?,
         _ if convert::handles(name) => convert::call(ev, name, input, &arg)?,

@@ -14,7 +14,7 @@ pub(crate) mod quantity;
 pub(crate) mod strings;
 pub(crate) mod types;
 
-use crate::ast::{Expr, Node};
+use crate::ast::{BinOp, Expr, Node};
 use crate::context::Context;
 use crate::error::{bail, EResult};
 use crate::value::{Item, Value};
@@ -59,7 +59,31 @@ pub fn evaluate_item(
         index: None,
         total: None,
     };
-    ev.eval(&expr.root, std::slice::from_ref(&start), &scope)
+    let focus = std::slice::from_ref(&start);
+    if logical(&expr.root) {
+        // Invariants are mostly of this shape: answered without building
+        // the collections in between (same result, see `Ev::truth`).
+        let t = ev.truth(&expr.root, focus, &scope)?;
+        return Ok(t
+            .map(|t| Item::Value(Value::Boolean(t)))
+            .into_iter()
+            .collect());
+    }
+    ev.eval(&expr.root, focus, &scope)
+}
+
+/// Whether `n` always yields an empty collection or a single Boolean, so
+/// its value is exactly [`Ev::truth`] of it: the logical operators and
+/// `exists()`, `empty()`, `not()`.
+fn logical(n: &Node) -> bool {
+    use crate::ast::BinOp::{And, Implies, Or, Xor};
+    match n {
+        Node::Binary(And | Or | Xor | Implies, ..) => true,
+        Node::Call { name, args, .. } => {
+            args.is_empty() && matches!(name.as_str(), "exists" | "empty" | "not")
+        }
+        _ => false,
+    }
 }
 
 /// Functions whose result depends on the order of their input.
@@ -239,6 +263,56 @@ impl Ev<'_, '_> {
         })
     }
 
+    /// The truth of `n` (`None` when empty), as `operators::truth` of its
+    /// value but without building it where the shape allows: the logical
+    /// operators, and `exists()`/`empty()`/`not()` on a path, which only
+    /// ask whether a child is there. Errors, short-circuits and strict-mode
+    /// checks are the same as evaluating `n`.
+    pub fn truth(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Option<bool>> {
+        use crate::ast::BinOp::{And, Implies, Or, Xor};
+        match n {
+            Node::Binary(op @ (And | Or | Xor | Implies), a, b) => {
+                let x = self.truth(a, focus, scope)?;
+                match (op, x) {
+                    (And, Some(false)) => return Ok(Some(false)),
+                    (Or, Some(true)) | (Implies, Some(false)) => return Ok(Some(true)),
+                    _ => {}
+                }
+                let y = self.truth(b, focus, scope)?;
+                Ok(operators::logic(*op, x, y))
+            }
+            Node::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => {
+                operators::equality(self, *op, a, b, focus, scope)
+            }
+            Node::Call {
+                target: Some(t),
+                name,
+                args,
+            } if args.is_empty() => match name.as_str() {
+                "exists" => Ok(Some(self.any(t, focus, scope)?)),
+                "empty" => Ok(Some(!self.any(t, focus, scope)?)),
+                "not" => Ok(self.truth(t, focus, scope)?.map(|x| !x)),
+                _ => operators::truth(self, &self.eval(n, focus, scope)?),
+            },
+            _ => operators::truth(self, &self.eval(n, focus, scope)?),
+        }
+    }
+
+    /// Whether `n` yields any item, navigating the last step of a path
+    /// without collecting what it finds.
+    fn any(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<bool> {
+        match n {
+            Node::Member(name) if !name.starts_with(char::is_uppercase) => {
+                navigate::has_children(self, focus, name)
+            }
+            Node::Path(t, name) if !(self.ctx.strict && static_type(t).is_some()) => {
+                let base = self.eval(t, focus, scope)?;
+                navigate::has_children(self, &base, name)
+            }
+            _ => Ok(!self.eval(n, focus, scope)?.is_empty()),
+        }
+    }
+
     fn env(&self, name: &str) -> EResult<Vec<Item>> {
         if let Some(v) = self.ctx.variables.get(name) {
             return Ok(v.clone());
@@ -306,5 +380,66 @@ mod fixed_tests {
         assert_eq!(eval(all), Some(crate::Value::Boolean(false)));
         let some = "snapshot.element.tail().take(1).all(path.startsWith(%resource.snapshot.element.first().path & '.'))";
         assert_eq!(eval(some), Some(crate::Value::Boolean(true)));
+    }
+}
+
+#[cfg(test)]
+mod truth_tests {
+    /// The boolean shortcut (`Ev::truth`, `has_children`, string literals
+    /// compared in place) must answer what full evaluation answers: the
+    /// same expression behind `.select($this)` takes the general path.
+    #[test]
+    fn logical_expressions_answer_as_fully_evaluated() {
+        let json = br#"{"resourceType":"Observation","status":"final",
+            "code":{"coding":[{"system":"http://loinc.org","code":"1234-5"}]},
+            "valueQuantity":{"value":3,"unit":"mg"},
+            "_status":{"extension":[{"url":"u","valueString":"x"}]},
+            "identifier":[null,{"value":"a"}],"note":[],
+            "category":[{"text":"a"},{"text":"b"}],
+            "component":[{"code":{"text":"t"},"valueString":"s"}],
+            "contained":[{"resourceType":"Patient","id":"p","birthDate":"2000-01-01"}],
+            "effectiveDateTime":"2020-01-01T00:00:00Z"}"#;
+        let doc = conform_json::parse(json).expect("json");
+        let ctx = crate::Context::new();
+        let cases = [
+            "value.exists()",
+            "value.empty()",
+            "valueQuantity.exists()",
+            "status.exists() and status = 'final'",
+            "status = 'final' or status = 'amended'",
+            "status != 'final' implies value.exists()",
+            "identifier.exists() xor note.exists()",
+            "note.empty() and identifier.value = 'a'",
+            "component.value.exists() and component.code.text = 't'",
+            "contained.birthDate.exists() and contained.birthDate = '2000-01-01'",
+            "effective = '2020-01-01T00:00:00Z'",
+            "code.coding.code = '1234-5'",
+            "code.coding.exists().not()",
+            "missing.exists() or missing.empty()",
+            "identifier.value = 'a' and identifier.exists()",
+            "status.extension.exists()",
+            "type().name.exists()",
+            "code.coding.system.matches('^http://loinc') and status.matches('fin')",
+            "identifier = 'x'",
+            "category.coding.exists()",
+            "category.coding.empty() and category.text.exists()",
+            "category.text.exists() and category.text = 'a'",
+        ];
+        for case in cases {
+            let run = |e: &str| {
+                let expr = crate::parse(e).unwrap_or_else(|err| panic!("{e}: {err}"));
+                crate::evaluate(&expr, &doc, doc.root(), &ctx)
+                    .map(|items| {
+                        items
+                            .iter()
+                            .map(|i| crate::item_value(&doc, i, &ctx))
+                            .collect::<Vec<_>>()
+                    })
+                    .map_err(|e| e.to_string())
+            };
+            let shortcut = run(case);
+            let full = run(&format!("({case}).select($this)"));
+            assert_eq!(shortcut, full, "{case}");
+        }
     }
 }

@@ -75,6 +75,34 @@ pub(crate) fn children(ev: &Ev, focus: &[Item], name: &str) -> EResult<Vec<Item>
     Ok(out)
 }
 
+/// Whether [`children`] would find any `name` child of `focus`, with the
+/// same checks, but without collecting them (`x.exists()`, `x.empty()`).
+pub(crate) fn has_children(ev: &Ev, focus: &[Item], name: &str) -> EResult<bool> {
+    // Every item is still looked at, as `children` would, so a strict-mode
+    // error on a later item is not hidden by an earlier find.
+    let mut found = Vec::new();
+    let mut any = false;
+    for item in focus {
+        match item {
+            Item::Value(Value::TypeInfo { .. }) => any |= matches!(name, "namespace" | "name"),
+            Item::Node(NodeRef {
+                node: Some(n), ty, ..
+            }) if ev.doc.kind(*n) == Kind::Object => {
+                let info = ty.as_deref().and_then(|t| ev.ctx.model.child_type(t, name));
+                if info.is_none() {
+                    check_name(ev, ty.as_deref(), name)?;
+                }
+                if !any {
+                    child(ev, *n, info, name, &mut found);
+                    any = !found.is_empty();
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(any)
+}
+
 /// Static checks on a path step the model does not know: a choice element
 /// must be named without its type suffix (`value`, not `valueQuantity`),
 /// and in strict mode the name must exist on the parent type.
@@ -108,7 +136,13 @@ pub(crate) fn check_name(ev: &Ev, parent: Option<&str>, name: &str) -> EResult<(
 fn companion_of(doc: &conform_json::Document, obj: NodeId, name: &str) -> Option<NodeId> {
     doc.members(obj)
         .iter()
-        .find(|m| doc.key(m).strip_prefix('_').is_some_and(|k| k == name))
+        .find(|m| {
+            if m.is_escaped() {
+                doc.key(m).strip_prefix('_') == Some(name)
+            } else {
+                doc.raw_key(m).strip_prefix('_') == Some(name)
+            }
+        })
         .map(|m| m.value)
 }
 
@@ -118,14 +152,36 @@ fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Ve
     // whether any key could be a choice variant (`valueQuantity`): this
     // runs for every step of every invariant.
     let (mut value, mut companion, mut variants) = (None, None, false);
+    let first = name.as_bytes().first().copied();
     for m in doc.members(obj) {
-        let key = doc.key(m);
-        if key == name {
-            value = value.or(Some(m.value));
-        } else if key.strip_prefix('_') == Some(name) {
-            companion = companion.or(Some(m.value));
-        } else if key.len() > name.len() && key.starts_with(name) {
-            variants = true;
+        if m.is_escaped() {
+            let key = doc.key(m);
+            if key == name {
+                value = value.or(Some(m.value));
+            } else if key.strip_prefix('_') == Some(name) {
+                companion = companion.or(Some(m.value));
+            } else if key.len() > name.len() && key.starts_with(name) {
+                variants = true;
+            }
+            continue;
+        }
+        // Most keys differ from `name` in their first byte: tell them apart
+        // before comparing the rest.
+        let key = doc.raw_key(m).as_bytes();
+        match key.first().copied() {
+            f if f == first => {
+                if key.len() == name.len() {
+                    if key == name.as_bytes() {
+                        value = value.or(Some(m.value));
+                    }
+                } else if key.len() > name.len() && key.starts_with(name.as_bytes()) {
+                    variants = true;
+                }
+            }
+            Some(b'_') if key.len() == name.len() + 1 && &key[1..] == name.as_bytes() => {
+                companion = companion.or(Some(m.value));
+            }
+            _ => {}
         }
     }
     if value.is_none() && companion.is_none() {
@@ -218,10 +274,17 @@ fn one(ev: &Ev, v: Option<NodeId>, c: Option<NodeId>, ty: Option<Arc<str>>, out:
     if v.is_none() && c.is_none() {
         return;
     }
-    let ty = v
-        .and_then(|v| resource_type(ev, v))
-        .map(|t| Arc::from(t.as_str()))
-        .or(ty);
+    // Only a place typed as a resource in general (`Bundle.entry.resource`,
+    // `contained`) or not typed at all takes its type from `resourceType`:
+    // looking for that member on every object reached was a search of its
+    // keys on every step.
+    let ty = match ty {
+        Some(t) if !matches!(&*t, "Resource" | "DomainResource") => Some(t),
+        ty => v
+            .and_then(|v| resource_type(ev, v))
+            .map(|t| Arc::from(t.as_str()))
+            .or(ty),
+    };
     out.push(Item::Node(NodeRef {
         node: v,
         companion: c,

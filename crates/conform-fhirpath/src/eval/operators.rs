@@ -63,6 +63,9 @@ pub(crate) fn binary(
     scope: &Scope,
 ) -> EResult<Vec<Item>> {
     use BinOp::*;
+    if matches!(op, Eq | Ne) {
+        return Ok(opt_b(equality(ev, op, a, bn, focus, scope)?));
+    }
     let l = ev.eval(a, focus, scope)?;
     // short-circuit the logical operators when the left side decides, so an
     // error on the right (`x.exists() and x.single() = 1`) does not surface
@@ -77,27 +80,8 @@ pub(crate) fn binary(
     }
     let r = ev.eval(bn, focus, scope)?;
     Ok(match op {
-        And | Or | Xor | Implies => {
-            let (x, y) = (truth(ev, &l)?, truth(ev, &r)?);
-            opt_b(match op {
-                And => match (x, y) {
-                    (Some(false), _) | (_, Some(false)) => Some(false),
-                    (Some(true), Some(true)) => Some(true),
-                    _ => None,
-                },
-                Or => match (x, y) {
-                    (Some(true), _) | (_, Some(true)) => Some(true),
-                    (Some(false), Some(false)) => Some(false),
-                    _ => None,
-                },
-                Xor => x.zip(y).map(|(x, y)| x != y),
-                _ => match (x, y) {
-                    (Some(false), _) | (_, Some(true)) => Some(true),
-                    (Some(true), Some(false)) => Some(false),
-                    _ => None,
-                },
-            })
-        }
+        And | Or | Xor | Implies => opt_b(logic(op, truth(ev, &l)?, truth(ev, &r)?)),
+        Eq | Ne => unreachable!("equality is answered above"),
         Union => union(ev, &l, &r),
         In | Contains => {
             let (item, coll) = if op == In { (&l, &r) } else { (&r, &l) };
@@ -109,28 +93,6 @@ pub(crate) fn binary(
                     if op == In { "in" } else { "contains" }
                 ),
             }
-        }
-        Eq | Ne => {
-            if l.is_empty() || r.is_empty() {
-                return Ok(Vec::new());
-            }
-            let e = if l.len() != r.len() {
-                Some(false)
-            } else {
-                let mut res = Some(true);
-                for (x, y) in l.iter().zip(&r) {
-                    match equals(ev, x, y) {
-                        Some(true) => {}
-                        Some(false) => {
-                            res = Some(false);
-                            break;
-                        }
-                        None => res = None,
-                    }
-                }
-                res
-            };
-            opt_b(if op == Eq { e } else { e.map(|e| !e) })
         }
         Equiv | NotEquiv => {
             let e = l.len() == r.len() && {
@@ -173,6 +135,70 @@ pub(crate) fn binary(
             arithmetic(op, x, y)?.map(Item::Value).into_iter().collect()
         }
     })
+}
+
+/// `a = b` or `a != b` (`None`: empty). A string literal on the right
+/// (`code = 'Quantity'`, `max = '*'`, on every element) is compared with
+/// the left side in place, without copying either.
+pub(crate) fn equality(
+    ev: &Ev,
+    op: BinOp,
+    a: &Node,
+    bn: &Node,
+    focus: &[Item],
+    scope: &Scope,
+) -> EResult<Option<bool>> {
+    let l = ev.eval(a, focus, scope)?;
+    if let (Node::Literal(Value::String(lit)), [x]) = (bn, l.as_slice()) {
+        if let Some(s) = plain_str(ev, x) {
+            return Ok(Some((s == lit.as_str()) == (op == BinOp::Eq)));
+        }
+    }
+    let r = ev.eval(bn, focus, scope)?;
+    if l.is_empty() || r.is_empty() {
+        return Ok(None);
+    }
+    let e = if l.len() != r.len() {
+        Some(false)
+    } else {
+        let mut res = Some(true);
+        for (x, y) in l.iter().zip(&r) {
+            match equals(ev, x, y) {
+                Some(true) => {}
+                Some(false) => {
+                    res = Some(false);
+                    break;
+                }
+                None => res = None,
+            }
+        }
+        res
+    };
+    Ok(if op == BinOp::Eq { e } else { e.map(|e| !e) })
+}
+
+/// The three-valued `and`, `or`, `xor` and `implies` of two truths
+/// (`None`: empty).
+pub(crate) fn logic(op: BinOp, x: Option<bool>, y: Option<bool>) -> Option<bool> {
+    use BinOp::*;
+    match op {
+        And => match (x, y) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Or => match (x, y) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        Xor => x.zip(y).map(|(x, y)| x != y),
+        _ => match (x, y) {
+            (Some(false), _) | (_, Some(true)) => Some(true),
+            (Some(true), Some(false)) => Some(false),
+            _ => None,
+        },
+    }
 }
 
 /// `|`: union without duplicates.
@@ -240,8 +266,36 @@ pub(crate) fn equals(ev: &Ev, a: &Item, b: &Item) -> Option<bool> {
             return Some(same(x.node, y.node) && same(x.companion, y.companion));
         }
     }
+    if let (Some(x), Some(y)) = (plain_str(ev, a), plain_str(ev, b)) {
+        return Some(x == y);
+    }
     let (x, y) = (to_value(ev, a)?, to_value(ev, b)?);
     value_equals(&x, &y)
+}
+
+/// The text of an item that [`to_value`] would make a String, borrowed:
+/// `code = 'Quantity'` and `max = '*'` compare strings on every element,
+/// and copying both sides first was most of their cost.
+pub(crate) fn plain_str<'a, 's: 'a>(ev: &Ev<'_, 's>, item: &'a Item) -> Option<Cow<'a, str>> {
+    match item {
+        Item::Value(Value::String(s)) => Some(Cow::Borrowed(s)),
+        Item::Node(n) => {
+            let node = n.node?;
+            let ty = n.ty.as_deref();
+            let string_typed = ty.is_none_or(|t| {
+                !matches!(
+                    crate::model::system_type_of(t),
+                    Some("Date" | "DateTime" | "Time")
+                )
+            });
+            if string_typed && ev.doc.kind(node) == conform_json::Kind::String {
+                ev.doc.str(node)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
 }
 
 fn value_equals(x: &Value, y: &Value) -> Option<bool> {

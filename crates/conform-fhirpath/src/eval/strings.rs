@@ -46,9 +46,9 @@ fn str_of(ev: &Ev, c: &[Item], what: &str) -> EResult<Option<String>> {
 /// cache hands out shared handles, not clones: a cloned `Regex` starts
 /// with an empty match cache and rebuilds it on its first search, which
 /// cost more than the match itself.
-fn regex(p: &str) -> EResult<std::rc::Rc<regex::Regex>> {
+pub(crate) fn regex(p: &str) -> EResult<std::rc::Rc<regex::Regex>> {
     thread_local! {
-        static CACHE: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<regex::Regex>>> =
+        static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<String, std::rc::Rc<regex::Regex>>> =
             Default::default();
     }
     if let Some(r) = CACHE.with(|c| c.borrow().get(p).cloned()) {
