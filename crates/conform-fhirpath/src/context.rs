@@ -44,7 +44,16 @@ pub struct Context<'a> {
     pub lenient_as: bool,
     /// Collects `trace()` output when set.
     pub trace: Option<&'a Trace<'a>>,
+    /// The most work one evaluation may do, in steps: each subexpression
+    /// evaluated and each item it yields counts one. An expression that
+    /// needs more (`descendants()` of a hostile document, `repeat()` that
+    /// never settles) fails with an error saying so, instead of running on.
+    pub max_steps: u64,
 }
+
+/// The default [`Context::max_steps`]: a hundred times what the heaviest
+/// core invariant takes on a 10,000-entry Bundle.
+pub const DEFAULT_MAX_STEPS: u64 = 20_000_000;
 
 impl Default for Context<'_> {
     fn default() -> Self {
@@ -61,6 +70,7 @@ impl Default for Context<'_> {
             lenient_as: false,
             check_ordered_functions: false,
             trace: None,
+            max_steps: DEFAULT_MAX_STEPS,
         }
     }
 }

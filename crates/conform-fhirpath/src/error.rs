@@ -32,12 +32,16 @@ impl std::error::Error for ParseError {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EvalError {
     pub message: String,
+    /// The evaluation hit a resource limit ([`crate::Context::max_steps`])
+    /// rather than a fault of the expression or the data.
+    pub limit: bool,
 }
 
 impl EvalError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
         EvalError {
             message: message.into(),
+            limit: false,
         }
     }
 }

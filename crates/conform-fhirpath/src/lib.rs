@@ -33,7 +33,7 @@ mod parser;
 mod value;
 
 pub use ast::{BinOp, Expr, Node, TypeSpec};
-pub use context::{Check, Context, HtmlCheck, Resolver, Trace};
+pub use context::{Check, Context, HtmlCheck, Resolver, Trace, DEFAULT_MAX_STEPS};
 pub use error::{EvalError, ParseError};
 pub use eval::dates::DateTime;
 pub use eval::{evaluate, evaluate_item};
@@ -45,12 +45,7 @@ pub use value::{Item, NodeRef, Value};
 /// type), or `None` for complex nodes. Useful to callers that want plain
 /// values out of a result.
 pub fn item_value(doc: &conform_json::Document, item: &Item, ctx: &Context) -> Option<Value> {
-    let ev = eval::Ev {
-        doc,
-        ctx,
-        context: None,
-        fixed: Default::default(),
-    };
+    let ev = eval::Ev::new(doc, ctx, None);
     eval::types::to_value(&ev, item)
 }
 

@@ -84,7 +84,13 @@ impl<'a> Invariants<'a> {
                         }
                     }
                     Err(e) => issue(InvariantIssue {
-                        severity: Severity::Information,
+                        // a resource limit hit is worth seeing by default:
+                        // the data may be hostile or the limit too low
+                        severity: if e.limit {
+                            Severity::Warning
+                        } else {
+                            Severity::Information
+                        },
                         code: IssueCode::Processing,
                         rule: rules::INVARIANT_NOT_EVALUATED,
                         message: format!(

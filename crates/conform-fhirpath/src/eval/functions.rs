@@ -173,8 +173,8 @@ pub(crate) fn call(
                 .all(|x| big.iter().any(|y| equals(ev, x, y) == Some(true))));
         }
         "count" => val(Value::Integer(input.len() as i64)),
-        "distinct" => union(ev, input, &[]),
-        "isDistinct" => return b(union(ev, input, &[]).len() == input.len()),
+        "distinct" => union(ev, input, &[])?,
+        "isDistinct" => return b(union(ev, input, &[])?.len() == input.len()),
         "where" => {
             let mut out = Vec::new();
             each_item(ev, first(args)?, input, scope, |i, c| {
@@ -196,13 +196,15 @@ pub(crate) fn call(
         "repeat" => {
             let mut out: Vec<Item> = Vec::new();
             let mut frontier = input.to_vec();
-            while !frontier.is_empty() && out.len() < 100_000 {
+            while !frontier.is_empty() {
                 let next: Vec<Item> = per_item(ev, first(args)?, &frontier, scope)?
                     .into_iter()
                     .flatten()
                     .collect();
                 frontier = Vec::new();
                 for n in next {
+                    // each new item is compared with all found so far
+                    ev.charge(out.len())?;
                     if !out.iter().any(|o| equals(ev, o, &n) == Some(true)) {
                         out.push(n.clone());
                         frontier.push(n);
@@ -271,7 +273,7 @@ pub(crate) fn call(
                 .filter(|x| other.iter().any(|y| equals(ev, x, y) == Some(true)))
                 .cloned()
                 .collect();
-            union(ev, &common, &[])
+            union(ev, &common, &[])?
         }
         "exclude" => {
             let other = arg(0)?;
@@ -281,7 +283,7 @@ pub(crate) fn call(
                 .cloned()
                 .collect()
         }
-        "union" => union(ev, input, &arg(0)?),
+        "union" => union(ev, input, &arg(0)?)?,
         "combine" => input.iter().cloned().chain(arg(0)?).collect(),
         "iif" => {
             if input.len() > 1 {
@@ -329,6 +331,7 @@ pub(crate) fn call(
             let mut out = Vec::new();
             let mut frontier: Vec<Item> = input.iter().flat_map(|i| all_children(ev, i)).collect();
             while !frontier.is_empty() {
+                ev.charge(frontier.len())?;
                 let next: Vec<Item> = frontier.iter().flat_map(|i| all_children(ev, i)).collect();
                 out.append(&mut frontier);
                 frontier = next;

@@ -28,12 +28,7 @@ pub fn evaluate(
     node: NodeId,
     ctx: &Context,
 ) -> Result<Vec<Item>, crate::EvalError> {
-    let ev = Ev {
-        doc,
-        ctx,
-        context: None,
-        fixed: Default::default(),
-    };
+    let ev = Ev::new(doc, ctx, None);
     let start = navigate::root_item(&ev, node);
     evaluate_item(expr, doc, &start, ctx)
 }
@@ -47,12 +42,7 @@ pub fn evaluate_item(
     focus: &Item,
     ctx: &Context,
 ) -> Result<Vec<Item>, crate::EvalError> {
-    let ev = Ev {
-        doc,
-        ctx,
-        context: Some(focus.clone()),
-        fixed: Default::default(),
-    };
+    let ev = Ev::new(doc, ctx, Some(focus.clone()));
     let start = focus.clone();
     let scope = Scope {
         this: Some(start.clone()),
@@ -124,6 +114,8 @@ pub(crate) struct Ev<'e, 's> {
     /// Results of the subexpressions that read only environment variables
     /// (see [`fixed`]), by node address, for this evaluation.
     pub fixed: std::cell::RefCell<Vec<(usize, Vec<Item>)>>,
+    /// Steps taken so far, against `ctx.max_steps`.
+    pub steps: std::cell::Cell<u64>,
 }
 
 /// Whether `n` reads nothing but environment variables and literals, so its
@@ -162,9 +154,42 @@ pub(crate) struct Scope {
     pub total: Option<Vec<Item>>,
 }
 
-impl Ev<'_, '_> {
+impl<'e, 's> Ev<'e, 's> {
+    pub fn new(doc: &'e Document<'s>, ctx: &'e Context<'e>, context: Option<Item>) -> Self {
+        Ev {
+            doc,
+            ctx,
+            context,
+            fixed: Default::default(),
+            steps: Default::default(),
+        }
+    }
+
+    /// Counts `n` steps of work, failing once the evaluation has taken more
+    /// than `ctx.max_steps`.
+    pub fn charge(&self, n: usize) -> EResult<()> {
+        let steps = self.steps.get().saturating_add(n as u64);
+        self.steps.set(steps);
+        if steps > self.ctx.max_steps {
+            return Err(crate::EvalError {
+                limit: true,
+                ..crate::EvalError::new(format!(
+                    "evaluation stopped after {} steps (the limit; see docs/limits.md)",
+                    self.ctx.max_steps
+                ))
+            });
+        }
+        Ok(())
+    }
+
     /// Evaluates `n` where the input collection is `focus`.
     pub fn eval(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Vec<Item>> {
+        let items = self.eval_uncharged(n, focus, scope)?;
+        self.charge(1 + items.len())?;
+        Ok(items)
+    }
+
+    fn eval_uncharged(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Vec<Item>> {
         if matches!(
             n,
             Node::Path(..)
@@ -441,5 +466,47 @@ mod truth_tests {
             let full = run(&format!("({case}).select($this)"));
             assert_eq!(shortcut, full, "{case}");
         }
+    }
+}
+
+#[cfg(test)]
+mod step_limit_tests {
+    fn wide_document(n: usize) -> Vec<u8> {
+        let items: Vec<String> = (0..n).map(|i| format!("{{\"v\":\"{i}\"}}")).collect();
+        format!("{{\"resourceType\":\"Basic\",\"x\":[{}]}}", items.join(",")).into_bytes()
+    }
+
+    fn run(json: &[u8], expr: &str, max_steps: u64) -> Result<usize, String> {
+        let doc = conform_json::parse(json).expect("json");
+        let mut ctx = crate::Context::new();
+        ctx.max_steps = max_steps;
+        let expr = crate::parse(expr).expect("parses");
+        crate::evaluate(&expr, &doc, doc.root(), &ctx)
+            .map(|items| items.len())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn an_evaluation_past_the_step_limit_stops_with_an_error() {
+        let json = wide_document(2_000);
+        // descendants() of 2,000 objects: fine by default, refused at 1,000 steps
+        assert_eq!(
+            run(&json, "descendants().count()", crate::DEFAULT_MAX_STEPS),
+            Ok(1)
+        );
+        let err = run(&json, "descendants().count()", 1_000).expect_err("limited");
+        let doc = conform_json::parse(&json).expect("json");
+        let mut ctx = crate::Context::new();
+        ctx.max_steps = 1_000;
+        let expr = crate::parse("descendants()").expect("parses");
+        let e = crate::evaluate(&expr, &doc, doc.root(), &ctx).expect_err("limited");
+        assert!(e.limit, "a limit error says so");
+        assert!(err.contains("1000 steps"), "{err}");
+        // a union compares every item with those kept: quadratic, so counted
+        let err = run(&json, "(x | x.v | x).count()", 100_000).expect_err("limited");
+        assert!(err.contains("steps"), "{err}");
+        // repeat() that keeps finding new items is stopped, not truncated
+        let err = run(&json, "x.repeat(descendants()).count()", 50_000).expect_err("limited");
+        assert!(err.contains("steps"), "{err}");
     }
 }

@@ -82,7 +82,7 @@ pub(crate) fn binary(
     Ok(match op {
         And | Or | Xor | Implies => opt_b(logic(op, truth(ev, &l)?, truth(ev, &r)?)),
         Eq | Ne => unreachable!("equality is answered above"),
-        Union => union(ev, &l, &r),
+        Union => union(ev, &l, &r)?,
         In | Contains => {
             let (item, coll) = if op == In { (&l, &r) } else { (&r, &l) };
             match item.len() {
@@ -202,19 +202,22 @@ pub(crate) fn logic(op: BinOp, x: Option<bool>, y: Option<bool>) -> Option<bool>
 }
 
 /// `|`: union without duplicates.
-pub(crate) fn union(ev: &Ev, l: &[Item], r: &[Item]) -> Vec<Item> {
+pub(crate) fn union(ev: &Ev, l: &[Item], r: &[Item]) -> EResult<Vec<Item>> {
     if l.len() + r.len() > 16 {
         if let Some(out) = union_of_strings(ev, l, r) {
-            return out;
+            return Ok(out);
         }
     }
     let mut out: Vec<Item> = Vec::new();
     for i in l.iter().chain(r) {
+        // each item is compared with all kept so far: counted, so a union
+        // of two huge collections stops at the step limit
+        ev.charge(out.len())?;
         if !out.iter().any(|o| equals(ev, o, i) == Some(true)) {
             out.push(i.clone());
         }
     }
-    out
+    Ok(out)
 }
 
 /// [`union`] when every item is a String, whose equality is exact: by
