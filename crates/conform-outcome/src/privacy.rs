@@ -28,7 +28,7 @@
 //! so the same patient reads the same across one report (and all its
 //! formats) but nothing can be looked up or compared across runs.
 
-use crate::probe::{ProbeReport, RegionsReport};
+use crate::probe::{ProbeReport, RegionProbe, RegionsReport};
 use crate::scenario::{HttpRecord, RunResult};
 use crate::Outcome;
 use serde_json::{Map, Value};
@@ -223,6 +223,11 @@ impl PatientData {
         }
         let r = self.replacer();
         for s in &mut run.scenarios {
+            // A matrix value can be a patient's (S9 runs once per home
+            // region and its patient); the scenario's id is left as it is.
+            for v in s.identity.matrix.values_mut() {
+                r.json_text(v);
+            }
             r.option(&mut s.reason);
             for step in &mut s.steps {
                 r.option(&mut step.reason);
@@ -254,14 +259,19 @@ impl PatientData {
 
     /// A probe of many regions: each region's problem and report.
     pub fn redact_regions(&self, report: &mut RegionsReport) {
-        let r = self.replacer();
         for region in &mut report.regions {
-            if let Some(p) = &mut region.problem {
-                r.outcome(p);
-            }
-            for c in region.report.iter_mut().flat_map(|rep| &mut rep.checks) {
-                r.outcome(&mut c.outcome);
-            }
+            self.redact_region(region);
+        }
+    }
+
+    /// One region of a probe: its problem and its report.
+    pub fn redact_region(&self, region: &mut RegionProbe) {
+        let r = self.replacer();
+        if let Some(p) = &mut region.problem {
+            r.outcome(p);
+        }
+        for c in region.report.iter_mut().flat_map(|rep| &mut rep.checks) {
+            r.outcome(&mut c.outcome);
         }
     }
 
@@ -649,6 +659,10 @@ fn variants(kind: Kind, value: &str) -> Vec<String> {
         return Vec::new();
     }
     let mut out = vec![value.to_string()];
+    // A family name is often written in capitals (`SHAW, Amelia`).
+    if kind == Kind::Name {
+        out.push(value.to_uppercase());
+    }
     if kind == Kind::NhsNumber {
         let d: String = value.chars().filter(char::is_ascii_digit).collect();
         if d.len() == 10 {
@@ -723,6 +737,16 @@ impl Replacer<'_> {
         self.apply(body)
     }
 
+    /// Every string of a JSON value, as text.
+    fn json_text(&self, v: &mut Value) {
+        match v {
+            Value::String(s) => *s = self.apply(s),
+            Value::Array(a) => a.iter_mut().for_each(|x| self.json_text(x)),
+            Value::Object(o) => o.values_mut().for_each(|x| self.json_text(x)),
+            _ => {}
+        }
+    }
+
     fn record(&self, r: &mut HttpRecord) {
         self.option(&mut r.url);
         for (_, v) in &mut r.headers {
@@ -743,14 +767,14 @@ impl Replacer<'_> {
 
 /// `text` with every occurrence of the needle that stands on its own
 /// (not inside a longer word, or a longer number) replaced. Names match
-/// whatever their case (`SHAW`, `Shaw`).
+/// as written or in capitals, not in lower case: a name that is also a
+/// word (`Restricted`, `Hope`) is left alone in the tool's own sentences.
 fn replace_bounded(text: &str, n: &Needle) -> String {
     let needle = n.text.as_bytes();
     let hay = text.as_bytes();
     if needle.is_empty() || hay.len() < needle.len() {
         return text.to_string();
     }
-    let fold = n.kind == Kind::Name;
     let digits_only = n.kind == Kind::NhsNumber;
     let joins = |c: Option<char>| match c {
         None => false,
@@ -761,13 +785,7 @@ fn replace_bounded(text: &str, n: &Needle) -> String {
     let mut last = 0;
     let mut i = 0;
     while i + needle.len() <= hay.len() {
-        let window = &hay[i..i + needle.len()];
-        let same = if fold {
-            window.eq_ignore_ascii_case(needle)
-        } else {
-            window == needle
-        };
-        if same
+        if &hay[i..i + needle.len()] == needle
             && text.is_char_boundary(i)
             && text.is_char_boundary(i + needle.len())
             && !joins(text[..i].chars().next_back())
