@@ -127,8 +127,7 @@ fn no_seeded_patient_data_in_any_artefact_of_a_scenario_probe_and_scorecard_run(
     let dir = tmp.path();
     let path = |rel: &str| dir.join(rel).display().to_string();
     let mut outputs: Vec<(String, String)> = Vec::new();
-    let mut run = |name: &str, args: &[&str], codes: &[i32]| {
-        let o = peers.conform(args);
+    let check = |name: &str, o: Output, codes: &[i32]| {
         assert!(
             o.status.code().is_some_and(|c| codes.contains(&c)),
             "{name}: {:?}\n{}\n{}",
@@ -136,36 +135,34 @@ fn no_seeded_patient_data_in_any_artefact_of_a_scenario_probe_and_scorecard_run(
             common::stdout(&o),
             common::stderr(&o)
         );
-        outputs.extend(streams(name, &o));
-        o
+        streams(name, &o)
     };
 
     // The scenarios: every format into --out, text on standard output.
     let scenarios = path("scenario");
-    let args = [
-        "--pack",
-        "uk-core",
-        "scenario",
-        "run",
-        KIT,
-        "--regions",
-        REGIONS,
-        "--allow-writes",
-        "--out",
-        &scenarios,
-    ];
-    run("scenario run", &args, &[1]);
+    let o = peers.run_kit(&[KIT], &["--allow-writes", "--out", &scenarios]);
+    outputs.extend(check("scenario run", o, &[1]));
     let results = std::fs::read_to_string(dir.join("scenario/results.json")).unwrap();
     // The run talked about those patients: their bodies are there, rewritten.
-    assert!(
-        results.contains("\"nhs-number:"),
-        "no pseudonym in the results"
-    );
-    assert!(
-        results.contains("\"resourceType\": \"Patient\"")
-            || results.contains("\"resourceType\":\"Patient\"")
-    );
+    let doc: Value = serde_json::from_str(&results).unwrap();
+    let patients: Vec<Value> = doc["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["steps"].as_array().unwrap())
+        .filter_map(|st| st["exchange"]["response"]["body"].as_str())
+        .filter_map(|b| serde_json::from_str::<Value>(b).ok())
+        .filter(|b| b["resourceType"] == "Patient")
+        .collect();
+    assert!(!patients.is_empty(), "no Patient read in the run");
+    for p in &patients {
+        let nhs = p["identifier"][0]["value"].as_str().unwrap();
+        assert!(nhs.starts_with("nhs-number:"), "{p}");
+    }
 
+    let mut run = |name: &str, args: &[&str], codes: &[i32]| {
+        outputs.extend(check(name, peers.conform(args), codes));
+    };
     // Every region probed at once, each format; two regions on their own,
     // into the evidence folder the scorecard reads.
     for format in ["text", "json", "junit", "sarif"] {
@@ -238,23 +235,18 @@ fn no_seeded_patient_data_in_any_artefact_of_a_scenario_probe_and_scorecard_run(
     // Control: kept on request (CI or not, with the second flag), the same
     // search finds them, in the results and in the probe's report.
     let kept = path("kept");
-    let args = [
-        "--pack",
-        "uk-core",
-        "scenario",
-        "run",
-        KIT,
-        "--regions",
-        REGIONS,
-        "--tag",
-        "s1",
-        "--allow-writes",
-        "--keep-patient-data",
-        "--i-understand-patient-data-is-kept",
-        "--out",
-        &kept,
-    ];
-    let o = peers.conform(&args);
+    let o = peers.run_kit(
+        &[KIT],
+        &[
+            "--tag",
+            "s1",
+            "--allow-writes",
+            "--keep-patient-data",
+            "--i-understand-patient-data-is-kept",
+            "--out",
+            &kept,
+        ],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
     let text = std::fs::read_to_string(dir.join("kept/results.json")).unwrap();
     for v in ["9990010005", "9990010013", "Shaw", "Amelia", "1968-04-12"] {

@@ -66,6 +66,15 @@ impl Peers {
         cmd.output().expect("conform runs")
     }
 
+    /// `conform --pack uk-core scenario run PATHS --regions REGIONS EXTRA`.
+    pub fn run_kit(&self, paths: &[&str], extra: &[&str]) -> Output {
+        let mut args = vec!["--pack", "uk-core", "scenario", "run"];
+        args.extend_from_slice(paths);
+        args.extend_from_slice(&["--regions", REGIONS]);
+        args.extend_from_slice(extra);
+        self.conform(&args)
+    }
+
     /// Seeds every region from fixtures/seed/<region> with `conform seed`.
     pub fn seed_all(&self) {
         for region in ["demographics", "record-locator", "region-a", "region-b"] {

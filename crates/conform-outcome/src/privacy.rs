@@ -706,9 +706,11 @@ struct Replacer<'a> {
 
 impl Replacer<'_> {
     fn apply(&self, text: &str) -> String {
-        let mut out = text.to_string();
+        let mut out = std::borrow::Cow::Borrowed(text);
         for n in &self.needles {
-            out = replace_bounded(&out, n);
+            if let Some(replaced) = replace_bounded(&out, n) {
+                out = std::borrow::Cow::Owned(replaced);
+            }
         }
         mask_nhs_numbers(self.data, &out)
     }
@@ -766,14 +768,13 @@ impl Replacer<'_> {
 }
 
 /// `text` with every occurrence of the needle that stands on its own
-/// (not inside a longer word, or a longer number) replaced. Names match
-/// as written or in capitals, not in lower case: a name that is also a
-/// word (`Restricted`, `Hope`) is left alone in the tool's own sentences.
-fn replace_bounded(text: &str, n: &Needle) -> String {
-    let needle = n.text.as_bytes();
-    let hay = text.as_bytes();
-    if needle.is_empty() || hay.len() < needle.len() {
-        return text.to_string();
+/// (not inside a longer word, or a longer number) replaced; `None` when
+/// there is none. Names match as written or in capitals, not in lower
+/// case: a name that is also a word (`Restricted`, `Hope`) leaves the
+/// tool's own sentences alone.
+fn replace_bounded(text: &str, n: &Needle) -> Option<String> {
+    if n.text.is_empty() || !text.contains(n.text.as_str()) {
+        return None;
     }
     let digits_only = n.kind == Kind::NhsNumber;
     let joins = |c: Option<char>| match c {
@@ -783,24 +784,19 @@ fn replace_bounded(text: &str, n: &Needle) -> String {
     };
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    let mut i = 0;
-    while i + needle.len() <= hay.len() {
-        if &hay[i..i + needle.len()] == needle
-            && text.is_char_boundary(i)
-            && text.is_char_boundary(i + needle.len())
-            && !joins(text[..i].chars().next_back())
-            && !joins(text[i + needle.len()..].chars().next())
-        {
+    for (i, m) in text.match_indices(n.text.as_str()) {
+        let end = i + m.len();
+        if !joins(text[..i].chars().next_back()) && !joins(text[end..].chars().next()) {
             out.push_str(&text[last..i]);
             out.push_str(&n.pseudonym);
-            i += needle.len();
-            last = i;
-        } else {
-            i += 1;
+            last = end;
         }
     }
+    if last == 0 {
+        return None;
+    }
     out.push_str(&text[last..]);
-    out
+    Some(out)
 }
 
 const KINDS: [Kind; 6] = [
@@ -855,9 +851,9 @@ fn mask_nhs_numbers(data: &PatientData, text: &str) -> String {
         let before_ok = i == 0 || !b[i - 1].is_ascii_alphanumeric() || (i >= 3 && b[i - 3] == b'%');
         let after_ok = end == b.len() || !b[end].is_ascii_alphanumeric();
         // A pseudonym's token can be ten decimal digits too.
-        let token = KINDS
-            .iter()
-            .any(|k| text[..i].ends_with(&format!("{}:", k.label())));
+        let token = text[..i]
+            .strip_suffix(':')
+            .is_some_and(|before| KINDS.iter().any(|k| before.ends_with(k.label())));
         if end - i == 10 && before_ok && after_ok && !token && is_nhs_number(&text[i..end]) {
             out.push_str(&text[last..i]);
             out.push_str(&data.pseudonym(Kind::NhsNumber, &text[i..end]));

@@ -230,7 +230,12 @@ fn run_with(body: &str, url: &str, message: &str) -> RunResult {
         summary: Summary::default(),
         scenarios: vec![ScenarioResult {
             identity: ScenarioIdentity {
-                id: "s1".into(),
+                id: "s9[home=region-a]".into(),
+                matrix: [(
+                    "home".to_string(),
+                    json!({"region": "region-a", "nhs": "9990010005"}),
+                )]
+                .into(),
                 ..ScenarioIdentity::default()
             },
             status: Status::Fail,
@@ -256,6 +261,11 @@ fn a_run_learns_from_its_own_bodies_and_is_clean_in_every_field() {
     assert_clean(&text);
     // What is not patient data is left alone.
     assert!(text.contains("nhs-number-matches") && text.contains("\"demographics\""));
+    assert_eq!(run.scenarios[0].identity.id, "s9[home=region-a]");
+    assert_eq!(
+        run.scenarios[0].identity.matrix["home"]["region"],
+        "region-a"
+    );
     let v: Value = serde_json::from_str(
         run.scenarios[0].steps[0]
             .exchange
