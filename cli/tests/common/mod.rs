@@ -58,7 +58,7 @@ pub fn stderr(o: &Output) -> String {
 /// run: snapshots show `nhs-number:[PSEUDONYM]`.
 pub fn filter_pseudonyms(s: &mut insta::Settings) {
     s.add_filter(
-        r"\b(nhs-number|identifier|name|birth-date|address|telecom):[0-9a-f]{10}\b",
+        r"(nhs-number|identifier|name|birth-date|address|telecom):[0-9a-f]{10}\b",
         "$1:[PSEUDONYM]",
     );
 }
