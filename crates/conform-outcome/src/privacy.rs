@@ -448,6 +448,7 @@ fn scan_text(text: &str, found: &mut Vec<(String, Kind)>) {
     if !PERSON_TYPES.iter().any(|t| text.contains(t)) {
         return;
     }
+    search_values(text, found);
     for (element, kind) in [
         ("family", Kind::Name),
         ("given", Kind::Name),
@@ -462,6 +463,77 @@ fn scan_text(text: &str, found: &mut Vec<(String, Kind)>) {
             found.push((v, kind));
         }
     }
+}
+
+/// The demographic parameters of a search for a person
+/// (`Patient?family=Shaw&birthdate=eq1968-04-12`): a trace by name and
+/// birth date puts them in the URL even when nothing is found.
+fn search_values(text: &str, found: &mut Vec<(String, Kind)>) {
+    for t in PERSON_TYPES {
+        for (i, _) in text.match_indices(&format!("{t}?")) {
+            let query = &text[i + t.len() + 1..];
+            let query = query
+                .split(|c: char| c.is_whitespace() || c == '\'' || c == '"' || c == '#')
+                .next()
+                .unwrap_or("");
+            for pair in query.split('&') {
+                let Some((name, value)) = pair.split_once('=') else {
+                    continue;
+                };
+                let name = percent_decode(name);
+                let value = percent_decode(value);
+                let kind = match name.split(':').next().unwrap_or("") {
+                    "family" | "given" | "name" => Kind::Name,
+                    "birthdate" => Kind::BirthDate,
+                    "phone" | "email" | "telecom" => Kind::Telecom,
+                    "address" | "address-postalcode" => Kind::Address,
+                    "identifier" => Kind::Identifier,
+                    _ => continue,
+                };
+                for v in value.split(',') {
+                    // `eq1968-04-12`; `system|value`.
+                    let v = match kind {
+                        Kind::BirthDate => v.trim_start_matches(char::is_alphabetic),
+                        Kind::Identifier => v.rsplit('|').next().unwrap_or(v),
+                        _ => v,
+                    };
+                    let kind = if kind == Kind::Identifier && v.len() == 10 && is_nhs_number(v) {
+                        Kind::NhsNumber
+                    } else {
+                        kind
+                    };
+                    found.push((v.to_string(), kind));
+                }
+            }
+        }
+    }
+}
+
+/// `%XX` and `+` decoded (a query value).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                match std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    Some(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The first run of exactly ten digits (spaces allowed as `3 3 4`).
@@ -776,7 +848,9 @@ fn replace_bounded(text: &str, n: &Needle) -> Option<String> {
     if n.text.is_empty() || !text.contains(n.text.as_str()) {
         return None;
     }
-    let digits_only = n.kind == Kind::NhsNumber;
+    // A number or a date stands on its own next to anything but a digit
+    // (`eq1968-04-12` in a search).
+    let digits_only = matches!(n.kind, Kind::NhsNumber | Kind::BirthDate);
     let joins = |c: Option<char>| match c {
         None => false,
         Some(c) if digits_only => c.is_ascii_digit(),

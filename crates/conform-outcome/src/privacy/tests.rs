@@ -155,6 +155,20 @@ fn nhs_numbers_are_learned_from_urls_xml_and_cut_bodies() {
 }
 
 #[test]
+fn a_trace_by_demographics_is_learned_from_its_url_alone() {
+    let data = PatientData::new();
+    data.learn_text("http://h/fhir/Patient?family=Okafor&given=Chidi+Ade&birthdate=eq1971-02-03&identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C9434765919&_count=1");
+    let out = data.redact_text("curl 'http://h/fhir/Patient?family=Okafor&given=Chidi+Ade&birthdate=eq1971-02-03' for Chidi Ade OKAFOR");
+    for s in ["Okafor", "OKAFOR", "Chidi", "1971-02-03"] {
+        assert!(!out.contains(s), "{s} in {out}");
+    }
+    assert!(
+        out.contains("_count=1") || out.contains("birthdate=eqbirth-date:"),
+        "{out}"
+    );
+}
+
+#[test]
 fn any_valid_nhs_number_on_its_own_is_masked_learned_or_not() {
     let data = PatientData::new();
     let out = data.redact_text(
