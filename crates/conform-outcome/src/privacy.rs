@@ -85,10 +85,19 @@ impl Kind {
 /// Patient values seen in one run, and the run's pseudonym key. Clones
 /// share both; [`PatientData::absorb`] adds another run part's values
 /// (each endpoint learns on its own) under this one's key.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PatientData {
     values: Arc<Mutex<BTreeMap<String, Kind>>>,
     key: Arc<[u8; 32]>,
+}
+
+/// Neither the values nor the key: only how many values there are.
+impl std::fmt::Debug for PatientData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PatientData")
+            .field("values", &self.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for PatientData {

@@ -295,3 +295,12 @@ fn a_run_learns_from_its_own_bodies_and_is_clean_in_every_field() {
     .unwrap();
     assert_eq!(v["resourceType"], "Patient");
 }
+
+#[test]
+fn debug_output_shows_neither_values_nor_key() {
+    let data = PatientData::new();
+    data.learn_json(&patient());
+    let shown = format!("{data:?}");
+    assert!(shown.starts_with("PatientData { values: "), "{shown}");
+    assert_clean(&shown);
+}
