@@ -385,59 +385,52 @@ fn learn_value(v: &Value, found: &mut Vec<(String, Kind)>) {
     }
 }
 
+/// The parts of a person's elements that identify them: learned for free
+/// text and replaced in place.
+const PERSON_PARTS: &[(&str, &[&str], Kind)] = &[
+    ("name", &["family", "given", "text"], Kind::Name),
+    ("address", &["line", "text", "postalCode"], Kind::Address),
+    ("telecom", &["value"], Kind::Telecom),
+];
+/// Parts of an address replaced in place but not learned: a town's name
+/// is no one's in particular, and would mask every other mention of it.
+const ADDRESS_PLACES: &[&str] = &["city", "district", "state"];
+
+fn identifier_kind(id: &Map<String, Value>) -> Kind {
+    if is_nhs_identifier(id) {
+        Kind::NhsNumber
+    } else {
+        Kind::Identifier
+    }
+}
+
 /// The identifying elements of a person (a Patient, or one of its
 /// `contact`s).
 fn learn_person(o: &Map<String, Value>, found: &mut Vec<(String, Kind)>) {
-    let mut push = |s: &str, k: Kind| found.push((s.to_string(), k));
-    for (key, v) in o {
-        match key.as_str() {
-            "identifier" => {
-                for id in items(v).into_iter().filter_map(Value::as_object) {
-                    let kind = if is_nhs_identifier(id) {
-                        Kind::NhsNumber
-                    } else {
-                        Kind::Identifier
-                    };
-                    strings(id.get("value"))
-                        .into_iter()
-                        .for_each(|s| push(s, kind));
-                }
-            }
-            "name" => {
-                for n in items(v).into_iter().filter_map(Value::as_object) {
-                    for part in ["family", "given", "text"] {
-                        strings(n.get(part))
-                            .into_iter()
-                            .for_each(|s| push(s, Kind::Name));
-                    }
-                }
-            }
-            "birthDate" => strings(Some(v))
-                .into_iter()
-                .for_each(|s| push(s, Kind::BirthDate)),
-            "address" => {
-                for a in items(v).into_iter().filter_map(Value::as_object) {
-                    for part in ["line", "text", "postalCode"] {
-                        strings(a.get(part))
-                            .into_iter()
-                            .for_each(|s| push(s, Kind::Address));
-                    }
-                }
-            }
-            "telecom" => {
-                for t in items(v).into_iter().filter_map(Value::as_object) {
-                    strings(t.get("value"))
-                        .into_iter()
-                        .for_each(|s| push(s, Kind::Telecom));
-                }
-            }
-            _ => {}
+    let objects = |element: &str| {
+        o.get(element)
+            .map(items)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(Value::as_object)
+    };
+    for id in objects("identifier") {
+        for s in strings(id.get("value")) {
+            found.push((s.to_string(), identifier_kind(id)));
         }
     }
-    for c in o.get("contact").map(items).unwrap_or_default() {
-        if let Some(c) = c.as_object() {
-            learn_person(c, found);
+    for (element, parts, kind) in PERSON_PARTS {
+        for e in objects(element) {
+            for s in parts.iter().flat_map(|part| strings(e.get(*part))) {
+                found.push((s.to_string(), *kind));
+            }
         }
+    }
+    for s in strings(o.get("birthDate")) {
+        found.push((s.to_string(), Kind::BirthDate));
+    }
+    for c in objects("contact") {
+        learn_person(c, found);
     }
 }
 
@@ -485,12 +478,7 @@ fn search_values(text: &str, found: &mut Vec<(String, Kind)>) {
                 .split(|c: char| c.is_whitespace() || c == '\'' || c == '"' || c == '#')
                 .next()
                 .unwrap_or("");
-            for pair in query.split('&') {
-                let Some((name, value)) = pair.split_once('=') else {
-                    continue;
-                };
-                let name = percent_decode(name);
-                let value = percent_decode(value);
+            for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
                 let kind = match name.split(':').next().unwrap_or("") {
                     "family" | "given" | "name" => Kind::Name,
                     "birthdate" => Kind::BirthDate,
@@ -516,33 +504,6 @@ fn search_values(text: &str, found: &mut Vec<(String, Kind)>) {
             }
         }
     }
-}
-
-/// `%XX` and `+` decoded (a query value).
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match std::str::from_utf8(&b[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    Some(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The first run of exactly ten digits (spaces allowed as `3 3 4`).
@@ -686,27 +647,22 @@ fn each_object(v: Option<&mut Value>) -> Vec<&mut Map<String, Value>> {
 
 fn scrub_person(data: &PatientData, o: &mut Map<String, Value>) {
     for id in each_object(o.get_mut("identifier")) {
-        let kind = if is_nhs_identifier(id) {
-            Kind::NhsNumber
-        } else {
-            Kind::Identifier
-        };
+        let kind = identifier_kind(id);
         replace_string(data, id.get_mut("value"), kind);
     }
-    for n in each_object(o.get_mut("name")) {
-        for part in ["family", "given", "text"] {
-            replace_string(data, n.get_mut(part), Kind::Name);
+    for (element, parts, kind) in PERSON_PARTS {
+        for e in each_object(o.get_mut(*element)) {
+            for part in *parts {
+                replace_string(data, e.get_mut(*part), *kind);
+            }
+            if *element == "address" {
+                for part in ADDRESS_PLACES {
+                    replace_string(data, e.get_mut(*part), Kind::Address);
+                }
+            }
         }
     }
     replace_string(data, o.get_mut("birthDate"), Kind::BirthDate);
-    for a in each_object(o.get_mut("address")) {
-        for part in ["line", "text", "postalCode", "city", "district", "state"] {
-            replace_string(data, a.get_mut(part), Kind::Address);
-        }
-    }
-    for t in each_object(o.get_mut("telecom")) {
-        replace_string(data, t.get_mut("value"), Kind::Telecom);
-    }
     if let Some(Value::Object(text)) = o.get_mut("text") {
         if text.contains_key("div") {
             text.insert("div".into(), Value::String(NARRATIVE.into()));
@@ -757,26 +713,14 @@ fn variants(kind: Kind, value: &str) -> Vec<String> {
     if let Ok(json) = serde_json::to_string(value) {
         out.push(json[1..json.len() - 1].to_string());
     }
-    let encoded = percent_encode(value);
+    // As a query value is written (`+` for a space), and with `%20`.
+    let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
     if encoded != value {
-        out.push(encoded.clone());
-        out.push(encoded.replace("%20", "+"));
+        out.push(encoded.replace('+', "%20"));
+        out.push(encoded);
     }
     out.sort();
     out.dedup();
-    out
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
     out
 }
 
