@@ -20,6 +20,7 @@ fn filters() -> insta::Settings {
     s.add_filter(r"p50 +[\d.]+  p95 +[\d.]+", "p50 [MS]  p95 [MS]");
     s.add_filter(r"n=\d+ +", "n=[N] ");
     s.add_filter(r"\d+ requests", "[N] requests");
+    common::filter_pseudonyms(&mut s);
     s
 }
 

@@ -7,6 +7,7 @@ pub mod init;
 pub mod listing;
 pub mod man;
 pub mod package;
+pub mod patient_data;
 pub mod probe;
 pub mod profiles;
 pub mod report;

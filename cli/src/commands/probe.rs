@@ -80,9 +80,13 @@ pub struct Args {
     /// Do not read or write the compiled-plan cache.
     #[arg(long)]
     no_cache: bool,
+    #[command(flatten)]
+    patient_data: super::patient_data::PatientDataArgs,
 }
 
 pub fn run(settings: &Settings, args: &Args) -> Outcome {
+    // Asked first: a refusal sends nothing.
+    args.patient_data.keep()?;
     if let (Some(file), true) = (&args.regions, args.all) {
         return run_all(settings, args, file);
     }
@@ -110,7 +114,7 @@ pub fn run(settings: &Settings, args: &Args) -> Outcome {
         }
     }
     let bodies = Bodies::load(settings, args, region.probe_profile)?;
-    let run = probe_region(&region, &options(args), bodies.validation());
+    let run = probe_region(&region, &options(args)?, bodies.validation());
     // Not probed: one region is the whole run, so its problem ends it.
     let Some(report) = run.probe.report else {
         let message = run.probe.problem.map(|p| p.message).unwrap_or_default();
@@ -172,7 +176,8 @@ fn run_all(settings: &Settings, args: &Args, file: &Path) -> Outcome {
             r.verdict.as_str()
         );
     };
-    let (report, redactor) = probe_regions(&regions, &options(args), &validation, args.jobs, &done);
+    let (report, redactor) =
+        probe_regions(&regions, &options(args)?, &validation, args.jobs, &done);
     let text = redactor.redact(&render_regions(&report, args.format));
     crate::output::write(args.output.as_deref(), &text)?;
     Ok(match report.verdict() {
@@ -199,15 +204,16 @@ fn timeout(args: &Args) -> Result<Option<std::time::Duration>, Failure> {
 
 /// The options every region is probed with (each region brings its own
 /// probe profile and GP Connect settings).
-fn options(args: &Args) -> ProbeOptions {
+fn options(args: &Args) -> Result<ProbeOptions, Failure> {
     let mut options = ProbeOptions {
         allow_writes: args.allow_writes,
+        keep_patient_data: args.patient_data.keep()?,
         ..ProbeOptions::default()
     };
     if !args.types.is_empty() {
         options.types = args.types.clone();
     }
-    options
+    Ok(options)
 }
 
 /// What the response bodies of one probe profile are validated with.

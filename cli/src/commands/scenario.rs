@@ -63,6 +63,8 @@ pub struct RunArgs {
     /// Do not read or write the compiled-plan cache.
     #[arg(long)]
     no_cache: bool,
+    #[command(flatten)]
+    patient_data: super::patient_data::PatientDataArgs,
 }
 
 #[derive(clap::Args)]
@@ -147,6 +149,7 @@ fn load_body_validator(
 }
 
 fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
+    let keep_patient_data = args.patient_data.keep()?;
     let plan = load(&args.paths, &args.bind)?;
     let regions = load_regions(&args.regions).map_err(Failure::usage)?;
     for r in &args.region {
@@ -161,6 +164,7 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
         jobs: args.jobs.max(1),
         tags: args.tags.clone(),
         regions: args.region.clone(),
+        keep_patient_data,
     };
     let bar = if std::io::stderr().is_terminal() {
         ProgressBar::new(selected(&plan, &opts).len() as u64)

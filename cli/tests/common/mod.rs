@@ -54,6 +54,15 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Patient data's pseudonyms (docs/patient-data.md) are keyed afresh each
+/// run: snapshots show `nhs-number:[PSEUDONYM]`.
+pub fn filter_pseudonyms(s: &mut insta::Settings) {
+    s.add_filter(
+        r"(nhs-number|identifier|name|birth-date|address|telecom):[0-9a-f]{10}\b",
+        "$1:[PSEUDONYM]",
+    );
+}
+
 /// Checks a document against its JSON Schema in docs/schemas/ (generated
 /// from the types by conform-outcome), e.g. `conform.validate-1.schema.json`.
 pub fn assert_follows_schema(document: &serde_json::Value, schema_file: &str) {

@@ -1,12 +1,119 @@
-//! Helpers of the scenario CLI tests: the cross-ICS kit, reading a run's
-//! JSON results, and sending a request outside conform.
+//! Helpers of the scenario CLI tests: the cross-ICS kit and the peers that
+//! play its regions, reading a run's JSON results, and sending a request
+//! outside conform.
 
 use conform_endpoint::{Endpoint, Region, Request};
+use conform_peers::{GpConnectProvider, Sekmet};
 use serde_json::Value;
 use std::process::Output;
 
 /// The kit the national scenarios live in.
 pub const KIT: &str = "testkits/cross-ics";
+
+/// The regions file of the kit (URLs from the environment: [`Peers::env`]).
+pub const REGIONS: &str = "fixtures/regions-cross-ics.yaml";
+
+/// The regions of the cross-ICS kit: four SEKMET instances play
+/// demographics (PDS, which also plays the directory, SDS), the record
+/// locator (NRL), and regions A and B; the GP Connect provider stand-in
+/// plays the GP practice of S3.
+pub struct Peers {
+    pub demographics: Sekmet,
+    pub locator: Sekmet,
+    pub a: Sekmet,
+    pub b: Sekmet,
+    pub gp: GpConnectProvider,
+}
+
+impl Peers {
+    pub fn start() -> Peers {
+        let start = || Sekmet::builder().no_seed().start().expect("sekmet starts");
+        Peers {
+            demographics: start(),
+            locator: start(),
+            a: start(),
+            b: start(),
+            gp: GpConnectProvider::start().expect("the GP Connect stand-in starts"),
+        }
+    }
+
+    pub fn env(&self) -> [(&'static str, String); 6] {
+        [
+            ("DEMOGRAPHICS_URL", self.demographics.base_url.clone()),
+            ("RECORD_LOCATOR_URL", self.locator.base_url.clone()),
+            ("REGION_A_URL", self.a.base_url.clone()),
+            ("REGION_B_URL", self.b.base_url.clone()),
+            ("DIRECTORY_URL", self.demographics.base_url.clone()),
+            ("GP_PROVIDER_URL", self.gp.base_url()),
+        ]
+    }
+
+    pub fn base(&self, region: &str) -> &str {
+        match region {
+            "demographics" | "directory" => &self.demographics.base_url,
+            "record-locator" => &self.locator.base_url,
+            "region-a" => &self.a.base_url,
+            _ => &self.b.base_url,
+        }
+    }
+
+    /// `conform ARGS` with the regions' URLs in the environment.
+    pub fn conform(&self, args: &[&str]) -> Output {
+        let mut cmd = super::command_in(&super::root(), args);
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("conform runs")
+    }
+
+    /// `conform --pack uk-core scenario run PATHS --regions REGIONS EXTRA`.
+    pub fn run_kit(&self, paths: &[&str], extra: &[&str]) -> Output {
+        let mut args = vec!["--pack", "uk-core", "scenario", "run"];
+        args.extend_from_slice(paths);
+        args.extend_from_slice(&["--regions", REGIONS]);
+        args.extend_from_slice(extra);
+        self.conform(&args)
+    }
+
+    /// Seeds every region from fixtures/seed/<region> with `conform seed`.
+    pub fn seed_all(&self) {
+        for region in ["demographics", "record-locator", "region-a", "region-b"] {
+            let dir = format!("fixtures/seed/{region}");
+            let out = self.conform(&["seed", "--regions", REGIONS, "--region", region, &dir]);
+            assert_eq!(out.status.code(), Some(0), "{}", super::stderr(&out));
+            assert!(
+                super::stdout(&out).starts_with("seeded "),
+                "{}",
+                super::stdout(&out)
+            );
+        }
+        self.put("directory", &sds_endpoint(&self.gp.base_url()));
+    }
+
+    pub fn put(&self, region: &str, resource: &Value) {
+        let target = format!(
+            "{}/{}",
+            resource["resourceType"].as_str().unwrap(),
+            resource["id"].as_str().unwrap()
+        );
+        let status = send(
+            self.base(region),
+            Request::new("PUT", &target).json(resource),
+        );
+        assert!((200..300).contains(&status), "PUT {target}: {status}");
+    }
+
+    pub fn delete(&self, region: &str, target: &str) {
+        let status = send(self.base(region), Request::new("DELETE", target));
+        assert!((200..300).contains(&status), "DELETE {target}: {status}");
+    }
+}
+
+/// A resource of fixtures/seed, e.g. `demographics/patient-9990010005.json`.
+pub fn seed_file(rel: &str) -> Value {
+    let p = super::root().join("fixtures/seed").join(rel);
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
 
 /// Sends one request outside conform (to break or repair the seed).
 pub fn send(base: &str, req: Request) -> u16 {

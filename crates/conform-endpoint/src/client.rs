@@ -1,14 +1,18 @@
 //! [`Endpoint`]: one region's FHIR base URL with its auth, TLS, headers and
 //! limits. [`Endpoint::send`] retries 429/503 (honouring `Retry-After`) and
 //! failed connections within the time-out, refreshes a rejected token once,
-//! refuses redirects to another host, and stops reading a body as soon as
-//! it passes the size limit.
+//! refuses redirects to another origin, refuses plain `http://` except to
+//! loopback and the regions file's test hosts (before any name lookup),
+//! and stops reading a body as soon as it passes the size limit. Every
+//! body and URL it carries is shown to its [`PatientData`], which learns
+//! the patient values evidence must not hold (conform_outcome::privacy).
 
 use crate::auth::{Auth, AuthKind};
 use crate::error::EndpointError;
 use crate::redact::Redactor;
 use crate::retry::{backoff, is_retryable_status, retry_after};
-use conform_regions::Region;
+use conform_outcome::privacy::PatientData;
+use conform_regions::{AuthConfig, Region};
 use std::io::Read;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -108,6 +112,7 @@ pub struct Endpoint {
     http: reqwest::blocking::Client,
     auth: Auth,
     redactor: Redactor,
+    patient_data: PatientData,
     exchanges: Mutex<Vec<Exchange>>,
 }
 
@@ -122,7 +127,20 @@ impl std::fmt::Debug for Endpoint {
 
 impl Endpoint {
     /// Reads the region's secrets, keys and certificates and builds the client.
+    /// Plain `http://` to anything but loopback or the regions file's
+    /// test hosts (base URL or token URL) is refused here, before a client
+    /// exists: no name is looked up and nothing is sent.
     pub fn new(region: &Region) -> Result<Endpoint, EndpointError> {
+        let token_url = match &region.auth {
+            AuthConfig::ClientCredentials { token_url, .. }
+            | AuthConfig::PrivateKeyJwt { token_url, .. } => Some(token_url.as_str()),
+            AuthConfig::None | AuthConfig::Bearer { .. } => None,
+        };
+        for url in std::iter::once(region.base_url.as_str()).chain(token_url) {
+            if let Some(why) = region.plain_http_refusal(url) {
+                return Err(EndpointError::config(why));
+            }
+        }
         let redactor = Redactor::new();
         let auth = Auth::from_config(&region.auth, &redactor)?;
         let http = build_http(region, &redactor)?;
@@ -131,6 +149,7 @@ impl Endpoint {
             http,
             auth,
             redactor,
+            patient_data: PatientData::new(),
             exchanges: Mutex::new(Vec::new()),
         })
     }
@@ -151,6 +170,11 @@ impl Endpoint {
     /// The redactor holding every secret this endpoint has read or received.
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
+    }
+    /// The patient values seen in every request and response so far
+    /// (what evidence about this endpoint must not show).
+    pub fn patient_data(&self) -> &PatientData {
+        &self.patient_data
     }
     /// Every logical request sent so far.
     pub fn exchanges(&self) -> Vec<Exchange> {
@@ -196,6 +220,13 @@ impl Endpoint {
         let result = self
             .send_inner(req, &url, start)
             .map_err(|e| e.redacted(&self.redactor));
+        self.patient_data.learn_text(url.as_str());
+        if let Some(b) = &req.body {
+            self.patient_data.learn_bytes(b);
+        }
+        if let Ok(r) = &result {
+            self.patient_data.learn_bytes(&r.body);
+        }
         let exchange = Exchange {
             method: req.method.clone(),
             url: self.redactor.redact(url.as_str()),
@@ -216,6 +247,14 @@ impl Endpoint {
         url: &reqwest::Url,
         start: Instant,
     ) -> Result<Response, EndpointError> {
+        // An absolute target (a paging link) is held to the same rule as
+        // the base URL.
+        if let Some(why) = self.region.plain_http_refusal(url.as_str()) {
+            return Err(EndpointError::Transport {
+                url: url.to_string(),
+                message: why,
+            });
+        }
         let timeout = self.region.timeout();
         let deadline = start + timeout;
         let retries = self.region.retries();
@@ -465,20 +504,29 @@ pub(crate) fn read_file(path: &std::path::Path, what: &str) -> Result<Vec<u8>, E
         .map_err(|e| EndpointError::config(format!("cannot read {what} {}: {e}", path.display())))
 }
 
-/// Follows at most five redirects, all to the host and port asked for:
-/// a token must never travel to a host it was not configured for.
+/// Follows at most five redirects, all to the origin asked for (scheme,
+/// host and port): a token must never travel to a host it was not
+/// configured for, nor from https:// down to plain http://.
 fn same_host_redirects() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
         let first = attempt.previous().first().cloned();
         let same = first.as_ref().is_some_and(|f| {
-            f.host_str() == attempt.url().host_str()
+            f.scheme() == attempt.url().scheme()
+                && f.host_str() == attempt.url().host_str()
                 && f.port_or_known_default() == attempt.url().port_or_known_default()
         });
         if attempt.previous().len() > 5 {
             attempt.error("more than five redirects")
         } else if !same {
             let to = attempt.url().host_str().unwrap_or("?").to_string();
-            attempt.error(format!("redirect to another host ({to}) refused"))
+            let scheme = attempt.url().scheme().to_string();
+            if first.is_some_and(|f| f.host_str() == Some(to.as_str())) {
+                attempt.error(format!(
+                    "redirect to another origin ({scheme}://{to}) refused"
+                ))
+            } else {
+                attempt.error(format!("redirect to another host ({to}) refused"))
+            }
         } else {
             attempt.follow()
         }

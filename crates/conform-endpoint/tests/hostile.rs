@@ -101,6 +101,25 @@ fn a_redirect_to_another_host_is_refused() {
 }
 
 #[test]
+fn a_redirect_to_another_scheme_on_the_same_host_and_port_is_refused() {
+    let server = conform_peers::Server::start(|req, conn| {
+        let port = conn.local_addr().map(|a| a.port()).unwrap_or(0);
+        let to = format!("https://127.0.0.1:{port}{}", req.target);
+        conform_peers::respond(conn, 302, &[("Location", to.as_str())], b"");
+    });
+    let e = endpoint(&format!("http://127.0.0.1:{}", server.port), 5000, 1 << 20)
+        .send(&Request::get("metadata"))
+        .unwrap_err();
+    assert!(matches!(e, EndpointError::Redirect { .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .contains("redirect to another origin (https://127.0.0.1) refused"),
+        "{e}"
+    );
+    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
 fn malformed_json_and_wrong_content_type_reach_the_caller_as_data() {
     let (r, _, _s) = metadata(Fault::MalformedJson, 5000, 1 << 20);
     let r = r.unwrap();

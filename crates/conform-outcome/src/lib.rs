@@ -8,6 +8,7 @@
 pub mod doctor;
 mod error_chain;
 mod outcome;
+pub mod privacy;
 pub mod probe;
 pub mod scenario;
 pub mod schemas;

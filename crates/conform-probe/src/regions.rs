@@ -7,6 +7,7 @@ use crate::latency::round;
 use crate::runner::{run_probe, ProbeError, ProbeOptions};
 use crate::validation::BodyValidator;
 use conform_endpoint::{map_bounded, Endpoint, ProbeProfile, Redactor, Region};
+use conform_outcome::privacy::PatientData;
 use conform_outcome::probe::{RegionProbe, RegionsReport, Verdict, REGIONS_SCHEMA};
 use conform_outcome::{Location, Outcome, Requirement, Status};
 use std::time::Instant;
@@ -28,10 +29,13 @@ pub struct Validation<'a> {
 }
 
 /// One region probed, and the redactor that knows the secrets its endpoint
-/// read or received (every output about it passes through that).
+/// read or received (every output about it passes through that). Unless
+/// the options keep it, patient data is already out of `probe`.
 pub struct RegionRun {
     pub probe: RegionProbe,
     pub redactor: Redactor,
+    /// The patient values the endpoint saw.
+    pub patient_data: PatientData,
 }
 
 /// Why a region was not probed: its verdict, and the rule and why of the
@@ -75,13 +79,24 @@ impl NotProbed {
 
 /// Probes one region with `opts`, except that the region's own probe
 /// profile and GP Connect consumer settings apply. Nothing is sent when
-/// the region's settings cannot be used.
+/// the region's settings cannot be used. Patient data is pseudonymised in
+/// the report unless `opts.keep_patient_data`.
 pub fn probe_region(region: &Region, opts: &ProbeOptions, validation: Validation<'_>) -> RegionRun {
+    let mut run = probe_one(region, opts, validation);
+    if !opts.keep_patient_data {
+        run.patient_data.redact_region(&mut run.probe);
+    }
+    run
+}
+
+/// [`probe_region`] with patient data left in.
+fn probe_one(region: &Region, opts: &ProbeOptions, validation: Validation<'_>) -> RegionRun {
     if !(region.base_url.starts_with("http://") || region.base_url.starts_with("https://")) {
         let message = format!("'{}' is not an http:// or https:// URL", region.base_url);
         return RegionRun {
             probe: SETTINGS.region(region, message),
             redactor: Redactor::new(),
+            patient_data: PatientData::new(),
         };
     }
     let endpoint = match Endpoint::new(region) {
@@ -90,6 +105,7 @@ pub fn probe_region(region: &Region, opts: &ProbeOptions, validation: Validation
             return RegionRun {
                 probe: SETTINGS.region(region, e.to_string()),
                 redactor: Redactor::new(),
+                patient_data: PatientData::new(),
             }
         }
     };
@@ -116,7 +132,11 @@ pub fn probe_region(region: &Region, opts: &ProbeOptions, validation: Validation
             UNREACHABLE.region(region, redactor.redact(&e.to_string()))
         }
     };
-    RegionRun { probe, redactor }
+    RegionRun {
+        probe,
+        redactor,
+        patient_data: endpoint.patient_data().clone(),
+    }
 }
 
 /// Probes every region, at most `jobs` at a time, each as [`probe_region`]
@@ -136,24 +156,30 @@ pub fn probe_regions<'v>(
     let started = jiff::Timestamp::from_second(now.as_second()).unwrap_or(now);
     let start = Instant::now();
     let runs = map_bounded(regions, jobs, |region| {
-        let run = probe_region(region, opts, validation(region.probe_profile));
+        let run = probe_one(region, opts, validation(region.probe_profile));
         done(&run.probe);
         run
     });
     let redactor = Redactor::new();
+    // One key for the run: a patient reads the same in every region.
+    let patients = PatientData::new();
     let regions: Vec<RegionProbe> = runs
         .into_iter()
         .map(|run| {
             redactor.absorb(&run.redactor);
+            patients.absorb(&run.patient_data);
             run.probe
         })
         .collect();
-    let report = RegionsReport {
+    let mut report = RegionsReport {
         schema: REGIONS_SCHEMA.into(),
         started,
         duration_ms: round(start.elapsed().as_secs_f64() * 1000.0),
         summary: RegionsReport::summarise(&regions),
         regions,
     };
+    if !opts.keep_patient_data {
+        patients.redact_regions(&mut report);
+    }
     (report, redactor)
 }

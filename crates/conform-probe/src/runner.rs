@@ -40,6 +40,9 @@ pub struct ProbeOptions {
     /// Why no validator was given, when that was not the caller's choice
     /// (the `.valid` checks skip with it instead of "no validator loaded").
     pub unvalidated_because: Option<String>,
+    /// Leave patient data in the report (`--keep-patient-data`); by
+    /// default it is pseudonymised (conform_outcome::privacy).
+    pub keep_patient_data: bool,
 }
 
 /// The profile pack GP Connect responses are validated with.
@@ -72,6 +75,7 @@ impl Default for ProbeOptions {
             .map(String::from)
             .to_vec(),
             page_size: 2,
+            keep_patient_data: false,
             profile: ProbeProfile::Fhir,
             gp_connect: GpConnectSettings::default(),
             unvalidated_because: None,

@@ -33,6 +33,11 @@ impl RegionsError {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegionsFile {
+    /// Hosts that may be reached over plain `http://` besides loopback
+    /// (test servers on a private network): every other `http://` URL is
+    /// refused before any request or name lookup (docs/regions.md).
+    #[serde(default)]
+    pub test_hosts: Vec<String>,
     pub regions: Vec<Region>,
 }
 
@@ -69,6 +74,10 @@ pub struct Region {
     /// The consumer's identity for a `gp-connect` probe (defaults if absent).
     #[serde(default)]
     pub gp_connect: Option<GpConnectSettings>,
+    /// The file's `test_hosts`: besides loopback, the only hosts plain
+    /// `http://` may be used with.
+    #[serde(skip)]
+    pub test_hosts: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -199,10 +208,13 @@ impl RegionsFile {
         crate::env_expand::expand_env_in(&mut value, &lookup).map_err(RegionsError::new)?;
         // The YAML is a value by now, so a type error carries no line:
         // name the field's place instead (`regions[0].auth`).
-        let file: RegionsFile = serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut file: RegionsFile = serde_path_to_error::deserialize(value).map_err(|e| {
             let place = e.path().to_string();
             RegionsError::new(format!("{place}: {}", e.into_inner()))
         })?;
+        for r in &mut file.regions {
+            r.test_hosts = file.test_hosts.clone();
+        }
         let mut seen = std::collections::BTreeSet::new();
         for r in &file.regions {
             if !seen.insert(r.name.as_str()) {
@@ -243,7 +255,37 @@ impl Region {
             roles: Vec::new(),
             probe_profile: ProbeProfile::Fhir,
             gp_connect: None,
+            test_hosts: Vec::new(),
         }
+    }
+
+    /// Why `url` may not be used by this region, if it may not: plain
+    /// `http://` is for loopback and the regions file's `test_hosts`
+    /// only. Decided from the URL's text alone: no name is looked up.
+    pub fn plain_http_refusal(&self, url: &str) -> Option<String> {
+        let parsed = url::Url::parse(url).ok()?;
+        if parsed.scheme() != "http" {
+            return None;
+        }
+        let host = match parsed.host()? {
+            url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost") => return None,
+            url::Host::Ipv4(ip) if ip.is_loopback() => return None,
+            url::Host::Ipv6(ip) if ip.is_loopback() => return None,
+            url::Host::Domain(d) => d.to_string(),
+            url::Host::Ipv4(ip) => ip.to_string(),
+            url::Host::Ipv6(ip) => ip.to_string(),
+        };
+        let listed = self.test_hosts.iter().any(|t| {
+            t.trim_start_matches('[')
+                .trim_end_matches(']')
+                .eq_ignore_ascii_case(&host)
+        });
+        (!listed).then(|| {
+            format!(
+                "refusing plain http:// to {host} (region '{}'): patient data and credentials travel only over https://, except to loopback and the test_hosts of the regions file (docs/regions.md); nothing was sent",
+                self.name
+            )
+        })
     }
 
     pub fn timeout(&self) -> Duration {
@@ -411,6 +453,37 @@ mod tests {
             err.starts_with("configuration: regions[0].tls.ca: unknown field `ca`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn plain_http_is_for_loopback_and_listed_test_hosts_only() {
+        let text = "test_hosts: [fhir-test.internal, '10.0.0.7']\nregions:\n- {name: a, base_url: 'http://x'}\n";
+        let f = RegionsFile::parse(text).unwrap();
+        let r = &f.regions[0];
+        assert_eq!(r.test_hosts, ["fhir-test.internal", "10.0.0.7"]);
+        for ok in [
+            "https://anywhere.example/fhir",
+            "http://127.0.0.1:8080/fhir",
+            "http://127.9.9.9/fhir",
+            "http://localhost/fhir",
+            "http://[::1]:9/fhir",
+            "http://FHIR-TEST.internal/fhir",
+            "http://10.0.0.7/fhir",
+        ] {
+            assert_eq!(r.plain_http_refusal(ok), None, "{ok}");
+        }
+        for refused in [
+            "http://x/fhir",
+            "http://conform-never-looked-up.invalid/fhir",
+            "http://10.0.0.8/fhir",
+            "http://localhost.evil.example/fhir",
+        ] {
+            let why = r.plain_http_refusal(refused).unwrap();
+            assert!(why.starts_with("refusing plain http:// to "), "{why}");
+        }
+        assert!(Region::from_url("http://x")
+            .plain_http_refusal("http://x")
+            .is_some());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::result::{
 use crate::step::{execute, not_run, step_check, StepContext};
 use crate::validate::BodyValidator;
 use conform_endpoint::{map_bounded, Endpoint, RegionsFile};
+use conform_outcome::privacy::PatientData;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -24,6 +25,9 @@ pub struct RunOptions {
     pub tags: Vec<String>,
     /// Only scenarios using one of these regions (all when empty).
     pub regions: Vec<String>,
+    /// Leave patient data in the results (`--keep-patient-data`); by
+    /// default it is pseudonymised (conform_outcome::privacy).
+    pub keep_patient_data: bool,
 }
 
 impl Default for RunOptions {
@@ -33,6 +37,7 @@ impl Default for RunOptions {
             jobs: 4,
             tags: Vec::new(),
             regions: Vec::new(),
+            keep_patient_data: false,
         }
     }
 }
@@ -89,7 +94,7 @@ pub fn run_plan(
     let mut used: Vec<&String> = scenarios.iter().flat_map(|s| &s.identity.regions).collect();
     used.sort();
     used.dedup();
-    RunResult {
+    let mut result = RunResult {
         schema: SCHEMA.to_string(),
         tool: Tool::conform(),
         started,
@@ -106,7 +111,17 @@ pub fn run_plan(
             .collect(),
         summary: RunResult::summarise(&scenarios),
         scenarios,
+    };
+    // Patient data out of the evidence: every value any endpoint saw,
+    // replaced throughout the document under one key for the run.
+    if !opts.keep_patient_data {
+        let patients = PatientData::new();
+        for e in endpoints.values().flatten() {
+            patients.absorb(e.patient_data());
+        }
+        patients.redact_run(&mut result);
     }
+    result
 }
 
 fn skeleton(s: &PlannedScenario) -> ScenarioResult {

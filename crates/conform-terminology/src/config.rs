@@ -90,6 +90,14 @@ impl TxConfig {
             roles: Vec::new(),
             probe_profile: Default::default(),
             gp_connect: None,
+            // A terminology server is sent codes, never patient data: plain
+            // http:// to it stays the configuration's choice (the regions'
+            // rule, docs/regions.md, is for endpoints holding records).
+            test_hosts: url::Url::parse(url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .into_iter()
+                .collect(),
         })
     }
 

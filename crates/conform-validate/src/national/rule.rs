@@ -175,7 +175,7 @@ impl Check {
                     about: About::Value,
                     message: format!(
                         "Identifier value '{}' ({}) fails the {} check: {reason}.",
-                        quote(value),
+                        quote_value(&c.system, value),
                         c.system,
                         c.algorithm.label()
                     ),
@@ -190,7 +190,7 @@ impl Check {
                     about: About::Value,
                     message: format!(
                         "Identifier value '{}' is not in the format of {} (must match {}).",
-                        quote(value),
+                        quote_value(&p.system, value),
                         p.system,
                         p.regex
                     ),
@@ -200,7 +200,7 @@ impl Check {
                 if system == d.system || !system::near(system, &d.system, &d.wrong) {
                     return None;
                 }
-                let value = value.map(|v| format!(" (value '{}')", quote(v)));
+                let value = value.map(|v| format!(" (value '{}')", quote_value(&d.system, v)));
                 Some(Problem {
                     about: About::System,
                     message: format!(
@@ -217,6 +217,33 @@ impl Check {
 
 /// A value made safe to quote in a one-line message: shortened, with
 /// control characters (newlines...) escaped.
+/// A value quoted in a finding: an NHS number (by its system) with every
+/// digit but the last three masked, since the number is patient data and
+/// findings end up in CI artefacts; the reason explains the check digit
+/// and the location points at the value (docs/patient-data.md).
+fn quote_value(system: &str, value: &str) -> String {
+    if system != conform_outcome::privacy::NHS_NUMBER_SYSTEM {
+        return quote(value);
+    }
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0;
+    let masked: String = value
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen + 3 <= digits {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect();
+    quote(&masked)
+}
+
 fn quote(value: &str) -> String {
     let mut out = String::new();
     for (i, c) in value.chars().enumerate() {
