@@ -108,12 +108,17 @@ fn reachable(area: Area, r: &Region) -> Outcome {
     let endpoint = match Endpoint::new(r) {
         Ok(e) => e,
         Err(e) => {
-            return problem(
-                area,
-                subject,
-                e.to_string(),
-                "fix the region's auth or TLS settings",
-            )
+            // refused before any request: plain http:// to a host that is
+            // neither loopback nor a listed test host, or bad auth/TLS
+            let plain_http = std::iter::once(r.base_url.as_str())
+                .chain(r.auth.token_url())
+                .any(|u| r.plain_http_refusal(u).is_some());
+            let fix = if plain_http {
+                "use https://, or list the host under test_hosts in the regions file if it is a test server"
+            } else {
+                "fix the region's auth or TLS settings"
+            };
+            return problem(area, subject, e.to_string(), fix);
         }
     };
     let resp = match endpoint.send(&Request::get("metadata")) {
@@ -209,6 +214,27 @@ mod tests {
             .iter()
             .all(|c| c.rule == "doctor.region" && c.location.region.as_deref() == Some("north")));
         assert!(!checks.iter().any(|c| c.message.contains("t0ken")));
+    }
+
+    #[test]
+    fn plain_http_to_a_host_not_listed_for_tests_is_refused_with_that_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regions.yaml");
+        // .invalid never resolves; the refusal comes before any lookup anyway
+        std::fs::write(
+            &path,
+            "regions:\n- name: north\n  base_url: http://conform-must-never-be-looked-up.invalid/fhir\n",
+        )
+        .unwrap();
+        let checks = regions(&path, false);
+        let last = checks.last().unwrap();
+        assert_eq!(last.status, Status::Fail, "{last:?}");
+        assert!(
+            last.fix
+                .as_deref()
+                .is_some_and(|f| f.contains("test_hosts")),
+            "{last:?}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::error::EndpointError;
 use crate::redact::Redactor;
 use crate::retry::{backoff, is_retryable_status, retry_after};
 use conform_outcome::privacy::PatientData;
-use conform_regions::{AuthConfig, Region};
+use conform_regions::Region;
 use std::io::Read;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -131,12 +131,7 @@ impl Endpoint {
     /// test hosts (base URL or token URL) is refused here, before a client
     /// exists: no name is looked up and nothing is sent.
     pub fn new(region: &Region) -> Result<Endpoint, EndpointError> {
-        let token_url = match &region.auth {
-            AuthConfig::ClientCredentials { token_url, .. }
-            | AuthConfig::PrivateKeyJwt { token_url, .. } => Some(token_url.as_str()),
-            AuthConfig::None | AuthConfig::Bearer { .. } => None,
-        };
-        for url in std::iter::once(region.base_url.as_str()).chain(token_url) {
+        for url in std::iter::once(region.base_url.as_str()).chain(region.auth.token_url()) {
             if let Some(why) = region.plain_http_refusal(url) {
                 return Err(EndpointError::config(why));
             }

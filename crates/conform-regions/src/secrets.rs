@@ -24,6 +24,15 @@ pub struct SecretSpec<'a> {
 }
 
 impl AuthConfig {
+    /// The token endpoint an OAuth auth asks for its access token.
+    pub fn token_url(&self) -> Option<&str> {
+        match self {
+            AuthConfig::ClientCredentials { token_url, .. }
+            | AuthConfig::PrivateKeyJwt { token_url, .. } => Some(token_url),
+            AuthConfig::None | AuthConfig::Bearer { .. } => None,
+        }
+    }
+
     /// The credential this auth sends or signs with: a bearer token or a
     /// client secret (from its environment variable, else its file) or a
     /// private key file. `None` without auth.
