@@ -337,3 +337,32 @@ fn a_scenario_file_over_the_size_limit_is_refused_unread() {
     let e = load_plan(&[f], &Bindings::new()).unwrap_err();
     assert!(e.message.contains("over the limit of 4194304"), "{e}");
 }
+
+#[test]
+fn includes_that_include_themselves_stop_at_the_depth_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("loop.yaml"),
+        "params: []\nsteps:\n  - include: loop.yaml\n",
+    )
+    .unwrap();
+    let f = dir.path().join("s.yaml");
+    std::fs::write(&f, scenario("- include: loop.yaml\n", "")).unwrap();
+    let e = load_plan(&[f], &Bindings::new()).unwrap_err();
+    assert!(e.message.contains("includes nest too deep"), "{e}");
+}
+
+#[test]
+fn yaml_aliases_that_expand_without_bound_are_an_error() {
+    // "Billion laughs": each level repeats the one before nine times.
+    let mut yaml = String::from("id: s\nregions: [a]\nvars:\n  x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let prev = format!("*x{}", i - 1);
+        yaml += &format!("  x{i}: &x{i} [{}]\n", vec![prev.as_str(); 9].join(", "));
+    }
+    yaml += "steps: []\n";
+    let start = std::time::Instant::now();
+    let e = load_text(&yaml).unwrap_err();
+    assert!(e.contains("repetition limit"), "{e}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}
