@@ -327,7 +327,7 @@ fn a_scenario_file_over_the_size_limit_is_refused_unread() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("s.yaml");
     std::fs::write(&f, scenario(&get_step("one", ""), "")).unwrap();
-    assert!(load_plan(&[f.clone()], &Bindings::new()).is_ok());
+    assert!(load_plan(std::slice::from_ref(&f), &Bindings::new()).is_ok());
     std::fs::File::options()
         .write(true)
         .open(&f)
@@ -355,10 +355,12 @@ fn includes_that_include_themselves_stop_at_the_depth_limit() {
 #[test]
 fn yaml_aliases_that_expand_without_bound_are_an_error() {
     // "Billion laughs": each level repeats the one before nine times.
-    let mut yaml = String::from("id: s\nregions: [a]\nvars:\n  x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    let mut yaml = String::from(
+        "id: s\nregions: [a]\nvars:\n  x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
     for i in 1..10 {
         let prev = format!("*x{}", i - 1);
-        yaml += &format!("  x{i}: &x{i} [{}]\n", vec![prev.as_str(); 9].join(", "));
+        yaml += &format!("  x{i}: &x{i} [{}]\n", [prev.as_str(); 9].join(", "));
     }
     yaml += "steps: []\n";
     let start = std::time::Instant::now();
