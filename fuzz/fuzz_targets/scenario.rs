@@ -8,7 +8,8 @@ use std::path::PathBuf;
 fn file() -> &'static PathBuf {
     static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     FILE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("conform-fuzz-scenario-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("conform-fuzz-scenario-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a temporary folder");
         dir.join("scenario.yaml")
     })
