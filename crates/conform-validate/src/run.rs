@@ -378,17 +378,26 @@ pub(crate) fn parse_failure(bytes: &[u8], e: &ParseError, line_base: u32) -> Res
     if let Some(limit) = e.over_limit {
         return over_limit(limit, &e.message, line_base, line + line_base, column);
     }
-    ResourceResult {
-        resource_type: None,
-        id: None,
-        line: line_base + 1,
-        findings: vec![Outcome::finding(
+    unread(
+        line_base,
+        Outcome::finding(
             Severity::Fatal,
             IssueCode::Invalid,
             rules::JSON_SYNTAX,
             Location::payload(String::new(), line + line_base, column),
             format!("The content is not valid JSON: {}", e.message),
-        )],
+        ),
+    )
+}
+
+/// The result for a resource that could not be read: one fatal `finding`,
+/// no type or id; `line_base` lines come before it in its file.
+pub(crate) fn unread(line_base: u32, finding: Outcome) -> ResourceResult {
+    ResourceResult {
+        resource_type: None,
+        id: None,
+        line: line_base + 1,
+        findings: vec![finding],
         ..Default::default()
     }
 }
@@ -403,11 +412,9 @@ pub(crate) fn over_limit(
     line: u32,
     column: u32,
 ) -> ResourceResult {
-    ResourceResult {
-        resource_type: None,
-        id: None,
-        line: line_base + 1,
-        findings: vec![Outcome::finding(
+    unread(
+        line_base,
+        Outcome::finding(
             Severity::Fatal,
             IssueCode::Processing,
             rules::LIMIT_EXCEEDED,
@@ -416,9 +423,8 @@ pub(crate) fn over_limit(
                 "The content was not validated: {why} (raise it with --{setting} or \
                  conform.toml's [validate] {setting}; docs/limits.md)"
             ),
-        )],
-        ..Default::default()
-    }
+        ),
+    )
 }
 
 /// Keeps the first `max` findings of a resource and replaces the rest with

@@ -148,17 +148,14 @@ fn xml_failure(bytes: &[u8], e: &XmlError) -> ResourceResult {
     if let Some(limit) = e.over_limit {
         return crate::run::over_limit(limit, &e.message, 0, line, column);
     }
-    ResourceResult {
-        resource_type: None,
-        id: None,
-        line: 1,
-        findings: vec![Outcome::finding(
+    crate::run::unread(
+        0,
+        Outcome::finding(
             Severity::Fatal,
             IssueCode::Invalid,
             rules::XML_SYNTAX,
             Location::payload(String::new(), line, column),
             format!("The content is not valid FHIR XML: {}", e.message),
-        )],
-        ..Default::default()
-    }
+        ),
+    )
 }
