@@ -50,6 +50,25 @@ pub struct RuleFlags {
     /// Resources marked experimental are errors (default false).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     no_experimental_content: Option<bool>,
+    /// Largest file read whole (JSON, XML, NDJSON on stdin), in bytes
+    /// (default 268435456, 256 MiB); see docs/limits.md.
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
+    max_file_bytes: Option<u64>,
+    /// Longest NDJSON line, in bytes (default 67108864, 64 MiB).
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
+    max_line_bytes: Option<u64>,
+    /// Deepest nesting of JSON arrays and objects, and of XML elements
+    /// (default 512, at most 2048).
+    #[arg(long, value_name = "LEVELS", help_heading = "Limits",
+          value_parser = clap::value_parser!(u32).range(1..=conform_setup::MAX_DEPTH_CEILING as i64))]
+    max_depth: Option<u32>,
+    /// Longest JSON string, in bytes (default 67108864, 64 MiB).
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
+    max_string_bytes: Option<u32>,
+    /// Findings listed per resource; the rest are counted in one
+    /// findings-truncated finding (default 1000).
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    max_findings: Option<usize>,
 }
 
 impl RuleFlags {
@@ -68,6 +87,11 @@ impl RuleFlags {
                 .then(|| self.extension_domains.clone()),
             must_support_hints: self.must_support_hints,
             no_experimental_content: self.no_experimental_content,
+            max_file_bytes: self.max_file_bytes,
+            max_line_bytes: self.max_line_bytes,
+            max_depth: self.max_depth,
+            max_string_bytes: self.max_string_bytes,
+            max_findings: self.max_findings,
         }
     }
 }

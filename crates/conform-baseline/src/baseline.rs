@@ -51,16 +51,20 @@ impl Baseline {
             path: path.display().to_string(),
             source,
         })?;
-        let bad = |message: String| Error::Baseline {
+        Baseline::parse(&text).map_err(|message| Error::Baseline {
             path: path.display().to_string(),
             message,
-        };
-        let b: Baseline = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        })
+    }
+
+    /// A baseline from its JSON text, or why it is not one.
+    pub fn parse(text: &str) -> Result<Baseline, String> {
+        let b: Baseline = serde_json::from_str(text).map_err(|e| e.to_string())?;
         if b.schema != BASELINE_SCHEMA && b.schema != BASELINE_SCHEMA_V1 {
-            return Err(bad(format!(
+            return Err(format!(
                 "schema '{}', expected '{BASELINE_SCHEMA}' (or '{BASELINE_SCHEMA_V1}')",
                 b.schema
-            )));
+            ));
         }
         Ok(b)
     }

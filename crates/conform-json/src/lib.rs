@@ -21,4 +21,6 @@ mod parser;
 
 pub use document::{Document, Kind, Member, NodeId};
 pub use lines::LineIndex;
-pub use parser::{parse, parse_with_limits, Limits, ParseError};
+pub use parser::{
+    parse, parse_with_limits, Limits, ParseError, DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_BYTES,
+};

@@ -3,19 +3,32 @@
 use crate::document::{Document, Kind, Member, Node, NodeId};
 use std::fmt;
 
-/// Bounds that keep hostile input from exhausting the stack or memory.
-#[derive(Clone, Copy, Debug)]
+/// Bounds that keep hostile input from exhausting the stack or memory
+/// (docs/limits.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Maximum nesting of arrays and objects.
     pub max_depth: u32,
+    /// Maximum length of one string (a member name or a value), in bytes
+    /// of the source (escapes undecoded).
+    pub max_string_bytes: u32,
 }
+
+/// The default of [`Limits::max_depth`]: FHIR resources nest a few dozen
+/// levels at most; 512 leaves room for odd but legitimate content while
+/// keeping recursion well inside a 2 MiB worker-thread stack.
+pub const DEFAULT_MAX_DEPTH: u32 = 512;
+
+/// The default of [`Limits::max_string_bytes`]: 64 MiB, room for a
+/// base64 attachment of about 48 MB.
+pub const DEFAULT_MAX_STRING_BYTES: u32 = 64 << 20;
 
 impl Default for Limits {
     fn default() -> Self {
-        // FHIR resources nest a few dozen levels at most; 512 leaves room for
-        // odd but legitimate content while keeping recursion well inside a
-        // 2 MiB worker-thread stack.
-        Limits { max_depth: 512 }
+        Limits {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_string_bytes: DEFAULT_MAX_STRING_BYTES,
+        }
     }
 }
 
@@ -24,6 +37,9 @@ impl Default for Limits {
 pub struct ParseError {
     pub offset: usize,
     pub message: String,
+    /// The text broke one of the [`Limits`], not the JSON grammar: which
+    /// one, as its setting is spelled (`max-depth`, `max-string-bytes`).
+    pub over_limit: Option<&'static str>,
 }
 
 impl fmt::Display for ParseError {
@@ -44,11 +60,13 @@ pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document<'_>, P
     let src = std::str::from_utf8(bytes).map_err(|e| ParseError {
         offset: e.valid_up_to(),
         message: "invalid UTF-8 (FHIR JSON must be UTF-8)".into(),
+        over_limit: None,
     })?;
     if src.len() >= u32::MAX as usize {
         return Err(ParseError {
             offset: 0,
             message: "document larger than 4 GiB".into(),
+            over_limit: Some("max-file-bytes"),
         });
     }
     let mut p = Parser {
@@ -104,6 +122,7 @@ impl Parser<'_> {
         ParseError {
             offset: self.i.min(self.src.len()),
             message: message.to_string(),
+            over_limit: None,
         }
     }
 
@@ -165,10 +184,13 @@ impl Parser<'_> {
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
         if self.depth > self.limits.max_depth {
-            return Err(self.err(&format!(
-                "nesting deeper than {} levels",
-                self.limits.max_depth
-            )));
+            return Err(ParseError {
+                over_limit: Some("max-depth"),
+                ..self.err(&format!(
+                    "arrays and objects nested deeper than the limit of {} levels",
+                    self.limits.max_depth
+                ))
+            });
         }
         Ok(())
     }
@@ -283,6 +305,17 @@ impl Parser<'_> {
                 Some(b'"') => {
                     let end = self.i;
                     self.i += 1;
+                    if end - start > self.limits.max_string_bytes as usize {
+                        return Err(ParseError {
+                            offset: start - 1,
+                            message: format!(
+                                "a string of {} bytes, longer than the limit of {} bytes",
+                                end - start,
+                                self.limits.max_string_bytes
+                            ),
+                            over_limit: Some("max-string-bytes"),
+                        });
+                    }
                     return Ok((start as u32, end as u32, escaped));
                 }
                 Some(b'\\') => {
@@ -298,6 +331,7 @@ impl Parser<'_> {
                     return Err(ParseError {
                         offset: start - 1,
                         message: "unterminated string".into(),
+                        over_limit: None,
                     })
                 }
             }
@@ -432,9 +466,50 @@ mod tests {
     fn limits_depth() {
         let deep = "[".repeat(10_000);
         let e = parse(deep.as_bytes()).unwrap_err();
-        assert!(e.message.contains("nesting"), "{e}");
-        let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
-        parse(ok.as_bytes()).unwrap();
+        assert!(
+            e.message.contains("nested deeper than the limit of 512"),
+            "{e}"
+        );
+        assert_eq!(e.over_limit, Some("max-depth"));
+        assert_eq!(e.offset, 512, "where the 513th level opens");
+        // Exactly at the limit parses; one more level does not.
+        let at = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        parse(at(512).as_bytes()).unwrap();
+        assert!(parse(at(513).as_bytes()).unwrap_err().over_limit.is_some());
+        let small = Limits {
+            max_depth: 3,
+            ..Limits::default()
+        };
+        assert!(parse_with_limits(at(3).as_bytes(), small).is_ok());
+        assert!(parse_with_limits(at(4).as_bytes(), small).is_err());
+    }
+
+    #[test]
+    fn limits_string_length() {
+        let small = Limits {
+            max_string_bytes: 8,
+            ..Limits::default()
+        };
+        assert!(parse_with_limits(br#"{"a":"12345678"}"#, small).is_ok());
+        let e = parse_with_limits(br#"{"a":"123456789"}"#, small).unwrap_err();
+        assert_eq!(e.over_limit, Some("max-string-bytes"));
+        assert_eq!(e.offset, 5, "at the opening quote");
+        assert!(
+            e.message.contains("longer than the limit of 8 bytes"),
+            "{e}"
+        );
+        // Member names count too.
+        assert!(parse_with_limits(br#"{"123456789":1}"#, small)
+            .unwrap_err()
+            .over_limit
+            .is_some());
+        // The default is the documented 64 MiB.
+        let long = format!("\"{}\"", "a".repeat(DEFAULT_MAX_STRING_BYTES as usize + 1));
+        assert!(parse(long.as_bytes()).unwrap_err().over_limit.is_some());
+        let fits = format!("\"{}\"", "a".repeat(DEFAULT_MAX_STRING_BYTES as usize));
+        assert!(parse(fits.as_bytes()).is_ok());
+        // Grammar errors are not limits.
+        assert_eq!(parse(b"[1,]").unwrap_err().over_limit, None);
     }
 
     #[test]

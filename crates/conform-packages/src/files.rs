@@ -31,9 +31,13 @@ impl PackageFiles {
 
 /// Decompresses a tarball once and keeps the files that matter.
 pub(crate) fn read_tarball(path: &Path, label: &str) -> Result<PackageFiles, PackageError> {
-    let bytes = std::fs::read(path).map_err(|e| PackageError::io("reading", path, e))?;
+    read_tarball_bytes(&tarball::read_file(path, label)?, label)
+}
+
+/// [`read_tarball`] on a tarball already in memory.
+pub(crate) fn read_tarball_bytes(bytes: &[u8], label: &str) -> Result<PackageFiles, PackageError> {
     let mut files = PackageFiles::default();
-    tarball::walk(&bytes, label, tarball::MAX_UNPACKED_BYTES, |entry| {
+    tarball::walk(bytes, label, tarball::MAX_UNPACKED_BYTES, |entry| {
         if entry.is_dir {
             return Ok(Flow::Continue);
         }

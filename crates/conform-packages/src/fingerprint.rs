@@ -90,7 +90,7 @@ pub fn to_hex(key: &[u8; 32]) -> String {
 
 /// Reads a file and hashes it; shared by resolve for tarballs.
 pub(crate) fn read_and_hash(path: &Path) -> Result<(Vec<u8>, [u8; 32]), PackageError> {
-    let bytes = std::fs::read(path).map_err(|e| PackageError::io("reading", path, e))?;
+    let bytes = crate::tarball::read_file(path, &path.display().to_string())?;
     let key = of_bytes(&bytes);
     Ok((bytes, key))
 }

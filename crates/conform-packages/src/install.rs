@@ -48,8 +48,9 @@ pub fn install(cfg: &SourceConfig, id: &PackageId) -> Result<PathBuf, PackageErr
 /// Verifies a local tarball and unpacks it into the cache (no dependencies,
 /// no network). Returns the id from its `package.json`.
 pub fn import(cfg: &SourceConfig, tgz: &Path) -> Result<PackageId, PackageError> {
-    let bytes = fs::read(tgz).map_err(|e| PackageError::io("reading", tgz, e))?;
-    let (id, _) = unpack_into_cache(cfg, &bytes, &tgz.display().to_string(), None)?;
+    let label = tgz.display().to_string();
+    let bytes = tarball::read_file(tgz, &label)?;
+    let (id, _) = unpack_into_cache(cfg, &bytes, &label, None)?;
     Ok(id)
 }
 

@@ -58,3 +58,19 @@ pub use resolve::{resolve, ResolvedPackage};
 pub use resource::{Example, Resource};
 pub use spec::PackageSpec;
 pub use substitute::{missing_dependencies, notes, substitutions_used, Substituted, Substitution};
+
+/// The limits on a package tarball (docs/limits.md): entries, and its size
+/// on disk or downloaded.
+pub use tarball::{MAX_ENTRIES, MAX_TARBALL_BYTES};
+
+/// Reads a package tarball held in memory as loading reads one (each entry
+/// checked against the archive's limits, the files loading needs kept) and
+/// parses its `package/package.json`; returns the manifest and how many
+/// resource and example files it holds. For the fuzz targets and for
+/// checking a tarball without installing it.
+pub fn read_tarball_bytes(bytes: &[u8], label: &str) -> Result<(Manifest, usize), PackageError> {
+    let files = files::read_tarball_bytes(bytes, label)?;
+    let manifest = tarball::read_manifest_bytes(bytes, label)?;
+    let manifest = Manifest::parse(&manifest, label, "package/package.json")?;
+    Ok((manifest, files.resources.len() + files.examples.len()))
+}

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::error::PackageError;
+use crate::tarball::MAX_TARBALL_BYTES;
 
 /// Give up connecting after this long: an unreachable registry should fail fast.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -17,8 +18,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const TOTAL_TIMEOUT: Duration = Duration::from_secs(120);
 /// Refuse metadata documents above this size (real ones are kilobytes).
 const MAX_METADATA_BYTES: u64 = 64 << 20;
-/// Refuse tarballs above this size (real ones are at most tens of MB).
-const MAX_TARBALL_BYTES: u64 = 512 << 20;
 
 /// Metadata of one package name.
 #[derive(Debug, Default, Deserialize)]

@@ -291,7 +291,7 @@ fn read_tarball(
         None => {
             let bytes = match bytes {
                 Some(b) => b,
-                None => std::fs::read(path).map_err(|e| PackageError::io("reading", path, e))?,
+                None => tarball::read_file(path, &label)?,
             };
             let manifest_bytes = tarball::read_manifest_bytes(&bytes, &label)?;
             let m = Manifest::parse(&manifest_bytes, &label, "package/package.json")?;

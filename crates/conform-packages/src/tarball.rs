@@ -17,6 +17,31 @@ use crate::error::PackageError;
 /// well under 200 MiB; R4 core is 67 MB).
 pub(crate) const MAX_UNPACKED_BYTES: u64 = 1 << 30;
 
+/// Entries (files and folders) above which a tarball is refused (R4 core
+/// has about 4,600; the largest real packages a few tens of thousands).
+pub const MAX_ENTRIES: usize = 100_000;
+
+/// Size of a `.tgz` above which it is refused, read from disk or
+/// downloaded (real ones are at most tens of MB).
+pub const MAX_TARBALL_BYTES: u64 = 512 << 20;
+
+/// Reads a `.tgz` from disk, refusing one over [`MAX_TARBALL_BYTES`]
+/// before reading it.
+pub(crate) fn read_file(path: &Path, label: &str) -> Result<Vec<u8>, PackageError> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| PackageError::io("reading", path, e))?
+        .len();
+    if len > MAX_TARBALL_BYTES {
+        return Err(PackageError::BadArchive {
+            package: label.to_string(),
+            reason: format!(
+                "the tarball is {len} bytes, over the limit of {MAX_TARBALL_BYTES}; refusing it as unsafe"
+            ),
+        });
+    }
+    std::fs::read(path).map_err(|e| PackageError::io("reading", path, e))
+}
+
 /// One checked entry handed to a visitor.
 pub(crate) struct Entry<'a> {
     /// Path components with `.` removed, e.g. `["package", "Patient.json"]`.
@@ -84,7 +109,13 @@ where
         }
     };
     let entries = archive.entries().map_err(|e| archive_error(e, None))?;
-    for entry in entries {
+    for (count, entry) in entries.enumerate() {
+        if count >= MAX_ENTRIES {
+            return Err(PackageError::BadArchive {
+                package: label.to_string(),
+                reason: format!("has more than {MAX_ENTRIES} entries; refusing it as unsafe"),
+            });
+        }
         let mut entry = entry.map_err(|e| archive_error(e, None))?;
         let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let kind = entry.header().entry_type();
@@ -229,6 +260,41 @@ mod tests {
         let err = walk(&bytes, "small.tgz", 10_000, &mut read).unwrap_err();
         assert!(err.to_string().contains("more than 10000 bytes"), "{err}");
         assert!(err.to_string().contains("small.tgz"), "{err}");
+    }
+
+    #[test]
+    fn too_many_entries_is_an_error_not_a_hang() {
+        let names: Vec<String> = (0..=MAX_ENTRIES).map(|i| format!("package/{i}")).collect();
+        let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b""[..])).collect();
+        let bytes = tgz(&files);
+        let mut seen = 0;
+        let err = walk(&bytes, "many.tgz", MAX_UNPACKED_BYTES, |_| {
+            seen += 1;
+            Ok(Flow::Continue)
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("more than {MAX_ENTRIES} entries")),
+            "{err}"
+        );
+        assert_eq!(seen, MAX_ENTRIES);
+        // One fewer is read through.
+        let ok = tgz(&files[..MAX_ENTRIES]);
+        assert!(walk(&ok, "t", MAX_UNPACKED_BYTES, |_| Ok(Flow::Continue)).is_ok());
+    }
+
+    #[test]
+    fn a_tarball_over_the_size_limit_is_refused_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.tgz");
+        let f = std::fs::File::create(&path).unwrap();
+        // Sparse: no disk is used.
+        f.set_len(MAX_TARBALL_BYTES + 1).unwrap();
+        let err = read_file(&path, "huge.tgz").unwrap_err().to_string();
+        assert!(err.contains("over the limit of"), "{err}");
+        f.set_len(10).unwrap();
+        assert_eq!(read_file(&path, "huge.tgz").unwrap().len(), 10);
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_RETRIES: u32 = 2;
 /// Largest response body read (16 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest regions file read, in bytes (real ones are a few KB).
+pub const MAX_REGIONS_FILE_BYTES: u64 = 1 << 20;
 
 /// Why a regions file cannot be used. Its text reads like the endpoint
 /// crate's configuration errors, which it becomes there.
@@ -180,8 +182,16 @@ impl RegionsFile {
     /// from the environment, relative paths made relative to its folder.
     pub fn load(path: &Path) -> Result<RegionsFile, RegionsError> {
         let in_file = |m: String| RegionsError::new(format!("{}: {m}", path.display()));
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| RegionsError::new(format!("cannot read {}: {e}", path.display())))?;
+        let cannot = |e: String| RegionsError::new(format!("cannot read {}: {e}", path.display()));
+        let len = std::fs::metadata(path)
+            .map_err(|e| cannot(e.to_string()))?
+            .len();
+        if len > MAX_REGIONS_FILE_BYTES {
+            return Err(cannot(format!(
+                "it is {len} bytes, over the limit of {MAX_REGIONS_FILE_BYTES} for a regions file (docs/limits.md)"
+            )));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| cannot(e.to_string()))?;
         let mut file = Self::parse_with_env(&text, |name| std::env::var(name).ok())
             .map_err(|e| in_file(e.0))?;
         let dir = path.parent().unwrap_or(Path::new(""));
@@ -403,6 +413,25 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_regions_file_over_the_size_limit_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regions.yaml");
+        std::fs::write(&path, "regions:\n- {name: a, base_url: 'http://x'}\n").unwrap();
+        assert!(RegionsFile::load(&path).is_ok());
+        // Sparse, so a size over the limit costs no disk; loading it
+        // would fail on the YAML if the size were not checked first.
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(MAX_REGIONS_FILE_BYTES + 1)
+            .unwrap();
+        let e = RegionsFile::load(&path).unwrap_err().to_string();
+        assert!(e.contains("over the limit of 1048576"), "{e}");
+        assert!(e.contains("regions.yaml"), "{e}");
+    }
 
     #[test]
     fn checks_secret_sources_and_names() {

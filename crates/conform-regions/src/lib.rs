@@ -16,6 +16,7 @@ pub use env_expand::{expand_env, expand_env_in};
 pub use file::{
     AuthConfig, CareSetting, JwtAlg, Organisation, Region, RegionsError, RegionsFile, SecretMethod,
     TlsConfig, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
+    MAX_REGIONS_FILE_BYTES,
 };
 pub use gp_connect::{GpConnectSettings, ProbeProfile};
 pub use secrets::{SecretSource, SecretSpec};

@@ -18,10 +18,35 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Includes may include, but not deeper than this (cycles end here).
-const MAX_INCLUDE_DEPTH: usize = 8;
+pub const MAX_INCLUDE_DEPTH: usize = 8;
+/// Steps in one phase (setup, steps, teardown) once includes are expanded.
+pub const MAX_STEPS: usize = 1000;
+/// Scenarios one file's matrix may make (the product of its value lists).
+pub const MAX_MATRIX_COMBINATIONS: usize = 100;
+/// Attempts a retry may make (`retry.for` / `retry.every`); the runner
+/// stops there too.
+pub const MAX_RETRY_ATTEMPTS: u32 = 100;
+/// Longest `retry.for`.
+pub const MAX_RETRY_FOR: Duration = Duration::from_secs(600);
+/// Largest scenario or fragment file read, in bytes.
+pub const MAX_SCENARIO_FILE_BYTES: u64 = 4 << 20;
+
+/// A scenario file's text, refused past [`MAX_SCENARIO_FILE_BYTES`].
+fn read_text(file: &Path) -> Result<String, LoadError> {
+    let len = std::fs::metadata(file)
+        .map_err(|e| LoadError::new(file, e.to_string()))?
+        .len();
+    if len > MAX_SCENARIO_FILE_BYTES {
+        return Err(LoadError::new(
+            file,
+            format!("the file is {len} bytes, over the limit of {MAX_SCENARIO_FILE_BYTES} for a scenario file (docs/limits.md)"),
+        ));
+    }
+    std::fs::read_to_string(file).map_err(|e| LoadError::new(file, e.to_string()))
+}
 
 pub fn parse_file(file: &Path) -> Result<ScenarioFile, LoadError> {
-    let text = std::fs::read_to_string(file).map_err(|e| LoadError::new(file, e.to_string()))?;
+    let text = read_text(file)?;
     serde_yaml_ng::from_str(&text).map_err(|e| LoadError::yaml(file, &e))
 }
 
@@ -56,6 +81,16 @@ pub fn compile_file(file: &Path) -> Result<Vec<PlannedScenario>, LoadError> {
     let phases = [&sf.setup, &sf.steps, &sf.teardown].map(|items| expand(items, dir, 0));
     let [setup, steps, teardown] = phases;
     let (setup, steps, teardown) = (setup?, steps?, teardown?);
+    let count = sf
+        .matrix
+        .values()
+        .try_fold(1usize, |n, values| n.checked_mul(values.len()))
+        .filter(|&n| n <= MAX_MATRIX_COMBINATIONS);
+    if count.is_none() {
+        return Err(err(format!(
+            "the matrix makes more than {MAX_MATRIX_COMBINATIONS} combinations (docs/limits.md)"
+        )));
+    }
     let mut out = Vec::new();
     for combo in combinations(&sf.matrix) {
         let mut mvars = Vars::new();
@@ -133,7 +168,7 @@ pub fn compile_file(file: &Path) -> Result<Vec<PlannedScenario>, LoadError> {
         out.push(s);
     }
     // Everything our own checks say has been said; the schema has the rest.
-    let text = std::fs::read_to_string(file).map_err(|e| err(e.to_string()))?;
+    let text = read_text(file)?;
     let raw: Value = serde_yaml_ng::from_str(&text).map_err(|e| LoadError::yaml(file, &e))?;
     check_schema(file, &raw)?;
     Ok(out)
@@ -173,7 +208,17 @@ fn combinations(matrix: &BTreeMap<String, Vec<Value>>) -> Vec<Vec<(String, Value
 /// parameters substituted.
 fn expand(items: &[StepItem], dir: &Path, depth: usize) -> Result<Vec<StepItem>, LoadError> {
     let mut out = Vec::new();
+    let too_many = || {
+        LoadError::new(
+            dir,
+            format!("more than {MAX_STEPS} steps in one phase, includes expanded (docs/limits.md)"),
+        )
+    };
     for item in items {
+        // Checked before each item, so a fan-out of includes stops early.
+        if out.len() > MAX_STEPS {
+            return Err(too_many());
+        }
         let Some(include) = &item.include else {
             out.push(item.clone());
             continue;
@@ -190,8 +235,7 @@ fn expand(items: &[StepItem], dir: &Path, depth: usize) -> Result<Vec<StepItem>,
         if depth >= MAX_INCLUDE_DEPTH {
             return Err(LoadError::new(&path, "includes nest too deep (a cycle?)"));
         }
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| LoadError::new(&path, e.to_string()))?;
+        let text = read_text(&path)?;
         let mut raw: Value =
             serde_yaml_ng::from_str(&text).map_err(|e| LoadError::yaml(&path, &e))?;
         let params: Vec<String> = raw["params"]
@@ -224,6 +268,9 @@ fn expand(items: &[StepItem], dir: &Path, depth: usize) -> Result<Vec<StepItem>,
         let inner_dir = path.parent().unwrap_or(Path::new(""));
         out.extend(expand(&items, inner_dir, depth + 1)?);
     }
+    if out.len() > MAX_STEPS {
+        return Err(too_many());
+    }
     Ok(out)
 }
 
@@ -241,6 +288,29 @@ fn fhirpath(expr: &str, step: &str) -> Result<(), String> {
     conform_fhirpath::parse(expr)
         .map(|_| ())
         .map_err(|e| format!("step '{step}': FHIRPath '{expr}' does not parse: {e}"))
+}
+
+/// A step's retry, within [`MAX_RETRY_FOR`] and [`MAX_RETRY_ATTEMPTS`].
+fn retry_plan(r: &crate::model::Retry, id: &str) -> Result<RetryPlan, String> {
+    let every = match &r.every {
+        Some(t) => duration(t, "retry.every")?,
+        None => Duration::from_secs(1),
+    };
+    let limit = duration(&r.limit, "retry.for")?;
+    if limit > MAX_RETRY_FOR {
+        return Err(format!(
+            "step '{id}': retry.for {:?} is over the limit of {:?} (docs/limits.md)",
+            limit, MAX_RETRY_FOR
+        ));
+    }
+    let attempts = limit.as_nanos() / every.as_nanos().max(1) + 1;
+    if attempts > u128::from(MAX_RETRY_ATTEMPTS) {
+        return Err(format!(
+            "step '{id}': retrying every {every:?} for {limit:?} makes up to {attempts} attempts, \
+             over the limit of {MAX_RETRY_ATTEMPTS}: wait longer between them (docs/limits.md)"
+        ));
+    }
+    Ok(RetryPlan { every, limit })
 }
 
 fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
@@ -361,13 +431,7 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         captures.push((var.clone(), c));
     }
     let retry = match &step.retry {
-        Some(r) => Some(RetryPlan {
-            every: match &r.every {
-                Some(t) => duration(t, "retry.every")?,
-                None => Duration::from_secs(1),
-            },
-            limit: duration(&r.limit, "retry.for")?,
-        }),
+        Some(r) => Some(retry_plan(r, &id)?),
         None if step.until.is_some() => {
             return Err(format!("step '{id}': 'until' needs a 'retry'"))
         }

@@ -99,7 +99,10 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
                 .all(|c| check(c, resp, ctx.validator, &interp).status != Status::Fail),
             (Err(_), _) => false,
         };
-        if satisfied || start.elapsed() + retry.every > retry.limit {
+        if satisfied
+            || start.elapsed() + retry.every > retry.limit
+            || attempts >= crate::compile::MAX_RETRY_ATTEMPTS
+        {
             break sent;
         }
         std::thread::sleep(retry.every);

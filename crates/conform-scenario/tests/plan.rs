@@ -260,3 +260,111 @@ fn testscript_autocreate_and_autodelete_become_setup_and_teardown_steps() {
         ]
     );
 }
+
+/// A scenario over one region with `steps` (YAML list items) and `extra`
+/// top-level YAML.
+fn scenario(steps: &str, extra: &str) -> String {
+    format!("id: s\nregions: [a]\n{extra}steps:\n{steps}")
+}
+
+fn get_step(id: &str, retry: &str) -> String {
+    format!("- id: {id}\n  name: step {id}\n  on: a\n  request: {{path: Patient}}\n{retry}")
+}
+
+#[test]
+fn a_matrix_over_the_limit_is_refused_before_expanding() {
+    use conform_scenario::compile::MAX_MATRIX_COMBINATIONS;
+    let values = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+    // 10 x 10 is the limit: it compiles.
+    let ten = format!("matrix:\n  x: [{}]\n  y: [{}]\n", values(10), values(10));
+    assert_eq!(MAX_MATRIX_COMBINATIONS, 100);
+    let plan = load_text(&scenario(&get_step("one", ""), &ten)).expect("100 combinations");
+    assert_eq!(plan.scenarios.len(), 100);
+    // 10^12 would never finish (or fit in memory) if it were expanded.
+    let huge: String = (0..12)
+        .map(|k| format!("  k{k}: [{}]\n", values(10)))
+        .collect();
+    let e = load_text(&scenario(&get_step("one", ""), &format!("matrix:\n{huge}"))).unwrap_err();
+    assert!(e.contains("more than 100 combinations"), "{e}");
+}
+
+#[test]
+fn steps_over_the_limit_are_refused() {
+    use conform_scenario::compile::MAX_STEPS;
+    let steps = |n: usize| {
+        (0..n)
+            .map(|i| get_step(&format!("s{i}"), ""))
+            .collect::<String>()
+    };
+    assert!(load_text(&scenario(&steps(MAX_STEPS), "")).is_ok());
+    let Err(e) = load_text(&scenario(&steps(MAX_STEPS + 1), "")) else {
+        panic!("{} steps compiled", MAX_STEPS + 1)
+    };
+    assert!(e.contains("more than 1000 steps"), "{e}");
+}
+
+#[test]
+fn retries_over_the_limits_are_refused() {
+    let with_retry = |r: &str| load_text(&scenario(&get_step("r", &format!("  retry: {r}\n")), ""));
+    assert!(with_retry("{every: 1s, for: 99s}").is_ok());
+    let e = with_retry("{every: 10ms, for: 60s}").unwrap_err();
+    assert!(
+        e.contains("up to 6001 attempts, over the limit of 100"),
+        "{e}"
+    );
+    let e = with_retry("{every: 0s, for: 1s}").unwrap_err();
+    assert!(e.contains("over the limit of 100"), "{e}");
+    let e = with_retry("{every: 10s, for: 11m}").unwrap_err();
+    assert!(
+        e.contains("retry.for 660s is over the limit of 600s"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_scenario_file_over_the_size_limit_is_refused_unread() {
+    use conform_scenario::compile::MAX_SCENARIO_FILE_BYTES;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.yaml");
+    std::fs::write(&f, scenario(&get_step("one", ""), "")).unwrap();
+    assert!(load_plan(std::slice::from_ref(&f), &Bindings::new()).is_ok());
+    std::fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_len(MAX_SCENARIO_FILE_BYTES + 1)
+        .unwrap();
+    let e = load_plan(&[f], &Bindings::new()).unwrap_err();
+    assert!(e.message.contains("over the limit of 4194304"), "{e}");
+}
+
+#[test]
+fn includes_that_include_themselves_stop_at_the_depth_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("loop.yaml"),
+        "params: []\nsteps:\n  - include: loop.yaml\n",
+    )
+    .unwrap();
+    let f = dir.path().join("s.yaml");
+    std::fs::write(&f, scenario("- include: loop.yaml\n", "")).unwrap();
+    let e = load_plan(&[f], &Bindings::new()).unwrap_err();
+    assert!(e.message.contains("includes nest too deep"), "{e}");
+}
+
+#[test]
+fn yaml_aliases_that_expand_without_bound_are_an_error() {
+    // "Billion laughs": each level repeats the one before nine times.
+    let mut yaml = String::from(
+        "id: s\nregions: [a]\nvars:\n  x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    for i in 1..10 {
+        let prev = format!("*x{}", i - 1);
+        yaml += &format!("  x{i}: &x{i} [{}]\n", [prev.as_str(); 9].join(", "));
+    }
+    yaml += "steps: []\n";
+    let start = std::time::Instant::now();
+    let e = load_text(&yaml).unwrap_err();
+    assert!(e.contains("repetition limit"), "{e}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}

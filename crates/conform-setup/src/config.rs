@@ -152,7 +152,21 @@ rule_overrides! {
     must_support_hints: bool,
     /// Resources marked experimental are errors.
     no_experimental_content: bool,
+    /// Largest file read whole, in bytes (docs/limits.md).
+    max_file_bytes: u64,
+    /// Longest NDJSON line, in bytes.
+    max_line_bytes: u64,
+    /// Deepest nesting of JSON arrays and objects (and XML elements).
+    max_depth: u32,
+    /// Longest JSON string, in bytes.
+    max_string_bytes: u32,
+    /// Findings listed per resource before one `findings-truncated`.
+    max_findings: usize,
 }
+
+/// The highest nesting limit accepted (`max-depth`): deeper, validation's
+/// recursion could outgrow a worker thread's stack (docs/limits.md).
+pub const MAX_DEPTH_CEILING: u32 = 2048;
 
 /// What the command line says about configuration (the global options).
 #[derive(Clone, Debug, Default)]
@@ -258,6 +272,14 @@ impl Settings {
         let config_release = release(&file.packages.fhir_version, "[packages] fhir-version")?;
         let config_dir = config_file.as_ref().map(|_| dir.as_path());
         let rule_options = file.validate.rules();
+        if let Some(depth) = rule_options
+            .max_depth
+            .filter(|d| !(1..=MAX_DEPTH_CEILING).contains(d))
+        {
+            return Err(SetupError::Usage(format!(
+                "[validate] max-depth = {depth}: must be 1 to {MAX_DEPTH_CEILING} (docs/limits.md)"
+            )));
+        }
         let (pack_name, pack_dirs) = pack_choice(cli.pack.clone(), file.validate.pack, config_dir);
         let mut terminology = std::mem::take(&mut file.terminology);
         if let Some(url) = &cli.tx {

@@ -10,7 +10,7 @@
 mod config;
 mod load;
 
-pub use config::{Overrides, RuleOverrides, Settings, DEFAULT_BASE, FILE_NAME};
+pub use config::{Overrides, RuleOverrides, Settings, DEFAULT_BASE, FILE_NAME, MAX_DEPTH_CEILING};
 pub use load::{LoadOptions, PackDefinitions};
 
 /// Why a command could not be set up.

@@ -14,6 +14,8 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         XML_EMPTY_ELEMENT => "An XML element with no value, attributes or children.",
         XML_ELEMENT_ORDER => "XML elements not in the order their definition gives.",
         XML_XHTML_NAMESPACE => "The narrative div is not in the XHTML namespace.",
+        LIMIT_EXCEEDED => "The input is over one of the limits of docs/limits.md (nesting, string length, NDJSON line length): it was not validated.",
+        FINDINGS_TRUNCATED => "The resource has more findings than the max-findings limit: the rest are counted, not listed.",
         RESOURCE_TYPE => "The resourceType is missing or not a resource type of the FHIR release validated.",
         FHIR_RELEASE => "The resource was written for another FHIR release (STU3 or R4) than the one validated.",
         UNKNOWN_ELEMENT => "An element that the definition does not have.",

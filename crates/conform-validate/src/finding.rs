@@ -169,6 +169,9 @@ pub mod rules {
         XML_EMPTY_ELEMENT = conform_xml::rules::XML_EMPTY_ELEMENT,
         XML_ELEMENT_ORDER = conform_xml::rules::XML_ELEMENT_ORDER,
         XML_XHTML_NAMESPACE = conform_xml::rules::XML_XHTML_NAMESPACE,
+        // Limits on input (docs/limits.md).
+        LIMIT_EXCEEDED = "limit-exceeded",
+        FINDINGS_TRUNCATED = "findings-truncated",
     }
 
     /// Rules that say a check could not be made (a value set that is not

@@ -39,10 +39,16 @@ pub use describe::describe_rule;
 pub use finding::{rules, IssueCode, Location, Outcome, Severity, Status};
 pub use input::{collect_inputs, Input, InputError};
 pub use load::{LoadError, LoadStats};
-pub use options::{ContainedPolicy, Level, Options, ReferencePolicy};
+pub use options::{
+    ContainedPolicy, Level, Options, ReferencePolicy, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FINDINGS,
+    DEFAULT_MAX_LINE_BYTES,
+};
 pub use run::{
     validate_inputs, validate_shard, FileFailure, ResourceResult, Shard, Sink, Summary, SHARD_LINES,
 };
+/// The narrative XHTML checks (`Narrative.div`, txt-1 and txt-2) on one
+/// text: `Err` says what is wrong. Public for the fuzz targets.
+pub use xhtml::check as check_narrative;
 
 use conform_json::Document;
 use context::Context;
@@ -149,6 +155,9 @@ impl Validator {
             self.context.as_ref(),
             results,
         );
+        for r in results {
+            run::truncate_findings(r, self.options.max_findings);
+        }
     }
 
     /// The FHIR release of the loaded definitions.
@@ -288,7 +297,7 @@ impl Validator {
     /// [`Self::validate_bytes`] with its terminology questions left for
     /// the caller to settle (with others of its batch).
     pub(crate) fn bytes_unsettled(&self, bytes: &[u8], line_base: u32) -> ResourceResult {
-        match conform_json::parse(bytes) {
+        match conform_json::parse_with_limits(bytes, self.options.json_limits()) {
             Ok(doc) => self.validate_document_at(&doc, line_base, None),
             Err(e) => run::parse_failure(bytes, &e, line_base),
         }

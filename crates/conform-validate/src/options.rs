@@ -42,7 +42,28 @@ pub struct Options {
     pub must_support_hints: bool,
     /// Conformance resources marked `experimental` are errors.
     pub no_experimental_content: bool,
+    // Limits on hostile or runaway input (docs/limits.md).
+    /// Largest file read whole (a JSON or XML resource, or NDJSON on
+    /// standard input), in bytes; a larger one is not read.
+    pub max_file_bytes: u64,
+    /// Longest NDJSON line, in bytes; a longer one is skipped unread.
+    pub max_line_bytes: u64,
+    /// Deepest nesting of JSON arrays and objects (XML elements: the same).
+    pub max_depth: u32,
+    /// Longest JSON string (a member name or a value), in bytes.
+    pub max_string_bytes: u32,
+    /// Findings reported for one resource; past it, one
+    /// `findings-truncated` finding stands for the rest.
+    pub max_findings: usize,
 }
+
+/// The default of [`Options::max_file_bytes`]: 256 MiB (the largest
+/// real Bundles are tens of MB; parsing costs about three times the file).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
+/// The default of [`Options::max_line_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: u64 = 64 << 20;
+/// The default of [`Options::max_findings`].
+pub const DEFAULT_MAX_FINDINGS: usize = 1000;
 
 impl Default for Options {
     fn default() -> Self {
@@ -60,6 +81,11 @@ impl Default for Options {
             extension_domains: Vec::new(),
             must_support_hints: false,
             no_experimental_content: false,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            max_depth: conform_json::DEFAULT_MAX_DEPTH,
+            max_string_bytes: conform_json::DEFAULT_MAX_STRING_BYTES,
+            max_findings: DEFAULT_MAX_FINDINGS,
         }
     }
 }
@@ -78,6 +104,14 @@ impl Options {
             self.references,
             ReferencePolicy::CheckExists | ReferencePolicy::CheckValid
         )
+    }
+
+    /// The JSON parser's limits.
+    pub fn json_limits(&self) -> conform_json::Limits {
+        conform_json::Limits {
+            max_depth: self.max_depth,
+            max_string_bytes: self.max_string_bytes,
+        }
     }
 
     /// Whether an extension URL is in one of the allowed extension domains.

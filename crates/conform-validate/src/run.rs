@@ -154,7 +154,7 @@ fn validate_whole(
     input: &Input,
     shard: Shard,
 ) -> Result<Vec<ResourceResult>, String> {
-    let bytes = read_all(input)?;
+    let bytes = read_all(input, v.options.max_file_bytes)?;
     if *input == Input::Stdin && looks_like_ndjson(&bytes) {
         return Ok(validate_lines(v, &bytes, 0, shard));
     }
@@ -183,17 +183,38 @@ fn settle_batch(v: &Validator, batch: &mut [(String, Result<Vec<ResourceResult>,
     }
 }
 
-fn read_all(input: &Input) -> Result<Vec<u8>, String> {
-    match input {
-        Input::File(p) => std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display())),
-        Input::Stdin => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
-            Ok(buf)
+/// The whole of a file or of standard input, unless it is larger than
+/// `max` bytes (the max-file-bytes limit), which is an error before more
+/// than `max` bytes are read.
+fn read_all(input: &Input, max: u64) -> Result<Vec<u8>, String> {
+    let too_large = |size: &str| {
+        format!(
+            "cannot read {}: it is {size} bytes, over the limit of {max} (raise it with \
+             --max-file-bytes or conform.toml's [validate] max-file-bytes; docs/limits.md)",
+            input.name()
+        )
+    };
+    let (reader, known): (Box<dyn Read>, Option<u64>) = match input {
+        Input::File(p) => {
+            let file =
+                std::fs::File::open(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let len = file.metadata().map(|m| m.len()).ok();
+            (Box::new(file), len)
         }
+        Input::Stdin => (Box::new(std::io::stdin()), None),
+    };
+    if let Some(len) = known.filter(|&len| len > max) {
+        return Err(too_large(&len.to_string()));
     }
+    let mut buf = Vec::with_capacity(known.unwrap_or(0).min(max) as usize);
+    reader
+        .take(max.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot read {}: {e}", input.name()))?;
+    if buf.len() as u64 > max {
+        return Err(too_large("more than"));
+    }
+    Ok(buf)
 }
 
 /// More than one line that each start a JSON object.
@@ -220,9 +241,17 @@ fn validate_lines(
         .filter(|&(n, _)| shard.takes_line(n))
         .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
         .collect();
+    let max = v.options.max_line_bytes;
     lines
         .par_iter()
-        .map(|&(n, line)| v.bytes_unsettled(line, n))
+        .map(|&(n, line)| {
+            if line.len() as u64 > max {
+                let why = format!("an NDJSON line longer than the limit of {max} bytes");
+                over_limit("max-line-bytes", &why, n, n + 1, 1)
+            } else {
+                v.bytes_unsettled(line, n)
+            }
+        })
         .collect::<Vec<_>>()
 }
 
@@ -235,6 +264,7 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
         Ok(file) => NdjsonChunks {
             reader: BufReader::with_capacity(1 << 20, file),
             chunk_bytes: NDJSON_CHUNK_BYTES,
+            max_line_bytes: v.options.max_line_bytes,
             lines_before: 0,
             done: false,
         },
@@ -265,12 +295,50 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
 }
 
 /// An NDJSON file as chunks of whole lines of about `chunk_bytes`, each
-/// with the number of its first line; a read error ends it.
+/// with the number of its first line; a read error ends it. A line longer
+/// than `max_line_bytes` is kept only to one byte past that (enough for
+/// [`validate_lines`] to refuse it), so memory stays bounded.
 struct NdjsonChunks<R> {
     reader: R,
     chunk_bytes: usize,
+    max_line_bytes: u64,
     lines_before: u32,
     done: bool,
+}
+
+/// Appends one line (with its newline) to `chunk`, but at most `max + 1`
+/// bytes of it: the rest of a longer line is read and dropped. Returns
+/// how many bytes were read (0 at the end).
+fn read_line_bounded<R: BufRead>(
+    reader: &mut R,
+    chunk: &mut Vec<u8>,
+    max: u64,
+) -> std::io::Result<usize> {
+    let n = reader
+        .by_ref()
+        .take(max.saturating_add(1))
+        .read_until(b'\n', chunk)?;
+    if n as u64 <= max || chunk.last() == Some(&b'\n') {
+        return Ok(n);
+    }
+    let mut skipped = 0;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let (used, end) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        reader.consume(used);
+        skipped += used;
+        if end {
+            chunk.push(b'\n');
+            break;
+        }
+    }
+    Ok(n + skipped)
 }
 
 impl<R: BufRead> Iterator for NdjsonChunks<R> {
@@ -283,7 +351,7 @@ impl<R: BufRead> Iterator for NdjsonChunks<R> {
         let mut chunk = Vec::with_capacity(self.chunk_bytes + (1 << 16));
         let first_line = self.lines_before;
         while chunk.len() < self.chunk_bytes {
-            match self.reader.read_until(b'\n', &mut chunk) {
+            match read_line_bounded(&mut self.reader, &mut chunk, self.max_line_bytes) {
                 Ok(0) => {
                     self.done = true;
                     break;
@@ -307,19 +375,90 @@ impl<R: BufRead> Iterator for NdjsonChunks<R> {
 pub(crate) fn parse_failure(bytes: &[u8], e: &ParseError, line_base: u32) -> ResourceResult {
     let text = String::from_utf8_lossy(bytes);
     let (line, column) = LineIndex::new(&text).line_col(&text, e.offset);
-    ResourceResult {
-        resource_type: None,
-        id: None,
-        line: line_base + 1,
-        findings: vec![Outcome::finding(
+    if let Some(limit) = e.over_limit {
+        return over_limit(limit, &e.message, line_base, line + line_base, column);
+    }
+    unread(
+        line_base,
+        Outcome::finding(
             Severity::Fatal,
             IssueCode::Invalid,
             rules::JSON_SYNTAX,
             Location::payload(String::new(), line + line_base, column),
             format!("The content is not valid JSON: {}", e.message),
-        )],
+        ),
+    )
+}
+
+/// The result for a resource that could not be read: one fatal `finding`,
+/// no type or id; `line_base` lines come before it in its file.
+pub(crate) fn unread(line_base: u32, finding: Outcome) -> ResourceResult {
+    ResourceResult {
+        resource_type: None,
+        id: None,
+        line: line_base + 1,
+        findings: vec![finding],
         ..Default::default()
     }
+}
+
+/// The result for a resource that is over one of the limits (docs/limits.md),
+/// `setting` spelled as its flag and conform.toml key: one fatal finding
+/// where it broke the limit; nothing else of it is validated.
+pub(crate) fn over_limit(
+    setting: &str,
+    why: &str,
+    line_base: u32,
+    line: u32,
+    column: u32,
+) -> ResourceResult {
+    unread(
+        line_base,
+        Outcome::finding(
+            Severity::Fatal,
+            IssueCode::Processing,
+            rules::LIMIT_EXCEEDED,
+            Location::payload(String::new(), line, column),
+            format!(
+                "The content was not validated: {why} (raise it with --{setting} or \
+                 conform.toml's [validate] {setting}; docs/limits.md)"
+            ),
+        ),
+    )
+}
+
+/// Keeps the first `max` findings of a resource and replaces the rest with
+/// one `findings-truncated` finding that counts them, as severe as the
+/// most severe of them (so dropping findings never turns a failing
+/// resource into a passing one).
+pub(crate) fn truncate_findings(result: &mut ResourceResult, max: usize) {
+    if result.findings.len() <= max {
+        return;
+    }
+    let rest = result.findings.split_off(max);
+    // Severities order from fatal down to information.
+    let worst = rest
+        .iter()
+        .map(|f| f.severity)
+        .min()
+        .unwrap_or(Severity::Information);
+    let errors = rest.iter().filter(|f| f.severity.is_error()).count();
+    let line = rest
+        .first()
+        .and_then(|f| f.location.line)
+        .unwrap_or(result.line);
+    result.findings.push(Outcome::finding(
+        worst,
+        IssueCode::Processing,
+        rules::FINDINGS_TRUNCATED,
+        Location::payload(String::new(), line, 1),
+        format!(
+            "{} more findings on this resource ({errors} of them errors) are not listed: \
+             over the limit of {max} per resource (raise it with --max-findings or \
+             conform.toml's [validate] max-findings; docs/limits.md)",
+            rest.len()
+        ),
+    ));
 }
 
 #[cfg(test)]
@@ -332,6 +471,7 @@ mod shard_tests {
         let chunks: Vec<(Vec<u8>, u32)> = NdjsonChunks {
             reader: &text[..],
             chunk_bytes: 8,
+            max_line_bytes: 64,
             lines_before: 0,
             done: false,
         }
@@ -348,6 +488,36 @@ mod shard_tests {
                 ("{\"b\":2}\n", 1),
                 ("\n{\"c\":3}\n", 2),
                 ("{\"d\":4}", 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn ndjson_lines_over_the_limit_are_cut_one_byte_past_it() {
+        // A small BufReader so the long line spans several buffers.
+        let text = format!(
+            "{{\"a\":1}}\n{}\n{{\"c\":3}}\n{}",
+            "x".repeat(100),
+            "y".repeat(50)
+        );
+        let chunks: Vec<(Vec<u8>, u32)> = NdjsonChunks {
+            reader: std::io::BufReader::with_capacity(16, text.as_bytes()),
+            chunk_bytes: 1 << 20,
+            max_line_bytes: 10,
+            lines_before: 0,
+            done: false,
+        }
+        .map(Result::unwrap)
+        .collect();
+        assert_eq!(chunks.len(), 1);
+        let lines: Vec<&[u8]> = chunks[0].0.split(|&b| b == b'\n').collect();
+        assert_eq!(
+            lines,
+            [
+                &b"{\"a\":1}"[..],
+                "x".repeat(11).as_bytes(),
+                b"{\"c\":3}",
+                "y".repeat(11).as_bytes(),
             ]
         );
     }

@@ -85,12 +85,30 @@ impl Validator {
     }
 
     fn xml_unsettled(&self, bytes: &[u8]) -> ResourceResult {
-        let converted = match conform_xml::read(bytes, &self.xml_model()) {
+        let limits = conform_xml::Limits {
+            max_depth: self.options.max_depth,
+        };
+        let converted = match conform_xml::read_with_limits(bytes, &self.xml_model(), limits) {
             Ok(c) => c,
             Err(e) => return xml_failure(bytes, &e),
         };
-        let doc = match conform_json::parse(converted.json.as_bytes()) {
+        // An XML element may become an object in an array: twice as deep.
+        let json_limits = conform_json::Limits {
+            max_depth: self.options.max_depth.saturating_mul(2).saturating_add(2),
+            ..self.options.json_limits()
+        };
+        let doc = match conform_json::parse_with_limits(converted.json.as_bytes(), json_limits) {
             Ok(doc) => doc,
+            Err(e) if e.over_limit.is_some() => {
+                return xml_failure(
+                    bytes,
+                    &XmlError {
+                        offset: converted.positions.xml_offset(e.offset),
+                        message: e.message,
+                        over_limit: e.over_limit,
+                    },
+                )
+            }
             // The reader writes JSON text only; failing here is a bug in it,
             // reported as a finding rather than a panic.
             Err(e) => {
@@ -101,6 +119,7 @@ impl Validator {
                         message: format!(
                             "internal error: the XML was read into invalid JSON ({e})"
                         ),
+                        over_limit: None,
                     },
                 )
             }
@@ -126,17 +145,17 @@ impl Validator {
 fn xml_failure(bytes: &[u8], e: &XmlError) -> ResourceResult {
     let text = String::from_utf8_lossy(bytes);
     let (line, column) = conform_json::LineIndex::new(&text).line_col(&text, e.offset);
-    ResourceResult {
-        resource_type: None,
-        id: None,
-        line: 1,
-        findings: vec![Outcome::finding(
+    if let Some(limit) = e.over_limit {
+        return crate::run::over_limit(limit, &e.message, 0, line, column);
+    }
+    crate::run::unread(
+        0,
+        Outcome::finding(
             Severity::Fatal,
             IssueCode::Invalid,
             rules::XML_SYNTAX,
             Location::payload(String::new(), line, column),
             format!("The content is not valid FHIR XML: {}", e.message),
-        )],
-        ..Default::default()
-    }
+        ),
+    )
 }

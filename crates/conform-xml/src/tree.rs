@@ -7,7 +7,8 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::XmlVersion;
 use std::fmt;
 
-/// Bounds that keep hostile input from exhausting the stack or memory.
+/// Bounds that keep hostile input from exhausting the stack or memory
+/// (docs/limits.md).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Maximum nesting of elements.
@@ -27,6 +28,9 @@ impl Default for Limits {
 pub struct XmlError {
     pub offset: usize,
     pub message: String,
+    /// The text broke one of the [`Limits`], not the XML grammar: which
+    /// one, as its setting is spelled (`max-depth`).
+    pub over_limit: Option<&'static str>,
 }
 
 impl fmt::Display for XmlError {
@@ -74,6 +78,7 @@ pub(crate) fn parse(bytes: &[u8], limits: Limits) -> Result<Tree<'_>, XmlError> 
         return Err(XmlError {
             offset: 0,
             message: "UTF-16 is not supported: FHIR XML must be UTF-8".into(),
+            over_limit: None,
         });
     }
     let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -84,11 +89,13 @@ pub(crate) fn parse(bytes: &[u8], limits: Limits) -> Result<Tree<'_>, XmlError> 
     let src = std::str::from_utf8(bytes).map_err(|e| XmlError {
         offset: e.valid_up_to(),
         message: "invalid UTF-8 (FHIR XML must be UTF-8)".into(),
+        over_limit: None,
     })?;
     if src.len() >= u32::MAX as usize {
         return Err(XmlError {
             offset: 0,
             message: "document larger than 4 GiB".into(),
+            over_limit: Some("max-file-bytes"),
         });
     }
     let body = &src[bom..];
@@ -104,6 +111,7 @@ pub(crate) fn parse(bytes: &[u8], limits: Limits) -> Result<Tree<'_>, XmlError> 
     let err = |offset: usize, message: String| XmlError {
         offset: offset + bom,
         message,
+        over_limit: None,
     };
     loop {
         let before = reader.buffer_position() as usize;
@@ -135,10 +143,16 @@ pub(crate) fn parse(bytes: &[u8], limits: Limits) -> Result<Tree<'_>, XmlError> 
                     return Err(err(before, "more than one root element".into()));
                 }
                 if open.len() as u32 >= limits.max_depth {
-                    return Err(err(
-                        before,
-                        format!("elements nested deeper than {}", limits.max_depth),
-                    ));
+                    return Err(XmlError {
+                        over_limit: Some("max-depth"),
+                        ..err(
+                            before,
+                            format!(
+                                "elements nested deeper than the limit of {} levels",
+                                limits.max_depth
+                            ),
+                        )
+                    });
                 }
                 let depth = open.len();
                 let (elem, declared) =
