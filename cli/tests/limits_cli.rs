@@ -123,3 +123,32 @@ fn an_impossible_depth_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn max_fhirpath_steps_is_a_flag_and_a_config_key() {
+    let dir = tempfile::tempdir().unwrap();
+    // pat-1 on the contact is evaluated and fails (no name, telecom...)
+    std::fs::write(
+        dir.path().join("p.json"),
+        r#"{"resourceType":"Patient","contact":[{"gender":"male"}]}"#,
+    )
+    .unwrap();
+    let not_evaluated = |r: &Value| {
+        r["files"][0]["resources"][0]["issues"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|i| i["rule"] == "invariant-not-evaluated" && i["severity"] == "warning")
+    };
+    let (r, _) = report(dir.path(), &["p.json"]);
+    assert!(!not_evaluated(&r), "{r}");
+    let (r, _) = report(dir.path(), &["--max-fhirpath-steps", "2", "p.json"]);
+    assert!(not_evaluated(&r), "{r}");
+    std::fs::write(
+        dir.path().join("conform.toml"),
+        "[validate]\nmax-fhirpath-steps = 2\n",
+    )
+    .unwrap();
+    let (r, _) = report(dir.path(), &["p.json"]);
+    assert!(not_evaluated(&r), "{r}");
+}

@@ -69,6 +69,11 @@ pub struct RuleFlags {
     /// findings-truncated finding (default 1000).
     #[arg(long, value_name = "N", help_heading = "Limits")]
     max_findings: Option<usize>,
+    /// Steps one FHIRPath evaluation (an invariant on one element) may
+    /// take; past it the invariant is a not-evaluated warning (default
+    /// 20000000).
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    max_fhirpath_steps: Option<u64>,
 }
 
 impl RuleFlags {
@@ -92,6 +97,7 @@ impl RuleFlags {
             max_depth: self.max_depth,
             max_string_bytes: self.max_string_bytes,
             max_findings: self.max_findings,
+            max_fhirpath_steps: self.max_fhirpath_steps,
         }
     }
 }

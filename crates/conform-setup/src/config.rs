@@ -162,6 +162,8 @@ rule_overrides! {
     max_string_bytes: u32,
     /// Findings listed per resource before one `findings-truncated`.
     max_findings: usize,
+    /// Steps one FHIRPath evaluation may take.
+    max_fhirpath_steps: u64,
 }
 
 /// The highest nesting limit accepted (`max-depth`): deeper, validation's

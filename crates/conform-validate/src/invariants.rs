@@ -44,6 +44,10 @@ pub(crate) struct Invariants<'a> {
     pub(crate) value_sets: &'a ValueSetCache,
     /// How a failed best-practice constraint is reported.
     pub(crate) best_practice: crate::Level,
+    /// Steps one evaluation may take ([`Options::max_fhirpath_steps`]).
+    ///
+    /// [`Options::max_fhirpath_steps`]: crate::Options::max_fhirpath_steps
+    pub(crate) max_steps: u64,
 }
 
 impl<'a> Invariants<'a> {
@@ -93,10 +97,15 @@ impl<'a> Invariants<'a> {
                         },
                         code: IssueCode::Processing,
                         rule: rules::INVARIANT_NOT_EVALUATED,
-                        message: format!(
-                            "The invariant {} could not be evaluated here: {e}",
-                            c.key
-                        ),
+                        message: if e.limit {
+                            format!(
+                                "The invariant {} could not be evaluated here: {e}; raise it with \
+                                 --max-fhirpath-steps or conform.toml's [validate] max-fhirpath-steps",
+                                c.key
+                            )
+                        } else {
+                            format!("The invariant {} could not be evaluated here: {e}", c.key)
+                        },
                     }),
                 }
             }
@@ -187,6 +196,7 @@ impl<'a> Invariants<'a> {
         let html_checks = |d: &Document, i: &Item| html_checks(d, i);
         let mut ctx = conform_fhirpath::Context::with_model(self.model());
         ctx.lenient_as = true; // R4's dom-3 applies as() to many items
+        ctx.max_steps = self.max_steps;
         ctx.resource = resources.last().copied();
         ctx.root_resource = root_resource(doc, resources);
         ctx.resolver = Some(&resolver);

@@ -267,6 +267,7 @@ impl Validator {
             values: &self.values,
             value_sets: &self.value_sets,
             best_practice: self.options.best_practice,
+            max_steps: self.options.max_fhirpath_steps,
         }
     }
 

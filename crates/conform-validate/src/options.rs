@@ -55,6 +55,10 @@ pub struct Options {
     /// Findings reported for one resource; past it, one
     /// `findings-truncated` finding stands for the rest.
     pub max_findings: usize,
+    /// Steps one FHIRPath evaluation (an invariant on one element) may
+    /// take; past it the invariant is reported as not evaluated, as a
+    /// warning naming the limit.
+    pub max_fhirpath_steps: u64,
 }
 
 /// The default of [`Options::max_file_bytes`]: 256 MiB (the largest
@@ -86,6 +90,7 @@ impl Default for Options {
             max_depth: conform_json::DEFAULT_MAX_DEPTH,
             max_string_bytes: conform_json::DEFAULT_MAX_STRING_BYTES,
             max_findings: DEFAULT_MAX_FINDINGS,
+            max_fhirpath_steps: conform_fhirpath::DEFAULT_MAX_STEPS,
         }
     }
 }

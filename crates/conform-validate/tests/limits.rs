@@ -249,3 +249,33 @@ fn an_ndjson_line_past_the_limit_is_one_finding_and_the_next_lines_are_validated
     assert!(!rules_of(&resources[2]).contains(&rules::LIMIT_EXCEEDED));
     assert!(!rules_of(&resources[0]).contains(&rules::LIMIT_EXCEEDED));
 }
+
+#[test]
+fn an_invariant_past_the_fhirpath_step_limit_is_a_warning_naming_the_limit() {
+    // pat-1 on the contact: "name.exists() or telecom.exists() or ..."
+    let text = br#"{"resourceType":"Patient","contact":[{"gender":"male"}]}"#;
+    let r = common::r4().validate_bytes(text, 0);
+    let pat1 = |r: &ResourceResult| {
+        r.findings
+            .iter()
+            .filter(|f| f.message.contains("pat-1"))
+            .map(|f| (f.rule.clone(), f.severity, f.message.clone()))
+            .collect::<Vec<_>>()
+    };
+    let found = pat1(&r);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_ne!(found[0].0, rules::INVARIANT_NOT_EVALUATED, "{found:?}");
+
+    let r = with(Options {
+        max_fhirpath_steps: 2,
+        ..Options::default()
+    })
+    .validate_bytes(text, 0);
+    let found = pat1(&r);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (rule, severity, message) = &found[0];
+    assert_eq!(rule, rules::INVARIANT_NOT_EVALUATED);
+    assert_eq!(*severity, Severity::Warning);
+    assert!(message.contains("stopped after 2 steps"), "{message}");
+    assert!(message.contains("--max-fhirpath-steps"), "{message}");
+}

@@ -295,6 +295,7 @@ impl<'e, 's> Ev<'e, 's> {
     /// checks are the same as evaluating `n`.
     pub fn truth(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Option<bool>> {
         use crate::ast::BinOp::{And, Implies, Or, Xor};
+        self.charge(1)?;
         match n {
             Node::Binary(op @ (And | Or | Xor | Implies), a, b) => {
                 let x = self.truth(a, focus, scope)?;
@@ -326,6 +327,7 @@ impl<'e, 's> Ev<'e, 's> {
     /// Whether `n` yields any item, navigating the last step of a path
     /// without collecting what it finds.
     fn any(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<bool> {
+        self.charge(1 + focus.len())?;
         match n {
             Node::Member(name) if !name.starts_with(char::is_uppercase) => {
                 navigate::has_children(self, focus, name)
