@@ -2,8 +2,9 @@
 //! loading reads one (entries checked, limits kept) or refused with an
 //! error.
 #![no_main]
-use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = conform_packages::read_tarball_bytes(data, "fuzz.tgz");
-});
+#[path = "../bodies.rs"]
+#[allow(dead_code)] // each target calls one body
+mod bodies;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::package(data));
