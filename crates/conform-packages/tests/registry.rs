@@ -156,3 +156,47 @@ fn registry_down_is_a_network_error() {
     let err = resolve(&cfg, &[PackageSpec::parse(UKCORE).unwrap()]).unwrap_err();
     assert!(matches!(err, PackageError::Network { .. }), "{err:?}");
 }
+
+#[test]
+fn registry_metadata_over_the_size_limit_is_refused() {
+    use std::io::{Read, Write};
+    // One more byte than the 64 MiB limit on a package's metadata
+    // (docs/limits.md): read up to the limit and refused, not kept.
+    const LIMIT: usize = 64 << 20;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+            head.push(byte[0]);
+        }
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            LIMIT + 1
+        );
+        let chunk = vec![b' '; 1 << 20];
+        let mut left = LIMIT + 1;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            // the client stops reading past the limit: a broken pipe is fine
+            if stream.write_all(&chunk[..n]).is_err() {
+                break;
+            }
+            left -= n;
+        }
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = online(cache.path(), &format!("http://127.0.0.1:{port}"));
+    let err = install(&cfg, &id(UKCORE)).unwrap_err();
+    assert!(matches!(err, PackageError::Registry { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains(&format!("larger than {LIMIT} bytes")),
+        "{err}"
+    );
+    server.join().unwrap();
+    assert!(cache_folders(cache.path()).is_empty());
+}
