@@ -28,8 +28,12 @@ pub fn merge_sarif(logs: &[Value]) -> Result<(Value, bool), String> {
                         .as_array()
                         .cloned()
                         .unwrap_or_default();
-                    let have = joined["tool"]["driver"]["rules"]
-                        .as_array_mut()
+                    // `pointer_mut`, not indexing: a `tool` that is not an
+                    // object must be an error, not a panic (found by the
+                    // fuzz target `reports`)
+                    let have = joined
+                        .pointer_mut("/tool/driver/rules")
+                        .and_then(Value::as_array_mut)
                         .ok_or("a SARIF run without tool.driver.rules")?;
                     for r in rules {
                         if !have.iter().any(|h| h["id"] == r["id"]) {
@@ -38,8 +42,9 @@ pub fn merge_sarif(logs: &[Value]) -> Result<(Value, bool), String> {
                     }
                     have.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
                     let results = run["results"].as_array().cloned().unwrap_or_default();
-                    joined["results"]
-                        .as_array_mut()
+                    joined
+                        .pointer_mut("/results")
+                        .and_then(Value::as_array_mut)
                         .ok_or("a SARIF run without results")?
                         .extend(results);
                 }
@@ -54,18 +59,21 @@ pub fn merge_sarif(logs: &[Value]) -> Result<(Value, bool), String> {
             .flatten()
             .filter_map(|r| r["id"].as_str().map(str::to_string))
             .collect();
-        for r in run["results"].as_array_mut().into_iter().flatten() {
+        let results = run.pointer_mut("/results").and_then(Value::as_array_mut);
+        for r in results.into_iter().flatten() {
             failed |= r["level"] == "error";
-            if let Some(i) = r["ruleId"]
+            let index = r["ruleId"]
                 .as_str()
-                .and_then(|id| ids.iter().position(|x| x == id))
-            {
-                r["ruleIndex"] = json!(i);
+                .and_then(|id| ids.iter().position(|x| x == id));
+            if let (Some(i), Some(r)) = (index, r.as_object_mut()) {
+                r.insert("ruleIndex".into(), json!(i));
             }
         }
     }
     let mut out = first.clone();
-    out["runs"] = Value::Array(runs);
+    out.as_object_mut()
+        .ok_or("report 1 is not a SARIF log")?
+        .insert("runs".into(), Value::Array(runs));
     Ok((out, failed))
 }
 
@@ -122,6 +130,26 @@ mod tests {
         json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "conform",
             "rules": rules.iter().map(|r| json!({"id": r})).collect::<Vec<_>>()}},
             "results": results.iter().map(|(id, level)| json!({"ruleId": id, "level": level})).collect::<Vec<_>>()}]})
+    }
+
+    /// Found by the fuzz smoke test (`reports`): a run whose `tool` is a
+    /// string, merged with itself, indexed `tool.driver.rules` mutably and
+    /// panicked. Shapes that are not SARIF are errors.
+    #[test]
+    fn malformed_sarif_is_an_error_not_a_panic() {
+        let log: Value = serde_json::from_str(
+            r#"{"version": "2.1.0", "runs": [{"tool":  "a.json", "expression": "Patient.x"}]}"#,
+        )
+        .unwrap();
+        let err = merge_sarif(&[log.clone(), log]).unwrap_err();
+        assert!(err.contains("tool.driver.rules"), "{err}");
+        // results that are not objects, and runs that are not objects
+        let odd = json!({"runs": [{"tool": {"driver": {"name": "x", "rules": [{"id": "r"}]}},
+            "results": ["text", {"ruleId": "r"}]}, "run"]});
+        let (joined, _) = merge_sarif(&[odd]).unwrap();
+        assert_eq!(joined["runs"][0]["results"][1]["ruleIndex"], 0);
+        assert_eq!(joined["runs"][0]["results"][0], "text");
+        assert!(merge_sarif(&[json!([{"runs": []}])]).is_err());
     }
 
     #[test]
