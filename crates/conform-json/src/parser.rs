@@ -57,18 +57,19 @@ pub fn parse(bytes: &[u8]) -> Result<Document<'_>, ParseError> {
 }
 
 pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document<'_>, ParseError> {
-    let src = std::str::from_utf8(bytes).map_err(|e| ParseError {
-        offset: e.valid_up_to(),
-        message: "invalid UTF-8 (FHIR JSON must be UTF-8)".into(),
-        over_limit: None,
-    })?;
-    if src.len() >= u32::MAX as usize {
+    // Positions are 32-bit: refused by its length, before reading it.
+    if bytes.len() >= u32::MAX as usize {
         return Err(ParseError {
             offset: 0,
             message: "document larger than 4 GiB".into(),
             over_limit: Some("max-file-bytes"),
         });
     }
+    let src = std::str::from_utf8(bytes).map_err(|e| ParseError {
+        offset: e.valid_up_to(),
+        message: "invalid UTF-8 (FHIR JSON must be UTF-8)".into(),
+        over_limit: None,
+    })?;
     let mut p = Parser {
         src: src.as_bytes(),
         i: 0,
@@ -482,6 +483,15 @@ mod tests {
         };
         assert!(parse_with_limits(at(3).as_bytes(), small).is_ok());
         assert!(parse_with_limits(at(4).as_bytes(), small).is_err());
+    }
+
+    #[test]
+    fn a_document_of_4_gib_is_refused_by_its_length() {
+        // zeroed memory is mapped lazily: the check must not read it
+        let big = vec![0u8; u32::MAX as usize];
+        let e = parse(&big).unwrap_err();
+        assert_eq!(e.over_limit, Some("max-file-bytes"));
+        assert!(e.message.contains("larger than 4 GiB"), "{e}");
     }
 
     #[test]
