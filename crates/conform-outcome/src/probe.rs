@@ -203,6 +203,23 @@ pub struct RegionProbe {
     pub report: Option<ProbeReport>,
 }
 
+impl RegionProbe {
+    /// A region that was probed: its verdict is the report's.
+    pub fn probed(region: String, base_url: String, report: ProbeReport) -> RegionProbe {
+        RegionProbe {
+            region,
+            base_url,
+            verdict: if report.passed() {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            },
+            problem: None,
+            report: Some(report),
+        }
+    }
+}
+
 /// What became of one region.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]

@@ -117,17 +117,7 @@ fn probe_one(region: &Region, opts: &ProbeOptions, validation: Validation<'_>) -
     };
     let redactor = endpoint.redactor().clone();
     let probe = match run_probe(&endpoint, validation.validator, &opts) {
-        Ok(report) => RegionProbe {
-            region: region.name.clone(),
-            base_url: region.base_url.clone(),
-            verdict: if report.passed() {
-                Verdict::Pass
-            } else {
-                Verdict::Fail
-            },
-            problem: None,
-            report: Some(report),
-        },
+        Ok(report) => RegionProbe::probed(region.name.clone(), region.base_url.clone(), report),
         Err(e @ ProbeError::Unreachable(_)) => {
             UNREACHABLE.region(region, redactor.redact(&e.to_string()))
         }

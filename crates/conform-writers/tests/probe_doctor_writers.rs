@@ -108,16 +108,10 @@ fn regions_report() -> RegionsReport {
         ),
         report: None,
     };
-    let probed = |report: ProbeReport| RegionProbe {
-        region: report.target.region.clone().unwrap(),
-        base_url: report.target.base_url.clone(),
-        verdict: if report.passed() {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        },
-        problem: None,
-        report: Some(report),
+    let probed = |report: ProbeReport| {
+        let region = report.target.region.clone().unwrap();
+        let base_url = report.target.base_url.clone();
+        RegionProbe::probed(region, base_url, report)
     };
     let regions = vec![
         probed(failing),
