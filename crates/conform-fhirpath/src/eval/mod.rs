@@ -63,12 +63,14 @@ pub fn evaluate_item(
 }
 
 /// Whether `n` always yields an empty collection or a single Boolean, so
-/// its value is exactly [`Ev::truth`] of it: the logical operators and
-/// `exists()`, `empty()`, `not()`.
-fn logical(n: &Node) -> bool {
-    use crate::ast::BinOp::{And, Implies, Or, Xor};
+/// its value is exactly [`Ev::truth`] of it: the logical operators,
+/// equality and `exists()`, `empty()`, `not()`.
+pub(crate) fn logical(n: &Node) -> bool {
+    use crate::ast::BinOp::{And, Eq, Implies, Ne, Or, Xor};
     match n {
-        Node::Binary(And | Or | Xor | Implies, ..) => true,
+        // `=` and `!=` also yield empty or one Boolean (`ext-1`:
+        // `extension.exists() != value.exists()`)
+        Node::Binary(And | Or | Xor | Implies | Eq | Ne, ..) => true,
         Node::Call { name, args, .. } => {
             args.is_empty() && matches!(name.as_str(), "exists" | "empty" | "not")
         }
@@ -451,6 +453,13 @@ mod truth_tests {
             "category.coding.exists()",
             "category.coding.empty() and category.text.exists()",
             "category.text.exists() and category.text = 'a'",
+            "status.extension.exists() != value.exists()",
+            "extension.exists() = value.exists()",
+            "missing.exists() != value.exists()",
+            "missing.not() = value.exists()",
+            "status = 'final'",
+            "category.text != 'a'",
+            "status = missing",
         ];
         for case in cases {
             let run = |e: &str| {

@@ -148,6 +148,17 @@ pub(crate) fn equality(
     focus: &[Item],
     scope: &Scope,
 ) -> EResult<Option<bool>> {
+    if super::logical(a) && super::logical(bn) {
+        // two truths (`extension.exists() != value.exists()`): compared
+        // without building either Boolean
+        let Some(x) = ev.truth(a, focus, scope)? else {
+            return Ok(None);
+        };
+        let Some(y) = ev.truth(bn, focus, scope)? else {
+            return Ok(None);
+        };
+        return Ok(Some((x == y) == (op == BinOp::Eq)));
+    }
     let l = ev.eval(a, focus, scope)?;
     if let (Node::Literal(Value::String(lit)), [x]) = (bn, l.as_slice()) {
         if let Some(s) = plain_str(ev, x) {
