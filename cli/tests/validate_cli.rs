@@ -272,6 +272,40 @@ fn second_run_loads_plans_from_the_cache() {
     assert_eq!(first.stdout, second.stdout);
 }
 
+/// Parts of the cached plans are decoded only when first used, so a
+/// damaged cache file must be caught when it is read (its checksum), and
+/// rebuilt, never decoded into a panic halfway through a run.
+#[test]
+fn a_damaged_plan_cache_is_rebuilt_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let validate = || {
+        conform(&["validate", "-v", "fixtures/valid", "fixtures/invalid"])
+            .env("CONFORM_CACHE_DIR", dir.path())
+            .output()
+            .unwrap()
+    };
+    let first = validate();
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "bin"))
+        .expect("a plan cache file");
+    let mut bytes = std::fs::read(&file).unwrap();
+    // near the end: inside the profiles, which are decoded lazily
+    let at = bytes.len() - bytes.len() / 5;
+    bytes[at] ^= 0x5a;
+    std::fs::write(&file, &bytes).unwrap();
+    let second = validate();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("compiled; cached for next time"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(first.status.code(), second.status.code());
+}
+
 #[test]
 fn invariants_are_checked_and_can_be_turned_off() {
     let fixture = "fixtures/invalid/patient-contact-without-details.json";

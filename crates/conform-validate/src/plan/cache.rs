@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Bumped whenever the plan structures or the compiler's output change, so
 /// an old cache is never read as a new one.
-const FORMAT_VERSION: u32 = 26;
+const FORMAT_VERSION: u32 = 27;
 
 /// The default cache folder: `$CONFORM_CACHE_DIR`, else the user cache dir.
 pub fn default_dir() -> PathBuf {
@@ -30,17 +30,27 @@ fn file_for(dir: &Path, fingerprint: &[u8; 32]) -> PathBuf {
 }
 
 /// Reads cached plans; `None` when absent or unreadable (a corrupt cache is
-/// simply rebuilt).
+/// simply rebuilt). The file is its contents' CRC-32, then the contents:
+/// parts of the plans are decoded only when first used
+/// ([`super::lazy::Lazy`]), so damage must be found here, not later. (A
+/// CRC finds damage, which is all a cache in the user's own folder needs;
+/// a cryptographic hash cost 3% of a one-pass run.)
 pub fn load(dir: &Path, fingerprint: &[u8; 32]) -> Option<Plans> {
     let bytes = std::fs::read(file_for(dir, fingerprint)).ok()?;
-    postcard::from_bytes(&bytes).ok()
+    let (crc, contents) = bytes.split_first_chunk::<4>()?;
+    if crc32fast::hash(contents).to_le_bytes() != *crc {
+        return None;
+    }
+    postcard::from_bytes(contents).ok()
 }
 
 /// Writes plans to the cache. Failure to write is not an error for the
 /// caller (a read-only home still validates), so it is only returned.
 pub fn store(dir: &Path, fingerprint: &[u8; 32], plans: &Plans) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let bytes = postcard::to_stdvec(plans).map_err(std::io::Error::other)?;
+    let contents = postcard::to_stdvec(plans).map_err(std::io::Error::other)?;
+    let mut bytes = crc32fast::hash(&contents).to_le_bytes().to_vec();
+    bytes.extend_from_slice(&contents);
     let path = file_for(dir, fingerprint);
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;

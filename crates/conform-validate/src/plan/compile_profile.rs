@@ -1,6 +1,7 @@
 //! Compiles profile snapshots into [`ProfileSet`] node trees.
 
 use super::compile::{type_code, Compiler};
+use super::lazy::Lazy;
 use super::profile::{
     Discriminator, DiscriminatorKind, NodeIdx, ProfileNode, ProfilePlan, ProfileType, Slicing,
     SlicingRules,
@@ -41,13 +42,15 @@ impl Compiler<'_> {
         let elements = sd.pointer("/snapshot/element")?.as_array()?;
         let constrained_ids = self.differential_ids(sd);
         let mut by_id: FxHashMap<&str, NodeIdx> = FxHashMap::default();
+        let mut nodes: Vec<ProfileNode> = Vec::with_capacity(elements.len());
         let mut root = None;
         for e in elements {
             let id = e["id"].as_str().or(e["path"].as_str())?;
             let constrained = constrained_ids
                 .as_ref()
                 .is_none_or(|ids| ids.contains(id) || ids.contains(&renamed_choice(id)));
-            let idx = self.profile_node(e, id, constrained);
+            let idx = nodes.len() as NodeIdx;
+            nodes.push(self.profile_node(e, id, constrained));
             by_id.insert(id, idx);
             let Some((parent, last)) = id.rsplit_once('.') else {
                 if let Some((sliced, _)) = id.split_once(':') {
@@ -65,14 +68,14 @@ impl Compiler<'_> {
                     None => format!("{parent}.{name}"),
                 };
                 if let Some(&sliced) = by_id.get(sliced_id.as_str()) {
-                    let node = &mut self.plans.profiles.nodes[sliced as usize];
+                    let node = &mut nodes[sliced as usize];
                     node.slicing
                         .get_or_insert_with(|| implicit_slicing(name))
                         .slices
                         .push(idx);
                 }
             } else if let Some(&p) = by_id.get(parent) {
-                self.plans.profiles.nodes[p as usize].children.push(idx);
+                nodes[p as usize].children.push(idx);
             }
         }
         // An extension's context invariants, each compiled like any
@@ -103,6 +106,7 @@ impl Compiler<'_> {
                 .to_string(),
             type_name: sd["type"].as_str()?.to_string(),
             root: root?,
+            nodes: Lazy::new(nodes),
             contexts: sd["context"]
                 .as_array()
                 .into_iter()
@@ -153,7 +157,7 @@ impl Compiler<'_> {
         Some(ids)
     }
 
-    fn profile_node(&mut self, e: &Value, id: &str, constrained: bool) -> NodeIdx {
+    fn profile_node(&mut self, e: &Value, id: &str, constrained: bool) -> ProfileNode {
         let path = e["path"].as_str().unwrap_or(id);
         let raw_name = path.rsplit('.').next().unwrap_or(path);
         let mut values = |prefix: &str| -> Option<u32> {
@@ -215,7 +219,7 @@ impl Compiler<'_> {
             .into_iter()
             .filter(|&c| c >= base)
             .collect();
-        let node = ProfileNode {
+        ProfileNode {
             id: id.to_string(),
             name: raw_name.trim_end_matches("[x]").to_string(),
             choice: raw_name.ends_with("[x]"),
@@ -243,10 +247,7 @@ impl Compiler<'_> {
             constraints,
             children: Vec::new(),
             slicing,
-        };
-        let idx = self.plans.profiles.nodes.len() as NodeIdx;
-        self.plans.profiles.nodes.push(node);
-        idx
+        }
     }
 
     /// The resource type a (target) profile constrains: from its

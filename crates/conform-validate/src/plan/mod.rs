@@ -9,6 +9,7 @@
 pub mod cache;
 pub mod compile;
 mod compile_profile;
+pub mod lazy;
 pub mod profile;
 
 use crate::primitive::Primitive;

@@ -4,11 +4,12 @@
 //! add: tighter cardinality and types, fixed and pattern values, bindings,
 //! length and value limits, and slicing.
 
+use super::lazy::Lazy;
 use super::{Binding, Strength};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-/// Index into [`ProfileSet::nodes`].
+/// Index into its profile's nodes ([`ProfilePlan::node`]).
 pub type NodeIdx = u32;
 
 /// All compiled profiles of a package set.
@@ -16,7 +17,6 @@ pub type NodeIdx = u32;
 pub struct ProfileSet {
     pub profiles: Vec<ProfilePlan>,
     pub by_url: FxHashMap<String, u32>,
-    pub nodes: Vec<ProfileNode>,
     /// Fixed and pattern values as JSON text (parsed once when the
     /// validator is built; see [`crate::profile::Values`]).
     pub values: Vec<String>,
@@ -30,11 +30,6 @@ impl ProfileSet {
     pub fn get(&self, canonical: &str) -> Option<&ProfilePlan> {
         let url = canonical.split('|').next().unwrap_or(canonical);
         self.by_url.get(url).map(|&i| &self.profiles[i as usize])
-    }
-
-    #[inline]
-    pub fn node(&self, i: NodeIdx) -> &ProfileNode {
-        &self.nodes[i as usize]
     }
 }
 
@@ -61,6 +56,15 @@ pub struct ProfilePlan {
     /// For extension definitions: the urls of the parts a complex extension
     /// defines (the fixed `Extension.extension.url` values).
     pub sub_extensions: Vec<String>,
+    /// The profile's elements, decoded from the plan cache on first use.
+    pub nodes: Lazy<Vec<ProfileNode>>,
+}
+
+impl ProfilePlan {
+    #[inline]
+    pub fn node(&self, i: NodeIdx) -> &ProfileNode {
+        &self.nodes.get()[i as usize]
+    }
 }
 
 /// One element of a profile.

@@ -245,7 +245,7 @@ impl<'a> Checker<'a> {
 
     /// Applies one profile element to one value.
     fn item(&mut self, node: NodeId, idx: NodeIdx, base: Base<'a>) {
-        let set = self.set();
+        let set = self.profile;
         let p = set.node(idx);
         let doc = self.doc;
         if let Some(i) = p.fixed {
@@ -308,9 +308,9 @@ impl<'a> Checker<'a> {
 
     /// Walks the constrained children of an object.
     fn children(&mut self, obj: NodeId, p: &'a ProfileNode, base_type: Option<TypeId>) {
-        let set = self.set();
+        let profile = self.profile;
         for &ci in &p.children {
-            let c = set.node(ci);
+            let c = profile.node(ci);
             let items = self.gather(obj, c, base_type);
             let base = base_type.and_then(|t| base_element(self.plans, t, &c.name));
             self.element(obj, ci, &items, base);
@@ -372,7 +372,7 @@ impl<'a> Checker<'a> {
         items: &[Item<'a>],
         base: Option<&'a ElementPlan>,
     ) {
-        let set = self.set();
+        let set = self.profile;
         let c = set.node(idx);
         if c.constrained {
             self.cardinality(parent, c, items.len() as u32, base);

@@ -18,7 +18,7 @@ pub(super) fn check<'a>(
     sl: &'a Slicing,
     items: &[Item<'a>],
 ) {
-    let set = ck.set();
+    let set = ck.profile;
     let mut assigned: Vec<Option<usize>> = Vec::with_capacity(items.len());
     // Slices told apart by distinct single values cannot both match a
     // value, so the search for a second match is only made otherwise
@@ -127,7 +127,7 @@ pub(super) fn check<'a>(
 /// give the same values. Borrowed, not copied: this runs for every sliced
 /// element of every resource.
 fn separable<'c>(ck: &Checker<'c>, sl: &'c Slicing) -> bool {
-    let set = ck.set();
+    let set = ck.profile;
     let mut seen: Vec<Vec<&'c str>> = Vec::with_capacity(sl.slices.len());
     for &s in &sl.slices {
         let mut key = Vec::with_capacity(sl.discriminators.len());
@@ -155,7 +155,7 @@ fn separable<'c>(ck: &Checker<'c>, sl: &'c Slicing) -> bool {
 /// slice's own child elements, or its extension url for `url`; `None` for
 /// anything else (which makes the slicing not separable).
 fn slice_string<'c>(ck: &Checker<'c>, slice: &'c ProfileNode, path: &[String]) -> Option<&'c str> {
-    let set = ck.set();
+    let set = ck.profile;
     let mut node = slice;
     for seg in path {
         match node
@@ -268,7 +268,7 @@ fn node_at<'a>(
     slice: &'a ProfileNode,
     path: &[String],
 ) -> Option<&'a ProfileNode> {
-    let set = ck.set();
+    let set = ck.profile;
     let mut node = slice;
     for seg in path {
         node = node
@@ -285,7 +285,7 @@ fn node_at<'a>(
 /// extension slice, the URL of the extension's definition. The flag says
 /// whether the value is exact (fixed) or a pattern.
 fn expected_values(ck: &Checker<'_>, slice: &ProfileNode, path: &[String]) -> Vec<(Value, bool)> {
-    let set = ck.set();
+    let set = ck.profile;
     let mut node = slice;
     for (i, seg) in path.iter().enumerate() {
         if let Some(v) = own_value(ck, node) {

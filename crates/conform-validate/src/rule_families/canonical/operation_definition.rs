@@ -7,7 +7,7 @@
 //! must not lead back to the operation itself.
 
 use crate::finding::{rules, IssueCode, Severity};
-use crate::plan::profile::{NodeIdx, ProfileNode, ProfileSet, ProfileType};
+use crate::plan::profile::{NodeIdx, ProfileNode, ProfilePlan, ProfileSet, ProfileType};
 use crate::profile::Values;
 use crate::rule_families::Report;
 use crate::terminology::Definitions;
@@ -148,13 +148,13 @@ fn against_profile(
     }
     let mut found = Vec::new();
     let mut matched = Vec::new();
-    let root = profiles.node(profile.root);
-    let slices = child(profiles, root, "parameter")
+    let root = profile.node(profile.root);
+    let slices = child(profile, root, "parameter")
         .and_then(|p| p.slicing.as_ref())
         .map_or(&[][..], |s| &s.slices[..]);
     for &slice_idx in slices {
-        let slice = profiles.node(slice_idx);
-        let name = child(profiles, slice, "name")
+        let slice = profile.node(slice_idx);
+        let name = child(profile, slice, "name")
             .and_then(|n| n.fixed.or(n.pattern))
             .and_then(|v| values.get(v).as_str());
         let Some(name) = name else {
@@ -173,7 +173,7 @@ fn against_profile(
             None => found.push((Severity::Warning, rule, at.clone(), format!("The '{use_}' profile {url} defines a parameter '{name}' that the operation's parameters do not list"))),
             Some(param) => {
                 matched.push(param.index);
-                found.extend(compare(profiles, slice, param, use_, url));
+                found.extend(compare(profile, slice, param, use_, url));
             }
         }
     }
@@ -196,7 +196,7 @@ fn against_profile(
 
 /// A parameter against its slice: cardinality, types and target profiles.
 fn compare(
-    profiles: &ProfileSet,
+    profile: &ProfilePlan,
     slice: &ProfileNode,
     param: &Param,
     use_: &str,
@@ -222,7 +222,7 @@ fn compare(
     // may occur while neither other one is required.
     let parts: Vec<Option<&ProfileNode>> = ["value", "resource", "part"]
         .iter()
-        .map(|n| child(profiles, slice, n))
+        .map(|n| child(profile, slice, n))
         .collect();
     let used = |i: usize| {
         parts[i].is_some_and(|n| n.max > 0)
@@ -274,10 +274,10 @@ fn compare(
 }
 
 /// The child element `name` of a profile node.
-fn child<'p>(profiles: &'p ProfileSet, node: &ProfileNode, name: &str) -> Option<&'p ProfileNode> {
+fn child<'p>(profile: &'p ProfilePlan, node: &ProfileNode, name: &str) -> Option<&'p ProfileNode> {
     node.children
         .iter()
-        .map(|&i: &NodeIdx| profiles.node(i))
+        .map(|&i: &NodeIdx| profile.node(i))
         .find(|c| c.name == name)
 }
 

@@ -1,0 +1,100 @@
+//! Parts of the plans read from the cache only when first used.
+//!
+//! A warm start reads the whole plan cache, but one run uses a small part
+//! of it: the R4 core package alone compiles some 600 profiles (most of
+//! them extension definitions), and a folder of payloads touches a few
+//! dozen. A [`Lazy`] part stays in its serialized form until asked for,
+//! so a one-pass run stops paying for the rest.
+
+use serde::de::{DeserializeOwned, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::sync::OnceLock;
+
+pub struct Lazy<T> {
+    /// The postcard encoding of the value, as read from the cache; empty
+    /// for a value built in this process.
+    bytes: Box<[u8]>,
+    value: OnceLock<T>,
+}
+
+impl<T: DeserializeOwned> Lazy<T> {
+    /// A value already built (by the compiler).
+    pub fn new(value: T) -> Lazy<T> {
+        Lazy {
+            bytes: Box::default(),
+            value: OnceLock::from(value),
+        }
+    }
+
+    /// The value, decoded on first use by whichever thread asks first.
+    #[inline]
+    pub fn get(&self) -> &T {
+        self.value.get_or_init(|| {
+            // The bytes were written by this build's own serializer and the
+            // cache file's checksum was verified when it was read
+            // (`cache::load`), so they decode unless this code has a bug.
+            postcard::from_bytes(&self.bytes)
+                .expect("a plan cache part written by this build decodes")
+        })
+    }
+}
+
+impl<T: DeserializeOwned + std::fmt::Debug> std::fmt::Debug for Lazy<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.value.get() {
+            Some(v) => v.fmt(f),
+            None => write!(f, "<{} bytes, not decoded>", self.bytes.len()),
+        }
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Serialize for Lazy<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.value.get() {
+            Some(v) => {
+                let bytes = postcard::to_stdvec(v).map_err(serde::ser::Error::custom)?;
+                s.serialize_bytes(&bytes)
+            }
+            None => s.serialize_bytes(&self.bytes),
+        }
+    }
+}
+
+impl<'de, T> Deserialize<'de> for Lazy<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl Visitor<'_> for Bytes {
+            type Value = Box<[u8]>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Self::Value, E> {
+                Ok(v.into())
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Self::Value, E> {
+                Ok(v.into_boxed_slice())
+            }
+        }
+        Ok(Lazy {
+            bytes: d.deserialize_bytes(Bytes)?,
+            value: OnceLock::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lazy;
+
+    #[test]
+    fn a_value_survives_the_round_trip_and_decodes_on_first_use() {
+        let built = Lazy::new(vec!["a".to_string(), "bc".to_string()]);
+        let bytes = postcard::to_stdvec(&built).expect("encode");
+        let read: Lazy<Vec<String>> = postcard::from_bytes(&bytes).expect("decode");
+        assert!(read.value.get().is_none(), "not decoded before use");
+        assert_eq!(read.get(), &["a", "bc"]);
+        // written again without being decoded: the same bytes
+        let read_again: Lazy<Vec<String>> = postcard::from_bytes(&bytes).expect("decode");
+        assert_eq!(postcard::to_stdvec(&read_again).expect("encode"), bytes);
+    }
+}
