@@ -131,6 +131,14 @@ impl<'s> Document<'s> {
         &self.src[m.key_start as usize..m.key_end as usize]
     }
 
+    /// [`Self::raw_key`] as bytes: no check that the ends fall on
+    /// character boundaries (the parser put them at quotes), for lookups
+    /// that compare bytes anyway.
+    #[inline]
+    pub fn raw_key_bytes(&self, m: &Member) -> &'s [u8] {
+        &self.src.as_bytes()[m.key_start as usize..m.key_end as usize]
+    }
+
     /// The decoded key.
     pub fn key(&self, m: &Member) -> Cow<'s, str> {
         let raw = self.raw_key(m);
@@ -199,9 +207,8 @@ impl<'s> Document<'s> {
         if m.key_escaped {
             return self.key(m) == name;
         }
-        let raw = self.raw_key(m).as_bytes();
         let name = name.as_bytes();
-        raw.len() == name.len() && raw.first() == name.first() && raw == name
+        (m.key_end - m.key_start) as usize == name.len() && self.raw_key_bytes(m) == name
     }
 
     /// The string value of a member, when it is a string.

@@ -165,9 +165,12 @@ fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Ve
             }
             continue;
         }
-        // Most keys differ from `name` in their first byte: tell them apart
-        // before comparing the rest.
-        let key = doc.raw_key(m).as_bytes();
+        // Most keys differ from `name` in length or first byte: tell them
+        // apart before comparing the rest.
+        let key = doc.raw_key_bytes(m);
+        if key.len() < name.len() {
+            continue; // neither `name`, its `_name` twin nor a variant
+        }
         match key.first().copied() {
             f if f == first => {
                 if key.len() == name.len() {
