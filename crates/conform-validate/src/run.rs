@@ -219,12 +219,26 @@ fn read_all(input: &Input, max: u64) -> Result<Vec<u8>, String> {
 
 /// More than one line that each start a JSON object.
 fn looks_like_ndjson(bytes: &[u8]) -> bool {
-    let mut lines = bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    let mut lines = split_lines(bytes).filter(|l| !l.iter().all(u8::is_ascii_whitespace));
     let first = lines.next();
     let second = lines.next();
     matches!((first, second), (Some(a), Some(b)) if a.trim_ascii_start().starts_with(b"{") && a.trim_ascii_end().ends_with(b"}") && b.trim_ascii_start().starts_with(b"{"))
+}
+
+/// The lines of `bytes` as `bytes.split(|&b| b == b'\n')` gives them (the
+/// last one after the final newline, empty or not), found with `memchr`:
+/// the byte-at-a-time split took 3% of a run's instructions.
+fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', bytes)
+        .map(Some)
+        .chain(std::iter::once(None))
+        .map(move |newline| {
+            let end = newline.unwrap_or(bytes.len());
+            let line = &bytes[start..end];
+            start = end + 1;
+            line
+        })
 }
 
 /// Validates each non-blank line of an NDJSON text in parallel.
@@ -234,8 +248,7 @@ fn validate_lines(
     first_line: u32,
     shard: Shard,
 ) -> Vec<ResourceResult> {
-    let lines: Vec<(u32, &[u8])> = bytes
-        .split(|&b| b == b'\n')
+    let lines: Vec<(u32, &[u8])> = split_lines(bytes)
         .enumerate()
         .map(|(i, l)| (first_line + i as u32, l))
         .filter(|&(n, _)| shard.takes_line(n))
@@ -464,6 +477,15 @@ pub(crate) fn truncate_findings(result: &mut ResourceResult, max: usize) {
 #[cfg(test)]
 mod shard_tests {
     use super::*;
+
+    #[test]
+    fn lines_are_split_as_slice_split_splits_them() {
+        for text in ["", "\n", "a", "a\n", "a\nb", "\n\na\n\nb\n", "{}\r\n{}"] {
+            let ours: Vec<&[u8]> = super::split_lines(text.as_bytes()).collect();
+            let std: Vec<&[u8]> = text.as_bytes().split(|&b| b == b'\n').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
 
     #[test]
     fn ndjson_chunks_are_whole_lines_numbered_from_the_file_start() {
