@@ -8,42 +8,12 @@
 
 mod common;
 
-use common::scenario::{json_of, scenario, sds_endpoint, seed_file, Peers, KIT, REGIONS};
+use common::scenario::{
+    first_failure, json_of, scenario, sds_endpoint, seed_file, step, Peers, KIT, REGIONS,
+};
 use conform_peers::{GpConnectProvider, GpcFault};
 use serde_json::{json, Value};
 use std::process::Output;
-
-fn step<'a>(s: &'a Value, id: &str) -> &'a Value {
-    s["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id} in {}", s["id"]))
-}
-
-/// The first failed step of a scenario, and its failed assertions' ids and messages.
-fn first_failure(s: &Value) -> (String, Vec<(String, String)>) {
-    let st = s["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["status"] == "fail")
-        .unwrap_or_else(|| panic!("no failed step in {s}"));
-    let failed = st["assertions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["status"] == "fail")
-        .map(|a| {
-            (
-                a["rule"].as_str().unwrap().to_string(),
-                a["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    (st["id"].as_str().unwrap().to_string(), failed)
-}
 
 /// Ports, ids, times and dates change from run to run.
 fn filters() -> insta::Settings {
