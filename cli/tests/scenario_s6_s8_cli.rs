@@ -43,15 +43,11 @@ fn message<'a>(failed: &'a [(String, String)], rule: &str) -> &'a str {
 /// The value of a recorded request header.
 fn sent_header(step: &Value, name: &str) -> String {
     let headers = &step["exchange"]["request"]["headers"];
-    let found = headers
-        .as_array()
-        .unwrap()
-        .iter()
-        .find_map(|h| match h {
-            Value::Array(kv) if kv[0] == name => kv[1].as_str(),
-            Value::Object(o) if o.get("name") == Some(&json!(name)) => o["value"].as_str(),
-            _ => None,
-        });
+    let found = headers.as_array().unwrap().iter().find_map(|h| match h {
+        Value::Array(kv) if kv[0] == name => kv[1].as_str(),
+        Value::Object(o) if o.get("name") == Some(&json!(name)) => o["value"].as_str(),
+        _ => None,
+    });
     found
         .unwrap_or_else(|| panic!("no {name} in {headers}"))
         .to_string()
@@ -172,7 +168,10 @@ fn s6_green_then_each_broken_rule(peers: &mut Peers) {
         peers.bars = BarsReceiver::start_with(ED_DOS_SERVICE_ID, Some(fault)).unwrap();
         let (at, failed) = failure(peers, S6, ID);
         assert_eq!(at, step_id, "{fault:?}: {failed:?}");
-        assert!(message(&failed, check).starts_with(said), "{fault:?}: {failed:?}");
+        assert!(
+            message(&failed, check).starts_with(said),
+            "{fault:?}: {failed:?}"
+        );
         if check == "error-outcome" {
             // The status said it first: accepted where a refusal was due.
             assert!(
@@ -208,7 +207,10 @@ fn s8_green_then_each_broken_seed(peers: &Peers) {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(ods_url.ends_with("Organization?identifier=HB001"), "{ods_url}");
+    assert!(
+        ods_url.ends_with("Organization?identifier=HB001"),
+        "{ods_url}"
+    );
     // The ambulance consumer ran S1 and its audit record names it.
     assert_eq!(step(s8, "s8-consumer-retrieve")["status"], "pass");
     assert_eq!(step(s8, "s8-consumer-audit-readback")["status"], "pass");
@@ -263,10 +265,7 @@ fn s8_green_then_each_broken_seed(peers: &Peers) {
         ),
         "{failed:?}"
     );
-    peers.put(
-        "region-b",
-        &seed_file("region-b/b5-dispense-pharmacy.json"),
-    );
+    peers.put("region-b", &seed_file("region-b/b5-dispense-pharmacy.json"));
 
     // The ambulance's NEWS2 score is not valid FHIR.
     let mut invalid = seed_file("region-b/b5-news2-ambulance.json");

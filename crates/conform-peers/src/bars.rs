@@ -244,7 +244,10 @@ fn process_message(
     req: &HttpRequest,
     target: &str,
 ) -> Result<(u16, Value), Refusal> {
-    base64_json("NHSD-Requesting-Software", req.header("NHSD-Requesting-Software"))?;
+    base64_json(
+        "NHSD-Requesting-Software",
+        req.header("NHSD-Requesting-Software"),
+    )?;
     base64_json(
         "NHSD-End-User-Organisation",
         req.header("NHSD-End-User-Organisation"),
@@ -415,8 +418,10 @@ fn search(state: &State, query: &str, base: &str) -> Result<(u16, Value), Refusa
             let i = &r["subject"]["identifier"];
             i["value"] == value && (system.is_empty() || i["system"] == system)
         })
-        .map(|r| json!({"fullUrl": format!("{base}/ServiceRequest/{}", r["id"].as_str().unwrap_or("")),
-                         "resource": r, "search": {"mode": "match"}}))
+        .map(|r| {
+            json!({"fullUrl": format!("{base}/ServiceRequest/{}", r["id"].as_str().unwrap_or("")),
+                         "resource": r, "search": {"mode": "match"}})
+        })
         .collect();
     Ok((
         200,

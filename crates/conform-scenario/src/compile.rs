@@ -7,8 +7,8 @@ use crate::interp::{bind, substitute_params, Vars};
 use crate::load::LoadError;
 use crate::model::{Check, ScenarioFile, Severity, StepItem};
 use crate::plan::{
-    Body, Capture, CheckKind, HeaderExpect, HeaderValue, Operator, PlannedCheck, PlannedScenario, PlannedStep,
-    RetryPlan,
+    Body, Capture, CheckKind, HeaderExpect, HeaderValue, Operator, PlannedCheck, PlannedScenario,
+    PlannedStep, RetryPlan,
 };
 pub use conform_outcome::scenario::slug;
 use conform_outcome::scenario::ScenarioIdentity;
