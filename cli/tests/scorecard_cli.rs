@@ -442,17 +442,21 @@ fn build_mvs_evidence() {
     // S3's GP practice is the GP Connect stand-in; demographics also
     // plays the directory (SDS) that names its endpoint.
     let gp = conform_peers::GpConnectProvider::start().expect("GP Connect stand-in");
+    // S6's BaRS proxy and ED receiver; the directory plays DoS and ODS too.
+    let bars = conform_peers::BarsReceiver::start(common::scenario::ED_DOS_SERVICE_ID)
+        .expect("BaRS stand-in");
     let kit = |args: &[&str]| {
         let mut cmd = common::command_in(&root, args);
         for (_, var, p) in &peers {
             cmd.env(var, &p.base_url);
         }
         cmd.env("DIRECTORY_URL", &peers[0].2.base_url)
-            .env("GP_PROVIDER_URL", gp.base_url());
+            .env("GP_PROVIDER_URL", gp.base_url())
+            .env("BARS_URL", bars.base_url());
         cmd.output().expect("conform runs")
     };
     const REGIONS: &str = "fixtures/regions-cross-ics.yaml";
-    for (region, _, _) in &peers {
+    for region in peers.iter().map(|p| p.0).chain(["directory"]) {
         let dir = format!("fixtures/seed/{region}");
         let out = kit(&["seed", "--regions", REGIONS, "--region", region, &dir]);
         assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));

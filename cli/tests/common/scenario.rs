@@ -3,7 +3,7 @@
 //! outside conform.
 
 use conform_endpoint::{Endpoint, Region, Request};
-use conform_peers::{GpConnectProvider, Sekmet};
+use conform_peers::{BarsReceiver, GpConnectProvider, Sekmet};
 use serde_json::Value;
 use std::process::Output;
 
@@ -16,14 +16,19 @@ pub const REGIONS: &str = "fixtures/regions-cross-ics.yaml";
 /// The regions of the cross-ICS kit: four SEKMET instances play
 /// demographics (PDS, which also plays the directory, SDS), the record
 /// locator (NRL), and regions A and B; the GP Connect provider stand-in
-/// plays the GP practice of S3.
+/// plays the GP practice of S3; the BaRS stand-in plays the proxy and the
+/// ED's receiver of S6 (the directory also plays DoS and the ODS API).
 pub struct Peers {
     pub demographics: Sekmet,
     pub locator: Sekmet,
     pub a: Sekmet,
     pub b: Sekmet,
     pub gp: GpConnectProvider,
+    pub bars: BarsReceiver,
 }
+
+/// The DoS service id of the ED's BaRS receiver (fixtures/seed/directory).
+pub const ED_DOS_SERVICE_ID: &str = "2000100001";
 
 impl Peers {
     pub fn start() -> Peers {
@@ -34,10 +39,11 @@ impl Peers {
             a: start(),
             b: start(),
             gp: GpConnectProvider::start().expect("the GP Connect stand-in starts"),
+            bars: BarsReceiver::start(ED_DOS_SERVICE_ID).expect("the BaRS stand-in starts"),
         }
     }
 
-    pub fn env(&self) -> [(&'static str, String); 6] {
+    pub fn env(&self) -> [(&'static str, String); 7] {
         [
             ("DEMOGRAPHICS_URL", self.demographics.base_url.clone()),
             ("RECORD_LOCATOR_URL", self.locator.base_url.clone()),
@@ -45,6 +51,7 @@ impl Peers {
             ("REGION_B_URL", self.b.base_url.clone()),
             ("DIRECTORY_URL", self.demographics.base_url.clone()),
             ("GP_PROVIDER_URL", self.gp.base_url()),
+            ("BARS_URL", self.bars.base_url()),
         ]
     }
 
@@ -77,7 +84,13 @@ impl Peers {
 
     /// Seeds every region from fixtures/seed/<region> with `conform seed`.
     pub fn seed_all(&self) {
-        for region in ["demographics", "record-locator", "region-a", "region-b"] {
+        for region in [
+            "demographics",
+            "record-locator",
+            "region-a",
+            "region-b",
+            "directory",
+        ] {
             let dir = format!("fixtures/seed/{region}");
             let out = self.conform(&["seed", "--regions", REGIONS, "--region", region, &dir]);
             assert_eq!(out.status.code(), Some(0), "{}", super::stderr(&out));
@@ -133,6 +146,39 @@ pub fn json_of(out: &Output) -> Value {
             super::stderr(out)
         )
     })
+}
+
+/// The step of a scenario's results with this id.
+pub fn step<'a>(s: &'a Value, id: &str) -> &'a Value {
+    s["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id} in {}", s["id"]))
+}
+
+/// The first failed step of a scenario, and its failed assertions' ids and messages.
+pub fn first_failure(s: &Value) -> (String, Vec<(String, String)>) {
+    let st = s["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["status"] == "fail")
+        .unwrap_or_else(|| panic!("no failed step in {s}"));
+    let failed = st["assertions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "fail")
+        .map(|a| {
+            (
+                a["rule"].as_str().unwrap().to_string(),
+                a["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (st["id"].as_str().unwrap().to_string(), failed)
 }
 
 /// The scenario of a run's results with this id.

@@ -13,6 +13,9 @@
 //!   serving NHS England's published examples and enforcing the provider
 //!   contract (SSP headers, interaction ids, the audit JWT, the error
 //!   contract), with a [`GpcFault`] to break each rule;
+//! * [`BarsReceiver`]: a stand-in for the BaRS proxy and a receiving
+//!   emergency department ($process-message, ServiceRequest search),
+//!   enforcing the message contract, with a [`BarsFault`] to break each rule;
 //! * [`TxServer`]: a FHIR R4 terminology server stand-in ($validate-code,
 //!   $lookup, $expand, batches, OAuth2 client credentials) serving package
 //!   CodeSystems/ValueSets and our SNOMED CT test subset, with a [`TxFault`]
@@ -22,6 +25,7 @@
 //! Errors are strings: a test that cannot start its peer should fail with
 //! the reason, never pass.
 
+mod bars;
 mod fault;
 mod gp_connect;
 mod gpc_corrections;
@@ -35,6 +39,7 @@ mod sekmet;
 mod token_server;
 mod tx_server;
 
+pub use bars::{BarsFault, BarsReceiver};
 pub use fault::{Fault, FaultServer};
 pub use gp_connect::{GpConnectProvider, GpcFault};
 pub use httpd::{respond, HttpRequest, Server};

@@ -127,3 +127,66 @@ fn gp_connect_stand_in_refuses_a_request_without_ssp_headers_and_serves_the_exam
     let body: serde_json::Value = r.json().unwrap();
     assert_eq!(body["fhirVersion"], "3.0.1");
 }
+
+#[test]
+fn bars_stand_in_routes_by_target_and_refuses_what_breaks_the_contract() {
+    use base64::Engine;
+    let b64 =
+        |v: serde_json::Value| base64::engine::general_purpose::STANDARD.encode(v.to_string());
+    let bars = conform_peers::BarsReceiver::start("2000100001").unwrap();
+    let http = http();
+    let get = |target: Option<&str>| {
+        let mut r = http.get(format!("{}/metadata", bars.base_url()));
+        if let Some(t) = target {
+            r = r.header("NHSD-Target-Identifier", t);
+        }
+        let resp = r.send().unwrap();
+        (
+            resp.status().as_u16(),
+            resp.json::<serde_json::Value>().unwrap(),
+        )
+    };
+    // Without the header: the proxy's own statement, no messaging.
+    let (status, proxy) = get(None);
+    assert_eq!(status, 200);
+    assert!(proxy["rest"][0]["operation"].is_null(), "{proxy}");
+    // With the target: the receiver's, which supports $process-message.
+    let dos = |value: &str| {
+        b64(serde_json::json!({"system": "https://fhir.nhs.uk/Id/dos-service-id", "value": value}))
+    };
+    let (status, receiver) = get(Some(&dos("2000100001")));
+    assert_eq!(status, 200);
+    assert_eq!(
+        receiver["rest"][0]["operation"][0]["name"],
+        "process-message"
+    );
+    // A target the catalogue lacks; a header that is not base64 of JSON.
+    let (status, oo) = get(Some(&dos("999")));
+    assert_eq!(status, 404);
+    assert_eq!(
+        oo["issue"][0]["diagnostics"],
+        "no Endpoint Catalogue entry for target 999"
+    );
+    let (status, oo) = get(Some("not base64!"));
+    assert_eq!(status, 400);
+    assert!(
+        oo["issue"][0]["diagnostics"]
+            .as_str()
+            .unwrap()
+            .starts_with("NHSD-Target-Identifier is not base64"),
+        "{oo}"
+    );
+    // $process-message without the requesting software's header.
+    let resp = http
+        .post(format!("{}/$process-message", bars.base_url()))
+        .header("NHSD-Target-Identifier", dos("2000100001"))
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let oo: serde_json::Value = resp.json().unwrap();
+    assert_eq!(
+        oo["issue"][0]["diagnostics"],
+        "NHSD-Requesting-Software is missing"
+    );
+}

@@ -7,8 +7,8 @@ use crate::interp::{bind, substitute_params, Vars};
 use crate::load::LoadError;
 use crate::model::{Check, ScenarioFile, Severity, StepItem};
 use crate::plan::{
-    Body, Capture, CheckKind, HeaderExpect, Operator, PlannedCheck, PlannedScenario, PlannedStep,
-    RetryPlan,
+    Body, Capture, CheckKind, HeaderExpect, HeaderValue, Operator, PlannedCheck, PlannedScenario,
+    PlannedStep, RetryPlan,
 };
 pub use conform_outcome::scenario::slug;
 use conform_outcome::scenario::ScenarioIdentity;
@@ -491,7 +491,13 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         headers: r
             .headers
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| {
+                let value = match v {
+                    crate::model::HeaderSpec::Text(t) => HeaderValue::Text(t.clone()),
+                    crate::model::HeaderSpec::Encoded(e) => HeaderValue::Base64(e.base64.clone()),
+                };
+                (k.clone(), value)
+            })
             .collect(),
         body,
         checks,

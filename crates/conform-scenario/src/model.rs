@@ -100,8 +100,11 @@ pub struct RequestSpec {
     /// Query parameters; a list value repeats the parameter.
     #[serde(default)]
     pub params: serde_json::Map<String, Value>,
+    /// Header name → its value (`${...}` allowed), or `{base64: VALUE}`:
+    /// a string, or JSON built with variables, sent base64-encoded (the
+    /// BaRS `NHSD-*` headers).
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, HeaderSpec>,
     /// Inline JSON, or `{fixture: NAME, set: {"identifier[0].value": ...}}`.
     pub body: Option<Value>,
     /// A form body (`application/x-www-form-urlencoded`), e.g. for
@@ -111,6 +114,21 @@ pub struct RequestSpec {
     /// A GP Connect call: the SSP headers and the audit JWT are added from
     /// the region's `gp_connect` settings.
     pub gp_connect: Option<GpConnectCall>,
+}
+
+/// A request header's value: text, or a value sent base64-encoded.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum HeaderSpec {
+    Text(String),
+    Encoded(EncodedHeader),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncodedHeader {
+    /// A string is encoded as it is; anything else as compact JSON.
+    pub base64: Value,
 }
 
 /// What a GP Connect request needs beyond the region's settings

@@ -92,13 +92,28 @@ pub struct PlannedStep {
     pub method: String,
     pub path: String,
     pub params: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<(String, HeaderValue)>,
     pub body: Option<Body>,
     pub checks: Vec<PlannedCheck>,
     pub captures: Vec<(String, Capture)>,
     pub retry: Option<RetryPlan>,
     pub until: Option<String>,
     pub gp_connect: Option<crate::model::GpConnectCall>,
+}
+
+/// A request header's value, interpolated when the step runs.
+#[derive(Clone, Debug)]
+pub enum HeaderValue {
+    Text(String),
+    /// Sent base64-encoded (standard alphabet, padded): a string as it
+    /// is, any other JSON value as compact JSON.
+    Base64(Value),
+}
+
+impl From<String> for HeaderValue {
+    fn from(text: String) -> Self {
+        HeaderValue::Text(text)
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -166,6 +166,34 @@ fn skip_all(s: &PlannedScenario, reason: &str) -> ScenarioResult {
     r
 }
 
+/// `register.<region>.<care setting>`: the ODS codes the regions file's
+/// register (`organisations`) lists for that setting in each region the
+/// scenario uses, comma-separated in file order (a FHIR search's OR list;
+/// `'${...}'.split(',')` in FHIRPath). A setting with no organisation has
+/// no variable, so a step that needs one fails saying it is unknown.
+fn bind_registers(
+    vars: &mut Vars,
+    s: &PlannedScenario,
+    endpoints: &BTreeMap<String, Result<Endpoint, String>>,
+) {
+    for name in &s.identity.regions {
+        let Some(Ok(endpoint)) = endpoints.get(name) else {
+            continue;
+        };
+        let mut by_setting: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for org in &endpoint.region().organisations {
+            let setting = serde_json::to_value(org.care_setting)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            by_setting.entry(setting).or_default().push(&org.ods);
+        }
+        for (setting, codes) in by_setting {
+            vars.insert(format!("register.{name}.{setting}"), codes.join(","));
+        }
+    }
+}
+
 pub fn run_scenario(
     s: &PlannedScenario,
     endpoints: &BTreeMap<String, Result<Endpoint, String>>,
@@ -193,6 +221,7 @@ pub fn run_scenario(
     }
     let mut r = skeleton(s);
     let mut vars = Vars::new();
+    bind_registers(&mut vars, s, endpoints);
     for (k, v) in &s.identity.matrix {
         bind(&mut vars, k, v);
     }

@@ -6,7 +6,7 @@
 use crate::assert::{check, eval, eval_true};
 use crate::curl::curl_line;
 use crate::interp::{interpolate, interpolate_json, Vars};
-use crate::plan::{Body, Capture, PlannedStep};
+use crate::plan::{Body, Capture, HeaderValue, PlannedStep};
 use crate::result::{ExchangeRecord, HttpRecord, Outcome, Phase, Requirement, Status, StepResult};
 use crate::validate::BodyValidator;
 use conform_endpoint::{AuthConfig, Endpoint, Request, Response};
@@ -244,7 +244,7 @@ fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
         req = req.header("X-Correlation-ID", ctx.correlation_id);
     }
     for (k, v) in &step.headers {
-        req = req.header(k, &interpolate(v, vars)?);
+        req = req.header(k, &header_value(v, vars)?);
     }
     if let Some(call) = &step.gp_connect {
         req = gp_connect_headers(req, call, ctx)?;
@@ -286,6 +286,22 @@ fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
         }
     }
     Ok(req)
+}
+
+/// A header's value with its variables filled in, base64-encoded when
+/// the step asks for that.
+fn header_value(value: &HeaderValue, vars: &Vars) -> Result<String, String> {
+    use base64::Engine;
+    match value {
+        HeaderValue::Text(t) => interpolate(t, vars),
+        HeaderValue::Base64(v) => {
+            let text = match interpolate_json(v, vars)? {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            Ok(base64::engine::general_purpose::STANDARD.encode(text))
+        }
+    }
 }
 
 /// The SSP headers and the audit JWT of a GP Connect call, from the

@@ -36,10 +36,35 @@ fn the_kit_compiles_with_includes_and_a_matrix() {
             "s2-pointer-lifecycle",
             "s3-gp-record-out-of-area",
             "s5-identity-edge-cases",
+            "s6-bars-referral",
+            "s8-next-step-settings",
             "s9-neighbour-query[home=region-a]",
             "s9-neighbour-query[home=region-b]"
         ]
     );
+    // A fragment's parameters inside a run-time variable's name: S8 reads
+    // the register's organisations of each setting.
+    let s8 = &plan.scenarios[5];
+    let ods = s8.steps.iter().find(|s| s.id == "s8-hospice-ods").unwrap();
+    assert_eq!(
+        ods.params,
+        [(
+            "identifier".to_string(),
+            "${register.region-b.hospice}".to_string()
+        )]
+    );
+    // S6's target header: JSON with a variable, sent base64-encoded.
+    let s6 = &plan.scenarios[4];
+    let metadata = s6
+        .steps
+        .iter()
+        .find(|s| s.id == "s6-receiver-metadata")
+        .unwrap();
+    assert!(matches!(
+        &metadata.headers[..],
+        [(name, conform_scenario::plan::HeaderValue::Base64(v))]
+            if name == "NHSD-Target-Identifier" && v["value"] == "${dos_service_id}"
+    ));
     // The fragment's steps, with the include's parameters (typed: a count).
     let s1 = &plan.scenarios[0];
     assert_eq!(s1.steps[0].id, "s1-trace");
@@ -98,7 +123,7 @@ fn the_kit_compiles_with_includes_and_a_matrix() {
         .collect();
     assert_eq!(writing, ["s3-audit"]);
     // The matrix binds the region each instance talks to.
-    for (s, region) in plan.scenarios[4..].iter().zip(["region-a", "region-b"]) {
+    for (s, region) in plan.scenarios[6..].iter().zip(["region-a", "region-b"]) {
         assert_eq!(s.identity.regions, [region]);
         assert!(s.steps.iter().all(|st| st.on == region));
         assert_eq!(s.identity.matrix["home"]["region"], region);

@@ -133,14 +133,14 @@ impl Compiler<'_> {
         }
         for h in op["requestHeader"].as_array().into_iter().flatten() {
             if let (Some(f), Some(v)) = (h["field"].as_str(), h["value"].as_str()) {
-                step.headers.push((f.to_string(), v.to_string()));
+                step.headers.push((f.to_string(), v.to_string().into()));
             }
         }
         if let Some(ct) = op["contentType"].as_str() {
-            step.headers.push(("Content-Type".into(), mime(ct)));
+            step.headers.push(("Content-Type".into(), mime(ct).into()));
         }
         if let Some(a) = op["accept"].as_str() {
-            step.headers.push(("Accept".into(), mime(a)));
+            step.headers.push(("Accept".into(), mime(a).into()));
         }
         if let Some(r) = response_id {
             step.captures
