@@ -6,7 +6,9 @@ use conform_scenario::load::{parse_bindings, Bindings};
 use conform_scenario::regions::{check_usable, load_regions};
 use conform_scenario::run::{selected, Sink};
 use conform_scenario::validate::{BodyValidator, PackValidator};
-use conform_scenario::{load_plan, run_plan, Plan, RunOptions, ScenarioResult, StepResult};
+use conform_scenario::{
+    load_each, run_plan, LoadSettings, Loaded, Plan, RunOptions, ScenarioResult, StepResult,
+};
 use conform_setup::{LoadOptions, PackDefinitions, Settings};
 use conform_writers::scenario::{file_name, render, FORMATS};
 use conform_writers::Format;
@@ -54,6 +56,10 @@ pub struct RunArgs {
     /// TestScript origin/destination index → region, e.g. 1=region-a (repeatable).
     #[arg(long = "bind", value_name = "INDEX=REGION")]
     bind: Vec<String>,
+    /// A folder where TestScript fixtures named `Type/id` are found by
+    /// resourceType and id, JSON or XML (repeatable).
+    #[arg(long = "fixtures", value_name = "DIR")]
+    fixtures: Vec<PathBuf>,
     /// Extra FHIR packages for `validate:` targets, e.g. hl7.fhir.uv.ips#2.0.0.
     #[arg(long = "ig", value_name = "PACKAGE")]
     igs: Vec<String>,
@@ -75,30 +81,70 @@ pub struct CheckArgs {
     /// TestScript origin/destination index → region, e.g. 1=region-a.
     #[arg(long = "bind", value_name = "INDEX=REGION")]
     bind: Vec<String>,
+    /// A folder where TestScript fixtures named `Type/id` are found by
+    /// resourceType and id, JSON or XML (repeatable).
+    #[arg(long = "fixtures", value_name = "DIR")]
+    fixtures: Vec<PathBuf>,
 }
 
 pub fn run(settings: &Settings, cmd: &Command) -> Outcome {
     match cmd {
         Command::Run(args) => run_scenarios(settings, args),
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(settings, args),
     }
 }
 
-fn load(paths: &[PathBuf], bind: &[String]) -> Result<Plan, Failure> {
-    let bindings = parse_bindings(bind).map_err(Failure::usage)?;
-    load_plan(paths, &bindings).map_err(|e| Failure::usage(e.to_string()))
+/// The FHIR definitions that read XML TestScripts and fixtures, loaded only
+/// when an XML file is among them.
+fn xml_definitions(
+    settings: &Settings,
+    paths: &[PathBuf],
+    fixtures: &[PathBuf],
+) -> Result<Option<conform_validate::Validator>, Failure> {
+    let any_xml = paths.iter().chain(fixtures).any(|p| {
+        if p.is_dir() {
+            !conform_json::files::walk_files(p, |_| true, conform_json::files::is_xml).is_empty()
+        } else {
+            conform_json::files::is_xml(p)
+        }
+    });
+    if !any_xml {
+        return Ok(None);
+    }
+    Ok(Some(settings.definitions(&LoadOptions::default())?))
+}
+
+/// Every file that loads, and each that does not on its own line (stderr).
+fn load(
+    settings: &Settings,
+    paths: &[PathBuf],
+    bindings: Bindings,
+    fixtures: &[PathBuf],
+) -> Result<Loaded, Failure> {
+    let definitions = xml_definitions(settings, paths, fixtures)?;
+    let model = definitions.as_ref().map(|v| v.xml_model());
+    let load_settings = LoadSettings {
+        bindings,
+        fixtures: fixtures.to_vec(),
+        xml: model.as_ref().map(|m| m as &dyn conform_xml::Model),
+    };
+    let loaded = load_each(paths, &load_settings).map_err(|e| Failure::usage(e.to_string()))?;
+    for e in &loaded.broken {
+        eprintln!("error: {e}");
+    }
+    Ok(loaded)
 }
 
 /// TestScript indexes not bound with `--bind` are checked against
 /// placeholder regions (`destination-1`...): `check` sends nothing.
 const PLACEHOLDER_INDEXES: u32 = 16;
 
-fn check(args: &CheckArgs) -> Outcome {
+fn check(settings: &Settings, args: &CheckArgs) -> Outcome {
     let mut bindings: Bindings = (1..=PLACEHOLDER_INDEXES)
         .map(|i| (i, format!("destination-{i}")))
         .collect();
     bindings.extend(parse_bindings(&args.bind).map_err(Failure::usage)?);
-    let plan = load_plan(&args.paths, &bindings).map_err(|e| Failure::usage(e.to_string()))?;
+    let Loaded { plan, broken } = load(settings, &args.paths, bindings, &args.fixtures)?;
     let steps = plan.step_count();
     println!(
         "ok: {} scenario{} ({} steps)",
@@ -110,6 +156,13 @@ fn check(args: &CheckArgs) -> Outcome {
         for u in &s.unsupported {
             println!("{}: unsupported: {u}", s.identity.id);
         }
+    }
+    if !broken.is_empty() {
+        return Err(Failure::usage(format!(
+            "{} file{} did not load",
+            broken.len(),
+            if broken.len() == 1 { "" } else { "s" }
+        )));
     }
     Ok(Code::Pass)
 }
@@ -150,7 +203,8 @@ fn load_body_validator(
 
 fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
     let keep_patient_data = args.patient_data.keep()?;
-    let plan = load(&args.paths, &args.bind)?;
+    let bindings = parse_bindings(&args.bind).map_err(Failure::usage)?;
+    let Loaded { plan, broken } = load(settings, &args.paths, bindings, &args.fixtures)?;
     let regions = load_regions(&args.regions).map_err(Failure::usage)?;
     for r in &args.region {
         regions
@@ -188,6 +242,14 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
         }
     }
     crate::output::write(None, &render(&result, args.format))?;
+    if !broken.is_empty() {
+        // The others ran; the files that did not load were named on stderr.
+        return Err(Failure::usage(format!(
+            "{} file{} did not load",
+            broken.len(),
+            if broken.len() == 1 { "" } else { "s" }
+        )));
+    }
     Ok(exit_code(&result))
 }
 

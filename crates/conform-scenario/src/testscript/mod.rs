@@ -17,7 +17,7 @@
 //! tests and teardown); `operation` turns an operation into a step and
 //! `assert` an assert into a check on that step.
 
-use crate::load::{Bindings, LoadError};
+use crate::load::{Bindings, LoadError, LoadSettings};
 use crate::plan::{Capture, PlannedScenario, PlannedStep};
 use conform_outcome::scenario::ScenarioIdentity;
 use serde_json::Value;
@@ -25,7 +25,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 mod assert;
+mod fixtures;
 mod operation;
+
+pub use fixtures::FixtureIndex;
 
 struct Compiler<'a> {
     ts: &'a Value,
@@ -36,14 +39,29 @@ struct Compiler<'a> {
     steps: usize,
 }
 
-pub fn compile_file(file: &Path, bindings: &Bindings) -> Result<PlannedScenario, LoadError> {
-    let text = std::fs::read(file).map_err(|e| LoadError::new(file, e.to_string()))?;
-    let ts: Value =
-        serde_json::from_slice(&text).map_err(|e| LoadError::new(file, e.to_string()))?;
-    compile(&ts, file, bindings).map_err(|m| LoadError::new(file, m))
+/// A TestScript file, JSON or XML.
+pub fn compile_file(
+    file: &Path,
+    settings: &LoadSettings,
+    index: &FixtureIndex,
+) -> Result<PlannedScenario, LoadError> {
+    let ts = fixtures::read_resource(file, settings.xml).map_err(|m| {
+        LoadError::new(
+            file,
+            m.strip_prefix(&format!("{}: ", file.display()))
+                .unwrap_or(&m)
+                .to_string(),
+        )
+    })?;
+    compile(&ts, file, &settings.bindings, index).map_err(|m| LoadError::new(file, m))
 }
 
-pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedScenario, String> {
+pub fn compile(
+    ts: &Value,
+    file: &Path,
+    bindings: &Bindings,
+    index: &FixtureIndex,
+) -> Result<PlannedScenario, String> {
     if ts["resourceType"] != "TestScript" {
         return Err("not a TestScript".into());
     }
@@ -72,7 +90,7 @@ pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedSc
             c.out.unsupported.push(format!("TestScript.{k}"));
         }
     }
-    c.fixtures(file.parent().unwrap_or(Path::new("")))?;
+    c.fixtures(file.parent().unwrap_or(Path::new("")), index)?;
     c.variables()?;
     for d in ts["destination"].as_array().into_iter().flatten() {
         let i = d["index"].as_u64().unwrap_or(1) as u32;
@@ -147,7 +165,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn fixtures(&mut self, dir: &Path) -> Result<(), String> {
+    fn fixtures(&mut self, dir: &Path, index: &FixtureIndex) -> Result<(), String> {
         let contained: BTreeMap<&str, &Value> = self.ts["contained"]
             .as_array()
             .into_iter()
@@ -165,11 +183,9 @@ impl Compiler<'_> {
                     .ok_or(format!("fixture '{id}': no contained resource '{local}'"))?)
                 .clone()
             } else {
-                let path = dir.join(reference);
-                let text = std::fs::read(&path)
-                    .map_err(|e| format!("fixture '{id}' ({}): {e}", path.display()))?;
-                serde_json::from_slice(&text)
-                    .map_err(|e| format!("fixture '{id}' ({}): {e}", path.display()))?
+                index
+                    .resolve(reference, dir)
+                    .map_err(|e| format!("fixture '{id}' ({reference}): {e}"))?
             };
             self.out.fixtures.insert(id.to_string(), value);
         }
