@@ -60,6 +60,10 @@ pub struct RunArgs {
     /// resourceType and id, JSON or XML (repeatable).
     #[arg(long = "fixtures", value_name = "DIR")]
     fixtures: Vec<PathBuf>,
+    /// A TestScript variable's value, over the script's own (repeatable),
+    /// e.g. one that has only a `hint`.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
     /// Extra FHIR packages for `validate:` targets, e.g. hl7.fhir.uv.ips#2.0.0.
     #[arg(long = "ig", value_name = "PACKAGE")]
     igs: Vec<String>,
@@ -85,6 +89,9 @@ pub struct CheckArgs {
     /// resourceType and id, JSON or XML (repeatable).
     #[arg(long = "fixtures", value_name = "DIR")]
     fixtures: Vec<PathBuf>,
+    /// A TestScript variable's value, over the script's own (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
 }
 
 pub fn run(settings: &Settings, cmd: &Command) -> Outcome {
@@ -120,13 +127,23 @@ fn load(
     paths: &[PathBuf],
     bindings: Bindings,
     fixtures: &[PathBuf],
+    vars: &[String],
 ) -> Result<Loaded, Failure> {
+    let values = vars
+        .iter()
+        .map(|v| {
+            v.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| Failure::usage(format!("bad --var '{v}' (use NAME=VALUE)")))
+        })
+        .collect::<Result<_, _>>()?;
     let definitions = xml_definitions(settings, paths, fixtures)?;
     let model = definitions.as_ref().map(|v| v.xml_model());
     let load_settings = LoadSettings {
         bindings,
         fixtures: fixtures.to_vec(),
         xml: model.as_ref().map(|m| m as &dyn conform_xml::Model),
+        values,
     };
     let loaded = load_each(paths, &load_settings).map_err(|e| Failure::usage(e.to_string()))?;
     for e in &loaded.broken {
@@ -144,7 +161,8 @@ fn check(settings: &Settings, args: &CheckArgs) -> Outcome {
         .map(|i| (i, format!("destination-{i}")))
         .collect();
     bindings.extend(parse_bindings(&args.bind).map_err(Failure::usage)?);
-    let Loaded { plan, broken } = load(settings, &args.paths, bindings, &args.fixtures)?;
+    let Loaded { plan, broken } =
+        load(settings, &args.paths, bindings, &args.fixtures, &args.vars)?;
     let steps = plan.step_count();
     println!(
         "ok: {} scenario{} ({} steps)",
@@ -185,10 +203,12 @@ fn load_body_validator(
     args: &RunArgs,
     plan: &Plan,
 ) -> Result<Option<PackValidator>, Failure> {
-    let targets = plan.validate_targets();
-    if args.no_validate || targets.is_empty() {
+    let mut targets = plan.validate_targets();
+    if args.no_validate || (targets.is_empty() && !plan.needs_definitions()) {
         return Ok(None);
     }
+    // XML bodies and `path` need the base definitions only.
+    targets.insert("base");
     // The kit's own packages, then --ig.
     let mut igs: Vec<String> = plan.packages().into_iter().map(str::to_string).collect();
     igs.extend(args.igs.iter().cloned());
@@ -204,7 +224,8 @@ fn load_body_validator(
 fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
     let keep_patient_data = args.patient_data.keep()?;
     let bindings = parse_bindings(&args.bind).map_err(Failure::usage)?;
-    let Loaded { plan, broken } = load(settings, &args.paths, bindings, &args.fixtures)?;
+    let Loaded { plan, broken } =
+        load(settings, &args.paths, bindings, &args.fixtures, &args.vars)?;
     let regions = load_regions(&args.regions).map_err(Failure::usage)?;
     for r in &args.region {
         regions

@@ -146,6 +146,9 @@ pub struct LoadSettings<'a> {
     /// JSON or XML), before the script's own folder.
     pub fixtures: Vec<PathBuf>,
     pub xml: Option<&'a dyn conform_xml::Model>,
+    /// TestScript variable values given by the user (`--var NAME=VALUE`),
+    /// over the script's own.
+    pub values: BTreeMap<String, String>,
 }
 
 /// The scenarios that loaded, and each file that did not (with why): one

@@ -205,11 +205,35 @@ pub fn run_scenario(
             }
         }
     }
+    // TestScript variables read from a fixture (needs the definitions for XPath).
+    for (name, fixture, how) in &s.fixture_vars {
+        let got = match s.fixtures.get(fixture) {
+            Some(f) => {
+                let as_response = conform_endpoint::Response {
+                    status: 0,
+                    headers: Vec::new(),
+                    body: f.to_string().into_bytes(),
+                    elapsed: std::time::Duration::ZERO,
+                    attempts: 0,
+                    url: String::new(),
+                };
+                crate::step::capture(how, &as_response, validator)
+            }
+            None => Err(format!("no fixture '{fixture}'")),
+        };
+        match got {
+            Ok(v) => bind(&mut vars, name, &serde_json::Value::String(v)),
+            Err(e) => {
+                blocked.get_or_insert(format!("variable '{name}' (from fixture '{fixture}'): {e}"));
+            }
+        }
+    }
     if let Some(b) = &blocked {
         r.status = Status::Fail;
         r.reason = Some(b.clone());
     }
     let correlation = uuid::Uuid::new_v4().to_string();
+    let mut kept = BTreeMap::new();
     for (phase, st) in all_steps(s) {
         let result = if let (Some(why), false) = (&blocked, phase == Phase::Teardown) {
             not_run(st, phase, Status::Skip, format!("not run: {why}"))
@@ -240,6 +264,7 @@ pub fn run_scenario(
                         fixtures: &s.fixtures,
                         validator,
                         correlation_id: &correlation,
+                        kept: &mut kept,
                     };
                     execute(st, phase, &mut ctx)
                 }

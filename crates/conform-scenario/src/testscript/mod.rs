@@ -36,6 +36,8 @@ struct Compiler<'a> {
     out: PlannedScenario,
     /// Variable name → how a response fills it (by responseId).
     response_vars: Vec<(String, String, Capture)>,
+    /// Variables with no source: filled from each response that has them.
+    latest_vars: Vec<(String, Capture)>,
     steps: usize,
 }
 
@@ -53,15 +55,17 @@ pub fn compile_file(
                 .to_string(),
         )
     })?;
-    compile(&ts, file, &settings.bindings, index).map_err(|m| LoadError::new(file, m))
+    compile(&ts, file, settings, index).map_err(|m| LoadError::new(file, m))
 }
 
 pub fn compile(
     ts: &Value,
     file: &Path,
-    bindings: &Bindings,
+    settings: &LoadSettings,
     index: &FixtureIndex,
 ) -> Result<PlannedScenario, String> {
+    let bindings = &settings.bindings;
+    let given = &settings.values;
     if ts["resourceType"] != "TestScript" {
         return Err("not a TestScript".into());
     }
@@ -83,15 +87,17 @@ pub fn compile(
             ..Default::default()
         },
         response_vars: Vec::new(),
+        latest_vars: Vec::new(),
         steps: 0,
     };
     for (k, _) in ts.as_object().into_iter().flatten() {
-        if ["rule", "ruleset", "scope", "metadata"].contains(&k.as_str()) {
+        // R4's rule and ruleset (removed in R5) and R5's scope.
+        if ["rule", "ruleset", "scope"].contains(&k.as_str()) {
             c.out.unsupported.push(format!("TestScript.{k}"));
         }
     }
     c.fixtures(file.parent().unwrap_or(Path::new("")), index)?;
-    c.variables()?;
+    c.variables(given)?;
     for d in ts["destination"].as_array().into_iter().flatten() {
         let i = d["index"].as_u64().unwrap_or(1) as u32;
         let region = c.region(Some(i))?;
@@ -139,6 +145,16 @@ pub fn compile(
         }
     }
     c.out.teardown = teardown;
+    let latest = std::mem::take(&mut c.latest_vars);
+    for step in c
+        .out
+        .setup
+        .iter_mut()
+        .chain(c.out.steps.iter_mut())
+        .chain(c.out.teardown.iter_mut())
+    {
+        step.soft_captures.extend(latest.iter().cloned());
+    }
     // Response variables become captures on the step that names the response.
     for (var, response_id, capture) in std::mem::take(&mut c.response_vars) {
         let step = c
@@ -218,38 +234,62 @@ impl Compiler<'_> {
         self.out.fixtures.contains_key(id)
     }
 
-    fn variables(&mut self) -> Result<(), String> {
+    /// Variables: a value given with `--var` first, then what the variable
+    /// says: `expression`, `path` or `headerField` on its `sourceId` (a
+    /// fixture, read when the run starts, or a response, captured when it
+    /// comes); with no `sourceId`, on each response as it comes (the latest
+    /// wins); else its `defaultValue`. A variable with only a `hint` needs
+    /// `--var`.
+    fn variables(&mut self, given: &BTreeMap<String, String>) -> Result<(), String> {
         for v in self.ts["variable"].as_array().into_iter().flatten() {
             let name = v["name"]
                 .as_str()
                 .ok_or("a variable has no name")?
                 .to_string();
-            let source = v["sourceId"].as_str();
-            if v.get("path").is_some() {
-                self.out
-                    .unsupported
-                    .push(format!("variable '{name}': path (XPath/JSONPath)"));
+            for (k, _) in v.as_object().into_iter().flatten() {
+                if !VARIABLE_KEYS.contains(&k.as_str()) {
+                    self.out.unsupported.push(format!("variable '{name}': {k}"));
+                }
             }
-            match (v["expression"].as_str(), v["headerField"].as_str(), source) {
-                (Some(expr), _, Some(src)) if self.is_fixture(src) => {
-                    let value = fixture_value(&self.out.fixtures[src], expr)
-                        .map_err(|e| format!("variable '{name}': {e}"))?;
-                    self.out.vars.push((name, Value::String(value)));
+            if let Some(value) = given.get(&name) {
+                self.out.vars.push((name, Value::String(value.clone())));
+                continue;
+            }
+            if v["path"].is_string() {
+                self.out.needs_definitions = true;
+            }
+            let how = match (
+                v["expression"].as_str(),
+                v["path"].as_str(),
+                v["headerField"].as_str(),
+            ) {
+                (Some(e), _, _) => Some(Capture::FhirPath(e.to_string())),
+                (None, Some(p), _) => Some(Capture::Path(p.to_string())),
+                (None, None, Some(h)) => Some(Capture::Header(h.to_string())),
+                _ => None,
+            };
+            if let Some(d) = v["defaultValue"].as_str() {
+                // The default until (if ever) its source gives a value.
+                self.out
+                    .vars
+                    .push((name.clone(), Value::String(d.to_string())));
+            }
+            match (how, v["sourceId"].as_str()) {
+                (Some(how), Some(src)) if self.is_fixture(src) => {
+                    self.out.fixture_vars.push((name, src.to_string(), how))
                 }
-                (Some(expr), _, Some(src)) => {
-                    self.response_vars
-                        .push((name, src.to_string(), Capture::FhirPath(expr.to_string())));
+                (Some(how), Some(src)) => self.response_vars.push((name, src.to_string(), how)),
+                (Some(how), None) => self.latest_vars.push((name, how)),
+                (None, _) if v["defaultValue"].is_string() => {}
+                (None, _) => {
+                    let hint = v["hint"]
+                        .as_str()
+                        .map(|h| format!(" (hint: {h})"))
+                        .unwrap_or_default();
+                    return Err(format!(
+                        "variable '{name}' has no value: give it with --var {name}=VALUE{hint}"
+                    ));
                 }
-                (None, Some(h), Some(src)) => {
-                    self.response_vars
-                        .push((name, src.to_string(), Capture::Header(h.to_string())));
-                }
-                _ => match v["defaultValue"].as_str() {
-                    Some(d) => self.out.vars.push((name, Value::String(d.to_string()))),
-                    None => self.out.unsupported.push(format!(
-                        "variable '{name}': needs defaultValue, or expression/headerField with sourceId"
-                    )),
-                },
             }
         }
         Ok(())
@@ -281,12 +321,16 @@ impl Compiler<'_> {
     }
 }
 
-/// The first value of a FHIRPath expression on a fixture.
-fn fixture_value(fixture: &Value, expr: &str) -> Result<String, String> {
-    let body = fixture.to_string();
-    crate::assert::eval(body.as_bytes(), expr, None)?
-        .first()
-        .and_then(|x| x.as_ref())
-        .map(conform_fhirpath::value_to_string)
-        .ok_or(format!("'{expr}' gives nothing on the fixture"))
-}
+const VARIABLE_KEYS: &[&str] = &[
+    "id",
+    "extension",
+    "modifierExtension",
+    "name",
+    "defaultValue",
+    "description",
+    "expression",
+    "headerField",
+    "hint",
+    "path",
+    "sourceId",
+];
