@@ -448,6 +448,26 @@ fn verdict_of(kind: &CheckKind, resp: &Response, request: &Sent, env: &Env) -> V
                 Ok(b) => navigation_links(&b),
             }
         }
+        CheckKind::Capabilities(required) => {
+            match env.with_model(|m| crate::body::json_value(&resp.body, m)) {
+                Err(e) => Verdict::Fail(format!("no CapabilityStatement: {e}")),
+                Ok(cs) if cs["resourceType"] != "CapabilityStatement" => Verdict::Fail(format!(
+                    "expected a CapabilityStatement, got {}",
+                    cs["resourceType"].as_str().unwrap_or("no FHIR resource")
+                )),
+                Ok(cs) => {
+                    let missing = missing_capabilities(&cs, required);
+                    verdict(
+                        missing.is_empty(),
+                        format!("the server declares {}", describe_capabilities(required)),
+                        format!(
+                            "the server's CapabilityStatement does not declare {}",
+                            missing.join(", ")
+                        ),
+                    )
+                }
+            }
+        }
         CheckKind::StatusIs(op, value) => {
             let got = resp.status.to_string();
             verdict(
@@ -458,6 +478,63 @@ fn verdict_of(kind: &CheckKind, resp: &Response, request: &Sent, env: &Env) -> V
         }
         CheckKind::NotApplicable(why) | CheckKind::Unsupported(why) => Verdict::Skip(why.clone()),
     }
+}
+
+fn describe_capabilities(required: &[(String, Vec<String>)]) -> String {
+    required
+        .iter()
+        .map(|(t, i)| {
+            let i = i.join("|");
+            if t.is_empty() {
+                i
+            } else {
+                format!("{t} {i}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The required interactions a server-mode CapabilityStatement does not
+/// declare (`rest.interaction` for the system, `rest.resource.interaction`
+/// for a type).
+fn missing_capabilities(cs: &serde_json::Value, required: &[(String, Vec<String>)]) -> Vec<String> {
+    let servers: Vec<&serde_json::Value> = cs["rest"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["mode"] == "server")
+        .collect();
+    let codes = |list: &serde_json::Value| -> Vec<String> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["code"].as_str().map(str::to_string))
+            .collect()
+    };
+    required
+        .iter()
+        .filter(|(rtype, any_of)| {
+            let declared: Vec<String> = servers
+                .iter()
+                .flat_map(|r| {
+                    if rtype.is_empty() {
+                        codes(&r["interaction"])
+                    } else {
+                        r["resource"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter(|x| x["type"] == rtype.as_str())
+                            .flat_map(|x| codes(&x["interaction"]))
+                            .collect()
+                    }
+                })
+                .collect();
+            !any_of.iter().any(|c| declared.contains(c))
+        })
+        .map(|(t, i)| describe_capabilities(&[(t.clone(), i.clone())]))
+        .collect()
 }
 
 fn describe(s: &Selector) -> String {

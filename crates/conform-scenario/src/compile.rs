@@ -503,6 +503,7 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         gp_connect: r.gp_connect.clone(),
         keep_as: Vec::new(),
         soft_captures: Vec::new(),
+        gate: false,
     })
 }
 

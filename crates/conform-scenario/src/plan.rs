@@ -117,6 +117,10 @@ pub struct PlannedStep {
     /// Captured when the response has them, else left as they were
     /// (TestScript variables with no `sourceId`: the latest response's).
     pub soft_captures: Vec<(String, Capture)>,
+    /// When a check of this step fails, the scenario is skipped (setup,
+    /// steps and teardown) with that reason rather than failed: what it
+    /// needs is not there (TestScript required capabilities).
+    pub gate: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -244,6 +248,10 @@ pub enum CheckKind {
     /// Skipped with this reason: nothing for this runner to check (not a
     /// missing feature, e.g. `navigationLinks: false`).
     NotApplicable(String),
+    /// The body is a CapabilityStatement declaring each of these: (resource
+    /// type, or empty for the whole system; interaction codes, any one of
+    /// which will do) (TestScript `metadata.capability`).
+    Capabilities(Vec<(String, Vec<String>)>),
     /// Reported as a skip with this reason: never silently passed.
     Unsupported(String),
 }

@@ -272,6 +272,21 @@ pub fn run_scenario(
         };
         let mut result = result;
         locate(&mut result, &s.identity.id);
+        if st.gate && result.status.is_failure() {
+            // What the scenario needs is not there: skipped, not failed.
+            let why = format!("skipped: {}", result.reason.clone().unwrap_or_default());
+            result.status = Status::Skip;
+            r.status = Status::Skip;
+            r.reason = Some(why.clone());
+            sink.step_done(&s.identity.id, &result);
+            r.steps.push(result);
+            r.steps.extend(
+                all_steps(s)
+                    .skip(r.steps.len())
+                    .map(|(phase, st)| not_run(st, phase, Status::Skip, why.clone())),
+            );
+            break;
+        }
         if result.status.is_failure() {
             if blocked.is_none() {
                 blocked = Some(format!("step '{}' failed", st.id));

@@ -120,7 +120,7 @@ pub fn compile(
             Some((id, f["autocreate"] == true, f["autodelete"] == true))
         })
         .collect();
-    let mut setup = Vec::new();
+    let mut setup = c.capability_steps(index, file.parent().unwrap_or(Path::new("")))?;
     for (id, create, _) in &fixtures {
         if *create {
             let op = c.auto_operation(id, "autocreate")?;
@@ -230,6 +230,137 @@ impl Compiler<'_> {
         })
     }
 
+    /// `metadata.capability`: for each, the server's CapabilityStatement
+    /// is read first and must declare what the capability needs: the
+    /// interactions of the CapabilityStatement it names (contained or
+    /// found like a fixture), else those its `link`s to the RESTful API
+    /// page name (`http.html#read`...) on the resource types the script's
+    /// operations use. A required one missing skips the script with the
+    /// reason; one not required is a warning.
+    fn capability_steps(
+        &mut self,
+        index: &FixtureIndex,
+        dir: &Path,
+    ) -> Result<Vec<PlannedStep>, String> {
+        let mut steps = Vec::new();
+        let capabilities = self.ts["metadata"]["capability"].clone();
+        for (i, cap) in capabilities.as_array().into_iter().flatten().enumerate() {
+            let dest = cap["destination"].as_u64().map(|d| d as u32);
+            let named = cap["capabilities"]
+                .as_str()
+                .and_then(|r| match r.strip_prefix('#') {
+                    Some(local) => self.ts["contained"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|c| c["id"] == local)
+                        .cloned(),
+                    None => index.resolve(r, dir).ok(),
+                });
+            let required = match named {
+                Some(cs) => declared_interactions(&cs),
+                None => {
+                    let types = self.operation_types(dest);
+                    let mut out = Vec::new();
+                    for link in cap["link"].as_array().into_iter().flatten() {
+                        let anchor = link.as_str().and_then(|l| l.rsplit_once('#')).map(|x| x.1);
+                        let (system, codes): (bool, &[&str]) = match anchor {
+                            Some("read") => (false, &["read"]),
+                            Some("vread") => (false, &["vread"]),
+                            Some("update") => (false, &["update"]),
+                            Some("patch") => (false, &["patch"]),
+                            Some("delete") => (false, &["delete"]),
+                            Some("history") => (false, &["history-instance", "history-type"]),
+                            Some("create") => (false, &["create"]),
+                            Some("search") => (false, &["search-type"]),
+                            Some("transaction") => (true, &["transaction"]),
+                            Some("batch") => (true, &["batch"]),
+                            _ => continue,
+                        };
+                        let codes: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+                        if system {
+                            out.push((String::new(), codes));
+                        } else {
+                            out.extend(types.iter().map(|t| (t.clone(), codes.clone())));
+                        }
+                    }
+                    out
+                }
+            };
+            let description = cap["description"].as_str().unwrap_or("capability");
+            if required.is_empty() {
+                self.out.unsupported.push(format!(
+                    "metadata.capability '{description}': names no interaction to check (its CapabilityStatement was not found and its links name none)"
+                ));
+                continue;
+            }
+            let on = self.region(dest)?;
+            let must = cap["required"] != false;
+            let validated = if cap["validated"] == true {
+                " (validated)"
+            } else {
+                ""
+            };
+            steps.push(PlannedStep {
+                id: format!("capability{}", i + 1),
+                name: format!("metadata.capability: {description}{validated}"),
+                on,
+                method: "GET".into(),
+                path: "metadata".into(),
+                gate: must,
+                checks: vec![crate::plan::PlannedCheck {
+                    id: format!("capability{}", i + 1),
+                    severity: if must {
+                        crate::model::Severity::Shall
+                    } else {
+                        crate::model::Severity::Should
+                    },
+                    requirements: Vec::new(),
+                    message: None,
+                    kind: crate::plan::CheckKind::Capabilities(required),
+                    source: None,
+                    on_request: false,
+                }],
+                ..Default::default()
+            });
+        }
+        Ok(steps)
+    }
+
+    /// The resource types the operations to a destination use.
+    fn operation_types(&self, dest: Option<u32>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut actions: Vec<&Value> = Vec::new();
+        for part in [&self.ts["setup"], &self.ts["teardown"]] {
+            actions.extend(part["action"].as_array().into_iter().flatten());
+        }
+        for t in self.ts["test"].as_array().into_iter().flatten() {
+            actions.extend(t["action"].as_array().into_iter().flatten());
+        }
+        for a in actions {
+            let op = &a["operation"];
+            if op.is_null()
+                || (dest.is_some()
+                    && op["destination"].as_u64().map(|d| d as u32).unwrap_or(1)
+                        != dest.unwrap_or(1))
+            {
+                continue;
+            }
+            let rtype = op["resource"].as_str().map(str::to_string).or_else(|| {
+                op["sourceId"]
+                    .as_str()
+                    .and_then(|s| self.out.fixtures.get(s))
+                    .and_then(|f| f["resourceType"].as_str().map(str::to_string))
+            });
+            if let Some(t) = rtype {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+        out
+    }
+
     fn is_fixture(&self, id: &str) -> bool {
         self.out.fixtures.contains_key(id)
     }
@@ -319,6 +450,31 @@ impl Compiler<'_> {
         }
         Ok(steps)
     }
+}
+
+/// The server-mode interactions a CapabilityStatement declares, each as
+/// (type or empty for the system, [code]).
+fn declared_interactions(cs: &Value) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for rest in cs["rest"].as_array().into_iter().flatten() {
+        if rest["mode"] != "server" {
+            continue;
+        }
+        for i in rest["interaction"].as_array().into_iter().flatten() {
+            if let Some(c) = i["code"].as_str() {
+                out.push((String::new(), vec![c.to_string()]));
+            }
+        }
+        for r in rest["resource"].as_array().into_iter().flatten() {
+            let t = r["type"].as_str().unwrap_or("").to_string();
+            for i in r["interaction"].as_array().into_iter().flatten() {
+                if let Some(c) = i["code"].as_str() {
+                    out.push((t.clone(), vec![c.to_string()]));
+                }
+            }
+        }
+    }
+    out
 }
 
 const VARIABLE_KEYS: &[&str] = &[
