@@ -1,0 +1,211 @@
+//! HL7's six R4 example TestScripts (from the shared test data, with their
+//! fixtures found by `--fixtures`) run as written against SEKMET holding
+//! `Patient/example`: nothing unsupported, and each failure where the
+//! script departs from FHIR R4 (testkits/testscript/hl7-examples/README.md).
+//! And `scenario check` over a folder with one broken script reports it
+//! and checks the others.
+
+mod common;
+
+use common::scenario::{json_of, scenario};
+use conform_peers::Sekmet;
+use serde_json::Value;
+
+fn examples() -> std::path::PathBuf {
+    conform_testdata::path("r4/examples")
+}
+
+fn scripts() -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(examples())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("TestScript-testscript-example"))
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// (step, check, status) of every check that did not pass.
+fn not_passed(s: &Value) -> Vec<(String, String, String)> {
+    s["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|st| {
+            st["assertions"].as_array().unwrap().iter().map(move |a| {
+                (
+                    st["id"].as_str().unwrap().to_string(),
+                    a["rule"].as_str().unwrap().to_string(),
+                    a["status"].as_str().unwrap().to_string(),
+                )
+            })
+        })
+        .filter(|(_, _, status)| status != "pass")
+        .collect()
+}
+
+#[test]
+fn hl7_example_testscripts_run_as_written_against_sekmet() {
+    let mut server = Sekmet::builder().no_seed().start().expect("sekmet");
+    let patient: Value =
+        serde_json::from_slice(&std::fs::read(examples().join("Patient-example.json")).unwrap())
+            .unwrap();
+    server.seed(&[patient]).expect("seeded");
+    let dir = tempfile::tempdir().unwrap();
+    let regions = dir.path().join("regions.yaml");
+    std::fs::write(
+        &regions,
+        format!(
+            "regions:\n  - {{name: sekmet, base_url: '{}'}}\n",
+            server.base_url
+        ),
+    )
+    .unwrap();
+    let fixtures = examples().display().to_string();
+    let scripts = scripts();
+    assert_eq!(scripts.len(), 6, "{scripts:?}");
+    let run = |extra: &[&str]| {
+        let mut args: Vec<&str> = vec!["scenario", "run"];
+        args.extend(scripts.iter().map(String::as_str));
+        args.extend([
+            "--fixtures",
+            &fixtures,
+            "--regions",
+            regions.to_str().unwrap(),
+            "--bind",
+            "1=sekmet",
+            "--bind",
+            "2=sekmet",
+            "--allow-writes",
+            "--jobs",
+            "1",
+            "--var",
+            "PatientSearchFamilyName=Chalmers",
+            "--var",
+            "PatientSearchGivenName=Peter",
+            "--format",
+            "json",
+        ]);
+        args.extend_from_slice(extra);
+        common::run(&args)
+    };
+    let out = run(&["--var", "createResourceId=example"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let r = json_of(&out);
+    assert_eq!(r["summary"]["scenarios"], 6);
+    for s in r["scenarios"].as_array().unwrap() {
+        let none = s["unsupported"].is_null() || s["unsupported"] == serde_json::json!([]);
+        assert!(none, "{}: {}", s["id"], s["unsupported"]);
+    }
+    for id in [
+        "testscript-example",
+        "testscript-example-multisystem",
+        "testscript-example-search",
+    ] {
+        let s = scenario(&r, id);
+        assert_eq!(s["status"], "pass", "{id}: {}", s["reason"]);
+    }
+    // The required capabilities were read from SEKMET's CapabilityStatement first.
+    let history = scenario(&r, "testscript-example-history");
+    assert_eq!(history["steps"][0]["id"], "capability1");
+    assert_eq!(history["steps"][0]["status"], "pass");
+    // Path asserts (XPath on the XML or JSON read), compareToSourcePath and
+    // minimumId ran on the read and passed.
+    let example = scenario(&r, "testscript-example");
+    let read = example["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["id"] == "op4-read#fixture-patient-read")
+        .expect("the read of test 01");
+    let statuses: Vec<&str> = read["assertions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 9, "{read}");
+    assert!(
+        statuses.iter().all(|s| *s == "pass" || *s == "warn"),
+        "{read}"
+    );
+    // The readtest: all but R004, which expects 400 for an id R4 allows.
+    let readtest = scenario(&r, "testscript-example-readtest");
+    assert_eq!(readtest["status"], "fail");
+    let failed = not_passed(readtest);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, "op4-read");
+    assert!(failed[0].1.contains("400"), "{failed:?}");
+    // Update and history: the pat1 body PUT to Patient/example, refused with 400.
+    for id in ["testscript-example-update", "testscript-example-history"] {
+        let s = scenario(&r, id);
+        assert_eq!(s["status"], "fail", "{id}");
+        let reason = s["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("expected status 200, got 400"),
+            "{id}: {reason}"
+        );
+    }
+
+    // Without --var, `path: Patient/id` (XPath 1.0) selects nothing in the fixture.
+    let out = run(&[]);
+    let r = json_of(&out);
+    let example = scenario(&r, "testscript-example");
+    assert_eq!(example["status"], "fail");
+    let reason = example["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("variable 'createResourceId'")
+            && reason.contains("path 'Patient/id' selects nothing"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn check_reports_a_broken_script_and_checks_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    // A read test that loads, and a script whose fixture is nowhere.
+    std::fs::copy(
+        examples().join("TestScript-testscript-example-readtest.json"),
+        dir.path().join("readtest.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("broken.json"),
+        r#"{"resourceType":"TestScript","id":"broken","fixture":[{"id":"f","resource":{"reference":"Patient/nowhere"}}]}"#,
+    )
+    .unwrap();
+    let folder = dir.path().display().to_string();
+    let out = common::run(&["scenario", "check", &folder]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stdout(&out).starts_with("ok: 1 scenario (5 steps)\n"),
+        "{}",
+        common::stdout(&out)
+    );
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("broken.json: fixture 'f' (Patient/nowhere): no resource Patient/nowhere in")
+            && err.contains("--fixtures DIR"),
+        "{err}"
+    );
+    assert!(err.contains("1 file did not load"), "{err}");
+    // With --fixtures the example fixture of a real script resolves.
+    let out = common::run(&[
+        "scenario",
+        "check",
+        &examples()
+            .join("TestScript-testscript-example.json")
+            .display()
+            .to_string(),
+        "--fixtures",
+        &examples().display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(common::stdout(&out), "ok: 1 scenario (6 steps)\n");
+}
