@@ -146,10 +146,26 @@ fn load(
         values,
     };
     let loaded = load_each(paths, &load_settings).map_err(|e| Failure::usage(e.to_string()))?;
+    // One file and it does not load: that is the error. Otherwise each
+    // that does not is named on its own line and the others go on.
+    if loaded.plan.scenarios.is_empty() && loaded.broken.len() == 1 {
+        return Err(Failure::usage(loaded.broken[0].to_string()));
+    }
     for e in &loaded.broken {
-        eprintln!("error: {e}");
+        eprintln!("conform: {e}");
+    }
+    if loaded.plan.scenarios.is_empty() && !loaded.broken.is_empty() {
+        return Err(not_loaded(&loaded.broken));
     }
     Ok(loaded)
+}
+
+fn not_loaded(broken: &[conform_scenario::LoadError]) -> Failure {
+    Failure::usage(format!(
+        "{} file{} did not load",
+        broken.len(),
+        if broken.len() == 1 { "" } else { "s" }
+    ))
 }
 
 /// TestScript indexes not bound with `--bind` are checked against
@@ -176,11 +192,7 @@ fn check(settings: &Settings, args: &CheckArgs) -> Outcome {
         }
     }
     if !broken.is_empty() {
-        return Err(Failure::usage(format!(
-            "{} file{} did not load",
-            broken.len(),
-            if broken.len() == 1 { "" } else { "s" }
-        )));
+        return Err(not_loaded(&broken));
     }
     Ok(Code::Pass)
 }
@@ -265,11 +277,7 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
     crate::output::write(None, &render(&result, args.format))?;
     if !broken.is_empty() {
         // The others ran; the files that did not load were named on stderr.
-        return Err(Failure::usage(format!(
-            "{} file{} did not load",
-            broken.len(),
-            if broken.len() == 1 { "" } else { "s" }
-        )));
+        return Err(not_loaded(&broken));
     }
     Ok(exit_code(&result))
 }
