@@ -209,3 +209,118 @@ fn check_reports_a_broken_script_and_checks_the_others() {
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     assert_eq!(common::stdout(&out), "ok: 1 scenario (6 steps)\n");
 }
+
+/// A script whose required capability SEKMET does not declare is skipped
+/// with the reason, teardown included; asserts by path, minimumId and
+/// navigationLinks fail when the response does not hold them.
+#[test]
+fn missing_capabilities_skip_and_path_asserts_can_fail() {
+    let mut server = Sekmet::builder().no_seed().start().expect("sekmet");
+    let patient: Value =
+        serde_json::from_slice(&std::fs::read(examples().join("Patient-example.json")).unwrap())
+            .unwrap();
+    server.seed(&[patient]).expect("seeded");
+    let dir = tempfile::tempdir().unwrap();
+    let regions = dir.path().join("regions.yaml");
+    std::fs::write(
+        &regions,
+        format!(
+            "regions:\n  - {{name: sekmet, base_url: '{}'}}\n",
+            server.base_url
+        ),
+    )
+    .unwrap();
+    let read = |asserts: Value| {
+        let mut actions = vec![serde_json::json!({"operation": {"type": {"code": "read"},
+            "resource": "Patient", "params": "/example", "accept": "xml"}})];
+        for a in asserts.as_array().unwrap() {
+            actions.push(serde_json::json!({ "assert": a }));
+        }
+        serde_json::json!({ "action": actions })
+    };
+    let needs_testscript = serde_json::json!({
+        "resourceType": "TestScript", "id": "needs-testscript", "name": "n", "status": "active",
+        "contained": [{"resourceType": "CapabilityStatement", "id": "cs", "status": "active",
+            "date": "2024-01-01", "kind": "requirements", "fhirVersion": "4.0.1", "format": ["json"],
+            "rest": [{"mode": "server", "resource": [{"type": "TestScript", "interaction": [{"code": "read"}]}]}]}],
+        "metadata": {"capability": [{"required": true, "validated": false, "capabilities": "#cs"}]},
+        "test": [read(serde_json::json!([{"response": "okay"}]))],
+        "teardown": {"action": [{"operation": {"type": {"code": "delete"}, "resource": "Patient", "params": "/example"}}]}
+    });
+    let wrong = serde_json::json!({
+        "resourceType": "TestScript", "id": "wrong-values", "name": "w", "status": "active",
+        "fixture": [{"id": "other", "resource": {"reference": "#other"}}],
+        "contained": [{"resourceType": "Patient", "id": "other", "gender": "female"}],
+        "test": [read(serde_json::json!([
+            {"label": "xpath", "path": "fhir:Patient/fhir:name/fhir:family/@value", "value": "Smith"},
+            {"label": "jsonpath", "path": "$.name[0].family", "operator": "equals", "value": "Chalmers"},
+            {"label": "minimum", "minimumId": "other"},
+            {"label": "links", "navigationLinks": true},
+            {"label": "method", "requestMethod": "post"}
+        ]))]
+    });
+    for (name, script) in [("a.json", &needs_testscript), ("b.json", &wrong)] {
+        std::fs::write(dir.path().join(name), script.to_string()).unwrap();
+    }
+    let out = common::run(&[
+        "scenario",
+        "run",
+        dir.path().join("a.json").to_str().unwrap(),
+        dir.path().join("b.json").to_str().unwrap(),
+        "--regions",
+        regions.to_str().unwrap(),
+        "--bind",
+        "1=sekmet",
+        "--allow-writes",
+        "--format",
+        "json",
+    ]);
+    let r = json_of(&out);
+    let skipped = scenario(&r, "needs-testscript");
+    assert_eq!(skipped["status"], "skip");
+    let reason = skipped["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("does not declare TestScript read"),
+        "{reason}"
+    );
+    // Nothing after the capability check ran, the teardown's delete included.
+    let statuses: Vec<&str> = skipped["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["skip", "skip", "skip"]);
+    assert_eq!(
+        send_status(&server.base_url, "Patient/example"),
+        200,
+        "the teardown's delete must not have run"
+    );
+    let wrong = scenario(&r, "wrong-values");
+    let got: Vec<(String, String)> = wrong["steps"][0]["assertions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["rule"].as_str().unwrap().to_string(),
+                a["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("xpath", "fail"),
+        ("jsonpath", "pass"),
+        ("minimum", "fail"),
+        ("links", "fail"),
+        ("method", "fail"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(got, want, "{}", wrong["steps"][0]);
+}
+
+fn send_status(base: &str, path: &str) -> u16 {
+    common::scenario::send(base, conform_endpoint::Request::get(path))
+}

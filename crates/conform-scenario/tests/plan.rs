@@ -195,7 +195,10 @@ fn testscripts_compile_with_bindings_and_nothing_in_them_is_unsupported() {
         read.checks[5]
     );
     // The search's navigation links are checked.
-    assert!(matches!(&s.steps[1].checks[1].kind, CheckKind::NavigationLinks));
+    assert!(matches!(
+        &s.steps[1].checks[1].kind,
+        CheckKind::NavigationLinks
+    ));
 }
 
 #[test]
