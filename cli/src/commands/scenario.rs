@@ -26,7 +26,7 @@ pub enum Command {
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Scenario files (.yaml), TestScripts (.json) or kit folders.
+    /// Scenario files (.yaml), TestScripts (.json, .xml) or kit folders.
     #[arg(value_name = "KIT|FILE", required = true)]
     paths: Vec<PathBuf>,
     /// The regions file (see docs/regions.md); `${ENV}` in it is expanded.
@@ -79,7 +79,7 @@ pub struct RunArgs {
 
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// Scenario files (.yaml), TestScripts (.json) or kit folders.
+    /// Scenario files (.yaml), TestScripts (.json, .xml) or kit folders.
     #[arg(value_name = "KIT|FILE", required = true)]
     paths: Vec<PathBuf>,
     /// TestScript origin/destination index → region, e.g. 1=region-a.

@@ -1,17 +1,11 @@
-//! FHIR R4 TestScript (JSON) → a planned scenario. Supported: fixtures
-//! (files relative to the TestScript, or `#contained`; `autocreate` and
-//! `autodelete` as setup and teardown operations), variables
-//! (`defaultValue`; `expression`/`headerField` on a fixture or a response),
-//! operations read, search, create, update, delete, capabilities,
-//! transaction and batch (by `type`, `resource`, `params`, `url`,
-//! `sourceId`, `targetId`, `requestHeader`, `responseId`, `destination`),
-//! and asserts on `response`, `responseCode`, `resource`, `contentType`,
-//! `expression` (with `operator`/`value`), `headerField`,
-//! `validateProfileId` and `compareToSourceId` (a fixture) with
-//! `compareToSourceExpression`; `warningOnly` as SHOULD. Destinations are bound to
-//! regions with `--bind INDEX=REGION`; conform is every origin (an origin's
-//! index is named in the step). Anything else is listed as unsupported and
-//! reported as a skipped assertion, never silently passed.
+//! FHIR R4 TestScript (JSON, or XML read with the definitions) → a planned
+//! scenario, from the TestScript specification: fixtures (contained, files,
+//! `Type/id` from the fixture folders), variables, `metadata.capability`
+//! (a gate step on the server's CapabilityStatement), every operation type
+//! and every assert (docs/scenarios.md lists them). Destinations are bound
+//! to regions with `--bind INDEX=REGION`; conform is every origin. What is
+//! left (`rule`, `ruleset`, `scope`) is listed as unsupported and reported as
+//! a skipped assertion, never silently passed.
 //!
 //! Here: the script as a whole (fixtures, variables, destinations, setup,
 //! tests and teardown); `operation` turns an operation into a step and
