@@ -208,6 +208,25 @@ fn check_reports_a_broken_script_and_checks_the_others() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     assert_eq!(common::stdout(&out), "ok: 1 scenario (6 steps)\n");
+
+    // The same script in XML, its fixture an XML file in its fixtures/ folder.
+    let xml = tempfile::tempdir().unwrap();
+    std::fs::create_dir(xml.path().join("fixtures")).unwrap();
+    for (from, to) in [
+        ("TestScript-testscript-example.json", "ts.xml"),
+        ("Patient-example.json", "fixtures/patient.xml"),
+    ] {
+        let out = common::run(&[
+            "convert",
+            &examples().join(from).display().to_string(),
+            "-o",
+            &xml.path().join(to).display().to_string(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    }
+    let out = common::run(&["scenario", "check", &xml.path().display().to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(common::stdout(&out), "ok: 1 scenario (6 steps)\n");
 }
 
 /// A script whose required capability SEKMET does not declare is skipped

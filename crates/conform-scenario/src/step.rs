@@ -95,7 +95,8 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
             .unwrap_or(req.target.clone()),
         headers: req.headers.clone(),
     };
-    let kept = ctx.kept.clone();
+    // Read while the checks run; this step's exchange is added after.
+    let kept: &BTreeMap<String, Kept> = ctx.kept;
     let (fixtures, validator) = (ctx.fixtures, ctx.validator);
 
     let mut attempts = 0;
@@ -111,7 +112,7 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
                 let env = Env {
                     response: resp,
                     request: &sent_request,
-                    kept: &kept,
+                    kept,
                     fixtures,
                     validator,
                     interpolate: &interp,
@@ -164,7 +165,7 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
     let env = Env {
         response: &resp,
         request: &sent_request,
-        kept: &kept,
+        kept,
         fixtures,
         validator,
         interpolate: &interp,
