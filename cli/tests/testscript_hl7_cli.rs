@@ -276,7 +276,7 @@ fn missing_capabilities_skip_and_path_asserts_can_fail() {
             {"label": "minimum", "minimumId": "other"},
             {"label": "links", "navigationLinks": true},
             {"label": "method", "requestMethod": "post"}
-        ]))]
+        ])), read(serde_json::json!([{"label": "next-test", "response": "okay"}]))]
     });
     for (name, script) in [("a.json", &needs_testscript), ("b.json", &wrong)] {
         std::fs::write(dir.path().join(name), script.to_string()).unwrap();
@@ -338,6 +338,9 @@ fn missing_capabilities_skip_and_path_asserts_can_fail() {
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
     assert_eq!(got, want, "{}", wrong["steps"][0]);
+    // A failed test stops itself only: the next test ran and passed.
+    assert_eq!(wrong["steps"][1]["status"], "pass", "{}", wrong["steps"][1]);
+    assert_eq!(wrong["steps"][1]["assertions"][0]["rule"], "next-test");
 }
 
 fn send_status(base: &str, path: &str) -> u16 {

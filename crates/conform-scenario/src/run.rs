@@ -1,7 +1,8 @@
 //! Runs a plan: scenarios in parallel (at most `jobs` at a time, each one
 //! sequential), results in plan order whatever finishes first. Within a
 //! scenario: variables, then setup and steps (a failure or refusal stops
-//! the rest, each skipped with the reason), then teardown, which always runs.
+//! the rest, each skipped with the reason; in a TestScript test, the rest
+//! of that test), then teardown, which always runs.
 
 use crate::interp::{bind, interpolate_json, Vars};
 use crate::plan::{Plan, PlannedScenario, PlannedStep};
@@ -234,8 +235,16 @@ pub fn run_scenario(
     }
     let correlation = uuid::Uuid::new_v4().to_string();
     let mut kept = BTreeMap::new();
+    let mut failed_tests: BTreeMap<String, String> = BTreeMap::new();
     for (phase, st) in all_steps(s) {
+        let test_blocked = st
+            .group
+            .as_ref()
+            .filter(|_| phase == Phase::Test)
+            .and_then(|g| failed_tests.get(g));
         let result = if let (Some(why), false) = (&blocked, phase == Phase::Teardown) {
+            not_run(st, phase, Status::Skip, format!("not run: {why}"))
+        } else if let Some(why) = test_blocked {
             not_run(st, phase, Status::Skip, format!("not run: {why}"))
         } else if st.writes && !opts.allow_writes {
             not_run(
@@ -288,8 +297,16 @@ pub fn run_scenario(
             break;
         }
         if result.status.is_failure() {
-            if blocked.is_none() {
-                blocked = Some(format!("step '{}' failed", st.id));
+            let why = format!("step '{}' failed", st.id);
+            // A failure in a TestScript test stops that test; the next
+            // tests still run (they start from the setup, not from it).
+            match (&st.group, phase) {
+                (Some(g), Phase::Test) => {
+                    failed_tests.entry(g.clone()).or_insert(why);
+                }
+                _ => {
+                    blocked.get_or_insert(why);
+                }
             }
             if r.status != Status::Fail {
                 r.status = Status::Fail;
