@@ -265,15 +265,25 @@ fn missing_capabilities_skip_and_path_asserts_can_fail() {
     });
     let wrong = serde_json::json!({
         "resourceType": "TestScript", "id": "wrong-values", "name": "w", "status": "active",
-        "fixture": [{"id": "other", "resource": {"reference": "#other"}}],
-        "contained": [{"resourceType": "Patient", "id": "other", "gender": "female"}],
+        "fixture": [{"id": "other", "resource": {"reference": "#other"}},
+            {"id": "seeded", "resource": {"reference": "#example"}}],
+        "contained": [{"resourceType": "Patient", "id": "other", "gender": "female"},
+            {"resourceType": "Patient", "id": "example"}],
+        "profile": [{"id": "bundle", "reference": "http://hl7.org/fhir/StructureDefinition/Bundle"}],
         "test": [read(serde_json::json!([
             {"label": "xpath", "path": "fhir:Patient/fhir:name/fhir:family/@value", "value": "Smith"},
             {"label": "jsonpath", "path": "$.name[0].family", "operator": "equals", "value": "Chalmers"},
             {"label": "minimum", "minimumId": "other"},
             {"label": "links", "navigationLinks": true},
             {"label": "method", "requestMethod": "post"}
-        ])), read(serde_json::json!([{"label": "next-test", "response": "okay"}]))]
+        ])), read(serde_json::json!([{"label": "next-test", "response": "okay"}])),
+        {"name": "history", "action": [
+            {"operation": {"type": {"code": "history"}, "resource": "Patient", "targetId": "seeded", "accept": "xml", "responseId": "h"}},
+            {"assert": {"label": "history-bundle", "resource": "Bundle"}},
+            {"assert": {"label": "history-type", "path": "fhir:Bundle/fhir:type/@value", "value": "history"}},
+            {"assert": {"label": "history-json", "path": "$.entry[0].resource.id", "sourceId": "h", "value": "example"}},
+            {"assert": {"label": "is-bundle", "validateProfileId": "bundle"}}
+        ]}]
     });
     for (name, script) in [("a.json", &needs_testscript), ("b.json", &wrong)] {
         std::fs::write(dir.path().join(name), script.to_string()).unwrap();
@@ -338,6 +348,17 @@ fn missing_capabilities_skip_and_path_asserts_can_fail() {
     // A failed test stops itself only: the next test ran and passed.
     assert_eq!(wrong["steps"][1]["status"], "pass", "{}", wrong["steps"][1]);
     assert_eq!(wrong["steps"][1]["assertions"][0]["rule"], "next-test");
+    // History of the instance, read as XML, by XPath and (its JSON form) JSONPath.
+    let history = &wrong["steps"][2];
+    assert!(
+        history["exchange"]["request"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/Patient/example/_history"),
+        "{history}"
+    );
+    assert_eq!(history["status"], "pass", "{history}");
+    assert_eq!(history["assertions"].as_array().unwrap().len(), 4);
 }
 
 fn send_status(base: &str, path: &str) -> u16 {
