@@ -44,12 +44,13 @@ fn testscripts_run_against_two_regions_with_a_testreport() {
     let r = json_of(&out);
     assert_eq!(r["summary"]["scenarios"], 3);
     assert_eq!(r["summary"]["passed"], 3);
-    // The unsupported assert is reported as a skip with its reason.
+    // Nothing unsupported; the search's navigation links are checked.
     let rs = scenario(&r, "ts-read-search");
-    assert_eq!(
-        rs["unsupported"][0],
-        "links: assert.navigationLinks, an assert with nothing this runner checks"
-    );
+    assert!(rs["unsupported"].is_null(), "{}", rs["unsupported"]);
+    let search = &rs["steps"][2];
+    assert_eq!(search["group"], "search");
+    assert_eq!(search["assertions"][1]["rule"], "links");
+    assert_eq!(search["assertions"][1]["status"], "pass");
     let read = &rs["steps"][1];
     assert_eq!(read["group"], "read");
     let ids: Vec<(&str, &str)> = read["assertions"]
@@ -66,7 +67,6 @@ fn testscripts_run_against_two_regions_with_a_testreport() {
             ("family", "pass"),
             ("json", "pass"),
             ("ukcore", "pass"),
-            ("links", "skip"),
             ("same-as-fixture", "pass")
         ]
     );
@@ -201,13 +201,10 @@ fn check_accepts_the_kits_and_names_file_and_line_of_a_mistake() {
         common::stdout(&out)
     );
 
-    // TestScripts are checked without --bind; unsupported elements are listed.
+    // TestScripts are checked without --bind; nothing in them is unsupported.
     let out = common::run(&["scenario", "check", "testkits/testscript"]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    assert_eq!(
-        common::stdout(&out),
-        "ok: 3 scenarios (10 steps)\nts-read-search: unsupported: links: assert.navigationLinks, an assert with nothing this runner checks\n"
-    );
+    assert_eq!(common::stdout(&out), "ok: 3 scenarios (10 steps)\n");
 
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yaml");

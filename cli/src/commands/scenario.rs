@@ -6,7 +6,9 @@ use conform_scenario::load::{parse_bindings, Bindings};
 use conform_scenario::regions::{check_usable, load_regions};
 use conform_scenario::run::{selected, Sink};
 use conform_scenario::validate::{BodyValidator, PackValidator};
-use conform_scenario::{load_plan, run_plan, Plan, RunOptions, ScenarioResult, StepResult};
+use conform_scenario::{
+    load_each, run_plan, LoadSettings, Loaded, Plan, RunOptions, ScenarioResult, StepResult,
+};
 use conform_setup::{LoadOptions, PackDefinitions, Settings};
 use conform_writers::scenario::{file_name, render, FORMATS};
 use conform_writers::Format;
@@ -24,7 +26,7 @@ pub enum Command {
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Scenario files (.yaml), TestScripts (.json) or kit folders.
+    /// Scenario files (.yaml), TestScripts (.json, .xml) or kit folders.
     #[arg(value_name = "KIT|FILE", required = true)]
     paths: Vec<PathBuf>,
     /// The regions file (see docs/regions.md); `${ENV}` in it is expanded.
@@ -54,6 +56,14 @@ pub struct RunArgs {
     /// TestScript origin/destination index → region, e.g. 1=region-a (repeatable).
     #[arg(long = "bind", value_name = "INDEX=REGION")]
     bind: Vec<String>,
+    /// A folder where TestScript fixtures named `Type/id` are found by
+    /// resourceType and id, JSON or XML (repeatable).
+    #[arg(long = "fixtures", value_name = "DIR")]
+    fixtures: Vec<PathBuf>,
+    /// A TestScript variable's value, over the script's own (repeatable),
+    /// e.g. one that has only a `hint`.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
     /// Extra FHIR packages for `validate:` targets, e.g. hl7.fhir.uv.ips#2.0.0.
     #[arg(long = "ig", value_name = "PACKAGE")]
     igs: Vec<String>,
@@ -69,36 +79,106 @@ pub struct RunArgs {
 
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// Scenario files (.yaml), TestScripts (.json) or kit folders.
+    /// Scenario files (.yaml), TestScripts (.json, .xml) or kit folders.
     #[arg(value_name = "KIT|FILE", required = true)]
     paths: Vec<PathBuf>,
     /// TestScript origin/destination index → region, e.g. 1=region-a.
     #[arg(long = "bind", value_name = "INDEX=REGION")]
     bind: Vec<String>,
+    /// A folder where TestScript fixtures named `Type/id` are found by
+    /// resourceType and id, JSON or XML (repeatable).
+    #[arg(long = "fixtures", value_name = "DIR")]
+    fixtures: Vec<PathBuf>,
+    /// A TestScript variable's value, over the script's own (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
 }
 
 pub fn run(settings: &Settings, cmd: &Command) -> Outcome {
     match cmd {
         Command::Run(args) => run_scenarios(settings, args),
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(settings, args),
     }
 }
 
-fn load(paths: &[PathBuf], bind: &[String]) -> Result<Plan, Failure> {
-    let bindings = parse_bindings(bind).map_err(Failure::usage)?;
-    load_plan(paths, &bindings).map_err(|e| Failure::usage(e.to_string()))
+/// The FHIR definitions that read XML TestScripts and fixtures, loaded only
+/// when an XML file is among them.
+fn xml_definitions(
+    settings: &Settings,
+    paths: &[PathBuf],
+    fixtures: &[PathBuf],
+) -> Result<Option<conform_validate::Validator>, Failure> {
+    let any_xml = paths.iter().chain(fixtures).any(|p| {
+        if p.is_dir() {
+            !conform_json::files::walk_files(p, |_| true, conform_json::files::is_xml).is_empty()
+        } else {
+            conform_json::files::is_xml(p)
+        }
+    });
+    if !any_xml {
+        return Ok(None);
+    }
+    Ok(Some(settings.definitions(&LoadOptions::default())?))
+}
+
+/// Every file that loads, and each that does not on its own line (stderr).
+fn load(
+    settings: &Settings,
+    paths: &[PathBuf],
+    bindings: Bindings,
+    fixtures: &[PathBuf],
+    vars: &[String],
+) -> Result<Loaded, Failure> {
+    let values = vars
+        .iter()
+        .map(|v| {
+            v.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| Failure::usage(format!("bad --var '{v}' (use NAME=VALUE)")))
+        })
+        .collect::<Result<_, _>>()?;
+    let definitions = xml_definitions(settings, paths, fixtures)?;
+    let model = definitions.as_ref().map(|v| v.xml_model());
+    let load_settings = LoadSettings {
+        bindings,
+        fixtures: fixtures.to_vec(),
+        xml: model.as_ref().map(|m| m as &dyn conform_xml::Model),
+        values,
+    };
+    let loaded = load_each(paths, &load_settings).map_err(|e| Failure::usage(e.to_string()))?;
+    // One file and it does not load: that is the error. Otherwise each
+    // that does not is named on its own line and the others go on.
+    if loaded.plan.scenarios.is_empty() && loaded.broken.len() == 1 {
+        return Err(Failure::usage(loaded.broken[0].to_string()));
+    }
+    for e in &loaded.broken {
+        eprintln!("conform: {e}");
+    }
+    if loaded.plan.scenarios.is_empty() && !loaded.broken.is_empty() {
+        return Err(not_loaded(&loaded.broken));
+    }
+    Ok(loaded)
+}
+
+fn not_loaded(broken: &[conform_scenario::LoadError]) -> Failure {
+    Failure::usage(format!(
+        "{} file{} did not load",
+        broken.len(),
+        if broken.len() == 1 { "" } else { "s" }
+    ))
 }
 
 /// TestScript indexes not bound with `--bind` are checked against
 /// placeholder regions (`destination-1`...): `check` sends nothing.
 const PLACEHOLDER_INDEXES: u32 = 16;
 
-fn check(args: &CheckArgs) -> Outcome {
+fn check(settings: &Settings, args: &CheckArgs) -> Outcome {
     let mut bindings: Bindings = (1..=PLACEHOLDER_INDEXES)
         .map(|i| (i, format!("destination-{i}")))
         .collect();
     bindings.extend(parse_bindings(&args.bind).map_err(Failure::usage)?);
-    let plan = load_plan(&args.paths, &bindings).map_err(|e| Failure::usage(e.to_string()))?;
+    let Loaded { plan, broken } =
+        load(settings, &args.paths, bindings, &args.fixtures, &args.vars)?;
     let steps = plan.step_count();
     println!(
         "ok: {} scenario{} ({} steps)",
@@ -110,6 +190,9 @@ fn check(args: &CheckArgs) -> Outcome {
         for u in &s.unsupported {
             println!("{}: unsupported: {u}", s.identity.id);
         }
+    }
+    if !broken.is_empty() {
+        return Err(not_loaded(&broken));
     }
     Ok(Code::Pass)
 }
@@ -132,10 +215,12 @@ fn load_body_validator(
     args: &RunArgs,
     plan: &Plan,
 ) -> Result<Option<PackValidator>, Failure> {
-    let targets = plan.validate_targets();
-    if args.no_validate || targets.is_empty() {
+    let mut targets = plan.validate_targets();
+    if args.no_validate || (targets.is_empty() && !plan.needs_definitions()) {
         return Ok(None);
     }
+    // XML bodies and `path` need the base definitions only.
+    targets.insert("base");
     // The kit's own packages, then --ig.
     let mut igs: Vec<String> = plan.packages().into_iter().map(str::to_string).collect();
     igs.extend(args.igs.iter().cloned());
@@ -150,7 +235,9 @@ fn load_body_validator(
 
 fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
     let keep_patient_data = args.patient_data.keep()?;
-    let plan = load(&args.paths, &args.bind)?;
+    let bindings = parse_bindings(&args.bind).map_err(Failure::usage)?;
+    let Loaded { plan, broken } =
+        load(settings, &args.paths, bindings, &args.fixtures, &args.vars)?;
     let regions = load_regions(&args.regions).map_err(Failure::usage)?;
     for r in &args.region {
         regions
@@ -188,6 +275,10 @@ fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {
         }
     }
     crate::output::write(None, &render(&result, args.format))?;
+    if !broken.is_empty() {
+        // The others ran; the files that did not load were named on stderr.
+        return Err(not_loaded(&broken));
+    }
     Ok(exit_code(&result))
 }
 

@@ -4,11 +4,114 @@
 //! message that says what was expected and what came back (the step adds
 //! where: scenario, step, region).
 
-use crate::plan::{CheckKind, HeaderExpect, PlannedCheck};
+use crate::plan::{
+    CheckKind, HeaderExpect, Operator, PlannedCheck, RequestPart, SelectTest, Selector,
+};
 use crate::result::Status;
 use crate::validate::{summarise, BodyValidator};
 use conform_endpoint::Response;
 use conform_fhirpath::Value;
+use std::collections::BTreeMap;
+
+/// A request as it was sent (its URL in full).
+#[derive(Clone, Debug, Default)]
+pub struct Sent {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Sent {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A request and its response, kept under a TestScript `requestId` or
+/// `responseId` for later checks.
+#[derive(Clone, Debug)]
+pub struct Kept {
+    pub request: Sent,
+    pub response: Response,
+}
+
+/// What a check can read: this step's exchange, the kept ones and the
+/// fixtures, the definitions, and how to interpolate `${var}`.
+pub struct Env<'a> {
+    pub response: &'a Response,
+    pub request: &'a Sent,
+    pub kept: &'a BTreeMap<String, Kept>,
+    pub fixtures: &'a BTreeMap<String, serde_json::Value>,
+    pub validator: Option<&'a dyn BodyValidator>,
+    pub interpolate: &'a dyn Fn(&str) -> Result<String, String>,
+}
+
+impl Env<'_> {
+    /// The exchange a source id names: a kept one, or a fixture as a
+    /// response with its JSON body and no headers.
+    fn source(&self, id: &str) -> Result<Kept, String> {
+        if let Some(k) = self.kept.get(id) {
+            return Ok(k.clone());
+        }
+        if let Some(f) = self.fixtures.get(id) {
+            return Ok(Kept {
+                request: Sent::default(),
+                response: Response {
+                    status: 0,
+                    headers: vec![("content-type".into(), "application/fhir+json".into())],
+                    body: f.to_string().into_bytes(),
+                    elapsed: std::time::Duration::ZERO,
+                    attempts: 0,
+                    url: String::new(),
+                },
+            });
+        }
+        Err(format!(
+            "no fixture, response or request named '{id}' (its operation has not run)"
+        ))
+    }
+
+    fn with_model<R>(&self, f: impl FnOnce(Option<&dyn conform_xml::Model>) -> R) -> R {
+        with_model(self.validator, f)
+    }
+
+    /// The string values a selector gives on a body.
+    fn select(&self, body: &[u8], selector: &Selector) -> Result<Vec<String>, String> {
+        match selector {
+            Selector::FhirPath(e) => {
+                let e = (self.interpolate)(e)?;
+                Ok(eval(body, &e, self.validator)?
+                    .iter()
+                    .map(|v| match v {
+                        Some(v) => conform_fhirpath::value_to_string(v),
+                        None => "(element)".into(),
+                    })
+                    .collect())
+            }
+            Selector::Path(p) => {
+                let p = (self.interpolate)(p)?;
+                self.with_model(|m| crate::body::select(body, &p, m))
+            }
+        }
+    }
+}
+
+/// Runs `f` with the XML↔JSON model of the loaded definitions, if any.
+pub fn with_model<R>(
+    validator: Option<&dyn BodyValidator>,
+    f: impl FnOnce(Option<&dyn conform_xml::Model>) -> R,
+) -> R {
+    match validator.and_then(|v| v.validator()) {
+        Some(v) => {
+            let model = v.xml_model();
+            f(Some(&model))
+        }
+        None => f(None),
+    }
+}
 
 /// FHIRPath over a JSON body: the System value of each item (`None` for
 /// complex nodes). Uses the loaded definitions' types when there are any.
@@ -22,7 +125,10 @@ pub fn eval(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err("the response has no body".into());
     }
-    let doc = conform_json::parse(body).map_err(|e| format!("the response is not JSON: {e}"))?;
+    let body = with_model(validator, |m| {
+        crate::body::json_form(body, m).map(|b| b.into_owned())
+    })?;
+    let doc = conform_json::parse(&body).map_err(|e| format!("the response is not JSON: {e}"))?;
     let run = |ctx: &conform_fhirpath::Context| {
         conform_fhirpath::evaluate(&parsed, &doc, doc.root(), ctx).map(|items| {
             items
@@ -79,13 +185,13 @@ pub fn show(values: &[Option<Value>]) -> String {
 
 /// Runs one check. `interpolate` interpolates expressions (`${var}`). A
 /// failed SHOULD or MAY comes back as a warning (`Outcome::check`).
-pub fn check(
-    c: &PlannedCheck,
-    resp: &Response,
-    validator: Option<&dyn BodyValidator>,
-    interpolate: &dyn Fn(&str) -> Result<String, String>,
-) -> conform_outcome::Outcome {
-    let (ok, message) = match verdict_of(&c.kind, resp, validator, interpolate) {
+pub fn check(c: &PlannedCheck, env: &Env) -> conform_outcome::Outcome {
+    let verdict = match c.source.as_deref().map(|s| env.source(s)) {
+        None => verdict_on(c, env.response, env.request, env),
+        Some(Ok(k)) => verdict_on(c, &k.response, &k.request, env),
+        Some(Err(e)) => Verdict::Fail(e),
+    };
+    let (ok, message) = match verdict {
         Verdict::Pass(m) => (Some(true), m),
         Verdict::Fail(m) => (
             Some(false),
@@ -118,12 +224,30 @@ fn verdict(ok: bool, pass: String, fail: String) -> Verdict {
     }
 }
 
-fn verdict_of(
-    kind: &CheckKind,
-    resp: &Response,
-    validator: Option<&dyn BodyValidator>,
-    interpolate: &dyn Fn(&str) -> Result<String, String>,
-) -> Verdict {
+/// The check on one exchange; a check `on_request` reads the request's
+/// headers as if they were a response's.
+fn verdict_on(c: &PlannedCheck, resp: &Response, request: &Sent, env: &Env) -> Verdict {
+    if c.on_request {
+        let as_response = Response {
+            status: 0,
+            headers: request
+                .headers
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                .collect(),
+            body: Vec::new(),
+            elapsed: std::time::Duration::ZERO,
+            attempts: 0,
+            url: request.url.clone(),
+        };
+        return verdict_of(&c.kind, &as_response, request, env);
+    }
+    verdict_of(&c.kind, resp, request, env)
+}
+
+fn verdict_of(kind: &CheckKind, resp: &Response, request: &Sent, env: &Env) -> Verdict {
+    let validator = env.validator;
+    let interpolate = env.interpolate;
     match kind {
         CheckKind::Status(codes) => {
             let want: Vec<String> = codes.iter().map(u16::to_string).collect();
@@ -222,8 +346,9 @@ fn verdict_of(
             }
         }
         CheckKind::ResourceType(want) => {
-            let got = resp
-                .json()
+            let got = env
+                .with_model(|m| crate::body::json_value(&resp.body, m))
+                .ok()
                 .and_then(|v| v["resourceType"].as_str().map(str::to_string));
             match got {
                 Some(g) if &g == want => Verdict::Pass(format!("a {g}")),
@@ -241,8 +366,335 @@ fn verdict_of(
                 Err(e) => Verdict::Fail(e),
             },
         },
-        CheckKind::Unsupported(why) => Verdict::Skip(why.clone()),
+        CheckKind::Select { selector, test } => match env.select(&resp.body, selector) {
+            Err(e) => Verdict::Fail(e),
+            Ok(values) => select_verdict(&describe(selector), &values, test, interpolate),
+        },
+        CheckKind::CompareToSource {
+            selector,
+            source,
+            source_selector,
+            op,
+        } => {
+            let theirs = env
+                .source(source)
+                .and_then(|k| env.select(&k.response.body, source_selector));
+            match (env.select(&resp.body, selector), theirs) {
+                (Err(e), _) | (_, Err(e)) => Verdict::Fail(e),
+                (Ok(ours), Ok(theirs)) => match theirs.first() {
+                    None => Verdict::Fail(format!(
+                        "{} gives nothing on '{source}' to compare with",
+                        describe(source_selector)
+                    )),
+                    Some(want) => select_verdict(
+                        &describe(selector),
+                        &ours,
+                        &SelectTest::Compare(*op, want.clone()),
+                        // The source's value is data, not a template.
+                        &|s: &str| Ok(s.to_string()),
+                    ),
+                },
+            }
+        }
+        CheckKind::Request { part, op, value } => {
+            let value = match interpolate(value) {
+                Ok(v) => v,
+                Err(e) => return Verdict::Fail(e),
+            };
+            let (what, got) = match part {
+                RequestPart::Url => ("request URL", request.url.clone()),
+                RequestPart::Method => ("request method", request.method.to_ascii_lowercase()),
+            };
+            let want = match part {
+                RequestPart::Method => value.to_ascii_lowercase(),
+                RequestPart::Url => value,
+            };
+            verdict(
+                op.test(&got, &want),
+                format!("{what} {got}"),
+                format!("{what} should {} '{want}', got '{got}'", op.word()),
+            )
+        }
+        CheckKind::Minimum(fixture) => {
+            let minimum = match env.fixtures.get(fixture) {
+                Some(f) => f,
+                None => return Verdict::Fail(format!("no fixture '{fixture}'")),
+            };
+            match env.with_model(|m| crate::body::json_value(&resp.body, m)) {
+                Err(e) => Verdict::Fail(e),
+                Ok(got) => {
+                    let mut missing = Vec::new();
+                    contains_minimum(minimum, &got, "", &mut missing);
+                    verdict(
+                        missing.is_empty(),
+                        format!("every element of '{fixture}' is there"),
+                        format!(
+                            "{} element(s) of '{fixture}' missing or different: {}",
+                            missing.len(),
+                            missing
+                                .iter()
+                                .take(5)
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                }
+            }
+        }
+        CheckKind::NavigationLinks => {
+            match env.with_model(|m| crate::body::json_value(&resp.body, m)) {
+                Err(e) => Verdict::Fail(e),
+                Ok(b) => navigation_links(&b),
+            }
+        }
+        CheckKind::Capabilities(required) => {
+            match env.with_model(|m| crate::body::json_value(&resp.body, m)) {
+                Err(e) => Verdict::Fail(format!("no CapabilityStatement: {e}")),
+                Ok(cs) if cs["resourceType"] != "CapabilityStatement" => Verdict::Fail(format!(
+                    "expected a CapabilityStatement, got {}",
+                    cs["resourceType"].as_str().unwrap_or("no FHIR resource")
+                )),
+                Ok(cs) => {
+                    let missing = missing_capabilities(&cs, required);
+                    verdict(
+                        missing.is_empty(),
+                        format!("the server declares {}", describe_capabilities(required)),
+                        format!(
+                            "the server's CapabilityStatement does not declare {}",
+                            missing.join(", ")
+                        ),
+                    )
+                }
+            }
+        }
+        CheckKind::StatusIs(op, value) => {
+            let got = resp.status.to_string();
+            verdict(
+                op.test(&got, value),
+                format!("status {got}"),
+                format!("status should {} '{value}', got {got}", op.word()),
+            )
+        }
+        CheckKind::NotApplicable(why) | CheckKind::Unsupported(why) => Verdict::Skip(why.clone()),
     }
+}
+
+fn describe_capabilities(required: &[(String, Vec<String>)]) -> String {
+    required
+        .iter()
+        .map(|(t, i)| {
+            let i = i.join("|");
+            if t.is_empty() {
+                i
+            } else {
+                format!("{t} {i}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The required interactions a server-mode CapabilityStatement does not
+/// declare (`rest.interaction` for the system, `rest.resource.interaction`
+/// for a type).
+fn missing_capabilities(cs: &serde_json::Value, required: &[(String, Vec<String>)]) -> Vec<String> {
+    let servers: Vec<&serde_json::Value> = cs["rest"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["mode"] == "server")
+        .collect();
+    let codes = |list: &serde_json::Value| -> Vec<String> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["code"].as_str().map(str::to_string))
+            .collect()
+    };
+    required
+        .iter()
+        .filter(|(rtype, any_of)| {
+            let declared: Vec<String> = servers
+                .iter()
+                .flat_map(|r| {
+                    if rtype.is_empty() {
+                        codes(&r["interaction"])
+                    } else {
+                        r["resource"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter(|x| x["type"] == rtype.as_str())
+                            .flat_map(|x| codes(&x["interaction"]))
+                            .collect()
+                    }
+                })
+                .collect();
+            !any_of.iter().any(|c| declared.contains(c))
+        })
+        .map(|(t, i)| describe_capabilities(&[(t.clone(), i.clone())]))
+        .collect()
+}
+
+fn describe(s: &Selector) -> String {
+    match s {
+        Selector::FhirPath(e) => e.clone(),
+        Selector::Path(p) => format!("path {p}"),
+    }
+}
+
+fn quoted(values: &[String]) -> String {
+    if values.is_empty() {
+        return "nothing (an empty collection)".into();
+    }
+    let shown: Vec<String> = values.iter().take(5).map(|v| format!("'{v}'")).collect();
+    format!("[{}]", shown.join(", "))
+}
+
+fn select_verdict(
+    what: &str,
+    values: &[String],
+    test: &SelectTest,
+    interpolate: &dyn Fn(&str) -> Result<String, String>,
+) -> Verdict {
+    match test {
+        SelectTest::Empty => verdict(
+            values.is_empty(),
+            format!("{what}: empty"),
+            format!("{what} should be empty, got {}", quoted(values)),
+        ),
+        SelectTest::NotEmpty => verdict(
+            !values.is_empty(),
+            format!("{what}: {}", quoted(values)),
+            format!("{what} gives nothing"),
+        ),
+        SelectTest::Holds => verdict(
+            !values.is_empty()
+                && !matches!(values.first().map(String::as_str), Some("false" | "0" | "")),
+            format!("{what} holds: {}", quoted(values)),
+            format!("{what} does not hold: {}", quoted(values)),
+        ),
+        SelectTest::True => verdict(
+            values == ["true"],
+            format!("{what} is true"),
+            format!("{what} should be true, got {}", quoted(values)),
+        ),
+        SelectTest::Compare(op, want) => {
+            let want = match interpolate(want) {
+                Ok(w) => w,
+                Err(e) => return Verdict::Fail(e),
+            };
+            let ok = match values.first() {
+                Some(first) => op.test(first, &want),
+                // Nothing is not equal to, does not contain, is not in anything.
+                None => matches!(
+                    op,
+                    Operator::NotEquals | Operator::NotContains | Operator::NotIn
+                ),
+            };
+            verdict(
+                ok,
+                format!("{what} = {}", quoted(values)),
+                format!(
+                    "{what} should {} '{want}', got {}",
+                    op.word(),
+                    quoted(values)
+                ),
+            )
+        }
+    }
+}
+
+/// Every element and value of `minimum` in `got` (objects: each member;
+/// arrays: each item matched by some item), ids and meta aside; the paths
+/// of what is not there go in `missing`.
+fn contains_minimum(
+    minimum: &serde_json::Value,
+    got: &serde_json::Value,
+    at: &str,
+    missing: &mut Vec<String>,
+) {
+    use serde_json::Value as J;
+    match (minimum, got) {
+        (J::Object(m), J::Object(g)) => {
+            for (k, v) in m {
+                // The server assigns these.
+                if at.is_empty() && matches!(k.as_str(), "id" | "meta" | "text") {
+                    continue;
+                }
+                let here = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                match g.get(k) {
+                    Some(gv) => contains_minimum(v, gv, &here, missing),
+                    None => missing.push(here),
+                }
+            }
+        }
+        (J::Array(m), J::Array(g)) => {
+            for (i, item) in m.iter().enumerate() {
+                let found = g.iter().any(|gi| {
+                    let mut none = Vec::new();
+                    contains_minimum(item, gi, "", &mut none);
+                    none.is_empty()
+                });
+                if !found {
+                    missing.push(format!("{at}[{i}]"));
+                }
+            }
+        }
+        (m, g) if m == g => {}
+        _ => missing.push(at.to_string()),
+    }
+}
+
+/// A Bundle with a `self` link, and first/previous/next/last links (when
+/// there) each with a URL; `next` without `first`, or `previous` without
+/// `last`... are not required by FHIR, so not asked for.
+fn navigation_links(b: &serde_json::Value) -> Verdict {
+    if b["resourceType"] != "Bundle" {
+        return Verdict::Fail(format!(
+            "navigation links need a Bundle, got {}",
+            b["resourceType"].as_str().unwrap_or("no FHIR resource")
+        ));
+    }
+    let links: Vec<(&str, &str)> = b["link"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            (
+                l["relation"].as_str().unwrap_or(""),
+                l["url"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    let mut problems = Vec::new();
+    if !links.iter().any(|(r, u)| *r == "self" && !u.is_empty()) {
+        problems.push("no 'self' link with a URL".to_string());
+    }
+    for (r, u) in &links {
+        if u.is_empty() {
+            problems.push(format!("link '{r}' has no URL"));
+        }
+    }
+    let count = b["entry"].as_array().map_or(0, Vec::len);
+    let total = b["total"].as_u64();
+    if total.is_some_and(|t| t as usize > count) && !links.iter().any(|(r, _)| *r == "next") {
+        problems.push(format!(
+            "total {} with {count} entries here but no 'next' link",
+            total.unwrap_or(0)
+        ));
+    }
+    let rels: Vec<&str> = links.iter().map(|(r, _)| *r).collect();
+    verdict(
+        problems.is_empty(),
+        format!("navigation links: {}", rels.join(", ")),
+        problems.join("; "),
+    )
 }
 
 /// ` (OperationOutcome: ...)` when an error body says why.

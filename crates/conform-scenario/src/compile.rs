@@ -341,6 +341,8 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         },
         message: None,
         kind,
+        source: None,
+        on_request: false,
     };
     let mut checks = Vec::new();
     if let Some(st) = &e.status {
@@ -505,6 +507,9 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         retry,
         until: step.until.clone(),
         gp_connect: r.gp_connect.clone(),
+        keep_as: Vec::new(),
+        soft_captures: Vec::new(),
+        gate: false,
     })
 }
 

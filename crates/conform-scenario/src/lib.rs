@@ -13,6 +13,7 @@
 //! parallel) → `step` (one request, retries, captures) → `assert`.
 
 pub mod assert;
+pub mod body;
 pub mod compile;
 pub mod curl;
 pub mod interp;
@@ -29,7 +30,7 @@ pub mod step;
 pub mod testscript;
 pub mod validate;
 
-pub use load::{load_plan, LoadError};
+pub use load::{load_each, load_plan, LoadError, LoadSettings, Loaded};
 pub use plan::{Plan, PlannedScenario};
 pub use result::{RunResult, ScenarioResult, Status, StepResult};
 pub use run::{run_plan, RunOptions};

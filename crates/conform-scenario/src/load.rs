@@ -1,5 +1,5 @@
 //! Finding and reading scenario files: a file (`.yaml`/`.yml` scenario,
-//! `.json` TestScript) or a kit folder (every scenario file in it and its
+//! `.json` or `.xml` TestScript) or a kit folder (every scenario file in it and its
 //! subfolders, in path order; `fixtures/` folders, include fragments (no
 //! `id`) and YAML without `steps` are not scenarios). Errors name the file
 //! and, for YAML, the line.
@@ -98,7 +98,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
         if is_yaml(p) {
             is_scenario(p)
         } else {
-            p.extension().is_some_and(|e| e == "json") && is_testscript(p)
+            is_testscript(p)
         }
     };
     for found in conform_json::files::walk_files(dir, outside_data, is_scenario_file) {
@@ -122,32 +122,85 @@ fn is_scenario(p: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// A JSON file whose `resourceType` is TestScript, or an XML file whose
+/// root element is `TestScript`.
 fn is_testscript(p: &Path) -> bool {
-    std::fs::read(p)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .is_some_and(|v| v["resourceType"] == "TestScript")
+    let Ok(bytes) = std::fs::read(p) else {
+        return false;
+    };
+    match p.extension().and_then(|e| e.to_str()) {
+        Some("json") => serde_json::from_slice::<serde_json::Value>(&bytes)
+            .is_ok_and(|v| v["resourceType"] == "TestScript"),
+        Some("xml") => crate::body::xml_root(&bytes).as_deref() == Some("TestScript"),
+        _ => false,
+    }
 }
 
-/// Reads and compiles every scenario named by `paths`.
-pub fn load_plan(paths: &[PathBuf], bindings: &Bindings) -> Result<Plan, LoadError> {
-    let mut plan = Plan::default();
+/// What loading needs beyond the files: TestScript bindings, where
+/// TestScript fixtures named by reference (`Patient/example`) are found,
+/// and the definitions that read FHIR XML (XML TestScripts and fixtures).
+#[derive(Default)]
+pub struct LoadSettings<'a> {
+    pub bindings: Bindings,
+    /// Folders searched for a fixture `Type/id` (by resourceType and id,
+    /// JSON or XML), before the script's own folder.
+    pub fixtures: Vec<PathBuf>,
+    pub xml: Option<&'a dyn conform_xml::Model>,
+    /// TestScript variable values given by the user (`--var NAME=VALUE`),
+    /// over the script's own.
+    pub values: BTreeMap<String, String>,
+}
+
+/// The scenarios that loaded, and each file that did not (with why): one
+/// broken file does not stop the others.
+#[derive(Default)]
+pub struct Loaded {
+    pub plan: Plan,
+    pub broken: Vec<LoadError>,
+}
+
+/// Reads and compiles every scenario named by `paths`. Fails as a whole
+/// only when a path is not there; a file that does not load is in `broken`.
+pub fn load_each(paths: &[PathBuf], settings: &LoadSettings) -> Result<Loaded, LoadError> {
+    let mut loaded = Loaded::default();
+    let index = crate::testscript::FixtureIndex::new(&settings.fixtures, settings.xml);
     for file in scenario_files(paths)? {
         let scenarios = if is_yaml(&file) {
-            crate::compile::compile_file(&file)?
+            crate::compile::compile_file(&file)
         } else {
-            vec![crate::testscript::compile_file(&file, bindings)?]
+            crate::testscript::compile_file(&file, settings, &index).map(|s| vec![s])
         };
-        plan.scenarios.extend(scenarios);
+        match scenarios {
+            Ok(s) => loaded.plan.scenarios.extend(s),
+            Err(e) => loaded.broken.push(e),
+        }
     }
     let mut seen = std::collections::BTreeSet::new();
-    for s in &plan.scenarios {
-        if !seen.insert(s.identity.id.clone()) {
-            return Err(LoadError::new(
+    let mut kept = Vec::new();
+    for s in std::mem::take(&mut loaded.plan.scenarios) {
+        if seen.insert(s.identity.id.clone()) {
+            kept.push(s);
+        } else {
+            loaded.broken.push(LoadError::new(
                 Path::new(&s.identity.source),
                 format!("scenario id '{}' is used twice", s.identity.id),
             ));
         }
     }
-    Ok(plan)
+    loaded.plan.scenarios = kept;
+    Ok(loaded)
+}
+
+/// Reads and compiles every scenario named by `paths`; the first file
+/// that does not load is the error.
+pub fn load_plan(paths: &[PathBuf], bindings: &Bindings) -> Result<Plan, LoadError> {
+    let settings = LoadSettings {
+        bindings: bindings.clone(),
+        ..LoadSettings::default()
+    };
+    let loaded = load_each(paths, &settings)?;
+    match loaded.broken.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(loaded.plan),
+    }
 }

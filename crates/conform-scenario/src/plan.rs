@@ -36,6 +36,12 @@ impl Plan {
             .collect()
     }
 
+    /// Whether a scenario reads or writes FHIR XML or uses `path`: the run
+    /// needs the FHIR definitions even with nothing to validate.
+    pub fn needs_definitions(&self) -> bool {
+        self.scenarios.iter().any(|s| s.needs_definitions)
+    }
+
     /// Every region a scenario uses, once.
     pub fn regions_used(&self) -> std::collections::BTreeSet<&str> {
         self.scenarios
@@ -69,6 +75,12 @@ pub struct PlannedScenario {
     pub teardown: Vec<PlannedStep>,
     /// Elements of the source the runner cannot execute (TestScript).
     pub unsupported: Vec<String>,
+    /// Variables read from a fixture when the run starts (TestScript
+    /// `variable` with `sourceId` naming a fixture): name, fixture, how.
+    pub fixture_vars: Vec<(String, String, Capture)>,
+    /// Reads or writes FHIR XML (TestScript `accept`/`contentType` xml,
+    /// `path`): the run needs the FHIR definitions to convert.
+    pub needs_definitions: bool,
 }
 
 impl PlannedScenario {
@@ -99,6 +111,16 @@ pub struct PlannedStep {
     pub retry: Option<RetryPlan>,
     pub until: Option<String>,
     pub gp_connect: Option<crate::model::GpConnectCall>,
+    /// Names this step's request and response are kept under, for later
+    /// checks on them (TestScript `requestId`, `responseId`).
+    pub keep_as: Vec<String>,
+    /// Captured when the response has them, else left as they were
+    /// (TestScript variables with no `sourceId`: the latest response's).
+    pub soft_captures: Vec<(String, Capture)>,
+    /// When a check of this step fails, the scenario is skipped (setup,
+    /// steps and teardown) with that reason rather than failed: what it
+    /// needs is not there (TestScript required capabilities).
+    pub gate: bool,
 }
 
 /// A request header's value, interpolated when the step runs.
@@ -138,6 +160,37 @@ pub struct RetryPlan {
 pub enum Capture {
     FhirPath(String),
     Header(String),
+    /// XPath over the XML form, or JSONPath (`$...`) over the JSON form.
+    Path(String),
+}
+
+/// What a TestScript assert reads from a body.
+#[derive(Clone, Debug)]
+pub enum Selector {
+    FhirPath(String),
+    /// XPath 1.0 or JSONPath ([`crate::body::select`]).
+    Path(String),
+}
+
+/// What the values a [`Selector`] gives must be.
+#[derive(Clone, Debug)]
+pub enum SelectTest {
+    /// The first value compared with this one.
+    Compare(Operator, String),
+    Empty,
+    NotEmpty,
+    /// Exactly one `true` (an expression with no value, or `eval`).
+    True,
+    /// XPath's boolean(): something selected, not `false`, `0` or empty
+    /// (a `path` with no value).
+    Holds,
+}
+
+/// A part of the request a step sent (TestScript `requestURL`, `requestMethod`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestPart {
+    Url,
+    Method,
 }
 
 #[derive(Clone, Debug)]
@@ -148,6 +201,12 @@ pub struct PlannedCheck {
     /// Said instead of the default message when the check fails.
     pub message: Option<String>,
     pub kind: CheckKind,
+    /// Another kept exchange or a fixture to check instead of this step's
+    /// response (TestScript `sourceId`).
+    pub source: Option<String>,
+    /// Checks the request sent rather than the response (TestScript
+    /// `direction: request`): headers and content type.
+    pub on_request: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -174,6 +233,40 @@ pub enum CheckKind {
     ResourceType(String),
     /// A profile canonical URL or a pack name.
     Validate(String),
+    /// Values a selector gives, tested (TestScript `expression`/`path`).
+    Select {
+        selector: Selector,
+        test: SelectTest,
+    },
+    /// The first value of a selector here compared with that of another
+    /// selector on another source (TestScript `compareToSourceId`).
+    CompareToSource {
+        selector: Selector,
+        source: String,
+        source_selector: Selector,
+        op: Operator,
+    },
+    /// The method or URL of the request sent.
+    Request {
+        part: RequestPart,
+        op: Operator,
+        value: String,
+    },
+    /// Every element and value of this fixture is in the body
+    /// (TestScript `minimumId`).
+    Minimum(String),
+    /// A Bundle whose navigation links are there and well formed.
+    NavigationLinks,
+    /// The status compared as text (TestScript `responseCode` with an
+    /// operator other than equals/in).
+    StatusIs(Operator, String),
+    /// Skipped with this reason: nothing for this runner to check (not a
+    /// missing feature, e.g. `navigationLinks: false`).
+    NotApplicable(String),
+    /// The body is a CapabilityStatement declaring each of these: (resource
+    /// type, or empty for the whole system; interaction codes, any one of
+    /// which will do) (TestScript `metadata.capability`).
+    Capabilities(Vec<(String, Vec<String>)>),
     /// Reported as a skip with this reason: never silently passed.
     Unsupported(String),
 }

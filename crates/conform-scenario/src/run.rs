@@ -1,7 +1,8 @@
 //! Runs a plan: scenarios in parallel (at most `jobs` at a time, each one
 //! sequential), results in plan order whatever finishes first. Within a
 //! scenario: variables, then setup and steps (a failure or refusal stops
-//! the rest, each skipped with the reason), then teardown, which always runs.
+//! the rest, each skipped with the reason; in a TestScript test, the rest
+//! of that test), then teardown, which always runs.
 
 use crate::interp::{bind, interpolate_json, Vars};
 use crate::plan::{Plan, PlannedScenario, PlannedStep};
@@ -234,13 +235,45 @@ pub fn run_scenario(
             }
         }
     }
+    // TestScript variables read from a fixture (needs the definitions for XPath).
+    for (name, fixture, how) in &s.fixture_vars {
+        let got = match s.fixtures.get(fixture) {
+            Some(f) => {
+                let as_response = conform_endpoint::Response {
+                    status: 0,
+                    headers: Vec::new(),
+                    body: f.to_string().into_bytes(),
+                    elapsed: std::time::Duration::ZERO,
+                    attempts: 0,
+                    url: String::new(),
+                };
+                crate::step::capture(how, &as_response, validator)
+            }
+            None => Err(format!("no fixture '{fixture}'")),
+        };
+        match got {
+            Ok(v) => bind(&mut vars, name, &serde_json::Value::String(v)),
+            Err(e) => {
+                blocked.get_or_insert(format!("variable '{name}' (from fixture '{fixture}'): {e}"));
+            }
+        }
+    }
     if let Some(b) = &blocked {
         r.status = Status::Fail;
         r.reason = Some(b.clone());
     }
     let correlation = uuid::Uuid::new_v4().to_string();
+    let mut kept = BTreeMap::new();
+    let mut failed_tests: BTreeMap<String, String> = BTreeMap::new();
     for (phase, st) in all_steps(s) {
+        let test_blocked = st
+            .group
+            .as_ref()
+            .filter(|_| phase == Phase::Test)
+            .and_then(|g| failed_tests.get(g));
         let result = if let (Some(why), false) = (&blocked, phase == Phase::Teardown) {
+            not_run(st, phase, Status::Skip, format!("not run: {why}"))
+        } else if let Some(why) = test_blocked {
             not_run(st, phase, Status::Skip, format!("not run: {why}"))
         } else if st.writes && !opts.allow_writes {
             not_run(
@@ -269,6 +302,7 @@ pub fn run_scenario(
                         fixtures: &s.fixtures,
                         validator,
                         correlation_id: &correlation,
+                        kept: &mut kept,
                     };
                     execute(st, phase, &mut ctx)
                 }
@@ -276,9 +310,32 @@ pub fn run_scenario(
         };
         let mut result = result;
         locate(&mut result, &s.identity.id);
+        if st.gate && result.status.is_failure() {
+            // What the scenario needs is not there: skipped, not failed.
+            let why = format!("skipped: {}", result.reason.clone().unwrap_or_default());
+            result.status = Status::Skip;
+            r.status = Status::Skip;
+            r.reason = Some(why.clone());
+            sink.step_done(&s.identity.id, &result);
+            r.steps.push(result);
+            r.steps.extend(
+                all_steps(s)
+                    .skip(r.steps.len())
+                    .map(|(phase, st)| not_run(st, phase, Status::Skip, why.clone())),
+            );
+            break;
+        }
         if result.status.is_failure() {
-            if blocked.is_none() {
-                blocked = Some(format!("step '{}' failed", st.id));
+            let why = format!("step '{}' failed", st.id);
+            // A failure in a TestScript test stops that test; the next
+            // tests still run (they start from the setup, not from it).
+            match (&st.group, phase) {
+                (Some(g), Phase::Test) => {
+                    failed_tests.entry(g.clone()).or_insert(why);
+                }
+                _ => {
+                    blocked.get_or_insert(why);
+                }
             }
             if r.status != Status::Fail {
                 r.status = Status::Fail;

@@ -3,7 +3,7 @@
 //! hold), check the response, capture variables, and record the exchange
 //! with every secret redacted.
 
-use crate::assert::{check, eval, eval_true};
+use crate::assert::{check, eval, eval_true, Env, Kept, Sent};
 use crate::curl::curl_line;
 use crate::interp::{interpolate, interpolate_json, Vars};
 use crate::plan::{Body, Capture, HeaderValue, PlannedStep};
@@ -24,6 +24,8 @@ pub struct StepContext<'a> {
     pub validator: Option<&'a dyn BodyValidator>,
     /// Sent as `X-Correlation-ID` on every request of the scenario.
     pub correlation_id: &'a str,
+    /// Exchanges kept by name (TestScript `requestId`, `responseId`).
+    pub kept: &'a mut BTreeMap<String, Kept>,
 }
 
 /// A result with no request sent (skipped, or refused).
@@ -84,6 +86,19 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
     }
     let vars = ctx.vars.clone();
     let interp = |s: &str| interpolate(s, &vars);
+    let sent_request = Sent {
+        method: req.method.clone(),
+        url: ctx
+            .endpoint
+            .url(&req)
+            .map(|u| u.to_string())
+            .unwrap_or(req.target.clone()),
+        headers: req.headers.clone(),
+    };
+    // Read while the checks run; this step's exchange is added after.
+    let kept: &BTreeMap<String, Kept> = ctx.kept;
+    let (fixtures, validator) = (ctx.fixtures, ctx.validator);
+
     let mut attempts = 0;
     let sent = loop {
         attempts += 1;
@@ -93,10 +108,17 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
             (Ok(resp), Some(u)) => interp(u)
                 .and_then(|u| eval_true(&resp.body, &u, ctx.validator))
                 .unwrap_or(false),
-            (Ok(resp), None) => step
-                .checks
-                .iter()
-                .all(|c| check(c, resp, ctx.validator, &interp).status != Status::Fail),
+            (Ok(resp), None) => step.checks.iter().all(|c| {
+                let env = Env {
+                    response: resp,
+                    request: &sent_request,
+                    kept,
+                    fixtures,
+                    validator,
+                    interpolate: &interp,
+                };
+                check(c, &env).status != Status::Fail
+            }),
             (Err(_), _) => false,
         };
         if satisfied
@@ -140,12 +162,20 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
         let status = if held { Status::Pass } else { Status::Fail };
         result.assertions.push(step_check("until", status, message));
     }
+    let env = Env {
+        response: &resp,
+        request: &sent_request,
+        kept,
+        fixtures,
+        validator,
+        interpolate: &interp,
+    };
     for c in &step.checks {
-        let mut a = check(c, &resp, ctx.validator, &interp);
+        let mut a = check(c, &env);
         a.message = redactor.redact(&a.message);
         result.assertions.push(a);
     }
-    for (var, from) in &step.captures {
+    for (var, from) in step.captures.iter().chain(&step.soft_captures) {
         let got = capture(from, &resp, ctx.validator);
         // `__id.<responseId>` (TestScript targetId) is best effort: the body's
         // id, else the id in Location; nothing when neither is there.
@@ -154,6 +184,7 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
                 Some(id) => Ok(id),
                 None => continue,
             },
+            (Err(_), false) if step.soft_captures.iter().any(|(v, _)| v == var) => continue,
             (g, _) => g,
         };
         match got {
@@ -167,6 +198,15 @@ pub fn execute(step: &PlannedStep, phase: Phase, ctx: &mut StepContext) -> StepR
         }
     }
     result.exchange = Some(record(ctx.endpoint, &req, Some(&resp)));
+    for name in &step.keep_as {
+        ctx.kept.insert(
+            name.clone(),
+            Kept {
+                request: sent_request.clone(),
+                response: resp.clone(),
+            },
+        );
+    }
     if let Some(a) = result.assertions.iter().find(|a| a.status.is_failure()) {
         result.status = a.status;
         result.reason = Some(format!("{}: {}", a.rule, a.message));
@@ -202,7 +242,7 @@ fn location_id(loc: &str) -> Option<String> {
     (i >= 1).then(|| parts[i - 1].to_string())
 }
 
-fn capture(
+pub(crate) fn capture(
     from: &Capture,
     resp: &Response,
     v: Option<&dyn BodyValidator>,
@@ -218,6 +258,14 @@ fn capture(
                 Some(Some(v)) => Ok(conform_fhirpath::value_to_string(v)),
                 Some(None) => Err(format!("'{expr}' gave an element, not a value")),
                 None => Err(format!("nothing to capture: '{expr}' gave nothing")),
+            }
+        }
+        Capture::Path(path) => {
+            let values =
+                crate::assert::with_model(v, |m| crate::body::select(&resp.body, path, m))?;
+            match values.first() {
+                Some(first) => Ok(first.clone()),
+                None => Err(format!("nothing to capture: path '{path}' selects nothing")),
             }
         }
     }
@@ -280,7 +328,22 @@ fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
         }
     };
     if let Some(b) = body {
-        req.body = Some(b.to_string().into_bytes());
+        let json = b.to_string().into_bytes();
+        let xml = step
+            .headers
+            .iter()
+            .any(|(k, v)| {
+                k.eq_ignore_ascii_case("Content-Type")
+                    && matches!(v, HeaderValue::Text(t) if t.contains("xml"))
+            });
+        // A step that says it sends XML sends the body as FHIR XML.
+        req.body = Some(if xml {
+            crate::assert::with_model(ctx.validator, |m| {
+                crate::body::xml_form(&json, m).map(|x| x.into_owned())
+            })?
+        } else {
+            json
+        });
         if !has("Content-Type") {
             req = req.header("Content-Type", "application/fhir+json");
         }

@@ -29,14 +29,39 @@ pub struct PackValidator {
 
 impl BodyValidator for PackValidator {
     fn errors(&self, body: &[u8], target: &str) -> Result<Vec<String>, String> {
-        let (validator, selection) =
+        let (validator, selection, mut errors) =
             if let Some((i, per_type)) = self.packs.get(target) {
                 let selection = ProfileSelection {
                     explicit: Vec::new(),
                     per_type: per_type.clone(),
                     meta_profiles: true,
                 };
-                (&self.validators[*i], selection)
+                (&self.validators[*i], selection, Vec::new())
+            } else if let Some(v) = self
+                .validators
+                .iter()
+                .find(|v| base_definition(v, target).is_some())
+            {
+                // A base resource's definition (`.../StructureDefinition/Patient`):
+                // the body is that resource, valid against the base definitions.
+                let rtype = base_definition(v, target).unwrap_or_default();
+                let selection = ProfileSelection {
+                    explicit: Vec::new(),
+                    per_type: BTreeMap::new(),
+                    meta_profiles: false,
+                };
+                let mut errors = Vec::new();
+                let got = crate::assert::with_model(Some(self as &dyn BodyValidator), |m| {
+                    crate::body::json_value(body, m)
+                })?;
+                if got["resourceType"] != rtype {
+                    errors.push(format!(
+                        "{}: expected a {rtype}, got {}",
+                        got["resourceType"].as_str().unwrap_or("(no resourceType)"),
+                        got["resourceType"].as_str().unwrap_or("no FHIR resource")
+                    ));
+                }
+                (v, selection, errors)
             } else if target.contains("://") {
                 let Some(validator) = self.validators.iter().find(|v| v.has_profile(target)) else {
                     return Err(format!(
@@ -48,7 +73,7 @@ impl BodyValidator for PackValidator {
                     per_type: BTreeMap::new(),
                     meta_profiles: true,
                 };
-                (validator, selection)
+                (validator, selection, Vec::new())
             } else {
                 let names: Vec<&str> = self.packs.keys().map(String::as_str).collect();
                 return Err(format!(
@@ -56,19 +81,30 @@ impl BodyValidator for PackValidator {
                 if names.is_empty() { "none".to_string() } else { names.join(", ") }
             ));
             };
-        Ok(validator
-            .with_profiles(selection)
-            .validate_bytes(body, 0)
-            .findings
-            .into_iter()
-            .filter(|f| f.severity.is_error())
-            .map(|f| format!("{}: {} [{}]", f.expression(), f.message, f.rule))
-            .collect())
+        // XML or JSON, by the body's first byte.
+        errors.extend(
+            validator
+                .with_profiles(selection)
+                .validate_payload(body)
+                .findings
+                .into_iter()
+                .filter(|f| f.severity.is_error())
+                .map(|f| format!("{}: {} [{}]", f.expression(), f.message, f.rule)),
+        );
+        Ok(errors)
     }
 
     fn validator(&self) -> Option<&Validator> {
         self.validators.first()
     }
+}
+
+/// The resource type whose base definition `target` is
+/// (`http://hl7.org/fhir/StructureDefinition/Patient` → Patient), when
+/// the validator holds it and no profile has that URL.
+fn base_definition(v: &Validator, target: &str) -> Option<String> {
+    let name = target.strip_prefix("http://hl7.org/fhir/StructureDefinition/")?;
+    (!v.has_profile(target) && v.plans().resource(name).is_some()).then(|| name.to_string())
 }
 
 /// A one-line summary of validation errors.

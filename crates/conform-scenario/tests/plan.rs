@@ -2,7 +2,7 @@
 //! checks spelled out, and the mistakes caught before anything is sent.
 
 use conform_scenario::load::Bindings;
-use conform_scenario::plan::{Body, CheckKind};
+use conform_scenario::plan::{Body, Capture, CheckKind, Selector};
 use conform_scenario::{load_plan, Plan};
 use std::path::PathBuf;
 
@@ -182,7 +182,7 @@ fn includes_check_their_parameters() {
 }
 
 #[test]
-fn testscripts_compile_with_bindings_and_report_what_is_unsupported() {
+fn testscripts_compile_with_bindings_and_nothing_in_them_is_unsupported() {
     let ts = root().join("testkits/testscript/read-search.json");
     let err = load_plan(std::slice::from_ref(&ts), &Bindings::new())
         .unwrap_err()
@@ -198,30 +198,32 @@ fn testscripts_compile_with_bindings_and_report_what_is_unsupported() {
     assert_eq!(s.setup[0].method, "PUT");
     assert_eq!(s.setup[0].path, "Patient/ts-patient-1");
     assert!(s.setup[0].writes);
-    // The fixture variable was evaluated from the fixture itself.
-    assert_eq!(
-        s.vars[0],
-        ("nhs".to_string(), serde_json::json!("9990010080"))
+    // The fixture variable is read from the fixture when the run starts.
+    assert!(
+        matches!(&s.fixture_vars[0], (name, fixture, Capture::FhirPath(e)) if name == "nhs" && fixture == "patient" && e.contains("identifier")),
+        "{:?}",
+        s.fixture_vars
     );
     assert_eq!(
         s.steps[1].path,
         "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhs}"
     );
-    assert_eq!(
-        s.unsupported,
-        ["links: assert.navigationLinks, an assert with nothing this runner checks"]
-    );
+    assert!(s.unsupported.is_empty(), "{:?}", s.unsupported);
     let read = &s.steps[0];
     assert!(
         matches!(&read.checks[4].kind, CheckKind::Validate(u) if u == "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient")
     );
-    assert!(matches!(&read.checks[5].kind, CheckKind::Unsupported(_)));
-    // compareToSource: the fixture's value, compared on the response.
+    // compareToSource: the same expression on the fixture and on the response.
     assert!(
-        matches!(&read.checks[6].kind, CheckKind::Compare { expr, value, .. } if expr == "Patient.birthDate" && value == "1974-12-25"),
+        matches!(&read.checks[5].kind, CheckKind::CompareToSource { source, source_selector: Selector::FhirPath(e), .. } if source == "patient" && e == "Patient.birthDate"),
         "{:?}",
-        read.checks[6]
+        read.checks[5]
     );
+    // The search's navigation links are checked.
+    assert!(matches!(
+        &s.steps[1].checks[1].kind,
+        CheckKind::NavigationLinks
+    ));
 }
 
 #[test]

@@ -2,21 +2,34 @@
 //! before them; an assert on something this runner cannot check becomes a
 //! skipped check naming it.
 
-use super::{fixture_value, Compiler};
+use super::Compiler;
 use crate::model::Severity;
-use crate::plan::{CheckKind, HeaderExpect, Operator, PlannedCheck, PlannedStep};
+use crate::plan::{
+    CheckKind, HeaderExpect, Operator, PlannedCheck, PlannedStep, RequestPart, SelectTest, Selector,
+};
 use serde_json::Value;
 
+/// TestScript R4 `setup.action.assert` elements (and R5's `stopTestOnFail`:
+/// a failed assert stops its scenario here either way).
 const ASSERT_KEYS: &[&str] = &[
-    "compareToSourceId",
-    "compareToSourceExpression",
+    "id",
+    "extension",
+    "modifierExtension",
     "label",
     "description",
     "direction",
+    "compareToSourceId",
+    "compareToSourceExpression",
+    "compareToSourcePath",
     "contentType",
     "expression",
     "headerField",
+    "minimumId",
+    "navigationLinks",
     "operator",
+    "path",
+    "requestMethod",
+    "requestURL",
     "resource",
     "response",
     "responseCode",
@@ -24,6 +37,7 @@ const ASSERT_KEYS: &[&str] = &[
     "validateProfileId",
     "value",
     "warningOnly",
+    "stopTestOnFail",
 ];
 
 fn response_code(word: &str) -> Option<u16> {
@@ -60,6 +74,8 @@ impl Compiler<'_> {
             requirements: Vec::new(),
             message: a["description"].as_str().map(str::to_string),
             kind: CheckKind::Unsupported(String::new()),
+            source: None,
+            on_request: false,
         };
         let mut problems: Vec<String> = a
             .as_object()
@@ -68,25 +84,48 @@ impl Compiler<'_> {
             .filter(|(k, _)| !ASSERT_KEYS.contains(&k.as_str()))
             .map(|(k, _)| format!("assert.{k}"))
             .collect();
-        if a["direction"] == "request" {
-            problems.push("assert.direction=request".into());
-        }
-        if let (Some(src), Some(last)) = (a["sourceId"].as_str(), last) {
-            if !last.id.ends_with(&format!("#{src}")) {
-                problems.push(format!(
-                    "assert.sourceId '{src}' (only the last response is checked)"
-                ));
+        check.on_request = a["direction"] == "request";
+        // The response checked: another operation's (by its responseId or
+        // requestId) or a fixture; by default the operation just before.
+        if let Some(src) = a["sourceId"].as_str() {
+            let is_last = last.is_some_and(|l| l.keep_as.iter().any(|k| k == src));
+            if !is_last {
+                check.source = Some(src.to_string());
             }
         }
         let op = a["operator"].as_str();
-        let operator = op.map(Operator::parse);
-        if let Some(None) = operator {
-            if !matches!(op, Some("empty" | "notEmpty")) {
-                problems.push(format!("assert.operator '{}'", op.unwrap_or("")));
+        let operator = match op.map(|o| (o, Operator::parse(o))) {
+            Some((_, Some(o))) => o,
+            Some(("empty" | "notEmpty" | "eval", None)) | None => Operator::Equals,
+            Some((other, None)) => {
+                problems.push(format!("assert.operator '{other}'"));
+                Operator::Equals
             }
-        }
-        let operator = operator.flatten().unwrap_or(Operator::Equals);
+        };
         let value = a["value"].as_str().map(str::to_string);
+        // expression/path with operator and value → what the values must be.
+        let test = |default: SelectTest| match (op, &value) {
+            (Some("empty"), _) => SelectTest::Empty,
+            (Some("notEmpty"), _) => SelectTest::NotEmpty,
+            (Some("eval"), _) => SelectTest::True,
+            (_, Some(v)) => SelectTest::Compare(operator, v.clone()),
+            (_, None) => default,
+        };
+        let selector = a["expression"]
+            .as_str()
+            .map(|e| Selector::FhirPath(e.to_string()))
+            .or_else(|| a["path"].as_str().map(|p| Selector::Path(p.to_string())));
+        let source_selector = a["compareToSourceExpression"]
+            .as_str()
+            .map(|e| Selector::FhirPath(e.to_string()))
+            .or_else(|| {
+                a["compareToSourcePath"]
+                    .as_str()
+                    .map(|p| Selector::Path(p.to_string()))
+            });
+        if a["path"].is_string() || a["compareToSourcePath"].is_string() {
+            self.out.needs_definitions = true;
+        }
         check.kind = if let Some(r) = a["response"].as_str() {
             match response_code(r) {
                 Some(c) => CheckKind::Status(vec![c]),
@@ -97,20 +136,27 @@ impl Compiler<'_> {
                 .split(',')
                 .filter_map(|c| c.trim().parse().ok())
                 .collect();
-            if operator == Operator::Equals || operator == Operator::In {
-                CheckKind::Status(codes)
-            } else {
-                unsupported_kind(
-                    &mut problems,
-                    format!("assert.responseCode with operator {}", op.unwrap_or("")),
-                )
+            match operator {
+                Operator::Equals | Operator::In if !codes.is_empty() => CheckKind::Status(codes),
+                _ => CheckKind::StatusIs(operator, rc.to_string()),
             }
         } else if let Some(r) = a["resource"].as_str() {
             CheckKind::ResourceType(r.to_string())
         } else if let Some(ct) = a["contentType"].as_str() {
+            // The format: `xml` and `json` match any of their media types
+            // (application/fhir+xml, application/xml+fhir, application/xml).
+            let want = match ct {
+                "xml" | "json" => ct.to_string(),
+                other => other.to_string(),
+            };
+            let op = if op.is_some() {
+                operator
+            } else {
+                Operator::Contains
+            };
             CheckKind::Header {
                 name: "Content-Type".into(),
-                expect: HeaderExpect::Compare(Operator::Contains, ct.to_string()),
+                expect: HeaderExpect::Compare(op, want),
             }
         } else if let Some(h) = a["headerField"].as_str() {
             let expect = match (op, value) {
@@ -123,43 +169,58 @@ impl Compiler<'_> {
                 name: h.to_string(),
                 expect,
             }
-        } else if let (Some(src), Some(e)) = (
-            a["compareToSourceId"].as_str(),
-            a["compareToSourceExpression"].as_str(),
-        ) {
-            // The same expression on the fixture and on the response.
-            match self.out.fixtures.get(src).map(|f| fixture_value(f, e)) {
-                Some(Ok(v)) => CheckKind::Compare {
-                    expr: e.to_string(),
+        } else if let Some(src) = a["compareToSourceId"].as_str() {
+            match source_selector {
+                Some(theirs) => CheckKind::CompareToSource {
+                    selector: selector.unwrap_or(theirs.clone()),
+                    source: src.to_string(),
+                    source_selector: theirs,
                     op: operator,
-                    value: v,
                 },
-                Some(Err(m)) => {
-                    unsupported_kind(&mut problems, format!("compareToSourceExpression: {m}"))
-                }
                 None => unsupported_kind(
                     &mut problems,
-                    format!("compareToSourceId '{src}' (only fixtures can be compared to)"),
+                    "compareToSourceId without compareToSourceExpression or compareToSourcePath"
+                        .into(),
                 ),
             }
-        } else if let Some(e) = a["expression"].as_str() {
-            match (op, value) {
-                (Some("empty"), _) => CheckKind::Count {
-                    expr: e.to_string(),
-                    min: None,
-                    max: Some(0),
-                },
-                (Some("notEmpty"), _) => CheckKind::Count {
-                    expr: e.to_string(),
-                    min: Some(1),
-                    max: None,
-                },
-                (_, Some(v)) => CheckKind::Compare {
-                    expr: e.to_string(),
-                    op: operator,
-                    value: v,
-                },
-                (_, None) => CheckKind::FhirPath(e.to_string()),
+        } else if let Some(Selector::FhirPath(e)) = &selector {
+            CheckKind::Select {
+                selector: Selector::FhirPath(e.clone()),
+                test: test(SelectTest::True),
+            }
+        } else if let Some(Selector::Path(p)) = &selector {
+            CheckKind::Select {
+                selector: Selector::Path(p.clone()),
+                test: test(SelectTest::Holds),
+            }
+        } else if let Some(m) = a["minimumId"].as_str() {
+            if self.is_fixture(m) {
+                CheckKind::Minimum(m.to_string())
+            } else {
+                unsupported_kind(&mut problems, format!("minimumId '{m}' is not a fixture"))
+            }
+        } else if let Some(nav) = a["navigationLinks"].as_bool() {
+            if nav {
+                CheckKind::NavigationLinks
+            } else {
+                CheckKind::NotApplicable("navigationLinks is false: not checked".into())
+            }
+        } else if let Some(m) = a["requestMethod"].as_str() {
+            CheckKind::Request {
+                part: RequestPart::Method,
+                op: operator,
+                value: m.to_string(),
+            }
+        } else if let Some(u) = a["requestURL"].as_str() {
+            let op = if op.is_some() {
+                operator
+            } else {
+                Operator::Equals
+            };
+            CheckKind::Request {
+                part: RequestPart::Url,
+                op,
+                value: u.to_string(),
             }
         } else if let Some(p) = a["validateProfileId"].as_str() {
             let url = self.ts["profile"]
@@ -176,10 +237,7 @@ impl Compiler<'_> {
                 ),
             }
         } else {
-            unsupported_kind(
-                &mut problems,
-                "an assert with nothing this runner checks".into(),
-            )
+            unsupported_kind(&mut problems, "an assert with nothing to check".into())
         };
         if !problems.is_empty() {
             let why = format!("unsupported TestScript element(s): {}", problems.join(", "));
@@ -204,5 +262,7 @@ pub(super) fn unsupported(what: &str) -> PlannedCheck {
         requirements: Vec::new(),
         message: None,
         kind: CheckKind::Unsupported(format!("unsupported TestScript element: {what}")),
+        source: None,
+        on_request: false,
     }
 }

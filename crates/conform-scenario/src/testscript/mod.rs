@@ -1,23 +1,17 @@
-//! FHIR R4 TestScript (JSON) → a planned scenario. Supported: fixtures
-//! (files relative to the TestScript, or `#contained`; `autocreate` and
-//! `autodelete` as setup and teardown operations), variables
-//! (`defaultValue`; `expression`/`headerField` on a fixture or a response),
-//! operations read, search, create, update, delete, capabilities,
-//! transaction and batch (by `type`, `resource`, `params`, `url`,
-//! `sourceId`, `targetId`, `requestHeader`, `responseId`, `destination`),
-//! and asserts on `response`, `responseCode`, `resource`, `contentType`,
-//! `expression` (with `operator`/`value`), `headerField`,
-//! `validateProfileId` and `compareToSourceId` (a fixture) with
-//! `compareToSourceExpression`; `warningOnly` as SHOULD. Destinations are bound to
-//! regions with `--bind INDEX=REGION`; conform is every origin (an origin's
-//! index is named in the step). Anything else is listed as unsupported and
-//! reported as a skipped assertion, never silently passed.
+//! FHIR R4 TestScript (JSON, or XML read with the definitions) → a planned
+//! scenario, from the TestScript specification: fixtures (contained, files,
+//! `Type/id` from the fixture folders), variables, `metadata.capability`
+//! (a gate step on the server's CapabilityStatement), every operation type
+//! and every assert (docs/scenarios.md lists them). Destinations are bound
+//! to regions with `--bind INDEX=REGION`; conform is every origin. What is
+//! left (`rule`, `ruleset`, `scope`) is listed as unsupported and reported as
+//! a skipped assertion, never silently passed.
 //!
 //! Here: the script as a whole (fixtures, variables, destinations, setup,
 //! tests and teardown); `operation` turns an operation into a step and
 //! `assert` an assert into a check on that step.
 
-use crate::load::{Bindings, LoadError};
+use crate::load::{Bindings, LoadError, LoadSettings};
 use crate::plan::{Capture, PlannedScenario, PlannedStep};
 use conform_outcome::scenario::ScenarioIdentity;
 use serde_json::Value;
@@ -25,7 +19,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 mod assert;
+mod fixtures;
 mod operation;
+
+pub use fixtures::FixtureIndex;
 
 struct Compiler<'a> {
     ts: &'a Value,
@@ -33,17 +30,36 @@ struct Compiler<'a> {
     out: PlannedScenario,
     /// Variable name → how a response fills it (by responseId).
     response_vars: Vec<(String, String, Capture)>,
+    /// Variables with no source: filled from each response that has them.
+    latest_vars: Vec<(String, Capture)>,
     steps: usize,
 }
 
-pub fn compile_file(file: &Path, bindings: &Bindings) -> Result<PlannedScenario, LoadError> {
-    let text = std::fs::read(file).map_err(|e| LoadError::new(file, e.to_string()))?;
-    let ts: Value =
-        serde_json::from_slice(&text).map_err(|e| LoadError::new(file, e.to_string()))?;
-    compile(&ts, file, bindings).map_err(|m| LoadError::new(file, m))
+/// A TestScript file, JSON or XML.
+pub fn compile_file(
+    file: &Path,
+    settings: &LoadSettings,
+    index: &FixtureIndex,
+) -> Result<PlannedScenario, LoadError> {
+    let ts = fixtures::read_resource(file, settings.xml).map_err(|m| {
+        LoadError::new(
+            file,
+            m.strip_prefix(&format!("{}: ", file.display()))
+                .unwrap_or(&m)
+                .to_string(),
+        )
+    })?;
+    compile(&ts, file, settings, index).map_err(|m| LoadError::new(file, m))
 }
 
-pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedScenario, String> {
+pub fn compile(
+    ts: &Value,
+    file: &Path,
+    settings: &LoadSettings,
+    index: &FixtureIndex,
+) -> Result<PlannedScenario, String> {
+    let bindings = &settings.bindings;
+    let given = &settings.values;
     if ts["resourceType"] != "TestScript" {
         return Err("not a TestScript".into());
     }
@@ -65,15 +81,17 @@ pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedSc
             ..Default::default()
         },
         response_vars: Vec::new(),
+        latest_vars: Vec::new(),
         steps: 0,
     };
     for (k, _) in ts.as_object().into_iter().flatten() {
-        if ["rule", "ruleset", "scope", "metadata"].contains(&k.as_str()) {
+        // R4's rule and ruleset (removed in R5) and R5's scope.
+        if ["rule", "ruleset", "scope"].contains(&k.as_str()) {
             c.out.unsupported.push(format!("TestScript.{k}"));
         }
     }
-    c.fixtures(file.parent().unwrap_or(Path::new("")))?;
-    c.variables()?;
+    c.fixtures(file.parent().unwrap_or(Path::new("")), index)?;
+    c.variables(given)?;
     for d in ts["destination"].as_array().into_iter().flatten() {
         let i = d["index"].as_u64().unwrap_or(1) as u32;
         let region = c.region(Some(i))?;
@@ -96,7 +114,7 @@ pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedSc
             Some((id, f["autocreate"] == true, f["autodelete"] == true))
         })
         .collect();
-    let mut setup = Vec::new();
+    let mut setup = c.capability_steps(index, file.parent().unwrap_or(Path::new("")))?;
     for (id, create, _) in &fixtures {
         if *create {
             let op = c.auto_operation(id, "autocreate")?;
@@ -121,6 +139,16 @@ pub fn compile(ts: &Value, file: &Path, bindings: &Bindings) -> Result<PlannedSc
         }
     }
     c.out.teardown = teardown;
+    let latest = std::mem::take(&mut c.latest_vars);
+    for step in c
+        .out
+        .setup
+        .iter_mut()
+        .chain(c.out.steps.iter_mut())
+        .chain(c.out.teardown.iter_mut())
+    {
+        step.soft_captures.extend(latest.iter().cloned());
+    }
     // Response variables become captures on the step that names the response.
     for (var, response_id, capture) in std::mem::take(&mut c.response_vars) {
         let step = c
@@ -147,7 +175,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn fixtures(&mut self, dir: &Path) -> Result<(), String> {
+    fn fixtures(&mut self, dir: &Path, index: &FixtureIndex) -> Result<(), String> {
         let contained: BTreeMap<&str, &Value> = self.ts["contained"]
             .as_array()
             .into_iter()
@@ -165,11 +193,9 @@ impl Compiler<'_> {
                     .ok_or(format!("fixture '{id}': no contained resource '{local}'"))?)
                 .clone()
             } else {
-                let path = dir.join(reference);
-                let text = std::fs::read(&path)
-                    .map_err(|e| format!("fixture '{id}' ({}): {e}", path.display()))?;
-                serde_json::from_slice(&text)
-                    .map_err(|e| format!("fixture '{id}' ({}): {e}", path.display()))?
+                index
+                    .resolve(reference, dir)
+                    .map_err(|e| format!("fixture '{id}' ({reference}): {e}"))?
             };
             self.out.fixtures.insert(id.to_string(), value);
         }
@@ -198,42 +224,197 @@ impl Compiler<'_> {
         })
     }
 
+    /// `metadata.capability`: for each, the server's CapabilityStatement
+    /// is read first and must declare what the capability needs: the
+    /// interactions of the CapabilityStatement it names (contained or
+    /// found like a fixture), else those its `link`s to the RESTful API
+    /// page name (`http.html#read`...) on the resource types the script's
+    /// operations use. A required one missing skips the script with the
+    /// reason; one not required is a warning.
+    fn capability_steps(
+        &mut self,
+        index: &FixtureIndex,
+        dir: &Path,
+    ) -> Result<Vec<PlannedStep>, String> {
+        let mut steps = Vec::new();
+        let capabilities = self.ts["metadata"]["capability"].clone();
+        for (i, cap) in capabilities.as_array().into_iter().flatten().enumerate() {
+            let dest = cap["destination"].as_u64().map(|d| d as u32);
+            let named = cap["capabilities"]
+                .as_str()
+                .and_then(|r| match r.strip_prefix('#') {
+                    Some(local) => self.ts["contained"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|c| c["id"] == local)
+                        .cloned(),
+                    None => index.resolve(r, dir).ok(),
+                });
+            let required = match named {
+                Some(cs) => declared_interactions(&cs),
+                None => {
+                    let types = self.operation_types(dest);
+                    let mut out = Vec::new();
+                    for link in cap["link"].as_array().into_iter().flatten() {
+                        let anchor = link.as_str().and_then(|l| l.rsplit_once('#')).map(|x| x.1);
+                        let (system, codes): (bool, &[&str]) = match anchor {
+                            Some("read") => (false, &["read"]),
+                            Some("vread") => (false, &["vread"]),
+                            Some("update") => (false, &["update"]),
+                            Some("patch") => (false, &["patch"]),
+                            Some("delete") => (false, &["delete"]),
+                            Some("history") => (false, &["history-instance", "history-type"]),
+                            Some("create") => (false, &["create"]),
+                            Some("search") => (false, &["search-type"]),
+                            Some("transaction") => (true, &["transaction"]),
+                            Some("batch") => (true, &["batch"]),
+                            _ => continue,
+                        };
+                        let codes: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+                        if system {
+                            out.push((String::new(), codes));
+                        } else {
+                            out.extend(types.iter().map(|t| (t.clone(), codes.clone())));
+                        }
+                    }
+                    out
+                }
+            };
+            let description = cap["description"].as_str().unwrap_or("capability");
+            if required.is_empty() {
+                self.out.unsupported.push(format!(
+                    "metadata.capability '{description}': names no interaction to check (its CapabilityStatement was not found and its links name none)"
+                ));
+                continue;
+            }
+            let on = self.region(dest)?;
+            let must = cap["required"] != false;
+            let validated = if cap["validated"] == true {
+                " (validated)"
+            } else {
+                ""
+            };
+            steps.push(PlannedStep {
+                id: format!("capability{}", i + 1),
+                name: format!("metadata.capability: {description}{validated}"),
+                on,
+                method: "GET".into(),
+                path: "metadata".into(),
+                gate: must,
+                checks: vec![crate::plan::PlannedCheck {
+                    id: format!("capability{}", i + 1),
+                    severity: if must {
+                        crate::model::Severity::Shall
+                    } else {
+                        crate::model::Severity::Should
+                    },
+                    requirements: Vec::new(),
+                    message: None,
+                    kind: crate::plan::CheckKind::Capabilities(required),
+                    source: None,
+                    on_request: false,
+                }],
+                ..Default::default()
+            });
+        }
+        Ok(steps)
+    }
+
+    /// The resource types the operations to a destination use.
+    fn operation_types(&self, dest: Option<u32>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut actions: Vec<&Value> = Vec::new();
+        for part in [&self.ts["setup"], &self.ts["teardown"]] {
+            actions.extend(part["action"].as_array().into_iter().flatten());
+        }
+        for t in self.ts["test"].as_array().into_iter().flatten() {
+            actions.extend(t["action"].as_array().into_iter().flatten());
+        }
+        for a in actions {
+            let op = &a["operation"];
+            if op.is_null()
+                || (dest.is_some()
+                    && op["destination"].as_u64().map(|d| d as u32).unwrap_or(1)
+                        != dest.unwrap_or(1))
+            {
+                continue;
+            }
+            let rtype = op["resource"].as_str().map(str::to_string).or_else(|| {
+                op["sourceId"]
+                    .as_str()
+                    .and_then(|s| self.out.fixtures.get(s))
+                    .and_then(|f| f["resourceType"].as_str().map(str::to_string))
+            });
+            if let Some(t) = rtype {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+        out
+    }
+
     fn is_fixture(&self, id: &str) -> bool {
         self.out.fixtures.contains_key(id)
     }
 
-    fn variables(&mut self) -> Result<(), String> {
+    /// Variables: a value given with `--var` first, then what the variable
+    /// says: `expression`, `path` or `headerField` on its `sourceId` (a
+    /// fixture, read when the run starts, or a response, captured when it
+    /// comes); with no `sourceId`, on each response as it comes (the latest
+    /// wins); else its `defaultValue`. A variable with only a `hint` needs
+    /// `--var`.
+    fn variables(&mut self, given: &BTreeMap<String, String>) -> Result<(), String> {
         for v in self.ts["variable"].as_array().into_iter().flatten() {
             let name = v["name"]
                 .as_str()
                 .ok_or("a variable has no name")?
                 .to_string();
-            let source = v["sourceId"].as_str();
-            if v.get("path").is_some() {
-                self.out
-                    .unsupported
-                    .push(format!("variable '{name}': path (XPath/JSONPath)"));
+            for (k, _) in v.as_object().into_iter().flatten() {
+                if !VARIABLE_KEYS.contains(&k.as_str()) {
+                    self.out.unsupported.push(format!("variable '{name}': {k}"));
+                }
             }
-            match (v["expression"].as_str(), v["headerField"].as_str(), source) {
-                (Some(expr), _, Some(src)) if self.is_fixture(src) => {
-                    let value = fixture_value(&self.out.fixtures[src], expr)
-                        .map_err(|e| format!("variable '{name}': {e}"))?;
-                    self.out.vars.push((name, Value::String(value)));
+            if let Some(value) = given.get(&name) {
+                self.out.vars.push((name, Value::String(value.clone())));
+                continue;
+            }
+            if v["path"].is_string() {
+                self.out.needs_definitions = true;
+            }
+            let how = match (
+                v["expression"].as_str(),
+                v["path"].as_str(),
+                v["headerField"].as_str(),
+            ) {
+                (Some(e), _, _) => Some(Capture::FhirPath(e.to_string())),
+                (None, Some(p), _) => Some(Capture::Path(p.to_string())),
+                (None, None, Some(h)) => Some(Capture::Header(h.to_string())),
+                _ => None,
+            };
+            if let Some(d) = v["defaultValue"].as_str() {
+                // The default until (if ever) its source gives a value.
+                self.out
+                    .vars
+                    .push((name.clone(), Value::String(d.to_string())));
+            }
+            match (how, v["sourceId"].as_str()) {
+                (Some(how), Some(src)) if self.is_fixture(src) => {
+                    self.out.fixture_vars.push((name, src.to_string(), how))
                 }
-                (Some(expr), _, Some(src)) => {
-                    self.response_vars
-                        .push((name, src.to_string(), Capture::FhirPath(expr.to_string())));
+                (Some(how), Some(src)) => self.response_vars.push((name, src.to_string(), how)),
+                (Some(how), None) => self.latest_vars.push((name, how)),
+                (None, _) if v["defaultValue"].is_string() => {}
+                (None, _) => {
+                    let hint = v["hint"]
+                        .as_str()
+                        .map(|h| format!(" (hint: {h})"))
+                        .unwrap_or_default();
+                    return Err(format!(
+                        "variable '{name}' has no value: give it with --var {name}=VALUE{hint}"
+                    ));
                 }
-                (None, Some(h), Some(src)) => {
-                    self.response_vars
-                        .push((name, src.to_string(), Capture::Header(h.to_string())));
-                }
-                _ => match v["defaultValue"].as_str() {
-                    Some(d) => self.out.vars.push((name, Value::String(d.to_string()))),
-                    None => self.out.unsupported.push(format!(
-                        "variable '{name}': needs defaultValue, or expression/headerField with sourceId"
-                    )),
-                },
             }
         }
         Ok(())
@@ -265,12 +446,41 @@ impl Compiler<'_> {
     }
 }
 
-/// The first value of a FHIRPath expression on a fixture.
-fn fixture_value(fixture: &Value, expr: &str) -> Result<String, String> {
-    let body = fixture.to_string();
-    crate::assert::eval(body.as_bytes(), expr, None)?
-        .first()
-        .and_then(|x| x.as_ref())
-        .map(conform_fhirpath::value_to_string)
-        .ok_or(format!("'{expr}' gives nothing on the fixture"))
+/// The server-mode interactions a CapabilityStatement declares, each as
+/// (type or empty for the system, [code]).
+fn declared_interactions(cs: &Value) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for rest in cs["rest"].as_array().into_iter().flatten() {
+        if rest["mode"] != "server" {
+            continue;
+        }
+        for i in rest["interaction"].as_array().into_iter().flatten() {
+            if let Some(c) = i["code"].as_str() {
+                out.push((String::new(), vec![c.to_string()]));
+            }
+        }
+        for r in rest["resource"].as_array().into_iter().flatten() {
+            let t = r["type"].as_str().unwrap_or("").to_string();
+            for i in r["interaction"].as_array().into_iter().flatten() {
+                if let Some(c) = i["code"].as_str() {
+                    out.push((t.clone(), vec![c.to_string()]));
+                }
+            }
+        }
+    }
+    out
 }
+
+const VARIABLE_KEYS: &[&str] = &[
+    "id",
+    "extension",
+    "modifierExtension",
+    "name",
+    "defaultValue",
+    "description",
+    "expression",
+    "headerField",
+    "hint",
+    "path",
+    "sourceId",
+];

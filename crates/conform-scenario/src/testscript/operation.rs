@@ -20,7 +20,11 @@ const OPERATION_KEYS: &[&str] = &[
     "origin",
     "params",
     "requestHeader",
+    "requestId",
     "responseId",
+    "id",
+    "extension",
+    "modifierExtension",
     "sourceId",
     "targetId",
     "url",
@@ -80,10 +84,15 @@ impl Compiler<'_> {
                 Some(format!("${{__id.{t}}}"))
             }
         };
+        // `params` is the path after [type] when given; else the target's
+        // id, else (update) the id of the resource sent.
         let instance = |c: &Self, rtype: &str| -> String {
+            if !params.is_empty() {
+                return format!("{rtype}{params}");
+            }
             match target_id(c, "targetId").or_else(|| target_id(c, "sourceId")) {
                 Some(id) => format!("{rtype}/{id}"),
-                None => format!("{rtype}{params}"),
+                None => rtype.to_string(),
             }
         };
         let body_type = op["sourceId"]
@@ -92,22 +101,62 @@ impl Compiler<'_> {
             .and_then(|f| f["resourceType"].as_str())
             .unwrap_or(resource)
             .to_string();
+        // HTTP for each operation type (testscript-operation-codes, and
+        // any other code a named operation `$code`).
+        let history = |c: &Self| -> String {
+            match target_id(c, "targetId") {
+                Some(id) => format!("{resource}/{id}/_history{params}"),
+                None if !resource.is_empty() => format!("{resource}/_history{params}"),
+                None => format!("_history{params}"),
+            }
+        };
         let (method, path) = match code {
             "read" => ("GET", instance(self, resource)),
+            "vread" => match target_id(self, "targetId") {
+                Some(id) if params.is_empty() => {
+                    let t = op["targetId"].as_str().unwrap_or("");
+                    let version = self
+                        .out
+                        .fixtures
+                        .get(t)
+                        .and_then(|f| f["meta"]["versionId"].as_str())
+                        .map_or(format!("${{__vid.{t}}}"), str::to_string);
+                    ("GET", format!("{resource}/{id}/_history/{version}"))
+                }
+                _ => ("GET", instance(self, resource)),
+            },
             "search" => ("GET", format!("{resource}{params}")),
-            "create" => ("POST", body_type.clone()),
-            "update" => ("PUT", instance(self, &body_type)),
+            "history" => ("GET", history(self)),
+            "create" => ("POST", format!("{body_type}{params}")),
+            "update" | "updateCreate" => ("PUT", instance(self, &body_type)),
+            "patch" => ("PATCH", instance(self, resource)),
             "delete" => ("DELETE", instance(self, resource)),
+            "deleteCondSingle" | "deleteCondMultiple" => ("DELETE", format!("{resource}{params}")),
             "capabilities" => ("GET", "metadata".to_string()),
             "transaction" | "batch" => ("POST", String::new()),
             "" if op["method"].is_string() => ("", String::new()),
-            other => {
-                self.out
-                    .unsupported
-                    .push(format!("{}: operation type '{other}'", step.id));
+            "" => {
+                self.out.unsupported.push(format!(
+                    "{}: an operation with neither type nor method",
+                    step.id
+                ));
                 step.checks
-                    .push(unsupported(&format!("operation type '{other}'")));
+                    .push(unsupported("an operation with neither type nor method"));
                 ("GET", "metadata".to_string())
+            }
+            name => {
+                let name = name.trim_start_matches('$');
+                let on = match target_id(self, "targetId") {
+                    Some(id) => format!("{resource}/{id}/"),
+                    None if !resource.is_empty() => format!("{resource}/"),
+                    None => String::new(),
+                };
+                let method = if op["sourceId"].is_string() {
+                    "POST"
+                } else {
+                    "GET"
+                };
+                (method, format!("{on}${name}{params}"))
             }
         };
         step.method = op["method"]
@@ -121,7 +170,7 @@ impl Compiler<'_> {
         step.writes =
             matches!(step.method.as_str(), "POST" | "PUT" | "DELETE" | "PATCH") && code != "search";
         if let Some(src) = op["sourceId"].as_str() {
-            if matches!(step.method.as_str(), "POST" | "PUT") {
+            if matches!(step.method.as_str(), "POST" | "PUT" | "PATCH") {
                 if !self.is_fixture(src) {
                     return Err(format!("{}: sourceId '{src}' is not a fixture", step.id));
                 }
@@ -136,15 +185,40 @@ impl Compiler<'_> {
                 step.headers.push((f.to_string(), v.to_string().into()));
             }
         }
-        if let Some(ct) = op["contentType"].as_str() {
+        // The body goes in the content type asked for (XML converted when
+        // the step is built); a content type without a body is not sent.
+        if let (Some(ct), Some(_)) = (op["contentType"].as_str(), &step.body) {
             step.headers.push(("Content-Type".into(), mime(ct).into()));
+        } else if code == "patch" {
+            let json_patch = op["sourceId"]
+                .as_str()
+                .and_then(|s| self.out.fixtures.get(s))
+                .is_some_and(Value::is_array);
+            if json_patch {
+                step.headers
+                    .push((
+                        "Content-Type".into(),
+                        "application/json-patch+json".to_string().into(),
+                    ));
+            }
         }
         if let Some(a) = op["accept"].as_str() {
             step.headers.push(("Accept".into(), mime(a).into()));
         }
+        if [op["accept"].as_str(), op["contentType"].as_str()].contains(&Some("xml")) {
+            self.out.needs_definitions = true;
+        }
         if let Some(r) = response_id {
             step.captures
                 .push((format!("__id.{r}"), Capture::FhirPath("id".into())));
+            step.soft_captures.push((
+                format!("__vid.{r}"),
+                Capture::FhirPath("meta.versionId".into()),
+            ));
+            step.keep_as.push(r.to_string());
+        }
+        if let Some(r) = op["requestId"].as_str() {
+            step.keep_as.push(r.to_string());
         }
         Ok(step)
     }
