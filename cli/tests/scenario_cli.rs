@@ -110,6 +110,8 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
         "s1-out-of-area-ae",
         "s2-pointer-lifecycle",
         "s3-gp-record-out-of-area",
+        "s4-care-plan-retrieval",
+        "s7-in-context-launch",
     ] {
         let s = scenario(&r, id);
         assert_eq!(s["status"], "skip");
@@ -130,10 +132,10 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
     assert_eq!(r["schema"], "conform.scenario/2");
-    assert_eq!(r["summary"]["scenarios"], 6);
+    assert_eq!(r["summary"]["scenarios"], 8);
     assert_eq!(
         r["summary"]["passed"],
-        6,
+        8,
         "{}",
         serde_json::to_string_pretty(&outline(&r)).unwrap()
     );
@@ -371,7 +373,7 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
         "{}",
         serde_json::to_string_pretty(&outline(&r)).unwrap()
     );
-    assert_eq!(r["summary"]["passed"], 6);
+    assert_eq!(r["summary"]["passed"], 8);
 }
 
 /// S3 against a broken seed or a provider breaking one rule: the step that

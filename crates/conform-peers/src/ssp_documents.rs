@@ -34,7 +34,8 @@ pub const SSP_RETRIEVAL_INTERACTION: &str = "urn:nhs:names:services:nrl:SspRetri
 pub enum SspFault {
     /// A byte of the content changed on the way (size kept, hash not).
     AlteredBytes,
-    /// Each retrieval of a `static` document differs (a timestamp appended).
+    /// Every retrieval after the first differs (a counter appended), though
+    /// the pointer says the document is `static`.
     ChangingBytes,
     /// The content labelled `application/octet-stream`, whatever it is.
     WrongContentType,
@@ -107,7 +108,12 @@ fn accepts(accept: Option<&str>, media_type: &str) -> bool {
     let Some(accept) = accept else { return true };
     let major = media_type.split('/').next().unwrap_or("");
     accept.split(',').any(|a| {
-        let a = a.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let a = a
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         a == "*/*" || a == media_type || a == format!("{major}/*")
     })
 }
@@ -118,7 +124,12 @@ impl Relay {
             return outcome(conn, 405, "not-supported", "the SSP relays GET only");
         }
         let Some(rest) = req.target.strip_prefix("/ssp/") else {
-            return outcome(conn, 404, "not-found", "not an SSP path (/ssp/{record url})");
+            return outcome(
+                conn,
+                404,
+                "not-found",
+                "not an SSP path (/ssp/{record url})",
+            );
         };
         for h in ["Ssp-TraceID", "Ssp-From", "Ssp-To", "Ssp-InteractionID"] {
             if req.header(h).is_none_or(|v| v.trim().is_empty()) {
@@ -146,7 +157,10 @@ impl Relay {
             .strip_prefix(&format!("{}/", self.custodian))
             .unwrap_or(&record);
         let Some(id) = record.strip_prefix("Binary/").filter(|id| {
-            !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            !id.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         }) else {
             return outcome(
                 conn,
@@ -169,11 +183,18 @@ impl Relay {
                 return outcome(conn, 404, "not-found", "the custodian has no such document")
             }
             Ok(r) => {
-                return outcome(conn, 502, "exception", &format!("custodian answered {}", r.status()))
+                return outcome(
+                    conn,
+                    502,
+                    "exception",
+                    &format!("custodian answered {}", r.status()),
+                )
             }
             Err(e) => return outcome(conn, 502, "exception", &format!("custodian: {e}")),
         };
-        let media_type = binary["contentType"].as_str().unwrap_or("application/octet-stream");
+        let media_type = binary["contentType"]
+            .as_str()
+            .unwrap_or("application/octet-stream");
         if !accepts(req.header("Accept"), media_type) {
             return outcome(
                 conn,
@@ -182,10 +203,15 @@ impl Relay {
                 &format!("the document is {media_type}, which Accept does not admit"),
             );
         }
-        let Ok(mut bytes) = base64::engine::general_purpose::STANDARD
-            .decode(binary["data"].as_str().unwrap_or(""))
+        let Ok(mut bytes) =
+            base64::engine::general_purpose::STANDARD.decode(binary["data"].as_str().unwrap_or(""))
         else {
-            return outcome(conn, 502, "exception", "the custodian's Binary.data is not base64");
+            return outcome(
+                conn,
+                502,
+                "exception",
+                "the custodian's Binary.data is not base64",
+            );
         };
         let n = self.served.fetch_add(1, Ordering::SeqCst);
         let mut served_type = media_type.to_string();
@@ -195,11 +221,11 @@ impl Relay {
                     *b ^= 0x20;
                 }
             }
-            Some(SspFault::ChangingBytes) => {
+            Some(SspFault::ChangingBytes) if n > 0 => {
                 bytes.extend_from_slice(format!("\n% retrieval {n}\n").as_bytes())
             }
             Some(SspFault::WrongContentType) => served_type = "application/octet-stream".into(),
-            None => {}
+            Some(SspFault::ChangingBytes) | None => {}
         }
         respond(
             conn,
@@ -217,7 +243,10 @@ mod tests {
         use super::accepts;
         assert!(accepts(None, "application/pdf"));
         assert!(accepts(Some("application/pdf"), "application/pdf"));
-        assert!(accepts(Some("text/html, application/*;q=0.8"), "application/pdf"));
+        assert!(accepts(
+            Some("text/html, application/*;q=0.8"),
+            "application/pdf"
+        ));
         assert!(accepts(Some("*/*"), "application/pdf"));
         assert!(!accepts(Some("application/fhir+json"), "application/pdf"));
     }

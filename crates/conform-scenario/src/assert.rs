@@ -313,7 +313,12 @@ pub(crate) fn contains_text(body: &[u8], needle: &str) -> bool {
     }
     let mut forms = vec![needle.to_string()];
     if needle.len() == 10 && needle.bytes().all(|b| b.is_ascii_digit()) {
-        forms.push(format!("{} {} {}", &needle[..3], &needle[3..6], &needle[6..]));
+        forms.push(format!(
+            "{} {} {}",
+            &needle[..3],
+            &needle[3..6],
+            &needle[6..]
+        ));
     }
     forms.iter().any(|f| {
         let f = f.as_bytes();

@@ -7,8 +7,8 @@ use crate::interp::{bind, substitute_params, Vars};
 use crate::load::LoadError;
 use crate::model::{Check, ScenarioFile, Severity, StepItem};
 use crate::plan::{
-    Body, BodyMeasure, Capture, CheckKind, HeaderExpect, Operator, PlannedCheck, PlannedScenario, PlannedStep,
-    RetryPlan,
+    Body, BodyMeasure, Capture, CheckKind, HeaderExpect, Operator, PlannedCheck, PlannedScenario,
+    PlannedStep, RetryPlan,
 };
 pub use conform_outcome::scenario::slug;
 use conform_outcome::scenario::ScenarioIdentity;
@@ -434,7 +434,11 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         ];
         for (measure, value) in measures {
             let Some(value) = value else { continue };
-            let name = if measure == BodyMeasure::Size { "size" } else { "sha1" };
+            let name = if measure == BodyMeasure::Size {
+                "size"
+            } else {
+                "sha1"
+            };
             checks.push(check(
                 format!("body.{name}"),
                 None,
@@ -458,7 +462,9 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
             None if from.starts_with("body:") => {
                 let what = from["body:".len()..].trim();
                 Capture::Body(BodyMeasure::parse(what).ok_or_else(|| {
-                    format!("step '{id}': capture '{from}': the body gives 'body:size' or 'body:sha1'")
+                    format!(
+                        "step '{id}': capture '{from}': the body gives 'body:size' or 'body:sha1'"
+                    )
                 })?)
             }
             None => {

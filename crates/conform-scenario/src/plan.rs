@@ -205,7 +205,10 @@ pub enum CheckKind {
     /// The media type of `Content-Type` (parameters, case ignored).
     ContentType(String),
     /// A measure of the raw body equal to a value (skipped when it is empty).
-    BodyMeasure { measure: BodyMeasure, value: String },
+    BodyMeasure {
+        measure: BodyMeasure,
+        value: String,
+    },
     /// None of these texts in the body (case ignored).
     BodyExcludes(Vec<String>),
     /// Reported as a skip with this reason: never silently passed.

@@ -383,7 +383,12 @@ pub fn set_path(doc: &mut Value, path: &str, value: Value) -> Result<(), String>
 /// recorded as its length and SHA-1 only.
 fn is_text(media_type: Option<&str>, b: &[u8]) -> bool {
     let textual = media_type.is_none_or(|m| {
-        let m = m.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let m = m
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         m.is_empty()
             || m.starts_with("text/")
             || m.ends_with("/json")
@@ -495,12 +500,23 @@ mod tests {
     fn binary_bodies_are_recorded_as_length_and_hash() {
         let pdf = b"%PDF-1.4\n\xff\xfe binary";
         let got = super::recorded_body(Some("application/pdf"), pdf).unwrap();
-        assert!(got.starts_with("[binary body not recorded: 18 bytes, application/pdf, SHA-1 "), "{got}");
+        assert!(
+            got.starts_with("[binary body not recorded: 18 bytes, application/pdf, SHA-1 "),
+            "{got}"
+        );
         assert!(!got.contains("PDF-1.4"));
         // Text that is not UTF-8 is binary too; JSON and HTML are text.
-        assert!(super::recorded_body(Some("text/html"), b"\xff\xfe").unwrap().starts_with("[binary"));
-        assert_eq!(super::recorded_body(Some("text/html; charset=utf-8"), b"<p>hi</p>").unwrap(), "<p>hi</p>");
-        assert_eq!(super::recorded_body(Some("application/fhir+json"), b"{}").unwrap(), "{}");
+        assert!(super::recorded_body(Some("text/html"), b"\xff\xfe")
+            .unwrap()
+            .starts_with("[binary"));
+        assert_eq!(
+            super::recorded_body(Some("text/html; charset=utf-8"), b"<p>hi</p>").unwrap(),
+            "<p>hi</p>"
+        );
+        assert_eq!(
+            super::recorded_body(Some("application/fhir+json"), b"{}").unwrap(),
+            "{}"
+        );
     }
 
     #[test]
