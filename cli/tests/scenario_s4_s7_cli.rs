@@ -90,6 +90,9 @@ fn fails_at(peers: &Peers, file: &str, id: &str, at: &str, rule: &str, message: 
     }
 }
 
+/// A change that breaks a seeded pointer.
+type Breakage = fn(&mut Value);
+
 fn pointer_with(rel: &str, edit: impl FnOnce(&mut Value)) -> Value {
     let mut p = seed_file(rel);
     edit(&mut p);
@@ -158,7 +161,7 @@ fn s4_broken(peers: &mut Peers) {
         fails_at(peers, S4, id, at, rule, message)
     };
     // Each broken pointer, then the seed put back.
-    let cases: [(&str, fn(&mut Value), &str, &str, &str); 6] = [
+    let cases: [(&str, Breakage, &str, &str, &str); 6] = [
         (
             RESPECT,
             |p| p["type"]["coding"][0]["code"] = json!("824321000000109"),
@@ -331,7 +334,7 @@ fn s7_broken(peers: &mut Peers) {
     let id = "s7-in-context-launch";
     peers.launch = launch_endpoint(LaunchBehaviour::Challenge);
     let launch = peers.launch_pointer();
-    let cases: [(fn(&mut Value), &str, &str); 4] = [
+    let cases: [(Breakage, &str, &str); 4] = [
         (
             |p| {
                 let url = p["content"][0]["attachment"]["url"].as_str().unwrap();
