@@ -80,7 +80,9 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
         "s1-out-of-area-ae",
         "s2-pointer-lifecycle",
         "s3-gp-record-out-of-area",
+        "s4-care-plan-retrieval",
         "s6-bars-referral",
+        "s7-in-context-launch",
         "s8-next-step-settings",
     ] {
         let s = scenario(&r, id);

@@ -190,13 +190,13 @@ fn secrets_never_reach_any_report_and_curl_lines_redact_auth() {
 fn check_accepts_the_kits_and_names_file_and_line_of_a_mistake() {
     let out = common::run(&["scenario", "check", KIT]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    assert_eq!(common::stdout(&out), "ok: 8 scenarios (74 steps)\n");
+    assert_eq!(common::stdout(&out), "ok: 10 scenarios (87 steps)\n");
 
     // The whole testkits folder: both kits; other YAML there is not a scenario.
     let out = common::run(&["scenario", "check", "testkits"]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     assert!(
-        common::stdout(&out).starts_with("ok: 11 scenarios (84 steps)\n"),
+        common::stdout(&out).starts_with("ok: 13 scenarios (97 steps)\n"),
         "{}",
         common::stdout(&out)
     );

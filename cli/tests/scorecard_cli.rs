@@ -445,6 +445,11 @@ fn build_mvs_evidence() {
     // S6's BaRS proxy and ED receiver; the directory plays DoS and ODS too.
     let bars = conform_peers::BarsReceiver::start(common::scenario::ED_DOS_SERVICE_ID)
         .expect("BaRS stand-in");
+    // S4's SSP relays region A's documents; S7's launch endpoint (TLS).
+    let ssp =
+        conform_peers::SspDocuments::start(&peers[2].2.base_url, common::scenario::REGION_A_ASID)
+            .expect("SSP stand-in");
+    let launch = common::scenario::launch_endpoint(conform_peers::LaunchBehaviour::Challenge);
     let kit = |args: &[&str]| {
         let mut cmd = common::command_in(&root, args);
         for (_, var, p) in &peers {
@@ -452,7 +457,10 @@ fn build_mvs_evidence() {
         }
         cmd.env("DIRECTORY_URL", &peers[0].2.base_url)
             .env("GP_PROVIDER_URL", gp.base_url())
-            .env("BARS_URL", bars.base_url());
+            .env("BARS_URL", bars.base_url())
+            .env("SSP_URL", ssp.base_url())
+            .env("LAUNCH_URL", launch.base_url())
+            .env("LAUNCH_CA_FILE", launch.ca_file());
         cmd.output().expect("conform runs")
     };
     const REGIONS: &str = "fixtures/regions-cross-ics.yaml";
@@ -472,6 +480,25 @@ fn build_mvs_evidence() {
     assert!(
         (200..300).contains(&put.status),
         "PUT Endpoint: {}",
+        put.status
+    );
+    let mut launch_pointer = common::scenario::seed_file(common::scenario::LAUNCH_POINTER);
+    launch_pointer["content"][0]["attachment"]["url"] =
+        launch.launch_url(common::scenario::LAUNCH_NHS).into();
+    let put =
+        conform_endpoint::Endpoint::new(&conform_endpoint::Region::from_url(&peers[1].2.base_url))
+            .unwrap()
+            .send(
+                &conform_endpoint::Request::new(
+                    "PUT",
+                    "DocumentReference/RWA-ptr-launch-9990010005",
+                )
+                .json(&launch_pointer),
+            )
+            .unwrap();
+    assert!(
+        (200..300).contains(&put.status),
+        "PUT launch pointer: {}",
         put.status
     );
     let run = || {

@@ -3,7 +3,9 @@
 //! outside conform.
 
 use conform_endpoint::{Endpoint, Region, Request};
-use conform_peers::{BarsReceiver, GpConnectProvider, Sekmet};
+use conform_peers::{
+    BarsReceiver, GpConnectProvider, LaunchBehaviour, LaunchEndpoint, Sekmet, SspDocuments,
+};
 use serde_json::Value;
 use std::process::Output;
 
@@ -17,7 +19,9 @@ pub const REGIONS: &str = "fixtures/regions-cross-ics.yaml";
 /// demographics (PDS, which also plays the directory, SDS), the record
 /// locator (NRL), and regions A and B; the GP Connect provider stand-in
 /// plays the GP practice of S3; the BaRS stand-in plays the proxy and the
-/// ED's receiver of S6 (the directory also plays DoS and the ODS API).
+/// ED's receiver of S6 (the directory also plays DoS and the ODS API); the
+/// SSP document relay stand-in serves region A's documents (S4) and the
+/// launch endpoint stand-in is region A's in-context launch (S7).
 pub struct Peers {
     pub demographics: Sekmet,
     pub locator: Sekmet,
@@ -25,7 +29,18 @@ pub struct Peers {
     pub b: Sekmet,
     pub gp: GpConnectProvider,
     pub bars: BarsReceiver,
+    pub ssp: SspDocuments,
+    pub launch: LaunchEndpoint,
 }
+
+/// Region A's ASID, the one its care plan pointers name (context.related)
+/// and the SSP routes to.
+pub const REGION_A_ASID: &str = "200000001115";
+
+/// The launch pointer of S7 (fixtures/seed/record-locator), and the NHS
+/// number whose record the launch endpoint holds.
+pub const LAUNCH_POINTER: &str = "record-locator/pointer-launch-9990010005.json";
+pub const LAUNCH_NHS: &str = "9990010005";
 
 /// The DoS service id of the ED's BaRS receiver (fixtures/seed/directory).
 pub const ED_DOS_SERVICE_ID: &str = "2000100001";
@@ -33,17 +48,20 @@ pub const ED_DOS_SERVICE_ID: &str = "2000100001";
 impl Peers {
     pub fn start() -> Peers {
         let start = || Sekmet::builder().no_seed().start().expect("sekmet starts");
+        let a = start();
         Peers {
             demographics: start(),
             locator: start(),
-            a: start(),
+            ssp: SspDocuments::start(&a.base_url, REGION_A_ASID).expect("the SSP stand-in starts"),
+            a,
             b: start(),
             gp: GpConnectProvider::start().expect("the GP Connect stand-in starts"),
             bars: BarsReceiver::start(ED_DOS_SERVICE_ID).expect("the BaRS stand-in starts"),
+            launch: launch_endpoint(LaunchBehaviour::Challenge),
         }
     }
 
-    pub fn env(&self) -> [(&'static str, String); 7] {
+    pub fn env(&self) -> [(&'static str, String); 10] {
         [
             ("DEMOGRAPHICS_URL", self.demographics.base_url.clone()),
             ("RECORD_LOCATOR_URL", self.locator.base_url.clone()),
@@ -52,6 +70,12 @@ impl Peers {
             ("DIRECTORY_URL", self.demographics.base_url.clone()),
             ("GP_PROVIDER_URL", self.gp.base_url()),
             ("BARS_URL", self.bars.base_url()),
+            ("SSP_URL", self.ssp.base_url()),
+            ("LAUNCH_URL", self.launch.base_url()),
+            (
+                "LAUNCH_CA_FILE",
+                self.launch.ca_file().display().to_string(),
+            ),
         ]
     }
 
@@ -101,6 +125,15 @@ impl Peers {
             );
         }
         self.put("directory", &sds_endpoint(&self.gp.base_url()));
+        self.put("record-locator", &self.launch_pointer());
+    }
+
+    /// S7's launch pointer as seeded, its URL on the launch stand-in
+    /// (whose address is known only at run time).
+    pub fn launch_pointer(&self) -> Value {
+        let mut p = seed_file(LAUNCH_POINTER);
+        p["content"][0]["attachment"]["url"] = self.launch.launch_url(LAUNCH_NHS).into();
+        p
     }
 
     pub fn put(&self, region: &str, resource: &Value) {
@@ -120,6 +153,12 @@ impl Peers {
         let status = send(self.base(region), Request::new("DELETE", target));
         assert!((200..300).contains(&status), "DELETE {target}: {status}");
     }
+}
+
+/// The launch endpoint stand-in holding region A's patient of S7.
+pub fn launch_endpoint(behaviour: LaunchBehaviour) -> LaunchEndpoint {
+    LaunchEndpoint::start(&seed_file("region-a/a1-patient.json"), behaviour)
+        .expect("the launch endpoint stand-in starts")
 }
 
 /// A resource of fixtures/seed, e.g. `demographics/patient-9990010005.json`.

@@ -27,6 +27,9 @@ pub struct Request {
     pub body: Option<Vec<u8>>,
     /// Send the access token (default true).
     pub authenticate: bool,
+    /// Follow same-origin redirects (default true); when false a 3xx is
+    /// the response (e.g. a launch endpoint's redirect to its login).
+    pub follow_redirects: bool,
 }
 
 impl Request {
@@ -38,6 +41,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             authenticate: true,
+            follow_redirects: true,
         }
     }
     pub fn get(target: &str) -> Request {
@@ -58,6 +62,11 @@ impl Request {
     }
     pub fn without_auth(mut self) -> Request {
         self.authenticate = false;
+        self
+    }
+    /// Hands back a redirect as the response instead of following it.
+    pub fn without_redirects(mut self) -> Request {
+        self.follow_redirects = false;
         self
     }
 }
@@ -110,6 +119,8 @@ pub struct Exchange {
 pub struct Endpoint {
     region: Region,
     http: reqwest::blocking::Client,
+    /// The same client following no redirect (`Request::follow_redirects`).
+    http_no_redirects: reqwest::blocking::Client,
     auth: Auth,
     redactor: Redactor,
     patient_data: PatientData,
@@ -138,10 +149,12 @@ impl Endpoint {
         }
         let redactor = Redactor::new();
         let auth = Auth::from_config(&region.auth, &redactor)?;
-        let http = build_http(region, &redactor)?;
+        let http = build_http(region, &redactor, same_host_redirects())?;
+        let http_no_redirects = build_http(region, &redactor, reqwest::redirect::Policy::none())?;
         Ok(Endpoint {
             region: region.clone(),
             http,
+            http_no_redirects,
             auth,
             redactor,
             patient_data: PatientData::new(),
@@ -313,7 +326,12 @@ impl Endpoint {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|_| EndpointError::config(format!("bad method {}", req.method)))?;
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let mut rb = self.http.request(method, url.clone()).timeout(remaining);
+        let http = if req.follow_redirects {
+            &self.http
+        } else {
+            &self.http_no_redirects
+        };
+        let mut rb = http.request(method, url.clone()).timeout(remaining);
         for (k, v) in &req.headers {
             rb = rb.header(k, v);
         }
@@ -442,6 +460,7 @@ fn is_timeout(e: &std::io::Error) -> bool {
 fn build_http(
     region: &Region,
     redactor: &Redactor,
+    redirects: reqwest::redirect::Policy,
 ) -> Result<reqwest::blocking::Client, EndpointError> {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
@@ -462,7 +481,7 @@ fn build_http(
         .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(region.timeout())
         .timeout(region.timeout())
-        .redirect(same_host_redirects());
+        .redirect(redirects);
     if let Some(ca) = &region.tls.ca_file {
         let pem = read_file(ca, "CA bundle")?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)

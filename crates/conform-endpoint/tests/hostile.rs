@@ -120,6 +120,28 @@ fn a_redirect_to_another_scheme_on_the_same_host_and_port_is_refused() {
 }
 
 #[test]
+fn a_request_that_follows_no_redirect_gets_the_redirect_itself() {
+    // Even one elsewhere (a sign-in page): nothing is sent there.
+    let server = conform_peers::Server::start(|_, conn| {
+        conform_peers::respond(
+            conn,
+            302,
+            &[("Location", "https://login.example/authorize")],
+            b"",
+        );
+    });
+    let r = endpoint(&format!("http://127.0.0.1:{}", server.port), 5000, 1 << 20)
+        .send(&Request::get("launch").without_redirects())
+        .unwrap();
+    assert_eq!(r.status, 302);
+    assert_eq!(
+        r.header("location"),
+        Some("https://login.example/authorize")
+    );
+    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
 fn malformed_json_and_wrong_content_type_reach_the_caller_as_data() {
     let (r, _, _s) = metadata(Fault::MalformedJson, 5000, 1 << 20);
     let r = r.unwrap();

@@ -16,6 +16,12 @@
 //! * [`BarsReceiver`]: a stand-in for the BaRS proxy and a receiving
 //!   emergency department ($process-message, ServiceRequest search),
 //!   enforcing the message contract, with a [`BarsFault`] to break each rule;
+//! * [`SspDocuments`]: a stand-in for the Spine Secure Proxy relaying a
+//!   custodian's documents in their native form (S4's care plan PDF), with
+//!   an [`SspFault`] to break each promise;
+//! * [`LaunchEndpoint`]: a stand-in for a shared care record's in-context
+//!   launch endpoint over TLS, which shows no patient data without sign-in
+//!   (S7), with a [`LaunchBehaviour`] to break that;
 //! * [`TxServer`]: a FHIR R4 terminology server stand-in ($validate-code,
 //!   $lookup, $expand, batches, OAuth2 client credentials) serving package
 //!   CodeSystems/ValueSets and our SNOMED CT test subset, with a [`TxFault`]
@@ -32,10 +38,12 @@ mod gpc_corrections;
 mod httpd;
 mod install;
 mod keys;
+mod launch;
 mod nginx;
 mod pki;
 mod process;
 mod sekmet;
+mod ssp_documents;
 mod token_server;
 mod tx_server;
 
@@ -47,10 +55,12 @@ pub use install::{
     chromium_binary, nginx_binary, peers_dir, sekmet_binary, DebianProgram, CHROMIUM, NGINX,
 };
 pub use keys::KeyPair;
+pub use launch::{LaunchBehaviour, LaunchEndpoint, CIS2_SIGN_IN};
 pub use nginx::MtlsFront;
 pub use pki::TestPki;
 pub use process::free_port;
 pub use sekmet::{Sekmet, SekmetBuilder, SmartClient};
+pub use ssp_documents::{SspDocuments, SspFault, SSP_RETRIEVAL_INTERACTION};
 pub use token_server::JwksTokenServer;
 pub use tx_server::{TxFault, TxServer, TxServerOptions, MAX_BATCH_ENTRIES};
 

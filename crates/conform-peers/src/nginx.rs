@@ -25,6 +25,17 @@ impl MtlsFront {
 
     /// Starts nginx on `port`, proxying to `127.0.0.1:upstream_port`.
     pub fn start(port: u16, upstream_port: u16, pki: &TestPki) -> PeerResult<MtlsFront> {
+        MtlsFront::start_with(port, upstream_port, pki, true)
+    }
+
+    /// The same front; without `client_certs` it is plain server TLS (a
+    /// web application's front, e.g. the launch endpoint of S7).
+    pub fn start_with(
+        port: u16,
+        upstream_port: u16,
+        pki: &TestPki,
+        client_certs: bool,
+    ) -> PeerResult<MtlsFront> {
         let bin = nginx_binary()?;
         let dir = tempfile::Builder::new()
             .prefix("nginx-")
@@ -54,7 +65,7 @@ http {{
         ssl_certificate {cert};
         ssl_certificate_key {key};
         ssl_client_certificate {ca};
-        ssl_verify_client on;
+        ssl_verify_client {verify};
         ssl_protocols TLSv1.2 TLSv1.3;
         location / {{
             proxy_pass http://127.0.0.1:{upstream_port};
@@ -65,6 +76,7 @@ http {{
 }}
 "#,
             user = if root { "user root;" } else { "" },
+            verify = if client_certs { "on" } else { "off" },
             cert = pki.server_cert.display(),
             key = pki.server_key.display(),
             ca = pki.ca_cert.display(),

@@ -366,6 +366,65 @@ fn verdict_of(kind: &CheckKind, resp: &Response, request: &Sent, env: &Env) -> V
                 Err(e) => Verdict::Fail(e),
             },
         },
+        CheckKind::ContentType(want) => {
+            let want = match interpolate(want) {
+                Ok(w) => w.trim().to_ascii_lowercase(),
+                Err(e) => return Verdict::Fail(e),
+            };
+            match resp.media_type() {
+                Some(got) if got == want => Verdict::Pass(format!("Content-Type {got}")),
+                Some(got) => Verdict::Fail(format!("expected Content-Type {want}, got {got}")),
+                None => Verdict::Fail(format!("expected Content-Type {want}, got none")),
+            }
+        }
+        CheckKind::BodyMeasure { measure, value } => {
+            let want = match interpolate(value) {
+                Ok(w) => w.trim().to_string(),
+                Err(e) => return Verdict::Fail(e),
+            };
+            if want.is_empty() {
+                return Verdict::Skip(format!(
+                    "no {} given to compare the body with",
+                    measure.word()
+                ));
+            }
+            let got = measure.of(&resp.body);
+            verdict(
+                got == want,
+                format!("{} {got}", measure.word()),
+                format!(
+                    "the body's {} is {got}, expected {want} ({} bytes received)",
+                    measure.word(),
+                    resp.body.len()
+                ),
+            )
+        }
+        CheckKind::BodyExcludes(texts) => {
+            let mut found = Vec::new();
+            for t in texts {
+                let t = match interpolate(t) {
+                    Ok(t) => t,
+                    Err(e) => return Verdict::Fail(e),
+                };
+                if contains_text(&resp.body, &t) {
+                    found.push(t);
+                }
+            }
+            verdict(
+                found.is_empty(),
+                format!("none of {} text(s) in the body", texts.len()),
+                format!(
+                    "the body holds what it must not: {} ({} bytes, status {})",
+                    found
+                        .iter()
+                        .map(|f| format!("'{f}'"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    resp.body.len(),
+                    resp.status
+                ),
+            )
+        }
         CheckKind::Select { selector, test } => match env.select(&resp.body, selector) {
             Err(e) => Verdict::Fail(e),
             Ok(values) => select_verdict(&describe(selector), &values, test, interpolate),
@@ -721,5 +780,41 @@ fn outcome_text(body: &[u8]) -> String {
         String::new()
     } else {
         format!(" (OperationOutcome: {})", texts.join("; "))
+    }
+}
+
+/// Whether `needle` is in the bytes, ASCII case ignored; a 10-digit NHS
+/// number also in its `3 3 4` display form. An empty needle is never found.
+pub(crate) fn contains_text(body: &[u8], needle: &str) -> bool {
+    let needle = needle.trim();
+    if needle.is_empty() {
+        return false;
+    }
+    let mut forms = vec![needle.to_string()];
+    if needle.len() == 10 && needle.bytes().all(|b| b.is_ascii_digit()) {
+        forms.push(format!(
+            "{} {} {}",
+            &needle[..3],
+            &needle[3..6],
+            &needle[6..]
+        ));
+    }
+    forms.iter().any(|f| {
+        let f = f.as_bytes();
+        body.windows(f.len()).any(|w| w.eq_ignore_ascii_case(f))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_text;
+
+    #[test]
+    fn text_is_found_case_ignored_and_nhs_numbers_in_display_form() {
+        assert!(contains_text(b"<p>SHAW, Amelia</p>", "Shaw"));
+        assert!(contains_text(b"NHS No: 999 001 0005", "9990010005"));
+        assert!(contains_text(b"nhs=9990010005", "9990010005"));
+        assert!(!contains_text(b"Sign in with your smartcard", "9990010005"));
+        assert!(!contains_text(b"anything", " "));
     }
 }

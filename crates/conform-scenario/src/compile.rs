@@ -7,7 +7,8 @@ use crate::interp::{bind, substitute_params, Vars};
 use crate::load::LoadError;
 use crate::model::{Check, ScenarioFile, Severity, StepItem};
 use crate::plan::{
-    Body, Capture, CheckKind, HeaderExpect, HeaderValue, Operator, PlannedCheck, PlannedScenario,
+    Body, BodyMeasure, Capture, CheckKind, HeaderExpect, HeaderValue, Operator, PlannedCheck,
+    PlannedScenario,
     PlannedStep, RetryPlan,
 };
 pub use conform_outcome::scenario::slug;
@@ -421,10 +422,54 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
             CheckKind::Validate(target),
         ));
     }
+    if let Some(b) = &e.body {
+        if let Some(t) = &b.content_type {
+            checks.push(check(
+                "body.content_type".into(),
+                None,
+                &[],
+                CheckKind::ContentType(t.clone()),
+            ));
+        }
+        let measures = [
+            (BodyMeasure::Size, b.size.as_ref().map(scalar)),
+            (BodyMeasure::Sha1, b.sha1.clone()),
+        ];
+        for (measure, value) in measures {
+            let Some(value) = value else { continue };
+            let name = if measure == BodyMeasure::Size {
+                "size"
+            } else {
+                "sha1"
+            };
+            checks.push(check(
+                format!("body.{name}"),
+                None,
+                &[],
+                CheckKind::BodyMeasure { measure, value },
+            ));
+        }
+        if !b.not_contains.is_empty() {
+            checks.push(check(
+                "body.not_contains".into(),
+                None,
+                &[],
+                CheckKind::BodyExcludes(b.not_contains.clone()),
+            ));
+        }
+    }
     let mut captures = Vec::new();
     for (var, from) in &step.capture {
         let c = match from.strip_prefix("header:") {
             Some(h) => Capture::Header(h.trim().to_string()),
+            None if from.starts_with("body:") => {
+                let what = from["body:".len()..].trim();
+                Capture::Body(BodyMeasure::parse(what).ok_or_else(|| {
+                    format!(
+                        "step '{id}': capture '{from}': the body gives 'body:size' or 'body:sha1'"
+                    )
+                })?)
+            }
             None => {
                 fhirpath(from, &id)?;
                 Capture::FhirPath(from.clone())
@@ -510,6 +555,8 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         keep_as: Vec::new(),
         soft_captures: Vec::new(),
         gate: false,
+        anonymous: !r.authenticate,
+        stop_at_redirects: !r.follow_redirects,
     })
 }
 

@@ -114,6 +114,18 @@ pub struct RequestSpec {
     /// A GP Connect call: the SSP headers and the audit JWT are added from
     /// the region's `gp_connect` settings.
     pub gp_connect: Option<GpConnectCall>,
+    /// Send the region's credentials (default true). `false` makes the call
+    /// a stranger would, e.g. to show a launch endpoint asks for sign-in.
+    #[serde(default = "yes")]
+    pub authenticate: bool,
+    /// Follow same-origin redirects (default true). `false` makes a 3xx
+    /// the response, e.g. a launch endpoint's redirect to its login.
+    #[serde(default = "yes")]
+    pub follow_redirects: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A request header's value: text, or a value sent base64-encoded.
@@ -168,10 +180,31 @@ pub struct Expect {
     pub count: Vec<CountCheck>,
     /// Validate the body against a profile (canonical URL) or a pack name.
     pub validate: Option<OneOrMany>,
+    /// Checks on the raw bytes of the body, whatever its type (a PDF, a
+    /// web page): media type, length, SHA-1, what it must not contain.
+    pub body: Option<BodyExpect>,
     /// Severity of the checks that do not give their own (default SHALL).
     pub severity: Option<Severity>,
     #[serde(default)]
     pub requirements: Vec<String>,
+}
+
+/// Checks on a response body as bytes (docs/scenarios.md). An expected
+/// value that is empty once interpolated (e.g. a pointer gave no hash) is
+/// a skipped check, never a passed one.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodyExpect {
+    /// The media type of `Content-Type` (parameters and case ignored).
+    pub content_type: Option<String>,
+    /// The length in bytes: a number or a `${var}` (e.g. `attachment.size`).
+    pub size: Option<Value>,
+    /// The SHA-1 of the bytes, base64 (as FHIR's `Attachment.hash`).
+    pub sha1: Option<String>,
+    /// Text the body must not hold (case ignored; a 10-digit NHS number is
+    /// also looked for in its `3 3 4` display form).
+    #[serde(default)]
+    pub not_contains: Vec<String>,
 }
 
 #[derive(Clone, Debug)]

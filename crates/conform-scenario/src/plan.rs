@@ -121,6 +121,10 @@ pub struct PlannedStep {
     /// steps and teardown) with that reason rather than failed: what it
     /// needs is not there (TestScript required capabilities).
     pub gate: bool,
+    /// Sent without the region's credentials (`authenticate: false`).
+    pub anonymous: bool,
+    /// A redirect is the response, not followed (`follow_redirects: false`).
+    pub stop_at_redirects: bool,
 }
 
 /// A request header's value, interpolated when the step runs.
@@ -162,6 +166,8 @@ pub enum Capture {
     Header(String),
     /// XPath over the XML form, or JSONPath (`$...`) over the JSON form.
     Path(String),
+    /// `body:sha1` (base64) or `body:size` (bytes) of the raw body.
+    Body(BodyMeasure),
 }
 
 /// What a TestScript assert reads from a body.
@@ -191,6 +197,43 @@ pub enum SelectTest {
 pub enum RequestPart {
     Url,
     Method,
+}
+
+/// What is measured of a raw body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyMeasure {
+    Size,
+    Sha1,
+}
+
+impl BodyMeasure {
+    pub fn parse(name: &str) -> Option<BodyMeasure> {
+        match name {
+            "size" => Some(BodyMeasure::Size),
+            "sha1" => Some(BodyMeasure::Sha1),
+            _ => None,
+        }
+    }
+    /// The measure of these bytes, as a scenario compares it.
+    pub fn of(self, body: &[u8]) -> String {
+        match self {
+            BodyMeasure::Size => body.len().to_string(),
+            BodyMeasure::Sha1 => sha1_base64(body),
+        }
+    }
+    pub fn word(self) -> &'static str {
+        match self {
+            BodyMeasure::Size => "size in bytes",
+            BodyMeasure::Sha1 => "SHA-1 (base64)",
+        }
+    }
+}
+
+/// SHA-1 of the bytes, base64: the form of FHIR's `Attachment.hash`.
+pub fn sha1_base64(body: &[u8]) -> String {
+    use base64::Engine;
+    use sha1::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(body))
 }
 
 #[derive(Clone, Debug)]
@@ -267,6 +310,15 @@ pub enum CheckKind {
     /// type, or empty for the whole system; interaction codes, any one of
     /// which will do) (TestScript `metadata.capability`).
     Capabilities(Vec<(String, Vec<String>)>),
+    /// The media type of `Content-Type` (parameters, case ignored).
+    ContentType(String),
+    /// A measure of the raw body equal to a value (skipped when it is empty).
+    BodyMeasure {
+        measure: BodyMeasure,
+        value: String,
+    },
+    /// None of these texts in the body (case ignored).
+    BodyExcludes(Vec<String>),
     /// Reported as a skip with this reason: never silently passed.
     Unsupported(String),
 }

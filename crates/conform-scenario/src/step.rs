@@ -252,6 +252,7 @@ pub(crate) fn capture(
             .header(h)
             .map(str::to_string)
             .ok_or_else(|| format!("no {h} header to capture")),
+        Capture::Body(measure) => Ok(measure.of(&resp.body)),
         Capture::FhirPath(expr) => {
             let values = eval(&resp.body, expr, v)?;
             match values.first() {
@@ -274,6 +275,12 @@ pub(crate) fn capture(
 fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
     let vars = &*ctx.vars;
     let mut req = Request::new(&step.method, &interpolate(&step.path, vars)?);
+    if step.anonymous {
+        req = req.without_auth();
+    }
+    if step.stop_at_redirects {
+        req = req.without_redirects();
+    }
     for (k, v) in &step.params {
         req = req.query(k, &interpolate(v, vars)?);
     }
@@ -450,6 +457,43 @@ pub fn set_path(doc: &mut Value, path: &str, value: Value) -> Result<(), String>
     Ok(())
 }
 
+/// Whether a body is text a report may show: a textual media type (or
+/// none given) and valid UTF-8. Anything else (a PDF, an image) is
+/// recorded as its length and SHA-1 only.
+fn is_text(media_type: Option<&str>, b: &[u8]) -> bool {
+    let textual = media_type.is_none_or(|m| {
+        let m = m
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        m.is_empty()
+            || m.starts_with("text/")
+            || m.ends_with("/json")
+            || m.ends_with("+json")
+            || m.ends_with("/xml")
+            || m.ends_with("+xml")
+            || m == "application/x-www-form-urlencoded"
+            || m == "application/jwt"
+    });
+    textual && std::str::from_utf8(b).is_ok()
+}
+
+/// A body as the evidence holds it: text (cut past [`MAX_RECORDED_BODY`]),
+/// or for binary content a line with its type, length and SHA-1.
+fn recorded_body(media_type: Option<&str>, b: &[u8]) -> Option<String> {
+    if b.is_empty() || is_text(media_type, b) {
+        return body_text(b);
+    }
+    Some(format!(
+        "[binary body not recorded: {} bytes, {}, SHA-1 {}]",
+        b.len(),
+        media_type.unwrap_or("no Content-Type"),
+        crate::plan::sha1_base64(b)
+    ))
+}
+
 fn body_text(b: &[u8]) -> Option<String> {
     if b.is_empty() {
         return None;
@@ -488,12 +532,17 @@ fn record(endpoint: &Endpoint, req: &Request, resp: Option<&Response>) -> Exchan
             (k, v)
         })
         .collect();
+    let req_type = req
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.as_str());
     let req_body = req
         .body
         .as_deref()
-        .and_then(body_text)
+        .and_then(|b| recorded_body(req_type, b))
         .map(|b| r.redact(&b));
-    let authenticated = !matches!(endpoint.region().auth, AuthConfig::None);
+    let authenticated = req.authenticate && !matches!(endpoint.region().auth, AuthConfig::None);
     let curl = r.redact(&curl_line(
         &req.method,
         &url,
@@ -518,7 +567,7 @@ fn record(endpoint: &Endpoint, req: &Request, resp: Option<&Response>) -> Exchan
                 .iter()
                 .map(|(k, v)| (k.clone(), r.redact(v)))
                 .collect(),
-            body: body_text(&resp.body).map(|b| r.redact(&b)),
+            body: recorded_body(resp.header("content-type"), &resp.body).map(|b| r.redact(&b)),
         }),
         curl,
     }
@@ -526,6 +575,29 @@ fn record(endpoint: &Endpoint, req: &Request, resp: Option<&Response>) -> Exchan
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn binary_bodies_are_recorded_as_length_and_hash() {
+        let pdf = b"%PDF-1.4\n\xff\xfe binary";
+        let got = super::recorded_body(Some("application/pdf"), pdf).unwrap();
+        assert!(
+            got.starts_with("[binary body not recorded: 18 bytes, application/pdf, SHA-1 "),
+            "{got}"
+        );
+        assert!(!got.contains("PDF-1.4"));
+        // Text that is not UTF-8 is binary too; JSON and HTML are text.
+        assert!(super::recorded_body(Some("text/html"), b"\xff\xfe")
+            .unwrap()
+            .starts_with("[binary"));
+        assert_eq!(
+            super::recorded_body(Some("text/html; charset=utf-8"), b"<p>hi</p>").unwrap(),
+            "<p>hi</p>"
+        );
+        assert_eq!(
+            super::recorded_body(Some("application/fhir+json"), b"{}").unwrap(),
+            "{}"
+        );
+    }
+
     #[test]
     fn form_encoding() {
         assert_eq!(

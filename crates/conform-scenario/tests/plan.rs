@@ -35,8 +35,10 @@ fn the_kit_compiles_with_includes_and_a_matrix() {
             "s1-out-of-area-ae",
             "s2-pointer-lifecycle",
             "s3-gp-record-out-of-area",
+            "s4-care-plan-retrieval",
             "s5-identity-edge-cases",
             "s6-bars-referral",
+            "s7-in-context-launch",
             "s8-next-step-settings",
             "s9-neighbour-query[home=region-a]",
             "s9-neighbour-query[home=region-b]"
@@ -44,7 +46,11 @@ fn the_kit_compiles_with_includes_and_a_matrix() {
     );
     // A fragment's parameters inside a run-time variable's name: S8 reads
     // the register's organisations of each setting.
-    let s8 = &plan.scenarios[5];
+    let s8 = plan
+        .scenarios
+        .iter()
+        .find(|s| s.identity.id == "s8-next-step-settings")
+        .unwrap();
     let ods = s8.steps.iter().find(|s| s.id == "s8-hospice-ods").unwrap();
     assert_eq!(
         ods.params,
@@ -54,7 +60,7 @@ fn the_kit_compiles_with_includes_and_a_matrix() {
         )]
     );
     // S6's target header: JSON with a variable, sent base64-encoded.
-    let s6 = &plan.scenarios[4];
+    let s6 = &plan.scenarios[5];
     let metadata = s6
         .steps
         .iter()
@@ -104,7 +110,8 @@ fn the_kit_compiles_with_includes_and_a_matrix() {
     assert!(
         matches!(&s2.steps[2].body, Some(Body::Fixture { name, set }) if name == "pointer" && set.len() == 5)
     );
-    assert!(s2.writes() && !plan.scenarios[3].writes());
+    let by_id = |id: &str| plan.scenarios.iter().find(|s| s.identity.id == id).unwrap();
+    assert!(s2.writes() && !by_id("s5-identity-edge-cases").writes());
     // S3: its GP Connect calls carry their interaction; reading the
     // structured record is a POST that writes nothing, and only the audit
     // step writes.
@@ -123,11 +130,33 @@ fn the_kit_compiles_with_includes_and_a_matrix() {
         .collect();
     assert_eq!(writing, ["s3-audit"]);
     // The matrix binds the region each instance talks to.
-    for (s, region) in plan.scenarios[6..].iter().zip(["region-a", "region-b"]) {
+    let s9 = plan
+        .scenarios
+        .iter()
+        .filter(|s| s.identity.id.starts_with("s9-"));
+    for (s, region) in s9.zip(["region-a", "region-b"]) {
         assert_eq!(s.identity.regions, [region]);
         assert!(s.steps.iter().all(|st| st.on == region));
         assert_eq!(s.identity.matrix["home"]["region"], region);
     }
+    // S4 checks the PDF's bytes; S7 calls the launch as a stranger would.
+    let retrieve = by_id("s4-care-plan-retrieval")
+        .steps
+        .iter()
+        .find(|s| s.id == "s4-retrieve")
+        .unwrap();
+    let rules: Vec<&str> = retrieve.checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["status", "body.content_type", "body.size", "body.sha1"]
+    );
+    assert!(!retrieve.anonymous && !retrieve.stop_at_redirects);
+    let launch = by_id("s7-in-context-launch")
+        .steps
+        .iter()
+        .find(|s| s.id == "s7-launch-unauthenticated")
+        .unwrap();
+    assert!(launch.anonymous && launch.stop_at_redirects);
     // Retry with until, parsed.
     let none_left = s2.steps.iter().find(|s| s.id == "s2-none-left").unwrap();
     let retry = none_left.retry.unwrap();
