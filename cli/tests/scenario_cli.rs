@@ -104,10 +104,10 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
     assert_eq!(r["schema"], "conform.scenario/2");
-    assert_eq!(r["summary"]["scenarios"], 8);
+    assert_eq!(r["summary"]["scenarios"], 10);
     assert_eq!(
         r["summary"]["passed"],
-        8,
+        10,
         "{}",
         serde_json::to_string_pretty(&outline(&r)).unwrap()
     );
@@ -345,7 +345,7 @@ fn cross_ics_kit_runs_green_and_each_broken_seed_fails_at_the_right_step() {
         "{}",
         serde_json::to_string_pretty(&outline(&r)).unwrap()
     );
-    assert_eq!(r["summary"]["passed"], 8);
+    assert_eq!(r["summary"]["passed"], 10);
 }
 
 /// S3 against a broken seed or a provider breaking one rule: the step that
