@@ -367,7 +367,14 @@ fn build_mvs_evidence() {
         std::fs::write(ev.join(region).join(name), text).unwrap();
     };
     let validate = |paths: &[&str]| {
-        let mut args = vec!["validate", "--pack", "uk-core", "--format", "json"];
+        let mut args = vec![
+            "validate",
+            "--pack",
+            "uk-core",
+            "--must-support",
+            "--format",
+            "json",
+        ];
         args.extend_from_slice(paths);
         common::run(&args)
     };

@@ -333,6 +333,7 @@ impl Validator {
             findings: w.findings,
             codes_verified: 0,
             pending: w.pending,
+            must_support: w.must_support,
         };
         release::check(self, doc, &mut result);
         result
