@@ -113,3 +113,52 @@ fn merged_shards_add_up_to_the_whole_run() {
     assert!(!section(&whole_text).is_empty());
     assert_eq!(section(&merged_text), section(&whole_text));
 }
+
+/// `scenario run --must-support`: the bodies `validate:` checked are
+/// tallied into the run's results (the same tally type as validate's).
+#[test]
+fn scenario_results_carry_the_tally_of_the_bodies_validated() {
+    let peer = conform_peers::Sekmet::start().expect("SEKMET test peer");
+    let dir = tempfile::tempdir().unwrap();
+    let regions = dir.path().join("regions.yaml");
+    std::fs::write(
+        &regions,
+        format!("regions:\n  - {{name: a, base_url: '{}'}}\n", peer.base_url),
+    )
+    .unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(
+        &file,
+        "id: s\nregions: [a]\nsteps:\n  - {name: read, on: a, request: {path: Patient/uk-core-ics-b-7}, expect: {status: 200, validate: [uk-core]}}\n",
+    )
+    .unwrap();
+    let scenario = |extra: &[&str]| {
+        let mut args = vec![
+            "--pack",
+            "uk-core",
+            "scenario",
+            "run",
+            file.to_str().unwrap(),
+            "--regions",
+            regions.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        let doc: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        assert_eq!(doc["summary"]["passed"], 1, "{doc}");
+        doc
+    };
+    let doc = scenario(&["--must-support"]);
+    common::assert_follows_schema(&doc, "conform.scenario-2.schema.json");
+    let profiles = doc["must_support"]["profiles"].as_array().unwrap();
+    assert_eq!(profiles.len(), 1, "{doc}");
+    let patient = &profiles[0];
+    assert_eq!(patient["name"], "UKCorePatient");
+    assert_eq!(patient["instances"], 1);
+    assert_eq!(element(patient, "Patient.identifier:nhsNumber.value"), 1);
+    assert_eq!(element(patient, "Patient.telecom"), 0);
+    assert!(scenario(&[]).get("must_support").is_none());
+}

@@ -230,6 +230,11 @@ impl Validator {
         }
     }
 
+    /// The options in force.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
     /// The same validator with other options.
     pub fn with_options(&self, options: Options) -> Validator {
         Validator {
