@@ -162,3 +162,22 @@ fn scenario_results_carry_the_tally_of_the_bodies_validated() {
     assert_eq!(element(patient, "Patient.telecom"), 0);
     assert!(scenario(&[]).get("must_support").is_none());
 }
+
+/// `must-support = true` in conform.toml's `[validate]` asks for it too.
+#[test]
+fn conform_toml_asks_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("conform.toml"),
+        "[validate]\npack = \"uk-core\"\nmust-support = true\n",
+    )
+    .unwrap();
+    let payloads = common::root().join(PAYLOADS);
+    let out = common::conform_in(
+        dir.path(),
+        &["validate", "-f", "json", payloads.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["must_support"]["profiles"][1]["instances"], 7, "{doc}");
+}
