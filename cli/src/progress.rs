@@ -65,4 +65,7 @@ impl Sink for Progress<'_> {
         self.bar.inc(1);
         self.inner.file_end(name);
     }
+    fn must_support(&mut self, report: &conform_outcome::validate::MustSupportReport) {
+        self.inner.must_support(report);
+    }
 }

@@ -81,10 +81,32 @@ fn fixture_regions_span_every_level_and_the_gate_fails_on_north_moor() {
             .any(|f| f.as_str().unwrap().contains("nhs-number-check-digit")),
         "{c24}"
     );
-    // Not measured criteria are grey and never count as passed.
+    // C2.2 Must-Support evidence, for every region with payloads (from
+    // `validate --must-support`): south-downs' Encounters never populate 4
+    // of UK Core Encounter's 7 Must-Support elements, and its Observations
+    // no component: 10 of 15, Red, yet still L4 (C2.2 gates nothing).
     let sd = region(&r, "south-downs");
-    assert_eq!(criterion(sd, "C2.2")["rag"], "not-assessed");
-    assert_eq!(criterion(sd, "C2.2")["score"], Value::Null);
+    let c22 = criterion(sd, "C2.2");
+    assert_eq!(
+        (
+            c22["rag"].as_str(),
+            c22["evidence"]["checked"].as_f64(),
+            c22["evidence"]["passed"].as_f64()
+        ),
+        (Some("red"), Some(15.0), Some(10.0)),
+        "{c22}"
+    );
+    assert!(c22["findings"][0]
+        .as_str()
+        .unwrap()
+        .contains("UKCoreEncounter: never populated in 5 instances: Encounter.identifier, Encounter.participant, Encounter.reasonCode, Encounter.reasonReference"), "{c22}");
+    for name in ["north-moor", "river-vale", "east-fen", "west-weald"] {
+        assert!(
+            criterion(region(&r, name), "C2.2")["score"].is_number(),
+            "{name}"
+        );
+    }
+    assert_eq!(criterion(region(&r, "river-vale"), "C2.2")["score"], 87.5);
     assert_eq!(sd["overall"]["rag"], "green");
     assert_eq!(sd["gate"]["failed"], false);
     // river-vale: 4 of its 5 GP practices seen in payloads.
@@ -234,7 +256,8 @@ fn junit_has_a_case_per_criterion_and_gate() {
     // Counts on <testsuites> add up: Red criteria and failed gates fail.
     let root = doc.root_element();
     assert_eq!(root.attribute("tests"), Some("85"));
-    assert_eq!(root.attribute("failures"), Some("5"));
+    // (C2.2 Red in north-moor and south-downs among them.)
+    assert_eq!(root.attribute("failures"), Some("7"));
 }
 
 /// Copies the fixture evidence so a test can change it.
@@ -367,7 +390,14 @@ fn build_mvs_evidence() {
         std::fs::write(ev.join(region).join(name), text).unwrap();
     };
     let validate = |paths: &[&str]| {
-        let mut args = vec!["validate", "--pack", "uk-core", "--format", "json"];
+        let mut args = vec![
+            "validate",
+            "--pack",
+            "uk-core",
+            "--must-support",
+            "--format",
+            "json",
+        ];
         args.extend_from_slice(paths);
         common::run(&args)
     };

@@ -47,6 +47,11 @@ pub struct RuleFlags {
     /// mark mustSupport (default false).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     must_support_hints: Option<bool>,
+    /// Report, per profile, which mustSupport elements the payloads
+    /// populated: counts, percentage, those never populated (default
+    /// false; docs/must-support.md).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    must_support: Option<bool>,
     /// Resources marked experimental are errors (default false).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     no_experimental_content: Option<bool>,
@@ -91,6 +96,7 @@ impl RuleFlags {
             extension_domains: (!self.extension_domains.is_empty())
                 .then(|| self.extension_domains.clone()),
             must_support_hints: self.must_support_hints,
+            must_support: self.must_support,
             no_experimental_content: self.no_experimental_content,
             max_file_bytes: self.max_file_bytes,
             max_line_bytes: self.max_line_bytes,

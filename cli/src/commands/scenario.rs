@@ -73,6 +73,10 @@ pub struct RunArgs {
     /// Do not read or write the compiled-plan cache.
     #[arg(long)]
     no_cache: bool,
+    /// Record, per profile, which Must-Support elements the bodies
+    /// `validate:` checked populated, into the results (docs/must-support.md).
+    #[arg(long)]
+    must_support: bool,
     #[command(flatten)]
     patient_data: super::patient_data::PatientDataArgs,
 }
@@ -230,7 +234,21 @@ fn load_body_validator(
         ..LoadOptions::default()
     };
     let PackDefinitions { validators, packs } = settings.pack_definitions(targets, &options)?;
-    Ok(Some(PackValidator { validators, packs }))
+    let validators = validators
+        .into_iter()
+        .map(|v| {
+            let options = conform_validate::Options {
+                must_support: args.must_support,
+                ..v.options().clone()
+            };
+            v.with_options(options)
+        })
+        .collect();
+    Ok(Some(PackValidator {
+        validators,
+        packs,
+        must_support: args.must_support.then(Default::default),
+    }))
 }
 
 fn run_scenarios(settings: &Settings, args: &RunArgs) -> Outcome {

@@ -236,6 +236,10 @@ impl Sink for TriageSink<'_> {
     fn file_end(&mut self, name: &str) {
         self.inner.file_end(name);
     }
+
+    fn must_support(&mut self, report: &conform_outcome::validate::MustSupportReport) {
+        self.inner.must_support(report);
+    }
 }
 
 #[cfg(test)]

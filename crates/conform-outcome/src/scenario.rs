@@ -29,6 +29,11 @@ pub struct RunResult {
     pub summary: Summary,
     /// In plan order: files in path order, matrix instances in order.
     pub scenarios: Vec<ScenarioResult>,
+    /// Must-Support population of the response bodies `validate:` steps
+    /// checked, per profile (`scenario run --must-support`;
+    /// docs/must-support.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_support: Option<crate::validate::MustSupportReport>,
 }
 
 /// The program that wrote a document.

@@ -112,6 +112,7 @@ pub fn run_plan(
             .collect(),
         summary: RunResult::summarise(&scenarios),
         scenarios,
+        must_support: validator.and_then(|v| v.must_support()),
     };
     // Patient data out of the evidence: every value any endpoint saw,
     // replaced throughout the document under one key for the run.

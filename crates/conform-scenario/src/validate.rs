@@ -3,8 +3,10 @@
 //! included). The runner sees only [`BodyValidator`]; [`PackValidator`]
 //! answers it with conform-validate.
 
+use conform_outcome::validate::MustSupportReport;
 use conform_validate::{ProfileSelection, Validator};
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 /// How many error messages a failed validation quotes.
 const QUOTED: usize = 5;
@@ -17,6 +19,11 @@ pub trait BodyValidator: Send + Sync {
     fn validator(&self) -> Option<&Validator> {
         None
     }
+    /// The Must-Support population of the bodies validated so far, when
+    /// it is recorded.
+    fn must_support(&self) -> Option<MustSupportReport> {
+        None
+    }
 }
 
 /// The loaded definitions and the packs whose names `validate:` may use.
@@ -25,6 +32,9 @@ pub struct PackValidator {
     pub validators: Vec<Validator>,
     /// Pack name → (index in `validators`, resource type → profile URL).
     pub packs: BTreeMap<String, (usize, BTreeMap<String, String>)>,
+    /// The Must-Support population of the bodies validated, added up
+    /// when the validators record it (`--must-support`).
+    pub must_support: Option<Mutex<MustSupportReport>>,
 }
 
 impl BodyValidator for PackValidator {
@@ -82,10 +92,15 @@ impl BodyValidator for PackValidator {
             ));
             };
         // XML or JSON, by the body's first byte.
+        let mut result = validator.with_profiles(selection).validate_payload(body);
+        if let Some(tally) = &self.must_support {
+            tally
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take_from(&mut result);
+        }
         errors.extend(
-            validator
-                .with_profiles(selection)
-                .validate_payload(body)
+            result
                 .findings
                 .into_iter()
                 .filter(|f| f.severity.is_error())
@@ -96,6 +111,16 @@ impl BodyValidator for PackValidator {
 
     fn validator(&self) -> Option<&Validator> {
         self.validators.first()
+    }
+
+    fn must_support(&self) -> Option<MustSupportReport> {
+        let tally = self.must_support.as_ref()?;
+        Some(
+            tally
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone(),
+        )
     }
 }
 

@@ -184,6 +184,12 @@ pub enum Measure {
         #[serde(default)]
         requirements: Patterns,
     },
+    /// Must-Support population (`conform validate --must-support`), the
+    /// Interweave rule: of every element the profiles applied mark
+    /// mustSupport, those populated in at least one sampled instance
+    /// (pooled over the region's validate reports, per profile): populated
+    /// ÷ Must-Support elements.
+    MustSupport,
     /// No evidence source exists yet: always "not assessed".
     NotMeasured { reason: String },
 }

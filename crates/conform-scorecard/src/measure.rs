@@ -76,8 +76,60 @@ pub fn measure(m: &Measure, ev: &Evidence, register: &[Organisation]) -> Measure
             tags,
             requirements,
         } => assertions(ScenarioSelect { ids, tags }, requirements, ev),
+        Measure::MustSupport => must_support(ev),
         Measure::NotMeasured { reason } => Measurement::none("none", reason.clone()),
     }
+}
+
+fn must_support(ev: &Evidence) -> Measurement {
+    if ev.validate.is_empty() {
+        return Measurement::none("validate", "no conform.validate/1 report".into());
+    }
+    let mut pooled = conform_outcome::validate::MustSupportReport::default();
+    let mut any = false;
+    for r in &ev.validate {
+        if let Some(ms) = &r.must_support {
+            pooled.add(ms);
+            any = true;
+        }
+    }
+    if !any {
+        return Measurement::none(
+            "validate",
+            "no Must-Support population in the validate reports (conform validate --must-support)"
+                .into(),
+        );
+    }
+    let (populated, elements) = pooled.totals();
+    if elements == 0 {
+        return Measurement::none(
+            "validate",
+            "no profile applied to the payloads marks an element mustSupport".into(),
+        );
+    }
+    let (mut findings, mut total) = (Vec::new(), 0);
+    for p in &pooled.profiles {
+        let missing: Vec<&str> = p.missing().collect();
+        if !missing.is_empty() {
+            push(
+                &mut findings,
+                &mut total,
+                format!(
+                    "{}: never populated in {} instance{}: {}",
+                    p.name,
+                    p.instances,
+                    if p.instances == 1 { "" } else { "s" },
+                    missing.join(", ")
+                ),
+            );
+        }
+    }
+    Measurement::ratio(
+        "validate",
+        elements as f64,
+        populated as f64,
+        more(findings, total),
+    )
 }
 
 fn push(findings: &mut Vec<String>, total: &mut usize, f: String) {

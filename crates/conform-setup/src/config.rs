@@ -150,6 +150,8 @@ rule_overrides! {
     extension_domains: Vec<String>,
     /// Elements a profile does not mark mustSupport are reported.
     must_support_hints: bool,
+    /// Must-Support population per profile is recorded and reported.
+    must_support: bool,
     /// Resources marked experimental are errors.
     no_experimental_content: bool,
     /// Largest file read whole, in bytes (docs/limits.md).

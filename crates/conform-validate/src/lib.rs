@@ -230,6 +230,11 @@ impl Validator {
         }
     }
 
+    /// The options in force.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
     /// The same validator with other options.
     pub fn with_options(&self, options: Options) -> Validator {
         Validator {
@@ -333,6 +338,7 @@ impl Validator {
             findings: w.findings,
             codes_verified: 0,
             pending: w.pending,
+            must_support: w.must_support,
         };
         release::check(self, doc, &mut result);
         result

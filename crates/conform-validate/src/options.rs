@@ -40,6 +40,9 @@ pub struct Options {
     /// Elements present that a profile does not mark mustSupport are
     /// reported (as information).
     pub must_support_hints: bool,
+    /// Record, per profile, which mustSupport elements each instance
+    /// populates (docs/must-support.md).
+    pub must_support: bool,
     /// Conformance resources marked `experimental` are errors.
     pub no_experimental_content: bool,
     // Limits on hostile or runaway input (docs/limits.md).
@@ -84,6 +87,7 @@ impl Default for Options {
             display_issues_are_warnings: false,
             extension_domains: Vec::new(),
             must_support_hints: false,
+            must_support: false,
             no_experimental_content: false,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,

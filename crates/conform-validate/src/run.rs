@@ -6,6 +6,7 @@ use crate::finding::{rules, IssueCode, Location, Outcome, Severity};
 use crate::input::Input;
 use crate::Validator;
 use conform_json::{LineIndex, ParseError};
+use conform_outcome::validate::MustSupportReport;
 pub use conform_outcome::validate::{FileFailure, ResourceResult, Sink, Summary};
 use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read};
@@ -79,6 +80,42 @@ pub fn validate_inputs(v: &Validator, inputs: &[Input], sink: &mut dyn Sink) {
 /// and handed on one step behind ([`one_ahead`]), so reading the next
 /// chunk and writing the last one's results overlap with validation.
 pub fn validate_shard(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut dyn Sink) {
+    if !v.options.must_support {
+        return validate_shard_into(v, inputs, shard, sink);
+    }
+    let mut tally = MustSupportTally {
+        inner: sink,
+        report: MustSupportReport::default(),
+    };
+    validate_shard_into(v, inputs, shard, &mut tally);
+    tally.inner.must_support(&tally.report);
+}
+
+/// Adds up the Must-Support population each result carries
+/// ([`crate::Options::must_support`]) on its way to the sink, which gets
+/// the run's report once at the end.
+struct MustSupportTally<'s> {
+    inner: &'s mut dyn Sink,
+    report: MustSupportReport,
+}
+
+impl Sink for MustSupportTally<'_> {
+    fn file_start(&mut self, name: &str) {
+        self.inner.file_start(name);
+    }
+    fn resource(&mut self, name: &str, mut result: ResourceResult) {
+        self.report.take_from(&mut result);
+        self.inner.resource(name, result);
+    }
+    fn file_failed(&mut self, name: &str, failure: Outcome) {
+        self.inner.file_failed(name, failure);
+    }
+    fn file_end(&mut self, name: &str) {
+        self.inner.file_end(name);
+    }
+}
+
+fn validate_shard_into(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut dyn Sink) {
     let inputs: Vec<Input> = inputs
         .iter()
         .enumerate()

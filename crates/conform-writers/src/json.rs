@@ -26,6 +26,8 @@ pub struct JsonSink<W: std::io::Write> {
     files: usize,
     /// The first write error; later writes are skipped and `finish` says.
     failed: Option<std::io::Error>,
+    /// The run's Must-Support population, written at the end.
+    must_support: Option<conform_outcome::validate::MustSupportReport>,
 }
 
 impl<W: std::io::Write> JsonSink<W> {
@@ -48,6 +50,7 @@ impl<W: std::io::Write> JsonSink<W> {
             open: None,
             files: 0,
             failed,
+            must_support: None,
         }
     }
 
@@ -103,7 +106,16 @@ impl<W: std::io::Write> JsonSink<W> {
         let close = if self.files > 0 { "\n  ]" } else { "]" };
         let summary = serde_json::to_string_pretty(&self.summary).expect("serialises");
         let summary = summary.replace('\n', "\n  ");
-        self.write(&format!("{close},\n  \"summary\": {summary}\n}}\n"));
+        let must_support = match self.must_support.take() {
+            Some(report) => {
+                let text = serde_json::to_string_pretty(&report).expect("serialises");
+                format!(",\n  \"must_support\": {}", text.replace('\n', "\n  "))
+            }
+            None => String::new(),
+        };
+        self.write(&format!(
+            "{close}{must_support},\n  \"summary\": {summary}\n}}\n"
+        ));
         if self.failed.is_none() {
             self.failed = self.out.flush().err();
         }
@@ -151,6 +163,12 @@ impl<W: std::io::Write> conform_outcome::validate::Sink for JsonSink<W> {
         if self.open.as_ref().is_some_and(|(p, ..)| p == name) {
             self.close();
         }
+    }
+
+    fn must_support(&mut self, report: &conform_outcome::validate::MustSupportReport) {
+        self.must_support
+            .get_or_insert_with(Default::default)
+            .add(report);
     }
 }
 

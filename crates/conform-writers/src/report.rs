@@ -17,7 +17,9 @@ use crate::operation_outcome::OperationOutcomeSink;
 use crate::sarif::{validation_properties, Describe, SarifOptions, SarifSink};
 use crate::text::{TextOptions, TextSink};
 use crate::Format;
-use conform_outcome::validate::{ResourceResult, Sink, Summary, ValidationReport};
+use conform_outcome::validate::{
+    MustSupportReport, ResourceResult, Sink, Summary, ValidationReport,
+};
 use conform_outcome::Outcome;
 use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
@@ -172,6 +174,10 @@ impl Sink for ReportWriter<'_> {
 
     fn file_end(&mut self, name: &str) {
         self.sink().file_end(name);
+    }
+
+    fn must_support(&mut self, report: &MustSupportReport) {
+        self.sink().must_support(report);
     }
 }
 

@@ -206,7 +206,18 @@ impl<W: Write> Sink for SarifSink<'_, W> {
     fn file_failed(&mut self, name: &str, failure: Outcome) {
         self.writer.outcome(Scope::File(name), &failure);
     }
+
+    /// One note per profile (shown, like every information outcome, when
+    /// information is asked for), placed by the profile's URL.
+    fn must_support(&mut self, report: &conform_outcome::validate::MustSupportReport) {
+        for o in report.outcomes() {
+            self.writer.outcome(Scope::Area(MUST_SUPPORT_AREA), &o);
+        }
+    }
 }
+
+/// Where SARIF places the Must-Support summaries (a logical location).
+pub const MUST_SUPPORT_AREA: &str = "must-support";
 
 /// Where a group's outcomes are, before each outcome adds its own place.
 struct GroupPlace<'a> {

@@ -1,6 +1,8 @@
 //! Human-readable text, streamed file by file as results arrive.
 
-use conform_outcome::validate::{replay, ResourceResult, Sink, Summary, ValidationReport};
+use conform_outcome::validate::{
+    replay, MustSupportReport, ResourceResult, Sink, Summary, ValidationReport,
+};
 use conform_outcome::{Outcome, Severity, Triage};
 use std::io::Write;
 
@@ -19,6 +21,8 @@ pub struct TextSink<W: Write> {
     pub summary: Summary,
     header_written: bool,
     current: String,
+    /// The run's Must-Support population, written before the summary.
+    must_support: Option<MustSupportReport>,
 }
 
 impl<W: Write> TextSink<W> {
@@ -29,6 +33,7 @@ impl<W: Write> TextSink<W> {
             summary: Summary::default(),
             header_written: false,
             current: String::new(),
+            must_support: None,
         }
     }
 
@@ -80,8 +85,30 @@ impl<W: Write> TextSink<W> {
         replay(report, self);
     }
 
+    /// The Must-Support section: one line per profile, shown whether or
+    /// not information findings are (it was asked for by itself).
+    fn must_support_section(&mut self) {
+        let Some(report) = self.must_support.take() else {
+            return;
+        };
+        let title = self.paint("1", "Must-Support population");
+        let _ = writeln!(self.out, "{title}");
+        if report.profiles.is_empty() {
+            let _ = writeln!(self.out, "  no resource was validated against a profile");
+        }
+        for o in report.outcomes() {
+            let label = match o.status {
+                conform_outcome::Status::Pass => self.paint("32", "complete"),
+                _ => self.paint("33", "partial "),
+            };
+            let rule = self.paint("2", &format!("[{}]", o.rule));
+            let _ = writeln!(self.out, "  {label} {} {rule}", o.message);
+        }
+    }
+
     /// Writes the summary line and returns the writer.
     pub fn finish(mut self) -> W {
+        self.must_support_section();
         let s = self.summary;
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
         let mut line = format!(
@@ -166,5 +193,11 @@ impl<W: Write> Sink for TextSink<W> {
 
     fn file_end(&mut self, _name: &str) {
         let _ = self.out.flush();
+    }
+
+    fn must_support(&mut self, report: &MustSupportReport) {
+        self.must_support
+            .get_or_insert_with(Default::default)
+            .add(report);
     }
 }

@@ -109,6 +109,7 @@ fn run() -> RunResult {
         regions: vec![],
         summary: RunResult::summarise(&scenarios),
         scenarios,
+        must_support: None,
     }
 }
 

@@ -167,3 +167,99 @@ fn sarif() {
         "{with_info}"
     );
 }
+
+/// The report with a Must-Support tally: Observation complete, Encounter
+/// with two elements never populated.
+fn report_with_must_support() -> ValidationReport {
+    use conform_outcome::validate::{ElementPopulation, MustSupportReport, ProfilePopulation};
+    let profile =
+        |url: &str, name: &str, instances, elements: &[(&str, usize)]| ProfilePopulation {
+            profile: url.into(),
+            name: name.into(),
+            instances,
+            elements: elements
+                .iter()
+                .map(|&(id, populated)| ElementPopulation {
+                    id: id.into(),
+                    populated,
+                })
+                .collect(),
+        };
+    let mut ms = MustSupportReport::default();
+    ms.add_profile(&profile(
+        "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation",
+        "UKCoreObservation",
+        2,
+        &[("Observation.status", 2), ("Observation.code", 2)],
+    ));
+    ms.add_profile(&profile(
+        "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Encounter",
+        "UKCoreEncounter",
+        1,
+        &[
+            ("Encounter.status", 1),
+            ("Encounter.identifier", 0),
+            ("Encounter.participant", 0),
+        ],
+    ));
+    ValidationReport {
+        must_support: Some(ms),
+        ..report()
+    }
+}
+
+/// Each validate format, streamed by the writer `conform validate` writes
+/// into, with the run's Must-Support population given at the end.
+fn streamed(format: conform_writers::Format, show_information: bool) -> String {
+    let report = report_with_must_support();
+    let mut bytes = Vec::new();
+    let opts = conform_writers::ReportOptions {
+        text: TextOptions {
+            color: false,
+            show_information,
+        },
+        ..Default::default()
+    };
+    let mut writer =
+        conform_writers::ReportWriter::new(format, Box::new(&mut bytes), &report, opts).unwrap();
+    conform_outcome::validate::replay(&report, &mut writer);
+    writer.finish().unwrap();
+    String::from_utf8(bytes)
+        .unwrap()
+        .replace(env!("CARGO_PKG_VERSION"), "[version]")
+}
+
+#[test]
+fn must_support_population_is_rendered() {
+    use conform_writers::Format;
+    // Text: one line per profile, without --info too.
+    let text = streamed(Format::Text, false);
+    insta::assert_snapshot!("must_support_text", text);
+    assert!(text.contains("UKCoreEncounter: 1 of 3 Must-Support elements populated (33.3%) in 1 instance; never populated: Encounter.identifier, Encounter.participant"), "{text}");
+
+    // JSON: the tally, as the whole-report renderer writes it.
+    let json: serde_json::Value = serde_json::from_str(&streamed(Format::Json, false)).unwrap();
+    let whole: serde_json::Value =
+        serde_json::from_str(&render_json(&report_with_must_support())).unwrap();
+    assert_eq!(json["must_support"], whole["must_support"]);
+    assert_eq!(
+        json["must_support"]["profiles"][0]["elements"][1],
+        serde_json::json!({"id": "Encounter.identifier", "populated": 0})
+    );
+
+    // SARIF: a note per profile, placed by the profile, with information.
+    let sarif = streamed(Format::Sarif, true);
+    let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let notes: Vec<&serde_json::Value> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "must-support-population")
+        .collect();
+    assert_eq!(notes.len(), 2, "{sarif}");
+    assert_eq!(
+        notes[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "must-support/https://fhir.hl7.org.uk/StructureDefinition/UKCore-Encounter"
+    );
+    assert!(!streamed(Format::Sarif, false).contains("must-support-population"));
+}

@@ -242,6 +242,7 @@ fn run_with(body: &str, url: &str, message: &str) -> RunResult {
         allow_writes: false,
         regions: vec![],
         summary: Summary::default(),
+        must_support: None,
         scenarios: vec![ScenarioResult {
             identity: ScenarioIdentity {
                 id: "s9[home=region-a]".into(),

@@ -28,6 +28,10 @@ pub struct Document {
     /// joins the shards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<super::ShardInfo>,
+    /// Must-Support population per profile over the run's payloads
+    /// (`--must-support`; docs/must-support.md). Shards' tallies add up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_support: Option<super::MustSupportReport>,
 }
 
 /// What wrote the document.
@@ -109,6 +113,7 @@ impl Document {
             summary: report.summary,
             files,
             shard: report.shard,
+            must_support: report.must_support.clone(),
         }
     }
 }

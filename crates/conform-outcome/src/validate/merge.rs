@@ -76,6 +76,12 @@ pub fn merge(docs: Vec<Document>) -> Result<ValidationReport, String> {
         sums.information += s.information;
         sums.unverified += s.unverified;
         sums.codes_verified += s.codes_verified;
+        if let Some(ms) = &d.must_support {
+            report
+                .must_support
+                .get_or_insert_with(Default::default)
+                .add(ms);
+        }
         for f in d.files {
             let (order, merged) = files.entry(f.path.clone()).or_insert_with(|| {
                 (
@@ -139,6 +145,7 @@ mod tests {
             },
             files,
             shard: Some(ShardInfo { index, count: 2 }),
+            must_support: None,
         }
     }
 

@@ -5,9 +5,13 @@
 
 mod document;
 mod merge;
+mod must_support;
 
 pub use document::{Document, FileDocument, ResourceDocument, Tool, SCHEMA};
 pub use merge::{merge, ShardInfo};
+pub use must_support::{
+    ElementPopulation, MustSupportReport, ProfilePopulation, MUST_SUPPORT_RULE,
+};
 
 use crate::{IssueCode, Location, Outcome, Severity};
 use schemars::JsonSchema;
@@ -36,6 +40,12 @@ pub struct ResourceResult {
     #[serde(skip)]
     #[schemars(skip)]
     pub pending: Vec<crate::terminology::PendingCode>,
+    /// Must-Support population of this resource, one tally per profile it
+    /// was validated against (`--must-support`); taken into the run's
+    /// [`MustSupportReport`] before the result is reported.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub must_support: Vec<ProfilePopulation>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -91,6 +101,9 @@ pub trait Sink {
     /// any finding's.
     fn file_failed(&mut self, name: &str, failure: Outcome);
     fn file_end(&mut self, _name: &str) {}
+    /// The run's Must-Support population (`--must-support`), once, after
+    /// the last file.
+    fn must_support(&mut self, _report: &MustSupportReport) {}
 }
 
 /// Counts over a whole run.
@@ -150,6 +163,10 @@ pub struct ValidationReport {
     /// Which shard of a run this is (`--shard K/N`), when it is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
+    /// Must-Support population per profile, when asked for
+    /// (`--must-support`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_support: Option<MustSupportReport>,
 }
 
 /// A package loaded in place of the version asked for, by an explicit
@@ -284,6 +301,13 @@ impl Sink for Collector {
         self.report.summary.unreadable += 1;
         self.current(name).failure = Some(failure);
     }
+
+    fn must_support(&mut self, report: &MustSupportReport) {
+        self.report
+            .must_support
+            .get_or_insert_with(Default::default)
+            .add(report);
+    }
 }
 
 /// Passes a collected report to `sink` as the validator would have: per
@@ -300,5 +324,8 @@ pub fn replay(report: &ValidationReport, sink: &mut dyn Sink) {
             sink.resource(&file.path, r.clone());
         }
         sink.file_end(&file.path);
+    }
+    if let Some(must_support) = &report.must_support {
+        sink.must_support(must_support);
     }
 }

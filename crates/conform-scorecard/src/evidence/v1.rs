@@ -87,6 +87,7 @@ impl ScenarioRunV1 {
                 .into_iter()
                 .map(ScenarioV1::upgrade)
                 .collect(),
+            must_support: None,
         }
     }
 }

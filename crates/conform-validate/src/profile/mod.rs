@@ -16,6 +16,7 @@ use crate::plan::{ElementPlan, ElementType, Plans, TypeId};
 use crate::rule_families::{bindings, cardinality, references, Report};
 use crate::ProfileSelection;
 use conform_json::{Document, Kind, NodeId};
+use conform_outcome::validate::{ElementPopulation, ProfilePopulation};
 use serde_json::Value;
 
 /// The fixed, pattern and limit values of the profiles, parsed once.
@@ -78,6 +79,10 @@ pub(crate) struct Checker<'a> {
     /// Inside an element already reported as not mustSupport: its parts
     /// are not reported again.
     unsupported_depth: u32,
+    /// The mustSupport elements (profile nodes) this instance populates,
+    /// when asked to record them ([`Checker::record_must_support`]);
+    /// trials of other profiles never record.
+    must_support_seen: Option<rustc_hash::FxHashSet<NodeIdx>>,
     pub(crate) issues: Vec<Issue>,
 }
 
@@ -130,8 +135,40 @@ impl<'a> Checker<'a> {
             must_support_hints: false,
             root_resource: None,
             unsupported_depth: 0,
+            must_support_seen: None,
             issues: Vec::new(),
         }
+    }
+
+    /// Records which mustSupport elements the instance populates, for
+    /// [`Checker::must_support_population`].
+    pub(crate) fn record_must_support(mut self, on: bool) -> Self {
+        self.must_support_seen = on.then(Default::default);
+        self
+    }
+
+    /// After [`Checker::check`], when recording: for every element of the
+    /// profile's snapshot marked mustSupport (slices and their parts
+    /// included, in snapshot order), whether this instance populated it.
+    /// An element is populated when the instance has a value for it at
+    /// the place the profile defines it, so a mustSupport element under an
+    /// absent optional parent (or in a slice no value matched) is not.
+    pub(crate) fn must_support_population(&self) -> Option<ProfilePopulation> {
+        let seen = self.must_support_seen.as_ref()?;
+        let profile = self.profile;
+        let elements = must_support_nodes(profile)
+            .into_iter()
+            .map(|i| ElementPopulation {
+                id: profile.node(i).id.clone(),
+                populated: usize::from(seen.contains(&i)),
+            })
+            .collect();
+        Some(ProfilePopulation {
+            profile: self.profile.url.clone(),
+            name: self.profile.name.clone(),
+            instances: 1,
+            elements,
+        })
     }
 
     /// The value is inside entry `entry` of this Bundle.
@@ -248,6 +285,11 @@ impl<'a> Checker<'a> {
         let set = self.profile;
         let p = set.node(idx);
         let doc = self.doc;
+        if p.must_support {
+            if let Some(seen) = &mut self.must_support_seen {
+                seen.insert(idx);
+            }
+        }
         if let Some(i) = p.fixed {
             let v = self.values.get(i);
             if !matching::equals(doc, node, v) {
@@ -560,6 +602,7 @@ impl<'a> Checker<'a> {
             must_support_hints: false,
             root_resource: None,
             unsupported_depth: 0,
+            must_support_seen: None,
             issues: Vec::new(),
         };
         sub.check(node);
@@ -806,6 +849,26 @@ pub(crate) struct Item<'a> {
     pub key: &'a str,
     pub index: Option<u32>,
     pub base: Base<'a>,
+}
+
+/// The nodes of a profile marked mustSupport (children, then slices, as
+/// the snapshot lists them), its root included.
+fn must_support_nodes(profile: &ProfilePlan) -> Vec<NodeIdx> {
+    let mut out = Vec::new();
+    let mut stack = vec![profile.root];
+    while let Some(i) = stack.pop() {
+        let n = profile.node(i);
+        if n.must_support {
+            out.push(i);
+        }
+        let slices = n.slicing.iter().flat_map(|s| s.slices.iter());
+        let mut next: Vec<NodeIdx> = n.children.iter().chain(slices).copied().collect();
+        next.reverse();
+        stack.extend(next);
+    }
+    // Node indices follow the snapshot's element order.
+    out.sort_unstable();
+    out
 }
 
 /// The element `name` (without `[x]`) of base type `tid`.

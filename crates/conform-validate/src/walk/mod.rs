@@ -75,6 +75,9 @@ pub(crate) struct Walker<'a> {
     pub(crate) findings: Vec<Outcome>,
     /// Questions for a terminology server, answered after the walk.
     pub(crate) pending: Vec<conform_outcome::terminology::PendingCode>,
+    /// Must-Support population of each profile applied so far
+    /// ([`crate::Options::must_support`]).
+    pub(crate) must_support: Vec<conform_outcome::validate::ProfilePopulation>,
     /// The FHIR release of the definitions, for messages.
     pub(crate) release: Option<conform_packages::FhirRelease>,
     /// Asks about the codes the packages cannot judge, when set.
@@ -106,6 +109,7 @@ impl<'a> Walker<'a> {
             objects: Vec::with_capacity(16),
             findings: Vec::new(),
             pending: Vec::new(),
+            must_support: Vec::new(),
             release: v.release,
             checker: v.checker.as_deref(),
         }
@@ -131,6 +135,7 @@ impl<'a> Walker<'a> {
             objects: self.objects.clone(),
             findings: Vec::new(),
             pending: Vec::new(),
+            must_support: Vec::new(),
             ..*self
         }
     }
@@ -139,6 +144,7 @@ impl<'a> Walker<'a> {
     pub(crate) fn absorb(&mut self, fork: Walker<'a>) {
         self.findings.extend(fork.findings);
         self.pending.extend(fork.pending);
+        self.must_support.extend(fork.must_support);
     }
 
     // ---- findings ----------------------------------------------------------

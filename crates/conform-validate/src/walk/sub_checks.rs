@@ -57,6 +57,7 @@ impl<'a> Walker<'a> {
             .beside_walk(self.selection)
             .rest_reference_types(self.options.types_unresolved_references())
             .must_support_hints(self.options.must_support_hints)
+            .record_must_support(self.options.must_support)
             .in_bundle(self.bundles.last().map(|b| {
                 // The entry's resource, or `node` itself when the profile is
                 // applied to that resource once it has been walked.
@@ -68,6 +69,9 @@ impl<'a> Walker<'a> {
             ck = ck.with_invariants(self.inv, &self.resources);
         }
         ck.check(node);
+        if let Some(population) = ck.must_support_population() {
+            self.must_support.push(population);
+        }
         self.emit_local(ck.issues);
     }
 
