@@ -256,8 +256,9 @@ fn junit_has_a_case_per_criterion_and_gate() {
     // Counts on <testsuites> add up: Red criteria and failed gates fail.
     let root = doc.root_element();
     assert_eq!(root.attribute("tests"), Some("85"));
-    // (C2.2 Red in north-moor and south-downs among them.)
-    assert_eq!(root.attribute("failures"), Some("7"));
+    // (C2.2 Red in north-moor and south-downs among them, and east-fen's
+    // C4.3: its S1, the one inbound scenario, failed.)
+    assert_eq!(root.attribute("failures"), Some("8"));
 }
 
 /// Copies the fixture evidence so a test can change it.
@@ -453,10 +454,11 @@ fn build_mvs_evidence() {
         write(r, "probe.json", &out);
     }
 
-    // The cross-ICS kit (S1, S2, S3, S5, S9) on four SEKMETs seeded from
-    // fixtures/seed with `conform seed`: green for west-weald and
-    // south-downs; for east-fen with the summary pointer gone from the
-    // record locator, so S1 fails at locating it.
+    // The cross-ICS kit (S1 to S9) on SEKMETs seeded from fixtures/seed with
+    // `conform seed` and the stand-ins: green for south-downs; for
+    // west-weald with the GP practice's endpoint gone from SDS (S3 fails);
+    // for east-fen also with the summary pointer gone from the record
+    // locator, so S1 fails at locating it.
     let start = || {
         conform_peers::Sekmet::builder()
             .no_seed()
@@ -560,8 +562,27 @@ fn build_mvs_evidence() {
     };
     let green = run();
     assert_eq!(green.status.code(), Some(0), "{}", common::stdout(&green));
-    write_scenarios("west-weald", &green);
     write_scenarios("south-downs", &green);
+    // west-weald: SDS no longer names the practice's GP Connect endpoint, so
+    // S3 fails at the endpoint lookup ("GP not GP Connect enabled").
+    let directory =
+        conform_endpoint::Endpoint::new(&conform_endpoint::Region::from_url(&peers[0].2.base_url))
+            .unwrap();
+    let gone = directory
+        .send(&conform_endpoint::Request::new(
+            "DELETE",
+            "Endpoint/gpc-b82617-structured",
+        ))
+        .unwrap();
+    assert!((200..300).contains(&gone.status), "DELETE: {}", gone.status);
+    let no_gp_connect = run();
+    assert_eq!(
+        no_gp_connect.status.code(),
+        Some(1),
+        "{}",
+        common::stdout(&no_gp_connect)
+    );
+    write_scenarios("west-weald", &no_gp_connect);
     let locator =
         conform_endpoint::Endpoint::new(&conform_endpoint::Region::from_url(&peers[1].2.base_url))
             .unwrap();

@@ -8,8 +8,7 @@ use crate::load::LoadError;
 use crate::model::{Check, ScenarioFile, Severity, StepItem};
 use crate::plan::{
     Body, BodyMeasure, Capture, CheckKind, HeaderExpect, HeaderValue, Operator, PlannedCheck,
-    PlannedScenario,
-    PlannedStep, RetryPlan,
+    PlannedScenario, PlannedStep, RetryPlan,
 };
 pub use conform_outcome::scenario::slug;
 use conform_outcome::scenario::ScenarioIdentity;

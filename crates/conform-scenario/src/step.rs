@@ -336,13 +336,10 @@ fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
     };
     if let Some(b) = body {
         let json = b.to_string().into_bytes();
-        let xml = step
-            .headers
-            .iter()
-            .any(|(k, v)| {
-                k.eq_ignore_ascii_case("Content-Type")
-                    && matches!(v, HeaderValue::Text(t) if t.contains("xml"))
-            });
+        let xml = step.headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("Content-Type")
+                && matches!(v, HeaderValue::Text(t) if t.contains("xml"))
+        });
         // A step that says it sends XML sends the body as FHIR XML.
         req.body = Some(if xml {
             crate::assert::with_model(ctx.validator, |m| {

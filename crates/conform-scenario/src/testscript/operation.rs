@@ -195,11 +195,10 @@ impl Compiler<'_> {
                 .and_then(|s| self.out.fixtures.get(s))
                 .is_some_and(Value::is_array);
             if json_patch {
-                step.headers
-                    .push((
-                        "Content-Type".into(),
-                        "application/json-patch+json".to_string().into(),
-                    ));
+                step.headers.push((
+                    "Content-Type".into(),
+                    "application/json-patch+json".to_string().into(),
+                ));
             }
         }
         if let Some(a) = op["accept"].as_str() {
