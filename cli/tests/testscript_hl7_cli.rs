@@ -275,7 +275,8 @@ fn missing_capabilities_skip_and_path_asserts_can_fail() {
             {"label": "jsonpath", "path": "$.name[0].family", "operator": "equals", "value": "Chalmers"},
             {"label": "minimum", "minimumId": "other"},
             {"label": "links", "navigationLinks": true},
-            {"label": "method", "requestMethod": "post"}
+            {"label": "method", "requestMethod": "post"},
+            {"label": "client-side", "direction": "request", "contentType": "json"}
         ])), read(serde_json::json!([{"label": "next-test", "response": "okay"}])),
         {"name": "history", "action": [
             {"operation": {"type": {"code": "history"}, "resource": "Patient", "targetId": "seeded", "accept": "xml", "responseId": "h"}},
@@ -340,11 +341,18 @@ fn missing_capabilities_skip_and_path_asserts_can_fail() {
         ("minimum", "fail"),
         ("links", "fail"),
         ("method", "fail"),
+        ("client-side", "skip"),
     ]
     .iter()
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
     assert_eq!(got, want, "{}", wrong["steps"][0]);
+    // An assert on the request would judge conform's own request.
+    let client_side = wrong["steps"][0]["assertions"][5].to_string();
+    assert!(
+        client_side.contains("client under test") && client_side.contains("does not apply"),
+        "{client_side}"
+    );
     // A failed test stops itself only: the next test ran and passed.
     assert_eq!(wrong["steps"][1]["status"], "pass", "{}", wrong["steps"][1]);
     assert_eq!(wrong["steps"][1]["assertions"][0]["rule"], "next-test");

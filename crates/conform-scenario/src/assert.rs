@@ -187,8 +187,8 @@ pub fn show(values: &[Option<Value>]) -> String {
 /// failed SHOULD or MAY comes back as a warning (`Outcome::check`).
 pub fn check(c: &PlannedCheck, env: &Env) -> conform_outcome::Outcome {
     let verdict = match c.source.as_deref().map(|s| env.source(s)) {
-        None => verdict_on(c, env.response, env.request, env),
-        Some(Ok(k)) => verdict_on(c, &k.response, &k.request, env),
+        None => verdict_of(&c.kind, env.response, env.request, env),
+        Some(Ok(k)) => verdict_of(&c.kind, &k.response, &k.request, env),
         Some(Err(e)) => Verdict::Fail(e),
     };
     let (ok, message) = match verdict {
@@ -222,27 +222,6 @@ fn verdict(ok: bool, pass: String, fail: String) -> Verdict {
     } else {
         Verdict::Fail(fail)
     }
-}
-
-/// The check on one exchange; a check `on_request` reads the request's
-/// headers as if they were a response's.
-fn verdict_on(c: &PlannedCheck, resp: &Response, request: &Sent, env: &Env) -> Verdict {
-    if c.on_request {
-        let as_response = Response {
-            status: 0,
-            headers: request
-                .headers
-                .iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-                .collect(),
-            body: Vec::new(),
-            elapsed: std::time::Duration::ZERO,
-            attempts: 0,
-            url: request.url.clone(),
-        };
-        return verdict_of(&c.kind, &as_response, request, env);
-    }
-    verdict_of(&c.kind, resp, request, env)
 }
 
 fn verdict_of(kind: &CheckKind, resp: &Response, request: &Sent, env: &Env) -> Verdict {

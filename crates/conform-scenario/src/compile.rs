@@ -342,7 +342,6 @@ fn plan_step(step: &StepItem) -> Result<PlannedStep, String> {
         message: None,
         kind,
         source: None,
-        on_request: false,
     };
     let mut checks = Vec::new();
     if let Some(st) = &e.status {

@@ -247,9 +247,6 @@ pub struct PlannedCheck {
     /// Another kept exchange or a fixture to check instead of this step's
     /// response (TestScript `sourceId`).
     pub source: Option<String>,
-    /// Checks the request sent rather than the response (TestScript
-    /// `direction: request`): headers and content type.
-    pub on_request: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -75,7 +75,6 @@ impl Compiler<'_> {
             message: a["description"].as_str().map(str::to_string),
             kind: CheckKind::Unsupported(String::new()),
             source: None,
-            on_request: false,
         };
         let mut problems: Vec<String> = a
             .as_object()
@@ -84,7 +83,6 @@ impl Compiler<'_> {
             .filter(|(k, _)| !ASSERT_KEYS.contains(&k.as_str()))
             .map(|(k, _)| format!("assert.{k}"))
             .collect();
-        check.on_request = a["direction"] == "request";
         // The response checked: another operation's (by its responseId or
         // requestId) or a fixture; by default the operation just before.
         if let Some(src) = a["sourceId"].as_str() {
@@ -239,6 +237,16 @@ impl Compiler<'_> {
         } else {
             unsupported_kind(&mut problems, "an assert with nothing to check".into())
         };
+        if a["direction"] == "request" && problems.is_empty() {
+            // An assert on the request judges the client that sent it. Here
+            // conform plays every client and the servers are under test, so
+            // it would only judge conform's own request.
+            check.kind = CheckKind::NotApplicable(
+                "direction 'request' checks the request of a client under test; conform sends \
+                 every request itself and tests servers, so this assert does not apply"
+                    .into(),
+            );
+        }
         if !problems.is_empty() {
             let why = format!("unsupported TestScript element(s): {}", problems.join(", "));
             self.out
@@ -263,6 +271,5 @@ pub(super) fn unsupported(what: &str) -> PlannedCheck {
         message: None,
         kind: CheckKind::Unsupported(format!("unsupported TestScript element: {what}")),
         source: None,
-        on_request: false,
     }
 }

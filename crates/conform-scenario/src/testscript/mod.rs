@@ -313,7 +313,6 @@ impl Compiler<'_> {
                     message: None,
                     kind: crate::plan::CheckKind::Capabilities(required),
                     source: None,
-                    on_request: false,
                 }],
                 ..Default::default()
             });
