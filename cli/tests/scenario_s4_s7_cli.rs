@@ -7,7 +7,8 @@
 mod common;
 
 use common::scenario::{
-    json_of, launch_endpoint, scenario, seed_file, Peers, REGIONS, REGION_A_ASID,
+    first_failure, json_of, launch_endpoint, scenario, seed_file, step, Peers, REGIONS,
+    REGION_A_ASID,
 };
 use conform_peers::{LaunchBehaviour, SspDocuments, SspFault};
 use serde_json::{json, Value};
@@ -30,38 +31,6 @@ fn run(peers: &Peers, file: &str) -> Value {
         "json",
     ]);
     json_of(&out)
-}
-
-fn step<'a>(s: &'a Value, id: &str) -> &'a Value {
-    s["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id} in {s}"))
-}
-
-/// The first failed step, and its failed assertions as (rule, message).
-fn first_failure(s: &Value) -> (String, Vec<(String, String)>) {
-    let st = s["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["status"] == "fail")
-        .unwrap_or_else(|| panic!("no failed step in {s}"));
-    let failed = st["assertions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["status"] == "fail")
-        .map(|a| {
-            (
-                a["rule"].as_str().unwrap().to_string(),
-                a["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    (st["id"].as_str().unwrap().to_string(), failed)
 }
 
 /// Runs `file`; its scenario `id` fails first at `at`, on `rule`, with a

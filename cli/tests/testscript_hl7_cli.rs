@@ -50,15 +50,15 @@ fn not_passed(s: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
-#[test]
-fn hl7_example_testscripts_run_as_written_against_sekmet() {
+/// SEKMET holding HL7's example Patient, and a regions file in `dir`
+/// naming it `sekmet`.
+fn sekmet_with_example_patient(dir: &std::path::Path) -> (Sekmet, std::path::PathBuf) {
     let mut server = Sekmet::builder().no_seed().start().expect("sekmet");
     let patient: Value =
         serde_json::from_slice(&std::fs::read(examples().join("Patient-example.json")).unwrap())
             .unwrap();
     server.seed(&[patient]).expect("seeded");
-    let dir = tempfile::tempdir().unwrap();
-    let regions = dir.path().join("regions.yaml");
+    let regions = dir.join("regions.yaml");
     std::fs::write(
         &regions,
         format!(
@@ -67,6 +67,13 @@ fn hl7_example_testscripts_run_as_written_against_sekmet() {
         ),
     )
     .unwrap();
+    (server, regions)
+}
+
+#[test]
+fn hl7_example_testscripts_run_as_written_against_sekmet() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, regions) = sekmet_with_example_patient(dir.path());
     let fixtures = examples().display().to_string();
     let scripts = scripts();
     assert_eq!(scripts.len(), 6, "{scripts:?}");
@@ -231,21 +238,8 @@ fn check_reports_a_broken_script_and_checks_the_others() {
 /// navigationLinks fail when the response does not hold them.
 #[test]
 fn missing_capabilities_skip_and_path_asserts_can_fail() {
-    let mut server = Sekmet::builder().no_seed().start().expect("sekmet");
-    let patient: Value =
-        serde_json::from_slice(&std::fs::read(examples().join("Patient-example.json")).unwrap())
-            .unwrap();
-    server.seed(&[patient]).expect("seeded");
     let dir = tempfile::tempdir().unwrap();
-    let regions = dir.path().join("regions.yaml");
-    std::fs::write(
-        &regions,
-        format!(
-            "regions:\n  - {{name: sekmet, base_url: '{}'}}\n",
-            server.base_url
-        ),
-    )
-    .unwrap();
+    let (server, regions) = sekmet_with_example_patient(dir.path());
     let read = |asserts: Value| {
         let mut actions = vec![serde_json::json!({"operation": {"type": {"code": "read"},
             "resource": "Patient", "params": "/example", "accept": "xml"}})];
