@@ -117,6 +117,39 @@ fn plain_sekmet_read_only_passes_every_shall_and_validates_every_body() {
     filters().bind(|| insta::assert_snapshot!("probe_plain_sekmet_text", common::stdout(&text)));
 }
 
+/// `--must-support`: the report holds, per UK Core profile the bodies were
+/// validated against, how many instances populated each Must-Support
+/// element; without it, nothing.
+#[test]
+fn must_support_population_of_the_bodies_is_reported_when_asked() {
+    let s = Sekmet::start().expect("sekmet");
+    let (r, out) = probe_json(&[&s.base_url, "--pack", "uk-core", "--must-support"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
+    let profiles = r["must_support"]["profiles"].as_array().expect("tallies");
+    let patient = profiles
+        .iter()
+        .find(|p| p["profile"] == "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient")
+        .unwrap_or_else(|| panic!("no UK Core Patient tally: {}", r["must_support"]));
+    assert!(patient["instances"].as_u64().unwrap() >= 1, "{patient}");
+    let elements = patient["elements"].as_array().unwrap();
+    assert!(!elements.is_empty(), "{patient}");
+    assert!(
+        elements
+            .iter()
+            .any(|e| e["populated"].as_u64().unwrap() > 0),
+        "{patient}"
+    );
+    let (plain, _) = probe_json(&[&s.base_url, "--pack", "uk-core"]);
+    assert!(
+        plain.get("must_support").is_none(),
+        "{}",
+        plain["must_support"]
+    );
+    // Nothing to tally without validation.
+    let out = common::run(&["probe", &s.base_url, "--no-validate", "--must-support"]);
+    assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
+}
+
 #[test]
 fn invalid_resources_served_by_sekmet_fail_validation_with_the_uk_core_pack() {
     // SEKMET stores what it is given (it does not check required bindings),

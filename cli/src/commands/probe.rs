@@ -80,6 +80,10 @@ pub struct Args {
     /// Do not read or write the compiled-plan cache.
     #[arg(long)]
     no_cache: bool,
+    /// Record, per profile, which Must-Support elements the response bodies
+    /// populated, into the report (docs/must-support.md).
+    #[arg(long, conflicts_with = "no_validate")]
+    must_support: bool,
     #[command(flatten)]
     patient_data: super::patient_data::PatientDataArgs,
 }
@@ -241,7 +245,7 @@ impl Bodies {
             ..ProbeOptions::default()
         }
         .validation_pack();
-        Ok(match pack {
+        let bodies = match pack {
             None => Bodies {
                 validator: Some(settings.validator(&load)?),
                 because: None,
@@ -259,7 +263,20 @@ impl Bodies {
                     none(Some(why))
                 }
             },
-        })
+        };
+        Ok(bodies.tallying(args.must_support))
+    }
+
+    /// The validator, recording Must-Support population when asked.
+    fn tallying(mut self, must_support: bool) -> Bodies {
+        self.validator = self.validator.map(|v| {
+            let options = conform_validate::Options {
+                must_support,
+                ..v.options().clone()
+            };
+            v.with_options(options)
+        });
+        self
     }
 
     fn validation(&self) -> Validation<'_> {

@@ -28,6 +28,10 @@ pub struct ProbeReport {
     pub checks: Vec<ProbeCheck>,
     pub latency: Vec<LatencyStat>,
     pub summary: Summary,
+    /// With `--must-support`: per profile, which Must-Support elements the
+    /// response bodies validated against it populated (docs/must-support.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_support: Option<crate::validate::MustSupportReport>,
 }
 
 impl ProbeReport {

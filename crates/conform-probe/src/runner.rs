@@ -119,6 +119,8 @@ pub(crate) struct Ctx<'a> {
     location: Location,
     live: &'a mut dyn CheckSink,
     latencies: Latencies,
+    /// The Must-Support tallies of every body validated.
+    must_support: conform_outcome::validate::MustSupportReport,
 }
 
 impl Ctx<'_> {
@@ -206,7 +208,7 @@ impl Ctx<'_> {
             self.skip(def, subject, reason.unwrap_or("no validator loaded"));
             return;
         };
-        let errors = v.errors(body);
+        let errors = v.errors_tallied(body, &mut self.must_support);
         if errors.is_empty() {
             self.pass(
                 def,
@@ -290,6 +292,7 @@ pub fn run_probe_with(
         },
         live,
         latencies: Latencies::default(),
+        must_support: Default::default(),
     };
     match opts.profile {
         ProbeProfile::Fhir => {
@@ -336,5 +339,6 @@ pub fn run_probe_with(
         checks: ctx.checks,
         latency: ctx.latencies.stats(),
         summary,
+        must_support: (!ctx.must_support.profiles.is_empty()).then_some(ctx.must_support),
     })
 }

@@ -174,6 +174,7 @@ fn probe_report() -> ProbeReport {
         checks: Vec::new(),
         latency: Vec::new(),
         summary: ProbeSummary::default(),
+        must_support: None,
     }
 }
 

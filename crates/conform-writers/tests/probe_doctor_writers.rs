@@ -79,6 +79,7 @@ fn probe_report() -> ProbeReport {
             p50_ms: 4.2,
             p95_ms: 13.4,
         }],
+        must_support: None,
     }
 }
 

@@ -330,6 +330,7 @@ mod tests {
                 error_rate: 0.25,
                 ..Summary::default()
             },
+            must_support: None,
         };
         let ev = evidence_with_probe(&serde_json::to_string_pretty(&written).unwrap());
         assert_eq!(ev.probe, [written]);

@@ -231,6 +231,7 @@ impl ProbeReportV1 {
             checks,
             latency: self.latency,
             summary: self.summary,
+            must_support: None,
         })
     }
 }
