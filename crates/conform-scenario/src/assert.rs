@@ -440,7 +440,13 @@ fn verdict_of(kind: &CheckKind, resp: &Response, request: &Sent, env: &Env) -> V
                 Err(e) => return Verdict::Fail(e),
             };
             let (what, got) = match part {
-                RequestPart::Url => ("request URL", request.url.clone()),
+                // as a script writes it: not percent-encoded
+                RequestPart::Url => (
+                    "request URL",
+                    percent_encoding::percent_decode_str(&request.url)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                ),
                 RequestPart::Method => ("request method", request.method.to_ascii_lowercase()),
             };
             let want = match part {

@@ -210,6 +210,47 @@ fn includes_check_their_parameters() {
     );
 }
 
+/// `encodeRequestUrl: false` sends the query as the script wrote it; by
+/// default its pairs are sent encoded.
+#[test]
+fn a_testscript_query_is_encoded_unless_encode_request_url_is_false() {
+    let dir = tempfile::tempdir().unwrap();
+    let search = |encode: Option<bool>| {
+        let mut op = serde_json::json!({"type": {"code": "search"}, "resource": "Patient",
+            "params": "?birthdate=ge2020-01-01T00:00:00+01:00&name=a%20b"});
+        if let Some(e) = encode {
+            op["encodeRequestUrl"] = e.into();
+        }
+        let ts = serde_json::json!({"resourceType": "TestScript", "id": "q", "name": "q",
+            "status": "active", "test": [{"action": [{"operation": op}]}]});
+        let file = dir.path().join("q.json");
+        std::fs::write(&file, ts.to_string()).unwrap();
+        let bindings: Bindings = [(1, "region-a".to_string())].into();
+        let plan = load_plan(&[file], &bindings).unwrap();
+        let step = &plan.scenarios[0].steps[0];
+        (step.path.clone(), step.params.clone())
+    };
+    let encoded = (
+        "Patient".to_string(),
+        vec![
+            (
+                "birthdate".to_string(),
+                "ge2020-01-01T00:00:00+01:00".to_string(),
+            ),
+            ("name".to_string(), "a b".to_string()),
+        ],
+    );
+    assert_eq!(search(None), encoded);
+    assert_eq!(search(Some(true)), encoded);
+    assert_eq!(
+        search(Some(false)),
+        (
+            "Patient?birthdate=ge2020-01-01T00:00:00+01:00&name=a%20b".to_string(),
+            vec![]
+        )
+    );
+}
+
 #[test]
 fn testscripts_compile_with_bindings_and_nothing_in_them_is_unsupported() {
     let ts = root().join("testkits/testscript/read-search.json");
@@ -233,9 +274,14 @@ fn testscripts_compile_with_bindings_and_nothing_in_them_is_unsupported() {
         "{:?}",
         s.fixture_vars
     );
+    // The query is sent encoded (encodeRequestUrl defaults to true).
+    assert_eq!(s.steps[1].path, "Patient");
     assert_eq!(
-        s.steps[1].path,
-        "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhs}"
+        s.steps[1].params,
+        [(
+            "identifier".to_string(),
+            "https://fhir.nhs.uk/Id/nhs-number|${nhs}".to_string()
+        )]
     );
     assert!(s.unsupported.is_empty(), "{:?}", s.unsupported);
     let read = &s.steps[0];

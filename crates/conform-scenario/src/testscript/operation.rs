@@ -167,6 +167,15 @@ impl Compiler<'_> {
             Some(u) => u.to_string(),
             None => path,
         };
+        // `encodeRequestUrl` (default true): the query of `params` is sent
+        // encoded, as a RESTful client sends it (`|`, `+`, spaces...), from
+        // what the script wrote, encoded or not; `false` sends it as written.
+        if op["encodeRequestUrl"] != false && op["url"].is_null() {
+            if let Some((path, query)) = step.path.split_once('?') {
+                step.params = query_pairs(query);
+                step.path = path.to_string();
+            }
+        }
         step.writes =
             matches!(step.method.as_str(), "POST" | "PUT" | "DELETE" | "PATCH") && code != "search";
         if let Some(src) = op["sourceId"].as_str() {
@@ -228,5 +237,46 @@ fn mime(code: &str) -> String {
         "json" => "application/fhir+json".into(),
         "xml" => "application/fhir+xml".into(),
         other => other.into(),
+    }
+}
+
+/// The `name=value` pairs of a query as written, each percent-decoded (a
+/// `+` stays a plus: it is a literal in the FHIR search values scripts
+/// write, such as a time zone), to be encoded again when sent.
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(p), String::new()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_query_is_read_as_written_encoded_or_not() {
+        assert_eq!(
+            super::query_pairs("identifier=http://x|1&_lastUpdated=gt2020-01-01T00:00:00+01:00"),
+            [
+                ("identifier".to_string(), "http://x|1".to_string()),
+                ("_lastUpdated".into(), "gt2020-01-01T00:00:00+01:00".into())
+            ]
+        );
+        assert_eq!(
+            super::query_pairs("identifier=http%3A%2F%2Fx%7C1&given=${name}&_summary"),
+            [
+                ("identifier".to_string(), "http://x|1".to_string()),
+                ("given".into(), "${name}".into()),
+                ("_summary".into(), String::new())
+            ]
+        );
     }
 }
