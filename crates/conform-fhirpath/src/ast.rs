@@ -68,14 +68,105 @@ pub enum Node {
 }
 
 /// A parsed expression, ready to evaluate many times.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug)]
 pub struct Expr {
     pub(crate) root: Node,
+    /// Subexpressions written more than once (`sdf-9` lists a definition's
+    /// root elements three times), by node address, each with the address
+    /// of its first occurrence: one evaluation computes them once while
+    /// their focus is its own ([`crate::eval`]). Addresses of the boxed
+    /// nodes under the root, so recomputed for a clone.
+    pub(crate) repeated: Vec<(usize, usize)>,
+}
+
+impl Clone for Expr {
+    fn clone(&self) -> Expr {
+        Expr::new(self.root.clone())
+    }
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Expr) -> bool {
+        self.root == other.root
+    }
 }
 
 impl Expr {
+    pub(crate) fn new(root: Node) -> Expr {
+        let mut candidates = Vec::new();
+        children(&root, &mut |n| collect_shareable(n, &mut candidates));
+        let mut repeated = Vec::new();
+        for (i, &a) in candidates.iter().enumerate() {
+            if let Some(&first) = candidates[..i].iter().find(|&&b| b == a) {
+                let first = first as *const Node as usize;
+                if !repeated.iter().any(|&(at, _)| at == first) {
+                    repeated.push((first, first));
+                }
+                repeated.push((a as *const Node as usize, first));
+            }
+        }
+        Expr { root, repeated }
+    }
+
     /// The tree, for callers that want to inspect it.
     pub fn root(&self) -> &Node {
         &self.root
+    }
+}
+
+/// Calls `f` on each direct child of `n`.
+fn children<'a>(n: &'a Node, f: &mut impl FnMut(&'a Node)) {
+    match n {
+        Node::Empty
+        | Node::Literal(_)
+        | Node::Member(_)
+        | Node::This
+        | Node::Index
+        | Node::Total
+        | Node::Env(_) => {}
+        Node::Path(t, _) | Node::Negate(t) | Node::Is(t, _) | Node::As(t, _) => f(t),
+        Node::Call { target, args, .. } => {
+            if let Some(t) = target {
+                f(t);
+            }
+            for a in args {
+                f(a);
+            }
+        }
+        Node::Indexer(a, b) | Node::Binary(_, a, b) => {
+            f(a);
+            f(b);
+        }
+    }
+}
+
+/// Collects `n` and the nodes under it that may be shared: paths and calls
+/// on a target whose value depends on nothing but their focus, so that
+/// two equal ones on the same focus are equal (no `$this`, `$index` or
+/// `$total`, no `trace()`, which writes).
+fn collect_shareable<'a>(n: &'a Node, out: &mut Vec<&'a Node>) {
+    if matches!(
+        n,
+        Node::Path(..)
+            | Node::Call {
+                target: Some(_),
+                ..
+            }
+    ) && depends_on_focus_only(n)
+    {
+        out.push(n);
+    }
+    children(n, &mut |c| collect_shareable(c, out));
+}
+
+fn depends_on_focus_only(n: &Node) -> bool {
+    match n {
+        Node::This | Node::Index | Node::Total => false,
+        Node::Call { name, .. } if name == "trace" => false,
+        _ => {
+            let mut only = true;
+            children(n, &mut |c| only &= depends_on_focus_only(c));
+            only
+        }
     }
 }

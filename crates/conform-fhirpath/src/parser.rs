@@ -22,7 +22,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
     if p.peek() != &Tok::Eof {
         return Err(p.err("unexpected token after the end of the expression"));
     }
-    Ok(Expr { root })
+    Ok(Expr::new(root))
 }
 
 struct Parser {

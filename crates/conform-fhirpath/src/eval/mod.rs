@@ -42,7 +42,7 @@ pub fn evaluate_item(
     focus: &Item,
     ctx: &Context,
 ) -> Result<Vec<Item>, crate::EvalError> {
-    let ev = Ev::new(doc, ctx, Some(focus.clone()));
+    let mut ev = Ev::new(doc, ctx, Some(focus.clone()));
     let start = focus.clone();
     let scope = Scope {
         this: Some(start.clone()),
@@ -50,6 +50,8 @@ pub fn evaluate_item(
         total: None,
     };
     let focus = std::slice::from_ref(&start);
+    ev.repeated = &expr.repeated;
+    ev.root_focus = focus.as_ptr() as usize;
     if logical(&expr.root) {
         // Invariants are mostly of this shape: answered without building
         // the collections in between (same result, see `Ev::truth`).
@@ -118,6 +120,13 @@ pub(crate) struct Ev<'e, 's> {
     pub fixed: std::cell::RefCell<Vec<(usize, Vec<Item>)>>,
     /// Steps taken so far, against `ctx.max_steps`.
     pub steps: std::cell::Cell<u64>,
+    /// The expression's repeated subexpressions ([`Expr`]'s `repeated`),
+    /// and the address of the evaluation's own focus: while one of them
+    /// is evaluated on that focus, its value is kept in `shared` and
+    /// reused, by its first occurrence's address.
+    pub repeated: &'e [(usize, usize)],
+    pub root_focus: usize,
+    pub shared: std::cell::RefCell<Vec<(usize, Vec<Item>)>>,
 }
 
 /// Whether `n` reads nothing but environment variables and literals, so its
@@ -164,6 +173,9 @@ impl<'e, 's> Ev<'e, 's> {
             context,
             fixed: Default::default(),
             steps: Default::default(),
+            repeated: &[],
+            root_focus: 0,
+            shared: Default::default(),
         }
     }
 
@@ -192,6 +204,20 @@ impl<'e, 's> Ev<'e, 's> {
     }
 
     fn eval_uncharged(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Vec<Item>> {
+        if !self.repeated.is_empty()
+            && focus.len() == 1
+            && focus.as_ptr() as usize == self.root_focus
+        {
+            let at = n as *const Node as usize;
+            if let Some(&(_, first)) = self.repeated.iter().find(|(a, _)| *a == at) {
+                if let Some((_, items)) = self.shared.borrow().iter().find(|(k, _)| *k == first) {
+                    return Ok(items.clone());
+                }
+                let items = self.eval_node(n, focus, scope)?;
+                self.shared.borrow_mut().push((first, items.clone()));
+                return Ok(items);
+            }
+        }
         if matches!(
             n,
             Node::Path(..)
@@ -477,6 +503,58 @@ mod truth_tests {
             let full = run(&format!("({case}).select($this)"));
             assert_eq!(shortcut, full, "{case}");
         }
+    }
+
+    /// A subexpression written more than once is evaluated once on the
+    /// evaluation's own focus (`Expr::repeated`): the answers must be
+    /// those of evaluating every occurrence, including where the same text
+    /// meets another focus (inside `where`, `select`, `all`).
+    #[test]
+    fn repeated_subexpressions_answer_as_evaluated_each_time() {
+        let json = br#"{"resourceType":"StructureDefinition",
+            "snapshot":{"element":[{"path":"Patient","label":"x"},{"path":"Patient.name"},
+                {"path":"Patient.name.given","code":[{"code":"a"}]}]},
+            "differential":{"element":[{"path":"Patient"},{"path":"Patient.name","label":"n"}]},
+            "name":[{"given":["a","b"]},{"given":["c"]}],"extension":[{"url":"u","valueString":"s"}]}"#;
+        let doc = conform_json::parse(json).expect("json");
+        let ctx = crate::Context::new();
+        let cases = [
+            "children().element.where(path.contains('.').not()).label.empty() and children().element.where(path.contains('.').not()).code.empty()",
+            "snapshot.element.where(path.contains('.')).label.empty() or snapshot.element.where(path.contains('.')).code.exists()",
+            "name.given.count() = name.given.distinct().count()",
+            "name.where(given.count() > 1).exists() and name.where(given.count() > 1).given.first() = 'a'",
+            "name.all(given.exists() and given.count() > 0) and name.all(given.exists())",
+            "name.select(given.first()) = name.select(given.first())",
+            "name.given.first() = name.given.first() and name.given.last() = 'c'",
+            "extension.exists() != extension.value.exists() or extension.value.exists()",
+            "where(name.count() > 1).exists() and name.count() > 1",
+        ];
+        for case in cases {
+            let expr = crate::parse(case).unwrap_or_else(|e| panic!("{case}: {e}"));
+            assert!(!expr.repeated.is_empty(), "{case}: nothing found repeated");
+            let mut unshared = crate::parse(case).unwrap();
+            unshared.repeated.clear();
+            let run = |e: &crate::Expr| {
+                crate::evaluate(e, &doc, doc.root(), &ctx)
+                    .map(|items| {
+                        items
+                            .iter()
+                            .map(|i| crate::item_value(&doc, i, &ctx))
+                            .collect::<Vec<_>>()
+                    })
+                    .map_err(|e| e.to_string())
+            };
+            assert_eq!(run(&expr), run(&unshared), "{case}");
+            // a clone finds its own repeats (addresses of its own nodes)
+            let cloned = expr.clone();
+            assert_eq!(cloned.repeated.len(), expr.repeated.len(), "{case}");
+            assert_eq!(run(&cloned), run(&unshared), "{case}");
+        }
+        // `$this` and `trace()` are never shared.
+        assert!(crate::parse("select($this.a) = select($this.a)")
+            .unwrap()
+            .repeated
+            .is_empty());
     }
 }
 
