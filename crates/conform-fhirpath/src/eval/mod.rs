@@ -115,18 +115,19 @@ pub(crate) struct Ev<'e, 's> {
     pub ctx: &'e Context<'e>,
     /// The `%context` item (`None` only while building it).
     pub context: Option<Item>,
-    /// Results of the subexpressions that read only environment variables
-    /// (see [`fixed`]), by node address, for this evaluation.
-    pub fixed: std::cell::RefCell<Vec<(usize, Vec<Item>)>>,
+    /// Values kept for this evaluation, by node address: subexpressions
+    /// that read only environment variables (see [`fixed`]), by their own
+    /// address, and repeated ones on the evaluation's own focus, by their
+    /// first occurrence's. Either way the value a node address stands for
+    /// does not depend on where it is asked for.
+    pub kept: std::cell::RefCell<Vec<(usize, Vec<Item>)>>,
     /// Steps taken so far, against `ctx.max_steps`.
     pub steps: std::cell::Cell<u64>,
     /// The expression's repeated subexpressions ([`Expr`]'s `repeated`),
-    /// and the address of the evaluation's own focus: while one of them
-    /// is evaluated on that focus, its value is kept in `shared` and
-    /// reused, by its first occurrence's address.
+    /// and the address of the evaluation's own focus, on which they are
+    /// evaluated once.
     pub repeated: &'e [(usize, usize)],
     pub root_focus: usize,
-    pub shared: std::cell::RefCell<Vec<(usize, Vec<Item>)>>,
 }
 
 /// Whether `n` reads nothing but environment variables and literals, so its
@@ -171,11 +172,10 @@ impl<'e, 's> Ev<'e, 's> {
             doc,
             ctx,
             context,
-            fixed: Default::default(),
+            kept: Default::default(),
             steps: Default::default(),
             repeated: &[],
             root_focus: 0,
-            shared: Default::default(),
         }
     }
 
@@ -210,12 +210,7 @@ impl<'e, 's> Ev<'e, 's> {
         {
             let at = n as *const Node as usize;
             if let Some(&(_, first)) = self.repeated.iter().find(|(a, _)| *a == at) {
-                if let Some((_, items)) = self.shared.borrow().iter().find(|(k, _)| *k == first) {
-                    return Ok(items.clone());
-                }
-                let items = self.eval_node(n, focus, scope)?;
-                self.shared.borrow_mut().push((first, items.clone()));
-                return Ok(items);
+                return self.kept_or_eval(first, n, focus, scope);
             }
         }
         if matches!(
@@ -227,15 +222,25 @@ impl<'e, 's> Ev<'e, 's> {
                 }
         ) && fixed(n)
         {
-            let key = n as *const Node as usize;
-            if let Some((_, items)) = self.fixed.borrow().iter().find(|(k, _)| *k == key) {
-                return Ok(items.clone());
-            }
-            let items = self.eval_node(n, focus, scope)?;
-            self.fixed.borrow_mut().push((key, items.clone()));
-            return Ok(items);
+            return self.kept_or_eval(n as *const Node as usize, n, focus, scope);
         }
         self.eval_node(n, focus, scope)
+    }
+
+    /// The value kept under `key` ([`Ev::kept`]), else `n` evaluated and kept.
+    fn kept_or_eval(
+        &self,
+        key: usize,
+        n: &Node,
+        focus: &[Item],
+        scope: &Scope,
+    ) -> EResult<Vec<Item>> {
+        if let Some((_, items)) = self.kept.borrow().iter().find(|(k, _)| *k == key) {
+            return Ok(items.clone());
+        }
+        let items = self.eval_node(n, focus, scope)?;
+        self.kept.borrow_mut().push((key, items.clone()));
+        Ok(items)
     }
 
     fn eval_node(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Vec<Item>> {
@@ -440,6 +445,24 @@ mod fixed_tests {
 
 #[cfg(test)]
 mod truth_tests {
+    use crate::value::Value;
+
+    /// What `expr` gives on the document root, as values (or the error).
+    fn values(
+        expr: &crate::Expr,
+        doc: &conform_json::Document,
+        ctx: &crate::Context,
+    ) -> Result<Vec<Option<Value>>, String> {
+        crate::evaluate(expr, doc, doc.root(), ctx)
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|i| crate::item_value(doc, i, ctx))
+                    .collect()
+            })
+            .map_err(|e| e.to_string())
+    }
+
     /// The boolean shortcut (`Ev::truth`, `has_children`, string literals
     /// compared in place) must answer what full evaluation answers: the
     /// same expression behind `.select($this)` takes the general path.
@@ -490,14 +513,7 @@ mod truth_tests {
         for case in cases {
             let run = |e: &str| {
                 let expr = crate::parse(e).unwrap_or_else(|err| panic!("{e}: {err}"));
-                crate::evaluate(&expr, &doc, doc.root(), &ctx)
-                    .map(|items| {
-                        items
-                            .iter()
-                            .map(|i| crate::item_value(&doc, i, &ctx))
-                            .collect::<Vec<_>>()
-                    })
-                    .map_err(|e| e.to_string())
+                values(&expr, &doc, &ctx)
             };
             let shortcut = run(case);
             let full = run(&format!("({case}).select($this)"));
@@ -534,16 +550,7 @@ mod truth_tests {
             assert!(!expr.repeated.is_empty(), "{case}: nothing found repeated");
             let mut unshared = crate::parse(case).unwrap();
             unshared.repeated.clear();
-            let run = |e: &crate::Expr| {
-                crate::evaluate(e, &doc, doc.root(), &ctx)
-                    .map(|items| {
-                        items
-                            .iter()
-                            .map(|i| crate::item_value(&doc, i, &ctx))
-                            .collect::<Vec<_>>()
-                    })
-                    .map_err(|e| e.to_string())
-            };
+            let run = |e: &crate::Expr| values(e, &doc, &ctx);
             assert_eq!(run(&expr), run(&unshared), "{case}");
             // a clone finds its own repeats (addresses of its own nodes)
             let cloned = expr.clone();
