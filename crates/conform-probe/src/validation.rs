@@ -23,11 +23,6 @@ impl BodyValidator for conform_validate::Validator {
     fn errors_tallied(&self, body: &[u8], tally: &mut MustSupportReport) -> Vec<String> {
         let mut result = self.validate_bytes(body, 1);
         tally.take_from(&mut result);
-        result
-            .findings
-            .into_iter()
-            .filter(|f| f.severity.is_error())
-            .map(|f| format!("{}: {} [{}]", f.expression(), f.message, f.rule))
-            .collect()
+        result.error_sentences()
     }
 }

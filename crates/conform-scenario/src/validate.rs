@@ -99,13 +99,7 @@ impl BodyValidator for PackValidator {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .take_from(&mut result);
         }
-        errors.extend(
-            result
-                .findings
-                .into_iter()
-                .filter(|f| f.severity.is_error())
-                .map(|f| format!("{}: {} [{}]", f.expression(), f.message, f.rule)),
-        );
+        errors.extend(result.error_sentences());
         Ok(errors)
     }
 

@@ -53,6 +53,16 @@ fn is_zero(n: &usize) -> bool {
 }
 
 impl ResourceResult {
+    /// The error findings as one-line sentences (`where: message [rule]`),
+    /// as the probe and the scenario runner report a body's validation.
+    pub fn error_sentences(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity.is_error())
+            .map(|f| format!("{}: {} [{}]", f.expression(), f.message, f.rule))
+            .collect()
+    }
+
     pub fn errors(&self) -> usize {
         self.findings
             .iter()
