@@ -68,7 +68,7 @@ pub(crate) fn children(ev: &Ev, focus: &[Item], name: &str) -> EResult<Vec<Item>
                 if info.is_none() {
                     check_name(ev, ty.as_deref(), name)?;
                 }
-                child(ev, *n, info, name, &mut out);
+                child(ev, *n, info, name, &mut Gather::Items(&mut out));
             }
         }
     }
@@ -80,11 +80,12 @@ pub(crate) fn children(ev: &Ev, focus: &[Item], name: &str) -> EResult<Vec<Item>
 pub(crate) fn has_children(ev: &Ev, focus: &[Item], name: &str) -> EResult<bool> {
     // Every item is still looked at, as `children` would, so a strict-mode
     // error on a later item is not hidden by an earlier find.
-    let mut found = Vec::new();
-    let mut any = false;
+    let mut any = Gather::Any(false);
     for item in focus {
         match item {
-            Item::Value(Value::TypeInfo { .. }) => any |= matches!(name, "namespace" | "name"),
+            Item::Value(Value::TypeInfo { .. }) if matches!(name, "namespace" | "name") => {
+                any = Gather::Any(true)
+            }
             Item::Node(NodeRef {
                 node: Some(n), ty, ..
             }) if ev.doc.kind(*n) == Kind::Object => {
@@ -92,15 +93,31 @@ pub(crate) fn has_children(ev: &Ev, focus: &[Item], name: &str) -> EResult<bool>
                 if info.is_none() {
                     check_name(ev, ty.as_deref(), name)?;
                 }
-                if !any {
-                    child(ev, *n, info, name, &mut found);
-                    any = !found.is_empty();
+                if !any.found() {
+                    child(ev, *n, info, name, &mut any);
                 }
             }
             _ => {}
         }
     }
-    Ok(any)
+    Ok(any.found())
+}
+
+/// Where a child step puts what it finds: the items, typed, or only
+/// whether there are any (`x.exists()`: no types worked out, no items
+/// built, and a choice's variants not named).
+pub(crate) enum Gather<'o> {
+    Items(&'o mut Vec<Item>),
+    Any(bool),
+}
+
+impl Gather<'_> {
+    fn found(&self) -> bool {
+        match self {
+            Gather::Items(out) => !out.is_empty(),
+            Gather::Any(found) => *found,
+        }
+    }
 }
 
 /// Static checks on a path step the model does not know: a choice element
@@ -146,7 +163,7 @@ fn companion_of(doc: &conform_json::Document, obj: NodeId, name: &str) -> Option
         .map(|m| m.value)
 }
 
-fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Vec<Item>) {
+fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Gather) {
     let doc = ev.doc;
     // One pass over the members finds the value, its `_name` twin and
     // whether any key could be a choice variant (`valueQuantity`): this
@@ -209,14 +226,17 @@ fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Ve
             if !suffix.starts_with(char::is_uppercase) || !allowed(suffix) {
                 continue;
             }
-            let ty = choice_type_name(suffix);
             let comp = companion_of(doc, obj, &key);
-            push(ev, Some(m.value), comp, Some(Arc::from(ty.as_str())), out);
+            let ty = || Some(Arc::from(choice_type_name(suffix).as_str()));
+            push(ev, Some(m.value), comp, &ty, out);
+            if matches!(out, Gather::Any(true)) {
+                return;
+            }
         }
         return;
     }
-    let ty: Option<Arc<str>> = info.and_then(|i| i.types.first().cloned());
-    push(ev, value, companion, ty, out);
+    let ty = || info.as_ref().and_then(|i| i.types.first().cloned());
+    push(ev, value, companion, &ty, out);
 }
 
 /// The type of a JSON key that is an R4 core choice element with its type
@@ -244,12 +264,13 @@ fn choice_type_name(suffix: &str) -> String {
 }
 
 /// Flattens arrays (pairing value and companion arrays by position).
+/// `ty` is the declared type, asked for only when items are built.
 fn push(
     ev: &Ev,
     value: Option<NodeId>,
     companion: Option<NodeId>,
-    ty: Option<Arc<str>>,
-    out: &mut Vec<Item>,
+    ty: &dyn Fn() -> Option<Arc<str>>,
+    out: &mut Gather,
 ) {
     let doc = ev.doc;
     let is_arr = |n: Option<NodeId>| n.is_some_and(|n| doc.kind(n) == Kind::Array);
@@ -265,7 +286,7 @@ fn push(
         for i in 0..vs.len().max(cs.len()) {
             let v = vs.get(i).copied().filter(|v| doc.kind(*v) != Kind::Null);
             let c = cs.get(i).copied().filter(|c| doc.kind(*c) != Kind::Null);
-            one(ev, v, c, ty.clone(), out);
+            one(ev, v, c, ty, out);
         }
     } else {
         let v = value.filter(|v| doc.kind(*v) != Kind::Null);
@@ -273,15 +294,28 @@ fn push(
     }
 }
 
-fn one(ev: &Ev, v: Option<NodeId>, c: Option<NodeId>, ty: Option<Arc<str>>, out: &mut Vec<Item>) {
+fn one(
+    ev: &Ev,
+    v: Option<NodeId>,
+    c: Option<NodeId>,
+    ty: &dyn Fn() -> Option<Arc<str>>,
+    out: &mut Gather,
+) {
     if v.is_none() && c.is_none() {
         return;
     }
+    let out = match out {
+        Gather::Items(out) => out,
+        Gather::Any(found) => {
+            *found = true;
+            return;
+        }
+    };
     // Only a place typed as a resource in general (`Bundle.entry.resource`,
     // `contained`) or not typed at all takes its type from `resourceType`:
     // looking for that member on every object reached was a search of its
     // keys on every step.
-    let ty = match ty {
+    let ty = match ty() {
         Some(t) if !matches!(&*t, "Resource" | "DomainResource") => Some(t),
         ty => v
             .and_then(|v| resource_type(ev, v))
@@ -326,7 +360,7 @@ pub(crate) fn all_children(ev: &Ev, item: &Item) -> Vec<Item> {
             let info = ty
                 .as_deref()
                 .and_then(|t| ev.ctx.model.child_type(t, &name));
-            child(ev, n, info, &name, &mut out);
+            child(ev, n, info, &name, &mut Gather::Items(&mut out));
             // a choice key read directly (`valueQuantity`) is typed by its suffix
             if let Some(t) = choice_key_type(&name) {
                 for item in &mut out[start..] {
@@ -336,7 +370,7 @@ pub(crate) fn all_children(ev: &Ev, item: &Item) -> Vec<Item> {
                 }
             }
         } else if let Some(c) = companion {
-            child(ev, *c, None, &name, &mut out);
+            child(ev, *c, None, &name, &mut Gather::Items(&mut out));
         }
     }
     out

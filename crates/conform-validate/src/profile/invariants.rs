@@ -56,9 +56,7 @@ impl Checker<'_> {
             }
             [t] => Some(t.code.clone()),
             _ if p.choice => {
-                let last = self.path.last()?;
-                let key = last.trim_start_matches('.').split('[').next()?;
-                let suffix = key.strip_prefix(p.name.as_str())?;
+                let suffix = self.path.last()?.key.strip_prefix(p.name.as_str())?;
                 let mut ty = suffix.to_string();
                 if conform_fhirpath::system_type_of(&lower_first(suffix)).is_some() {
                     ty = lower_first(suffix);

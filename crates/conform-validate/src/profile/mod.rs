@@ -53,7 +53,10 @@ pub(crate) struct Checker<'a> {
     doc: &'a Document<'a>,
     /// The profile whose constraints are being applied, for messages.
     profile: &'a ProfilePlan,
-    path: Vec<String>,
+    /// Where the check is, from the value it started at; rendered only
+    /// when a finding is reported (formatting each step as it was entered
+    /// took 2% of a run over conformance resources).
+    path: Vec<Step<'a>>,
     depth: usize,
     /// Evaluates the profile's own invariants; `None` skips them.
     inv: Option<Invariants<'a>>,
@@ -222,7 +225,14 @@ impl<'a> Checker<'a> {
         extra: Option<&str>,
         message: String,
     ) {
-        let mut path = self.path.join("");
+        let mut path = String::new();
+        for step in &self.path {
+            path.push('.');
+            path.push_str(step.key);
+            if let Some(i) = step.index {
+                path.push_str(&format!("[{i}]"));
+            }
+        }
         if let Some(e) = extra {
             path.push('.');
             path.push_str(e);
@@ -461,12 +471,11 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn enter(&mut self, it: &Item<'_>) {
-        let seg = match it.index {
-            Some(i) => format!(".{}[{i}]", it.key),
-            None => format!(".{}", it.key),
-        };
-        self.path.push(seg);
+    fn enter(&mut self, it: &Item<'a>) {
+        self.path.push(Step {
+            key: it.key,
+            index: it.index,
+        });
     }
 
     fn leave(&mut self) {
@@ -843,6 +852,13 @@ impl Report for Checker<'_> {
 }
 
 /// One value of an element.
+/// One step of [`Checker::path`]: a JSON key, and the index in its array.
+#[derive(Clone, Copy)]
+struct Step<'a> {
+    key: &'a str,
+    index: Option<u32>,
+}
+
 #[derive(Clone, Copy)]
 pub(crate) struct Item<'a> {
     pub node: NodeId,

@@ -385,7 +385,7 @@ fn choice_type_at(ck: &Checker<'_>, it: &Item<'_>, path: &[String]) -> Option<St
 }
 
 /// A structural error about one value, located at that value.
-fn error_at(ck: &mut Checker<'_>, it: &Item<'_>, rule: &'static str, message: String) {
+fn error_at<'a>(ck: &mut Checker<'a>, it: &Item<'a>, rule: &'static str, message: String) {
     ck.enter(it);
     ck.report(
         Severity::Error,
