@@ -9,13 +9,18 @@ use conform_json::{LineIndex, ParseError};
 use conform_outcome::validate::MustSupportReport;
 pub use conform_outcome::validate::{FileFailure, ResourceResult, Sink, Summary};
 use rayon::prelude::*;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 
-/// How many files are validated together before their results are passed
-/// on: enough to keep both cores busy, few enough to bound memory.
-const FILE_BATCH: usize = 64;
-/// How much NDJSON is read before a parallel pass over its lines.
-const NDJSON_CHUNK_BYTES: usize = 8 * 1024 * 1024;
+/// How many files one task validates (on one thread, in order); tasks are
+/// what [`pipeline`] hands to the cores.
+const FILE_BATCH: usize = 8;
+/// How much NDJSON one task validates (whole lines, on one thread).
+const NDJSON_CHUNK_BYTES: usize = 1024 * 1024;
+/// Tasks queued per thread beyond those being delivered: enough that a
+/// core finding a slow task (a large StructureDefinition) ahead of it is
+/// never left without work, few enough to bound memory (a few MB of
+/// NDJSON, or a few dozen files, a thread).
+const TASKS_PER_THREAD: usize = 4;
 
 /// Which part of a run this process validates (`--shard K/N`): whole
 /// files by their place in the input list, and NDJSON by blocks of lines,
@@ -76,9 +81,10 @@ pub fn validate_inputs(v: &Validator, inputs: &[Input], sink: &mut dyn Sink) {
 
 /// [`validate_inputs`] for one shard of the inputs.
 ///
-/// Files go in batches and NDJSON in chunks, each validated in parallel
-/// and handed on one step behind ([`one_ahead`]), so reading the next
-/// chunk and writing the last one's results overlap with validation.
+/// Files go in small batches and NDJSON in chunks of lines, each a task
+/// on one thread, several in flight at once ([`pipeline`]), so reading
+/// the next chunk and writing the finished ones' results overlap with
+/// validation.
 pub fn validate_shard(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut dyn Sink) {
     if !v.options.must_support {
         return validate_shard_into(v, inputs, shard, sink);
@@ -132,13 +138,13 @@ fn validate_shard_into(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut
         let files = rest.iter().position(Input::is_ndjson).unwrap_or(rest.len());
         let validate_batch = |batch: &[Input]| {
             let mut results: Vec<(String, Result<Vec<ResourceResult>, String>)> = batch
-                .par_iter()
+                .iter()
                 .map(|input| (input.name(), validate_whole(v, input, shard)))
                 .collect();
             settle_batch(v, &mut results);
             results
         };
-        one_ahead(rest[..files].chunks(FILE_BATCH), validate_batch, |batch| {
+        pipeline(rest[..files].chunks(FILE_BATCH), validate_batch, |batch| {
             for (name, result) in batch {
                 sink.file_start(&name);
                 match result {
@@ -152,34 +158,48 @@ fn validate_shard_into(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut
     }
 }
 
-/// Runs `work` on each item in the thread pool while the calling thread
-/// fetches the next item and `deliver`s the previous one's result, in
-/// order: one item is being validated while the next is read and the last
-/// written, and no more than two are in memory at once.
-fn one_ahead<T: Send, R: Send>(
+/// Runs `work` on each item as a task of its own in the thread pool while
+/// the calling thread fetches the next items and `deliver`s the results,
+/// in order. Up to [`TASKS_PER_THREAD`] tasks a thread are queued ahead of
+/// the oldest, which is the one delivered next.
+///
+/// Each task runs on one thread from start to end. Splitting a chunk's
+/// lines across the threads instead (`par_iter`) made a thread waiting
+/// for the other half of one chunk steal lines of the next, so chunks
+/// finished together and both cores then waited while the next was read
+/// and the last written: two threads ran 1.7× as fast as one, not 2×.
+fn pipeline<T: Send, R: Send>(
     items: impl IntoIterator<Item = T>,
     work: impl Fn(T) -> R + Sync,
     mut deliver: impl FnMut(R),
 ) {
     let work = &work;
+    let ahead = rayon::current_num_threads() * TASKS_PER_THREAD;
     rayon::in_place_scope(|scope| {
-        let mut pending: Option<std::sync::mpsc::Receiver<R>> = None;
+        let mut pending = std::collections::VecDeque::with_capacity(ahead + 1);
+        let mut deliver_oldest = |pending: &mut std::collections::VecDeque<_>| {
+            let oldest: Option<std::sync::mpsc::Receiver<R>> = pending.pop_front();
+            // A panic in `work` ends the scope with that panic; the
+            // receive only fails then.
+            if let Some(Ok(r)) = oldest.map(|p| p.recv()) {
+                deliver(r);
+            }
+        };
         for item in items {
             let (done, result) = std::sync::mpsc::sync_channel(1);
+            // Tasks spawned from outside the pool are taken first in,
+            // first out, so the oldest is the first to finish.
             scope.spawn(move |_| {
                 // The receiver only goes away if `deliver` panicked.
                 let _ = done.send(work(item));
             });
-            if let Some(previous) = pending.replace(result) {
-                // A panic in `work` ends the scope with that panic; the
-                // receive only fails then.
-                if let Ok(r) = previous.recv() {
-                    deliver(r);
-                }
+            pending.push_back(result);
+            if pending.len() > ahead {
+                deliver_oldest(&mut pending);
             }
         }
-        if let Some(Ok(r)) = pending.map(|p| p.recv()) {
-            deliver(r);
+        while !pending.is_empty() {
+            deliver_oldest(&mut pending);
         }
     });
 }
@@ -278,31 +298,42 @@ fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
         })
 }
 
-/// Validates each non-blank line of an NDJSON text in parallel.
+/// Validates each non-blank line of an NDJSON text in parallel (standard
+/// input, read whole).
 fn validate_lines(
     v: &Validator,
     bytes: &[u8],
     first_line: u32,
     shard: Shard,
 ) -> Vec<ResourceResult> {
-    let lines: Vec<(u32, &[u8])> = split_lines(bytes)
+    let lines = lines_of(bytes, first_line, shard);
+    lines
+        .par_iter()
+        .map(|&(n, line)| validate_line(v, n, line))
+        .collect()
+}
+
+/// The non-blank lines of an NDJSON text that are this shard's, each with
+/// its 0-based number in the file.
+fn lines_of(bytes: &[u8], first_line: u32, shard: Shard) -> Vec<(u32, &[u8])> {
+    split_lines(bytes)
         .enumerate()
         .map(|(i, l)| (first_line + i as u32, l))
         .filter(|&(n, _)| shard.takes_line(n))
         .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
-        .collect();
+        .collect()
+}
+
+/// One NDJSON line (0-based number `n`), unless it is over the
+/// max-line-bytes limit.
+fn validate_line(v: &Validator, n: u32, line: &[u8]) -> ResourceResult {
     let max = v.options.max_line_bytes;
-    lines
-        .par_iter()
-        .map(|&(n, line)| {
-            if line.len() as u64 > max {
-                let why = format!("an NDJSON line longer than the limit of {max} bytes");
-                over_limit("max-line-bytes", &why, n, n + 1, 1)
-            } else {
-                v.bytes_unsettled(line, n)
-            }
-        })
-        .collect::<Vec<_>>()
+    if line.len() as u64 > max {
+        let why = format!("an NDJSON line longer than the limit of {max} bytes");
+        over_limit("max-line-bytes", &why, n, n + 1, 1)
+    } else {
+        v.bytes_unsettled(line, n)
+    }
 }
 
 /// Streams an NDJSON file in chunks, so a file larger than memory is fine.
@@ -311,13 +342,7 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
     sink.file_start(&name);
     let Input::File(path) = input else { return };
     let chunks = match std::fs::File::open(path) {
-        Ok(file) => NdjsonChunks {
-            reader: BufReader::with_capacity(1 << 20, file),
-            chunk_bytes: NDJSON_CHUNK_BYTES,
-            max_line_bytes: v.options.max_line_bytes,
-            lines_before: 0,
-            done: false,
-        },
+        Ok(file) => NdjsonChunks::new(file, NDJSON_CHUNK_BYTES, v.options.max_line_bytes),
         Err(e) => {
             let message = format!("cannot read {}: {e}", path.display());
             sink.file_failed(&name, FileFailure { message }.into_outcome());
@@ -329,12 +354,15 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
         chunk.map(|(bytes, first_line)| {
             // Drop the final newline so it does not count as an extra line.
             let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-            let mut results = validate_lines(v, body, first_line, shard);
+            let mut results: Vec<ResourceResult> = lines_of(body, first_line, shard)
+                .into_iter()
+                .map(|(n, line)| validate_line(v, n, line))
+                .collect();
             v.settle(&mut results);
             results
         })
     };
-    one_ahead(chunks, validate_chunk, |chunk| match chunk {
+    pipeline(chunks, validate_chunk, |chunk| match chunk {
         Ok(results) => results.into_iter().for_each(|r| sink.resource(&name, r)),
         Err(e) => {
             let message = format!("cannot read {}: {e}", path.display());
@@ -347,71 +375,122 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
 /// An NDJSON file as chunks of whole lines of about `chunk_bytes`, each
 /// with the number of its first line; a read error ends it. A line longer
 /// than `max_line_bytes` is kept only to one byte past that (enough for
-/// [`validate_lines`] to refuse it), so memory stays bounded.
+/// [`validate_line`] to refuse it), so memory stays bounded.
+///
+/// The file is read in large blocks straight into the chunk, and only the
+/// newlines are looked for: reading it a line at a time through a buffer
+/// copied every byte once more and was most of what the reading thread
+/// did.
 struct NdjsonChunks<R> {
     reader: R,
     chunk_bytes: usize,
     max_line_bytes: u64,
     lines_before: u32,
+    /// Bytes read past the end of the last chunk: the start of the next.
+    carry: Vec<u8>,
+    /// The line being read is over the limit: the rest of it, up to its
+    /// newline, is dropped as it is read.
+    skipping: bool,
+    /// The end of the file was reached.
+    at_end: bool,
+    /// The last chunk has been given out.
     done: bool,
 }
 
-/// Appends one line (with its newline) to `chunk`, but at most `max + 1`
-/// bytes of it: the rest of a longer line is read and dropped. Returns
-/// how many bytes were read (0 at the end).
-fn read_line_bounded<R: BufRead>(
-    reader: &mut R,
-    chunk: &mut Vec<u8>,
-    max: u64,
-) -> std::io::Result<usize> {
-    let n = reader
-        .by_ref()
-        .take(max.saturating_add(1))
-        .read_until(b'\n', chunk)?;
-    if n as u64 <= max || chunk.last() == Some(&b'\n') {
-        return Ok(n);
-    }
-    let mut skipped = 0;
-    loop {
-        let buf = reader.fill_buf()?;
-        if buf.is_empty() {
-            break;
-        }
-        let (used, end) = match memchr::memchr(b'\n', buf) {
-            Some(i) => (i + 1, true),
-            None => (buf.len(), false),
-        };
-        reader.consume(used);
-        skipped += used;
-        if end {
-            chunk.push(b'\n');
-            break;
+impl<R> NdjsonChunks<R> {
+    fn new(reader: R, chunk_bytes: usize, max_line_bytes: u64) -> Self {
+        NdjsonChunks {
+            reader,
+            chunk_bytes,
+            max_line_bytes,
+            lines_before: 0,
+            carry: Vec::new(),
+            skipping: false,
+            at_end: false,
+            done: false,
         }
     }
-    Ok(n + skipped)
 }
 
-impl<R: BufRead> Iterator for NdjsonChunks<R> {
+/// How much is read at once.
+const READ_BLOCK: usize = 256 * 1024;
+
+impl<R: Read> NdjsonChunks<R> {
+    /// Appends what is read next to `chunk`; while skipping the rest of an
+    /// over-long line, drops it up to and without its newline. `false` at
+    /// the end of the file.
+    fn read_more(&mut self, chunk: &mut Vec<u8>) -> std::io::Result<bool> {
+        let before = chunk.len();
+        let n = (&mut self.reader)
+            .take(READ_BLOCK as u64)
+            .read_to_end(chunk)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        if self.skipping {
+            match memchr::memchr(b'\n', &chunk[before..]) {
+                Some(i) => {
+                    chunk.drain(before..before + i);
+                    self.skipping = false;
+                }
+                None => chunk.truncate(before),
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl<R: Read> Iterator for NdjsonChunks<R> {
     type Item = std::io::Result<(Vec<u8>, u32)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
         }
-        let mut chunk = Vec::with_capacity(self.chunk_bytes + (1 << 16));
         let first_line = self.lines_before;
-        while chunk.len() < self.chunk_bytes {
-            match read_line_bounded(&mut self.reader, &mut chunk, self.max_line_bytes) {
-                Ok(0) => {
-                    self.done = true;
-                    break;
+        let max = usize::try_from(self.max_line_bytes.saturating_add(1)).unwrap_or(usize::MAX);
+        let mut chunk = std::mem::take(&mut self.carry);
+        chunk.reserve(self.chunk_bytes + READ_BLOCK);
+        // `scanned`: bytes already looked at for newlines; `line`: where
+        // the line being read starts.
+        let (mut scanned, mut line) = (0, 0);
+        loop {
+            while let Some(i) = memchr::memchr(b'\n', &chunk[scanned..]) {
+                let mut newline = scanned + i;
+                if newline - line > max {
+                    chunk.drain(line + max..newline);
+                    newline = line + max;
                 }
-                Ok(_) => self.lines_before += 1,
+                self.lines_before += 1;
+                line = newline + 1;
+                scanned = line;
+                // The chunk ends with the first line that reaches its size.
+                if line >= self.chunk_bytes {
+                    self.carry = chunk.split_off(line);
+                    return Some(Ok((chunk, first_line)));
+                }
+            }
+            scanned = chunk.len();
+            if scanned - line > max {
+                chunk.truncate(line + max);
+                scanned = chunk.len();
+                self.skipping = true;
+            }
+            if self.at_end {
+                break;
+            }
+            match self.read_more(&mut chunk) {
+                Ok(true) => {}
+                Ok(false) => self.at_end = true,
                 Err(e) => {
                     self.done = true;
                     return Some(Err(e));
                 }
             }
+        }
+        self.done = true;
+        if line < chunk.len() {
+            self.lines_before += 1; // the last line, without a newline
         }
         // An empty file still passes through once, as before (no lines).
         if chunk.is_empty() && first_line > 0 {
@@ -527,15 +606,9 @@ mod shard_tests {
     #[test]
     fn ndjson_chunks_are_whole_lines_numbered_from_the_file_start() {
         let text = b"{\"a\":1}\n{\"b\":2}\n\n{\"c\":3}\n{\"d\":4}";
-        let chunks: Vec<(Vec<u8>, u32)> = NdjsonChunks {
-            reader: &text[..],
-            chunk_bytes: 8,
-            max_line_bytes: 64,
-            lines_before: 0,
-            done: false,
-        }
-        .map(Result::unwrap)
-        .collect();
+        let chunks: Vec<(Vec<u8>, u32)> = NdjsonChunks::new(&text[..], 8, 64)
+            .map(Result::unwrap)
+            .collect();
         let seen: Vec<(&str, u32)> = chunks
             .iter()
             .map(|(b, n)| (std::str::from_utf8(b).unwrap(), *n))
@@ -551,43 +624,94 @@ mod shard_tests {
         );
     }
 
+    /// A reader that gives at most `.1` bytes a read, so lines span reads.
+    struct Chunked<'t>(&'t [u8], usize);
+
+    impl Read for Chunked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
     #[test]
     fn ndjson_lines_over_the_limit_are_cut_one_byte_past_it() {
-        // A small BufReader so the long line spans several buffers.
         let text = format!(
             "{{\"a\":1}}\n{}\n{{\"c\":3}}\n{}",
             "x".repeat(100),
             "y".repeat(50)
         );
-        let chunks: Vec<(Vec<u8>, u32)> = NdjsonChunks {
-            reader: std::io::BufReader::with_capacity(16, text.as_bytes()),
-            chunk_bytes: 1 << 20,
-            max_line_bytes: 10,
-            lines_before: 0,
-            done: false,
+        // in one read, and spread over many
+        for read_size in [usize::MAX, 7, 1] {
+            let chunks: Vec<(Vec<u8>, u32)> =
+                NdjsonChunks::new(Chunked(text.as_bytes(), read_size), 1 << 20, 10)
+                    .map(Result::unwrap)
+                    .collect();
+            assert_eq!(chunks.len(), 1);
+            let lines: Vec<&[u8]> = chunks[0].0.split(|&b| b == b'\n').collect();
+            assert_eq!(
+                lines,
+                [
+                    &b"{\"a\":1}"[..],
+                    "x".repeat(11).as_bytes(),
+                    b"{\"c\":3}",
+                    "y".repeat(11).as_bytes(),
+                ],
+                "reads of {read_size}"
+            );
         }
-        .map(Result::unwrap)
-        .collect();
-        assert_eq!(chunks.len(), 1);
-        let lines: Vec<&[u8]> = chunks[0].0.split(|&b| b == b'\n').collect();
-        assert_eq!(
-            lines,
-            [
-                &b"{\"a\":1}"[..],
-                "x".repeat(11).as_bytes(),
-                b"{\"c\":3}",
-                "y".repeat(11).as_bytes(),
-            ]
-        );
     }
 
     #[test]
-    fn one_ahead_delivers_every_result_in_order() {
+    fn ndjson_chunks_hold_every_line_once_whatever_the_read_and_chunk_sizes() {
+        let lines: Vec<String> = (0..40)
+            .map(|i| match i % 5 {
+                0 => String::new(),
+                1 => "z".repeat(30 + i),
+                _ => format!("{{\"n\":{i}}}"),
+            })
+            .collect();
+        for ending in ["", "\n"] {
+            let text = lines.join("\n") + ending;
+            for read_size in [1, 3, 64, usize::MAX] {
+                for chunk_bytes in [1, 10, 100, 1 << 20] {
+                    let chunks: Vec<(Vec<u8>, u32)> =
+                        NdjsonChunks::new(Chunked(text.as_bytes(), read_size), chunk_bytes, 40)
+                            .map(Result::unwrap)
+                            .collect();
+                    let mut next_line = 0;
+                    let mut joined = Vec::new();
+                    for (bytes, first) in &chunks {
+                        assert_eq!(*first, next_line, "{read_size}/{chunk_bytes}");
+                        let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+                        next_line += body.split(|&b| b == b'\n').count() as u32;
+                        joined.extend_from_slice(bytes);
+                    }
+                    let expected: String = lines
+                        .iter()
+                        .map(|l| &l[..l.len().min(41)])
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                        + ending;
+                    assert_eq!(
+                        String::from_utf8(joined).unwrap(),
+                        expected,
+                        "{read_size}/{chunk_bytes}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pipeline_delivers_every_result_in_order() {
         let mut seen = Vec::new();
-        super::one_ahead(0..100u32, |i| i * 2, |r| seen.push(r));
+        super::pipeline(0..100u32, |i| i * 2, |r| seen.push(r));
         assert_eq!(seen, (0..100).map(|i| i * 2).collect::<Vec<_>>());
         let mut none = Vec::new();
-        super::one_ahead(std::iter::empty::<u32>(), |i| i, |r| none.push(r));
+        super::pipeline(std::iter::empty::<u32>(), |i| i, |r| none.push(r));
         assert!(none.is_empty());
     }
 
