@@ -16,7 +16,7 @@ use crate::terminology::{CodeSet, Membership};
 use conform_fhirpath::{Expr, Item, Model, NodeRef, Value};
 use conform_json::{Document, Kind, NodeId};
 use rustc_hash::FxHashMap;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 
 /// Value sets expanded for `memberOf()`, shared by every thread.
 pub(crate) type ValueSetCache = RwLock<FxHashMap<String, Arc<CodeSet>>>;
@@ -37,8 +37,9 @@ pub(crate) struct InvariantIssue<'a> {
 pub(crate) struct Invariants<'a> {
     pub(crate) plans: &'a Plans,
     pub(crate) exprs: &'a [Option<Expr>],
-    /// Built on the first evaluation, so runs without invariants never pay.
-    pub(crate) model: &'a OnceLock<PlansModel>,
+    /// Each type's entry built on first use, so runs without invariants
+    /// never pay.
+    pub(crate) model: &'a PlansModel,
     pub(crate) context: &'a Context,
     pub(crate) values: &'a Values,
     pub(crate) value_sets: &'a ValueSetCache,
@@ -53,8 +54,7 @@ pub(crate) struct Invariants<'a> {
 impl<'a> Invariants<'a> {
     /// FHIRPath type information from the plans.
     pub(crate) fn model(&self) -> &'a PlansModel {
-        let plans = self.plans;
-        self.model.get_or_init(|| PlansModel::new(plans))
+        self.model
     }
 
     /// Evaluates the constraints `ids` on one value and passes on what each

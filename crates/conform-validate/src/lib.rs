@@ -67,8 +67,9 @@ pub struct Validator {
     selection: Arc<ProfileSelection>,
     /// The plans' invariants, parsed once (`None`: not parseable).
     invariants: Arc<Vec<Option<conform_fhirpath::Expr>>>,
-    /// FHIRPath type information from the plans, built on first need.
-    model: Arc<std::sync::OnceLock<fhirpath_model::PlansModel>>,
+    /// FHIRPath type information from the plans (each type's built on
+    /// first need).
+    model: Arc<fhirpath_model::PlansModel>,
     /// Value sets expanded for FHIRPath's `memberOf()`.
     value_sets: Arc<invariants::ValueSetCache>,
     /// The FHIR release of the definitions (`None`: no package declares one).
@@ -115,6 +116,7 @@ impl Validator {
                 .map(|c| conform_fhirpath::parse(&c.expression).ok())
                 .collect(),
         );
+        let model = Arc::new(fhirpath_model::PlansModel::new(plans.clone()));
         Validator {
             plans,
             context: Arc::new(context),
@@ -122,7 +124,7 @@ impl Validator {
             rules: Arc::new(national::RuleSet::default()),
             values,
             invariants,
-            model: Default::default(),
+            model,
             value_sets: Default::default(),
             selection: Arc::new(ProfileSelection::default()),
             release: None,

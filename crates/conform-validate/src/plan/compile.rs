@@ -2,6 +2,7 @@
 //! specialization`) of the loaded packages. Every type, element, cardinality
 //! and binding comes from the definitions; nothing is typed in per resource.
 
+use super::lazy::LazyList;
 use super::{
     Binding, ElementPlan, ElementType, Key, Plans, Strength, TypeId, TypeKind, TypePlan, UNBOUNDED,
 };
@@ -51,8 +52,10 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
     let mut c = Compiler {
         src,
         plans: Plans {
-            types: Vec::new(),
+            types: Default::default(),
             by_name: FxHashMap::default(),
+            backbones: FxHashMap::default(),
+            constrained: FxHashMap::default(),
             code_sets: Vec::new(),
             packages,
             context: src
@@ -93,6 +96,7 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
         c.fill_type(sd, id)?;
     }
     c.drop_inherited_constraints();
+    c.plans.index_type_names();
     c.compile_profiles();
     c.plans.profiles.failed = src.snapshot_failures().into_iter().collect();
     c.plans.unresolved = unresolved_canonicals(src);
@@ -455,7 +459,7 @@ fn target_types(t: &Value) -> Vec<String> {
 }
 
 /// The JSON property names of a type's elements.
-fn keys_of(elements: &[ElementPlan], types: &[TypePlan]) -> FxHashMap<String, Key> {
+fn keys_of(elements: &[ElementPlan], types: &LazyList<TypePlan>) -> FxHashMap<String, Key> {
     let mut keys = FxHashMap::default();
     for (i, e) in elements.iter().enumerate() {
         let element = i as u16;

@@ -82,6 +82,84 @@ impl<'de, T> Deserialize<'de> for Lazy<T> {
     }
 }
 
+impl<T: DeserializeOwned> Lazy<T> {
+    /// The value, to change (decoded first if need be).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.get();
+        self.value.get_mut().expect("decoded just above")
+    }
+}
+
+/// A list whose items are each decoded on first use: a run asks for the
+/// few types and profiles its payloads use, by index.
+pub struct LazyList<T>(Vec<Lazy<T>>);
+
+impl<T: DeserializeOwned + std::fmt::Debug> std::fmt::Debug for LazyList<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(&self.0).finish()
+    }
+}
+
+impl<T> Default for LazyList<T> {
+    fn default() -> Self {
+        LazyList(Vec::new())
+    }
+}
+
+impl<T: DeserializeOwned> LazyList<T> {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.0.get(i).map(Lazy::get)
+    }
+
+    pub fn push(&mut self, value: T) {
+        self.0.push(Lazy::new(value));
+    }
+
+    /// Every item, each decoded as it is reached.
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().map(Lazy::get)
+    }
+}
+
+impl<T: DeserializeOwned> From<Vec<T>> for LazyList<T> {
+    fn from(items: Vec<T>) -> Self {
+        LazyList(items.into_iter().map(Lazy::new).collect())
+    }
+}
+
+impl<T: DeserializeOwned> std::ops::Index<usize> for LazyList<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        self.0[i].get()
+    }
+}
+
+impl<T: DeserializeOwned> std::ops::IndexMut<usize> for LazyList<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        self.0[i].get_mut()
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Serialize for LazyList<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de, T> Deserialize<'de> for LazyList<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<Lazy<T>>::deserialize(d).map(LazyList)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Lazy;
@@ -96,5 +174,18 @@ mod tests {
         // written again without being decoded: the same bytes
         let read_again: Lazy<Vec<String>> = postcard::from_bytes(&bytes).expect("decode");
         assert_eq!(postcard::to_stdvec(&read_again).expect("encode"), bytes);
+    }
+
+    #[test]
+    fn a_list_decodes_only_the_items_asked_for() {
+        let built = super::LazyList::from(vec!["a".to_string(), "b".into(), "c".into()]);
+        let bytes = postcard::to_stdvec(&built).expect("encode");
+        let mut read: super::LazyList<String> = postcard::from_bytes(&bytes).expect("decode");
+        assert_eq!(read[1], "b");
+        let decoded: Vec<bool> = read.0.iter().map(|l| l.value.get().is_some()).collect();
+        assert_eq!(decoded, [false, true, false]);
+        read[2].push('!');
+        assert_eq!(read.iter().collect::<Vec<_>>(), ["a", "b", "c!"]);
+        assert_eq!((read.len(), read.get(3)), (3, None));
     }
 }

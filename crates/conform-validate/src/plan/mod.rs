@@ -170,9 +170,18 @@ pub struct Binding {
 /// All compiled plans of one set of packages.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Plans {
-    pub types: Vec<TypePlan>,
+    /// Each decoded from the cache when first used: a run over a few
+    /// resource types never decodes the rest.
+    pub types: lazy::LazyList<TypePlan>,
     /// Top-level types by name (resources, data types, primitives).
     pub by_name: FxHashMap<String, TypeId>,
+    /// Backbone elements' types by path (`Patient.contact`), the names
+    /// FHIRPath's type model gives them.
+    pub backbones: FxHashMap<String, TypeId>,
+    /// Types defined by constraining another (`Age`, `SimpleQuantity`),
+    /// as elements name them, with the plan that validates them: FHIRPath
+    /// sees them as derived from that plan's type.
+    pub constrained: FxHashMap<String, TypeId>,
     pub code_sets: Vec<CodeSet>,
     /// The package set these plans were compiled from, for the cache key
     /// and for reports.
@@ -258,6 +267,25 @@ impl Plans {
     #[inline]
     pub fn get(&self, id: TypeId) -> &TypePlan {
         &self.types[id as usize]
+    }
+
+    /// Fills [`Plans::backbones`] and [`Plans::constrained`] from the
+    /// compiled types (the compiler's last step).
+    pub(crate) fn index_type_names(&mut self) {
+        let (mut backbones, mut constrained) = (FxHashMap::default(), FxHashMap::default());
+        for (id, t) in self.types.iter().enumerate() {
+            if t.kind == TypeKind::Backbone {
+                backbones.insert(t.name.clone(), id as TypeId);
+            }
+            for ty in t.elements.iter().flat_map(|e| &e.types) {
+                let plan = self.get(ty.plan);
+                if ty.code != plan.name && plan.kind != TypeKind::Backbone {
+                    constrained.insert(ty.code.clone(), ty.plan);
+                }
+            }
+        }
+        self.backbones = backbones;
+        self.constrained = constrained;
     }
 
     /// A concrete (non-abstract) resource type by name.

@@ -28,7 +28,9 @@ fn plans() -> Plans {
             .enumerate()
             .map(|(i, t)| (t.name.clone(), i as u32))
             .collect(),
-        types,
+        types: types.into(),
+        backbones: Default::default(),
+        constrained: Default::default(),
         code_sets: Vec::new(),
         packages: Vec::new(),
         context: Vec::new(),
