@@ -50,6 +50,10 @@ pub(crate) struct Node {
 pub struct Member {
     pub(crate) key_start: u32,
     pub(crate) key_end: u32,
+    /// [`key_head`] of the raw key: lookups by name tell most keys apart
+    /// by length and this, without reading the key from the source text
+    /// (a read from anywhere in a large text, for every member passed).
+    pub(crate) key_head: u32,
     pub(crate) key_escaped: bool,
     pub value: NodeId,
 }
@@ -59,6 +63,32 @@ impl Member {
     #[inline]
     pub fn is_escaped(&self) -> bool {
         self.key_escaped
+    }
+
+    /// The length of the raw key, in bytes.
+    #[inline]
+    pub fn key_len(&self) -> usize {
+        (self.key_end - self.key_start) as usize
+    }
+
+    /// [`key_head`] of the raw key.
+    #[inline]
+    pub fn key_head(&self) -> u32 {
+        self.key_head
+    }
+}
+
+/// The first four bytes of a key (zeros past its end), as one number: two
+/// keys of the same length that are no longer than four bytes are equal
+/// exactly when their heads are.
+#[inline]
+pub fn key_head(key: &[u8]) -> u32 {
+    match key {
+        [a, b, c, d, ..] => u32::from_le_bytes([*a, *b, *c, *d]),
+        [a, b, c] => u32::from_le_bytes([*a, *b, *c, 0]),
+        [a, b] => u32::from_le_bytes([*a, *b, 0, 0]),
+        [a] => u32::from(*a),
+        [] => 0,
     }
 }
 
@@ -193,9 +223,10 @@ impl<'s> Document<'s> {
 
     /// The first member of an object with this (unescaped) key.
     pub fn get(&self, obj: NodeId, key: &str) -> Option<NodeId> {
+        let head = key_head(key.as_bytes());
         self.members(obj)
             .iter()
-            .find(|m| self.key_is(m, key))
+            .find(|m| self.key_is_with_head(m, key, head))
             .map(|m| m.value)
     }
 
@@ -204,11 +235,19 @@ impl<'s> Document<'s> {
     /// first byte before any call to compare the rest.
     #[inline]
     pub fn key_is(&self, m: &Member, name: &str) -> bool {
+        self.key_is_with_head(m, name, key_head(name.as_bytes()))
+    }
+
+    /// [`Self::key_is`], `head` being `name`'s [`key_head`].
+    #[inline]
+    fn key_is_with_head(&self, m: &Member, name: &str, head: u32) -> bool {
         if m.key_escaped {
             return self.key(m) == name;
         }
         let name = name.as_bytes();
-        (m.key_end - m.key_start) as usize == name.len() && self.raw_key_bytes(m) == name
+        m.key_len() == name.len()
+            && m.key_head == head
+            && (name.len() <= 4 || self.raw_key_bytes(m) == name)
     }
 
     /// The string value of a member, when it is a string.
@@ -359,4 +398,49 @@ fn hex4(b: &[u8]) -> u32 {
                 _ => (c - b'A' + 10) as u32,
             }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_head;
+
+    #[test]
+    fn short_keys_of_one_length_are_equal_exactly_when_their_heads_are() {
+        let keys = [
+            "", "a", "b", "id", "ic", "_id", "url", "uri", "text", "test", "textX",
+        ];
+        for a in keys {
+            for b in keys {
+                if a.len() == b.len() && a.len() <= 4 {
+                    assert_eq!(
+                        key_head(a.as_bytes()) == key_head(b.as_bytes()),
+                        a == b,
+                        "{a} {b}"
+                    );
+                }
+            }
+        }
+        // the head of `_name` is an underscore before the head of `name`
+        assert_eq!(
+            key_head(b"_val"),
+            (key_head(b"value") << 8) | u32::from(b'_')
+        );
+    }
+
+    #[test]
+    fn lookups_by_name_find_short_long_and_escaped_keys() {
+        let doc = crate::parse(br#"{"id":1,"idx":2,"identifier":3,"i\u0064s":4,"_id":5}"#).unwrap();
+        let root = doc.root();
+        let at = |k: &str| {
+            doc.get(root, k)
+                .and_then(|n| doc.raw(n))
+                .map(str::to_string)
+        };
+        assert_eq!(at("id").as_deref(), Some("1"));
+        assert_eq!(at("idx").as_deref(), Some("2"));
+        assert_eq!(at("identifier").as_deref(), Some("3"));
+        assert_eq!(at("ids").as_deref(), Some("4"));
+        assert_eq!(at("_id").as_deref(), Some("5"));
+        assert_eq!(at("ident"), None);
+    }
 }

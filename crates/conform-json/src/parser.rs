@@ -221,6 +221,7 @@ impl Parser<'_> {
                 self.member_stack.push(Member {
                     key_start: ks,
                     key_end: ke,
+                    key_head: crate::document::key_head(&self.src[ks as usize..ke as usize]),
                     key_escaped: kesc,
                     value,
                 });

@@ -169,7 +169,18 @@ fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Ga
     // whether any key could be a choice variant (`valueQuantity`): this
     // runs for every step of every invariant.
     let (mut value, mut companion, mut variants) = (None, None, false);
-    let first = name.as_bytes().first().copied();
+    let name_b = name.as_bytes();
+    let n = name_b.len();
+    // Keys are told apart by length and their first four bytes
+    // (`Member::key_head`) before any is read from the text.
+    let head = conform_json::key_head(name_b);
+    // `_name`'s head: an underscore, then the first three bytes of `name`
+    let twin_head = (head << 8) | u32::from(b'_');
+    let prefix_mask = if n >= 4 {
+        u32::MAX
+    } else {
+        (1u32 << (8 * n)) - 1
+    };
     for m in doc.members(obj) {
         if m.is_escaped() {
             let key = doc.key(m);
@@ -182,26 +193,25 @@ fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Ga
             }
             continue;
         }
-        // Most keys differ from `name` in length or first byte: tell them
-        // apart before comparing the rest.
-        let key = doc.raw_key_bytes(m);
-        if key.len() < name.len() {
+        let len = m.key_len();
+        if len < n {
             continue; // neither `name`, its `_name` twin nor a variant
         }
-        match key.first().copied() {
-            f if f == first => {
-                if key.len() == name.len() {
-                    if key == name.as_bytes() {
-                        value = value.or(Some(m.value));
-                    }
-                } else if key.len() > name.len() && key.starts_with(name.as_bytes()) {
-                    variants = true;
-                }
+        if len == n {
+            if m.key_head() == head && (n <= 4 || doc.raw_key_bytes(m) == name_b) {
+                value = value.or(Some(m.value));
             }
-            Some(b'_') if key.len() == name.len() + 1 && &key[1..] == name.as_bytes() => {
-                companion = companion.or(Some(m.value));
-            }
-            _ => {}
+            continue;
+        }
+        if len == n + 1
+            && m.key_head() == twin_head
+            && (n < 4 || &doc.raw_key_bytes(m)[1..] == name_b)
+        {
+            companion = companion.or(Some(m.value));
+        } else if m.key_head() & prefix_mask == head
+            && (n <= 4 || doc.raw_key_bytes(m).starts_with(name_b))
+        {
+            variants = true;
         }
     }
     if value.is_none() && companion.is_none() {
