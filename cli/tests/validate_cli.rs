@@ -285,16 +285,22 @@ fn a_damaged_plan_cache_is_rebuilt_not_used() {
             .unwrap()
     };
     let first = validate();
-    let file = std::fs::read_dir(dir.path())
+    // Every cache file the run wrote (the R4 plans, and the other
+    // release's, which tell a payload written for it) is damaged: which
+    // one a folder listing gives first depends on their names.
+    let files: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "bin"))
-        .expect("a plan cache file");
-    let mut bytes = std::fs::read(&file).unwrap();
-    // near the end: inside the profiles, which are decoded lazily
-    let at = bytes.len() - bytes.len() / 5;
-    bytes[at] ^= 0x5a;
-    std::fs::write(&file, &bytes).unwrap();
+        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+        .collect();
+    assert!(!files.is_empty(), "a plan cache file");
+    for file in files {
+        let mut bytes = std::fs::read(&file).unwrap();
+        // near the end: inside the profiles, which are decoded lazily
+        let at = bytes.len() - bytes.len() / 5;
+        bytes[at] ^= 0x5a;
+        std::fs::write(&file, &bytes).unwrap();
+    }
     let second = validate();
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(
