@@ -3,6 +3,7 @@
 
 use crate::model::{BuiltinModel, Model};
 use crate::value::Item;
+use crate::value::Items;
 use conform_json::{Document, NodeId};
 use std::collections::HashMap;
 
@@ -27,7 +28,7 @@ pub struct Context<'a> {
     /// `%rootResource`; defaults to `%resource`.
     pub root_resource: Option<NodeId>,
     /// Extra `%name` variables.
-    pub variables: HashMap<String, Vec<Item>>,
+    pub variables: HashMap<String, Items>,
     pub resolver: Option<&'a Resolver<'a>>,
     pub member_of: Option<&'a Check<'a>>,
     pub conforms_to: Option<&'a Check<'a>>,

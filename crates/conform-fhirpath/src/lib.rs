@@ -39,7 +39,7 @@ pub use eval::dates::DateTime;
 pub use eval::{evaluate, evaluate_item};
 pub use model::{system_type_of, BuiltinModel, ChildInfo, Model, PRIMITIVES};
 pub use parser::parse;
-pub use value::{Item, NodeRef, Value};
+pub use value::{Item, Items, NodeRef, Value};
 
 /// The System value of an item (document primitives converted by their
 /// type), or `None` for complex nodes. Useful to callers that want plain

@@ -52,6 +52,10 @@ pub struct NodeRef {
     pub ty: Option<Arc<str>>,
 }
 
+/// A FHIRPath collection. Most results hold one item or none, so one is
+/// kept inline: evaluating a path step or a comparison allocates nothing.
+pub type Items = smallvec::SmallVec<[Item; 1]>;
+
 /// One item of a FHIRPath collection.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {

@@ -129,7 +129,10 @@ impl<'a> Invariants<'a> {
             companion: None,
             ty: Some("Extension".into()),
         };
-        let vars = [("extension", vec![Item::Node(ext)])];
+        let vars = [(
+            "extension",
+            conform_fhirpath::Items::from_elem(Item::Node(ext), 1),
+        )];
         self.with_context_and(doc, resources, vars, |ctx| {
             let items = conform_fhirpath::evaluate_item(expr, doc, &Item::Node(focus), ctx).ok()?;
             match items.as_slice() {
@@ -187,7 +190,7 @@ impl<'a> Invariants<'a> {
         &self,
         doc: &Document<'_>,
         resources: &[NodeId],
-        variables: [(&str, Vec<Item>); N],
+        variables: [(&str, conform_fhirpath::Items); N],
         f: impl FnOnce(&conform_fhirpath::Context) -> R,
     ) -> R {
         let resolver = |d: &Document, r: &str| resolve_in_bundles(d, resources, r);

@@ -6,19 +6,20 @@ use super::operators::singleton;
 use super::quantity::calendar_ucum;
 use super::Ev;
 use crate::error::EResult;
+use crate::value::Items;
 use crate::value::{Item, Value};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-type Arg<'a> = dyn Fn(usize) -> EResult<Vec<Item>> + 'a;
+type Arg<'a> = dyn Fn(usize) -> EResult<Items> + 'a;
 
 pub(crate) fn handles(name: &str) -> bool {
     name.starts_with("to") || name.starts_with("convertsTo")
 }
 
-pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Vec<Item>> {
+pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Items> {
     let Some(v) = singleton(ev, input)? else {
-        return Ok(Vec::new());
+        return Ok(Items::new());
     };
     let (target, test) = match name.strip_prefix("convertsTo") {
         Some(t) => (t, true),
@@ -34,7 +35,7 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
     };
     let r = convert(&v, target, unit.as_deref());
     Ok(if test {
-        vec![Item::Value(Value::Boolean(r.is_some()))]
+        smallvec::smallvec![Item::Value(Value::Boolean(r.is_some()))]
     } else {
         r.map(Item::Value).into_iter().collect()
     })

@@ -7,10 +7,11 @@ use super::operators::singleton;
 use super::types::to_value;
 use super::Ev;
 use crate::error::{bail, EResult};
+use crate::value::Items;
 use crate::value::{Item, NodeRef, Value};
 use conform_json::Kind;
 
-type Arg<'a> = dyn Fn(usize) -> EResult<Vec<Item>> + 'a;
+type Arg<'a> = dyn Fn(usize) -> EResult<Items> + 'a;
 
 pub(crate) fn handles(name: &str) -> bool {
     matches!(
@@ -25,22 +26,22 @@ pub(crate) fn handles(name: &str) -> bool {
     )
 }
 
-fn b(v: bool) -> EResult<Vec<Item>> {
-    Ok(vec![Item::Value(Value::Boolean(v))])
+fn b(v: bool) -> EResult<Items> {
+    Ok(smallvec::smallvec![Item::Value(Value::Boolean(v))])
 }
 
-pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Vec<Item>> {
+pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Items> {
     Ok(match name {
         "extension" => {
             let url = match singleton(ev, &arg(0)?)? {
                 Some(Value::String(s)) => s,
-                None => return Ok(Vec::new()),
+                None => return Ok(Items::new()),
                 _ => bail!("extension() needs a url string"),
             };
-            let mut out = Vec::new();
+            let mut out = Items::new();
             for i in input {
                 let Item::Node(n) = i else { continue };
-                let mut holders = Vec::new();
+                let mut holders = Items::new();
                 if n.node.is_some_and(|x| ev.doc.kind(x) == Kind::Object) {
                     holders.push(i.clone());
                 }
@@ -66,14 +67,14 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
                     .into_iter()
                     .collect()
             } else {
-                Vec::new()
+                Items::new()
             }
         }
         "resolve" => resolve(ev, input),
         "memberOf" | "conformsTo" => {
             let url = match singleton(ev, &arg(0)?)? {
                 Some(Value::String(s)) => s,
-                _ => return Ok(Vec::new()),
+                _ => return Ok(Items::new()),
             };
             let cb = if name == "memberOf" {
                 ev.ctx.member_of
@@ -84,10 +85,10 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
                 return if name == "conformsTo" {
                     conforms_to_base(ev, input, &url)
                 } else {
-                    Ok(Vec::new())
+                    Ok(Items::new())
                 };
             };
-            let mut out = Vec::new();
+            let mut out = Items::new();
             for i in input {
                 if let Some(r) = cb(ev.doc, i, &url) {
                     out.push(Item::Value(Value::Boolean(r)));
@@ -97,7 +98,7 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
         }
         "htmlChecks" => {
             let Some(cb) = ev.ctx.html_checks else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             input
                 .iter()
@@ -111,11 +112,11 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
 
 /// `conformsTo()` without a caller-supplied check: a core profile URL
 /// matches by resource type; any other URL cannot be answered.
-fn conforms_to_base(ev: &Ev, input: &[Item], url: &str) -> EResult<Vec<Item>> {
+fn conforms_to_base(ev: &Ev, input: &[Item], url: &str) -> EResult<Items> {
     let Some(t) = url.strip_prefix("http://hl7.org/fhir/StructureDefinition/") else {
         bail!("conformsTo(): cannot check profile {url} without a validator");
     };
-    let mut out = Vec::new();
+    let mut out = Items::new();
     for i in input {
         let r = match i {
             Item::Node(n) => {
@@ -150,8 +151,8 @@ fn is_primitive_value(ev: &Ev, i: &Item) -> bool {
 
 /// `resolve()`: the caller's resolver first, then `#id` in `contained` and
 /// `Type/id` among the resource and its contained/bundled resources.
-fn resolve(ev: &Ev, input: &[Item]) -> Vec<Item> {
-    let mut out = Vec::new();
+fn resolve(ev: &Ev, input: &[Item]) -> Items {
+    let mut out = Items::new();
     for i in input {
         let r = match i {
             Item::Node(NodeRef { node: Some(n), .. }) if ev.doc.kind(*n) == Kind::Object => {

@@ -9,6 +9,7 @@ use super::types::{is_exact_type, is_type, to_value, type_of};
 use super::{convert, dates, fhir, math, strings, Ev, Scope};
 use crate::ast::{Node, TypeSpec};
 use crate::error::{bail, EResult};
+use crate::value::Items;
 use crate::value::{Item, Value};
 
 /// `(min, max)` argument counts of every known function.
@@ -40,11 +41,11 @@ pub(crate) fn arity(name: &str) -> Option<(usize, usize)> {
     })
 }
 
-fn b(v: bool) -> EResult<Vec<Item>> {
-    Ok(vec![Item::Value(Value::Boolean(v))])
+fn b(v: bool) -> EResult<Items> {
+    Ok(smallvec::smallvec![Item::Value(Value::Boolean(v))])
 }
-fn val(v: Value) -> Vec<Item> {
-    vec![Item::Value(v)]
+fn val(v: Value) -> Items {
+    smallvec::smallvec![Item::Value(v)]
 }
 
 /// The first argument; the parser checks arities, but trees can also be
@@ -57,7 +58,7 @@ fn first(args: &[Node]) -> EResult<&Node> {
 }
 
 /// Evaluates `arg` once per item of `input` with `$this`/`$index` bound.
-fn per_item(ev: &Ev, arg: &Node, input: &[Item], scope: &Scope) -> EResult<Vec<Vec<Item>>> {
+fn per_item(ev: &Ev, arg: &Node, input: &[Item], scope: &Scope) -> EResult<Vec<Items>> {
     let mut out = Vec::with_capacity(input.len());
     each_item(ev, arg, input, scope, |_, r| {
         out.push(r);
@@ -75,7 +76,7 @@ fn each_item(
     arg: &Node,
     input: &[Item],
     scope: &Scope,
-    mut f: impl FnMut(usize, Vec<Item>) -> EResult<()>,
+    mut f: impl FnMut(usize, Items) -> EResult<()>,
 ) -> EResult<()> {
     for (i, item) in input.iter().enumerate() {
         let s = Scope {
@@ -113,12 +114,12 @@ pub(crate) fn call(
     args: &[Node],
     outer: &[Item],
     scope: &Scope,
-) -> EResult<Vec<Item>> {
+) -> EResult<Items> {
     // non-lambda arguments see the same focus as the call itself
-    let arg = |k: usize| -> EResult<Vec<Item>> {
+    let arg = |k: usize| -> EResult<Items> {
         match args.get(k) {
             Some(a) => ev.eval(a, outer, scope),
-            None => Ok(Vec::new()),
+            None => Ok(Items::new()),
         }
     };
     Ok(match name {
@@ -176,7 +177,7 @@ pub(crate) fn call(
         "distinct" => union(ev, input, &[])?,
         "isDistinct" => return b(union(ev, input, &[])?.len() == input.len()),
         "where" => {
-            let mut out = Vec::new();
+            let mut out = Items::new();
             each_item(ev, first(args)?, input, scope, |i, c| {
                 if truth(ev, &c)? == Some(true) {
                     out.push(input[i].clone());
@@ -186,7 +187,7 @@ pub(crate) fn call(
             out
         }
         "select" => {
-            let mut out = Vec::new();
+            let mut out = Items::new();
             each_item(ev, first(args)?, input, scope, |_, mut c| {
                 out.append(&mut c);
                 Ok(())
@@ -194,14 +195,14 @@ pub(crate) fn call(
             out
         }
         "repeat" => {
-            let mut out: Vec<Item> = Vec::new();
-            let mut frontier = input.to_vec();
+            let mut out: Items = Items::new();
+            let mut frontier = Items::from(input);
             while !frontier.is_empty() {
-                let next: Vec<Item> = per_item(ev, first(args)?, &frontier, scope)?
+                let next: Items = per_item(ev, first(args)?, &frontier, scope)?
                     .into_iter()
                     .flatten()
                     .collect();
-                frontier = Vec::new();
+                frontier = Items::new();
                 for n in next {
                     // each new item is compared with all found so far
                     ev.charge(out.len())?;
@@ -238,7 +239,7 @@ pub(crate) fn call(
                 bail!("{name}() needs a single item");
             }
             match (name, input.first()) {
-                (_, None) => Vec::new(),
+                (_, None) => Items::new(),
                 ("is", Some(i)) => return b(is_type(ev, i, &ts)),
                 (_, Some(i)) => [i.clone()]
                     .into_iter()
@@ -247,7 +248,7 @@ pub(crate) fn call(
             }
         }
         "single" => match input.len() {
-            0 | 1 => input.to_vec(),
+            0 | 1 => Items::from(input),
             _ => bail!("single() on {} items", input.len()),
         },
         "first" => input.first().cloned().into_iter().collect(),
@@ -256,19 +257,19 @@ pub(crate) fn call(
         "skip" | "take" => {
             let n = match singleton(ev, &arg(0)?)? {
                 Some(Value::Integer(n)) => n,
-                None => return Ok(Vec::new()),
+                None => return Ok(Items::new()),
                 _ => bail!("{name}() needs an integer"),
             };
             let n = n.clamp(0, input.len() as i64) as usize;
             if name == "skip" {
-                input[n..].to_vec()
+                Items::from(&input[n..])
             } else {
-                input[..n].to_vec()
+                Items::from(&input[..n])
             }
         }
         "intersect" => {
             let other = arg(0)?;
-            let common: Vec<Item> = input
+            let common: Items = input
                 .iter()
                 .filter(|x| other.iter().any(|y| equals(ev, x, y) == Some(true)))
                 .cloned()
@@ -304,17 +305,17 @@ pub(crate) fn call(
             };
             match if c { args.get(1) } else { args.get(2) } {
                 Some(a) => ev.eval(a, input, &s)?,
-                None => Vec::new(),
+                None => Items::new(),
             }
         }
         "not" => match truth(ev, input)? {
             Some(x) => return b(!x),
-            None => Vec::new(),
+            None => Items::new(),
         },
         "aggregate" => {
             let mut total = match args.get(1) {
                 Some(a) => ev.eval(a, outer, scope)?,
-                None => Vec::new(),
+                None => Items::new(),
             };
             for (i, item) in input.iter().enumerate() {
                 let s = Scope {
@@ -328,11 +329,11 @@ pub(crate) fn call(
         }
         "children" => input.iter().flat_map(|i| all_children(ev, i)).collect(),
         "descendants" => {
-            let mut out = Vec::new();
-            let mut frontier: Vec<Item> = input.iter().flat_map(|i| all_children(ev, i)).collect();
+            let mut out = Items::new();
+            let mut frontier: Items = input.iter().flat_map(|i| all_children(ev, i)).collect();
             while !frontier.is_empty() {
                 ev.charge(frontier.len())?;
-                let next: Vec<Item> = frontier.iter().flat_map(|i| all_children(ev, i)).collect();
+                let next: Items = frontier.iter().flat_map(|i| all_children(ev, i)).collect();
                 out.append(&mut frontier);
                 frontier = next;
             }
@@ -349,7 +350,7 @@ pub(crate) fn call(
                     None => t(&label, input),
                 }
             }
-            input.to_vec()
+            Items::from(input)
         }
         "now" => val(Value::DateTime(dates::now())),
         "today" => {
@@ -365,7 +366,7 @@ pub(crate) fn call(
             val(Value::Time(d))
         }
         "type" => {
-            let mut out = Vec::new();
+            let mut out = Items::new();
             for i in input {
                 if let Some((ns, n)) = type_of(ev, i) {
                     out.push(Item::Value(Value::TypeInfo {
@@ -376,7 +377,7 @@ pub(crate) fn call(
             }
             out
         }
-        "elementDefinition" | "slice" | "hasTemplateIdOf" => Vec::new(),
+        "elementDefinition" | "slice" | "hasTemplateIdOf" => Items::new(),
         "join" => {
             let sep = match singleton(ev, &arg(0)?)? {
                 Some(Value::String(s)) => s,
@@ -394,7 +395,7 @@ pub(crate) fn call(
         "sort" => sort(ev, input, args, scope)?,
         "precision" | "lowBoundary" | "highBoundary" => {
             let Some(v) = singleton(ev, input)? else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             let digits = match singleton(ev, &arg(0)?)? {
                 Some(Value::Integer(i)) => Some(i),
@@ -410,7 +411,7 @@ pub(crate) fn call(
             (Some(Value::Quantity(a, ua)), Some(Value::Quantity(c, uc))) => {
                 return b(super::quantity::common((&a, &ua), (&c, &uc), false).is_some())
             }
-            (None, _) | (_, None) => Vec::new(),
+            (None, _) | (_, None) => Items::new(),
             _ => bail!("comparable() needs quantities"),
         },
         _ if fhir::handles(name) => fhir::call(ev, name, input, &arg)?,
@@ -432,7 +433,7 @@ pub(crate) fn call(
 
 /// `sort(keys...)`: stable sort by each key in turn; a key written `-expr`
 /// sorts descending.
-fn sort(ev: &Ev, input: &[Item], args: &[Node], scope: &Scope) -> EResult<Vec<Item>> {
+fn sort(ev: &Ev, input: &[Item], args: &[Node], scope: &Scope) -> EResult<Items> {
     use std::cmp::Ordering;
     let keys: Vec<(&Node, bool)> = if args.is_empty() {
         vec![(&Node::This, false)]

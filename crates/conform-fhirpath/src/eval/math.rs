@@ -4,11 +4,12 @@
 use super::operators::singleton;
 use super::Ev;
 use crate::error::{bail, EResult};
+use crate::value::Items;
 use crate::value::{Item, Value};
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-type Arg<'a> = dyn Fn(usize) -> EResult<Vec<Item>> + 'a;
+type Arg<'a> = dyn Fn(usize) -> EResult<Items> + 'a;
 
 pub(crate) fn handles(name: &str) -> bool {
     matches!(
@@ -33,15 +34,18 @@ fn from_f64(x: f64) -> Option<Value> {
     Decimal::from_f64(x).map(|d| Value::Decimal(d.round_dp(8).normalize()))
 }
 
-pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Vec<Item>> {
+pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Items> {
     let Some(x) = singleton(ev, input)? else {
-        return Ok(Vec::new());
+        return Ok(Items::new());
     };
     let d = match &x {
         Value::Integer(i) => Decimal::from(*i),
         Value::Decimal(d) => *d,
         Value::Quantity(q, u) if name == "abs" => {
-            return Ok(vec![Item::Value(Value::Quantity(q.abs(), u.clone()))])
+            return Ok(smallvec::smallvec![Item::Value(Value::Quantity(
+                q.abs(),
+                u.clone()
+            ))])
         }
         v => bail!("{name}() needs a number, got {}", v.type_name()),
     };
@@ -72,7 +76,7 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
         "sqrt" => from_f64(f.sqrt()),
         "log" | "power" => {
             let y = match num_arg(0)? {
-                None => return Ok(Vec::new()),
+                None => return Ok(Items::new()),
                 Some(Value::Integer(i)) => i as f64,
                 Some(Value::Decimal(d)) => d.to_f64().unwrap_or(f64::NAN),
                 Some(_) => bail!("{name}() needs a number"),

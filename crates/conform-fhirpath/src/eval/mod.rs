@@ -17,6 +17,7 @@ pub(crate) mod types;
 use crate::ast::{BinOp, Expr, Node};
 use crate::context::Context;
 use crate::error::{bail, EResult};
+use crate::value::Items;
 use crate::value::{Item, Value};
 use conform_json::{Document, NodeId};
 
@@ -27,7 +28,7 @@ pub fn evaluate(
     doc: &Document,
     node: NodeId,
     ctx: &Context,
-) -> Result<Vec<Item>, crate::EvalError> {
+) -> Result<Items, crate::EvalError> {
     let ev = Ev::new(doc, ctx, None);
     let start = navigate::root_item(&ev, node);
     evaluate_item(expr, doc, &start, ctx)
@@ -41,7 +42,7 @@ pub fn evaluate_item(
     doc: &Document,
     focus: &Item,
     ctx: &Context,
-) -> Result<Vec<Item>, crate::EvalError> {
+) -> Result<Items, crate::EvalError> {
     let mut ev = Ev::new(doc, ctx, Some(focus.clone()));
     let start = focus.clone();
     let scope = Scope {
@@ -120,7 +121,7 @@ pub(crate) struct Ev<'e, 's> {
     /// address, and repeated ones on the evaluation's own focus, by their
     /// first occurrence's. Either way the value a node address stands for
     /// does not depend on where it is asked for.
-    pub kept: std::cell::RefCell<Vec<(usize, Vec<Item>)>>,
+    pub kept: std::cell::RefCell<Vec<(usize, Items)>>,
     /// Steps taken so far, against `ctx.max_steps`.
     pub steps: std::cell::Cell<u64>,
     /// The expression's repeated subexpressions ([`Expr`]'s `repeated`),
@@ -163,7 +164,7 @@ fn closed(n: &Node) -> bool {
 pub(crate) struct Scope {
     pub this: Option<Item>,
     pub index: Option<i64>,
-    pub total: Option<Vec<Item>>,
+    pub total: Option<Items>,
 }
 
 impl<'e, 's> Ev<'e, 's> {
@@ -197,13 +198,13 @@ impl<'e, 's> Ev<'e, 's> {
     }
 
     /// Evaluates `n` where the input collection is `focus`.
-    pub fn eval(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Vec<Item>> {
+    pub fn eval(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Items> {
         let items = self.eval_uncharged(n, focus, scope)?;
         self.charge(1 + items.len())?;
         Ok(items)
     }
 
-    fn eval_uncharged(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Vec<Item>> {
+    fn eval_uncharged(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Items> {
         if !self.repeated.is_empty()
             && focus.len() == 1
             && focus.as_ptr() as usize == self.root_focus
@@ -228,13 +229,7 @@ impl<'e, 's> Ev<'e, 's> {
     }
 
     /// The value kept under `key` ([`Ev::kept`]), else `n` evaluated and kept.
-    fn kept_or_eval(
-        &self,
-        key: usize,
-        n: &Node,
-        focus: &[Item],
-        scope: &Scope,
-    ) -> EResult<Vec<Item>> {
+    fn kept_or_eval(&self, key: usize, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Items> {
         if let Some((_, items)) = self.kept.borrow().iter().find(|(k, _)| *k == key) {
             return Ok(items.clone());
         }
@@ -243,10 +238,10 @@ impl<'e, 's> Ev<'e, 's> {
         Ok(items)
     }
 
-    fn eval_node(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Vec<Item>> {
+    fn eval_node(&self, n: &Node, focus: &[Item], scope: &Scope) -> EResult<Items> {
         Ok(match n {
-            Node::Empty => Vec::new(),
-            Node::Literal(v) => vec![Item::Value(v.clone())],
+            Node::Empty => Items::new(),
+            Node::Literal(v) => smallvec::smallvec![Item::Value(v.clone())],
             Node::Member(name) => navigate::root_member(self, focus, name)?,
             Node::Path(t, name) => {
                 if self.ctx.strict {
@@ -267,14 +262,14 @@ impl<'e, 's> Ev<'e, 's> {
                 }
                 let base = match target {
                     Some(t) => self.eval(t, focus, scope)?,
-                    None => focus.to_vec(),
+                    None => Items::from(focus),
                 };
                 functions::call(self, name, &base, args, focus, scope)?
             }
             Node::This => scope.this.iter().cloned().collect(),
             Node::Index => scope
                 .index
-                .map(|i| vec![Item::Value(Value::Integer(i))])
+                .map(|i| smallvec::smallvec![Item::Value(Value::Integer(i))])
                 .unwrap_or_default(),
             Node::Total => scope.total.clone().unwrap_or_default(),
             Node::Env(name) => self.env(name)?,
@@ -285,7 +280,7 @@ impl<'e, 's> Ev<'e, 's> {
                 let base = self.eval(t, focus, scope)?;
                 let idx = self.eval(i, focus, scope)?;
                 match operators::singleton(self, &idx)? {
-                    None => Vec::new(),
+                    None => Items::new(),
                     Some(Value::Integer(i)) => usize::try_from(i)
                         .ok()
                         .and_then(|i| base.get(i).cloned())
@@ -303,8 +298,10 @@ impl<'e, 's> Ev<'e, 's> {
                 types::check_type(self, ts)?;
                 let v = self.eval(e, focus, scope)?;
                 match v.len() {
-                    0 => Vec::new(),
-                    1 => vec![Item::Value(Value::Boolean(types::is_type(self, &v[0], ts)))],
+                    0 => Items::new(),
+                    1 => smallvec::smallvec![Item::Value(Value::Boolean(types::is_type(
+                        self, &v[0], ts
+                    )))],
                     _ => bail!("'is' needs a single item"),
                 }
             }
@@ -373,12 +370,16 @@ impl<'e, 's> Ev<'e, 's> {
         }
     }
 
-    fn env(&self, name: &str) -> EResult<Vec<Item>> {
+    fn env(&self, name: &str) -> EResult<Items> {
         if let Some(v) = self.ctx.variables.get(name) {
             return Ok(v.clone());
         }
-        let node_item = |n: NodeId| vec![navigate::root_item(self, n)];
-        let s = |v: &str| Ok(vec![Item::Value(Value::String(v.to_string()))]);
+        let node_item = |n: NodeId| smallvec::smallvec![navigate::root_item(self, n)];
+        let s = |v: &str| {
+            Ok(smallvec::smallvec![Item::Value(Value::String(
+                v.to_string()
+            ))])
+        };
         match name {
             "context" => Ok(self.context.iter().cloned().collect()),
             "resource" => Ok(node_item(self.ctx.resource.unwrap_or(self.doc.root()))),

@@ -5,6 +5,7 @@
 use super::Ev;
 use crate::error::{bail, EResult};
 use crate::model::{system_type_of, ChildInfo};
+use crate::value::Items;
 use crate::value::{Item, NodeRef, Value};
 use conform_json::{Kind, NodeId};
 use std::sync::Arc;
@@ -25,9 +26,9 @@ fn resource_type(ev: &Ev, node: NodeId) -> Option<String> {
 /// A leading identifier: a type name matching the focus selects it;
 /// anything else is a child access. In strict mode a type name the model
 /// knows that does not match the focus is an error.
-pub(crate) fn root_member(ev: &Ev, focus: &[Item], name: &str) -> EResult<Vec<Item>> {
+pub(crate) fn root_member(ev: &Ev, focus: &[Item], name: &str) -> EResult<Items> {
     if name.starts_with(char::is_uppercase) {
-        let matches: Vec<Item> = focus
+        let matches: Items = focus
             .iter()
             .filter(|i| match i {
                 Item::Node(n) => {
@@ -49,8 +50,8 @@ pub(crate) fn root_member(ev: &Ev, focus: &[Item], name: &str) -> EResult<Vec<It
 }
 
 /// `name` children of every item in `focus`, in order.
-pub(crate) fn children(ev: &Ev, focus: &[Item], name: &str) -> EResult<Vec<Item>> {
-    let mut out = Vec::new();
+pub(crate) fn children(ev: &Ev, focus: &[Item], name: &str) -> EResult<Items> {
+    let mut out = Items::new();
     for item in focus {
         if let Item::Value(Value::TypeInfo { namespace, name: n }) = item {
             match name {
@@ -107,7 +108,7 @@ pub(crate) fn has_children(ev: &Ev, focus: &[Item], name: &str) -> EResult<bool>
 /// whether there are any (`x.exists()`: no types worked out, no items
 /// built, and a choice's variants not named).
 pub(crate) enum Gather<'o> {
-    Items(&'o mut Vec<Item>),
+    Items(&'o mut Items),
     Any(bool),
 }
 
@@ -340,8 +341,8 @@ fn one(
 }
 
 /// All child items of an item (for `children()`), in member order.
-pub(crate) fn all_children(ev: &Ev, item: &Item) -> Vec<Item> {
-    let mut out = Vec::new();
+pub(crate) fn all_children(ev: &Ev, item: &Item) -> Items {
+    let mut out = Items::new();
     let doc = ev.doc;
     let Item::Node(NodeRef {
         node,

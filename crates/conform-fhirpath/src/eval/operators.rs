@@ -5,6 +5,7 @@ use super::types::to_value;
 use super::{quantity, Ev, Scope};
 use crate::ast::{BinOp, Node};
 use crate::error::{bail, EResult};
+use crate::value::Items;
 use crate::value::{Item, Value};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -33,23 +34,25 @@ pub(crate) fn truth(ev: &Ev, c: &[Item]) -> EResult<Option<bool>> {
     }
 }
 
-fn b(v: bool) -> Vec<Item> {
-    vec![Item::Value(Value::Boolean(v))]
+fn b(v: bool) -> Items {
+    smallvec::smallvec![Item::Value(Value::Boolean(v))]
 }
-fn opt_b(v: Option<bool>) -> Vec<Item> {
+fn opt_b(v: Option<bool>) -> Items {
     v.map(b).unwrap_or_default()
 }
 
-pub(crate) fn negate(ev: &Ev, c: &[Item]) -> EResult<Vec<Item>> {
+pub(crate) fn negate(ev: &Ev, c: &[Item]) -> EResult<Items> {
     Ok(match singleton(ev, c)? {
-        None => Vec::new(),
-        Some(Value::Integer(i)) => vec![Item::Value(Value::Integer(
+        None => Items::new(),
+        Some(Value::Integer(i)) => smallvec::smallvec![Item::Value(Value::Integer(
             i.checked_neg().ok_or_else(overflow)?,
         ))],
         // negating zero gives zero, not a signed "-0.0"
-        Some(Value::Decimal(d)) if d.is_zero() => vec![Item::Value(Value::Decimal(d.abs()))],
-        Some(Value::Decimal(d)) => vec![Item::Value(Value::Decimal(-d))],
-        Some(Value::Quantity(d, u)) => vec![Item::Value(Value::Quantity(-d, u))],
+        Some(Value::Decimal(d)) if d.is_zero() => {
+            smallvec::smallvec![Item::Value(Value::Decimal(d.abs()))]
+        }
+        Some(Value::Decimal(d)) => smallvec::smallvec![Item::Value(Value::Decimal(-d))],
+        Some(Value::Quantity(d, u)) => smallvec::smallvec![Item::Value(Value::Quantity(-d, u))],
         Some(_) => bail!("unary minus needs a number or quantity"),
     })
 }
@@ -61,7 +64,7 @@ pub(crate) fn binary(
     bn: &Node,
     focus: &[Item],
     scope: &Scope,
-) -> EResult<Vec<Item>> {
+) -> EResult<Items> {
     use BinOp::*;
     if matches!(op, Eq | Ne) {
         return Ok(opt_b(equality(ev, op, a, bn, focus, scope)?));
@@ -86,7 +89,7 @@ pub(crate) fn binary(
         In | Contains => {
             let (item, coll) = if op == In { (&l, &r) } else { (&r, &l) };
             match item.len() {
-                0 => Vec::new(),
+                0 => Items::new(),
                 1 => b(coll.iter().any(|c| equals(ev, &item[0], c) == Some(true))),
                 _ => bail!(
                     "'{}' needs a single item",
@@ -106,10 +109,10 @@ pub(crate) fn binary(
         }
         Lt | Gt | Le | Ge => {
             let (Some(x), Some(y)) = (singleton(ev, &l)?, singleton(ev, &r)?) else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             match compare(&x, &y)? {
-                None => Vec::new(),
+                None => Items::new(),
                 Some(o) => b(match op {
                     Lt => o == Ordering::Less,
                     Gt => o == Ordering::Greater,
@@ -126,11 +129,11 @@ pub(crate) fn binary(
                     Some(_) => bail!("'&' needs strings"),
                 })
             };
-            vec![Item::Value(Value::String(s(&l)? + &s(&r)?))]
+            smallvec::smallvec![Item::Value(Value::String(s(&l)? + &s(&r)?))]
         }
         Add | Sub | Mul | Div | IntDiv | Mod => {
             let (Some(x), Some(y)) = (singleton(ev, &l)?, singleton(ev, &r)?) else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             arithmetic(op, x, y)?.map(Item::Value).into_iter().collect()
         }
@@ -213,13 +216,13 @@ pub(crate) fn logic(op: BinOp, x: Option<bool>, y: Option<bool>) -> Option<bool>
 }
 
 /// `|`: union without duplicates.
-pub(crate) fn union(ev: &Ev, l: &[Item], r: &[Item]) -> EResult<Vec<Item>> {
+pub(crate) fn union(ev: &Ev, l: &[Item], r: &[Item]) -> EResult<Items> {
     if l.len() + r.len() > 16 {
         if let Some(out) = union_of_strings(ev, l, r) {
             return Ok(out);
         }
     }
-    let mut out: Vec<Item> = Vec::new();
+    let mut out: Items = Items::new();
     for i in l.iter().chain(r) {
         // each item is compared with all kept so far: counted, so a union
         // of two huge collections stops at the step limit
@@ -235,9 +238,9 @@ pub(crate) fn union(ev: &Ev, l: &[Item], r: &[Item]) -> EResult<Vec<Item>> {
 /// hashing, not by comparing each item with all before it (`bdl-7` asks
 /// `isDistinct()` of every fullUrl of a Bundle; 10,000 entries made that
 /// the whole run). `None` when an item is anything else.
-fn union_of_strings(ev: &Ev, l: &[Item], r: &[Item]) -> Option<Vec<Item>> {
+fn union_of_strings(ev: &Ev, l: &[Item], r: &[Item]) -> Option<Items> {
     let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
+    let mut out = Items::new();
     for i in l.iter().chain(r) {
         let Some(Value::String(s)) = to_value(ev, i) else {
             return None;

@@ -3,9 +3,10 @@
 use super::operators::singleton;
 use super::Ev;
 use crate::error::{bail, EResult};
+use crate::value::Items;
 use crate::value::{Item, Value};
 
-type Arg<'a> = dyn Fn(usize) -> EResult<Vec<Item>> + 'a;
+type Arg<'a> = dyn Fn(usize) -> EResult<Items> + 'a;
 
 pub(crate) fn handles(name: &str) -> bool {
     matches!(
@@ -70,9 +71,9 @@ pub(crate) fn regex(p: &str) -> EResult<std::rc::Rc<regex::Regex>> {
     Ok(r)
 }
 
-pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Vec<Item>> {
+pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Items> {
     let Some(s) = str_of(ev, input, name)? else {
-        return Ok(Vec::new());
+        return Ok(Items::new());
     };
     let sarg = |k| str_of(ev, &arg(k)?, name);
     let int_arg = |k| -> EResult<Option<i64>> {
@@ -94,7 +95,7 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
         }
         "indexOf" => {
             let Some(t) = sarg(0)? else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             Value::Integer(match s.find(&t) {
                 Some(b) => s[..b].chars().count() as i64,
@@ -103,18 +104,18 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
         }
         "substring" => {
             let Some(start) = int_arg(0)? else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             let n = s.chars().count() as i64;
             if start < 0 || start >= n {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             }
             let len = int_arg(1)?.unwrap_or(n).max(0);
             Value::String(s.chars().skip(start as usize).take(len as usize).collect())
         }
         "startsWith" | "endsWith" | "contains" => {
             let Some(t) = sarg(0)? else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             Value::Boolean(match name {
                 "startsWith" => s.starts_with(&t),
@@ -124,7 +125,7 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
         }
         "replace" => {
             let (Some(p), Some(r)) = (sarg(0)?, sarg(1)?) else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             Value::String(if p.is_empty() {
                 // the spec inserts the replacement around every character
@@ -141,9 +142,9 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
         "trim" => Value::String(s.trim().to_string()),
         "split" => {
             let Some(sep) = sarg(0)? else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
-            let parts: Vec<Item> = if sep.is_empty() {
+            let parts: Items = if sep.is_empty() {
                 s.chars()
                     .map(|c| Item::Value(Value::String(c.to_string())))
                     .collect()
@@ -156,28 +157,28 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
         }
         "matchesFull" => {
             let Some(p) = sarg(0)? else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             Value::Boolean(regex(&format!("^(?:{p})$"))?.is_match(&s))
         }
         "encode" | "decode" | "escape" | "unescape" => {
             let Some(f) = sarg(0)? else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             match super::codec::apply(name, &f, &s) {
                 Some(r) => Value::String(r),
-                None => return Ok(Vec::new()),
+                None => return Ok(Items::new()),
             }
         }
         "matches" => {
             let Some(p) = sarg(0)? else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             Value::Boolean(regex(&p)?.is_match(&s))
         }
         "replaceMatches" => {
             let (Some(p), Some(r)) = (sarg(0)?, sarg(1)?) else {
-                return Ok(Vec::new());
+                return Ok(Items::new());
             };
             if p.is_empty() {
                 Value::String(s)
@@ -187,5 +188,5 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Ve
         }
         _ => bail!("unknown string function {name}"),
     };
-    Ok(vec![Item::Value(v)])
+    Ok(smallvec::smallvec![Item::Value(v)])
 }
