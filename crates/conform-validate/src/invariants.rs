@@ -36,7 +36,8 @@ pub(crate) struct InvariantIssue<'a> {
 #[derive(Clone, Copy)]
 pub(crate) struct Invariants<'a> {
     pub(crate) plans: &'a Plans,
-    pub(crate) exprs: &'a [Option<Expr>],
+    /// Parsed on first use, from [`Plans::constraints`].
+    pub(crate) exprs: &'a [std::sync::OnceLock<Option<Expr>>],
     /// Each type's entry built on first use, so runs without invariants
     /// never pay.
     pub(crate) model: &'a PlansModel,
@@ -52,6 +53,18 @@ pub(crate) struct Invariants<'a> {
 }
 
 impl<'a> Invariants<'a> {
+    /// Constraint `ci`'s expression, parsed the first time it is asked for
+    /// (`None`: not parseable).
+    fn expr(&self, ci: u32) -> Option<&'a Expr> {
+        let plans = self.plans;
+        self.exprs
+            .get(ci as usize)?
+            .get_or_init(|| {
+                conform_fhirpath::parse(&plans.constraints[ci as usize].expression).ok()
+            })
+            .as_ref()
+    }
+
     /// FHIRPath type information from the plans.
     pub(crate) fn model(&self) -> &'a PlansModel {
         self.model
@@ -72,7 +85,7 @@ impl<'a> Invariants<'a> {
         self.with_context(doc, resources, |ctx| {
             let focus = Item::Node(focus);
             for ci in ids {
-                let Some(expr) = &self.exprs[ci as usize] else {
+                let Some(expr) = self.expr(ci) else {
                     continue;
                 };
                 let c = &self.plans.constraints[ci as usize];
@@ -123,7 +136,7 @@ impl<'a> Invariants<'a> {
         ci: u32,
         extension: NodeId,
     ) -> Option<bool> {
-        let expr = self.exprs.get(ci as usize)?.as_ref()?;
+        let expr = self.expr(ci)?;
         let ext = NodeRef {
             node: Some(extension),
             companion: None,

@@ -65,8 +65,9 @@ pub struct Validator {
     rules: Arc<national::RuleSet>,
     values: Arc<profile::Values>,
     selection: Arc<ProfileSelection>,
-    /// The plans' invariants, parsed once (`None`: not parseable).
-    invariants: Arc<Vec<Option<conform_fhirpath::Expr>>>,
+    /// The plans' invariants, each parsed when first evaluated (`None`:
+    /// not parseable): a run over a few resource types parses few of them.
+    invariants: Arc<[std::sync::OnceLock<Option<conform_fhirpath::Expr>>]>,
     /// FHIRPath type information from the plans (each type's built on
     /// first need).
     model: Arc<fhirpath_model::PlansModel>,
@@ -109,13 +110,11 @@ impl Validator {
         let plans = Arc::new(plans);
         let context = Context::new(Some(plans.clone()), std::iter::empty(), None);
         let values = Arc::new(profile::Values::new(&plans.profiles));
-        let invariants = Arc::new(
-            plans
-                .constraints
-                .iter()
-                .map(|c| conform_fhirpath::parse(&c.expression).ok())
-                .collect(),
-        );
+        let invariants = plans
+            .constraints
+            .iter()
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
         let model = Arc::new(fhirpath_model::PlansModel::new(plans.clone()));
         Validator {
             plans,
