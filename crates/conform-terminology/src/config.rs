@@ -92,9 +92,11 @@ impl TxConfig {
             gp_connect: None,
             // A terminology server is sent codes, never patient data: plain
             // http:// to it stays the configuration's choice (the regions'
-            // rule, docs/regions.md, is for endpoints holding records).
+            // rule, docs/regions.md, is for endpoints holding records)
+            // unless credentials would travel with the codes.
             test_hosts: url::Url::parse(url)
                 .ok()
+                .filter(|_| matches!(self.auth, AuthConfig::None))
                 .and_then(|u| u.host_str().map(str::to_string))
                 .into_iter()
                 .collect(),
@@ -151,5 +153,35 @@ mod tests {
 
     fn toml_like(json: &str) -> TxConfig {
         serde_json::from_str(json).expect("config")
+    }
+
+    #[test]
+    fn plain_http_carries_credentials_only_to_loopback() {
+        let config = |url: &str, auth: bool| {
+            let auth = if auth {
+                r#", "auth": {"type": "bearer", "token_env": "CONFORM_TEST_NO_SUCH_TOKEN"}"#
+            } else {
+                ""
+            };
+            toml_like(&format!(r#"{{"url": "{url}"{auth}}}"#))
+        };
+        // codes alone may go over plain http:// where the configuration says
+        assert!(crate::Terminology::new(config("http://tx.example/fhir", false), None).is_ok());
+        // with credentials, only over https:// or to loopback
+        let Err(err) = crate::Terminology::new(config("http://tx.example/fhir", true), None) else {
+            panic!("plain http:// with credentials was accepted");
+        };
+        assert!(
+            err.starts_with("refusing plain http:// to http://tx.example/fhir"),
+            "{err}"
+        );
+        assert!(err.contains("nothing was sent"), "{err}");
+        // (the loopback and https:// clients get as far as reading the token)
+        for url in ["http://127.0.0.1:9/fhir", "https://tx.example/fhir"] {
+            let err = crate::Terminology::new(config(url, true), None)
+                .err()
+                .unwrap_or_default();
+            assert!(!err.contains("plain http"), "{url}: {err}");
+        }
     }
 }

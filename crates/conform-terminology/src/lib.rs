@@ -84,6 +84,18 @@ impl Terminology {
     pub fn new(config: TxConfig, cache_dir: Option<&Path>) -> Result<Terminology, String> {
         let region = config.as_region()?;
         config.timeout()?;
+        // With `[terminology] auth`, a token or secret goes with every
+        // request: plain http:// only to loopback then (`as_region` lists
+        // the server's host as a test host only when there is no auth).
+        for url in std::iter::once(region.base_url.as_str()).chain(region.auth.token_url()) {
+            if region.plain_http_refusal(url).is_some() {
+                return Err(format!(
+                    "refusing plain http:// to {url} for the terminology server: [terminology] auth \
+                     sends credentials with every request, and they travel only over https:// \
+                     (or to loopback); nothing was sent"
+                ));
+            }
+        }
         let cache = match (cache_dir, config.replay) {
             (Some(dir), replay) => Some(TxCache::shared(dir, replay)?),
             (None, true) => {
