@@ -305,15 +305,11 @@ fn build(step: &PlannedStep, ctx: &StepContext) -> Result<Request, String> {
         req = gp_connect_headers(req, call, ctx)?;
     }
     if let Some(Body::Form(fields)) = &step.body {
-        let mut encoded = Vec::new();
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in fields {
-            encoded.push(format!(
-                "{}={}",
-                form_encode(k),
-                form_encode(&interpolate(v, vars)?)
-            ));
+            form.append_pair(k, &interpolate(v, vars)?);
         }
-        req.body = Some(encoded.join("&").into_bytes());
+        req.body = Some(form.finish().into_bytes());
         if !has("Content-Type") {
             req = req.header("Content-Type", "application/x-www-form-urlencoded");
         }
@@ -404,22 +400,6 @@ fn gp_connect_headers(
         .header("Ssp-To", &or(&call.to_asid, &settings.provider_asid)?)
         .header("Ssp-InteractionID", &interpolate(&call.interaction, vars)?)
         .header("Authorization", &format!("Bearer {token}")))
-}
-
-/// `application/x-www-form-urlencoded`: letters, digits and `*-._` as
-/// they are, a space as `+`, every other byte as `%XX`.
-fn form_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// Sets `a.b[0].c` in a JSON value, creating objects on the way.
@@ -597,9 +577,9 @@ mod tests {
 
     #[test]
     fn form_encoding() {
-        assert_eq!(
-            super::form_encode("subject:identifier=https://x|9 0"),
-            "subject%3Aidentifier%3Dhttps%3A%2F%2Fx%7C9+0"
-        );
+        // what a form body's field becomes (url's application/x-www-form-urlencoded)
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("subject:identifier", "https://x|9 0");
+        assert_eq!(form.finish(), "subject%3Aidentifier=https%3A%2F%2Fx%7C9+0");
     }
 }
