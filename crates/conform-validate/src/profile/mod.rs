@@ -14,6 +14,7 @@ use crate::invariants::Invariants;
 use crate::plan::profile::{NodeIdx, ProfileNode, ProfilePlan, ProfileSet};
 use crate::plan::{ElementPlan, ElementType, Plans, TypeId};
 use crate::rule_families::{bindings, cardinality, references, Report};
+use crate::walk::{render_path, Seg};
 use crate::ProfileSelection;
 use conform_json::{Document, Kind, NodeId};
 use conform_outcome::validate::{ElementPopulation, ProfilePopulation};
@@ -225,22 +226,13 @@ impl<'a> Checker<'a> {
         extra: Option<&str>,
         message: String,
     ) {
-        let mut path = String::new();
-        for step in &self.path {
-            path.push('.');
-            path.push_str(step.key);
-            if let Some(i) = step.index {
-                path.push_str(&format!("[{i}]"));
-            }
-        }
-        if let Some(e) = extra {
-            path.push('.');
-            path.push_str(e);
-        }
+        let steps = self.path.iter().flat_map(|step| {
+            std::iter::once(Seg::Name(step.key)).chain(step.index.map(Seg::Index))
+        });
         let message = format!("{message} (profile {})", self.profile.name);
         self.issues.push(Issue {
             node,
-            path: path.trim_start_matches('.').to_string(),
+            path: render_path(steps, extra),
             severity,
             code,
             rule: rule.into(),

@@ -33,6 +33,42 @@ pub(crate) enum Seg<'a> {
     OfType(&'a str),
 }
 
+/// A path as findings show it (`Patient.name[0].given`), with `extra`
+/// after it: the walker's, and the profile checker's from where it began.
+pub(crate) fn render_path<'s>(
+    path: impl IntoIterator<Item = Seg<'s>>,
+    extra: Option<&str>,
+) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Name(n) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(n);
+            }
+            Seg::Index(i) => {
+                s.push('[');
+                s.push_str(&i.to_string());
+                s.push(']');
+            }
+            Seg::OfType(t) => {
+                s.push_str(".ofType(");
+                s.push_str(t);
+                s.push(')');
+            }
+        }
+    }
+    if let Some(e) = extra {
+        if !s.is_empty() {
+            s.push('.');
+        }
+        s.push_str(e);
+    }
+    s
+}
+
 /// One walk over one document (a file, or one NDJSON line).
 pub(crate) struct Walker<'a> {
     pub(crate) plans: &'a Plans,
@@ -150,34 +186,7 @@ impl<'a> Walker<'a> {
     // ---- findings ----------------------------------------------------------
 
     pub(crate) fn path_string(&self, extra: Option<&str>) -> String {
-        let mut s = String::new();
-        for seg in &self.path {
-            match seg {
-                Seg::Name(n) => {
-                    if !s.is_empty() {
-                        s.push('.');
-                    }
-                    s.push_str(n);
-                }
-                Seg::Index(i) => {
-                    s.push('[');
-                    s.push_str(&i.to_string());
-                    s.push(']');
-                }
-                Seg::OfType(t) => {
-                    s.push_str(".ofType(");
-                    s.push_str(t);
-                    s.push(')');
-                }
-            }
-        }
-        if let Some(e) = extra {
-            if !s.is_empty() {
-                s.push('.');
-            }
-            s.push_str(e);
-        }
-        s
+        render_path(self.path.iter().copied(), extra)
     }
 
     pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
