@@ -64,6 +64,7 @@ pub(crate) struct PlansModel {
 }
 
 /// What a type name stands for in the plans.
+#[derive(Clone, Copy)]
 enum Named {
     /// A type with a plan of its own (backbone elements included).
     Plan(TypeId),
@@ -89,9 +90,9 @@ impl PlansModel {
         self.entries[id as usize].get_or_init(|| TypeEntry::of(&self.plans, id))
     }
 
-    /// The type `name` derives from.
-    fn base(&self, name: &str) -> Option<&str> {
-        match self.named(name)? {
+    /// The type a named type derives from.
+    fn base(&self, named: Named) -> Option<&str> {
+        match named {
             Named::Plan(id) => self.plans.get(id).base.as_deref(),
             Named::Constrained(id) => Some(&self.plans.get(id).name),
         }
@@ -114,7 +115,8 @@ impl Model for PlansModel {
         let mut t = parent_type;
         // elements are inherited: look up the base chain
         for _ in 0..8 {
-            if let Named::Plan(id) = self.named(t)? {
+            let named = self.named(t)?;
+            if let Named::Plan(id) = named {
                 if let Some(c) = self.entry(id).children.get(name) {
                     return Some(ChildInfo {
                         types: &c.types,
@@ -122,7 +124,7 @@ impl Model for PlansModel {
                     });
                 }
             }
-            t = self.base(t)?;
+            t = self.base(named)?;
         }
         None
     }
@@ -133,7 +135,7 @@ impl Model for PlansModel {
             if cur == of {
                 return true;
             }
-            match self.base(cur) {
+            match self.named(cur).and_then(|named| self.base(named)) {
                 Some(b) => cur = b,
                 None => return false,
             }
