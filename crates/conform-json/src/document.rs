@@ -244,7 +244,14 @@ impl<'s> Document<'s> {
         if m.key_escaped {
             return self.key(m) == name;
         }
-        let name = name.as_bytes();
+        self.raw_key_is(m, name.as_bytes(), head)
+    }
+
+    /// Whether a member's raw key (escapes not decoded) is `name`, `head`
+    /// being `name`'s [`key_head`]: keys are told apart by length and head
+    /// before any is read from the text.
+    #[inline]
+    pub fn raw_key_is(&self, m: &Member, name: &[u8], head: u32) -> bool {
         m.key_len() == name.len()
             && m.key_head == head
             && (name.len() <= 4 || self.raw_key_bytes(m) == name)

@@ -199,7 +199,7 @@ fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Ga
             continue; // neither `name`, its `_name` twin nor a variant
         }
         if len == n {
-            if m.key_head() == head && (n <= 4 || doc.raw_key_bytes(m) == name_b) {
+            if doc.raw_key_is(m, name_b, head) {
                 value = value.or(Some(m.value));
             }
             continue;
