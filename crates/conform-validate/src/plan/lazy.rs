@@ -37,6 +37,12 @@ impl<T: DeserializeOwned> Lazy<T> {
                 .expect("a plan cache part written by this build decodes")
         })
     }
+
+    /// The value, to change (decoded first if need be).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.get();
+        self.value.get_mut().expect("decoded just above")
+    }
 }
 
 impl<T: DeserializeOwned + std::fmt::Debug> std::fmt::Debug for Lazy<T> {
@@ -79,14 +85,6 @@ impl<'de, T> Deserialize<'de> for Lazy<T> {
             bytes: d.deserialize_bytes(Bytes)?,
             value: OnceLock::new(),
         })
-    }
-}
-
-impl<T: DeserializeOwned> Lazy<T> {
-    /// The value, to change (decoded first if need be).
-    pub fn get_mut(&mut self) -> &mut T {
-        self.get();
-        self.value.get_mut().expect("decoded just above")
     }
 }
 

@@ -270,7 +270,7 @@ impl Plans {
     }
 
     /// Fills [`Plans::backbones`] and [`Plans::constrained`] from the
-    /// compiled types (the compiler's last step).
+    /// compiled types (once every base type is compiled).
     pub(crate) fn index_type_names(&mut self) {
         let (mut backbones, mut constrained) = (FxHashMap::default(), FxHashMap::default());
         for (id, t) in self.types.iter().enumerate() {
