@@ -31,6 +31,14 @@ fn failure(peers: &Peers, file: &str, id: &str) -> (String, Vec<(String, String)
     first_failure(scenario(&r, id))
 }
 
+/// Runs scenario `id` of `file`, which must fail first at step `at`, its check `check`
+/// saying something that starts with `said`.
+fn fails_at(peers: &Peers, (file, id): (&str, &str), at: &str, check: &str, said: &str) {
+    let (step, failed) = failure(peers, file, id);
+    assert_eq!(step, at, "{failed:?}");
+    assert!(message(&failed, check).starts_with(said), "{failed:?}");
+}
+
 /// The failed check `rule` of a failure, by id; its message.
 fn message<'a>(failed: &'a [(String, String)], rule: &str) -> &'a str {
     failed
@@ -106,12 +114,12 @@ fn s6_green_then_each_broken_rule(peers: &mut Peers) {
 
     // DoS has no BaRS endpoint for the ED.
     peers.delete("directory", "Endpoint/dos-rr8-bars");
-    let (at, failed) = failure(peers, S6, ID);
-    assert_eq!(at, "s6-service-lookup");
-    assert!(
-        message(&failed, "primary-recipient")
-            .starts_with("the ED has no active primary-recipient Endpoint with a DoS service id"),
-        "{failed:?}"
+    fails_at(
+        peers,
+        (S6, ID),
+        "s6-service-lookup",
+        "primary-recipient",
+        "the ED has no active primary-recipient Endpoint with a DoS service id",
     );
     peers.put(
         "directory",
@@ -220,24 +228,23 @@ fn s8_green_then_each_broken_seed(peers: &Peers) {
     let mut closed = seed_file("directory/ods-hb001.json");
     closed["active"] = json!(false);
     peers.put("directory", &closed);
-    let (at, failed) = failure(peers, S8, ID);
-    assert_eq!(at, "s8-hospice-ods");
-    assert!(
-        message(&failed, "all-active").starts_with(
-            "an organisation the register lists as hospice is closed (not active in ODS)"
-        ),
-        "{failed:?}"
+    fails_at(
+        peers,
+        (S8, ID),
+        "s8-hospice-ods",
+        "all-active",
+        "an organisation the register lists as hospice is closed (not active in ODS)",
     );
     peers.put("directory", &seed_file("directory/ods-hb001.json"));
 
     // A register organisation ODS does not know.
     peers.delete("directory", "Organization/ods-fb001");
-    let (at, failed) = failure(peers, S8, ID);
-    assert_eq!(at, "s8-pharmacy-ods");
-    assert!(
-        message(&failed, "all-known")
-            .starts_with("an organisation the register lists as pharmacy is unknown to ODS"),
-        "{failed:?}"
+    fails_at(
+        peers,
+        (S8, ID),
+        "s8-pharmacy-ods",
+        "all-known",
+        "an organisation the register lists as pharmacy is unknown to ODS",
     );
     peers.put("directory", &seed_file("directory/ods-fb001.json"));
 
@@ -245,26 +252,18 @@ fn s8_green_then_each_broken_seed(peers: &Peers) {
     let mut author = seed_file("region-b/b5-respect-hospice.json");
     author["author"]["identifier"]["value"] = json!("RR8");
     peers.put("region-b", &author);
-    let (at, failed) = failure(peers, S8, ID);
-    assert_eq!(at, "s8-hospice-data");
-    assert!(
-        message(&failed, "author-in-setting").starts_with(
-            "a resource's recorded author is not an organisation the register lists as hospice"
-        ),
-        "{failed:?}"
+    fails_at(
+        peers,
+        (S8, ID),
+        "s8-hospice-data",
+        "author-in-setting",
+        "a resource's recorded author is not an organisation the register lists as hospice",
     );
     peers.put("region-b", &seed_file("region-b/b5-respect-hospice.json"));
 
     // The pharmacy contributes nothing.
     peers.delete("region-b", "MedicationDispense/b5-dispense-pharmacy");
-    let (at, failed) = failure(peers, S8, ID);
-    assert_eq!(at, "s8-pharmacy-data");
-    assert!(
-        message(&failed, "setting-contributes").starts_with(
-            "no MedicationDispense from the register's pharmacy organisations (provenance tag) for the patient"
-        ),
-        "{failed:?}"
-    );
+    fails_at(peers, (S8, ID), "s8-pharmacy-data", "setting-contributes", "no MedicationDispense from the register's pharmacy organisations (provenance tag) for the patient");
     peers.put("region-b", &seed_file("region-b/b5-dispense-pharmacy.json"));
 
     // The ambulance's NEWS2 score is not valid FHIR.
