@@ -20,10 +20,12 @@
 //! Layout: `lexer` → `parser` → `ast`; `eval/` holds the evaluator
 //! (`mod.rs`: scopes and dispatch, `navigate`: JSON walking, `operators`,
 //! `functions` with `strings`, `math`, `convert`, `boundary`, `codec`, and
-//! the value helpers `types`, `dates`, `quantity`).
+//! the value helpers `types`, `dates`, `quantity`); `compiled` turns the
+//! common invariant shapes into direct checks.
 
 mod ast;
 mod choices;
+mod compiled;
 mod context;
 mod error;
 mod eval;
@@ -33,6 +35,7 @@ mod parser;
 mod value;
 
 pub use ast::{BinOp, Expr, Node, TypeSpec};
+pub use compiled::{compile, Compiled, Defer};
 pub use context::{Check, Context, HtmlCheck, Resolver, Trace, DEFAULT_MAX_STEPS};
 pub use error::{EvalError, ParseError};
 pub use eval::dates::DateTime;

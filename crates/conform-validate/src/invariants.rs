@@ -13,13 +13,26 @@ use crate::plan::{Constraint, Plans};
 use crate::profile::{Checker, Values};
 use crate::reference::Reference;
 use crate::terminology::{CodeSet, Membership};
-use conform_fhirpath::{Expr, Item, Model, NodeRef, Value};
+use conform_fhirpath::{Compiled, Expr, Item, Model, NodeRef, Value};
 use conform_json::{Document, Kind, NodeId};
 use rustc_hash::FxHashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Value sets expanded for `memberOf()`, shared by every thread.
 pub(crate) type ValueSetCache = RwLock<FxHashMap<String, Arc<CodeSet>>>;
+
+/// One constraint, prepared on first use: `None` when its expression does
+/// not parse.
+pub(crate) type Slot = OnceLock<Option<Prepared>>;
+
+/// A constraint's parsed expression and, when it has one of the shapes
+/// [`conform_fhirpath::compile`] handles, its compiled check for the focus
+/// type it first met (an invariant belongs to one element or type, so
+/// that is the type it always meets).
+pub(crate) struct Prepared {
+    expr: Expr,
+    compiled: OnceLock<Option<Compiled>>,
+}
 
 /// What an invariant that did not hold says about one value: a failed
 /// constraint, named by its key (error, warning, or information for best
@@ -36,8 +49,8 @@ pub(crate) struct InvariantIssue<'a> {
 #[derive(Clone, Copy)]
 pub(crate) struct Invariants<'a> {
     pub(crate) plans: &'a Plans,
-    /// Parsed on first use, from [`Plans::constraints`].
-    pub(crate) exprs: &'a [std::sync::OnceLock<Option<Expr>>],
+    /// Parsed and compiled on first use, from [`Plans::constraints`].
+    pub(crate) prepared: &'a [Slot],
     /// Each type's entry built on first use, so runs without invariants
     /// never pay.
     pub(crate) model: &'a PlansModel,
@@ -53,16 +66,25 @@ pub(crate) struct Invariants<'a> {
 }
 
 impl<'a> Invariants<'a> {
-    /// Constraint `ci`'s expression, parsed the first time it is asked for
-    /// (`None`: not parseable).
-    fn expr(&self, ci: u32) -> Option<&'a Expr> {
+    /// Constraint `ci`, parsed the first time it is asked for (`None`:
+    /// not parseable).
+    fn prepared(&self, ci: u32) -> Option<&'a Prepared> {
         let plans = self.plans;
-        self.exprs
+        self.prepared
             .get(ci as usize)?
             .get_or_init(|| {
-                conform_fhirpath::parse(&plans.constraints[ci as usize].expression).ok()
+                let expr =
+                    conform_fhirpath::parse(&plans.constraints[ci as usize].expression).ok()?;
+                Some(Prepared {
+                    expr,
+                    compiled: OnceLock::new(),
+                })
             })
             .as_ref()
+    }
+
+    fn expr(&self, ci: u32) -> Option<&'a Expr> {
+        self.prepared(ci).map(|p| &p.expr)
     }
 
     /// FHIRPath type information from the plans.
@@ -70,10 +92,31 @@ impl<'a> Invariants<'a> {
         self.model
     }
 
+    /// The compiled check's answer for constraint `p` on `focus`: `None`
+    /// when the expression must be evaluated (no compiled form, another
+    /// focus type, or a case the check leaves to the evaluator).
+    fn compiled_truth(
+        &self,
+        doc: &Document<'_>,
+        p: &Prepared,
+        focus: &NodeRef,
+    ) -> Option<Option<bool>> {
+        let ty = focus.ty.as_deref()?;
+        let compiled = p
+            .compiled
+            .get_or_init(|| conform_fhirpath::compile(&p.expr, ty, self.model))
+            .as_ref()?;
+        if compiled.focus_type() != ty {
+            return None;
+        }
+        compiled.holds(doc, focus, self.max_steps).ok()
+    }
+
     /// Evaluates the constraints `ids` on one value and passes on what each
     /// one that does not hold says. `resources` are the enclosing resources,
     /// outermost first (for `%resource`, `%rootResource` and Bundle
-    /// references).
+    /// references). Compiled checks answer first; a FHIRPath context is
+    /// set up only when some constraint needs the evaluator.
     pub(crate) fn check(
         &self,
         doc: &Document<'_>,
@@ -82,45 +125,66 @@ impl<'a> Invariants<'a> {
         ids: impl IntoIterator<Item = u32>,
         mut issue: impl FnMut(InvariantIssue<'a>),
     ) {
+        // each constraint with its compiled answer, if it has one
+        let mut answers: smallvec::SmallVec<[(u32, Option<Option<bool>>); 32]> =
+            smallvec::SmallVec::new();
+        let mut evaluate = false;
+        for ci in ids {
+            let Some(p) = self.prepared(ci) else {
+                continue;
+            };
+            let answer = self.compiled_truth(doc, p, &focus);
+            evaluate |= answer.is_none() || cfg!(debug_assertions);
+            answers.push((ci, answer));
+        }
+        let report = |ci: u32,
+                      result: Result<Option<bool>, conform_fhirpath::EvalError>,
+                      issue: &mut dyn FnMut(InvariantIssue<'a>)| {
+            let c = &self.plans.constraints[ci as usize];
+            match result {
+                Ok(truth) => {
+                    if let Some(failure) = (truth == Some(false))
+                        .then(|| failure(c, self.best_practice))
+                        .flatten()
+                    {
+                        issue(failure);
+                    }
+                }
+                Err(e) => issue(not_evaluated(c, &e)),
+            }
+        };
+        if !evaluate {
+            for (ci, answer) in answers {
+                report(ci, Ok(answer.flatten()), &mut issue);
+            }
+            return;
+        }
         self.with_context(doc, resources, |ctx| {
             let focus = Item::Node(focus);
-            for ci in ids {
-                let Some(expr) = self.expr(ci) else {
-                    continue;
+            for (ci, answer) in answers {
+                let evaluated = || -> Result<Option<bool>, conform_fhirpath::EvalError> {
+                    let expr = self.expr(ci).expect("prepared above");
+                    let items = conform_fhirpath::evaluate_item(expr, doc, &focus, ctx)?;
+                    // what fails is exactly one `false`; anything else is
+                    // read as holding
+                    Ok(match items.as_slice() {
+                        [i] => match conform_fhirpath::item_value(doc, i, ctx) {
+                            Some(Value::Boolean(b)) => Some(b),
+                            _ => Some(true),
+                        },
+                        _ => None,
+                    })
                 };
-                let c = &self.plans.constraints[ci as usize];
-                match conform_fhirpath::evaluate_item(expr, doc, &focus, ctx) {
-                    Ok(items) => {
-                        let failed = matches!(items.as_slice(),
-                            [i] if conform_fhirpath::item_value(doc, i, ctx)
-                                == Some(Value::Boolean(false)));
-                        if let Some(failure) =
-                            failed.then(|| failure(c, self.best_practice)).flatten()
-                        {
-                            issue(failure);
+                let result = match answer {
+                    Some(truth) => {
+                        if cfg!(debug_assertions) {
+                            cross_check(self.plans, ci, truth, evaluated());
                         }
+                        Ok(truth)
                     }
-                    Err(e) => issue(InvariantIssue {
-                        // a resource limit hit is worth seeing by default:
-                        // the data may be hostile or the limit too low
-                        severity: if e.limit {
-                            Severity::Warning
-                        } else {
-                            Severity::Information
-                        },
-                        code: IssueCode::Processing,
-                        rule: rules::INVARIANT_NOT_EVALUATED,
-                        message: if e.limit {
-                            format!(
-                                "The invariant {} could not be evaluated here: {e}; raise it with \
-                                 --max-fhirpath-steps or conform.toml's [validate] max-fhirpath-steps",
-                                c.key
-                            )
-                        } else {
-                            format!("The invariant {} could not be evaluated here: {e}", c.key)
-                        },
-                    }),
-                }
+                    None => evaluated(),
+                };
+                report(ci, result, &mut issue);
             }
         })
     }
@@ -285,6 +349,58 @@ impl<'a> Invariants<'a> {
         let t = url.strip_prefix("http://hl7.org/fhir/StructureDefinition/")?;
         let ty = n.ty.as_deref()?;
         Some(ty == t || self.model().is_subtype(ty, t))
+    }
+}
+
+/// An invariant the evaluator could not evaluate: information, or a
+/// warning when a resource limit stopped it (the data may be hostile or
+/// the limit too low).
+fn not_evaluated<'c>(c: &'c Constraint, e: &conform_fhirpath::EvalError) -> InvariantIssue<'c> {
+    InvariantIssue {
+        severity: if e.limit {
+            Severity::Warning
+        } else {
+            Severity::Information
+        },
+        code: IssueCode::Processing,
+        rule: rules::INVARIANT_NOT_EVALUATED,
+        message: if e.limit {
+            format!(
+                "The invariant {} could not be evaluated here: {e}; raise it with \
+                 --max-fhirpath-steps or conform.toml's [validate] max-fhirpath-steps",
+                c.key
+            )
+        } else {
+            format!("The invariant {} could not be evaluated here: {e}", c.key)
+        },
+    }
+}
+
+/// Debug builds answer each compiled check with the evaluator too: the two
+/// must agree, except where the evaluator stops at its step limit (the
+/// compiled check has none, its work being linear in the data).
+fn cross_check(
+    plans: &Plans,
+    ci: u32,
+    compiled: Option<bool>,
+    evaluated: Result<Option<bool>, conform_fhirpath::EvalError>,
+) {
+    let c = &plans.constraints[ci as usize];
+    match evaluated {
+        Err(e) if e.limit => {}
+        Err(e) => panic!("{}: compiled {compiled:?}, evaluator failed: {e}", c.key),
+        Ok(t) => {
+            // the evaluator's result is read as the validator reads it: a
+            // single `false` fails; so an empty result and `true` agree
+            let fails = |t: Option<bool>| t == Some(false);
+            assert_eq!(
+                fails(compiled),
+                fails(t),
+                "{} ({}): compiled {compiled:?}, evaluated {t:?}",
+                c.key,
+                c.expression
+            );
+        }
     }
 }
 

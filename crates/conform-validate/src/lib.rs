@@ -65,9 +65,9 @@ pub struct Validator {
     rules: Arc<national::RuleSet>,
     values: Arc<profile::Values>,
     selection: Arc<ProfileSelection>,
-    /// The plans' invariants, each parsed when first evaluated (`None`:
-    /// not parseable): a run over a few resource types parses few of them.
-    invariants: Arc<[std::sync::OnceLock<Option<conform_fhirpath::Expr>>]>,
+    /// The plans' invariants, each parsed and compiled when first
+    /// evaluated: a run over a few resource types prepares few of them.
+    invariants: Arc<[invariants::Slot]>,
     /// FHIRPath type information from the plans (each type's built on
     /// first need).
     model: Arc<fhirpath_model::PlansModel>,
@@ -267,7 +267,7 @@ impl Validator {
     pub(crate) fn invariants(&self) -> invariants::Invariants<'_> {
         invariants::Invariants {
             plans: &self.plans,
-            exprs: &self.invariants,
+            prepared: &self.invariants,
             model: &self.model,
             context: &self.context,
             values: &self.values,

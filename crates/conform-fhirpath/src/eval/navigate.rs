@@ -8,6 +8,7 @@ use crate::model::{system_type_of, ChildInfo};
 use crate::value::Items;
 use crate::value::{Item, NodeRef, Value};
 use conform_json::{Kind, NodeId};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 /// The item for a node reached without a parent (root, `%resource`).
@@ -164,90 +165,151 @@ fn companion_of(doc: &conform_json::Document, obj: NodeId, name: &str) -> Option
         .map(|m| m.value)
 }
 
-fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Gather) {
-    let doc = ev.doc;
-    // One pass over the members finds the value, its `_name` twin and
-    // whether any key could be a choice variant (`valueQuantity`): this
-    // runs for every step of every invariant.
-    let (mut value, mut companion, mut variants) = (None, None, false);
-    let name_b = name.as_bytes();
-    let n = name_b.len();
-    // Keys are told apart by length and their first four bytes
-    // (`Member::key_head`) before any is read from the text.
-    let head = conform_json::key_head(name_b);
-    // `_name`'s head: an underscore, then the first three bytes of `name`
-    let twin_head = (head << 8) | u32::from(b'_');
-    let prefix_mask = if n >= 4 {
-        u32::MAX
-    } else {
-        (1u32 << (8 * n)) - 1
-    };
-    for m in doc.members(obj) {
-        if m.is_escaped() {
-            let key = doc.key(m);
-            if key == name {
-                value = value.or(Some(m.value));
-            } else if key.strip_prefix('_') == Some(name) {
-                companion = companion.or(Some(m.value));
-            } else if key.len() > name.len() && key.starts_with(name) {
-                variants = true;
-            }
-            continue;
-        }
-        let len = m.key_len();
-        if len < n {
-            continue; // neither `name`, its `_name` twin nor a variant
-        }
-        if len == n {
-            if doc.raw_key_is(m, name_b, head) {
-                value = value.or(Some(m.value));
-            }
-            continue;
-        }
-        if len == n + 1
-            && m.key_head() == twin_head
-            && (n < 4 || &doc.raw_key_bytes(m)[1..] == name_b)
-        {
-            companion = companion.or(Some(m.value));
-        } else if m.key_head() & prefix_mask == head
-            && (n <= 4 || doc.raw_key_bytes(m).starts_with(name_b))
-        {
-            variants = true;
+/// A member name made ready for looking it up in many objects: keys are
+/// told apart by length and their first four bytes (`Member::key_head`)
+/// before any is read from the text.
+pub(crate) struct Key {
+    name: Box<str>,
+    head: u32,
+    /// `_name`'s head: an underscore, then the first three bytes of `name`
+    twin_head: u32,
+    /// The bytes of a head a variant (`valueQuantity`) shares with `name`.
+    prefix_mask: u32,
+}
+
+/// What one pass over an object's members finds for a [`Key`].
+pub(crate) struct Found {
+    pub value: Option<NodeId>,
+    /// The `_name` twin (a primitive's id and extensions).
+    pub companion: Option<NodeId>,
+    /// Whether any key could be a choice variant (`valueQuantity`).
+    pub variants: bool,
+}
+
+impl Key {
+    pub(crate) fn new(name: &str) -> Key {
+        let n = name.len();
+        let head = conform_json::key_head(name.as_bytes());
+        Key {
+            name: name.into(),
+            head,
+            twin_head: (head << 8) | u32::from(b'_'),
+            prefix_mask: if n >= 4 {
+                u32::MAX
+            } else {
+                (1u32 << (8 * n)) - 1
+            },
         }
     }
-    if value.is_none() && companion.is_none() {
-        if !variants {
-            return;
-        }
-        // choice element: `value` finds `valueQuantity` etc. When the model
-        // does not know the element, only R4 core choice names qualify.
-        let allowed = |suffix: &str| match &info {
-            Some(i) if i.types.is_empty() => true,
-            Some(i) => i.types.iter().any(|t| &**t == suffix),
-            None => crate::choices::is_choice_key(name, suffix),
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// One pass over the members of `obj`: this runs for every step of
+    /// every invariant.
+    pub(crate) fn find(&self, doc: &conform_json::Document, obj: NodeId) -> Found {
+        let name = &*self.name;
+        let name_b = name.as_bytes();
+        let n = name_b.len();
+        let mut found = Found {
+            value: None,
+            companion: None,
+            variants: false,
         };
-        if info.as_ref().is_some_and(|i| !i.is_choice) {
+        for m in doc.members(obj) {
+            if m.is_escaped() {
+                let key = doc.key(m);
+                if key == name {
+                    found.value = found.value.or(Some(m.value));
+                } else if key.strip_prefix('_') == Some(name) {
+                    found.companion = found.companion.or(Some(m.value));
+                } else if key.len() > name.len() && key.starts_with(name) {
+                    found.variants = true;
+                }
+                continue;
+            }
+            let len = m.key_len();
+            if len < n {
+                continue; // neither `name`, its `_name` twin nor a variant
+            }
+            if len == n {
+                if doc.raw_key_is(m, name_b, self.head) {
+                    found.value = found.value.or(Some(m.value));
+                }
+                continue;
+            }
+            if len == n + 1
+                && m.key_head() == self.twin_head
+                && (n < 4 || &doc.raw_key_bytes(m)[1..] == name_b)
+            {
+                found.companion = found.companion.or(Some(m.value));
+            } else if m.key_head() & self.prefix_mask == self.head
+                && (n <= 4 || doc.raw_key_bytes(m).starts_with(name_b))
+            {
+                found.variants = true;
+            }
+        }
+        found
+    }
+}
+
+/// Calls `f` with each choice variant of `name` in `obj` (`valueQuantity`
+/// for `value`) whose type suffix is `allowed`: the suffix, the value and
+/// its `_name` twin.
+pub(crate) fn each_variant<B>(
+    doc: &conform_json::Document,
+    obj: NodeId,
+    name: &str,
+    allowed: impl Fn(&str) -> bool,
+    mut f: impl FnMut(&str, NodeId, Option<NodeId>) -> ControlFlow<B>,
+) -> ControlFlow<B> {
+    for m in doc.members(obj) {
+        let key = doc.key(m);
+        let Some(suffix) = key.strip_prefix(name) else {
+            continue;
+        };
+        if !suffix.starts_with(char::is_uppercase) || !allowed(suffix) {
+            continue;
+        }
+        f(suffix, m.value, companion_of(doc, obj, &key))?;
+    }
+    ControlFlow::Continue(())
+}
+
+/// Whether a choice element's variant with this suffix is one of its
+/// types (`types` from the model: empty means any). When the model does
+/// not know the element, only R4 core choice names qualify.
+pub(crate) fn allowed_variant(info: Option<&ChildInfo>, name: &str, suffix: &str) -> bool {
+    match info {
+        Some(i) if i.types.is_empty() => true,
+        Some(i) => i.types.iter().any(|t| &**t == suffix),
+        None => crate::choices::is_choice_key(name, suffix),
+    }
+}
+
+fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Gather) {
+    let doc = ev.doc;
+    let found = Key::new(name).find(doc, obj);
+    if found.value.is_none() && found.companion.is_none() {
+        if !found.variants || info.as_ref().is_some_and(|i| !i.is_choice) {
             return;
         }
-        for m in doc.members(obj) {
-            let key = doc.key(m);
-            let Some(suffix) = key.strip_prefix(name) else {
-                continue;
-            };
-            if !suffix.starts_with(char::is_uppercase) || !allowed(suffix) {
-                continue;
-            }
-            let comp = companion_of(doc, obj, &key);
+        // choice element: `value` finds `valueQuantity` etc.
+        let allowed = |suffix: &str| allowed_variant(info.as_ref(), name, suffix);
+        let _ = each_variant(doc, obj, name, allowed, |suffix, value, comp| {
             let ty = || Some(Arc::from(choice_type_name(suffix).as_str()));
-            push(ev, Some(m.value), comp, &ty, out);
+            push(ev, Some(value), comp, &ty, out);
             if matches!(out, Gather::Any(true)) {
-                return;
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             }
-        }
+        });
         return;
     }
     let ty = || info.as_ref().and_then(|i| i.types.first().cloned());
-    push(ev, value, companion, &ty, out);
+    push(ev, found.value, found.companion, &ty, out);
 }
 
 /// The type of a JSON key that is an R4 core choice element with its type
@@ -283,7 +345,25 @@ fn push(
     ty: &dyn Fn() -> Option<Arc<str>>,
     out: &mut Gather,
 ) {
-    let doc = ev.doc;
+    let _ = for_each_pair(ev.doc, value, companion, |v, c| {
+        one(ev, v, c, ty, out);
+        if matches!(out, Gather::Any(true)) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+}
+
+/// Calls `f` with each item a member and its `_name` twin make: arrays
+/// are flattened and paired by position, nulls dropped, and a pair with
+/// neither part is no item.
+pub(crate) fn for_each_pair<B>(
+    doc: &conform_json::Document,
+    value: Option<NodeId>,
+    companion: Option<NodeId>,
+    mut f: impl FnMut(Option<NodeId>, Option<NodeId>) -> ControlFlow<B>,
+) -> ControlFlow<B> {
     let is_arr = |n: Option<NodeId>| n.is_some_and(|n| doc.kind(n) == Kind::Array);
     if is_arr(value) || is_arr(companion) {
         let vs: &[NodeId] = value
@@ -297,11 +377,17 @@ fn push(
         for i in 0..vs.len().max(cs.len()) {
             let v = vs.get(i).copied().filter(|v| doc.kind(*v) != Kind::Null);
             let c = cs.get(i).copied().filter(|c| doc.kind(*c) != Kind::Null);
-            one(ev, v, c, ty, out);
+            if v.is_some() || c.is_some() {
+                f(v, c)?;
+            }
         }
+        ControlFlow::Continue(())
     } else {
         let v = value.filter(|v| doc.kind(*v) != Kind::Null);
-        one(ev, v, companion, ty, out);
+        if v.is_some() || companion.is_some() {
+            f(v, companion)?;
+        }
+        ControlFlow::Continue(())
     }
 }
 

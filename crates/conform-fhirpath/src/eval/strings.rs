@@ -42,6 +42,16 @@ fn str_of(ev: &Ev, c: &[Item], what: &str) -> EResult<Option<String>> {
     }
 }
 
+/// Compiles a pattern as FHIRPath's regular expressions read (`.` matches
+/// new lines), within a size limit a hostile pattern cannot pass.
+pub(crate) fn build_regex(p: &str) -> EResult<regex::Regex> {
+    regex::RegexBuilder::new(p)
+        .dot_matches_new_line(true)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| crate::EvalError::new(format!("invalid regex: {e}")))
+}
+
 /// Compiles a pattern, caching per thread: invariants run the same few
 /// patterns over every resource, and compiling dominates matching. The
 /// cache hands out shared handles, not clones: a cloned `Regex` starts
@@ -55,12 +65,7 @@ pub(crate) fn regex(p: &str) -> EResult<std::rc::Rc<regex::Regex>> {
     if let Some(r) = CACHE.with(|c| c.borrow().get(p).cloned()) {
         return Ok(r);
     }
-    let r = regex::RegexBuilder::new(p)
-        .dot_matches_new_line(true)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|e| crate::EvalError::new(format!("invalid regex: {e}")))?;
-    let r = std::rc::Rc::new(r);
+    let r = std::rc::Rc::new(build_regex(p)?);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= 256 {

@@ -1,0 +1,665 @@
+//! Invariants of the common shapes compiled into direct checks on the JSON
+//! tree: `a.b.exists()`, `x.empty() or y.empty()`, `implies`, `not()`,
+//! `path = 'literal'`, `path.matches('literal')` with the pattern compiled
+//! once, `path.count() <= n`, and `all(...)`, `exists(...)` and
+//! `where(...).exists()` over such checks.
+//!
+//! The paths are resolved against the model once, for the focus type the
+//! invariant is attached to, so a check neither asks the model nor builds
+//! a collection while it runs. Everything else, and every case a check
+//! cannot answer exactly as the evaluator would (several items where one
+//! is needed, a value of an unexpected JSON kind), is left to the
+//! evaluator: [`Compiled::holds`] says [`Defer`]. In debug builds the
+//! validator answers every compiled check both ways and compares.
+
+use crate::ast::{BinOp, Expr, Node};
+use crate::eval::navigate::{allowed_variant, each_variant, for_each_pair, Key};
+use crate::model::{system_type_of, ChildInfo, Model};
+use crate::value::{NodeRef, Value};
+use conform_json::{Document, Kind, NodeId};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+/// An expression compiled for one focus type; see the module comment.
+#[derive(Debug)]
+pub struct Compiled {
+    focus_type: Arc<str>,
+    root: Cond,
+}
+
+/// The compiled check cannot answer on this input: evaluate the
+/// expression instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Defer;
+
+type Truth = Result<Option<bool>, Defer>;
+
+/// A condition with FHIRPath's three-valued truth (`None`: empty).
+#[derive(Debug)]
+enum Cond {
+    /// `and`, `or`, `xor`, `implies`.
+    Logic(BinOp, Box<Cond>, Box<Cond>),
+    /// `x.not()`
+    Not(Box<Cond>),
+    /// `a = b` or `a != b` of two truths (`extension.exists() !=
+    /// value.exists()`).
+    SameTruth {
+        ne: bool,
+        a: Box<Cond>,
+        b: Box<Cond>,
+    },
+    /// `path.exists()`, or `path.empty()` when `negate`.
+    Exists { path: Path, negate: bool },
+    /// A path read as a Boolean (`isModifier`).
+    Truth(Path),
+    /// `path = 'text'` (`!=` when `ne`), the path ending in a string-like
+    /// primitive.
+    StrEq {
+        path: Path,
+        text: Box<str>,
+        ne: bool,
+    },
+    /// `path.startsWith('text')`, `endsWith` or `contains`.
+    Text {
+        path: Path,
+        test: TextTest,
+        text: Box<str>,
+    },
+    /// `path.isDistinct()` over text values.
+    Distinct(Path),
+    /// `path.matches('pattern')`, the pattern compiled when first needed
+    /// (`None`: not a valid pattern, which the evaluator reports).
+    Matches {
+        path: Path,
+        pattern: Box<str>,
+        regex: std::sync::OnceLock<Option<Arc<regex::Regex>>>,
+    },
+    /// `path.count() <op> n`
+    Count { path: Path, op: BinOp, n: i64 },
+    /// `path.all(each)`
+    All { path: Path, each: Box<Cond> },
+    /// `path.exists(each)`, `path.where(each).exists()`, or with `negate`
+    /// `path.where(each).empty()`.
+    Any {
+        path: Path,
+        each: Box<Cond>,
+        negate: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum TextTest {
+    StartsWith,
+    EndsWith,
+    Contains,
+}
+
+/// Member steps from the focus.
+#[derive(Debug)]
+struct Path {
+    steps: Box<[Step]>,
+    /// The type of the items the last step reaches (`None` for a choice).
+    item_type: Option<Arc<str>>,
+}
+
+#[derive(Debug)]
+struct Step {
+    key: Key,
+    /// For a choice element (only ever the last step): its types as JSON
+    /// key suffixes, as the model gives them.
+    choice: Option<Box<[Arc<str>]>>,
+    /// Whether the model knows this step on a type known before the run.
+    /// One that is not (a step into a `Resource`, whose type is read from
+    /// the data) is kept so that a path that reaches no item there still
+    /// answers (`contained.contained.empty()` without `contained`), but
+    /// reaching an item there defers to the evaluator.
+    known: bool,
+}
+
+/// An item in the document: a value and its `_name` twin, either of which
+/// may be missing.
+type Parts = (Option<NodeId>, Option<NodeId>);
+
+/// Why a walk along a path stopped early.
+enum Halt {
+    /// The caller has its answer.
+    Done,
+    /// An item was reached where the check cannot go on.
+    Defer,
+}
+
+type Flow = ControlFlow<Halt>;
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Compiles `expr` for a focus of `focus_type`, or `None` when it is not
+/// one of the shapes compiled here (it is then always evaluated).
+pub fn compile(expr: &Expr, focus_type: &str, model: &dyn Model) -> Option<Compiled> {
+    let root = Compiler { model }.cond(expr.root(), focus_type)?;
+    Some(Compiled {
+        focus_type: focus_type.into(),
+        root,
+    })
+}
+
+impl Compiled {
+    /// The focus type this was compiled for: on another, evaluate instead.
+    pub fn focus_type(&self) -> &str {
+        &self.focus_type
+    }
+
+    /// The truth of the expression on `focus`, as evaluating it and
+    /// reading the result as a Boolean would give (`None`: empty). A check
+    /// counts its work as the evaluator does, a step for each condition
+    /// and each item reached; one that would take more than `max_steps`
+    /// defers, so the evaluator reports the limit.
+    pub fn holds(
+        &self,
+        doc: &Document,
+        focus: &NodeRef,
+        max_steps: u64,
+    ) -> Result<Option<bool>, Defer> {
+        match focus.node {
+            Some(n) if doc.kind(n) == Kind::Object && focus.companion.is_none() => {
+                let run = Run {
+                    doc,
+                    steps_left: std::cell::Cell::new(max_steps),
+                };
+                self.root.truth(&run, n)
+            }
+            _ => Err(Defer),
+        }
+    }
+}
+
+/// One check's run: the document and the steps it may still take.
+struct Run<'r, 's> {
+    doc: &'r Document<'s>,
+    steps_left: std::cell::Cell<u64>,
+}
+
+impl Run<'_, '_> {
+    fn charge(&self) -> Result<(), Defer> {
+        let left = self.steps_left.get().checked_sub(1).ok_or(Defer)?;
+        self.steps_left.set(left);
+        Ok(())
+    }
+}
+
+struct Compiler<'m> {
+    model: &'m dyn Model,
+}
+
+impl Compiler<'_> {
+    fn cond(&self, n: &Node, ty: &str) -> Option<Cond> {
+        use BinOp::*;
+        Some(match n {
+            Node::Binary(op @ (And | Or | Xor | Implies), a, b) => Cond::Logic(
+                *op,
+                Box::new(self.cond(a, ty)?),
+                Box::new(self.cond(b, ty)?),
+            ),
+            Node::Binary(op @ (Eq | Ne), a, b)
+                if crate::eval::logical(a) && crate::eval::logical(b) =>
+            {
+                Cond::SameTruth {
+                    ne: *op == Ne,
+                    a: Box::new(self.cond(a, ty)?),
+                    b: Box::new(self.cond(b, ty)?),
+                }
+            }
+            Node::Binary(op @ (Eq | Ne), a, b) => {
+                if let Node::Literal(Value::String(text)) = &**b {
+                    let path = self.text_path(a, ty)?;
+                    Cond::StrEq {
+                        path,
+                        text: text.as_str().into(),
+                        ne: *op == Ne,
+                    }
+                } else {
+                    self.count(*op, a, b, ty)?
+                }
+            }
+            Node::Binary(op @ (Lt | Gt | Le | Ge), a, b) => self.count(*op, a, b, ty)?,
+            Node::Call {
+                target: Some(t),
+                name,
+                args,
+            } => match (name.as_str(), args.as_slice()) {
+                ("exists" | "empty", []) => match &**t {
+                    Node::Call {
+                        target: Some(inner),
+                        name: w,
+                        args: wargs,
+                    } if w == "where" && wargs.len() == 1 => {
+                        let path = self.path(inner, ty)?;
+                        let each = self.each(&path, &wargs[0])?;
+                        Cond::Any {
+                            path,
+                            each,
+                            negate: name == "empty",
+                        }
+                    }
+                    _ => Cond::Exists {
+                        path: self.path(t, ty)?,
+                        negate: name == "empty",
+                    },
+                },
+                ("not", []) => Cond::Not(Box::new(self.cond(t, ty)?)),
+                ("exists" | "all", [arg]) => {
+                    let path = self.path(t, ty)?;
+                    let each = self.each(&path, arg)?;
+                    if name == "all" {
+                        Cond::All { path, each }
+                    } else {
+                        Cond::Any {
+                            path,
+                            each,
+                            negate: false,
+                        }
+                    }
+                }
+                ("isDistinct", []) => Cond::Distinct(self.text_path(t, ty)?),
+                ("startsWith" | "endsWith" | "contains", [Node::Literal(Value::String(text))]) => {
+                    Cond::Text {
+                        path: self.text_path(t, ty)?,
+                        test: match name.as_str() {
+                            "startsWith" => TextTest::StartsWith,
+                            "endsWith" => TextTest::EndsWith,
+                            _ => TextTest::Contains,
+                        },
+                        text: text.as_str().into(),
+                    }
+                }
+                ("matches", [Node::Literal(Value::String(p))]) => {
+                    let path = self.text_path(t, ty)?;
+                    Cond::Matches {
+                        path,
+                        pattern: p.as_str().into(),
+                        regex: std::sync::OnceLock::new(),
+                    }
+                }
+                _ => return None,
+            },
+            _ => Cond::Truth(self.path(n, ty)?),
+        })
+    }
+
+    /// A path to primitives the evaluator reads as text (`String` in
+    /// System terms: not dates and times, which it parses).
+    fn text_path(&self, n: &Node, ty: &str) -> Option<Path> {
+        let path = self.path(n, ty)?;
+        let t = path.item_type.as_deref()?;
+        (!path.is_choice() && system_type_of(t) == Some("String")).then_some(path)
+    }
+
+    /// `path.count() <op> n`
+    fn count(&self, op: BinOp, a: &Node, b: &Node, ty: &str) -> Option<Cond> {
+        let (
+            Node::Call {
+                target: Some(t),
+                name,
+                args,
+            },
+            Node::Literal(Value::Integer(n)),
+        ) = (a, b)
+        else {
+            return None;
+        };
+        if name != "count" || !args.is_empty() {
+            return None;
+        }
+        Some(Cond::Count {
+            path: self.path(t, ty)?,
+            op,
+            n: *n,
+        })
+    }
+
+    /// The criteria of `all()`, `exists()` or `where()`, evaluated on each
+    /// item of `path`: items of a type with elements.
+    fn each(&self, path: &Path, arg: &Node) -> Option<Box<Cond>> {
+        let t = path.item_type.as_deref()?;
+        if path.is_choice() || system_type_of(t).is_some() {
+            return None;
+        }
+        Some(Box::new(self.cond(arg, t)?))
+    }
+
+    /// Member steps from the focus (`a`, `a.b.c`), each known to the model
+    /// on the type before it; only the last may be a choice, and no step
+    /// reaches a type that is taken from the data (`Resource`).
+    fn path(&self, n: &Node, ty: &str) -> Option<Path> {
+        let names = member_names(n)?;
+        let mut steps = Vec::with_capacity(names.len());
+        let mut current: Option<Arc<str>> = Some(ty.into());
+        for (i, name) in names.iter().enumerate() {
+            let info = current
+                .as_deref()
+                .filter(|t| !matches!(*t, "Resource" | "DomainResource"))
+                .and_then(|t| self.model.child_type(t, name));
+            let Some(info) = info else {
+                if i == 0 {
+                    return None; // it would defer on every focus
+                }
+                // from here on, types are known only from the data
+                steps.push(Step {
+                    key: Key::new(name),
+                    choice: None,
+                    known: false,
+                });
+                current = None;
+                continue;
+            };
+            let last = i + 1 == names.len();
+            if info.is_choice {
+                if !last {
+                    return None;
+                }
+                steps.push(Step {
+                    key: Key::new(name),
+                    choice: Some(info.types.into()),
+                    known: true,
+                });
+                current = None;
+                break;
+            }
+            steps.push(Step {
+                key: Key::new(name),
+                choice: None,
+                known: true,
+            });
+            current = Some(info.types.first()?.clone());
+        }
+        let item_type = current.filter(|t| !matches!(&**t, "Resource" | "DomainResource"));
+        Some(Path {
+            steps: steps.into(),
+            item_type,
+        })
+    }
+}
+
+/// The compiled pattern `p`, shared by every check that uses it: many
+/// invariants test a name with the same pattern (`sdf-0`, `vsd-0`, ...),
+/// and building one costs far more than matching with it.
+fn shared_regex(p: &str) -> Option<Arc<regex::Regex>> {
+    static PATTERNS: std::sync::Mutex<Option<rustc_hash::FxHashMap<Box<str>, Arc<regex::Regex>>>> =
+        std::sync::Mutex::new(None);
+    let mut patterns = PATTERNS.lock().unwrap_or_else(|e| e.into_inner());
+    let patterns = patterns.get_or_insert_with(Default::default);
+    if let Some(r) = patterns.get(p) {
+        return Some(r.clone());
+    }
+    let r = Arc::new(crate::eval::strings::build_regex(p).ok()?);
+    patterns.insert(p.into(), r.clone());
+    Some(r)
+}
+
+/// The member names of a path from the focus: `a`, `a.b.c`, and
+/// `a.select(b.c)`, which reaches the same items in the same order.
+fn member_names(n: &Node) -> Option<Vec<&str>> {
+    Some(match n {
+        // a leading upper-case name may be a type (`Patient.name`)
+        Node::Member(name) if !name.starts_with(char::is_uppercase) => vec![name.as_str()],
+        Node::Path(t, name) => {
+            let mut names = member_names(t)?;
+            names.push(name);
+            names
+        }
+        Node::Call {
+            target: Some(t),
+            name,
+            args,
+        } if name == "select" && args.len() == 1 => {
+            let mut names = member_names(t)?;
+            names.extend(member_names(&args[0])?);
+            names
+        }
+        _ => return None,
+    })
+}
+
+impl Path {
+    fn is_choice(&self) -> bool {
+        self.steps.last().is_some_and(|s| s.choice.is_some())
+    }
+
+    /// Calls `f` with each item the path reaches from `obj` (a value and
+    /// its `_name` twin), in order, until it halts; `Err` when the path
+    /// reaches an item where the check cannot go on.
+    fn each(
+        &self,
+        run: &Run,
+        obj: NodeId,
+        mut f: impl FnMut(Option<NodeId>, Option<NodeId>) -> Flow,
+    ) -> Result<(), Defer> {
+        let mut counted = |v, c| match run.charge() {
+            Ok(()) => f(v, c),
+            Err(Defer) => ControlFlow::Break(Halt::Defer),
+        };
+        match walk(run.doc, obj, &self.steps, &mut counted) {
+            ControlFlow::Break(Halt::Defer) => Err(Defer),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the path reaches any item.
+    fn any(&self, run: &Run, obj: NodeId) -> Result<bool, Defer> {
+        let mut any = false;
+        self.each(run, obj, |_, _| {
+            any = true;
+            ControlFlow::Break(Halt::Done)
+        })?;
+        Ok(any)
+    }
+
+    /// The one item reached (its parts), or `None`; more defer.
+    fn single(&self, run: &Run, obj: NodeId) -> Result<Option<Parts>, Defer> {
+        let mut one = None;
+        self.each(run, obj, |v, c| {
+            if one.is_some() {
+                return ControlFlow::Break(Halt::Defer);
+            }
+            one = Some((v, c));
+            ControlFlow::Continue(())
+        })?;
+        Ok(one)
+    }
+
+    /// The text of the one item reached: `None` for none; an item without
+    /// a string value, or more than one, defer.
+    fn single_str<'s>(
+        &self,
+        run: &Run<'_, 's>,
+        obj: NodeId,
+    ) -> Result<Option<std::borrow::Cow<'s, str>>, Defer> {
+        match self.single(run, obj)? {
+            None => Ok(None),
+            Some((Some(v), _)) => run.doc.str(v).map(Some).ok_or(Defer),
+            Some(_) => Err(Defer),
+        }
+    }
+}
+
+fn walk(
+    doc: &Document,
+    obj: NodeId,
+    steps: &[Step],
+    f: &mut impl FnMut(Option<NodeId>, Option<NodeId>) -> Flow,
+) -> Flow {
+    let Some((step, rest)) = steps.split_first() else {
+        return ControlFlow::Continue(());
+    };
+    if !step.known {
+        return ControlFlow::Break(Halt::Defer);
+    }
+    let found = step.key.find(doc, obj);
+    if rest.is_empty() {
+        if found.value.is_none() && found.companion.is_none() {
+            // a choice element is found by its variants (`valueQuantity`)
+            let Some(types) = &step.choice else {
+                return ControlFlow::Continue(());
+            };
+            if !found.variants {
+                return ControlFlow::Continue(());
+            }
+            let info = ChildInfo {
+                types,
+                is_choice: true,
+            };
+            let name = step.key.name();
+            let allowed = |suffix: &str| allowed_variant(Some(&info), name, suffix);
+            return each_variant(doc, obj, name, allowed, |_, v, c| {
+                for_each_pair(doc, Some(v), c, &mut *f)
+            });
+        }
+        return for_each_pair(doc, found.value, found.companion, &mut *f);
+    }
+    // items of a complex type: only objects have children
+    for_each_pair(doc, found.value, found.companion, |v, _| match v {
+        Some(v) if doc.kind(v) == Kind::Object => walk(doc, v, rest, f),
+        _ => ControlFlow::Continue(()),
+    })
+}
+
+impl Cond {
+    fn truth(&self, run: &Run, obj: NodeId) -> Truth {
+        run.charge()?;
+        let doc = run.doc;
+        Ok(match self {
+            Cond::Logic(op, a, b) => {
+                let x = a.truth(run, obj)?;
+                match (op, x) {
+                    (BinOp::And, Some(false)) => return Ok(Some(false)),
+                    (BinOp::Or, Some(true)) | (BinOp::Implies, Some(false)) => {
+                        return Ok(Some(true))
+                    }
+                    _ => {}
+                }
+                let y = b.truth(run, obj)?;
+                crate::eval::operators::logic(*op, x, y)
+            }
+            Cond::Not(a) => a.truth(run, obj)?.map(|x| !x),
+            Cond::SameTruth { ne, a, b } => {
+                let Some(x) = a.truth(run, obj)? else {
+                    return Ok(None);
+                };
+                let Some(y) = b.truth(run, obj)? else {
+                    return Ok(None);
+                };
+                Some((x == y) != *ne)
+            }
+            Cond::Exists { path, negate } => Some(path.any(run, obj)? != *negate),
+            Cond::Truth(path) => match path.single(run, obj)? {
+                None => None,
+                // one Boolean is its value; any other single item is true
+                Some((Some(v), _)) if doc.kind(v) == Kind::Bool => doc.bool(v),
+                Some(_) => Some(true),
+            },
+            Cond::StrEq { path, text, ne } => {
+                let mut count = 0usize;
+                let mut first = None;
+                path.each(run, obj, |v, _| {
+                    count += 1;
+                    if count == 1 {
+                        first = Some(v.and_then(|v| doc.str(v)));
+                    }
+                    ControlFlow::Continue(())
+                })?;
+                match (count, first) {
+                    (0, _) => None,
+                    (1, Some(Some(s))) => Some((*s == **text) != *ne),
+                    (1, _) => return Err(Defer),
+                    // collections of different sizes are not equal
+                    _ => Some(*ne),
+                }
+            }
+            Cond::Text { path, test, text } => path.single_str(run, obj)?.map(|s| match test {
+                TextTest::StartsWith => s.starts_with(&**text),
+                TextTest::EndsWith => s.ends_with(&**text),
+                TextTest::Contains => s.contains(&**text),
+            }),
+            Cond::Matches {
+                path,
+                pattern,
+                regex,
+            } => match path.single_str(run, obj)? {
+                None => None,
+                Some(s) => {
+                    let regex = regex
+                        .get_or_init(|| shared_regex(pattern))
+                        .as_ref()
+                        .ok_or(Defer)?;
+                    Some(regex.is_match(&s))
+                }
+            },
+            Cond::Count { path, op, n } => {
+                let mut count = 0i64;
+                path.each(run, obj, |_, _| {
+                    count += 1;
+                    ControlFlow::Continue(())
+                })?;
+                Some(match op {
+                    BinOp::Lt => count < *n,
+                    BinOp::Gt => count > *n,
+                    BinOp::Le => count <= *n,
+                    BinOp::Ge => count >= *n,
+                    BinOp::Eq => count == *n,
+                    _ => count != *n,
+                })
+            }
+            Cond::Distinct(path) => {
+                // text values are equal exactly when their texts are
+                let mut seen: smallvec::SmallVec<[std::borrow::Cow<str>; 16]> =
+                    smallvec::SmallVec::new();
+                let mut distinct = true;
+                path.each(run, obj, |v, _| match v.and_then(|v| doc.str(v)) {
+                    Some(s) => {
+                        distinct &= !seen.contains(&s);
+                        seen.push(s);
+                        ControlFlow::Continue(())
+                    }
+                    None => ControlFlow::Break(Halt::Defer),
+                })?;
+                Some(distinct)
+            }
+            Cond::All { path, each } => {
+                // every item is looked at, as the evaluator does, so one it
+                // cannot answer for defers even after the outcome is known
+                let mut all = true;
+                each_item(run, obj, path, each, |t| all &= t == Some(true))?;
+                Some(all)
+            }
+            Cond::Any { path, each, negate } => {
+                let mut any = false;
+                each_item(run, obj, path, each, |t| any |= t == Some(true))?;
+                Some(any != *negate)
+            }
+        })
+    }
+}
+
+/// The truth of `each` on every item of `path`, each an object.
+fn each_item(
+    run: &Run,
+    obj: NodeId,
+    path: &Path,
+    each: &Cond,
+    mut f: impl FnMut(Option<bool>),
+) -> Result<(), Defer> {
+    let doc = run.doc;
+    path.each(run, obj, |v, c| match v {
+        Some(v) if doc.kind(v) == Kind::Object && c.is_none() => match each.truth(run, v) {
+            Ok(t) => {
+                f(t);
+                ControlFlow::Continue(())
+            }
+            Err(Defer) => ControlFlow::Break(Halt::Defer),
+        },
+        _ => ControlFlow::Break(Halt::Defer),
+    })
+}

@@ -1,0 +1,287 @@
+//! Compiled invariant checks (`conform_fhirpath::compile`) against the
+//! evaluator, with types from the R4 definitions: each shape compiles, and
+//! on every payload the check either answers as the evaluator does or
+//! defers to it. (Debug builds also compare the two on every invariant the
+//! validator runs, so every other test that validates cross-checks too.)
+
+mod common;
+
+use conform_fhirpath::{compile, evaluate_item, item_value, Item, NodeRef, Value};
+
+/// The evaluator's answer, read as the validator reads it: one `false`
+/// fails, any other single item holds, and anything else is empty.
+fn evaluated(
+    expr: &conform_fhirpath::Expr,
+    doc: &conform_json::Document,
+    focus: &NodeRef,
+) -> Option<bool> {
+    let model = common::r4().fhirpath_model();
+    let mut ctx = conform_fhirpath::Context::with_model(model);
+    ctx.lenient_as = true;
+    let items = evaluate_item(expr, doc, &Item::Node(focus.clone()), &ctx).expect("evaluates");
+    match items.as_slice() {
+        [i] => match item_value(doc, i, &ctx) {
+            Some(Value::Boolean(b)) => Some(b),
+            _ => Some(true),
+        },
+        _ => None,
+    }
+}
+
+/// Compiles `expression` for `ty`, then checks it on each payload: the
+/// expected answer (`Err(())`: the check defers), which must also be the
+/// evaluator's whenever the check answers.
+fn check(ty: &str, expression: &str, cases: &[(&str, Result<Option<bool>, ()>)]) {
+    let model = common::r4().fhirpath_model();
+    let expr = conform_fhirpath::parse(expression).expect("parses");
+    let compiled =
+        compile(&expr, ty, model).unwrap_or_else(|| panic!("{expression} does not compile"));
+    assert_eq!(compiled.focus_type(), ty);
+    for (json, expected) in cases {
+        let doc = conform_json::parse(json.as_bytes()).expect("json");
+        let focus = NodeRef {
+            node: Some(doc.root()),
+            companion: None,
+            ty: Some(ty.into()),
+        };
+        let got = compiled
+            .holds(&doc, &focus, conform_fhirpath::DEFAULT_MAX_STEPS)
+            .map_err(|_| ());
+        assert_eq!(&got, expected, "{expression} on {json}");
+        if let Ok(answer) = got {
+            let fails = |t: Option<bool>| t == Some(false);
+            assert_eq!(
+                fails(answer),
+                fails(evaluated(&expr, &doc, &focus)),
+                "{expression} on {json}: the evaluator disagrees"
+            );
+        }
+    }
+}
+
+#[test]
+fn existence_and_logic_answer_as_the_evaluator() {
+    // eld-22, on elements with and without the names
+    check(
+        "ElementDefinition",
+        "sliceIsConstraining.exists() implies sliceName.exists()",
+        &[
+            (r#"{}"#, Ok(Some(true))),
+            (r#"{"sliceIsConstraining":true}"#, Ok(Some(false))),
+            (
+                r#"{"sliceIsConstraining":true,"sliceName":"a"}"#,
+                Ok(Some(true)),
+            ),
+            // a primitive with only its `_name` twin exists
+            (
+                r#"{"sliceIsConstraining":true,"_sliceName":{"id":"x"}}"#,
+                Ok(Some(true)),
+            ),
+        ],
+    );
+    // ext-1: a choice element found by its variants
+    check(
+        "Extension",
+        "extension.exists() != value.exists()",
+        &[
+            (r#"{"url":"u","valueString":"s"}"#, Ok(Some(true))),
+            (r#"{"url":"u"}"#, Ok(Some(false))),
+            (
+                r#"{"url":"u","extension":[{"url":"v"}],"valueCode":"c"}"#,
+                Ok(Some(false)),
+            ),
+            // not one of the element's types: not found
+            (r#"{"url":"u","valueFoo":"s"}"#, Ok(Some(false))),
+        ],
+    );
+    // eld-18: a path read as a Boolean
+    check(
+        "ElementDefinition",
+        "(isModifier.exists() and isModifier) implies isModifierReason.exists()",
+        &[
+            (r#"{"isModifier":false}"#, Ok(Some(true))),
+            (r#"{"isModifier":true}"#, Ok(Some(false))),
+            (
+                r#"{"isModifier":true,"isModifierReason":"r"}"#,
+                Ok(Some(true)),
+            ),
+            (r#"{}"#, Ok(Some(true))),
+        ],
+    );
+    // `not()` and an empty operand of `or`
+    check(
+        "Patient",
+        "active.not() or gender.exists()",
+        &[
+            (r#"{"active":true}"#, Ok(Some(false))),
+            (r#"{"active":false}"#, Ok(Some(true))),
+            // empty `or` false is empty
+            (r#"{}"#, Ok(None)),
+            (r#"{"gender":"male"}"#, Ok(Some(true))),
+        ],
+    );
+}
+
+#[test]
+fn text_tests_answer_as_the_evaluator_and_defer_on_several_items() {
+    check(
+        "ElementDefinition",
+        "path.matches('^[A-Za-z][A-Za-z0-9]*(\\\\.[a-z][A-Za-z0-9]*(\\\\[x])?)*$')",
+        &[
+            (r#"{"path":"Patient.name"}"#, Ok(Some(true))),
+            (r#"{"path":"Patient..name"}"#, Ok(Some(false))),
+            (r#"{}"#, Ok(None)),
+            // a path without a value: the evaluator decides
+            (r#"{"_path":{"id":"x"}}"#, Err(())),
+        ],
+    );
+    check(
+        "ElementDefinition.type",
+        "(code='Reference' or code = 'canonical') or targetProfile.empty()",
+        &[
+            (
+                r#"{"code":"Reference","targetProfile":["x"]}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"code":"string","targetProfile":["x"]}"#,
+                Ok(Some(false)),
+            ),
+            (r#"{"code":"string"}"#, Ok(Some(true))),
+        ],
+    );
+    check(
+        "ElementDefinition.binding",
+        "valueSet.exists() implies (valueSet.startsWith('http:') or valueSet.startsWith('urn:'))",
+        &[
+            (r#"{"valueSet":"http://x"}"#, Ok(Some(true))),
+            (r#"{"valueSet":"ftp://x"}"#, Ok(Some(false))),
+        ],
+    );
+    // several names where one is needed: the evaluator fails, so defer
+    check(
+        "Patient",
+        "name.family.matches('^A')",
+        &[
+            (r#"{"name":[{"family":"Ab"}]}"#, Ok(Some(true))),
+            (r#"{"name":[{"family":"Ab"},{"family":"Ac"}]}"#, Err(())),
+        ],
+    );
+    // an equality with several items on one side is false, not an error
+    check(
+        "Patient",
+        "name.family = 'A'",
+        &[
+            (
+                r#"{"name":[{"family":"A"},{"family":"A"}]}"#,
+                Ok(Some(false)),
+            ),
+            (r#"{"name":[{"family":"A"}]}"#, Ok(Some(true))),
+            (r#"{"name":[{"given":["A"]}]}"#, Ok(None)),
+        ],
+    );
+}
+
+#[test]
+fn counts_distinct_all_and_where_answer_as_the_evaluator() {
+    check(
+        "ElementDefinition",
+        "fixed.empty() or (type.count() <= 1)",
+        &[
+            (
+                r#"{"fixedString":"a","type":[{"code":"a"},{"code":"b"}]}"#,
+                Ok(Some(false)),
+            ),
+            (
+                r#"{"fixedString":"a","type":[{"code":"a"}]}"#,
+                Ok(Some(true)),
+            ),
+            (r#"{"type":[{"code":"a"},{"code":"b"}]}"#, Ok(Some(true))),
+        ],
+    );
+    check(
+        "ElementDefinition",
+        "type.select(code).isDistinct()",
+        &[
+            (r#"{"type":[{"code":"a"},{"code":"b"}]}"#, Ok(Some(true))),
+            (r#"{"type":[{"code":"a"},{"code":"a"}]}"#, Ok(Some(false))),
+            (r#"{}"#, Ok(Some(true))),
+        ],
+    );
+    check(
+        "StructureDefinition",
+        "snapshot.element.all(definition.exists() and min.exists() and max.exists())",
+        &[
+            (r#"{}"#, Ok(Some(true))),
+            (
+                r#"{"snapshot":{"element":[{"definition":"d","min":0,"max":"1"}]}}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"snapshot":{"element":[{"definition":"d","min":0,"max":"1"},{"min":0}]}}"#,
+                Ok(Some(false)),
+            ),
+        ],
+    );
+    check(
+        "Patient",
+        "contact.where(name.exists()).empty()",
+        &[
+            (r#"{"contact":[{"gender":"male"}]}"#, Ok(Some(true))),
+            (
+                r#"{"contact":[{"gender":"male"},{"name":{"family":"A"}}]}"#,
+                Ok(Some(false)),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn steps_into_a_resource_answer_only_when_nothing_is_there() {
+    // dom-2: `contained` holds resources whose type is read from the data
+    check(
+        "Patient",
+        "contained.contained.empty()",
+        &[
+            (r#"{}"#, Ok(Some(true))),
+            (r#"{"contained":[{"resourceType":"Patient"}]}"#, Err(())),
+        ],
+    );
+}
+
+#[test]
+fn shapes_outside_the_compiled_set_are_left_to_the_evaluator() {
+    let model = common::r4().fhirpath_model();
+    for (ty, e) in [
+        (
+            "DomainResource",
+            "(%rootResource != $this) or text.`div`.exists()",
+        ),
+        (
+            "ElementDefinition",
+            "min.empty() or iif(max != '*', min <= max.toInteger())",
+        ),
+        ("StructureDefinition", "children().element.exists()"),
+        ("Patient", "Patient.name.exists()"),
+        // a choice element in the middle of a path
+        ("Observation", "value.unit.exists()"),
+    ] {
+        let expr = conform_fhirpath::parse(e).expect("parses");
+        assert!(compile(&expr, ty, model).is_none(), "{e} compiled");
+    }
+}
+
+#[test]
+fn a_check_past_the_step_limit_defers() {
+    let model = common::r4().fhirpath_model();
+    let expr = conform_fhirpath::parse("name.exists() or telecom.exists()").expect("parses");
+    let compiled = compile(&expr, "Patient", model).expect("compiles");
+    let doc = conform_json::parse(br#"{"telecom":[{"value":"1"}]}"#).expect("json");
+    let focus = NodeRef {
+        node: Some(doc.root()),
+        companion: None,
+        ty: Some("Patient".into()),
+    };
+    assert_eq!(compiled.holds(&doc, &focus, 100), Ok(Some(true)));
+    assert!(compiled.holds(&doc, &focus, 2).is_err());
+}
