@@ -76,6 +76,17 @@ enum Cond {
     },
     /// `path.count() <op> n`
     Count { path: Path, op: BinOp, n: i64 },
+    /// `a <op> b` (`<`, `>`, `<=`, `>=`) of integers.
+    Compare { op: BinOp, a: Operand, b: Operand },
+    /// `iif(criterion, then, else)` on the focus.
+    Iif {
+        criterion: Box<Cond>,
+        then: Box<Cond>,
+        otherwise: Option<Box<Cond>>,
+    },
+    /// `%rootResource != $this`: false on the root resource itself; on a
+    /// contained one the evaluator compares their contents.
+    NotRoot,
     /// `path.all(each)`
     All { path: Path, each: Box<Cond> },
     /// `path.exists(each)`, `path.where(each).exists()`, or with `negate`
@@ -85,6 +96,16 @@ enum Cond {
         each: Box<Cond>,
         negate: bool,
     },
+}
+
+/// An integer operand of a comparison.
+#[derive(Debug)]
+enum Operand {
+    /// A path to an integer primitive.
+    Integer(Path),
+    /// `path.toInteger()` of a text primitive.
+    ToInteger(Path),
+    Literal(i64),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -161,24 +182,25 @@ impl Compiled {
         &self,
         doc: &Document,
         focus: &NodeRef,
+        root_resource: Option<NodeId>,
         max_steps: u64,
     ) -> Result<Option<bool>, Defer> {
-        match focus.node {
-            Some(n) if doc.kind(n) == Kind::Object && focus.companion.is_none() => {
-                let run = Run {
-                    doc,
-                    steps_left: std::cell::Cell::new(max_steps),
-                };
-                self.root.truth(&run, n)
-            }
-            _ => Err(Defer),
-        }
+        let run = Run {
+            doc,
+            root_resource,
+            focus: focus.node,
+            steps_left: std::cell::Cell::new(max_steps),
+        };
+        self.root.truth(&run, (focus.node, focus.companion))
     }
 }
 
 /// One check's run: the document and the steps it may still take.
 struct Run<'r, 's> {
     doc: &'r Document<'s>,
+    /// `%rootResource`, and the focus (`$this` at the top).
+    root_resource: Option<NodeId>,
+    focus: Option<NodeId>,
     steps_left: std::cell::Cell<u64>,
 }
 
@@ -203,6 +225,9 @@ impl Compiler<'_> {
                 Box::new(self.cond(a, ty)?),
                 Box::new(self.cond(b, ty)?),
             ),
+            Node::Binary(Ne, a, b) if matches!((&**a, &**b), (Node::Env(r), Node::This) if r == "rootResource") => {
+                Cond::NotRoot
+            }
             Node::Binary(op @ (Eq | Ne), a, b)
                 if crate::eval::logical(a) && crate::eval::logical(b) =>
             {
@@ -224,7 +249,44 @@ impl Compiler<'_> {
                     self.count(*op, a, b, ty)?
                 }
             }
-            Node::Binary(op @ (Lt | Gt | Le | Ge), a, b) => self.count(*op, a, b, ty)?,
+            Node::Binary(op @ (Lt | Gt | Le | Ge), a, b) => match self.count(*op, a, b, ty) {
+                Some(c) => c,
+                None => Cond::Compare {
+                    op: *op,
+                    a: self.operand(a, ty)?,
+                    b: self.operand(b, ty)?,
+                },
+            },
+            Node::Call {
+                target: None,
+                name,
+                args,
+            } if name == "iif"
+                && (2..=3).contains(&args.len())
+                && crate::eval::logical(&args[0]) =>
+            {
+                Cond::Iif {
+                    criterion: Box::new(self.cond(&args[0], ty)?),
+                    then: Box::new(self.cond(&args[1], ty)?),
+                    otherwise: match args.get(2) {
+                        Some(a) => Some(Box::new(self.cond(a, ty)?)),
+                        None => None,
+                    },
+                }
+            }
+            // a function on the focus itself: `empty()`, `matches(...)`
+            Node::Call {
+                target: None,
+                name,
+                args,
+            } => self.cond(
+                &Node::Call {
+                    target: Some(Box::new(Node::This)),
+                    name: name.clone(),
+                    args: args.clone(),
+                },
+                ty,
+            )?,
             Node::Call {
                 target: Some(t),
                 name,
@@ -295,6 +357,26 @@ impl Compiler<'_> {
         let path = self.path(n, ty)?;
         let t = path.item_type.as_deref()?;
         (!path.is_choice() && system_type_of(t) == Some("String")).then_some(path)
+    }
+
+    /// An integer operand: a literal, an integer path, or a text path's
+    /// `toInteger()`.
+    fn operand(&self, n: &Node, ty: &str) -> Option<Operand> {
+        Some(match n {
+            Node::Literal(Value::Integer(i)) => Operand::Literal(*i),
+            Node::Call { target, name, args } if name == "toInteger" && args.is_empty() => {
+                let this = Node::This;
+                Operand::ToInteger(self.text_path(target.as_deref().unwrap_or(&this), ty)?)
+            }
+            _ => {
+                let path = self.path(n, ty)?;
+                let t = path.item_type.as_deref()?;
+                if path.is_choice() || system_type_of(t) != Some("Integer") {
+                    return None;
+                }
+                Operand::Integer(path)
+            }
+        })
     }
 
     /// `path.count() <op> n`
@@ -403,6 +485,7 @@ fn shared_regex(p: &str) -> Option<Arc<regex::Regex>> {
 /// `a.select(b.c)`, which reaches the same items in the same order.
 fn member_names(n: &Node) -> Option<Vec<&str>> {
     Some(match n {
+        Node::This => Vec::new(),
         // a leading upper-case name may be a type (`Patient.name`)
         Node::Member(name) if !name.starts_with(char::is_uppercase) => vec![name.as_str()],
         Node::Path(t, name) => {
@@ -434,23 +517,36 @@ impl Path {
     fn each(
         &self,
         run: &Run,
-        obj: NodeId,
+        at: Parts,
         mut f: impl FnMut(Option<NodeId>, Option<NodeId>) -> Flow,
     ) -> Result<(), Defer> {
         let mut counted = |v, c| match run.charge() {
             Ok(()) => f(v, c),
             Err(Defer) => ControlFlow::Break(Halt::Defer),
         };
-        match walk(run.doc, obj, &self.steps, &mut counted) {
+        let flow = match at {
+            // `$this`
+            _ if self.steps.is_empty() => match at {
+                (None, None) => ControlFlow::Continue(()),
+                (v, c) => counted(v, c),
+            },
+            // only an object has children (a primitive's `_name` twin is
+            // not searched, as the evaluator does not)
+            (Some(obj), _) if run.doc.kind(obj) == Kind::Object => {
+                walk(run.doc, obj, &self.steps, &mut counted)
+            }
+            _ => ControlFlow::Continue(()),
+        };
+        match flow {
             ControlFlow::Break(Halt::Defer) => Err(Defer),
             _ => Ok(()),
         }
     }
 
     /// Whether the path reaches any item.
-    fn any(&self, run: &Run, obj: NodeId) -> Result<bool, Defer> {
+    fn any(&self, run: &Run, at: Parts) -> Result<bool, Defer> {
         let mut any = false;
-        self.each(run, obj, |_, _| {
+        self.each(run, at, |_, _| {
             any = true;
             ControlFlow::Break(Halt::Done)
         })?;
@@ -458,9 +554,9 @@ impl Path {
     }
 
     /// The one item reached (its parts), or `None`; more defer.
-    fn single(&self, run: &Run, obj: NodeId) -> Result<Option<Parts>, Defer> {
+    fn single(&self, run: &Run, at: Parts) -> Result<Option<Parts>, Defer> {
         let mut one = None;
-        self.each(run, obj, |v, c| {
+        self.each(run, at, |v, c| {
             if one.is_some() {
                 return ControlFlow::Break(Halt::Defer);
             }
@@ -475,9 +571,9 @@ impl Path {
     fn single_str<'s>(
         &self,
         run: &Run<'_, 's>,
-        obj: NodeId,
+        at: Parts,
     ) -> Result<Option<std::borrow::Cow<'s, str>>, Defer> {
-        match self.single(run, obj)? {
+        match self.single(run, at)? {
             None => Ok(None),
             Some((Some(v), _)) => run.doc.str(v).map(Some).ok_or(Defer),
             Some(_) => Err(Defer),
@@ -527,12 +623,12 @@ fn walk(
 }
 
 impl Cond {
-    fn truth(&self, run: &Run, obj: NodeId) -> Truth {
+    fn truth(&self, run: &Run, at: Parts) -> Truth {
         run.charge()?;
         let doc = run.doc;
         Ok(match self {
             Cond::Logic(op, a, b) => {
-                let x = a.truth(run, obj)?;
+                let x = a.truth(run, at)?;
                 match (op, x) {
                     (BinOp::And, Some(false)) => return Ok(Some(false)),
                     (BinOp::Or, Some(true)) | (BinOp::Implies, Some(false)) => {
@@ -540,21 +636,21 @@ impl Cond {
                     }
                     _ => {}
                 }
-                let y = b.truth(run, obj)?;
+                let y = b.truth(run, at)?;
                 crate::eval::operators::logic(*op, x, y)
             }
-            Cond::Not(a) => a.truth(run, obj)?.map(|x| !x),
+            Cond::Not(a) => a.truth(run, at)?.map(|x| !x),
             Cond::SameTruth { ne, a, b } => {
-                let Some(x) = a.truth(run, obj)? else {
+                let Some(x) = a.truth(run, at)? else {
                     return Ok(None);
                 };
-                let Some(y) = b.truth(run, obj)? else {
+                let Some(y) = b.truth(run, at)? else {
                     return Ok(None);
                 };
                 Some((x == y) != *ne)
             }
-            Cond::Exists { path, negate } => Some(path.any(run, obj)? != *negate),
-            Cond::Truth(path) => match path.single(run, obj)? {
+            Cond::Exists { path, negate } => Some(path.any(run, at)? != *negate),
+            Cond::Truth(path) => match path.single(run, at)? {
                 None => None,
                 // one Boolean is its value; any other single item is true
                 Some((Some(v), _)) if doc.kind(v) == Kind::Bool => doc.bool(v),
@@ -563,7 +659,7 @@ impl Cond {
             Cond::StrEq { path, text, ne } => {
                 let mut count = 0usize;
                 let mut first = None;
-                path.each(run, obj, |v, _| {
+                path.each(run, at, |v, _| {
                     count += 1;
                     if count == 1 {
                         first = Some(v.and_then(|v| doc.str(v)));
@@ -578,7 +674,7 @@ impl Cond {
                     _ => Some(*ne),
                 }
             }
-            Cond::Text { path, test, text } => path.single_str(run, obj)?.map(|s| match test {
+            Cond::Text { path, test, text } => path.single_str(run, at)?.map(|s| match test {
                 TextTest::StartsWith => s.starts_with(&**text),
                 TextTest::EndsWith => s.ends_with(&**text),
                 TextTest::Contains => s.contains(&**text),
@@ -587,7 +683,7 @@ impl Cond {
                 path,
                 pattern,
                 regex,
-            } => match path.single_str(run, obj)? {
+            } => match path.single_str(run, at)? {
                 None => None,
                 Some(s) => {
                     let regex = regex
@@ -599,7 +695,7 @@ impl Cond {
             },
             Cond::Count { path, op, n } => {
                 let mut count = 0i64;
-                path.each(run, obj, |_, _| {
+                path.each(run, at, |_, _| {
                     count += 1;
                     ControlFlow::Continue(())
                 })?;
@@ -612,12 +708,41 @@ impl Cond {
                     _ => count != *n,
                 })
             }
+            Cond::Compare { op, a, b } => {
+                let (Some(x), Some(y)) = (a.value(run, at)?, b.value(run, at)?) else {
+                    return Ok(None);
+                };
+                Some(match op {
+                    BinOp::Lt => x < y,
+                    BinOp::Gt => x > y,
+                    BinOp::Le => x <= y,
+                    _ => x >= y,
+                })
+            }
+            Cond::Iif {
+                criterion,
+                then,
+                otherwise,
+            } => {
+                if criterion.truth(run, at)? == Some(true) {
+                    then.truth(run, at)?
+                } else {
+                    match otherwise {
+                        Some(o) => o.truth(run, at)?,
+                        None => None,
+                    }
+                }
+            }
+            Cond::NotRoot => match (run.root_resource, run.focus) {
+                (Some(r), Some(f)) if r == f => Some(false),
+                _ => return Err(Defer),
+            },
             Cond::Distinct(path) => {
                 // text values are equal exactly when their texts are
                 let mut seen: smallvec::SmallVec<[std::borrow::Cow<str>; 16]> =
                     smallvec::SmallVec::new();
                 let mut distinct = true;
-                path.each(run, obj, |v, _| match v.and_then(|v| doc.str(v)) {
+                path.each(run, at, |v, _| match v.and_then(|v| doc.str(v)) {
                     Some(s) => {
                         distinct &= !seen.contains(&s);
                         seen.push(s);
@@ -631,12 +756,12 @@ impl Cond {
                 // every item is looked at, as the evaluator does, so one it
                 // cannot answer for defers even after the outcome is known
                 let mut all = true;
-                each_item(run, obj, path, each, |t| all &= t == Some(true))?;
+                each_item(run, at, path, each, |t| all &= t == Some(true))?;
                 Some(all)
             }
             Cond::Any { path, each, negate } => {
                 let mut any = false;
-                each_item(run, obj, path, each, |t| any |= t == Some(true))?;
+                each_item(run, at, path, each, |t| any |= t == Some(true))?;
                 Some(any != *negate)
             }
         })
@@ -646,20 +771,42 @@ impl Cond {
 /// The truth of `each` on every item of `path`, each an object.
 fn each_item(
     run: &Run,
-    obj: NodeId,
+    at: Parts,
     path: &Path,
     each: &Cond,
     mut f: impl FnMut(Option<bool>),
 ) -> Result<(), Defer> {
-    let doc = run.doc;
-    path.each(run, obj, |v, c| match v {
-        Some(v) if doc.kind(v) == Kind::Object && c.is_none() => match each.truth(run, v) {
-            Ok(t) => {
-                f(t);
-                ControlFlow::Continue(())
-            }
-            Err(Defer) => ControlFlow::Break(Halt::Defer),
-        },
-        _ => ControlFlow::Break(Halt::Defer),
+    path.each(run, at, |v, c| match each.truth(run, (v, c)) {
+        Ok(t) => {
+            f(t);
+            ControlFlow::Continue(())
+        }
+        Err(Defer) => ControlFlow::Break(Halt::Defer),
     })
+}
+
+impl Operand {
+    /// The integer, or `None` for an empty operand.
+    fn value(&self, run: &Run, at: Parts) -> Result<Option<i64>, Defer> {
+        match self {
+            Operand::Literal(i) => Ok(Some(*i)),
+            Operand::ToInteger(path) => Ok(path
+                .single_str(run, at)?
+                .and_then(|s| crate::eval::convert::string_to_integer(&s))),
+            Operand::Integer(path) => match path.single(run, at)? {
+                None => Ok(None),
+                Some((Some(v), _)) => {
+                    // as the evaluator reads an integer: digits only
+                    let raw = run.doc.raw(v).filter(|_| run.doc.kind(v) == Kind::Number);
+                    match raw {
+                        Some(r) if !r.contains(['.', 'e', 'E']) => {
+                            r.parse().map(Some).map_err(|_| Defer)
+                        }
+                        _ => Err(Defer),
+                    }
+                }
+                Some(_) => Err(Defer),
+            },
+        }
+    }
 }

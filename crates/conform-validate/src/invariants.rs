@@ -25,13 +25,17 @@ pub(crate) type ValueSetCache = RwLock<FxHashMap<String, Arc<CodeSet>>>;
 /// not parse.
 pub(crate) type Slot = OnceLock<Option<Prepared>>;
 
-/// A constraint's parsed expression and, when it has one of the shapes
-/// [`conform_fhirpath::compile`] handles, its compiled check for the focus
-/// type it first met (an invariant belongs to one element or type, so
-/// that is the type it always meets).
+/// A constraint's parsed expression and, for each focus type it has met,
+/// its compiled check when it has one of the shapes
+/// [`conform_fhirpath::compile`] handles. Most constraints meet one type;
+/// one on a base type meets all of its descendants (`dom-2` every
+/// resource type), and a path is resolved on each.
 pub(crate) struct Prepared {
     expr: Expr,
-    compiled: OnceLock<Option<Compiled>>,
+    /// For the first focus type met (read without a lock).
+    first: OnceLock<(Box<str>, Option<Compiled>)>,
+    /// For any other.
+    others: RwLock<FxHashMap<Box<str>, Option<Compiled>>>,
 }
 
 /// What an invariant that did not hold says about one value: a failed
@@ -77,7 +81,8 @@ impl<'a> Invariants<'a> {
                     conform_fhirpath::parse(&plans.constraints[ci as usize].expression).ok()?;
                 Some(Prepared {
                     expr,
-                    compiled: OnceLock::new(),
+                    first: OnceLock::new(),
+                    others: RwLock::default(),
                 })
             })
             .as_ref()
@@ -93,23 +98,36 @@ impl<'a> Invariants<'a> {
     }
 
     /// The compiled check's answer for constraint `p` on `focus`: `None`
-    /// when the expression must be evaluated (no compiled form, another
+    /// when the expression must be evaluated (no compiled form for the
     /// focus type, or a case the check leaves to the evaluator).
     fn compiled_truth(
         &self,
         doc: &Document<'_>,
         p: &Prepared,
         focus: &NodeRef,
+        root: Option<NodeId>,
     ) -> Option<Option<bool>> {
         let ty = focus.ty.as_deref()?;
-        let compiled = p
-            .compiled
-            .get_or_init(|| conform_fhirpath::compile(&p.expr, ty, self.model))
-            .as_ref()?;
-        if compiled.focus_type() != ty {
-            return None;
+        let answer = |compiled: &Option<Compiled>| {
+            compiled
+                .as_ref()?
+                .holds(doc, focus, root, self.max_steps)
+                .ok()
+        };
+        let compile = || conform_fhirpath::compile(&p.expr, ty, self.model);
+        let (first_type, compiled) = p.first.get_or_init(|| (ty.into(), compile()));
+        if **first_type == *ty {
+            return answer(compiled);
         }
-        compiled.holds(doc, focus, self.max_steps).ok()
+        if let Some(compiled) = p.others.read().ok()?.get(ty) {
+            return answer(compiled);
+        }
+        let compiled = compile();
+        let result = answer(&compiled);
+        if let Ok(mut by_type) = p.others.write() {
+            by_type.insert(ty.into(), compiled);
+        }
+        result
     }
 
     /// Evaluates the constraints `ids` on one value and passes on what each
@@ -129,11 +147,12 @@ impl<'a> Invariants<'a> {
         let mut answers: smallvec::SmallVec<[(u32, Option<Option<bool>>); 32]> =
             smallvec::SmallVec::new();
         let mut evaluate = false;
+        let root = root_resource(doc, resources);
         for ci in ids {
             let Some(p) = self.prepared(ci) else {
                 continue;
             };
-            let answer = self.compiled_truth(doc, p, &focus);
+            let answer = self.compiled_truth(doc, p, &focus, root);
             evaluate |= answer.is_none() || cfg!(debug_assertions);
             answers.push((ci, answer));
         }

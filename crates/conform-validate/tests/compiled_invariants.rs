@@ -45,7 +45,12 @@ fn check(ty: &str, expression: &str, cases: &[(&str, Result<Option<bool>, ()>)])
             ty: Some(ty.into()),
         };
         let got = compiled
-            .holds(&doc, &focus, conform_fhirpath::DEFAULT_MAX_STEPS)
+            .holds(
+                &doc,
+                &focus,
+                Some(doc.root()),
+                conform_fhirpath::DEFAULT_MAX_STEPS,
+            )
             .map_err(|_| ());
         assert_eq!(&got, expected, "{expression} on {json}");
         if let Ok(answer) = got {
@@ -250,18 +255,76 @@ fn steps_into_a_resource_answer_only_when_nothing_is_there() {
 }
 
 #[test]
+fn comparisons_iif_this_and_the_root_answer_as_the_evaluator() {
+    // eld-2: iif with integer comparisons, one side converted from text
+    check(
+        "ElementDefinition",
+        "min.empty() or max.empty() or (max = '*') or iif(max != '*', min <= max.toInteger())",
+        &[
+            (r#"{"min":0,"max":"1"}"#, Ok(Some(true))),
+            (r#"{"min":2,"max":"1"}"#, Ok(Some(false))),
+            (r#"{"min":2,"max":"*"}"#, Ok(Some(true))),
+            (r#"{"min":1}"#, Ok(Some(true))),
+            // not an integer: empty, so the iif is empty
+            (r#"{"min":1,"max":"x"}"#, Ok(None)),
+            // a decimal where an integer is expected: the evaluator decides
+            (r#"{"min":1.5,"max":"2"}"#, Err(())),
+        ],
+    );
+    // eld-3 on `max` itself, a primitive focus
+    let model = common::r4().fhirpath_model();
+    let expr =
+        conform_fhirpath::parse("empty() or ($this = '*') or (toInteger() >= 0)").expect("parses");
+    let compiled = compile(&expr, "string", model).expect("compiles");
+    for (json, expected) in [
+        (r#"{"max":"*"}"#, Some(true)),
+        (r#"{"max":"-1"}"#, Some(false)),
+        (r#"{"max":"2"}"#, Some(true)),
+    ] {
+        let doc = conform_json::parse(json.as_bytes()).expect("json");
+        let max = doc.get(doc.root(), "max").expect("max");
+        let focus = NodeRef {
+            node: Some(max),
+            companion: None,
+            ty: Some("string".into()),
+        };
+        let got = compiled.holds(&doc, &focus, None, conform_fhirpath::DEFAULT_MAX_STEPS);
+        assert_eq!(got, Ok(expected), "{json}");
+        assert_eq!(evaluated(&expr, &doc, &focus), expected, "{json}");
+    }
+    // dom-6 on the root resource; a contained one defers
+    check(
+        "Patient",
+        "(%rootResource != $this) or text.`div`.exists()",
+        &[
+            (r#"{"resourceType":"Patient"}"#, Ok(Some(false))),
+            (
+                r#"{"resourceType":"Patient","text":{"div":"<div/>"}}"#,
+                Ok(Some(true)),
+            ),
+        ],
+    );
+    let doc = conform_json::parse(br#"{"resourceType":"Patient"}"#).expect("json");
+    let expr =
+        conform_fhirpath::parse("(%rootResource != $this) or text.`div`.exists()").expect("parses");
+    let compiled = compile(&expr, "Patient", model).expect("compiles");
+    let focus = NodeRef {
+        node: Some(doc.root()),
+        companion: None,
+        ty: Some("Patient".into()),
+    };
+    assert!(compiled.holds(&doc, &focus, None, 100).is_err());
+}
+
+#[test]
 fn shapes_outside_the_compiled_set_are_left_to_the_evaluator() {
     let model = common::r4().fhirpath_model();
     for (ty, e) in [
-        (
-            "DomainResource",
-            "(%rootResource != $this) or text.`div`.exists()",
-        ),
-        (
-            "ElementDefinition",
-            "min.empty() or iif(max != '*', min <= max.toInteger())",
-        ),
         ("StructureDefinition", "children().element.exists()"),
+        (
+            "Period",
+            "start.hasValue().not() or end.hasValue().not() or (start <= end)",
+        ),
         ("Patient", "Patient.name.exists()"),
         // a choice element in the middle of a path
         ("Observation", "value.unit.exists()"),
@@ -282,6 +345,6 @@ fn a_check_past_the_step_limit_defers() {
         companion: None,
         ty: Some("Patient".into()),
     };
-    assert_eq!(compiled.holds(&doc, &focus, 100), Ok(Some(true)));
-    assert!(compiled.holds(&doc, &focus, 2).is_err());
+    assert_eq!(compiled.holds(&doc, &focus, None, 100), Ok(Some(true)));
+    assert!(compiled.holds(&doc, &focus, None, 2).is_err());
 }

@@ -41,6 +41,14 @@ pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<It
     })
 }
 
+/// `toInteger()` of a string: optional sign and digits, within 32 bits.
+pub(crate) fn string_to_integer(s: &str) -> Option<i64> {
+    let t = s.strip_prefix(['+', '-']).unwrap_or(s);
+    (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse::<i32>().ok().map(i64::from))
+        .flatten()
+}
+
 /// Converts `v` to System type `target`; `None` when it does not convert.
 pub(crate) fn convert(v: &Value, target: &str, unit: Option<&str>) -> Option<Value> {
     use Value::*;
@@ -67,12 +75,7 @@ pub(crate) fn convert(v: &Value, target: &str, unit: Option<&str>) -> Option<Val
         }
         ("Integer", Integer(_)) => Some(v.clone()),
         ("Integer", Boolean(b)) => Some(Integer(*b as i64)),
-        ("Integer", String(s)) => {
-            let t = s.strip_prefix(['+', '-']).unwrap_or(s);
-            (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| s.parse::<i32>().ok().map(|i| Integer(i as i64)))
-                .flatten()
-        }
+        ("Integer", String(s)) => string_to_integer(s).map(Integer),
         ("Decimal", Decimal(_)) => Some(v.clone()),
         ("Decimal", Integer(i)) => Some(Decimal((*i).into())),
         ("Decimal", Boolean(b)) => Some(Decimal(if *b { 1.into() } else { 0.into() })),
