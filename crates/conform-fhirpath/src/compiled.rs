@@ -1,8 +1,12 @@
 //! Invariants of the common shapes compiled into direct checks on the JSON
 //! tree: `a.b.exists()`, `x.empty() or y.empty()`, `implies`, `not()`,
-//! `path = 'literal'`, `path.matches('literal')` with the pattern compiled
-//! once, `path.count() <= n`, and `all(...)`, `exists(...)` and
-//! `where(...).exists()` over such checks.
+//! `iif()`, `path = 'literal'` (text or Boolean), `path.matches('literal')`
+//! with the pattern compiled once, `startsWith()` and the like,
+//! `path.count() <= n`, integer comparisons (`min <= max.toInteger()`),
+//! `isDistinct()`, `%rootResource != $this`, and `all(...)`,
+//! `exists(...)`, `where(...).exists()` and `select(...).exists()` over
+//! such checks. `trace()` passes its input on and writes nothing: a
+//! compiled check is for a caller that sets no trace sink.
 //!
 //! The paths are resolved against the model once, for the focus type the
 //! invariant is attached to, so a check neither asks the model nor builds
@@ -90,12 +94,17 @@ enum Cond {
     /// `path.all(each)`
     All { path: Path, each: Box<Cond> },
     /// `path.exists(each)`, `path.where(each).exists()`, or with `negate`
-    /// `path.where(each).empty()`.
+    /// `path.where(each).empty()`: whether `each` is true on any item. With
+    /// `selected`, `path.select(each).exists()`: whether it is not empty on
+    /// any (each item adds its result, `false` too).
     Any {
         path: Path,
         each: Box<Cond>,
         negate: bool,
+        selected: bool,
     },
+    /// `path = true` (`!=` when `ne`), the path ending in a boolean.
+    BoolEq { path: Path, value: bool, ne: bool },
 }
 
 /// An integer operand of a comparison.
@@ -238,7 +247,18 @@ impl Compiler<'_> {
                 }
             }
             Node::Binary(op @ (Eq | Ne), a, b) => {
-                if let Node::Literal(Value::String(text)) = &**b {
+                if let Node::Literal(Value::Boolean(value)) = &**b {
+                    let path = self.path(a, ty)?;
+                    let t = path.item_type.as_deref()?;
+                    if path.is_choice() || system_type_of(t) != Some("Boolean") {
+                        return None;
+                    }
+                    Cond::BoolEq {
+                        path,
+                        value: *value,
+                        ne: *op == Ne,
+                    }
+                } else if let Node::Literal(Value::String(text)) = &**b {
                     let path = self.text_path(a, ty)?;
                     Cond::StrEq {
                         path,
@@ -297,13 +317,17 @@ impl Compiler<'_> {
                         target: Some(inner),
                         name: w,
                         args: wargs,
-                    } if w == "where" && wargs.len() == 1 => {
+                    } if wargs.len() == 1
+                        && (w == "where"
+                            || (w == "select" && member_names(&wargs[0]).is_none())) =>
+                    {
                         let path = self.path(inner, ty)?;
                         let each = self.each(&path, &wargs[0])?;
                         Cond::Any {
                             path,
                             each,
                             negate: name == "empty",
+                            selected: w == "select",
                         }
                     }
                     _ => Cond::Exists {
@@ -322,6 +346,7 @@ impl Compiler<'_> {
                             path,
                             each,
                             negate: false,
+                            selected: false,
                         }
                     }
                 }
@@ -406,7 +431,7 @@ impl Compiler<'_> {
     /// item of `path`: items of a type with elements.
     fn each(&self, path: &Path, arg: &Node) -> Option<Box<Cond>> {
         let t = path.item_type.as_deref()?;
-        if path.is_choice() || system_type_of(t).is_some() {
+        if path.is_choice() {
             return None;
         }
         Some(Box::new(self.cond(arg, t)?))
@@ -502,6 +527,13 @@ fn member_names(n: &Node) -> Option<Vec<&str>> {
             names.extend(member_names(&args[0])?);
             names
         }
+        // `trace()` passes its input on; the validator sets no trace sink,
+        // so it has nothing else to do
+        Node::Call {
+            target: Some(t),
+            name,
+            args,
+        } if name == "trace" && args.len() == 1 => member_names(t)?,
         _ => return None,
     })
 }
@@ -593,7 +625,7 @@ fn walk(
     if !step.known {
         return ControlFlow::Break(Halt::Defer);
     }
-    let found = step.key.find(doc, obj);
+    let found = step.key.find(doc, obj, step.choice.is_some());
     if rest.is_empty() {
         if found.value.is_none() && found.companion.is_none() {
             // a choice element is found by its variants (`valueQuantity`)
@@ -759,10 +791,42 @@ impl Cond {
                 each_item(run, at, path, each, |t| all &= t == Some(true))?;
                 Some(all)
             }
-            Cond::Any { path, each, negate } => {
+            Cond::Any {
+                path,
+                each,
+                negate,
+                selected,
+            } => {
                 let mut any = false;
-                each_item(run, at, path, each, |t| any |= t == Some(true))?;
+                each_item(run, at, path, each, |t| {
+                    any |= if *selected {
+                        t.is_some()
+                    } else {
+                        t == Some(true)
+                    }
+                })?;
                 Some(any != *negate)
+            }
+            Cond::BoolEq { path, value, ne } => {
+                let mut count = 0usize;
+                let mut first = None;
+                path.each(run, at, |v, _| {
+                    count += 1;
+                    if count == 1 {
+                        first = Some(
+                            v.filter(|v| doc.kind(*v) == Kind::Bool)
+                                .and_then(|v| doc.bool(v)),
+                        );
+                    }
+                    ControlFlow::Continue(())
+                })?;
+                match (count, first) {
+                    (0, _) => None,
+                    (1, Some(Some(b))) => Some((b == *value) != *ne),
+                    (1, _) => return Err(Defer),
+                    // collections of different sizes are not equal
+                    _ => Some(*ne),
+                }
             }
         })
     }

@@ -43,6 +43,10 @@ pub(crate) struct Node {
     pub(crate) pos: u32,
     pub(crate) a: u32,
     pub(crate) b: u32,
+    /// Objects: a bit for each member's key ([`key_bit`]), so a lookup of
+    /// a name no key has needs no pass over the members; all bits set when
+    /// a key holds escapes (its raw bytes are not the name's).
+    pub(crate) keys: u64,
 }
 
 /// An object member: the key's span (without quotes) and the value.
@@ -90,6 +94,14 @@ pub fn key_head(key: &[u8]) -> u32 {
         [a] => u32::from(*a),
         [] => 0,
     }
+}
+
+/// The bit a key of this [`key_head`] and length sets in an object's key
+/// summary ([`Document::may_have_key`]).
+#[inline]
+pub fn key_bit(head: u32, len: usize) -> u64 {
+    let h = (u64::from(head) ^ ((len as u64) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    1u64 << (h >> 58)
 }
 
 /// A parsed JSON text. Borrows the source, so parsing copies no strings.
@@ -142,6 +154,13 @@ impl<'s> Document<'s> {
             return &[];
         }
         &self.members[n.a as usize..(n.a + n.b) as usize]
+    }
+
+    /// Whether object `id` may have a key with this [`key_bit`]: `false`
+    /// is certain, `true` may be wrong (a summary of 64 bits).
+    #[inline]
+    pub fn may_have_key(&self, id: NodeId, bit: u64) -> bool {
+        self.node(id).keys & bit != 0
     }
 
     /// Elements of an array in order (empty for other kinds).
@@ -224,6 +243,9 @@ impl<'s> Document<'s> {
     /// The first member of an object with this (unescaped) key.
     pub fn get(&self, obj: NodeId, key: &str) -> Option<NodeId> {
         let head = key_head(key.as_bytes());
+        if !self.may_have_key(obj, key_bit(head, key.len())) {
+            return None;
+        }
         self.members(obj)
             .iter()
             .find(|m| self.key_is_with_head(m, key, head))

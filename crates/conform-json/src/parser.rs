@@ -147,6 +147,7 @@ impl Parser<'_> {
             pos: pos as u32,
             a,
             b,
+            keys: 0,
         });
         id
     }
@@ -239,9 +240,18 @@ impl Parser<'_> {
         }
         let first = self.members.len() as u32;
         let count = (self.member_stack.len() - mark) as u32;
+        let keys = self.member_stack[mark..].iter().fold(0u64, |keys, m| {
+            if m.key_escaped {
+                u64::MAX
+            } else {
+                keys | crate::document::key_bit(m.key_head, m.key_len())
+            }
+        });
         self.members.extend(self.member_stack.drain(mark..));
         self.depth -= 1;
-        Ok(self.push(Kind::Object, false, start, first, count))
+        let id = self.push(Kind::Object, false, start, first, count);
+        self.nodes[id as usize].keys = keys;
+        Ok(id)
     }
 
     fn array(&mut self) -> Result<NodeId, ParseError> {
@@ -405,6 +415,31 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An object's key summary only ever rules keys out: every key present
+    /// is found, through it, whatever its length, and one written with
+    /// escapes too.
+    #[test]
+    fn the_key_summary_never_hides_a_key() {
+        let keys: Vec<String> = (0..200)
+            .map(|i| format!("{}{i}", "k".repeat(i % 9)))
+            .collect();
+        let body: Vec<String> = keys.iter().map(|k| format!("\"{k}\":1")).collect();
+        let text = format!("{{{}}}", body.join(","));
+        let doc = parse(text.as_bytes()).unwrap();
+        for k in &keys {
+            assert!(doc.get(doc.root(), k).is_some(), "{k}");
+        }
+        assert!(doc.get(doc.root(), "absent").is_none());
+        let doc = parse(br#"{"\u0061b":1,"c":2}"#).unwrap();
+        assert!(doc.get(doc.root(), "ab").is_some());
+        assert!(doc.get(doc.root(), "c").is_some());
+        let small = parse(br#"{"resourceType":"Patient","id":"a"}"#).unwrap();
+        let id_bit = crate::key_bit(crate::key_head(b"id"), 2);
+        assert!(small.may_have_key(small.root(), id_bit));
+        // two keys set at most two of the 64 bits
+        assert!(small.nodes[small.root() as usize].keys.count_ones() <= 2);
+    }
 
     #[test]
     fn parses_nested_values_with_positions() {

@@ -242,6 +242,67 @@ fn counts_distinct_all_and_where_answer_as_the_evaluator() {
 }
 
 #[test]
+fn select_trace_booleans_and_all_over_primitives_answer_as_the_evaluator() {
+    // eld-11: `select()` of a Boolean adds `false` too, so `exists()` is
+    // true whenever there is a type
+    check(
+        "ElementDefinition",
+        "binding.empty() or type.code.empty() or type.select((code = 'code') or (code = 'Coding')).exists()",
+        &[
+            (r#"{"binding":{"strength":"required"},"type":[{"code":"Reference"}]}"#, Ok(Some(true))),
+            (r#"{"binding":{"strength":"required"},"type":[{"code":"code"}]}"#, Ok(Some(true))),
+            (r#"{"binding":{"strength":"required"}}"#, Ok(Some(true))),
+        ],
+    );
+    // sdf-16: trace() passes its input on
+    check(
+        "StructureDefinition",
+        "snapshot.element.all(id.exists()) and snapshot.element.id.trace('ids').isDistinct()",
+        &[
+            (
+                r#"{"snapshot":{"element":[{"id":"a"},{"id":"b"}]}}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"snapshot":{"element":[{"id":"a"},{"id":"a"}]}}"#,
+                Ok(Some(false)),
+            ),
+            (
+                r#"{"snapshot":{"element":[{"id":"a"},{"path":"b"}]}}"#,
+                Ok(Some(false)),
+            ),
+        ],
+    );
+    // sdf-4: a Boolean compared with a literal
+    check(
+        "StructureDefinition",
+        "abstract = true or baseDefinition.exists()",
+        &[
+            (r#"{"abstract":true}"#, Ok(Some(true))),
+            (r#"{"abstract":false}"#, Ok(Some(false))),
+            (r#"{"abstract":false,"baseDefinition":"x"}"#, Ok(Some(true))),
+            (r#"{"baseDefinition":"x"}"#, Ok(Some(true))),
+            (r#"{}"#, Ok(None)),
+        ],
+    );
+    // sdf-19's inner part: all() over primitives, each tested on `$this`
+    check(
+        "StructureDefinition",
+        "differential.element.type.code.all(matches('^[a-zA-Z0-9]+$') or matches('^http:'))",
+        &[
+            (
+                r#"{"differential":{"element":[{"type":[{"code":"string"},{"code":"http:x"}]}]}}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"differential":{"element":[{"type":[{"code":"a-b"}]}]}}"#,
+                Ok(Some(false)),
+            ),
+        ],
+    );
+}
+
+#[test]
 fn steps_into_a_resource_answer_only_when_nothing_is_there() {
     // dom-2: `contained` holds resources whose type is read from the data
     check(

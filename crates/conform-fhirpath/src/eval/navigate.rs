@@ -175,6 +175,9 @@ pub(crate) struct Key {
     twin_head: u32,
     /// The bytes of a head a variant (`valueQuantity`) shares with `name`.
     prefix_mask: u32,
+    /// The bits `name` and `_name` set in an object's key summary.
+    value_bit: u64,
+    twin_bit: u64,
 }
 
 /// What one pass over an object's members finds for a [`Key`].
@@ -190,15 +193,18 @@ impl Key {
     pub(crate) fn new(name: &str) -> Key {
         let n = name.len();
         let head = conform_json::key_head(name.as_bytes());
+        let twin_head = (head << 8) | u32::from(b'_');
         Key {
             name: name.into(),
             head,
-            twin_head: (head << 8) | u32::from(b'_'),
+            twin_head,
             prefix_mask: if n >= 4 {
                 u32::MAX
             } else {
                 (1u32 << (8 * n)) - 1
             },
+            value_bit: conform_json::key_bit(head, n),
+            twin_bit: conform_json::key_bit(twin_head, n + 1),
         }
     }
 
@@ -207,8 +213,11 @@ impl Key {
     }
 
     /// One pass over the members of `obj`: this runs for every step of
-    /// every invariant.
-    pub(crate) fn find(&self, doc: &conform_json::Document, obj: NodeId) -> Found {
+    /// every invariant. Choice variants are looked for only when asked
+    /// (`variants`): without them, the object's key summary tells most
+    /// absent names without a pass, and the pass ends at the value when
+    /// there can be no `_name` twin.
+    pub(crate) fn find(&self, doc: &conform_json::Document, obj: NodeId, variants: bool) -> Found {
         let name = &*self.name;
         let name_b = name.as_bytes();
         let n = name_b.len();
@@ -217,6 +226,10 @@ impl Key {
             companion: None,
             variants: false,
         };
+        let may_twin = variants || doc.may_have_key(obj, self.twin_bit);
+        if !variants && !may_twin && !doc.may_have_key(obj, self.value_bit) {
+            return found;
+        }
         for m in doc.members(obj) {
             if m.is_escaped() {
                 let key = doc.key(m);
@@ -236,6 +249,9 @@ impl Key {
             if len == n {
                 if doc.raw_key_is(m, name_b, self.head) {
                     found.value = found.value.or(Some(m.value));
+                    if !may_twin {
+                        break;
+                    }
                 }
                 continue;
             }
@@ -290,7 +306,9 @@ pub(crate) fn allowed_variant(info: Option<&ChildInfo>, name: &str, suffix: &str
 
 fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Gather) {
     let doc = ev.doc;
-    let found = Key::new(name).find(doc, obj);
+    // variants matter only where the element is a choice or unknown
+    let variants = info.as_ref().is_none_or(|i| i.is_choice);
+    let found = Key::new(name).find(doc, obj, variants);
     if found.value.is_none() && found.companion.is_none() {
         if !found.variants || info.as_ref().is_some_and(|i| !i.is_choice) {
             return;
