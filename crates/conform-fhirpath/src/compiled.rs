@@ -124,16 +124,33 @@ enum TextTest {
     Contains,
 }
 
-/// Member steps from the focus.
+/// Steps from the focus: members, and filters on the items reached.
 #[derive(Debug)]
 struct Path {
     steps: Box<[Step]>,
     /// The type of the items the last step reaches (`None` for a choice).
     item_type: Option<Arc<str>>,
+    /// A `where()` criterion is evaluated on every item it meets, as the
+    /// evaluator does, so a walk with one is never cut short: one the
+    /// check cannot answer defers even after the outcome is known.
+    filtered: bool,
+    /// Whether a `first()` or `tail()` step counts the items it meets.
+    counted: bool,
 }
 
 #[derive(Debug)]
-struct Step {
+enum Step {
+    Member(Member),
+    /// `where(criterion)`: the items on which it is true.
+    Where(Box<Cond>),
+    /// `first()`: the first item reached so far.
+    First,
+    /// `tail()`: all but the first.
+    Tail,
+}
+
+#[derive(Debug)]
+struct Member {
     key: Key,
     /// For a choice element (only ever the last step): its types as JSON
     /// key suffixes, as the model gives them.
@@ -144,6 +161,14 @@ struct Step {
     /// answers (`contained.contained.empty()` without `contained`), but
     /// reaching an item there defers to the evaluator.
     known: bool,
+}
+
+/// A step of a path as written, before the model resolves it.
+enum Part<'n> {
+    Name(&'n str),
+    Where(&'n Node),
+    First,
+    Tail,
 }
 
 /// An item in the document: a value and its `_name` twin, either of which
@@ -319,7 +344,7 @@ impl Compiler<'_> {
                         args: wargs,
                     } if wargs.len() == 1
                         && (w == "where"
-                            || (w == "select" && member_names(&wargs[0]).is_none())) =>
+                            || (w == "select" && member_path(&wargs[0]).is_none())) =>
                     {
                         let path = self.path(inner, ty)?;
                         let each = self.each(&path, &wargs[0])?;
@@ -437,14 +462,37 @@ impl Compiler<'_> {
         Some(Box::new(self.cond(arg, t)?))
     }
 
-    /// Member steps from the focus (`a`, `a.b.c`), each known to the model
-    /// on the type before it; only the last may be a choice, and no step
-    /// reaches a type that is taken from the data (`Resource`).
+    /// Steps from the focus (`a`, `a.b.c`, `a.where(...).b`, `a.first()`),
+    /// each member known to the model on the type before it; only the
+    /// last may be a choice. A step after one whose type is taken from the
+    /// data (`Resource`) is unknown: reaching it defers.
     fn path(&self, n: &Node, ty: &str) -> Option<Path> {
-        let names = member_names(n)?;
-        let mut steps = Vec::with_capacity(names.len());
+        let parts = path_parts(n)?;
+        let mut steps = Vec::with_capacity(parts.len());
         let mut current: Option<Arc<str>> = Some(ty.into());
-        for (i, name) in names.iter().enumerate() {
+        let mut filtered = false;
+        let mut choice = false;
+        for (i, part) in parts.iter().enumerate() {
+            if choice {
+                return None; // only the last step may be a choice
+            }
+            let name = match part {
+                Part::Name(name) => *name,
+                Part::Where(criterion) => {
+                    let t = current.as_deref()?;
+                    steps.push(Step::Where(Box::new(self.cond(criterion, t)?)));
+                    filtered = true;
+                    continue;
+                }
+                Part::First => {
+                    steps.push(Step::First);
+                    continue;
+                }
+                Part::Tail => {
+                    steps.push(Step::Tail);
+                    continue;
+                }
+            };
             let info = current
                 .as_deref()
                 .filter(|t| !matches!(*t, "Resource" | "DomainResource"))
@@ -454,38 +502,38 @@ impl Compiler<'_> {
                     return None; // it would defer on every focus
                 }
                 // from here on, types are known only from the data
-                steps.push(Step {
+                steps.push(Step::Member(Member {
                     key: Key::new(name),
                     choice: None,
                     known: false,
-                });
+                }));
                 current = None;
                 continue;
             };
-            let last = i + 1 == names.len();
             if info.is_choice {
-                if !last {
-                    return None;
-                }
-                steps.push(Step {
+                steps.push(Step::Member(Member {
                     key: Key::new(name),
                     choice: Some(info.types.into()),
                     known: true,
-                });
+                }));
                 current = None;
-                break;
+                choice = true;
+                continue;
             }
-            steps.push(Step {
+            steps.push(Step::Member(Member {
                 key: Key::new(name),
                 choice: None,
                 known: true,
-            });
+            }));
             current = Some(info.types.first()?.clone());
         }
         let item_type = current.filter(|t| !matches!(&**t, "Resource" | "DomainResource"));
+        let counted = steps.iter().any(|s| matches!(s, Step::First | Step::Tail));
         Some(Path {
             steps: steps.into(),
             item_type,
+            filtered,
+            counted,
         })
     }
 }
@@ -506,41 +554,54 @@ fn shared_regex(p: &str) -> Option<Arc<regex::Regex>> {
     Some(r)
 }
 
-/// The member names of a path from the focus: `a`, `a.b.c`, and
-/// `a.select(b.c)`, which reaches the same items in the same order.
-fn member_names(n: &Node) -> Option<Vec<&str>> {
+/// The steps of a path from the focus as written: `a`, `a.b.c`,
+/// `a.select(b.c)` (which reaches the same items in the same order),
+/// `a.where(criterion)`, `a.first()`, `a.tail()`.
+fn path_parts(n: &Node) -> Option<Vec<Part<'_>>> {
     Some(match n {
         Node::This => Vec::new(),
         // a leading upper-case name may be a type (`Patient.name`)
-        Node::Member(name) if !name.starts_with(char::is_uppercase) => vec![name.as_str()],
+        Node::Member(name) if !name.starts_with(char::is_uppercase) => vec![Part::Name(name)],
         Node::Path(t, name) => {
-            let mut names = member_names(t)?;
-            names.push(name);
-            names
+            let mut parts = path_parts(t)?;
+            parts.push(Part::Name(name));
+            parts
         }
         Node::Call {
             target: Some(t),
             name,
             args,
-        } if name == "select" && args.len() == 1 => {
-            let mut names = member_names(t)?;
-            names.extend(member_names(&args[0])?);
-            names
+        } => {
+            let mut parts = path_parts(t)?;
+            match (name.as_str(), args.as_slice()) {
+                ("select", [arg]) => parts.extend(member_path(arg)?),
+                ("where", [criterion]) => parts.push(Part::Where(criterion)),
+                ("first", []) => parts.push(Part::First),
+                ("tail", []) => parts.push(Part::Tail),
+                // `trace()` passes its input on; a compiled check is for a
+                // caller that sets no trace sink, so it has nothing else
+                // to do
+                ("trace", [_]) => {}
+                _ => return None,
+            }
+            parts
         }
-        // `trace()` passes its input on; the validator sets no trace sink,
-        // so it has nothing else to do
-        Node::Call {
-            target: Some(t),
-            name,
-            args,
-        } if name == "trace" && args.len() == 1 => member_names(t)?,
         _ => return None,
     })
 }
 
+/// A path of member names only (what `select()` may hold and stay a path).
+fn member_path(n: &Node) -> Option<Vec<Part<'_>>> {
+    let parts = path_parts(n)?;
+    parts
+        .iter()
+        .all(|p| matches!(p, Part::Name(_)))
+        .then_some(parts)
+}
+
 impl Path {
     fn is_choice(&self) -> bool {
-        self.steps.last().is_some_and(|s| s.choice.is_some())
+        matches!(self.steps.last(), Some(Step::Member(m)) if m.choice.is_some())
     }
 
     /// Calls `f` with each item the path reaches from `obj` (a value and
@@ -556,18 +617,33 @@ impl Path {
             Ok(()) => f(v, c),
             Err(Defer) => ControlFlow::Break(Halt::Defer),
         };
-        let flow = match at {
-            // `$this`
-            _ if self.steps.is_empty() => match at {
-                (None, None) => ControlFlow::Continue(()),
-                (v, c) => counted(v, c),
-            },
-            // only an object has children (a primitive's `_name` twin is
-            // not searched, as the evaluator does not)
-            (Some(obj), _) if run.doc.kind(obj) == Kind::Object => {
-                walk(run.doc, obj, &self.steps, &mut counted)
-            }
-            _ => ControlFlow::Continue(()),
+        let walk = Walk {
+            run,
+            steps: &self.steps,
+            filtered: self.filtered,
+        };
+        let mut seen: smallvec::SmallVec<[u32; 4]> = smallvec::SmallVec::new();
+        if self.counted {
+            seen.resize(self.steps.len(), 0);
+        }
+        let flow = if self.filtered {
+            // read until the answer is known, walked to the end
+            let mut done = false;
+            let mut until_done = |v, c| {
+                if done {
+                    return ControlFlow::Continue(());
+                }
+                match counted(v, c) {
+                    ControlFlow::Break(Halt::Done) => {
+                        done = true;
+                        ControlFlow::Continue(())
+                    }
+                    flow => flow,
+                }
+            };
+            walk.from(at, 0, &mut seen, &mut until_done)
+        } else {
+            walk.from(at, 0, &mut seen, &mut counted)
         };
         match flow {
             ControlFlow::Break(Halt::Defer) => Err(Defer),
@@ -613,45 +689,98 @@ impl Path {
     }
 }
 
-fn walk(
-    doc: &Document,
-    obj: NodeId,
-    steps: &[Step],
-    f: &mut impl FnMut(Option<NodeId>, Option<NodeId>) -> Flow,
-) -> Flow {
-    let Some((step, rest)) = steps.split_first() else {
-        return ControlFlow::Continue(());
-    };
-    if !step.known {
-        return ControlFlow::Break(Halt::Defer);
-    }
-    let found = step.key.find(doc, obj, step.choice.is_some());
-    if rest.is_empty() {
-        if found.value.is_none() && found.companion.is_none() {
-            // a choice element is found by its variants (`valueQuantity`)
-            let Some(types) = &step.choice else {
-                return ControlFlow::Continue(());
+/// A walk along a path's steps, depth first, so items come in the
+/// evaluator's order.
+struct Walk<'w, 'r, 's> {
+    run: &'w Run<'r, 's>,
+    steps: &'w [Step],
+    filtered: bool,
+}
+
+impl Walk<'_, '_, '_> {
+    /// Walks on from `at`, which step `i` takes; `seen` counts the items
+    /// each `first()`/`tail()` step has met.
+    fn from(
+        &self,
+        at: Parts,
+        i: usize,
+        seen: &mut [u32],
+        f: &mut impl FnMut(Option<NodeId>, Option<NodeId>) -> Flow,
+    ) -> Flow {
+        let doc = self.run.doc;
+        let Some(step) = self.steps.get(i) else {
+            return match at {
+                (None, None) => ControlFlow::Continue(()),
+                (v, c) => f(v, c),
             };
-            if !found.variants {
-                return ControlFlow::Continue(());
+        };
+        match step {
+            Step::Where(criterion) => match criterion.truth(self.run, at) {
+                Ok(Some(true)) => self.from(at, i + 1, seen, f),
+                Ok(_) => ControlFlow::Continue(()),
+                Err(Defer) => ControlFlow::Break(Halt::Defer),
+            },
+            Step::First => {
+                seen[i] += 1;
+                if seen[i] > 1 {
+                    return ControlFlow::Continue(());
+                }
+                self.from(at, i + 1, seen, f)?;
+                // nothing after the first matters: stop, unless a criterion
+                // must still meet every item
+                if self.filtered {
+                    ControlFlow::Continue(())
+                } else {
+                    ControlFlow::Break(Halt::Done)
+                }
             }
-            let info = ChildInfo {
-                types,
-                is_choice: true,
-            };
-            let name = step.key.name();
-            let allowed = |suffix: &str| allowed_variant(Some(&info), name, suffix);
-            return each_variant(doc, obj, name, allowed, |_, v, c| {
-                for_each_pair(doc, Some(v), c, &mut *f)
-            });
+            Step::Tail => {
+                seen[i] += 1;
+                if seen[i] == 1 {
+                    return ControlFlow::Continue(());
+                }
+                self.from(at, i + 1, seen, f)
+            }
+            Step::Member(member) => {
+                // only an object has children (a primitive's `_name` twin
+                // is not searched, as the evaluator does not)
+                let Some(obj) = at.0.filter(|&o| doc.kind(o) == Kind::Object) else {
+                    return ControlFlow::Continue(());
+                };
+                if !member.known {
+                    return ControlFlow::Break(Halt::Defer);
+                }
+                let found = member.key.find(doc, obj, member.choice.is_some());
+                let last = i + 1 == self.steps.len();
+                if found.value.is_some() || found.companion.is_some() {
+                    return if last {
+                        for_each_pair(doc, found.value, found.companion, &mut *f)
+                    } else {
+                        for_each_pair(doc, found.value, found.companion, |v, c| {
+                            self.from((v, c), i + 1, seen, f)
+                        })
+                    };
+                }
+                let mut next = |v, c| self.from((v, c), i + 1, seen, f);
+                // a choice element is found by its variants (`valueQuantity`)
+                let Some(types) = &member.choice else {
+                    return ControlFlow::Continue(());
+                };
+                if !found.variants {
+                    return ControlFlow::Continue(());
+                }
+                let info = ChildInfo {
+                    types,
+                    is_choice: true,
+                };
+                let name = member.key.name();
+                let allowed = |suffix: &str| allowed_variant(Some(&info), name, suffix);
+                each_variant(doc, obj, name, allowed, |_, v, c| {
+                    for_each_pair(doc, Some(v), c, &mut next)
+                })
+            }
         }
-        return for_each_pair(doc, found.value, found.companion, &mut *f);
     }
-    // items of a complex type: only objects have children
-    for_each_pair(doc, found.value, found.companion, |v, _| match v {
-        Some(v) if doc.kind(v) == Kind::Object => walk(doc, v, rest, f),
-        _ => ControlFlow::Continue(()),
-    })
 }
 
 impl Cond {

@@ -303,6 +303,65 @@ fn select_trace_booleans_and_all_over_primitives_answer_as_the_evaluator() {
 }
 
 #[test]
+fn where_first_and_tail_in_a_path_answer_as_the_evaluator() {
+    // sdf-20
+    check(
+        "StructureDefinition.differential",
+        "element.where(path.contains('.').not()).slicing.empty()",
+        &[
+            (
+                r#"{"element":[{"path":"A"},{"path":"A.b","slicing":{"rules":"open"}}]}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"element":[{"path":"A","slicing":{"rules":"open"}}]}"#,
+                Ok(Some(false)),
+            ),
+            // a criterion the check cannot answer, on a later item: defers
+            // although the first item already decides
+            (
+                r#"{"element":[{"path":"A","slicing":{"rules":"open"}},{"_path":{"id":"x"}}]}"#,
+                Err(()),
+            ),
+        ],
+    );
+    // sdf-15 and a tail()
+    check(
+        "StructureDefinition",
+        "kind!='logical' implies snapshot.element.first().type.empty()",
+        &[
+            (
+                r#"{"kind":"resource","snapshot":{"element":[{"path":"A"},{"path":"A.b","type":[{"code":"x"}]}]}}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"kind":"resource","snapshot":{"element":[{"path":"A","type":[{"code":"x"}]}]}}"#,
+                Ok(Some(false)),
+            ),
+            (
+                r#"{"kind":"logical","snapshot":{"element":[{"path":"A","type":[{"code":"x"}]}]}}"#,
+                Ok(Some(true)),
+            ),
+        ],
+    );
+    check(
+        "StructureDefinition.snapshot",
+        "element.tail().all(path.contains('.'))",
+        &[
+            (
+                r#"{"element":[{"path":"A"},{"path":"A.b"}]}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"element":[{"path":"A"},{"path":"B"}]}"#,
+                Ok(Some(false)),
+            ),
+            (r#"{"element":[{"path":"A"}]}"#, Ok(Some(true))),
+        ],
+    );
+}
+
+#[test]
 fn steps_into_a_resource_answer_only_when_nothing_is_there() {
     // dom-2: `contained` holds resources whose type is read from the data
     check(
