@@ -401,3 +401,8 @@ pub(crate) fn is_choice_key(name: &str, suffix: &str) -> bool {
         .binary_search_by(|c| c.0.cmp(name))
         .is_ok_and(|i| CHOICES[i].1.contains(&suffix))
 }
+
+/// Whether `name` is a choice element of R4 core anywhere.
+pub(crate) fn is_choice_name(name: &str) -> bool {
+    CHOICES.binary_search_by(|c| c.0.cmp(name)).is_ok()
+}

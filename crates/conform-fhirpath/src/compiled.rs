@@ -78,18 +78,22 @@ enum Cond {
         pattern: Box<str>,
         regex: std::sync::OnceLock<Option<Arc<regex::Regex>>>,
     },
-    /// `path.count() <op> n`
-    Count { path: Path, op: BinOp, n: i64 },
-    /// `a <op> b` (`<`, `>`, `<=`, `>=`) of integers.
+    /// `a <op> b` (`<`, `>`, `<=`, `>=`) of numbers, dates or times.
     Compare { op: BinOp, a: Operand, b: Operand },
+    /// `a = b` (`!=` when `ne`) of numbers, dates or times.
+    Equal { ne: bool, a: Operand, b: Operand },
+    /// `path.hasValue()`
+    HasValue(Path),
+    /// `path in ('a' | 'b')`
+    TextIn { path: Path, texts: Box<[Box<str>]> },
     /// `iif(criterion, then, else)` on the focus.
     Iif {
         criterion: Box<Cond>,
         then: Box<Cond>,
         otherwise: Option<Box<Cond>>,
     },
-    /// `%rootResource != $this`: false on the root resource itself; on a
-    /// contained one the evaluator compares their contents.
+    /// `%rootResource != $this`: false on the root resource itself, true on
+    /// a contained one (the root holds it, so their contents differ).
     NotRoot,
     /// `path.all(each)`
     All { path: Path, each: Box<Cond> },
@@ -107,14 +111,18 @@ enum Cond {
     BoolEq { path: Path, value: bool, ne: bool },
 }
 
-/// An integer operand of a comparison.
+/// An operand of a comparison: a number, date or time.
 #[derive(Debug)]
 enum Operand {
-    /// A path to an integer primitive.
-    Integer(Path),
+    /// A path to a primitive of a number, date or time type: its value.
+    Scalar(Path),
     /// `path.toInteger()` of a text primitive.
     ToInteger(Path),
-    Literal(i64),
+    /// `path.count()`
+    Count(Path),
+    /// `a + b`
+    Sum(Box<Operand>, Box<Operand>),
+    Literal(Value),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -291,16 +299,21 @@ impl Compiler<'_> {
                         ne: *op == Ne,
                     }
                 } else {
-                    self.count(*op, a, b, ty)?
+                    Cond::Equal {
+                        ne: *op == Ne,
+                        a: self.operand(a, ty)?,
+                        b: self.operand(b, ty)?,
+                    }
                 }
             }
-            Node::Binary(op @ (Lt | Gt | Le | Ge), a, b) => match self.count(*op, a, b, ty) {
-                Some(c) => c,
-                None => Cond::Compare {
-                    op: *op,
-                    a: self.operand(a, ty)?,
-                    b: self.operand(b, ty)?,
-                },
+            Node::Binary(op @ (Lt | Gt | Le | Ge), a, b) => Cond::Compare {
+                op: *op,
+                a: self.operand(a, ty)?,
+                b: self.operand(b, ty)?,
+            },
+            Node::Binary(In, a, b) => Cond::TextIn {
+                path: self.text_path(a, ty)?,
+                texts: literal_texts(b)?.into(),
             },
             Node::Call {
                 target: None,
@@ -361,6 +374,7 @@ impl Compiler<'_> {
                     },
                 },
                 ("not", []) => Cond::Not(Box::new(self.cond(t, ty)?)),
+                ("hasValue", []) => Cond::HasValue(self.path(t, ty)?),
                 ("exists" | "all", [arg]) => {
                     let path = self.path(t, ty)?;
                     let each = self.each(&path, arg)?;
@@ -409,46 +423,64 @@ impl Compiler<'_> {
         (!path.is_choice() && system_type_of(t) == Some("String")).then_some(path)
     }
 
-    /// An integer operand: a literal, an integer path, or a text path's
-    /// `toInteger()`.
+    /// An element of every resource, after a step whose type is read from
+    /// the data (`contained`): one of `Resource` (`id`, `meta`) is the
+    /// same on every resource type, so its type is known; one of
+    /// `DomainResource` (`text`, `contained`) is found by its key alone on
+    /// any resource, and on the three that lack it (Bundle, Binary,
+    /// Parameters) the evaluator finds it the same way, untyped, so the
+    /// steps after it are left unknown (`false`). Only lower-case names
+    /// that are no R4 choice element qualify: for those, a resource type
+    /// without the element is navigated exactly as one with it.
+    fn resource_element(&self, name: &str) -> Option<(ChildInfo<'_>, bool)> {
+        if name.bytes().any(|b| b.is_ascii_uppercase()) || crate::choices::is_choice_name(name) {
+            return None;
+        }
+        let (info, typed) = match self.model.child_type("Resource", name) {
+            Some(info) => (info, true),
+            None => (self.model.child_type("DomainResource", name)?, false),
+        };
+        (!info.is_choice).then_some((info, typed))
+    }
+
+    /// A number, date or time: a literal, a path to such a primitive,
+    /// `toInteger()` of a text path, `count()`, or a sum of these.
     fn operand(&self, n: &Node, ty: &str) -> Option<Operand> {
         Some(match n {
-            Node::Literal(Value::Integer(i)) => Operand::Literal(*i),
-            Node::Call { target, name, args } if name == "toInteger" && args.is_empty() => {
+            Node::Literal(
+                v @ (Value::Integer(_)
+                | Value::Decimal(_)
+                | Value::Date(_)
+                | Value::DateTime(_)
+                | Value::Time(_)),
+            ) => Operand::Literal(v.clone()),
+            Node::Binary(BinOp::Add, a, b) => Operand::Sum(
+                Box::new(self.operand(a, ty)?),
+                Box::new(self.operand(b, ty)?),
+            ),
+            Node::Call { target, name, args }
+                if args.is_empty() && matches!(name.as_str(), "toInteger" | "count") =>
+            {
                 let this = Node::This;
-                Operand::ToInteger(self.text_path(target.as_deref().unwrap_or(&this), ty)?)
+                let target = target.as_deref().unwrap_or(&this);
+                if name == "count" {
+                    Operand::Count(self.path(target, ty)?)
+                } else {
+                    Operand::ToInteger(self.text_path(target, ty)?)
+                }
             }
             _ => {
                 let path = self.path(n, ty)?;
                 let t = path.item_type.as_deref()?;
-                if path.is_choice() || system_type_of(t) != Some("Integer") {
+                let scalar = matches!(
+                    system_type_of(t),
+                    Some("Integer" | "Decimal" | "Date" | "DateTime" | "Time")
+                );
+                if path.is_choice() || !scalar {
                     return None;
                 }
-                Operand::Integer(path)
+                Operand::Scalar(path)
             }
-        })
-    }
-
-    /// `path.count() <op> n`
-    fn count(&self, op: BinOp, a: &Node, b: &Node, ty: &str) -> Option<Cond> {
-        let (
-            Node::Call {
-                target: Some(t),
-                name,
-                args,
-            },
-            Node::Literal(Value::Integer(n)),
-        ) = (a, b)
-        else {
-            return None;
-        };
-        if name != "count" || !args.is_empty() {
-            return None;
-        }
-        Some(Cond::Count {
-            path: self.path(t, ty)?,
-            op,
-            n: *n,
         })
     }
 
@@ -493,10 +525,20 @@ impl Compiler<'_> {
                     continue;
                 }
             };
-            let info = current
+            let on_resource = current
                 .as_deref()
-                .filter(|t| !matches!(*t, "Resource" | "DomainResource"))
-                .and_then(|t| self.model.child_type(t, name));
+                .is_some_and(|t| matches!(t, "Resource" | "DomainResource"));
+            let (info, typed) = if on_resource {
+                match self.resource_element(name) {
+                    Some((info, typed)) => (Some(info), typed),
+                    None => (None, false),
+                }
+            } else {
+                let info = current
+                    .as_deref()
+                    .and_then(|t| self.model.child_type(t, name));
+                (info, true)
+            };
             let Some(info) = info else {
                 if i == 0 {
                     return None; // it would defer on every focus
@@ -525,7 +567,11 @@ impl Compiler<'_> {
                 choice: None,
                 known: true,
             }));
-            current = Some(info.types.first()?.clone());
+            current = if typed {
+                Some(info.types.first()?.clone())
+            } else {
+                None
+            };
         }
         let item_type = current.filter(|t| !matches!(&**t, "Resource" | "DomainResource"));
         let counted = steps.iter().any(|s| matches!(s, Step::First | Step::Tail));
@@ -552,6 +598,19 @@ fn shared_regex(p: &str) -> Option<Arc<regex::Regex>> {
     let r = Arc::new(crate::eval::strings::build_regex(p).ok()?);
     patterns.insert(p.into(), r.clone());
     Some(r)
+}
+
+/// The texts of a literal collection: `'a'` or `('a' | 'b' | ...)`.
+fn literal_texts(n: &Node) -> Option<Vec<Box<str>>> {
+    Some(match n {
+        Node::Literal(Value::String(t)) => vec![t.as_str().into()],
+        Node::Binary(BinOp::Union, a, b) => {
+            let mut texts = literal_texts(a)?;
+            texts.extend(literal_texts(b)?);
+            texts
+        }
+        _ => return None,
+    })
 }
 
 /// The steps of a path from the focus as written: `a`, `a.b.c`,
@@ -854,32 +913,39 @@ impl Cond {
                     Some(regex.is_match(&s))
                 }
             },
-            Cond::Count { path, op, n } => {
-                let mut count = 0i64;
-                path.each(run, at, |_, _| {
-                    count += 1;
-                    ControlFlow::Continue(())
-                })?;
-                Some(match op {
-                    BinOp::Lt => count < *n,
-                    BinOp::Gt => count > *n,
-                    BinOp::Le => count <= *n,
-                    BinOp::Ge => count >= *n,
-                    BinOp::Eq => count == *n,
-                    _ => count != *n,
-                })
-            }
             Cond::Compare { op, a, b } => {
                 let (Some(x), Some(y)) = (a.value(run, at)?, b.value(run, at)?) else {
                     return Ok(None);
                 };
-                Some(match op {
-                    BinOp::Lt => x < y,
-                    BinOp::Gt => x > y,
-                    BinOp::Le => x <= y,
-                    _ => x >= y,
+                let order = crate::eval::operators::compare(&x, &y).map_err(|_| Defer)?;
+                order.map(|o| match op {
+                    BinOp::Lt => o.is_lt(),
+                    BinOp::Gt => o.is_gt(),
+                    BinOp::Le => o.is_le(),
+                    _ => o.is_ge(),
                 })
             }
+            Cond::Equal { ne, a, b } => {
+                let (Some(x), Some(y)) = (a.value(run, at)?, b.value(run, at)?) else {
+                    return Ok(None);
+                };
+                crate::eval::operators::value_equals(&x, &y).map(|e| e != *ne)
+            }
+            Cond::HasValue(path) => {
+                let mut count = 0usize;
+                let mut primitive = false;
+                path.each(run, at, |v, _| {
+                    count += 1;
+                    primitive = v.is_some_and(|v| {
+                        matches!(doc.kind(v), Kind::String | Kind::Number | Kind::Bool)
+                    });
+                    ControlFlow::Continue(())
+                })?;
+                Some(count == 1 && primitive)
+            }
+            Cond::TextIn { path, texts } => path
+                .single_str(run, at)?
+                .map(|s| texts.iter().any(|t| **t == *s)),
             Cond::Iif {
                 criterion,
                 then,
@@ -894,8 +960,9 @@ impl Cond {
                     }
                 }
             }
+            // a contained resource is inside its root, so never equal to it
             Cond::NotRoot => match (run.root_resource, run.focus) {
-                (Some(r), Some(f)) if r == f => Some(false),
+                (Some(r), Some(f)) => Some(r != f),
                 _ => return Err(Defer),
             },
             Cond::Distinct(path) => {
@@ -979,27 +1046,42 @@ fn each_item(
 }
 
 impl Operand {
-    /// The integer, or `None` for an empty operand.
-    fn value(&self, run: &Run, at: Parts) -> Result<Option<i64>, Defer> {
-        match self {
-            Operand::Literal(i) => Ok(Some(*i)),
-            Operand::ToInteger(path) => Ok(path
+    /// The value, or `None` for an empty operand.
+    fn value(&self, run: &Run, at: Parts) -> Result<Option<Value>, Defer> {
+        Ok(match self {
+            Operand::Literal(v) => Some(v.clone()),
+            Operand::ToInteger(path) => path
                 .single_str(run, at)?
-                .and_then(|s| crate::eval::convert::string_to_integer(&s))),
-            Operand::Integer(path) => match path.single(run, at)? {
-                None => Ok(None),
+                .and_then(|s| crate::eval::convert::string_to_integer(&s))
+                .map(Value::Integer),
+            Operand::Count(path) => {
+                let mut count = 0i64;
+                path.each(run, at, |_, _| {
+                    count += 1;
+                    ControlFlow::Continue(())
+                })?;
+                Some(Value::Integer(count))
+            }
+            Operand::Sum(a, b) => match (a.value(run, at)?, b.value(run, at)?) {
+                (Some(Value::Integer(x)), Some(Value::Integer(y))) => {
+                    Some(Value::Integer(x.checked_add(y).ok_or(Defer)?))
+                }
+                (None, _) | (_, None) => None,
+                _ => return Err(Defer),
+            },
+            Operand::Scalar(path) => match path.single(run, at)? {
+                None => None,
                 Some((Some(v), _)) => {
-                    // as the evaluator reads an integer: digits only
-                    let raw = run.doc.raw(v).filter(|_| run.doc.kind(v) == Kind::Number);
-                    match raw {
-                        Some(r) if !r.contains(['.', 'e', 'E']) => {
-                            r.parse().map(Some).map_err(|_| Defer)
-                        }
-                        _ => Err(Defer),
+                    let ty = path.item_type.as_deref();
+                    match crate::eval::types::scalar_value(run.doc, v, ty) {
+                        Some(value) => Some(value),
+                        // an object or null where a primitive belongs
+                        None => return Err(Defer),
                     }
                 }
-                Some(_) => Err(Defer),
+                // no value: empty, as the evaluator reads it
+                Some((None, _)) => None,
             },
-        }
+        })
     }
 }

@@ -362,15 +362,141 @@ fn where_first_and_tail_in_a_path_answer_as_the_evaluator() {
 }
 
 #[test]
-fn steps_into_a_resource_answer_only_when_nothing_is_there() {
-    // dom-2: `contained` holds resources whose type is read from the data
+fn steps_into_a_resource_go_on_with_what_every_resource_has() {
+    // dom-2 and dom-4: `contained` holds resources whose type is read from
+    // the data; what every resource has is found on any of them
     check(
         "Patient",
         "contained.contained.empty()",
         &[
             (r#"{}"#, Ok(Some(true))),
-            (r#"{"contained":[{"resourceType":"Patient"}]}"#, Err(())),
+            (
+                r#"{"contained":[{"resourceType":"Patient"}]}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"contained":[{"resourceType":"Bundle","contained":[{"resourceType":"Patient"}]}]}"#,
+                Ok(Some(false)),
+            ),
         ],
+    );
+    check(
+        "Patient",
+        "contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()",
+        &[
+            (
+                r#"{"contained":[{"resourceType":"Patient","meta":{"source":"x"}}]}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"contained":[{"resourceType":"Patient","meta":{"versionId":"1"}}]}"#,
+                Ok(Some(false)),
+            ),
+        ],
+    );
+    // what only some resources define is not looked into
+    check(
+        "Patient",
+        "contained.name.exists()",
+        &[
+            (r#"{}"#, Ok(Some(false))),
+            (
+                r#"{"contained":[{"resourceType":"Patient","name":[{"family":"A"}]}]}"#,
+                Err(()),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn dates_decimals_sums_and_literal_sets_answer_as_the_evaluator() {
+    // per-1
+    check(
+        "Period",
+        "start.hasValue().not() or end.hasValue().not() or (start <= end)",
+        &[
+            (
+                r#"{"start":"2020-01-01","end":"2021-01-01T10:00:00Z"}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"start":"2022-01-01","end":"2021-01-01"}"#,
+                Ok(Some(false)),
+            ),
+            // precisions that cannot be ordered: empty
+            (
+                r#"{"start":"2021-01-01T10:00:00Z","end":"2021-01-01"}"#,
+                Ok(None),
+            ),
+            (
+                r#"{"start":"2022-01-01","_end":{"id":"x"}}"#,
+                Ok(Some(true)),
+            ),
+        ],
+    );
+    // tim-5: a decimal against an integer literal
+    check(
+        "Timing.repeat",
+        "period.exists() implies period >= 0",
+        &[
+            (r#"{"period":1.5}"#, Ok(Some(true))),
+            (r#"{"period":-0.5}"#, Ok(Some(false))),
+            (r#"{}"#, Ok(Some(true))),
+        ],
+    );
+    // org-1 and tst-6's shape: sums of counts
+    check(
+        "Organization",
+        "(identifier.count() + name.count()) > 0",
+        &[
+            (r#"{"name":"A"}"#, Ok(Some(true))),
+            (r#"{}"#, Ok(Some(false))),
+        ],
+    );
+    check(
+        "Organization",
+        "(identifier.count() + alias.count()) = 1",
+        &[
+            (r#"{"alias":["A"]}"#, Ok(Some(true))),
+            (r#"{"alias":["A","B"]}"#, Ok(Some(false))),
+        ],
+    );
+    // que-10: `in` a literal set
+    check(
+        "Questionnaire.item",
+        "(type in ('boolean' | 'decimal' | 'integer')) or maxLength.empty()",
+        &[
+            (r#"{"type":"boolean","maxLength":3}"#, Ok(Some(true))),
+            (r#"{"type":"group","maxLength":3}"#, Ok(Some(false))),
+            (r#"{"maxLength":3}"#, Ok(None)),
+        ],
+    );
+    // dom-6 on a contained resource: never its root
+    let model = common::r4().fhirpath_model();
+    let expr =
+        conform_fhirpath::parse("(%rootResource != $this) or text.`div`.exists()").expect("parses");
+    let compiled = compile(&expr, "Patient", model).expect("compiles");
+    let doc = conform_json::parse(
+        br#"{"resourceType":"Patient","contained":[{"resourceType":"Patient"}]}"#,
+    )
+    .expect("json");
+    let inner = doc.elements(doc.get(doc.root(), "contained").expect("contained"))[0];
+    let focus = NodeRef {
+        node: Some(inner),
+        companion: None,
+        ty: Some("Patient".into()),
+    };
+    assert_eq!(
+        compiled.holds(&doc, &focus, Some(doc.root()), 100),
+        Ok(Some(true))
+    );
+    let mut ctx = conform_fhirpath::Context::with_model(model);
+    ctx.root_resource = Some(doc.root());
+    ctx.resource = Some(inner);
+    let items = evaluate_item(&expr, &doc, &Item::Node(focus), &ctx).expect("evaluates");
+    assert_eq!(
+        items.first().and_then(|i| item_value(&doc, i, &ctx)),
+        Some(Value::Boolean(true))
     );
 }
 
@@ -387,8 +513,9 @@ fn comparisons_iif_this_and_the_root_answer_as_the_evaluator() {
             (r#"{"min":1}"#, Ok(Some(true))),
             // not an integer: empty, so the iif is empty
             (r#"{"min":1,"max":"x"}"#, Ok(None)),
-            // a decimal where an integer is expected: the evaluator decides
-            (r#"{"min":1.5,"max":"2"}"#, Err(())),
+            // a decimal where an integer is expected compares as a decimal
+            (r#"{"min":1.5,"max":"2"}"#, Ok(Some(true))),
+            (r#"{"min":2.5,"max":"2"}"#, Ok(Some(false))),
         ],
     );
     // eld-3 on `max` itself, a primitive focus
@@ -441,10 +568,6 @@ fn shapes_outside_the_compiled_set_are_left_to_the_evaluator() {
     let model = common::r4().fhirpath_model();
     for (ty, e) in [
         ("StructureDefinition", "children().element.exists()"),
-        (
-            "Period",
-            "start.hasValue().not() or end.hasValue().not() or (start <= end)",
-        ),
         ("Patient", "Patient.name.exists()"),
         // a choice element in the middle of a path
         ("Observation", "value.unit.exists()"),

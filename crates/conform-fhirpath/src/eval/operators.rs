@@ -315,7 +315,7 @@ pub(crate) fn plain_str<'a, 's: 'a>(ev: &Ev<'_, 's>, item: &'a Item) -> Option<C
     }
 }
 
-fn value_equals(x: &Value, y: &Value) -> Option<bool> {
+pub(crate) fn value_equals(x: &Value, y: &Value) -> Option<bool> {
     use Value::*;
     let (x, y) = implicit(x, y);
     match (x.as_ref(), y.as_ref()) {

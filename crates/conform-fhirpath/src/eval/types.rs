@@ -22,6 +22,38 @@ pub(crate) fn to_value(ev: &Ev, item: &Item) -> Option<Value> {
     let node = n.node?;
     let ty = n.ty.as_deref();
     match doc.kind(node) {
+        Kind::Bool | Kind::Number | Kind::String => scalar_value(doc, node, ty),
+        Kind::Object => {
+            let quantity_like = ty.is_some_and(|t| ev.ctx.model.is_subtype(t, "Quantity"))
+                || (ty.is_none()
+                    && doc.get(node, "value").is_some()
+                    && (doc.get(node, "code").is_some() || doc.get(node, "unit").is_some()));
+            if !quantity_like {
+                return None;
+            }
+            let v = doc.get(node, "value").and_then(|v| doc.raw(v))?;
+            let v = Decimal::from_str(v).ok()?;
+            let unit = doc
+                .get_str(node, "code")
+                .or_else(|| doc.get_str(node, "unit"))
+                .map(|u| u.into_owned())
+                .unwrap_or_else(|| "1".into());
+            Some(Value::Quantity(v, unit))
+        }
+        _ => None,
+    }
+}
+
+/// The System value of a primitive in the document (a JSON boolean, number
+/// or string) of FHIR type `ty`: numbers are integers unless written with
+/// a point or exponent or typed decimal, and strings of date and time
+/// types are parsed (a string that does not parse stays a String).
+pub(crate) fn scalar_value(
+    doc: &conform_json::Document,
+    node: conform_json::NodeId,
+    ty: Option<&str>,
+) -> Option<Value> {
+    match doc.kind(node) {
         Kind::Bool => doc.bool(node).map(Value::Boolean),
         Kind::Number => {
             let raw = doc.raw(node)?;
@@ -48,23 +80,6 @@ pub(crate) fn to_value(ev: &Ev, item: &Item) -> Option<Value> {
                 }
                 _ => Some(Value::String(s)),
             }
-        }
-        Kind::Object => {
-            let quantity_like = ty.is_some_and(|t| ev.ctx.model.is_subtype(t, "Quantity"))
-                || (ty.is_none()
-                    && doc.get(node, "value").is_some()
-                    && (doc.get(node, "code").is_some() || doc.get(node, "unit").is_some()));
-            if !quantity_like {
-                return None;
-            }
-            let v = doc.get(node, "value").and_then(|v| doc.raw(v))?;
-            let v = Decimal::from_str(v).ok()?;
-            let unit = doc
-                .get_str(node, "code")
-                .or_else(|| doc.get_str(node, "unit"))
-                .map(|u| u.into_owned())
-                .unwrap_or_else(|| "1".into());
-            Some(Value::Quantity(v, unit))
         }
         _ => None,
     }
