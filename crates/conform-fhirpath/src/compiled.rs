@@ -5,8 +5,10 @@
 //! `path.count() <= n`, integer comparisons (`min <= max.toInteger()`),
 //! `isDistinct()`, `%rootResource != $this`, and `all(...)`,
 //! `exists(...)`, `where(...).exists()` and `select(...).exists()` over
-//! such checks. `trace()` passes its input on and writes nothing: a
-//! compiled check is for a caller that sets no trace sink.
+//! such checks. `trace()` passes its input on and writes nothing, and
+//! `%ucum` and the like are their fixed texts: a compiled check is for a
+//! caller that sets no trace sink and no variables of those names (the
+//! validator).
 //!
 //! The paths are resolved against the model once, for the focus type the
 //! invariant is attached to, so a check neither asks the model nor builds
@@ -291,11 +293,11 @@ impl Compiler<'_> {
                         value: *value,
                         ne: *op == Ne,
                     }
-                } else if let Node::Literal(Value::String(text)) = &**b {
+                } else if let Some(text) = literal_text(b) {
                     let path = self.text_path(a, ty)?;
                     Cond::StrEq {
                         path,
-                        text: text.as_str().into(),
+                        text: text.into(),
                         ne: *op == Ne,
                     }
                 } else {
@@ -598,6 +600,16 @@ fn shared_regex(p: &str) -> Option<Arc<regex::Regex>> {
     let r = Arc::new(crate::eval::strings::build_regex(p).ok()?);
     patterns.insert(p.into(), r.clone());
     Some(r)
+}
+
+/// A literal text: `'a'`, or a fixed name (`%ucum`). A compiled check is
+/// for a caller that sets no variables of those names.
+fn literal_text(n: &Node) -> Option<&str> {
+    match n {
+        Node::Literal(Value::String(t)) => Some(t),
+        Node::Env(name) => crate::eval::constant(name),
+        _ => None,
+    }
 }
 
 /// The texts of a literal collection: `'a'` or `('a' | 'b' | ...)`.

@@ -461,6 +461,21 @@ fn dates_decimals_sums_and_literal_sets_answer_as_the_evaluator() {
             (r#"{"alias":["A","B"]}"#, Ok(Some(false))),
         ],
     );
+    // drt-1: a fixed name stands for its text
+    check(
+        "Duration",
+        "code.exists() implies ((system = %ucum) and value.exists())",
+        &[
+            (
+                r#"{"code":"s","system":"http://unitsofmeasure.org","value":1}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"code":"s","system":"http://example.org","value":1}"#,
+                Ok(Some(false)),
+            ),
+        ],
+    );
     // que-10: `in` a literal set
     check(
         "Questionnaire.item",

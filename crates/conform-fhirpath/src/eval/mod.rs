@@ -159,6 +159,16 @@ fn closed(n: &Node) -> bool {
     }
 }
 
+/// The fixed `%` names of FHIR's FHIRPath (`%ucum`, `%sct`, `%loinc`).
+pub(crate) fn constant(name: &str) -> Option<&'static str> {
+    match name {
+        "ucum" => Some("http://unitsofmeasure.org"),
+        "sct" => Some("http://snomed.info/sct"),
+        "loinc" => Some("http://loinc.org"),
+        _ => None,
+    }
+}
+
 /// `$this`, `$index` and `$total` for the expression being evaluated.
 #[derive(Clone)]
 pub(crate) struct Scope {
@@ -389,10 +399,10 @@ impl<'e, 's> Ev<'e, 's> {
                     .or(self.ctx.resource)
                     .unwrap_or(self.doc.root()),
             )),
-            "ucum" => s("http://unitsofmeasure.org"),
-            "sct" => s("http://snomed.info/sct"),
-            "loinc" => s("http://loinc.org"),
             _ => {
+                if let Some(text) = constant(name) {
+                    return s(text);
+                }
                 if let Some(v) = name.strip_prefix("vs-") {
                     return s(&format!("http://hl7.org/fhir/ValueSet/{v}"));
                 }
