@@ -61,6 +61,9 @@ pub(crate) struct PlansModel {
     plans: Arc<Plans>,
     /// By [`TypeId`], each built on first use.
     entries: Box<[OnceLock<TypeEntry>]>,
+    /// Type names as FHIRPath items carry them, by [`TypeId`]: shared, so
+    /// an invariant's focus is typed without a copy of its type's name.
+    names: Box<[OnceLock<Arc<str>>]>,
 }
 
 /// What a type name stands for in the plans.
@@ -75,7 +78,19 @@ enum Named {
 impl PlansModel {
     pub(crate) fn new(plans: Arc<Plans>) -> PlansModel {
         let entries = (0..plans.types.len()).map(|_| OnceLock::new()).collect();
-        PlansModel { plans, entries }
+        let names = (0..plans.types.len()).map(|_| OnceLock::new()).collect();
+        PlansModel {
+            plans,
+            entries,
+            names,
+        }
+    }
+
+    /// The name of type `id`, shared.
+    pub(crate) fn type_name(&self, id: TypeId) -> Arc<str> {
+        self.names[id as usize]
+            .get_or_init(|| self.plans.get(id).name.as_str().into())
+            .clone()
     }
 
     fn named(&self, name: &str) -> Option<Named> {

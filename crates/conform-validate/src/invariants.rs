@@ -33,7 +33,7 @@ pub(crate) type Slot = OnceLock<Option<Prepared>>;
 pub(crate) struct Prepared {
     expr: Expr,
     /// For the first focus type met (read without a lock).
-    first: OnceLock<(Box<str>, Option<Compiled>)>,
+    first: OnceLock<(Arc<str>, Option<Compiled>)>,
     /// For any other.
     others: RwLock<FxHashMap<Box<str>, Option<Compiled>>>,
 }
@@ -107,7 +107,8 @@ impl<'a> Invariants<'a> {
         focus: &NodeRef,
         root: Option<NodeId>,
     ) -> Option<Option<bool>> {
-        let ty = focus.ty.as_deref()?;
+        let focus_type = focus.ty.as_ref()?;
+        let ty = &**focus_type;
         let answer = |compiled: &Option<Compiled>| {
             compiled
                 .as_ref()?
@@ -115,8 +116,10 @@ impl<'a> Invariants<'a> {
                 .ok()
         };
         let compile = || conform_fhirpath::compile(&p.expr, ty, self.model);
-        let (first_type, compiled) = p.first.get_or_init(|| (ty.into(), compile()));
-        if **first_type == *ty {
+        let (first_type, compiled) = p.first.get_or_init(|| (focus_type.clone(), compile()));
+        // the model hands out one name per type, so this is mostly a
+        // pointer compared
+        if Arc::ptr_eq(first_type, focus_type) || **first_type == *ty {
             return answer(compiled);
         }
         if let Some(compiled) = p.others.read().ok()?.get(ty) {

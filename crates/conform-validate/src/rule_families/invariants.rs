@@ -23,7 +23,7 @@ impl<'a> Walker<'a> {
         let focus = conform_fhirpath::NodeRef {
             node: Some(node),
             companion: None,
-            ty: Some(plan.name.as_str().into()),
+            ty: Some(self.inv.model().type_name(tid)),
         };
         let inv = self.inv;
         let ids = element.iter().chain(&plan.constraints).copied();
