@@ -109,6 +109,9 @@ enum Cond {
         negate: bool,
         selected: bool,
     },
+    /// Every part (each always true or false) evaluated, then `and`-ed or
+    /// `or`-ed: the sides of a union under `all()`/`exists()`.
+    Each { and: bool, parts: Box<[Cond]> },
     /// `path = true` (`!=` when `ne`), the path ending in a boolean.
     BoolEq { path: Path, value: bool, ne: bool },
 }
@@ -347,6 +350,27 @@ impl Compiler<'_> {
                 },
                 ty,
             )?,
+            // `(a | b).x.all(c)`: each side on its own. A union drops
+            // duplicates, which neither `all()` nor `exists()` can tell, and
+            // a criterion answers the same on equal items.
+            Node::Call {
+                target: Some(t),
+                name,
+                args,
+            } if matches!(name.as_str(), "exists" | "empty" | "all")
+                && split_union(t).is_some() =>
+            {
+                let (left, right) = split_union(t)?;
+                let call = |target: Node| Node::Call {
+                    target: Some(Box::new(target)),
+                    name: name.clone(),
+                    args: args.clone(),
+                };
+                Cond::Each {
+                    and: name != "exists",
+                    parts: Box::new([self.cond(&call(left), ty)?, self.cond(&call(right), ty)?]),
+                }
+            }
             Node::Call {
                 target: Some(t),
                 name,
@@ -600,6 +624,35 @@ fn shared_regex(p: &str) -> Option<Arc<regex::Regex>> {
     let r = Arc::new(crate::eval::strings::build_regex(p).ok()?);
     patterns.insert(p.into(), r.clone());
     Some(r)
+}
+
+/// The two sides of a union at the head of a chain of member steps and
+/// `where()`s: `(a | b).c.where(d)` gives `a.c.where(d)` and `b.c.where(d)`.
+fn split_union(n: &Node) -> Option<(Node, Node)> {
+    match n {
+        Node::Binary(BinOp::Union, a, b) => Some(((**a).clone(), (**b).clone())),
+        Node::Path(t, name) => {
+            let (l, r) = split_union(t)?;
+            Some((
+                Node::Path(Box::new(l), name.clone()),
+                Node::Path(Box::new(r), name.clone()),
+            ))
+        }
+        Node::Call {
+            target: Some(t),
+            name,
+            args,
+        } if name == "where" => {
+            let (l, r) = split_union(t)?;
+            let call = |target: Node| Node::Call {
+                target: Some(Box::new(target)),
+                name: name.clone(),
+                args: args.clone(),
+            };
+            Some((call(l), call(r)))
+        }
+        _ => None,
+    }
 }
 
 /// A literal text: `'a'`, or a fixed name (`%ucum`). A compiled check is
@@ -1014,6 +1067,16 @@ impl Cond {
                     }
                 })?;
                 Some(any != *negate)
+            }
+            Cond::Each { and, parts } => {
+                let mut all = true;
+                let mut any = false;
+                for part in parts.iter() {
+                    let t = part.truth(run, at)? == Some(true);
+                    all &= t;
+                    any |= t;
+                }
+                Some(if *and { all } else { any })
             }
             Cond::BoolEq { path, value, ne } => {
                 let mut count = 0usize;

@@ -261,12 +261,13 @@ pub fn check(text: &str) -> Result<(), String> {
 /// Only XML's own entities and character references: HTML names such as
 /// `&nbsp;` are not defined in XHTML without a DTD.
 fn check_entities(s: &str) -> Result<(), String> {
+    // `&` and `;` are ASCII, so byte searches (vectorised) land on
+    // character boundaries; most runs of text have no `&` at all
     let mut rest = s;
-    while let Some(i) = rest.find('&') {
+    while let Some(i) = memchr::memchr(b'&', rest.as_bytes()) {
         rest = &rest[i + 1..];
-        let end = rest
-            .find(';')
-            .ok_or("a bare '&' in the XHTML (write &amp;)")?;
+        let end =
+            memchr::memchr(b';', rest.as_bytes()).ok_or("a bare '&' in the XHTML (write &amp;)")?;
         let name = &rest[..end];
         let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
             || name

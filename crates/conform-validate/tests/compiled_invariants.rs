@@ -362,6 +362,37 @@ fn where_first_and_tail_in_a_path_answer_as_the_evaluator() {
 }
 
 #[test]
+fn a_union_under_all_or_exists_answers_as_the_evaluator() {
+    // sdf-23
+    check(
+        "StructureDefinition",
+        "(snapshot | differential).element.all(path.contains('.').not() implies sliceName.empty())",
+        &[
+            (
+                r#"{"snapshot":{"element":[{"path":"A"}]},"differential":{"element":[{"path":"A"}]}}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"snapshot":{"element":[{"path":"A"}]},"differential":{"element":[{"path":"A","sliceName":"s"}]}}"#,
+                Ok(Some(false)),
+            ),
+            (r#"{}"#, Ok(Some(true))),
+        ],
+    );
+    check(
+        "StructureDefinition",
+        "(snapshot | differential).element.where(path = 'A').empty()",
+        &[
+            (
+                r#"{"differential":{"element":[{"path":"A"}]}}"#,
+                Ok(Some(false)),
+            ),
+            (r#"{"snapshot":{"element":[{"path":"B"}]}}"#, Ok(Some(true))),
+        ],
+    );
+}
+
+#[test]
 fn steps_into_a_resource_go_on_with_what_every_resource_has() {
     // dom-2 and dom-4: `contained` holds resources whose type is read from
     // the data; what every resource has is found on any of them
