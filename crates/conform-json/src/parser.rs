@@ -79,8 +79,10 @@ pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document<'_>, P
         nodes: Vec::with_capacity(src.len() / 24 + 4),
         members: Vec::with_capacity(src.len() / 40 + 4),
         elements: Vec::with_capacity(src.len() / 200 + 4),
-        member_stack: Vec::new(),
-        element_stack: Vec::new(),
+        // members and elements of the objects and arrays still open: a
+        // resource's deepest chain rarely holds more, so they grow once
+        member_stack: Vec::with_capacity(64),
+        element_stack: Vec::with_capacity(32),
     };
     if p.src.starts_with(b"\xEF\xBB\xBF") {
         p.i = 3;

@@ -129,7 +129,8 @@ impl<'a> Checker<'a> {
             values,
             doc,
             profile,
-            path: Vec::new(),
+            // the depth of most profiled values, so the path grows once
+            path: Vec::with_capacity(8),
             depth: 0,
             inv: None,
             resources: Vec::new(),
@@ -363,10 +364,10 @@ impl<'a> Checker<'a> {
 
     /// The values of element `c` in `obj`: (node, JSON key, array index,
     /// place in the base type `base_type` of `obj`).
-    fn gather(&self, obj: NodeId, c: &ProfileNode, base_type: Option<TypeId>) -> Vec<Item<'a>> {
+    fn gather(&self, obj: NodeId, c: &ProfileNode, base_type: Option<TypeId>) -> Items<'a> {
         let doc = self.doc;
         let plans = self.plans;
-        let mut out = Vec::new();
+        let mut out = Items::new();
         for m in doc.members(obj) {
             let key = doc.raw_key(m);
             let hit = key == c.name
@@ -850,6 +851,9 @@ struct Step<'a> {
     key: &'a str,
     index: Option<u32>,
 }
+
+/// The values of one element in an object: most elements have one or none.
+type Items<'a> = smallvec::SmallVec<[Item<'a>; 2]>;
 
 #[derive(Clone, Copy)]
 pub(crate) struct Item<'a> {

@@ -16,9 +16,9 @@ use std::borrow::Cow;
 /// One code of a coded value, and where it is.
 struct CodeAt<'d> {
     node: NodeId,
-    /// Path from the coded value to the code (`coding[1].code`), for a
-    /// CodeableConcept's codings.
-    extra: Option<String>,
+    /// For a CodeableConcept's codings, the coding's index: the path from
+    /// the coded value to the code is written only for a finding.
+    coding: Option<usize>,
     system: Option<Cow<'d, str>>,
     /// The code system version the coding names, if any.
     version: Option<Cow<'d, str>>,
@@ -28,13 +28,13 @@ struct CodeAt<'d> {
 /// The codes a binding judges: a code (the value itself), a Coding or
 /// Quantity (its code, with its system), or a CodeableConcept (each coding
 /// with both a system and a code).
-fn codes_at<'d>(doc: &'d Document<'_>, node: NodeId) -> Vec<CodeAt<'d>> {
+fn codes_at<'d>(doc: &'d Document<'_>, node: NodeId) -> Codes<'d> {
     match doc.kind(node) {
         Kind::String => doc
             .str(node)
             .map(|code| CodeAt {
                 node,
-                extra: None,
+                coding: None,
                 system: None,
                 version: None,
                 code,
@@ -43,7 +43,7 @@ fn codes_at<'d>(doc: &'d Document<'_>, node: NodeId) -> Vec<CodeAt<'d>> {
             .collect(),
         Kind::Object => {
             if let Some(codings) = doc.get(node, "coding") {
-                let mut out = Vec::new();
+                let mut out = Codes::new();
                 for (i, &c) in doc.elements(codings).iter().enumerate() {
                     let (Some(system), Some(at)) = (doc.get_str(c, "system"), doc.get(c, "code"))
                     else {
@@ -52,7 +52,7 @@ fn codes_at<'d>(doc: &'d Document<'_>, node: NodeId) -> Vec<CodeAt<'d>> {
                     let Some(code) = doc.str(at) else { continue };
                     out.push(CodeAt {
                         node: at,
-                        extra: Some(format!("coding[{i}].code")),
+                        coding: Some(i),
                         system: Some(system),
                         version: doc.get_str(c, "version"),
                         code,
@@ -61,12 +61,12 @@ fn codes_at<'d>(doc: &'d Document<'_>, node: NodeId) -> Vec<CodeAt<'d>> {
                 return out;
             }
             let Some(at) = doc.get(node, "code") else {
-                return Vec::new();
+                return Codes::new();
             };
             doc.str(at)
                 .map(|code| CodeAt {
                     node: at,
-                    extra: None,
+                    coding: None,
                     system: doc.get_str(node, "system"),
                     version: doc.get_str(node, "version"),
                     code,
@@ -74,7 +74,7 @@ fn codes_at<'d>(doc: &'d Document<'_>, node: NodeId) -> Vec<CodeAt<'d>> {
                 .into_iter()
                 .collect()
         }
-        _ => Vec::new(),
+        _ => Codes::new(),
     }
 }
 
@@ -96,6 +96,16 @@ pub(crate) fn check_required(
     };
     check(r, plans, doc, node, b, &el.path);
 }
+
+impl CodeAt<'_> {
+    /// Path from the coded value to the code (`coding[1].code`).
+    fn extra(&self) -> Option<String> {
+        self.coding.map(|i| format!("coding[{i}].code"))
+    }
+}
+
+/// The codes of one coded value: most have one.
+type Codes<'d> = smallvec::SmallVec<[CodeAt<'d>; 2]>;
 
 /// Whether a coded value is in a bound value set: `Some(true)` when one of
 /// its codes is, `Some(false)` when every code is known not to be, `None`
@@ -205,7 +215,7 @@ fn ask_server(
                 code,
                 rule,
                 first.node,
-                first.extra.as_deref(),
+                first.extra().as_deref(),
                 message,
             );
         }
@@ -218,7 +228,7 @@ fn ask_server(
         not_in_rule: None,
         reported: placeholder.is_some(),
     };
-    r.ask(first.node, first.extra.as_deref(), ask, placeholder);
+    r.ask(first.node, first.extra().as_deref(), ask, placeholder);
 }
 
 /// Whether the base walk has already judged a profile's binding: the base
@@ -268,7 +278,7 @@ fn not_in(r: &mut impl Report, c: &CodeAt<'_>, set: &CodeSet, strength: Strength
         IssueCode::CodeInvalid,
         rule,
         c.node,
-        c.extra.as_deref(),
+        c.extra().as_deref(),
         message,
     );
 }
