@@ -233,10 +233,34 @@ pub fn check(text: &str) -> Result<(), String> {
                 }
             }
         } else {
+            // a run of text, up to the next tag, its entities checked on
+            // the way: one pass (`&`, `;` and `<` are ASCII, so each stop
+            // is on a character boundary)
             let start = p.i;
-            p.i = memchr::memchr(b'<', &p.s[start..]).map_or(p.s.len(), |at| start + at);
+            let mut i = start;
+            loop {
+                match memchr::memchr2(b'<', b'&', &p.s[i..]) {
+                    Some(at) if p.s[i + at] == b'&' => {
+                        let amp = i + at;
+                        let semi = match memchr::memchr2(b';', b'<', &p.s[amp + 1..]) {
+                            Some(k) if p.s[amp + 1 + k] == b';' => amp + 1 + k,
+                            _ => return Err(BARE_AMPERSAND.into()),
+                        };
+                        check_entity(&p.text[amp + 1..semi])?;
+                        i = semi + 1;
+                    }
+                    Some(at) => {
+                        i += at;
+                        break;
+                    }
+                    None => {
+                        i = p.s.len();
+                        break;
+                    }
+                }
+            }
+            p.i = i;
             let run = &p.text[start..p.i];
-            check_entities(run)?;
             if stack.is_empty() {
                 if !is_blank(run) {
                     return Err("text outside the narrative's <div>".into());
@@ -262,26 +286,34 @@ pub fn check(text: &str) -> Result<(), String> {
 /// `&nbsp;` are not defined in XHTML without a DTD.
 fn check_entities(s: &str) -> Result<(), String> {
     // `&` and `;` are ASCII, so byte searches (vectorised) land on
-    // character boundaries; most runs of text have no `&` at all
+    // character boundaries; most values have no `&` at all
     let mut rest = s;
     while let Some(i) = memchr::memchr(b'&', rest.as_bytes()) {
         rest = &rest[i + 1..];
-        let end =
-            memchr::memchr(b';', rest.as_bytes()).ok_or("a bare '&' in the XHTML (write &amp;)")?;
-        let name = &rest[..end];
-        let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
-            || name
-                .strip_prefix("#x")
-                .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
-            || name
-                .strip_prefix('#')
-                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
-        if !ok {
-            return Err(format!("invalid entity in the XHTML ('&{name};')"));
-        }
+        let end = memchr::memchr(b';', rest.as_bytes()).ok_or(BARE_AMPERSAND)?;
+        check_entity(&rest[..end])?;
         rest = &rest[end + 1..];
     }
     Ok(())
+}
+
+const BARE_AMPERSAND: &str = "a bare '&' in the XHTML (write &amp;)";
+
+/// The name between `&` and `;`: one of XML's own entities or a character
+/// reference.
+fn check_entity(name: &str) -> Result<(), String> {
+    let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
+        || name
+            .strip_prefix("#x")
+            .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        || name
+            .strip_prefix('#')
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("invalid entity in the XHTML ('&{name};')"))
+    }
 }
 
 struct Scanner<'a> {
@@ -336,7 +368,7 @@ impl<'a> Scanner<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{check, is_allowed_element, is_blank, ALLOWED_ELEMENTS};
+    use super::{check, check_entities, is_allowed_element, is_blank, ALLOWED_ELEMENTS};
 
     #[test]
     fn allowed_elements_are_sorted_for_binary_search() {
@@ -392,6 +424,31 @@ mod tests {
         ] {
             assert_eq!(check(&div), Ok(()), "{div}");
         }
+    }
+
+    /// A run of text is checked for entities as it is scanned; the answer
+    /// must be the one the value checker gives the same text, and a `;`
+    /// after the next tag does not end an entity.
+    #[test]
+    fn entities_in_text_are_judged_as_in_attribute_values() {
+        for run in [
+            "a &amp; b",
+            "&#x41;&#65;&lt;&gt;&quot;&apos;",
+            "a & b",
+            "&nbsp;",
+            "tail &amp",
+            "&#x;",
+            "&#12a;",
+            "plain text, no entity",
+            "&amp;&bogus;&amp;",
+        ] {
+            let div = format!("<div {NS}>x{run}</div>");
+            let attr = format!("<div {NS}><p title=\"{run}\">x</p></div>");
+            assert_eq!(check(&div).is_ok(), check_entities(run).is_ok(), "{run}");
+            assert_eq!(check(&div), check(&attr), "{run}");
+        }
+        let e = check(&format!("<div {NS}>a &amp<b>;</b></div>")).unwrap_err();
+        assert!(e.contains("bare"), "{e}");
     }
 
     #[test]
