@@ -798,6 +798,36 @@ impl Path {
         Ok(one)
     }
 
+    /// `path = literal` (`!=` when `ne`) as the evaluator answers it:
+    /// empty when nothing is reached, false (true) for several items, and
+    /// for one its value (`value`: `None` when it has none of the literal's
+    /// kind, which the evaluator decides) compared.
+    fn equals_literal<T: PartialEq>(
+        &self,
+        run: &Run,
+        at: Parts,
+        value: impl Fn(Option<NodeId>) -> Option<T>,
+        literal: &T,
+        ne: bool,
+    ) -> Truth {
+        let mut count = 0usize;
+        let mut first = None;
+        self.each(run, at, |v, _| {
+            count += 1;
+            if count == 1 {
+                first = Some(value(v));
+            }
+            ControlFlow::Continue(())
+        })?;
+        Ok(match (count, first) {
+            (0, _) => None,
+            (1, Some(Some(x))) => Some((x == *literal) != ne),
+            (1, _) => return Err(Defer),
+            // collections of different sizes are not equal
+            _ => Some(ne),
+        })
+    }
+
     /// The text of the one item reached: `None` for none; an item without
     /// a string value, or more than one, defer.
     fn single_str<'s>(
@@ -941,24 +971,13 @@ impl Cond {
                 Some((Some(v), _)) if doc.kind(v) == Kind::Bool => doc.bool(v),
                 Some(_) => Some(true),
             },
-            Cond::StrEq { path, text, ne } => {
-                let mut count = 0usize;
-                let mut first = None;
-                path.each(run, at, |v, _| {
-                    count += 1;
-                    if count == 1 {
-                        first = Some(v.and_then(|v| doc.str(v)));
-                    }
-                    ControlFlow::Continue(())
-                })?;
-                match (count, first) {
-                    (0, _) => None,
-                    (1, Some(Some(s))) => Some((*s == **text) != *ne),
-                    (1, _) => return Err(Defer),
-                    // collections of different sizes are not equal
-                    _ => Some(*ne),
-                }
-            }
+            Cond::StrEq { path, text, ne } => path.equals_literal(
+                run,
+                at,
+                |v| v.and_then(|v| doc.str(v)),
+                &std::borrow::Cow::Borrowed(&**text),
+                *ne,
+            )?,
             Cond::Text { path, test, text } => path.single_str(run, at)?.map(|s| match test {
                 TextTest::StartsWith => s.starts_with(&**text),
                 TextTest::EndsWith => s.ends_with(&**text),
@@ -1078,27 +1097,16 @@ impl Cond {
                 }
                 Some(if *and { all } else { any })
             }
-            Cond::BoolEq { path, value, ne } => {
-                let mut count = 0usize;
-                let mut first = None;
-                path.each(run, at, |v, _| {
-                    count += 1;
-                    if count == 1 {
-                        first = Some(
-                            v.filter(|v| doc.kind(*v) == Kind::Bool)
-                                .and_then(|v| doc.bool(v)),
-                        );
-                    }
-                    ControlFlow::Continue(())
-                })?;
-                match (count, first) {
-                    (0, _) => None,
-                    (1, Some(Some(b))) => Some((b == *value) != *ne),
-                    (1, _) => return Err(Defer),
-                    // collections of different sizes are not equal
-                    _ => Some(*ne),
-                }
-            }
+            Cond::BoolEq { path, value, ne } => path.equals_literal(
+                run,
+                at,
+                |v| {
+                    v.filter(|v| doc.kind(*v) == Kind::Bool)
+                        .and_then(|v| doc.bool(v))
+                },
+                value,
+                *ne,
+            )?,
         })
     }
 }
