@@ -1,11 +1,13 @@
 //! Invariants of the common shapes compiled into direct checks on the JSON
 //! tree: `a.b.exists()`, `x.empty() or y.empty()`, `implies`, `not()`,
-//! `iif()`, `path = 'literal'` (text or Boolean), `path.matches('literal')`
-//! with the pattern compiled once, `startsWith()` and the like,
-//! `path.count() <= n`, integer comparisons (`min <= max.toInteger()`),
-//! `isDistinct()`, `%rootResource != $this`, and `all(...)`,
+//! `iif()`, `path = 'literal'` (text, Boolean or `%ucum`), `in` a literal
+//! set, `path.matches('literal')` with the pattern compiled once,
+//! `startsWith()` and the like, comparisons and equality of numbers, dates
+//! and times (`min <= max.toInteger()`, `start <= end`, sums of counts),
+//! `hasValue()`, `isDistinct()`, `%rootResource != $this`, and `all(...)`,
 //! `exists(...)`, `where(...).exists()` and `select(...).exists()` over
-//! such checks. `trace()` passes its input on and writes nothing, and
+//! such checks, on paths that may hold `where()`, `first()`, `tail()` and
+//! begin with a union. `trace()` passes its input on and writes nothing, and
 //! `%ucum` and the like are their fixed texts: a compiled check is for a
 //! caller that sets no trace sink and no variables of those names (the
 //! validator).
@@ -511,7 +513,8 @@ impl Compiler<'_> {
     }
 
     /// The criteria of `all()`, `exists()` or `where()`, evaluated on each
-    /// item of `path`: items of a type with elements.
+    /// item of `path`, compiled for the items' type (not a choice's, which
+    /// varies by item).
     fn each(&self, path: &Path, arg: &Node) -> Option<Box<Cond>> {
         let t = path.item_type.as_deref()?;
         if path.is_choice() {
@@ -728,9 +731,9 @@ impl Path {
         matches!(self.steps.last(), Some(Step::Member(m)) if m.choice.is_some())
     }
 
-    /// Calls `f` with each item the path reaches from `obj` (a value and
-    /// its `_name` twin), in order, until it halts; `Err` when the path
-    /// reaches an item where the check cannot go on.
+    /// Calls `f` with each item the path reaches from `at` (a value and
+    /// its `_name` twin), in order, until it halts, each counted as a step;
+    /// `Err` when the path reaches an item where the check cannot go on.
     fn each(
         &self,
         run: &Run,
@@ -773,6 +776,16 @@ impl Path {
             ControlFlow::Break(Halt::Defer) => Err(Defer),
             _ => Ok(()),
         }
+    }
+
+    /// How many items the path reaches.
+    fn count(&self, run: &Run, at: Parts) -> Result<usize, Defer> {
+        let mut count = 0;
+        self.each(run, at, |_, _| {
+            count += 1;
+            ControlFlow::Continue(())
+        })?;
+        Ok(count)
     }
 
     /// Whether the path reaches any item.
@@ -1111,7 +1124,7 @@ impl Cond {
     }
 }
 
-/// The truth of `each` on every item of `path`, each an object.
+/// The truth of `each` on every item of `path`.
 fn each_item(
     run: &Run,
     at: Parts,
@@ -1137,14 +1150,7 @@ impl Operand {
                 .single_str(run, at)?
                 .and_then(|s| crate::eval::convert::string_to_integer(&s))
                 .map(Value::Integer),
-            Operand::Count(path) => {
-                let mut count = 0i64;
-                path.each(run, at, |_, _| {
-                    count += 1;
-                    ControlFlow::Continue(())
-                })?;
-                Some(Value::Integer(count))
-            }
+            Operand::Count(path) => Some(Value::Integer(path.count(run, at)? as i64)),
             Operand::Sum(a, b) => match (a.value(run, at)?, b.value(run, at)?) {
                 (Some(Value::Integer(x)), Some(Value::Integer(y))) => {
                     Some(Value::Integer(x.checked_add(y).ok_or(Defer)?))

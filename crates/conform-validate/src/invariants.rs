@@ -400,7 +400,8 @@ fn not_evaluated<'c>(c: &'c Constraint, e: &conform_fhirpath::EvalError) -> Inva
 
 /// Debug builds answer each compiled check with the evaluator too: the two
 /// must agree, except where the evaluator stops at its step limit (the
-/// compiled check has none, its work being linear in the data).
+/// two count steps differently, so one may stop where the other does not;
+/// a compiled check past its own limit defers and is not compared).
 fn cross_check(
     plans: &Plans,
     ci: u32,
