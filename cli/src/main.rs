@@ -10,6 +10,13 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// jemalloc, not the system allocator: validation allocates and frees
+/// small nodes on every core at once, and glibc's arenas, shared when a
+/// result made on one thread is freed on another, cost a tenth of a
+/// two-thread run (BENCHMARKS.md, 2026-12-05). Memory stayed flat.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     name = "conform",

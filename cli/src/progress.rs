@@ -55,7 +55,7 @@ impl Sink for Progress<'_> {
     fn file_start(&mut self, name: &str) {
         self.inner.file_start(name);
     }
-    fn resource(&mut self, name: &str, result: ResourceResult) {
+    fn resource(&mut self, name: &str, result: &mut ResourceResult) {
         self.inner.resource(name, result);
     }
     fn file_failed(&mut self, name: &str, failure: Outcome) {

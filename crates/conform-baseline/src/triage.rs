@@ -221,7 +221,7 @@ impl Sink for TriageSink<'_> {
         self.inner.file_start(name);
     }
 
-    fn resource(&mut self, name: &str, mut result: ResourceResult) {
+    fn resource(&mut self, name: &str, result: &mut ResourceResult) {
         for outcome in &mut result.findings {
             self.triager.mark(name, outcome);
         }

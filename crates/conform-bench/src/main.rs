@@ -10,6 +10,10 @@
 //! Each figure is the best of several rounds, after a warm-up round, so it
 //! measures the code rather than the machine's other load.
 
+/// The allocator the `conform` binary uses, so the figures are its figures.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod terminology;
 
 use conform_packages::{PackageSpec, SourceConfig};

@@ -29,7 +29,7 @@ struct Count {
 }
 
 impl Sink for Count {
-    fn resource(&mut self, _: &str, r: ResourceResult) {
+    fn resource(&mut self, _: &str, r: &mut ResourceResult) {
         self.resources += 1;
         self.findings += r.findings.len();
         self.verified += r.codes_verified;

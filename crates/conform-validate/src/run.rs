@@ -14,11 +14,15 @@ use std::io::Read;
 /// How many files one task validates (on one thread, in order); tasks are
 /// what [`pipeline`] hands to the cores.
 const FILE_BATCH: usize = 8;
-/// How much NDJSON one task validates (whole lines, on one thread).
-const NDJSON_CHUNK_BYTES: usize = 1024 * 1024;
+/// How much NDJSON one task validates (whole lines, on one thread): small
+/// enough that the chunks in flight stay in the caches between the
+/// reading thread and the one validating, and that at the end of a file
+/// one core waits little for the other's last chunk; 1 MiB chunks cost
+/// more on both counts.
+const NDJSON_CHUNK_BYTES: usize = 256 * 1024;
 /// Tasks queued per thread beyond those being delivered: enough that a
 /// core finding a slow task (a large StructureDefinition) ahead of it is
-/// never left without work, few enough to bound memory (a few MB of
+/// never left without work, few enough to bound memory (about a MB of
 /// NDJSON, or a few dozen files, a thread).
 const TASKS_PER_THREAD: usize = 4;
 
@@ -109,8 +113,8 @@ impl Sink for MustSupportTally<'_> {
     fn file_start(&mut self, name: &str) {
         self.inner.file_start(name);
     }
-    fn resource(&mut self, name: &str, mut result: ResourceResult) {
-        self.report.take_from(&mut result);
+    fn resource(&mut self, name: &str, result: &mut ResourceResult) {
+        self.report.take_from(result);
         self.inner.resource(name, result);
     }
     fn file_failed(&mut self, name: &str, failure: Outcome) {
@@ -146,12 +150,15 @@ fn validate_shard_into(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut
         };
         pipeline(rest[..files].chunks(FILE_BATCH), validate_batch, |batch| {
             for (name, result) in batch {
-                sink.file_start(&name);
+                sink.file_start(name);
                 match result {
-                    Ok(results) => results.into_iter().for_each(|r| sink.resource(&name, r)),
-                    Err(message) => sink.file_failed(&name, FileFailure { message }.into_outcome()),
+                    Ok(results) => results.iter_mut().for_each(|r| sink.resource(name, r)),
+                    Err(message) => {
+                        let message = std::mem::take(message);
+                        sink.file_failed(name, FileFailure { message }.into_outcome())
+                    }
                 }
-                sink.file_end(&name);
+                sink.file_end(name);
             }
         });
         rest = &rest[files..];
@@ -163,6 +170,11 @@ fn validate_shard_into(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut
 /// in order. Up to [`TASKS_PER_THREAD`] tasks a thread are queued ahead of
 /// the oldest, which is the one delivered next.
 ///
+/// A result is lent to `deliver` and then dropped on a pool thread: the
+/// calling thread is the part of a run that two cores cannot share, and
+/// freeing a result there (made on another thread, so each free takes
+/// that thread's allocator lock) was a sixth of its work.
+///
 /// Each task runs on one thread from start to end. Splitting a chunk's
 /// lines across the threads instead (`par_iter`) made a thread waiting
 /// for the other half of one chunk steal lines of the next, so chunks
@@ -171,7 +183,7 @@ fn validate_shard_into(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut
 fn pipeline<T: Send, R: Send>(
     items: impl IntoIterator<Item = T>,
     work: impl Fn(T) -> R + Sync,
-    mut deliver: impl FnMut(R),
+    mut deliver: impl FnMut(&mut R),
 ) {
     let work = &work;
     let ahead = rayon::current_num_threads() * TASKS_PER_THREAD;
@@ -181,8 +193,9 @@ fn pipeline<T: Send, R: Send>(
             let oldest: Option<std::sync::mpsc::Receiver<R>> = pending.pop_front();
             // A panic in `work` ends the scope with that panic; the
             // receive only fails then.
-            if let Some(Ok(r)) = oldest.map(|p| p.recv()) {
-                deliver(r);
+            if let Some(Ok(mut r)) = oldest.map(|p| p.recv()) {
+                deliver(&mut r);
+                scope.spawn(move |_| drop(r));
             }
         };
         for item in items {
@@ -350,8 +363,8 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
             return;
         }
     };
-    let validate_chunk = |chunk: std::io::Result<(Vec<u8>, u32)>| {
-        chunk.map(|(bytes, first_line)| {
+    let validate_chunk = |chunk: std::io::Result<(Vec<u8>, u32)>| match chunk {
+        Ok((bytes, first_line)) => {
             // Drop the final newline so it does not count as an extra line.
             let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
             let mut results: Vec<ResourceResult> = lines_of(body, first_line, shard)
@@ -359,14 +372,23 @@ fn validate_ndjson_file(v: &Validator, input: &Input, shard: Shard, sink: &mut d
                 .map(|(n, line)| validate_line(v, n, line))
                 .collect();
             v.settle(&mut results);
-            results
-        })
+            (bytes, Ok(results))
+        }
+        Err(e) => (Vec::new(), Err(e)),
     };
-    pipeline(chunks, validate_chunk, |chunk| match chunk {
-        Ok(results) => results.into_iter().for_each(|r| sink.resource(&name, r)),
-        Err(e) => {
-            let message = format!("cannot read {}: {e}", path.display());
-            sink.file_failed(&name, FileFailure { message }.into_outcome());
+    // The reader is lent in turn to the pipeline, for the next chunk, and
+    // to the delivery, which gives it back each chunk's buffer to read
+    // into again.
+    let chunks = std::cell::RefCell::new(chunks);
+    let next_chunk = std::iter::from_fn(|| chunks.borrow_mut().next());
+    pipeline(next_chunk, validate_chunk, |(bytes, chunk)| {
+        chunks.borrow_mut().reuse(std::mem::take(bytes));
+        match chunk {
+            Ok(results) => results.iter_mut().for_each(|r| sink.resource(&name, r)),
+            Err(e) => {
+                let message = format!("cannot read {}: {e}", path.display());
+                sink.file_failed(&name, FileFailure { message }.into_outcome());
+            }
         }
     });
     sink.file_end(&name);
@@ -388,6 +410,10 @@ struct NdjsonChunks<R> {
     lines_before: u32,
     /// Bytes read past the end of the last chunk: the start of the next.
     carry: Vec<u8>,
+    /// Buffers of chunks already validated, to read the next ones into:
+    /// memory already mapped and warm, where a new buffer cost a page
+    /// fault every 4 KiB of the file on the reading thread.
+    spare: Vec<Vec<u8>>,
     /// The line being read is over the limit: the rest of it, up to its
     /// newline, is dropped as it is read.
     skipping: bool,
@@ -405,6 +431,7 @@ impl<R> NdjsonChunks<R> {
             max_line_bytes,
             lines_before: 0,
             carry: Vec::new(),
+            spare: Vec::new(),
             skipping: false,
             at_end: false,
             done: false,
@@ -412,8 +439,26 @@ impl<R> NdjsonChunks<R> {
     }
 }
 
-/// How much is read at once.
-const READ_BLOCK: usize = 256 * 1024;
+/// The least that is read at once: once a chunk is full, reads go on
+/// only to the end of its last line, and what they bring past it is copied
+/// to the next chunk, so they are kept short.
+const READ_BLOCK: usize = 16 * 1024;
+/// Chunk buffers kept for reuse: about as many as are in flight.
+const SPARE_CHUNKS: usize = 16;
+
+impl<R> NdjsonChunks<R> {
+    /// Takes back a chunk's buffer once its lines are validated, unless
+    /// enough are kept already or it grew past a few chunks' size (for an
+    /// over-long line), so what is kept stays small.
+    fn reuse(&mut self, mut buffer: Vec<u8>) {
+        if self.spare.len() < SPARE_CHUNKS
+            && buffer.capacity() <= 4 * (self.chunk_bytes + READ_BLOCK)
+        {
+            buffer.clear();
+            self.spare.push(buffer);
+        }
+    }
+}
 
 impl<R: Read> NdjsonChunks<R> {
     /// Appends what is read next to `chunk`; while skipping the rest of an
@@ -421,9 +466,8 @@ impl<R: Read> NdjsonChunks<R> {
     /// the end of the file.
     fn read_more(&mut self, chunk: &mut Vec<u8>) -> std::io::Result<bool> {
         let before = chunk.len();
-        let n = (&mut self.reader)
-            .take(READ_BLOCK as u64)
-            .read_to_end(chunk)?;
+        let want = self.chunk_bytes.saturating_sub(before).max(READ_BLOCK);
+        let n = (&mut self.reader).take(want as u64).read_to_end(chunk)?;
         if n == 0 {
             return Ok(false);
         }
@@ -449,8 +493,9 @@ impl<R: Read> Iterator for NdjsonChunks<R> {
         }
         let first_line = self.lines_before;
         let max = usize::try_from(self.max_line_bytes.saturating_add(1)).unwrap_or(usize::MAX);
-        let mut chunk = std::mem::take(&mut self.carry);
-        chunk.reserve(self.chunk_bytes + READ_BLOCK);
+        let mut chunk = self.spare.pop().unwrap_or_default();
+        chunk.reserve(self.carry.len() + self.chunk_bytes + READ_BLOCK);
+        chunk.append(&mut self.carry);
         // `scanned`: bytes already looked at for newlines; `line`: where
         // the line being read starts.
         let (mut scanned, mut line) = (0, 0);
@@ -466,7 +511,8 @@ impl<R: Read> Iterator for NdjsonChunks<R> {
                 scanned = line;
                 // The chunk ends with the first line that reaches its size.
                 if line >= self.chunk_bytes {
-                    self.carry = chunk.split_off(line);
+                    self.carry.extend_from_slice(&chunk[line..]);
+                    chunk.truncate(line);
                     return Some(Ok((chunk, first_line)));
                 }
             }
@@ -708,10 +754,10 @@ mod shard_tests {
     #[test]
     fn pipeline_delivers_every_result_in_order() {
         let mut seen = Vec::new();
-        super::pipeline(0..100u32, |i| i * 2, |r| seen.push(r));
+        super::pipeline(0..100u32, |i| i * 2, |r| seen.push(*r));
         assert_eq!(seen, (0..100).map(|i| i * 2).collect::<Vec<_>>());
         let mut none = Vec::new();
-        super::pipeline(std::iter::empty::<u32>(), |i| i, |r| none.push(r));
+        super::pipeline(std::iter::empty::<u32>(), |i| i, |r| none.push(*r));
         assert!(none.is_empty());
     }
 

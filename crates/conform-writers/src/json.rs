@@ -131,10 +131,10 @@ impl<W: std::io::Write> conform_outcome::validate::Sink for JsonSink<W> {
         self.open(name);
     }
 
-    fn resource(&mut self, name: &str, result: conform_outcome::validate::ResourceResult) {
+    fn resource(&mut self, name: &str, result: &mut conform_outcome::validate::ResourceResult) {
         self.open(name);
-        self.summary.add(&result);
-        let doc = conform_outcome::validate::ResourceDocument::of(&result);
+        self.summary.add(result);
+        let doc = conform_outcome::validate::ResourceDocument::of(result);
         let text = serde_json::to_string_pretty(&doc).expect("serialises");
         let text = text.replace('\n', "\n        ");
         let sep = match &mut self.open {
@@ -189,7 +189,7 @@ mod tests {
         sink.file_start("a.json");
         sink.resource(
             "a.json",
-            ResourceResult {
+            &mut ResourceResult {
                 resource_type: Some("Patient".into()),
                 line: 1,
                 findings: vec![bad],
@@ -203,7 +203,7 @@ mod tests {
         for line in [1, 2] {
             sink.resource(
                 "lines.ndjson",
-                ResourceResult {
+                &mut ResourceResult {
                     resource_type: Some("Observation".into()),
                     line,
                     ..Default::default()

@@ -58,7 +58,7 @@ impl<W: Write> Sink for JunitSink<W> {
         self.open(name);
     }
 
-    fn resource(&mut self, name: &str, r: ResourceResult) {
+    fn resource(&mut self, name: &str, r: &mut ResourceResult) {
         self.open(name);
         let errors: Vec<_> = r
             .findings

@@ -141,7 +141,7 @@ impl<W: Write> OperationOutcomeSink<W> {
 }
 
 impl<W: Write> Sink for OperationOutcomeSink<W> {
-    fn resource(&mut self, name: &str, result: ResourceResult) {
+    fn resource(&mut self, name: &str, result: &mut ResourceResult) {
         self.push(outcome(name, &result.findings));
     }
 

@@ -160,9 +160,9 @@ impl Sink for ReportWriter<'_> {
         self.sink().file_start(name);
     }
 
-    fn resource(&mut self, name: &str, result: ResourceResult) {
+    fn resource(&mut self, name: &str, result: &mut ResourceResult) {
         self.file(name);
-        self.summary.add(&result);
+        self.summary.add(result);
         self.sink().resource(name, result);
     }
 
@@ -225,7 +225,7 @@ mod tests {
         sink.file_start("payloads/p q.json");
         sink.resource(
             "payloads/p q.json",
-            resource(
+            &mut resource(
                 "Patient",
                 Some("p1"),
                 1,
@@ -238,10 +238,13 @@ mod tests {
         );
         sink.file_end("payloads/p q.json");
         sink.file_start("lines.ndjson");
-        sink.resource("lines.ndjson", resource("Observation", None, 1, vec![]));
         sink.resource(
             "lines.ndjson",
-            resource(
+            &mut resource("Observation", None, 1, vec![]),
+        );
+        sink.resource(
+            "lines.ndjson",
+            &mut resource(
                 "Observation",
                 Some("o2"),
                 2,
@@ -254,7 +257,7 @@ mod tests {
         );
         sink.resource(
             "lines.ndjson",
-            resource(
+            &mut resource(
                 "Observation",
                 Some("o3"),
                 3,
@@ -405,12 +408,12 @@ mod tests {
         let none = write(&|_| {});
         assert_eq!(none["resourceType"], "Bundle");
         assert_eq!(none["entry"], serde_json::json!([]));
-        let one = write(&|sink| sink.resource("a.json", resource("Patient", None, 1, vec![])));
+        let one = write(&|sink| sink.resource("a.json", &mut resource("Patient", None, 1, vec![])));
         assert_eq!(one["resourceType"], "OperationOutcome");
         assert_eq!(one["issue"][0]["details"]["text"], "No issues found");
         let two = write(&|sink| {
-            sink.resource("a.json", resource("Patient", None, 1, vec![]));
-            sink.resource("b.json", resource("Patient", None, 1, vec![]));
+            sink.resource("a.json", &mut resource("Patient", None, 1, vec![]));
+            sink.resource("b.json", &mut resource("Patient", None, 1, vec![]));
         });
         assert_eq!(two["entry"].as_array().unwrap().len(), 2);
     }

@@ -197,7 +197,7 @@ impl<'a, W: Write> SarifSink<'a, W> {
 }
 
 impl<W: Write> Sink for SarifSink<'_, W> {
-    fn resource(&mut self, name: &str, result: ResourceResult) {
+    fn resource(&mut self, name: &str, result: &mut ResourceResult) {
         for o in &result.findings {
             self.writer.outcome(Scope::File(name), o);
         }

@@ -171,8 +171,8 @@ impl<W: Write> Sink for TextSink<W> {
         self.header_written = false;
     }
 
-    fn resource(&mut self, _name: &str, result: ResourceResult) {
-        self.summary.add(&result);
+    fn resource(&mut self, _name: &str, result: &mut ResourceResult) {
+        self.summary.add(result);
         let shown: Vec<&Outcome> = result
             .findings
             .iter()

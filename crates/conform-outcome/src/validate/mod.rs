@@ -104,7 +104,10 @@ impl FileFailure {
 /// it; the validator knows nothing of output.
 pub trait Sink {
     fn file_start(&mut self, _name: &str) {}
-    fn resource(&mut self, name: &str, result: ResourceResult);
+    /// A resource's result, lent: a sink that keeps it takes it
+    /// (`std::mem::take`), so the caller can free the rest where it was
+    /// made.
+    fn resource(&mut self, name: &str, result: &mut ResourceResult);
     /// A file that could not be read, as the ordinary outcome
     /// [`FileFailure::into_outcome`] makes of it: an outcome, so that a
     /// baseline passing results on to a writer can mark its triage like
@@ -302,9 +305,9 @@ impl Sink for Collector {
         self.current(name);
     }
 
-    fn resource(&mut self, name: &str, result: ResourceResult) {
-        self.report.summary.add(&result);
-        self.current(name).resources.push(result);
+    fn resource(&mut self, name: &str, result: &mut ResourceResult) {
+        self.report.summary.add(result);
+        self.current(name).resources.push(std::mem::take(result));
     }
 
     fn file_failed(&mut self, name: &str, failure: Outcome) {
@@ -331,7 +334,7 @@ pub fn replay(report: &ValidationReport, sink: &mut dyn Sink) {
             sink.file_failed(&file.path, failure.clone());
         }
         for r in &file.resources {
-            sink.resource(&file.path, r.clone());
+            sink.resource(&file.path, &mut r.clone());
         }
         sink.file_end(&file.path);
     }
