@@ -722,11 +722,23 @@ mod shard_tests {
         for ending in ["", "\n"] {
             let text = lines.join("\n") + ending;
             for read_size in [1, 3, 64, usize::MAX] {
-                for chunk_bytes in [1, 10, 100, 1 << 20] {
-                    let chunks: Vec<(Vec<u8>, u32)> =
-                        NdjsonChunks::new(Chunked(text.as_bytes(), read_size), chunk_bytes, 40)
-                            .map(Result::unwrap)
-                            .collect();
+                for (chunk_bytes, reuse) in [1, 10, 100, 1 << 20]
+                    .into_iter()
+                    .flat_map(|c| [(c, false), (c, true)])
+                {
+                    // With `reuse`, each chunk's buffer is given back, not
+                    // cleared, before the next is read, as the pipeline
+                    // gives them back.
+                    let mut reader =
+                        NdjsonChunks::new(Chunked(text.as_bytes(), read_size), chunk_bytes, 40);
+                    let mut chunks: Vec<(Vec<u8>, u32)> = Vec::new();
+                    while let Some(chunk) = reader.next() {
+                        let (bytes, first) = chunk.unwrap();
+                        chunks.push((bytes.clone(), first));
+                        if reuse {
+                            reader.reuse(bytes);
+                        }
+                    }
                     let mut next_line = 0;
                     let mut joined = Vec::new();
                     for (bytes, first) in &chunks {
