@@ -7,7 +7,12 @@
 //! `hasValue()`, `isDistinct()`, `%rootResource != $this`, and `all(...)`,
 //! `exists(...)`, `where(...).exists()` and `select(...).exists()` over
 //! such checks, on paths that may hold `where()`, `first()`, `tail()` and
-//! begin with a union. `trace()` passes its input on and writes nothing, and
+//! begin with a union or with `%resource` (typed from the focus type: a
+//! resource's own, or the resource a backbone element's type is named
+//! after). Texts compared with `=` or tested with `startsWith()` and the
+//! like may be paths, `a & b`, or `replaceMatches()` with literal
+//! arguments (`sdf-8`: `path.startsWith(%resource.snapshot.element.first().path
+//! & '.')`). `trace()` passes its input on and writes nothing, and
 //! `%ucum` and the like are their fixed texts: a compiled check is for a
 //! caller that sets no trace sink and no variables of those names (the
 //! validator).
@@ -67,12 +72,14 @@ enum Cond {
         text: Box<str>,
         ne: bool,
     },
-    /// `path.startsWith('text')`, `endsWith` or `contains`.
+    /// `path.startsWith(text)`, `endsWith` or `contains`.
     Text {
         path: Path,
         test: TextTest,
-        text: Box<str>,
+        arg: TextExpr,
     },
+    /// `a = b` (`!=` when `ne`) of two texts, neither a literal.
+    TextEq { a: TextExpr, b: TextExpr, ne: bool },
     /// `path.isDistinct()` over text values.
     Distinct(Path),
     /// `path.matches('pattern')`, the pattern compiled when first needed
@@ -132,6 +139,22 @@ enum Operand {
     Literal(Value),
 }
 
+/// A text: a literal, the one text a path reaches, `a & b`, or
+/// `x.replaceMatches('pattern', 'replacement')`.
+#[derive(Debug)]
+enum TextExpr {
+    Literal(Box<str>),
+    Path(Path),
+    /// `a & b`: an empty side reads as `''`.
+    Concat(Box<TextExpr>, Box<TextExpr>),
+    Replace {
+        of: Box<TextExpr>,
+        pattern: Box<str>,
+        regex: std::sync::OnceLock<Option<Arc<regex::Regex>>>,
+        with: Box<str>,
+    },
+}
+
 #[derive(Debug, Clone, Copy)]
 enum TextTest {
     StartsWith,
@@ -142,6 +165,8 @@ enum TextTest {
 /// Steps from the focus: members, and filters on the items reached.
 #[derive(Debug)]
 struct Path {
+    /// Whether it starts at `%resource`, not at the focus.
+    from_resource: bool,
     steps: Box<[Step]>,
     /// The type of the items the last step reaches (`None` for a choice).
     item_type: Option<Arc<str>>,
@@ -180,6 +205,8 @@ struct Member {
 
 /// A step of a path as written, before the model resolves it.
 enum Part<'n> {
+    /// `%resource`, only ever first.
+    Resource,
     Name(&'n str),
     Where(&'n Node),
     First,
@@ -209,7 +236,11 @@ impl std::fmt::Debug for Key {
 /// Compiles `expr` for a focus of `focus_type`, or `None` when it is not
 /// one of the shapes compiled here (it is then always evaluated).
 pub fn compile(expr: &Expr, focus_type: &str, model: &dyn Model) -> Option<Compiled> {
-    let root = Compiler { model }.cond(expr.root(), focus_type)?;
+    let compiler = Compiler {
+        model,
+        resource_type: resource_type_of(focus_type, model),
+    };
+    let root = compiler.cond(expr.root(), focus_type)?;
     Some(Compiled {
         focus_type: focus_type.into(),
         root,
@@ -227,15 +258,18 @@ impl Compiled {
     /// counts its work as the evaluator does, a step for each condition
     /// and each item reached; one that would take more than `max_steps`
     /// defers, so the evaluator reports the limit.
+    /// `resource` and `root_resource` are `%resource` and `%rootResource`.
     pub fn holds(
         &self,
         doc: &Document,
         focus: &NodeRef,
+        resource: Option<NodeId>,
         root_resource: Option<NodeId>,
         max_steps: u64,
     ) -> Result<Option<bool>, Defer> {
         let run = Run {
             doc,
+            resource,
             root_resource,
             focus: focus.node,
             steps_left: std::cell::Cell::new(max_steps),
@@ -247,6 +281,8 @@ impl Compiled {
 /// One check's run: the document and the steps it may still take.
 struct Run<'r, 's> {
     doc: &'r Document<'s>,
+    /// `%resource`
+    resource: Option<NodeId>,
     /// `%rootResource`, and the focus (`$this` at the top).
     root_resource: Option<NodeId>,
     focus: Option<NodeId>,
@@ -263,6 +299,19 @@ impl Run<'_, '_> {
 
 struct Compiler<'m> {
     model: &'m dyn Model,
+    /// The type of `%resource` wherever the focus is of the type compiled
+    /// for: `None` when the type does not tell it.
+    resource_type: Option<Arc<str>>,
+}
+
+/// The type of the resource that holds any value of type `ty`: `ty` itself
+/// for a resource type (its value is the resource), and for a backbone
+/// element's type, named by its path (`StructureDefinition.snapshot`),
+/// the resource the path begins with. A data type may be in any resource.
+fn resource_type_of(ty: &str, model: &dyn Model) -> Option<Arc<str>> {
+    let head = ty.split('.').next()?;
+    (model.is_subtype(head, "Resource") && head != "Resource" && head != "DomainResource")
+        .then(|| head.into())
 }
 
 impl Compiler<'_> {
@@ -305,11 +354,17 @@ impl Compiler<'_> {
                         text: text.into(),
                         ne: *op == Ne,
                     }
-                } else {
+                } else if let (Some(x), Some(y)) = (self.operand(a, ty), self.operand(b, ty)) {
                     Cond::Equal {
                         ne: *op == Ne,
-                        a: self.operand(a, ty)?,
-                        b: self.operand(b, ty)?,
+                        a: x,
+                        b: y,
+                    }
+                } else {
+                    Cond::TextEq {
+                        a: self.text_expr(a, ty)?,
+                        b: self.text_expr(b, ty)?,
+                        ne: *op == Ne,
                     }
                 }
             }
@@ -418,17 +473,16 @@ impl Compiler<'_> {
                     }
                 }
                 ("isDistinct", []) => Cond::Distinct(self.text_path(t, ty)?),
-                ("startsWith" | "endsWith" | "contains", [Node::Literal(Value::String(text))]) => {
-                    Cond::Text {
-                        path: self.text_path(t, ty)?,
-                        test: match name.as_str() {
-                            "startsWith" => TextTest::StartsWith,
-                            "endsWith" => TextTest::EndsWith,
-                            _ => TextTest::Contains,
-                        },
-                        text: text.as_str().into(),
-                    }
-                }
+                // the argument is read on the focus, not on the text tested
+                ("startsWith" | "endsWith" | "contains", [arg]) => Cond::Text {
+                    path: self.text_path(t, ty)?,
+                    test: match name.as_str() {
+                        "startsWith" => TextTest::StartsWith,
+                        "endsWith" => TextTest::EndsWith,
+                        _ => TextTest::Contains,
+                    },
+                    arg: self.text_expr(arg, ty)?,
+                },
                 ("matches", [Node::Literal(Value::String(p))]) => {
                     let path = self.text_path(t, ty)?;
                     Cond::Matches {
@@ -449,6 +503,36 @@ impl Compiler<'_> {
         let path = self.path(n, ty)?;
         let t = path.item_type.as_deref()?;
         (!path.is_choice() && system_type_of(t) == Some("String")).then_some(path)
+    }
+
+    /// A text: a literal, a path to text primitives (its one item), `a &
+    /// b`, or `x.replaceMatches()` with literal arguments.
+    fn text_expr(&self, n: &Node, ty: &str) -> Option<TextExpr> {
+        if let Some(text) = literal_text(n) {
+            return Some(TextExpr::Literal(text.into()));
+        }
+        Some(match n {
+            Node::Binary(BinOp::Concat, a, b) => TextExpr::Concat(
+                Box::new(self.text_expr(a, ty)?),
+                Box::new(self.text_expr(b, ty)?),
+            ),
+            Node::Call {
+                target: Some(t),
+                name,
+                args,
+            } if name == "replaceMatches" => match args.as_slice() {
+                [Node::Literal(Value::String(p)), Node::Literal(Value::String(r))] => {
+                    TextExpr::Replace {
+                        of: Box::new(self.text_expr(t, ty)?),
+                        pattern: p.as_str().into(),
+                        regex: std::sync::OnceLock::new(),
+                        with: r.as_str().into(),
+                    }
+                }
+                _ => return None,
+            },
+            _ => TextExpr::Path(self.text_path(n, ty)?),
+        })
     }
 
     /// An element of every resource, after a step whose type is read from
@@ -528,9 +612,15 @@ impl Compiler<'_> {
     /// last may be a choice. A step after one whose type is taken from the
     /// data (`Resource`) is unknown: reaching it defers.
     fn path(&self, n: &Node, ty: &str) -> Option<Path> {
-        let parts = path_parts(n)?;
+        let mut parts = path_parts(n)?;
+        let from_resource = matches!(parts.first(), Some(Part::Resource));
+        let mut current: Option<Arc<str>> = if from_resource {
+            parts.remove(0);
+            Some(self.resource_type.clone()?)
+        } else {
+            Some(ty.into())
+        };
         let mut steps = Vec::with_capacity(parts.len());
-        let mut current: Option<Arc<str>> = Some(ty.into());
         let mut filtered = false;
         let mut choice = false;
         for (i, part) in parts.iter().enumerate() {
@@ -538,6 +628,7 @@ impl Compiler<'_> {
                 return None; // only the last step may be a choice
             }
             let name = match part {
+                Part::Resource => return None,
                 Part::Name(name) => *name,
                 Part::Where(criterion) => {
                     let t = current.as_deref()?;
@@ -605,6 +696,7 @@ impl Compiler<'_> {
         let item_type = current.filter(|t| !matches!(&**t, "Resource" | "DomainResource"));
         let counted = steps.iter().any(|s| matches!(s, Step::First | Step::Tail));
         Some(Path {
+            from_resource,
             steps: steps.into(),
             item_type,
             filtered,
@@ -687,6 +779,7 @@ fn literal_texts(n: &Node) -> Option<Vec<Box<str>>> {
 fn path_parts(n: &Node) -> Option<Vec<Part<'_>>> {
     Some(match n {
         Node::This => Vec::new(),
+        Node::Env(name) if name == "resource" => vec![Part::Resource],
         // a leading upper-case name may be a type (`Patient.name`)
         Node::Member(name) if !name.starts_with(char::is_uppercase) => vec![Part::Name(name)],
         Node::Path(t, name) => {
@@ -743,6 +836,11 @@ impl Path {
         let mut counted = |v, c| match run.charge() {
             Ok(()) => f(v, c),
             Err(Defer) => ControlFlow::Break(Halt::Defer),
+        };
+        let at = match (self.from_resource, run.resource) {
+            (false, _) => at,
+            (true, Some(resource)) => (Some(resource), None),
+            (true, None) => return Err(Defer),
         };
         let walk = Walk {
             run,
@@ -991,11 +1089,20 @@ impl Cond {
                 &std::borrow::Cow::Borrowed(&**text),
                 *ne,
             )?,
-            Cond::Text { path, test, text } => path.single_str(run, at)?.map(|s| match test {
-                TextTest::StartsWith => s.starts_with(&**text),
-                TextTest::EndsWith => s.ends_with(&**text),
-                TextTest::Contains => s.contains(&**text),
-            }),
+            // the argument is read only when there is a text to test, as
+            // the evaluator reads it
+            Cond::Text { path, test, arg } => match path.single_str(run, at)? {
+                None => None,
+                Some(s) => arg.value(run, at)?.map(|text| match test {
+                    TextTest::StartsWith => s.starts_with(&*text),
+                    TextTest::EndsWith => s.ends_with(&*text),
+                    TextTest::Contains => s.contains(&*text),
+                }),
+            },
+            Cond::TextEq { a, b, ne } => match (a.value(run, at)?, b.value(run, at)?) {
+                (Some(x), Some(y)) => Some((x == y) != *ne),
+                _ => None,
+            },
             Cond::Matches {
                 path,
                 pattern,
@@ -1139,6 +1246,44 @@ fn each_item(
         }
         Err(Defer) => ControlFlow::Break(Halt::Defer),
     })
+}
+
+impl TextExpr {
+    /// The text, or `None` for an empty one; several items, or one that
+    /// is not text, defer.
+    fn value<'a>(
+        &'a self,
+        run: &Run<'_, 'a>,
+        at: Parts,
+    ) -> Result<Option<std::borrow::Cow<'a, str>>, Defer> {
+        use std::borrow::Cow;
+        Ok(match self {
+            TextExpr::Literal(t) => Some(Cow::Borrowed(&**t)),
+            TextExpr::Path(path) => path.single_str(run, at)?,
+            TextExpr::Concat(a, b) => {
+                let (x, y) = (a.value(run, at)?, b.value(run, at)?);
+                Some(Cow::Owned(
+                    [x.as_deref(), y.as_deref()].into_iter().flatten().collect(),
+                ))
+            }
+            TextExpr::Replace {
+                of,
+                pattern,
+                regex,
+                with,
+            } => match of.value(run, at)? {
+                None => None,
+                Some(s) if pattern.is_empty() => Some(s),
+                Some(s) => {
+                    let regex = regex
+                        .get_or_init(|| shared_regex(pattern))
+                        .as_ref()
+                        .ok_or(Defer)?;
+                    Some(Cow::Owned(regex.replace_all(&s, &**with).into_owned()))
+                }
+            },
+        })
+    }
 }
 
 impl Operand {

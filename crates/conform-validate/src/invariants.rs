@@ -105,6 +105,7 @@ impl<'a> Invariants<'a> {
         doc: &Document<'_>,
         p: &Prepared,
         focus: &NodeRef,
+        resource: Option<NodeId>,
         root: Option<NodeId>,
     ) -> Option<Option<bool>> {
         let focus_type = focus.ty.as_ref()?;
@@ -112,7 +113,7 @@ impl<'a> Invariants<'a> {
         let answer = |compiled: &Option<Compiled>| {
             compiled
                 .as_ref()?
-                .holds(doc, focus, root, self.max_steps)
+                .holds(doc, focus, resource, root, self.max_steps)
                 .ok()
         };
         let compile = || conform_fhirpath::compile(&p.expr, ty, self.model);
@@ -150,12 +151,13 @@ impl<'a> Invariants<'a> {
         let mut answers: smallvec::SmallVec<[(u32, Option<Option<bool>>); 32]> =
             smallvec::SmallVec::new();
         let mut evaluate = false;
+        let resource = resources.last().copied();
         let root = root_resource(doc, resources);
         for ci in ids {
             let Some(p) = self.prepared(ci) else {
                 continue;
             };
-            let answer = self.compiled_truth(doc, p, &focus, root);
+            let answer = self.compiled_truth(doc, p, &focus, resource, root);
             evaluate |= answer.is_none() || cfg!(debug_assertions);
             answers.push((ci, answer));
         }

@@ -49,6 +49,7 @@ fn check(ty: &str, expression: &str, cases: &[(&str, Result<Option<bool>, ()>)])
                 &doc,
                 &focus,
                 Some(doc.root()),
+                Some(doc.root()),
                 conform_fhirpath::DEFAULT_MAX_STEPS,
             )
             .map_err(|_| ());
@@ -533,7 +534,7 @@ fn dates_decimals_sums_and_literal_sets_answer_as_the_evaluator() {
         ty: Some("Patient".into()),
     };
     assert_eq!(
-        compiled.holds(&doc, &focus, Some(doc.root()), 100),
+        compiled.holds(&doc, &focus, Some(doc.root()), Some(doc.root()), 100),
         Ok(Some(true))
     );
     let mut ctx = conform_fhirpath::Context::with_model(model);
@@ -581,7 +582,13 @@ fn comparisons_iif_this_and_the_root_answer_as_the_evaluator() {
             companion: None,
             ty: Some("string".into()),
         };
-        let got = compiled.holds(&doc, &focus, None, conform_fhirpath::DEFAULT_MAX_STEPS);
+        let got = compiled.holds(
+            &doc,
+            &focus,
+            None,
+            None,
+            conform_fhirpath::DEFAULT_MAX_STEPS,
+        );
         assert_eq!(got, Ok(expected), "{json}");
         assert_eq!(evaluated(&expr, &doc, &focus), expected, "{json}");
     }
@@ -606,7 +613,7 @@ fn comparisons_iif_this_and_the_root_answer_as_the_evaluator() {
         companion: None,
         ty: Some("Patient".into()),
     };
-    assert!(compiled.holds(&doc, &focus, None, 100).is_err());
+    assert!(compiled.holds(&doc, &focus, None, None, 100).is_err());
 }
 
 #[test]
@@ -634,6 +641,130 @@ fn a_check_past_the_step_limit_defers() {
         companion: None,
         ty: Some("Patient".into()),
     };
-    assert_eq!(compiled.holds(&doc, &focus, None, 100), Ok(Some(true)));
-    assert!(compiled.holds(&doc, &focus, None, 2).is_err());
+    assert_eq!(
+        compiled.holds(&doc, &focus, None, None, 100),
+        Ok(Some(true))
+    );
+    assert!(compiled.holds(&doc, &focus, None, None, 2).is_err());
+}
+
+/// Compiles `expression` for `ty`, the type of the member `member` of
+/// each payload (`None`: the payload itself), with `%resource` the
+/// payload; then checks it there as [`check`] does.
+fn check_in_resource(
+    ty: &str,
+    member: Option<&str>,
+    expression: &str,
+    cases: &[(&str, Result<Option<bool>, ()>)],
+) {
+    let model = common::r4().fhirpath_model();
+    let expr = conform_fhirpath::parse(expression).expect("parses");
+    let compiled =
+        compile(&expr, ty, model).unwrap_or_else(|| panic!("{expression} does not compile"));
+    for (json, expected) in cases {
+        let doc = conform_json::parse(json.as_bytes()).expect("json");
+        let root = doc.root();
+        let focus = NodeRef {
+            node: Some(member.map_or(root, |m| doc.get(root, m).expect("member"))),
+            companion: None,
+            ty: Some(ty.into()),
+        };
+        let got = compiled
+            .holds(&doc, &focus, Some(root), Some(root), 1000)
+            .map_err(|_| ());
+        assert_eq!(&got, expected, "{expression} on {json}");
+        let mut ctx = conform_fhirpath::Context::with_model(model);
+        ctx.lenient_as = true;
+        ctx.resource = Some(root);
+        ctx.root_resource = Some(root);
+        let items = evaluate_item(&expr, &doc, &Item::Node(focus.clone()), &ctx);
+        let evaluated = items.map(|items| match items.as_slice() {
+            [i] => match item_value(&doc, i, &ctx) {
+                Some(Value::Boolean(b)) => Some(b),
+                _ => Some(true),
+            },
+            _ => None,
+        });
+        // a check defers where the evaluator may fail
+        if let Ok(answer) = got {
+            assert_eq!(
+                Ok(answer),
+                evaluated.map_err(|_| ()),
+                "{expression} on {json}: the evaluator disagrees"
+            );
+        }
+    }
+}
+
+#[test]
+fn texts_from_resource_and_text_expressions_answer_as_the_evaluator() {
+    let sd = |kind: &str, ty: &str, paths: &[&str]| {
+        let elements: Vec<String> = paths
+            .iter()
+            .map(|p| format!(r#"{{"path":"{p}"}}"#))
+            .collect();
+        format!(
+            r#"{{"resourceType":"StructureDefinition","kind":"{kind}","type":"{ty}","snapshot":{{"element":[{0}]}},"differential":{{"element":[{0}]}}}}"#,
+            elements.join(",")
+        )
+    };
+    let good = sd("resource", "Patient", &["Patient", "Patient.name"]);
+    let bad_root = sd("resource", "Patient", &["Person", "Person.name"]);
+    let bad_child = sd("resource", "Patient", &["Patient", "Person.name"]);
+    let logical = sd("logical", "http://x/L", &["L", "L.a"]);
+    let dotted = sd("resource", "Patient", &["Patient.x", "Patient.y"]);
+    let none = sd("resource", "Patient", &[]);
+    // sdf-8, on the snapshot
+    check_in_resource(
+        "StructureDefinition.snapshot",
+        Some("snapshot"),
+        "(%resource.kind = 'logical' or element.first().path = %resource.type) and \
+         element.tail().all(path.startsWith(%resource.snapshot.element.first().path&'.'))",
+        &[
+            (&good, Ok(Some(true))),
+            (&bad_root, Ok(Some(false))),
+            (&bad_child, Ok(Some(false))),
+            (&logical, Ok(Some(true))),
+            (&dotted, Ok(Some(false))),
+            // no first path: empty, and so the whole
+            (&none, Ok(None)),
+        ],
+    );
+    // sdf-8a, on the differential: the first path up to its first dot
+    check_in_resource(
+        "StructureDefinition.differential",
+        Some("differential"),
+        "(%resource.kind = 'logical' or element.first().path.startsWith(%resource.type)) and \
+         (element.tail().empty() or element.tail().all(path.startsWith(\
+         %resource.differential.element.first().path.replaceMatches('\\\\..*','')&'.')))",
+        &[
+            (&good, Ok(Some(true))),
+            (&bad_root, Ok(Some(false))),
+            (&bad_child, Ok(Some(false))),
+            (&logical, Ok(Some(true))),
+            (&dotted, Ok(Some(true))),
+            (&none, Ok(None)),
+        ],
+    );
+    // sdf-11, on the resource: a path compared with a path
+    check_in_resource(
+        "StructureDefinition",
+        None,
+        "kind != 'logical' implies snapshot.empty() or snapshot.element.first().path = type",
+        &[
+            (&good, Ok(Some(true))),
+            (&bad_root, Ok(Some(false))),
+            (&logical, Ok(Some(true))),
+            // a snapshot without elements: empty
+            (&none, Ok(None)),
+            // several types: the evaluator's to answer
+            (
+                r#"{"kind":"resource","type":["A","B"],"snapshot":{"element":[{"path":"A"}]}}"#,
+                Err(()),
+            ),
+        ],
+    );
+    // a data type may be in any resource: `%resource` is not compiled there
+    let expr = conform_fhirpath::parse("%resource.id.exists()").expect("parses");
+    assert!(compile(&expr, "HumanName", common::r4().fhirpath_model()).is_none());
 }
