@@ -77,6 +77,10 @@ enum Cond {
         path: Path,
         test: TextTest,
         arg: TextExpr,
+        /// The argument reads no more than literals and `%resource`, so
+        /// it is the same on every item of a run (`sdf-8`'s, under
+        /// `all()`): it is worked out once ([`Run::fixed_text`]).
+        fixed: bool,
     },
     /// `a = b` (`!=` when `ne`) of two texts, neither a literal.
     TextEq { a: TextExpr, b: TextExpr, ne: bool },
@@ -273,6 +277,7 @@ impl Compiled {
             root_resource,
             focus: focus.node,
             steps_left: std::cell::Cell::new(max_steps),
+            fixed_texts: std::cell::RefCell::new(Vec::new()),
         };
         self.root.truth(&run, (focus.node, focus.companion))
     }
@@ -287,9 +292,34 @@ struct Run<'r, 's> {
     root_resource: Option<NodeId>,
     focus: Option<NodeId>,
     steps_left: std::cell::Cell<u64>,
+    /// The texts of fixed arguments worked out so far, by the argument's
+    /// address.
+    fixed_texts: std::cell::RefCell<Vec<(*const TextExpr, Option<String>)>>,
 }
 
 impl Run<'_, '_> {
+    /// `f` of a fixed text argument's value, worked out on its first use
+    /// in the run (no borrow is held meanwhile: working it out may meet
+    /// another).
+    fn fixed_text<T>(&self, arg: &TextExpr, f: impl FnOnce(Option<&str>) -> T) -> Result<T, Defer> {
+        let key: *const TextExpr = arg;
+        let known = |texts: &[(*const TextExpr, Option<String>)]| {
+            texts.iter().position(|(k, _)| std::ptr::eq(*k, key))
+        };
+        // (the look-up's borrow ends before a new text is stored)
+        let found = known(&self.fixed_texts.borrow());
+        let i = match found {
+            Some(i) => i,
+            None => {
+                let text = arg.value(self, (None, None))?.map(|t| t.into_owned());
+                let mut texts = self.fixed_texts.borrow_mut();
+                texts.push((key, text));
+                texts.len() - 1
+            }
+        };
+        Ok(f(self.fixed_texts.borrow()[i].1.as_deref()))
+    }
+
     fn charge(&self) -> Result<(), Defer> {
         let left = self.steps_left.get().checked_sub(1).ok_or(Defer)?;
         self.steps_left.set(left);
@@ -474,15 +504,19 @@ impl Compiler<'_> {
                 }
                 ("isDistinct", []) => Cond::Distinct(self.text_path(t, ty)?),
                 // the argument is read on the focus, not on the text tested
-                ("startsWith" | "endsWith" | "contains", [arg]) => Cond::Text {
-                    path: self.text_path(t, ty)?,
-                    test: match name.as_str() {
-                        "startsWith" => TextTest::StartsWith,
-                        "endsWith" => TextTest::EndsWith,
-                        _ => TextTest::Contains,
-                    },
-                    arg: self.text_expr(arg, ty)?,
-                },
+                ("startsWith" | "endsWith" | "contains", [arg]) => {
+                    let arg = self.text_expr(arg, ty)?;
+                    Cond::Text {
+                        path: self.text_path(t, ty)?,
+                        test: match name.as_str() {
+                            "startsWith" => TextTest::StartsWith,
+                            "endsWith" => TextTest::EndsWith,
+                            _ => TextTest::Contains,
+                        },
+                        fixed: arg.is_fixed() && !matches!(arg, TextExpr::Literal(_)),
+                        arg,
+                    }
+                }
                 ("matches", [Node::Literal(Value::String(p))]) => {
                     let path = self.text_path(t, ty)?;
                     Cond::Matches {
@@ -1091,13 +1125,25 @@ impl Cond {
             )?,
             // the argument is read only when there is a text to test, as
             // the evaluator reads it
-            Cond::Text { path, test, arg } => match path.single_str(run, at)? {
+            Cond::Text {
+                path,
+                test,
+                arg,
+                fixed,
+            } => match path.single_str(run, at)? {
                 None => None,
-                Some(s) => arg.value(run, at)?.map(|text| match test {
-                    TextTest::StartsWith => s.starts_with(&*text),
-                    TextTest::EndsWith => s.ends_with(&*text),
-                    TextTest::Contains => s.contains(&*text),
-                }),
+                Some(s) => {
+                    let holds = |text: &str| match test {
+                        TextTest::StartsWith => s.starts_with(text),
+                        TextTest::EndsWith => s.ends_with(text),
+                        TextTest::Contains => s.contains(text),
+                    };
+                    if *fixed {
+                        run.fixed_text(arg, |text| text.map(holds))?
+                    } else {
+                        arg.value(run, at)?.map(|text| holds(&text))
+                    }
+                }
             },
             Cond::TextEq { a, b, ne } => match (a.value(run, at)?, b.value(run, at)?) {
                 (Some(x), Some(y)) => Some((x == y) != *ne),
@@ -1249,6 +1295,17 @@ fn each_item(
 }
 
 impl TextExpr {
+    /// Whether it reads nothing from the focus: literals and paths from
+    /// `%resource` only.
+    fn is_fixed(&self) -> bool {
+        match self {
+            TextExpr::Literal(_) => true,
+            TextExpr::Path(path) => path.from_resource,
+            TextExpr::Concat(a, b) => a.is_fixed() && b.is_fixed(),
+            TextExpr::Replace { of, .. } => of.is_fixed(),
+        }
+    }
+
     /// The text, or `None` for an empty one; several items, or one that
     /// is not text, defer.
     fn value<'a>(
