@@ -6,7 +6,8 @@
 //! and times (`min <= max.toInteger()`, `start <= end`, sums of counts),
 //! `hasValue()`, `isDistinct()`, `%rootResource != $this`, and `all(...)`,
 //! `exists(...)`, `where(...).exists()` and `select(...).exists()` over
-//! such checks, on paths that may hold `where()`, `first()`, `tail()` and
+//! such checks, on paths that may hold `where()`, `first()`, `tail()`,
+//! `children().name` (where no `first()` or `tail()` follows) and
 //! begin with a union or with `%resource` (typed from the focus type: a
 //! resource's own, or the resource a backbone element's type is named
 //! after). Texts compared with `=` or tested with `startsWith()` and the
@@ -185,12 +186,26 @@ struct Path {
 #[derive(Debug)]
 enum Step {
     Member(Member),
+    /// `children().name`: the `name` of each child of the focus.
+    Children(Children),
     /// `where(criterion)`: the items on which it is true.
     Where(Box<Cond>),
     /// `first()`: the first item reached so far.
     First,
     /// `tail()`: all but the first.
     Tail,
+}
+
+/// `children().name`, compiled against the model: the children whose type
+/// has a `name` element (`snapshot` and `differential` for
+/// `StructureDefinition` and `element`) are the carriers, and `name` is
+/// looked up in their items as a member step would. Any other child
+/// holding a `name` key is one the evaluator reads untyped: the check
+/// defers.
+#[derive(Debug)]
+struct Children {
+    name: Key,
+    carriers: Box<[Key]>,
 }
 
 #[derive(Debug)]
@@ -211,6 +226,8 @@ struct Member {
 enum Part<'n> {
     /// `%resource`, only ever first.
     Resource,
+    /// `children()`
+    Children,
     Name(&'n str),
     Where(&'n Node),
     First,
@@ -589,6 +606,36 @@ impl Compiler<'_> {
         (!info.is_choice).then_some((info, typed))
     }
 
+    /// The carriers of `children().name` on `ty` ([`Children`]) and the
+    /// type of the items reached: `None` when there are none, or the
+    /// carriers' `name` elements differ in type or are choices.
+    fn carriers(&self, ty: &str, name: &str) -> Option<(Box<[Key]>, Arc<str>)> {
+        let mut carriers = Vec::new();
+        let mut item_type: Option<Arc<str>> = None;
+        for element in self.model.element_names(ty) {
+            let Some(info) = self.model.child_type(ty, &element) else {
+                continue;
+            };
+            if info.is_choice {
+                continue; // its keys (`valueString`) are read untyped
+            }
+            let Some(inner) = info
+                .types
+                .first()
+                .and_then(|t| self.model.child_type(t, name))
+            else {
+                continue;
+            };
+            let t = inner.types.first()?;
+            if inner.is_choice || item_type.as_ref().is_some_and(|x| x != t) {
+                return None;
+            }
+            item_type = Some(t.clone());
+            carriers.push(Key::new(&element));
+        }
+        Some((carriers.into(), item_type?))
+    }
+
     /// A number, date or time: a literal, a path to such a primitive,
     /// `toInteger()` of a text path, `count()`, or a sum of these.
     fn operand(&self, n: &Node, ty: &str) -> Option<Operand> {
@@ -657,12 +704,33 @@ impl Compiler<'_> {
         let mut steps = Vec::with_capacity(parts.len());
         let mut filtered = false;
         let mut choice = false;
+        let mut fused = false;
         for (i, part) in parts.iter().enumerate() {
             if choice {
                 return None; // only the last step may be a choice
             }
+            if std::mem::take(&mut fused) {
+                continue;
+            }
             let name = match part {
                 Part::Resource => return None,
+                // `children().name`, one step
+                Part::Children => {
+                    let Some(Part::Name(name)) = parts.get(i + 1) else {
+                        return None;
+                    };
+                    let t = current
+                        .as_deref()
+                        .filter(|t| !matches!(*t, "Resource" | "DomainResource"))?;
+                    let (carriers, item_type) = self.carriers(t, name)?;
+                    steps.push(Step::Children(Children {
+                        name: Key::new(name),
+                        carriers,
+                    }));
+                    current = Some(item_type);
+                    fused = true;
+                    continue;
+                }
                 Part::Name(name) => *name,
                 Part::Where(criterion) => {
                     let t = current.as_deref()?;
@@ -729,6 +797,12 @@ impl Compiler<'_> {
         }
         let item_type = current.filter(|t| !matches!(&**t, "Resource" | "DomainResource"));
         let counted = steps.iter().any(|s| matches!(s, Step::First | Step::Tail));
+        // children come in the evaluator's order only as far as the
+        // conditions here need (none depends on the order of several
+        // items); `first()` and `tail()` would
+        if counted && steps.iter().any(|s| matches!(s, Step::Children(_))) {
+            return None;
+        }
         Some(Path {
             from_resource,
             steps: steps.into(),
@@ -814,6 +888,12 @@ fn path_parts(n: &Node) -> Option<Vec<Part<'_>>> {
     Some(match n {
         Node::This => Vec::new(),
         Node::Env(name) if name == "resource" => vec![Part::Resource],
+        // `children()` on the focus
+        Node::Call {
+            target: None,
+            name,
+            args,
+        } if name == "children" && args.is_empty() => vec![Part::Children],
         // a leading upper-case name may be a type (`Patient.name`)
         Node::Member(name) if !name.starts_with(char::is_uppercase) => vec![Part::Name(name)],
         Node::Path(t, name) => {
@@ -832,6 +912,7 @@ fn path_parts(n: &Node) -> Option<Vec<Part<'_>>> {
                 ("where", [criterion]) => parts.push(Part::Where(criterion)),
                 ("first", []) => parts.push(Part::First),
                 ("tail", []) => parts.push(Part::Tail),
+                ("children", []) => parts.push(Part::Children),
                 // `trace()` passes its input on; a compiled check is for a
                 // caller that sets no trace sink, so it has nothing else
                 // to do
@@ -1039,6 +1120,57 @@ impl Walk<'_, '_, '_> {
                     return ControlFlow::Continue(());
                 }
                 self.from(at, i + 1, seen, f)
+            }
+            Step::Children(children) => {
+                let Some(obj) = at.0.filter(|&o| doc.kind(o) == Kind::Object) else {
+                    return ControlFlow::Continue(());
+                };
+                let in_object = |item: Option<NodeId>| {
+                    let o = item.filter(|&o| doc.kind(o) == Kind::Object)?;
+                    let found = children.name.find(doc, o, false);
+                    Some(found)
+                };
+                // a child no carrier, holding the name: defer (a `_name`
+                // twin is never searched)
+                for m in doc.members(obj) {
+                    let key = doc.key(m);
+                    if key.starts_with('_') || children.carriers.iter().any(|c| c.name() == key) {
+                        continue;
+                    }
+                    let holds = for_each_pair(doc, Some(m.value), None, |v, _| {
+                        match v.filter(|&o| doc.kind(o) == Kind::Object) {
+                            Some(o) => {
+                                let found = children.name.find(doc, o, true);
+                                if found.value.is_some()
+                                    || found.companion.is_some()
+                                    || found.variants
+                                {
+                                    ControlFlow::Break(())
+                                } else {
+                                    ControlFlow::Continue(())
+                                }
+                            }
+                            None => ControlFlow::Continue(()),
+                        }
+                    });
+                    if holds.is_break() {
+                        return ControlFlow::Break(Halt::Defer);
+                    }
+                }
+                for carrier in children.carriers.iter() {
+                    let found = carrier.find(doc, obj, false);
+                    for_each_pair(doc, found.value, found.companion, |v, _| {
+                        match in_object(v) {
+                            Some(found) => {
+                                for_each_pair(doc, found.value, found.companion, |v, c| {
+                                    self.from((v, c), i + 1, seen, f)
+                                })
+                            }
+                            None => ControlFlow::Continue(()),
+                        }
+                    })?;
+                }
+                ControlFlow::Continue(())
             }
             Step::Member(member) => {
                 // only an object has children (a primitive's `_name` twin

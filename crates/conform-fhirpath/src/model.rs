@@ -35,6 +35,12 @@ pub trait Model: Send + Sync {
         let _ = type_name;
         false
     }
+    /// The names of the elements of `type_name`, its inherited ones too;
+    /// empty when unknown.
+    fn element_names(&self, type_name: &str) -> Vec<Arc<str>> {
+        let _ = type_name;
+        Vec::new()
+    }
 }
 
 /// FHIR primitive types and the System type each maps to.

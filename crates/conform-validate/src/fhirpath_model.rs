@@ -165,4 +165,25 @@ impl Model for PlansModel {
     fn has_elements(&self, type_name: &str) -> bool {
         self.named(type_name).is_some()
     }
+
+    fn element_names(&self, type_name: &str) -> Vec<Arc<str>> {
+        let mut names: Vec<Arc<str>> = Vec::new();
+        let mut t = type_name;
+        // the base chain, as child_type walks it
+        for _ in 0..8 {
+            let Some(named) = self.named(t) else { break };
+            if let Named::Plan(id) = named {
+                for name in self.entry(id).children.keys() {
+                    if !names.iter().any(|n| **n == **name) {
+                        names.push(Arc::from(&**name));
+                    }
+                }
+            }
+            match self.base(named) {
+                Some(b) => t = b,
+                None => break,
+            }
+        }
+        names
+    }
 }

@@ -620,7 +620,9 @@ fn comparisons_iif_this_and_the_root_answer_as_the_evaluator() {
 fn shapes_outside_the_compiled_set_are_left_to_the_evaluator() {
     let model = common::r4().fhirpath_model();
     for (ty, e) in [
-        ("StructureDefinition", "children().element.exists()"),
+        ("StructureDefinition", "descendants().element.exists()"),
+        // children in order
+        ("StructureDefinition", "children().element.first().exists()"),
         ("Patient", "Patient.name.exists()"),
         // a choice element in the middle of a path
         ("Observation", "value.unit.exists()"),
@@ -767,4 +769,42 @@ fn texts_from_resource_and_text_expressions_answer_as_the_evaluator() {
     // a data type may be in any resource: `%resource` is not compiled there
     let expr = conform_fhirpath::parse("%resource.id.exists()").expect("parses");
     assert!(compile(&expr, "HumanName", common::r4().fhirpath_model()).is_none());
+}
+
+#[test]
+fn children_of_a_type_answer_as_the_evaluator() {
+    let sdf_9 = "children().element.where(path.contains('.').not()).label.empty() and \
+                 children().element.where(path.contains('.').not()).code.empty() and \
+                 children().element.where(path.contains('.').not()).requirements.empty()";
+    let root = |extra: &str| {
+        format!(
+            r#"{{"resourceType":"StructureDefinition","url":"http://x","snapshot":{{"element":[{{"path":"Patient"{extra}}},{{"path":"Patient.name","label":"n"}}]}}}}"#
+        )
+    };
+    check_in_resource(
+        "StructureDefinition",
+        None,
+        sdf_9,
+        &[
+            (&root(""), Ok(Some(true))),
+            (&root(r#","label":"p""#), Ok(Some(false))),
+            (&root(r#","requirements":"r""#), Ok(Some(false))),
+            // in the differential as well
+            (
+                r#"{"differential":{"element":[{"path":"Patient","code":[{"code":"c"}]}]}}"#,
+                Ok(Some(false)),
+            ),
+            (r#"{"url":"http://x"}"#, Ok(Some(true))),
+            // another child holding `element` (not one of the type's):
+            // the evaluator's to read
+            (
+                r#"{"mapping":[{"identity":"m","element":[{"path":"X","label":"l"}]}]}"#,
+                Err(()),
+            ),
+            (
+                r#"{"extension":[{"url":"http://e","elementX":1}]}"#,
+                Err(()),
+            ),
+        ],
+    );
 }
