@@ -32,10 +32,56 @@ pub(crate) type Slot = OnceLock<Option<Prepared>>;
 /// resource type), and a path is resolved on each.
 pub(crate) struct Prepared {
     expr: Expr,
-    /// For the first focus type met (read without a lock).
+    /// For the first focus type met.
     first: OnceLock<(Arc<str>, Option<Compiled>)>,
-    /// For any other.
-    others: RwLock<FxHashMap<Box<str>, Option<Compiled>>>,
+    /// For any other, made when a second type is met.
+    others: OnceLock<ByType>,
+}
+
+/// Compiled checks by focus type, read without a lock (a lock's count,
+/// written by every read from both cores, cost `dom-2` more than its
+/// check): an open-addressing table of slots each set once, probed from
+/// the type name's hash. Past [`ByType::SLOTS`] types, checks are
+/// compiled and not kept.
+struct ByType {
+    slots: Box<[OnceLock<Box<TypeCheck>>]>,
+}
+
+/// A focus type and its compiled check (`None`: it has none).
+type TypeCheck = (Arc<str>, Option<Compiled>);
+
+impl ByType {
+    /// More than the resource types of a release, which `dom-*` meet.
+    const SLOTS: usize = 512;
+
+    fn new() -> ByType {
+        ByType {
+            slots: (0..Self::SLOTS).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// `f` of the check compiled for `ty` (by `compile`, once).
+    fn with<T>(
+        &self,
+        ty: &Arc<str>,
+        compile: impl Fn() -> Option<Compiled>,
+        f: impl FnOnce(&Option<Compiled>) -> T,
+    ) -> T {
+        use std::hash::BuildHasher;
+        let start = rustc_hash::FxBuildHasher.hash_one(&**ty) as usize;
+        for i in 0..Self::SLOTS {
+            let slot = &self.slots[(start + i) % Self::SLOTS];
+            let (name, compiled) = match slot.get() {
+                Some(entry) => &**entry,
+                // another thread may fill it first: then read what it put
+                None => &**slot.get_or_init(|| Box::new((ty.clone(), compile()))),
+            };
+            if Arc::ptr_eq(name, ty) || **name == **ty {
+                return f(compiled);
+            }
+        }
+        f(&compile())
+    }
 }
 
 /// What an invariant that did not hold says about one value: a failed
@@ -82,7 +128,7 @@ impl<'a> Invariants<'a> {
                 Some(Prepared {
                     expr,
                     first: OnceLock::new(),
-                    others: RwLock::default(),
+                    others: OnceLock::new(),
                 })
             })
             .as_ref()
@@ -123,15 +169,9 @@ impl<'a> Invariants<'a> {
         if Arc::ptr_eq(first_type, focus_type) || **first_type == *ty {
             return answer(compiled);
         }
-        if let Some(compiled) = p.others.read().ok()?.get(ty) {
-            return answer(compiled);
-        }
-        let compiled = compile();
-        let result = answer(&compiled);
-        if let Ok(mut by_type) = p.others.write() {
-            by_type.insert(ty.into(), compiled);
-        }
-        result
+        p.others
+            .get_or_init(ByType::new)
+            .with(focus_type, compile, answer)
     }
 
     /// Evaluates the constraints `ids` on one value and passes on what each
@@ -542,4 +582,44 @@ fn root_resource(doc: &Document<'_>, resources: &[NodeId]) -> Option<NodeId> {
         i -= 1;
     }
     Some(resources[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A check for each type, compiled once while the table has room and
+    /// every time past it, always the one of the type asked for.
+    #[test]
+    fn checks_by_type_are_compiled_once_a_type_and_found_by_name() {
+        // compiles for any focus type
+        let expr = conform_fhirpath::parse("$this.exists()").expect("parses");
+        let model = conform_fhirpath::BuiltinModel;
+        let table = ByType::new();
+        let compiled = AtomicUsize::new(0);
+        let names: Vec<Arc<str>> = (0..ByType::SLOTS + 50)
+            .map(|i| Arc::from(format!("T{i}").as_str()))
+            .collect();
+        for round in 0..2 {
+            for name in &names {
+                let compile = || {
+                    compiled.fetch_add(1, Ordering::Relaxed);
+                    conform_fhirpath::compile(&expr, name, &model)
+                };
+                // an equal name in another allocation finds the same slot
+                let asked: Arc<str> = if round == 0 {
+                    name.clone()
+                } else {
+                    Arc::from(&**name)
+                };
+                let ty = table.with(&asked, compile, |c| {
+                    c.as_ref().map(|c| c.focus_type().to_string())
+                });
+                assert_eq!(ty.as_deref(), Some(&**name));
+            }
+        }
+        // the first round compiles each; the second only those past the table
+        assert_eq!(compiled.load(Ordering::Relaxed), names.len() + 50);
+    }
 }
