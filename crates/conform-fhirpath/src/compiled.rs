@@ -87,6 +87,9 @@ enum Cond {
     TextEq { a: TextExpr, b: TextExpr, ne: bool },
     /// `path.isDistinct()` over text values.
     Distinct(Path),
+    /// `path.select(text).isDistinct()`, `text` read on each item
+    /// (`bdl-7`: `entry.select(fullUrl & resource.meta.versionId)`).
+    DistinctTexts { path: Path, text: TextExpr },
     /// `path.matches('pattern')`, the pattern compiled when first needed
     /// (`None`: not a valid pattern, which the evaluator reports).
     Matches {
@@ -519,7 +522,23 @@ impl Compiler<'_> {
                         }
                     }
                 }
-                ("isDistinct", []) => Cond::Distinct(self.text_path(t, ty)?),
+                ("isDistinct", []) => match &**t {
+                    Node::Call {
+                        target: Some(inner),
+                        name: select,
+                        args: select_args,
+                    } if select == "select"
+                        && matches!(select_args.as_slice(), [arg] if member_path(arg).is_none()) =>
+                    {
+                        let path = self.path(inner, ty)?;
+                        let item_type = path.item_type.clone().filter(|_| !path.is_choice())?;
+                        Cond::DistinctTexts {
+                            text: self.text_expr(&select_args[0], &item_type)?,
+                            path,
+                        }
+                    }
+                    _ => Cond::Distinct(self.text_path(t, ty)?),
+                },
                 // the argument is read on the focus, not on the text tested
                 ("startsWith" | "endsWith" | "contains", [arg]) => {
                     let arg = self.text_expr(arg, ty)?;
@@ -1349,16 +1368,28 @@ impl Cond {
             },
             Cond::Distinct(path) => {
                 // text values are equal exactly when their texts are
-                let mut seen: smallvec::SmallVec<[std::borrow::Cow<str>; 16]> =
-                    smallvec::SmallVec::new();
+                let mut seen = Seen::default();
                 let mut distinct = true;
                 path.each(run, at, |v, _| match v.and_then(|v| doc.str(v)) {
                     Some(s) => {
-                        distinct &= !seen.contains(&s);
-                        seen.push(s);
+                        distinct &= seen.insert(s);
                         ControlFlow::Continue(())
                     }
                     None => ControlFlow::Break(Halt::Defer),
+                })?;
+                Some(distinct)
+            }
+            Cond::DistinctTexts { path, text } => {
+                let mut seen = Seen::default();
+                let mut distinct = true;
+                // an item whose text is empty adds nothing to the selection
+                path.each(run, at, |v, c| match text.value(run, (v, c)) {
+                    Ok(Some(s)) => {
+                        distinct &= seen.insert(s);
+                        ControlFlow::Continue(())
+                    }
+                    Ok(None) => ControlFlow::Continue(()),
+                    Err(Defer) => ControlFlow::Break(Halt::Defer),
                 })?;
                 Some(distinct)
             }
@@ -1406,6 +1437,34 @@ impl Cond {
                 *ne,
             )?,
         })
+    }
+}
+
+/// Texts met so far, for `isDistinct()`: a short list, and past
+/// [`Seen::FEW`] a hash set, so a Bundle of ten thousand entries is not
+/// compared pair by pair.
+#[derive(Default)]
+struct Seen<'s> {
+    few: smallvec::SmallVec<[std::borrow::Cow<'s, str>; Seen::FEW]>,
+    many: Option<rustc_hash::FxHashSet<std::borrow::Cow<'s, str>>>,
+}
+
+impl<'s> Seen<'s> {
+    const FEW: usize = 16;
+
+    /// Adds `text`; whether it is new.
+    fn insert(&mut self, text: std::borrow::Cow<'s, str>) -> bool {
+        if let Some(many) = &mut self.many {
+            return many.insert(text);
+        }
+        if self.few.contains(&text) {
+            return false;
+        }
+        self.few.push(text);
+        if self.few.len() > Self::FEW {
+            self.many = Some(self.few.drain(..).collect());
+        }
+        true
     }
 }
 

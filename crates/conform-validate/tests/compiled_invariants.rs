@@ -808,3 +808,70 @@ fn children_of_a_type_answer_as_the_evaluator() {
         ],
     );
 }
+
+#[test]
+fn a_selection_of_texts_is_distinct_as_the_evaluator_finds() {
+    let bdl_7 = "(type = 'history') or entry.where(fullUrl.exists()).select(fullUrl&resource.meta.versionId).isDistinct()";
+    let entry = |url: Option<&str>, version: Option<&str>| {
+        let url = url.map_or(String::new(), |u| format!(r#""fullUrl":"{u}","#));
+        let meta = version.map_or(String::new(), |v| {
+            format!(r#","meta":{{"versionId":"{v}"}}"#)
+        });
+        format!(r#"{{{url}"resource":{{"resourceType":"Patient"{meta}}}}}"#)
+    };
+    let bundle = |ty: &str, entries: &[String]| {
+        format!(
+            r#"{{"resourceType":"Bundle","type":"{ty}","entry":[{}]}}"#,
+            entries.join(",")
+        )
+    };
+    let a = entry(Some("urn:a"), None);
+    let a1 = entry(Some("urn:a"), Some("1"));
+    let a2 = entry(Some("urn:a"), Some("2"));
+    let b = entry(Some("urn:b"), None);
+    let anonymous = entry(None, None);
+    // `n` entries with their own URLs, and again the one at `again`
+    let many = |n: usize, again: Option<usize>| {
+        let urls: Vec<String> = (0..n)
+            .chain(again)
+            .map(|i| entry(Some(&format!("urn:e{i}")), None))
+            .collect();
+        bundle("collection", &urls)
+    };
+    check(
+        "Bundle",
+        bdl_7,
+        &[
+            (&bundle("collection", &[]), Ok(Some(true))),
+            (
+                &bundle("collection", &[a.clone(), b.clone()]),
+                Ok(Some(true)),
+            ),
+            (
+                &bundle("collection", &[a.clone(), a.clone()]),
+                Ok(Some(false)),
+            ),
+            (
+                &bundle("collection", &[a1.clone(), a2.clone()]),
+                Ok(Some(true)),
+            ),
+            (
+                &bundle("collection", &[a1.clone(), a1.clone()]),
+                Ok(Some(false)),
+            ),
+            (
+                &bundle("collection", &[anonymous.clone(), anonymous.clone()]),
+                Ok(Some(true)),
+            ),
+            (&bundle("history", &[a.clone(), a.clone()]), Ok(Some(true))),
+            // past the short list: a duplicate found among many
+            (&many(20, None), Ok(Some(true))),
+            (&many(20, Some(3)), Ok(Some(false))),
+            // several versions on one entry: the evaluator's to answer
+            (
+                r#"{"type":"collection","entry":[{"fullUrl":"urn:a","resource":{"resourceType":"Patient","meta":{"versionId":["1","2"]}}}]}"#,
+                Err(()),
+            ),
+        ],
+    );
+}
