@@ -13,7 +13,9 @@ pub struct LineIndex {
     marks: Vec<(usize, usize)>,
 }
 
-const MARK: usize = 1 << 16;
+/// 4 KiB: a column is then at most 4,096 characters counted; at 64 KiB,
+/// counting was 2% of validating a 46 MB minified Bundle.
+const MARK: usize = 1 << 12;
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
