@@ -4,7 +4,8 @@
 //! set, `path.matches('literal')` with the pattern compiled once,
 //! `startsWith()` and the like, comparisons and equality of numbers, dates
 //! and times (`min <= max.toInteger()`, `start <= end`, sums of counts),
-//! `hasValue()`, `isDistinct()`, `%rootResource != $this`, and `all(...)`,
+//! `hasValue()`, `isDistinct()` (of a path, or of a `select()` of texts),
+//! `%rootResource != $this`, and `all(...)`,
 //! `exists(...)`, `where(...).exists()` and `select(...).exists()` over
 //! such checks, on paths that may hold `where()`, `first()`, `tail()`,
 //! `children().name` (where no `first()` or `tail()` follows) and

@@ -173,7 +173,7 @@ fn validate_shard_into(v: &Validator, inputs: &[Input], shard: Shard, sink: &mut
 /// A result is lent to `deliver` and then dropped on a pool thread: the
 /// calling thread is the part of a run that two cores cannot share, and
 /// freeing a result there (made on another thread, so each free takes
-/// that thread's allocator lock) was a sixth of its work.
+/// that thread's allocator lock) was an eighth of its work.
 ///
 /// Each task runs on one thread from start to end. Splitting a chunk's
 /// lines across the threads instead (`par_iter`) made a thread waiting
