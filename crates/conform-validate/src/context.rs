@@ -125,7 +125,7 @@ impl Context {
             // The JSON was written by the compiler from a parsed value.
             let planned = self.plans.as_ref().zip(held.index);
             planned
-                .and_then(|(p, i)| serde_json::from_str(&p.context.get(i)?.json).ok())
+                .and_then(|(p, i)| serde_json::from_str(p.context.get(i)?.json.get()).ok())
                 .unwrap_or(Value::Null)
         })
     }
@@ -180,9 +180,10 @@ impl Context {
     /// binding already expanded it, else expanded from the context.
     pub fn value_set(&self, plans: &Plans, url: &str) -> CodeSet {
         if let Some(set) = plans
-            .code_sets
+            .code_set_urls
             .iter()
-            .find(|s| s.url == url || s.url.split('|').next() == Some(url))
+            .position(|u| u == url || u.split('|').next() == Some(url))
+            .map(|i| &plans.code_sets[i])
         {
             if set.unresolved.is_none() {
                 return set.clone();

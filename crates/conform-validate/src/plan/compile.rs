@@ -56,7 +56,8 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
             by_name: FxHashMap::default(),
             backbones: FxHashMap::default(),
             constrained: FxHashMap::default(),
-            code_sets: Vec::new(),
+            code_sets: Default::default(),
+            code_set_urls: Vec::new(),
             packages,
             context: src
                 .context_resources()
@@ -407,6 +408,7 @@ impl Compiler<'_> {
         }
         let set = terminology::expand(self.src, url);
         let i = self.plans.code_sets.len() as u32;
+        self.plans.code_set_urls.push(set.url.clone());
         self.plans.code_sets.push(set);
         self.code_set_ids.insert(url.to_string(), i);
         i

@@ -182,7 +182,13 @@ pub struct Plans {
     /// as elements name them, with the plan that validates them: FHIRPath
     /// sees them as derived from that plan's type.
     pub constrained: FxHashMap<String, TypeId>,
-    pub code_sets: Vec<CodeSet>,
+    /// Value sets expanded for required bindings, each decoded from the
+    /// cache when first used: decoding all of them was a quarter of a
+    /// warm start.
+    pub code_sets: lazy::LazyList<CodeSet>,
+    /// The URL of each of [`Plans::code_sets`] (as its `url`), so that a
+    /// look-up by URL decodes only the set it finds.
+    pub code_set_urls: Vec<String>,
     /// The package set these plans were compiled from, for the cache key
     /// and for reports.
     pub packages: Vec<String>,
@@ -217,7 +223,9 @@ pub struct ContextResource {
     pub version: Option<String>,
     /// A CodeSystem supplement (asked about on every Coding).
     pub supplement: bool,
-    pub json: String,
+    /// Read from the cache only when the resource is first looked up:
+    /// checking all of it as text at start-up was 6% of a warm start.
+    pub json: lazy::Lazy<String>,
 }
 
 impl ContextResource {
@@ -228,7 +236,7 @@ impl ContextResource {
             url: r["url"].as_str()?.to_string(),
             version: r["version"].as_str().map(str::to_string),
             supplement: Self::is_supplement(r),
-            json: r.to_string(),
+            json: lazy::Lazy::new(r.to_string()),
         })
     }
 
