@@ -14,6 +14,7 @@ use std::process::ExitCode;
 /// small nodes on every core at once, and glibc's arenas, shared when a
 /// result made on one thread is freed on another, cost a tenth of a
 /// two-thread run (BENCHMARKS.md, 2026-12-05). Memory stayed flat.
+#[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

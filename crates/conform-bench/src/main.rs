@@ -11,6 +11,7 @@
 //! measures the code rather than the machine's other load.
 
 /// The allocator the `conform` binary uses, so the figures are its figures.
+#[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
