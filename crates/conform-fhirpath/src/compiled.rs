@@ -91,13 +91,8 @@ enum Cond {
     /// `path.select(text).isDistinct()`, `text` read on each item
     /// (`bdl-7`: `entry.select(fullUrl & resource.meta.versionId)`).
     DistinctTexts { path: Path, text: TextExpr },
-    /// `path.matches('pattern')`, the pattern compiled when first needed
-    /// (`None`: not a valid pattern, which the evaluator reports).
-    Matches {
-        path: Path,
-        pattern: Box<str>,
-        regex: std::sync::OnceLock<Option<Arc<regex::Regex>>>,
-    },
+    /// `path.matches('pattern')`
+    Matches { path: Path, pattern: Pattern },
     /// `a <op> b` (`<`, `>`, `<=`, `>=`) of numbers, dates or times.
     Compare { op: BinOp, a: Operand, b: Operand },
     /// `a = b` (`!=` when `ne`) of numbers, dates or times.
@@ -158,10 +153,35 @@ enum TextExpr {
     Concat(Box<TextExpr>, Box<TextExpr>),
     Replace {
         of: Box<TextExpr>,
-        pattern: Box<str>,
-        regex: std::sync::OnceLock<Option<Arc<regex::Regex>>>,
+        pattern: Pattern,
         with: Box<str>,
     },
+}
+
+/// A literal regular expression, compiled when first needed and shared
+/// ([`shared_regex`]).
+#[derive(Debug)]
+struct Pattern {
+    text: Box<str>,
+    regex: std::sync::OnceLock<Option<Arc<regex::Regex>>>,
+}
+
+impl Pattern {
+    fn new(text: &str) -> Pattern {
+        Pattern {
+            text: text.into(),
+            regex: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The compiled expression; one that is not valid defers, for the
+    /// evaluator to report.
+    fn regex(&self) -> Result<&regex::Regex, Defer> {
+        self.regex
+            .get_or_init(|| shared_regex(&self.text))
+            .as_deref()
+            .ok_or(Defer)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -558,8 +578,7 @@ impl Compiler<'_> {
                     let path = self.text_path(t, ty)?;
                     Cond::Matches {
                         path,
-                        pattern: p.as_str().into(),
-                        regex: std::sync::OnceLock::new(),
+                        pattern: Pattern::new(p),
                     }
                 }
                 _ => return None,
@@ -595,8 +614,7 @@ impl Compiler<'_> {
                 [Node::Literal(Value::String(p)), Node::Literal(Value::String(r))] => {
                     TextExpr::Replace {
                         of: Box::new(self.text_expr(t, ty)?),
-                        pattern: p.as_str().into(),
-                        regex: std::sync::OnceLock::new(),
+                        pattern: Pattern::new(p),
                         with: r.as_str().into(),
                     }
                 }
@@ -1145,11 +1163,6 @@ impl Walk<'_, '_, '_> {
                 let Some(obj) = at.0.filter(|&o| doc.kind(o) == Kind::Object) else {
                     return ControlFlow::Continue(());
                 };
-                let in_object = |item: Option<NodeId>| {
-                    let o = item.filter(|&o| doc.kind(o) == Kind::Object)?;
-                    let found = children.name.find(doc, o, false);
-                    Some(found)
-                };
                 // a child no carrier, holding the name: defer (a `_name`
                 // twin is never searched)
                 for m in doc.members(obj) {
@@ -1180,14 +1193,13 @@ impl Walk<'_, '_, '_> {
                 for carrier in children.carriers.iter() {
                     let found = carrier.find(doc, obj, false);
                     for_each_pair(doc, found.value, found.companion, |v, _| {
-                        match in_object(v) {
-                            Some(found) => {
-                                for_each_pair(doc, found.value, found.companion, |v, c| {
-                                    self.from((v, c), i + 1, seen, f)
-                                })
-                            }
-                            None => ControlFlow::Continue(()),
-                        }
+                        let Some(o) = v.filter(|&o| doc.kind(o) == Kind::Object) else {
+                            return ControlFlow::Continue(());
+                        };
+                        let found = children.name.find(doc, o, false);
+                        for_each_pair(doc, found.value, found.companion, |v, c| {
+                            self.from((v, c), i + 1, seen, f)
+                        })
                     })?;
                 }
                 ControlFlow::Continue(())
@@ -1301,19 +1313,9 @@ impl Cond {
                 (Some(x), Some(y)) => Some((x == y) != *ne),
                 _ => None,
             },
-            Cond::Matches {
-                path,
-                pattern,
-                regex,
-            } => match path.single_str(run, at)? {
+            Cond::Matches { path, pattern } => match path.single_str(run, at)? {
                 None => None,
-                Some(s) => {
-                    let regex = regex
-                        .get_or_init(|| shared_regex(pattern))
-                        .as_ref()
-                        .ok_or(Defer)?;
-                    Some(regex.is_match(&s))
-                }
+                Some(s) => Some(pattern.regex()?.is_match(&s)),
             },
             Cond::Compare { op, a, b } => {
                 let (Some(x), Some(y)) = (a.value(run, at)?, b.value(run, at)?) else {
@@ -1367,33 +1369,13 @@ impl Cond {
                 (Some(r), Some(f)) => Some(r != f),
                 _ => return Err(Defer),
             },
-            Cond::Distinct(path) => {
-                // text values are equal exactly when their texts are
-                let mut seen = Seen::default();
-                let mut distinct = true;
-                path.each(run, at, |v, _| match v.and_then(|v| doc.str(v)) {
-                    Some(s) => {
-                        distinct &= seen.insert(s);
-                        ControlFlow::Continue(())
-                    }
-                    None => ControlFlow::Break(Halt::Defer),
-                })?;
-                Some(distinct)
-            }
-            Cond::DistinctTexts { path, text } => {
-                let mut seen = Seen::default();
-                let mut distinct = true;
-                // an item whose text is empty adds nothing to the selection
-                path.each(run, at, |v, c| match text.value(run, (v, c)) {
-                    Ok(Some(s)) => {
-                        distinct &= seen.insert(s);
-                        ControlFlow::Continue(())
-                    }
-                    Ok(None) => ControlFlow::Continue(()),
-                    Err(Defer) => ControlFlow::Break(Halt::Defer),
-                })?;
-                Some(distinct)
-            }
+            // text values are equal exactly when their texts are
+            Cond::Distinct(path) => Some(distinct_texts(run, at, path, |v, _| {
+                v.and_then(|v| doc.str(v)).map(Some).ok_or(Defer)
+            })?),
+            Cond::DistinctTexts { path, text } => Some(distinct_texts(run, at, path, |v, c| {
+                text.value(run, (v, c))
+            })?),
             Cond::All { path, each } => {
                 // every item is looked at, as the evaluator does, so one it
                 // cannot answer for defers even after the outcome is known
@@ -1439,6 +1421,31 @@ impl Cond {
             )?,
         })
     }
+}
+
+/// Whether the texts `text_of` reads on the items of `path` are all
+/// different; an item whose text is empty adds none (a `select()` adds
+/// nothing for it).
+fn distinct_texts<'s>(
+    run: &Run,
+    at: Parts,
+    path: &Path,
+    mut text_of: impl FnMut(
+        Option<NodeId>,
+        Option<NodeId>,
+    ) -> Result<Option<std::borrow::Cow<'s, str>>, Defer>,
+) -> Result<bool, Defer> {
+    let mut seen = Seen::default();
+    let mut distinct = true;
+    path.each(run, at, |v, c| match text_of(v, c) {
+        Ok(Some(s)) => {
+            distinct &= seen.insert(s);
+            ControlFlow::Continue(())
+        }
+        Ok(None) => ControlFlow::Continue(()),
+        Err(Defer) => ControlFlow::Break(Halt::Defer),
+    })?;
+    Ok(distinct)
 }
 
 /// Texts met so far, for `isDistinct()`: a short list, and past
@@ -1515,21 +1522,12 @@ impl TextExpr {
                     [x.as_deref(), y.as_deref()].into_iter().flatten().collect(),
                 ))
             }
-            TextExpr::Replace {
-                of,
-                pattern,
-                regex,
-                with,
-            } => match of.value(run, at)? {
+            TextExpr::Replace { of, pattern, with } => match of.value(run, at)? {
                 None => None,
-                Some(s) if pattern.is_empty() => Some(s),
-                Some(s) => {
-                    let regex = regex
-                        .get_or_init(|| shared_regex(pattern))
-                        .as_ref()
-                        .ok_or(Defer)?;
-                    Some(Cow::Owned(regex.replace_all(&s, &**with).into_owned()))
-                }
+                Some(s) if pattern.text.is_empty() => Some(s),
+                Some(s) => Some(Cow::Owned(
+                    pattern.regex()?.replace_all(&s, &**with).into_owned(),
+                )),
             },
         })
     }

@@ -105,6 +105,17 @@ impl PlansModel {
         self.entries[id as usize].get_or_init(|| TypeEntry::of(&self.plans, id))
     }
 
+    /// The plans whose elements a value of type `t` has: its own and its
+    /// bases' (elements are inherited), nearest first, eight at most.
+    fn element_plans<'m>(&'m self, t: &'m str) -> impl Iterator<Item = TypeId> + 'm {
+        std::iter::successors(self.named(t), |&named| self.named(self.base(named)?))
+            .take(8)
+            .filter_map(|named| match named {
+                Named::Plan(id) => Some(id),
+                Named::Constrained(_) => None,
+            })
+    }
+
     /// The type a named type derives from.
     fn base(&self, named: Named) -> Option<&str> {
         match named {
@@ -127,21 +138,12 @@ fn suffix(code: &str) -> String {
 
 impl Model for PlansModel {
     fn child_type(&self, parent_type: &str, name: &str) -> Option<ChildInfo<'_>> {
-        let mut t = parent_type;
-        // elements are inherited: look up the base chain
-        for _ in 0..8 {
-            let named = self.named(t)?;
-            if let Named::Plan(id) = named {
-                if let Some(c) = self.entry(id).children.get(name) {
-                    return Some(ChildInfo {
-                        types: &c.types,
-                        is_choice: c.is_choice,
-                    });
-                }
-            }
-            t = self.base(named)?;
-        }
-        None
+        self.element_plans(parent_type)
+            .find_map(|id| self.entry(id).children.get(name))
+            .map(|c| ChildInfo {
+                types: &c.types,
+                is_choice: c.is_choice,
+            })
     }
 
     fn is_subtype(&self, t: &str, of: &str) -> bool {
@@ -168,20 +170,11 @@ impl Model for PlansModel {
 
     fn element_names(&self, type_name: &str) -> Vec<Arc<str>> {
         let mut names: Vec<Arc<str>> = Vec::new();
-        let mut t = type_name;
-        // the base chain, as child_type walks it
-        for _ in 0..8 {
-            let Some(named) = self.named(t) else { break };
-            if let Named::Plan(id) = named {
-                for name in self.entry(id).children.keys() {
-                    if !names.iter().any(|n| **n == **name) {
-                        names.push(Arc::from(&**name));
-                    }
+        for id in self.element_plans(type_name) {
+            for name in self.entry(id).children.keys() {
+                if !names.iter().any(|n| **n == **name) {
+                    names.push(Arc::from(&**name));
                 }
-            }
-            match self.base(named) {
-                Some(b) => t = b,
-                None => break,
             }
         }
         names
