@@ -28,9 +28,11 @@
 //! validator answers every compiled check both ways and compares.
 
 use crate::ast::{BinOp, Expr, Node};
-use crate::eval::navigate::{allowed_variant, each_variant, for_each_pair, Key};
+use crate::eval::navigate::{
+    allowed_variant, each_variant, for_each_pair, Found, Key, MemberIndex,
+};
 use crate::model::{system_type_of, ChildInfo, Model};
-use crate::value::{NodeRef, Value};
+use crate::value::Value;
 use conform_json::{Document, Kind, NodeId};
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -307,7 +309,7 @@ impl Compiled {
     pub fn holds(
         &self,
         doc: &Document,
-        focus: &NodeRef,
+        focus: &Focus,
         resource: Option<NodeId>,
         root_resource: Option<NodeId>,
         max_steps: u64,
@@ -316,11 +318,28 @@ impl Compiled {
             doc,
             resource,
             root_resource,
-            focus: focus.node,
+            focus,
             steps_left: std::cell::Cell::new(max_steps),
             fixed_texts: std::cell::RefCell::new(Vec::new()),
         };
-        self.root.truth(&run, (focus.node, focus.companion))
+        self.root.truth(&run, (Some(focus.node), None))
+    }
+}
+
+/// The value the checks of one element run on, shared by them: what one
+/// check learns of it that another can use is kept here (its members by
+/// key, indexed on the first look-up that can use them).
+pub struct Focus {
+    node: NodeId,
+    members: std::cell::OnceCell<Option<MemberIndex>>,
+}
+
+impl Focus {
+    pub fn new(node: NodeId) -> Focus {
+        Focus {
+            node,
+            members: std::cell::OnceCell::new(),
+        }
     }
 }
 
@@ -329,9 +348,10 @@ struct Run<'r, 's> {
     doc: &'r Document<'s>,
     /// `%resource`
     resource: Option<NodeId>,
-    /// `%rootResource`, and the focus (`$this` at the top).
+    /// `%rootResource`
     root_resource: Option<NodeId>,
-    focus: Option<NodeId>,
+    /// `$this` at the top.
+    focus: &'r Focus,
     steps_left: std::cell::Cell<u64>,
     /// The texts of fixed arguments worked out so far, by the argument's
     /// address.
@@ -359,6 +379,20 @@ impl Run<'_, '_> {
             }
         };
         Ok(f(self.fixed_texts.borrow()[i].1.as_deref()))
+    }
+
+    /// `key` in `obj`: on the focus through its member index.
+    fn find(&self, key: &Key, obj: NodeId, variants: bool) -> Found {
+        if !variants && obj == self.focus.node {
+            let index = self
+                .focus
+                .members
+                .get_or_init(|| MemberIndex::build(self.doc, obj));
+            if let Some(index) = index {
+                return key.find_in(self.doc, obj, index);
+            }
+        }
+        key.find(self.doc, obj, variants)
     }
 
     fn charge(&self) -> Result<(), Defer> {
@@ -1213,7 +1247,7 @@ impl Walk<'_, '_, '_> {
                 if !member.known {
                     return ControlFlow::Break(Halt::Defer);
                 }
-                let found = member.key.find(doc, obj, member.choice.is_some());
+                let found = self.run.find(&member.key, obj, member.choice.is_some());
                 let last = i + 1 == self.steps.len();
                 if found.value.is_some() || found.companion.is_some() {
                     return if last {
@@ -1365,8 +1399,8 @@ impl Cond {
                 }
             }
             // a contained resource is inside its root, so never equal to it
-            Cond::NotRoot => match (run.root_resource, run.focus) {
-                (Some(r), Some(f)) => Some(r != f),
+            Cond::NotRoot => match run.root_resource {
+                Some(r) => Some(r != run.focus.node),
                 _ => return Err(Defer),
             },
             // text values are equal exactly when their texts are

@@ -86,11 +86,10 @@ impl PlansModel {
         }
     }
 
-    /// The name of type `id`, shared.
-    pub(crate) fn type_name(&self, id: TypeId) -> Arc<str> {
-        self.names[id as usize]
-            .get_or_init(|| self.plans.get(id).name.as_str().into())
-            .clone()
+    /// The name of type `id`, shared (borrowed: a clone's count is written
+    /// by every core that clones it).
+    pub(crate) fn type_name(&self, id: TypeId) -> &Arc<str> {
+        self.names[id as usize].get_or_init(|| self.plans.get(id).name.as_str().into())
     }
 
     fn named(&self, name: &str) -> Option<Named> {

@@ -13,7 +13,7 @@ use crate::plan::{Constraint, Plans};
 use crate::profile::{Checker, Values};
 use crate::reference::Reference;
 use crate::terminology::{CodeSet, Membership};
-use conform_fhirpath::{Compiled, Expr, Item, Model, NodeRef, Value};
+use conform_fhirpath::{Compiled, Expr, Focus, Item, Model, NodeRef, Value};
 use conform_json::{Document, Kind, NodeId};
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -143,18 +143,19 @@ impl<'a> Invariants<'a> {
         self.model
     }
 
-    /// The compiled check's answer for constraint `p` on `focus`: `None`
-    /// when the expression must be evaluated (no compiled form for the
-    /// focus type, or a case the check leaves to the evaluator).
+    /// The compiled check's answer for constraint `p` on `focus`, of type
+    /// `focus_type`: `None` when the expression must be evaluated (no
+    /// compiled form for the focus type, or a case the check leaves to the
+    /// evaluator).
     fn compiled_truth(
         &self,
         doc: &Document<'_>,
         p: &Prepared,
-        focus: &NodeRef,
+        focus: &Focus,
+        focus_type: &Arc<str>,
         resource: Option<NodeId>,
         root: Option<NodeId>,
     ) -> Option<Option<bool>> {
-        let focus_type = focus.ty.as_ref()?;
         let ty = &**focus_type;
         let answer = |compiled: &Option<Compiled>| {
             compiled
@@ -174,15 +175,19 @@ impl<'a> Invariants<'a> {
             .with(focus_type, compile, answer)
     }
 
-    /// Evaluates the constraints `ids` on one value and passes on what each
-    /// one that does not hold says. `resources` are the enclosing resources,
-    /// outermost first (for `%resource`, `%rootResource` and Bundle
-    /// references). Compiled checks answer first; a FHIRPath context is
-    /// set up only when some constraint needs the evaluator.
+    /// Evaluates the constraints `ids` on one value, `node` of type
+    /// `focus_type`, and passes on what each one that does not hold says.
+    /// `resources` are the enclosing resources, outermost first (for
+    /// `%resource`, `%rootResource` and Bundle references). Compiled checks
+    /// answer first, sharing what they learn of the value; a FHIRPath
+    /// context is set up only when some constraint needs the evaluator.
+    /// The type is borrowed: a name cloned for every value is a count both
+    /// cores write.
     pub(crate) fn check(
         &self,
         doc: &Document<'_>,
-        focus: NodeRef,
+        node: NodeId,
+        focus_type: Option<&Arc<str>>,
         resources: &[NodeId],
         ids: impl IntoIterator<Item = u32>,
         mut issue: impl FnMut(InvariantIssue<'a>),
@@ -193,11 +198,13 @@ impl<'a> Invariants<'a> {
         let mut evaluate = false;
         let resource = resources.last().copied();
         let root = root_resource(doc, resources);
+        let focus = Focus::new(node);
         for ci in ids {
             let Some(p) = self.prepared(ci) else {
                 continue;
             };
-            let answer = self.compiled_truth(doc, p, &focus, resource, root);
+            let answer =
+                focus_type.and_then(|ty| self.compiled_truth(doc, p, &focus, ty, resource, root));
             evaluate |= answer.is_none() || cfg!(debug_assertions);
             answers.push((ci, answer));
         }
@@ -218,14 +225,21 @@ impl<'a> Invariants<'a> {
             }
         };
         if !evaluate {
-            for (ci, answer) in answers {
-                report(ci, Ok(answer.flatten()), &mut issue);
+            // only a `false` says anything
+            for &(ci, answer) in &answers {
+                if answer == Some(Some(false)) {
+                    report(ci, Ok(Some(false)), &mut issue);
+                }
             }
             return;
         }
         self.with_context(doc, resources, |ctx| {
-            let focus = Item::Node(focus);
-            for (ci, answer) in answers {
+            let focus = Item::Node(NodeRef {
+                node: Some(node),
+                companion: None,
+                ty: focus_type.cloned(),
+            });
+            for &(ci, answer) in &answers {
                 let evaluated = || -> Result<Option<bool>, conform_fhirpath::EvalError> {
                     let expr = self.expr(ci).expect("prepared above");
                     let items = conform_fhirpath::evaluate_item(expr, doc, &focus, ctx)?;

@@ -270,6 +270,100 @@ impl Key {
     }
 }
 
+/// The members of one object by key, for an object that many look-ups
+/// read: the focus of a value's invariants (an ElementDefinition meets
+/// about twenty checks, most reading one or two of its fifteen to
+/// twenty-five members, each a pass over them without this). Open
+/// addressing on a key's head and length; [`Key::find_in`] answers as
+/// [`Key::find`] does without choice variants.
+pub(crate) struct MemberIndex {
+    /// Each member's position + 1 (0: empty), first occurrences first along
+    /// a probe, so a duplicate key finds the first, as a pass would.
+    slots: [u8; MemberIndex::SLOTS],
+}
+
+impl MemberIndex {
+    const SLOTS: usize = 64;
+    /// Fewer members are passed over as fast as they are indexed; more
+    /// would fill the table past three quarters.
+    const MIN_MEMBERS: usize = 8;
+    const MAX_MEMBERS: usize = 48;
+
+    /// `None` when an index would not pay or cannot answer: too few or too
+    /// many members, or a key with escapes (its raw bytes are not its name).
+    pub(crate) fn build(doc: &conform_json::Document, obj: NodeId) -> Option<MemberIndex> {
+        let members = doc.members(obj);
+        if !(Self::MIN_MEMBERS..=Self::MAX_MEMBERS).contains(&members.len()) {
+            return None;
+        }
+        let mut slots = [0u8; Self::SLOTS];
+        for (i, m) in members.iter().enumerate() {
+            if m.is_escaped() {
+                return None;
+            }
+            let mut at = Self::start(m.key_head(), m.key_len());
+            while slots[at] != 0 {
+                at = (at + 1) % Self::SLOTS;
+            }
+            slots[at] = i as u8 + 1;
+        }
+        Some(MemberIndex { slots })
+    }
+
+    fn start(head: u32, len: usize) -> usize {
+        let h = (head ^ ((len as u32) << 24)).wrapping_mul(0x9E37_79B1);
+        (h >> 26) as usize
+    }
+
+    /// The value of the first member whose raw key is `head`/`len` and
+    /// passes `same`.
+    fn lookup(
+        &self,
+        members: &[conform_json::Member],
+        head: u32,
+        len: usize,
+        same: impl Fn(&conform_json::Member) -> bool,
+    ) -> Option<NodeId> {
+        let mut at = Self::start(head, len);
+        loop {
+            let m = &members[usize::from(self.slots[at]).checked_sub(1)?];
+            if m.key_len() == len && m.key_head() == head && same(m) {
+                return Some(m.value);
+            }
+            at = (at + 1) % Self::SLOTS;
+        }
+    }
+}
+
+impl Key {
+    /// [`Key::find`] without variants, on `obj` through its `index`.
+    pub(crate) fn find_in(
+        &self,
+        doc: &conform_json::Document,
+        obj: NodeId,
+        index: &MemberIndex,
+    ) -> Found {
+        let name_b = self.name.as_bytes();
+        let n = name_b.len();
+        let members = doc.members(obj);
+        let value = doc.may_have_key(obj, self.value_bit).then(|| {
+            index.lookup(members, self.head, n, |m| {
+                n <= 4 || doc.raw_key_bytes(m) == name_b
+            })
+        });
+        let companion = doc.may_have_key(obj, self.twin_bit).then(|| {
+            index.lookup(members, self.twin_head, n + 1, |m| {
+                n < 4 || &doc.raw_key_bytes(m)[1..] == name_b
+            })
+        });
+        Found {
+            value: value.flatten(),
+            companion: companion.flatten(),
+            variants: false,
+        }
+    }
+}
+
 /// Calls `f` with each choice variant of `name` in `obj` (`valueQuantity`
 /// for `value`) whose type suffix is `allowed`: the suffix, the value and
 /// its `_name` twin.
@@ -489,4 +583,84 @@ pub(crate) fn all_children(ev: &Ev, item: &Item) -> Items {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Key, MemberIndex};
+    use proptest::prelude::*;
+
+    /// Keys that collide on head and length, twins, short keys and
+    /// duplicates: where an index could answer differently from a pass.
+    fn key() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "id",
+            "_id",
+            "min",
+            "_min",
+            "max",
+            "path",
+            "_path",
+            "pathX",
+            "patha",
+            "pathb",
+            "value",
+            "_value",
+            "valueString",
+            "fixedUri",
+            "fixed",
+            "type",
+            "a",
+            "_a",
+            "ab",
+            "abcd",
+            "_abcd",
+            "abcde",
+            "abcdf",
+            "_abcde",
+            "extension",
+            "sliceName",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    proptest! {
+        /// Through the index, a look-up finds what a pass over the members
+        /// finds: the first value and the first `_name` twin.
+        #[test]
+        fn an_index_finds_what_a_pass_finds(
+            keys in prop::collection::vec(key(), 0..60),
+            asked in key(),
+        ) {
+            let members: Vec<String> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| format!("\"{k}\":{i}"))
+                .collect();
+            let json = format!("{{{}}}", members.join(","));
+            let doc = conform_json::parse(json.as_bytes()).expect("json");
+            let obj = doc.root();
+            let key = Key::new(&asked);
+            let passed = key.find(&doc, obj, false);
+            match MemberIndex::build(&doc, obj) {
+                Some(index) => {
+                    let indexed = key.find_in(&doc, obj, &index);
+                    prop_assert_eq!(indexed.value, passed.value);
+                    prop_assert_eq!(indexed.companion, passed.companion);
+                }
+                None => prop_assert!(
+                    !(MemberIndex::MIN_MEMBERS..=MemberIndex::MAX_MEMBERS).contains(&keys.len())
+                ),
+            }
+        }
+    }
+
+    /// A key with escapes is compared decoded, which an index of raw keys
+    /// cannot do: no index.
+    #[test]
+    fn no_index_over_escaped_keys() {
+        let json = br#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"\u0068":8}"#;
+        let doc = conform_json::parse(json).expect("json");
+        assert!(MemberIndex::build(&doc, doc.root()).is_none());
+    }
 }

@@ -10,15 +10,12 @@ impl Checker<'_> {
     /// The invariants the profile adds to this element, on one value.
     pub(super) fn invariants(&mut self, node: NodeId, p: &ProfileNode) {
         let Some(inv) = self.inv else { return };
-        let focus = conform_fhirpath::NodeRef {
-            node: Some(node),
-            companion: None,
-            ty: self.value_type(node, p).map(Into::into),
-        };
+        let ty: Option<std::sync::Arc<str>> = self.value_type(node, p).map(Into::into);
         let mut issues = Vec::new();
         inv.check(
             self.doc,
-            focus,
+            node,
+            ty.as_ref(),
             &self.resources,
             p.constraints.iter().copied(),
             |i| issues.push(i),

@@ -20,15 +20,13 @@ impl<'a> Walker<'a> {
         if element.is_empty() && plan.constraints.is_empty() {
             return;
         }
-        let focus = conform_fhirpath::NodeRef {
-            node: Some(node),
-            companion: None,
-            ty: Some(self.inv.model().type_name(tid)),
-        };
         let inv = self.inv;
+        let ty = inv.model().type_name(tid);
         let ids = element.iter().chain(&plan.constraints).copied();
         let mut issues = Vec::new();
-        inv.check(self.doc, focus, &self.resources, ids, |i| issues.push(i));
+        inv.check(self.doc, node, Some(ty), &self.resources, ids, |i| {
+            issues.push(i)
+        });
         let at = self.doc.offset(node);
         for i in issues {
             self.emit(i.severity, i.code, i.rule, at, None, i.message);
