@@ -42,6 +42,69 @@ use std::sync::Arc;
 pub struct Compiled {
     focus_type: Arc<str>,
     root: Cond,
+    guard: Option<Guard>,
+}
+
+/// Members whose absence from the focus decides a check before it reads
+/// anything, with its answer then: the first condition a check evaluates
+/// is often about one member most values lack (`sliceIsConstraining.exists()
+/// implies ...`, `contentReference.empty() or ...`, `contained...`). Read
+/// from the focus object's key summary: one test instead of a walk.
+#[derive(Debug)]
+struct Guard {
+    /// [`Key::bits`] of the members (any one present: no answer).
+    bits: u64,
+    answer: Option<bool>,
+}
+
+impl Guard {
+    /// Below this step limit a guard is not used, so a check that would
+    /// stop at the limit still defers (its walk takes a few steps).
+    const MIN_STEPS: u64 = 64;
+
+    /// The guard of `c`, as [`Cond::truth`] evaluates it: a condition on a
+    /// path that reaches nothing when its first member is absent, or one
+    /// that `and`, `or`, `implies` or `not()` decide from such a condition
+    /// on their left, which they evaluate first.
+    fn of(c: &Cond) -> Option<Guard> {
+        let on = |path: &Path, answer: Option<bool>| {
+            Some(Guard {
+                bits: path.lead_bits()?,
+                answer,
+            })
+        };
+        match c {
+            // an empty path: `exists()` is false, `empty()` true
+            Cond::Exists { path, negate } => on(path, Some(*negate)),
+            Cond::HasValue(path) => on(path, Some(false)),
+            // nothing is distinct, and `all()` of nothing is true
+            Cond::Distinct(path) | Cond::DistinctTexts { path, .. } | Cond::All { path, .. } => {
+                on(path, Some(true))
+            }
+            Cond::Any { path, negate, .. } => on(path, Some(*negate)),
+            Cond::Not(a) => Guard::of(a).map(|g| Guard {
+                answer: g.answer.map(|x| !x),
+                ..g
+            }),
+            Cond::Logic(op, a, _) => {
+                let g = Guard::of(a)?;
+                let answer = match (op, g.answer) {
+                    (BinOp::And, Some(false)) => Some(false),
+                    (BinOp::Or, Some(true)) | (BinOp::Implies, Some(false)) => Some(true),
+                    _ => return None,
+                };
+                Some(Guard { answer, ..g })
+            }
+            _ => None,
+        }
+    }
+
+    /// The answer when `focus` has none of the members: a value that is
+    /// not an object has none.
+    fn answer(&self, doc: &Document, focus: NodeId) -> Option<Option<bool>> {
+        let holds_one = doc.kind(focus) == Kind::Object && doc.may_have_key(focus, self.bits);
+        (!holds_one).then_some(self.answer)
+    }
 }
 
 /// The compiled check cannot answer on this input: evaluate the
@@ -290,6 +353,7 @@ pub fn compile(expr: &Expr, focus_type: &str, model: &dyn Model) -> Option<Compi
     let root = compiler.cond(expr.root(), focus_type)?;
     Some(Compiled {
         focus_type: focus_type.into(),
+        guard: Guard::of(&root),
         root,
     })
 }
@@ -314,6 +378,15 @@ impl Compiled {
         root_resource: Option<NodeId>,
         max_steps: u64,
     ) -> Result<Option<bool>, Defer> {
+        if let Some(guard) = self
+            .guard
+            .as_ref()
+            .filter(|_| max_steps >= Guard::MIN_STEPS)
+        {
+            if let Some(answer) = guard.answer(doc, focus.node) {
+                return Ok(answer);
+            }
+        }
         let run = Run {
             doc,
             resource,
@@ -1007,6 +1080,19 @@ fn member_path(n: &Node) -> Option<Vec<Part<'_>>> {
 }
 
 impl Path {
+    /// [`Key::bits`] of the first step when it is a member of the focus
+    /// known to the model and not a choice (whose variants the key summary
+    /// cannot rule out): when the focus has no such member, the path
+    /// reaches nothing.
+    fn lead_bits(&self) -> Option<u64> {
+        match self.steps.first() {
+            Some(Step::Member(m)) if !self.from_resource && m.known && m.choice.is_none() => {
+                Some(m.key.bits())
+            }
+            _ => None,
+        }
+    }
+
     fn is_choice(&self) -> bool {
         matches!(self.steps.last(), Some(Step::Member(m)) if m.choice.is_some())
     }

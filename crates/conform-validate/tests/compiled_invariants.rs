@@ -6,7 +6,7 @@
 
 mod common;
 
-use conform_fhirpath::{compile, evaluate_item, item_value, Item, NodeRef, Value};
+use conform_fhirpath::{compile, evaluate_item, item_value, Focus, Item, NodeRef, Value};
 
 /// The evaluator's answer, read as the validator reads it: one `false`
 /// fails, any other single item holds, and anything else is empty.
@@ -47,7 +47,7 @@ fn check(ty: &str, expression: &str, cases: &[(&str, Result<Option<bool>, ()>)])
         let got = compiled
             .holds(
                 &doc,
-                &focus,
+                &Focus::new(focus.node.expect("a node")),
                 Some(doc.root()),
                 Some(doc.root()),
                 conform_fhirpath::DEFAULT_MAX_STEPS,
@@ -534,7 +534,13 @@ fn dates_decimals_sums_and_literal_sets_answer_as_the_evaluator() {
         ty: Some("Patient".into()),
     };
     assert_eq!(
-        compiled.holds(&doc, &focus, Some(doc.root()), Some(doc.root()), 100),
+        compiled.holds(
+            &doc,
+            &Focus::new(focus.node.expect("a node")),
+            Some(doc.root()),
+            Some(doc.root()),
+            100
+        ),
         Ok(Some(true))
     );
     let mut ctx = conform_fhirpath::Context::with_model(model);
@@ -584,7 +590,7 @@ fn comparisons_iif_this_and_the_root_answer_as_the_evaluator() {
         };
         let got = compiled.holds(
             &doc,
-            &focus,
+            &Focus::new(focus.node.expect("a node")),
             None,
             None,
             conform_fhirpath::DEFAULT_MAX_STEPS,
@@ -613,7 +619,15 @@ fn comparisons_iif_this_and_the_root_answer_as_the_evaluator() {
         companion: None,
         ty: Some("Patient".into()),
     };
-    assert!(compiled.holds(&doc, &focus, None, None, 100).is_err());
+    assert!(compiled
+        .holds(
+            &doc,
+            &Focus::new(focus.node.expect("a node")),
+            None,
+            None,
+            100
+        )
+        .is_err());
 }
 
 #[test]
@@ -644,10 +658,105 @@ fn a_check_past_the_step_limit_defers() {
         ty: Some("Patient".into()),
     };
     assert_eq!(
+        compiled.holds(
+            &doc,
+            &Focus::new(focus.node.expect("a node")),
+            None,
+            None,
+            100
+        ),
+        Ok(Some(true))
+    );
+    assert!(compiled
+        .holds(
+            &doc,
+            &Focus::new(focus.node.expect("a node")),
+            None,
+            None,
+            2
+        )
+        .is_err());
+    // a member's absence decides this one, but not below the step limit
+    let expr = conform_fhirpath::parse("name.empty() or telecom.exists()").expect("parses");
+    let compiled = compile(&expr, "Patient", model).expect("compiles");
+    let doc = conform_json::parse(br#"{}"#).expect("json");
+    let focus = Focus::new(doc.root());
+    assert_eq!(
         compiled.holds(&doc, &focus, None, None, 100),
         Ok(Some(true))
     );
-    assert!(compiled.holds(&doc, &focus, None, None, 2).is_err());
+    assert!(compiled.holds(&doc, &focus, None, None, 1).is_err());
+}
+
+#[test]
+fn a_check_decided_by_an_absent_member_answers_as_the_evaluator() {
+    // the first condition decides when `contained` is absent
+    check(
+        "Patient",
+        "contained.contained.empty()",
+        &[
+            (r#"{}"#, Ok(Some(true))),
+            (r#"{"active":true,"gender":"male"}"#, Ok(Some(true))),
+            (
+                r#"{"contained":[{"resourceType":"Basic"}]}"#,
+                Ok(Some(true)),
+            ),
+        ],
+    );
+    check(
+        "ElementDefinition",
+        "contentReference.empty() or (type.empty() and defaultValue.empty())",
+        &[
+            (r#"{"path":"a","type":[{"code":"string"}]}"#, Ok(Some(true))),
+            (
+                r#"{"contentReference":"x","type":[{"code":"string"}]}"#,
+                Ok(Some(false)),
+            ),
+            (r#"{"contentReference":"x"}"#, Ok(Some(true))),
+            // its `_name` twin is the member too
+            (
+                r#"{"_contentReference":{"id":"i"},"type":[{"code":"string"}]}"#,
+                Ok(Some(false)),
+            ),
+        ],
+    );
+    // `and`, `implies`, `not()`, `hasValue()`, `isDistinct()` and `all()`
+    // of a path that reaches nothing
+    check(
+        "Patient",
+        "name.exists() and name.all(given.exists())",
+        &[
+            (r#"{}"#, Ok(Some(false))),
+            (r#"{"name":[{"given":["a"]}]}"#, Ok(Some(true))),
+        ],
+    );
+    check(
+        "Patient",
+        "(active.hasValue()).not() implies gender.exists()",
+        &[
+            (r#"{}"#, Ok(Some(false))),
+            (r#"{"active":true}"#, Ok(Some(true))),
+        ],
+    );
+    check(
+        "ElementDefinition",
+        "constraint.select(key).isDistinct()",
+        &[
+            (r#"{"path":"a"}"#, Ok(Some(true))),
+            (
+                r#"{"constraint":[{"key":"a"},{"key":"a"}]}"#,
+                Ok(Some(false)),
+            ),
+        ],
+    );
+    check(
+        "ElementDefinition",
+        "type.all(code.exists())",
+        &[
+            (r#"{"path":"a"}"#, Ok(Some(true))),
+            (r#"{"type":[{}]}"#, Ok(Some(false))),
+        ],
+    );
 }
 
 /// Compiles `expression` for `ty`, the type of the member `member` of
@@ -672,7 +781,13 @@ fn check_in_resource(
             ty: Some(ty.into()),
         };
         let got = compiled
-            .holds(&doc, &focus, Some(root), Some(root), 1000)
+            .holds(
+                &doc,
+                &Focus::new(focus.node.expect("a node")),
+                Some(root),
+                Some(root),
+                1000,
+            )
             .map_err(|_| ());
         assert_eq!(&got, expected, "{expression} on {json}");
         let mut ctx = conform_fhirpath::Context::with_model(model);

@@ -212,6 +212,12 @@ impl Key {
         &self.name
     }
 
+    /// The bits `name` and its `_name` twin set in an object's key
+    /// summary: an object with neither has no member of this name.
+    pub(crate) fn bits(&self) -> u64 {
+        self.value_bit | self.twin_bit
+    }
+
     /// One pass over the members of `obj`: this runs for every step of
     /// every invariant. Choice variants are looked for only when asked
     /// (`variants`): without them, the object's key summary tells most
