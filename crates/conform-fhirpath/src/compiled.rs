@@ -1110,6 +1110,20 @@ impl Path {
             Ok(()) => f(v, c),
             Err(Defer) => ControlFlow::Break(Halt::Defer),
         };
+        // one member of the focus, the commonest path, read without a walk
+        // (as the walk's member step reads it)
+        if let (false, [Step::Member(m)]) = (self.from_resource, &*self.steps) {
+            if m.known && m.choice.is_none() {
+                let Some(obj) = at.0.filter(|&o| run.doc.kind(o) == Kind::Object) else {
+                    return Ok(());
+                };
+                let found = run.find(&m.key, obj, false);
+                return match for_each_pair(run.doc, found.value, found.companion, counted) {
+                    ControlFlow::Break(Halt::Defer) => Err(Defer),
+                    _ => Ok(()),
+                };
+            }
+        }
         let at = match (self.from_resource, run.resource) {
             (false, _) => at,
             (true, Some(resource)) => (Some(resource), None),
