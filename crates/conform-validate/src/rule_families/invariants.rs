@@ -11,18 +11,25 @@ use conform_json::NodeId;
 
 impl<'a> Walker<'a> {
     /// Evaluates the invariants of an element and of its type on one value;
-    /// a `false` result is a finding named by the constraint's key.
+    /// a `false` result is a finding named by the constraint's key. Most
+    /// values have none (a primitive's type has none): that is told here,
+    /// inlined into the walk, before a call.
+    #[inline]
     pub(crate) fn check_invariants(&mut self, node: NodeId, element: &'a [u32], tid: TypeId) {
-        if !self.options.invariants {
-            return;
+        if self.options.invariants
+            && !(element.is_empty() && self.plans.get(tid).constraints.is_empty())
+        {
+            self.evaluate_invariants(node, element, tid);
         }
-        let plan = self.plans.get(tid);
-        if element.is_empty() && plan.constraints.is_empty() {
-            return;
-        }
+    }
+
+    fn evaluate_invariants(&mut self, node: NodeId, element: &'a [u32], tid: TypeId) {
         let inv = self.inv;
         let ty = inv.model().type_name(tid);
-        let ids = element.iter().chain(&plan.constraints).copied();
+        let ids = element
+            .iter()
+            .chain(&self.plans.get(tid).constraints)
+            .copied();
         let mut issues = Vec::new();
         inv.check(self.doc, node, Some(ty), &self.resources, ids, |i| {
             issues.push(i)
