@@ -1436,10 +1436,11 @@ impl Cond {
                         TextTest::EndsWith => s.ends_with(text),
                         TextTest::Contains => s.contains(text),
                     };
-                    if *fixed {
-                        run.fixed_text(arg, |text| text.map(holds))?
-                    } else {
-                        arg.value(run, at)?.map(|text| holds(&text))
+                    match arg {
+                        // most arguments are literals: no text worked out
+                        TextExpr::Literal(text) => Some(holds(text)),
+                        _ if *fixed => run.fixed_text(arg, |text| text.map(holds))?,
+                        _ => arg.value(run, at)?.map(|text| holds(&text)),
                     }
                 }
             },
