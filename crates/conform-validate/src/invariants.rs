@@ -32,6 +32,9 @@ pub(crate) type Slot = OnceLock<Option<Prepared>>;
 /// resource type), and a path is resolved on each.
 pub(crate) struct Prepared {
     expr: Expr,
+    /// What its failure says, worked out on the first one: a Bundle of
+    /// resources without narrative fails `dom-6` on most of them.
+    failed: OnceLock<String>,
     /// For the first focus type met.
     first: OnceLock<(Arc<str>, Option<Compiled>)>,
     /// For any other, made when a second type is met.
@@ -127,6 +130,7 @@ impl<'a> Invariants<'a> {
                     conform_fhirpath::parse(&plans.constraints[ci as usize].expression).ok()?;
                 Some(Prepared {
                     expr,
+                    failed: OnceLock::new(),
                     first: OnceLock::new(),
                     others: OnceLock::new(),
                 })
@@ -215,7 +219,7 @@ impl<'a> Invariants<'a> {
             match result {
                 Ok(truth) => {
                     if let Some(failure) = (truth == Some(false))
-                        .then(|| failure(c, self.best_practice))
+                        .then(|| failure(c, self.best_practice, self.prepared(ci)))
                         .flatten()
                     {
                         issue(failure);
@@ -485,7 +489,11 @@ fn cross_check(
 
 /// A failed constraint: `error` constraints are errors, `warning` ones
 /// warnings, best-practice ones at the level asked for (none when ignored).
-fn failure(c: &Constraint, best_practice: crate::Level) -> Option<InvariantIssue<'_>> {
+fn failure<'c>(
+    c: &'c Constraint,
+    best_practice: crate::Level,
+    prepared: Option<&Prepared>,
+) -> Option<InvariantIssue<'c>> {
     use crate::Level;
     let severity = if c.best_practice {
         match best_practice {
@@ -503,7 +511,13 @@ fn failure(c: &Constraint, best_practice: crate::Level) -> Option<InvariantIssue
         severity,
         code: IssueCode::Invariant,
         rule: &c.key,
-        message: format!("Constraint failed: {}: '{}'", c.key, c.human),
+        message: {
+            let say = || format!("Constraint failed: {}: '{}'", c.key, c.human);
+            match prepared {
+                Some(p) => p.failed.get_or_init(say).clone(),
+                None => say(),
+            }
+        },
     })
 }
 
