@@ -47,7 +47,7 @@ fn check(ty: &str, expression: &str, cases: &[(&str, Result<Option<bool>, ()>)])
         let got = compiled
             .holds(
                 &doc,
-                &Focus::new(focus.node.expect("a node")),
+                &Focus::new(doc.root()),
                 Some(doc.root()),
                 Some(doc.root()),
                 conform_fhirpath::DEFAULT_MAX_STEPS,
@@ -536,7 +536,7 @@ fn dates_decimals_sums_and_literal_sets_answer_as_the_evaluator() {
     assert_eq!(
         compiled.holds(
             &doc,
-            &Focus::new(focus.node.expect("a node")),
+            &Focus::new(inner),
             Some(doc.root()),
             Some(doc.root()),
             100
@@ -590,7 +590,7 @@ fn comparisons_iif_this_and_the_root_answer_as_the_evaluator() {
         };
         let got = compiled.holds(
             &doc,
-            &Focus::new(focus.node.expect("a node")),
+            &Focus::new(max),
             None,
             None,
             conform_fhirpath::DEFAULT_MAX_STEPS,
@@ -614,20 +614,8 @@ fn comparisons_iif_this_and_the_root_answer_as_the_evaluator() {
     let expr =
         conform_fhirpath::parse("(%rootResource != $this) or text.`div`.exists()").expect("parses");
     let compiled = compile(&expr, "Patient", model).expect("compiles");
-    let focus = NodeRef {
-        node: Some(doc.root()),
-        companion: None,
-        ty: Some("Patient".into()),
-    };
-    assert!(compiled
-        .holds(
-            &doc,
-            &Focus::new(focus.node.expect("a node")),
-            None,
-            None,
-            100
-        )
-        .is_err());
+    let focus = Focus::new(doc.root());
+    assert!(compiled.holds(&doc, &focus, None, None, 100).is_err());
 }
 
 #[test]
@@ -652,30 +640,12 @@ fn a_check_past_the_step_limit_defers() {
     let expr = conform_fhirpath::parse("name.exists() or telecom.exists()").expect("parses");
     let compiled = compile(&expr, "Patient", model).expect("compiles");
     let doc = conform_json::parse(br#"{"telecom":[{"value":"1"}]}"#).expect("json");
-    let focus = NodeRef {
-        node: Some(doc.root()),
-        companion: None,
-        ty: Some("Patient".into()),
-    };
+    let focus = Focus::new(doc.root());
     assert_eq!(
-        compiled.holds(
-            &doc,
-            &Focus::new(focus.node.expect("a node")),
-            None,
-            None,
-            100
-        ),
+        compiled.holds(&doc, &focus, None, None, 100),
         Ok(Some(true))
     );
-    assert!(compiled
-        .holds(
-            &doc,
-            &Focus::new(focus.node.expect("a node")),
-            None,
-            None,
-            2
-        )
-        .is_err());
+    assert!(compiled.holds(&doc, &focus, None, None, 2).is_err());
     // a member's absence decides this one, but not below the step limit
     let expr = conform_fhirpath::parse("name.empty() or telecom.exists()").expect("parses");
     let compiled = compile(&expr, "Patient", model).expect("compiles");
@@ -775,19 +745,14 @@ fn check_in_resource(
     for (json, expected) in cases {
         let doc = conform_json::parse(json.as_bytes()).expect("json");
         let root = doc.root();
+        let node = member.map_or(root, |m| doc.get(root, m).expect("member"));
         let focus = NodeRef {
-            node: Some(member.map_or(root, |m| doc.get(root, m).expect("member"))),
+            node: Some(node),
             companion: None,
             ty: Some(ty.into()),
         };
         let got = compiled
-            .holds(
-                &doc,
-                &Focus::new(focus.node.expect("a node")),
-                Some(root),
-                Some(root),
-                1000,
-            )
+            .holds(&doc, &Focus::new(node), Some(root), Some(root), 1000)
             .map_err(|_| ());
         assert_eq!(&got, expected, "{expression} on {json}");
         let mut ctx = conform_fhirpath::Context::with_model(model);
