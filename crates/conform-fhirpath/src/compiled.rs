@@ -49,9 +49,11 @@ pub struct Compiled {
 /// anything, with its answer then: the first condition a check evaluates
 /// is often about one member most values lack (`sliceIsConstraining.exists()
 /// implies ...`, `contentReference.empty() or ...`, `contained...`). Read
-/// from the focus object's key summary: one test instead of a walk.
-#[derive(Debug)]
-struct Guard {
+/// from the focus object's key summary: one test instead of a walk. A
+/// caller that runs many checks on each value keeps the guards beside
+/// them ([`Compiled::guard`]), so a check so decided is not even read.
+#[derive(Debug, Clone, Copy)]
+pub struct Guard {
     /// [`Key::bits`] of the members (any one present: no answer).
     bits: u64,
     answer: Option<bool>,
@@ -60,7 +62,7 @@ struct Guard {
 impl Guard {
     /// Below this step limit a guard is not used, so a check that would
     /// stop at the limit still defers (its walk takes a few steps).
-    const MIN_STEPS: u64 = 64;
+    pub const MIN_STEPS: u64 = 64;
 
     /// The guard of `c`, as [`Cond::truth`] evaluates it: a condition on a
     /// path that reaches nothing when its first member is absent, or one
@@ -99,9 +101,14 @@ impl Guard {
         }
     }
 
-    /// The answer when `focus` has none of the members: a value that is
-    /// not an object has none.
-    fn answer(&self, doc: &Document, focus: NodeId) -> Option<Option<bool>> {
+    /// The check's answer on `focus` when it has none of the members (a
+    /// value that is not an object has none), as [`Compiled::holds`] would
+    /// give it; `None`: the check must run. Below [`Guard::MIN_STEPS`],
+    /// never an answer.
+    pub fn answer(&self, doc: &Document, focus: NodeId, max_steps: u64) -> Option<Option<bool>> {
+        if max_steps < Self::MIN_STEPS {
+            return None;
+        }
         let holds_one = doc.kind(focus) == Kind::Object && doc.may_have_key(focus, self.bits);
         (!holds_one).then_some(self.answer)
     }
@@ -378,15 +385,31 @@ impl Compiled {
         root_resource: Option<NodeId>,
         max_steps: u64,
     ) -> Result<Option<bool>, Defer> {
-        if let Some(guard) = self
+        if let Some(answer) = self
             .guard
-            .as_ref()
-            .filter(|_| max_steps >= Guard::MIN_STEPS)
+            .and_then(|g| g.answer(doc, focus.node, max_steps))
         {
-            if let Some(answer) = guard.answer(doc, focus.node) {
-                return Ok(answer);
-            }
+            return Ok(answer);
         }
+        self.holds_past_guard(doc, focus, resource, root_resource, max_steps)
+    }
+
+    /// What decides the check when the focus lacks some members, if
+    /// anything does.
+    pub fn guard(&self) -> Option<Guard> {
+        self.guard
+    }
+
+    /// [`Compiled::holds`] for a caller that has tested the
+    /// [`Compiled::guard`] itself and had no answer from it.
+    pub fn holds_past_guard(
+        &self,
+        doc: &Document,
+        focus: &Focus,
+        resource: Option<NodeId>,
+        root_resource: Option<NodeId>,
+        max_steps: u64,
+    ) -> Result<Option<bool>, Defer> {
         let run = Run {
             doc,
             resource,

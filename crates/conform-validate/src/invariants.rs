@@ -9,11 +9,11 @@ use crate::context::Context;
 use crate::fhirpath_model::PlansModel;
 use crate::finding::{rules, IssueCode, Severity};
 use crate::plan::profile::ProfileSet;
-use crate::plan::{Constraint, Plans};
+use crate::plan::{Constraint, Plans, TypeId};
 use crate::profile::{Checker, Values};
 use crate::reference::Reference;
 use crate::terminology::{CodeSet, Membership};
-use conform_fhirpath::{Compiled, Expr, Focus, Item, Model, NodeRef, Value};
+use conform_fhirpath::{Compiled, Expr, Focus, Guard, Item, Model, NodeRef, Value};
 use conform_json::{Document, Kind, NodeId};
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -36,7 +36,7 @@ pub(crate) struct Prepared {
     /// resources without narrative fails `dom-6` on most of them.
     failed: OnceLock<String>,
     /// For the first focus type met.
-    first: OnceLock<(Arc<str>, Option<Compiled>)>,
+    first: OnceLock<ForType>,
     /// For any other, made when a second type is met.
     others: OnceLock<ByType>,
 }
@@ -47,11 +47,28 @@ pub(crate) struct Prepared {
 /// the type name's hash. Past [`ByType::SLOTS`] types, checks are
 /// compiled and not kept.
 struct ByType {
-    slots: Box<[OnceLock<Box<TypeCheck>>]>,
+    slots: Box<[OnceLock<Box<ForType>>]>,
 }
 
-/// A focus type and its compiled check (`None`: it has none).
-type TypeCheck = (Arc<str>, Option<Compiled>);
+/// A focus type and its compiled check (`None`: it has none), shared with
+/// the type's [`TypeChecks`].
+type ForType = (Arc<str>, Option<Arc<Compiled>>);
+
+/// The checks of one type's own constraints (its plan lists its bases'
+/// too: `dom-*` on each resource type, `ele-1` on each data type), in
+/// order, made on the type's first value: the walk reads them in one pass
+/// over a short array. An ElementDefinition meets twenty of them, most
+/// decided by a member it lacks; each check's guard is kept beside it, so
+/// such a check costs a test of the value's key summary, without the
+/// look-ups by constraint and by focus type, or reading the check.
+pub(crate) type TypeChecks = OnceLock<Box<[TypeCheck]>>;
+
+pub(crate) struct TypeCheck {
+    ci: u32,
+    guard: Option<Guard>,
+    /// `None`: always evaluated.
+    compiled: Option<Arc<Compiled>>,
+}
 
 impl ByType {
     /// More than the resource types of a release, which `dom-*` meet.
@@ -67,8 +84,8 @@ impl ByType {
     fn with<T>(
         &self,
         ty: &Arc<str>,
-        compile: impl Fn() -> Option<Compiled>,
-        f: impl FnOnce(&Option<Compiled>) -> T,
+        compile: impl Fn() -> Option<Arc<Compiled>>,
+        f: impl FnOnce(&Option<Arc<Compiled>>) -> T,
     ) -> T {
         use std::hash::BuildHasher;
         let start = rustc_hash::FxBuildHasher.hash_one(&**ty) as usize;
@@ -87,6 +104,9 @@ impl ByType {
     }
 }
 
+/// Each constraint on a value with its compiled answer, if it has one.
+type Answers = smallvec::SmallVec<[(u32, Option<Option<bool>>); 32]>;
+
 /// What an invariant that did not hold says about one value: a failed
 /// constraint, named by its key (error, warning, or information for best
 /// practice), or one whose expression could not be evaluated there
@@ -104,6 +124,8 @@ pub(crate) struct Invariants<'a> {
     pub(crate) plans: &'a Plans,
     /// Parsed and compiled on first use, from [`Plans::constraints`].
     pub(crate) prepared: &'a [Slot],
+    /// Each type's checks, by [`crate::plan::TypeId`], made on first use.
+    pub(crate) type_checks: &'a [TypeChecks],
     /// Each type's entry built on first use, so runs without invariants
     /// never pay.
     pub(crate) model: &'a PlansModel,
@@ -160,23 +182,92 @@ impl<'a> Invariants<'a> {
         resource: Option<NodeId>,
         root: Option<NodeId>,
     ) -> Option<Option<bool>> {
-        let ty = &**focus_type;
-        let answer = |compiled: &Option<Compiled>| {
+        self.compiled_for(p, focus_type, |compiled| {
             compiled
                 .as_ref()?
                 .holds(doc, focus, resource, root, self.max_steps)
                 .ok()
-        };
-        let compile = || conform_fhirpath::compile(&p.expr, ty, self.model);
+        })
+    }
+
+    /// `f` of constraint `p`'s check compiled for `focus_type` (`None`: it
+    /// has none), compiled on the first use.
+    fn compiled_for<T>(
+        &self,
+        p: &Prepared,
+        focus_type: &Arc<str>,
+        f: impl FnOnce(&Option<Arc<Compiled>>) -> T,
+    ) -> T {
+        let ty = &**focus_type;
+        let compile = || conform_fhirpath::compile(&p.expr, ty, self.model).map(Arc::new);
         let (first_type, compiled) = p.first.get_or_init(|| (focus_type.clone(), compile()));
         // the model hands out one name per type, so this is mostly a
         // pointer compared
         if Arc::ptr_eq(first_type, focus_type) || **first_type == *ty {
-            return answer(compiled);
+            return f(compiled);
         }
         p.others
             .get_or_init(ByType::new)
-            .with(focus_type, compile, answer)
+            .with(focus_type, compile, f)
+    }
+
+    /// The checks of type `tid`'s own constraints, made on first use.
+    fn type_checks(&self, tid: TypeId) -> &'a [TypeCheck] {
+        self.type_checks[tid as usize].get_or_init(|| {
+            let ty = self.model.type_name(tid);
+            self.plans
+                .get(tid)
+                .constraints
+                .iter()
+                .filter_map(|&ci| {
+                    let p = self.prepared(ci)?;
+                    let compiled = self.compiled_for(p, ty, Clone::clone);
+                    Some(TypeCheck {
+                        ci,
+                        guard: compiled.as_ref().and_then(|c| c.guard()),
+                        compiled,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The walk's invariants on one value, `node` of type `tid`: those of
+    /// its element (`element`), then its type's own, as [`Invariants::check`]
+    /// evaluates them.
+    pub(crate) fn check_value(
+        &self,
+        doc: &Document<'_>,
+        node: NodeId,
+        element: &[u32],
+        tid: TypeId,
+        resources: &[NodeId],
+        issue: impl FnMut(InvariantIssue<'a>),
+    ) {
+        let focus_type = self.model.type_name(tid);
+        let focus = Focus::new(node);
+        let resource = resources.last().copied();
+        let root = root_resource(doc, resources);
+        let mut answers = Answers::new();
+        for &ci in element {
+            if let Some(p) = self.prepared(ci) {
+                let answer = self.compiled_truth(doc, p, &focus, focus_type, resource, root);
+                answers.push((ci, answer));
+            }
+        }
+        for check in self.type_checks(tid) {
+            let answer = match (&check.guard, &check.compiled) {
+                (_, None) => None,
+                (Some(guard), _) if let Some(answer) = guard.answer(doc, node, self.max_steps) => {
+                    Some(answer)
+                }
+                (_, Some(compiled)) => compiled
+                    .holds_past_guard(doc, &focus, resource, root, self.max_steps)
+                    .ok(),
+            };
+            answers.push((check.ci, answer));
+        }
+        self.settle(doc, node, Some(focus_type), resources, &answers, issue);
     }
 
     /// Evaluates the constraints `ids` on one value, `node` of type
@@ -194,12 +285,9 @@ impl<'a> Invariants<'a> {
         focus_type: Option<&Arc<str>>,
         resources: &[NodeId],
         ids: impl IntoIterator<Item = u32>,
-        mut issue: impl FnMut(InvariantIssue<'a>),
+        issue: impl FnMut(InvariantIssue<'a>),
     ) {
-        // each constraint with its compiled answer, if it has one
-        let mut answers: smallvec::SmallVec<[(u32, Option<Option<bool>>); 32]> =
-            smallvec::SmallVec::new();
-        let mut evaluate = false;
+        let mut answers = Answers::new();
         let resource = resources.last().copied();
         let root = root_resource(doc, resources);
         let focus = Focus::new(node);
@@ -209,9 +297,24 @@ impl<'a> Invariants<'a> {
             };
             let answer =
                 focus_type.and_then(|ty| self.compiled_truth(doc, p, &focus, ty, resource, root));
-            evaluate |= answer.is_none() || cfg!(debug_assertions);
             answers.push((ci, answer));
         }
+        self.settle(doc, node, focus_type, resources, &answers, issue);
+    }
+
+    /// Reports what `answers` say of the constraints on `node`, evaluating
+    /// those without a compiled answer (all of them in a debug build, to
+    /// compare): a FHIRPath context is set up only then.
+    fn settle(
+        &self,
+        doc: &Document<'_>,
+        node: NodeId,
+        focus_type: Option<&Arc<str>>,
+        resources: &[NodeId],
+        answers: &Answers,
+        mut issue: impl FnMut(InvariantIssue<'a>),
+    ) {
+        let evaluate = cfg!(debug_assertions) || answers.iter().any(|(_, a)| a.is_none());
         let report = |ci: u32,
                       result: Result<Option<bool>, conform_fhirpath::EvalError>,
                       issue: &mut dyn FnMut(InvariantIssue<'a>)| {
@@ -230,7 +333,7 @@ impl<'a> Invariants<'a> {
         };
         if !evaluate {
             // only a `false` says anything
-            for &(ci, answer) in &answers {
+            for &(ci, answer) in answers {
                 if answer == Some(Some(false)) {
                     report(ci, Ok(Some(false)), &mut issue);
                 }
@@ -243,7 +346,7 @@ impl<'a> Invariants<'a> {
                 companion: None,
                 ty: focus_type.cloned(),
             });
-            for &(ci, answer) in &answers {
+            for &(ci, answer) in answers {
                 let evaluated = || -> Result<Option<bool>, conform_fhirpath::EvalError> {
                     let expr = self.expr(ci).expect("prepared above");
                     let items = conform_fhirpath::evaluate_item(expr, doc, &focus, ctx)?;
@@ -633,7 +736,7 @@ mod tests {
             for name in &names {
                 let compile = || {
                     compiled.fetch_add(1, Ordering::Relaxed);
-                    conform_fhirpath::compile(&expr, name, &model)
+                    conform_fhirpath::compile(&expr, name, &model).map(Arc::new)
                 };
                 // an equal name in another allocation finds the same slot
                 let asked: Arc<str> = if round == 0 {

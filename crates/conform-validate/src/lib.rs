@@ -68,6 +68,8 @@ pub struct Validator {
     /// The plans' invariants, each parsed and compiled when first
     /// evaluated: a run over a few resource types prepares few of them.
     invariants: Arc<[invariants::Slot]>,
+    /// Each type's invariant checks, made on first use.
+    type_checks: Arc<[invariants::TypeChecks]>,
     /// FHIRPath type information from the plans (each type's built on
     /// first need).
     model: Arc<fhirpath_model::PlansModel>,
@@ -115,6 +117,9 @@ impl Validator {
             .iter()
             .map(|_| std::sync::OnceLock::new())
             .collect();
+        let type_checks = (0..plans.types.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
         let model = Arc::new(fhirpath_model::PlansModel::new(plans.clone()));
         Validator {
             plans,
@@ -123,6 +128,7 @@ impl Validator {
             rules: Arc::new(national::RuleSet::default()),
             values,
             invariants,
+            type_checks,
             model,
             value_sets: Default::default(),
             selection: Arc::new(ProfileSelection::default()),
@@ -268,6 +274,7 @@ impl Validator {
         invariants::Invariants {
             plans: &self.plans,
             prepared: &self.invariants,
+            type_checks: &self.type_checks,
             model: &self.model,
             context: &self.context,
             values: &self.values,

@@ -24,16 +24,11 @@ impl<'a> Walker<'a> {
     }
 
     fn evaluate_invariants(&mut self, node: NodeId, element: &'a [u32], tid: TypeId) {
-        let inv = self.inv;
-        let ty = inv.model().type_name(tid);
-        let ids = element
-            .iter()
-            .chain(&self.plans.get(tid).constraints)
-            .copied();
         let mut issues = Vec::new();
-        inv.check(self.doc, node, Some(ty), &self.resources, ids, |i| {
-            issues.push(i)
-        });
+        self.inv
+            .check_value(self.doc, node, element, tid, &self.resources, |i| {
+                issues.push(i)
+            });
         let at = self.doc.offset(node);
         for i in issues {
             self.emit(i.severity, i.code, i.rule, at, None, i.message);
