@@ -254,6 +254,73 @@ impl Pattern {
             .as_deref()
             .ok_or(Defer)
     }
+
+    /// Whether `text` matches, remembered per thread ([`MatchMemo`]).
+    fn is_match(&self, text: &str) -> Result<bool, Defer> {
+        let regex = self.regex()?;
+        Ok(MATCH_MEMO.with(|memo| memo.borrow_mut().is_match(regex, text)))
+    }
+}
+
+thread_local! {
+    static MATCH_MEMO: std::cell::RefCell<MatchMemo> = std::cell::RefCell::new(MatchMemo::new());
+}
+
+/// The answers of recent `matches()` searches on short texts, by pattern
+/// and text. The same texts meet the same pattern again and again (an
+/// element's path in a profile's snapshot and in its differential, and in
+/// each profile of the same resource; a type code such as `string` on most
+/// elements), and a look-up here costs a fraction of a search. Direct
+/// mapped, texts kept inline: a miss allocates nothing, it replaces.
+struct MatchMemo {
+    slots: Box<[MemoSlot]>,
+}
+
+#[derive(Clone, Copy)]
+struct MemoSlot {
+    /// The regex's address: each is kept for the process ([`shared_regex`]),
+    /// so an address names one pattern. 0: empty.
+    regex: usize,
+    len: u8,
+    text: [u8; MatchMemo::MAX_TEXT],
+    matched: bool,
+}
+
+impl MatchMemo {
+    const SLOTS: usize = 512;
+    /// Longer texts are searched every time.
+    const MAX_TEXT: usize = 54;
+
+    fn new() -> MatchMemo {
+        let empty = MemoSlot {
+            regex: 0,
+            len: 0,
+            text: [0; Self::MAX_TEXT],
+            matched: false,
+        };
+        MatchMemo {
+            slots: vec![empty; Self::SLOTS].into_boxed_slice(),
+        }
+    }
+
+    fn is_match(&mut self, regex: &regex::Regex, text: &str) -> bool {
+        if text.len() > Self::MAX_TEXT {
+            return regex.is_match(text);
+        }
+        use std::hash::BuildHasher;
+        let address = regex as *const regex::Regex as usize;
+        let hash = rustc_hash::FxBuildHasher.hash_one((address, text));
+        let slot = &mut self.slots[(hash >> 55) as usize % Self::SLOTS];
+        if slot.regex == address && &slot.text[..usize::from(slot.len)] == text.as_bytes() {
+            return slot.matched;
+        }
+        let matched = regex.is_match(text);
+        slot.regex = address;
+        slot.len = text.len() as u8;
+        slot.text[..text.len()].copy_from_slice(text.as_bytes());
+        slot.matched = matched;
+        matched
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -1062,6 +1129,7 @@ fn path_parts(n: &Node) -> Option<Vec<Part<'_>>> {
             name,
             args,
         } if name == "children" && args.is_empty() => vec![Part::Children],
+
         // a leading upper-case name may be a type (`Patient.name`)
         Node::Member(name) if !name.starts_with(char::is_uppercase) => vec![Part::Name(name)],
         Node::Path(t, name) => {
@@ -1473,7 +1541,7 @@ impl Cond {
             },
             Cond::Matches { path, pattern } => match path.single_str(run, at)? {
                 None => None,
-                Some(s) => Some(pattern.regex()?.is_match(&s)),
+                Some(s) => Some(pattern.is_match(&s)?),
             },
             Cond::Compare { op, a, b } => {
                 let (Some(x), Some(y)) = (a.value(run, at)?, b.value(run, at)?) else {
@@ -1722,5 +1790,27 @@ impl Operand {
                 Some((None, _)) => None,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The memo answers as a search would, whatever the texts: repeated
+        /// ones, ones sharing a slot, and ones too long to keep.
+        #[test]
+        fn remembered_matches_answer_as_a_search(
+            asked in prop::collection::vec((0usize..3, "[ab.]{0,60}"), 1..3000)
+        ) {
+            let patterns = ["^a+(\\.b+)*$", "b", "^[^.]{1,4}$"].map(|p| shared_regex(p).expect("valid"));
+            let mut memo = MatchMemo::new();
+            for (which, text) in asked.iter().chain(asked.iter()) {
+                let regex = &*patterns[*which];
+                prop_assert_eq!(memo.is_match(regex, text), regex.is_match(text), "{:?} on {:?}", regex.as_str(), text);
+            }
+        }
     }
 }

@@ -61,8 +61,9 @@ pub(crate) struct Checker<'a> {
     depth: usize,
     /// Evaluates the profile's own invariants; `None` skips them.
     inv: Option<Invariants<'a>>,
-    /// The enclosing resources, outermost first, for the invariants.
-    resources: Vec<NodeId>,
+    /// The enclosing resources, outermost first, for the invariants:
+    /// inline, as a checker is made for each extension the walk meets.
+    resources: smallvec::SmallVec<[NodeId; 4]>,
     /// Set when this check runs beside the base walk (which profiles it
     /// applies itself): what the walk decides is left to it. Unset when a
     /// profile is checked on its own (`conformsTo()`, slice matching by
@@ -133,7 +134,7 @@ impl<'a> Checker<'a> {
             path: Vec::with_capacity(8),
             depth: 0,
             inv: None,
-            resources: Vec::new(),
+            resources: smallvec::SmallVec::new(),
             beside_walk: None,
             rest_reference_types: true,
             bundle: None,
@@ -210,7 +211,7 @@ impl<'a> Checker<'a> {
     /// `resources` (outermost first).
     pub(crate) fn with_invariants(mut self, inv: Invariants<'a>, resources: &[NodeId]) -> Self {
         self.inv = Some(inv);
-        self.resources = resources.to_vec();
+        self.resources = smallvec::SmallVec::from_slice(resources);
         self
     }
 
