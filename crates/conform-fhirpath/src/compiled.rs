@@ -351,6 +351,10 @@ enum Step {
     Member(Member),
     /// `children().name`: the `name` of each child of the focus.
     Children(Children),
+    /// `descendants().name`, last in a path: the `name` member of every
+    /// object below the item (`que-2`'s `descendants().linkId`), read as
+    /// the evaluator reads it on items of any type ([`each_descendant`]).
+    Descendants(Key),
     /// `where(criterion)`: the items on which it is true.
     Where(Box<Cond>),
     /// `first()`: the first item reached so far.
@@ -391,6 +395,8 @@ enum Part<'n> {
     Resource,
     /// `children()`
     Children,
+    /// `descendants()`
+    Descendants,
     Name(&'n str),
     Where(&'n Node),
     First,
@@ -966,6 +972,22 @@ impl Compiler<'_> {
                     fused = true;
                     continue;
                 }
+                // `descendants().name`, one step and the last: its items
+                // are of any type that has `name`, so they are read as
+                // texts only where every type would read them so (see
+                // the step's walk); a choice's variants are not looked for
+                Part::Descendants => {
+                    let Some(Part::Name(name)) = parts.get(i + 1) else {
+                        return None;
+                    };
+                    if i + 2 != parts.len() || crate::choices::is_choice_name(name) {
+                        return None;
+                    }
+                    steps.push(Step::Descendants(Key::new(name)));
+                    current = Some("string".into());
+                    fused = true;
+                    continue;
+                }
                 Part::Name(name) => *name,
                 Part::Where(criterion) => {
                     let t = current.as_deref()?;
@@ -1035,7 +1057,11 @@ impl Compiler<'_> {
         // children come in the evaluator's order only as far as the
         // conditions here need (none depends on the order of several
         // items); `first()` and `tail()` would
-        if counted && steps.iter().any(|s| matches!(s, Step::Children(_))) {
+        if counted
+            && steps
+                .iter()
+                .any(|s| matches!(s, Step::Children(_) | Step::Descendants(_)))
+        {
             return None;
         }
         Some(Path {
@@ -1129,6 +1155,11 @@ fn path_parts(n: &Node) -> Option<Vec<Part<'_>>> {
             name,
             args,
         } if name == "children" && args.is_empty() => vec![Part::Children],
+        Node::Call {
+            target: None,
+            name,
+            args,
+        } if name == "descendants" && args.is_empty() => vec![Part::Descendants],
 
         // a leading upper-case name may be a type (`Patient.name`)
         Node::Member(name) if !name.starts_with(char::is_uppercase) => vec![Part::Name(name)],
@@ -1149,6 +1180,7 @@ fn path_parts(n: &Node) -> Option<Vec<Part<'_>>> {
                 ("first", []) => parts.push(Part::First),
                 ("tail", []) => parts.push(Part::Tail),
                 ("children", []) => parts.push(Part::Children),
+                ("descendants", []) => parts.push(Part::Descendants),
                 // `trace()` passes its input on; a compiled check is for a
                 // caller that sets no trace sink, so it has nothing else
                 // to do
@@ -1429,6 +1461,38 @@ impl Walk<'_, '_, '_> {
                 }
                 ControlFlow::Continue(())
             }
+            Step::Descendants(name) => {
+                let mut found_in = |o: NodeId| -> Flow {
+                    let found = name.find(doc, o, false);
+                    if found.companion.is_some() {
+                        // an item with extensions, or without a value: rare,
+                        // and the evaluator's to read
+                        return ControlFlow::Break(Halt::Defer);
+                    }
+                    for_each_pair(doc, found.value, None, |v, c| {
+                        // a text is the evaluator's value of such an item
+                        // whatever its type, unless it reads as a date or a
+                        // time (which a date-typed element would hold)
+                        if v.and_then(|v| doc.str(v)).is_some_and(|t| {
+                            crate::eval::dates::DateTime::parse_date_time(&t).is_some()
+                                || crate::eval::dates::DateTime::parse_time(&t).is_some()
+                        }) {
+                            return ControlFlow::Break(Halt::Defer);
+                        }
+                        self.from((v, c), i + 1, seen, f)
+                    })
+                };
+                match at {
+                    (Some(o), _) if doc.kind(o) == Kind::Object => {
+                        each_descendant(self.run, o, &mut found_in)
+                    }
+                    // a primitive's children are its twin's
+                    (_, Some(c)) if doc.kind(c) == Kind::Object => {
+                        each_descendant(self.run, c, &mut found_in)
+                    }
+                    _ => ControlFlow::Continue(()),
+                }
+            }
             Step::Member(member) => {
                 // only an object has children (a primitive's `_name` twin
                 // is not searched, as the evaluator does not)
@@ -1469,6 +1533,69 @@ impl Walk<'_, '_, '_> {
             }
         }
     }
+}
+
+/// Calls `f` with every object among the descendants of `obj` (not `obj`
+/// itself), as the evaluator's `descendants()` reaches them: each member
+/// name once (the first of duplicate keys), a value paired with its `_name`
+/// twin, arrays item by item, and below a primitive its twin's children
+/// (a primitive's extensions are its children). Each item reached costs
+/// two steps, no fewer than the evaluator takes to reach it and read a
+/// member of it, so a walk past the limit defers.
+fn each_descendant(run: &Run, obj: NodeId, f: &mut impl FnMut(NodeId) -> Flow) -> Flow {
+    let doc = run.doc;
+    let members = doc.members(obj);
+    // each member's name without its twin's `_`, and whether it had one
+    let names: smallvec::SmallVec<[(std::borrow::Cow<str>, bool); 16]> = members
+        .iter()
+        .map(|m| match doc.key(m) {
+            std::borrow::Cow::Borrowed(k) => match k.strip_prefix('_') {
+                Some(name) => (std::borrow::Cow::Borrowed(name), true),
+                None => (std::borrow::Cow::Borrowed(k), false),
+            },
+            std::borrow::Cow::Owned(k) => match k.strip_prefix('_') {
+                Some(name) => (std::borrow::Cow::Owned(name.to_string()), true),
+                None => (std::borrow::Cow::Owned(k), false),
+            },
+        })
+        .collect();
+    for (at, (name, twin)) in names.iter().enumerate() {
+        if name == "resourceType" {
+            continue;
+        }
+        // a name met before, as itself or as its twin, was read then
+        if names[..at].iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        // the first of the other kind, after this one
+        let later = |twin_wanted: bool| {
+            names[at + 1..]
+                .iter()
+                .position(|(n, t)| *t == twin_wanted && n == name)
+                .map(|j| members[at + 1 + j].value)
+        };
+        let m = &members[at];
+        let (value, companion) = if *twin {
+            (later(false), Some(m.value))
+        } else {
+            (Some(m.value), later(true))
+        };
+        for_each_pair(doc, value, companion, |v, c| {
+            if run.charge().and_then(|()| run.charge()).is_err() {
+                return ControlFlow::Break(Halt::Defer);
+            }
+            match (v, c) {
+                (Some(o), _) if doc.kind(o) == Kind::Object => {
+                    f(o)?;
+                    each_descendant(run, o, f)
+                }
+                // a primitive's (or a missing value's) twin
+                (_, Some(c)) if doc.kind(c) == Kind::Object => each_descendant(run, c, f),
+                _ => ControlFlow::Continue(()),
+            }
+        })?;
+    }
+    ControlFlow::Continue(())
 }
 
 impl Cond {

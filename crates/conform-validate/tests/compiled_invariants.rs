@@ -622,7 +622,9 @@ fn comparisons_iif_this_and_the_root_answer_as_the_evaluator() {
 fn shapes_outside_the_compiled_set_are_left_to_the_evaluator() {
     let model = common::r4().fhirpath_model();
     for (ty, e) in [
-        ("StructureDefinition", "descendants().element.exists()"),
+        // descendants() other than a last `.name`, or of a choice's name
+        ("Questionnaire", "descendants().item.linkId.exists()"),
+        ("Observation", "descendants().value.exists()"),
         // children in order
         ("StructureDefinition", "children().element.first().exists()"),
         ("Patient", "Patient.name.exists()"),
@@ -950,6 +952,56 @@ fn a_selection_of_texts_is_distinct_as_the_evaluator_finds() {
             // several versions on one entry: the evaluator's to answer
             (
                 r#"{"type":"collection","entry":[{"fullUrl":"urn:a","resource":{"resourceType":"Patient","meta":{"versionId":["1","2"]}}}]}"#,
+                Err(()),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn descendants_reach_what_the_evaluator_reaches() {
+    // que-2: link ids are unique at every depth
+    check(
+        "Questionnaire",
+        "descendants().linkId.isDistinct()",
+        &[
+            (r#"{"resourceType":"Questionnaire"}"#, Ok(Some(true))),
+            (
+                r#"{"item":[{"linkId":"1","item":[{"linkId":"1.1"},{"linkId":"1.2","item":[{"linkId":"1.2.1"}]}]},{"linkId":"2"}]}"#,
+                Ok(Some(true)),
+            ),
+            (
+                r#"{"item":[{"linkId":"1","item":[{"linkId":"1.1"},{"linkId":"1.2","item":[{"linkId":"1"}]}]}]}"#,
+                Ok(Some(false)),
+            ),
+            // below a primitive, its twin's extensions are descendants too
+            (
+                r#"{"item":[{"linkId":"a","text":"t","_text":{"extension":[{"url":"u","linkId":"a"}]}}]}"#,
+                Ok(Some(false)),
+            ),
+            (
+                r#"{"item":[{"linkId":"a","_text":{"extension":[{"url":"u","linkId":"b"}]}}]}"#,
+                Ok(Some(true)),
+            ),
+            // and so are contained resources
+            (
+                r#"{"contained":[{"resourceType":"Questionnaire","item":[{"linkId":"a"}]}],"item":[{"linkId":"a"}]}"#,
+                Ok(Some(false)),
+            ),
+            // of duplicate keys the first is read
+            (
+                r#"{"item":[{"linkId":"a"}],"item":[{"linkId":"a"},{"linkId":"a"}]}"#,
+                Ok(Some(true)),
+            ),
+            // a link id with a twin, not a text, or a text a date-typed
+            // element would read as a date: the evaluator's
+            (
+                r#"{"item":[{"linkId":"a","_linkId":{"id":"x"}},{"linkId":"b"}]}"#,
+                Err(()),
+            ),
+            (r#"{"item":[{"linkId":1},{"linkId":2}]}"#, Err(())),
+            (
+                r#"{"item":[{"linkId":"2020-01-01"},{"linkId":"b"}]}"#,
                 Err(()),
             ),
         ],
