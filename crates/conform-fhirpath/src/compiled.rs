@@ -464,25 +464,6 @@ impl Compiled {
         {
             return Ok(answer);
         }
-        self.holds_past_guard(doc, focus, resource, root_resource, max_steps)
-    }
-
-    /// What decides the check when the focus lacks some members, if
-    /// anything does.
-    pub fn guard(&self) -> Option<Guard> {
-        self.guard
-    }
-
-    /// [`Compiled::holds`] for a caller that has tested the
-    /// [`Compiled::guard`] itself and had no answer from it.
-    pub fn holds_past_guard(
-        &self,
-        doc: &Document,
-        focus: &Focus,
-        resource: Option<NodeId>,
-        root_resource: Option<NodeId>,
-        max_steps: u64,
-    ) -> Result<Option<bool>, Defer> {
         let run = Run {
             doc,
             resource,
@@ -492,6 +473,12 @@ impl Compiled {
             fixed_texts: std::cell::RefCell::new(Vec::new()),
         };
         self.root.truth(&run, (Some(focus.node), None))
+    }
+
+    /// What decides the check when the focus lacks some members, if
+    /// anything does ([`Compiled::holds`] tests it first).
+    pub fn guard(&self) -> Option<Guard> {
+        self.guard
     }
 }
 

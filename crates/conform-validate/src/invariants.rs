@@ -261,8 +261,10 @@ impl<'a> Invariants<'a> {
                 (Some(guard), _) if let Some(answer) = guard.answer(doc, node, self.max_steps) => {
                     Some(answer)
                 }
+                // (`holds` tests the guard again: one bit, when its member
+                // is there)
                 (_, Some(compiled)) => compiled
-                    .holds_past_guard(doc, &focus, resource, root, self.max_steps)
+                    .holds(doc, &focus, resource, root, self.max_steps)
                     .ok(),
             };
             answers.push((check.ci, answer));
