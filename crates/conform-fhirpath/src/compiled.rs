@@ -197,6 +197,10 @@ enum Cond {
     /// Every part (each always true or false) evaluated, then `and`-ed or
     /// `or`-ed: the sides of a union under `all()`/`exists()`.
     Each { and: bool, parts: Box<[Cond]> },
+    /// `a.intersect(b).exists()`, or `.empty()` when `negate`: whether a
+    /// text `a` reaches is one `b` reaches (`obs-7`), both paths read from
+    /// the same focus, as a call's arguments are.
+    Shared { a: Path, b: Path, negate: bool },
     /// `path = true` (`!=` when `ne`), the path ending in a boolean.
     BoolEq { path: Path, value: bool, ne: bool },
 }
@@ -712,6 +716,15 @@ impl Compiler<'_> {
                             selected: w == "select",
                         }
                     }
+                    Node::Call {
+                        target: Some(inner),
+                        name: i,
+                        args: other,
+                    } if i == "intersect" && other.len() == 1 => Cond::Shared {
+                        a: self.text_path(inner, ty)?,
+                        b: self.text_path(&other[0], ty)?,
+                        negate: name == "empty",
+                    },
                     _ => Cond::Exists {
                         path: self.path(t, ty)?,
                         negate: name == "empty",
@@ -1749,6 +1762,30 @@ impl Cond {
                 }
                 Some(if *and { all } else { any })
             }
+            Cond::Shared { a, b, negate } => {
+                // a text is what the evaluator compares (`code` and the
+                // like); another kind of item defers
+                let text = |v: Option<NodeId>| v.and_then(|v| doc.str(v)).ok_or(Defer);
+                let mut theirs = Seen::default();
+                b.each(run, at, |v, _| match text(v) {
+                    Ok(t) => {
+                        theirs.insert(t);
+                        ControlFlow::Continue(())
+                    }
+                    Err(Defer) => ControlFlow::Break(Halt::Defer),
+                })?;
+                // every item of `a` is read, so one that cannot be defers
+                // whatever the others say
+                let mut shared = false;
+                a.each(run, at, |v, _| match text(v) {
+                    Ok(t) => {
+                        shared |= theirs.contains(&t);
+                        ControlFlow::Continue(())
+                    }
+                    Err(Defer) => ControlFlow::Break(Halt::Defer),
+                })?;
+                Some(shared != *negate)
+            }
             Cond::BoolEq { path, value, ne } => path.equals_literal(
                 run,
                 at,
@@ -1799,6 +1836,13 @@ struct Seen<'s> {
 
 impl<'s> Seen<'s> {
     const FEW: usize = 16;
+
+    fn contains(&self, text: &str) -> bool {
+        match &self.many {
+            Some(many) => many.contains(text),
+            None => self.few.iter().any(|t| t == text),
+        }
+    }
 
     /// Adds `text`; whether it is new.
     fn insert(&mut self, text: std::borrow::Cow<'s, str>) -> bool {

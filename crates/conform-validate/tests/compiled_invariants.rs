@@ -1007,3 +1007,69 @@ fn descendants_reach_what_the_evaluator_reaches() {
         ],
     );
 }
+
+#[test]
+fn shared_texts_of_two_paths_answer_as_the_evaluator() {
+    // obs-7: a component does not repeat the observation's own code
+    let obs = |code: &str, components: &str| {
+        format!(
+            r#"{{"resourceType":"Observation","valueString":"v","code":{{"coding":[{code}]}},"component":[{components}]}}"#
+        )
+    };
+    let cases = [
+        (
+            r#"{"resourceType":"Observation","code":{"coding":[{"code":"a"}]}}"#.to_string(),
+            Ok(Some(true)),
+        ),
+        (
+            obs(r#"{"code":"a"}"#, r#"{"code":{"coding":[{"code":"b"}]}}"#),
+            Ok(Some(true)),
+        ),
+        (
+            obs(r#"{"code":"a"}"#, r#"{"code":{"coding":[{"code":"a"}]}}"#),
+            Ok(Some(false)),
+        ),
+        (
+            obs(
+                r#"{"code":"a"},{"code":"b"}"#,
+                r#"{"code":{"coding":[{"code":"c"}]}},{"code":{"coding":[{"code":"x"},{"code":"b"}]}}"#,
+            ),
+            Ok(Some(false)),
+        ),
+        (obs(r#"{"code":"a"}"#, ""), Ok(Some(true))),
+        (
+            obs(r#"{"system":"s"}"#, r#"{"code":{"coding":[{"code":"a"}]}}"#),
+            Ok(Some(true)),
+        ),
+        // not texts: the evaluator's
+        (
+            obs(r#"{"code":1}"#, r#"{"code":{"coding":[{"code":"a"}]}}"#),
+            Err(()),
+        ),
+        (
+            obs(r#"{"code":"a"}"#, r#"{"code":{"coding":[{"code":true}]}}"#),
+            Err(()),
+        ),
+    ];
+    let cases: Vec<(&str, Result<Option<bool>, ()>)> =
+        cases.iter().map(|(j, e)| (j.as_str(), *e)).collect();
+    check(
+        "Observation",
+        "value.empty() or code.coding.code.intersect(component.code.coding.code).empty()",
+        &cases,
+    );
+    check(
+        "Observation",
+        "code.coding.code.intersect(component.code.coding.code).exists()",
+        &[
+            (
+                &obs(r#"{"code":"a"}"#, r#"{"code":{"coding":[{"code":"a"}]}}"#),
+                Ok(Some(true)),
+            ),
+            (
+                &obs(r#"{"code":"a"}"#, r#"{"code":{"coding":[{"code":"b"}]}}"#),
+                Ok(Some(false)),
+            ),
+        ],
+    );
+}
