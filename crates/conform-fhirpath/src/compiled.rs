@@ -197,10 +197,17 @@ enum Cond {
     /// Every part (each always true or false) evaluated, then `and`-ed or
     /// `or`-ed: the sides of a union under `all()`/`exists()`.
     Each { and: bool, parts: Box<[Cond]> },
-    /// `a.intersect(b).exists()`, or `.empty()` when `negate`: whether a
-    /// text `a` reaches is one `b` reaches (`obs-7`), both paths read from
-    /// the same focus, as a call's arguments are.
-    Shared { a: Path, b: Path, negate: bool },
+    /// `a.intersect(b).exists()`, or `.empty()` when `negate`: whether an
+    /// item `a` reaches equals one `b` reaches, both paths read from the
+    /// same focus, as a call's arguments are. Items are texts (`texts`),
+    /// equal when their texts are, or objects (`obs-7`'s Codings), equal
+    /// when they and their `_name` twins are the same JSON.
+    Shared {
+        a: Path,
+        b: Path,
+        negate: bool,
+        texts: bool,
+    },
     /// `path = true` (`!=` when `ne`), the path ending in a boolean.
     BoolEq { path: Path, value: bool, ne: bool },
 }
@@ -720,11 +727,29 @@ impl Compiler<'_> {
                         target: Some(inner),
                         name: i,
                         args: other,
-                    } if i == "intersect" && other.len() == 1 => Cond::Shared {
-                        a: self.text_path(inner, ty)?,
-                        b: self.text_path(&other[0], ty)?,
-                        negate: name == "empty",
-                    },
+                    } if i == "intersect" && other.len() == 1 => {
+                        let (a, b) = (self.path(inner, ty)?, self.path(&other[0], ty)?);
+                        // texts, or objects: equal as the evaluator tells
+                        // either without reading their types
+                        let kind = |p: &Path| {
+                            let t = p.item_type.as_deref().filter(|_| !p.is_choice())?;
+                            match system_type_of(t) {
+                                Some("String") => Some(true),
+                                Some(_) => None,
+                                None => Some(false),
+                            }
+                        };
+                        let texts = kind(&a)?;
+                        if kind(&b)? != texts {
+                            return None;
+                        }
+                        Cond::Shared {
+                            a,
+                            b,
+                            negate: name == "empty",
+                            texts,
+                        }
+                    }
                     _ => Cond::Exists {
                         path: self.path(t, ty)?,
                         negate: name == "empty",
@@ -1762,9 +1787,13 @@ impl Cond {
                 }
                 Some(if *and { all } else { any })
             }
-            Cond::Shared { a, b, negate } => {
-                // a text is what the evaluator compares (`code` and the
-                // like); another kind of item defers
+            Cond::Shared {
+                a,
+                b,
+                negate,
+                texts: true,
+            } => {
+                // another kind of item defers
                 let text = |v: Option<NodeId>| v.and_then(|v| doc.str(v)).ok_or(Defer);
                 let mut theirs = Seen::default();
                 b.each(run, at, |v, _| match text(v) {
@@ -1783,6 +1812,35 @@ impl Cond {
                         ControlFlow::Continue(())
                     }
                     Err(Defer) => ControlFlow::Break(Halt::Defer),
+                })?;
+                Some(shared != *negate)
+            }
+            Cond::Shared {
+                a,
+                b,
+                negate,
+                texts: false,
+            } => {
+                let object = |v: Option<NodeId>| v.is_none_or(|v| doc.kind(v) == Kind::Object);
+                let mut theirs: smallvec::SmallVec<[Parts; 8]> = smallvec::SmallVec::new();
+                b.each(run, at, |v, c| {
+                    if !object(v) {
+                        return ControlFlow::Break(Halt::Defer);
+                    }
+                    theirs.push((v, c));
+                    ControlFlow::Continue(())
+                })?;
+                let same = |x: Option<NodeId>, y: Option<NodeId>| match (x, y) {
+                    (Some(x), Some(y)) => doc.json_eq(x, y),
+                    (x, y) => x.is_none() && y.is_none(),
+                };
+                let mut shared = false;
+                a.each(run, at, |v, c| {
+                    if !object(v) {
+                        return ControlFlow::Break(Halt::Defer);
+                    }
+                    shared |= theirs.iter().any(|&(w, d)| same(v, w) && same(c, d));
+                    ControlFlow::Continue(())
                 })?;
                 Some(shared != *negate)
             }

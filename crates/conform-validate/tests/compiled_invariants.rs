@@ -1009,67 +1009,50 @@ fn descendants_reach_what_the_evaluator_reaches() {
 }
 
 #[test]
-fn shared_texts_of_two_paths_answer_as_the_evaluator() {
-    // obs-7: a component does not repeat the observation's own code
+fn intersections_answer_as_the_evaluator() {
+    // obs-7 as R4 writes it: no component has a Coding of the
+    // observation's own code
     let obs = |code: &str, components: &str| {
         format!(
             r#"{{"resourceType":"Observation","valueString":"v","code":{{"coding":[{code}]}},"component":[{components}]}}"#
         )
     };
+    let a = r#"{"system":"s","code":"a"}"#;
+    let b = r#"{"system":"s","code":"b"}"#;
+    let comp = |codings: &str| format!(r#"{{"code":{{"coding":[{codings}]}}}}"#);
     let cases = [
         (
-            r#"{"resourceType":"Observation","code":{"coding":[{"code":"a"}]}}"#.to_string(),
+            r#"{"resourceType":"Observation","code":{"coding":[{"code":"a"}]},"component":[{"code":{"coding":[{"code":"a"}]}}]}"#.to_string(),
             Ok(Some(true)),
         ),
-        (
-            obs(r#"{"code":"a"}"#, r#"{"code":{"coding":[{"code":"b"}]}}"#),
-            Ok(Some(true)),
-        ),
-        (
-            obs(r#"{"code":"a"}"#, r#"{"code":{"coding":[{"code":"a"}]}}"#),
-            Ok(Some(false)),
-        ),
-        (
-            obs(
-                r#"{"code":"a"},{"code":"b"}"#,
-                r#"{"code":{"coding":[{"code":"c"}]}},{"code":{"coding":[{"code":"x"},{"code":"b"}]}}"#,
-            ),
-            Ok(Some(false)),
-        ),
-        (obs(r#"{"code":"a"}"#, ""), Ok(Some(true))),
-        (
-            obs(r#"{"system":"s"}"#, r#"{"code":{"coding":[{"code":"a"}]}}"#),
-            Ok(Some(true)),
-        ),
-        // not texts: the evaluator's
-        (
-            obs(r#"{"code":1}"#, r#"{"code":{"coding":[{"code":"a"}]}}"#),
-            Err(()),
-        ),
-        (
-            obs(r#"{"code":"a"}"#, r#"{"code":{"coding":[{"code":true}]}}"#),
-            Err(()),
-        ),
+        (obs(a, &comp(b)), Ok(Some(true))),
+        (obs(a, &comp(a)), Ok(Some(false))),
+        (obs(&format!("{a},{b}"), &format!("{},{}", comp(r#"{"code":"x"}"#), comp(b))), Ok(Some(false))),
+        // the same code from another system, or with a display, is another Coding
+        (obs(a, &comp(r#"{"system":"t","code":"a"}"#)), Ok(Some(true))),
+        (obs(a, &comp(r#"{"system":"s","code":"a","display":"A"}"#)), Ok(Some(true))),
+        (obs(a, ""), Ok(Some(true))),
+        // a Coding that is not an object: the evaluator's
+        (obs(a, &comp(r#""a""#)), Err(())),
     ];
     let cases: Vec<(&str, Result<Option<bool>, ()>)> =
         cases.iter().map(|(j, e)| (j.as_str(), *e)).collect();
     check(
         "Observation",
-        "value.empty() or code.coding.code.intersect(component.code.coding.code).empty()",
+        "value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()",
         &cases,
     );
+    // texts: equal when their texts are
+    let texts = [
+        (obs(a, &comp(a)), Ok(Some(true))),
+        (obs(a, &comp(b)), Ok(Some(false))),
+        (obs(r#"{"code":1}"#, &comp(a)), Err(())),
+    ];
+    let texts: Vec<(&str, Result<Option<bool>, ()>)> =
+        texts.iter().map(|(j, e)| (j.as_str(), *e)).collect();
     check(
         "Observation",
         "code.coding.code.intersect(component.code.coding.code).exists()",
-        &[
-            (
-                &obs(r#"{"code":"a"}"#, r#"{"code":{"coding":[{"code":"a"}]}}"#),
-                Ok(Some(true)),
-            ),
-            (
-                &obs(r#"{"code":"a"}"#, r#"{"code":{"coding":[{"code":"b"}]}}"#),
-                Ok(Some(false)),
-            ),
-        ],
+        &texts,
     );
 }
