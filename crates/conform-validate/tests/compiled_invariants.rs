@@ -65,6 +65,13 @@ fn check(ty: &str, expression: &str, cases: &[(&str, Result<Option<bool>, ()>)])
     }
 }
 
+/// [`check`] on payloads made by the test.
+fn check_made(ty: &str, expression: &str, cases: &[(String, Result<Option<bool>, ()>)]) {
+    let cases: Vec<(&str, Result<Option<bool>, ()>)> =
+        cases.iter().map(|(j, e)| (j.as_str(), *e)).collect();
+    check(ty, expression, &cases);
+}
+
 #[test]
 fn existence_and_logic_answer_as_the_evaluator() {
     // eld-22, on elements with and without the names
@@ -1035,9 +1042,7 @@ fn intersections_answer_as_the_evaluator() {
         // a Coding that is not an object: the evaluator's
         (obs(a, &comp(r#""a""#)), Err(())),
     ];
-    let cases: Vec<(&str, Result<Option<bool>, ()>)> =
-        cases.iter().map(|(j, e)| (j.as_str(), *e)).collect();
-    check(
+    check_made(
         "Observation",
         "value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()",
         &cases,
@@ -1048,9 +1053,7 @@ fn intersections_answer_as_the_evaluator() {
         (obs(a, &comp(b)), Ok(Some(false))),
         (obs(r#"{"code":1}"#, &comp(a)), Err(())),
     ];
-    let texts: Vec<(&str, Result<Option<bool>, ()>)> =
-        texts.iter().map(|(j, e)| (j.as_str(), *e)).collect();
-    check(
+    check_made(
         "Observation",
         "code.coding.code.intersect(component.code.coding.code).exists()",
         &texts,
