@@ -1185,7 +1185,6 @@ fn path_parts(n: &Node) -> Option<Vec<Part<'_>>> {
             name,
             args,
         } if name == "descendants" && args.is_empty() => vec![Part::Descendants],
-
         // a leading upper-case name may be a type (`Patient.name`)
         Node::Member(name) if !name.starts_with(char::is_uppercase) => vec![Part::Name(name)],
         Node::Path(t, name) => {
@@ -1570,37 +1569,28 @@ impl Walk<'_, '_, '_> {
 fn each_descendant(run: &Run, obj: NodeId, f: &mut impl FnMut(NodeId) -> Flow) -> Flow {
     let doc = run.doc;
     let members = doc.members(obj);
-    // each member's name without its twin's `_`, and whether it had one
-    let names: smallvec::SmallVec<[(std::borrow::Cow<str>, bool); 16]> = members
-        .iter()
-        .map(|m| match doc.key(m) {
-            std::borrow::Cow::Borrowed(k) => match k.strip_prefix('_') {
-                Some(name) => (std::borrow::Cow::Borrowed(name), true),
-                None => (std::borrow::Cow::Borrowed(k), false),
-            },
-            std::borrow::Cow::Owned(k) => match k.strip_prefix('_') {
-                Some(name) => (std::borrow::Cow::Owned(name.to_string()), true),
-                None => (std::borrow::Cow::Owned(k), false),
-            },
-        })
-        .collect();
-    for (at, (name, twin)) in names.iter().enumerate() {
+    let keys: smallvec::SmallVec<[std::borrow::Cow<str>; 16]> =
+        members.iter().map(|m| doc.key(m)).collect();
+    // a `_name` twin's key is its name after the `_`
+    let is_twin = |j: usize| keys[j].starts_with('_');
+    let base = |j: usize| &keys[j][usize::from(is_twin(j))..];
+    for at in 0..keys.len() {
+        let (name, twin) = (base(at), is_twin(at));
         if name == "resourceType" {
             continue;
         }
         // a name met before, as itself or as its twin, was read then
-        if names[..at].iter().any(|(n, _)| n == name) {
+        if (0..at).any(|j| base(j) == name) {
             continue;
         }
         // the first of the other kind, after this one
         let later = |twin_wanted: bool| {
-            names[at + 1..]
-                .iter()
-                .position(|(n, t)| *t == twin_wanted && n == name)
-                .map(|j| members[at + 1 + j].value)
+            (at + 1..keys.len())
+                .find(|&j| is_twin(j) == twin_wanted && base(j) == name)
+                .map(|j| members[j].value)
         };
         let m = &members[at];
-        let (value, companion) = if *twin {
+        let (value, companion) = if twin {
             (later(false), Some(m.value))
         } else {
             (Some(m.value), later(true))
@@ -1791,55 +1781,37 @@ impl Cond {
                 a,
                 b,
                 negate,
-                texts: true,
+                texts,
             } => {
-                // another kind of item defers
-                let text = |v: Option<NodeId>| v.and_then(|v| doc.str(v)).ok_or(Defer);
-                let mut theirs = Seen::default();
-                b.each(run, at, |v, _| match text(v) {
-                    Ok(t) => {
-                        theirs.insert(t);
-                        ControlFlow::Continue(())
-                    }
-                    Err(Defer) => ControlFlow::Break(Halt::Defer),
-                })?;
-                // every item of `a` is read, so one that cannot be defers
-                // whatever the others say
-                let mut shared = false;
-                a.each(run, at, |v, _| match text(v) {
-                    Ok(t) => {
-                        shared |= theirs.contains(&t);
-                        ControlFlow::Continue(())
-                    }
-                    Err(Defer) => ControlFlow::Break(Halt::Defer),
-                })?;
-                Some(shared != *negate)
-            }
-            Cond::Shared {
-                a,
-                b,
-                negate,
-                texts: false,
-            } => {
-                let object = |v: Option<NodeId>| v.is_none_or(|v| doc.kind(v) == Kind::Object);
+                // an item of another kind defers; every item of `a` is read,
+                // so one that cannot be defers whatever the others say
+                let fits = |v: Option<NodeId>| match v {
+                    Some(v) if *texts => doc.kind(v) == Kind::String,
+                    None if *texts => false,
+                    v => v.is_none_or(|v| doc.kind(v) == Kind::Object),
+                };
+                let same = |x: Option<NodeId>, y: Option<NodeId>| match (x, y) {
+                    (Some(x), Some(y)) if *texts => doc.str(x) == doc.str(y),
+                    (Some(x), Some(y)) => doc.json_eq(x, y),
+                    (x, y) => x.is_none() && y.is_none(),
+                };
+                // texts are equal by their texts alone, objects with their
+                // twins
+                let equal = |(v, c): Parts, (w, d): Parts| same(v, w) && (*texts || same(c, d));
                 let mut theirs: smallvec::SmallVec<[Parts; 8]> = smallvec::SmallVec::new();
                 b.each(run, at, |v, c| {
-                    if !object(v) {
+                    if !fits(v) {
                         return ControlFlow::Break(Halt::Defer);
                     }
                     theirs.push((v, c));
                     ControlFlow::Continue(())
                 })?;
-                let same = |x: Option<NodeId>, y: Option<NodeId>| match (x, y) {
-                    (Some(x), Some(y)) => doc.json_eq(x, y),
-                    (x, y) => x.is_none() && y.is_none(),
-                };
                 let mut shared = false;
                 a.each(run, at, |v, c| {
-                    if !object(v) {
+                    if !fits(v) {
                         return ControlFlow::Break(Halt::Defer);
                     }
-                    shared |= theirs.iter().any(|&(w, d)| same(v, w) && same(c, d));
+                    shared |= theirs.iter().any(|&other| equal((v, c), other));
                     ControlFlow::Continue(())
                 })?;
                 Some(shared != *negate)
@@ -1894,13 +1866,6 @@ struct Seen<'s> {
 
 impl<'s> Seen<'s> {
     const FEW: usize = 16;
-
-    fn contains(&self, text: &str) -> bool {
-        match &self.many {
-            Some(many) => many.contains(text),
-            None => self.few.iter().any(|t| t == text),
-        }
-    }
 
     /// Adds `text`; whether it is new.
     fn insert(&mut self, text: std::borrow::Cow<'s, str>) -> bool {
