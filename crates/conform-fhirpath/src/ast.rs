@@ -2,9 +2,10 @@
 //! so one parsed expression can be evaluated from many threads.
 
 use crate::value::Value;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Binary operators, in the spec's terms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BinOp {
     Mul,
     Div,
@@ -31,14 +32,14 @@ pub enum BinOp {
 }
 
 /// A type specifier: optional namespace (`FHIR`, `System`) and name.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TypeSpec {
     pub namespace: Option<String>,
     pub name: String,
 }
 
 /// One node of the expression tree.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Node {
     /// `{}`
     Empty,
@@ -82,6 +83,20 @@ pub struct Expr {
 impl Clone for Expr {
     fn clone(&self) -> Expr {
         Expr::new(self.root.clone())
+    }
+}
+
+/// Stored as its tree: the repeated subexpressions are found again by
+/// address when it is read back ([`Expr::new`]).
+impl Serialize for Expr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.root.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Expr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Expr, D::Error> {
+        Node::deserialize(d).map(Expr::new)
     }
 }
 

@@ -34,6 +34,7 @@ use crate::eval::navigate::{
 use crate::model::{system_type_of, ChildInfo, Model};
 use crate::value::Value;
 use conform_json::{Document, Kind, NodeId};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -43,6 +44,26 @@ pub struct Compiled {
     focus_type: Arc<str>,
     root: Cond,
     guard: Option<Guard>,
+}
+
+/// Stored (in the plan cache) as its focus type and conditions; the guard,
+/// made of key summary bits, is worked out again when it is read, so a
+/// stored check never carries bits of another build's summary.
+impl Serialize for Compiled {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.focus_type, &self.root).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Compiled {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Compiled, D::Error> {
+        let (focus_type, root) = <(Arc<str>, Cond)>::deserialize(d)?;
+        Ok(Compiled {
+            focus_type,
+            guard: Guard::of(&root),
+            root,
+        })
+    }
 }
 
 /// Members whose absence from the focus decides a check before it reads
@@ -122,7 +143,7 @@ pub struct Defer;
 type Truth = Result<Option<bool>, Defer>;
 
 /// A condition with FHIRPath's three-valued truth (`None`: empty).
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 enum Cond {
     /// `and`, `or`, `xor`, `implies`.
     Logic(BinOp, Box<Cond>, Box<Cond>),
@@ -213,7 +234,7 @@ enum Cond {
 }
 
 /// An operand of a comparison: a number, date or time.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 enum Operand {
     /// A path to a primitive of a number, date or time type: its value.
     Scalar(Path),
@@ -228,7 +249,7 @@ enum Operand {
 
 /// A text: a literal, the one text a path reaches, `a & b`, or
 /// `x.replaceMatches('pattern', 'replacement')`.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 enum TextExpr {
     Literal(Box<str>),
     Path(Path),
@@ -247,6 +268,20 @@ enum TextExpr {
 struct Pattern {
     text: Box<str>,
     regex: std::sync::OnceLock<Option<Arc<regex::Regex>>>,
+}
+
+/// Stored as its text: a regular expression is built in the process that
+/// uses it, on its first search.
+impl Serialize for Pattern {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.text.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Pattern, D::Error> {
+        <std::borrow::Cow<'de, str>>::deserialize(d).map(|text| Pattern::new(&text))
+    }
 }
 
 impl Pattern {
@@ -334,7 +369,7 @@ impl MatchMemo {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 enum TextTest {
     StartsWith,
     EndsWith,
@@ -342,7 +377,7 @@ enum TextTest {
 }
 
 /// Steps from the focus: members, and filters on the items reached.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Path {
     /// Whether it starts at `%resource`, not at the focus.
     from_resource: bool,
@@ -357,7 +392,7 @@ struct Path {
     counted: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 enum Step {
     Member(Member),
     /// `children().name`: the `name` of each child of the focus.
@@ -380,13 +415,13 @@ enum Step {
 /// looked up in their items as a member step would. Any other child
 /// holding a `name` key is one the evaluator reads untyped: the check
 /// defers.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Children {
     name: Key,
     carriers: Box<[Key]>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Member {
     key: Key,
     /// For a choice element (only ever the last step): its types as JSON

@@ -6,23 +6,40 @@ use conform_json::NodeId;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-/// A computed System value.
-#[derive(Clone, Debug, PartialEq)]
+/// A computed System value. (Stored, as a literal of a parsed or compiled
+/// expression, with its decimals as text: [`decimal_text`].)
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     Boolean(bool),
     String(String),
     Integer(i64),
-    Decimal(Decimal),
+    Decimal(#[serde(with = "decimal_text")] Decimal),
     Date(DateTime),
     DateTime(DateTime),
     Time(DateTime),
     /// Value and unit (UCUM code or calendar word).
-    Quantity(Decimal, String),
+    Quantity(#[serde(with = "decimal_text")] Decimal, String),
     /// The result of `type()`: a `SimpleTypeInfo` with `namespace` and `name`.
     TypeInfo {
         namespace: String,
         name: String,
     },
+}
+
+/// A decimal stored as its text, which keeps its scale (`1.50` stays
+/// `1.50`, as FHIRPath's precision needs) in any serde format.
+mod decimal_text {
+    use rust_decimal::Decimal;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(d)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        text.parse().map_err(D::Error::custom)
+    }
 }
 
 impl Value {

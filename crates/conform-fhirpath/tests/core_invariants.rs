@@ -51,6 +51,30 @@ fn all_core_invariants_parse() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// A parsed expression is kept in the plan cache: each core invariant's
+/// tree reads back as it was written (its literals too: decimals keep their
+/// scale, dates their precision).
+#[test]
+fn all_core_invariants_survive_the_plan_cache_encoding() {
+    let literals = [
+        "a = 1.50 and b = 0.000 and c < -2.5",
+        "d >= @2015-02 and e = @2015-02-07T13:28:17.239+02:00 and f = @T14:30",
+        "g = 5.0 'mg' and h = 3 days and i is System.Decimal and j as FHIR.string",
+    ];
+    let extra = literals.map(|x| (format!("literals `{x}`"), String::new(), x.to_string()));
+    for (k, _, x) in core_constraints().into_iter().chain(extra) {
+        let parsed = conform_fhirpath::parse(&x).unwrap();
+        let bytes = postcard::to_stdvec(&parsed).unwrap();
+        let read: conform_fhirpath::Expr = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(read, parsed, "{k}: `{x}`");
+        assert_eq!(
+            format!("{:?}", read.root()),
+            format!("{:?}", parsed.root()),
+            "{k}: `{x}`"
+        );
+    }
+}
+
 /// Runs the invariants of each R4 example's resource type over it. The
 /// examples are meant to be valid, so errors point at engine gaps; the test
 /// prints a summary and fails on evaluation errors and on invariants that

@@ -9,13 +9,14 @@ use crate::context::Context;
 use crate::fhirpath_model::PlansModel;
 use crate::finding::{rules, IssueCode, Severity};
 use crate::plan::profile::ProfileSet;
-use crate::plan::{Constraint, Plans, TypeId};
+use crate::plan::{Constraint, Plans, Ready, TypeId};
 use crate::profile::{Checker, Values};
 use crate::reference::Reference;
 use crate::terminology::{CodeSet, Membership};
 use conform_fhirpath::{Compiled, Expr, Focus, Guard, Item, Model, NodeRef, Value};
 use conform_json::{Document, Kind, NodeId};
 use rustc_hash::FxHashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// Value sets expanded for `memberOf()`, shared by every thread.
@@ -25,13 +26,14 @@ pub(crate) type ValueSetCache = RwLock<FxHashMap<String, Arc<CodeSet>>>;
 /// not parse.
 pub(crate) type Slot = OnceLock<Option<Prepared>>;
 
-/// A constraint's parsed expression and, for each focus type it has met,
-/// its compiled check when it has one of the shapes
-/// [`conform_fhirpath::compile`] handles. Most constraints meet one type;
-/// one on a base type meets all of its descendants (`dom-2` every
-/// resource type), and a path is resolved on each.
+/// A constraint as one run uses it: its parsed expression and, for each
+/// focus type it has met, its compiled check when it has one of the shapes
+/// [`conform_fhirpath::compile`] handles, both taken from what the plans
+/// made ready ([`make_ready`]). Most constraints meet one type; one on a
+/// base type meets all of its descendants (`dom-2` every resource type).
 pub(crate) struct Prepared {
-    expr: Expr,
+    /// Its index in [`Plans::constraints`].
+    ci: u32,
     /// What its failure says, worked out on the first one: a Bundle of
     /// resources without narrative fails `dom-6` on most of them.
     failed: OnceLock<String>,
@@ -134,6 +136,9 @@ pub(crate) struct Invariants<'a> {
     pub(crate) value_sets: &'a ValueSetCache,
     /// How a failed best-practice constraint is reported.
     pub(crate) best_practice: crate::Level,
+    /// Checks compiled during the run, for focus types the plans did not
+    /// make ready ([`crate::Validator::checks_compiled_at_run_time`]).
+    pub(crate) compiled_at_run_time: &'a AtomicU64,
     /// Steps one evaluation may take ([`Options::max_fhirpath_steps`]).
     ///
     /// [`Options::max_fhirpath_steps`]: crate::Options::max_fhirpath_steps
@@ -144,14 +149,12 @@ impl<'a> Invariants<'a> {
     /// Constraint `ci`, parsed the first time it is asked for (`None`:
     /// not parseable).
     fn prepared(&self, ci: u32) -> Option<&'a Prepared> {
-        let plans = self.plans;
         self.prepared
             .get(ci as usize)?
             .get_or_init(|| {
-                let expr =
-                    conform_fhirpath::parse(&plans.constraints[ci as usize].expression).ok()?;
+                self.ready(ci).expr.as_ref()?;
                 Some(Prepared {
-                    expr,
+                    ci,
                     failed: OnceLock::new(),
                     first: OnceLock::new(),
                     others: OnceLock::new(),
@@ -160,8 +163,13 @@ impl<'a> Invariants<'a> {
             .as_ref()
     }
 
+    /// What the plans made ready of constraint `ci`.
+    fn ready(&self, ci: u32) -> &'a Ready {
+        self.plans.constraints[ci as usize].ready.get()
+    }
+
     fn expr(&self, ci: u32) -> Option<&'a Expr> {
-        self.prepared(ci).map(|p| &p.expr)
+        self.ready(ci).expr.as_ref()
     }
 
     /// FHIRPath type information from the plans.
@@ -199,7 +207,17 @@ impl<'a> Invariants<'a> {
         f: impl FnOnce(&Option<Arc<Compiled>>) -> T,
     ) -> T {
         let ty = &**focus_type;
-        let compile = || conform_fhirpath::compile(&p.expr, ty, self.model).map(Arc::new);
+        let ready = self.ready(p.ci);
+        // a focus type the plans did not foresee (a resource inside
+        // another, typed by its data) is compiled here, once
+        let compile = || match ready.checks.iter().find(|(t, _)| **t == *ty) {
+            Some((_, compiled)) => compiled.clone(),
+            None => {
+                self.compiled_at_run_time.fetch_add(1, Ordering::Relaxed);
+                let expr = ready.expr.as_ref().expect("a prepared constraint parses");
+                conform_fhirpath::compile(expr, ty, self.model).map(Arc::new)
+            }
+        };
         let (first_type, compiled) = p.first.get_or_init(|| (focus_type.clone(), compile()));
         // the model hands out one name per type, so this is mostly a
         // pointer compared
@@ -542,6 +560,71 @@ impl<'a> Invariants<'a> {
 /// An invariant the evaluator could not evaluate: information, or a
 /// warning when a resource limit stopped it (the data may be hostile or
 /// the limit too low).
+/// Makes every constraint of freshly compiled plans ready to run
+/// ([`Ready`]): each expression parsed once, and its check compiled for each
+/// focus type the plans give it — the type carrying it (its descendants'
+/// plans list it too), each type of an element carrying it, and the type of
+/// a profile element's values ([`crate::profile::focus_types`]). This is
+/// done with the plans, so a warm run reads the results from the cache and
+/// compiles only for a type the plans cannot foresee.
+pub(crate) fn make_ready(plans: Plans) -> Plans {
+    let plans = Arc::new(plans);
+    let model = PlansModel::new(plans.clone());
+    let mut focus_types: Vec<Vec<Arc<str>>> = vec![Vec::new(); plans.constraints.len()];
+    let mut meet = |ids: &[u32], ty: &Arc<str>| {
+        for &ci in ids {
+            let types = &mut focus_types[ci as usize];
+            if !types.iter().any(|t| t == ty) {
+                types.push(ty.clone());
+            }
+        }
+    };
+    for (tid, t) in plans.types.iter().enumerate() {
+        meet(&t.constraints, model.type_name(tid as TypeId));
+        for e in &t.elements {
+            for ty in &e.types {
+                meet(&e.constraints, model.type_name(ty.plan));
+            }
+        }
+    }
+    for profile in &plans.profiles.profiles {
+        for (i, node) in profile.nodes.get().iter().enumerate() {
+            if node.constraints.is_empty() {
+                continue;
+            }
+            for ty in crate::profile::focus_types(profile, i as u32) {
+                meet(&node.constraints, &Arc::from(ty));
+            }
+        }
+    }
+    let ready: Vec<Ready> = plans
+        .constraints
+        .iter()
+        .zip(focus_types)
+        .map(|(c, types)| {
+            let expr = conform_fhirpath::parse(&c.expression).ok();
+            let checks = match &expr {
+                Some(expr) => types
+                    .into_iter()
+                    .map(|ty| {
+                        let compiled = conform_fhirpath::compile(expr, &ty, &model).map(Arc::new);
+                        (ty, compiled)
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            Ready { expr, checks }
+        })
+        .collect();
+    drop(model);
+    let mut plans =
+        Arc::into_inner(plans).expect("the model, the plans' only other owner, is gone");
+    for (c, ready) in plans.constraints.iter_mut().zip(ready) {
+        c.ready = crate::plan::lazy::Lazy::new(ready);
+    }
+    plans
+}
+
 fn not_evaluated<'c>(c: &'c Constraint, e: &conform_fhirpath::EvalError) -> InvariantIssue<'c> {
     InvariantIssue {
         severity: if e.limit {

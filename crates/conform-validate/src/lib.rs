@@ -75,6 +75,9 @@ pub struct Validator {
     model: Arc<fhirpath_model::PlansModel>,
     /// Value sets expanded for FHIRPath's `memberOf()`.
     value_sets: Arc<invariants::ValueSetCache>,
+    /// How many invariant checks were compiled during runs, for focus
+    /// types the plans did not make them ready for.
+    compiled_at_run_time: Arc<std::sync::atomic::AtomicU64>,
     /// The FHIR release of the definitions (`None`: no package declares one).
     release: Option<conform_packages::FhirRelease>,
     /// Another release's definitions, to tell a payload written for it.
@@ -131,6 +134,7 @@ impl Validator {
             type_checks,
             model,
             value_sets: Default::default(),
+            compiled_at_run_time: Default::default(),
             selection: Arc::new(ProfileSelection::default()),
             release: None,
             other_release: None,
@@ -269,6 +273,15 @@ impl Validator {
         &self.plans
     }
 
+    /// How many invariant checks this validator (and its clones) compiled
+    /// while validating: only those for a focus type the plans could not
+    /// foresee, the rest being compiled with the plans and read from the
+    /// plan cache.
+    pub fn checks_compiled_at_run_time(&self) -> u64 {
+        self.compiled_at_run_time
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The invariant evaluator over this validator's definitions.
     pub(crate) fn invariants(&self) -> invariants::Invariants<'_> {
         invariants::Invariants {
@@ -281,6 +294,7 @@ impl Validator {
             value_sets: &self.value_sets,
             best_practice: self.options.best_practice,
             max_steps: self.options.max_fhirpath_steps,
+            compiled_at_run_time: &self.compiled_at_run_time,
         }
     }
 

@@ -30,13 +30,10 @@ fn evaluated(
 
 /// Compiles `expression` for `ty`, then checks it on each payload: the
 /// expected answer (`Err(())`: the check defers), which must also be the
-/// evaluator's whenever the check answers.
+/// evaluator's whenever the check answers, and the answer of the same check
+/// read back from the plan cache's encoding.
 fn check(ty: &str, expression: &str, cases: &[(&str, Result<Option<bool>, ()>)]) {
-    let model = common::r4().fhirpath_model();
-    let expr = conform_fhirpath::parse(expression).expect("parses");
-    let compiled =
-        compile(&expr, ty, model).unwrap_or_else(|| panic!("{expression} does not compile"));
-    assert_eq!(compiled.focus_type(), ty);
+    let (expr, compiled) = compiled_and_stored(ty, expression);
     for (json, expected) in cases {
         let doc = conform_json::parse(json.as_bytes()).expect("json");
         let focus = NodeRef {
@@ -44,15 +41,15 @@ fn check(ty: &str, expression: &str, cases: &[(&str, Result<Option<bool>, ()>)])
             companion: None,
             ty: Some(ty.into()),
         };
-        let got = compiled
-            .holds(
+        let got = answer(&compiled, expression, json, |c| {
+            c.holds(
                 &doc,
                 &Focus::new(doc.root()),
                 Some(doc.root()),
                 Some(doc.root()),
                 conform_fhirpath::DEFAULT_MAX_STEPS,
             )
-            .map_err(|_| ());
+        });
         assert_eq!(&got, expected, "{expression} on {json}");
         if let Ok(answer) = got {
             let fails = |t: Option<bool>| t == Some(false);
@@ -63,6 +60,40 @@ fn check(ty: &str, expression: &str, cases: &[(&str, Result<Option<bool>, ()>)])
             );
         }
     }
+}
+
+/// `expression` parsed, and compiled for `ty`: as compiled, and as read
+/// back from the plan cache's encoding (which must print the same, before
+/// either runs: a pattern's regex is built on first use).
+fn compiled_and_stored(
+    ty: &str,
+    expression: &str,
+) -> (conform_fhirpath::Expr, [conform_fhirpath::Compiled; 2]) {
+    let model = common::r4().fhirpath_model();
+    let expr = conform_fhirpath::parse(expression).expect("parses");
+    let compiled =
+        compile(&expr, ty, model).unwrap_or_else(|| panic!("{expression} does not compile"));
+    assert_eq!(compiled.focus_type(), ty);
+    let bytes = postcard::to_stdvec(&compiled).expect("encodes");
+    let stored: conform_fhirpath::Compiled = postcard::from_bytes(&bytes).expect("decodes");
+    assert_eq!(
+        format!("{stored:?}"),
+        format!("{compiled:?}"),
+        "{expression}: read back"
+    );
+    (expr, [compiled, stored])
+}
+
+/// The answer of both checks, which must be the same (`Err(())`: they defer).
+fn answer(
+    checks: &[conform_fhirpath::Compiled; 2],
+    expression: &str,
+    json: &str,
+    holds: impl Fn(&conform_fhirpath::Compiled) -> Result<Option<bool>, conform_fhirpath::Defer>,
+) -> Result<Option<bool>, ()> {
+    let [compiled, stored] = checks.each_ref().map(|c| holds(c).map_err(|_| ()));
+    assert_eq!(stored, compiled, "{expression} on {json}: read back");
+    compiled
 }
 
 /// [`check`] on payloads made by the test.
@@ -748,9 +779,7 @@ fn check_in_resource(
     cases: &[(&str, Result<Option<bool>, ()>)],
 ) {
     let model = common::r4().fhirpath_model();
-    let expr = conform_fhirpath::parse(expression).expect("parses");
-    let compiled =
-        compile(&expr, ty, model).unwrap_or_else(|| panic!("{expression} does not compile"));
+    let (expr, compiled) = compiled_and_stored(ty, expression);
     for (json, expected) in cases {
         let doc = conform_json::parse(json.as_bytes()).expect("json");
         let root = doc.root();
@@ -760,9 +789,9 @@ fn check_in_resource(
             companion: None,
             ty: Some(ty.into()),
         };
-        let got = compiled
-            .holds(&doc, &Focus::new(node), Some(root), Some(root), 1000)
-            .map_err(|_| ());
+        let got = answer(&compiled, expression, json, |c| {
+            c.holds(&doc, &Focus::new(node), Some(root), Some(root), 1000)
+        });
         assert_eq!(&got, expected, "{expression} on {json}");
         let mut ctx = conform_fhirpath::Context::with_model(model);
         ctx.lenient_as = true;

@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 /// Components of a date, date-time or time; `prec` counts how many of
 /// year, month, day, hour, minute, second(+fraction) are present (1..=6).
 /// Times use only the time components (`prec` 4..=6).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DateTime {
     pub year: i32,
     pub month: u32,

@@ -567,6 +567,11 @@ mod truth_tests {
             let cloned = expr.clone();
             assert_eq!(cloned.repeated.len(), expr.repeated.len(), "{case}");
             assert_eq!(run(&cloned), run(&unshared), "{case}");
+            // and so does one read back from the plan cache
+            let bytes = postcard::to_stdvec(&expr).expect("encodes");
+            let stored: crate::Expr = postcard::from_bytes(&bytes).expect("decodes");
+            assert_eq!(stored.repeated.len(), expr.repeated.len(), "{case}");
+            assert_eq!(run(&stored), run(&unshared), "{case}");
         }
         // `$this` and `trace()` are never shared.
         assert!(crate::parse("select($this.a) = select($this.a)")

@@ -180,6 +180,21 @@ pub(crate) struct Key {
     twin_bit: u64,
 }
 
+/// Stored (in a compiled check) as its name; the rest is worked out again
+/// when it is read ([`Key::new`]), so it always matches this build's key
+/// summaries.
+impl serde::Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.name.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        <std::borrow::Cow<'de, str>>::deserialize(d).map(|name| Key::new(&name))
+    }
+}
+
 /// What one pass over an object's members finds for a [`Key`].
 pub(crate) struct Found {
     pub value: Option<NodeId>,

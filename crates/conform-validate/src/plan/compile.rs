@@ -101,7 +101,7 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
     c.compile_profiles();
     c.plans.profiles.failed = src.snapshot_failures().into_iter().collect();
     c.plans.unresolved = unresolved_canonicals(src);
-    Ok(c.plans)
+    Ok(crate::invariants::make_ready(c.plans))
 }
 
 /// The canonicals StructureDefinitions refer to that no loaded package
@@ -368,6 +368,7 @@ impl Compiler<'_> {
                 }),
                 human: c["human"].as_str().unwrap_or_default().to_string(),
                 expression: expr.to_string(),
+                ready: Default::default(),
             }));
         }
         out

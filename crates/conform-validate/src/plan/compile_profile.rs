@@ -92,6 +92,7 @@ impl Compiler<'_> {
                     best_practice: false,
                     human: expr.to_string(),
                     expression: typed_choice_names(expr),
+                    ready: Default::default(),
                 })
             })
             .collect();

@@ -45,6 +45,12 @@ impl<T: DeserializeOwned> Lazy<T> {
     }
 }
 
+impl<T: Default + DeserializeOwned> Default for Lazy<T> {
+    fn default() -> Self {
+        Lazy::new(T::default())
+    }
+}
+
 impl<T: DeserializeOwned + std::fmt::Debug> std::fmt::Debug for Lazy<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.value.get() {

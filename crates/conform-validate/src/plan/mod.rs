@@ -104,6 +104,25 @@ pub struct Constraint {
     pub best_practice: bool,
     pub human: String,
     pub expression: String,
+    /// Its parsed expression and compiled checks, made when the plans are
+    /// compiled ([`crate::invariants::make_ready`]) and decoded from the
+    /// cache on first use: a run parses and compiles nothing the plans
+    /// foresaw.
+    pub ready: lazy::Lazy<Ready>,
+}
+
+/// A constraint made ready to run: its expression parsed (`None`: it does
+/// not parse, and is reported as not evaluated), and its check compiled for
+/// each focus type the plans give it (the type carrying it, each type of
+/// the element carrying it, a profile element's type), `None` where the
+/// expression has no compiled form for that type.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Ready {
+    pub expr: Option<conform_fhirpath::Expr>,
+    pub checks: Vec<(
+        std::sync::Arc<str>,
+        Option<std::sync::Arc<conform_fhirpath::Compiled>>,
+    )>,
 }
 
 /// What a JSON property name refers to.

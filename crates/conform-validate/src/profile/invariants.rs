@@ -3,7 +3,7 @@
 //! the FHIR type FHIRPath needs.
 
 use super::Checker;
-use crate::plan::profile::ProfileNode;
+use crate::plan::profile::{NodeIdx, ProfileNode, ProfilePlan, ProfileType};
 use conform_json::NodeId;
 
 impl Checker<'_> {
@@ -43,25 +43,57 @@ impl Checker<'_> {
             return Some(self.profile.type_name.clone());
         }
         match p.types.as_slice() {
-            [t] if matches!(t.code.as_str(), "BackboneElement" | "Element") => {
-                // `Composition.section:problems` is a `Composition.section`
-                let path: Vec<&str> =
-                    p.id.split('.')
-                        .map(|seg| seg.split(':').next().unwrap_or(seg))
-                        .collect();
-                Some(path.join("."))
-            }
-            [t] => Some(t.code.clone()),
+            [t] => Some(one_type(p, t)),
             _ if p.choice => {
                 let suffix = self.path.last()?.key.strip_prefix(p.name.as_str())?;
-                let mut ty = suffix.to_string();
-                if conform_fhirpath::system_type_of(&lower_first(suffix)).is_some() {
-                    ty = lower_first(suffix);
-                }
-                Some(ty)
+                Some(choice_type(suffix))
             }
             _ => None,
         }
+    }
+}
+
+/// The types [`Checker::value_type`] can give the values of profile element
+/// `i`, for compiling its invariants with the plans: those it tells from
+/// the element alone (a resource inside, `Resource` here, is typed by its
+/// data, and its checks are compiled when met).
+pub(crate) fn focus_types(profile: &ProfilePlan, i: NodeIdx) -> Vec<String> {
+    let p = profile.node(i);
+    if i == profile.root {
+        return vec![profile.type_name.clone()];
+    }
+    match p.types.as_slice() {
+        [t] => vec![one_type(p, t)],
+        types if p.choice => types
+            .iter()
+            .map(|t| choice_type(&upper_first(&t.code)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The type of an element with one: its code, or for a backbone its base
+/// path (`Composition.section:problems` is a `Composition.section`).
+fn one_type(p: &ProfileNode, t: &ProfileType) -> String {
+    if matches!(t.code.as_str(), "BackboneElement" | "Element") {
+        let path: Vec<&str> =
+            p.id.split('.')
+                .map(|seg| seg.split(':').next().unwrap_or(seg))
+                .collect();
+        path.join(".")
+    } else {
+        t.code.clone()
+    }
+}
+
+/// A choice's type from its JSON key suffix (`DateTime` of
+/// `valueDateTime`): a primitive's name starts lower case.
+fn choice_type(suffix: &str) -> String {
+    let lower = lower_first(suffix);
+    if conform_fhirpath::system_type_of(&lower).is_some() {
+        lower
+    } else {
+        suffix.to_string()
     }
 }
 
@@ -69,6 +101,14 @@ fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
     }
 }

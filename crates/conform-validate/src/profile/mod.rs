@@ -5,6 +5,7 @@
 //! element types (extensions, data type profiles).
 
 mod invariants;
+pub(crate) use invariants::focus_types;
 mod limits;
 mod matching;
 mod slicing;
