@@ -419,7 +419,7 @@ pub(crate) fn call(
             // the pattern of an invariant is a literal: matched in place,
             // without copying it or the string
             ([Node::Literal(Value::String(p))], [i]) => match plain_str(ev, i) {
-                Some(s) => return b(strings::regex(p)?.is_match(&s)),
+                Some(s) => return b(strings::regex(p)?.is_match(&s)?),
                 None => strings::call(ev, name, input, &arg)?,
             },
             _ => strings::call(ev, name, input, &arg)?,
