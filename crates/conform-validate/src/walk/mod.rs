@@ -109,6 +109,8 @@ pub(crate) struct Walker<'a> {
     /// judged, the last is the element that holds it.
     pub(crate) objects: Vec<NodeId>,
     pub(crate) findings: Vec<Outcome>,
+    /// Values whose invariants are still to be evaluated.
+    pub(crate) deferred: crate::rule_families::invariants::DeferredInvariants<'a>,
     /// Questions for a terminology server, answered after the walk.
     pub(crate) pending: Vec<conform_outcome::terminology::PendingCode>,
     /// Must-Support population of each profile applied so far
@@ -144,6 +146,7 @@ impl<'a> Walker<'a> {
             bundles: Vec::new(),
             objects: Vec::with_capacity(16),
             findings: Vec::new(),
+            deferred: Default::default(),
             pending: Vec::new(),
             must_support: Vec::new(),
             release: v.release,
@@ -170,6 +173,7 @@ impl<'a> Walker<'a> {
             bundles: self.bundles.clone(),
             objects: self.objects.clone(),
             findings: Vec::new(),
+            deferred: Default::default(),
             pending: Vec::new(),
             must_support: Vec::new(),
             ..*self
@@ -211,6 +215,21 @@ impl<'a> Walker<'a> {
         extra: Option<&str>,
         message: String,
     ) {
+        let path = render_path(self.path.iter().copied(), extra);
+        self.emit_at(path, severity, code, rule, offset, message);
+    }
+
+    /// [`Walker::emit`] at `path`, rendered: a value's deferred invariants
+    /// report at the path it had when walked.
+    pub(crate) fn emit_at(
+        &mut self,
+        expression: String,
+        severity: Severity,
+        code: IssueCode,
+        rule: &str,
+        offset: usize,
+        message: String,
+    ) {
         // Options that change how a rule reports, applied where every
         // finding passes (the walk's, the profiles', the Questionnaires').
         let severity = match rule {
@@ -221,7 +240,6 @@ impl<'a> Walker<'a> {
             _ => severity,
         };
         let (line, column) = self.line_col(offset);
-        let expression = self.path_string(extra);
         let mut outcome = Outcome::finding(
             severity,
             code,
@@ -327,6 +345,7 @@ impl<'a> Walker<'a> {
         self.path.push(Seg::Name(name));
         self.resource_body(node, tid, false);
         self.path.pop();
+        self.evaluate_deferred();
         let id = self.doc.get_str(node, "id").map(|s| s.into_owned());
         (Some(name), id)
     }

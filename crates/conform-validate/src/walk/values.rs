@@ -195,6 +195,7 @@ impl<'a> Walker<'a> {
                 let count = (entries.iter().enumerate())
                     .map(|(j, &item)| fork.array_item(r * run + j, item, el, choice, None))
                     .sum();
+                fork.evaluate_deferred();
                 (fork, count)
             })
             .collect();
