@@ -146,8 +146,8 @@ pub(crate) struct Invariants<'a> {
 }
 
 impl<'a> Invariants<'a> {
-    /// Constraint `ci`, parsed the first time it is asked for (`None`:
-    /// not parseable).
+    /// Constraint `ci` as this run uses it, set up the first time it is
+    /// asked for (`None`: its expression does not parse).
     fn prepared(&self, ci: u32) -> Option<&'a Prepared> {
         self.prepared
             .get(ci as usize)?
@@ -557,9 +557,6 @@ impl<'a> Invariants<'a> {
     }
 }
 
-/// An invariant the evaluator could not evaluate: information, or a
-/// warning when a resource limit stopped it (the data may be hostile or
-/// the limit too low).
 /// Makes every constraint of freshly compiled plans ready to run
 /// ([`Ready`]): each expression parsed once, and its check compiled for each
 /// focus type the plans give it — the type carrying it (its descendants'
@@ -625,6 +622,9 @@ pub(crate) fn make_ready(plans: Plans) -> Plans {
     plans
 }
 
+/// An invariant the evaluator could not evaluate: information, or a
+/// warning when a resource limit stopped it (the data may be hostile or
+/// the limit too low).
 fn not_evaluated<'c>(c: &'c Constraint, e: &conform_fhirpath::EvalError) -> InvariantIssue<'c> {
     InvariantIssue {
         severity: if e.limit {
