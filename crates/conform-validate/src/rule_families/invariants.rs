@@ -117,7 +117,7 @@ impl<'a> Walker<'a> {
             let path = &deferred.paths[value.path.clone()];
             let at = self.doc.offset(value.node);
             for i in issues.drain(..) {
-                let expression = render_path(path.iter().copied(), None);
+                let expression = |_: &Self| render_path(path.iter().copied(), None);
                 self.emit_at(expression, i.severity, i.code, i.rule, at, i.message);
             }
         }

@@ -215,15 +215,22 @@ impl<'a> Walker<'a> {
         extra: Option<&str>,
         message: String,
     ) {
-        let path = render_path(self.path.iter().copied(), extra);
-        self.emit_at(path, severity, code, rule, offset, message);
+        self.emit_at(
+            |w| w.path_string(extra),
+            severity,
+            code,
+            rule,
+            offset,
+            message,
+        );
     }
 
-    /// [`Walker::emit`] at `path`, rendered: a value's deferred invariants
-    /// report at the path it had when walked.
+    /// [`Walker::emit`] at the path `expression` renders (only for a
+    /// finding an option keeps): a value's deferred invariants report at
+    /// the path it had when walked.
     pub(crate) fn emit_at(
         &mut self,
-        expression: String,
+        expression: impl FnOnce(&Self) -> String,
         severity: Severity,
         code: IssueCode,
         rule: &str,
@@ -240,6 +247,7 @@ impl<'a> Walker<'a> {
             _ => severity,
         };
         let (line, column) = self.line_col(offset);
+        let expression = expression(self);
         let mut outcome = Outcome::finding(
             severity,
             code,
