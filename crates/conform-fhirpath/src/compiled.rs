@@ -110,12 +110,22 @@ impl Guard {
                 answer: g.answer.map(|x| !x),
                 ..g
             }),
-            Cond::Logic(op, a, _) => {
+            Cond::Logic(op, a, b) => {
                 let g = Guard::of(a)?;
                 let answer = match (op, g.answer) {
                     (BinOp::And, Some(false)) => Some(false),
                     (BinOp::Or, Some(true)) | (BinOp::Implies, Some(false)) => Some(true),
-                    _ => return None,
+                    // the left side alone does not decide: with the right
+                    // side's members absent too, both answers are known
+                    // (`contained.meta.versionId.empty() and
+                    // contained.meta.lastUpdated.empty()`)
+                    _ => {
+                        let h = Guard::of(b)?;
+                        return Some(Guard {
+                            bits: g.bits | h.bits,
+                            answer: crate::eval::operators::logic(*op, g.answer, h.answer),
+                        });
+                    }
                 };
                 Some(Guard { answer, ..g })
             }

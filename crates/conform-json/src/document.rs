@@ -100,7 +100,12 @@ pub fn key_head(key: &[u8]) -> u32 {
 /// summary ([`Document::may_have_key`]).
 #[inline]
 pub fn key_bit(head: u32, len: usize) -> u64 {
-    let h = (u64::from(head) ^ ((len as u64) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // Two rounds of multiply and fold: one round took the top bits mostly
+    // from the head, so `contact`, `content`, `context` and `contained`
+    // (same head, other lengths) shared a bit, and every conformance
+    // resource (which has a `contact`) seemed to hold `contained`.
+    let h = (u64::from(head) | ((len as u64) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let h = (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     1u64 << (h >> 58)
 }
 

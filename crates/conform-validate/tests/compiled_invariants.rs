@@ -767,6 +767,68 @@ fn a_check_decided_by_an_absent_member_answers_as_the_evaluator() {
             (r#"{"type":[{}]}"#, Ok(Some(false))),
         ],
     );
+    // both sides decided by absent members, when the left alone does not
+    // decide: `and` of two truths, `or` of two falsehoods, `xor`, `implies`
+    let both = [
+        (
+            "contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()",
+            Some(true),
+        ),
+        ("active.exists() or gender.exists()", Some(false)),
+        ("active.empty() xor gender.empty()", Some(false)),
+        ("active.empty() implies gender.exists()", Some(false)),
+        ("active.exists().not() and gender.empty()", Some(true)),
+    ];
+    for (expression, on_empty) in both {
+        check(
+            "Patient",
+            expression,
+            &[
+                (r#"{}"#, Ok(on_empty)),
+                (r#"{"birthDate":"2000"}"#, Ok(on_empty)),
+                (
+                    r#"{"active":true}"#,
+                    Ok(evaluated_on("Patient", expression, r#"{"active":true}"#)),
+                ),
+                (
+                    r#"{"gender":"male"}"#,
+                    Ok(evaluated_on("Patient", expression, r#"{"gender":"male"}"#)),
+                ),
+                (
+                    r#"{"contained":[{"resourceType":"Basic","meta":{"versionId":"1"}}]}"#,
+                    Ok(evaluated_on(
+                        "Patient",
+                        expression,
+                        r#"{"contained":[{"resourceType":"Basic","meta":{"versionId":"1"}}]}"#,
+                    )),
+                ),
+            ],
+        );
+        // and the guard, not the check, decides (on an object with no
+        // members: with some, the key summary may say "perhaps")
+        let (_, [compiled, _]) = compiled_and_stored("Patient", expression);
+        let doc = conform_json::parse(b"{}").expect("json");
+        let guard = compiled
+            .guard()
+            .unwrap_or_else(|| panic!("{expression}: no guard"));
+        assert_eq!(
+            guard.answer(&doc, doc.root(), conform_fhirpath::DEFAULT_MAX_STEPS),
+            Some(on_empty),
+            "{expression}"
+        );
+    }
+}
+
+/// The evaluator's answer to `expression` on `json`, a `ty`.
+fn evaluated_on(ty: &str, expression: &str, json: &str) -> Option<bool> {
+    let expr = conform_fhirpath::parse(expression).expect("parses");
+    let doc = conform_json::parse(json.as_bytes()).expect("json");
+    let focus = NodeRef {
+        node: Some(doc.root()),
+        companion: None,
+        ty: Some(ty.into()),
+    };
+    evaluated(&expr, &doc, &focus)
 }
 
 /// Compiles `expression` for `ty`, the type of the member `member` of
