@@ -441,6 +441,16 @@ mod tests {
         assert!(small.may_have_key(small.root(), id_bit));
         // two keys set at most two of the 64 bits
         assert!(small.nodes[small.root() as usize].keys.count_ones() <= 2);
+        // every twin (`_name`) sets the one bit no other key sets, so an
+        // object without twins has none for certain
+        let twin = crate::key_bit(crate::key_head(b"_birthDate"), 10);
+        assert_eq!(twin, crate::key_bit(crate::key_head(b"_x"), 2));
+        assert!(!small.may_have_key(small.root(), twin));
+        for k in &keys {
+            assert_ne!(crate::key_bit(crate::key_head(k.as_bytes()), k.len()), twin, "{k}");
+        }
+        let twins = parse(br#"{"birthDate":"2000","_birthDate":{"id":"a"}}"#).unwrap();
+        assert!(twins.may_have_key(twins.root(), twin));
     }
 
     #[test]
