@@ -36,6 +36,7 @@ use crate::model::{system_type_of, ChildInfo, Model};
 use crate::value::Value;
 use conform_json::{Document, Kind, NodeId};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -275,23 +276,90 @@ enum TextExpr {
 
 /// A literal regular expression, compiled when first needed and shared
 /// ([`shared_regex`]).
-#[derive(Debug)]
 struct Pattern {
     text: Box<str>,
     regex: std::sync::OnceLock<Option<Arc<TextRegex>>>,
 }
 
-/// Stored as its text: a regular expression is built in the process that
-/// uses it, on its first search.
+/// The pattern's text: its regex is what the text builds (or what the
+/// plan cache held of it), built or not.
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Pattern").field(&self.text).finish()
+    }
+}
+
+/// Stored as its text and, where it has one, its ASCII form as a DFA
+/// ([`TextRegex::dfa_encoding`]): a run that reads the plans from their
+/// cache builds no regular expression for an ASCII text.
 impl Serialize for Pattern {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.text.serialize(s)
+        let dfa = dfa_encoding(&self.text);
+        (&*self.text, dfa.as_deref().map(|d| Block(Cow::Borrowed(d)))).serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Pattern, D::Error> {
-        <std::borrow::Cow<'de, str>>::deserialize(d).map(|text| Pattern::new(&text))
+        let (text, dfa) = <(Cow<'de, str>, Option<Block<'de>>)>::deserialize(d)?;
+        let regex = crate::eval::strings::shared(&text, || {
+            TextRegex::stored(&text, dfa.as_ref().map(|b| &*b.0))
+        })
+        .ok();
+        Ok(Pattern {
+            text: text.into(),
+            regex: std::sync::OnceLock::from(regex),
+        })
+    }
+}
+
+/// [`TextRegex::dfa_encoding`] of pattern `p`, made once a process for
+/// all the checks that store it. Kept apart from [`shared_regex`]: storing
+/// the plans builds nothing the checks then search with.
+fn dfa_encoding(p: &str) -> Option<Arc<[u8]>> {
+    type Encodings = rustc_hash::FxHashMap<Box<str>, Option<Arc<[u8]>>>;
+    static ENCODINGS: std::sync::Mutex<Option<Encodings>> = std::sync::Mutex::new(None);
+    let mut encodings = ENCODINGS.lock().unwrap_or_else(|e| e.into_inner());
+    let encodings = encodings.get_or_insert_with(Default::default);
+    if let Some(e) = encodings.get(p) {
+        return e.clone();
+    }
+    let e = TextRegex::new(p)
+        .ok()
+        .and_then(|r| r.dfa_encoding().map(Arc::from));
+    encodings.insert(p.into(), e.clone());
+    e
+}
+
+/// Bytes written and read as one block (serde's bytes), not as a sequence
+/// of numbers.
+struct Block<'a>(Cow<'a, [u8]>);
+
+impl Serialize for Block<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Block<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Block<'de>, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = Block<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_borrowed_bytes<E>(self, v: &'de [u8]) -> Result<Block<'de>, E> {
+                Ok(Block(Cow::Borrowed(v)))
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Block<'de>, E> {
+                Ok(Block(Cow::Owned(v.to_vec())))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Block<'de>, E> {
+                Ok(Block(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_bytes(Bytes)
     }
 }
 
@@ -1150,16 +1218,7 @@ impl Compiler<'_> {
 /// invariants test a name with the same pattern (`sdf-0`, `vsd-0`, ...),
 /// and building one costs far more than matching with it.
 fn shared_regex(p: &str) -> Option<Arc<TextRegex>> {
-    static PATTERNS: std::sync::Mutex<Option<rustc_hash::FxHashMap<Box<str>, Arc<TextRegex>>>> =
-        std::sync::Mutex::new(None);
-    let mut patterns = PATTERNS.lock().unwrap_or_else(|e| e.into_inner());
-    let patterns = patterns.get_or_insert_with(Default::default);
-    if let Some(r) = patterns.get(p) {
-        return Some(r.clone());
-    }
-    let r = Arc::new(TextRegex::new(p).ok()?);
-    patterns.insert(p.into(), r.clone());
-    Some(r)
+    crate::eval::strings::shared(p, || TextRegex::new(p)).ok()
 }
 
 /// The two sides of a union at the head of a chain of member steps and

@@ -39,6 +39,7 @@ pub use compiled::{compile, Compiled, Defer, Focus, Guard};
 pub use context::{Check, Context, HtmlCheck, Resolver, Trace, DEFAULT_MAX_STEPS};
 pub use error::{EvalError, ParseError};
 pub use eval::dates::DateTime;
+pub use eval::strings::regexes_built;
 pub use eval::{evaluate, evaluate_item};
 pub use model::{system_type_of, BuiltinModel, ChildInfo, Model, PRIMITIVES};
 pub use parser::parse;

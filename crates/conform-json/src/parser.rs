@@ -447,7 +447,11 @@ mod tests {
         assert_eq!(twin, crate::key_bit(crate::key_head(b"_x"), 2));
         assert!(!small.may_have_key(small.root(), twin));
         for k in &keys {
-            assert_ne!(crate::key_bit(crate::key_head(k.as_bytes()), k.len()), twin, "{k}");
+            assert_ne!(
+                crate::key_bit(crate::key_head(k.as_bytes()), k.len()),
+                twin,
+                "{k}"
+            );
         }
         let twins = parse(br#"{"birthDate":"2000","_birthDate":{"id":"a"}}"#).unwrap();
         assert!(twins.may_have_key(twins.root(), twin));

@@ -5,6 +5,7 @@ use super::Ev;
 use crate::error::{bail, EResult};
 use crate::value::Items;
 use crate::value::{Item, Value};
+use std::sync::Arc;
 
 type Arg<'a> = dyn Fn(usize) -> EResult<Items> + 'a;
 
@@ -57,10 +58,41 @@ fn str_of(ev: &Ev, c: &[Item], what: &str) -> EResult<Option<String>> {
 /// ASCII text, a pattern whose Unicode form alone passes the size limit
 /// is answered.
 pub(crate) struct TextRegex {
-    /// `None`: the pattern has no ASCII form.
-    ascii: Option<regex::bytes::Regex>,
+    /// The ASCII form as a DFA, read from the plan cache
+    /// ([`TextRegex::stored`]): it searches with nothing built first.
+    ascii_dfa: Option<DenseDfa>,
+    /// The ASCII form, built at once by [`TextRegex::new`] and on first
+    /// need beside a DFA; `None` inside: the pattern has no ASCII form.
+    ascii: std::sync::OnceLock<Option<regex::bytes::Regex>>,
     unicode: std::sync::OnceLock<Result<regex::Regex, String>>,
+    /// The DFA's encoding, made on first need when the plans are stored.
+    stored_dfa: std::sync::OnceLock<Option<Box<[u8]>>>,
     pattern: Box<str>,
+}
+
+type DenseDfa = regex_automata::dfa::dense::DFA<Vec<u32>>;
+
+/// How many regular expressions this process built, and how many it read
+/// as DFAs from the plan cache ([`regexes_built`]).
+static BUILT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many regular expressions this process has built to search with
+/// (a pattern made afresh, and each form built later for `matches()`), and
+/// how many it read ready from the plan cache: a run
+/// whose plans come from the cache should build none for ASCII texts.
+/// (`replaceMatches()` builds its pattern where it is first used: a DFA
+/// tells where a match ends, not where it starts.)
+pub fn regexes_built() -> (usize, usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    (BUILT.load(Relaxed), READ.load(Relaxed))
+}
+
+/// Counts a build for a search when `form` is about to be built.
+fn count_build<T>(form: &std::sync::OnceLock<T>) {
+    if form.get().is_none() {
+        BUILT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for TextRegex {
@@ -71,24 +103,70 @@ impl std::fmt::Debug for TextRegex {
 
 impl TextRegex {
     pub(crate) fn new(p: &str) -> EResult<TextRegex> {
-        let ascii = regex::bytes::RegexBuilder::new(p)
-            .unicode(false)
-            .dot_matches_new_line(true)
-            .size_limit(Self::SIZE_LIMIT)
-            .build()
-            .ok();
-        let r = TextRegex {
-            ascii,
-            unicode: std::sync::OnceLock::new(),
-            pattern: p.into(),
-        };
-        if r.ascii.is_none() {
+        BUILT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let r = TextRegex::unbuilt(p, None);
+        if r.ascii().is_none() {
             r.unicode()?;
         }
         Ok(r)
     }
 
+    fn unbuilt(p: &str, ascii_dfa: Option<DenseDfa>) -> TextRegex {
+        TextRegex {
+            ascii_dfa,
+            ascii: std::sync::OnceLock::new(),
+            unicode: std::sync::OnceLock::new(),
+            stored_dfa: std::sync::OnceLock::new(),
+            pattern: p.into(),
+        }
+    }
+
+    /// The pattern with its ASCII form read from `dfa`, an encoding made by
+    /// [`TextRegex::dfa_encoding`] (of this pattern: the plan cache is
+    /// checksummed and keyed by this build). Without a usable encoding the
+    /// pattern is built as [`TextRegex::new`] builds it.
+    pub(crate) fn stored(p: &str, dfa: Option<&[u8]>) -> EResult<TextRegex> {
+        match dfa.and_then(decode_dfa) {
+            // built from the ASCII form within the size limit when
+            // stored: the ASCII form is valid
+            Some(dfa) => {
+                READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(TextRegex::unbuilt(p, Some(dfa)))
+            }
+            None => TextRegex::new(p),
+        }
+    }
+
+    /// The ASCII form as a DFA, encoded to be kept in the plan cache;
+    /// `None` when the pattern has no ASCII form or its DFA passes the
+    /// size limit (the regex is then built where it is used).
+    pub(crate) fn dfa_encoding(&self) -> Option<&[u8]> {
+        self.stored_dfa
+            .get_or_init(|| {
+                // only where `regex` builds the ASCII form too, so a
+                // pattern read back is valid exactly where it was
+                self.ascii()?;
+                let dfa = build_dfa(&self.pattern)?;
+                let (bytes, padding) = dfa.to_bytes_little_endian();
+                Some(bytes[padding..].into())
+            })
+            .as_deref()
+    }
+
     const SIZE_LIMIT: usize = 1 << 20;
+
+    fn ascii(&self) -> Option<&regex::bytes::Regex> {
+        self.ascii
+            .get_or_init(|| {
+                regex::bytes::RegexBuilder::new(&self.pattern)
+                    .unicode(false)
+                    .dot_matches_new_line(true)
+                    .size_limit(Self::SIZE_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
 
     fn unicode(&self) -> EResult<&regex::Regex> {
         self.unicode
@@ -103,21 +181,28 @@ impl TextRegex {
             .map_err(|e| crate::EvalError::new(e.clone()))
     }
 
-    /// The ASCII form, when it answers for `text`.
-    fn ascii_for(&self, text: &str) -> Option<&regex::bytes::Regex> {
-        self.ascii.as_ref().filter(|_| text.is_ascii())
-    }
-
     pub(crate) fn is_match(&self, text: &str) -> EResult<bool> {
-        match self.ascii_for(text) {
-            Some(r) => Ok(r.is_match(text.as_bytes())),
-            None => Ok(self.unicode()?.is_match(text)),
+        if text.is_ascii() {
+            if let Some(dfa) = &self.ascii_dfa {
+                use regex_automata::dfa::Automaton;
+                let input = regex_automata::Input::new(text).earliest(true);
+                // (an ASCII form has no quit bytes: a search cannot fail)
+                if let Ok(found) = dfa.try_search_fwd(&input) {
+                    return Ok(found.is_some());
+                }
+            }
+            count_build(&self.ascii);
+            if let Some(r) = self.ascii() {
+                return Ok(r.is_match(text.as_bytes()));
+            }
         }
+        count_build(&self.unicode);
+        Ok(self.unicode()?.is_match(text))
     }
 
     /// `text` with every match replaced by `with` (`$1` for a group).
     pub(crate) fn replace_all(&self, text: &str, with: &str) -> EResult<String> {
-        if let Some(r) = self.ascii_for(text) {
+        if let Some(r) = self.ascii().filter(|_| text.is_ascii()) {
             // ASCII pieces and the replacement: UTF-8
             if let Ok(s) =
                 String::from_utf8(r.replace_all(text.as_bytes(), with.as_bytes()).into_owned())
@@ -129,20 +214,54 @@ impl TextRegex {
     }
 }
 
+/// The ASCII form of `p` as a DFA (as `regex` reads the pattern with
+/// Unicode off and `.` matching new lines), within the size limit.
+fn build_dfa(p: &str) -> Option<DenseDfa> {
+    use regex_automata::{dfa::dense, nfa::thompson, util::syntax};
+    dense::Builder::new()
+        .syntax(
+            syntax::Config::new()
+                .unicode(false)
+                .utf8(false)
+                .dot_matches_new_line(true),
+        )
+        .thompson(thompson::Config::new().nfa_size_limit(Some(TextRegex::SIZE_LIMIT)))
+        .configure(
+            dense::Config::new()
+                .dfa_size_limit(Some(TextRegex::SIZE_LIMIT))
+                .determinize_size_limit(Some(TextRegex::SIZE_LIMIT)),
+        )
+        .build(p)
+        .ok()
+}
+
+/// A DFA from [`TextRegex::dfa_encoding`]'s bytes, which must be read from
+/// memory aligned for its `u32` transitions: copied to such a place first.
+fn decode_dfa(bytes: &[u8]) -> Option<DenseDfa> {
+    let mut aligned = vec![0u8; bytes.len() + 3];
+    let at = aligned.as_ptr().align_offset(4);
+    let aligned = aligned.get_mut(at..at + bytes.len())?;
+    aligned.copy_from_slice(bytes);
+    let (dfa, _) = regex_automata::dfa::dense::DFA::from_bytes(aligned).ok()?;
+    Some(dfa.to_owned())
+}
+
 /// Compiles a pattern, caching per thread: invariants run the same few
 /// patterns over every resource, and compiling dominates matching. The
 /// cache hands out shared handles, not clones: a cloned `Regex` starts
 /// with an empty match cache and rebuilds it on its first search, which
-/// cost more than the match itself.
-pub(crate) fn regex(p: &str) -> EResult<std::rc::Rc<TextRegex>> {
+/// cost more than the match itself. A pattern new to the thread is taken
+/// from the process's ([`shared`]), where the compiled checks' patterns
+/// are, read from the plan cache.
+pub(crate) fn regex(p: &str) -> EResult<Arc<TextRegex>> {
     thread_local! {
-        static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<String, std::rc::Rc<TextRegex>>> =
+        static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<String, Arc<TextRegex>>> =
             Default::default();
     }
     if let Some(r) = CACHE.with(|c| c.borrow().get(p).cloned()) {
         return Ok(r);
     }
-    let r = std::rc::Rc::new(TextRegex::new(p)?);
+    let r = shared(p, || TextRegex::new(p))?;
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= 256 {
@@ -150,6 +269,28 @@ pub(crate) fn regex(p: &str) -> EResult<std::rc::Rc<TextRegex>> {
         }
         c.insert(p.to_string(), r.clone());
     });
+    Ok(r)
+}
+
+/// The process's compiled pattern `p`, made by `make` if it has none yet
+/// (one read from the plan cache comes with its DFA): many invariants test
+/// names with the same pattern (`sdf-0`, `vsd-0`, ...), and building one
+/// costs far more than matching with it. Behind a lock: the compiled
+/// checks ask once per check, the evaluator once per thread.
+pub(crate) fn shared(
+    p: &str,
+    make: impl FnOnce() -> EResult<TextRegex>,
+) -> EResult<Arc<TextRegex>> {
+    type Patterns = rustc_hash::FxHashMap<Box<str>, Arc<TextRegex>>;
+    static PATTERNS: std::sync::Mutex<Option<Patterns>> = std::sync::Mutex::new(None);
+    let mut patterns = PATTERNS.lock().unwrap_or_else(|e| e.into_inner());
+    let patterns = patterns.get_or_insert_with(Default::default);
+    if let Some(r) = patterns.get(p) {
+        return Ok(r.clone());
+    }
+    // an invalid pattern is not kept: it is an error each time it is met
+    let r = Arc::new(make()?);
+    patterns.insert(p.into(), r.clone());
     Ok(r)
 }
 
@@ -303,18 +444,47 @@ mod tests {
             texts in prop::collection::vec("[abkKsS019 _.\t\n:;\u{17F}\u{212A}\u{E9}\u{A0}\u{85}\u{660}]{0,12}", 1..40)
         ) {
             for p in PATTERNS {
-                let ours = TextRegex::new(p).expect("builds");
+                let built = TextRegex::new(p).expect("builds");
+                let stored = TextRegex::stored(p, built.dfa_encoding()).expect("reads back");
                 let unicode = regex::RegexBuilder::new(p).dot_matches_new_line(true).build().expect("builds");
-                for t in &texts {
-                    prop_assert_eq!(ours.is_match(t).expect("answers"), unicode.is_match(t), "{} on {:?}", p, t);
-                    prop_assert_eq!(
-                        ours.replace_all(t, "<$1>").expect("answers"),
-                        unicode.replace_all(t, "<$1>").into_owned(),
-                        "{} on {:?}", p, t
-                    );
+                for ours in [&built, &stored] {
+                    for t in &texts {
+                        prop_assert_eq!(ours.is_match(t).expect("answers"), unicode.is_match(t), "{} on {:?}", p, t);
+                        prop_assert_eq!(
+                            ours.replace_all(t, "<$1>").expect("answers"),
+                            unicode.replace_all(t, "<$1>").into_owned(),
+                            "{} on {:?}", p, t
+                        );
+                    }
                 }
             }
         }
+    }
+
+    /// Every pattern with an ASCII form is kept as a DFA, which is what a
+    /// pattern read back searches ASCII texts with; the Unicode-only one
+    /// is built where it is used.
+    #[test]
+    fn patterns_with_an_ascii_form_are_stored_as_dfas() {
+        for p in PATTERNS {
+            let built = TextRegex::new(p).expect("builds");
+            let stored = TextRegex::stored(p, built.dfa_encoding()).expect("reads back");
+            let ascii_only = !p.contains(r"\p{");
+            assert_eq!(built.dfa_encoding().is_some(), ascii_only, "{p}");
+            assert_eq!(stored.ascii_dfa.is_some(), ascii_only, "{p}");
+            // nothing else was built to answer an ASCII text
+            assert!(stored.is_match("ab cd").is_ok());
+            if ascii_only {
+                assert!(
+                    stored.ascii.get().is_none() && stored.unicode.get().is_none(),
+                    "{p}"
+                );
+            }
+        }
+        // damaged or foreign bytes: the pattern is built instead
+        let damaged = TextRegex::stored("^a+$", Some(b"not a dfa")).expect("builds");
+        assert!(damaged.ascii_dfa.is_none());
+        assert!(damaged.is_match("aa").expect("answers"));
     }
 
     #[test]

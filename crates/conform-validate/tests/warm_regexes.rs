@@ -1,0 +1,47 @@
+//! The invariants' regular expressions are compiled with the plans and
+//! kept in the plan cache (as DFAs of their ASCII forms): a validator read
+//! from the cache searches ASCII texts without building one. In a test
+//! binary of its own, so the process-wide counts are this test's alone.
+
+mod common;
+
+use conform_packages::PackageSpec;
+use conform_validate::Validator;
+
+#[test]
+fn a_validator_from_the_plan_cache_builds_no_regex_for_ascii_texts() {
+    let (_, resolved) = common::load(&[PackageSpec::parse("hl7.fhir.r4.core#4.0.1").unwrap()]);
+    let cache = tempfile::tempdir().expect("temp dir");
+    // compiled and stored; it validates nothing, so it builds nothing that
+    // the validator read back could share
+    let (_, stats) = Validator::load(&resolved, Some(cache.path())).expect("plans compile");
+    assert!(!stats.from_cache, "an empty cache folder");
+    let (cached, stats) = Validator::load(&resolved, Some(cache.path())).expect("plans load");
+    assert!(stats.from_cache, "the second load reads the cache");
+    let (built_before, _) = conform_fhirpath::regexes_built();
+
+    // names and paths that `matches()` invariants test: `sdf-0`'s name,
+    // `eld-19`/`eld-20`'s paths, `eld-16`'s slice name, one of each wrong
+    let profile = |name: &str, path: &str| {
+        format!(
+            r#"{{"resourceType":"StructureDefinition","url":"http://example.org/sd","name":"{name}","status":"draft","kind":"resource","abstract":false,"type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint","differential":{{"element":[{{"id":"Patient","path":"Patient"}},{{"id":"{path}","path":"{path}","sliceName":"a/b"}}]}}}}"#
+        )
+    };
+    let rules = |json: String| -> Vec<String> {
+        let r = cached.validate_bytes(json.as_bytes(), 0);
+        r.findings.iter().map(|f| f.rule.to_string()).collect()
+    };
+    let good = rules(profile("Good", "Patient.name"));
+    let bad = rules(profile("bad name", "Patient..name"));
+    for key in ["sdf-0", "eld-19", "eld-20"] {
+        assert!(
+            !good.iter().any(|r| r.contains(key)),
+            "{key} on good: {good:?}"
+        );
+        assert!(bad.iter().any(|r| r.contains(key)), "{key} on bad: {bad:?}");
+    }
+
+    let (built, read) = conform_fhirpath::regexes_built();
+    assert!(read >= 3, "the patterns were read from the cache ({read})");
+    assert_eq!(built, built_before, "regexes built while validating");
+}
