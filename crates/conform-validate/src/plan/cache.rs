@@ -3,6 +3,7 @@
 
 use super::Plans;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Bumped whenever the plan structures or the compiler's output change, so
 /// an old cache is never read as a new one.
@@ -41,7 +42,10 @@ pub fn load(dir: &Path, fingerprint: &[u8; 32]) -> Option<Plans> {
     if crc32fast::hash(contents).to_le_bytes() != *crc {
         return None;
     }
-    postcard::from_bytes(contents).ok()
+    let contents = crc.len()..bytes.len();
+    super::lazy::read_from(Arc::new(bytes), contents, |contents| {
+        postcard::from_bytes(contents).ok()
+    })
 }
 
 /// Writes plans to the cache. Failure to write is not an error for the

@@ -8,20 +8,79 @@
 
 use serde::de::{DeserializeOwned, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 pub struct Lazy<T> {
     /// The postcard encoding of the value, as read from the cache; empty
     /// for a value built in this process.
-    bytes: Box<[u8]>,
+    bytes: Encoded,
     value: OnceLock<T>,
+}
+
+/// Where a [`Lazy`] part's encoding is: in the cache file as read
+/// ([`read_from`]), which all the parts share, so a warm start copies
+/// none of them; or a copy of its own.
+enum Encoded {
+    Own(Box<[u8]>),
+    InFile {
+        file: Arc<Vec<u8>>,
+        range: std::ops::Range<usize>,
+    },
+}
+
+impl Encoded {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Encoded::Own(b) => b,
+            Encoded::InFile { file, range } => &file[range.clone()],
+        }
+    }
+}
+
+thread_local! {
+    /// The cache file being decoded on this thread ([`read_from`]).
+    static FILE: std::cell::RefCell<Option<Arc<Vec<u8>>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Decodes `decode` from `file[range]` (the plan cache's contents, or a
+/// part of them), the parts of it that stay encoded pointing into `file`
+/// rather than copied out of it: thousands of parts, most never decoded.
+pub fn read_from<R>(
+    file: Arc<Vec<u8>>,
+    range: std::ops::Range<usize>,
+    decode: impl FnOnce(&[u8]) -> R,
+) -> R {
+    struct Restore(Option<Arc<Vec<u8>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            FILE.with(|f| *f.borrow_mut() = self.0.take());
+        }
+    }
+    let _restore = Restore(FILE.with(|f| f.borrow_mut().replace(file.clone())));
+    decode(&file[range])
+}
+
+/// `bytes` as a part's encoding: a place in the file being read when they
+/// lie in it, else a copy.
+fn encoded(bytes: &[u8]) -> Encoded {
+    FILE.with(|f| {
+        let f = f.borrow();
+        let file = f.as_ref()?;
+        let start = (bytes.as_ptr() as usize).checked_sub(file.as_ptr() as usize)?;
+        let range = start..start + bytes.len();
+        (range.end <= file.len()).then(|| Encoded::InFile {
+            file: file.clone(),
+            range,
+        })
+    })
+    .unwrap_or_else(|| Encoded::Own(bytes.into()))
 }
 
 impl<T: DeserializeOwned> Lazy<T> {
     /// A value already built (by the compiler).
     pub fn new(value: T) -> Lazy<T> {
         Lazy {
-            bytes: Box::default(),
+            bytes: Encoded::Own(Box::default()),
             value: OnceLock::from(value),
         }
     }
@@ -33,8 +92,15 @@ impl<T: DeserializeOwned> Lazy<T> {
             // The bytes were written by this build's own serializer and the
             // cache file's checksum was verified when it was read
             // (`cache::load`), so they decode unless this code has a bug.
-            postcard::from_bytes(&self.bytes)
-                .expect("a plan cache part written by this build decodes")
+            let decode = |bytes: &[u8]| {
+                postcard::from_bytes(bytes)
+                    .expect("a plan cache part written by this build decodes")
+            };
+            match &self.bytes {
+                // its own parts, too, stay in the file
+                Encoded::InFile { file, range } => read_from(file.clone(), range.clone(), decode),
+                Encoded::Own(bytes) => decode(bytes),
+            }
         })
     }
 
@@ -55,7 +121,7 @@ impl<T: DeserializeOwned + std::fmt::Debug> std::fmt::Debug for Lazy<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.value.get() {
             Some(v) => v.fmt(f),
-            None => write!(f, "<{} bytes, not decoded>", self.bytes.len()),
+            None => write!(f, "<{} bytes, not decoded>", self.bytes.bytes().len()),
         }
     }
 }
@@ -67,7 +133,7 @@ impl<T: Serialize + DeserializeOwned> Serialize for Lazy<T> {
                 let bytes = postcard::to_stdvec(v).map_err(serde::ser::Error::custom)?;
                 s.serialize_bytes(&bytes)
             }
-            None => s.serialize_bytes(&self.bytes),
+            None => s.serialize_bytes(self.bytes.bytes()),
         }
     }
 }
@@ -76,15 +142,15 @@ impl<'de, T> Deserialize<'de> for Lazy<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Bytes;
         impl Visitor<'_> for Bytes {
-            type Value = Box<[u8]>;
+            type Value = Encoded;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("bytes")
             }
             fn visit_bytes<E>(self, v: &[u8]) -> Result<Self::Value, E> {
-                Ok(v.into())
+                Ok(encoded(v))
             }
             fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Self::Value, E> {
-                Ok(v.into_boxed_slice())
+                Ok(Encoded::Own(v.into_boxed_slice()))
             }
         }
         Ok(Lazy {
@@ -178,6 +244,38 @@ mod tests {
         // written again without being decoded: the same bytes
         let read_again: Lazy<Vec<String>> = postcard::from_bytes(&bytes).expect("decode");
         assert_eq!(postcard::to_stdvec(&read_again).expect("encode"), bytes);
+    }
+
+    /// Parts read from a cache file point into it, and so do the parts of
+    /// a part when it is decoded; read from elsewhere, they are copies.
+    #[test]
+    fn parts_read_from_a_file_stay_in_it() {
+        use super::{read_from, Encoded, LazyList};
+        use std::sync::Arc;
+        let built = Lazy::new(LazyList::from(vec!["a".to_string(), "bc".into()]));
+        let mut file = vec![9, 9, 9];
+        file.extend(postcard::to_stdvec(&built).expect("encode"));
+        let file = Arc::new(file);
+        let read: Lazy<LazyList<String>> =
+            read_from(file.clone(), 3..file.len(), |b| postcard::from_bytes(b)).expect("decode");
+        let in_file =
+            |e: &Encoded| matches!(e, Encoded::InFile { file: f, .. } if Arc::ptr_eq(f, &file));
+        assert!(in_file(&read.bytes));
+        let list = read.get();
+        assert!(
+            list.0.iter().all(|item| in_file(&item.bytes)),
+            "the items too"
+        );
+        assert_eq!(list.iter().collect::<Vec<_>>(), ["a", "bc"]);
+        // written again: the same bytes
+        assert_eq!(
+            postcard::to_stdvec(&list.0[1]).expect("encode"),
+            postcard::to_stdvec(&Lazy::new("bc".to_string())).expect("encode")
+        );
+
+        let copied: Lazy<LazyList<String>> = postcard::from_bytes(&file[3..]).expect("decode");
+        assert!(matches!(copied.bytes, Encoded::Own(_)));
+        assert_eq!(copied.get().iter().collect::<Vec<_>>(), ["a", "bc"]);
     }
 
     #[test]
