@@ -1657,7 +1657,7 @@ impl Walk<'_, '_, '_> {
                 };
                 let name = member.key.name();
                 let allowed = |suffix: &str| allowed_variant(Some(&info), name, suffix);
-                each_variant(doc, obj, name, allowed, |_, v, c| {
+                each_variant(doc, obj, &member.key, allowed, |_, v, c| {
                     for_each_pair(doc, Some(v), c, &mut next)
                 })
             }

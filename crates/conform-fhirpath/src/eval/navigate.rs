@@ -391,11 +391,21 @@ impl Key {
 pub(crate) fn each_variant<B>(
     doc: &conform_json::Document,
     obj: NodeId,
-    name: &str,
+    key: &Key,
     allowed: impl Fn(&str) -> bool,
     mut f: impl FnMut(&str, NodeId, Option<NodeId>) -> ControlFlow<B>,
 ) -> ControlFlow<B> {
+    let name = key.name();
+    // no `_name` twin anywhere in the object: no variant has one
+    let may_twin = doc.may_have_key(obj, key.twin_bit);
     for m in doc.members(obj) {
+        // a variant is longer than the name and starts with it: most keys
+        // are told apart by their length and head, unread
+        if !m.is_escaped()
+            && (m.key_len() <= name.len() || m.key_head() & key.prefix_mask != key.head)
+        {
+            continue;
+        }
         let key = doc.key(m);
         let Some(suffix) = key.strip_prefix(name) else {
             continue;
@@ -403,7 +413,12 @@ pub(crate) fn each_variant<B>(
         if !suffix.starts_with(char::is_uppercase) || !allowed(suffix) {
             continue;
         }
-        f(suffix, m.value, companion_of(doc, obj, &key))?;
+        let companion = if may_twin {
+            companion_of(doc, obj, &key)
+        } else {
+            None
+        };
+        f(suffix, m.value, companion)?;
     }
     ControlFlow::Continue(())
 }
@@ -423,14 +438,15 @@ fn child(ev: &Ev, obj: NodeId, info: Option<ChildInfo>, name: &str, out: &mut Ga
     let doc = ev.doc;
     // variants matter only where the element is a choice or unknown
     let variants = info.as_ref().is_none_or(|i| i.is_choice);
-    let found = Key::new(name).find(doc, obj, variants);
+    let key = Key::new(name);
+    let found = key.find(doc, obj, variants);
     if found.value.is_none() && found.companion.is_none() {
         if !found.variants || info.as_ref().is_some_and(|i| !i.is_choice) {
             return;
         }
         // choice element: `value` finds `valueQuantity` etc.
         let allowed = |suffix: &str| allowed_variant(info.as_ref(), name, suffix);
-        let _ = each_variant(doc, obj, name, allowed, |suffix, value, comp| {
+        let _ = each_variant(doc, obj, &key, allowed, |suffix, value, comp| {
             let ty = || Some(Arc::from(choice_type_name(suffix).as_str()));
             push(ev, Some(value), comp, &ty, out);
             if matches!(out, Gather::Any(true)) {
