@@ -44,8 +44,27 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct Compiled {
     focus_type: Arc<str>,
-    root: Cond,
+    root: Arc<Cond>,
     guard: Option<Guard>,
+}
+
+/// A compiled check's conditions apart from its focus type, which the
+/// checks of one expression for many focus types mostly share (`dom-2` on
+/// each of some 150 resource types): stored once for all of them and read
+/// once ([`Compiled::form`], [`Compiled::with_form`]).
+#[derive(Debug, Clone)]
+pub struct Form(Arc<Cond>);
+
+impl Serialize for Form {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Form {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Form, D::Error> {
+        Cond::deserialize(d).map(|c| Form(Arc::new(c)))
+    }
 }
 
 /// Stored (in the plan cache) as its focus type and conditions; the guard,
@@ -59,12 +78,8 @@ impl Serialize for Compiled {
 
 impl<'de> Deserialize<'de> for Compiled {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Compiled, D::Error> {
-        let (focus_type, root) = <(Arc<str>, Cond)>::deserialize(d)?;
-        Ok(Compiled {
-            focus_type,
-            guard: Guard::of(&root),
-            root,
-        })
+        let (focus_type, form) = <(Arc<str>, Form)>::deserialize(d)?;
+        Ok(Compiled::with_form(focus_type, &form))
     }
 }
 
@@ -557,14 +572,28 @@ pub fn compile(expr: &Expr, focus_type: &str, model: &dyn Model) -> Option<Compi
         resource_type: resource_type_of(focus_type, model),
     };
     let root = compiler.cond(expr.root(), focus_type)?;
-    Some(Compiled {
-        focus_type: focus_type.into(),
-        guard: Guard::of(&root),
-        root,
-    })
+    Some(Compiled::with_form(
+        focus_type.into(),
+        &Form(Arc::new(root)),
+    ))
 }
 
 impl Compiled {
+    /// The check made of `form` for `focus_type` (the type it was compiled
+    /// for: the form says nothing of it).
+    pub fn with_form(focus_type: Arc<str>, form: &Form) -> Compiled {
+        Compiled {
+            focus_type,
+            guard: Guard::of(&form.0),
+            root: form.0.clone(),
+        }
+    }
+
+    /// The conditions, shared.
+    pub fn form(&self) -> Form {
+        Form(self.root.clone())
+    }
+
     /// The focus type this was compiled for: on another, evaluate instead.
     pub fn focus_type(&self) -> &str {
         &self.focus_type

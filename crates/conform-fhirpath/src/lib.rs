@@ -35,7 +35,7 @@ mod parser;
 mod value;
 
 pub use ast::{BinOp, Expr, Node, TypeSpec};
-pub use compiled::{compile, Compiled, Defer, Focus, Guard};
+pub use compiled::{compile, Compiled, Defer, Focus, Form, Guard};
 pub use context::{Check, Context, HtmlCheck, Resolver, Trace, DEFAULT_MAX_STEPS};
 pub use error::{EvalError, ParseError};
 pub use eval::dates::DateTime;

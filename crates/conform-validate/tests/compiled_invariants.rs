@@ -1150,3 +1150,60 @@ fn intersections_answer_as_the_evaluator() {
         &texts,
     );
 }
+
+/// The checks of one expression for many focus types are stored with each
+/// distinct form once: `dom-2` compiled for three resource types is one
+/// form, read back as three checks that answer as the evaluator does.
+#[test]
+fn checks_of_one_expression_store_each_form_once() {
+    use conform_validate::plan::Ready;
+    use std::sync::Arc;
+    let model = common::r4().fhirpath_model();
+    let expression = "contained.contained.empty()";
+    let expr = conform_fhirpath::parse(expression).expect("parses");
+    let types = ["Patient", "Observation", "Condition"];
+    let ready = |types: &[&str]| Ready {
+        expr: Some(expr.clone()),
+        checks: types
+            .iter()
+            .map(|&t| {
+                let c = compile(&expr, t, model).map(Arc::new);
+                (Arc::<str>::from(t), c)
+            })
+            .collect(),
+    };
+    let three = postcard::to_stdvec(&ready(&types)).expect("encodes");
+    let one = postcard::to_stdvec(&ready(&types[..1])).expect("encodes");
+    // two more focus types add their names and an index, not a form
+    let names: usize = types[1..].iter().map(|t| t.len() + 3).sum();
+    assert!(
+        three.len() <= one.len() + names,
+        "{} against {}",
+        three.len(),
+        one.len()
+    );
+
+    let read: Ready = postcard::from_bytes(&three).expect("decodes");
+    assert_eq!(read.checks.len(), 3);
+    let doc = conform_json::parse(br#"{"contained":[{"resourceType":"Basic","contained":[]}]}"#)
+        .expect("json");
+    for ((ty, check), want) in read.checks.iter().zip(types) {
+        let check = check.as_ref().expect("compiled");
+        assert_eq!((&**ty, check.focus_type()), (want, want));
+        let focus = conform_fhirpath::Focus::new(doc.root());
+        let root = Some(doc.root());
+        let answer = check.holds(
+            &doc,
+            &focus,
+            root,
+            root,
+            conform_fhirpath::DEFAULT_MAX_STEPS,
+        );
+        let node = NodeRef {
+            node: Some(doc.root()),
+            companion: None,
+            ty: Some(want.into()),
+        };
+        assert_eq!(answer, Ok(evaluated(&expr, &doc, &node)), "{want}");
+    }
+}

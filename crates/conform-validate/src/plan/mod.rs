@@ -116,13 +116,83 @@ pub struct Constraint {
 /// each focus type the plans give it (the type carrying it, each type of
 /// the element carrying it, a profile element's type), `None` where the
 /// expression has no compiled form for that type.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default)]
 pub struct Ready {
     pub expr: Option<conform_fhirpath::Expr>,
     pub checks: Vec<(
         std::sync::Arc<str>,
         Option<std::sync::Arc<conform_fhirpath::Compiled>>,
     )>,
+}
+
+/// [`Ready`] as stored: each distinct compiled form once, and each focus
+/// type with the index of its form. R4's `dom-*` are compiled for some 150
+/// resource types each, to five forms: a resource's first value read all
+/// 735 checks, where it now reads five.
+#[derive(Serialize, Deserialize)]
+struct StoredReady {
+    expr: Option<conform_fhirpath::Expr>,
+    forms: Vec<conform_fhirpath::Form>,
+    checks: Vec<(std::sync::Arc<str>, Option<u32>)>,
+}
+
+impl Serialize for Ready {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // forms told apart by their encoding: equal encodings are equal
+        // checks, whatever focus type they were compiled for
+        let mut index: FxHashMap<Vec<u8>, u32> = FxHashMap::default();
+        let mut forms = Vec::new();
+        let mut checks = Vec::with_capacity(self.checks.len());
+        for (ty, compiled) in &self.checks {
+            let form = match compiled {
+                None => None,
+                Some(c) => {
+                    let form = c.form();
+                    let bytes = postcard::to_stdvec(&form).map_err(serde::ser::Error::custom)?;
+                    let next = forms.len() as u32;
+                    let i = *index.entry(bytes).or_insert(next);
+                    if i == next {
+                        forms.push(form);
+                    }
+                    Some(i)
+                }
+            };
+            checks.push((ty.clone(), form));
+        }
+        StoredReady {
+            expr: self.expr.clone(),
+            forms,
+            checks,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Ready {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Ready, D::Error> {
+        let stored = StoredReady::deserialize(d)?;
+        let mut checks = Vec::with_capacity(stored.checks.len());
+        for (ty, form) in stored.checks {
+            let compiled = match form {
+                None => None,
+                Some(i) => {
+                    let form = stored
+                        .forms
+                        .get(i as usize)
+                        .ok_or_else(|| serde::de::Error::custom("a check's form is missing"))?;
+                    Some(std::sync::Arc::new(conform_fhirpath::Compiled::with_form(
+                        ty.clone(),
+                        form,
+                    )))
+                }
+            };
+            checks.push((ty, compiled));
+        }
+        Ok(Ready {
+            expr: stored.expr,
+            checks,
+        })
+    }
 }
 
 /// What a JSON property name refers to.
