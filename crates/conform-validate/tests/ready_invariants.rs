@@ -5,16 +5,11 @@
 mod common;
 
 use conform_packages::PackageSpec;
-use conform_validate::Validator;
 
 #[test]
 fn a_validator_from_the_plan_cache_compiles_no_check_and_finds_the_same() {
     let (fresh, resolved) = common::load(&[PackageSpec::parse("hl7.fhir.r4.core#4.0.1").unwrap()]);
-    let cache = tempfile::tempdir().expect("temp dir");
-    let (_, stats) = Validator::load(&resolved, Some(cache.path())).expect("plans compile");
-    assert!(!stats.from_cache, "an empty cache folder");
-    let (cached, stats) = Validator::load(&resolved, Some(cache.path())).expect("plans load");
-    assert!(stats.from_cache, "the second load reads the cache");
+    let (cached, _cache) = common::from_plan_cache(&resolved);
 
     let files = common::example_files("r4/examples", 703);
     let mut failed_invariants = 0;

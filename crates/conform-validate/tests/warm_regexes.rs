@@ -6,18 +6,13 @@
 mod common;
 
 use conform_packages::PackageSpec;
-use conform_validate::Validator;
 
 #[test]
 fn a_validator_from_the_plan_cache_builds_no_regex_for_ascii_texts() {
     let (_, resolved) = common::load(&[PackageSpec::parse("hl7.fhir.r4.core#4.0.1").unwrap()]);
-    let cache = tempfile::tempdir().expect("temp dir");
-    // compiled and stored; it validates nothing, so it builds nothing that
-    // the validator read back could share
-    let (_, stats) = Validator::load(&resolved, Some(cache.path())).expect("plans compile");
-    assert!(!stats.from_cache, "an empty cache folder");
-    let (cached, stats) = Validator::load(&resolved, Some(cache.path())).expect("plans load");
-    assert!(stats.from_cache, "the second load reads the cache");
+    // the validator that compiled and stored the plans validates nothing,
+    // so it builds nothing that the one read back could share
+    let (cached, _cache) = common::from_plan_cache(&resolved);
     let (built_before, _) = conform_fhirpath::regexes_built();
 
     // names and paths that `matches()` invariants test: `sdf-0`'s name,

@@ -45,6 +45,20 @@ pub fn load(specs: &[PackageSpec]) -> (Validator, Vec<conform_packages::Resolved
     (validator, resolved)
 }
 
+/// A validator for `resolved` as a warm run makes it: its plans compiled
+/// and stored in a fresh plan cache (that validator dropped unused), then
+/// read back. The cache folder lives as long as the guard returned.
+pub fn from_plan_cache(
+    resolved: &[conform_packages::ResolvedPackage],
+) -> (Validator, tempfile::TempDir) {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let (_, stats) = Validator::load(resolved, Some(cache.path())).expect("plans compile");
+    assert!(!stats.from_cache, "an empty cache folder");
+    let (cached, stats) = Validator::load(resolved, Some(cache.path())).expect("plans load");
+    assert!(stats.from_cache, "the second load reads the cache");
+    (cached, cache)
+}
+
 /// A validator for R4 plus loose conformance resources (profiles and what
 /// they need).
 pub fn r4_with(files: &[std::path::PathBuf]) -> Validator {
