@@ -1393,14 +1393,15 @@ impl Path {
             Err(Defer) => ControlFlow::Break(Halt::Defer),
         };
         // one member of the focus, the commonest path, read without a walk
-        // (as the walk's member step reads it)
+        // (as the walk's member step reads it: a choice, `value.exists()`
+        // on each Extension, by its variants)
         if let (false, [Step::Member(m)]) = (self.from_resource, &*self.steps) {
-            if m.known && m.choice.is_none() {
+            if m.known {
                 let Some(obj) = at.0.filter(|&o| run.doc.kind(o) == Kind::Object) else {
                     return Ok(());
                 };
-                let found = run.find(&m.key, obj, false);
-                return match for_each_pair(run.doc, found.value, found.companion, counted) {
+                let flow = member_items(run, m, obj, counted);
+                return match flow {
                     ControlFlow::Break(Halt::Defer) => Err(Defer),
                     _ => Ok(()),
                 };
@@ -1661,37 +1662,47 @@ impl Walk<'_, '_, '_> {
                 if !member.known {
                     return ControlFlow::Break(Halt::Defer);
                 }
-                let found = self.run.find(&member.key, obj, member.choice.is_some());
-                let last = i + 1 == self.steps.len();
-                if found.value.is_some() || found.companion.is_some() {
-                    return if last {
-                        for_each_pair(doc, found.value, found.companion, &mut *f)
-                    } else {
-                        for_each_pair(doc, found.value, found.companion, |v, c| {
-                            self.from((v, c), i + 1, seen, f)
-                        })
-                    };
+                if i + 1 == self.steps.len() {
+                    member_items(self.run, member, obj, &mut *f)
+                } else {
+                    member_items(self.run, member, obj, |v, c| {
+                        self.from((v, c), i + 1, seen, f)
+                    })
                 }
-                let mut next = |v, c| self.from((v, c), i + 1, seen, f);
-                // a choice element is found by its variants (`valueQuantity`)
-                let Some(types) = &member.choice else {
-                    return ControlFlow::Continue(());
-                };
-                if !found.variants {
-                    return ControlFlow::Continue(());
-                }
-                let info = ChildInfo {
-                    types,
-                    is_choice: true,
-                };
-                let name = member.key.name();
-                let allowed = |suffix: &str| allowed_variant(Some(&info), name, suffix);
-                each_variant(doc, obj, &member.key, allowed, |_, v, c| {
-                    for_each_pair(doc, Some(v), c, &mut next)
-                })
             }
         }
     }
+}
+
+/// Calls `f` with each item a member step reaches in `obj` (a value and
+/// its `_name` twin), until it halts: the member of its name, or for a
+/// choice element without one its variants of the element's types
+/// (`valueQuantity`).
+fn member_items(
+    run: &Run,
+    member: &Member,
+    obj: NodeId,
+    mut f: impl FnMut(Option<NodeId>, Option<NodeId>) -> Flow,
+) -> Flow {
+    let found = run.find(&member.key, obj, member.choice.is_some());
+    if found.value.is_some() || found.companion.is_some() {
+        return for_each_pair(run.doc, found.value, found.companion, f);
+    }
+    let Some(types) = &member.choice else {
+        return ControlFlow::Continue(());
+    };
+    if !found.variants {
+        return ControlFlow::Continue(());
+    }
+    let info = ChildInfo {
+        types,
+        is_choice: true,
+    };
+    let name = member.key.name();
+    let allowed = |suffix: &str| allowed_variant(Some(&info), name, suffix);
+    each_variant(run.doc, obj, &member.key, allowed, |_, v, c| {
+        for_each_pair(run.doc, Some(v), c, &mut f)
+    })
 }
 
 /// Calls `f` with every object among the descendants of `obj` (not `obj`

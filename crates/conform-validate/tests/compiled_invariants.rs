@@ -138,6 +138,21 @@ fn existence_and_logic_answer_as_the_evaluator() {
             (r#"{"url":"u","valueFoo":"s"}"#, Ok(Some(false))),
         ],
     );
+    // a variant's twin alone, and a member of the choice's own name, as
+    // the evaluator reads them
+    for json in [
+        r#"{"url":"u","_valueString":{"id":"a"}}"#,
+        r#"{"url":"u","valueString":"s","_valueString":{"id":"a"}}"#,
+        r#"{"url":"u","value":"s"}"#,
+        r#"{"url":"u","valueString":["s","t"]}"#,
+    ] {
+        let expression = "extension.exists() != value.exists()";
+        check(
+            "Extension",
+            expression,
+            &[(json, Ok(evaluated_on("Extension", expression, json)))],
+        );
+    }
     // eld-18: a path read as a Boolean
     check(
         "ElementDefinition",
