@@ -341,7 +341,8 @@ fn dfa_encoding(p: &str) -> Option<Arc<[u8]>> {
     }
     let e = TextRegex::new(p)
         .ok()
-        .and_then(|r| r.dfa_encoding().map(Arc::from));
+        .and_then(|r| r.dfa_encoding())
+        .map(Arc::from);
     encodings.insert(p.into(), e.clone());
     e
 }

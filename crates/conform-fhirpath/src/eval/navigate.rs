@@ -227,6 +227,13 @@ impl Key {
         &self.name
     }
 
+    /// Whether `m`'s key, unescaped, may be a choice variant of this name
+    /// (`valueQuantity` of `value`): longer, and the same first bytes.
+    #[inline]
+    fn head_of_variant(&self, m: &conform_json::Member) -> bool {
+        m.key_len() > self.name.len() && m.key_head() & self.prefix_mask == self.head
+    }
+
     /// The bits `name` and its `_name` twin set in an object's key
     /// summary: an object with neither has no member of this name.
     pub(crate) fn bits(&self) -> u64 {
@@ -281,7 +288,7 @@ impl Key {
                 && (n < 4 || &doc.raw_key_bytes(m)[1..] == name_b)
             {
                 found.companion = found.companion.or(Some(m.value));
-            } else if m.key_head() & self.prefix_mask == self.head
+            } else if self.head_of_variant(m)
                 && (n <= 4 || doc.raw_key_bytes(m).starts_with(name_b))
             {
                 found.variants = true;
@@ -401,9 +408,7 @@ pub(crate) fn each_variant<B>(
     for m in doc.members(obj) {
         // a variant is longer than the name and starts with it: most keys
         // are told apart by their length and head, unread
-        if !m.is_escaped()
-            && (m.key_len() <= name.len() || m.key_head() & key.prefix_mask != key.head)
-        {
+        if !m.is_escaped() && !key.head_of_variant(m) {
             continue;
         }
         let key = doc.key(m);

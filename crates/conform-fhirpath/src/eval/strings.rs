@@ -65,8 +65,6 @@ pub(crate) struct TextRegex {
     /// need beside a DFA; `None` inside: the pattern has no ASCII form.
     ascii: std::sync::OnceLock<Option<regex::bytes::Regex>>,
     unicode: std::sync::OnceLock<Result<regex::Regex, String>>,
-    /// The DFA's encoding, made on first need when the plans are stored.
-    stored_dfa: std::sync::OnceLock<Option<Box<[u8]>>>,
     pattern: Box<str>,
 }
 
@@ -116,7 +114,6 @@ impl TextRegex {
             ascii_dfa,
             ascii: std::sync::OnceLock::new(),
             unicode: std::sync::OnceLock::new(),
-            stored_dfa: std::sync::OnceLock::new(),
             pattern: p.into(),
         }
     }
@@ -137,20 +134,17 @@ impl TextRegex {
         }
     }
 
-    /// The ASCII form as a DFA, encoded to be kept in the plan cache;
+    /// The ASCII form as a DFA, encoded to be kept in the plan cache
+    /// (built anew on each call: the plans' store keeps one a pattern);
     /// `None` when the pattern has no ASCII form or its DFA passes the
     /// size limit (the regex is then built where it is used).
-    pub(crate) fn dfa_encoding(&self) -> Option<&[u8]> {
-        self.stored_dfa
-            .get_or_init(|| {
-                // only where `regex` builds the ASCII form too, so a
-                // pattern read back is valid exactly where it was
-                self.ascii()?;
-                let dfa = build_dfa(&self.pattern)?;
-                let (bytes, padding) = dfa.to_bytes_little_endian();
-                Some(bytes[padding..].into())
-            })
-            .as_deref()
+    pub(crate) fn dfa_encoding(&self) -> Option<Box<[u8]>> {
+        // only where `regex` builds the ASCII form too, so a pattern read
+        // back is valid exactly where it was
+        self.ascii()?;
+        let dfa = build_dfa(&self.pattern)?;
+        let (bytes, padding) = dfa.to_bytes_little_endian();
+        Some(bytes[padding..].into())
     }
 
     const SIZE_LIMIT: usize = 1 << 20;
@@ -445,7 +439,7 @@ mod tests {
         ) {
             for p in PATTERNS {
                 let built = TextRegex::new(p).expect("builds");
-                let stored = TextRegex::stored(p, built.dfa_encoding()).expect("reads back");
+                let stored = TextRegex::stored(p, built.dfa_encoding().as_deref()).expect("reads back");
                 let unicode = regex::RegexBuilder::new(p).dot_matches_new_line(true).build().expect("builds");
                 for ours in [&built, &stored] {
                     for t in &texts {
@@ -468,7 +462,7 @@ mod tests {
     fn patterns_with_an_ascii_form_are_stored_as_dfas() {
         for p in PATTERNS {
             let built = TextRegex::new(p).expect("builds");
-            let stored = TextRegex::stored(p, built.dfa_encoding()).expect("reads back");
+            let stored = TextRegex::stored(p, built.dfa_encoding().as_deref()).expect("reads back");
             let ascii_only = !p.contains(r"\p{");
             assert_eq!(built.dfa_encoding().is_some(), ascii_only, "{p}");
             assert_eq!(stored.ascii_dfa.is_some(), ascii_only, "{p}");
