@@ -352,7 +352,7 @@ impl Validator {
         let mut w = walk::Walker::new(self, doc, line_base);
         w.positions = positions;
         let (resource_type, id) = w.root(doc.root());
-        let (line, _) = w.line_col(doc.offset(doc.root()));
+        let line = w.line_of(doc.offset(doc.root()));
         let mut result = ResourceResult {
             resource_type: resource_type.map(str::to_string),
             id,

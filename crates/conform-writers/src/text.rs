@@ -4,6 +4,7 @@ use conform_outcome::validate::{
     replay, MustSupportReport, ResourceResult, Sink, Summary, ValidationReport,
 };
 use conform_outcome::{Outcome, Severity, Triage};
+use std::fmt::Write as _;
 use std::io::Write;
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -23,6 +24,8 @@ pub struct TextSink<W: Write> {
     current: String,
     /// The run's Must-Support population, written before the summary.
     must_support: Option<MustSupportReport>,
+    /// A finding's place (`line:column`), written again for each.
+    place: String,
 }
 
 impl<W: Write> TextSink<W> {
@@ -34,15 +37,12 @@ impl<W: Write> TextSink<W> {
             header_written: false,
             current: String::new(),
             must_support: None,
+            place: String::new(),
         }
     }
 
-    fn paint(&self, code: &str, s: &str) -> String {
-        if self.opts.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
+    fn paint(&self, code: &'static str, s: &str) -> String {
+        Painted(self.opts.color.then_some(code), s).to_string()
     }
 
     fn header(&mut self) {
@@ -53,6 +53,9 @@ impl<W: Write> TextSink<W> {
         }
     }
 
+    /// One finding's line, written straight to the output: a report of
+    /// many findings spent more on building each part as a string of its
+    /// own than on anything else it did with them.
     fn finding(&mut self, f: &Outcome) {
         let (color, label) = match f.severity {
             Severity::Fatal => ("1;31", "fatal"),
@@ -60,23 +63,24 @@ impl<W: Write> TextSink<W> {
             Severity::Warning => ("33", "warning"),
             Severity::Information => ("34", "info"),
         };
-        let sev = self.paint(color, &format!("{label:<7}"));
-        let place = format!("{}:{}", f.line(), f.column());
-        let expr = if f.expression().is_empty() {
-            String::new()
-        } else {
-            format!("{} ", self.paint("36", f.expression()))
-        };
-        let rule = self.paint("2", &format!("[{}]", f.rule));
-        let message = marked(f);
-        let _ = writeln!(self.out, "  {place:>8}  {sev} {expr}{message} {rule}");
+        let paint = |code: &'static str| self.opts.color.then_some(code);
+        // the place is right-aligned as one field
+        self.place.clear();
+        let _ = write!(self.place, "{}:{}", f.line(), f.column());
+        let sev = Painted(paint(color), format_args!("{label:<7}"));
+        let _ = write!(self.out, "  {:>8}  {sev} ", self.place);
+        if !f.expression().is_empty() {
+            let _ = write!(self.out, "{} ", Painted(paint("36"), f.expression()));
+        }
+        let rule = Painted(paint("2"), format_args!("[{}]", f.rule));
+        let _ = writeln!(self.out, "{} {rule}", Marked(f));
     }
 
     fn failure(&mut self, f: &Outcome) {
         self.summary.unreadable += 1;
         self.header();
         let label = self.paint("1;31", "fatal  ");
-        let _ = writeln!(self.out, "  {:>8}  {label} {}", "", marked(f));
+        let _ = writeln!(self.out, "  {:>8}  {label} {}", "", Marked(f));
     }
 
     /// Writes a collected report, marking what a baseline or waivers made of
@@ -151,16 +155,33 @@ impl<W: Write> TextSink<W> {
 }
 
 /// The message, with what a baseline or waivers made of it.
-fn marked(f: &Outcome) -> String {
-    match &f.triage {
-        Some(Triage::Baselined) => format!("{} (in baseline)", f.message),
-        Some(Triage::Waived { justification }) => {
-            format!("{} (waived: {justification})", f.message)
+struct Marked<'a>(&'a Outcome);
+
+impl std::fmt::Display for Marked<'_> {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let message = &self.0.message;
+        match &self.0.triage {
+            Some(Triage::Baselined) => write!(out, "{message} (in baseline)"),
+            Some(Triage::Waived { justification }) => {
+                write!(out, "{message} (waived: {justification})")
+            }
+            Some(Triage::Expired { justification }) => {
+                write!(out, "{message} (waiver expired: {justification})")
+            }
+            Some(Triage::New) | None => out.write_str(message),
         }
-        Some(Triage::Expired { justification }) => {
-            format!("{} (waiver expired: {justification})", f.message)
+    }
+}
+
+/// `T` in an ANSI colour (`None`: as it is).
+struct Painted<T>(Option<&'static str>, T);
+
+impl<T: std::fmt::Display> std::fmt::Display for Painted<T> {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(code) => write!(out, "\x1b[{code}m{}\x1b[0m", self.1),
+            None => write!(out, "{}", self.1),
         }
-        Some(Triage::New) | None => f.message.clone(),
     }
 }
 
@@ -199,5 +220,43 @@ impl<W: Write> Sink for TextSink<W> {
         self.must_support
             .get_or_insert_with(Default::default)
             .add(report);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use conform_outcome::{IssueCode, Location};
+
+    /// A finding's line in colour: each part painted on its own, the
+    /// padding inside the colour, a triage mark after the message.
+    #[test]
+    fn a_finding_in_colour_paints_each_part() {
+        let mut f = Outcome::finding(
+            Severity::Error,
+            IssueCode::Invariant,
+            "pat-1",
+            Location::payload("Patient.contact[0]".into(), 12, 7),
+            "Constraint failed",
+        );
+        f.triage = Some(Triage::Baselined);
+        let mut sink = TextSink::new(
+            Vec::new(),
+            TextOptions {
+                color: true,
+                show_information: false,
+            },
+        );
+        sink.finding(&f);
+        f.location.expression = None;
+        f.triage = None;
+        f.severity = Severity::Warning;
+        sink.finding(&f);
+        let text = String::from_utf8(sink.out).expect("text");
+        assert_eq!(
+            text,
+            "      12:7  \x1b[31merror  \x1b[0m \x1b[36mPatient.contact[0]\x1b[0m Constraint failed (in baseline) \x1b[2m[pat-1]\x1b[0m\n\
+             \x20     12:7  \x1b[33mwarning\x1b[0m Constraint failed \x1b[2m[pat-1]\x1b[0m\n"
+        );
     }
 }

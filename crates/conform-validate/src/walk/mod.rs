@@ -193,6 +193,20 @@ impl<'a> Walker<'a> {
         render_path(self.path.iter().copied(), extra)
     }
 
+    /// The line of `offset`, without the index [`Walker::line_col`] builds
+    /// when nothing has built it yet: a resource's line is asked for
+    /// whether or not it has findings.
+    pub(crate) fn line_of(&self, offset: usize) -> u32 {
+        if let Some(p) = self.positions {
+            return p.line_col(offset).0;
+        }
+        let line = match self.lines.get() {
+            Some(index) => index.line(offset),
+            None => conform_json::line_of(self.doc.source(), offset),
+        };
+        line + self.line_base
+    }
+
     pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
         if let Some(p) = self.positions {
             return p.line_col(offset);
