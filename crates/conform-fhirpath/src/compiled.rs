@@ -695,13 +695,23 @@ impl Run<'_, '_> {
 
     /// `key` in `obj`: on the focus through its member index.
     fn find(&self, key: &Key, obj: NodeId, variants: bool) -> Found {
-        if !variants && obj == self.focus.node {
+        if obj == self.focus.node {
             let index = self
                 .focus
                 .members
                 .get_or_init(|| MemberIndex::build(self.doc, obj));
-            if let Some(index) = index {
-                return key.find_in(self.doc, obj, index);
+            match index {
+                Some(index) if !variants => return key.find_in(self.doc, obj, index),
+                // a choice an ElementDefinition lacks (`fixed`, `pattern`,
+                // `defaultValue`: four checks ask), told by one bit
+                Some(index) if key.absent_with_variants(index) => {
+                    return Found {
+                        value: None,
+                        companion: None,
+                        variants: false,
+                    }
+                }
+                _ => {}
             }
         }
         key.find(self.doc, obj, variants)

@@ -308,6 +308,11 @@ pub(crate) struct MemberIndex {
     /// Each member's position + 1 (0: empty), first occurrences first along
     /// a probe, so a duplicate key finds the first, as a pass would.
     slots: [u8; MemberIndex::SLOTS],
+    /// A bit for each member's head (its first four bytes), whatever its
+    /// length: a choice element's variants (`fixedUri`, `fixedString`)
+    /// share their name's head, so one bit clear rules them all out, and
+    /// the name and its twin with them ([`Key::absent_with_variants`]).
+    heads: [u64; 2],
 }
 
 impl MemberIndex {
@@ -325,17 +330,30 @@ impl MemberIndex {
             return None;
         }
         let mut slots = [0u8; Self::SLOTS];
+        let mut heads = [0u64; 2];
         for (i, m) in members.iter().enumerate() {
             if m.is_escaped() {
                 return None;
             }
+            let bit = Self::head_bit(m.key_head());
+            heads[bit >> 6] |= 1 << (bit & 63);
             let mut at = Self::start(m.key_head(), m.key_len());
             while slots[at] != 0 {
                 at = (at + 1) % Self::SLOTS;
             }
             slots[at] = i as u8 + 1;
         }
-        Some(MemberIndex { slots })
+        Some(MemberIndex { slots, heads })
+    }
+
+    fn head_bit(head: u32) -> usize {
+        (head.wrapping_mul(0x9E37_79B1) >> 25) as usize
+    }
+
+    /// Whether some member may have this head (a clear bit: none has).
+    fn may_have_head(&self, head: u32) -> bool {
+        let bit = Self::head_bit(head);
+        self.heads[bit >> 6] & (1 << (bit & 63)) != 0
     }
 
     fn start(head: u32, len: usize) -> usize {
@@ -364,6 +382,17 @@ impl MemberIndex {
 }
 
 impl Key {
+    /// Whether `index`'s object surely has neither this name, its `_name`
+    /// twin, nor a choice variant of it or a variant's twin: what
+    /// [`Key::find`] with variants would find nothing of, told without a
+    /// pass. A name shorter than a head cannot tell: its variants' heads
+    /// hold bytes of their type.
+    pub(crate) fn absent_with_variants(&self, index: &MemberIndex) -> bool {
+        self.name.len() >= 4
+            && !index.may_have_head(self.head)
+            && !index.may_have_head(self.twin_head)
+    }
+
     /// [`Key::find`] without variants, on `obj` through its `index`.
     pub(crate) fn find_in(
         &self,
@@ -650,7 +679,12 @@ mod tests {
             "_value",
             "valueString",
             "fixedUri",
+            "_fixedUri",
+            "fixedString",
             "fixed",
+            "_fixed",
+            "valueQuantity",
+            "_valueString",
             "type",
             "a",
             "_a",
@@ -689,6 +723,17 @@ mod tests {
                     let indexed = key.find_in(&doc, obj, &index);
                     prop_assert_eq!(indexed.value, passed.value);
                     prop_assert_eq!(indexed.companion, passed.companion);
+                    // ruled out with its variants only when a pass with
+                    // variants finds nothing, and no key is a variant's
+                    // twin
+                    if key.absent_with_variants(&index) {
+                        let with_variants = key.find(&doc, obj, true);
+                        prop_assert!(with_variants.value.is_none());
+                        prop_assert!(with_variants.companion.is_none());
+                        prop_assert!(!with_variants.variants);
+                        let twin = format!("_{asked}");
+                        prop_assert!(!keys.iter().any(|k| k.starts_with(&twin)));
+                    }
                 }
                 None => prop_assert!(
                     !(MemberIndex::MIN_MEMBERS..=MemberIndex::MAX_MEMBERS).contains(&keys.len())

@@ -317,6 +317,11 @@ pub(crate) fn plain_str<'a, 's: 'a>(ev: &Ev<'_, 's>, item: &'a Item) -> Option<C
 
 pub(crate) fn value_equals(x: &Value, y: &Value) -> Option<bool> {
     use Value::*;
+    // two integers, the commonest pair (`min <= max.toInteger()`), without
+    // the conversions to decimals below
+    if let (Integer(a), Integer(b)) = (x, y) {
+        return Some(a == b);
+    }
     let (x, y) = implicit(x, y);
     match (x.as_ref(), y.as_ref()) {
         (Quantity(a, ua), Quantity(b, ub)) => match quantity::common((a, ua), (b, ub), true) {
@@ -421,6 +426,10 @@ fn norm(s: &str) -> String {
 /// an error when the types cannot be compared.
 pub(crate) fn compare(x: &Value, y: &Value) -> EResult<Option<Ordering>> {
     use Value::*;
+    // two integers, as `value_equals`
+    if let (Integer(a), Integer(b)) = (x, y) {
+        return Ok(Some(a.cmp(b)));
+    }
     let (x, y) = implicit(x, y);
     Ok(match (x.as_ref(), y.as_ref()) {
         (String(a), String(b)) => Some(a.cmp(b)),
