@@ -745,6 +745,9 @@ impl Compiler<'_> {
     fn cond(&self, n: &Node, ty: &str) -> Option<Cond> {
         use BinOp::*;
         Some(match n {
+            Node::Binary(And, ..) if let Some(fused) = self.empties_of_one_collection(n, ty) => {
+                fused
+            }
             Node::Binary(op @ (And | Or | Xor | Implies), a, b) => Cond::Logic(
                 *op,
                 Box::new(self.cond(a, ty)?),
@@ -972,6 +975,77 @@ impl Compiler<'_> {
 
     /// A path to primitives the evaluator reads as text (`String` in
     /// System terms: not dates and times, which it parses).
+    /// `c.a.empty() and c.b.empty() and ...` over one filtered collection
+    /// `c` (`sdf-9`: a definition's root elements, found by a criterion on
+    /// every element, written three times), compiled as
+    /// `c.all(a.empty() and b.empty() and ...)`: the collection is walked
+    /// once, not once a member. The two say the same: a member of the
+    /// collection is empty when every item's own is, `empty()` is never
+    /// empty itself, and `all()` over nothing is true, as each `empty()` of
+    /// nothing is. Only for a collection whose walk tests a criterion
+    /// (`where`): a plain path is cheap to walk again, and its checks keep
+    /// the guards their absent members give.
+    fn empties_of_one_collection(&self, n: &Node, ty: &str) -> Option<Cond> {
+        fn conjuncts<'n>(n: &'n Node, out: &mut Vec<&'n Node>) {
+            match n {
+                Node::Binary(BinOp::And, a, b) => {
+                    conjuncts(a, out);
+                    conjuncts(b, out);
+                }
+                _ => out.push(n),
+            }
+        }
+        fn member_empty(n: &Node) -> Option<(&Node, &str)> {
+            match n {
+                Node::Call {
+                    target: Some(t),
+                    name,
+                    args,
+                } if name == "empty" && args.is_empty() => match &**t {
+                    Node::Path(collection, member) => Some((&**collection, member.as_str())),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        fn filtered(n: &Node) -> bool {
+            match n {
+                Node::Call { target, name, .. } => {
+                    name == "where" || target.as_deref().is_some_and(filtered)
+                }
+                Node::Path(target, _) => filtered(target),
+                _ => false,
+            }
+        }
+        let mut parts = Vec::new();
+        conjuncts(n, &mut parts);
+        let mut members = Vec::with_capacity(parts.len());
+        let mut collection = None;
+        for part in parts {
+            let (c, member) = member_empty(part)?;
+            if *collection.get_or_insert(c) != c {
+                return None;
+            }
+            members.push(member);
+        }
+        let collection = collection.filter(|c| filtered(c))?;
+        let empty = |member: &str| Node::Call {
+            target: Some(Box::new(Node::Member(member.to_string()))),
+            name: "empty".into(),
+            args: Vec::new(),
+        };
+        let each = members
+            .iter()
+            .map(|m| empty(m))
+            .reduce(|a, b| Node::Binary(BinOp::And, Box::new(a), Box::new(b)))?;
+        let all = Node::Call {
+            target: Some(Box::new(collection.clone())),
+            name: "all".into(),
+            args: vec![each],
+        };
+        self.cond(&all, ty)
+    }
+
     fn text_path(&self, n: &Node, ty: &str) -> Option<Path> {
         let path = self.path(n, ty)?;
         let t = path.item_type.as_deref()?;

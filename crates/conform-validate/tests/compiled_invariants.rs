@@ -990,6 +990,25 @@ fn children_of_a_type_answer_as_the_evaluator() {
                 Ok(Some(false)),
             ),
             (r#"{"url":"http://x"}"#, Ok(Some(true))),
+            // walked once for the three members (compiled as one `all()`):
+            // each root element counts, whichever member it holds
+            (
+                r#"{"snapshot":{"element":[{"path":"A"},{"path":"A.b"},{"path":"B","code":[{"code":"c"}]}]},"differential":{"element":[{"path":"A","_label":{"extension":[{"url":"http://e","valueString":"x"}]}}]}}"#,
+                Ok(Some(false)),
+            ),
+            (
+                r#"{"snapshot":{"element":[{"path":"A","label":"l"}]},"differential":{"element":[{"path":"A.b","label":"l"}]}}"#,
+                Ok(Some(false)),
+            ),
+            (
+                r#"{"snapshot":{"element":[{"path":"A.b","label":"l","code":[{"code":"c"}]},{"path":"A"}]}}"#,
+                Ok(Some(true)),
+            ),
+            // a criterion the check cannot read (several paths): deferred
+            (
+                r#"{"snapshot":{"element":[{"path":["A","B"],"label":"l"}]}}"#,
+                Err(()),
+            ),
             // another child holding `element` (not one of the type's):
             // the evaluator's to read
             (
@@ -1001,6 +1020,16 @@ fn children_of_a_type_answer_as_the_evaluator() {
                 Err(()),
             ),
         ],
+    );
+    // one walk of the root elements, not three
+    let expr = conform_fhirpath::parse(sdf_9).expect("parses");
+    let compiled =
+        compile(&expr, "StructureDefinition", common::r4().fhirpath_model()).expect("compiles");
+    let form = format!("{compiled:?}");
+    assert_eq!(form.matches("Children(Children").count(), 1, "{form}");
+    assert!(
+        form.starts_with("Compiled { focus_type: \"StructureDefinition\", root: All"),
+        "{form}"
     );
 }
 
