@@ -126,6 +126,23 @@ impl Guard {
                 answer: g.answer.map(|x| !x),
                 ..g
             }),
+            // as the left-leaning tree of `and`s (`or`s) the parts stand for
+            Cond::Chain { or, parts } => {
+                let (first, rest) = parts.split_first()?;
+                let mut g = Guard::of(first)?;
+                let op = if *or { BinOp::Or } else { BinOp::And };
+                for part in rest {
+                    if g.answer == Some(*or) {
+                        break;
+                    }
+                    let h = Guard::of(part)?;
+                    g = Guard {
+                        bits: g.bits | h.bits,
+                        answer: crate::eval::operators::logic(op, g.answer, h.answer),
+                    };
+                }
+                Some(g)
+            }
             Cond::Logic(op, a, b) => {
                 let g = Guard::of(a)?;
                 let answer = match (op, g.answer) {
@@ -172,8 +189,12 @@ type Truth = Result<Option<bool>, Defer>;
 /// A condition with FHIRPath's three-valued truth (`None`: empty).
 #[derive(Debug, Serialize, Deserialize)]
 enum Cond {
-    /// `and`, `or`, `xor`, `implies`.
+    /// `xor`, `implies`.
     Logic(BinOp, Box<Cond>, Box<Cond>),
+    /// `a and b and ...` (`or` when `or`), read left to right until one
+    /// part decides: what the parser's left-leaning tree of them answers,
+    /// without a call for each operator (`eld-5` and's nine).
+    Chain { or: bool, parts: Box<[Cond]> },
     /// `x.not()`
     Not(Box<Cond>),
     /// `a = b` or `a != b` of two truths (`extension.exists() !=
@@ -748,7 +769,25 @@ impl Compiler<'_> {
             Node::Binary(And, ..) if let Some(fused) = self.empties_of_one_collection(n, ty) => {
                 fused
             }
-            Node::Binary(op @ (And | Or | Xor | Implies), a, b) => Cond::Logic(
+            Node::Binary(op @ (And | Or), a, b) => {
+                let or = *op == Or;
+                let mut parts = Vec::new();
+                for side in [self.cond(a, ty)?, self.cond(b, ty)?] {
+                    match side {
+                        // `(a or b) or c`, and `a or (b or c)`, read in
+                        // the same order
+                        Cond::Chain { or: o, parts: more } if o == or => {
+                            parts.extend(more.into_vec())
+                        }
+                        side => parts.push(side),
+                    }
+                }
+                Cond::Chain {
+                    or,
+                    parts: parts.into(),
+                }
+            }
+            Node::Binary(op @ (Xor | Implies), a, b) => Cond::Logic(
                 *op,
                 Box::new(self.cond(a, ty)?),
                 Box::new(self.cond(b, ty)?),
@@ -1849,6 +1888,21 @@ impl Cond {
         run.charge()?;
         let doc = run.doc;
         Ok(match self {
+            Cond::Chain { or, parts } => {
+                // the tree's other operators, each a step
+                for _ in 2..parts.len() {
+                    run.charge()?;
+                }
+                let mut unknown = false;
+                for part in parts.iter() {
+                    match part.truth(run, at)? {
+                        Some(x) if x == *or => return Ok(Some(x)),
+                        Some(_) => {}
+                        None => unknown = true,
+                    }
+                }
+                (!unknown).then_some(!*or)
+            }
             Cond::Logic(op, a, b) => {
                 let x = a.truth(run, at)?;
                 match (op, x) {
