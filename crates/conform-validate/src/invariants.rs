@@ -106,8 +106,20 @@ impl ByType {
     }
 }
 
-/// Each constraint on a value with its compiled answer, if it has one.
-type Answers = smallvec::SmallVec<[(u32, Option<Option<bool>>); 32]>;
+/// Each constraint on a value with its compiled answer, if it has one:
+/// in a release build only those that say something (a `false`) or must
+/// be evaluated (no answer), as nothing is done with a `true`; a debug
+/// build keeps every answer, to compare each with the evaluator's.
+#[derive(Default)]
+struct Answers(smallvec::SmallVec<[(u32, Option<Option<bool>>); 32]>);
+
+impl Answers {
+    fn push(&mut self, ci: u32, answer: Option<Option<bool>>) {
+        if cfg!(debug_assertions) || answer != Some(Some(true)) {
+            self.0.push((ci, answer));
+        }
+    }
+}
 
 /// What an invariant that did not hold says about one value: a failed
 /// constraint, named by its key (error, warning, or information for best
@@ -266,11 +278,11 @@ impl<'a> Invariants<'a> {
         let focus = Focus::new(node);
         let resource = resources.last().copied();
         let root = root_resource(doc, resources);
-        let mut answers = Answers::new();
+        let mut answers = Answers::default();
         for &ci in element {
             if let Some(p) = self.prepared(ci) {
                 let answer = self.compiled_truth(doc, p, &focus, focus_type, resource, root);
-                answers.push((ci, answer));
+                answers.push(ci, answer);
             }
         }
         for check in self.type_checks(tid) {
@@ -285,7 +297,7 @@ impl<'a> Invariants<'a> {
                     .holds(doc, &focus, resource, root, self.max_steps)
                     .ok(),
             };
-            answers.push((check.ci, answer));
+            answers.push(check.ci, answer);
         }
         self.settle(doc, node, Some(focus_type), resources, &answers, issue);
     }
@@ -307,7 +319,7 @@ impl<'a> Invariants<'a> {
         ids: impl IntoIterator<Item = u32>,
         issue: impl FnMut(InvariantIssue<'a>),
     ) {
-        let mut answers = Answers::new();
+        let mut answers = Answers::default();
         let resource = resources.last().copied();
         let root = root_resource(doc, resources);
         let focus = Focus::new(node);
@@ -317,7 +329,7 @@ impl<'a> Invariants<'a> {
             };
             let answer =
                 focus_type.and_then(|ty| self.compiled_truth(doc, p, &focus, ty, resource, root));
-            answers.push((ci, answer));
+            answers.push(ci, answer);
         }
         self.settle(doc, node, focus_type, resources, &answers, issue);
     }
@@ -334,7 +346,7 @@ impl<'a> Invariants<'a> {
         answers: &Answers,
         mut issue: impl FnMut(InvariantIssue<'a>),
     ) {
-        let evaluate = cfg!(debug_assertions) || answers.iter().any(|(_, a)| a.is_none());
+        let evaluate = cfg!(debug_assertions) || answers.0.iter().any(|(_, a)| a.is_none());
         let report = |ci: u32,
                       result: Result<Option<bool>, conform_fhirpath::EvalError>,
                       issue: &mut dyn FnMut(InvariantIssue<'a>)| {
@@ -353,7 +365,7 @@ impl<'a> Invariants<'a> {
         };
         if !evaluate {
             // only a `false` says anything
-            for &(ci, answer) in answers {
+            for &(ci, answer) in &answers.0 {
                 if answer == Some(Some(false)) {
                     report(ci, Ok(Some(false)), &mut issue);
                 }
@@ -366,7 +378,7 @@ impl<'a> Invariants<'a> {
                 companion: None,
                 ty: focus_type.cloned(),
             });
-            for &(ci, answer) in answers {
+            for &(ci, answer) in &answers.0 {
                 let evaluated = || -> Result<Option<bool>, conform_fhirpath::EvalError> {
                     let expr = self.expr(ci).expect("prepared above");
                     let items = conform_fhirpath::evaluate_item(expr, doc, &focus, ctx)?;
