@@ -1012,8 +1012,6 @@ impl Compiler<'_> {
         })
     }
 
-    /// A path to primitives the evaluator reads as text (`String` in
-    /// System terms: not dates and times, which it parses).
     /// `c.a.empty() and c.b.empty() and ...` over one filtered collection
     /// `c` (`sdf-9`: a definition's root elements, found by a criterion on
     /// every element, written three times), compiled as
@@ -1085,6 +1083,8 @@ impl Compiler<'_> {
         self.cond(&all, ty)
     }
 
+    /// A path to primitives the evaluator reads as text (`String` in
+    /// System terms: not dates and times, which it parses).
     fn text_path(&self, n: &Node, ty: &str) -> Option<Path> {
         let path = self.path(n, ty)?;
         let t = path.item_type.as_deref()?;
