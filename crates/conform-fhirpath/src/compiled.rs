@@ -126,7 +126,11 @@ impl Guard {
                 answer: g.answer.map(|x| !x),
                 ..g
             }),
-            // as the left-leaning tree of `and`s (`or`s) the parts stand for
+            // as the left-leaning tree of `and`s (`or`s) the parts stand
+            // for: a part that decides ends it; one that does not joins
+            // the next part's members, so that with theirs absent too the
+            // answer is known (`contained.meta.versionId.empty() and
+            // contained.meta.lastUpdated.empty()`)
             Cond::Chain { or, parts } => {
                 let (first, rest) = parts.split_first()?;
                 let mut g = Guard::of(first)?;
@@ -146,12 +150,9 @@ impl Guard {
             Cond::Logic(op, a, b) => {
                 let g = Guard::of(a)?;
                 let answer = match (op, g.answer) {
-                    (BinOp::And, Some(false)) => Some(false),
-                    (BinOp::Or, Some(true)) | (BinOp::Implies, Some(false)) => Some(true),
+                    (BinOp::Implies, Some(false)) => Some(true),
                     // the left side alone does not decide: with the right
                     // side's members absent too, both answers are known
-                    // (`contained.meta.versionId.empty() and
-                    // contained.meta.lastUpdated.empty()`)
                     _ => {
                         let h = Guard::of(b)?;
                         return Some(Guard {
@@ -1905,12 +1906,8 @@ impl Cond {
             }
             Cond::Logic(op, a, b) => {
                 let x = a.truth(run, at)?;
-                match (op, x) {
-                    (BinOp::And, Some(false)) => return Ok(Some(false)),
-                    (BinOp::Or, Some(true)) | (BinOp::Implies, Some(false)) => {
-                        return Ok(Some(true))
-                    }
-                    _ => {}
+                if *op == BinOp::Implies && x == Some(false) {
+                    return Ok(Some(true));
                 }
                 let y = b.truth(run, at)?;
                 crate::eval::operators::logic(*op, x, y)
