@@ -354,19 +354,13 @@ impl<'de> Deserialize<'de> for Pattern {
 /// all the checks that store it. Kept apart from [`shared_regex`]: storing
 /// the plans builds nothing the checks then search with.
 fn dfa_encoding(p: &str) -> Option<Arc<[u8]>> {
-    type Encodings = rustc_hash::FxHashMap<Box<str>, Option<Arc<[u8]>>>;
-    static ENCODINGS: std::sync::Mutex<Option<Encodings>> = std::sync::Mutex::new(None);
-    let mut encodings = ENCODINGS.lock().unwrap_or_else(|e| e.into_inner());
-    let encodings = encodings.get_or_insert_with(Default::default);
-    if let Some(e) = encodings.get(p) {
-        return e.clone();
-    }
-    let e = TextRegex::new(p)
-        .ok()
-        .and_then(|r| r.dfa_encoding())
-        .map(Arc::from);
-    encodings.insert(p.into(), e.clone());
-    e
+    static ENCODINGS: crate::eval::strings::ByPattern<Option<Arc<[u8]>>> =
+        crate::eval::strings::ByPattern::new();
+    let made = ENCODINGS.get_or_make(p, || {
+        let encoding = TextRegex::new(p).ok().and_then(|r| r.dfa_encoding());
+        Ok::<_, std::convert::Infallible>(encoding.map(Arc::from))
+    });
+    made.unwrap_or_else(|never| match never {})
 }
 
 /// Bytes written and read as one block (serde's bytes), not as a sequence

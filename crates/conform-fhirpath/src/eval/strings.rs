@@ -275,17 +275,37 @@ pub(crate) fn shared(
     p: &str,
     make: impl FnOnce() -> EResult<TextRegex>,
 ) -> EResult<Arc<TextRegex>> {
-    type Patterns = rustc_hash::FxHashMap<Box<str>, Arc<TextRegex>>;
-    static PATTERNS: std::sync::Mutex<Option<Patterns>> = std::sync::Mutex::new(None);
-    let mut patterns = PATTERNS.lock().unwrap_or_else(|e| e.into_inner());
-    let patterns = patterns.get_or_insert_with(Default::default);
-    if let Some(r) = patterns.get(p) {
-        return Ok(r.clone());
-    }
+    static PATTERNS: ByPattern<Arc<TextRegex>> = ByPattern::new();
     // an invalid pattern is not kept: it is an error each time it is met
-    let r = Arc::new(make()?);
-    patterns.insert(p.into(), r.clone());
-    Ok(r)
+    PATTERNS.get_or_make(p, || make().map(Arc::new))
+}
+
+/// What this process made of each pattern text, kept for the process
+/// behind a lock: the regexes the checks search with ([`shared`]), the
+/// DFA encodings the plans' store writes.
+pub(crate) struct ByPattern<T>(std::sync::Mutex<Option<rustc_hash::FxHashMap<Box<str>, T>>>);
+
+impl<T: Clone> ByPattern<T> {
+    pub(crate) const fn new() -> ByPattern<T> {
+        ByPattern(std::sync::Mutex::new(None))
+    }
+
+    /// What was made of `p`, made by `make` if nothing was yet; an error
+    /// is not kept.
+    pub(crate) fn get_or_make<E>(
+        &self,
+        p: &str,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut made = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let made = made.get_or_insert_with(Default::default);
+        if let Some(v) = made.get(p) {
+            return Ok(v.clone());
+        }
+        let v = make()?;
+        made.insert(p.into(), v.clone());
+        Ok(v)
+    }
 }
 
 pub(crate) fn call(ev: &Ev, name: &str, input: &[Item], arg: &Arg) -> EResult<Items> {
