@@ -440,15 +440,15 @@ pub(crate) fn each_variant<B>(
         if !m.is_escaped() && !key.head_of_variant(m) {
             continue;
         }
-        let key = doc.key(m);
-        let Some(suffix) = key.strip_prefix(name) else {
+        let text = doc.key(m);
+        let Some(suffix) = text.strip_prefix(name) else {
             continue;
         };
         if !suffix.starts_with(char::is_uppercase) || !allowed(suffix) {
             continue;
         }
         let companion = if may_twin {
-            companion_of(doc, obj, &key)
+            companion_of(doc, obj, &text)
         } else {
             None
         };
