@@ -23,9 +23,30 @@ pub struct Lazy<T> {
 enum Encoded {
     Own(Box<[u8]>),
     InFile {
-        file: Arc<Vec<u8>>,
+        file: Arc<CacheFile>,
         range: std::ops::Range<usize>,
     },
+}
+
+/// The plan cache's bytes: mapped from the file, so a warm start faults in
+/// only the pages it reads (the checksum's pass aside) rather than copying
+/// them all into memory of its own; or read into memory where a file
+/// cannot be mapped.
+pub enum CacheFile {
+    /// The cache is written to a file of its own and renamed into place,
+    /// never changed where it lies, so the mapped bytes stay as they were.
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for CacheFile {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            CacheFile::Mapped(map) => map,
+            CacheFile::Read(bytes) => bytes,
+        }
+    }
 }
 
 impl Encoded {
@@ -39,18 +60,18 @@ impl Encoded {
 
 thread_local! {
     /// The cache file being decoded on this thread ([`read_from`]).
-    static FILE: std::cell::RefCell<Option<Arc<Vec<u8>>>> = const { std::cell::RefCell::new(None) };
+    static FILE: std::cell::RefCell<Option<Arc<CacheFile>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Decodes `decode` from `file[range]` (the plan cache's contents, or a
 /// part of them), the parts of it that stay encoded pointing into `file`
 /// rather than copied out of it: thousands of parts, most never decoded.
 pub fn read_from<R>(
-    file: Arc<Vec<u8>>,
+    file: Arc<CacheFile>,
     range: std::ops::Range<usize>,
     decode: impl FnOnce(&[u8]) -> R,
 ) -> R {
-    struct Restore(Option<Arc<Vec<u8>>>);
+    struct Restore(Option<Arc<CacheFile>>);
     impl Drop for Restore {
         fn drop(&mut self) {
             FILE.with(|f| *f.borrow_mut() = self.0.take());
@@ -248,14 +269,27 @@ mod tests {
 
     /// Parts read from a cache file point into it, and so do the parts of
     /// a part when it is decoded; read from elsewhere, they are copies.
+    /// The file's bytes are mapped, or read where mapping fails.
     #[test]
     fn parts_read_from_a_file_stay_in_it() {
-        use super::{read_from, Encoded, LazyList};
+        use super::{CacheFile, LazyList};
         use std::sync::Arc;
         let built = Lazy::new(LazyList::from(vec!["a".to_string(), "bc".into()]));
-        let mut file = vec![9, 9, 9];
-        file.extend(postcard::to_stdvec(&built).expect("encode"));
-        let file = Arc::new(file);
+        let mut bytes = vec![9, 9, 9];
+        bytes.extend(postcard::to_stdvec(&built).expect("encode"));
+        let dir = tempfile::tempdir().expect("a folder");
+        let path = dir.path().join("plans.bin");
+        std::fs::write(&path, &bytes).expect("write");
+        let mapped = crate::plan::cache::open(&path).expect("open");
+        assert!(matches!(mapped, CacheFile::Mapped(_)));
+        for file in [mapped, CacheFile::Read(bytes)] {
+            parts_stay_in(Arc::new(file));
+        }
+    }
+
+    fn parts_stay_in(file: std::sync::Arc<super::CacheFile>) {
+        use super::{read_from, Encoded, LazyList};
+        use std::sync::Arc;
         let read: Lazy<LazyList<String>> =
             read_from(file.clone(), 3..file.len(), |b| postcard::from_bytes(b)).expect("decode");
         let in_file =
