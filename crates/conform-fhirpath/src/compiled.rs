@@ -31,7 +31,7 @@ use crate::ast::{BinOp, Expr, Node};
 use crate::eval::navigate::{
     allowed_variant, each_variant, for_each_pair, Found, Key, MemberIndex,
 };
-use crate::eval::strings::TextRegex;
+use crate::eval::strings::{ByPattern, StoredForms, TextRegex};
 use crate::model::{system_type_of, ChildInfo, Model};
 use crate::value::Value;
 use conform_json::{Document, Kind, NodeId};
@@ -315,6 +315,9 @@ enum TextExpr {
 /// ([`shared_regex`]).
 struct Pattern {
     text: Box<str>,
+    /// A `replaceMatches()` pattern, which needs to find where its matches
+    /// start, not only whether there is one.
+    replaces: bool,
     regex: std::sync::OnceLock<Option<Arc<TextRegex>>>,
 }
 
@@ -326,39 +329,61 @@ impl std::fmt::Debug for Pattern {
     }
 }
 
-/// Stored as its text and, where it has one, its ASCII form as a DFA
-/// ([`TextRegex::dfa_encoding`]): a run that reads the plans from their
-/// cache builds no regular expression for an ASCII text.
+/// Stored as its text, whether it replaces, and what the plan cache keeps
+/// of it ([`TextRegex::stored_forms`]): a run that reads the plans from
+/// their cache builds no regular expression for an ASCII text, nor for
+/// any text when the pattern names only ASCII characters.
 impl Serialize for Pattern {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let dfa = dfa_encoding(&self.text);
-        (&*self.text, dfa.as_deref().map(|d| Block(Cow::Borrowed(d)))).serialize(s)
+        let forms = stored_forms(&self.text, self.replaces);
+        fn block(b: &[u8]) -> Block<'_> {
+            Block(Cow::Borrowed(b))
+        }
+        let read = forms.as_read();
+        (
+            &*self.text,
+            self.replaces,
+            read.dfa.map(block),
+            read.ascii_for_all,
+            read.finder.map(|(f, r)| (block(f), block(r))),
+        )
+            .serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Pattern, D::Error> {
-        let (text, dfa) = <(Cow<'de, str>, Option<Block<'de>>)>::deserialize(d)?;
-        let regex = crate::eval::strings::shared(&text, || {
-            TextRegex::stored(&text, dfa.as_ref().map(|b| &*b.0))
-        })
-        .ok();
+        type Stored<'a> = (
+            Cow<'a, str>,
+            bool,
+            Option<Block<'a>>,
+            bool,
+            Option<(Block<'a>, Block<'a>)>,
+        );
+        let (text, replaces, dfa, ascii_for_all, finder) = Stored::deserialize(d)?;
+        let forms = crate::eval::strings::ReadForms {
+            dfa: dfa.as_ref().map(|b| &*b.0),
+            ascii_for_all,
+            finder: finder.as_ref().map(|(f, r)| (&*f.0, &*r.0)),
+        };
+        let regex = crate::eval::strings::shared(&text, || TextRegex::stored(&text, forms)).ok();
         Ok(Pattern {
             text: text.into(),
+            replaces,
             regex: std::sync::OnceLock::from(regex),
         })
     }
 }
 
-/// [`TextRegex::dfa_encoding`] of pattern `p`, made once a process for
-/// all the checks that store it. Kept apart from [`shared_regex`]: storing
-/// the plans builds nothing the checks then search with.
-fn dfa_encoding(p: &str) -> Option<Arc<[u8]>> {
-    static ENCODINGS: crate::eval::strings::ByPattern<Option<Arc<[u8]>>> =
-        crate::eval::strings::ByPattern::new();
-    let made = ENCODINGS.get_or_make(p, || {
-        let encoding = TextRegex::new(p).ok().and_then(|r| r.dfa_encoding());
-        Ok::<_, std::convert::Infallible>(encoding.map(Arc::from))
+/// [`TextRegex::stored_forms`] of pattern `p`, made once a process for all
+/// the checks that store it. Kept apart from [`shared_regex`]: storing the
+/// plans builds nothing the checks then search with.
+fn stored_forms(p: &str, replaces: bool) -> Arc<StoredForms> {
+    static MATCHING: ByPattern<Arc<StoredForms>> = ByPattern::new();
+    static REPLACING: ByPattern<Arc<StoredForms>> = ByPattern::new();
+    let made = if replaces { &REPLACING } else { &MATCHING }.get_or_make(p, || {
+        let forms = TextRegex::new(p).map(|r| r.stored_forms(replaces));
+        Ok::<_, std::convert::Infallible>(Arc::new(forms.unwrap_or_default()))
     });
     made.unwrap_or_else(|never| match never {})
 }
@@ -396,9 +421,10 @@ impl<'de> Deserialize<'de> for Block<'de> {
 }
 
 impl Pattern {
-    fn new(text: &str) -> Pattern {
+    fn new(text: &str, replaces: bool) -> Pattern {
         Pattern {
             text: text.into(),
+            replaces,
             regex: std::sync::OnceLock::new(),
         }
     }
@@ -998,7 +1024,7 @@ impl Compiler<'_> {
                     let path = self.text_path(t, ty)?;
                     Cond::Matches {
                         path,
-                        pattern: Pattern::new(p),
+                        pattern: Pattern::new(p, false),
                     }
                 }
                 _ => return None,
@@ -1105,7 +1131,7 @@ impl Compiler<'_> {
                 [Node::Literal(Value::String(p)), Node::Literal(Value::String(r))] => {
                     TextExpr::Replace {
                         of: Box::new(self.text_expr(t, ty)?),
-                        pattern: Pattern::new(p),
+                        pattern: Pattern::new(p, true),
                         with: r.as_str().into(),
                     }
                 }

@@ -1,14 +1,16 @@
 //! The invariants' regular expressions are compiled with the plans and
-//! kept in the plan cache (as DFAs of their ASCII forms): a validator read
-//! from the cache searches ASCII texts without building one. In a test
-//! binary of its own, so the process-wide counts are this test's alone.
+//! kept in the plan cache (as DFAs of their ASCII forms, and for
+//! `replaceMatches()` the DFAs that find where matches start): a validator
+//! read from the cache searches ASCII texts without building one, and any
+//! text with a pattern that names only ASCII characters. In a test binary
+//! of its own, so the process-wide counts are this test's alone.
 
 mod common;
 
 use conform_packages::PackageSpec;
 
 #[test]
-fn a_validator_from_the_plan_cache_builds_no_regex_for_ascii_texts() {
+fn a_validator_from_the_plan_cache_builds_no_regex_for_ascii_texts_nor_ascii_patterns() {
     let (_, resolved) = common::load(&[PackageSpec::parse("hl7.fhir.r4.core#4.0.1").unwrap()]);
     // the validator that compiled and stored the plans validates nothing,
     // so it builds nothing that the one read back could share
@@ -16,7 +18,8 @@ fn a_validator_from_the_plan_cache_builds_no_regex_for_ascii_texts() {
     let (built_before, _) = conform_fhirpath::regexes_built();
 
     // names and paths that `matches()` invariants test: `sdf-0`'s name,
-    // `eld-19`/`eld-20`'s paths, `eld-16`'s slice name, one of each wrong
+    // `eld-19`/`eld-20`'s paths, `eld-16`'s slice name, one of each wrong;
+    // `sdf-8a` replaces in the first path with `replaceMatches()`
     let profile = |name: &str, path: &str| {
         format!(
             r#"{{"resourceType":"StructureDefinition","url":"http://example.org/sd","name":"{name}","status":"draft","kind":"resource","abstract":false,"type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint","differential":{{"element":[{{"id":"Patient","path":"Patient"}},{{"id":"{path}","path":"{path}","sliceName":"a/b"}}]}}}}"#
@@ -35,6 +38,11 @@ fn a_validator_from_the_plan_cache_builds_no_regex_for_ascii_texts() {
         );
         assert!(bad.iter().any(|r| r.contains(key)), "{key} on bad: {bad:?}");
     }
+    assert!(!good.iter().any(|r| r.contains("sdf-8a")), "{good:?}");
+    // `sdf-0`'s pattern names only ASCII letters: its stored form answers
+    // a name with others too (`Ä` is no `[A-Z]`)
+    let accented = rules(profile("Ärzte", "Patient.name"));
+    assert!(accented.iter().any(|r| r.contains("sdf-0")), "{accented:?}");
 
     let (built, read) = conform_fhirpath::regexes_built();
     assert!(read >= 3, "the patterns were read from the cache ({read})");

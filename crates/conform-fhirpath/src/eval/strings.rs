@@ -61,6 +61,15 @@ pub(crate) struct TextRegex {
     /// The ASCII form as a DFA, read from the plan cache
     /// ([`TextRegex::stored`]): it searches with nothing built first.
     ascii_dfa: Option<DenseDfa>,
+    /// Whether the ASCII DFA answers every text, whatever its characters:
+    /// the pattern, read in Unicode, names no character outside ASCII (and
+    /// no Unicode word boundary), so no other can be part of a match and
+    /// the two forms agree (`sdf-0`'s name pattern on `Ärzte`).
+    ascii_for_all: bool,
+    /// The ASCII form as a forward and a reverse DFA, which tell where
+    /// each match starts as well as ends: `replaceMatches()` on an ASCII
+    /// text, read from the plan cache like `ascii_dfa`.
+    ascii_finder: Option<DfaRegex>,
     /// The ASCII form, built at once by [`TextRegex::new`] and on first
     /// need beside a DFA; `None` inside: the pattern has no ASCII form.
     ascii: std::sync::OnceLock<Option<regex::bytes::Regex>>,
@@ -69,6 +78,40 @@ pub(crate) struct TextRegex {
 }
 
 type DenseDfa = regex_automata::dfa::dense::DFA<Vec<u32>>;
+type DfaRegex = regex_automata::dfa::regex::Regex<DenseDfa>;
+
+/// What the plan cache keeps of a pattern, so that a run reading it builds
+/// nothing to search with ([`TextRegex::stored_forms`]).
+#[derive(Default, PartialEq, Debug)]
+pub(crate) struct StoredForms {
+    /// [`TextRegex::ascii_dfa`]'s encoding.
+    pub(crate) dfa: Option<Encoding>,
+    pub(crate) ascii_for_all: bool,
+    /// [`TextRegex::ascii_finder`]'s forward and reverse DFAs, kept only
+    /// for a `replaceMatches()` pattern (they double a pattern's size).
+    pub(crate) finder: Option<(Encoding, Encoding)>,
+}
+
+/// A DFA's bytes as the plan cache keeps them.
+type Encoding = Box<[u8]>;
+
+impl StoredForms {
+    pub(crate) fn as_read(&self) -> ReadForms<'_> {
+        ReadForms {
+            dfa: self.dfa.as_deref(),
+            ascii_for_all: self.ascii_for_all,
+            finder: self.finder.as_ref().map(|(f, r)| (&**f, &**r)),
+        }
+    }
+}
+
+/// [`StoredForms`] as read back, borrowed from the cache.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct ReadForms<'a> {
+    pub(crate) dfa: Option<&'a [u8]>,
+    pub(crate) ascii_for_all: bool,
+    pub(crate) finder: Option<(&'a [u8], &'a [u8])>,
+}
 
 /// How many regular expressions this process built, and how many it read
 /// as DFAs from the plan cache ([`regexes_built`]).
@@ -78,9 +121,10 @@ static READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::ne
 /// How many regular expressions this process has built to search with
 /// (a pattern made afresh, and each form built later for `matches()`), and
 /// how many it read ready from the plan cache: a run
-/// whose plans come from the cache should build none for ASCII texts.
-/// (`replaceMatches()` builds its pattern where it is first used: a DFA
-/// tells where a match ends, not where it starts.)
+/// whose plans come from the cache should build none for ASCII texts, nor
+/// for any text when a pattern names only ASCII characters (a
+/// `replaceMatches()` replacement naming a group excepted: a DFA finds
+/// none).
 pub fn regexes_built() -> (usize, usize) {
     use std::sync::atomic::Ordering::Relaxed;
     (BUILT.load(Relaxed), READ.load(Relaxed))
@@ -112,39 +156,65 @@ impl TextRegex {
     fn unbuilt(p: &str, ascii_dfa: Option<DenseDfa>) -> TextRegex {
         TextRegex {
             ascii_dfa,
+            ascii_for_all: false,
+            ascii_finder: None,
             ascii: std::sync::OnceLock::new(),
             unicode: std::sync::OnceLock::new(),
             pattern: p.into(),
         }
     }
 
-    /// The pattern with its ASCII form read from `dfa`, an encoding made by
-    /// [`TextRegex::dfa_encoding`] (of this pattern: the plan cache is
-    /// checksummed and keyed by this build). Without a usable encoding the
-    /// pattern is built as [`TextRegex::new`] builds it.
-    pub(crate) fn stored(p: &str, dfa: Option<&[u8]>) -> EResult<TextRegex> {
-        match dfa.and_then(decode_dfa) {
+    /// The pattern with what [`TextRegex::stored_forms`] made of it (of
+    /// this pattern: the plan cache is checksummed and keyed by this
+    /// build). Without a usable ASCII DFA the pattern is built as
+    /// [`TextRegex::new`] builds it; a finder that does not read back is
+    /// left to the regex, built where a replacement needs it.
+    pub(crate) fn stored(p: &str, forms: ReadForms<'_>) -> EResult<TextRegex> {
+        match forms.dfa.and_then(decode_dfa) {
             // built from the ASCII form within the size limit when
             // stored: the ASCII form is valid
             Some(dfa) => {
                 READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Ok(TextRegex::unbuilt(p, Some(dfa)))
+                let mut r = TextRegex::unbuilt(p, Some(dfa));
+                r.ascii_for_all = forms.ascii_for_all;
+                r.ascii_finder = forms.finder.and_then(|(forward, reverse)| {
+                    let (forward, reverse) = (decode_dfa(forward)?, decode_dfa(reverse)?);
+                    Some(
+                        regex_automata::dfa::regex::Builder::new()
+                            .build_from_dfas(forward, reverse),
+                    )
+                });
+                Ok(r)
             }
             None => TextRegex::new(p),
         }
     }
 
-    /// The ASCII form as a DFA, encoded to be kept in the plan cache
-    /// (built anew on each call: the plans' store keeps one a pattern);
-    /// `None` when the pattern has no ASCII form or its DFA passes the
-    /// size limit (the regex is then built where it is used).
-    pub(crate) fn dfa_encoding(&self) -> Option<Box<[u8]>> {
+    /// What the plan cache keeps of the pattern (built anew on each call:
+    /// the plans' store keeps one a pattern): its ASCII form as a DFA,
+    /// whether that answers every text, and with `finder` (a
+    /// `replaceMatches()` pattern) the forward and reverse DFAs that find
+    /// where its matches are. Nothing when the pattern has no ASCII form
+    /// or its DFA passes the size limit (the regex is then built where it
+    /// is used).
+    pub(crate) fn stored_forms(&self, finder: bool) -> StoredForms {
         // only where `regex` builds the ASCII form too, so a pattern read
         // back is valid exactly where it was
-        self.ascii()?;
-        let dfa = build_dfa(&self.pattern)?;
-        let (bytes, padding) = dfa.to_bytes_little_endian();
-        Some(bytes[padding..].into())
+        let Some(dfa) = self.ascii().and_then(|_| build_dfa(&self.pattern)) else {
+            return StoredForms::default();
+        };
+        let encode = |dfa: &DenseDfa| -> Encoding {
+            let (bytes, padding) = dfa.to_bytes_little_endian();
+            bytes[padding..].into()
+        };
+        StoredForms {
+            dfa: Some(encode(&dfa)),
+            ascii_for_all: names_only_ascii(&self.pattern),
+            finder: finder
+                .then(|| build_finder(&self.pattern))
+                .flatten()
+                .map(|re| (encode(re.forward()), encode(re.reverse()))),
+        }
     }
 
     const SIZE_LIMIT: usize = 1 << 20;
@@ -176,7 +246,7 @@ impl TextRegex {
     }
 
     pub(crate) fn is_match(&self, text: &str) -> EResult<bool> {
-        if text.is_ascii() {
+        if self.ascii_for_all || text.is_ascii() {
             if let Some(dfa) = &self.ascii_dfa {
                 use regex_automata::dfa::Automaton;
                 let input = regex_automata::Input::new(text).earliest(true);
@@ -196,6 +266,17 @@ impl TextRegex {
 
     /// `text` with every match replaced by `with` (`$1` for a group).
     pub(crate) fn replace_all(&self, text: &str, with: &str) -> EResult<String> {
+        // a DFA finds no groups: a replacement naming one needs the regex
+        if let Some(finder) = self.ascii_finder.as_ref().filter(|_| text.is_ascii()) {
+            if !with.contains('$') {
+                if let Some(replaced) = replace_found(finder, text, with) {
+                    return Ok(replaced);
+                }
+            }
+        }
+        if text.is_ascii() {
+            count_build(&self.ascii);
+        }
         if let Some(r) = self.ascii().filter(|_| text.is_ascii()) {
             // ASCII pieces and the replacement: UTF-8
             if let Ok(s) =
@@ -204,6 +285,7 @@ impl TextRegex {
                 return Ok(s);
             }
         }
+        count_build(&self.unicode);
         Ok(self.unicode()?.replace_all(text, with).into_owned())
     }
 }
@@ -211,14 +293,9 @@ impl TextRegex {
 /// The ASCII form of `p` as a DFA (as `regex` reads the pattern with
 /// Unicode off and `.` matching new lines), within the size limit.
 fn build_dfa(p: &str) -> Option<DenseDfa> {
-    use regex_automata::{dfa::dense, nfa::thompson, util::syntax};
+    use regex_automata::{dfa::dense, nfa::thompson};
     dense::Builder::new()
-        .syntax(
-            syntax::Config::new()
-                .unicode(false)
-                .utf8(false)
-                .dot_matches_new_line(true),
-        )
+        .syntax(ascii_syntax())
         .thompson(thompson::Config::new().nfa_size_limit(Some(TextRegex::SIZE_LIMIT)))
         .configure(
             dense::Config::new()
@@ -229,7 +306,93 @@ fn build_dfa(p: &str) -> Option<DenseDfa> {
         .ok()
 }
 
-/// A DFA from [`TextRegex::dfa_encoding`]'s bytes, which must be read from
+/// The ASCII form as a forward and a reverse DFA, within the size limit,
+/// finding matches as `regex` finds them (leftmost first, an empty match
+/// never right after another).
+fn build_finder(p: &str) -> Option<DfaRegex> {
+    use regex_automata::{dfa::dense, nfa::thompson};
+    regex_automata::dfa::regex::Builder::new()
+        .syntax(ascii_syntax())
+        .thompson(thompson::Config::new().nfa_size_limit(Some(TextRegex::SIZE_LIMIT)))
+        .dense(
+            dense::Config::new()
+                .dfa_size_limit(Some(TextRegex::SIZE_LIMIT))
+                .determinize_size_limit(Some(TextRegex::SIZE_LIMIT)),
+        )
+        .build(p)
+        .ok()
+}
+
+/// `text` (ASCII) with each match `finder` finds replaced by `with` (no
+/// group in it), as `regex`'s `replace_all` replaces them; `None` if a
+/// search fails (an ASCII form has no quit bytes: it cannot).
+fn replace_found(finder: &DfaRegex, text: &str, with: &str) -> Option<String> {
+    let mut searcher = regex_automata::util::iter::Searcher::new(regex_automata::Input::new(text));
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    while let Some(m) = searcher
+        .try_advance(|input| finder.try_search(input))
+        .ok()?
+    {
+        out.push_str(&text[last..m.start()]);
+        out.push_str(with);
+        last = m.end();
+    }
+    out.push_str(&text[last..]);
+    Some(out)
+}
+
+/// The syntax of the ASCII form: as `regex` reads the pattern with Unicode
+/// off and `.` matching new lines.
+fn ascii_syntax() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new()
+        .unicode(false)
+        .utf8(false)
+        .dot_matches_new_line(true)
+}
+
+/// Whether pattern `p`, read as the Unicode form reads it, can match no
+/// character outside ASCII and asks for no Unicode word boundary: then a
+/// match is ASCII whatever the text, and the ASCII form, searching the
+/// text's bytes, finds what the Unicode form finds. `\s`, `\w`, `\d`, `.`,
+/// a negated class and case folding (`(?i)k` is also the Kelvin sign) all
+/// name characters outside ASCII.
+fn names_only_ascii(p: &str) -> bool {
+    use regex_syntax::hir::{Class, Hir, HirKind, Look};
+    fn ascii(h: &Hir) -> bool {
+        match h.kind() {
+            HirKind::Empty => true,
+            HirKind::Literal(l) => l.0.is_ascii(),
+            HirKind::Class(Class::Unicode(c)) => c.ranges().iter().all(|r| r.end().is_ascii()),
+            HirKind::Class(Class::Bytes(c)) => c.ranges().iter().all(|r| r.end().is_ascii()),
+            HirKind::Look(look) => matches!(
+                look,
+                Look::Start
+                    | Look::End
+                    | Look::StartLF
+                    | Look::EndLF
+                    | Look::StartCRLF
+                    | Look::EndCRLF
+                    | Look::WordAscii
+                    | Look::WordAsciiNegate
+                    | Look::WordStartAscii
+                    | Look::WordEndAscii
+                    | Look::WordStartHalfAscii
+                    | Look::WordEndHalfAscii
+            ),
+            HirKind::Repetition(r) => ascii(&r.sub),
+            HirKind::Capture(c) => ascii(&c.sub),
+            HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().all(ascii),
+        }
+    }
+    regex_syntax::ParserBuilder::new()
+        .dot_matches_new_line(true)
+        .build()
+        .parse(p)
+        .is_ok_and(|h| ascii(&h))
+}
+
+/// A DFA from [`TextRegex::stored_forms`]'s bytes, which must be read from
 /// memory aligned for its `u32` transitions: copied to such a place first.
 fn decode_dfa(bytes: &[u8]) -> Option<DenseDfa> {
     let mut aligned = vec![0u8; bytes.len() + 3];
@@ -434,7 +597,9 @@ mod tests {
     use proptest::prelude::*;
 
     /// Patterns whose classes or case folding differ between Unicode and
-    /// ASCII, `eld-19`'s among them, and one with no ASCII form.
+    /// ASCII, `eld-19`'s among them, one with no ASCII form, and some that
+    /// name only ASCII characters (one matching empty texts, as
+    /// replacements must handle).
     const PATTERNS: &[&str] = &[
         r#"[^\s\.,:;\'"\/|?!@#$%&*()\[\]{}]{1,64}(\.[^\s\.,:;\'"\/|?!@#$%&*()\[\]{}]{1,64}(\[x\])?(\:[^\s\.]+)?)*"#,
         r"^\w+$",
@@ -448,27 +613,45 @@ mod tests {
         r"^[A-Z]([A-Za-z0-9_]){0,254}$",
         r"\p{L}+",
         r"(a)(\w)",
+        r"\..*",
+        r"(?i)ab",
+        r"a*",
+        r"(b|:)[0-9]",
     ];
+
+    /// Each pattern as a run reads it: built afresh, and read back from
+    /// what the plan cache keeps, as a `matches()` and as a
+    /// `replaceMatches()` pattern.
+    fn forms(p: &str) -> [TextRegex; 3] {
+        let built = TextRegex::new(p).expect("builds");
+        let matching = built.stored_forms(false);
+        let replacing = built.stored_forms(true);
+        [
+            built,
+            TextRegex::stored(p, matching.as_read()).expect("reads back"),
+            TextRegex::stored(p, replacing.as_read()).expect("reads back"),
+        ]
+    }
 
     proptest! {
         /// On any text, ASCII or not, the answers are those of the pattern
-        /// in Unicode: matches and replacements.
+        /// in Unicode: matches, and replacements with and without a group.
         #[test]
         fn answers_as_the_unicode_pattern(
             texts in prop::collection::vec("[abkKsS019 _.\t\n:;\u{17F}\u{212A}\u{E9}\u{A0}\u{85}\u{660}]{0,12}", 1..40)
         ) {
             for p in PATTERNS {
-                let built = TextRegex::new(p).expect("builds");
-                let stored = TextRegex::stored(p, built.dfa_encoding().as_deref()).expect("reads back");
                 let unicode = regex::RegexBuilder::new(p).dot_matches_new_line(true).build().expect("builds");
-                for ours in [&built, &stored] {
+                for ours in &forms(p) {
                     for t in &texts {
                         prop_assert_eq!(ours.is_match(t).expect("answers"), unicode.is_match(t), "{} on {:?}", p, t);
-                        prop_assert_eq!(
-                            ours.replace_all(t, "<$1>").expect("answers"),
-                            unicode.replace_all(t, "<$1>").into_owned(),
-                            "{} on {:?}", p, t
-                        );
+                        for with in ["<$1>", "<>", ""] {
+                            prop_assert_eq!(
+                                ours.replace_all(t, with).expect("answers"),
+                                unicode.replace_all(t, with).into_owned(),
+                                "{} on {:?} with {:?}", p, t, with
+                            );
+                        }
                     }
                 }
             }
@@ -476,29 +659,68 @@ mod tests {
     }
 
     /// Every pattern with an ASCII form is kept as a DFA, which is what a
-    /// pattern read back searches ASCII texts with; the Unicode-only one
-    /// is built where it is used.
+    /// pattern read back searches ASCII texts with, and any text when the
+    /// pattern names only ASCII characters; a `replaceMatches()` pattern
+    /// also keeps what finds its matches. Nothing else is built to answer
+    /// those texts; the Unicode-only pattern is built where it is used.
     #[test]
     fn patterns_with_an_ascii_form_are_stored_as_dfas() {
+        // `(?i)ab`: neither letter folds to a character outside ASCII (`k`
+        // and `s` do)
+        let only_ascii = [
+            r"^[A-Z]([A-Za-z0-9_]){0,254}$",
+            r"(b|:)[0-9]",
+            r"a*",
+            r"(?i)ab",
+        ];
         for p in PATTERNS {
             let built = TextRegex::new(p).expect("builds");
-            let stored = TextRegex::stored(p, built.dfa_encoding().as_deref()).expect("reads back");
             let ascii_only = !p.contains(r"\p{");
-            assert_eq!(built.dfa_encoding().is_some(), ascii_only, "{p}");
-            assert_eq!(stored.ascii_dfa.is_some(), ascii_only, "{p}");
-            // nothing else was built to answer an ASCII text
-            assert!(stored.is_match("ab cd").is_ok());
-            if ascii_only {
-                assert!(
-                    stored.ascii.get().is_none() && stored.unicode.get().is_none(),
-                    "{p}"
-                );
+            for replaces in [false, true] {
+                let kept = built.stored_forms(replaces);
+                assert_eq!(kept.dfa.is_some(), ascii_only, "{p}");
+                assert_eq!(kept.finder.is_some(), ascii_only && replaces, "{p}");
+                assert_eq!(kept.ascii_for_all, only_ascii.contains(p), "{p}");
+                let stored = TextRegex::stored(p, kept.as_read()).expect("reads back");
+                assert_eq!(stored.ascii_dfa.is_some(), ascii_only, "{p}");
+                assert!(stored.is_match("ab cd").is_ok());
+                if stored.ascii_for_all {
+                    assert!(stored.is_match("äb cd").is_ok());
+                }
+                if replaces {
+                    assert!(stored.replace_all("ab.cd", "-").is_ok());
+                }
+                if ascii_only {
+                    assert!(
+                        stored.ascii.get().is_none() && stored.unicode.get().is_none(),
+                        "{p}: built to answer"
+                    );
+                }
             }
         }
         // damaged or foreign bytes: the pattern is built instead
-        let damaged = TextRegex::stored("^a+$", Some(b"not a dfa")).expect("builds");
-        assert!(damaged.ascii_dfa.is_none());
+        let damaged = super::ReadForms {
+            dfa: Some(b"not a dfa"),
+            ascii_for_all: true,
+            finder: Some((b"not a dfa", b"nor this")),
+        };
+        let damaged = TextRegex::stored("^a+$", damaged).expect("builds");
+        assert!(damaged.ascii_dfa.is_none() && damaged.ascii_finder.is_none());
         assert!(damaged.is_match("aa").expect("answers"));
+        assert!(!damaged.is_match("äa").expect("answers"));
+        // a finder that does not read back: the regex replaces
+        let kept = TextRegex::new(r"\..*").expect("builds").stored_forms(false);
+        let finder = Some((&b"not a dfa"[..], &b"nor this"[..]));
+        let stored = TextRegex::stored(
+            r"\..*",
+            super::ReadForms {
+                finder,
+                ..kept.as_read()
+            },
+        )
+        .expect("reads back");
+        assert!(stored.ascii_finder.is_none());
+        assert_eq!(stored.replace_all("a.b.c", "").expect("answers"), "a");
     }
 
     #[test]
