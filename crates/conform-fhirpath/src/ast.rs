@@ -127,6 +127,25 @@ impl Expr {
     pub fn root(&self) -> &Node {
         &self.root
     }
+
+    /// The value sets the expression asks about by a literal URL
+    /// (`memberOf('http://...')`), in order, each once: what can be
+    /// expanded before any value is met.
+    pub fn value_sets_named(&self) -> Vec<&str> {
+        fn visit<'a>(n: &'a Node, out: &mut Vec<&'a str>) {
+            if let Node::Call { name, args, .. } = n {
+                if let [Node::Literal(Value::String(url))] = args.as_slice() {
+                    if name == "memberOf" && !out.contains(&url.as_str()) {
+                        out.push(url);
+                    }
+                }
+            }
+            children(n, &mut |c| visit(c, out));
+        }
+        let mut out = Vec::new();
+        visit(&self.root, &mut out);
+        out
+    }
 }
 
 /// Calls `f` on each direct child of `n`.

@@ -95,8 +95,18 @@ impl CodeSet {
     }
 }
 
+/// How many value sets this process has expanded ([`expand`]): a run whose
+/// plans come from the cache should expand none it could foresee (the
+/// bindings' and those invariants name).
+pub fn value_sets_expanded() -> usize {
+    EXPANDED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static EXPANDED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Expands the value set at `url` (a canonical, optionally `|version`).
 pub fn expand(defs: &dyn Definitions, url: &str) -> CodeSet {
+    EXPANDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut seen = Vec::new();
     match expand_inner(defs, url, &mut seen) {
         Ok(systems) => CodeSet {

@@ -99,6 +99,7 @@ pub fn compile(src: &dyn Source, packages: Vec<String>) -> Result<Plans, Compile
     c.drop_inherited_constraints();
     c.plans.index_type_names();
     c.compile_profiles();
+    c.expand_value_sets_named();
     c.plans.profiles.failed = src.snapshot_failures().into_iter().collect();
     c.plans.unresolved = unresolved_canonicals(src);
     Ok(crate::invariants::make_ready(c.plans))
@@ -400,6 +401,29 @@ impl Compiler<'_> {
                     .constraints
                     .retain(|c| !own.contains(c));
             }
+        }
+    }
+
+    /// The value sets invariants name in `memberOf()` (`opd-3` asks about
+    /// resource types), expanded with the plans as required bindings'
+    /// are, so a run finds them ready rather than expanding each the
+    /// first time an invariant asks.
+    fn expand_value_sets_named(&mut self) {
+        let urls: Vec<String> = self
+            .plans
+            .constraints
+            .iter()
+            .filter(|c| c.expression.contains("memberOf"))
+            .filter_map(|c| conform_fhirpath::parse(&c.expression).ok())
+            .flat_map(|e| {
+                e.value_sets_named()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for url in urls {
+            self.code_set(&url);
         }
     }
 

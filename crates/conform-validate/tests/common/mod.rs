@@ -28,7 +28,18 @@ pub fn stu3() -> &'static Validator {
 /// them afresh, without the plan cache.
 pub fn load(specs: &[PackageSpec]) -> (Validator, Vec<conform_packages::ResolvedPackage>) {
     let cache = tempfile::tempdir().expect("temp dir");
-    let mut cfg = SourceConfig::with_cache(cache.path());
+    let resolved = resolve_with_cache(cache.path(), specs);
+    let validator = Validator::load(&resolved, None).expect("plans compile").0;
+    (validator, resolved)
+}
+
+/// Resolves packages (offline) from a FHIR package cache folder, which may
+/// hold a test's own packages, then from the shared test data.
+pub fn resolve_with_cache(
+    cache: &std::path::Path,
+    specs: &[PackageSpec],
+) -> Vec<conform_packages::ResolvedPackage> {
+    let mut cfg = SourceConfig::with_cache(cache);
     cfg.source_dirs = vec![conform_testdata::packages_dir()];
     cfg.offline = true;
     // The shared folder holds the extensions package HL7 Terminology 7.0.1
@@ -40,9 +51,7 @@ pub fn load(specs: &[PackageSpec]) -> (Validator, Vec<conform_packages::Resolved
             .expect("substitution"),
         conform_packages::Substitution::new("hl7.terminology.r4", "7.0.1").expect("substitution"),
     ];
-    let resolved = conform_packages::resolve(&cfg, specs).expect("packages resolve");
-    let validator = Validator::load(&resolved, None).expect("plans compile").0;
-    (validator, resolved)
+    conform_packages::resolve(&cfg, specs).expect("packages resolve")
 }
 
 /// A validator for `resolved` as a warm run makes it: its plans compiled
