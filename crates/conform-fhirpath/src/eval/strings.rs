@@ -293,15 +293,10 @@ impl TextRegex {
 /// The ASCII form of `p` as a DFA (as `regex` reads the pattern with
 /// Unicode off and `.` matching new lines), within the size limit.
 fn build_dfa(p: &str) -> Option<DenseDfa> {
-    use regex_automata::{dfa::dense, nfa::thompson};
-    dense::Builder::new()
+    regex_automata::dfa::dense::Builder::new()
         .syntax(ascii_syntax())
-        .thompson(thompson::Config::new().nfa_size_limit(Some(TextRegex::SIZE_LIMIT)))
-        .configure(
-            dense::Config::new()
-                .dfa_size_limit(Some(TextRegex::SIZE_LIMIT))
-                .determinize_size_limit(Some(TextRegex::SIZE_LIMIT)),
-        )
+        .thompson(nfa_limit())
+        .configure(dfa_limit())
         .build(p)
         .ok()
 }
@@ -310,17 +305,24 @@ fn build_dfa(p: &str) -> Option<DenseDfa> {
 /// finding matches as `regex` finds them (leftmost first, an empty match
 /// never right after another).
 fn build_finder(p: &str) -> Option<DfaRegex> {
-    use regex_automata::{dfa::dense, nfa::thompson};
     regex_automata::dfa::regex::Builder::new()
         .syntax(ascii_syntax())
-        .thompson(thompson::Config::new().nfa_size_limit(Some(TextRegex::SIZE_LIMIT)))
-        .dense(
-            dense::Config::new()
-                .dfa_size_limit(Some(TextRegex::SIZE_LIMIT))
-                .determinize_size_limit(Some(TextRegex::SIZE_LIMIT)),
-        )
+        .thompson(nfa_limit())
+        .dense(dfa_limit())
         .build(p)
         .ok()
+}
+
+/// [`TextRegex::SIZE_LIMIT`] on the NFA a DFA is built from...
+fn nfa_limit() -> regex_automata::nfa::thompson::Config {
+    regex_automata::nfa::thompson::Config::new().nfa_size_limit(Some(TextRegex::SIZE_LIMIT))
+}
+
+/// ... and on the DFA and the work of building it.
+fn dfa_limit() -> regex_automata::dfa::dense::Config {
+    regex_automata::dfa::dense::Config::new()
+        .dfa_size_limit(Some(TextRegex::SIZE_LIMIT))
+        .determinize_size_limit(Some(TextRegex::SIZE_LIMIT))
 }
 
 /// `text` (ASCII) with each match `finder` finds replaced by `with` (no
