@@ -366,6 +366,9 @@ impl<'de> Deserialize<'de> for Pattern {
             ascii_for_all,
             finder: finder.as_ref().map(|(f, r)| (&*f.0, &*r.0)),
         };
+        // one regex a pattern text for the process: where a text both
+        // matches and replaces, whichever check is read first gives it its
+        // forms (read as a `matches()` one, a replacement builds the regex)
         let regex = crate::eval::strings::shared(&text, || TextRegex::stored(&text, forms)).ok();
         Ok(Pattern {
             text: text.into(),
