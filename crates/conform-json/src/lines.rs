@@ -71,8 +71,8 @@ impl LineIndex {
     /// 1-based line and column (column counted in characters) of a byte offset.
     pub fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
         let offset = offset.min(text.len());
-        let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.starts[line];
+        let line = self.line(offset);
+        let start = self.starts[line as usize - 1];
         // Count characters, not bytes, so editors land on the right column.
         let mut end = offset;
         while end > start && !text.is_char_boundary(end) {
@@ -83,7 +83,7 @@ impl LineIndex {
         } else {
             self.chars_before(text, end) - self.chars_before(text, start) + 1
         };
-        (line as u32 + 1, col as u32)
+        (line, col as u32)
     }
 }
 
