@@ -346,6 +346,7 @@ impl Serialize for Pattern {
             read.dfa.map(block),
             read.ascii_for_all,
             read.finder.map(|(f, r)| (block(f), block(r))),
+            read.unicode.map(block),
         )
             .serialize(s)
     }
@@ -359,12 +360,14 @@ impl<'de> Deserialize<'de> for Pattern {
             Option<Block<'a>>,
             bool,
             Option<(Block<'a>, Block<'a>)>,
+            Option<Block<'a>>,
         );
-        let (text, replaces, dfa, ascii_for_all, finder) = Stored::deserialize(d)?;
+        let (text, replaces, dfa, ascii_for_all, finder, unicode) = Stored::deserialize(d)?;
         let forms = crate::eval::strings::ReadForms {
             dfa: dfa.as_ref().map(|b| &*b.0),
             ascii_for_all,
             finder: finder.as_ref().map(|(f, r)| (&*f.0, &*r.0)),
+            unicode: unicode.as_ref().map(|b| &*b.0),
         };
         // one regex a pattern text for the process: where a text both
         // matches and replaces, whichever check is read first gives it its

@@ -1,16 +1,17 @@
 //! The invariants' regular expressions are compiled with the plans and
 //! kept in the plan cache (as DFAs of their ASCII forms, and for
-//! `replaceMatches()` the DFAs that find where matches start): a validator
-//! read from the cache searches ASCII texts without building one, and any
-//! text with a pattern that names only ASCII characters. In a test binary
-//! of its own, so the process-wide counts are this test's alone.
+//! `replaceMatches()` the DFAs that find where matches start, and for a
+//! pattern whose classes reach past ASCII its Unicode form's DFA): a
+//! validator read from the cache searches any text without building one.
+//! In a test binary of its own, so the process-wide counts are this test's
+//! alone.
 
 mod common;
 
 use conform_packages::PackageSpec;
 
 #[test]
-fn a_validator_from_the_plan_cache_builds_no_regex_for_ascii_texts_nor_ascii_patterns() {
+fn a_validator_from_the_plan_cache_builds_no_regex_whatever_the_text() {
     let (_, resolved) = common::load(&[PackageSpec::parse("hl7.fhir.r4.core#4.0.1").unwrap()]);
     // the validator that compiled and stored the plans validates nothing,
     // so it builds nothing that the one read back could share
@@ -43,8 +44,22 @@ fn a_validator_from_the_plan_cache_builds_no_regex_for_ascii_texts_nor_ascii_pat
     // a name with others too (`Ä` is no `[A-Z]`)
     let accented = rules(profile("Ärzte", "Patient.name"));
     assert!(accented.iter().any(|r| r.contains("sdf-0")), "{accented:?}");
+    // `eld-19`'s `[^\s...]` takes `ä` and refuses a no-break space, as
+    // Unicode's `\s` holds it; `eld-20` names only ASCII letters
+    let accented = rules(profile("Good", "Patient.näme"));
+    assert!(
+        !accented.iter().any(|r| r.contains("eld-19")),
+        "{accented:?}"
+    );
+    assert!(
+        accented.iter().any(|r| r.contains("eld-20")),
+        "{accented:?}"
+    );
+    let spaced = rules(profile("Good", "Patient.na\u{a0}me"));
+    assert!(spaced.iter().any(|r| r.contains("eld-19")), "{spaced:?}");
 
     let (built, read) = conform_fhirpath::regexes_built();
-    assert!(read >= 3, "the patterns were read from the cache ({read})");
+    // `sdf-0`, `eld-19` and `eld-20` in ASCII, `eld-19` in Unicode
+    assert!(read >= 4, "the patterns were read from the cache ({read})");
     assert_eq!(built, built_before, "regexes built while validating");
 }

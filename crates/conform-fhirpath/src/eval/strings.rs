@@ -57,6 +57,13 @@ fn str_of(ev: &Ev, c: &[Item], what: &str) -> EResult<Option<String>> {
 /// pattern is invalid where the form a text needs cannot be built: on an
 /// ASCII text, a pattern whose Unicode form alone passes the size limit
 /// is answered.
+///
+/// Read from the plan cache, a pattern comes with DFAs of its forms
+/// ([`TextRegex::stored`]), so a run builds none where the plans were
+/// stored: the ASCII form's, and where that does not answer every text
+/// the Unicode form's, in the sparse encoding (`eld-19`'s is 80 KB sparse,
+/// 740 KB dense, and took 15 ms to build), decoded on the first text
+/// that needs it.
 pub(crate) struct TextRegex {
     /// The ASCII form as a DFA, read from the plan cache
     /// ([`TextRegex::stored`]): it searches with nothing built first.
@@ -70,6 +77,11 @@ pub(crate) struct TextRegex {
     /// each match starts as well as ends: `replaceMatches()` on an ASCII
     /// text, read from the plan cache like `ascii_dfa`.
     ascii_finder: Option<DfaRegex>,
+    /// The Unicode form as a sparse DFA's bytes, from the plan cache, for
+    /// a text outside ASCII when the ASCII DFA does not answer every text;
+    /// decoded into `unicode_dfa` on the first such text.
+    unicode_stored: Option<Box<[u8]>>,
+    unicode_dfa: std::sync::OnceLock<Option<SparseDfa>>,
     /// The ASCII form, built at once by [`TextRegex::new`] and on first
     /// need beside a DFA; `None` inside: the pattern has no ASCII form.
     ascii: std::sync::OnceLock<Option<regex::bytes::Regex>>,
@@ -79,6 +91,7 @@ pub(crate) struct TextRegex {
 
 type DenseDfa = regex_automata::dfa::dense::DFA<Vec<u32>>;
 type DfaRegex = regex_automata::dfa::regex::Regex<DenseDfa>;
+type SparseDfa = regex_automata::dfa::sparse::DFA<Vec<u8>>;
 
 /// What the plan cache keeps of a pattern, so that a run reading it builds
 /// nothing to search with ([`TextRegex::stored_forms`]).
@@ -90,6 +103,8 @@ pub(crate) struct StoredForms {
     /// [`TextRegex::ascii_finder`]'s forward and reverse DFAs, kept only
     /// for a `replaceMatches()` pattern (they double a pattern's size).
     pub(crate) finder: Option<(Encoding, Encoding)>,
+    /// [`TextRegex::unicode_stored`].
+    pub(crate) unicode: Option<Encoding>,
 }
 
 /// A DFA's bytes as the plan cache keeps them.
@@ -101,6 +116,7 @@ impl StoredForms {
             dfa: self.dfa.as_deref(),
             ascii_for_all: self.ascii_for_all,
             finder: self.finder.as_ref().map(|(f, r)| (&**f, &**r)),
+            unicode: self.unicode.as_deref(),
         }
     }
 }
@@ -111,6 +127,7 @@ pub(crate) struct ReadForms<'a> {
     pub(crate) dfa: Option<&'a [u8]>,
     pub(crate) ascii_for_all: bool,
     pub(crate) finder: Option<(&'a [u8], &'a [u8])>,
+    pub(crate) unicode: Option<&'a [u8]>,
 }
 
 /// How many regular expressions this process built, and how many it read
@@ -158,6 +175,8 @@ impl TextRegex {
             ascii_dfa,
             ascii_for_all: false,
             ascii_finder: None,
+            unicode_stored: None,
+            unicode_dfa: std::sync::OnceLock::new(),
             ascii: std::sync::OnceLock::new(),
             unicode: std::sync::OnceLock::new(),
             pattern: p.into(),
@@ -184,6 +203,7 @@ impl TextRegex {
                             .build_from_dfas(forward, reverse),
                     )
                 });
+                r.unicode_stored = forms.unicode.map(Into::into);
                 Ok(r)
             }
             None => TextRegex::new(p),
@@ -194,9 +214,12 @@ impl TextRegex {
     /// the plans' store keeps one a pattern): its ASCII form as a DFA,
     /// whether that answers every text, and with `finder` (a
     /// `replaceMatches()` pattern) the forward and reverse DFAs that find
-    /// where its matches are. Nothing when the pattern has no ASCII form
-    /// or its DFA passes the size limit (the regex is then built where it
-    /// is used).
+    /// where its matches are; where the ASCII DFA does not answer every
+    /// text, the Unicode form as a sparse DFA. Nothing when the pattern has
+    /// no ASCII form or its DFA passes the size limit (the regex is then
+    /// built where it is used); no Unicode DFA when that form is invalid
+    /// or its DFA cannot be built within the limit (a Unicode word
+    /// boundary: a DFA cannot see one).
     pub(crate) fn stored_forms(&self, finder: bool) -> StoredForms {
         // only where `regex` builds the ASCII form too, so a pattern read
         // back is valid exactly where it was
@@ -207,13 +230,21 @@ impl TextRegex {
             let (bytes, padding) = dfa.to_bytes_little_endian();
             bytes[padding..].into()
         };
+        let ascii_for_all = names_only_ascii(&self.pattern);
+        // only where `regex` builds the Unicode form, so that a text
+        // outside ASCII finds the pattern valid exactly where it did
+        let unicode = (!ascii_for_all && self.unicode().is_ok())
+            .then(|| build_unicode_dfa(&self.pattern))
+            .flatten()
+            .map(|dfa| dfa.to_bytes_little_endian().into());
         StoredForms {
             dfa: Some(encode(&dfa)),
-            ascii_for_all: names_only_ascii(&self.pattern),
+            ascii_for_all,
             finder: finder
                 .then(|| build_finder(&self.pattern))
                 .flatten()
                 .map(|re| (encode(re.forward()), encode(re.reverse()))),
+            unicode,
         }
     }
 
@@ -260,8 +291,29 @@ impl TextRegex {
                 return Ok(r.is_match(text.as_bytes()));
             }
         }
+        if let Some(dfa) = self.unicode_dfa() {
+            use regex_automata::dfa::Automaton;
+            let input = regex_automata::Input::new(text).earliest(true);
+            // (a Unicode DFA is stored only without quit bytes)
+            if let Ok(found) = dfa.try_search_fwd(&input) {
+                return Ok(found.is_some());
+            }
+        }
         count_build(&self.unicode);
         Ok(self.unicode()?.is_match(text))
+    }
+
+    /// The Unicode form's DFA from the plan cache, decoded on first need
+    /// (checking a sparse DFA's bytes costs a twentieth of building it).
+    fn unicode_dfa(&self) -> Option<&SparseDfa> {
+        self.unicode_dfa
+            .get_or_init(|| {
+                let bytes = self.unicode_stored.as_deref()?;
+                let (dfa, _) = regex_automata::dfa::sparse::DFA::from_bytes(bytes).ok()?;
+                READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Some(dfa.to_owned())
+            })
+            .as_ref()
     }
 
     /// `text` with every match replaced by `with` (`$1` for a group).
@@ -298,6 +350,24 @@ fn build_dfa(p: &str) -> Option<DenseDfa> {
         .thompson(nfa_limit())
         .configure(dfa_limit())
         .build(p)
+        .ok()
+}
+
+/// The Unicode form as a sparse DFA, built within the size limit as a
+/// dense one first; `None` if it cannot be (a Unicode word boundary needs
+/// quit bytes, which a stored DFA is not built with).
+fn build_unicode_dfa(p: &str) -> Option<regex_automata::dfa::sparse::DFA<Vec<u8>>> {
+    let syntax = regex_automata::util::syntax::Config::new()
+        .unicode(true)
+        .utf8(true)
+        .dot_matches_new_line(true);
+    regex_automata::dfa::dense::Builder::new()
+        .syntax(syntax)
+        .thompson(nfa_limit())
+        .configure(dfa_limit())
+        .build(p)
+        .ok()?
+        .to_sparse()
         .ok()
 }
 
@@ -662,9 +732,11 @@ mod tests {
 
     /// Every pattern with an ASCII form is kept as a DFA, which is what a
     /// pattern read back searches ASCII texts with, and any text when the
-    /// pattern names only ASCII characters; a `replaceMatches()` pattern
-    /// also keeps what finds its matches. Nothing else is built to answer
-    /// those texts; the Unicode-only pattern is built where it is used.
+    /// pattern names only ASCII characters; one that names others keeps
+    /// its Unicode form's DFA too, for the other texts, unless it asks for
+    /// a Unicode word boundary (`\b`). A `replaceMatches()` pattern also
+    /// keeps what finds its matches. Nothing else is built to answer those
+    /// texts; the Unicode-only pattern is built where it is used.
     #[test]
     fn patterns_with_an_ascii_form_are_stored_as_dfas() {
         // `(?i)ab`: neither letter folds to a character outside ASCII (`k`
@@ -683,10 +755,12 @@ mod tests {
                 assert_eq!(kept.dfa.is_some(), ascii_only, "{p}");
                 assert_eq!(kept.finder.is_some(), ascii_only && replaces, "{p}");
                 assert_eq!(kept.ascii_for_all, only_ascii.contains(p), "{p}");
+                let unicode_dfa = ascii_only && !only_ascii.contains(p) && *p != r"\bab\b";
+                assert_eq!(kept.unicode.is_some(), unicode_dfa, "{p}");
                 let stored = TextRegex::stored(p, kept.as_read()).expect("reads back");
                 assert_eq!(stored.ascii_dfa.is_some(), ascii_only, "{p}");
                 assert!(stored.is_match("ab cd").is_ok());
-                if stored.ascii_for_all {
+                if stored.ascii_for_all || unicode_dfa {
                     assert!(stored.is_match("äb cd").is_ok());
                 }
                 if replaces {
@@ -705,6 +779,7 @@ mod tests {
             dfa: Some(b"not a dfa"),
             ascii_for_all: true,
             finder: Some((b"not a dfa", b"nor this")),
+            unicode: None,
         };
         let damaged = TextRegex::stored("^a+$", damaged).expect("builds");
         assert!(damaged.ascii_dfa.is_none() && damaged.ascii_finder.is_none());
@@ -723,6 +798,22 @@ mod tests {
         .expect("reads back");
         assert!(stored.ascii_finder.is_none());
         assert_eq!(stored.replace_all("a.b.c", "").expect("answers"), "a");
+        // a Unicode DFA that does not read back: the regex answers
+        let kept = TextRegex::new(r"^\w+$")
+            .expect("builds")
+            .stored_forms(false);
+        assert!(kept.unicode.is_some());
+        let stored = TextRegex::stored(
+            r"^\w+$",
+            super::ReadForms {
+                unicode: Some(b"not a dfa"),
+                ..kept.as_read()
+            },
+        )
+        .expect("reads back");
+        assert!(stored.is_match("äb").expect("answers"));
+        assert!(!stored.is_match("ä b").expect("answers"));
+        assert!(stored.unicode.get().is_some(), "built instead");
     }
 
     #[test]
