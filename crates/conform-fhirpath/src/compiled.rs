@@ -369,10 +369,12 @@ impl<'de> Deserialize<'de> for Pattern {
             finder: finder.as_ref().map(|(f, r)| (&*f.0, &*r.0)),
             unicode: unicode.as_ref().map(|b| &*b.0),
         };
-        // one regex a pattern text for the process: where a text both
-        // matches and replaces, whichever check is read first gives it its
-        // forms (read as a `matches()` one, a replacement builds the regex)
-        let regex = crate::eval::strings::shared(&text, || TextRegex::stored(&text, forms)).ok();
+        // one regex a pattern text and use for the process: a text that
+        // both matches and replaces keeps a `replaceMatches()` one apart,
+        // with the finder a `matches()` one is stored without
+        let regex =
+            crate::eval::strings::shared_for(&text, replaces, || TextRegex::stored(&text, forms))
+                .ok();
         Ok(Pattern {
             text: text.into(),
             replaces,
@@ -2286,6 +2288,27 @@ impl Operand {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A pattern text that one check matches with and another replaces
+    /// with, read from the plan cache `matches()` first: the replacing
+    /// check still has what finds matches, not the matching one's regex.
+    #[test]
+    fn a_text_read_as_both_kinds_of_pattern_keeps_both_forms() {
+        // a text no other test uses: the regexes are kept for the process
+        let text = "^both-[a-z]+-kinds$";
+        let stored = |replaces| postcard::to_stdvec(&Pattern::new(text, replaces)).expect("stores");
+        let (matching, replacing) = (stored(false), stored(true));
+        let matching: Pattern = postcard::from_bytes(&matching).expect("reads back");
+        let replacing: Pattern = postcard::from_bytes(&replacing).expect("reads back");
+        let (m, r) = (
+            matching.regex().expect("valid"),
+            replacing.regex().expect("valid"),
+        );
+        assert!(!m.replaces_as_stored());
+        assert!(r.replaces_as_stored(), "the replacing check has no finder");
+        assert!(m.is_match("both-of-kinds").expect("answers"));
+        assert_eq!(r.replace_all("both-of-kinds", "x").expect("answers"), "x");
+    }
 
     proptest! {
         /// The memo answers as a search would, whatever the texts: repeated

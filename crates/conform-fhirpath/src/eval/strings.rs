@@ -316,6 +316,12 @@ impl TextRegex {
             .as_ref()
     }
 
+    /// Whether replacements on an ASCII text need no regex built.
+    #[cfg(test)]
+    pub(crate) fn replaces_as_stored(&self) -> bool {
+        self.ascii_finder.is_some()
+    }
+
     /// `text` with every match replaced by `with` (`$1` for a group).
     pub(crate) fn replace_all(&self, text: &str, with: &str) -> EResult<String> {
         // a DFA finds no groups: a replacement naming one needs the regex
@@ -510,9 +516,23 @@ pub(crate) fn shared(
     p: &str,
     make: impl FnOnce() -> EResult<TextRegex>,
 ) -> EResult<Arc<TextRegex>> {
-    static PATTERNS: ByPattern<Arc<TextRegex>> = ByPattern::new();
+    shared_for(p, false, make)
+}
+
+/// [`shared`], kept apart for a `replaceMatches()` pattern (`replaces`),
+/// which the plan cache stores with what finds its matches: read after
+/// the same text as a `matches()` pattern, it is not handed that one's
+/// regex, which would build the regex crate's to replace.
+pub(crate) fn shared_for(
+    p: &str,
+    replaces: bool,
+    make: impl FnOnce() -> EResult<TextRegex>,
+) -> EResult<Arc<TextRegex>> {
+    static MATCHING: ByPattern<Arc<TextRegex>> = ByPattern::new();
+    static REPLACING: ByPattern<Arc<TextRegex>> = ByPattern::new();
+    let patterns = if replaces { &REPLACING } else { &MATCHING };
     // an invalid pattern is not kept: it is an error each time it is met
-    PATTERNS.get_or_make(p, || make().map(Arc::new))
+    patterns.get_or_make(p, || make().map(Arc::new))
 }
 
 /// What this process made of each pattern text, kept for the process
