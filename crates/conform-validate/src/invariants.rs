@@ -264,7 +264,9 @@ impl<'a> Invariants<'a> {
 
     /// The walk's invariants on one value, `node` of type `tid`: those of
     /// its element (`element`), then its type's own, as [`Invariants::check`]
-    /// evaluates them.
+    /// evaluates them. `root` is [`root_resource`] of `resources`, which
+    /// the caller works out once for the values that share them.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn check_value(
         &self,
         doc: &Document<'_>,
@@ -272,12 +274,12 @@ impl<'a> Invariants<'a> {
         element: &[u32],
         tid: TypeId,
         resources: &[NodeId],
+        root: Option<NodeId>,
         issue: impl FnMut(InvariantIssue<'a>),
     ) {
         let focus_type = self.model.type_name(tid);
         let focus = Focus::new(node);
         let resource = resources.last().copied();
-        let root = root_resource(doc, resources);
         let mut answers = Answers::default();
         for &ci in element {
             if let Some(p) = self.prepared(ci) {
@@ -798,7 +800,7 @@ fn codes_of(doc: &Document<'_>, node: NodeId) -> Vec<(Option<String>, String)> {
 /// `%rootResource`: the resource that contains `%resource` when that one is
 /// contained, else `%resource` itself (FHIR R4 FHIRPath variables). A
 /// Bundle's entries are not contained: each is its own root.
-fn root_resource(doc: &Document<'_>, resources: &[NodeId]) -> Option<NodeId> {
+pub(crate) fn root_resource(doc: &Document<'_>, resources: &[NodeId]) -> Option<NodeId> {
     let mut i = resources.len().checked_sub(1)?;
     while i > 0 {
         let is_contained = doc

@@ -5,7 +5,7 @@
 //! invariants go through the same evaluator (`profile::invariants`); the
 //! base ones are never in a profile's plan, so nothing is evaluated twice.
 
-use crate::plan::TypeId;
+use crate::plan::{TypeId, TypePlan};
 use crate::walk::{render_path, Seg, Walker};
 use conform_json::NodeId;
 use std::ops::Range;
@@ -48,12 +48,18 @@ impl<'a> Walker<'a> {
     /// (with the next few dozen: [`DeferredInvariants`]); a `false` result
     /// is a finding named by the constraint's key. Most values have none (a
     /// primitive's type has none): that is told here, inlined into the
-    /// walk, before a call.
+    /// walk, before a call, from the type's plan the walk already holds
+    /// (`plan`, of type `tid`) rather than read again from the plans' lazy
+    /// list, a read for every value walked.
     #[inline]
-    pub(crate) fn check_invariants(&mut self, node: NodeId, element: &'a [u32], tid: TypeId) {
-        if self.options.invariants
-            && !(element.is_empty() && self.plans.get(tid).constraints.is_empty())
-        {
+    pub(crate) fn check_invariants(
+        &mut self,
+        node: NodeId,
+        element: &'a [u32],
+        tid: TypeId,
+        plan: &TypePlan,
+    ) {
+        if self.options.invariants && !(element.is_empty() && plan.constraints.is_empty()) {
             self.defer_invariants(node, element, tid);
         }
     }
@@ -98,17 +104,31 @@ impl<'a> Walker<'a> {
         let mut placed = deferred.values[0].findings_before;
         let mut earlier = self.findings.split_off(placed).into_iter();
         let mut issues = Vec::new();
+        // `%rootResource` of the values' enclosing resources, worked out
+        // once for each run of values that share them (most do); the
+        // innermost resource tells a stack of them, its place in the
+        // document fixing those around it
+        let mut last_root: Option<(Option<&NodeId>, Option<NodeId>)> = None;
         for value in &deferred.values {
             self.findings
                 .extend(earlier.by_ref().take(value.findings_before - placed));
             placed = value.findings_before;
             let resources = &deferred.resources[value.resources.clone()];
+            let root = match last_root {
+                Some((innermost, root)) if innermost == resources.last() => root,
+                _ => {
+                    let root = crate::invariants::root_resource(self.doc, resources);
+                    last_root = Some((resources.last(), root));
+                    root
+                }
+            };
             self.inv.check_value(
                 self.doc,
                 value.node,
                 value.element,
                 value.tid,
                 resources,
+                root,
                 |i| issues.push(i),
             );
             if issues.is_empty() {

@@ -468,7 +468,8 @@ impl<'a> Walker<'a> {
             self.path.pop();
         }
         self.resources.push(node);
-        let role = self.plans.get(tid).role;
+        let plan = self.plans.get(tid);
+        let role = plan.role;
         if role == Role::Bundle {
             // Indexed before the entries are walked, so references between
             // them resolve as they are met.
@@ -479,7 +480,7 @@ impl<'a> Walker<'a> {
         self.security_labels(node);
         self.narrative_language(node);
         self.experimental_content(node);
-        self.check_invariants(node, &[], tid);
+        self.check_invariants(node, &[], tid, plan);
         self.resources.pop();
         match role {
             Role::Bundle => {

@@ -380,7 +380,7 @@ impl<'a> Walker<'a> {
             TypeKind::Primitive(p) => {
                 self.primitive(node, p, el, t);
                 // invariants on primitive elements (`eld-3` on ElementDefinition.max)
-                self.check_invariants(node, &el.constraints, t.plan);
+                self.check_invariants(node, &el.constraints, t.plan, plan);
             }
             TypeKind::Resource => self.nested_resource(node, el),
             TypeKind::Complex | TypeKind::Backbone => {
@@ -395,7 +395,7 @@ impl<'a> Walker<'a> {
                     return;
                 }
                 self.object(node, t.plan);
-                self.check_invariants(node, &el.constraints, t.plan);
+                self.check_invariants(node, &el.constraints, t.plan, plan);
                 match plan.role {
                     Role::Extension => self.extension(node),
                     Role::Reference => self.reference(node, t),
