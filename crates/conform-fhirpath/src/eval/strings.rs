@@ -519,10 +519,12 @@ pub(crate) fn shared(
     shared_for(p, false, make)
 }
 
-/// [`shared`], kept apart for a `replaceMatches()` pattern (`replaces`),
-/// which the plan cache stores with what finds its matches: read after
-/// the same text as a `matches()` pattern, it is not handed that one's
-/// regex, which would build the regex crate's to replace.
+/// [`shared`], for a `replaceMatches()` pattern when `replaces`: the plan
+/// cache stores one with what finds its matches, which a `matches()` one
+/// lacks. So a replacing pattern read after the same text as a matching
+/// one is not handed that one's regex (a replacement would build the
+/// regex crate's), while a replacing one, which matches as well, is
+/// handed to any use of its text.
 pub(crate) fn shared_for(
     p: &str,
     replaces: bool,
@@ -530,6 +532,9 @@ pub(crate) fn shared_for(
 ) -> EResult<Arc<TextRegex>> {
     static MATCHING: ByPattern<Arc<TextRegex>> = ByPattern::new();
     static REPLACING: ByPattern<Arc<TextRegex>> = ByPattern::new();
+    if let Some(kept) = REPLACING.get(p) {
+        return Ok(kept);
+    }
     let patterns = if replaces { &REPLACING } else { &MATCHING };
     // an invalid pattern is not kept: it is an error each time it is met
     patterns.get_or_make(p, || make().map(Arc::new))
@@ -543,6 +548,12 @@ pub(crate) struct ByPattern<T>(std::sync::Mutex<Option<rustc_hash::FxHashMap<Box
 impl<T: Clone> ByPattern<T> {
     pub(crate) const fn new() -> ByPattern<T> {
         ByPattern(std::sync::Mutex::new(None))
+    }
+
+    /// What was made of `p`, if anything was.
+    pub(crate) fn get(&self, p: &str) -> Option<T> {
+        let made = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        made.as_ref()?.get(p).cloned()
     }
 
     /// What was made of `p`, made by `make` if nothing was yet; an error
