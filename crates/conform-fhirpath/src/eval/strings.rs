@@ -278,26 +278,16 @@ impl TextRegex {
 
     pub(crate) fn is_match(&self, text: &str) -> EResult<bool> {
         if self.ascii_for_all || text.is_ascii() {
-            if let Some(dfa) = &self.ascii_dfa {
-                use regex_automata::dfa::Automaton;
-                let input = regex_automata::Input::new(text).earliest(true);
-                // (an ASCII form has no quit bytes: a search cannot fail)
-                if let Ok(found) = dfa.try_search_fwd(&input) {
-                    return Ok(found.is_some());
-                }
+            if let Some(found) = self.ascii_dfa.as_ref().and_then(|d| dfa_is_match(d, text)) {
+                return Ok(found);
             }
             count_build(&self.ascii);
             if let Some(r) = self.ascii() {
                 return Ok(r.is_match(text.as_bytes()));
             }
         }
-        if let Some(dfa) = self.unicode_dfa() {
-            use regex_automata::dfa::Automaton;
-            let input = regex_automata::Input::new(text).earliest(true);
-            // (a Unicode DFA is stored only without quit bytes)
-            if let Ok(found) = dfa.try_search_fwd(&input) {
-                return Ok(found.is_some());
-            }
+        if let Some(found) = self.unicode_dfa().and_then(|d| dfa_is_match(d, text)) {
+            return Ok(found);
         }
         count_build(&self.unicode);
         Ok(self.unicode()?.is_match(text))
@@ -348,33 +338,38 @@ impl TextRegex {
     }
 }
 
-/// The ASCII form of `p` as a DFA (as `regex` reads the pattern with
-/// Unicode off and `.` matching new lines), within the size limit.
-fn build_dfa(p: &str) -> Option<DenseDfa> {
+/// Whether `dfa` matches somewhere in `text`; `None` if the search
+/// fails, which a stored DFA cannot (none is built with quit bytes).
+fn dfa_is_match(dfa: &impl regex_automata::dfa::Automaton, text: &str) -> Option<bool> {
+    let input = regex_automata::Input::new(text).earliest(true);
+    dfa.try_search_fwd(&input).ok().map(|found| found.is_some())
+}
+
+/// Pattern `p` read with `syntax` as a dense DFA, within the size limit.
+fn build_dense(p: &str, syntax: regex_automata::util::syntax::Config) -> Option<DenseDfa> {
     regex_automata::dfa::dense::Builder::new()
-        .syntax(ascii_syntax())
+        .syntax(syntax)
         .thompson(nfa_limit())
         .configure(dfa_limit())
         .build(p)
         .ok()
 }
 
+/// The ASCII form of `p` as a DFA (as `regex` reads the pattern with
+/// Unicode off and `.` matching new lines), within the size limit.
+fn build_dfa(p: &str) -> Option<DenseDfa> {
+    build_dense(p, ascii_syntax())
+}
+
 /// The Unicode form as a sparse DFA, built within the size limit as a
 /// dense one first; `None` if it cannot be (a Unicode word boundary needs
 /// quit bytes, which a stored DFA is not built with).
-fn build_unicode_dfa(p: &str) -> Option<regex_automata::dfa::sparse::DFA<Vec<u8>>> {
+fn build_unicode_dfa(p: &str) -> Option<SparseDfa> {
     let syntax = regex_automata::util::syntax::Config::new()
         .unicode(true)
         .utf8(true)
         .dot_matches_new_line(true);
-    regex_automata::dfa::dense::Builder::new()
-        .syntax(syntax)
-        .thompson(nfa_limit())
-        .configure(dfa_limit())
-        .build(p)
-        .ok()?
-        .to_sparse()
-        .ok()
+    build_dense(p, syntax)?.to_sparse().ok()
 }
 
 /// The ASCII form as a forward and a reverse DFA, within the size limit,
