@@ -49,36 +49,63 @@ pub(crate) struct Node {
     pub(crate) keys: u64,
 }
 
-/// An object member: the key's span (without quotes) and the value.
+/// An object member: where its key starts (after the quote), the key's
+/// [`Member::key_shape`] and the value.
 #[derive(Clone, Copy, Debug)]
 pub struct Member {
     pub(crate) key_start: u32,
-    pub(crate) key_end: u32,
-    /// [`key_head`] of the raw key: lookups by name tell most keys apart
-    /// by length and this, without reading the key from the source text
-    /// (a read from anywhere in a large text, for every member passed).
-    pub(crate) key_head: u32,
-    pub(crate) key_escaped: bool,
     pub value: NodeId,
+    pub(crate) key_shape: u64,
 }
+
+/// The top bit of a [`Member::key_shape`]: the key holds escapes.
+const ESCAPED_SHAPE: u64 = 1 << 63;
 
 impl Member {
     /// Whether the key holds escapes (then compare [`Document::key`]).
     #[inline]
     pub fn is_escaped(&self) -> bool {
-        self.key_escaped
+        self.key_shape & ESCAPED_SHAPE != 0
     }
 
     /// The length of the raw key, in bytes.
     #[inline]
     pub fn key_len(&self) -> usize {
-        (self.key_end - self.key_start) as usize
+        ((self.key_shape & !ESCAPED_SHAPE) >> 32) as usize
     }
 
     /// [`key_head`] of the raw key.
     #[inline]
     pub fn key_head(&self) -> u32 {
-        self.key_head
+        self.key_shape as u32
+    }
+
+    /// The raw key's length and [`key_head`] as one number ([`key_shape`]),
+    /// its top bit set when the key holds escapes: lookups by name tell
+    /// most keys apart by this one comparison, without reading the key
+    /// from the source text (a read from anywhere in a large text, for
+    /// every member passed). A key with escapes equals no name's shape.
+    #[inline]
+    pub fn key_shape(&self) -> u64 {
+        self.key_shape
+    }
+}
+
+/// The [`Member::key_shape`] of a key without escapes of this [`key_head`]
+/// and length.
+#[inline]
+pub fn key_shape(head: u32, len: usize) -> u64 {
+    ((len as u64 & 0x7FFF_FFFF) << 32) | u64::from(head)
+}
+
+/// The [`Member::key_shape`] of a raw key.
+#[inline]
+pub(crate) fn raw_key_shape(key: &[u8], escaped: bool) -> u64 {
+    let shape = key_shape(key_head(key), key.len());
+    if escaped {
+        shape | ESCAPED_SHAPE
+    } else {
+        shape
     }
 }
 
@@ -193,7 +220,7 @@ impl<'s> Document<'s> {
     /// comparisons; keys with escapes are rare and decoded by [`Self::key`].
     #[inline]
     pub fn raw_key(&self, m: &Member) -> &'s str {
-        &self.src[m.key_start as usize..m.key_end as usize]
+        &self.src[m.key_start as usize..m.key_start as usize + m.key_len()]
     }
 
     /// [`Self::raw_key`] as bytes: no check that the ends fall on
@@ -201,13 +228,13 @@ impl<'s> Document<'s> {
     /// that compare bytes anyway.
     #[inline]
     pub fn raw_key_bytes(&self, m: &Member) -> &'s [u8] {
-        &self.src.as_bytes()[m.key_start as usize..m.key_end as usize]
+        &self.src.as_bytes()[m.key_start as usize..m.key_start as usize + m.key_len()]
     }
 
     /// The decoded key.
     pub fn key(&self, m: &Member) -> Cow<'s, str> {
         let raw = self.raw_key(m);
-        if m.key_escaped {
+        if m.is_escaped() {
             Cow::Owned(unescape(raw))
         } else {
             Cow::Borrowed(raw)
@@ -279,7 +306,7 @@ impl<'s> Document<'s> {
     /// [`Self::key_is`], `head` being `name`'s [`key_head`].
     #[inline]
     fn key_is_with_head(&self, m: &Member, name: &str, head: u32) -> bool {
-        if m.key_escaped {
+        if m.is_escaped() {
             return self.key(m) == name;
         }
         self.raw_key_is(m, name.as_bytes(), head)
@@ -290,8 +317,7 @@ impl<'s> Document<'s> {
     /// before any is read from the text.
     #[inline]
     pub fn raw_key_is(&self, m: &Member, name: &[u8], head: u32) -> bool {
-        m.key_len() == name.len()
-            && m.key_head == head
+        m.key_shape == key_shape(head, name.len())
             && (name.len() <= 4 || self.raw_key_bytes(m) == name)
     }
 

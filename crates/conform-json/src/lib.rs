@@ -19,7 +19,7 @@ pub mod files;
 mod lines;
 mod parser;
 
-pub use document::{key_bit, key_head, Document, Kind, Member, NodeId};
+pub use document::{key_bit, key_head, key_shape, Document, Kind, Member, NodeId};
 pub use lines::{line_of, LineIndex};
 pub use parser::{
     parse, parse_with_limits, Limits, ParseError, DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_BYTES,

@@ -19,6 +19,10 @@ pub struct Limits {
 /// keeping recursion well inside a 2 MiB worker-thread stack.
 pub const DEFAULT_MAX_DEPTH: u32 = 512;
 
+/// The longest member name read, whatever [`Limits::max_string_bytes`]
+/// allows: a key's length is kept in 31 bits ([`Member::key_shape`]).
+const MAX_KEY_BYTES: u32 = (1 << 31) - 1;
+
 /// The default of [`Limits::max_string_bytes`]: 64 MiB, room for a
 /// base64 attachment of about 48 MB.
 pub const DEFAULT_MAX_STRING_BYTES: u32 = 64 << 20;
@@ -214,6 +218,9 @@ impl Parser<'_> {
                     return Err(self.err("expected a member name in double quotes"));
                 }
                 let (ks, ke, kesc) = self.string()?;
+                if ke - ks > MAX_KEY_BYTES {
+                    return Err(self.err("a member name over 2 GiB"));
+                }
                 self.skip_ws();
                 if self.src.get(self.i) != Some(&b':') {
                     return Err(self.err("expected ':' after the member name"));
@@ -223,10 +230,11 @@ impl Parser<'_> {
                 let value = self.value()?;
                 self.member_stack.push(Member {
                     key_start: ks,
-                    key_end: ke,
-                    key_head: crate::document::key_head(&self.src[ks as usize..ke as usize]),
-                    key_escaped: kesc,
                     value,
+                    key_shape: crate::document::raw_key_shape(
+                        &self.src[ks as usize..ke as usize],
+                        kesc,
+                    ),
                 });
                 self.skip_ws();
                 match self.src.get(self.i) {
@@ -243,10 +251,10 @@ impl Parser<'_> {
         let first = self.members.len() as u32;
         let count = (self.member_stack.len() - mark) as u32;
         let keys = self.member_stack[mark..].iter().fold(0u64, |keys, m| {
-            if m.key_escaped {
+            if m.is_escaped() {
                 u64::MAX
             } else {
-                keys | crate::document::key_bit(m.key_head, m.key_len())
+                keys | crate::document::key_bit(m.key_head(), m.key_len())
             }
         });
         self.members.extend(self.member_stack.drain(mark..));

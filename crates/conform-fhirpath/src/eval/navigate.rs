@@ -178,6 +178,9 @@ pub(crate) struct Key {
     /// The bits `name` and `_name` set in an object's key summary.
     value_bit: u64,
     twin_bit: u64,
+    /// The [`conform_json::Member::key_shape`] of `name` and of `_name`.
+    value_shape: u64,
+    twin_shape: u64,
 }
 
 /// Stored (in a compiled check) as its name; the rest is worked out again
@@ -220,6 +223,8 @@ impl Key {
             },
             value_bit: conform_json::key_bit(head, n),
             twin_bit: conform_json::key_bit(twin_head, n + 1),
+            value_shape: conform_json::key_shape(head, n),
+            twin_shape: conform_json::key_shape(twin_head, n + 1),
         }
     }
 
@@ -259,6 +264,23 @@ impl Key {
             return found;
         }
         for m in doc.members(obj) {
+            // one comparison tells the name and its twin from every other
+            // key, a key with escapes among them
+            let shape = m.key_shape();
+            if shape == self.value_shape {
+                if n <= 4 || doc.raw_key_bytes(m) == name_b {
+                    found.value = found.value.or(Some(m.value));
+                    if !may_twin {
+                        break;
+                    }
+                }
+                // (of the name's length: neither its twin nor a variant)
+                continue;
+            }
+            if shape == self.twin_shape && (n < 4 || &doc.raw_key_bytes(m)[1..] == name_b) {
+                found.companion = found.companion.or(Some(m.value));
+                continue;
+            }
             if m.is_escaped() {
                 let key = doc.key(m);
                 if key == name {
@@ -270,25 +292,9 @@ impl Key {
                 }
                 continue;
             }
-            let len = m.key_len();
-            if len < n {
-                continue; // neither `name`, its `_name` twin nor a variant
-            }
-            if len == n {
-                if doc.raw_key_is(m, name_b, self.head) {
-                    found.value = found.value.or(Some(m.value));
-                    if !may_twin {
-                        break;
-                    }
-                }
-                continue;
-            }
-            if len == n + 1
-                && m.key_head() == self.twin_head
-                && (n < 4 || &doc.raw_key_bytes(m)[1..] == name_b)
-            {
-                found.companion = found.companion.or(Some(m.value));
-            } else if self.head_of_variant(m)
+            // told only when asked for: no caller without variants reads it
+            if variants
+                && self.head_of_variant(m)
                 && (n <= 4 || doc.raw_key_bytes(m).starts_with(name_b))
             {
                 found.variants = true;
@@ -370,10 +376,11 @@ impl MemberIndex {
         len: usize,
         same: impl Fn(&conform_json::Member) -> bool,
     ) -> Option<NodeId> {
+        let shape = conform_json::key_shape(head, len);
         let mut at = Self::start(head, len);
         loop {
             let m = &members[usize::from(self.slots[at]).checked_sub(1)?];
-            if m.key_len() == len && m.key_head() == head && same(m) {
+            if m.key_shape() == shape && same(m) {
                 return Some(m.value);
             }
             at = (at + 1) % Self::SLOTS;
@@ -738,6 +745,61 @@ mod tests {
                 None => prop_assert!(
                     !(MemberIndex::MIN_MEMBERS..=MemberIndex::MAX_MEMBERS).contains(&keys.len())
                 ),
+            }
+        }
+    }
+
+    /// Raw keys as written in JSON, some with escapes (`\u0070ath` is
+    /// `path`), beside those of [`key`].
+    fn raw_key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => key(),
+            1 => prop::sample::select(vec![
+                "\\u0070ath",
+                "_p\\u0061th",
+                "v\\u0061lue",
+                "v\\u0061lueString",
+                "_\\u0076alue",
+            ])
+            .prop_map(str::to_string),
+        ]
+    }
+
+    proptest! {
+        /// A pass finds what reading every key decoded finds: the first
+        /// value and the first `_name` twin, and (asked with variants)
+        /// whether a longer key starts with the name.
+        #[test]
+        fn a_pass_finds_what_every_key_decoded_says(
+            keys in prop::collection::vec(raw_key(), 0..20),
+            asked in key(),
+        ) {
+            let members: Vec<String> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| format!("\"{k}\":{i}"))
+                .collect();
+            let json = format!("{{{}}}", members.join(","));
+            let doc = conform_json::parse(json.as_bytes()).expect("json");
+            let obj = doc.root();
+            let twin = format!("_{asked}");
+            let decoded: Vec<(String, u32)> = doc
+                .members(obj)
+                .iter()
+                .map(|m| (doc.key(m).into_owned(), m.value))
+                .collect();
+            let first = |name: &str| decoded.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+            let variants = decoded
+                .iter()
+                .any(|(k, _)| k.len() > asked.len() && k.starts_with(&*asked) && *k != twin);
+            let key = Key::new(&asked);
+            for with_variants in [false, true] {
+                let found = key.find(&doc, obj, with_variants);
+                prop_assert_eq!(found.value, first(&asked));
+                prop_assert_eq!(found.companion, first(&twin));
+                if with_variants {
+                    prop_assert_eq!(found.variants, variants);
+                }
             }
         }
     }
