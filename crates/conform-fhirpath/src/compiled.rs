@@ -29,7 +29,7 @@
 
 use crate::ast::{BinOp, Expr, Node};
 use crate::eval::navigate::{
-    allowed_variant, each_variant, for_each_pair, Found, Key, MemberIndex,
+    allowed_variant, each_variant, for_each_pair, Found, Key, MemberHeads,
 };
 use crate::eval::strings::{ByPattern, StoredForms, TextRegex};
 use crate::model::{system_type_of, ChildInfo, Model};
@@ -689,18 +689,18 @@ impl Compiled {
 }
 
 /// The value the checks of one element run on, shared by them: what one
-/// check learns of it that another can use is kept here (its members by
-/// key, indexed on the first look-up that can use them).
+/// check learns of it that another can use is kept here (its keys' heads,
+/// summed up on the first choice look-up).
 pub struct Focus {
     node: NodeId,
-    members: std::cell::OnceCell<Option<MemberIndex>>,
+    heads: std::cell::OnceCell<Option<MemberHeads>>,
 }
 
 impl Focus {
     pub fn new(node: NodeId) -> Focus {
         Focus {
             node,
-            members: std::cell::OnceCell::new(),
+            heads: std::cell::OnceCell::new(),
         }
     }
 }
@@ -743,25 +743,21 @@ impl Run<'_, '_> {
         Ok(f(self.fixed_texts.borrow()[i].1.as_deref()))
     }
 
-    /// `key` in `obj`: on the focus through its member index.
+    /// `key` in `obj`; a choice the focus lacks (an ElementDefinition's
+    /// `fixed[x]`, `pattern[x]`, `defaultValue[x]`: several checks ask) is
+    /// told by one bit of its keys' heads, without a pass.
     fn find(&self, key: &Key, obj: NodeId, variants: bool) -> Found {
-        if obj == self.focus.node {
-            let index = self
+        if variants && obj == self.focus.node {
+            let heads = self
                 .focus
-                .members
-                .get_or_init(|| MemberIndex::build(self.doc, obj));
-            match index {
-                Some(index) if !variants => return key.find_in(self.doc, obj, index),
-                // a choice an ElementDefinition lacks (`fixed`, `pattern`,
-                // `defaultValue`: four checks ask), told by one bit
-                Some(index) if key.absent_with_variants(index) => {
-                    return Found {
-                        value: None,
-                        companion: None,
-                        variants: false,
-                    }
-                }
-                _ => {}
+                .heads
+                .get_or_init(|| MemberHeads::build(self.doc, obj));
+            if heads.as_ref().is_some_and(|h| key.absent_with_variants(h)) {
+                return Found {
+                    value: None,
+                    companion: None,
+                    variants: false,
+                };
             }
         }
         key.find(self.doc, obj, variants)

@@ -250,7 +250,39 @@ impl Key {
     /// (`variants`): without them, the object's key summary tells most
     /// absent names without a pass, and the pass ends at the value when
     /// there can be no `_name` twin.
+    ///
+    /// The common case, no variants asked for and no `_name` key in the
+    /// object (so no key with escapes either: one sets every bit of the
+    /// summary), is a short loop of its own, inlined where it is called:
+    /// in the full pass, setting up for the rare cases cost more than
+    /// the loop, which passes three members on average.
+    #[inline]
     pub(crate) fn find(&self, doc: &conform_json::Document, obj: NodeId, variants: bool) -> Found {
+        if variants || doc.may_have_key(obj, self.twin_bit) {
+            return self.find_in_pass(doc, obj, variants);
+        }
+        let mut found = Found {
+            value: None,
+            companion: None,
+            variants: false,
+        };
+        if doc.may_have_key(obj, self.value_bit) {
+            let name_b = self.name.as_bytes();
+            found.value = doc
+                .members(obj)
+                .iter()
+                .find(|m| {
+                    m.key_shape() == self.value_shape
+                        && (name_b.len() <= 4 || doc.raw_key_bytes(m) == name_b)
+                })
+                .map(|m| m.value);
+        }
+        found
+    }
+
+    /// [`Key::find`] in one pass over every member, for any object.
+    #[inline(never)]
+    fn find_in_pass(&self, doc: &conform_json::Document, obj: NodeId, variants: bool) -> Found {
         let name = &*self.name;
         let name_b = name.as_bytes();
         let n = name_b.len();
@@ -304,52 +336,41 @@ impl Key {
     }
 }
 
-/// The members of one object by key, for an object that many look-ups
-/// read: the focus of a value's invariants (an ElementDefinition meets
-/// about twenty checks, most reading one or two of its fifteen to
-/// twenty-five members, each a pass over them without this). Open
-/// addressing on a key's head and length; [`Key::find_in`] answers as
-/// [`Key::find`] does without choice variants.
-pub(crate) struct MemberIndex {
-    /// Each member's position + 1 (0: empty), first occurrences first along
-    /// a probe, so a duplicate key finds the first, as a pass would.
-    slots: [u8; MemberIndex::SLOTS],
-    /// A bit for each member's head (its first four bytes), whatever its
-    /// length: a choice element's variants (`fixedUri`, `fixedString`)
-    /// share their name's head, so one bit clear rules them all out, and
-    /// the name and its twin with them ([`Key::absent_with_variants`]).
+/// The heads (first four bytes) of one object's keys, for an object that
+/// many choice look-ups read: the focus of a value's invariants (an
+/// ElementDefinition meets checks on `fixed[x]`, `pattern[x]`,
+/// `defaultValue[x]`, `example[x]`, `minValue[x]` and `maxValue[x]`, most
+/// of which it lacks). A choice's variants (`fixedUri`, `fixedString`)
+/// share their name's head, so one bit clear rules them all out, and the
+/// name and its twin with them ([`Key::absent_with_variants`]), where a
+/// look-up with variants passes over every member. Look-ups without
+/// variants do not use it: their pass stops at the name, and costs less
+/// than a look-up in a table did.
+pub(crate) struct MemberHeads {
+    /// A bit for each member's head, whatever its length.
     heads: [u64; 2],
 }
 
-impl MemberIndex {
-    const SLOTS: usize = 64;
-    /// Fewer members are passed over as fast as they are indexed; more
-    /// would fill the table past three quarters.
+impl MemberHeads {
+    /// Fewer members are passed over about as fast as they are summed up.
     const MIN_MEMBERS: usize = 8;
-    const MAX_MEMBERS: usize = 48;
 
-    /// `None` when an index would not pay or cannot answer: too few or too
-    /// many members, or a key with escapes (its raw bytes are not its name).
-    pub(crate) fn build(doc: &conform_json::Document, obj: NodeId) -> Option<MemberIndex> {
+    /// `None` when it would not pay or cannot answer: too few members, or
+    /// a key with escapes (its raw bytes are not its name).
+    pub(crate) fn build(doc: &conform_json::Document, obj: NodeId) -> Option<MemberHeads> {
         let members = doc.members(obj);
-        if !(Self::MIN_MEMBERS..=Self::MAX_MEMBERS).contains(&members.len()) {
+        if members.len() < Self::MIN_MEMBERS {
             return None;
         }
-        let mut slots = [0u8; Self::SLOTS];
         let mut heads = [0u64; 2];
-        for (i, m) in members.iter().enumerate() {
+        for m in members {
             if m.is_escaped() {
                 return None;
             }
             let bit = Self::head_bit(m.key_head());
             heads[bit >> 6] |= 1 << (bit & 63);
-            let mut at = Self::start(m.key_head(), m.key_len());
-            while slots[at] != 0 {
-                at = (at + 1) % Self::SLOTS;
-            }
-            slots[at] = i as u8 + 1;
         }
-        Some(MemberIndex { slots, heads })
+        Some(MemberHeads { heads })
     }
 
     fn head_bit(head: u32) -> usize {
@@ -361,70 +382,18 @@ impl MemberIndex {
         let bit = Self::head_bit(head);
         self.heads[bit >> 6] & (1 << (bit & 63)) != 0
     }
-
-    fn start(head: u32, len: usize) -> usize {
-        let h = (head ^ ((len as u32) << 24)).wrapping_mul(0x9E37_79B1);
-        (h >> 26) as usize
-    }
-
-    /// The value of the first member whose raw key is `head`/`len` and
-    /// passes `same`.
-    fn lookup(
-        &self,
-        members: &[conform_json::Member],
-        head: u32,
-        len: usize,
-        same: impl Fn(&conform_json::Member) -> bool,
-    ) -> Option<NodeId> {
-        let shape = conform_json::key_shape(head, len);
-        let mut at = Self::start(head, len);
-        loop {
-            let m = &members[usize::from(self.slots[at]).checked_sub(1)?];
-            if m.key_shape() == shape && same(m) {
-                return Some(m.value);
-            }
-            at = (at + 1) % Self::SLOTS;
-        }
-    }
 }
 
 impl Key {
-    /// Whether `index`'s object surely has neither this name, its `_name`
-    /// twin, nor a choice variant of it or a variant's twin: what
-    /// [`Key::find`] with variants would find nothing of, told without a
-    /// pass. A name shorter than a head cannot tell: its variants' heads
-    /// hold bytes of their type.
-    pub(crate) fn absent_with_variants(&self, index: &MemberIndex) -> bool {
+    /// Whether the object summed up in `heads` surely has neither this
+    /// name, its `_name` twin, nor a choice variant of it or a variant's
+    /// twin: what [`Key::find`] with variants would find nothing of, told
+    /// without a pass. A name shorter than a head cannot tell: its
+    /// variants' heads hold bytes of their type.
+    pub(crate) fn absent_with_variants(&self, heads: &MemberHeads) -> bool {
         self.name.len() >= 4
-            && !index.may_have_head(self.head)
-            && !index.may_have_head(self.twin_head)
-    }
-
-    /// [`Key::find`] without variants, on `obj` through its `index`.
-    pub(crate) fn find_in(
-        &self,
-        doc: &conform_json::Document,
-        obj: NodeId,
-        index: &MemberIndex,
-    ) -> Found {
-        let name_b = self.name.as_bytes();
-        let n = name_b.len();
-        let members = doc.members(obj);
-        let value = doc.may_have_key(obj, self.value_bit).then(|| {
-            index.lookup(members, self.head, n, |m| {
-                n <= 4 || doc.raw_key_bytes(m) == name_b
-            })
-        });
-        let companion = doc.may_have_key(obj, self.twin_bit).then(|| {
-            index.lookup(members, self.twin_head, n + 1, |m| {
-                n < 4 || &doc.raw_key_bytes(m)[1..] == name_b
-            })
-        });
-        Found {
-            value: value.flatten(),
-            companion: companion.flatten(),
-            variants: false,
-        }
+            && !heads.may_have_head(self.head)
+            && !heads.may_have_head(self.twin_head)
     }
 }
 
@@ -665,7 +634,7 @@ pub(crate) fn all_children(ev: &Ev, item: &Item) -> Items {
 
 #[cfg(test)]
 mod tests {
-    use super::{Key, MemberIndex};
+    use super::{Key, MemberHeads};
     use proptest::prelude::*;
 
     /// Keys that collide on head and length, twins, short keys and
@@ -708,10 +677,10 @@ mod tests {
     }
 
     proptest! {
-        /// Through the index, a look-up finds what a pass over the members
-        /// finds: the first value and the first `_name` twin.
+        /// A name the heads rule out with its variants is one a pass with
+        /// variants finds nothing of, and no key is a variant's twin.
         #[test]
-        fn an_index_finds_what_a_pass_finds(
+        fn heads_rule_out_only_what_a_pass_finds_nothing_of(
             keys in prop::collection::vec(key(), 0..60),
             asked in key(),
         ) {
@@ -724,16 +693,9 @@ mod tests {
             let doc = conform_json::parse(json.as_bytes()).expect("json");
             let obj = doc.root();
             let key = Key::new(&asked);
-            let passed = key.find(&doc, obj, false);
-            match MemberIndex::build(&doc, obj) {
-                Some(index) => {
-                    let indexed = key.find_in(&doc, obj, &index);
-                    prop_assert_eq!(indexed.value, passed.value);
-                    prop_assert_eq!(indexed.companion, passed.companion);
-                    // ruled out with its variants only when a pass with
-                    // variants finds nothing, and no key is a variant's
-                    // twin
-                    if key.absent_with_variants(&index) {
+            match MemberHeads::build(&doc, obj) {
+                Some(heads) => {
+                    if key.absent_with_variants(&heads) {
                         let with_variants = key.find(&doc, obj, true);
                         prop_assert!(with_variants.value.is_none());
                         prop_assert!(with_variants.companion.is_none());
@@ -742,9 +704,7 @@ mod tests {
                         prop_assert!(!keys.iter().any(|k| k.starts_with(&twin)));
                     }
                 }
-                None => prop_assert!(
-                    !(MemberIndex::MIN_MEMBERS..=MemberIndex::MAX_MEMBERS).contains(&keys.len())
-                ),
+                None => prop_assert!(keys.len() < MemberHeads::MIN_MEMBERS),
             }
         }
     }
@@ -804,12 +764,12 @@ mod tests {
         }
     }
 
-    /// A key with escapes is compared decoded, which an index of raw keys
-    /// cannot do: no index.
+    /// A key with escapes is compared decoded, which a summary of raw keys
+    /// cannot do: no summary.
     #[test]
-    fn no_index_over_escaped_keys() {
+    fn no_summary_over_escaped_keys() {
         let json = br#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"\u0068":8}"#;
         let doc = conform_json::parse(json).expect("json");
-        assert!(MemberIndex::build(&doc, doc.root()).is_none());
+        assert!(MemberHeads::build(&doc, doc.root()).is_none());
     }
 }
