@@ -676,37 +676,14 @@ mod tests {
         .prop_map(str::to_string)
     }
 
-    proptest! {
-        /// A name the heads rule out with its variants is one a pass with
-        /// variants finds nothing of, and no key is a variant's twin.
-        #[test]
-        fn heads_rule_out_only_what_a_pass_finds_nothing_of(
-            keys in prop::collection::vec(key(), 0..60),
-            asked in key(),
-        ) {
-            let members: Vec<String> = keys
-                .iter()
-                .enumerate()
-                .map(|(i, k)| format!("\"{k}\":{i}"))
-                .collect();
-            let json = format!("{{{}}}", members.join(","));
-            let doc = conform_json::parse(json.as_bytes()).expect("json");
-            let obj = doc.root();
-            let key = Key::new(&asked);
-            match MemberHeads::build(&doc, obj) {
-                Some(heads) => {
-                    if key.absent_with_variants(&heads) {
-                        let with_variants = key.find(&doc, obj, true);
-                        prop_assert!(with_variants.value.is_none());
-                        prop_assert!(with_variants.companion.is_none());
-                        prop_assert!(!with_variants.variants);
-                        let twin = format!("_{asked}");
-                        prop_assert!(!keys.iter().any(|k| k.starts_with(&twin)));
-                    }
-                }
-                None => prop_assert!(keys.len() < MemberHeads::MIN_MEMBERS),
-            }
-        }
+    /// A JSON object with these raw keys, in order, valued 0, 1, 2...
+    fn object_of(keys: &[String]) -> String {
+        let members: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("\"{k}\":{i}"))
+            .collect();
+        format!("{{{}}}", members.join(","))
     }
 
     /// Raw keys as written in JSON, some with escapes (`\u0070ath` is
@@ -726,6 +703,32 @@ mod tests {
     }
 
     proptest! {
+        /// A name the heads rule out with its variants is one a pass with
+        /// variants finds nothing of, and no key is a variant's twin.
+        #[test]
+        fn heads_rule_out_only_what_a_pass_finds_nothing_of(
+            keys in prop::collection::vec(key(), 0..60),
+            asked in key(),
+        ) {
+            let json = object_of(&keys);
+            let doc = conform_json::parse(json.as_bytes()).expect("json");
+            let obj = doc.root();
+            let key = Key::new(&asked);
+            match MemberHeads::build(&doc, obj) {
+                Some(heads) => {
+                    if key.absent_with_variants(&heads) {
+                        let with_variants = key.find(&doc, obj, true);
+                        prop_assert!(with_variants.value.is_none());
+                        prop_assert!(with_variants.companion.is_none());
+                        prop_assert!(!with_variants.variants);
+                        let twin = format!("_{asked}");
+                        prop_assert!(!keys.iter().any(|k| k.starts_with(&twin)));
+                    }
+                }
+                None => prop_assert!(keys.len() < MemberHeads::MIN_MEMBERS),
+            }
+        }
+
         /// A pass finds what reading every key decoded finds: the first
         /// value and the first `_name` twin, and (asked with variants)
         /// whether a longer key starts with the name.
@@ -734,12 +737,7 @@ mod tests {
             keys in prop::collection::vec(raw_key(), 0..20),
             asked in key(),
         ) {
-            let members: Vec<String> = keys
-                .iter()
-                .enumerate()
-                .map(|(i, k)| format!("\"{k}\":{i}"))
-                .collect();
-            let json = format!("{{{}}}", members.join(","));
+            let json = object_of(&keys);
             let doc = conform_json::parse(json.as_bytes()).expect("json");
             let obj = doc.root();
             let twin = format!("_{asked}");
