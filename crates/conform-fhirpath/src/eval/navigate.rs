@@ -253,9 +253,9 @@ impl Key {
     ///
     /// The common case, no variants asked for and no `_name` key in the
     /// object (so no key with escapes either: one sets every bit of the
-    /// summary), is a short loop of its own, inlined where it is called:
-    /// in the full pass, setting up for the rare cases cost more than
-    /// the loop, which passes three members on average.
+    /// summary), is a short loop of its own, small enough to be inlined
+    /// where it is called: in the full pass, setting up for the rare cases
+    /// cost more than the loop, which passes three members on average.
     #[inline]
     pub(crate) fn find(&self, doc: &conform_json::Document, obj: NodeId, variants: bool) -> Found {
         if variants || doc.may_have_key(obj, self.twin_bit) {
