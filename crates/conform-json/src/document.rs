@@ -317,8 +317,14 @@ impl<'s> Document<'s> {
     /// before any is read from the text.
     #[inline]
     pub fn raw_key_is(&self, m: &Member, name: &[u8], head: u32) -> bool {
-        m.key_shape == key_shape(head, name.len())
-            && (name.len() <= 4 || self.raw_key_bytes(m) == name)
+        self.raw_key_has_shape(m, name, key_shape(head, name.len()))
+    }
+
+    /// [`Self::raw_key_is`], `shape` being `name`'s [`key_shape`] (worked
+    /// out once by a caller that looks the name up in many objects).
+    #[inline]
+    pub fn raw_key_has_shape(&self, m: &Member, name: &[u8], shape: u64) -> bool {
+        m.key_shape == shape && (name.len() <= 4 || self.raw_key_bytes(m) == name)
     }
 
     /// The string value of a member, when it is a string.

@@ -245,17 +245,17 @@ impl Key {
         self.value_bit | self.twin_bit
     }
 
-    /// One pass over the members of `obj`: this runs for every step of
-    /// every invariant. Choice variants are looked for only when asked
-    /// (`variants`): without them, the object's key summary tells most
-    /// absent names without a pass, and the pass ends at the value when
-    /// there can be no `_name` twin.
+    /// `name` in `obj` (its value, its `_name` twin, and with `variants`
+    /// whether a choice variant of it is there): this runs for every step
+    /// of every invariant. Choice variants are looked for only when asked.
     ///
     /// The common case, no variants asked for and no `_name` key in the
     /// object (so no key with escapes either: one sets every bit of the
     /// summary), is a short loop of its own, small enough to be inlined
-    /// where it is called: in the full pass, setting up for the rare cases
-    /// cost more than the loop, which passes three members on average.
+    /// where it is called: the key summary tells most absent names without
+    /// a pass, and the pass ends at the value. In the full pass, setting
+    /// up for the rare cases cost more than the loop, which passes three
+    /// members on average.
     #[inline]
     pub(crate) fn find(&self, doc: &conform_json::Document, obj: NodeId, variants: bool) -> Found {
         if variants || doc.may_have_key(obj, self.twin_bit) {
@@ -271,16 +271,14 @@ impl Key {
             found.value = doc
                 .members(obj)
                 .iter()
-                .find(|m| {
-                    m.key_shape() == self.value_shape
-                        && (name_b.len() <= 4 || doc.raw_key_bytes(m) == name_b)
-                })
+                .find(|m| doc.raw_key_has_shape(m, name_b, self.value_shape))
                 .map(|m| m.value);
         }
         found
     }
 
-    /// [`Key::find`] in one pass over every member, for any object.
+    /// [`Key::find`] where variants are asked for or the object may hold
+    /// a `_name` twin: one pass over every member.
     #[inline(never)]
     fn find_in_pass(&self, doc: &conform_json::Document, obj: NodeId, variants: bool) -> Found {
         let name = &*self.name;
@@ -291,25 +289,17 @@ impl Key {
             companion: None,
             variants: false,
         };
-        let may_twin = variants || doc.may_have_key(obj, self.twin_bit);
-        if !variants && !may_twin && !doc.may_have_key(obj, self.value_bit) {
-            return found;
-        }
         for m in doc.members(obj) {
             // one comparison tells the name and its twin from every other
             // key, a key with escapes among them
-            let shape = m.key_shape();
-            if shape == self.value_shape {
+            if m.key_shape() == self.value_shape {
                 if n <= 4 || doc.raw_key_bytes(m) == name_b {
                     found.value = found.value.or(Some(m.value));
-                    if !may_twin {
-                        break;
-                    }
                 }
                 // (of the name's length: neither its twin nor a variant)
                 continue;
             }
-            if shape == self.twin_shape && (n < 4 || &doc.raw_key_bytes(m)[1..] == name_b) {
+            if m.key_shape() == self.twin_shape && (n < 4 || &doc.raw_key_bytes(m)[1..] == name_b) {
                 found.companion = found.companion.or(Some(m.value));
                 continue;
             }
