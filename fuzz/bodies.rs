@@ -94,10 +94,8 @@ pub fn package(data: &[u8]) {
 fn scenario_file() -> &'static std::path::PathBuf {
     static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     FILE.get_or_init(|| {
-        let dir =
-            std::env::temp_dir().join(format!("conform-fuzz-scenario-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a temporary folder");
-        dir.join("scenario.yaml")
+        conform_testdata::process_scratch_dir(&std::env::temp_dir().join("conform-fuzz-scenarios"))
+            .join("scenario.yaml")
     })
 }
 

@@ -16,10 +16,16 @@ pub fn root() -> PathBuf {
     conform_testdata::workspace_root()
 }
 
+/// The plan and package caches shared by this test binary's tests (the
+/// first compiles, the rest read), empty when the first asks, in cargo's
+/// scratch folder for tests.
 pub fn cache_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
-        .path()
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        conform_testdata::process_scratch_dir(
+            &Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-test-caches"),
+        )
+    })
 }
 
 /// `conform ARGS` in `dir`, not yet run.
