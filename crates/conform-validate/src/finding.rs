@@ -159,6 +159,10 @@ pub mod rules {
         SEARCH_PARAMETER_COMPONENTS = "search-parameter-components",
         CAPABILITY_SEARCH_PARAM = "capability-search-param",
         CODE_SYSTEM_SUPPLEMENT = "code-system-supplement",
+        CODE_SYSTEM_COUNT = "code-system-count",
+        CODE_SYSTEM_DESIGNATION = "code-system-designation",
+        CODE_SYSTEM_PROPERTY = "code-system-property",
+        CODE_SYSTEM_CONCEPT_PROPERTY = "code-system-concept-property",
         OPERATION_DEFINITION_PROFILE = "operation-definition-profile",
         OPERATION_DEFINITION_BASE = "operation-definition-base",
         // FHIR XML (conform_xml, which reads XML into the JSON tree).

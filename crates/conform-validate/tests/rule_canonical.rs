@@ -300,16 +300,19 @@ fn a_base_chain_must_not_lead_back() {
     );
 }
 
+/// A CodeSystem at `http://example.org/fhir/CodeSystem/extra` with the
+/// members of `extra`.
+fn cs(extra: Value) -> Value {
+    let mut c = json!({"resourceType": "CodeSystem",
+        "url": "http://example.org/fhir/CodeSystem/extra", "status": "active"});
+    c.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    c
+}
+
 #[test]
 fn a_supplement_says_what_it_supplements_and_that_it_is_one() {
-    let cs = |extra: Value| {
-        let mut c = json!({"resourceType": "CodeSystem",
-            "url": "http://example.org/fhir/CodeSystem/extra", "status": "active"});
-        c.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        c
-    };
     let rule = "code-system-supplement";
     assert!(findings(
         &validate(&cs(
@@ -339,5 +342,174 @@ fn a_supplement_says_what_it_supplements_and_that_it_is_one() {
             rule
         ),
         ["Error CodeSystem.caseSensitive"]
+    );
+}
+
+const CONCEPT_PROPERTIES: &str = "http://hl7.org/fhir/concept-properties";
+
+/// `severity expression` of the `rule`'s findings on a complete
+/// CodeSystem with these `property` declarations and `concept`s.
+fn property_findings(rule: &str, property: Value, concept: Value) -> Vec<String> {
+    let r = validate(&cs(json!({"content": "complete", "property": property,
+        "concept": concept})));
+    findings(&r, rule)
+}
+
+#[test]
+fn a_property_is_declared_once_and_as_its_uri_defines_it() {
+    let rule = "code-system-property";
+    let known = |code: &str| format!("{CONCEPT_PROPERTIES}#{code}");
+    let concepts = json!([{"code": "a"}]);
+    // as the specification defines them: nothing to say
+    let good = json!([
+        {"uri": known("parent"), "code": "parent", "type": "code"},
+        {"uri": known("inactive"), "code": "retired", "type": "boolean"},
+        {"uri": "http://example.org/fhir/CodeSystem/extra#weight", "code": "weight", "type": "decimal"},
+        {"uri": "http://example.org/props#colour", "code": "colour", "type": "string"}]);
+    assert!(property_findings(rule, good, concepts.clone()).is_empty());
+    // declared twice, by URI and by code
+    let twice = json!([
+        {"uri": known("parent"), "code": "parent", "type": "code"},
+        {"uri": known("parent"), "code": "up", "type": "code"},
+        {"uri": "http://example.org/props#colour", "code": "parent", "type": "code"}]);
+    assert_eq!(
+        property_findings(rule, twice, concepts.clone()),
+        [
+            "Error CodeSystem.property[1]",
+            "Error CodeSystem.property[2]"
+        ]
+    );
+    // the URI's code and type, a URI that is not absolute, one in HL7's
+    // space that the specification does not define
+    let unlike = json!([
+        {"uri": known("deprecationDate"), "code": "inactive", "type": "dateTime"},
+        {"uri": known("notSelectable"), "code": "abstract", "type": "string"},
+        {"uri": "colour", "code": "colour", "type": "string"},
+        {"uri": known("order"), "code": "order", "type": "decimal"}]);
+    assert_eq!(
+        property_findings(rule, unlike, concepts.clone()),
+        [
+            "Error CodeSystem.property[0]",
+            "Error CodeSystem.property[1]",
+            "Error CodeSystem.property[2]",
+            "Error CodeSystem.property[3]"
+        ]
+    );
+    // a known code without its URI, and with another type
+    let bare = json!([{"code": "synonym", "type": "code"}, {"code": "inactive", "type": "string"}]);
+    assert_eq!(
+        property_findings(rule, bare, concepts.clone()),
+        [
+            "Warning CodeSystem.property[0]",
+            "Warning CodeSystem.property[1]",
+            "Warning CodeSystem.property[1]"
+        ]
+    );
+    // the specification's own code systems, and a URI under the system's
+    // own url, may use HL7's space
+    let own =
+        json!([{"uri": "http://hl7.org/fhir/extra#weight", "code": "weight", "type": "decimal"}]);
+    let core = validate(
+        &json!({"resourceType": "CodeSystem", "url": "http://hl7.org/fhir/extra",
+        "status": "active", "content": "complete", "property": own, "concept": concepts}),
+    );
+    assert!(findings(&core, rule).is_empty());
+}
+
+#[test]
+fn a_concept_property_is_declared_typed_and_names_codes_the_system_has() {
+    let rule = "code-system-concept-property";
+    let declared = json!([
+        {"uri": format!("{CONCEPT_PROPERTIES}#parent"), "code": "parent", "type": "code"},
+        {"code": "grade", "type": "code"},
+        {"code": "weight", "type": "decimal"},
+        {"code": "mapped", "type": "code", "extension": [{
+            "url": "http://hl7.org/fhir/StructureDefinition/codesystem-property-valueset",
+            "valueCanonical": "http://example.org/fhir/ValueSet/grades"}]}]);
+    let good = json!([{"code": "a"}, {"code": "b", "property": [
+        {"code": "parent", "valueCode": "a"}, {"code": "grade", "valueCode": "a"},
+        {"code": "weight", "valueDecimal": 1.5}, {"code": "mapped", "valueCode": "x"}]}]);
+    assert!(property_findings(rule, declared.clone(), good).is_empty());
+    let bad = json!([{"code": "a", "property": [
+        {"code": "parent", "valueCode": "z"},
+        {"code": "grade", "valueCode": "y"},
+        {"code": "weight", "valueInteger": 2},
+        {"code": "colour", "valueString": "red"},
+        {"code": "grade"}],
+        "concept": [{"code": "a1", "property": [
+            // each missing code is said once a system
+            {"code": "parent", "valueCode": "z"},
+            {"code": "synonym", "valueCode": "q"}]}]}]);
+    assert_eq!(
+        property_findings(rule, declared.clone(), bad.clone()),
+        [
+            "Error CodeSystem.concept[0].property[0]",
+            "Warning CodeSystem.concept[0].property[1]",
+            "Error CodeSystem.concept[0].property[2]",
+            "Warning CodeSystem.concept[0].property[3]",
+            "Error CodeSystem.concept[0].property[4]",
+            "Warning CodeSystem.concept[0].concept[0].property[1]",
+            "Warning CodeSystem.concept[0].concept[0].property[1]"
+        ]
+    );
+    // a supplement's codes are the supplemented system's: not checked
+    let supplement = validate(&cs(json!({"content": "supplement",
+        "supplements": "http://example.org/fhir/CodeSystem/base", "property": declared,
+        "concept": [{"code": "a", "property": [{"code": "parent", "valueCode": "z"}]}]})));
+    assert!(findings(&supplement, rule).is_empty());
+}
+
+#[test]
+fn a_count_agrees_with_the_concepts_and_the_content() {
+    let rule = "code-system-count";
+    let nested = json!([{"code": "a", "concept": [{"code": "a1"}, {"code": "a2"}]}]);
+    let with = |content: &str, count: Option<u32>, concept: Value| {
+        let mut extra = json!({"content": content, "concept": concept});
+        if let Some(n) = count {
+            extra["count"] = json!(n);
+        }
+        findings(&validate(&cs(extra)), rule)
+    };
+    assert!(with("complete", Some(3), nested.clone()).is_empty());
+    assert!(with("fragment", Some(30), nested.clone()).is_empty());
+    assert_eq!(
+        with("complete", Some(1), nested.clone()),
+        ["Error CodeSystem.count"]
+    );
+    assert_eq!(
+        with("fragment", Some(3), nested.clone()),
+        ["Warning CodeSystem.count"]
+    );
+    assert_eq!(
+        with("not-present", None, nested),
+        ["Error CodeSystem.concept[0]"]
+    );
+    assert_eq!(with("complete", None, json!([])), ["Warning CodeSystem"]);
+}
+
+#[test]
+fn a_designation_without_a_use_in_the_systems_language_is_the_display() {
+    let rule = "code-system-designation";
+    let r = validate(&cs(json!({"language": "en-GB", "content": "complete",
+        "concept": [{"code": "a", "display": "Apple", "designation": [
+            {"value": "Apple"},
+            {"value": "Apple tree"},
+            {"language": "en-GB", "value": "Eating apple"},
+            {"language": "fr", "value": "Pomme"},
+            {"use": {"system": "http://snomed.info/sct", "code": "900000000000013009"},
+             "value": "Malus domestica"}]}]})));
+    assert_eq!(
+        findings(&r, rule),
+        [
+            "Warning CodeSystem.concept[0].designation[1]",
+            "Warning CodeSystem.concept[0].designation[2]"
+        ]
+    );
+    // with no language stated either side
+    let r = validate(&cs(json!({"content": "complete", "concept": [{"code": "a",
+        "display": "Apple", "designation": [{"value": "Apple tree"}, {"language": "fr", "value": "Pomme"}]}]})));
+    assert_eq!(
+        findings(&r, rule),
+        ["Warning CodeSystem.concept[0].designation[0]"]
     );
 }

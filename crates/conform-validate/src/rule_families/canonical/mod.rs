@@ -16,10 +16,15 @@
 //! | `operation-definition-profile` | an `inputProfile`/`outputProfile` that is not a usable Parameters profile, or whose parameter slices disagree with the operation's parameters (cardinality, types, target profiles; a parameter on one side only is a warning) |
 //! | `operation-definition-base` | a `base` chain that leads back to the operation itself |
 //! | `code-system-supplement` | a supplement whose content is not `supplement`, a `supplement` content that names no supplemented system, or a supplement stating caseSensitive |
+//! | `code-system-count` | a `count` that is not the number of concepts of complete content, or not more than a fragment's or example's; concepts where content is `not-present`; complete content with none (warning) |
+//! | `code-system-designation` | a designation with no use, in the system's language, that differs from the display (warning) |
+//! | `code-system-property` | a property declared twice (by URI or code), with a URI that is not absolute or that is in HL7's space but not a defined concept property, or whose code or type is not the one its URI defines; a known code without its URI, or with another type (warnings) |
+//! | `code-system-concept-property` | a concept property with no value, or a value not of the declared type; one that names a code the system lacks (error for `parent`, `child`, `partOf`, `synonym` by URI, warning for other `code` properties); an undeclared property, or a synonym that is not a code of the system (warnings) |
 //! | `capability-search-param` | a CapabilityStatement search parameter whose type is not its definition's |
 
 mod capability_statement;
 mod code_system;
+mod code_system_properties;
 mod operation_definition;
 mod paths;
 mod search_parameter;
