@@ -298,3 +298,47 @@ fn pack_problems_exit_2_naming_file_line_and_problem() {
         stderr(&out)
     );
 }
+
+/// A Coding's code must be one its system lists when a loaded package
+/// holds that CodeSystem's complete content (here UK Core's, read from the
+/// plans): `UKCore-AddressKeyType` is case sensitive and lists PAF and
+/// UPRN.
+#[test]
+fn a_code_its_uk_core_code_system_lacks_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let system = "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType";
+    let observation = serde_json::json!({"resourceType": "Observation", "status": "final",
+        "code": {"coding": [{"system": system, "code": "UPRN"}, {"system": system, "code": "NOPE"},
+            {"system": system, "code": "uprn"}, {"system": system, "version": "0.1", "code": "OLD"}]}});
+    std::fs::write(dir.path().join("observation.json"), observation.to_string()).unwrap();
+    // the second run reads the plans the first one stored
+    for _ in 0..2 {
+        let out = conform_in(
+            dir.path(),
+            &[
+                "validate",
+                "--pack",
+                "uk-core",
+                "-f",
+                "json",
+                "observation.json",
+            ],
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        let invalid: Vec<String> = findings(&report)
+            .into_iter()
+            .filter(|(_, rule, _)| rule == "code-invalid")
+            .map(|(_, _, at)| at)
+            .collect();
+        assert_eq!(
+            invalid,
+            [
+                "Observation.code.coding[1].code",
+                "Observation.code.coding[2].code"
+            ],
+            "{}",
+            stdout(&out)
+        );
+    }
+}

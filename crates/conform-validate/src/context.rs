@@ -4,6 +4,7 @@
 //! options name. They come from the loaded packages and `--ig` files.
 
 use crate::plan::{Canonicals, ContextResource, Plans};
+use crate::terminology::ListedCodes;
 use crate::terminology::{self, CodeSet, Definitions};
 use conform_packages::{DefinitionSet, ResolvedPackage};
 use rustc_hash::FxHashMap;
@@ -32,6 +33,9 @@ struct Held {
     /// Index into the plans' [`Plans::context`].
     index: Option<usize>,
     value: OnceLock<Value>,
+    /// Its codes, for judging Codings against ([`Context::system_codes`]),
+    /// when it is given parsed (the plans keep those of their own).
+    codes: OnceLock<Option<ListedCodes>>,
 }
 
 /// The packages' definitions, loaded on first use.
@@ -90,6 +94,7 @@ impl Context {
             let held = Held {
                 index: Some(i),
                 value: OnceLock::new(),
+                codes: OnceLock::new(),
             };
             context.hold(&r.url, r.version.as_deref(), r.supplement, held);
         }
@@ -102,6 +107,7 @@ impl Context {
             let held = Held {
                 index: None,
                 value: OnceLock::from(r),
+                codes: OnceLock::new(),
             };
             context.hold(&url, version.as_deref(), supplement, held);
         }
@@ -157,6 +163,20 @@ impl Context {
     /// value, where most urls are of terminologies nobody loads.
     pub fn held(&self, canonical: &str) -> Option<&Value> {
         self.by_url.get(canonical).map(|h| self.value(h))
+    }
+
+    /// The codes of the CodeSystem `system` names, when the context holds
+    /// it with `complete` or `fragment` content (and it is not a
+    /// supplement): listed once per run, on the first Coding that asks.
+    pub fn system_codes(&self, system: &str) -> Option<&ListedCodes> {
+        let held = self.by_url.get(system)?;
+        match (self.plans.as_ref(), held.index) {
+            (Some(plans), Some(i)) => plans.context.get(i)?.codes.as_ref().map(|c| c.get()),
+            _ => held
+                .codes
+                .get_or_init(|| ListedCodes::of(self.value(held)))
+                .as_ref(),
+        }
     }
 
     /// Whether `url` is a CodeSystem supplement the context holds.

@@ -423,3 +423,56 @@ fn a_supplement_is_not_a_codings_system() {
         ["Observation.code.coding[0].system"]
     );
 }
+
+/// A Coding's code is judged against its system when the context holds
+/// that CodeSystem with its codes: an error for one that complete content
+/// lacks, a warning for one a fragment does not list, nothing where the
+/// content lists none (`not-present`) or the Coding names another version.
+#[test]
+fn a_codings_code_is_one_its_held_system_lists() {
+    let system = |name: &str, content: &str, extra: Value| {
+        let mut cs = json!({"resourceType": "CodeSystem", "status": "active",
+            "url": format!("http://example.org/fhir/CodeSystem/{name}"), "version": "2",
+            "content": content,
+            "concept": [{"code": "A", "concept": [{"code": "A1"}]}, {"code": "B"}]});
+        cs.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        cs
+    };
+    let v = common::r4().clone().with_resources(vec![
+        system("sensitive", "complete", json!({"caseSensitive": true})),
+        system("insensitive", "complete", json!({})),
+        system("fragment", "fragment", json!({"caseSensitive": true})),
+        system("absent", "not-present", json!({})),
+    ]);
+    let coding = |name: &str, code: &str| json!({"system": format!("http://example.org/fhir/CodeSystem/{name}"), "code": code});
+    let mut other_version = coding("sensitive", "Z");
+    other_version["version"] = json!("1");
+    let mut same_version = coding("sensitive", "Z");
+    same_version["version"] = json!("2");
+    let codings = json!([
+        coding("sensitive", "A1"),
+        coding("sensitive", "a1"),
+        coding("insensitive", "a1"),
+        coding("insensitive", "C"),
+        coding("fragment", "B"),
+        coding("fragment", "C"),
+        coding("absent", "C"),
+        other_version,
+        same_version,
+    ]);
+    let observation = json!({"resourceType": "Observation", "status": "final",
+        "code": {"coding": codings}});
+    let r = v.validate_bytes(observation.to_string().as_bytes(), 0);
+    let at = |i: usize| format!("Observation.code.coding[{i}].code");
+    assert_eq!(
+        hits(&r, "code-invalid"),
+        [
+            (Severity::Error, at(1)),
+            (Severity::Error, at(3)),
+            (Severity::Warning, at(5)),
+            (Severity::Error, at(8)),
+        ]
+    );
+}

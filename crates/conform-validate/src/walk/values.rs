@@ -419,6 +419,7 @@ impl<'a> Walker<'a> {
                                     el.path == "CodeableConcept.coding",
                                 );
                                 self.supplement_as_system(node);
+                                self.code_in_held_system(node);
                                 self.ask_code_system(node, &el.path);
                             }
                             "Quantity" => types::coded::quantity(self, doc, node),

@@ -223,4 +223,57 @@ impl crate::walk::Walker<'_> {
         self.error(IssueCode::CodeInvalid, rules::CODING_SYSTEM, at, message);
         self.path.pop();
     }
+
+    /// A Coding's code must be one of its system's when the context holds
+    /// that CodeSystem with its content (R4 CodeSystem.content: `complete`
+    /// lists every code, so a code it lacks does not exist; a `fragment`
+    /// lists some, so one it lacks is only a warning, and is left to a
+    /// terminology server when one is asked about the system). A version
+    /// other than the held one is not judged here.
+    pub(crate) fn code_in_held_system(&mut self, node: NodeId) {
+        let doc = self.doc;
+        // most systems are not held: the code is read only for one that is
+        let Some(system) = doc.get_str(node, "system") else {
+            return;
+        };
+        let Some(codes) = self.context.system_codes(&system) else {
+            return;
+        };
+        let Some((at, code)) = doc
+            .get(node, "code")
+            .and_then(|at| Some((at, doc.str(at)?)))
+        else {
+            return;
+        };
+        if codes.contains(&code) {
+            return;
+        }
+        let version = doc.get_str(node, "version");
+        if version.is_some()
+            && codes.version.is_some()
+            && version.as_deref() != codes.version.as_deref()
+        {
+            return;
+        }
+        let shown_version = codes
+            .version
+            .as_deref()
+            .map_or(String::new(), |v| format!(" (version {v})"));
+        let (severity, message) = if codes.fragment {
+            if self.checker.is_some_and(|c| c.asks_about(&system)) {
+                return;
+            }
+            (Severity::Warning, format!("The code '{code}' is not among those listed by the code system {system}{shown_version}, of which the loaded packages hold a fragment"))
+        } else {
+            (Severity::Error, format!("The code '{code}' is not in the code system {system}{shown_version}, whose complete content the loaded packages hold"))
+        };
+        self.emit(
+            severity,
+            IssueCode::CodeInvalid,
+            rules::CODE_INVALID,
+            doc.offset(at),
+            Some("code"),
+            message,
+        );
+    }
 }
