@@ -163,6 +163,7 @@ pub mod rules {
         CODE_SYSTEM_DESIGNATION = "code-system-designation",
         CODE_SYSTEM_PROPERTY = "code-system-property",
         CODE_SYSTEM_CONCEPT_PROPERTY = "code-system-concept-property",
+        VALUE_SET_FILTER = "value-set-filter",
         OPERATION_DEFINITION_PROFILE = "operation-definition-profile",
         OPERATION_DEFINITION_BASE = "operation-definition-base",
         // FHIR XML (conform_xml, which reads XML into the JSON tree).

@@ -513,3 +513,69 @@ fn a_designation_without_a_use_in_the_systems_language_is_the_display() {
         ["Warning CodeSystem.concept[0].designation[0]"]
     );
 }
+
+#[test]
+fn a_value_set_filter_names_a_property_its_system_has_with_a_value_of_its_type() {
+    let rule = "value-set-filter";
+    let system = "http://example.org/fhir/CodeSystem/teeth";
+    let teeth = json!({"resourceType": "CodeSystem", "url": system, "status": "active",
+        "content": "complete", "caseSensitive": true,
+        "filter": [{"code": "jaw", "operator": ["="], "value": "upper or lower"}],
+        "property": [{"code": "baby", "type": "boolean"}, {"code": "count", "type": "integer"},
+            {"code": "kind", "type": "code"}, {"code": "mapped", "type": "Coding"}],
+        "concept": [{"code": "incisor"}, {"code": "molar"}]});
+    let v = common::r4().clone().with_resources(vec![teeth]);
+    let value_set = |filters: Value| {
+        json!({"resourceType": "ValueSet", "url": "http://example.org/fhir/ValueSet/teeth",
+            "status": "active", "compose": {"include": [{"system": system, "filter": filters}]}})
+    };
+    let found = |filters: Value| -> Vec<String> {
+        let r = v.validate_bytes(value_set(filters).to_string().as_bytes(), 0);
+        findings(&r, rule)
+    };
+    let good = json!([
+        {"property": "concept", "op": "is-a", "value": "molar"},
+        {"property": "concept", "op": "in", "value": "molar,incisor"},
+        {"property": "code", "op": "regex", "value": "m.*"},
+        {"property": "jaw", "op": "=", "value": "upper"},
+        {"property": "baby", "op": "=", "value": "true"},
+        {"property": "count", "op": "=", "value": "-2"},
+        {"property": "kind", "op": "=", "value": "molar"},
+        {"property": "mapped", "op": "=", "value": format!("{system}#incisor")},
+        {"property": "inactive", "op": "exists", "value": "false"},
+        // a value an expansion parameter gives
+        {"property": "baby", "op": "=", "_value": {"extension": [{
+            "url": "http://hl7.org/fhir/StructureDefinition/cqf-expression",
+            "valueExpression": {"language": "text/fhirpath", "expression": "%baby"}}]}}]);
+    assert!(found(good).is_empty());
+    let at = |i: usize| format!("Error ValueSet.compose.include[0].filter[{i}]");
+    let bad = json!([
+        {"property": "colour", "op": "=", "value": "white"},
+        {"property": "concept", "op": "regex", "value": "m.*"},
+        {"property": "concept", "op": "is-a", "value": "canine"},
+        {"property": "concept", "op": "in", "value": "molar,canine"},
+        {"property": "jaw", "op": "is-a", "value": "upper"},
+        {"property": "baby", "op": "=", "value": "1"},
+        {"property": "count", "op": "=", "value": "two"},
+        {"property": "mapped", "op": "=", "value": "incisor"},
+        {"property": "mapped", "op": "=", "value": format!("{system}#canine")},
+        {"property": "kind", "op": "=", "value": "canine"},
+        {"property": "effectiveDate", "op": "=", "value": "yesterday"}]);
+    assert_eq!(
+        found(bad),
+        [
+            "Warning ValueSet.compose.include[0].filter[0]".to_string(),
+            at(1),
+            at(1),
+            at(2),
+            at(3),
+            at(4),
+            at(5),
+            at(6),
+            at(7),
+            at(8),
+            "Warning ValueSet.compose.include[0].filter[9]".to_string(),
+            at(10),
+        ]
+    );
+}

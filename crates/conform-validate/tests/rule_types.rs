@@ -476,3 +476,35 @@ fn a_codings_code_is_one_its_held_system_lists() {
         ]
     );
 }
+
+/// One defect, one finding: where a required binding already says a code
+/// is not in its value set, the code its held CodeSystem lacks is not
+/// reported again.
+#[test]
+fn a_code_a_binding_rejects_is_not_also_an_unknown_code() {
+    let system = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
+    let clinical = json!({"resourceType": "CodeSystem", "url": system, "status": "active",
+        "content": "complete", "caseSensitive": true,
+        "concept": [{"code": "active"}, {"code": "inactive"}, {"code": "resolved"}]});
+    let v = common::r4().clone().with_resources(vec![clinical]);
+    let allergy = json!({"resourceType": "AllergyIntolerance",
+        "clinicalStatus": {"coding": [{"system": system, "code": "gone"}]},
+        "patient": {"reference": "Patient/1"},
+        "code": {"coding": [{"system": system, "code": "gone"}]}});
+    let r = v.validate_bytes(allergy.to_string().as_bytes(), 0);
+    assert_eq!(
+        hits(&r, "binding-required"),
+        [(
+            Severity::Error,
+            "AllergyIntolerance.clinicalStatus.coding[0].code".to_string()
+        )]
+    );
+    // `code` has an example binding: its unknown code is still reported
+    assert_eq!(
+        hits(&r, "code-invalid"),
+        [(
+            Severity::Error,
+            "AllergyIntolerance.code.coding[0].code".to_string()
+        )]
+    );
+}

@@ -49,6 +49,7 @@ pub enum Role {
     CapabilityStatement,
     OperationDefinition,
     CodeSystem,
+    ValueSet,
 }
 
 impl Role {
@@ -65,6 +66,7 @@ impl Role {
             "CapabilityStatement" => Role::CapabilityStatement,
             "OperationDefinition" => Role::OperationDefinition,
             "CodeSystem" => Role::CodeSystem,
+            "ValueSet" => Role::ValueSet,
             _ => Role::Other,
         }
     }

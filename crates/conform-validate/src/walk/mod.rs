@@ -345,6 +345,28 @@ impl<'a> Walker<'a> {
         self.leave_question(doc.offset(at), Some("code"), ask, None);
     }
 
+    /// One defect, one finding: a code its held CodeSystem lacks
+    /// (`code-invalid`, judged on every Coding) is not also reported where
+    /// a required or extensible binding (of the value or of a profile)
+    /// already says that code is not in its value set. Both stand at the
+    /// code, told by where it is in the file: a profile's findings write
+    /// the path in another form.
+    fn drop_codes_a_binding_judged(&mut self) {
+        let bound: Vec<(u32, u32)> = self
+            .findings
+            .iter()
+            .filter(|f| f.rule == rules::BINDING_REQUIRED || f.rule == rules::BINDING_EXTENSIBLE)
+            .map(|f| (f.line(), f.location.column.unwrap_or(0)))
+            .collect();
+        if bound.is_empty() {
+            return;
+        }
+        self.findings.retain(|f| {
+            f.rule != rules::CODE_INVALID
+                || !bound.contains(&(f.line(), f.location.column.unwrap_or(0)))
+        });
+    }
+
     pub(crate) fn error(&mut self, code: IssueCode, rule: &str, node: NodeId, message: String) {
         self.emit(
             Severity::Error,
@@ -368,6 +390,7 @@ impl<'a> Walker<'a> {
         self.resource_body(node, tid, false);
         self.path.pop();
         self.evaluate_deferred();
+        self.drop_codes_a_binding_judged();
         let id = self.doc.get_str(node, "id").map(|s| s.into_owned());
         (Some(name), id)
     }
@@ -493,6 +516,7 @@ impl<'a> Walker<'a> {
             Role::CapabilityStatement => self.capability_statement(node),
             Role::OperationDefinition => self.operation_definition(node),
             Role::CodeSystem => self.code_system(node),
+            Role::ValueSet => self.value_set(node),
             _ => {}
         }
         self.apply_profiles(node, tid);
