@@ -15,7 +15,7 @@ use crate::finding::{rules, IssueCode, Severity};
 use crate::rule_families::Report;
 use crate::walk::Walker;
 use conform_json::{Document, NodeId};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 impl Walker<'_> {
     pub(crate) fn code_system(&mut self, node: NodeId) {
@@ -54,7 +54,7 @@ impl Walker<'_> {
         }
         // one pass for what needs each concept once: codes, the count,
         // designations
-        let mut codes = HashSet::new();
+        let mut codes = HashSet::default();
         let mut count = 0;
         let language = doc.get_str(node, "language");
         let mut clashes = Vec::new();

@@ -17,8 +17,8 @@ use crate::finding::{rules, IssueCode, Severity};
 use crate::rule_families::Report;
 use crate::walk::Walker;
 use conform_json::{Document, NodeId};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 /// Where the specification's concept properties are defined.
 const CONCEPT_PROPERTIES: &str = "http://hl7.org/fhir/concept-properties";
@@ -104,7 +104,7 @@ impl Walker<'_> {
         let mut declared: Vec<Declared> = Vec::new();
         // URIs and codes in one table, as the reference keeps them: a
         // concept's property code finds its declaration by either.
-        let mut by_name: HashMap<String, usize> = HashMap::new();
+        let mut by_name: HashMap<String, usize> = HashMap::default();
         for (i, p) in items(doc, node, "property").enumerate() {
             let d = declare(
                 doc,
@@ -116,7 +116,7 @@ impl Walker<'_> {
             );
             declared.push(d);
         }
-        let mut checked = HashSet::new();
+        let mut checked = HashSet::default();
         for_each_concept(doc, node, &mut |concept, at| {
             for (i, prop) in items(doc, concept, "property").enumerate() {
                 concept_property(

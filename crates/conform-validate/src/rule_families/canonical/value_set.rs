@@ -63,6 +63,11 @@ impl Walker<'_> {
                 let Some(system) = doc.get_str(include, "system") else {
                     continue;
                 };
+                // the CodeSystem is read only for filters (DICOM's is 1.3 MB
+                // of JSON)
+                if doc.get(include, "filter").is_none() {
+                    continue;
+                }
                 let version = doc.get_str(include, "version");
                 // only a system held at hand: the core's and THO's are not
                 // (reading every definition to find one would slow every
