@@ -579,3 +579,61 @@ fn a_value_set_filter_names_a_property_its_system_has_with_a_value_of_its_type()
         ]
     );
 }
+
+#[test]
+fn a_concept_maps_codes_are_in_its_value_sets_and_code_systems() {
+    let rule = "concept-map-code";
+    let (source, target) = (
+        "http://example.org/fhir/CodeSystem/colours",
+        "http://example.org/fhir/CodeSystem/paints",
+    );
+    let system = |url: &str, codes: &[&str]| {
+        let concept: Vec<Value> = codes.iter().map(|c| json!({"code": c})).collect();
+        json!({"resourceType": "CodeSystem", "url": url, "status": "active",
+            "content": "complete", "caseSensitive": true, "concept": concept})
+    };
+    let value_set = |url: &str, system: &str, codes: &[&str]| {
+        let concept: Vec<Value> = codes.iter().map(|c| json!({"code": c})).collect();
+        json!({"resourceType": "ValueSet", "url": url, "status": "active",
+            "compose": {"include": [{"system": system, "concept": concept}]}})
+    };
+    let v = common::r4().clone().with_resources(vec![
+        system(source, &["red", "green", "blue"]),
+        system(target, &["crimson", "emerald"]),
+        value_set("http://example.org/fhir/ValueSet/warm", source, &["red"]),
+        value_set(
+            "http://example.org/fhir/ValueSet/deep",
+            target,
+            &["crimson", "emerald"],
+        ),
+    ]);
+    let map = |elements: Value| {
+        json!({"resourceType": "ConceptMap", "url": "http://example.org/fhir/ConceptMap/c",
+            "status": "active", "sourceCanonical": "http://example.org/fhir/ValueSet/warm",
+            "targetCanonical": "http://example.org/fhir/ValueSet/deep",
+            "group": [{"source": source, "target": target, "element": elements},
+                // a system conform does not hold is not judged
+                {"source": source, "target": "http://snomed.info/sct", "element": [
+                    {"code": "red", "target": [{"code": "123", "equivalence": "equivalent"}]}]}]})
+    };
+    let found = |elements: Value| {
+        findings(
+            &v.validate_bytes(map(elements).to_string().as_bytes(), 0),
+            rule,
+        )
+    };
+    assert!(found(
+        json!([{"code": "red", "target": [{"code": "crimson", "equivalence": "equivalent"}]}])
+    )
+    .is_empty());
+    assert_eq!(
+        found(json!([
+            {"code": "green", "target": [{"code": "emerald", "equivalence": "equivalent"}]},
+            {"code": "pink", "target": [{"code": "rose", "equivalence": "equivalent"}]}])),
+        [
+            "Error ConceptMap.group[0].element[0].code",
+            "Error ConceptMap.group[0].element[1].code",
+            "Error ConceptMap.group[0].element[1].target[0].code"
+        ]
+    );
+}

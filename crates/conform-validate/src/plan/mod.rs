@@ -50,6 +50,7 @@ pub enum Role {
     OperationDefinition,
     CodeSystem,
     ValueSet,
+    ConceptMap,
 }
 
 impl Role {
@@ -67,6 +68,7 @@ impl Role {
             "OperationDefinition" => Role::OperationDefinition,
             "CodeSystem" => Role::CodeSystem,
             "ValueSet" => Role::ValueSet,
+            "ConceptMap" => Role::ConceptMap,
             _ => Role::Other,
         }
     }

@@ -517,6 +517,7 @@ impl<'a> Walker<'a> {
             Role::OperationDefinition => self.operation_definition(node),
             Role::CodeSystem => self.code_system(node),
             Role::ValueSet => self.value_set(node),
+            Role::ConceptMap => self.concept_map(node),
             _ => {}
         }
         self.apply_profiles(node, tid);

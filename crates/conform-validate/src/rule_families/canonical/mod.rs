@@ -21,11 +21,13 @@
 //! | `code-system-property` | a property declared twice (by URI or code), with a URI that is not absolute or that is in HL7's space but not a defined concept property, or whose code or type is not the one its URI defines; a known code without its URI, or with another type (warnings) |
 //! | `code-system-concept-property` | a concept property with no value, or a value not of the declared type; one that names a code the system lacks (error for `parent`, `child`, `partOf`, `synonym` by URI, warning for other `code` properties); an undeclared property, or a synonym that is not a code of the system (warnings) |
 //! | `value-set-filter` | a ValueSet filter on a property its (held) code system lacks (warning), with an operation the property does not allow, or with a value not of the property's type (a boolean, a code, a code of the system, a date-time, a decimal, an integer, a Coding as `system#code` whose code its held system has) |
+//! | `concept-map-code` | a ConceptMap source (target) code not in the map's source (target) value set, or not in the group's source (target) code system, where conform holds them |
 //! | `capability-search-param` | a CapabilityStatement search parameter whose type is not its definition's |
 
 mod capability_statement;
 mod code_system;
 mod code_system_properties;
+mod concept_map;
 mod operation_definition;
 mod paths;
 mod search_parameter;
