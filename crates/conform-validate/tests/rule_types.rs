@@ -508,3 +508,51 @@ fn a_code_a_binding_rejects_is_not_also_an_unknown_code() {
         )]
     );
 }
+
+/// The terminology server is asked about a Coding's system only where the
+/// loaded packages do not hold its codes whole: a complete CodeSystem is
+/// judged here, a fragment and an unknown system go to the server.
+#[test]
+fn a_server_is_asked_only_about_systems_not_held_whole() {
+    use conform_outcome::terminology::{CodeAnswer, CodeChecker, CodeQuestion};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+    impl CodeChecker for Recorder {
+        fn check(&self, questions: &[CodeQuestion]) -> Vec<CodeAnswer> {
+            let mut asked = self.0.lock().unwrap();
+            asked.extend(questions.iter().map(|q| q.system.clone()));
+            questions
+                .iter()
+                .map(|_| CodeAnswer::not_checked("recorded"))
+                .collect()
+        }
+    }
+    let system = |name: &str, content: &str| {
+        json!({"resourceType": "CodeSystem", "status": "active", "content": content,
+            "url": format!("http://example.org/fhir/CodeSystem/{name}"),
+            "concept": [{"code": "A"}]})
+    };
+    let recorder = Arc::new(Recorder::default());
+    let v = common::r4()
+        .clone()
+        .with_resources(vec![
+            system("whole", "complete"),
+            system("part", "fragment"),
+        ])
+        .with_code_checker(Some(recorder.clone()));
+    let coding = |name: &str| json!({"system": format!("http://example.org/fhir/CodeSystem/{name}"), "code": "A"});
+    let observation = json!({"resourceType": "Observation", "status": "final",
+        "code": {"coding": [coding("whole"), coding("part"), coding("elsewhere")]}});
+    v.validate_bytes(observation.to_string().as_bytes(), 0);
+    let mut asked = recorder.0.lock().unwrap().clone();
+    asked.sort();
+    assert_eq!(
+        asked,
+        [
+            "http://example.org/fhir/CodeSystem/elsewhere",
+            "http://example.org/fhir/CodeSystem/part"
+        ]
+    );
+}
