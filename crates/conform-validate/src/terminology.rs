@@ -167,6 +167,12 @@ impl ListedCodes {
             .unwrap_or_default()
     }
 
+    /// Whether `code` does not exist in the system: content that lists
+    /// every code (not a fragment) does not list it.
+    pub fn lacks(&self, code: &str) -> bool {
+        !self.fragment && !self.contains(code)
+    }
+
     pub fn contains(&self, code: &str) -> bool {
         let lowered;
         let code = if self.case_insensitive && code.chars().any(char::is_uppercase) {

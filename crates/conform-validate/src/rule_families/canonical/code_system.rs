@@ -87,7 +87,7 @@ impl Walker<'_> {
     /// that says whether there are any.
     fn code_system_count(&mut self, node: NodeId, content: Option<&str>, concepts: usize) {
         let doc = self.doc;
-        let mut found: Vec<(Severity, NodeId, Option<String>, String)> = Vec::new();
+        let mut found: Vec<(Severity, NodeId, Option<&str>, String)> = Vec::new();
         if concepts == 0 && content == Some("complete") {
             found.push((
                 Severity::Warning,
@@ -101,9 +101,9 @@ impl Walker<'_> {
             if let Some(stated) = doc.raw(at).and_then(|r| r.parse::<u64>().ok()) {
                 let actual = concepts as u64;
                 match content {
-                    "complete" if actual != stated => found.push((Severity::Error, at, Some("count".into()), format!(
+                    "complete" if actual != stated => found.push((Severity::Error, at, Some("count"), format!(
                         "The content is complete, so count should be the number of concepts, {actual}, not {stated}"))),
-                    "example" | "fragment" if actual >= stated => found.push((Severity::Warning, at, Some("count".into()), format!(
+                    "example" | "fragment" if actual >= stated => found.push((Severity::Warning, at, Some("count"), format!(
                         "The content is a {content}, so count ({stated}) should be more than the {actual} concepts it holds"))),
                     _ => {}
                 }
@@ -114,7 +114,7 @@ impl Walker<'_> {
                 found.push((
                     Severity::Error,
                     first,
-                    Some("concept[0]".into()),
+                    Some("concept[0]"),
                     "The content is not-present, so the CodeSystem should hold no concepts"
                         .to_string(),
                 ));
@@ -126,7 +126,7 @@ impl Walker<'_> {
                 IssueCode::Invalid,
                 rules::CODE_SYSTEM_COUNT,
                 at,
-                element.as_deref(),
+                element,
                 message,
             );
         }

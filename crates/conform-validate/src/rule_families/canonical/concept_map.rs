@@ -91,7 +91,7 @@ impl Walker<'_> {
                 ));
             }
         }
-        (!codes.fragment && !codes.contains(code)).then(|| {
+        codes.lacks(code).then(|| {
             format!("The {side} code '{code}' is not in the code system {system}, whose complete content the loaded packages hold")
         })
     }

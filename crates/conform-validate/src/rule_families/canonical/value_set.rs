@@ -186,8 +186,8 @@ impl Walker<'_> {
                 let held = self.context.system_codes(system);
                 let other_version =
                     version.is_some_and(|v| held.is_some_and(|h| h.version.as_deref() != Some(v)));
-                if let Some(codes) = held.filter(|c| !c.fragment && !other_version) {
-                    if !codes.contains(value) {
+                if let Some(codes) = held.filter(|_| !other_version) {
+                    if codes.lacks(value) {
                         let severity = match rules.codes {
                             CodeCheck::Error => Severity::Error,
                             _ => Severity::Warning,
@@ -206,7 +206,7 @@ impl Walker<'_> {
                 Some((system_version, code)) if !system_version.is_empty() && !code.is_empty() => {
                     let coded = system_version.split('|').next().unwrap_or_default();
                     if let Some(codes) = self.context.system_codes(coded) {
-                        if !codes.fragment && !codes.contains(code) {
+                        if codes.lacks(code) {
                             report(Severity::Error, format!(
                                 "A filter on '{property}' takes a Coding, and {coded} has no code '{code}' ('{value}')"));
                         }
