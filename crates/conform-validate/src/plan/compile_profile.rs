@@ -4,7 +4,7 @@ use super::compile::{type_code, Compiler};
 use super::lazy::Lazy;
 use super::profile::{
     Discriminator, DiscriminatorKind, NodeIdx, ProfileNode, ProfilePlan, ProfileType, Slicing,
-    SlicingRules,
+    SlicingRules, Step,
 };
 use super::{Binding, Strength, UNBOUNDED};
 
@@ -62,12 +62,19 @@ impl Compiler<'_> {
                 continue;
             };
             if let Some((name, slice)) = last.split_once(':') {
-                // A slice (or re-slice `a/b`) of the element it names.
-                let sliced_id = match slice.rsplit_once('/') {
-                    Some((outer, _)) => format!("{parent}.{name}:{outer}"),
-                    None => format!("{parent}.{name}"),
+                // A slice (or re-slice `a/b`) of the element it names. A
+                // re-slice whose slice `a` this branch does not repeat (a
+                // slice of a slice of the parent: `action:x.extension:a/b`
+                // where only `action.extension:a` is written) re-slices the
+                // element itself.
+                let element_id = format!("{parent}.{name}");
+                let sliced = match slice.rsplit_once('/') {
+                    Some((outer, _)) => by_id
+                        .get(format!("{element_id}:{outer}").as_str())
+                        .or_else(|| by_id.get(element_id.as_str())),
+                    None => by_id.get(element_id.as_str()),
                 };
-                if let Some(&sliced) = by_id.get(sliced_id.as_str()) {
+                if let Some(&sliced) = sliced {
                     let node = &mut nodes[sliced as usize];
                     node.slicing
                         .get_or_insert_with(|| implicit_slicing(name))
@@ -285,13 +292,7 @@ fn discriminator(d: &Value) -> Option<Discriminator> {
         "exists" => DiscriminatorKind::Exists,
         _ => return None,
     };
-    let path = d["path"].as_str()?;
-    // `$this` names the value itself: `$this.name` is just `name`.
-    let path = path
-        .split('.')
-        .filter(|seg| *seg != "$this")
-        .map(str::to_string)
-        .collect();
+    let path = Step::parse_path(d["path"].as_str()?);
     Some(Discriminator { kind, path })
 }
 

@@ -143,8 +143,80 @@ pub enum DiscriminatorKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Discriminator {
     pub kind: DiscriminatorKind,
-    /// The FHIRPath of the discriminator, split at dots (`$this` = empty).
-    pub path: Vec<String>,
+    /// The FHIRPath of the discriminator, step by step (`$this` = empty).
+    pub path: Vec<Step>,
+}
+
+/// One step of a discriminator's path. FHIR R4 (ElementDefinition,
+/// "Discriminator") restricts the path to element names and three
+/// functions: `extension(url)`, `resolve()` and `ofType(type)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    /// An element by name; a choice element's name (`value`) also reaches
+    /// its typed forms (`valueCode`).
+    Element(String),
+    /// `extension('url')`: the extensions with this url.
+    Extension(String),
+    /// `resolve()`: the resource a reference leads to.
+    Resolve,
+    /// `ofType(T)`: the values of type `T`.
+    OfType(String),
+    /// Any other function: not a discriminator FHIR allows, so nothing
+    /// matches through it.
+    Unsupported(String),
+}
+
+impl Step {
+    /// Splits a discriminator path at the dots outside quotes and
+    /// parentheses (an extension's url has dots of its own); `$this`
+    /// names the value itself and adds no step.
+    pub fn parse_path(path: &str) -> Vec<Step> {
+        let mut steps = Vec::new();
+        let (mut depth, mut quote, mut start) = (0u32, None, 0);
+        for (i, c) in path.char_indices() {
+            match (quote, c) {
+                (Some(q), _) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '(') => depth += 1,
+                (None, ')') => depth = depth.saturating_sub(1),
+                (None, '.') if depth == 0 => {
+                    steps.extend(Step::parse_one(&path[start..i]));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        steps.extend(Step::parse_one(&path[start..]));
+        steps
+    }
+
+    fn parse_one(text: &str) -> Option<Step> {
+        let text = text.trim();
+        if text.is_empty() || text == "$this" {
+            return None;
+        }
+        let Some((name, rest)) = text.split_once('(') else {
+            return Some(Step::Element(text.to_string()));
+        };
+        let argument = rest
+            .strip_suffix(')')
+            .map(|a| a.trim().trim_matches(|c| c == '\'' || c == '"'));
+        Some(match (name.trim(), argument) {
+            ("resolve", Some("")) => Step::Resolve,
+            ("extension", Some(url)) if !url.is_empty() => Step::Extension(url.to_string()),
+            ("ofType", Some(t)) if !t.is_empty() => Step::OfType(t.to_string()),
+            _ => Step::Unsupported(text.to_string()),
+        })
+    }
+
+    /// The element name of an element step.
+    pub fn element(&self) -> Option<&str> {
+        match self {
+            Step::Element(name) => Some(name),
+            _ => None,
+        }
+    }
 }
 
 impl Strength {
@@ -155,5 +227,34 @@ impl Strength {
             "preferred" => Strength::Preferred,
             _ => Strength::Example,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Step;
+
+    #[test]
+    fn discriminator_paths_split_outside_quotes_and_parentheses() {
+        assert_eq!(
+            Step::parse_path("extension('http://example.org/a.b').value.ofType(Quantity)"),
+            [
+                Step::Extension("http://example.org/a.b".into()),
+                Step::Element("value".into()),
+                Step::OfType("Quantity".into()),
+            ]
+        );
+        assert_eq!(
+            Step::parse_path("$this.item.resolve()"),
+            [Step::Element("item".into()), Step::Resolve]
+        );
+        assert_eq!(Step::parse_path("$this"), []);
+        assert_eq!(
+            Step::parse_path("code.where(true)"),
+            [
+                Step::Element("code".into()),
+                Step::Unsupported("where(true)".into())
+            ]
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Comparing parts of an instance with values from a profile: `fixed[x]`
 //! (exact), `pattern[x]` (the instance contains the pattern), and walking
-//! simple FHIRPath discriminator paths (`system`, `coding.code`).
+//! discriminator paths (`system`, `coding.code`, `extension('url').value`,
+//! `item.resolve()`).
 
+use crate::plan::profile::Step;
 use conform_json::{Document, Kind, NodeId};
 use serde_json::Value;
 
@@ -53,54 +55,120 @@ fn numbers_equal(raw: Option<&str>, n: &serde_json::Number) -> bool {
     }
 }
 
-/// The nodes a dotted path reaches from `node`, arrays flattened. A segment
-/// also matches a choice element's typed name (`value` → `valueCode`).
-/// Function calls (`resolve()`, `extension('…')`) are not followed.
-pub fn navigate(doc: &Document<'_>, node: NodeId, path: &[String]) -> Option<Vec<NodeId>> {
-    let mut current = vec![node];
-    for seg in path {
-        if seg.contains('(') {
-            return None;
-        }
+/// The nodes a discriminator path reaches from `node`, arrays flattened.
+/// An element step also matches a choice element's typed name (`value` →
+/// `valueCode`), which `ofType(T)` then tells apart; `extension(url)`
+/// keeps the extensions with that url; `resolve()` follows each reference
+/// with `resolve` (to a contained resource or a Bundle entry: what the
+/// resource itself holds). `None` for a function FHIR does not allow in a
+/// discriminator.
+pub fn navigate<'s>(
+    doc: &Document<'s>,
+    node: NodeId,
+    path: &[Step],
+    resolve: &dyn Fn(NodeId) -> Option<NodeId>,
+) -> Option<Vec<NodeId>> {
+    // Each node with the type its member's name gave it (`Quantity` for
+    // `valueQuantity`), for `ofType`.
+    let mut current: Vec<(NodeId, Option<&'s str>)> = vec![(node, None)];
+    for step in path {
         let mut next = Vec::new();
-        for n in current {
-            for m in doc.members(n) {
-                let key = doc.raw_key(m);
-                let hit = key == seg
-                    || key
-                        .strip_prefix(seg.as_str())
-                        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()));
-                if hit {
-                    flatten(doc, m.value, &mut next);
+        match step {
+            Step::Element(name) => {
+                for &(n, _) in &current {
+                    for m in doc.members(n) {
+                        let key = doc.raw_key(m);
+                        let typed = match key.strip_prefix(name.as_str()) {
+                            Some("") => None,
+                            Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                                Some(rest)
+                            }
+                            _ => continue,
+                        };
+                        flatten(doc, m.value, typed, &mut next);
+                    }
                 }
             }
+            Step::Extension(url) => {
+                for &(n, _) in &current {
+                    if let Some(list) = doc.get(n, "extension") {
+                        let mut found = Vec::new();
+                        flatten(doc, list, None, &mut found);
+                        next.extend(
+                            found
+                                .into_iter()
+                                .filter(|&(x, _)| doc.get_str(x, "url").as_deref() == Some(url)),
+                        );
+                    }
+                }
+            }
+            Step::Resolve => {
+                next.extend(
+                    current
+                        .iter()
+                        .filter_map(|&(n, _)| resolve(n))
+                        .map(|t| (t, None)),
+                );
+            }
+            Step::OfType(t) => {
+                next.extend(current.iter().copied().filter(|&(n, typed)| {
+                    match (doc.get_str(n, "resourceType"), typed) {
+                        (Some(rt), _) => rt == t.as_str(),
+                        (None, Some(typed)) => crate::profile::upper_first_eq(t, typed),
+                        // An element of one type: its name does not say
+                        // which, and the walk has checked it is allowed.
+                        (None, None) => true,
+                    }
+                }));
+            }
+            Step::Unsupported(_) => return None,
         }
         current = next;
     }
-    Some(current)
+    Some(current.into_iter().map(|(n, _)| n).collect())
 }
 
-fn flatten(doc: &Document<'_>, node: NodeId, out: &mut Vec<NodeId>) {
+fn flatten<'s>(
+    doc: &Document<'s>,
+    node: NodeId,
+    typed: Option<&'s str>,
+    out: &mut Vec<(NodeId, Option<&'s str>)>,
+) {
     match doc.kind(node) {
         Kind::Array => out.extend(
             doc.elements(node)
                 .iter()
-                .filter(|&&i| doc.kind(i) != Kind::Null),
+                .filter(|&&i| doc.kind(i) != Kind::Null)
+                .map(|&i| (i, typed)),
         ),
-        _ => out.push(node),
+        _ => out.push((node, typed)),
     }
 }
 
-/// The values a dotted path reaches inside a profile value.
-pub fn navigate_value<'v>(v: &'v Value, path: &[String]) -> Vec<&'v Value> {
+/// The values a discriminator path reaches inside a profile value (a
+/// pattern or fixed value on an ancestor of the element it names).
+pub fn navigate_value<'v>(v: &'v Value, path: &[Step]) -> Vec<&'v Value> {
     let mut current = vec![v];
-    for seg in path {
+    for step in path {
         let mut next = Vec::new();
         for c in current {
-            match c.get(seg) {
-                Some(Value::Array(a)) => next.extend(a.iter()),
-                Some(x) => next.push(x),
-                None => {}
+            let items = |x: Option<&'v Value>| -> Vec<&'v Value> {
+                match x {
+                    Some(Value::Array(a)) => a.iter().collect(),
+                    Some(x) => vec![x],
+                    None => Vec::new(),
+                }
+            };
+            match step {
+                Step::Element(name) => next.extend(items(c.get(name))),
+                Step::Extension(url) => next.extend(
+                    items(c.get("extension"))
+                        .into_iter()
+                        .filter(|x| x["url"].as_str() == Some(url)),
+                ),
+                // A value holds no resource to resolve to, and a type is
+                // not told by a value.
+                Step::Resolve | Step::OfType(_) | Step::Unsupported(_) => return Vec::new(),
             }
         }
         current = next;
@@ -140,7 +208,7 @@ mod tests {
             root,
             &json!({"text":"t","coding":[{"code":"c","system":"s","display":"d"}]})
         ));
-        let codes = navigate(&doc, root, &["coding".into(), "code".into()]).unwrap();
+        let codes = navigate(&doc, root, &Step::parse_path("coding.code"), &|_| None).unwrap();
         assert_eq!(codes.len(), 1);
         assert!(equals(&doc, codes[0], &json!("c")));
     }

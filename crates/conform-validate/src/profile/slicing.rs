@@ -5,7 +5,7 @@
 use super::{matching, Checker, Item};
 use crate::finding::{rules, IssueCode, Severity};
 use crate::plan::profile::{
-    Discriminator, DiscriminatorKind, NodeIdx, ProfileNode, Slicing, SlicingRules,
+    Discriminator, DiscriminatorKind, NodeIdx, ProfileNode, Slicing, SlicingRules, Step,
 };
 use crate::rule_families::cardinality;
 use conform_json::{Kind, NodeId};
@@ -154,38 +154,55 @@ fn separable<'c>(ck: &Checker<'c>, sl: &'c Slicing) -> bool {
 /// The string a slice fixes (or patterns) at `path`, following the
 /// slice's own child elements, or its extension url for `url`; `None` for
 /// anything else (which makes the slicing not separable).
-fn slice_string<'c>(ck: &Checker<'c>, slice: &'c ProfileNode, path: &[String]) -> Option<&'c str> {
-    let set = ck.profile;
-    let mut node = slice;
-    for seg in path {
-        match node
-            .children
-            .iter()
-            .map(|&c| set.node(c))
-            .find(|c| c.name == *seg)
-        {
-            Some(c) => node = c,
-            None if path.len() == 1 && seg == "url" => {
-                return slice
-                    .types
-                    .iter()
-                    .find(|t| t.code == "Extension")
-                    .and_then(|t| t.profiles.first())
-                    .map(String::as_str);
-            }
-            None => return None,
-        }
-    }
+fn slice_string<'c>(ck: &Checker<'c>, slice: &'c ProfileNode, path: &[Step]) -> Option<&'c str> {
+    let Some(node) = node_at(ck, slice, path) else {
+        return extension_url_at(slice, path);
+    };
     let value = node.fixed.or(node.pattern).map(|i| ck.values.get(i))?;
     value.as_str()
+}
+
+/// An extension slice's url, for the discriminator `url` (which the slice
+/// need not write out: its type's profile says it).
+fn extension_url_at<'c>(slice: &'c ProfileNode, path: &[Step]) -> Option<&'c str> {
+    match path {
+        [Step::Element(url)] if url == "url" => slice
+            .types
+            .iter()
+            .find(|t| t.code == "Extension")
+            .and_then(|t| t.profiles.first())
+            .map(String::as_str),
+        _ => None,
+    }
+}
+
+/// Follows a reference's `reference` to the resource it leads to here (a
+/// contained resource or an entry of the enclosing Bundle), for
+/// `resolve()` in a discriminator.
+fn resolver<'c>(ck: &'c Checker<'_>) -> impl Fn(NodeId) -> Option<NodeId> + 'c {
+    move |reference| {
+        let text = ck.doc.get_str(reference, "reference")?;
+        ck.resolve_here(&text)
+    }
+}
+
+/// The values a discriminator path reaches from a value.
+fn reach(ck: &Checker<'_>, it: &Item<'_>, path: &[Step]) -> Option<Vec<NodeId>> {
+    matching::navigate(ck.doc, it.node, path, &resolver(ck))
 }
 
 /// Whether a value belongs to a slice by one discriminator.
 fn matches(ck: &mut Checker<'_>, it: &Item<'_>, slice: &ProfileNode, d: &Discriminator) -> bool {
     let doc = ck.doc;
+    // A slice that forbids the element the discriminator names is told by
+    // its absence, whatever the kind (as the reference builds its slice
+    // expressions: `path.empty()`).
+    if !d.path.is_empty() && node_at(ck, slice, &d.path).is_some_and(|n| n.max == 0) {
+        return reach(ck, it, &d.path).is_some_and(|n| n.is_empty());
+    }
     match d.kind {
         DiscriminatorKind::Value | DiscriminatorKind::Pattern => {
-            let Some(actual) = matching::navigate(doc, it.node, &d.path) else {
+            let Some(actual) = reach(ck, it, &d.path) else {
                 return false;
             };
             let expected = expected_values(ck, slice, &d.path);
@@ -215,6 +232,26 @@ fn matches(ck: &mut Checker<'_>, it: &Item<'_>, slice: &ProfileNode, d: &Discrim
             })
         }
         DiscriminatorKind::Type => {
+            // `item.resolve()`: the type of the resource the reference
+            // leads to, against the slice's target types there.
+            if let Some((Step::Resolve, reference)) = d.path.split_last() {
+                let Some(target) = node_at(ck, slice, reference) else {
+                    return false;
+                };
+                let allowed: Vec<&str> = target
+                    .types
+                    .iter()
+                    .filter(|t| t.code == "Reference")
+                    .flat_map(|t| t.target_types.iter().map(String::as_str))
+                    .collect();
+                let resolved = reach(ck, it, &d.path).unwrap_or_default();
+                return !allowed.is_empty()
+                    && !resolved.is_empty()
+                    && resolved.iter().all(|&n| {
+                        doc.get_str(n, "resourceType")
+                            .is_some_and(|t| allowed.contains(&t.as_ref()))
+                    });
+            }
             let Some(target) = node_at(ck, slice, &d.path) else {
                 return false;
             };
@@ -223,7 +260,7 @@ fn matches(ck: &mut Checker<'_>, it: &Item<'_>, slice: &ProfileNode, d: &Discrim
             let ty = if d.path.is_empty() {
                 type_of(ck, it)
             } else {
-                matching::navigate(ck.doc, it.node, &d.path)
+                reach(ck, it, &d.path)
                     .and_then(|nodes| nodes.first().copied())
                     .and_then(|n| ck.doc.get_str(n, "resourceType"))
                     .map(|t| t.into_owned())
@@ -235,7 +272,7 @@ fn matches(ck: &mut Checker<'_>, it: &Item<'_>, slice: &ProfileNode, d: &Discrim
             }
         }
         DiscriminatorKind::Exists => {
-            let present = matching::navigate(doc, it.node, &d.path).is_some_and(|n| !n.is_empty());
+            let present = reach(ck, it, &d.path).is_some_and(|n| !n.is_empty());
             match node_at(ck, slice, &d.path) {
                 Some(t) if t.min >= 1 => present,
                 Some(t) if t.max == 0 => !present,
@@ -243,99 +280,151 @@ fn matches(ck: &mut Checker<'_>, it: &Item<'_>, slice: &ProfileNode, d: &Discrim
             }
         }
         DiscriminatorKind::Profile => {
-            let Some(target) = node_at(ck, slice, &d.path) else {
+            // `item.resolve()`: the resource the reference leads to, against
+            // the target profiles of the slice's reference (the reference
+            // walks to the reference's element, not into the target).
+            let (at, resolving) = match d.path.split_last() {
+                Some((Step::Resolve, reference)) => (reference, true),
+                _ => (&d.path[..], false),
+            };
+            let Some(target) = node_at(ck, slice, at) else {
                 return false;
             };
-            let urls: Vec<String> = target
+            let urls: Vec<&str> = target
                 .types
                 .iter()
-                .flat_map(|t| t.profiles.iter().cloned())
+                .flat_map(|t| {
+                    if resolving {
+                        t.target_profiles.iter()
+                    } else {
+                        t.profiles.iter()
+                    }
+                })
+                .map(String::as_str)
                 .collect();
-            let nodes = matching::navigate(doc, it.node, &d.path).unwrap_or_default();
-            urls.iter().any(|u| {
-                let Some(plan) = ck.set().get(u) else {
-                    return false;
-                };
-                nodes.iter().all(|&n| ck.conforms(n, plan))
-            }) && !nodes.is_empty()
+            let nodes = reach(ck, it, &d.path).unwrap_or_default();
+            !nodes.is_empty()
+                && urls.iter().any(|u| match ck.set().get(u) {
+                    Some(plan) => nodes.iter().all(|&n| ck.conforms(n, plan)),
+                    // A core type's own definition: the resource's type.
+                    None => u
+                        .strip_prefix("http://hl7.org/fhir/StructureDefinition/")
+                        .is_some_and(|t| {
+                            nodes
+                                .iter()
+                                .all(|&n| doc.get_str(n, "resourceType").as_deref() == Some(t))
+                        }),
+                })
         }
     }
 }
 
-/// The profile node a discriminator path reaches inside a slice.
-fn node_at<'a>(
+/// The profile node a discriminator path reaches inside a slice: element
+/// steps by child name, `extension(url)` to the extension slice of that
+/// url, `ofType` staying on its element. `None` past `resolve()`, which
+/// leads into another profile.
+fn node_at<'a>(ck: &Checker<'a>, slice: &'a ProfileNode, path: &[Step]) -> Option<&'a ProfileNode> {
+    path.iter()
+        .try_fold(slice, |node, step| child_at(ck, node, step))
+}
+
+/// One step of [`node_at`].
+fn child_at<'a>(ck: &Checker<'a>, node: &'a ProfileNode, step: &Step) -> Option<&'a ProfileNode> {
+    let set = ck.profile;
+    let children = || node.children.iter().map(|&c| set.node(c));
+    match step {
+        Step::Element(name) => children()
+            .find(|c| c.name == *name)
+            // a choice constrained to one type may be written by its typed
+            // name (`valueCode`)
+            .or_else(|| {
+                children().find(|c| {
+                    c.name
+                        .strip_prefix(name.as_str())
+                        .is_some_and(|rest| rest.starts_with(|ch: char| ch.is_ascii_uppercase()))
+                })
+            }),
+        Step::Extension(url) => {
+            let extension = children().find(|c| c.name == "extension")?;
+            extension_slice(ck, extension, url)
+        }
+        Step::OfType(_) => Some(node),
+        Step::Resolve | Step::Unsupported(_) => None,
+    }
+}
+
+/// The slice of a sliced `extension` element whose definition is `url`,
+/// the innermost where a slice is sliced again (a re-slice refines it).
+fn extension_slice<'a>(
     ck: &Checker<'a>,
-    slice: &'a ProfileNode,
-    path: &[String],
+    sliced: &'a ProfileNode,
+    url: &str,
 ) -> Option<&'a ProfileNode> {
     let set = ck.profile;
-    let mut node = slice;
-    for seg in path {
-        node = node
-            .children
+    let slicing = sliced.slicing.as_ref()?;
+    slicing.slices.iter().map(|&s| set.node(s)).find_map(|s| {
+        let defines = s
+            .types
             .iter()
-            .map(|&c| set.node(c))
-            .find(|c| c.name == *seg)?;
-    }
-    Some(node)
+            .any(|t| t.code == "Extension" && t.profiles.iter().any(|p| p == url));
+        extension_slice(ck, s, url).or(defines.then_some(s))
+    })
 }
 
 /// What a slice requires at a discriminator path: the fixed or pattern
 /// value there, or found inside an ancestor's pattern, or, for `url` on an
 /// extension slice, the URL of the extension's definition. The flag says
 /// whether the value is exact (fixed) or a pattern.
-fn expected_values(ck: &Checker<'_>, slice: &ProfileNode, path: &[String]) -> Vec<(Value, bool)> {
-    let set = ck.profile;
+fn expected_values(ck: &Checker<'_>, slice: &ProfileNode, path: &[Step]) -> Vec<(Value, bool)> {
     let mut node = slice;
-    for (i, seg) in path.iter().enumerate() {
+    for (i, step) in path.iter().enumerate() {
         if let Some(v) = own_value(ck, node) {
             return matching::navigate_value(&v.0, &path[i..])
                 .into_iter()
                 .map(|x| (x.clone(), v.1))
                 .collect();
         }
-        match node
-            .children
-            .iter()
-            .map(|&c| set.node(c))
-            .find(|c| c.name == *seg)
-        {
+        match child_at(ck, node, step) {
             Some(c) => node = c,
             None => {
-                if path.len() == 1 && seg == "url" {
-                    return extension_url(slice)
-                        .into_iter()
-                        .map(|u| (Value::String(u), true))
-                        .collect();
-                }
-                return Vec::new();
+                return extension_url_at(slice, path)
+                    .into_iter()
+                    .map(|u| (Value::String(u.to_string()), true))
+                    .collect();
             }
         }
     }
     if let Some(v) = own_value(ck, node) {
         return vec![v];
     }
-    if path == ["url"] {
-        return extension_url(slice)
-            .into_iter()
-            .map(|u| (Value::String(u), true))
-            .collect();
+    // A choice fixed through its type slices (`value[x]:valueCode` with
+    // `fixedCode`, as snapshots write a differential's `valueCode`).
+    let by_type: Vec<(Value, bool)> = node
+        .slicing
+        .iter()
+        .filter(|sl| {
+            node.choice
+                && sl
+                    .discriminators
+                    .iter()
+                    .all(|d| d.kind == DiscriminatorKind::Type && d.path.is_empty())
+        })
+        .flat_map(|sl| sl.slices.iter())
+        .filter_map(|&s| own_value(ck, ck.profile.node(s)))
+        .collect();
+    if !by_type.is_empty() {
+        return by_type;
     }
-    Vec::new()
+    extension_url_at(slice, path)
+        .into_iter()
+        .map(|u| (Value::String(u.to_string()), true))
+        .collect()
 }
 
 fn own_value(ck: &Checker<'_>, node: &ProfileNode) -> Option<(Value, bool)> {
     node.fixed
         .map(|i| (ck.values.get(i).clone(), true))
         .or_else(|| node.pattern.map(|i| (ck.values.get(i).clone(), false)))
-}
-
-fn extension_url(slice: &ProfileNode) -> Option<String> {
-    slice
-        .types
-        .iter()
-        .find(|t| t.code == "Extension")
-        .and_then(|t| t.profiles.first().cloned())
 }
 
 /// A value's type: a choice element's typed name, or a resource's type.
@@ -362,17 +451,18 @@ fn type_of(ck: &Checker<'_>, it: &Item<'_>) -> Option<String> {
 /// The type a choice element below the value has (`content` in
 /// `payload` holding `contentString`: `string`), for a type discriminator
 /// whose path names a choice.
-fn choice_type_at(ck: &Checker<'_>, it: &Item<'_>, path: &[String]) -> Option<String> {
+fn choice_type_at(ck: &Checker<'_>, it: &Item<'_>, path: &[Step]) -> Option<String> {
     let (last, parents) = path.split_last()?;
+    let last = last.element()?;
     let doc = ck.doc;
     let holder = if parents.is_empty() {
         it.node
     } else {
-        *matching::navigate(doc, it.node, parents)?.first()?
+        *reach(ck, it, parents)?.first()?
     };
     doc.members(holder).iter().find_map(|m| {
         let key = doc.raw_key(m);
-        let suffix = key.strip_prefix(last.as_str())?;
+        let suffix = key.strip_prefix(last)?;
         if !suffix.starts_with(|c: char| c.is_ascii_uppercase()) {
             return None;
         }
