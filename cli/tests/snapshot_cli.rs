@@ -98,3 +98,40 @@ fn unreadable_input_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not a StructureDefinition"));
 }
+
+/// A base profile given to `--ig` in FHIR XML (one of HL7's test cases'
+/// extension definitions) is read as validation reads it: the profile
+/// built on it gets the extension's fixed url in its snapshot.
+#[test]
+fn an_xml_ig_serves_as_a_base() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let extension =
+        conform_testdata::path("fhir-test-cases/validator/extension-slicing-extension.xml");
+    let derived = serde_json::json!({"resourceType": "StructureDefinition",
+        "url": "http://example.org/fhir/StructureDefinition/kind-coded", "name": "KindCoded",
+        "status": "draft", "fhirVersion": "4.0.1", "kind": "complex-type", "abstract": false,
+        "type": "Extension",
+        "baseDefinition": "http://hl7.org/fhir/pq-cmc/StructureDefinition/extActionType",
+        "derivation": "constraint", "differential": {"element": [
+            {"id": "Extension", "path": "Extension", "short": "derived"}]}});
+    let input = dir.path().join("derived.json");
+    std::fs::write(&input, derived.to_string()).expect("write");
+    let out = run(&[
+        "snapshot",
+        input.to_str().expect("path"),
+        "--ig",
+        extension.to_str().expect("path"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sd: Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
+    let url = sd["snapshot"]["element"]
+        .as_array()
+        .expect("snapshot")
+        .iter()
+        .find(|e| e["id"] == "Extension.url")
+        .expect("Extension.url");
+    assert_eq!(
+        url["fixedUri"],
+        "http://hl7.org/fhir/pq-cmc/StructureDefinition/extActionType"
+    );
+}

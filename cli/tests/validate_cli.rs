@@ -347,3 +347,67 @@ fn unreferenced_contained_resource_breaks_dom_3() {
     assert!(text.contains("nothing refers to #o2"), "{text}");
     assert!(!text.contains("contained[0]"), "{text}");
 }
+
+/// A profile given to `--ig` in FHIR XML (a file, or a folder holding it)
+/// works as its JSON form does; a broken XML file stops the run, naming the
+/// file and the line.
+#[test]
+fn ig_profiles_may_be_fhir_xml() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = r#"<StructureDefinition xmlns="http://hl7.org/fhir">
+  <url value="http://example.org/fhir/StructureDefinition/gendered"/>
+  <name value="Gendered"/>
+  <status value="active"/>
+  <fhirVersion value="4.0.1"/>
+  <kind value="resource"/>
+  <abstract value="false"/>
+  <type value="Patient"/>
+  <baseDefinition value="http://hl7.org/fhir/StructureDefinition/Patient"/>
+  <derivation value="constraint"/>
+  <differential>
+    <element id="Patient.gender">
+      <path value="Patient.gender"/>
+      <min value="1"/>
+    </element>
+  </differential>
+</StructureDefinition>
+"#;
+    let folder = dir.path().join("profiles");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("gendered.xml"), profile).unwrap();
+    let patient = dir.path().join("patient.json");
+    std::fs::write(
+        &patient,
+        r#"{"resourceType": "Patient", "meta": {"profile": ["http://example.org/fhir/StructureDefinition/gendered"]}}"#,
+    )
+    .unwrap();
+    let patient = patient.to_str().unwrap();
+    for ig in [folder.join("gendered.xml"), folder.clone()] {
+        let out = conform(&["validate", "--ig", ig.to_str().unwrap(), patient])
+            .output()
+            .unwrap();
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}{}", common::stderr(&out));
+        assert!(
+            text.contains(
+                "Patient.gender: minimum required = 1, but only found 0 (profile Gendered)"
+            ),
+            "{text}"
+        );
+    }
+    let broken = dir.path().join("broken.xml");
+    std::fs::write(
+        &broken,
+        "<StructureDefinition xmlns=\"http://hl7.org/fhir\">\n  <url value=\"x\"/>\n  <name",
+    )
+    .unwrap();
+    let out = conform(&["validate", "--ig", broken.to_str().unwrap(), patient])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("file broken.xml is not usable FHIR XML") && err.contains("(line 3, column"),
+        "{err}"
+    );
+}

@@ -51,7 +51,8 @@ fn read_json(path: &Path) -> Result<Value, Failure> {
 }
 
 /// The base packages and `--ig`s, resolved as `conform validate` resolves
-/// them, with every resource loaded for lookup by canonical URL.
+/// them, with every resource loaded for lookup by canonical URL (loose XML
+/// read as validation reads it).
 fn load_definitions(settings: &Settings, igs: &[String]) -> Result<DefinitionSet, Failure> {
     let mut specs = Vec::new();
     for s in settings.base_packages.iter().chain(igs) {
@@ -61,5 +62,6 @@ fn load_definitions(settings: &Settings, igs: &[String]) -> Result<DefinitionSet
     for line in conform_packages::notes(&resolved) {
         eprintln!("conform: {line}");
     }
-    Ok(DefinitionSet::load(&resolved)?)
+    let cache = conform_validate::plan::cache::default_dir();
+    Ok(conform_validate::definitions(&resolved, Some(&cache))?)
 }

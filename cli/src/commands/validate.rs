@@ -20,7 +20,8 @@ pub struct Selection {
     #[arg(value_name = "PATH", default_value = "-")]
     paths: Vec<String>,
     /// Also load an implementation guide: id#version, a .tgz, a package
-    /// folder, or loose conformance resources in a file or folder.
+    /// folder, or loose conformance resources (JSON or FHIR XML) in a file or
+    /// folder.
     #[arg(long = "ig", value_name = "PACKAGE")]
     igs: Vec<String>,
     /// Validate the top-level resources against this profile (canonical

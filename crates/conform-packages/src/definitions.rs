@@ -10,7 +10,7 @@ use crate::fingerprint::fingerprint_of;
 use crate::id::PackageId;
 use crate::index::{self, Header, IndexEntry};
 use crate::location::Location;
-use crate::loose;
+use crate::loose::{self, XmlToJson};
 use crate::resolve::ResolvedPackage;
 use crate::resource::{Example, Resource};
 
@@ -36,6 +36,15 @@ impl DefinitionSet {
     /// syntax is checked here, so a broken package fails now with its name
     /// and file rather than later as a silently missing definition.
     pub fn load(pkgs: &[ResolvedPackage]) -> Result<DefinitionSet, PackageError> {
+        DefinitionSet::load_with(pkgs, None)
+    }
+
+    /// [`DefinitionSet::load`], reading loose FHIR XML files with `xml`
+    /// (without it, a loose XML file is an error that says why).
+    pub fn load_with(
+        pkgs: &[ResolvedPackage],
+        xml: Option<XmlToJson<'_>>,
+    ) -> Result<DefinitionSet, PackageError> {
         let mut set = DefinitionSet {
             packages: pkgs.to_vec(),
             resources: Vec::new(),
@@ -52,7 +61,7 @@ impl DefinitionSet {
                     from_files(files::read_tarball(path, &label)?, &pkg.id, &label)?
                 }
                 Location::Folder(dir) => from_files(files::read_folder(dir)?, &pkg.id, &label)?,
-                Location::Loose(path) => (from_loose(path, &pkg.id, &label)?, Vec::new()),
+                Location::Loose(path) => (from_loose(path, &pkg.id, &label, xml)?, Vec::new()),
             };
             for r in resources {
                 set.add(r);
@@ -222,10 +231,11 @@ fn from_loose(
     path: &std::path::Path,
     id: &PackageId,
     label: &str,
+    xml: Option<XmlToJson<'_>>,
 ) -> Result<Vec<Resource>, PackageError> {
     let files = loose::read_files(path)?;
     let mut out = Vec::new();
-    for r in loose::resources(files, label)? {
+    for r in loose::resources(files, label, xml)? {
         let Some(entry) = Header::of_value(&r.value).and_then(|h| h.into_entry(r.name, id)) else {
             continue;
         };

@@ -114,6 +114,18 @@ pub enum PackageError {
         source: serde_json::Error,
     },
 
+    /// A loose FHIR XML file could not be read into its JSON form (bad
+    /// XML, not FHIR, or no core definitions loaded to map it with).
+    #[error("package {package}: file {file} is not usable FHIR XML: {reason}")]
+    BadXml {
+        /// The package id or its location.
+        package: String,
+        /// The path of the loose file.
+        file: String,
+        /// Why, with the place in the file where the reader has one.
+        reason: String,
+    },
+
     /// The package found is not the one asked for (name or version differ).
     #[error("package {requested}: {location} holds {found} instead")]
     WrongPackage {

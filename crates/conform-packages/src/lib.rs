@@ -52,6 +52,7 @@ pub use index::IndexEntry;
 pub use install::{import, install};
 pub use locate::list_available;
 pub use location::{AvailablePackage, Location, Origin};
+pub use loose::XmlToJson;
 pub use manifest::Manifest;
 pub use release::{release_of, FhirRelease};
 pub use resolve::{resolve, ResolvedPackage};

@@ -1,7 +1,10 @@
 //! Loose conformance resources (the HL7 validator's `-ig` convention): a JSON
-//! file holding one resource, a Bundle of them, or a folder (searched
-//! recursively) of such files. They let people try a profile before it is
-//! packaged; loaded last, they override packaged resources with the same url.
+//! or FHIR XML file holding one resource, a Bundle of them, or a folder
+//! (searched recursively) of such files. They let people try a profile
+//! before it is packaged; loaded last, they override packaged resources with
+//! the same url. XML is read into JSON by a [`XmlToJson`] the caller gives,
+//! because the mapping needs the type definitions (which elements repeat,
+//! which values are numbers), and those come from the loaded packages.
 
 use std::path::{Path, PathBuf};
 
@@ -40,8 +43,8 @@ pub(crate) fn read_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, PackageE
     Ok(files)
 }
 
-/// Every `*.json` file under `dir`; symlinked folders are not followed so a
-/// link loop cannot trap us.
+/// Every `*.json` and `*.xml` file under `dir`; symlinked folders are not
+/// followed so a link loop cannot trap us.
 fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PackageError> {
     let read = std::fs::read_dir(dir).map_err(|e| PackageError::io("listing folder", dir, e))?;
     for item in read {
@@ -54,7 +57,7 @@ fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PackageError> 
             collect_json(&path, out)?;
         } else if path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+            .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("xml"))
         {
             out.push(path);
         }
@@ -72,15 +75,33 @@ pub(crate) struct LooseResource {
     pub value: Value,
 }
 
-/// Parses loose files into resources: Bundles are split into their entries;
-/// valid JSON that is not a resource (no `resourceType`) is skipped, so a
-/// folder may hold other JSON. Invalid JSON is an error naming the file.
+/// Reads one FHIR XML text into its JSON text, or says why it cannot.
+pub type XmlToJson<'a> = &'a dyn Fn(&[u8]) -> Result<Vec<u8>, String>;
+
+/// Parses loose files into resources: XML files are first read into JSON
+/// with `xml`; Bundles are split into their entries; valid JSON that is not
+/// a resource (no `resourceType`) is skipped, so a folder may hold other
+/// JSON. Invalid JSON or XML is an error naming the file.
 pub(crate) fn resources(
     files: Vec<(String, Vec<u8>)>,
     label: &str,
+    xml: Option<XmlToJson<'_>>,
 ) -> Result<Vec<LooseResource>, PackageError> {
     let mut out = Vec::new();
     for (name, bytes) in files {
+        let bytes = if looks_like_xml(&bytes) {
+            let bad = |reason: String| PackageError::BadXml {
+                package: label.to_string(),
+                file: name.clone(),
+                reason,
+            };
+            let xml = xml.ok_or_else(|| {
+                bad("FHIR XML is read with the core definitions, and none are loaded here".into())
+            })?;
+            xml(&bytes).map_err(bad)?
+        } else {
+            bytes
+        };
         let value: Value =
             serde_json::from_slice(strip_bom(&bytes)).map_err(|source| PackageError::BadJson {
                 package: label.to_string(),
@@ -94,6 +115,15 @@ pub(crate) fn resources(
         }
     }
     Ok(out)
+}
+
+/// XML where the first byte after a byte-order mark and blanks is `<`
+/// (JSON cannot start so).
+fn looks_like_xml(bytes: &[u8]) -> bool {
+    strip_bom(bytes)
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'<')
 }
 
 fn split_bundle(name: &str, mut bundle: Value, out: &mut Vec<LooseResource>) {

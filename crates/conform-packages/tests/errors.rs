@@ -195,3 +195,36 @@ fn specs_that_are_neither_paths_nor_ids() {
         Err(PackageError::InvalidSpec { .. })
     ));
 }
+
+/// A loose FHIR XML file is read with the converter the caller gives (it
+/// needs the core's definitions); without one, or when the converter
+/// refuses it, the error names the file and says why.
+#[test]
+fn loose_xml_is_read_by_the_callers_converter() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = cache_only_config(dir.path());
+    let file = dir.path().join("profile.xml");
+    std::fs::write(&file, "\u{feff}  <ValueSet xmlns=\"http://hl7.org/fhir\"/>").unwrap();
+    let pkgs = resolve(&cfg, &[PackageSpec::Loose(file)]).unwrap();
+
+    let err = DefinitionSet::load(&pkgs).unwrap_err();
+    assert!(matches!(err, PackageError::BadXml { .. }), "{err:?}");
+    assert!(err.to_string().contains("profile.xml"), "{err}");
+
+    let refuse = |_: &[u8]| Err::<Vec<u8>, String>("bad tag (line 1, column 3)".to_string());
+    let err = DefinitionSet::load_with(&pkgs, Some(&refuse)).unwrap_err();
+    assert!(
+        err.to_string().contains("bad tag (line 1, column 3)"),
+        "{err}"
+    );
+
+    let convert = |xml: &[u8]| {
+        assert!(String::from_utf8_lossy(xml).contains("<ValueSet"));
+        Ok(
+            br#"{"resourceType": "ValueSet", "url": "http://example.org/vs", "status": "draft"}"#
+                .to_vec(),
+        )
+    };
+    let set = DefinitionSet::load_with(&pkgs, Some(&convert)).unwrap();
+    assert!(set.get("http://example.org/vs").is_some());
+}

@@ -41,6 +41,8 @@ struct Held {
 /// The packages' definitions, loaded on first use.
 pub struct LazyDefinitions {
     packages: Vec<ResolvedPackage>,
+    /// The plans, to read loose FHIR XML files with.
+    plans: Arc<Plans>,
     /// What the packages define: a lookup of anything else misses without
     /// loading them.
     defined: Canonicals,
@@ -48,9 +50,10 @@ pub struct LazyDefinitions {
 }
 
 impl LazyDefinitions {
-    pub fn new(packages: Vec<ResolvedPackage>, defined: Canonicals) -> Self {
+    pub fn new(packages: Vec<ResolvedPackage>, defined: Canonicals, plans: Arc<Plans>) -> Self {
         LazyDefinitions {
             packages,
+            plans,
             defined,
             set: OnceLock::new(),
         }
@@ -68,7 +71,10 @@ impl LazyDefinitions {
         // A package that loaded once to compile the plans loads again; if it
         // no longer does, lookups simply miss.
         self.set
-            .get_or_init(|| DefinitionSet::load(&self.packages).ok())
+            .get_or_init(|| {
+                let xml = |bytes: &[u8]| crate::xml::definition_to_json(&self.plans, bytes);
+                DefinitionSet::load_with(&self.packages, Some(&xml)).ok()
+            })
             .as_ref()?
             .get(canonical)
     }

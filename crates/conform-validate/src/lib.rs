@@ -38,7 +38,7 @@ pub use conform_outcome::validate::{Collector, FileReport, ValidationReport};
 pub use describe::describe_rule;
 pub use finding::{rules, IssueCode, Location, Outcome, Severity, Status};
 pub use input::{collect_inputs, Input, InputError};
-pub use load::{LoadError, LoadStats};
+pub use load::{definitions, LoadError, LoadStats};
 pub use options::{
     ContainedPolicy, Level, Options, ReferencePolicy, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FINDINGS,
     DEFAULT_MAX_LINE_BYTES,
@@ -200,7 +200,11 @@ impl Validator {
         packages: Vec<conform_packages::ResolvedPackage>,
     ) -> Validator {
         let defined = self.plans.defined.clone();
-        let fallback = Some(Arc::new(context::LazyDefinitions::new(packages, defined)));
+        let fallback = Some(Arc::new(context::LazyDefinitions::new(
+            packages,
+            defined,
+            self.plans.clone(),
+        )));
         Validator {
             context: Arc::new(self.context.with_fallback(fallback)),
             ..self.clone()

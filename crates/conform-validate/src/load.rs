@@ -8,6 +8,7 @@ use conform_packages::{DefinitionSet, ResolvedPackage};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +108,31 @@ impl compile::Source for Defs<'_> {
     }
 }
 
+/// Every resource of these packages, loaded for lookup. Loose FHIR XML
+/// files (`--ig profile.xml`) are read with the core's definitions: the
+/// plans of the other packages, compiled (or taken from the cache in
+/// `cache_dir`) only when such a file is met.
+pub fn definitions(
+    packages: &[ResolvedPackage],
+    cache_dir: Option<&Path>,
+) -> Result<DefinitionSet, conform_packages::PackageError> {
+    let core: OnceLock<Result<Validator, String>> = OnceLock::new();
+    let xml_to_json = |xml: &[u8]| {
+        let core = core.get_or_init(|| {
+            let packaged: Vec<ResolvedPackage> = packages
+                .iter()
+                .filter(|p| !matches!(p.location, conform_packages::Location::Loose(_)))
+                .cloned()
+                .collect();
+            Validator::load(&packaged, cache_dir)
+                .map(|(v, _)| v)
+                .map_err(|e| e.to_string())
+        });
+        crate::xml::definition_to_json(&core.as_ref()?.plans, xml)
+    };
+    DefinitionSet::load_with(packages, Some(&xml_to_json))
+}
+
 impl Validator {
     /// Loads plans for these packages, using and filling the cache in
     /// `cache_dir` (pass `None` to bypass the cache).
@@ -131,7 +157,7 @@ impl Validator {
                 stats,
             ));
         }
-        let defs = DefinitionSet::load(packages)?;
+        let defs = definitions(packages, cache_dir)?;
         let names = packages.iter().map(|p| p.id.to_string()).collect();
         let plans = compile::compile(&Defs::new(&defs), names)?;
         if let Some(dir) = cache_dir {

@@ -51,6 +51,22 @@ impl Model for PlansModel<'_> {
     }
 }
 
+/// Reads a loose FHIR XML definition (a profile or value set given to
+/// `--ig`) into its JSON text with `plans` as the model, for
+/// [`conform_packages::DefinitionSet::load_with`].
+pub(crate) fn definition_to_json(plans: &Plans, xml: &[u8]) -> Result<Vec<u8>, String> {
+    if plans.resource("StructureDefinition").is_none() {
+        return Err("FHIR XML is read with the core definitions, and none are loaded".into());
+    }
+    conform_xml::read(xml, &PlansModel(plans))
+        .map(|c| c.json.into_bytes())
+        .map_err(|e| {
+            let text = String::from_utf8_lossy(xml);
+            let (line, column) = conform_json::LineIndex::new(&text).line_col(&text, e.offset);
+            format!("{} (line {line}, column {column})", e.message)
+        })
+}
+
 impl Validator {
     /// The XML↔JSON model of this validator's definitions.
     pub fn xml_model(&self) -> PlansModel<'_> {

@@ -170,23 +170,8 @@ pub fn run_with(
         .iter()
         .any(|r| r["resourceType"] == "StructureDefinition");
     let validator = if has_profiles {
-        // Packages load JSON: XML files go in as their JSON form, written
-        // to a folder that lives until the plans are compiled.
-        let converted = tempfile::tempdir().expect("temp dir");
         let mut specs = packages.to_vec();
-        for (i, f) in files.iter().enumerate() {
-            let path = root.join(f);
-            if f.ends_with(".xml") {
-                let Some(json) = read_resource(f) else {
-                    continue;
-                };
-                let out = converted.path().join(format!("{i}.json"));
-                std::fs::write(&out, json.to_string()).expect("write converted");
-                specs.push(PackageSpec::Loose(out));
-            } else {
-                specs.push(PackageSpec::Loose(path));
-            }
-        }
+        specs.extend(files.iter().map(|f| PackageSpec::Loose(root.join(f))));
         super::load(&specs).0
     } else {
         base.clone()
