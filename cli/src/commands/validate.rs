@@ -16,7 +16,7 @@ use std::path::PathBuf;
 /// `baseline write`.
 #[derive(clap::Args)]
 pub struct Selection {
-    /// Files, folders (recursive *.json, *.ndjson) or - for standard input.
+    /// Files, folders (recursive *.json, *.ndjson, *.jsonl, *.xml) or - for standard input.
     #[arg(value_name = "PATH", default_value = "-")]
     paths: Vec<String>,
     /// Also load an implementation guide: id#version, a .tgz, a package

@@ -469,6 +469,29 @@ fn a_conditional_reference_carries_a_search() {
     );
 }
 
+/// A relative reference is a URL relative to the server's base, so a shape
+/// other than `Type/id` is a warning to check it, as in the reference
+/// (`REFERENCE_REF_SUSPICIOUS`); a reference with blanks in it is no URL
+/// at all, an error.
+#[test]
+fn a_reference_of_another_shape_is_a_warning_and_one_with_blanks_an_error() {
+    let format = |reference: &str| {
+        let observation = json!({"resourceType": "Observation", "status": "final",
+            "code": {"text": "x"}, "subject": {"reference": reference}});
+        findings(&validate(&observation), "reference-format")
+    };
+    let at = "Observation.subject.reference".to_string();
+    assert!(format("Patient/123").is_empty());
+    for suspicious in ["123", "patient/123", "XXX/_history/1", "Patient/a_b"] {
+        assert_eq!(
+            format(suspicious),
+            [(Severity::Warning, at.clone())],
+            "{suspicious}"
+        );
+    }
+    assert_eq!(format("Patient/12 3"), [(Severity::Error, at.clone())]);
+}
+
 /// A transaction Bundle of `n` entries: Patients, each second one broken in
 /// its own way (unknown element, bad date, reference to a missing entry),
 /// and Observations referring to the Patient before them.

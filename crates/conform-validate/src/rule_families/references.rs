@@ -130,13 +130,35 @@ impl<'a> Walker<'a> {
         })
     }
 
+    /// A reference text that is no literal reference conform can read. A
+    /// relative reference is a URL relative to the server's base, and FHIR
+    /// gives `Type/id` as the form "consistent with a FHIR API", not the
+    /// only one: as in the reference, only a reference with blanks in it
+    /// (no URL at all) and a conditional reference whose search is not one
+    /// are errors, and any other shape is a warning to check it
+    /// (`REFERENCE_REF_SUSPICIOUS`).
     pub(crate) fn reference_format(&mut self, at: NodeId, r: &str, why: ReferenceError) {
+        let invalid =
+            r.contains(char::is_whitespace) || matches!(why, ReferenceError::InvalidQuery(_));
+        let (severity, message) = if invalid {
+            (
+                Severity::Error,
+                format!("The reference '{r}' is not valid: {why}"),
+            )
+        } else {
+            (
+                Severity::Warning,
+                format!("The reference '{r}' looks incorrect and should be checked: {why}"),
+            )
+        };
         self.path.push(Seg::Name("reference"));
-        self.error(
+        self.emit(
+            severity,
             IssueCode::Invalid,
             rules::REFERENCE_FORMAT,
-            at,
-            format!("The reference '{r}' is not valid: {why}"),
+            self.doc.offset(at),
+            None,
+            message,
         );
         self.path.pop();
     }
