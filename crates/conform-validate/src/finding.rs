@@ -165,6 +165,7 @@ pub mod rules {
         CODE_SYSTEM_CONCEPT_PROPERTY = "code-system-concept-property",
         VALUE_SET_FILTER = "value-set-filter",
         CONCEPT_MAP_CODE = "concept-map-code",
+        QUESTIONNAIRE_ENABLE_WHEN = "questionnaire-enable-when",
         OPERATION_DEFINITION_PROFILE = "operation-definition-profile",
         OPERATION_DEFINITION_BASE = "operation-definition-base",
         // FHIR XML (conform_xml, which reads XML into the JSON tree).

@@ -637,3 +637,32 @@ fn a_concept_maps_codes_are_in_its_value_sets_and_code_systems() {
         ]
     );
 }
+
+/// A Questionnaire's `enableWhen` names an item before it, outside it:
+/// an inner item, a missing one or the item itself is an error, one that
+/// comes later a warning.
+#[test]
+fn an_enable_when_names_an_earlier_outer_item() {
+    let questionnaire = |question: &str| {
+        json!({"resourceType": "Questionnaire", "status": "draft", "item": [
+            {"linkId": "smoker", "text": "Smoker?", "type": "boolean"},
+            {"linkId": "group", "text": "Details", "type": "group",
+                "enableWhen": [{"question": question, "operator": "=", "answerBoolean": true}],
+                "item": [{"linkId": "packs", "text": "Packs a day", "type": "integer"}]},
+            {"linkId": "later", "text": "Later", "type": "boolean"}]})
+    };
+    let rule = "questionnaire-enable-when";
+    assert!(findings(&validate(&questionnaire("smoker")), rule).is_empty());
+    for (question, severity) in [
+        ("packs", "Error"),
+        ("missing", "Error"),
+        ("group", "Error"),
+        ("later", "Warning"),
+    ] {
+        assert_eq!(
+            findings(&validate(&questionnaire(question)), rule),
+            [format!("{severity} Questionnaire.item[1]")],
+            "{question}"
+        );
+    }
+}

@@ -51,6 +51,7 @@ pub enum Role {
     CodeSystem,
     ValueSet,
     ConceptMap,
+    Questionnaire,
 }
 
 impl Role {
@@ -69,6 +70,7 @@ impl Role {
             "CodeSystem" => Role::CodeSystem,
             "ValueSet" => Role::ValueSet,
             "ConceptMap" => Role::ConceptMap,
+            "Questionnaire" => Role::Questionnaire,
             _ => Role::Other,
         }
     }

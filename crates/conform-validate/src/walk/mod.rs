@@ -520,6 +520,7 @@ impl<'a> Walker<'a> {
             Role::CodeSystem => self.code_system(node),
             Role::ValueSet => self.value_set(node),
             Role::ConceptMap => self.concept_map(node),
+            Role::Questionnaire => self.questionnaire(node),
             _ => {}
         }
         self.apply_profiles(node, tid);

@@ -22,6 +22,7 @@
 //! | `code-system-concept-property` | a concept property with no value, or a value not of the declared type; one that names a code the system lacks (error for `parent`, `child`, `partOf`, `synonym` by URI, warning for other `code` properties); an undeclared property, or a synonym that is not a code of the system (warnings) |
 //! | `value-set-filter` | a ValueSet filter on a property its (held) code system lacks (warning), with an operation the property does not allow, or with a value not of the property's type (a boolean, a code, a code of the system, a date-time, a decimal, an integer, a Coding as `system#code` whose code its held system has) |
 //! | `concept-map-code` | a ConceptMap source (target) code not in the map's source (target) value set, or not in the group's source (target) code system, where conform holds them |
+//! | `questionnaire-enable-when` | an `enableWhen` question that is no item of the Questionnaire, an item inside the item itself, or the item itself; one that comes after the item (warning) |
 //! | `capability-search-param` | a CapabilityStatement search parameter whose type is not its definition's |
 
 mod capability_statement;
@@ -30,6 +31,7 @@ mod code_system_properties;
 mod concept_map;
 mod operation_definition;
 mod paths;
+mod questionnaire;
 mod search_parameter;
 mod value_set;
 
