@@ -128,3 +128,10 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// A type name with its indefinite article, for messages: "a Coding", "an
+/// Organization".
+pub(crate) fn with_article(ty: &str) -> String {
+    let vowel = ty.starts_with(|c: char| "aeiouAEIOU".contains(c));
+    format!("{} {ty}", if vowel { "an" } else { "a" })
+}

@@ -472,7 +472,7 @@ fn a_conditional_reference_carries_a_search() {
 /// A relative reference is a URL relative to the server's base, so a shape
 /// other than `Type/id` is a warning to check it, as in the reference
 /// (`REFERENCE_REF_SUSPICIOUS`); a reference with blanks in it is no URL
-/// at all, an error.
+/// at all, an error, and so is one a Bundle entry's fullUrl cannot resolve.
 #[test]
 fn a_reference_of_another_shape_is_a_warning_and_one_with_blanks_an_error() {
     let format = |reference: &str| {
@@ -490,6 +490,24 @@ fn a_reference_of_another_shape_is_a_warning_and_one_with_blanks_an_error() {
         );
     }
     assert_eq!(format("Patient/12 3"), [(Severity::Error, at.clone())]);
+    // In a Bundle entry with a fullUrl, relative references are resolved
+    // against it: a shape with other than one or three slashes cannot be.
+    let in_entry = |reference: &str| {
+        let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"fullUrl": "https://example.org/fhir/Observation/1",
+                "resource": {"resourceType": "Observation", "id": "1", "status": "final",
+                    "code": {"text": "x"}, "subject": {"reference": reference}}}]});
+        findings(&validate(&bundle), "reference-format")
+    };
+    let at = "Bundle.entry[0].resource.subject.reference".to_string();
+    for unresolvable in ["123", "XXX/_history/1"] {
+        assert_eq!(
+            in_entry(unresolvable),
+            [(Severity::Error, at.clone())],
+            "{unresolvable}"
+        );
+    }
+    assert_eq!(in_entry("patient/123"), [(Severity::Warning, at)]);
 }
 
 /// A transaction Bundle of `n` entries: Patients, each second one broken in
@@ -559,4 +577,32 @@ fn a_large_bundle_walked_on_all_cores_reports_as_walked_in_turn() {
     let order: Vec<usize> = outcomes(&large).iter().filter_map(entry_of).collect();
     assert!(order.windows(2).all(|w| w[0] <= w[1]), "{order:?}");
     assert_eq!(order.last(), Some(&199));
+}
+
+/// From an entry whose fullUrl is a URN, `Type/id` names the entry
+/// `urn:uuid:<id>` (as the reference resolves it): that entry must hold a
+/// resource of the type the reference names.
+#[test]
+fn a_relative_reference_from_a_urn_entry_names_the_urn_of_its_id() {
+    let uuid = "5d9588d8-3cd6-4b32-8fb7-ad13694e069d";
+    let bundle = |held: &str| {
+        json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"fullUrl": "urn:uuid:54fc3e09-e279-4b74-a8ff-2649ec968642",
+                "resource": {"resourceType": "Patient",
+                    "generalPractitioner": [{"reference": format!("Practitioner/{uuid}")}]}},
+            {"fullUrl": format!("urn:uuid:{uuid}"),
+                "resource": {"resourceType": held, "active": true}}]})
+    };
+    let at = "Bundle.entry[0].resource.generalPractitioner[0].reference".to_string();
+    assert_eq!(
+        findings(&validate(&bundle("Organization")), "reference-target"),
+        [(Severity::Error, at)]
+    );
+    let fine = validate(&bundle("Practitioner"));
+    assert!(
+        findings(&fine, "reference-target").is_empty(),
+        "{:?}",
+        errors(&fine)
+    );
+    assert!(findings(&fine, "bundle-reference").is_empty());
 }

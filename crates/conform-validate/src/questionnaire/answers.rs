@@ -5,6 +5,7 @@
 use super::values::{answer_value, choice, display_value, join, number, q_items, AnswerValue};
 use super::{link_id, Checker};
 use crate::context::Context;
+use crate::describe::with_article;
 use crate::finding::{rules, IssueCode, Severity};
 use crate::terminology::{self, CodeSet, Definitions, Membership};
 use conform_json::{Document, NodeId};
@@ -375,12 +376,6 @@ impl<'a> Checker<'a, '_> {
             message,
         );
     }
-}
-
-/// "a Coding", "an integer".
-fn with_article(ty: &str) -> String {
-    let vowel = ty.starts_with(|c: char| "aeiouAEIOU".contains(c));
-    format!("{} {ty}", if vowel { "an" } else { "a" })
 }
 
 /// The `value[x]` suffix of answer options for an answer value type.

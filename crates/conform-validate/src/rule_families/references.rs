@@ -134,12 +134,21 @@ impl<'a> Walker<'a> {
     /// relative reference is a URL relative to the server's base, and FHIR
     /// gives `Type/id` as the form "consistent with a FHIR API", not the
     /// only one: as in the reference, only a reference with blanks in it
-    /// (no URL at all) and a conditional reference whose search is not one
-    /// are errors, and any other shape is a warning to check it
-    /// (`REFERENCE_REF_SUSPICIOUS`).
+    /// (no URL at all), a conditional reference whose search is not one,
+    /// and, in a Bundle entry with a fullUrl (which relative references are
+    /// resolved against), a relative one that is neither `Type/id` nor
+    /// `Type/id/_history/version` in shape, are errors; any other shape is a
+    /// warning to check it (`REFERENCE_REF_SUSPICIOUS`).
     pub(crate) fn reference_format(&mut self, at: NodeId, r: &str, why: ReferenceError) {
-        let invalid =
-            r.contains(char::is_whitespace) || matches!(why, ReferenceError::InvalidQuery(_));
+        let relative = !matches!(
+            why,
+            ReferenceError::InvalidUrl(_) | ReferenceError::ConditionalType(_)
+        ) && !r.starts_with('#');
+        let unresolvable_in_entry =
+            relative && !matches!(r.matches('/').count(), 1 | 3) && self.in_entry_with_full_url();
+        let invalid = r.contains(char::is_whitespace)
+            || matches!(why, ReferenceError::InvalidQuery(_))
+            || unresolvable_in_entry;
         let (severity, message) = if invalid {
             (
                 Severity::Error,
@@ -194,7 +203,8 @@ pub(crate) fn target_type(r: &mut impl Report, at: NodeId, ty: &str, allowed: &[
         return;
     }
     let message = format!(
-        "The reference points to a {ty}, but only {} may be referenced here",
+        "The reference points to {}, but only {} may be referenced here",
+        crate::describe::with_article(ty),
         allowed.join(", ")
     );
     r.report(

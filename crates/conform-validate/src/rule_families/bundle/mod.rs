@@ -22,6 +22,7 @@
 mod document;
 mod rules;
 
+use crate::describe::with_article;
 use crate::finding::{rules as rule_ids, IssueCode, Severity};
 use crate::walk::Walker;
 use conform_json::{Document, Kind, NodeId};
@@ -166,6 +167,25 @@ impl BundleIndex {
                 return self.found(hits);
             }
         }
+        // From an entry whose fullUrl is a URN, `Type/id` is read as the
+        // URN of that id (`urn:uuid:` + id), as the reference resolves it
+        // (its getFromBundle): what an author writing `Patient/<uuid>` for
+        // the entry `urn:uuid:<uuid>` means, so a type that differs is
+        // found out.
+        if let Some(urn) = from.and_then(|i| self.entries[i].full_url.as_deref()) {
+            let id = reference
+                .split_once('/')
+                .map(|(_, id)| id)
+                .filter(|id| !id.contains('/'));
+            if let (true, Some((prefix, _)), Some(id)) =
+                (urn.starts_with("urn:"), urn.rsplit_once(':'), id)
+            {
+                let hits = self.by_url.get(&format!("{prefix}:{id}"));
+                if hits.is_some_and(|h| !h.is_empty()) {
+                    return self.found(hits);
+                }
+            }
+        }
         match self.by_type_id.get(reference) {
             Some(same) if !same.is_empty() => {
                 let mut urls: Vec<String> = same
@@ -228,6 +248,18 @@ impl Walker<'_> {
     /// messages (whose own rules report it), a relative reference that
     /// matches entries by type and id only against another base (a
     /// warning).
+    /// Whether the resource being walked is an entry of a Bundle that
+    /// gives it a `fullUrl`: relative references in it are then resolved
+    /// against that URL, so they must have a shape the resolution can read.
+    pub(crate) fn in_entry_with_full_url(&self) -> bool {
+        self.bundles.last().is_some_and(|index| {
+            self.resources
+                .get(index.depth)
+                .and_then(|&r| index.entry_of(r))
+                .is_some_and(|i| index.entries[i].full_url.is_some())
+        })
+    }
+
     pub(crate) fn bundled_type(
         &mut self,
         at: NodeId,
@@ -248,7 +280,7 @@ impl Walker<'_> {
                     (Some(n), Some(a)) if n != a => (
                         Severity::Error,
                         rule_ids::REFERENCE_TARGET,
-                        format!("The reference '{reference}' names a {n}, but the entry it resolves to holds a {a}"),
+                        format!("The reference '{reference}' names {}, but the entry it resolves to holds {}", with_article(n), with_article(a)),
                     ),
                     _ => return actual,
                 }
