@@ -86,6 +86,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         CODE_SYSTEM_DESIGNATION => "A CodeSystem designation that reads as a second, different display.",
         CODE_SYSTEM_PROPERTY => "A CodeSystem property declared twice, or unlike the known property its URI or code names.",
         CONCEPT_MAP_CODE => "A ConceptMap code not in the map's value set or the group's code system.",
+        STRUCTURE_DEFINITION_TYPE_PROFILE => "A StructureDefinition element type whose profile or target profile is not a definition of a type it allows.",
         QUESTIONNAIRE_ENABLE_WHEN => "A Questionnaire enableWhen naming no item, an inner item or the item itself, or one after it.",
         VALUE_SET_FILTER => "A ValueSet filter on a property its code system lacks, with an operation or a value the property does not take.",
         CODE_SYSTEM_CONCEPT_PROPERTY => "A concept property that is undeclared, without a value, of the wrong type, or naming a code the system lacks.",

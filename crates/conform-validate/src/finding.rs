@@ -166,6 +166,7 @@ pub mod rules {
         VALUE_SET_FILTER = "value-set-filter",
         CONCEPT_MAP_CODE = "concept-map-code",
         QUESTIONNAIRE_ENABLE_WHEN = "questionnaire-enable-when",
+        STRUCTURE_DEFINITION_TYPE_PROFILE = "structure-definition-type-profile",
         OPERATION_DEFINITION_PROFILE = "operation-definition-profile",
         OPERATION_DEFINITION_BASE = "operation-definition-base",
         // FHIR XML (conform_xml, which reads XML into the JSON tree).

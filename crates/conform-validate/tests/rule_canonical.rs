@@ -666,3 +666,69 @@ fn an_enable_when_names_an_earlier_outer_item() {
         );
     }
 }
+
+/// A profile's element types name definitions of those types: a type
+/// profile of the element's type (or of a type it is an abstract ancestor
+/// of), an extension of the right modifier kind, and target profiles of
+/// resources; an unknown definition is a warning.
+#[test]
+fn an_element_types_profiles_are_definitions_of_that_type() {
+    let profile = |types: Value| {
+        json!({"resourceType": "StructureDefinition",
+            "url": "http://example.org/fhir/StructureDefinition/obs", "name": "Obs",
+            "status": "draft", "fhirVersion": "4.0.1", "kind": "resource", "abstract": false,
+            "type": "Observation",
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+            "derivation": "constraint", "differential": {"element": [
+                {"id": "Observation.valueQuantity", "path": "Observation.valueQuantity",
+                    "type": types}]}})
+    };
+    let rule = "structure-definition-type-profile";
+    let core = |name: &str| format!("http://hl7.org/fhir/StructureDefinition/{name}");
+    let at = "StructureDefinition.differential.element[0].type[0]";
+    for fine in [
+        json!([{"code": "Quantity", "profile": [core("SimpleQuantity")]}]),
+        json!([{"code": "Resource", "profile": [core("Patient")]}]),
+        json!([{"code": "Reference", "targetProfile": [core("Patient"), core("vitalsigns")]}]),
+        json!([{"code": "canonical", "targetProfile": [core("ValueSet")]}]),
+    ] {
+        assert!(
+            findings(&validate(&profile(fine.clone())), rule).is_empty(),
+            "{fine}"
+        );
+    }
+    for (types, expected) in [
+        // Count specialises Quantity: not a definition of Quantity itself
+        (
+            json!([{"code": "Quantity", "profile": [core("Count")]}]),
+            format!("Error {at}.profile[0]"),
+        ),
+        // a modifier extension where the element is not modifierExtension
+        (
+            json!([{"code": "Extension", "profile": [core("capabilitystatement-prohibited")]}]),
+            format!("Error {at}.profile[0]"),
+        ),
+        (
+            json!([{"code": "Reference", "targetProfile": [core("HumanName")]}]),
+            format!("Error {at}.targetProfile[0]"),
+        ),
+        (
+            json!([{"code": "canonical", "targetProfile": [core("Patient")]}]),
+            format!("Error {at}.targetProfile[0]"),
+        ),
+        (
+            json!([{"code": "string", "targetProfile": [core("Patient")]}]),
+            format!("Error {at}.targetProfile[0]"),
+        ),
+        (
+            json!([{"code": "Quantity", "profile": ["http://example.org/fhir/StructureDefinition/nowhere"]}]),
+            format!("Warning {at}.profile[0]"),
+        ),
+    ] {
+        assert_eq!(
+            findings(&validate(&profile(types.clone())), rule),
+            [expected],
+            "{types}"
+        );
+    }
+}

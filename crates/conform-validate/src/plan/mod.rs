@@ -52,6 +52,7 @@ pub enum Role {
     ValueSet,
     ConceptMap,
     Questionnaire,
+    StructureDefinition,
 }
 
 impl Role {
@@ -71,6 +72,7 @@ impl Role {
             "ValueSet" => Role::ValueSet,
             "ConceptMap" => Role::ConceptMap,
             "Questionnaire" => Role::Questionnaire,
+            "StructureDefinition" => Role::StructureDefinition,
             _ => Role::Other,
         }
     }

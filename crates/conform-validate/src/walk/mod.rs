@@ -521,6 +521,7 @@ impl<'a> Walker<'a> {
             Role::ValueSet => self.value_set(node),
             Role::ConceptMap => self.concept_map(node),
             Role::Questionnaire => self.questionnaire(node),
+            Role::StructureDefinition => self.structure_definition(node),
             _ => {}
         }
         self.apply_profiles(node, tid);

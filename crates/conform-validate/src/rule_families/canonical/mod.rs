@@ -23,6 +23,7 @@
 //! | `value-set-filter` | a ValueSet filter on a property its (held) code system lacks (warning), with an operation the property does not allow, or with a value not of the property's type (a boolean, a code, a code of the system, a date-time, a decimal, an integer, a Coding as `system#code` whose code its held system has) |
 //! | `concept-map-code` | a ConceptMap source (target) code not in the map's source (target) value set, or not in the group's source (target) code system, where conform holds them |
 //! | `questionnaire-enable-when` | an `enableWhen` question that is no item of the Questionnaire, an item inside the item itself, or the item itself; one that comes after the item (warning) |
+//! | `structure-definition-type-profile` | an element type's `profile` that is not a definition of that type, or an extension's that is a modifier where the element is not `modifierExtension` (or the reverse); a `targetProfile` that is not a resource's (Reference) or a canonical resource's (canonical) definition, or on a type that takes none; a profile no loaded package defines (warning) |
 //! | `capability-search-param` | a CapabilityStatement search parameter whose type is not its definition's |
 
 mod capability_statement;
@@ -33,6 +34,7 @@ mod operation_definition;
 mod paths;
 mod questionnaire;
 mod search_parameter;
+mod structure_definition;
 mod value_set;
 
 use conform_json::{Document, NodeId};
