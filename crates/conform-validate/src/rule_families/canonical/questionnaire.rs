@@ -9,22 +9,26 @@ use super::items;
 use crate::finding::{rules, IssueCode, Severity};
 use crate::rule_families::Report;
 use crate::walk::Walker;
-use conform_json::NodeId;
+use conform_json::{Document, NodeId};
+use std::borrow::Cow;
 
 /// One item of the Questionnaire, in document order (pre-order).
-struct Item {
+struct Item<'d> {
     node: NodeId,
-    path: String,
-    link_id: Option<String>,
+    /// The index of the item holding this one, and this one's place among
+    /// its siblings (the path is made only for a finding).
+    parent: Option<usize>,
+    position: usize,
+    link_id: Option<Cow<'d, str>>,
     /// The index of the item after this one's last descendant.
     subtree_end: usize,
 }
 
 impl Walker<'_> {
     pub(crate) fn questionnaire(&mut self, node: NodeId) {
-        let mut all = Vec::new();
-        self.questionnaire_items(node, String::new(), &mut all);
         let doc = self.doc;
+        let mut all = Vec::new();
+        questionnaire_items(doc, node, None, &mut all);
         let mut found = Vec::new();
         for (i, item) in all.iter().enumerate() {
             for when in items(doc, item.node, "enableWhen") {
@@ -43,7 +47,7 @@ impl Walker<'_> {
                         Some(_) => continue,
                     }
                 };
-                found.push((item.node, item.path.clone(), severity, message));
+                found.push((item.node, item_path(&all, i), severity, message));
             }
         }
         for (at, path, severity, message) in found {
@@ -57,22 +61,38 @@ impl Walker<'_> {
             );
         }
     }
+}
 
-    /// The items under `node` (the Questionnaire or an item), in document
-    /// order, each before its own items.
-    fn questionnaire_items(&self, node: NodeId, prefix: String, out: &mut Vec<Item>) {
-        let doc = self.doc;
-        for (i, child) in items(doc, node, "item").enumerate() {
-            let path = format!("{prefix}item[{i}]");
-            let at = out.len();
-            out.push(Item {
-                node: child,
-                path: path.clone(),
-                link_id: doc.get_str(child, "linkId").map(|s| s.into_owned()),
-                subtree_end: 0,
-            });
-            self.questionnaire_items(child, format!("{path}."), out);
-            out[at].subtree_end = out.len();
-        }
+/// The items under `node` (the Questionnaire or an item), in document
+/// order, each before its own items.
+fn questionnaire_items<'d>(
+    doc: &Document<'d>,
+    node: NodeId,
+    parent: Option<usize>,
+    out: &mut Vec<Item<'d>>,
+) {
+    for (position, child) in items(doc, node, "item").enumerate() {
+        let at = out.len();
+        out.push(Item {
+            node: child,
+            parent,
+            position,
+            link_id: doc.get_str(child, "linkId"),
+            subtree_end: 0,
+        });
+        questionnaire_items(doc, child, Some(at), out);
+        out[at].subtree_end = out.len();
     }
+}
+
+/// `item[1].item[0]`: the path of item `i` below the Questionnaire.
+fn item_path(all: &[Item<'_>], i: usize) -> String {
+    let mut steps = Vec::new();
+    let mut at = Some(i);
+    while let Some(j) = at {
+        steps.push(format!("item[{}]", all[j].position));
+        at = all[j].parent;
+    }
+    steps.reverse();
+    steps.join(".")
 }

@@ -49,17 +49,37 @@ const CANONICAL_RESOURCES: &[&str] = &[
 ];
 
 /// What a profile URL names among the loaded definitions.
-enum Named {
+enum Named<'p> {
     /// A definition of this type (for a constraint: the type it
     /// constrains), and whether it is a modifier extension's.
     Type {
-        name: String,
+        name: &'p str,
         modifier: bool,
     },
     /// Loaded, but not a type conform compiles (a logical model...).
     Other,
     Unknown,
 }
+
+/// Where a type sits: the list (`differential` or `snapshot`), the
+/// element's and the type's index; made into a path only for a finding.
+#[derive(Clone, Copy)]
+struct Place {
+    list: &'static str,
+    element: usize,
+    ty: usize,
+}
+
+impl Place {
+    fn path(self, key: &str, i: usize) -> String {
+        format!(
+            "{}.element[{}].type[{}].{key}[{i}]",
+            self.list, self.element, self.ty
+        )
+    }
+}
+
+type Found = Vec<(NodeId, String, Severity, String)>;
 
 impl Walker<'_> {
     pub(crate) fn structure_definition(&mut self, node: NodeId) {
@@ -70,14 +90,24 @@ impl Walker<'_> {
                 continue;
             };
             for (e, element) in items(doc, holder, "element").enumerate() {
-                let path = doc.get_str(element, "path").unwrap_or_default();
+                let mut path = None;
                 for (t, ty) in items(doc, element, "type").enumerate() {
+                    // Most types name no profile: nothing to read then.
+                    if doc.get(ty, "profile").is_none() && doc.get(ty, "targetProfile").is_none() {
+                        continue;
+                    }
                     let Some(code) = doc.get_str(ty, "code") else {
                         continue;
                     };
-                    let at = format!("{list}.element[{e}].type[{t}]");
-                    self.type_profiles(ty, &code, &path, &at, &mut found);
-                    self.target_profiles(ty, &code, &path, &at, &mut found);
+                    let path = path
+                        .get_or_insert_with(|| doc.get_str(element, "path").unwrap_or_default());
+                    let place = Place {
+                        list,
+                        element: e,
+                        ty: t,
+                    };
+                    self.type_profiles(ty, &code, path, place, &mut found);
+                    self.target_profiles(ty, &code, path, place, &mut found);
                 }
             }
         }
@@ -93,23 +123,17 @@ impl Walker<'_> {
         }
     }
 
-    fn type_profiles(
-        &self,
-        ty: NodeId,
-        code: &str,
-        path: &str,
-        at: &str,
-        found: &mut Vec<(NodeId, String, Severity, String)>,
-    ) {
-        for (i, (node, url)) in profile_values(self, ty, "profile").into_iter().enumerate() {
-            let place = format!("{at}.profile[{i}]");
+    fn type_profiles(&self, ty: NodeId, code: &str, path: &str, place: Place, found: &mut Found) {
+        let doc = self.doc;
+        for (i, node) in items(doc, ty, "profile").enumerate() {
+            let Some(url) = doc.str(node) else { continue };
             let message = match self.named(&url) {
                 Named::Unknown => Some((
                     Severity::Warning,
                     format!("Unable to resolve profile {url}"),
                 )),
                 Named::Other => None,
-                Named::Type { name, .. } if !self.is_instance_of(&name, code) => Some((
+                Named::Type { name, .. } if !self.is_instance_of(name, code) => Some((
                     Severity::Error,
                     format!(
                         "Profile {url} is for type {name}, but the {path} element has type {code}"
@@ -126,31 +150,23 @@ impl Walker<'_> {
                 Named::Type { .. } => None,
             };
             if let Some((severity, message)) = message {
-                found.push((node, place, severity, message));
+                found.push((node, place.path("profile", i), severity, message));
             }
         }
     }
 
-    fn target_profiles(
-        &self,
-        ty: NodeId,
-        code: &str,
-        path: &str,
-        at: &str,
-        found: &mut Vec<(NodeId, String, Severity, String)>,
-    ) {
-        for (i, (node, url)) in profile_values(self, ty, "targetProfile")
-            .into_iter()
-            .enumerate()
-        {
-            let place = format!("{at}.targetProfile[{i}]");
+    fn target_profiles(&self, ty: NodeId, code: &str, path: &str, place: Place, found: &mut Found) {
+        let doc = self.doc;
+        for (i, node) in items(doc, ty, "targetProfile").enumerate() {
+            let Some(url) = doc.str(node) else { continue };
+            let at = || place.path("targetProfile", i);
             let required = match code {
                 "Reference" | "CodeableReference" => "Resource",
                 "canonical" => "Canonical Resource",
                 _ => {
                     found.push((
                         node,
-                        place,
+                        at(),
                         Severity::Error,
                         format!("Type {code} does not allow for target Profiles"),
                     ));
@@ -161,7 +177,7 @@ impl Walker<'_> {
                 Named::Unknown => {
                     found.push((
                         node,
-                        place,
+                        at(),
                         Severity::Warning,
                         format!("Unable to resolve profile {url}"),
                     ));
@@ -171,37 +187,47 @@ impl Walker<'_> {
                 Named::Type { name, .. } => name,
             };
             let allowed = if required == "Resource" {
-                self.plans.is_resource_type(&name)
+                self.plans.is_resource_type(name)
             } else {
-                name == "Resource" || CANONICAL_RESOURCES.contains(&name.as_str())
+                name == "Resource" || CANONICAL_RESOURCES.contains(&name)
             };
             if !allowed {
-                found.push((node, place, Severity::Error, format!("Profile {url} is for type {name}, which is not a {required} (which is required because the {path} element has the type {code})")));
+                found.push((node, at(), Severity::Error, format!("Profile {url} is for type {name}, which is not a {required} (which is required because the {path} element has the type {code})")));
             }
         }
     }
 
     /// The type a profile URL is a definition of: a compiled profile's
     /// constrained type, or a type's own definition.
-    fn named(&self, url: &str) -> Named {
+    fn named(&self, url: &str) -> Named<'_> {
         let bare = url.split('|').next().unwrap_or(url);
-        let profiles = &self.plans.profiles;
-        if let Some(p) = profiles.get(bare) {
-            return Named::Type {
-                name: p.type_name.clone(),
-                modifier: p.is_modifier,
-            };
-        }
-        if let Some(name) = bare
+        // Most are the core's own type definitions (target profiles):
+        // found by name before the profiles are searched.
+        if let Some((name, _)) = bare
             .strip_prefix(CORE)
-            .filter(|n| self.plans.by_name.contains_key(*n))
+            .and_then(|n| self.plans.by_name.get_key_value(n))
         {
             return Named::Type {
-                name: name.to_string(),
+                name,
                 modifier: false,
             };
         }
-        if profiles.failed.contains_key(bare) || self.plans.defined.contains(bare) {
+        let profiles = &self.plans.profiles;
+        if let Some(p) = profiles.get(bare) {
+            return Named::Type {
+                name: &p.type_name,
+                modifier: p.is_modifier,
+            };
+        }
+        // Cross-version extensions (`http://hl7.org/fhir/5.0/StructureDefinition/
+        // extension-…`) are made by the reference from the other release's
+        // definitions, which no package here holds: not judged.
+        let cross_version = bare
+            .strip_prefix("http://hl7.org/fhir/")
+            .and_then(|rest| rest.split_once("/StructureDefinition/extension-"))
+            .is_some_and(|(release, _)| release.contains('.'));
+        if cross_version || profiles.failed.contains_key(bare) || self.plans.defined.contains(bare)
+        {
             Named::Other
         } else {
             Named::Unknown
@@ -230,12 +256,4 @@ impl Walker<'_> {
             current = base;
         }
     }
-}
-
-/// The `profile` or `targetProfile` values of a type, with their nodes.
-fn profile_values(walker: &Walker<'_>, ty: NodeId, key: &str) -> Vec<(NodeId, String)> {
-    let doc = walker.doc;
-    items(doc, ty, key)
-        .filter_map(|n| doc.str(n).map(|s| (n, s.into_owned())))
-        .collect()
 }
