@@ -232,3 +232,20 @@ impl Definitions for Context {
             .or_else(|| self.fallback.as_ref()?.get(canonical))
     }
 }
+
+/// A contained resource of `resource_type` (`"#id"` in a canonical
+/// element: `QuestionnaireResponse.questionnaire`, `MeasureReport.measure`),
+/// converted to a `serde_json::Value` like those of the context.
+pub(crate) fn contained_value(
+    doc: &conform_json::Document<'_>,
+    resource: conform_json::NodeId,
+    id: &str,
+    resource_type: &str,
+) -> Option<Value> {
+    let list = doc.get(resource, "contained")?;
+    let node = doc.elements(list).iter().copied().find(|&r| {
+        doc.get_str(r, "id").as_deref() == Some(id)
+            && doc.get_str(r, "resourceType").as_deref() == Some(resource_type)
+    })?;
+    serde_json::from_str(&doc.to_json_string(node)).ok()
+}

@@ -167,6 +167,9 @@ pub mod rules {
         CONCEPT_MAP_CODE = "concept-map-code",
         QUESTIONNAIRE_ENABLE_WHEN = "questionnaire-enable-when",
         STRUCTURE_DEFINITION_TYPE_PROFILE = "structure-definition-type-profile",
+        MEASURE_REPORT_MEASURE = "measure-report-measure",
+        MEASURE_REPORT_GROUP = "measure-report-group",
+        MEASURE_REPORT_SCORE = "measure-report-score",
         OPERATION_DEFINITION_PROFILE = "operation-definition-profile",
         OPERATION_DEFINITION_BASE = "operation-definition-base",
         // FHIR XML (conform_xml, which reads XML into the JSON tree).

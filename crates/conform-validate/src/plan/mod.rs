@@ -53,6 +53,7 @@ pub enum Role {
     ConceptMap,
     Questionnaire,
     StructureDefinition,
+    MeasureReport,
 }
 
 impl Role {
@@ -73,6 +74,7 @@ impl Role {
             "ConceptMap" => Role::ConceptMap,
             "Questionnaire" => Role::Questionnaire,
             "StructureDefinition" => Role::StructureDefinition,
+            "MeasureReport" => Role::MeasureReport,
             _ => Role::Other,
         }
     }

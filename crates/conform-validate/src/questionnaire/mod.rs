@@ -25,7 +25,7 @@ use crate::terminology::Definitions;
 use conform_json::{Document, NodeId};
 use serde_json::Value;
 use std::cmp::Ordering;
-use values::{compare_dates, elements, q_items};
+use values::{compare_dates, q_items};
 
 /// A finding of this check, placed by the walker (paths relative to the
 /// value the check started at).
@@ -47,7 +47,7 @@ pub(crate) fn check(
     };
     let contained;
     let questionnaire = if let Some(id) = canonical.strip_prefix('#') {
-        contained = contained_questionnaire(doc, qr, id);
+        contained = crate::context::contained_value(doc, qr, id, "Questionnaire");
         contained.as_ref()
     } else {
         context.questionnaire(&canonical)
@@ -68,16 +68,6 @@ pub(crate) fn check(
     checker.effective_period(qr);
     checker.items(qr, q_items(questionnaire), "");
     checker.issues
-}
-
-/// A contained Questionnaire (`questionnaire: "#id"`), converted to a
-/// `serde_json::Value` like those of the context.
-fn contained_questionnaire(doc: &Document<'_>, qr: NodeId, id: &str) -> Option<Value> {
-    let node = elements(doc, qr, "contained").iter().copied().find(|&r| {
-        doc.get_str(r, "id").as_deref() == Some(id)
-            && doc.get_str(r, "resourceType").as_deref() == Some("Questionnaire")
-    })?;
-    serde_json::from_str(&doc.to_json_string(node)).ok()
 }
 
 /// Reports a Questionnaire that cannot be found. Like the reference, this

@@ -522,6 +522,7 @@ impl<'a> Walker<'a> {
             Role::ConceptMap => self.concept_map(node),
             Role::Questionnaire => self.questionnaire(node),
             Role::StructureDefinition => self.structure_definition(node),
+            Role::MeasureReport => self.measure_report(node),
             _ => {}
         }
         self.apply_profiles(node, tid);

@@ -139,7 +139,10 @@ impl Walker<'_> {
                         "Profile {url} is for type {name}, but the {path} element has type {code}"
                     ),
                 )),
-                Named::Type { name, modifier } if name == "Extension" => {
+                Named::Type {
+                    name: "Extension",
+                    modifier,
+                } => {
                     let modifier_place = path.ends_with(".modifierExtension");
                     match (modifier, modifier_place) {
                         (true, false) => Some((Severity::Error, format!("Profile {url} is for a modifier extension, but the {path} element is not a modifier"))),
