@@ -45,8 +45,11 @@ impl Checker<'_> {
         match p.types.as_slice() {
             [t] => Some(one_type(p, t)),
             _ if p.choice => {
-                let suffix = self.path.last()?.key.strip_prefix(p.name.as_str())?;
-                Some(choice_type(suffix))
+                let last = self.path.last()?;
+                match last.of_type {
+                    Some(code) => Some(choice_type(&upper_first(code))),
+                    None => Some(choice_type(last.key.strip_prefix(p.name.as_str())?)),
+                }
             }
             _ => None,
         }

@@ -230,7 +230,9 @@ impl<'a> Checker<'a> {
         message: String,
     ) {
         let steps = self.path.iter().flat_map(|step| {
-            std::iter::once(Seg::Name(step.key)).chain(step.index.map(Seg::Index))
+            std::iter::once(Seg::Name(step.key))
+                .chain(step.of_type.map(Seg::OfType))
+                .chain(step.index.map(Seg::Index))
         });
         let message = format!("{message} (profile {})", self.profile.name);
         self.issues.push(Issue {
@@ -467,8 +469,18 @@ impl<'a> Checker<'a> {
     }
 
     fn enter(&mut self, it: &Item<'a>) {
+        // A choice value is written as the walk writes it, in FHIRPath:
+        // `value.ofType(Quantity)`, not `valueQuantity`.
+        let (key, of_type) = match it.base {
+            Base::Element(el, choice) if el.choice => (
+                el.name.as_str(),
+                el.types.get(choice as usize).map(|t| t.code.as_str()),
+            ),
+            _ => (it.key, None),
+        };
         self.path.push(Step {
-            key: it.key,
+            key,
+            of_type,
             index: it.index,
         });
     }
@@ -569,6 +581,26 @@ impl<'a> Checker<'a> {
                 return;
             }
         }
+        // A data type profile the profile names must be loaded, as in the
+        // reference (`Validation_VAL_Unknown_Profile`): the value cannot be
+        // judged without it. Extensions are the walk's to judge, by url.
+        let unknown: Vec<&'a String> = p
+            .types
+            .iter()
+            .filter(|t| t.code != "Extension")
+            .flat_map(|t| t.profiles.iter())
+            .filter(|u| set.get(u).is_none() && self.is_undefined(u))
+            .collect();
+        for url in unknown {
+            self.report(
+                Severity::Error,
+                IssueCode::Structure,
+                rules::PROFILE_UNKNOWN,
+                node,
+                None,
+                format!("Unknown profile {url}: the profile names it as this element's type profile, and no loaded package defines it"),
+            );
+        }
         let plans: Vec<&'a ProfilePlan> = urls.iter().filter_map(|u| set.get(u)).collect();
         if plans.is_empty() {
             return;
@@ -586,6 +618,13 @@ impl<'a> Checker<'a> {
             }
         }
         self.issues.extend(best.unwrap_or_default());
+    }
+
+    /// Whether no loaded package defines `url` (a profile that failed to
+    /// compile is defined, and reported where it is asked for).
+    fn is_undefined(&self, url: &str) -> bool {
+        let bare = url.split('|').next().unwrap_or(url);
+        !self.plans.defined.contains(bare) && !self.plans.profiles.failed.contains_key(bare)
     }
 
     /// Checks `node` against another profile, returning what it found.
@@ -851,6 +890,8 @@ impl Report for Checker<'_> {
 #[derive(Clone, Copy)]
 struct Step<'a> {
     key: &'a str,
+    /// The type of a choice value (`Quantity` of `valueQuantity`).
+    of_type: Option<&'a str>,
     index: Option<u32>,
 }
 

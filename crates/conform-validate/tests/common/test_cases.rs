@@ -133,11 +133,18 @@ fn read_resource(path: &str) -> Option<Value> {
     }
 }
 
-/// Supporting files (profiles, Questionnaires, ValueSets...), and the
-/// profile of the profile run with its own supporting files.
-fn files(case: &Value) -> Vec<String> {
+/// The case's own supporting files (profiles, Questionnaires,
+/// ValueSets...): what its run loads.
+fn case_files(case: &Value) -> Vec<String> {
     let mut files = paths(&case["supporting"]);
     files.extend(paths(&case["profiles"]));
+    files
+}
+
+/// The case's own files, and the profile of the profile run with its own
+/// supporting files: what the profile run loads.
+fn files(case: &Value) -> Vec<String> {
+    let mut files = case_files(case);
     let profile = &case["profile"];
     if let Some(src) = profile["source"].as_str() {
         files.push(src.to_string());
@@ -163,29 +170,39 @@ pub fn run_with(
 ) -> Vec<CaseRun> {
     let root = root();
     let name = case["name"].as_str().expect("name").to_string();
-    let files = files(case);
     let profile = &case["profile"];
-    let supporting: Vec<Value> = files.iter().filter_map(|p| read_resource(p)).collect();
-    let has_profiles = supporting
-        .iter()
-        .any(|r| r["resourceType"] == "StructureDefinition");
-    let validator = if has_profiles {
-        let mut specs = packages.to_vec();
-        specs.extend(files.iter().map(|f| PackageSpec::Loose(root.join(f))));
-        super::load(&specs).0
-    } else {
-        base.clone()
+    // As the reference's test runner: the case's run loads the case's own
+    // supporting files and profiles; the profile run adds the profile and
+    // its supporting files (so a resource declaring that profile is not
+    // checked against it in the case's run).
+    let own = case_files(case);
+    let all = files(case);
+    let context = |files: &[String]| {
+        let supporting: Vec<Value> = files.iter().filter_map(|p| read_resource(p)).collect();
+        let has_profiles = supporting
+            .iter()
+            .any(|r| r["resourceType"] == "StructureDefinition");
+        let validator = if has_profiles {
+            let mut specs = packages.to_vec();
+            specs.extend(files.iter().map(|f| PackageSpec::Loose(root.join(f))));
+            super::load(&specs).0
+        } else {
+            base.clone()
+        };
+        let validator = validator
+            .with_resources(supporting.clone())
+            .with_options(options(case))
+            .with_code_checker(checker.clone());
+        (validator, supporting)
     };
-    let validator = validator
-        .with_resources(supporting.clone())
-        .with_options(options(case))
-        .with_code_checker(checker);
     let bytes = std::fs::read(root.join(case["file"].as_str().expect("file"))).expect("case file");
+    let (validator, _) = context(&own);
     let mut runs = vec![one(name.clone(), &validator, &bytes, &case["expected"])];
     if let Some(src) = profile["source"].as_str() {
+        let (validator, supporting) = context(&all);
         let url = supporting
             .iter()
-            .zip(&files)
+            .zip(all.iter().filter(|p| read_resource(p).is_some()))
             .find(|(_, f)| f.as_str() == src)
             .and_then(|(r, _)| r["url"].as_str())
             .expect("profile has a url")
