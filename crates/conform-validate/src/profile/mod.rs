@@ -565,7 +565,8 @@ impl<'a> Checker<'a> {
     /// The value must conform to the profile of its type (extensions, data
     /// type profiles); with several, to at least one.
     fn type_profiles(&mut self, node: NodeId, p: &'a ProfileNode) {
-        if self.depth >= MAX_DEPTH {
+        // Most elements name no type profile: nothing to gather then.
+        if self.depth >= MAX_DEPTH || p.types.iter().all(|t| t.profiles.is_empty()) {
             return;
         }
         let set = self.set();
@@ -584,15 +585,12 @@ impl<'a> Checker<'a> {
         // A data type profile the profile names must be loaded, as in the
         // reference (`Validation_VAL_Unknown_Profile`): the value cannot be
         // judged without it. Extensions are the walk's to judge, by url.
-        let unknown: Vec<&'a String> = p
-            .types
-            .iter()
-            .filter(|t| t.code != "Extension")
-            .flat_map(|t| t.profiles.iter())
-            .filter(|u| set.get(u).is_none() && self.is_undefined(u))
-            .collect();
-        for url in unknown {
-            self.report(
+        for t in p.types.iter().filter(|t| t.code != "Extension") {
+            for url in t.profiles.iter() {
+                if set.get(url).is_some() || !self.is_undefined(url) {
+                    continue;
+                }
+                self.report(
                 Severity::Error,
                 IssueCode::Structure,
                 rules::PROFILE_UNKNOWN,
@@ -600,6 +598,7 @@ impl<'a> Checker<'a> {
                 None,
                 format!("Unknown profile {url}: the profile names it as this element's type profile, and no loaded package defines it"),
             );
+            }
         }
         let plans: Vec<&'a ProfilePlan> = urls.iter().filter_map(|u| set.get(u)).collect();
         if plans.is_empty() {
