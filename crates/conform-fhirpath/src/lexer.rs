@@ -184,3 +184,45 @@ fn quoted(src: &str, start: usize, q: u8) -> Result<(String, usize), ParseError>
     }
     Err(ParseError::new(start, "unterminated string"))
 }
+
+/// The parts of FHIRPath text between `separator`s outside parentheses,
+/// brackets and quoted strings or identifiers: the branches of a union
+/// (`|`), the steps of a path (`.`, where `extension('http://a.b')` is
+/// one step). Text is split, not parsed: a part need not be valid.
+pub fn split_top_level(text: &str, separator: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None, 0);
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '`' | '"') => quote = Some(c),
+            (None, '(' | '[') => depth += 1,
+            (None, ')' | ']') => depth -= 1,
+            (None, c) if c == separator && depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::split_top_level;
+
+    #[test]
+    fn splits_only_outside_brackets_and_quotes() {
+        assert_eq!(
+            split_top_level("extension('http://a.b').value[x].code", '.'),
+            ["extension('http://a.b')", "value[x]", "code"]
+        );
+        assert_eq!(
+            split_top_level("a | b.where(c | d) | 'e|f'", '|'),
+            ["a ", " b.where(c | d) ", " 'e|f'"]
+        );
+    }
+}

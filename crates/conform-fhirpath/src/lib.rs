@@ -41,6 +41,7 @@ pub use error::{EvalError, ParseError};
 pub use eval::dates::DateTime;
 pub use eval::strings::regexes_built;
 pub use eval::{evaluate, evaluate_item};
+pub use lexer::split_top_level;
 pub use model::{system_type_of, BuiltinModel, ChildInfo, Model, PRIMITIVES};
 pub use parser::parse;
 pub use value::{Item, Items, NodeRef, Value};

@@ -171,24 +171,10 @@ impl Step {
     /// parentheses (an extension's url has dots of its own); `$this`
     /// names the value itself and adds no step.
     pub fn parse_path(path: &str) -> Vec<Step> {
-        let mut steps = Vec::new();
-        let (mut depth, mut quote, mut start) = (0u32, None, 0);
-        for (i, c) in path.char_indices() {
-            match (quote, c) {
-                (Some(q), _) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '\'' | '"') => quote = Some(c),
-                (None, '(') => depth += 1,
-                (None, ')') => depth = depth.saturating_sub(1),
-                (None, '.') if depth == 0 => {
-                    steps.extend(Step::parse_one(&path[start..i]));
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        steps.extend(Step::parse_one(&path[start..]));
-        steps
+        conform_fhirpath::split_top_level(path, '.')
+            .into_iter()
+            .filter_map(Step::parse_one)
+            .collect()
     }
 
     fn parse_one(text: &str) -> Option<Step> {

@@ -30,6 +30,22 @@ const PERSON_TYPES: &[&str] = &[
 
 type Found = Vec<(NodeId, String, Severity, &'static str, String)>;
 
+/// What the report matches to the Measure by code.
+#[derive(Clone, Copy)]
+enum Level {
+    Group,
+    Population,
+}
+
+impl Level {
+    fn name(self) -> &'static str {
+        match self {
+            Level::Group => "group",
+            Level::Population => "group population",
+        }
+    }
+}
+
 /// The report being checked: its document, the Measure, what it is.
 struct Check<'a, 'd> {
     doc: &'a Document<'d>,
@@ -133,37 +149,11 @@ impl<'a> Check<'a, '_> {
         let mut used: Vec<usize> = Vec::new();
         for (i, &group) in groups.iter().enumerate() {
             let path = format!("group[{i}]");
-            let Some(code) = doc.get(group, "code") else {
-                self.group_error(
-                    group,
-                    path,
-                    "Group should have a code that matches the group definition in the measure"
-                        .into(),
-                );
-                continue;
-            };
-            let codings = codings(doc, code);
-            let Some(m) = measure_groups
-                .iter()
-                .position(|g| matches_code(&codings, &g["code"]))
-            else {
-                let message = format!(
-                    "The code '{}' for this group has no match in the measure definition",
-                    describe(&codings)
-                );
-                self.group_error(group, path, message);
-                continue;
-            };
-            if used.contains(&m) {
-                self.group_error(
-                    group,
-                    path,
-                    "The code for this group is duplicated with another group".into(),
-                );
-                continue;
+            if let Some(m) =
+                self.match_by_code(group, &path, &measure_groups, &mut used, Level::Group)
+            {
+                self.group(group, &path, measure_groups[m]);
             }
-            used.push(m);
-            self.group(group, &path, measure_groups[m]);
         }
         if self.report_type.as_deref() != Some("data-collection") {
             for (m, g) in measure_groups.iter().enumerate() {
@@ -178,6 +168,53 @@ impl<'a> Check<'a, '_> {
         }
     }
 
+    /// The Measure's group (population) a report's one matches by code,
+    /// once: none without a code, with a code the Measure lacks, or with
+    /// one an earlier group (population) took.
+    fn match_by_code(
+        &mut self,
+        node: NodeId,
+        path: &str,
+        wanted: &[&'a Value],
+        used: &mut Vec<usize>,
+        level: Level,
+    ) -> Option<usize> {
+        let doc = self.doc;
+        let what = level.name();
+        let Some(code) = doc.get(node, "code") else {
+            let message = format!(
+                "Group should have a code that matches the {what} definition in the measure"
+            );
+            self.group_error(node, path.to_string(), message);
+            return None;
+        };
+        let codings = codings(doc, code);
+        let Some(m) = wanted
+            .iter()
+            .position(|w| matches_code(&codings, &w["code"]))
+        else {
+            let message = match level {
+                Level::Group => format!(
+                    "The code '{}' for this group has no match in the measure definition",
+                    describe(&codings)
+                ),
+                Level::Population => {
+                    "The code for this group population has no match in the measure definition"
+                        .to_string()
+                }
+            };
+            self.group_error(node, path.to_string(), message);
+            return None;
+        };
+        if used.contains(&m) {
+            let message = format!("The code for this {what} is duplicated with another group");
+            self.group_error(node, path.to_string(), message);
+            return None;
+        }
+        used.push(m);
+        Some(m)
+    }
+
     fn group(&mut self, group: NodeId, path: &str, measure_group: &'a Value) {
         self.populations(group, path, measure_group);
         self.score(group, path);
@@ -189,33 +226,12 @@ impl<'a> Check<'a, '_> {
         let mut used: Vec<usize> = Vec::new();
         for (p, population) in children(doc, group, "population").into_iter().enumerate() {
             let path = format!("{path}.population[{p}]");
-            let Some(code) = doc.get(population, "code") else {
-                self.group_error(population, path, "Group should have a code that matches the group population definition in the measure".into());
-                continue;
-            };
-            let codings = codings(doc, code);
-            let Some(m) = wanted
-                .iter()
-                .position(|w| matches_code(&codings, &w["code"]))
-            else {
-                self.group_error(
-                    population,
-                    path,
-                    "The code for this group population has no match in the measure definition"
-                        .into(),
-                );
-                continue;
-            };
-            if used.contains(&m) {
-                self.group_error(
-                    population,
-                    path,
-                    "The code for this group population is duplicated with another group".into(),
-                );
-                continue;
+            if self
+                .match_by_code(population, &path, &wanted, &mut used, Level::Population)
+                .is_some()
+            {
+                self.population(population, path);
             }
-            used.push(m);
-            self.population(population, path);
         }
         for (m, w) in wanted.iter().enumerate() {
             let observation = array(&w["code"]["coding"]).iter().any(|c| {

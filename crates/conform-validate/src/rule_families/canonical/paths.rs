@@ -149,7 +149,7 @@ fn type_argument(args: &[Node]) -> Reach {
 /// without white space, less those that lead with a type that is not one
 /// of `bases`, sorted.
 pub(super) fn canonical(expression: &str, bases: &[String]) -> Vec<String> {
-    let mut branches: Vec<String> = top_level_branches(expression)
+    let mut branches: Vec<String> = conform_fhirpath::split_top_level(expression, '|')
         .into_iter()
         .map(|b| b.chars().filter(|c| !c.is_whitespace()).collect::<String>())
         .filter(|b| {
@@ -163,29 +163,6 @@ pub(super) fn canonical(expression: &str, bases: &[String]) -> Vec<String> {
         .collect();
     branches.sort();
     branches
-}
-
-/// The parts of `expression` between `|` operators outside parentheses
-/// and quotes.
-fn top_level_branches(expression: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut quote, mut start) = (0i32, None, 0);
-    for (i, c) in expression.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '`' | '"') => quote = Some(c),
-            (None, '(' | '[') => depth += 1,
-            (None, ')' | ']') => depth -= 1,
-            (None, '|') if depth == 0 => {
-                parts.push(&expression[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&expression[start..]);
-    parts
 }
 
 #[cfg(test)]
@@ -204,7 +181,7 @@ mod tests {
             canonical("Patient.alias", &bases)
         );
         assert_eq!(
-            top_level_branches("(a | b) | c.where(x = '|')"),
+            conform_fhirpath::split_top_level("(a | b) | c.where(x = '|')", '|'),
             ["(a | b) ", " c.where(x = '|')"]
         );
     }

@@ -15,39 +15,6 @@ use conform_json::NodeId;
 
 const CORE: &str = "http://hl7.org/fhir/StructureDefinition/";
 
-/// R4's canonical resources (what `canonical` target profiles may name).
-const CANONICAL_RESOURCES: &[&str] = &[
-    "ActivityDefinition",
-    "CapabilityStatement",
-    "ChargeItemDefinition",
-    "CodeSystem",
-    "CompartmentDefinition",
-    "ConceptMap",
-    "EffectEvidenceSynthesis",
-    "EventDefinition",
-    "Evidence",
-    "EvidenceVariable",
-    "ExampleScenario",
-    "GraphDefinition",
-    "ImplementationGuide",
-    "Library",
-    "Measure",
-    "MessageDefinition",
-    "NamingSystem",
-    "OperationDefinition",
-    "PlanDefinition",
-    "Questionnaire",
-    "ResearchDefinition",
-    "ResearchElementDefinition",
-    "RiskEvidenceSynthesis",
-    "SearchParameter",
-    "StructureDefinition",
-    "StructureMap",
-    "TerminologyCapabilities",
-    "TestScript",
-    "ValueSet",
-];
-
 /// What a profile URL names among the loaded definitions.
 enum Named<'p> {
     /// A definition of this type (for a constraint: the type it
@@ -192,7 +159,7 @@ impl Walker<'_> {
             let allowed = if required == "Resource" {
                 self.plans.is_resource_type(name)
             } else {
-                name == "Resource" || CANONICAL_RESOURCES.contains(&name)
+                name == "Resource" || crate::rule_families::CANONICAL_RESOURCES.contains(&name)
             };
             if !allowed {
                 found.push((node, at(), Severity::Error, format!("Profile {url} is for type {name}, which is not a {required} (which is required because the {path} element has the type {code})")));

@@ -226,45 +226,12 @@ fn reasonable_year(r: &mut impl Report, node: NodeId, element: &str, text: &str)
     warn(r, node, rules::DATE_REASONABLE, message);
 }
 
-/// The canonical resources of R4, whose `url` identifies them.
-const CANONICAL_RESOURCES: [&str; 29] = [
-    "ActivityDefinition",
-    "CapabilityStatement",
-    "ChargeItemDefinition",
-    "CodeSystem",
-    "CompartmentDefinition",
-    "ConceptMap",
-    "EffectEvidenceSynthesis",
-    "EventDefinition",
-    "Evidence",
-    "EvidenceVariable",
-    "ExampleScenario",
-    "GraphDefinition",
-    "ImplementationGuide",
-    "Library",
-    "Measure",
-    "MessageDefinition",
-    "NamingSystem",
-    "OperationDefinition",
-    "PlanDefinition",
-    "Questionnaire",
-    "ResearchDefinition",
-    "ResearchElementDefinition",
-    "RiskEvidenceSynthesis",
-    "SearchParameter",
-    "StructureDefinition",
-    "StructureMap",
-    "TerminologyCapabilities",
-    "TestScript",
-    "ValueSet",
-];
-
 /// `CodeSystem.url` and the like: the element that names a canonical
 /// resource (not a reference to one).
 fn is_defining_url(element: &str) -> bool {
     element
         .strip_suffix(".url")
-        .is_some_and(|ty| CANONICAL_RESOURCES.contains(&ty))
+        .is_some_and(|ty| crate::rule_families::CANONICAL_RESOURCES.contains(&ty))
 }
 
 /// A decimal with more than 18 digits, or an exponent of more than four
