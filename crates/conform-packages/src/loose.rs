@@ -27,7 +27,7 @@ pub(crate) fn read_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, PackageE
         return Ok(vec![(name, bytes)]);
     }
     let mut paths = Vec::new();
-    collect_json(root, &mut paths)?;
+    collect_loose_files(root, &mut paths)?;
     let mut files = Vec::with_capacity(paths.len());
     for path in paths {
         let bytes = std::fs::read(&path).map_err(|e| PackageError::io("reading", &path, e))?;
@@ -45,7 +45,7 @@ pub(crate) fn read_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, PackageE
 
 /// Every `*.json` and `*.xml` file under `dir`; symlinked folders are not
 /// followed so a link loop cannot trap us.
-fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PackageError> {
+fn collect_loose_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PackageError> {
     let read = std::fs::read_dir(dir).map_err(|e| PackageError::io("listing folder", dir, e))?;
     for item in read {
         let item = item.map_err(|e| PackageError::io("listing folder", dir, e))?;
@@ -54,7 +54,7 @@ fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PackageError> 
             .file_type()
             .map_err(|e| PackageError::io("reading", &path, e))?;
         if kind.is_dir() {
-            collect_json(&path, out)?;
+            collect_loose_files(&path, out)?;
         } else if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("xml"))
@@ -80,8 +80,9 @@ pub type XmlToJson<'a> = &'a dyn Fn(&[u8]) -> Result<Vec<u8>, String>;
 
 /// Parses loose files into resources: XML files are first read into JSON
 /// with `xml`; Bundles are split into their entries; valid JSON that is not
-/// a resource (no `resourceType`) is skipped, so a folder may hold other
-/// JSON. Invalid JSON or XML is an error naming the file.
+/// a resource (no `resourceType`) is skipped, as is XML outside FHIR's
+/// namespace, so a folder may hold other files. Invalid JSON or FHIR XML is
+/// an error naming the file.
 pub(crate) fn resources(
     files: Vec<(String, Vec<u8>)>,
     label: &str,
@@ -89,7 +90,13 @@ pub(crate) fn resources(
 ) -> Result<Vec<LooseResource>, PackageError> {
     let mut out = Vec::new();
     for (name, bytes) in files {
-        let bytes = if looks_like_xml(&bytes) {
+        // XML that is not in FHIR's namespace (a build file beside the
+        // profiles) is skipped, as JSON without a resourceType is.
+        let xml_file = looks_like_xml(&bytes);
+        if xml_file && !contains(&bytes, b"http://hl7.org/fhir") {
+            continue;
+        }
+        let bytes = if xml_file {
             let bad = |reason: String| PackageError::BadXml {
                 package: label.to_string(),
                 file: name.clone(),
@@ -117,8 +124,14 @@ pub(crate) fn resources(
     Ok(out)
 }
 
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 /// XML where the first byte after a byte-order mark and blanks is `<`
-/// (JSON cannot start so).
+/// (JSON cannot start so); conform_xml says the same, but this crate reads
+/// no XML itself.
 fn looks_like_xml(bytes: &[u8]) -> bool {
     strip_bom(bytes)
         .iter()

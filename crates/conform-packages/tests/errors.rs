@@ -228,3 +228,41 @@ fn loose_xml_is_read_by_the_callers_converter() {
     let set = DefinitionSet::load_with(&pkgs, Some(&convert)).unwrap();
     assert!(set.get("http://example.org/vs").is_some());
 }
+
+/// In a folder of loose resources, XML outside FHIR's namespace (a build
+/// file) is skipped, as JSON without a resourceType is; FHIR XML is read.
+#[test]
+fn loose_folders_skip_xml_that_is_not_fhir() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = cache_only_config(dir.path());
+    let folder = dir.path().join("igsrc");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(
+        folder.join("pom.xml"),
+        "<project><modelVersion>4.0.0</modelVersion></project>",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("vs.xml"),
+        "<ValueSet xmlns=\"http://hl7.org/fhir\"/>",
+    )
+    .unwrap();
+    let pkgs = resolve(&cfg, &[PackageSpec::Loose(folder)]).unwrap();
+    let read = std::cell::RefCell::new(Vec::new());
+    let convert = |xml: &[u8]| {
+        read.borrow_mut()
+            .push(String::from_utf8_lossy(xml).into_owned());
+        Ok(
+            br#"{"resourceType": "ValueSet", "url": "http://example.org/vs", "status": "draft"}"#
+                .to_vec(),
+        )
+    };
+    let set = DefinitionSet::load_with(&pkgs, Some(&convert)).unwrap();
+    assert!(set.get("http://example.org/vs").is_some());
+    assert_eq!(
+        read.borrow().len(),
+        1,
+        "only the FHIR file is read: {:?}",
+        read.borrow()
+    );
+}

@@ -507,7 +507,9 @@ fn a_reference_of_another_shape_is_a_warning_and_one_with_blanks_an_error() {
             "{unresolvable}"
         );
     }
-    assert_eq!(in_entry("patient/123"), [(Severity::Warning, at)]);
+    assert_eq!(in_entry("patient/123"), [(Severity::Warning, at.clone())]);
+    // an absolute URI is not resolved against the fullUrl
+    assert_eq!(in_entry("urn:example:123"), [(Severity::Warning, at)]);
 }
 
 /// A transaction Bundle of `n` entries: Patients, each second one broken in

@@ -140,10 +140,9 @@ impl<'a> Walker<'a> {
     /// `Type/id/_history/version` in shape, are errors; any other shape is a
     /// warning to check it (`REFERENCE_REF_SUSPICIOUS`).
     pub(crate) fn reference_format(&mut self, at: NodeId, r: &str, why: ReferenceError) {
-        let relative = !matches!(
-            why,
-            ReferenceError::InvalidUrl(_) | ReferenceError::ConditionalType(_)
-        ) && !r.starts_with('#');
+        let relative = !super::bundle::is_absolute(r)
+            && !matches!(why, ReferenceError::ConditionalType(_))
+            && !r.starts_with('#');
         let unresolvable_in_entry =
             relative && !matches!(r.matches('/').count(), 1 | 3) && self.in_entry_with_full_url();
         let invalid = r.contains(char::is_whitespace)
