@@ -102,6 +102,17 @@ pub struct ProfileNode {
     pub slicing: Option<Slicing>,
 }
 
+impl ProfileNode {
+    /// The resource types its `Reference` types allow as targets (from
+    /// their target profiles).
+    pub fn reference_target_types(&self) -> impl Iterator<Item = &String> {
+        self.types
+            .iter()
+            .filter(|t| t.code == "Reference")
+            .flat_map(|t| t.target_types.iter())
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ProfileType {
     pub code: String,

@@ -825,12 +825,7 @@ impl<'a> Checker<'a> {
     /// A literal reference to a resource type the profile does not allow
     /// (and the base definition does: otherwise the walk has said so).
     fn reference_target(&mut self, node: NodeId, p: &ProfileNode, base: Base<'_>) {
-        let targets = || {
-            p.types
-                .iter()
-                .filter(|t| t.code == "Reference")
-                .flat_map(|t| t.target_types.iter())
-        };
+        let targets = || p.reference_target_types();
         // Decided before the target names are copied (every reference a
         // profile constrains comes here).
         if targets().next().is_none() || !self.rest_reference_types {

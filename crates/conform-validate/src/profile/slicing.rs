@@ -239,10 +239,8 @@ fn matches(ck: &mut Checker<'_>, it: &Item<'_>, slice: &ProfileNode, d: &Discrim
                     return false;
                 };
                 let allowed: Vec<&str> = target
-                    .types
-                    .iter()
-                    .filter(|t| t.code == "Reference")
-                    .flat_map(|t| t.target_types.iter().map(String::as_str))
+                    .reference_target_types()
+                    .map(String::as_str)
                     .collect();
                 let resolved = reach(ck, it, &d.path).unwrap_or_default();
                 return !allowed.is_empty()

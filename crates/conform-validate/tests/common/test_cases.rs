@@ -189,24 +189,19 @@ pub fn run_with(
         } else {
             base.clone()
         };
-        let validator = validator
-            .with_resources(supporting.clone())
+        validator
+            .with_resources(supporting)
             .with_options(options(case))
-            .with_code_checker(checker.clone());
-        (validator, supporting)
+            .with_code_checker(checker.clone())
     };
     let bytes = std::fs::read(root.join(case["file"].as_str().expect("file"))).expect("case file");
-    let (validator, _) = context(&own);
+    let validator = context(&own);
     let mut runs = vec![one(name.clone(), &validator, &bytes, &case["expected"])];
     if let Some(src) = profile["source"].as_str() {
-        let (validator, supporting) = context(&all);
-        let url = supporting
-            .iter()
-            .zip(all.iter().filter(|p| read_resource(p).is_some()))
-            .find(|(_, f)| f.as_str() == src)
-            .and_then(|(r, _)| r["url"].as_str())
-            .expect("profile has a url")
-            .to_string();
+        let validator = context(&all);
+        let url = read_resource(src)
+            .and_then(|sd| sd["url"].as_str().map(str::to_string))
+            .expect("profile has a url");
         let profiled = validator.with_profiles(ProfileSelection {
             explicit: vec![url],
             ..Default::default()
