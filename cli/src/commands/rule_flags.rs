@@ -55,6 +55,11 @@ pub struct RuleFlags {
     /// Resources marked experimental are errors (default false).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     no_experimental_content: Option<bool>,
+    /// Observations of a vital sign (by LOINC or SNOMED CT code) are also
+    /// validated against that sign's core profile, as FHIR R4 requires
+    /// (default true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    vital_signs_profiles: Option<bool>,
     /// Largest file read whole (JSON, XML, NDJSON on stdin), in bytes
     /// (default 268435456, 256 MiB); see docs/limits.md.
     #[arg(long, value_name = "BYTES", help_heading = "Limits")]
@@ -98,6 +103,7 @@ impl RuleFlags {
             must_support_hints: self.must_support_hints,
             must_support: self.must_support,
             no_experimental_content: self.no_experimental_content,
+            vital_signs_profiles: self.vital_signs_profiles,
             max_file_bytes: self.max_file_bytes,
             max_line_bytes: self.max_line_bytes,
             max_depth: self.max_depth,

@@ -154,6 +154,8 @@ rule_overrides! {
     must_support: bool,
     /// Resources marked experimental are errors.
     no_experimental_content: bool,
+    /// Observations of vital signs are validated against the sign's profile.
+    vital_signs_profiles: bool,
     /// Largest file read whole, in bytes (docs/limits.md).
     max_file_bytes: u64,
     /// Longest NDJSON line, in bytes.

@@ -112,6 +112,7 @@ pub mod rules {
         NARRATIVE = "narrative",
         EMBEDDED_HTML = "embedded-html",
         PROFILE_UNKNOWN = "profile-unknown",
+        PROFILE_VITAL_SIGNS = "profile-vital-signs",
         PROFILE_FIXED = "profile-fixed",
         PROFILE_PATTERN = "profile-pattern",
         PROFILE_TYPE = "profile-type",

@@ -45,6 +45,10 @@ pub struct Options {
     pub must_support: bool,
     /// Conformance resources marked `experimental` are errors.
     pub no_experimental_content: bool,
+    /// An Observation of a vital sign (by its LOINC or SNOMED CT code) is
+    /// validated against that sign's core profile too, as FHIR R4 requires
+    /// and the HL7 validator does.
+    pub vital_signs_profiles: bool,
     // Limits on hostile or runaway input (docs/limits.md).
     /// Largest file read whole (a JSON or XML resource, or NDJSON on
     /// standard input), in bytes; a larger one is not read.
@@ -89,6 +93,7 @@ impl Default for Options {
             must_support_hints: false,
             must_support: false,
             no_experimental_content: false,
+            vital_signs_profiles: true,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             max_depth: conform_json::DEFAULT_MAX_DEPTH,

@@ -329,21 +329,32 @@ fn node_at<'a>(ck: &Checker<'a>, slice: &'a ProfileNode, path: &[Step]) -> Optio
 /// One step of [`node_at`].
 fn child_at<'a>(ck: &Checker<'a>, node: &'a ProfileNode, step: &Step) -> Option<&'a ProfileNode> {
     let set = ck.profile;
-    let children = || node.children.iter().map(|&c| set.node(c));
+    let children = |node: &'a ProfileNode| node.children.iter().map(|&c| set.node(c));
     match step {
-        Step::Element(name) => children()
-            .find(|c| c.name == *name)
-            // a choice constrained to one type may be written by its typed
-            // name (`valueCode`)
-            .or_else(|| {
-                children().find(|c| {
-                    c.name
-                        .strip_prefix(name.as_str())
-                        .is_some_and(|rest| rest.starts_with(|ch: char| ch.is_ascii_uppercase()))
+        Step::Element(name) => {
+            // A sliced element is walked into through its first mandatory
+            // slice, as the reference resolves discriminator paths: bp's
+            // `code.coding.code` finds the code its `coding:SBPCode` fixes.
+            let node = node
+                .slicing
+                .iter()
+                .flat_map(|sl| sl.slices.iter().map(|&s| set.node(s)))
+                .find(|s| s.min > 0)
+                .unwrap_or(node);
+            children(node)
+                .find(|c| c.name == *name)
+                // a choice constrained to one type may be written by its typed
+                // name (`valueCode`)
+                .or_else(|| {
+                    children(node).find(|c| {
+                        c.name.strip_prefix(name.as_str()).is_some_and(|rest| {
+                            rest.starts_with(|ch: char| ch.is_ascii_uppercase())
+                        })
+                    })
                 })
-            }),
+        }
         Step::Extension(url) => {
-            let extension = children().find(|c| c.name == "extension")?;
+            let extension = children(node).find(|c| c.name == "extension")?;
             extension_slice(ck, extension, url)
         }
         Step::OfType(_) => Some(node),

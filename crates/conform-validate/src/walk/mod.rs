@@ -12,6 +12,7 @@ mod sub_checks;
 
 pub(crate) use sub_checks::walk_applies;
 mod values;
+mod vital_signs;
 
 use crate::context::Context;
 use crate::finding::{rules, IssueCode, Location, Outcome, Severity, Status};

@@ -44,6 +44,41 @@ impl<'a> Walker<'a> {
             };
             self.run_profile(node, plan);
         }
+        self.apply_vital_signs_profile(node, type_name, &done);
+    }
+
+    /// An Observation of a vital sign is validated against that sign's
+    /// profile too, claimed or not (FHIR R4 requires it; the HL7 validator
+    /// does it from R4 on), when the loaded packages define the profile.
+    fn apply_vital_signs_profile(&mut self, node: NodeId, type_name: &str, done: &[&str]) {
+        if !self.options.vital_signs_profiles
+            || type_name != "Observation"
+            || self.release == Some(conform_packages::FhirRelease::Stu3)
+        {
+            return;
+        }
+        let Some(implied) = super::vital_signs::implied_profile(self.doc, node) else {
+            return;
+        };
+        let Some(plan) = self.plans.profiles.get(&implied.url) else {
+            return;
+        };
+        let message = format!(
+            "Validated against the {} profile ({}), which FHIR requires of an Observation with the {} code {}",
+            implied.name, implied.url, implied.system, implied.code
+        );
+        let at = self.doc.offset(node);
+        self.emit(
+            Severity::Information,
+            IssueCode::Informational,
+            rules::PROFILE_VITAL_SIGNS,
+            at,
+            None,
+            message,
+        );
+        if !done.contains(&implied.url.as_str()) {
+            self.run_profile(node, plan);
+        }
     }
 
     /// Checks a value against one profile and reports what it finds; the
