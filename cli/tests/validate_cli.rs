@@ -23,7 +23,7 @@ fn valid_fixtures_pass() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(
         stdout(&out),
-        "Validated 8 files (10 resources): 0 errors, 0 warnings, 12 information (1 code not checked)\n"
+        "Validated 8 files (10 resources): 0 errors, 0 warnings, 13 information (1 code not checked)\n"
     );
 }
 

@@ -581,6 +581,70 @@ fn a_value_set_filter_names_a_property_its_system_has_with_a_value_of_its_type()
 }
 
 #[test]
+fn a_value_sets_listed_concepts_are_codes_of_their_system() {
+    let system = "http://example.org/fhir/CodeSystem/teeth";
+    let teeth = |content: &str| {
+        json!({"resourceType": "CodeSystem", "url": system, "status": "active",
+            "content": content, "concept": [{"code": "incisor"}, {"code": "molar"}]})
+    };
+    let value_set = |status: &str, version: Option<&str>| {
+        let mut vs = json!({"resourceType": "ValueSet", "url": "http://example.org/fhir/ValueSet/teeth",
+            "status": status, "compose": {
+                "include": [
+                    {"system": system, "concept": [{"code": "molar"}, {"code": "canine"}]},
+                    {"system": "http://snomed.info/sct", "concept": [
+                        {"code": "276885007"}, {"code": "1"}, {"code": "276885008"},
+                        {"code": "73211009 |Diabetes mellitus|"}]}],
+                "exclude": [{"system": system, "concept": [{"code": "premolar"}]}]}});
+        if let Some(v) = version {
+            vs["compose"]["include"][0]["version"] = json!(v);
+        }
+        vs
+    };
+    let found = |cs: Value, vs: Value| -> Vec<String> {
+        let v = common::r4().clone().with_resources(vec![cs]);
+        findings(
+            &v.validate_bytes(vs.to_string().as_bytes(), 0),
+            "code-invalid",
+        )
+    };
+    assert_eq!(
+        found(teeth("complete"), value_set("active", None)),
+        [
+            "Error ValueSet.compose.include[0].concept[1]",
+            "Error ValueSet.compose.include[1].concept[1]",
+            "Error ValueSet.compose.include[1].concept[2]",
+            "Error ValueSet.compose.exclude[0].concept[0]",
+        ]
+    );
+    // a retired value set's are warnings, as the reference has them
+    assert_eq!(
+        found(teeth("complete"), value_set("retired", None))
+            .iter()
+            .filter(|f| f.starts_with("Warning"))
+            .count(),
+        4
+    );
+    // a fragment's, and another version's, are not judged
+    let snomed = [
+        "Error ValueSet.compose.include[1].concept[1]",
+        "Error ValueSet.compose.include[1].concept[2]",
+    ];
+    assert_eq!(found(teeth("fragment"), value_set("active", None)), snomed);
+    let mut versioned = teeth("complete");
+    versioned["version"] = json!("2");
+    // (the exclude names no version: the held one is the one it means)
+    assert_eq!(
+        found(versioned, value_set("active", Some("1"))),
+        [
+            snomed[0],
+            snomed[1],
+            "Error ValueSet.compose.exclude[0].concept[0]"
+        ]
+    );
+}
+
+#[test]
 fn a_concept_maps_codes_are_in_its_value_sets_and_code_systems() {
     let rule = "concept-map-code";
     let (source, target) = (

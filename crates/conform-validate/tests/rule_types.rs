@@ -556,3 +556,58 @@ fn a_server_is_asked_only_about_systems_not_held_whole() {
         ]
     );
 }
+
+/// A SNOMED CT code made of digits must have a concept identifier's form
+/// (length, no leading zero, Verhoeff check digit, a concept's partition):
+/// a malformed one is an unknown code without asking a server; a
+/// well-formed one, or an expression, is left to the server.
+#[test]
+fn a_snomed_code_needs_a_concept_identifiers_form() {
+    use conform_outcome::terminology::{CodeAnswer, CodeChecker, CodeQuestion};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+    impl CodeChecker for Recorder {
+        fn check(&self, questions: &[CodeQuestion]) -> Vec<CodeAnswer> {
+            let mut asked = self.0.lock().unwrap();
+            asked.extend(questions.iter().map(|q| q.code.clone()));
+            questions
+                .iter()
+                .map(|_| CodeAnswer::not_checked("recorded"))
+                .collect()
+        }
+        fn asks_about(&self, _system: &str) -> bool {
+            true
+        }
+    }
+    let sct = |code: &str| json!({"system": "http://snomed.info/sct", "code": code});
+    let condition = json!({"resourceType": "Condition", "subject": {"reference": "Patient/1"},
+        "code": {"coding": [sct("73211009"), sct("73211008"), sct("754786014"),
+            sct("73211009 |Diabetes mellitus|")]}});
+    let at = |i: usize| format!("Condition.code.coding[{i}].code");
+    let r = validate(&condition);
+    assert_eq!(hits(&r, "code-invalid"), [(E, at(1)), (E, at(2))]);
+    let messages: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "code-invalid")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "The code '73211008' is not a SNOMED CT concept identifier: its last digit is not the Verhoeff check digit of the others",
+            "The code '754786014' is not a SNOMED CT concept identifier: its partition identifier 01 makes it the identifier of a description, not of a concept",
+        ]
+    );
+    let recorder = Arc::new(Recorder::default());
+    common::r4()
+        .clone()
+        .with_code_checker(Some(recorder.clone()))
+        .validate_bytes(condition.to_string().as_bytes(), 0);
+    assert_eq!(
+        *recorder.0.lock().unwrap(),
+        ["73211009", "73211009 |Diabetes mellitus|"]
+    );
+}

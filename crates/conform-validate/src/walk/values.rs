@@ -420,7 +420,9 @@ impl<'a> Walker<'a> {
                                 );
                                 self.supplement_as_system(node);
                                 self.code_in_held_system(node);
-                                self.ask_code_system(node, &el.path);
+                                if !self.snomed_concept_id(node) {
+                                    self.ask_code_system(node, &el.path);
+                                }
                             }
                             "Quantity" => types::coded::quantity(self, doc, node),
                             _ => {}

@@ -20,7 +20,7 @@ use crate::walk::Walker;
 use conform_json::{Document, NodeId};
 use serde_json::Value;
 
-const SNOMED: &str = "http://snomed.info/sct";
+const SNOMED: &str = crate::rule_families::types::sctid::SNOMED_CT;
 const LOINC: &str = "http://loinc.org";
 
 /// What a filter's value must be.
@@ -57,18 +57,33 @@ impl Walker<'_> {
         let Some(compose) = doc.get(node, "compose") else {
             return;
         };
-        let mut found: Vec<(Severity, NodeId, String, String)> = Vec::new();
+        let mut found: Vec<(Severity, &'static str, NodeId, String, String)> = Vec::new();
+        // (the reference warns, not errs, of a retired ValueSet's codes)
+        let retired = doc.get_str(node, "status").as_deref() == Some("retired");
         for part in ["include", "exclude"] {
             for (i, include) in items(doc, compose, part).enumerate() {
                 let Some(system) = doc.get_str(include, "system") else {
                     continue;
                 };
+                let version = doc.get_str(include, "version");
+                for (j, concept) in items(doc, include, "concept").enumerate() {
+                    if let Some(why) =
+                        self.concept_not_in(doc, concept, &system, version.as_deref())
+                    {
+                        let severity = if retired {
+                            Severity::Warning
+                        } else {
+                            Severity::Error
+                        };
+                        let at = format!("compose.{part}[{i}].concept[{j}]");
+                        found.push((severity, rules::CODE_INVALID, concept, at, why));
+                    }
+                }
                 // the CodeSystem is read only for filters (DICOM's is 1.3 MB
                 // of JSON)
                 if doc.get(include, "filter").is_none() {
                     continue;
                 }
-                let version = doc.get_str(include, "version");
                 // only a system held at hand: the core's and THO's are not
                 // (reading every definition to find one would slow every
                 // run that validates ValueSets)
@@ -79,21 +94,45 @@ impl Walker<'_> {
                 for (j, filter) in items(doc, include, "filter").enumerate() {
                     let at = format!("compose.{part}[{i}].filter[{j}]");
                     self.filter(doc, filter, &system, version.as_deref(), cs, |s, m| {
-                        found.push((s, filter, at.clone(), m))
+                        found.push((s, rules::VALUE_SET_FILTER, filter, at.clone(), m))
                     });
                 }
             }
         }
-        for (severity, at, path, message) in found {
-            self.report(
-                severity,
-                IssueCode::Invalid,
-                rules::VALUE_SET_FILTER,
-                at,
-                Some(&path),
-                message,
-            );
+        for (severity, rule, at, path, message) in found {
+            let code = if rule == rules::CODE_INVALID {
+                IssueCode::CodeInvalid
+            } else {
+                IssueCode::Invalid
+            };
+            self.report(severity, code, rule, at, Some(&path), message);
         }
+    }
+
+    /// Why a concept a ValueSet lists (`compose.include.concept`) is no
+    /// code of its system, as far as conform can tell without a server: a
+    /// SNOMED CT code that has no concept identifier's form, or a code the
+    /// held CodeSystem's complete content lacks (a fragment's, or another
+    /// version's, is not judged).
+    fn concept_not_in(
+        &self,
+        doc: &Document<'_>,
+        concept: NodeId,
+        system: &str,
+        version: Option<&str>,
+    ) -> Option<String> {
+        let code = doc.get_str(concept, "code")?;
+        if system == SNOMED {
+            return crate::rule_families::types::sctid::concept_id_problem(&code)
+                .map(|why| format!("The code '{code}' is not valid in the system {system}: it is not a SNOMED CT concept identifier ({why})"));
+        }
+        let codes = self.context.system_codes(system)?;
+        let other_version =
+            version.is_some() && codes.version.is_some() && version != codes.version.as_deref();
+        if codes.fragment || other_version || codes.contains(&code) {
+            return None;
+        }
+        Some(format!("The code '{code}' is not valid in the system {system}, whose complete content the loaded packages hold"))
     }
 
     fn filter(

@@ -224,6 +224,36 @@ impl crate::walk::Walker<'_> {
         self.path.pop();
     }
 
+    /// A SNOMED CT Coding's code, when it is an identifier (all digits),
+    /// must have an identifier's form ([`super::sctid`]): a malformed one
+    /// names no concept in any release, as a terminology server would
+    /// answer. Whether the finding was made (the server is then not asked).
+    pub(crate) fn snomed_concept_id(&mut self, node: NodeId) -> bool {
+        let doc = self.doc;
+        if doc.get_str(node, "system").as_deref() != Some(super::sctid::SNOMED_CT) {
+            return false;
+        }
+        let Some((at, code)) = doc
+            .get(node, "code")
+            .and_then(|at| Some((at, doc.str(at)?)))
+        else {
+            return false;
+        };
+        let Some(why) = super::sctid::concept_id_problem(&code) else {
+            return false;
+        };
+        let message = format!("The code '{code}' is not a SNOMED CT concept identifier: {why}");
+        self.emit(
+            Severity::Error,
+            IssueCode::CodeInvalid,
+            rules::CODE_INVALID,
+            doc.offset(at),
+            Some("code"),
+            message,
+        );
+        true
+    }
+
     /// A Coding's code must be one of its system's when the context holds
     /// that CodeSystem with its content (R4 CodeSystem.content: `complete`
     /// lists every code, so a code it lacks does not exist; a `fragment`

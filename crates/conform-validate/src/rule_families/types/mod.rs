@@ -8,7 +8,7 @@
 //! |---|---|
 //! | [`text`] | `string-whitespace`, `unicode-control`, `unicode-bidi`, `base64-whitespace`, `date-reasonable`, `decimal-range`, `canonical-url` |
 //! | [`attachment`] | `attachment-content`, `attachment-base64`, `attachment-size`, `attachment-hash` |
-//! | [`coded`] | `identifier-system`, `identifier-value`, `coding-system`, `coding-no-system`, `quantity-ucum`, `quantity-ucum-annotation` |
+//! | [`coded`] | `identifier-system`, `identifier-value`, `coding-system`, `coding-no-system`, `quantity-ucum`, `quantity-ucum-annotation`, `code-invalid` (held code systems; SNOMED CT identifiers' form, [`sctid`]) |
 //!
 //! Period, Range, Ratio, SampledData, Timing and ContactPoint have no
 //! native checks in the reference beyond fixed values and patterns (which
@@ -21,4 +21,5 @@
 pub(crate) mod attachment;
 pub(crate) mod coded;
 pub(crate) mod scan;
+pub(crate) mod sctid;
 pub(crate) mod text;
