@@ -51,6 +51,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         NARRATIVE => "The narrative XHTML is not allowed by FHIR.",
         EMBEDDED_HTML => "A string carries HTML markup.",
         PROFILE_UNKNOWN => "A profile the resource declares is not in the loaded packages.",
+        PROFILE_VITAL_SIGNS => "An Observation of a vital sign was also validated against that sign's core profile, as FHIR R4 requires.",
         PROFILE_FIXED => "A value differs from the profile's fixed value.",
         PROFILE_PATTERN => "A value does not match the profile's pattern.",
         PROFILE_TYPE => "A type the profile does not allow here.",
@@ -92,6 +93,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         STRUCTURE_DEFINITION_TYPE_PROFILE => "A StructureDefinition element type whose profile or target profile is not a definition of a type it allows.",
         QUESTIONNAIRE_ENABLE_WHEN => "A Questionnaire enableWhen naming no item, an inner item or the item itself, or one after it.",
         VALUE_SET_FILTER => "A ValueSet filter on a property its code system lacks, with an operation or a value the property does not take.",
+        VALUE_SET_PARAMETER => "A ValueSet filter's expression that is not FHIRPath or uses an undeclared parameter, or a declared parameter unused or undocumented.",
         CODE_SYSTEM_CONCEPT_PROPERTY => "A concept property that is undeclared, without a value, of the wrong type, or naming a code the system lacks.",
         CAPABILITY_SEARCH_PARAM => {
             "A CapabilityStatement search parameter's type differs from its definition's."

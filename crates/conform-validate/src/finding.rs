@@ -165,6 +165,7 @@ pub mod rules {
         CODE_SYSTEM_PROPERTY = "code-system-property",
         CODE_SYSTEM_CONCEPT_PROPERTY = "code-system-concept-property",
         VALUE_SET_FILTER = "value-set-filter",
+        VALUE_SET_PARAMETER = "value-set-parameter",
         CONCEPT_MAP_CODE = "concept-map-code",
         QUESTIONNAIRE_ENABLE_WHEN = "questionnaire-enable-when",
         STRUCTURE_DEFINITION_TYPE_PROFILE = "structure-definition-type-profile",

@@ -581,6 +581,69 @@ fn a_value_set_filter_names_a_property_its_system_has_with_a_value_of_its_type()
 }
 
 #[test]
+fn a_parameterised_value_sets_expressions_use_its_declared_parameters() {
+    let parameter = |name: &str, documented: bool| {
+        let mut ext = json!({"url": "http://hl7.org/fhir/tools/StructureDefinition/valueset-parameter",
+            "extension": [{"url": "name", "valueCode": name}]});
+        if documented {
+            ext["extension"].as_array_mut().unwrap().push(
+                json!({"url": "documentation", "valueMarkdown": "whether inactive codes count"}),
+            );
+        }
+        ext
+    };
+    let filter = |language: &str, expression: &str| {
+        json!({"property": "inactive", "op": "=", "_value": {"extension": [{
+            "url": "http://hl7.org/fhir/StructureDefinition/cqf-expression",
+            "valueExpression": {"language": language, "expression": expression}}]}})
+    };
+    let value_set = |parameters: Vec<Value>, filters: Vec<Value>| {
+        json!({"resourceType": "ValueSet", "url": "http://example.org/fhir/ValueSet/p",
+            "status": "active", "extension": parameters,
+            "compose": {"include": [{"system": "http://snomed.info/sct", "filter": filters}]}})
+    };
+    let found = |vs: Value| -> Vec<String> {
+        let r = validate(&vs);
+        r.findings
+            .iter()
+            .filter(|f| f.rule == "value-set-parameter")
+            .map(|f| format!("{:?} {}: {}", f.severity, f.expression(), f.message))
+            .collect()
+    };
+    let expr = "ValueSet.compose.include[0].filter";
+    let at = |j: usize| format!("{expr}[{j}].value.extension[0].value.ofType(Expression)");
+    // declared, documented and used (a FHIR constant needs no declaration)
+    assert_eq!(
+        found(value_set(
+            vec![parameter("p-inactive", true)],
+            vec![filter("text/fhirpath", "%p-inactive and %sct.exists()")]
+        )),
+        Vec::<String>::new()
+    );
+    let mut both = filter("text/fhirpath", "%p-inactive");
+    both["value"] = json!("true");
+    assert_eq!(
+        found(value_set(
+            vec![parameter("p-inactive", true), parameter("p-unused", false)],
+            vec![
+                filter("text/fhirpath", "%p-inactive3"),
+                filter("text/fhirpath", "$ and %p-inactive"),
+                filter("text/cql", "\"p-inactive\""),
+                both,
+            ]
+        )),
+        [
+            "Warning ValueSet.extension[1]: The value set parameter 'p-unused' has no documentation, so users are unlikely to be able to give it correctly".to_string(),
+            format!("Error {}: The expression '%p-inactive3' uses the parameter 'p-inactive3', which the ValueSet does not declare", at(0)),
+            format!("Error {}: The expression '$ and %p-inactive' is not valid FHIRPath: at 0: unknown variable $", at(1)),
+            format!("Error {}: A ValueSet filter's expression must be FHIRPath ('text/fhirpath'), not 'text/cql'", at(2)),
+            format!("Error {}: A filter cannot have both a value and an expression giving its value", at(3)),
+            "Warning ValueSet.extension[1]: The value set parameter 'p-unused' is not used by any filter".to_string(),
+        ]
+    );
+}
+
+#[test]
 fn a_value_sets_listed_concepts_are_codes_of_their_system() {
     let system = "http://example.org/fhir/CodeSystem/teeth";
     let teeth = |content: &str| {

@@ -36,6 +36,7 @@ mod questionnaire;
 mod search_parameter;
 mod structure_definition;
 mod value_set;
+mod value_set_parameters;
 
 use conform_json::{Document, NodeId};
 

@@ -53,6 +53,7 @@ struct Rules {
 
 impl Walker<'_> {
     pub(crate) fn value_set(&mut self, node: NodeId) {
+        self.value_set_parameters(node);
         let doc = self.doc;
         let Some(compose) = doc.get(node, "compose") else {
             return;
