@@ -49,6 +49,21 @@ pub(crate) type Issue = crate::finding::LocalIssue;
 /// against definitions that refer to themselves.
 const MAX_DEPTH: usize = 24;
 
+/// Whether a value conforms to a profile, as a trial found, kept for the
+/// document: a resource many references lead to (a Bundle's Patient) is
+/// tried against a profile once, and a cycle of references ends where it
+/// began (a value being tried is taken to conform meanwhile, as the
+/// reference returns the findings it has so far).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Conformance {
+    Trying,
+    Conforms,
+    Fails,
+}
+
+/// [`Conformance`] by value and profile (the plan's address).
+pub(crate) type Conformances = rustc_hash::FxHashMap<(NodeId, usize), Conformance>;
+
 pub(crate) struct Checker<'a> {
     plans: &'a Plans,
     values: &'a Values,
@@ -89,6 +104,9 @@ pub(crate) struct Checker<'a> {
     /// when asked to record them ([`Checker::record_must_support`]);
     /// trials of other profiles never record.
     must_support_seen: Option<rustc_hash::FxHashSet<NodeIdx>>,
+    /// What trials of this document found so far: lent to each trial and
+    /// taken back, and kept by the walk between checks.
+    pub(crate) conformances: Conformances,
     pub(crate) issues: Vec<Issue>,
 }
 
@@ -143,6 +161,7 @@ impl<'a> Checker<'a> {
             root_resource: None,
             unsupported_depth: 0,
             must_support_seen: None,
+            conformances: Conformances::default(),
             issues: Vec::new(),
         }
     }
@@ -645,19 +664,35 @@ impl<'a> Checker<'a> {
             root_resource: None,
             unsupported_depth: 0,
             must_support_seen: None,
+            conformances: std::mem::take(&mut self.conformances),
             issues: Vec::new(),
         };
         sub.check(node);
+        self.conformances = std::mem::take(&mut sub.conformances);
         sub.issues
     }
 
     /// Whether `node` conforms to another profile, on its own (every
     /// constraint counts, whatever the walk reports): for slicing by profile.
     pub(crate) fn conforms(&mut self, node: NodeId, plan: &'a ProfilePlan) -> bool {
+        let key = (node, std::ptr::from_ref(plan) as usize);
+        match self.conformances.get(&key) {
+            Some(Conformance::Trying) => return true,
+            Some(known) => return *known == Conformance::Conforms,
+            None => {}
+        }
+        self.conformances.insert(key, Conformance::Trying);
         let beside_walk = self.beside_walk.take();
         let issues = self.trial(node, plan);
         self.beside_walk = beside_walk;
-        issues.iter().all(|i| !i.severity.is_error())
+        let conforms = issues.iter().all(|i| !i.severity.is_error());
+        let found = if conforms {
+            Conformance::Conforms
+        } else {
+            Conformance::Fails
+        };
+        self.conformances.insert(key, found);
+        conforms
     }
 
     // ---- terminology, limits, references -----------------------------------
@@ -736,10 +771,11 @@ impl<'a> Checker<'a> {
     /// profiles of its type, as the reference checks a resolved reference
     /// (`Reference_REF_CantMatchChoice`). A target profile that is the base
     /// definition of that type asks nothing more; one that is not loaded
-    /// leaves the question open. Only the check started by the walk asks
-    /// (not trials of other profiles), so references cannot recurse.
+    /// leaves the question open. Trials ask too (a slice by profile whose
+    /// profile asks its subject's profile, as a document's Composition
+    /// does), each value against each profile once ([`Conformance`]).
     fn reference_target_profiles(&mut self, node: NodeId, p: &ProfileNode) {
-        if self.depth > 0 {
+        if self.depth >= MAX_DEPTH {
             return;
         }
         let set = self.set();
@@ -754,7 +790,7 @@ impl<'a> Checker<'a> {
         let Some(r) = self.doc.get_str(node, "reference") else {
             return;
         };
-        let Some(target) = self.resolve_here(&r) else {
+        let Some(target) = self.resolve_here(&r, node) else {
             return;
         };
         let urls: Vec<&str> = p
@@ -802,9 +838,11 @@ impl<'a> Checker<'a> {
         );
     }
 
-    /// The resource a reference leads to here: a contained resource of the
-    /// resource being checked, or an entry of the enclosing Bundle.
-    fn resolve_here(&self, r: &str) -> Option<NodeId> {
+    /// The resource a reference (`r`, at `at`) leads to here: a contained
+    /// resource of the resource being checked, or an entry of the enclosing
+    /// Bundle, read from the entry the reference is in (found by where it
+    /// is, when the check is of the whole Bundle).
+    fn resolve_here(&self, r: &str, at: NodeId) -> Option<NodeId> {
         let doc = self.doc;
         if let Some(id) = r.strip_prefix('#') {
             let root = self.root_resource?;
@@ -816,6 +854,7 @@ impl<'a> Checker<'a> {
                 .find(|&c| doc.get_str(c, "id").as_deref() == Some(id));
         }
         let (index, from) = self.bundle?;
+        let from = from.or_else(|| index.entry_at(doc, doc.offset(at)));
         match index.resolve(r, from) {
             crate::rule_families::bundle::Resolution::Entry(i) => index.resource_of(i),
             _ => None,

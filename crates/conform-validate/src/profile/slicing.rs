@@ -182,7 +182,7 @@ fn extension_url_at<'c>(slice: &'c ProfileNode, path: &[Step]) -> Option<&'c str
 fn resolver<'c>(ck: &'c Checker<'_>) -> impl Fn(NodeId) -> Option<NodeId> + 'c {
     move |reference| {
         let text = ck.doc.get_str(reference, "reference")?;
-        ck.resolve_here(&text)
+        ck.resolve_here(&text, reference)
     }
 }
 

@@ -121,6 +121,9 @@ pub(crate) struct Walker<'a> {
     pub(crate) release: Option<conform_packages::FhirRelease>,
     /// Asks about the codes the packages cannot judge, when set.
     pub(crate) checker: Option<&'a dyn conform_outcome::terminology::CodeChecker>,
+    /// What the profile checks have found of values against other
+    /// profiles, for the rest of the document.
+    pub(crate) conformances: crate::profile::Conformances,
 }
 
 impl<'a> Walker<'a> {
@@ -152,6 +155,7 @@ impl<'a> Walker<'a> {
             must_support: Vec::new(),
             release: v.release,
             checker: v.checker.as_deref(),
+            conformances: Default::default(),
         }
     }
 
@@ -177,6 +181,7 @@ impl<'a> Walker<'a> {
             deferred: Default::default(),
             pending: Vec::new(),
             must_support: Vec::new(),
+            conformances: Default::default(),
             ..*self
         }
     }
@@ -510,6 +515,10 @@ impl<'a> Walker<'a> {
         self.resources.pop();
         match role {
             Role::Bundle => {
+                // Its own profiles first, while its index stands: what they
+                // ask of its entries' references (a document profile's
+                // Composition slice, of its subject) resolves in it.
+                self.apply_profiles(node, tid);
                 if let Some(index) = self.bundles.pop() {
                     self.bundle(node, &index);
                 }
@@ -526,7 +535,9 @@ impl<'a> Walker<'a> {
             Role::MeasureReport => self.measure_report(node),
             _ => {}
         }
-        self.apply_profiles(node, tid);
+        if role != Role::Bundle {
+            self.apply_profiles(node, tid);
+        }
         if scope {
             if let Some(done) = self.contained.pop() {
                 self.unreferenced_contained(done);

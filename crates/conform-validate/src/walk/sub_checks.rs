@@ -103,7 +103,9 @@ impl<'a> Walker<'a> {
         if self.options.invariants {
             ck = ck.with_invariants(self.inv, &self.resources);
         }
+        ck.conformances = std::mem::take(&mut self.conformances);
         ck.check(node);
+        self.conformances = std::mem::take(&mut ck.conformances);
         if let Some(population) = ck.must_support_population() {
             self.must_support.push(population);
         }
