@@ -10,11 +10,7 @@ use serde_json::{json, Value};
 const BASE: &str = "http://example.org/fhir/StructureDefinition/";
 
 fn profile(name: &str, ty: &str, elements: Value) -> Value {
-    json!({"resourceType": "StructureDefinition", "url": format!("{BASE}{name}"),
-        "name": name, "status": "active", "fhirVersion": "4.0.1", "kind": "resource",
-        "abstract": false, "type": ty,
-        "baseDefinition": format!("http://hl7.org/fhir/StructureDefinition/{ty}"),
-        "derivation": "constraint", "differential": {"element": elements}})
+    common::constraint(&format!("{BASE}{name}"), ty, elements)
 }
 
 fn slicing(id: &str, kind: &str, path: &str) -> Value {
@@ -25,7 +21,6 @@ fn slicing(id: &str, kind: &str, path: &str) -> Value {
 fn validator() -> &'static conform_validate::Validator {
     static V: std::sync::OnceLock<conform_validate::Validator> = std::sync::OnceLock::new();
     V.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir");
         let target = |slice: &str, ty: &str| {
             json!({"id": format!("List.entry:{slice}.item"), "path": "List.entry.item",
                 "type": [{"code": "Reference",
@@ -92,18 +87,7 @@ fn validator() -> &'static conform_validate::Validator {
         elements.extend(telecom("homePhone", "phone", Some("home")));
         elements.extend(telecom("email", "email", None));
         let by_absence = profile("telecom-by-use", "Patient", Value::Array(elements));
-        let mut files = Vec::new();
-        for (name, sd) in [
-            ("a", by_resolved_type),
-            ("b", by_extension_value),
-            ("c", kind),
-            ("d", by_absence),
-        ] {
-            let path = dir.path().join(format!("{name}.json"));
-            std::fs::write(&path, sd.to_string()).expect("write profile");
-            files.push(path);
-        }
-        common::r4_with(&files)
+        common::r4_with_definitions(&[by_resolved_type, by_extension_value, kind, by_absence])
     })
 }
 

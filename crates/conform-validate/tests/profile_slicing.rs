@@ -57,39 +57,20 @@ fn a_value_matching_two_slices_is_an_error() {
 /// A Patient profile that needs a gender, and an Observation profile whose
 /// subject must be such a Patient.
 fn target_profile_validator() -> conform_validate::Validator {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sd = |url: &str, ty: &str, elements: serde_json::Value| {
-        json!({"resourceType": "StructureDefinition", "url": url, "name": "P",
-            "status": "active", "fhirVersion": "4.0.1", "kind": "resource", "abstract": false,
-            "type": ty, "baseDefinition": format!("http://hl7.org/fhir/StructureDefinition/{ty}"),
-            "derivation": "constraint", "differential": {"element": elements}})
-    };
-    let files = [
-        (
-            "gendered",
-            sd(
-                "http://example.org/fhir/StructureDefinition/gendered",
-                "Patient",
-                json!([{"id": "Patient.gender", "path": "Patient.gender", "min": 1}]),
-            ),
+    common::r4_with_definitions(&[
+        common::constraint(
+            "http://example.org/fhir/StructureDefinition/gendered",
+            "Patient",
+            json!([{"id": "Patient.gender", "path": "Patient.gender", "min": 1}]),
         ),
-        (
-            "obs",
-            sd(
-                "http://example.org/fhir/StructureDefinition/obs",
-                "Observation",
-                json!([{"id": "Observation.subject", "path": "Observation.subject",
+        common::constraint(
+            "http://example.org/fhir/StructureDefinition/obs",
+            "Observation",
+            json!([{"id": "Observation.subject", "path": "Observation.subject",
                 "type": [{"code": "Reference",
                     "targetProfile": ["http://example.org/fhir/StructureDefinition/gendered"]}]}]),
-            ),
         ),
-    ]
-    .map(|(name, sd)| {
-        let path = dir.path().join(format!("{name}.json"));
-        std::fs::write(&path, sd.to_string()).expect("write");
-        path
-    });
-    common::r4_with(&files)
+    ])
 }
 
 #[test]

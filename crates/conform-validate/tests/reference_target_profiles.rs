@@ -11,17 +11,12 @@ use serde_json::{json, Value};
 const BASE: &str = "http://example.org/fhir/StructureDefinition/";
 
 fn profile(name: &str, ty: &str, elements: Value) -> Value {
-    json!({"resourceType": "StructureDefinition", "url": format!("{BASE}{name}"),
-        "name": name, "status": "active", "fhirVersion": "4.0.1", "kind": "resource",
-        "abstract": false, "type": ty,
-        "baseDefinition": format!("http://hl7.org/fhir/StructureDefinition/{ty}"),
-        "derivation": "constraint", "differential": {"element": elements}})
+    common::constraint(&format!("{BASE}{name}"), ty, elements)
 }
 
 fn validator() -> &'static conform_validate::Validator {
     static V: std::sync::OnceLock<conform_validate::Validator> = std::sync::OnceLock::new();
     V.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir");
         let identified = profile(
             "identified-patient",
             "Patient",
@@ -53,13 +48,7 @@ fn validator() -> &'static conform_validate::Validator {
                         "profile": [format!("{BASE}about-an-identified-patient")]}]},
             ]),
         );
-        let mut files = Vec::new();
-        for (name, sd) in [("p", identified), ("c", composition), ("d", document)] {
-            let path = dir.path().join(format!("{name}.json"));
-            std::fs::write(&path, sd.to_string()).expect("write profile");
-            files.push(path);
-        }
-        common::r4_with(&files)
+        common::r4_with_definitions(&[identified, composition, document])
     })
 }
 

@@ -76,6 +76,33 @@ pub fn r4_with(files: &[std::path::PathBuf]) -> Validator {
     load(&specs).0
 }
 
+/// A profile of the resource type `ty` at `url`, made of the differential
+/// `elements` (conform generates its snapshot on load); named after the
+/// URL's last segment.
+pub fn constraint(url: &str, ty: &str, elements: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"resourceType": "StructureDefinition", "url": url,
+        "name": url.rsplit('/').next().unwrap_or("P"), "status": "active",
+        "fhirVersion": "4.0.1", "kind": "resource", "abstract": false, "type": ty,
+        "baseDefinition": format!("http://hl7.org/fhir/StructureDefinition/{ty}"),
+        "derivation": "constraint", "differential": {"element": elements}})
+}
+
+/// A validator for R4 with these definitions loaded as loose files, as
+/// `--ig` loads them.
+pub fn r4_with_definitions(definitions: &[serde_json::Value]) -> Validator {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files: Vec<std::path::PathBuf> = definitions
+        .iter()
+        .enumerate()
+        .map(|(i, sd)| {
+            let path = dir.path().join(format!("definition-{i}.json"));
+            std::fs::write(&path, sd.to_string()).expect("write definition");
+            path
+        })
+        .collect();
+    r4_with(&files)
+}
+
 /// The `*.json` files of a shared test data folder (relative to the test
 /// data root), sorted so results never depend on the file system, and
 /// checked to be as many as the data's README says.
