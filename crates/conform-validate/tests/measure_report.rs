@@ -147,6 +147,51 @@ fn groups_and_populations_match_the_measures_by_code() {
 }
 
 #[test]
+fn stratifiers_match_the_measures_by_code() {
+    let strata = "http://example.org/strata";
+    let mut m = measure("cohort", &[("g1", &["initial-population"])]);
+    m["group"][0]["stratifier"] = json!([
+        {"id": "by-age", "code": code(strata, "age")},
+        {"id": "by-sex", "code": code(strata, "sex")}]);
+    // a report's stratifier code repeats: the first is matched
+    let stratifier = |c: Option<&str>| match c {
+        Some(c) => json!({"code": [code(strata, c)], "stratum": [{"value": {"text": "x"}}]}),
+        None => json!({"stratum": [{"value": {"text": "x"}}]}),
+    };
+    let group = |stratifiers: Vec<Value>| {
+        json!([{"code": code("http://example.org/groups", "g1"),
+            "population": [population("initial-population", json!({"count": 1}))],
+            "stratifier": stratifiers}])
+    };
+    let both = group(vec![stratifier(Some("age")), stratifier(Some("sex"))]);
+    assert_eq!(
+        findings(&report("summary", m.clone(), both)),
+        Vec::<String>::new()
+    );
+    let at =
+        |k: usize| format!("Error measure-report-group MeasureReport.group[0].stratifier[{k}]");
+    assert_eq!(
+        findings(&report(
+            "summary",
+            m,
+            group(vec![
+                stratifier(Some("age")),
+                stratifier(Some("age")),
+                stratifier(Some("postcode")),
+                stratifier(None)
+            ])
+        )),
+        [
+            at(1),
+            at(2),
+            at(3),
+            // the Measure's `by-sex` is left out
+            "Error measure-report-group MeasureReport.group[0]".to_string(),
+        ]
+    );
+}
+
+#[test]
 fn the_score_is_what_the_scoring_asks_for() {
     let pops = json!([population("initial-population", json!({"count": 4}))]);
     let scored = |scoring: &str, score: Option<Value>| {

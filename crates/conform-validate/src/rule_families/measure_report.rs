@@ -4,12 +4,13 @@
 //! | rule | what |
 //! |---|---|
 //! | `measure-report-measure` | a Measure that cannot be resolved (warning: nothing else can be checked), or whose scoring is none of proportion, ratio, continuous-variable and cohort (information: the score cannot be checked) |
-//! | `measure-report-group` | groups and their populations matched to the Measure's by code: one without a code, with a code the Measure lacks or another group (population) has, a Measure group (population) the report leaves out; a population of a `subject-list` report whose count is not the number of subjects listed, one of another report type that lists subjects (error) or gives no count (warning) |
+//! | `measure-report-group` | groups, their populations and stratifiers matched to the Measure's by code: one without a code, with a code the Measure lacks or another group (population) has, a Measure group (population) the report leaves out; a population of a `subject-list` report whose count is not the number of subjects listed, one of another report type that lists subjects (error) or gives no count (warning) |
 //! | `measure-report-score` | a measureScore where the report is `data-collection` or the scoring `cohort`; none where the scoring is proportion, ratio or continuous-variable, or without a value; units on a proportion, or a proportion outside 0..1; no unit on a ratio (warning) |
 //!
 //! The Measure is a contained one (`#id`) or one the loaded packages,
 //! `--ig` files or the run's supporting resources define. Stratifiers are
-//! not checked yet.
+//! matched by code as groups are (their strata are not judged: the
+//! reference does not judge them either).
 
 use crate::context::contained_value;
 use crate::finding::{rules, IssueCode, Severity};
@@ -35,6 +36,7 @@ type Found = Vec<(NodeId, String, Severity, &'static str, String)>;
 enum Level {
     Group,
     Population,
+    Stratifier,
 }
 
 impl Level {
@@ -42,6 +44,7 @@ impl Level {
         match self {
             Level::Group => "group",
             Level::Population => "group population",
+            Level::Stratifier => "group stratifier",
         }
     }
 }
@@ -181,7 +184,12 @@ impl<'a> Check<'a, '_> {
     ) -> Option<usize> {
         let doc = self.doc;
         let what = level.name();
-        let Some(code) = doc.get(node, "code") else {
+        // (a stratifier's `code` repeats: its first is the one matched, as
+        // the reference reads it)
+        let code = doc
+            .get(node, "code")
+            .map(|c| doc.elements(c).first().copied().unwrap_or(c));
+        let Some(code) = code else {
             let message = format!(
                 "Group should have a code that matches the {what} definition in the measure"
             );
@@ -198,9 +206,8 @@ impl<'a> Check<'a, '_> {
                     "The code '{}' for this group has no match in the measure definition",
                     describe(&codings)
                 ),
-                Level::Population => {
-                    "The code for this group population has no match in the measure definition"
-                        .to_string()
+                Level::Population | Level::Stratifier => {
+                    format!("The code for this {what} has no match in the measure definition")
                 }
             };
             self.group_error(node, path.to_string(), message);
@@ -217,7 +224,32 @@ impl<'a> Check<'a, '_> {
 
     fn group(&mut self, group: NodeId, path: &str, measure_group: &'a Value) {
         self.populations(group, path, measure_group);
+        self.stratifiers(group, path, measure_group);
         self.score(group, path);
+    }
+
+    /// The group's stratifiers against the Measure group's: each matched
+    /// by code once, and none of the Measure's left out.
+    fn stratifiers(&mut self, group: NodeId, path: &str, measure_group: &'a Value) {
+        let doc = self.doc;
+        let wanted: Vec<&'a Value> = array(&measure_group["stratifier"]);
+        let mut used: Vec<usize> = Vec::new();
+        for (k, stratifier) in children(doc, group, "stratifier").into_iter().enumerate() {
+            let path = format!("{path}.stratifier[{k}]");
+            self.match_by_code(stratifier, &path, &wanted, &mut used, Level::Stratifier);
+        }
+        for (m, w) in wanted.iter().enumerate() {
+            if !used.contains(&m) {
+                let id = w["id"]
+                    .as_str()
+                    .map_or(String::new(), |id| format!(" (id '{id}')"));
+                let message = format!(
+                    "The MeasureReport does not include a stratifier for the stratifier with code '{}'{id}",
+                    describe_value(&w["code"])
+                );
+                self.group_error(group, path.to_string(), message);
+            }
+        }
     }
 
     fn populations(&mut self, group: NodeId, path: &str, measure_group: &'a Value) {
