@@ -152,9 +152,14 @@ fn stratifiers_match_the_measures_by_code() {
     let mut m = measure("cohort", &[("g1", &["initial-population"])]);
     m["group"][0]["stratifier"] = json!([
         {"id": "by-age", "code": code(strata, "age")},
-        {"id": "by-sex", "code": code(strata, "sex")}]);
+        {"id": "by-sex", "code": code(strata, "sex")},
+        {"id": "young", "code": {"text": "ages up to 9"}}]);
     // a report's stratifier code repeats: the first is matched
     let stratifier = |c: Option<&str>| match c {
+        // (coded by text alone, they match by text)
+        Some(text) if text.contains(' ') => {
+            json!({"code": [{"text": text}], "stratum": [{"value": {"text": "x"}}]})
+        }
         Some(c) => json!({"code": [code(strata, c)], "stratum": [{"value": {"text": "x"}}]}),
         None => json!({"stratum": [{"value": {"text": "x"}}]}),
     };
@@ -163,7 +168,11 @@ fn stratifiers_match_the_measures_by_code() {
             "population": [population("initial-population", json!({"count": 1}))],
             "stratifier": stratifiers}])
     };
-    let both = group(vec![stratifier(Some("age")), stratifier(Some("sex"))]);
+    let both = group(vec![
+        stratifier(Some("age")),
+        stratifier(Some("sex")),
+        stratifier(Some("ages up to 9")),
+    ]);
     assert_eq!(
         findings(&report("summary", m.clone(), both)),
         Vec::<String>::new()
@@ -178,14 +187,17 @@ fn stratifiers_match_the_measures_by_code() {
                 stratifier(Some("age")),
                 stratifier(Some("age")),
                 stratifier(Some("postcode")),
-                stratifier(None)
+                stratifier(None),
+                stratifier(Some("ages up to 10"))
             ])
         )),
         [
             at(1),
             at(2),
             at(3),
-            // the Measure's `by-sex` is left out
+            at(4),
+            // the Measure's `by-sex` and `young` are left out
+            "Error measure-report-group MeasureReport.group[0]".to_string(),
             "Error measure-report-group MeasureReport.group[0]".to_string(),
         ]
     );

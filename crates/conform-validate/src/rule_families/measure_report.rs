@@ -197,9 +197,19 @@ impl<'a> Check<'a, '_> {
             return None;
         };
         let codings = codings(doc, code);
+        // Stratifiers coded by text alone match by their text (the
+        // reference's stratifier look-up; groups and populations need codes).
+        let text = doc.get_str(code, "text");
+        let by_text = |w: &Value| {
+            matches!(level, Level::Stratifier)
+                && codings.is_empty()
+                && array(&w["code"]["coding"]).is_empty()
+                && text.is_some()
+                && w["code"]["text"].as_str() == text.as_deref()
+        };
         let Some(m) = wanted
             .iter()
-            .position(|w| matches_code(&codings, &w["code"]))
+            .position(|w| matches_code(&codings, &w["code"]) || by_text(w))
         else {
             let message = match level {
                 Level::Group => format!(
