@@ -119,6 +119,13 @@ pub struct ListedCodes {
 }
 
 impl ListedCodes {
+    /// Whether `version` (a Coding's or an include's) names another version
+    /// than the one held, whose codes then say nothing of it (no version on
+    /// either side is taken to mean the held one).
+    pub fn other_version(&self, version: Option<&str>) -> bool {
+        version.is_some() && self.version.is_some() && version != self.version.as_deref()
+    }
+
     pub fn of(cs: &Value) -> Option<ListedCodes> {
         let listed = cs["resourceType"] == "CodeSystem"
             && !crate::plan::ContextResource::is_supplement(cs)

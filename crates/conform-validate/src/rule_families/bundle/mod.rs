@@ -144,19 +144,14 @@ impl BundleIndex {
 
     /// The resource of entry `i`.
     /// The entry whose resource holds the value at byte `offset` (a
-    /// reference found by a check of the whole Bundle): the last entry whose
-    /// resource starts at or before it, entries being in document order.
+    /// reference found by a check of the whole Bundle): the last entry that
+    /// starts at or before it, entries being in document order.
     pub(crate) fn entry_at(&self, doc: &Document<'_>, offset: usize) -> Option<usize> {
-        let starts = |i: &usize| {
-            self.entries[*i]
-                .resource
-                .is_some_and(|r| doc.offset(r) <= offset)
-        };
-        let with_resource: Vec<usize> = (0..self.entries.len())
-            .filter(|&i| self.entries[i].resource.is_some())
-            .collect();
-        let before = with_resource.partition_point(starts);
-        before.checked_sub(1).map(|k| with_resource[k])
+        let after = self
+            .entries
+            .partition_point(|e| doc.offset(e.node) <= offset);
+        let i = after.checked_sub(1)?;
+        self.entries[i].resource.is_some().then_some(i)
     }
 
     pub(crate) fn resource_of(&self, i: usize) -> Option<NodeId> {

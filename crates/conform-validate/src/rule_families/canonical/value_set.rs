@@ -128,9 +128,7 @@ impl Walker<'_> {
                 .map(|why| format!("The code '{code}' is not valid in the system {system}: it is not a SNOMED CT concept identifier ({why})"));
         }
         let codes = self.context.system_codes(system)?;
-        let other_version =
-            version.is_some() && codes.version.is_some() && version != codes.version.as_deref();
-        if codes.fragment || other_version || codes.contains(&code) {
+        if codes.fragment || codes.other_version(version) || codes.contains(&code) {
             return None;
         }
         Some(format!("The code '{code}' is not valid in the system {system}, whose complete content the loaded packages hold"))

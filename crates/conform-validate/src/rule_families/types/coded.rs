@@ -278,11 +278,7 @@ impl crate::walk::Walker<'_> {
         if codes.contains(&code) {
             return;
         }
-        let version = doc.get_str(node, "version");
-        if version.is_some()
-            && codes.version.is_some()
-            && version.as_deref() != codes.version.as_deref()
-        {
+        if codes.other_version(doc.get_str(node, "version").as_deref()) {
             return;
         }
         let shown_version = codes
