@@ -173,22 +173,23 @@ pub(crate) fn implied_profile(doc: &Document<'_>, observation: NodeId) -> Option
     let codings = doc
         .get(observation, "code")
         .and_then(|c| doc.get(c, "coding"))?;
-    let codings: Vec<(String, String)> = doc
-        .elements(codings)
-        .iter()
-        .filter_map(|&c| {
-            Some((
-                doc.get_str(c, "system")?.into_owned(),
-                doc.get_str(c, "code")?.into_owned(),
-            ))
-        })
-        .collect();
-    let find = |system: &str, codes: fn(&VitalSign) -> &'static [&'static str]| {
+    let codings = doc.elements(codings);
+    // The codes of one system, in the codings' order (borrowed: most
+    // Observations are no vital sign, and every one comes here).
+    let codes_of = |system: &str| {
+        codings
+            .iter()
+            .filter(|&&c| doc.get_str(c, "system").as_deref() == Some(system))
+            .filter_map(|&c| doc.get_str(c, "code"))
+            .collect::<Vec<_>>()
+    };
+    let find = |system: &str, listed: fn(&VitalSign) -> &'static [&'static str]| {
+        let codes = codes_of(system);
         SIGNS.iter().find_map(|sign| {
-            codings
+            codes
                 .iter()
-                .find(|(s, c)| s == system && codes(sign).contains(&c.as_str()))
-                .map(|(_, code)| (sign, code.clone()))
+                .find(|c| listed(sign).contains(&c.as_ref()))
+                .map(|code| (sign, code.to_string()))
         })
     };
     let (sign, system, code) = find(LOINC, |s| s.loinc)
