@@ -327,3 +327,68 @@ fn experimental_content_is_refused_when_asked() {
         ["error"]
     );
 }
+
+/// `--resolve-from`: references resolve to the resources of a folder,
+/// under `check-valid` unless a policy is given; a path that is not there
+/// is a usage error.
+#[test]
+fn resolve_from_resolves_references_to_a_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let people = dir.path().join("people");
+    std::fs::create_dir(&people).expect("folder");
+    std::fs::write(
+        people.join("p1.json"),
+        r#"{"resourceType": "Patient", "id": "p1"}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("obs.json"),
+        r#"{"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+            "subject": {"reference": "Patient/p1"},
+            "performer": [{"reference": "Practitioner/nobody"}]}"#,
+    )
+    .expect("write");
+    let unresolved = |extra: &[&str]| {
+        let mut args = vec!["validate", "-f", "json", "obs.json"];
+        args.extend_from_slice(extra);
+        let out = conform_in(dir.path(), &args);
+        let report: serde_json::Value = serde_json::from_str(&stdout(&out))
+            .unwrap_or_else(|e| panic!("JSON report ({e}): {}", common::stderr(&out)));
+        let paths: Vec<String> = report["files"][0]["resources"][0]["issues"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|i| i["rule"] == "reference-not-resolved")
+            .map(|i| i["expression"].as_str().unwrap_or_default().to_string())
+            .collect();
+        (paths, out.status.code())
+    };
+    assert_eq!(
+        unresolved(&["--resolve-from", "people"]),
+        (
+            vec!["Observation.performer[0].reference".to_string()],
+            Some(1)
+        )
+    );
+    // without it, check-valid finds neither
+    assert_eq!(
+        unresolved(&["--references", "check-valid"]).0.len(),
+        2,
+        "both references unresolved"
+    );
+    // a policy given wins
+    assert_eq!(
+        unresolved(&["--resolve-from", "people", "--references", "check-type"]),
+        (vec![], Some(0))
+    );
+    let out = conform_in(
+        dir.path(),
+        &["validate", "--resolve-from", "nowhere", "obs.json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("nowhere"),
+        "{}",
+        common::stderr(&out)
+    );
+}

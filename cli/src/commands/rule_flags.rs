@@ -60,6 +60,11 @@ pub struct RuleFlags {
     /// (default true).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     vital_signs_profiles: Option<bool>,
+    /// A profile's `bundled` aggregation holds for a resource outside a
+    /// Bundle too, whose references then lead to no Bundle entry (default
+    /// true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    enforce_aggregation_outside_bundles: Option<bool>,
     /// Largest file read whole (JSON, XML, NDJSON on stdin), in bytes
     /// (default 268435456, 256 MiB); see docs/limits.md.
     #[arg(long, value_name = "BYTES", help_heading = "Limits")]
@@ -104,6 +109,7 @@ impl RuleFlags {
             must_support: self.must_support,
             no_experimental_content: self.no_experimental_content,
             vital_signs_profiles: self.vital_signs_profiles,
+            enforce_aggregation_outside_bundles: self.enforce_aggregation_outside_bundles,
             max_file_bytes: self.max_file_bytes,
             max_line_bytes: self.max_line_bytes,
             max_depth: self.max_depth,

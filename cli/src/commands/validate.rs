@@ -34,6 +34,11 @@ pub struct Selection {
     /// Do not evaluate the definitions' invariants (FHIRPath constraints).
     #[arg(long)]
     no_invariants: bool,
+    /// Resolve references that lead outside each resource (`Type/id`) to
+    /// the resources of these files or folders, which are then checked as
+    /// the reference policy says (default then: check-valid); repeatable.
+    #[arg(long, value_name = "PATH")]
+    resolve_from: Vec<PathBuf>,
     /// Do not read or write the compiled-plan cache.
     #[arg(long)]
     no_cache: bool,
@@ -90,6 +95,7 @@ pub fn prepare(settings: &Settings, sel: &Selection) -> Result<Prepared, Failure
         profiles: sel.profiles.clone(),
         meta_profiles: !sel.no_meta_profiles,
         invariants: !sel.no_invariants,
+        resolve_from: sel.resolve_from.clone(),
         no_cache: sel.no_cache,
         verbose: sel.verbose,
         rules: sel.rules.overrides(),

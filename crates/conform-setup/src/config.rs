@@ -156,6 +156,8 @@ rule_overrides! {
     no_experimental_content: bool,
     /// Observations of vital signs are validated against the sign's profile.
     vital_signs_profiles: bool,
+    /// A profile's `bundled` aggregation holds outside a Bundle too.
+    enforce_aggregation_outside_bundles: bool,
     /// Largest file read whole, in bytes (docs/limits.md).
     max_file_bytes: u64,
     /// Longest NDJSON line, in bytes.

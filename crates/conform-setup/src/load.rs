@@ -19,6 +19,10 @@ pub struct LoadOptions {
     pub meta_profiles: bool,
     /// Evaluate the definitions' invariants.
     pub invariants: bool,
+    /// Files and folders whose resources references resolve to
+    /// (`--resolve-from`); the reference policy is then `check-valid`
+    /// unless set.
+    pub resolve_from: Vec<std::path::PathBuf>,
     /// Neither read nor write the compiled-plan cache.
     pub no_cache: bool,
     /// Say on standard error what loading cost.
@@ -34,6 +38,7 @@ impl Default for LoadOptions {
             profiles: Vec::new(),
             meta_profiles: true,
             invariants: true,
+            resolve_from: Vec::new(),
             no_cache: false,
             verbose: false,
             rules: Default::default(),
@@ -51,22 +56,33 @@ impl Settings {
                 "the profile {url} is not in the loaded packages (add the package that defines it with --ig)"
             )));
         }
-        Ok(validator
-            .with_options(
-                options
-                    .rules
-                    .clone()
-                    .or(self.rule_options.clone())
-                    .apply(Options {
-                        invariants: options.invariants,
-                        ..Default::default()
-                    }),
-            )
+        let mut rules = options.rules.clone().or(self.rule_options.clone());
+        // Resources to resolve from are given to be checked.
+        if !options.resolve_from.is_empty() && rules.references.is_none() {
+            rules.references = Some(conform_validate::ReferencePolicy::CheckValid);
+        }
+        let validator = validator
+            .with_options(rules.apply(Options {
+                invariants: options.invariants,
+                ..Default::default()
+            }))
             .with_profiles(ProfileSelection {
                 explicit: options.profiles.clone(),
                 per_type: self.pack()?.map(|p| p.profiles.clone()).unwrap_or_default(),
                 meta_profiles: options.meta_profiles,
-            }))
+            });
+        if options.resolve_from.is_empty() {
+            return Ok(validator);
+        }
+        let folder = conform_validate::ResourceFolder::index(&validator, &options.resolve_from)
+            .map_err(|e| SetupError::Usage(e.to_string()))?;
+        if options.verbose {
+            eprintln!(
+                "conform: {} resources to resolve references from",
+                folder.len()
+            );
+        }
+        Ok(validator.with_resource_fetcher(Some(std::sync::Arc::new(folder))))
     }
 
     /// The loaded definitions with the pack's national rules, no profile

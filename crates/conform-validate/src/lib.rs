@@ -11,6 +11,7 @@
 
 pub mod context;
 mod describe;
+pub mod fetch;
 mod fhirpath_model;
 pub mod finding;
 mod input;
@@ -36,6 +37,7 @@ pub mod xml;
 pub use conform_outcome::terminology::CodeChecker;
 pub use conform_outcome::validate::{Collector, FileReport, ValidationReport};
 pub use describe::describe_rule;
+pub use fetch::{ResourceFetcher, ResourceFolder};
 pub use finding::{rules, IssueCode, Location, Outcome, Severity, Status};
 pub use input::{collect_inputs, Input, InputError};
 pub use load::{definitions, LoadError, LoadStats};
@@ -85,6 +87,10 @@ pub struct Validator {
     /// Answers what the loaded packages cannot about codes (a terminology
     /// server with its cache); `None`: such codes stay not checked.
     checker: Option<Arc<dyn CodeChecker>>,
+    /// Finds the resources references name outside the document
+    /// ([`fetch`]), with what it learned of them; `None`: nothing is
+    /// fetched.
+    external: Option<Arc<fetch::External>>,
 }
 
 /// Which profiles each resource is validated against, on top of the base
@@ -139,6 +145,26 @@ impl Validator {
             release: None,
             other_release: None,
             checker: None,
+            external: None,
+        }
+    }
+
+    /// A copy to change: what the fetcher learned under this validator's
+    /// options and definitions is not carried over.
+    fn derived(&self) -> Validator {
+        Validator {
+            external: self.external.as_ref().map(|e| Arc::new(e.fresh())),
+            ..self.clone()
+        }
+    }
+
+    /// The same validator, asking `fetcher` for the resources references
+    /// name that resolve nowhere in the document, when the reference
+    /// policy checks existence ([`fetch`]).
+    pub fn with_resource_fetcher(&self, fetcher: Option<Arc<dyn ResourceFetcher>>) -> Validator {
+        Validator {
+            external: fetcher.map(|f| Arc::new(fetch::External::new(f))),
+            ..self.clone()
         }
     }
 
@@ -147,7 +173,7 @@ impl Validator {
     pub fn with_code_checker(&self, checker: Option<Arc<dyn CodeChecker>>) -> Validator {
         Validator {
             checker,
-            ..self.clone()
+            ..self.derived()
         }
     }
 
@@ -180,7 +206,7 @@ impl Validator {
     pub fn with_release(&self, release: Option<conform_packages::FhirRelease>) -> Validator {
         Validator {
             release,
-            ..self.clone()
+            ..self.derived()
         }
     }
 
@@ -189,7 +215,7 @@ impl Validator {
     pub fn with_other_release(&self, other: Arc<release::OtherRelease>) -> Validator {
         Validator {
             other_release: Some(other),
-            ..self.clone()
+            ..self.derived()
         }
     }
 
@@ -207,7 +233,7 @@ impl Validator {
         )));
         Validator {
             context: Arc::new(self.context.with_fallback(fallback)),
-            ..self.clone()
+            ..self.derived()
         }
     }
 
@@ -222,7 +248,7 @@ impl Validator {
     pub fn with_profiles(&self, selection: ProfileSelection) -> Validator {
         Validator {
             selection: Arc::new(selection),
-            ..self.clone()
+            ..self.derived()
         }
     }
 
@@ -241,7 +267,7 @@ impl Validator {
     pub fn with_rules(&self, rules: national::RuleSet) -> Validator {
         Validator {
             rules: Arc::new(rules),
-            ..self.clone()
+            ..self.derived()
         }
     }
 
@@ -254,7 +280,7 @@ impl Validator {
     pub fn with_options(&self, options: Options) -> Validator {
         Validator {
             options,
-            ..self.clone()
+            ..self.derived()
         }
     }
 
@@ -265,7 +291,7 @@ impl Validator {
         Validator {
             plans: self.plans.clone(),
             context: Arc::new(Context::new(plans, resources, self.context.fallback())),
-            ..self.clone()
+            ..self.derived()
         }
     }
 

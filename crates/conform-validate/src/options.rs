@@ -49,6 +49,10 @@ pub struct Options {
     /// validated against that sign's core profile too, as FHIR R4 requires
     /// and the HL7 validator does.
     pub vital_signs_profiles: bool,
+    /// A profile's `bundled` aggregation holds outside a Bundle too: a
+    /// reference from a resource on its own is then not to a Bundle entry,
+    /// and fails it (the HL7 validator's default for R4).
+    pub enforce_aggregation_outside_bundles: bool,
     // Limits on hostile or runaway input (docs/limits.md).
     /// Largest file read whole (a JSON or XML resource, or NDJSON on
     /// standard input), in bytes; a larger one is not read.
@@ -94,6 +98,7 @@ impl Default for Options {
             must_support: false,
             no_experimental_content: false,
             vital_signs_profiles: true,
+            enforce_aggregation_outside_bundles: true,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             max_depth: conform_json::DEFAULT_MAX_DEPTH,

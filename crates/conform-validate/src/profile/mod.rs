@@ -107,6 +107,22 @@ pub(crate) struct Checker<'a> {
     /// What trials of this document found so far: lent to each trial and
     /// taken back, and kept by the walk between checks.
     pub(crate) conformances: Conformances,
+    /// Fetches the resources references name outside the document, to try
+    /// target profiles on them (the `check-valid` reference policy).
+    external: Option<&'a crate::fetch::External>,
+    /// The fetched resources being tried against profiles, outermost
+    /// first (reference, profile plan's address): met again, a cycle of
+    /// references is taken to conform where it closes, as [`Conformance::Trying`].
+    fetch_trail: Vec<(String, usize)>,
+    /// How fetched resources are parsed (the run's limits).
+    fetch_limits: conform_json::Limits,
+    /// Some answer of this check took a fetched resource on the trail to
+    /// conform: what it found holds only while that check runs, so it is
+    /// not kept beyond it.
+    assumed: bool,
+    /// `bundled` aggregation holds outside a Bundle too
+    /// ([`crate::Options::enforce_aggregation_outside_bundles`]).
+    bundled_outside_bundles: bool,
     pub(crate) issues: Vec<Issue>,
 }
 
@@ -162,6 +178,11 @@ impl<'a> Checker<'a> {
             unsupported_depth: 0,
             must_support_seen: None,
             conformances: Conformances::default(),
+            external: None,
+            fetch_trail: Vec::new(),
+            fetch_limits: conform_json::Limits::default(),
+            assumed: false,
+            bundled_outside_bundles: true,
             issues: Vec::new(),
         }
     }
@@ -203,6 +224,41 @@ impl<'a> Checker<'a> {
         bundle: Option<(&'a crate::rule_families::bundle::BundleIndex, Option<usize>)>,
     ) -> Self {
         self.bundle = bundle;
+        self
+    }
+
+    /// Tries target profiles on the resources `external` fetches for the
+    /// references that resolve nowhere here.
+    pub(crate) fn fetching(
+        mut self,
+        external: Option<&'a crate::fetch::External>,
+        limits: conform_json::Limits,
+    ) -> Self {
+        self.external = external;
+        self.fetch_limits = limits;
+        self
+    }
+
+    /// Whether a profile's `bundled` aggregation holds for a value outside
+    /// any Bundle.
+    pub(crate) fn bundled_outside_bundles(mut self, enforce: bool) -> Self {
+        self.bundled_outside_bundles = enforce;
+        self
+    }
+
+    /// The value being checked is the document's own resource, which a
+    /// fetched resource may name (`Type/id`) again: met there while this
+    /// check runs, it is taken to conform, as the reference seeds its
+    /// fetch cache with the resource it validates.
+    pub(crate) fn document_resource(mut self, node: NodeId) -> Self {
+        let doc = self.doc;
+        if let (Some(ty), Some(id)) = (doc.get_str(node, "resourceType"), doc.get_str(node, "id")) {
+            let key = (
+                format!("{ty}/{id}"),
+                std::ptr::from_ref(self.profile) as usize,
+            );
+            self.fetch_trail.push(key);
+        }
         self
     }
 
@@ -665,9 +721,15 @@ impl<'a> Checker<'a> {
             unsupported_depth: 0,
             must_support_seen: None,
             conformances: std::mem::take(&mut self.conformances),
+            external: self.external,
+            fetch_trail: self.fetch_trail.clone(),
+            fetch_limits: self.fetch_limits,
+            assumed: false,
+            bundled_outside_bundles: self.bundled_outside_bundles,
             issues: Vec::new(),
         };
         sub.check(node);
+        self.assumed |= sub.assumed;
         self.conformances = std::mem::take(&mut sub.conformances);
         sub.issues
     }
@@ -739,7 +801,15 @@ impl<'a> Checker<'a> {
                     modes.iter().any(|m| m == "bundled" || m == "referenced"),
                 )
             } else {
-                ("referenced", modes.iter().any(|m| m == "referenced"))
+                // outside a Bundle, `bundled` can be waived: there is no
+                // Bundle to hold the resource
+                let waived = self.bundle.is_none() && !self.bundled_outside_bundles;
+                (
+                    "referenced",
+                    modes
+                        .iter()
+                        .any(|m| m == "referenced" || (waived && m == "bundled")),
+                )
             }
         };
         if allowed {
@@ -767,8 +837,9 @@ impl<'a> Checker<'a> {
     }
 
     /// A reference that resolves here (to a contained resource or a Bundle
-    /// entry) leads to a resource that must conform to one of the target
-    /// profiles of its type, as the reference checks a resolved reference
+    /// entry), or that the fetcher finds ([`crate::fetch`]), leads to a
+    /// resource that must conform to one of the target profiles of its
+    /// type, as the reference checks a resolved reference
     /// (`Reference_REF_CantMatchChoice`). A target profile that is the base
     /// definition of that type asks nothing more; one that is not loaded
     /// leaves the question open. Trials ask too (a slice by profile whose
@@ -778,7 +849,6 @@ impl<'a> Checker<'a> {
         if self.depth >= MAX_DEPTH {
             return;
         }
-        let set = self.set();
         let has_targets = p
             .types
             .iter()
@@ -790,36 +860,32 @@ impl<'a> Checker<'a> {
         let Some(r) = self.doc.get_str(node, "reference") else {
             return;
         };
-        let Some(target) = self.resolve_here(&r, node) else {
+        let conforms = if let Some(target) = self.resolve_here(&r, node) {
+            let Some(actual) = self.doc.get_str(target, "resourceType") else {
+                return;
+            };
+            let Some(profiles) = self.target_profiles(p, &actual) else {
+                return;
+            };
+            let conforms = profiles.iter().any(|plan| self.conforms(target, plan));
+            (conforms, actual.into_owned(), profiles)
+        } else if let Some(external) = self.external {
+            // what cannot be fetched the walk has reported
+            let Ok(Some(fetched)) = external.fetch(&r, self.fetch_limits) else {
+                return;
+            };
+            let Some(profiles) = self.target_profiles(p, &fetched.resource_type) else {
+                return;
+            };
+            let conforms = profiles
+                .iter()
+                .any(|plan| self.fetched_conforms(external, &r, &fetched.text, plan));
+            (conforms, fetched.resource_type.clone(), profiles)
+        } else {
             return;
         };
-        let urls: Vec<&str> = p
-            .types
-            .iter()
-            .filter(|t| t.code == "Reference")
-            .flat_map(|t| t.target_profiles.iter().map(String::as_str))
-            .collect();
-        let Some(actual) = self.doc.get_str(target, "resourceType") else {
-            return;
-        };
-        let mut profiles: Vec<&'a ProfilePlan> = Vec::new();
-        for url in &urls {
-            match set.get(url) {
-                Some(plan) if plan.type_name == actual.as_ref() => profiles.push(plan),
-                Some(_) => {}
-                // the base definition of the type (or of any resource), or a
-                // profile that is not loaded: nothing this check can demand
-                None => {
-                    let core = url.strip_prefix("http://hl7.org/fhir/StructureDefinition/");
-                    if core.is_none_or(|t| {
-                        t == actual.as_ref() || t == "Resource" || t == "DomainResource"
-                    }) {
-                        return;
-                    }
-                }
-            }
-        }
-        if profiles.is_empty() || profiles.iter().any(|plan| self.conforms(target, plan)) {
+        let (conforms, actual, profiles) = conforms;
+        if conforms {
             return;
         }
         let names: Vec<&str> = profiles.iter().map(|p| p.url.as_str()).collect();
@@ -836,6 +902,80 @@ impl<'a> Checker<'a> {
             Some("reference"),
             message,
         );
+    }
+
+    /// The loaded target profiles of `p`'s Reference types that constrain
+    /// `actual`, the type a reference leads to; `None` when one of them is
+    /// the base definition of that type (or of any resource) or is not
+    /// loaded, so that nothing more can be demanded, or when none
+    /// constrains that type.
+    fn target_profiles(&self, p: &ProfileNode, actual: &str) -> Option<Vec<&'a ProfilePlan>> {
+        let set = self.set();
+        let mut profiles = Vec::new();
+        let urls = p
+            .types
+            .iter()
+            .filter(|t| t.code == "Reference")
+            .flat_map(|t| t.target_profiles.iter());
+        for url in urls {
+            match set.get(url) {
+                Some(plan) if plan.type_name == actual => profiles.push(plan),
+                Some(_) => {}
+                None => {
+                    let core = url.strip_prefix("http://hl7.org/fhir/StructureDefinition/");
+                    if core.is_none_or(|t| t == actual || t == "Resource" || t == "DomainResource")
+                    {
+                        return None;
+                    }
+                }
+            }
+        }
+        (!profiles.is_empty()).then_some(profiles)
+    }
+
+    /// Whether a fetched resource (`text`, which `reference` names)
+    /// conforms to `plan`, judged on its own: it has no container or Bundle
+    /// here. Answers are kept by the fetcher for the validator's life,
+    /// unless they rest on a resource of the trail being taken to conform.
+    fn fetched_conforms(
+        &mut self,
+        external: &'a crate::fetch::External,
+        reference: &str,
+        text: &str,
+        plan: &'a ProfilePlan,
+    ) -> bool {
+        let key = (reference.to_string(), std::ptr::from_ref(plan) as usize);
+        if self.fetch_trail.contains(&key) {
+            self.assumed = true;
+            return true;
+        }
+        if let Some(known) = external.known(&key) {
+            return known;
+        }
+        let Ok(doc) = conform_json::parse_with_limits(text.as_bytes(), self.fetch_limits) else {
+            return false;
+        };
+        let root = doc.root();
+        let mut sub = Checker::new(self.plans, self.values, &doc, plan)
+            .rest_reference_types(self.rest_reference_types)
+            .fetching(Some(external), self.fetch_limits)
+            .bundled_outside_bundles(self.bundled_outside_bundles);
+        if let Some(inv) = self.inv {
+            sub = sub.with_invariants(inv, &[root]);
+        }
+        sub.depth = self.depth + 1;
+        sub.fetch_trail = self.fetch_trail.clone();
+        sub.fetch_trail.push(key.clone());
+        sub.check(root);
+        let conforms = sub.issues.iter().all(|i| !i.severity.is_error());
+        // Taking a resource on the trail to conform can only have made
+        // this one conform: a failure holds whatever the trail.
+        if sub.assumed && conforms {
+            self.assumed = true;
+        } else {
+            external.remember(key, conforms);
+        }
+        conforms
     }
 
     /// The resource a reference (`r`, at `at`) leads to here: a contained

@@ -38,10 +38,9 @@ impl<'a> Walker<'a> {
                 }
             }
             // a urn names an entry of the Bundle, if it is in one
-            Ok(Reference::Urn(_)) => self.bundled_type(rnode, &r, None).or_else(|| {
-                self.must_resolve(rnode, &r, None);
-                None
-            }),
+            Ok(Reference::Urn(_)) => self
+                .bundled_type(rnode, &r, None)
+                .or_else(|| self.must_resolve(rnode, &r, None)),
             // an absolute URL names a type only on a FHIR base
             Ok(parsed @ Reference::Absolute { .. }) => self
                 .bundled_type(rnode, &r, parsed.resource_type())
@@ -52,12 +51,14 @@ impl<'a> Walker<'a> {
                         parsed
                             .resource()
                             .map(|x| (x.resource_type.as_ref(), x.id.as_ref())),
-                    );
-                    parsed
-                        .resource_type()
-                        .filter(|t| self.plans.is_resource_type(t))
-                        .filter(|_| self.options.types_unresolved_references())
-                        .map(str::to_string)
+                    )
+                    .or_else(|| {
+                        parsed
+                            .resource_type()
+                            .filter(|t| self.plans.is_resource_type(t))
+                            .filter(|_| self.options.types_unresolved_references())
+                            .map(str::to_string)
+                    })
                 }),
             Ok(parsed) => {
                 let ty = parsed.resource_type().unwrap_or_default();
@@ -65,12 +66,14 @@ impl<'a> Walker<'a> {
                     let resolved = self.bundled_type(rnode, &r, Some(ty));
                     resolved.or_else(|| {
                         // a conditional reference is a search, not a resource
-                        if let Some(x) = parsed.resource() {
-                            self.must_resolve(rnode, &r, Some((&x.resource_type, &x.id)));
-                        }
-                        self.options
-                            .types_unresolved_references()
-                            .then(|| ty.to_string())
+                        let fetched = parsed.resource().and_then(|x| {
+                            self.must_resolve(rnode, &r, Some((&x.resource_type, &x.id)))
+                        });
+                        fetched.or_else(|| {
+                            self.options
+                                .types_unresolved_references()
+                                .then(|| ty.to_string())
+                        })
                     })
                 } else {
                     let why = match parsed {
@@ -94,20 +97,32 @@ impl<'a> Walker<'a> {
     }
 
     /// Under a reference policy that checks existence, a reference that
-    /// resolves to nothing here is an error: conform fetches nothing, so
-    /// only a resource of an enclosing Parameters (`type_id`) can still
-    /// answer it. Example domains are exempt when examples are allowed, as
-    /// in the reference.
-    fn must_resolve(&mut self, at: NodeId, r: &str, type_id: Option<(&str, &str)>) {
+    /// resolves to nothing here must be found by the fetcher
+    /// ([`crate::fetch`]): the type of the resource it finds is returned,
+    /// to be checked against the element's target types. Without one, or
+    /// when it finds nothing, it is an error; a resource of an enclosing
+    /// Parameters (`type_id`) still answers it. Example domains are exempt
+    /// when examples are allowed, as in the reference.
+    fn must_resolve(
+        &mut self,
+        at: NodeId,
+        r: &str,
+        type_id: Option<(&str, &str)>,
+    ) -> Option<String> {
         if !self.options.references_must_resolve()
             || (self.options.allow_example_urls
                 && (r.contains("example.org") || r.contains("acme.com")))
             || type_id.is_some_and(|(t, id)| self.in_parameters(t, id))
         {
-            return;
+            return None;
         }
+        let message = match self.external.map(|e| e.fetch(r, self.options.json_limits())) {
+            Some(Ok(Some(found))) => return Some(found.resource_type.clone()),
+            Some(Ok(None)) => format!("The reference '{r}' resolves to nothing here (neither a contained resource nor an entry of the Bundle) nor in the resources to resolve from, and the reference policy ({}) asks that it resolve", self.options.references),
+            Some(Err(why)) => format!("The reference '{r}' names a resource that cannot be read ({why}), and the reference policy ({}) asks that it resolve", self.options.references),
+            None => format!("The reference '{r}' resolves to nothing here (neither a contained resource nor an entry of the Bundle), and the reference policy ({}) asks that it resolve: no resources to resolve from were given (--resolve-from)", self.options.references),
+        };
         self.path.push(Seg::Name("reference"));
-        let message = format!("The reference '{r}' resolves to nothing here (neither a contained resource nor an entry of the Bundle), and the reference policy ({}) asks that it resolve: conform does not fetch references", self.options.references);
         self.error(
             IssueCode::NotFound,
             rules::REFERENCE_NOT_RESOLVED,
@@ -115,6 +130,7 @@ impl<'a> Walker<'a> {
             message,
         );
         self.path.pop();
+        None
     }
 
     /// Whether a Parameters resource around this place holds a resource of

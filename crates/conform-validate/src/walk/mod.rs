@@ -121,6 +121,8 @@ pub(crate) struct Walker<'a> {
     pub(crate) release: Option<conform_packages::FhirRelease>,
     /// Asks about the codes the packages cannot judge, when set.
     pub(crate) checker: Option<&'a dyn conform_outcome::terminology::CodeChecker>,
+    /// Finds the resources references name outside the document, when set.
+    pub(crate) external: Option<&'a crate::fetch::External>,
     /// What the profile checks have found of values against other
     /// profiles, for the rest of the document.
     pub(crate) conformances: crate::profile::Conformances,
@@ -155,6 +157,7 @@ impl<'a> Walker<'a> {
             must_support: Vec::new(),
             release: v.release,
             checker: v.checker.as_deref(),
+            external: v.external.as_deref(),
             conformances: Default::default(),
         }
     }

@@ -91,6 +91,12 @@ impl<'a> Walker<'a> {
         let mut ck = crate::profile::Checker::new(self.plans, self.values, self.doc, plan)
             .beside_walk(self.selection)
             .rest_reference_types(self.options.types_unresolved_references())
+            .fetching(
+                self.external
+                    .filter(|_| self.options.references == crate::ReferencePolicy::CheckValid),
+                self.options.json_limits(),
+            )
+            .bundled_outside_bundles(self.options.enforce_aggregation_outside_bundles)
             .must_support_hints(self.options.must_support_hints)
             .record_must_support(self.options.must_support)
             .in_bundle(self.bundles.last().map(|b| {
@@ -102,6 +108,9 @@ impl<'a> Walker<'a> {
             }));
         if self.options.invariants {
             ck = ck.with_invariants(self.inv, &self.resources);
+        }
+        if node == self.doc.root() && self.external.is_some() {
+            ck = ck.document_resource(node);
         }
         ck.conformances = std::mem::take(&mut self.conformances);
         ck.check(node);

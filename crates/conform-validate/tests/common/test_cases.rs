@@ -101,6 +101,9 @@ pub fn options(case: &Value) -> Options {
             .map(|d| vec![d.to_string()])
             .unwrap_or_default(),
         no_experimental_content: opts["no-experimental-content"].as_bool().unwrap_or(false),
+        enforce_aggregation_outside_bundles: opts["enforceAggregationOutsideBundles"]
+            .as_bool()
+            .unwrap_or(true),
         ..Options::default()
     }
 }
@@ -130,6 +133,29 @@ fn read_resource(path: &str) -> Option<Value> {
         serde_json::from_str(&converted.json).ok()
     } else {
         serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// What the reference's test runner fetches a reference from (its
+/// `ValidationTests.fetch`): `Patient/test` is an empty Patient; otherwise
+/// the test cases' file named after the reference with `/` as `-`, lower
+/// case, `.json` or `.xml`, else after its part past the first `/`.
+struct CaseFetcher;
+
+impl conform_validate::ResourceFetcher for CaseFetcher {
+    fn fetch(&self, reference: &str) -> Result<Option<std::sync::Arc<str>>, String> {
+        if reference == "Patient/test" {
+            return Ok(Some("{\"resourceType\":\"Patient\"}".into()));
+        }
+        let tail = reference.split_once('/').map(|(_, tail)| tail);
+        let found = std::iter::once(reference)
+            .chain(tail)
+            .flat_map(|name| {
+                let stem = name.replace('/', "-").to_lowercase();
+                ["json", "xml"].map(move |ext| format!("validator/{stem}.{ext}"))
+            })
+            .find_map(|path| read_resource(&path));
+        Ok(found.map(|v| v.to_string().into()))
     }
 }
 
@@ -193,6 +219,7 @@ pub fn run_with(
             .with_resources(supporting)
             .with_options(options(case))
             .with_code_checker(checker.clone())
+            .with_resource_fetcher(Some(std::sync::Arc::new(CaseFetcher)))
     };
     let bytes = std::fs::read(root.join(case["file"].as_str().expect("file"))).expect("case file");
     let validator = context(&own);
