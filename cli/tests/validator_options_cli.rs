@@ -392,3 +392,88 @@ fn resolve_from_resolves_references_to_a_folder() {
         common::stderr(&out)
     );
 }
+
+/// `--bundle-profile RULE PROFILE`: the entries a rule takes are validated
+/// against the profile; a rule that cannot be read, a type that is no
+/// resource type and a profile not loaded are usage errors.
+#[test]
+fn bundle_profile_validates_the_entries_a_rule_takes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = "http://example.org/fhir/StructureDefinition/identified-patient";
+    let profile = serde_json::json!({"resourceType": "StructureDefinition", "url": url,
+        "name": "IdentifiedPatient", "status": "active", "fhirVersion": "4.0.1",
+        "kind": "resource", "abstract": false, "type": "Patient",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+        "derivation": "constraint", "differential": {"element": [
+            {"id": "Patient.identifier", "path": "Patient.identifier", "min": 1}]}});
+    std::fs::write(dir.path().join("profile.json"), profile.to_string()).expect("write");
+    std::fs::write(
+        dir.path().join("bundle.json"),
+        r#"{"resourceType": "Bundle", "type": "collection", "entry": [
+            {"fullUrl": "http://example.org/fhir/Patient/a", "resource": {"resourceType": "Patient", "id": "a"}},
+            {"fullUrl": "http://example.org/fhir/Patient/b", "resource": {"resourceType": "Patient", "id": "b",
+                "identifier": [{"system": "urn:example", "value": "b"}]}}]}"#,
+    )
+    .expect("write");
+    let run = |rule: &str| {
+        conform_in(
+            dir.path(),
+            &[
+                "validate",
+                "-f",
+                "json",
+                "--ig",
+                "profile.json",
+                "--bundle-profile",
+                rule,
+                url,
+                "bundle.json",
+            ],
+        )
+    };
+    let missing = |rule: &str| {
+        let out = run(rule);
+        let report: serde_json::Value = serde_json::from_str(&stdout(&out))
+            .unwrap_or_else(|e| panic!("JSON report ({e}): {}", common::stderr(&out)));
+        let paths: Vec<String> = report["files"][0]["resources"][0]["issues"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|i| i["rule"] == "cardinality-min")
+            .map(|i| i["expression"].as_str().unwrap_or_default().to_string())
+            .collect();
+        (paths, out.status.code())
+    };
+    let first = vec!["Bundle.entry[0].resource.identifier".to_string()];
+    assert_eq!(missing("Patient:0"), (first.clone(), Some(1)));
+    assert_eq!(missing("Patient:1"), (vec![], Some(0)));
+    assert_eq!(missing("Patient"), (first, Some(1)));
+    for (rule, why) in [
+        ("Patient:first", "entry number"),
+        ("Patientt", "not a resource type"),
+    ] {
+        let out = run(rule);
+        assert_eq!(out.status.code(), Some(2), "{rule}");
+        assert!(
+            common::stderr(&out).contains(why),
+            "{rule}: {}",
+            common::stderr(&out)
+        );
+    }
+    let out = conform_in(
+        dir.path(),
+        &[
+            "validate",
+            "--bundle-profile",
+            "Patient",
+            "http://example.org/fhir/StructureDefinition/nowhere",
+            "bundle.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("not in the loaded packages"),
+        "{}",
+        common::stderr(&out)
+    );
+}

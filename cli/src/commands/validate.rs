@@ -28,6 +28,12 @@ pub struct Selection {
     /// URL) as well; repeatable.
     #[arg(long = "profile", value_name = "URL")]
     profiles: Vec<String>,
+    /// Validate the entries of every Bundle that RULE takes against PROFILE
+    /// (canonical URL): RULE is a resource type (`Patient`), a type and the
+    /// number of an entry of that type from 0 (`Composition:0`), or an
+    /// entry number (`2`); repeatable (the HL7 validator's -bundle).
+    #[arg(long = "bundle-profile", num_args = 2, value_names = ["RULE", "PROFILE"])]
+    bundle_profiles: Vec<String>,
     /// Ignore the profiles resources declare in meta.profile.
     #[arg(long)]
     no_meta_profiles: bool,
@@ -93,6 +99,11 @@ pub fn prepare(settings: &Settings, sel: &Selection) -> Result<Prepared, Failure
     let validator = settings.validator(&LoadOptions {
         igs: sel.igs.clone(),
         profiles: sel.profiles.clone(),
+        bundle_profiles: sel
+            .bundle_profiles
+            .chunks(2)
+            .map(|pair| (pair[0].clone(), pair[1].clone()))
+            .collect(),
         meta_profiles: !sel.no_meta_profiles,
         invariants: !sel.no_invariants,
         resolve_from: sel.resolve_from.clone(),

@@ -45,6 +45,7 @@ impl BodyValidator for PackValidator {
                     explicit: Vec::new(),
                     per_type: per_type.clone(),
                     meta_profiles: true,
+                    bundle_rules: Vec::new(),
                 };
                 (&self.validators[*i], selection, Vec::new())
             } else if let Some(v) = self
@@ -59,6 +60,7 @@ impl BodyValidator for PackValidator {
                     explicit: Vec::new(),
                     per_type: BTreeMap::new(),
                     meta_profiles: false,
+                    bundle_rules: Vec::new(),
                 };
                 let mut errors = Vec::new();
                 let got = crate::assert::with_model(Some(self as &dyn BodyValidator), |m| {
@@ -82,6 +84,7 @@ impl BodyValidator for PackValidator {
                     explicit: vec![target.to_string()],
                     per_type: BTreeMap::new(),
                     meta_profiles: true,
+                    bundle_rules: Vec::new(),
                 };
                 (validator, selection, Vec::new())
             } else {

@@ -15,6 +15,10 @@ pub struct LoadOptions {
     /// Profiles every top-level resource is validated against (`--profile`);
     /// each must be defined by the loaded packages.
     pub profiles: Vec<String>,
+    /// (rule, profile) pairs for the entries of Bundles (`--bundle-profile`,
+    /// see [`conform_validate::BundleRule`]); each profile must be defined
+    /// by the loaded packages.
+    pub bundle_profiles: Vec<(String, String)>,
     /// Use the profiles resources declare in `meta.profile`.
     pub meta_profiles: bool,
     /// Evaluate the definitions' invariants.
@@ -36,6 +40,7 @@ impl Default for LoadOptions {
         LoadOptions {
             igs: Vec::new(),
             profiles: Vec::new(),
+            bundle_profiles: Vec::new(),
             meta_profiles: true,
             invariants: true,
             resolve_from: Vec::new(),
@@ -56,6 +61,25 @@ impl Settings {
                 "the profile {url} is not in the loaded packages (add the package that defines it with --ig)"
             )));
         }
+        let bundle_rules = options
+            .bundle_profiles
+            .iter()
+            .map(|(rule, profile)| {
+                let r = conform_validate::BundleRule::parse(rule, profile)
+                    .map_err(SetupError::Usage)?;
+                if let Some(t) = r.resource_type.as_deref().filter(|t| !validator.is_resource_type(t)) {
+                    return Err(SetupError::Usage(format!(
+                        "the bundle rule '{rule}' names {t}, which is not a resource type of the loaded packages"
+                    )));
+                }
+                if !validator.has_profile(profile) {
+                    return Err(SetupError::Usage(format!(
+                        "the profile {profile} (bundle rule '{rule}') is not in the loaded packages (add the package that defines it with --ig)"
+                    )));
+                }
+                Ok(r)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut rules = options.rules.clone().or(self.rule_options.clone());
         // Resources to resolve from are given to be checked.
         if !options.resolve_from.is_empty() && rules.references.is_none() {
@@ -70,6 +94,7 @@ impl Settings {
                 explicit: options.profiles.clone(),
                 per_type: self.pack()?.map(|p| p.profiles.clone()).unwrap_or_default(),
                 meta_profiles: options.meta_profiles,
+                bundle_rules,
             });
         if options.resolve_from.is_empty() {
             return Ok(validator);

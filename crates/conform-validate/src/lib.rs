@@ -104,6 +104,64 @@ pub struct ProfileSelection {
     pub per_type: std::collections::BTreeMap<String, String>,
     /// Validate against the profiles in `meta.profile` too.
     pub meta_profiles: bool,
+    /// Profiles for the entries of Bundles, chosen by type and place
+    /// (`--bundle-profile`, the HL7 validator's `-bundle`).
+    pub bundle_rules: Vec<BundleRule>,
+}
+
+/// A profile for some entries of every Bundle validated: those whose
+/// resource is of `resource_type`, the `index`-th of them (from 0), or, with
+/// no type, the `index`-th entry; the HL7 validator's bundle validation
+/// rule (`-bundle RULE PROFILE`, RULE `Type`, `Type:n` or `n`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundleRule {
+    pub resource_type: Option<String>,
+    pub index: Option<usize>,
+    pub profile: String,
+}
+
+impl BundleRule {
+    /// Reads a rule (`Patient`, `Composition:0`, `2`) for `profile`. Whether
+    /// the type is a resource type is the caller's to ask
+    /// ([`Validator::is_resource_type`]).
+    pub fn parse(rule: &str, profile: &str) -> Result<BundleRule, String> {
+        let (ty, index) = match rule.split_once(':') {
+            Some((ty, index)) => (ty, Some(index)),
+            None if !rule.is_empty() && rule.bytes().all(|b| b.is_ascii_digit()) => {
+                ("", Some(rule))
+            }
+            None => (rule, None),
+        };
+        let index = index
+            .filter(|i| !i.is_empty())
+            .map(|i| {
+                i.parse::<usize>().map_err(|_| {
+                    format!("the bundle rule '{rule}' has '{i}' where an entry number belongs")
+                })
+            })
+            .transpose()?;
+        if ty.is_empty() && index.is_none() {
+            return Err(format!(
+                "the bundle rule '{rule}' names neither a resource type nor an entry number"
+            ));
+        }
+        Ok(BundleRule {
+            resource_type: (!ty.is_empty()).then(|| ty.to_string()),
+            index,
+            profile: profile.to_string(),
+        })
+    }
+
+    /// Whether the rule takes the entry at `position` (among all entries)
+    /// whose resource is the `rank`-th of its type `ty`.
+    pub fn takes(&self, ty: &str, position: usize, rank: usize) -> bool {
+        match (&self.resource_type, self.index) {
+            (Some(t), Some(i)) => t == ty && i == rank,
+            (Some(t), None) => t == ty,
+            (None, Some(i)) => i == position,
+            (None, None) => false,
+        }
+    }
 }
 
 impl Default for ProfileSelection {
@@ -112,6 +170,7 @@ impl Default for ProfileSelection {
             explicit: Vec::new(),
             per_type: Default::default(),
             meta_profiles: true,
+            bundle_rules: Vec::new(),
         }
     }
 }
@@ -256,6 +315,11 @@ impl Validator {
     /// defines, each with the first definition referring to it.
     pub fn unresolved_canonicals(&self) -> &[(String, String)] {
         &self.plans.unresolved
+    }
+
+    /// Whether a type of the loaded definitions is a resource type.
+    pub fn is_resource_type(&self, name: &str) -> bool {
+        self.plans.is_resource_type(name)
     }
 
     /// Whether a profile is loaded (compiled), by canonical URL.

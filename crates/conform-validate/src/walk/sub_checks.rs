@@ -16,7 +16,15 @@ impl<'a> Walker<'a> {
     pub(crate) fn apply_profiles(&mut self, node: NodeId, tid: TypeId) {
         let doc = self.doc;
         let type_name = self.plans.get(tid).name.as_str();
-        let wanted = wanted_profiles(self.selection, doc, node, type_name, self.path.len() == 1);
+        let entry = self.entry_place(node, type_name);
+        let wanted = wanted_profiles(
+            self.selection,
+            doc,
+            node,
+            type_name,
+            self.path.len() == 1,
+            entry,
+        );
         let mut done: Vec<&str> = Vec::new();
         for (url, at) in &wanted {
             let key = url.split('|').next().unwrap_or(url);
@@ -153,19 +161,48 @@ impl<'a> Walker<'a> {
     }
 }
 
+impl Walker<'_> {
+    /// Where `node` (of `type_name`) sits as an entry's resource of the
+    /// innermost Bundle: its entry's place among all entries, and how many
+    /// entries before it hold a resource of its type; asked only when
+    /// bundle rules could take it.
+    fn entry_place(&self, node: NodeId, type_name: &str) -> Option<(usize, usize)> {
+        if self.selection.bundle_rules.is_empty() {
+            return None;
+        }
+        let bundle = self.bundles.last()?;
+        let position = bundle.entry_of(node)?;
+        let rank = (0..position)
+            .filter(|&i| bundle.type_of(i) == Some(type_name))
+            .count();
+        Some((position, rank))
+    }
+}
+
 /// The profiles the walk applies to a resource of `type_name` (with the
 /// `meta.profile` entry naming each, if one does): `--profile` for the
-/// top-level resource, the pack's profile for the type, and `meta.profile`.
+/// top-level resource, the pack's profile for the type, the bundle rules'
+/// for an entry's resource (at `entry`: its place and rank, as
+/// [`Walker::entry_place`] gives them), and `meta.profile`.
 fn wanted_profiles(
     selection: &ProfileSelection,
     doc: &Document<'_>,
     node: NodeId,
     type_name: &str,
     top: bool,
+    entry: Option<(usize, usize)>,
 ) -> Vec<(String, Option<NodeId>)> {
     let mut wanted: Vec<(String, Option<NodeId>)> = Vec::new();
     if top {
         wanted.extend(selection.explicit.iter().map(|u| (u.clone(), None)));
+    }
+    if let Some((position, rank)) = entry {
+        let rules = selection.bundle_rules.iter();
+        wanted.extend(
+            rules
+                .filter(|r| r.takes(type_name, position, rank))
+                .map(|r| (r.profile.clone(), None)),
+        );
     }
     if let Some(u) = selection.per_type.get(type_name) {
         wanted.push((u.clone(), None));
@@ -195,7 +232,7 @@ pub(crate) fn walk_applies(
     let unversioned = |u: &str| u.split('|').next().unwrap_or(u).to_string();
     let url = unversioned(url);
     if let Some(rt) = doc.get_str(node, "resourceType") {
-        return wanted_profiles(selection, doc, node, &rt, false)
+        return wanted_profiles(selection, doc, node, &rt, false, None)
             .iter()
             .any(|(u, _)| unversioned(u) == url);
     }

@@ -136,6 +136,18 @@ fn read_resource(path: &str) -> Option<Value> {
     }
 }
 
+/// The case's bundle validation rule (`bundle-param`), which the
+/// reference's runner sets for both runs.
+fn bundle_rules(case: &Value) -> Vec<conform_validate::BundleRule> {
+    let param = &case["options"]["bundle-param"];
+    match (param["rule"].as_str(), param["profile"].as_str()) {
+        (Some(rule), Some(profile)) => {
+            vec![conform_validate::BundleRule::parse(rule, profile).expect("bundle rule")]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// What the reference's test runner fetches a reference from (its
 /// `ValidationTests.fetch`): `Patient/test` is an empty Patient; otherwise
 /// the test cases' file named after the reference with `/` as `-`, lower
@@ -220,6 +232,10 @@ pub fn run_with(
             .with_options(options(case))
             .with_code_checker(checker.clone())
             .with_resource_fetcher(Some(std::sync::Arc::new(CaseFetcher)))
+            .with_profiles(ProfileSelection {
+                bundle_rules: bundle_rules(case),
+                ..Default::default()
+            })
     };
     let bytes = std::fs::read(root.join(case["file"].as_str().expect("file"))).expect("case file");
     let validator = context(&own);
@@ -231,6 +247,7 @@ pub fn run_with(
             .expect("profile has a url");
         let profiled = validator.with_profiles(ProfileSelection {
             explicit: vec![url],
+            bundle_rules: bundle_rules(case),
             ..Default::default()
         });
         runs.push(one(

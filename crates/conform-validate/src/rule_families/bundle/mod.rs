@@ -131,7 +131,6 @@ impl BundleIndex {
         self.by_resource.get(&resource).copied()
     }
 
-    /// The resource type of entry `i`.
     /// The `meta.versionId` of entry `i`'s resource.
     pub(crate) fn version_of<'d>(
         &self,
@@ -158,6 +157,7 @@ impl BundleIndex {
         self.entries.get(i)?.resource
     }
 
+    /// The resource type of entry `i`.
     pub(crate) fn type_of(&self, i: usize) -> Option<&str> {
         self.entries.get(i)?.resource_type.as_deref()
     }
