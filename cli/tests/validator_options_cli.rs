@@ -17,14 +17,7 @@ fn target_errors(dir: &std::path::Path, extra: &[&str]) -> (usize, Option<i32>) 
     let file = file.to_string_lossy().into_owned();
     args.push(&file);
     let out = conform_in(dir, &args);
-    let report: serde_json::Value = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("JSON report ({e}): {}", common::stderr(&out)));
-    let n = report["files"][0]["resources"][0]["issues"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|i| i["rule"] == "reference-target")
-        .count();
+    let n = issues_of(&out, "reference-target", "rule").len();
     (n, out.status.code())
 }
 
@@ -72,12 +65,7 @@ fn a_bad_option_value_is_a_usage_error() {
     )
     .expect("write config");
     let out = conform_in(dir.path(), &["validate", &file.to_string_lossy()]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        common::stderr(&out).contains("security-checks"),
-        "{}",
-        common::stderr(&out)
-    );
+    assert_usage_error(&out, "security-checks");
 }
 
 /// Findings of `rule` (with their severities) when validating `file`.
@@ -92,15 +80,31 @@ fn findings(
     let file = file.to_string_lossy().into_owned();
     args.push(&file);
     let out = conform_in(dir, &args);
-    let report: serde_json::Value = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("JSON report ({e}): {}", common::stderr(&out)));
+    issues_of(&out, rule, "severity")
+}
+
+/// `field` of each issue of `rule` of the first resource of a JSON report.
+fn issues_of(out: &std::process::Output, rule: &str, field: &str) -> Vec<String> {
+    let report: serde_json::Value = serde_json::from_str(&stdout(out))
+        .unwrap_or_else(|e| panic!("JSON report ({e}): {}", common::stderr(out)));
     report["files"][0]["resources"][0]["issues"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|i| i["rule"] == rule)
-        .map(|i| i["severity"].as_str().unwrap_or_default().to_string())
+        .map(|i| i[field].as_str().unwrap_or_default().to_string())
         .collect()
+}
+
+/// The run stopped as a usage error (exit 2) that names `needle`.
+#[track_caller]
+fn assert_usage_error(out: &std::process::Output, needle: &str) {
+    assert_eq!(out.status.code(), Some(2), "{}", common::stderr(out));
+    assert!(
+        common::stderr(out).contains(needle),
+        "{needle}: {}",
+        common::stderr(out)
+    );
 }
 
 /// A resource with a narrative, so that dom-6's advice stays out of the
@@ -273,12 +277,7 @@ fn an_unknown_policy_or_key_is_a_usage_error() {
     )
     .expect("write config");
     let out = conform_in(dir.path(), &["validate", &file]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        common::stderr(&out).contains("best-practise"),
-        "{}",
-        common::stderr(&out)
-    );
+    assert_usage_error(&out, "best-practise");
 }
 
 #[test]
@@ -352,15 +351,7 @@ fn resolve_from_resolves_references_to_a_folder() {
         let mut args = vec!["validate", "-f", "json", "obs.json"];
         args.extend_from_slice(extra);
         let out = conform_in(dir.path(), &args);
-        let report: serde_json::Value = serde_json::from_str(&stdout(&out))
-            .unwrap_or_else(|e| panic!("JSON report ({e}): {}", common::stderr(&out)));
-        let paths: Vec<String> = report["files"][0]["resources"][0]["issues"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|i| i["rule"] == "reference-not-resolved")
-            .map(|i| i["expression"].as_str().unwrap_or_default().to_string())
-            .collect();
+        let paths = issues_of(&out, "reference-not-resolved", "expression");
         (paths, out.status.code())
     };
     assert_eq!(
@@ -385,12 +376,7 @@ fn resolve_from_resolves_references_to_a_folder() {
         dir.path(),
         &["validate", "--resolve-from", "nowhere", "obs.json"],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        common::stderr(&out).contains("nowhere"),
-        "{}",
-        common::stderr(&out)
-    );
+    assert_usage_error(&out, "nowhere");
 }
 
 /// `--bundle-profile RULE PROFILE`: the entries a rule takes are validated
@@ -433,16 +419,10 @@ fn bundle_profile_validates_the_entries_a_rule_takes() {
     };
     let missing = |rule: &str| {
         let out = run(rule);
-        let report: serde_json::Value = serde_json::from_str(&stdout(&out))
-            .unwrap_or_else(|e| panic!("JSON report ({e}): {}", common::stderr(&out)));
-        let paths: Vec<String> = report["files"][0]["resources"][0]["issues"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|i| i["rule"] == "cardinality-min")
-            .map(|i| i["expression"].as_str().unwrap_or_default().to_string())
-            .collect();
-        (paths, out.status.code())
+        (
+            issues_of(&out, "cardinality-min", "expression"),
+            out.status.code(),
+        )
     };
     let first = vec!["Bundle.entry[0].resource.identifier".to_string()];
     assert_eq!(missing("Patient:0"), (first.clone(), Some(1)));
@@ -452,13 +432,7 @@ fn bundle_profile_validates_the_entries_a_rule_takes() {
         ("Patient:first", "entry number"),
         ("Patientt", "not a resource type"),
     ] {
-        let out = run(rule);
-        assert_eq!(out.status.code(), Some(2), "{rule}");
-        assert!(
-            common::stderr(&out).contains(why),
-            "{rule}: {}",
-            common::stderr(&out)
-        );
+        assert_usage_error(&run(rule), why);
     }
     let out = conform_in(
         dir.path(),
@@ -470,10 +444,5 @@ fn bundle_profile_validates_the_entries_a_rule_takes() {
             "bundle.json",
         ],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        common::stderr(&out).contains("not in the loaded packages"),
-        "{}",
-        common::stderr(&out)
-    );
+    assert_usage_error(&out, "not in the loaded packages");
 }

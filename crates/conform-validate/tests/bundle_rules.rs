@@ -22,22 +22,13 @@ fn definitions() -> &'static Validator {
     })
 }
 
-fn entry(resource: Value) -> Value {
-    let url = format!(
-        "http://example.org/fhir/{}/{}",
-        resource["resourceType"].as_str().unwrap(),
-        resource["id"].as_str().unwrap()
-    );
-    json!({"fullUrl": url, "resource": resource})
-}
-
 /// An unidentified Patient, an Observation, an identified Patient.
 fn bundle() -> Value {
     json!({"resourceType": "Bundle", "type": "collection", "entry": [
-        entry(json!({"resourceType": "Patient", "id": "a"})),
-        entry(json!({"resourceType": "Observation", "id": "o", "status": "final",
+        common::entry(json!({"resourceType": "Patient", "id": "a"})),
+        common::entry(json!({"resourceType": "Observation", "id": "o", "status": "final",
             "code": {"text": "x"}})),
-        entry(json!({"resourceType": "Patient", "id": "b",
+        common::entry(json!({"resourceType": "Patient", "id": "b",
             "identifier": [{"system": "urn:example", "value": "b"}]})),
     ]})
 }

@@ -17,16 +17,7 @@ fn profile(name: &str, ty: &str, elements: Value) -> Value {
 fn validator() -> &'static conform_validate::Validator {
     static V: std::sync::OnceLock<conform_validate::Validator> = std::sync::OnceLock::new();
     V.get_or_init(|| {
-        let identified = profile(
-            "identified-patient",
-            "Patient",
-            json!([
-                {"id": "Patient.identifier", "path": "Patient.identifier", "min": 1},
-                {"id": "Patient.link.other", "path": "Patient.link.other",
-                    "type": [{"code": "Reference",
-                        "targetProfile": [format!("{BASE}identified-patient")]}]},
-            ]),
-        );
+        let identified = common::identified_patient(&format!("{BASE}identified-patient"));
         let composition = profile(
             "about-an-identified-patient",
             "Composition",
@@ -63,25 +54,16 @@ fn errors(resource: &Value) -> Vec<String> {
         .collect()
 }
 
-fn entry(resource: Value) -> Value {
-    let url = format!(
-        "http://example.org/fhir/{}/{}",
-        resource["resourceType"].as_str().unwrap(),
-        resource["id"].as_str().unwrap()
-    );
-    json!({"fullUrl": url, "resource": resource})
-}
-
 fn document(patient: Value) -> Value {
     json!({"resourceType": "Bundle", "type": "document",
     "meta": {"profile": [format!("{BASE}document")]},
     "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0"},
     "timestamp": "2026-12-06T10:00:00Z",
     "entry": [
-        entry(json!({"resourceType": "Composition", "id": "c", "status": "final",
+        common::entry(json!({"resourceType": "Composition", "id": "c", "status": "final",
             "type": {"text": "summary"}, "subject": {"reference": "Patient/p"},
             "date": "2026-12-06", "author": [{"display": "Dr Who"}], "title": "Summary"})),
-        entry(patient),
+        common::entry(patient),
     ]})
 }
 
@@ -112,8 +94,8 @@ fn a_cycle_of_references_ends() {
     };
     let bundle = |b_identified: bool| {
         json!({"resourceType": "Bundle", "type": "collection", "entry": [
-            entry(patient("a", "b", true)),
-            entry(patient("b", "a", b_identified)),
+            common::entry(patient("a", "b", true)),
+            common::entry(patient("b", "a", b_identified)),
         ]})
     };
     assert_eq!(errors(&bundle(true)), Vec::<String>::new());

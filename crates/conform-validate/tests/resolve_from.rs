@@ -22,16 +22,7 @@ fn profile(name: &str, ty: &str, elements: Value) -> Value {
 fn definitions() -> &'static Validator {
     static V: std::sync::OnceLock<Validator> = std::sync::OnceLock::new();
     V.get_or_init(|| {
-        let identified = profile(
-            "identified-patient",
-            "Patient",
-            json!([
-                {"id": "Patient.identifier", "path": "Patient.identifier", "min": 1},
-                {"id": "Patient.link.other", "path": "Patient.link.other",
-                    "type": [{"code": "Reference",
-                        "targetProfile": [format!("{BASE}identified-patient")]}]},
-            ]),
-        );
+        let identified = common::identified_patient(&format!("{BASE}identified-patient"));
         let observation = profile(
             "observation-of-identified",
             "Observation",

@@ -87,6 +87,32 @@ pub fn constraint(url: &str, ty: &str, elements: serde_json::Value) -> serde_jso
         "derivation": "constraint", "differential": {"element": elements}})
 }
 
+/// A Bundle entry for `resource`, its fullUrl on example.org's RESTful
+/// base from its type and id.
+pub fn entry(resource: serde_json::Value) -> serde_json::Value {
+    let url = format!(
+        "http://example.org/fhir/{}/{}",
+        resource["resourceType"].as_str().expect("resourceType"),
+        resource["id"].as_str().expect("id")
+    );
+    serde_json::json!({"fullUrl": url, "resource": resource})
+}
+
+/// A Patient profile (at `url`) that asks for an identifier and that the
+/// Patients it links to conform to it too: references that lead to
+/// resources judged against a profile, cycles included.
+pub fn identified_patient(url: &str) -> serde_json::Value {
+    constraint(
+        url,
+        "Patient",
+        serde_json::json!([
+            {"id": "Patient.identifier", "path": "Patient.identifier", "min": 1},
+            {"id": "Patient.link.other", "path": "Patient.link.other",
+                "type": [{"code": "Reference", "targetProfile": [url]}]},
+        ]),
+    )
+}
+
 /// A validator for R4 with these definitions loaded as loose files, as
 /// `--ig` loads them.
 pub fn r4_with_definitions(definitions: &[serde_json::Value]) -> Validator {
