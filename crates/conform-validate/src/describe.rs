@@ -55,6 +55,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         PROFILE_FIXED => "A value differs from the profile's fixed value.",
         PROFILE_PATTERN => "A value does not match the profile's pattern.",
         PROFILE_TYPE => "A type the profile does not allow here.",
+        PROFILE_NO_MATCH => "A value conforms to none of the profiles its element allows for its type.",
         PROFILE_MAX_LENGTH => "A string is longer than the profile allows.",
         PROFILE_MIN_LENGTH => "A string is shorter than the profile's minLength extension allows.",
         QUESTIONNAIRE_EXCLUSIVE => "An exclusive answer option is given with other answers.",

@@ -116,6 +116,7 @@ pub mod rules {
         PROFILE_FIXED = "profile-fixed",
         PROFILE_PATTERN = "profile-pattern",
         PROFILE_TYPE = "profile-type",
+        PROFILE_NO_MATCH = "profile-no-match",
         PROFILE_MAX_LENGTH = "profile-max-length",
         PROFILE_VALUE_LIMIT = "profile-value-limit",
         PROFILE_MIN_LENGTH = "profile-min-length",

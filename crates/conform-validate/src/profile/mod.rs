@@ -676,22 +676,42 @@ impl<'a> Checker<'a> {
             }
         }
         let plans: Vec<&'a ProfilePlan> = urls.iter().filter_map(|u| set.get(u)).collect();
-        if plans.is_empty() {
+        if let [plan] = plans[..] {
+            let issues = self.trial(node, plan);
+            self.issues.extend(issues);
             return;
         }
-        let mut best: Option<Vec<Issue>> = None;
-        for plan in plans {
+        // Several: the value must conform to one (the first that does
+        // speaks for it); conforming to none, that is an error of its own
+        // (`Validation_VAL_Profile_NoMatch`), and each profile's findings
+        // say why it failed, as in the reference.
+        let mut failed = Vec::new();
+        for &plan in &plans {
             let issues = self.trial(node, plan);
-            let errors = issues.iter().filter(|i| i.severity.is_error()).count();
-            if errors == 0 {
-                best = Some(issues);
-                break;
+            if issues.iter().all(|i| !i.severity.is_error()) {
+                self.issues.extend(issues);
+                return;
             }
-            if best.is_none() {
-                best = Some(issues);
-            }
+            failed.push(issues);
         }
-        self.issues.extend(best.unwrap_or_default());
+        if failed.is_empty() {
+            return;
+        }
+        let mut names: Vec<&str> = plans.iter().map(|p| p.url.as_str()).collect();
+        names.sort_unstable();
+        let message = format!(
+            "The value conforms to none of the profiles allowed for it here ({})",
+            names.join(", ")
+        );
+        self.report(
+            Severity::Error,
+            IssueCode::Structure,
+            rules::PROFILE_NO_MATCH,
+            node,
+            None,
+            message,
+        );
+        self.issues.extend(failed.into_iter().flatten());
     }
 
     /// Whether no loaded package defines `url` (a profile that failed to
