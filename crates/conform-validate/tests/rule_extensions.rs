@@ -4,7 +4,7 @@
 
 mod common;
 
-use conform_validate::{ResourceResult, Severity};
+use conform_validate::ResourceResult;
 use serde_json::{json, Value};
 
 const DO_NOT_PERFORM: &str = "http://hl7.org/fhir/StructureDefinition/request-doNotPerform";
@@ -243,37 +243,4 @@ fn a_fhirpath_context_selects_the_elements_that_may_hold_it() {
     assert!(context(json!({"resourceType": "Patient", "extension": [
         {"url": HOLDER, "valueBoolean": true, "_valueBoolean": {"extension": ext}}]}))
     .is_empty());
-}
-
-/// An extension no loaded package defines is an error, as in the reference,
-/// unless it is in one of FHIR's own extension namespaces, whose newer
-/// packages a run may lack: those are a warning that it was not checked.
-/// An implementation guide's extensions come with the guide.
-#[test]
-fn an_unknown_extension_is_an_error_unless_it_is_one_of_fhirs_own() {
-    let severity = |url: &str| {
-        let patient = json!({"resourceType": "Patient",
-            "extension": [{"url": url, "valueString": "x"}]});
-        validate(&patient)
-            .findings
-            .iter()
-            .filter(|f| f.rule == "extension-unknown")
-            .map(|f| f.severity)
-            .collect::<Vec<_>>()
-    };
-    for fhirs_own in [
-        "http://hl7.org/fhir/StructureDefinition/patient-notYetDefined",
-        "http://hl7.org/fhir/5.0/StructureDefinition/extension-Patient.notYetDefined",
-        "http://terminology.hl7.org/StructureDefinition/ext-notYetDefined",
-    ] {
-        assert_eq!(severity(fhirs_own), [Severity::Warning], "{fhirs_own}");
-    }
-    for guides in [
-        "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-launchContext",
-        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race",
-        "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NotYetDefined",
-        "http://hl7.org/fhir/StructureDefinitionX/odd",
-    ] {
-        assert_eq!(severity(guides), [Severity::Error], "{guides}");
-    }
 }

@@ -283,12 +283,8 @@ impl<'a> Walker<'a> {
     }
 
     /// An extension url that is in no loaded package. Like the reference
-    /// validator: example domains are allowed, and any other is an error,
-    /// except those of FHIR's own extension namespaces (core and
-    /// cross-version extensions, HL7 Terminology's), which get a warning:
-    /// the reference holds newer extension packages than a run may load.
-    /// An implementation guide's extensions (`http://hl7.org/fhir/uv/sdc/…`)
-    /// come with the guide, which the run must load.
+    /// validator: example domains are allowed, HL7's own (whose newer
+    /// extensions package we may not hold) get a warning, others an error.
     pub(crate) fn unknown_extension(&mut self, at: NodeId, url: &str) {
         const EXAMPLE_DOMAINS: &[&str] = &[
             "example.org",
@@ -308,7 +304,8 @@ impl<'a> Walker<'a> {
             let message = format!("Example URLs are not allowed in this context ({url})");
             self.error(IssueCode::Structure, rules::EXTENSION_UNKNOWN, at, message);
         }
-        if in_fhir_extension_namespace(url) {
+        if url.starts_with("http://hl7.org/fhir/") || url.starts_with("http://terminology.hl7.org/")
+        {
             let message = format!("The extension {url} is not in the loaded packages, so its use could not be checked");
             self.emit(
                 Severity::Warning,
@@ -324,23 +321,4 @@ impl<'a> Walker<'a> {
         }
         self.path.pop();
     }
-}
-
-/// Whether an extension url is in a namespace of FHIR's own extensions:
-/// the core's and the extensions package's
-/// (`http://hl7.org/fhir/StructureDefinition/`), the cross-version
-/// extensions (`http://hl7.org/fhir/5.0/StructureDefinition/…`), and HL7
-/// Terminology's.
-fn in_fhir_extension_namespace(url: &str) -> bool {
-    if url.starts_with("http://terminology.hl7.org/") {
-        return true;
-    }
-    let Some(rest) = url.strip_prefix("http://hl7.org/fhir/") else {
-        return false;
-    };
-    let rest = match rest.split_once('/') {
-        Some((version, rest)) if version.starts_with(|c: char| c.is_ascii_digit()) => rest,
-        _ => rest,
-    };
-    rest.starts_with("StructureDefinition/")
 }
