@@ -196,7 +196,7 @@ impl<'t> Conv<'t, '_> {
         self.key(&mut first, "resourceType", e.start);
         push_json_string(&mut self.out, &e.local);
         let t = self.model.resource(&e.local);
-        self.members(e, t, &mut first, ns_ok);
+        self.members(e, t, &mut first, ns_ok, false);
         self.out.push('}');
         self.path.truncate(saved);
     }
@@ -204,12 +204,24 @@ impl<'t> Conv<'t, '_> {
     /// The child elements of `e` as members of the JSON object being
     /// written, grouped by name (XML repeats an element, JSON makes an
     /// array), checking their order against the definition.
-    fn members(&mut self, e: &'t Elem, t: Option<TypeRef>, first: &mut bool, ns_ok: bool) {
+    fn members(
+        &mut self,
+        e: &'t Elem,
+        t: Option<TypeRef>,
+        first: &mut bool,
+        ns_ok: bool,
+        twin: bool,
+    ) {
         let mut groups: Vec<(&'t str, Vec<usize>)> = Vec::new();
         let mut last_order = 0u32;
         let mut order_reported = false;
         for &c in &e.children {
             let ce = self.elem(c);
+            // A primitive holds extensions only: any other child has been
+            // reported where the primitive is, and is not read on.
+            if twin && ce.local != "extension" {
+                continue;
+            }
             let info = t.and_then(|t| self.model.child(t, &ce.local));
             let repeat_after_other = groups
                 .iter()
@@ -433,7 +445,7 @@ impl<'t> Conv<'t, '_> {
                 ),
             );
         }
-        self.members(e, t, &mut first, ns_ok);
+        self.members(e, t, &mut first, ns_ok, twin);
         self.out.push('}');
     }
 
@@ -500,8 +512,23 @@ impl<'t> Conv<'t, '_> {
                     );
                 }
             }
-            has_twin |= !e.children.is_empty()
-                || e.attrs.iter().any(|a| a.name != "value" || a.ns.is_some());
+            let extended = e
+                .children
+                .iter()
+                .any(|&c| self.elem(c).local == "extension");
+            // What is left once the children it cannot hold are set aside:
+            // a primitive with neither a value nor extensions.
+            if value.is_none() && !extended && e.text.is_none() && !e.children.is_empty() {
+                self.issue(
+                    rules::XML_EMPTY_ELEMENT,
+                    e.start,
+                    format!(
+                        "The primitive '{}' has neither a value attribute nor extensions: FHIR elements must have a value or children",
+                        e.local
+                    ),
+                );
+            }
+            has_twin |= extended || e.attrs.iter().any(|a| a.name != "value" || a.ns.is_some());
             values.push(value);
             self.path.truncate(saved);
         }
@@ -537,7 +564,10 @@ impl<'t> Conv<'t, '_> {
                     self.out.push(',');
                 }
                 let e = self.elem(item);
-                let only_value = e.children.is_empty()
+                let only_value = e
+                    .children
+                    .iter()
+                    .all(|&c| self.elem(c).local != "extension")
                     && e.attrs.iter().all(|a| a.name == "value" && a.ns.is_none());
                 if only_value {
                     self.out.push_str("null");

@@ -146,6 +146,32 @@ fn xml_rules_are_reported_with_their_rule_ids() {
     assert_eq!(rules_of(&div), [rules::XML_XHTML_NAMESPACE]);
     let schema_location = r#"<Patient xmlns="http://hl7.org/fhir" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://hl7.org/fhir x.xsd"><id value="p"/></Patient>"#;
     assert!(rules_of(schema_location).is_empty());
+    // An element inside a primitive is one defect, reported where it is:
+    // it is not read on as a property of the primitive (nor its text).
+    let inside =
+        format!(r#"<Patient {NS}><gender value="m"><script>x</script></gender></Patient>"#);
+    assert_eq!(rules_of(&inside), [rules::XML_VALUE_ATTRIBUTE]);
+    assert_eq!(
+        json(&inside),
+        json!({"resourceType": "Patient", "gender": "m"})
+    );
+    // and a primitive left with neither a value nor extensions is empty
+    let nothing_left = format!(r#"<Patient {NS}><gender><value value="m"/></gender></Patient>"#);
+    assert_eq!(
+        rules_of(&nothing_left),
+        [rules::XML_VALUE_ATTRIBUTE, rules::XML_EMPTY_ELEMENT]
+    );
+    assert_eq!(json(&nothing_left), json!({"resourceType": "Patient"}));
+    // beside an extension, which stays
+    let beside = format!(
+        r#"<Patient {NS}><gender value="m"><extension url="http://x/e"><valueCode value="c"/></extension><script>x</script></gender></Patient>"#
+    );
+    assert_eq!(rules_of(&beside), [rules::XML_VALUE_ATTRIBUTE]);
+    assert_eq!(
+        json(&beside),
+        json!({"resourceType": "Patient", "gender": "m",
+            "_gender": {"extension": [{"url": "http://x/e", "valueCode": "c"}]}})
+    );
 }
 
 #[test]
