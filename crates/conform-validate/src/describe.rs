@@ -90,6 +90,8 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         CONCEPT_MAP_CODE => "A ConceptMap code not in the map's value set or the group's code system.",
         MEASURE_REPORT_MEASURE => "A MeasureReport whose Measure cannot be resolved, or whose scoring is unknown.",
         MEASURE_REPORT_GROUP => "A MeasureReport group or population that does not match its Measure's, or whose count or subjects disagree with the report type.",
+        MEASURE_GROUP => "A Measure without groups, or whose groups, populations or stratifiers lack the codes that tell them apart.",
+        MEASURE_CRITERIA => "A Measure stratifier's CQL criteria name no loaded Library, no compiled ELM, or no statement of the Library.",
         MEASURE_REPORT_SCORE => "A MeasureReport measureScore the report type or the Measure's scoring forbids, requires, or limits.",
         STRUCTURE_DEFINITION_TYPE_PROFILE => "A StructureDefinition element type whose profile or target profile is not a definition of a type it allows.",
         QUESTIONNAIRE_ENABLE_WHEN => "A Questionnaire enableWhen naming no item, an inner item or the item itself, or one after it.",

@@ -170,6 +170,8 @@ pub mod rules {
         CONCEPT_MAP_CODE = "concept-map-code",
         QUESTIONNAIRE_ENABLE_WHEN = "questionnaire-enable-when",
         STRUCTURE_DEFINITION_TYPE_PROFILE = "structure-definition-type-profile",
+        MEASURE_GROUP = "measure-group",
+        MEASURE_CRITERIA = "measure-criteria",
         MEASURE_REPORT_MEASURE = "measure-report-measure",
         MEASURE_REPORT_GROUP = "measure-report-group",
         MEASURE_REPORT_SCORE = "measure-report-score",

@@ -54,6 +54,7 @@ pub enum Role {
     Questionnaire,
     StructureDefinition,
     MeasureReport,
+    Measure,
 }
 
 impl Role {
@@ -75,6 +76,7 @@ impl Role {
             "Questionnaire" => Role::Questionnaire,
             "StructureDefinition" => Role::StructureDefinition,
             "MeasureReport" => Role::MeasureReport,
+            "Measure" => Role::Measure,
             _ => Role::Other,
         }
     }

@@ -37,6 +37,7 @@ pub(crate) mod cardinality;
 pub(crate) mod contained;
 pub(crate) mod extensions;
 pub(crate) mod invariants;
+pub(crate) mod measure;
 pub(crate) mod measure_report;
 pub(crate) mod meta;
 pub(crate) mod national;

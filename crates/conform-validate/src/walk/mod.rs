@@ -536,6 +536,7 @@ impl<'a> Walker<'a> {
             Role::Questionnaire => self.questionnaire(node),
             Role::StructureDefinition => self.structure_definition(node),
             Role::MeasureReport => self.measure_report(node),
+            Role::Measure => self.measure(node),
             _ => {}
         }
         if role != Role::Bundle {
