@@ -126,6 +126,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub struct ResourceFolder {
     plans: Arc<crate::plan::Plans>,
     found: FxHashMap<String, Place>,
+    /// The run's limits on what is read: a larger file or longer line
+    /// resolves nothing (docs/limits.md).
+    max_file_bytes: u64,
+    max_line_bytes: u64,
+    json_limits: conform_json::Limits,
 }
 
 /// Where one resource is, and its version.
@@ -165,9 +170,13 @@ impl ResourceFolder {
     /// cannot be listed is an error; a file that holds no resource (not
     /// FHIR, broken JSON) is skipped, as it resolves nothing.
     pub fn index(v: &crate::Validator, paths: &[PathBuf]) -> Result<ResourceFolder, FolderError> {
+        let options = v.options();
         let mut folder = ResourceFolder {
             plans: v.plans.clone(),
             found: FxHashMap::default(),
+            max_file_bytes: options.max_file_bytes,
+            max_line_bytes: options.max_line_bytes,
+            json_limits: options.json_limits(),
         };
         for path in paths {
             let meta = std::fs::metadata(path).map_err(|e| FolderError {
@@ -199,17 +208,18 @@ impl ResourceFolder {
     }
 
     fn add_file(&mut self, file: &Path) {
+        if JsonFile::of(file) == Some(JsonFile::Lines) {
+            self.add_lines(file);
+            return;
+        }
+        let too_large = std::fs::metadata(file).map_or(true, |m| m.len() > self.max_file_bytes);
+        if too_large {
+            return;
+        }
         let Ok(bytes) = std::fs::read(file) else {
             return;
         };
-        if JsonFile::of(file) == Some(JsonFile::Lines) {
-            let mut start = 0usize;
-            for line in bytes.split(|&b| b == b'\n') {
-                let end = start + line.len();
-                self.add(file, Some((start as u64, end as u64)), line);
-                start = end + 1;
-            }
-        } else if conform_xml::looks_like_xml(&bytes) {
+        if conform_xml::looks_like_xml(&bytes) {
             if let Ok(json) = self.xml_to_json(&bytes) {
                 self.add(file, None, json.as_bytes());
             }
@@ -218,8 +228,44 @@ impl ResourceFolder {
         }
     }
 
+    /// An NDJSON file's resources, a line at a time: memory stays within
+    /// one line however large the file.
+    fn add_lines(&mut self, file: &Path) {
+        use std::io::{BufRead, Read};
+        let Ok(f) = std::fs::File::open(file) else {
+            return;
+        };
+        let mut reader = std::io::BufReader::new(f);
+        let mut line = Vec::new();
+        let mut start = 0u64;
+        loop {
+            line.clear();
+            let limit = self.max_line_bytes.saturating_add(1);
+            let Ok(n) = (&mut reader).take(limit).read_until(b'\n', &mut line) else {
+                return;
+            };
+            if n == 0 {
+                return;
+            }
+            let ended = line.last() == Some(&b'\n');
+            let mut next = start + n as u64;
+            if !ended && n as u64 >= limit {
+                // longer than a line may be: skipped unread, as validation skips it
+                match reader.skip_until(b'\n') {
+                    Ok(rest) => next += rest as u64,
+                    Err(_) => return,
+                }
+            } else {
+                let content = line.strip_suffix(b"\n").unwrap_or(&line);
+                let end = start + content.len() as u64;
+                self.add(file, Some((start, end)), content);
+            }
+            start = next;
+        }
+    }
+
     fn add(&mut self, file: &Path, range: Option<(u64, u64)>, json: &[u8]) {
-        let Ok(doc) = conform_json::parse(json) else {
+        let Ok(doc) = conform_json::parse_with_limits(json, self.json_limits) else {
             return;
         };
         let root = doc.root();

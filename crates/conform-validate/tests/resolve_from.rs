@@ -333,3 +333,49 @@ fn bundled_aggregation_outside_a_bundle_is_an_option() {
         vec!["reference-aggregation Bundle.entry[0].resource.subject.reference"]
     );
 }
+
+/// The run's limits hold for what is read to resolve from: a file larger
+/// than a file may be, or an NDJSON line longer than a line may be, resolves
+/// nothing, and the lines after a long one are still read.
+#[test]
+fn what_is_over_the_limits_resolves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let padded = |id: &str| {
+        let mut p = patient(id, true, &[]);
+        p["text"] = json!({"status": "generated",
+            "div": format!("<div xmlns=\"http://www.w3.org/1999/xhtml\">{}</div>", "x".repeat(400))});
+        p.to_string()
+    };
+    write(d, "big.json", &padded("big"));
+    let lines = format!(
+        "{}\r\n{}\n{}",
+        padded("long"),
+        patient("short", true, &[]),
+        patient("last", true, &[])
+    );
+    write(d, "lines.ndjson", &lines);
+    let v = definitions().with_options(Options {
+        references: ReferencePolicy::CheckExists,
+        max_file_bytes: 300,
+        max_line_bytes: 300,
+        ..Options::default()
+    });
+    let folder = ResourceFolder::index(&v, &[d.to_path_buf()]).unwrap();
+    assert_eq!(folder.len(), 2, "short and last");
+    let v = v.with_resource_fetcher(Some(Arc::new(folder)));
+    for found in ["Patient/short", "Patient/last"] {
+        assert_eq!(
+            findings(&v, &observation(found)),
+            Vec::<String>::new(),
+            "{found}"
+        );
+    }
+    for over in ["Patient/big", "Patient/long"] {
+        assert_eq!(
+            findings(&v, &observation(over)),
+            vec![NOT_RESOLVED],
+            "{over}"
+        );
+    }
+}
