@@ -33,7 +33,7 @@ pub fn describe_rule(id: &str) -> Option<&'static str> {
         BINDING_REQUIRED => "A code is not in the value set of a required binding.",
         BINDING_NOT_CHECKED => "A code could not be checked (offline, or the terminology server could not decide it).",
         CODE_INVALID => "A code does not exist in its code system (a loaded CodeSystem's content, or a terminology server's answer).",
-        CODE_DISPLAY => "A display is not one of the code's displays (a terminology server's answer).",
+        CODE_DISPLAY => "A display is not one of the code's displays (in a CodeSystem the loaded packages hold, or a terminology server's answer).",
         CODE_INACTIVE => "A code is inactive in its code system (a terminology server's answer).",
         CODE_SYSTEM_VERSION => "A coding names a code system version the terminology server does not know.",
         BINDING_EXTENSIBLE => "A code is not in the value set of an extensible binding.",

@@ -609,3 +609,52 @@ fn a_snomed_code_needs_a_concept_identifiers_form() {
         .collect();
     assert_eq!(asked, ["73211009", "73211009 |Diabetes mellitus|"]);
 }
+
+/// A Coding's display must be one its held CodeSystem gives the code: the
+/// concept's display or a designation, ignoring case; otherwise an error
+/// (a warning with display-issues-are-warnings), as the reference reports.
+#[test]
+fn a_codings_display_must_be_one_of_its_held_code_systems() {
+    let system = "http://example.org/fhir/CodeSystem/channel";
+    let channel = json!({"resourceType": "CodeSystem", "url": system, "version": "1",
+        "status": "active", "content": "complete",
+        "concept": [{"code": "in-person", "display": "In-person",
+            "designation": [{"language": "cy", "value": "Wyneb yn wyneb"}]},
+            {"code": "video"}]});
+    let v = common::r4().clone().with_resources(vec![channel]);
+    let display =
+        |v: &conform_validate::Validator, code: &str, display: &str, version: Option<&str>| {
+            let mut coding = json!({"system": system, "code": code, "display": display});
+            if let Some(version) = version {
+                coding["version"] = json!(version);
+            }
+            let obs = json!({"resourceType": "Observation", "status": "final",
+            "code": {"coding": [coding]}});
+            let r = v.validate_bytes(obs.to_string().as_bytes(), 0);
+            hits(&r, "code-display")
+        };
+    for fine in ["In-person", "in-PERSON", "Wyneb yn wyneb"] {
+        assert_eq!(display(&v, "in-person", fine, None), [], "{fine}");
+    }
+    let wrong = [(
+        Severity::Error,
+        "Observation.code.coding[0].display".to_string(),
+    )];
+    assert_eq!(display(&v, "in-person", "In person", None), wrong);
+    assert_eq!(display(&v, "in-person", "In-person ", None), wrong);
+    // a concept without displays, and another version than the one held,
+    // say nothing of it
+    assert_eq!(display(&v, "video", "Video call", None), []);
+    assert_eq!(display(&v, "in-person", "In person", Some("2")), []);
+    let lenient = v.with_options(conform_validate::Options {
+        display_issues_are_warnings: true,
+        ..conform_validate::Options::default()
+    });
+    assert_eq!(
+        display(&lenient, "in-person", "In person", None),
+        [(
+            Severity::Warning,
+            "Observation.code.coding[0].display".to_string()
+        )]
+    );
+}

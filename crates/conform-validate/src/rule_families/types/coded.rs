@@ -275,10 +275,14 @@ impl crate::walk::Walker<'_> {
         else {
             return;
         };
+        let other_version = codes.other_version(doc.get_str(node, "version").as_deref());
         if codes.contains(&code) {
+            if !other_version {
+                self.held_display(node, &system, &code);
+            }
             return;
         }
-        if codes.other_version(doc.get_str(node, "version").as_deref()) {
+        if other_version {
             return;
         }
         let shown_version = codes
@@ -302,4 +306,64 @@ impl crate::walk::Walker<'_> {
             message,
         );
     }
+    /// A Coding's display must be one its held CodeSystem gives the code:
+    /// the concept's display or a designation, ignoring case (the
+    /// reference's `Display_Name_for__should_be_one_of__instead_of`). An
+    /// error, or a warning with `--display-issues-are-warnings`, as in the
+    /// reference.
+    fn held_display(&mut self, node: NodeId, system: &str, code: &str) {
+        let doc = self.doc;
+        let Some((at, display)) = doc
+            .get(node, "display")
+            .and_then(|at| Some((at, doc.str(at)?)))
+        else {
+            return;
+        };
+        let Some(displays) = self.context.code_displays(system, code) else {
+            return;
+        };
+        if displays.iter().any(|d| same_display(d, &display)) {
+            return;
+        }
+        let spacing = displays
+            .iter()
+            .any(|d| same_display(&spaced(d), &spaced(&display)));
+        let choices = match displays {
+            [one] => format!("'{one}'"),
+            many => format!(
+                "one of {}",
+                many.iter()
+                    .map(|d| format!("'{d}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let message = format!(
+            "Wrong display '{display}' for {system}#{code}: the code system's display is {choices}{}",
+            if spacing { " (they differ in spacing)" } else { "" }
+        );
+        let severity = if self.options.display_issues_are_warnings {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        self.emit(
+            severity,
+            IssueCode::Invalid,
+            rules::CODE_DISPLAY,
+            doc.offset(at),
+            Some("display"),
+            message,
+        );
+    }
+}
+
+/// Displays match ignoring case (ASCII first: most are).
+fn same_display(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase()
+}
+
+/// A display with its runs of whitespace as one space, trimmed.
+fn spaced(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
