@@ -36,9 +36,6 @@ struct Held {
     /// Its codes, for judging Codings against ([`Context::system_codes`]),
     /// when it is given parsed (the plans keep those of their own).
     codes: OnceLock<Option<ListedCodes>>,
-    /// A CodeSystem's displays by code ([`Context::code_displays`]), made
-    /// when a Coding's display is first judged against it.
-    displays: OnceLock<FxHashMap<String, Vec<String>>>,
 }
 
 /// The packages' definitions, loaded on first use.
@@ -104,7 +101,6 @@ impl Context {
                 index: Some(i),
                 value: OnceLock::new(),
                 codes: OnceLock::new(),
-                displays: OnceLock::new(),
             };
             context.hold(&r.url, r.version.as_deref(), r.supplement, held);
         }
@@ -118,7 +114,6 @@ impl Context {
                 index: None,
                 value: OnceLock::from(r),
                 codes: OnceLock::new(),
-                displays: OnceLock::new(),
             };
             context.hold(&url, version.as_deref(), supplement, held);
         }
@@ -190,22 +185,6 @@ impl Context {
         }
     }
 
-    /// The displays a held CodeSystem gives `code`: its `display` first,
-    /// then its designations' values (in any language). `None` when the
-    /// system is not held as a CodeSystem or the code has neither.
-    pub fn code_displays(&self, system: &str, code: &str) -> Option<&[String]> {
-        let held = self.by_url.get(system)?;
-        let displays = held.displays.get_or_init(|| {
-            let cs = self.value(held);
-            let mut out = FxHashMap::default();
-            if cs["resourceType"] == "CodeSystem" {
-                collect_displays(&cs["concept"], &mut out);
-            }
-            out
-        });
-        displays.get(code).map(Vec::as_slice)
-    }
-
     /// Whether `url` is a CodeSystem supplement the context holds.
     pub fn is_supplement(&self, url: &str) -> bool {
         self.supplements.contains(url)
@@ -269,29 +248,4 @@ pub(crate) fn contained_value(
             && doc.get_str(r, "resourceType").as_deref() == Some(resource_type)
     })?;
     serde_json::from_str(&doc.to_json_string(node)).ok()
-}
-
-/// Each concept's display and designations, by code, through the hierarchy.
-fn collect_displays(concepts: &Value, out: &mut FxHashMap<String, Vec<String>>) {
-    for c in concepts.as_array().into_iter().flatten() {
-        let Some(code) = c["code"].as_str() else {
-            continue;
-        };
-        let displays: Vec<String> = c["display"]
-            .as_str()
-            .into_iter()
-            .chain(
-                c["designation"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|d| d["value"].as_str()),
-            )
-            .map(str::to_string)
-            .collect();
-        if !displays.is_empty() {
-            out.insert(code.to_string(), displays);
-        }
-        collect_displays(&c["concept"], out);
-    }
 }

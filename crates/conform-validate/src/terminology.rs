@@ -116,6 +116,15 @@ pub struct ListedCodes {
     text: String,
     /// Where each code in `text` ends.
     ends: Vec<u32>,
+    /// Each code's displays (its concept's `display`, then its
+    /// designations' values), one after another, for judging a Coding's
+    /// display without reading the CodeSystem again.
+    display_text: String,
+    /// Where each display in `display_text` ends.
+    display_ends: Vec<u32>,
+    /// The `i`th code's displays are those from `first_display[i]` to
+    /// `first_display[i + 1]` (one more entry than there are codes).
+    first_display: Vec<u32>,
 }
 
 impl ListedCodes {
@@ -134,34 +143,75 @@ impl ListedCodes {
             return None;
         }
         let case_insensitive = cs["caseSensitive"] != true;
-        fn gather(concepts: &Value, lower: bool, codes: &mut Vec<String>) {
+        fn gather<'v>(concepts: &'v Value, lower: bool, codes: &mut Vec<(String, &'v Value)>) {
             for c in concepts.as_array().into_iter().flatten() {
                 if let Some(code) = c["code"].as_str() {
-                    codes.push(if lower {
+                    let code = if lower {
                         code.to_lowercase()
                     } else {
                         code.to_string()
-                    });
+                    };
+                    codes.push((code, c));
                 }
                 gather(&c["concept"], lower, codes);
             }
         }
         let mut codes = Vec::new();
         gather(&cs["concept"], case_insensitive, &mut codes);
-        codes.sort_unstable();
-        codes.dedup();
+        // stable: a code listed twice keeps its first concept's displays
+        codes.sort_by(|a, b| a.0.cmp(&b.0));
+        codes.dedup_by(|b, a| a.0 == b.0);
         let mut text = String::new();
         let mut ends = Vec::with_capacity(codes.len());
-        for code in &codes {
+        let mut display_text = String::new();
+        let mut display_ends = Vec::new();
+        let mut first_display = Vec::with_capacity(codes.len() + 1);
+        for (code, concept) in &codes {
             text.push_str(code);
             ends.push(u32::try_from(text.len()).ok()?);
+            first_display.push(u32::try_from(display_ends.len()).ok()?);
+            let designations = concept["designation"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d["value"].as_str());
+            for display in concept["display"].as_str().into_iter().chain(designations) {
+                display_text.push_str(display);
+                display_ends.push(u32::try_from(display_text.len()).ok()?);
+            }
         }
+        first_display.push(u32::try_from(display_ends.len()).ok()?);
         Some(ListedCodes {
             version: cs["version"].as_str().map(str::to_string),
             fragment: cs["content"] == "fragment",
             case_insensitive,
             text,
             ends,
+            display_text,
+            display_ends,
+            first_display,
+        })
+    }
+
+    /// The displays the system gives `code` (its concept's display, then
+    /// its designations' values, in any language): none for a code it
+    /// does not list or that has none.
+    pub fn displays(&self, code: &str) -> impl Iterator<Item = &str> {
+        let range = self
+            .position(code)
+            .and_then(|i| Some(*self.first_display.get(i)?..*self.first_display.get(i + 1)?))
+            .unwrap_or(0..0);
+        range.map(move |d| {
+            let d = d as usize;
+            let start = if d == 0 {
+                0
+            } else {
+                self.display_ends[d - 1] as usize
+            };
+            self.display_ends
+                .get(d)
+                .and_then(|&end| self.display_text.get(start..end as usize))
+                .unwrap_or_default()
         })
     }
 
@@ -181,6 +231,11 @@ impl ListedCodes {
     }
 
     pub fn contains(&self, code: &str) -> bool {
+        self.position(code).is_some()
+    }
+
+    /// Where `code` is among the sorted codes.
+    fn position(&self, code: &str) -> Option<usize> {
         let lowered;
         let code = if self.case_insensitive && code.chars().any(char::is_uppercase) {
             lowered = code.to_lowercase();
@@ -194,10 +249,10 @@ impl ListedCodes {
             match self.code(mid).cmp(code) {
                 std::cmp::Ordering::Less => low = mid + 1,
                 std::cmp::Ordering::Greater => high = mid,
-                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Equal => return Some(mid),
             }
         }
-        false
+        None
     }
 }
 
@@ -222,6 +277,15 @@ mod listed_codes_tests {
         cs["caseSensitive"] = json!(false);
         let codes = ListedCodes::of(&cs).unwrap();
         assert!(codes.contains("z") && codes.contains("A1"));
+        // each code's displays, its concept's then its designations'
+        let displayed = json!({"resourceType": "CodeSystem", "content": "complete",
+            "concept": [{"code": "b", "display": "Bee", "designation": [{"value": "Abeja"}],
+                "concept": [{"code": "a", "display": "Ay"}]}, {"code": "c"}]});
+        let codes = ListedCodes::of(&displayed).unwrap();
+        assert_eq!(codes.displays("b").collect::<Vec<_>>(), ["Bee", "Abeja"]);
+        assert_eq!(codes.displays("A").collect::<Vec<_>>(), ["Ay"]);
+        assert_eq!(codes.displays("c").count(), 0);
+        assert_eq!(codes.displays("d").count(), 0);
         // what lists no codes to judge by
         for content in ["example", "not-present", "supplement"] {
             cs["content"] = json!(content);

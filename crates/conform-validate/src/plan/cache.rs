@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 /// Bumped whenever the plan structures or the compiler's output change, so
 /// an old cache is never read as a new one.
-const FORMAT_VERSION: u32 = 48;
+const FORMAT_VERSION: u32 = 49;
 
 /// The default cache folder: `$CONFORM_CACHE_DIR`, else the user cache dir.
 pub fn default_dir() -> PathBuf {

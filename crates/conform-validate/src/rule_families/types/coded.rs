@@ -278,7 +278,7 @@ impl crate::walk::Walker<'_> {
         let other_version = codes.other_version(doc.get_str(node, "version").as_deref());
         if codes.contains(&code) {
             if !other_version {
-                self.held_display(node, &system, &code);
+                self.held_display(node, &system, &code, codes);
             }
             return;
         }
@@ -311,7 +311,13 @@ impl crate::walk::Walker<'_> {
     /// reference's `Display_Name_for__should_be_one_of__instead_of`). An
     /// error, or a warning with `--display-issues-are-warnings`, as in the
     /// reference.
-    fn held_display(&mut self, node: NodeId, system: &str, code: &str) {
+    fn held_display(
+        &mut self,
+        node: NodeId,
+        system: &str,
+        code: &str,
+        codes: &crate::terminology::ListedCodes,
+    ) {
         let doc = self.doc;
         let Some((at, display)) = doc
             .get(node, "display")
@@ -319,16 +325,17 @@ impl crate::walk::Walker<'_> {
         else {
             return;
         };
-        let Some(displays) = self.context.code_displays(system, code) else {
+        if codes.displays(code).any(|d| same_display(d, &display)) {
             return;
-        };
-        if displays.iter().any(|d| same_display(d, &display)) {
+        }
+        let displays: Vec<&str> = codes.displays(code).collect();
+        if displays.is_empty() {
             return;
         }
         let spacing = displays
             .iter()
             .any(|d| same_display(&spaced(d), &spaced(&display)));
-        let choices = match displays {
+        let choices = match &displays[..] {
             [one] => format!("'{one}'"),
             many => format!(
                 "one of {}",
