@@ -37,3 +37,35 @@ fn a_wrong_display_is_an_error_or_a_warning() {
         ["Warning"]
     );
 }
+
+/// A QuestionnaireResponse answer is a Coding like any other: where the
+/// walk judges its display against the held code system, the answer's
+/// check leaves it to the walk, and the wrong display is reported once.
+#[test]
+fn a_wrong_answer_display_is_reported_once() {
+    let system = "http://example.org/fhir/CodeSystem/channel";
+    let channel = json!({"resourceType": "CodeSystem", "url": system, "status": "active",
+        "content": "complete", "concept": [{"code": "in-person", "display": "In-person"}]});
+    let channels = json!({"resourceType": "ValueSet", "url": "http://example.org/fhir/ValueSet/channel",
+        "status": "active", "compose": {"include": [{"system": system}]}});
+    let questionnaire = json!({"resourceType": "Questionnaire",
+        "url": "http://example.org/fhir/Questionnaire/visit", "status": "active",
+        "item": [{"linkId": "channel", "type": "choice",
+            "answerValueSet": "http://example.org/fhir/ValueSet/channel"}]});
+    let response = json!({"resourceType": "QuestionnaireResponse",
+        "questionnaire": "http://example.org/fhir/Questionnaire/visit", "status": "completed",
+        "item": [{"linkId": "channel", "answer": [{"valueCoding": {
+            "system": system, "code": "in-person", "display": "In person"}}]}]});
+    let findings: Vec<String> = common::r4()
+        .with_resources(vec![channel, channels, questionnaire])
+        .validate_bytes(response.to_string().as_bytes(), 0)
+        .findings
+        .iter()
+        .filter(|f| f.rule.ends_with("display"))
+        .map(|f| format!("{:?} {} {}", f.severity, f.rule, f.expression()))
+        .collect();
+    assert_eq!(
+        findings,
+        ["Error code-display QuestionnaireResponse.item[0].answer[0].value.ofType(Coding).display"]
+    );
+}
