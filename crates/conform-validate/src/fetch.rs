@@ -43,6 +43,10 @@ pub(crate) struct Fetched {
 /// many keeps memory bounded.
 const KEPT_TEXTS: usize = 4096;
 
+/// Answers about fetched resources against profiles kept at most, then
+/// forgotten all at once.
+const KEPT_ANSWERS: usize = 65536;
+
 /// What a fetch gave: the resource, nothing, or why it cannot be used.
 type FetchAnswer = Result<Option<Arc<Fetched>>, String>;
 
@@ -106,7 +110,12 @@ impl External {
     }
 
     pub(crate) fn remember(&self, key: (String, usize), conforms: bool) {
-        lock(&self.conformances).insert(key, conforms);
+        let mut conformances = lock(&self.conformances);
+        // bounded as the texts are: forgetting only costs a trial again
+        if conformances.len() >= KEPT_ANSWERS {
+            conformances.clear();
+        }
+        conformances.insert(key, conforms);
     }
 }
 
