@@ -72,7 +72,9 @@ impl LazyDefinitions {
         // no longer does, lookups simply miss.
         self.set
             .get_or_init(|| {
-                let xml = |bytes: &[u8]| crate::xml::definition_to_json(&self.plans, bytes);
+                let xml = |bytes: &[u8]| {
+                    crate::xml::resource_to_json(&self.plans, bytes).map(String::into_bytes)
+                };
                 DefinitionSet::load_with(&self.packages, Some(&xml)).ok()
             })
             .as_ref()?

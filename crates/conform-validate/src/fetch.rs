@@ -188,20 +188,16 @@ impl ResourceFolder {
             json_limits: options.json_limits(),
         };
         for path in paths {
-            let meta = std::fs::metadata(path).map_err(|e| FolderError {
+            let files = crate::input::payload_paths(path).map_err(|e| FolderError {
                 path: path.clone(),
                 message: e.to_string(),
             })?;
-            if meta.is_dir() {
-                for file in conform_json::files::payload_files(path) {
-                    let file = file.map_err(|e| FolderError {
-                        path: e.path.clone(),
-                        message: e.message.clone(),
-                    })?;
-                    folder.add_file(&file);
-                }
-            } else {
-                folder.add_file(path);
+            for file in files {
+                let file = file.map_err(|e| FolderError {
+                    path: e.path,
+                    message: e.message,
+                })?;
+                folder.add_file(&file);
             }
         }
         Ok(folder)
@@ -229,7 +225,7 @@ impl ResourceFolder {
             return;
         };
         if conform_xml::looks_like_xml(&bytes) {
-            if let Ok(json) = self.xml_to_json(&bytes) {
+            if let Ok(json) = crate::xml::resource_to_json(&self.plans, &bytes) {
                 self.add(file, None, json.as_bytes());
             }
         } else {
@@ -300,12 +296,6 @@ impl ResourceFolder {
             .or_insert(place);
     }
 
-    fn xml_to_json(&self, xml: &[u8]) -> Result<String, String> {
-        conform_xml::read(xml, &crate::xml::PlansModel(&self.plans))
-            .map(|c| c.json)
-            .map_err(|e| e.message)
-    }
-
     fn read(&self, place: &Place) -> Result<String, String> {
         let bytes = match place.range {
             None => std::fs::read(&place.file),
@@ -313,8 +303,7 @@ impl ResourceFolder {
         }
         .map_err(|e| format!("{}: {e}", place.file.display()))?;
         if conform_xml::looks_like_xml(&bytes) {
-            return self
-                .xml_to_json(&bytes)
+            return crate::xml::resource_to_json(&self.plans, &bytes)
                 .map_err(|e| format!("{}: {e}", place.file.display()));
         }
         String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8", place.file.display()))

@@ -63,10 +63,9 @@ pub fn collect_inputs(args: &[String]) -> (Vec<Input>, Vec<InputError>) {
             inputs.push(Input::Stdin);
             continue;
         }
-        let path = Path::new(arg);
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => {
-                for found in conform_json::files::payload_files(path) {
+        match payload_paths(Path::new(arg)) {
+            Ok(found) => {
+                for found in found {
                     match found {
                         Ok(file) => inputs.push(Input::File(file)),
                         Err(e) => errors.push(InputError {
@@ -76,7 +75,6 @@ pub fn collect_inputs(args: &[String]) -> (Vec<Input>, Vec<InputError>) {
                     }
                 }
             }
-            Ok(_) => inputs.push(Input::File(path.to_path_buf())),
             Err(e) => errors.push(InputError {
                 path: arg.clone(),
                 message: format!("cannot read {arg}: {e}"),
@@ -84,4 +82,17 @@ pub fn collect_inputs(args: &[String]) -> (Vec<Input>, Vec<InputError>) {
         }
     }
     (inputs, errors)
+}
+
+/// The files a path names: a folder's JSON, NDJSON, JSONL and XML files
+/// (recursively, sorted), or the file itself whatever its name; `Err` when
+/// the path cannot be read at all.
+pub(crate) fn payload_paths(
+    path: &Path,
+) -> std::io::Result<Vec<Result<PathBuf, conform_json::files::WalkError>>> {
+    Ok(if std::fs::metadata(path)?.is_dir() {
+        conform_json::files::payload_files(path)
+    } else {
+        vec![Ok(path.to_path_buf())]
+    })
 }

@@ -128,7 +128,7 @@ pub fn definitions(
                 .map(|(v, _)| v)
                 .map_err(|e| e.to_string())
         });
-        crate::xml::definition_to_json(&core.as_ref()?.plans, xml)
+        crate::xml::resource_to_json(&core.as_ref()?.plans, xml).map(String::into_bytes)
     };
     DefinitionSet::load_with(packages, Some(&xml_to_json))
 }

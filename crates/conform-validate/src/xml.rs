@@ -51,15 +51,16 @@ impl Model for PlansModel<'_> {
     }
 }
 
-/// Reads a loose FHIR XML definition (a profile or value set given to
-/// `--ig`) into its JSON text with `plans` as the model, for
-/// [`conform_packages::DefinitionSet::load_with`].
-pub(crate) fn definition_to_json(plans: &Plans, xml: &[u8]) -> Result<Vec<u8>, String> {
+/// Reads a FHIR XML resource outside the inputs (a loose definition given
+/// to `--ig`, for [`conform_packages::DefinitionSet::load_with`]; a
+/// resource to resolve references from) into its JSON text, with `plans`
+/// as the model; `Err` says why, with the line and column.
+pub(crate) fn resource_to_json(plans: &Plans, xml: &[u8]) -> Result<String, String> {
     if plans.resource("StructureDefinition").is_none() {
         return Err("FHIR XML is read with the core definitions, and none are loaded".into());
     }
     conform_xml::read(xml, &PlansModel(plans))
-        .map(|c| c.json.into_bytes())
+        .map(|c| c.json)
         .map_err(|e| {
             let text = String::from_utf8_lossy(xml);
             let (line, column) = conform_json::LineIndex::new(&text).line_col(&text, e.offset);
