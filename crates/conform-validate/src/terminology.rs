@@ -197,10 +197,18 @@ impl ListedCodes {
     /// its designations' values, in any language): none for a code it
     /// does not list or that has none.
     pub fn displays(&self, code: &str) -> impl Iterator<Item = &str> {
+        self.position(code)
+            .into_iter()
+            .flat_map(|i| self.displays_at(i))
+    }
+
+    /// The displays of the code at `i` (a [`ListedCodes::position`]).
+    pub fn displays_at(&self, i: usize) -> impl Iterator<Item = &str> {
         let range = self
-            .position(code)
-            .and_then(|i| Some(*self.first_display.get(i)?..*self.first_display.get(i + 1)?))
-            .unwrap_or(0..0);
+            .first_display
+            .get(i)
+            .zip(self.first_display.get(i + 1))
+            .map_or(0..0, |(&from, &to)| from..to);
         range.map(move |d| {
             let d = d as usize;
             let start = if d == 0 {
@@ -234,8 +242,9 @@ impl ListedCodes {
         self.position(code).is_some()
     }
 
-    /// Where `code` is among the sorted codes.
-    fn position(&self, code: &str) -> Option<usize> {
+    /// Where `code` is among the sorted codes: the index its displays are
+    /// read at.
+    pub fn position(&self, code: &str) -> Option<usize> {
         let lowered;
         let code = if self.case_insensitive && code.chars().any(char::is_uppercase) {
             lowered = code.to_lowercase();

@@ -276,9 +276,9 @@ impl crate::walk::Walker<'_> {
             return;
         };
         let other_version = codes.other_version(doc.get_str(node, "version").as_deref());
-        if codes.contains(&code) {
+        if let Some(i) = codes.position(&code) {
             if !other_version {
-                self.held_display(node, &system, &code, codes);
+                self.held_display(node, &system, &code, codes, i);
             }
             return;
         }
@@ -306,6 +306,7 @@ impl crate::walk::Walker<'_> {
             message,
         );
     }
+
     /// A Coding's display must be one its held CodeSystem gives the code:
     /// the concept's display or a designation, ignoring case (the
     /// reference's `Display_Name_for__should_be_one_of__instead_of`). An
@@ -317,6 +318,7 @@ impl crate::walk::Walker<'_> {
         system: &str,
         code: &str,
         codes: &crate::terminology::ListedCodes,
+        at_code: usize,
     ) {
         let doc = self.doc;
         let Some((at, display)) = doc
@@ -325,10 +327,13 @@ impl crate::walk::Walker<'_> {
         else {
             return;
         };
-        if codes.displays(code).any(|d| same_display(d, &display)) {
+        if codes
+            .displays_at(at_code)
+            .any(|d| same_display(d, &display))
+        {
             return;
         }
-        let displays: Vec<&str> = codes.displays(code).collect();
+        let displays: Vec<&str> = codes.displays_at(at_code).collect();
         if displays.is_empty() {
             return;
         }
