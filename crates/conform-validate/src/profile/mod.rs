@@ -880,7 +880,7 @@ impl<'a> Checker<'a> {
         let Some(r) = self.doc.get_str(node, "reference") else {
             return;
         };
-        let conforms = if let Some(target) = self.resolve_here(&r, node) {
+        let (conforms, actual, profiles) = if let Some(target) = self.resolve_here(&r, node) {
             let Some(actual) = self.doc.get_str(target, "resourceType") else {
                 return;
             };
@@ -904,7 +904,6 @@ impl<'a> Checker<'a> {
         } else {
             return;
         };
-        let (conforms, actual, profiles) = conforms;
         if conforms {
             return;
         }
