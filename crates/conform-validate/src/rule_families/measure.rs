@@ -45,7 +45,7 @@ impl<'a> Walker<'a> {
         };
         let groups = doc.get(node, "group").map_or(&[][..], |g| doc.elements(g));
         if groups.is_empty() {
-            self.warn(
+            self.measure_group_warning(
                 node,
                 None,
                 "A measure should contain at least one group".into(),
@@ -55,7 +55,7 @@ impl<'a> Walker<'a> {
         for (g, &group) in groups.iter().enumerate() {
             let at = format!("group[{g}]");
             if groups.len() > 1 && doc.get(group, "code").is_none() {
-                self.warn(
+                self.measure_group_warning(
                     group,
                     Some(&at),
                     "Groups should have codes when there is more than one group".into(),
@@ -65,7 +65,7 @@ impl<'a> Walker<'a> {
                 .get(group, "population")
                 .map_or(&[][..], |p| doc.elements(p));
             if populations.is_empty() {
-                self.warn(
+                self.measure_group_warning(
                     group,
                     Some(&at),
                     "Measure Groups should have at least one population".into(),
@@ -73,7 +73,7 @@ impl<'a> Walker<'a> {
             }
             for (p, &population) in populations.iter().enumerate() {
                 if populations.len() > 1 && doc.get(population, "code").is_none() {
-                    self.warn(population, Some(&format!("{at}.population[{p}]")), "A measure group population should have a code when there is more than one population".into());
+                    self.measure_group_warning(population, Some(&format!("{at}.population[{p}]")), "A measure group population should have a code when there is more than one population".into());
                 }
             }
             let stratifiers = doc
@@ -82,7 +82,7 @@ impl<'a> Walker<'a> {
             for (s, &stratifier) in stratifiers.iter().enumerate() {
                 let at = format!("{at}.stratifier[{s}]");
                 if stratifiers.len() > 1 && doc.get(stratifier, "code").is_none() {
-                    self.warn(stratifier, Some(&at), "A measure group stratifier should have a code when there is more than one stratifier".into());
+                    self.measure_group_warning(stratifier, Some(&at), "A measure group stratifier should have a code when there is more than one stratifier".into());
                 }
                 if let Some(criteria) = doc.get(stratifier, "criteria") {
                     self.criteria(criteria, &format!("{at}.criteria"), &libraries);
@@ -91,7 +91,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn warn(&mut self, node: NodeId, at: Option<&str>, message: String) {
+    fn measure_group_warning(&mut self, node: NodeId, at: Option<&str>, message: String) {
         self.report(
             Severity::Warning,
             IssueCode::Required,
